@@ -1,0 +1,182 @@
+//! The running app: its shared state, its router, and `serve` with graceful
+//! shutdown. `main` and the tests both start the app through [`serve`].
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use axum::routing::{get, post};
+use axum::Router;
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::metrics::{self, Metrics};
+use crate::routes;
+use crate::slack::client::SlackApi;
+use crate::store::workspaces::{self, WorkspaceId};
+use crate::store::Db;
+
+/// Where the time comes from: the system clock, or a fixed one in tests.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self(Arc::new(OffsetDateTime::now_utc))
+    }
+
+    /// A clock that always says `at`.
+    pub fn fixed(at: OffsetDateTime) -> Self {
+        Self(Arc::new(move || at))
+    }
+
+    /// Now.
+    pub fn now(&self) -> OffsetDateTime {
+        (self.0)()
+    }
+
+    /// Now, in unix milliseconds (how the store keeps time).
+    pub fn now_ms(&self) -> i64 {
+        (self.now().unix_timestamp_nanos() / 1_000_000) as i64
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
+/// State shared by every request handler and background job.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    db: Db,
+    slack: SlackApi,
+    metrics: Arc<Metrics>,
+    clock: Clock,
+    /// Workspaces already recorded by this process, to skip the insert.
+    known_workspaces: Mutex<HashSet<String>>,
+}
+
+impl AppState {
+    /// Builds the state from its parts.
+    pub fn new(config: Config, db: Db, clock: Clock) -> Self {
+        let slack = SlackApi::new(&config.slack_api_url, &config.bot_token);
+        Self(Arc::new(Inner {
+            config,
+            db,
+            slack,
+            metrics: Arc::new(Metrics::new()),
+            clock,
+            known_workspaces: Mutex::new(HashSet::new()),
+        }))
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.0.db
+    }
+
+    /// The Slack Web API client.
+    pub fn slack(&self) -> &SlackApi {
+        &self.0.slack
+    }
+
+    /// The metrics registry.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.0.metrics
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        &self.0.clock
+    }
+
+    /// Makes sure a workspace is recorded (with its starting product areas)
+    /// before anything is stored for it.
+    pub async fn ensure_workspace(&self, team_id: &str) -> Result<WorkspaceId, sqlx::Error> {
+        let id = WorkspaceId(team_id.to_owned());
+        let known = self
+            .0
+            .known_workspaces
+            .lock()
+            .map(|set| set.contains(team_id))
+            .unwrap_or(false);
+        if !known {
+            let now = self.clock().now_ms();
+            if workspaces::insert_workspace_if_new(
+                self.db(),
+                &id,
+                &self.config().default_areas,
+                now,
+            )
+            .await?
+            {
+                tracing::info!(workspace = team_id, "new workspace recorded");
+            }
+            if let Ok(mut set) = self.0.known_workspaces.lock() {
+                set.insert(team_id.to_owned());
+            }
+        }
+        Ok(id)
+    }
+}
+
+/// The HTTP routes of SPEC section 2.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/slack/commands", post(routes::slash::slash_command))
+        .route("/slack/events", post(routes::events::event))
+        .route(
+            "/slack/interactivity",
+            post(routes::interactivity::interaction),
+        )
+        .route("/healthz", get(routes::ops::healthz))
+        .route("/metrics", get(routes::ops::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .fallback(routes::ops::not_found)
+        .with_state(state)
+}
+
+/// Serves the app on `listener` until `shutdown` completes, then lets requests
+/// in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = router(state.clone());
+    tokio::spawn(check_slack_token(state.clone()));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    state.db().close().await;
+    Ok(())
+}
+
+/// Logs who the bot token belongs to, or why it does not work. Slack being
+/// unreachable never stops the app: posts wait in the outbox.
+async fn check_slack_token(state: AppState) {
+    match state.slack().auth_test().await {
+        Ok(me) => {
+            tracing::info!(team = %me.team_id, bot_user = %me.user_id, "Slack bot token works")
+        }
+        Err(e) => {
+            tracing::warn!(error = %crate::slack::client::describe_error(&e), "cannot check the Slack bot token (auth.test); will keep trying as work arrives")
+        }
+    }
+}

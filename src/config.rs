@@ -1,0 +1,440 @@
+//! Configuration: the command line and the environment (SPEC section 2), parsed
+//! once at start into typed, validated values. Secrets are redacted in `Debug`.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The `highlights` command line. Every setting can also come from the
+/// environment or a `.env` file in the working directory.
+#[derive(Debug, Parser)]
+#[command(
+    name = "highlights",
+    version,
+    about = "Turn customer interviews into shared product knowledge, in Slack"
+)]
+pub struct Cli {
+    /// Where the data lives: `sqlite://…` (created if missing) or `postgres://…`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://highlights.db",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to run.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Slack app over HTTP (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+}
+
+/// Settings of `highlights serve`, read as raw text and validated by
+/// [`Config::from_args`] so that every mistake gets one line naming the variable.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Signing secret of the Slack app (Basic Information page).
+    #[arg(long, env = "SLACK_SIGNING_SECRET", hide_env_values = true)]
+    pub signing_secret: Option<String>,
+    /// Bot token, `xoxb-…` (OAuth & Permissions page).
+    #[arg(long, env = "SLACK_BOT_TOKEN", hide_env_values = true)]
+    pub bot_token: Option<String>,
+    /// App-level token, `xapp-…`, for Socket Mode.
+    #[arg(long, env = "SLACK_APP_TOKEN", hide_env_values = true)]
+    pub app_token: Option<String>,
+    /// Base URL of the Slack Web API.
+    #[arg(long, env = "SLACK_API_URL", default_value = "https://slack.com/api")]
+    pub slack_api_url: String,
+    /// Address to listen on.
+    #[arg(long, env = "HIGHLIGHTS_LISTEN", default_value = "0.0.0.0:3000")]
+    pub listen: String,
+    /// Channel ID where highlights and digests go.
+    #[arg(long, env = "HIGHLIGHTS_PRODUCT_CHANNEL")]
+    pub product_channel: Option<String>,
+    /// Product areas a new workspace starts with, comma-separated.
+    #[arg(long, env = "HIGHLIGHTS_DEFAULT_AREAS")]
+    pub default_areas: Option<String>,
+    /// User IDs allowed to manage, comma-separated (unset: everyone).
+    #[arg(long, env = "HIGHLIGHTS_MANAGERS")]
+    pub managers: Option<String>,
+}
+
+impl fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServeArgs")
+            .field(
+                "signing_secret",
+                &self.signing_secret.as_ref().map(|_| Secret::REDACTED),
+            )
+            .field(
+                "bot_token",
+                &self.bot_token.as_ref().map(|_| Secret::REDACTED),
+            )
+            .field(
+                "app_token",
+                &self.app_token.as_ref().map(|_| Secret::REDACTED),
+            )
+            .field("slack_api_url", &self.slack_api_url)
+            .field("listen", &self.listen)
+            .field("product_channel", &self.product_channel)
+            .field("default_areas", &self.default_areas)
+            .field("managers", &self.managers)
+            .finish()
+    }
+}
+
+/// A secret value: usable by the code, invisible in `Debug`, `Display` and logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    const REDACTED: &'static str = "[redacted]";
+
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it (signing, auth headers).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Self::REDACTED)
+    }
+}
+
+/// A setting that is missing or malformed; the message is the one line printed at start.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{variable} {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong and how to fix it.
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// The product areas a workspace starts with when `HIGHLIGHTS_DEFAULT_AREAS` is unset.
+pub const BUILT_IN_AREAS: &[&str] = &[
+    "onboarding",
+    "chat",
+    "email",
+    "helpdesk",
+    "automation",
+    "integrations",
+    "reporting",
+    "billing",
+    "mobile",
+    "performance",
+    "security",
+    "other",
+];
+
+/// Validated settings of the running app.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`, already checked for its scheme.
+    pub database_url: DatabaseUrl,
+    /// Verifies every request from Slack.
+    pub signing_secret: Secret,
+    /// `xoxb-…` bot token.
+    pub bot_token: Secret,
+    /// `xapp-…` token, for Socket Mode.
+    pub app_token: Option<Secret>,
+    /// Base URL of the Slack Web API, without a trailing `/`.
+    pub slack_api_url: String,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Default product channel of every workspace.
+    pub product_channel: Option<String>,
+    /// Product areas a new workspace starts with.
+    pub default_areas: Vec<String>,
+    /// Users allowed to manage; empty means everyone.
+    pub managers: Vec<String>,
+}
+
+impl Config {
+    /// Validates the raw settings of `serve`; the error names the first bad variable.
+    pub fn from_args(database_url: &str, args: &ServeArgs) -> Result<Self, ConfigError> {
+        let database_url = DatabaseUrl::parse(database_url)?;
+        let signing_secret = match args.signing_secret.as_deref().map(str::trim) {
+            None | Some("") => {
+                return Err(ConfigError::new(
+                    "SLACK_SIGNING_SECRET",
+                    "is not set: copy the Signing Secret from your Slack app's Basic Information page into .env",
+                ))
+            }
+            Some(s) => Secret::new(s),
+        };
+        let bot_token = match args.bot_token.as_deref().map(str::trim) {
+            None | Some("") => {
+                return Err(ConfigError::new(
+                    "SLACK_BOT_TOKEN",
+                    "is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page into .env",
+                ))
+            }
+            Some(t) if !t.starts_with("xoxb-") => {
+                return Err(ConfigError::new(
+                    "SLACK_BOT_TOKEN",
+                    "must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)",
+                ))
+            }
+            Some(t) => Secret::new(t),
+        };
+        let app_token = match args.app_token.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) if !t.starts_with("xapp-") => {
+                return Err(ConfigError::new(
+                    "SLACK_APP_TOKEN",
+                    "must be an app-level token starting with xapp- (Basic Information page, App-Level Tokens)",
+                ))
+            }
+            Some(t) => Some(Secret::new(t)),
+        };
+        let slack_api_url = parse_api_url(&args.slack_api_url)?;
+        let listen = args.listen.trim().parse::<SocketAddr>().map_err(|_| {
+            ConfigError::new(
+                "HIGHLIGHTS_LISTEN",
+                format!(
+                    "is not an address to listen on: {:?} (expected host:port, e.g. 0.0.0.0:3000)",
+                    args.listen
+                ),
+            )
+        })?;
+        let product_channel = match args.product_channel.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) if is_channel_id(c) => Some(c.to_owned()),
+            Some(c) => {
+                return Err(ConfigError::new(
+                    "HIGHLIGHTS_PRODUCT_CHANNEL",
+                    format!("must be a channel ID such as C0123ABCD, not {c:?} (right-click the channel, View channel details, copy the ID at the bottom)"),
+                ))
+            }
+        };
+        let default_areas = match args.default_areas.as_deref() {
+            None => BUILT_IN_AREAS.iter().map(|a| (*a).to_owned()).collect(),
+            Some(list) => parse_area_list(list)?,
+        };
+        let managers = match args.managers.as_deref() {
+            None => Vec::new(),
+            Some(list) => parse_user_list(list)?,
+        };
+        Ok(Self {
+            database_url,
+            signing_secret,
+            bot_token,
+            app_token,
+            slack_api_url,
+            listen,
+            product_channel,
+            default_areas,
+            managers,
+        })
+    }
+}
+
+/// A database URL whose backend is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Accepts `sqlite:…`, `postgres://…` and `postgresql://…`.
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let raw = raw.trim();
+        if raw.starts_with("sqlite:")
+            || raw.starts_with("postgres://")
+            || raw.starts_with("postgresql://")
+        {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ConfigError::new(
+                "DATABASE_URL",
+                "must start with sqlite:// (e.g. sqlite://highlights.db) or postgres:// (e.g. postgres://user@localhost/highlights)",
+            ))
+        }
+    }
+
+    /// The URL as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn parse_api_url(raw: &str) -> Result<String, ConfigError> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    match url::Url::parse(trimmed) {
+        Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() => {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(ConfigError::new(
+            "SLACK_API_URL",
+            format!("must be an http(s) URL such as https://slack.com/api, not {raw:?}"),
+        )),
+    }
+}
+
+fn is_channel_id(s: &str) -> bool {
+    s.len() >= 9
+        && matches!(s.as_bytes()[0], b'C' | b'G')
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+fn is_user_id(s: &str) -> bool {
+    s.len() >= 9
+        && matches!(s.as_bytes()[0], b'U' | b'W')
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+fn parse_area_list(list: &str) -> Result<Vec<String>, ConfigError> {
+    let mut areas: Vec<String> = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if name.chars().count() > 50 {
+            return Err(ConfigError::new(
+                "HIGHLIGHTS_DEFAULT_AREAS",
+                format!("has an area name over 50 characters: {name:?}"),
+            ));
+        }
+        if !areas.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+            areas.push(name.to_owned());
+        }
+    }
+    if areas.is_empty() {
+        return Err(ConfigError::new(
+            "HIGHLIGHTS_DEFAULT_AREAS",
+            "names no area: give a comma-separated list such as chat,billing,reporting, or unset it for the built-in set",
+        ));
+    }
+    Ok(areas)
+}
+
+fn parse_user_list(list: &str) -> Result<Vec<String>, ConfigError> {
+    let mut users = Vec::new();
+    for id in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if !is_user_id(id) {
+            return Err(ConfigError::new(
+                "HIGHLIGHTS_MANAGERS",
+                format!("must list Slack user IDs such as U0123ABCD, comma-separated; {id:?} is not one (profile, ⋮, Copy member ID)"),
+            ));
+        }
+        users.push(id.to_owned());
+    }
+    Ok(users)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ServeArgs {
+        ServeArgs {
+            signing_secret: Some("s3cr3t".into()),
+            bot_token: Some("xoxb-1-2-3".into()),
+            app_token: None,
+            slack_api_url: "https://slack.com/api/".into(),
+            listen: "127.0.0.1:3000".into(),
+            product_channel: None,
+            default_areas: None,
+            managers: None,
+        }
+    }
+
+    fn error_for(change: impl FnOnce(&mut ServeArgs)) -> ConfigError {
+        let mut a = args();
+        change(&mut a);
+        Config::from_args("sqlite://x.db", &a).expect_err("config should be refused")
+    }
+
+    #[test]
+    fn valid_settings_are_accepted_with_defaults() {
+        let c = Config::from_args("sqlite://x.db", &args()).expect("valid");
+        assert_eq!(c.slack_api_url, "https://slack.com/api");
+        assert_eq!(c.default_areas.len(), BUILT_IN_AREAS.len());
+        assert!(c.managers.is_empty());
+    }
+
+    #[test]
+    fn each_bad_setting_names_its_variable() {
+        assert_eq!(
+            error_for(|a| a.signing_secret = None).variable,
+            "SLACK_SIGNING_SECRET"
+        );
+        assert_eq!(
+            error_for(|a| a.signing_secret = Some("  ".into())).variable,
+            "SLACK_SIGNING_SECRET"
+        );
+        assert_eq!(
+            error_for(|a| a.bot_token = None).variable,
+            "SLACK_BOT_TOKEN"
+        );
+        assert_eq!(
+            error_for(|a| a.bot_token = Some("xoxp-user".into())).variable,
+            "SLACK_BOT_TOKEN"
+        );
+        assert_eq!(
+            error_for(|a| a.app_token = Some("xoxb-1".into())).variable,
+            "SLACK_APP_TOKEN"
+        );
+        assert_eq!(
+            error_for(|a| a.slack_api_url = "ftp://x".into()).variable,
+            "SLACK_API_URL"
+        );
+        assert_eq!(
+            error_for(|a| a.listen = "3000".into()).variable,
+            "HIGHLIGHTS_LISTEN"
+        );
+        assert_eq!(
+            error_for(|a| a.product_channel = Some("#product".into())).variable,
+            "HIGHLIGHTS_PRODUCT_CHANNEL"
+        );
+        assert_eq!(
+            error_for(|a| a.default_areas = Some(" , ".into())).variable,
+            "HIGHLIGHTS_DEFAULT_AREAS"
+        );
+        assert_eq!(
+            error_for(|a| a.managers = Some("alice".into())).variable,
+            "HIGHLIGHTS_MANAGERS"
+        );
+        let db = Config::from_args("mysql://x", &args()).expect_err("mysql refused");
+        assert_eq!(db.variable, "DATABASE_URL");
+    }
+
+    #[test]
+    fn default_areas_are_trimmed_and_deduplicated() {
+        let mut a = args();
+        a.default_areas = Some(" Chat, billing ,chat,,Reporting".into());
+        let c = Config::from_args("sqlite://x.db", &a).expect("valid");
+        assert_eq!(c.default_areas, vec!["Chat", "billing", "Reporting"]);
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let c = Config::from_args("sqlite://x.db", &args()).expect("valid");
+        let shown = format!("{c:?} {:?}", args());
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(!shown.contains("xoxb-1-2-3"), "{shown}");
+        assert!(shown.contains("[redacted]"));
+    }
+}

@@ -1,0 +1,88 @@
+//! Errors: [`AppError`] for everything that can go wrong while serving a request,
+//! and the only place that maps errors to HTTP status codes. [`UserError`] is the
+//! only text a Slack user ever sees; everything else is logged and replaced by one
+//! fixed sentence.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+/// The sentence a user sees when something failed on our side.
+pub const INTERNAL_ERROR_TEXT: &str =
+    "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute.";
+
+/// A request-level failure. Each variant knows its status; internal ones are
+/// logged here, once, with their whole chain.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Missing, wrong or stale Slack signature.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    /// Body over the size limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// Signed, but not a payload we can read.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The database failed.
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    /// Anything else on our side.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            Self::Unauthorized(reason) => {
+                tracing::warn!(reason, "rejected unsigned or stale request");
+                format!("invalid request signature: {reason}")
+            }
+            Self::PayloadTooLarge => "request body is over 1 MiB".to_owned(),
+            Self::BadRequest(reason) => {
+                tracing::warn!(%reason, "rejected malformed request");
+                reason.clone()
+            }
+            Self::Database(e) => {
+                tracing::error!(error = %e, "database error while serving a request");
+                "internal error".to_owned()
+            }
+            Self::Internal(e) => {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "internal error while serving a request"
+                );
+                "internal error".to_owned()
+            }
+        };
+        (status, Json(json!({ "ok": false, "error": message }))).into_response()
+    }
+}
+
+/// A mistake the user can fix, written as valid, escaped mrkdwn, shown to them
+/// as an ephemeral message (or a modal field error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UserError(pub String);
+
+impl UserError {
+    /// A message for the user; the text must already be mrkdwn-safe.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+}

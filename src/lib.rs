@@ -1,0 +1,20 @@
+//! Highlights: a Slack app that turns customer interviews into shared product
+//! knowledge.
+//!
+//! How a request flows, and where each part lives:
+//! - [`app`]: state, router and `serve` with graceful shutdown.
+//! - [`routes`]: one handler per HTTP route; each verifies, parses, dispatches.
+//! - [`slack`]: the Slack transport: [`slack::verify`] (signatures),
+//!   [`slack::payload`] (bodies into types), [`slack::client`] (Web API).
+//! - [`commands`]: the `/highlight` grammar and its dispatch to features.
+//! - [`store`]: every SQL statement, on SQLite or PostgreSQL.
+//! - [`config`], [`error`], [`metrics`]: settings, errors, Prometheus metrics.
+
+pub mod app;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod routes;
+pub mod slack;
+pub mod store;

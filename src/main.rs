@@ -1,0 +1,103 @@
+//! The `highlights` binary: parse the command line, load the configuration, run.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use highlights::app::{self, AppState, Clock};
+use highlights::config::{Cli, Command, Config, DatabaseUrl};
+use highlights::store::Db;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    if let Err(e) = dotenvy::dotenv() {
+        if !e.not_found() {
+            eprintln!("error: cannot read .env: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("highlights=info,warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(if e.is::<highlights::config::ConfigError>() {
+                2
+            } else {
+                1
+            })
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = Config::from_args(&cli.database_url, &args)?;
+            let db = Db::connect_and_migrate(config.database_url.as_str()).await?;
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| {
+                    format!("cannot listen on {} (HIGHLIGHTS_LISTEN)", config.listen)
+                })?;
+            tracing::info!(address = %listener.local_addr()?, backend = ?db.backend(), "Highlights is listening");
+            let state = AppState::new(config, db, Clock::system());
+            app::serve(listener, state, shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let url = DatabaseUrl::parse(&cli.database_url)?;
+            let db = Db::connect(url.as_str()).await?;
+            db.migrate().await?;
+            let applied = db.migrator().iter().count();
+            println!(
+                "database is up to date ({applied} migrations, {:?})",
+                db.backend()
+            );
+            db.close().await;
+            Ok(())
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

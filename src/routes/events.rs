@@ -1,0 +1,58 @@
+//! `POST /slack/events`: the Events API, `url_verification` included. Each
+//! delivery is recorded by `event_id` first, so a redelivery is processed once.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use slack_morphism::prelude::{SlackEventCallbackBody, SlackPushEvent};
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::slack::payload;
+use crate::slack::verify::SignedRequest;
+use crate::store::events;
+
+/// Answers the handshake, records the event, acknowledges at once.
+pub async fn event(
+    State(state): State<AppState>,
+    req: SignedRequest,
+) -> Result<Response, AppError> {
+    match payload::parse_event(&req.body)? {
+        SlackPushEvent::UrlVerification(v) => {
+            Ok(Json(json!({ "challenge": v.challenge })).into_response())
+        }
+        SlackPushEvent::AppRateLimited(limited) => {
+            tracing::warn!(team = %limited.team_id, "Slack is rate limiting our event deliveries");
+            Ok(StatusCode::OK.into_response())
+        }
+        SlackPushEvent::EventCallback(callback) => {
+            let workspace = state.ensure_workspace(callback.team_id.as_ref()).await?;
+            let kind = event_type(&callback.event);
+            let now = state.clock().now_ms();
+            let fresh = events::insert_processed_event(
+                state.db(),
+                &workspace,
+                callback.event_id.as_ref(),
+                &kind,
+                now,
+            )
+            .await?;
+            if !fresh {
+                tracing::info!(event_id = %callback.event_id, retry = ?req.retry_num(), "redelivered event ignored");
+                return Ok(StatusCode::OK.into_response());
+            }
+            tracing::debug!(event_id = %callback.event_id, kind, "event recorded");
+            Ok(StatusCode::OK.into_response())
+        }
+    }
+}
+
+/// The `type` of an event, as Slack names it.
+fn event_type(body: &SlackEventCallbackBody) -> String {
+    serde_json::to_value(body)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}

@@ -1,0 +1,71 @@
+//! Workspaces (Slack teams) and their settings.
+
+use crate::store::Db;
+
+/// A Slack team id, e.g. `T0123ABCD`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkspaceId(pub String);
+
+impl WorkspaceId {
+    /// The id as Slack writes it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A workspace row.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Workspace {
+    /// The team id.
+    pub id: String,
+    /// The channel id set with `/highlight config channel`, if any.
+    pub product_channel: Option<String>,
+}
+
+/// Records a workspace the first time it is seen, with its starting product
+/// areas, in one transaction. Returns true when the workspace is new.
+pub async fn insert_workspace_if_new(
+    db: &Db,
+    workspace: &WorkspaceId,
+    default_areas: &[String],
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let inserted = sqlx::query(
+        "insert into workspaces (id, created_at, updated_at) values ($1, $2, $2)
+         on conflict (id) do nothing",
+    )
+    .bind(workspace.as_str())
+    .bind(now_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        for name in default_areas {
+            sqlx::query(
+                "insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $3, $4)
+                 on conflict (workspace_id, key) do nothing",
+            )
+            .bind(workspace.as_str())
+            .bind(name.to_lowercase())
+            .bind(name)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+/// The workspace, if it has been seen.
+pub async fn find_workspace(
+    db: &Db,
+    workspace: &WorkspaceId,
+) -> Result<Option<Workspace>, sqlx::Error> {
+    sqlx::query_as("select id, product_channel from workspaces where id = $1")
+        .bind(workspace.as_str())
+        .fetch_optional(db.pool())
+        .await
+}
