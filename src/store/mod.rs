@@ -108,8 +108,8 @@ impl Db {
         migrator_for(self.backend)
     }
 
-    /// The pool, for the store's own modules.
-    pub(crate) fn pool(&self) -> &AnyPool {
+    /// The pool: for the store's own modules, and tests that inspect the schema.
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 

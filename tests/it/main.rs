@@ -1,0 +1,9 @@
+//! The integration suite: one binary, the kit in `support/`, one file per area.
+
+mod support;
+
+mod manifest;
+mod process;
+mod slack_client;
+mod store;
+mod transport;

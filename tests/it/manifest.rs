@@ -1,0 +1,141 @@
+//! `manifest.yml`: valid against Slack's manifest schema, and every URL and
+//! command in it is served by the app.
+
+use serde_json::{json, Value};
+
+use crate::support::{signer, TestApp, TEAM, USER};
+
+fn manifest() -> Value {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/manifest.yml"))
+        .expect("manifest.yml");
+    serde_yaml::from_str(&text).expect("manifest.yml is YAML")
+}
+
+#[test]
+fn the_manifest_is_valid_against_slacks_schema() {
+    let schema: Value =
+        serde_json::from_str(include_str!("../fixtures/manifest.schema.1.0.0.json"))
+            .expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let manifest = manifest();
+    let errors: Vec<String> = validator
+        .iter_errors(&manifest)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    // The schema catches a broken manifest, so the check above means something.
+    let mut broken = manifest.clone();
+    broken["features"]["slash_commands"][0]["command"] = json!("highlight");
+    assert!(!validator.is_valid(&broken));
+}
+
+#[test]
+fn the_manifest_declares_what_the_product_needs() {
+    let m = manifest();
+    let command = &m["features"]["slash_commands"][0];
+    assert_eq!(command["command"], "/highlight");
+    assert_eq!(command["should_escape"], true);
+    let shortcuts: Vec<(&str, &str)> = m["features"]["shortcuts"]
+        .as_array()
+        .expect("shortcuts")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().expect("name"),
+                s["type"].as_str().expect("type"),
+            )
+        })
+        .collect();
+    assert!(shortcuts.contains(&("Save as highlight", "message")));
+    assert!(shortcuts.contains(&("Triage feedback", "message")));
+    assert_eq!(m["features"]["app_home"]["home_tab_enabled"], true);
+    let events: Vec<&str> = m["settings"]["event_subscriptions"]["bot_events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(events.contains(&"app_home_opened"));
+    let scopes: Vec<&str> = m["oauth_config"]["scopes"]["bot"]
+        .as_array()
+        .expect("scopes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for needed in ["commands", "chat:write", "channels:join", "users:read"] {
+        assert!(scopes.contains(&needed), "missing scope {needed}");
+    }
+    for excessive in [
+        "channels:history",
+        "chat:write.customize",
+        "admin",
+        "users:write",
+    ] {
+        assert!(
+            !scopes.contains(&excessive),
+            "scope {excessive} is not needed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_url_in_the_manifest_is_served() {
+    let m = manifest();
+    let app = TestApp::spawn().await;
+    let urls = [
+        (
+            "command",
+            m["features"]["slash_commands"][0]["url"]
+                .as_str()
+                .expect("url"),
+        ),
+        (
+            "events",
+            m["settings"]["event_subscriptions"]["request_url"]
+                .as_str()
+                .expect("url"),
+        ),
+        (
+            "interactivity",
+            m["settings"]["interactivity"]["request_url"]
+                .as_str()
+                .expect("url"),
+        ),
+        (
+            "options",
+            m["settings"]["interactivity"]["message_menu_options_url"]
+                .as_str()
+                .expect("url"),
+        ),
+    ];
+    for (kind, url) in urls {
+        let path = url::Url::parse(url)
+            .expect("absolute URL")
+            .path()
+            .to_owned();
+        let (content_type, body) = match kind {
+            "command" => ("application/x-www-form-urlencoded", app.slash_body("help")),
+            "events" => ("application/json", json!({"type": "url_verification", "challenge": "c", "token": "t"}).to_string()),
+            "interactivity" | "options" => (
+                "application/x-www-form-urlencoded",
+                serde_urlencoded::to_string([(
+                    "payload",
+                    json!({
+                        "type": "block_suggestion", "action_id": "customer", "block_id": "customer", "value": "ac",
+                        "team": {"id": TEAM, "domain": "acme"}, "user": {"id": USER, "team_id": TEAM},
+                        "api_app_id": "A0APP00001", "token": "t", "container": {"type": "view", "view_id": "V1"},
+                        "view": {"type": "modal", "id": "V1", "team_id": TEAM,
+                                 "title": {"type": "plain_text", "text": "Capture"}, "blocks": []}
+                    })
+                    .to_string(),
+                )])
+                .expect("form"),
+            ),
+            _ => unreachable!(),
+        };
+        let resp = app.post_signed(&path, content_type, body).await;
+        assert_eq!(resp.status(), 200, "{kind} at {path}");
+    }
+    let _ = signer::now();
+}

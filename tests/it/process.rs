@@ -1,0 +1,180 @@
+//! The `highlights` binary as a user runs it: configuration mistakes stop it
+//! with one clear line, a good configuration serves, SIGTERM stops it cleanly.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::support::fake_slack::{FakeSlack, BOT_TOKEN};
+use crate::support::signer::SIGNING_SECRET;
+
+fn highlights(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_highlights"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd
+}
+
+fn refused(cmd: &mut Command) -> String {
+    let out = cmd.stdin(Stdio::null()).output().expect("runs");
+    assert!(!out.status.success(), "should refuse to start");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line, got: {stderr}");
+    lines[0].to_owned()
+}
+
+#[test]
+fn missing_or_malformed_settings_stop_serve_with_one_line_naming_the_variable() {
+    let dir = tempfile::tempdir().expect("dir");
+    let line = refused(highlights(dir.path()).arg("serve"));
+    assert!(
+        line.starts_with("error: SLACK_SIGNING_SECRET is not set"),
+        "{line}"
+    );
+
+    let line = refused(
+        highlights(dir.path())
+            .arg("serve")
+            .env("SLACK_SIGNING_SECRET", "s"),
+    );
+    assert!(
+        line.starts_with("error: SLACK_BOT_TOKEN is not set"),
+        "{line}"
+    );
+
+    let base = |c: &mut Command| {
+        c.arg("serve")
+            .env("SLACK_SIGNING_SECRET", "super-secret-value")
+            .env("SLACK_BOT_TOKEN", "xoxb-secret-token");
+    };
+    let cases = [
+        ("SLACK_BOT_TOKEN", "xoxp-a-user-token"),
+        ("HIGHLIGHTS_LISTEN", "everywhere"),
+        ("SLACK_API_URL", "slack.com/api"),
+        ("HIGHLIGHTS_PRODUCT_CHANNEL", "#product"),
+        ("HIGHLIGHTS_MANAGERS", "alice,bob"),
+        ("DATABASE_URL", "mysql://localhost/x"),
+    ];
+    for (var, value) in cases {
+        let mut cmd = highlights(dir.path());
+        base(&mut cmd);
+        let line = refused(cmd.env(var, value));
+        assert!(line.starts_with(&format!("error: {var} ")), "{var}: {line}");
+        assert!(
+            !line.contains("super-secret-value") && !line.contains("xoxb-secret-token"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let line = refused(highlights(dir.path()).args(["migrate"]).env(
+        "DATABASE_URL",
+        "postgres://nobody:hunter2@127.0.0.1:1/highlights",
+    ));
+    assert!(
+        line.contains("cannot connect to the database named by DATABASE_URL"),
+        "{line}"
+    );
+    assert!(!line.contains("hunter2"), "password leaked: {line}");
+}
+
+#[test]
+fn migrate_creates_the_sqlite_file_by_default() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = highlights(dir.path())
+        .arg("migrate")
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("highlights.db").exists());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("database is up to date"));
+}
+
+#[test]
+fn a_dotenv_file_in_the_working_directory_is_read() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join(".env"),
+        "SLACK_SIGNING_SECRET=from-dotenv\nSLACK_BOT_TOKEN=not-a-bot-token\n",
+    )
+    .expect("write");
+    let line = refused(highlights(dir.path()).arg("serve"));
+    // The secret was found in .env; the token from .env was checked.
+    assert!(
+        line.starts_with("error: SLACK_BOT_TOKEN must be a bot token"),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn serve_with_two_settings_runs_on_sqlite_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("dir");
+    let slack = FakeSlack::start().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        l.local_addr().expect("addr").port()
+    };
+    let mut child = highlights(dir.path())
+        .arg("serve")
+        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .env("HIGHLIGHTS_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "highlights=debug")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let client = reqwest::Client::new();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if let Ok(resp) = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+        {
+            healthy = resp.status() == 200;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "serve answered /healthz");
+    assert!(
+        dir.path().join("highlights.db").exists(),
+        "the default SQLite file was created"
+    );
+    slack.wait_for_calls("auth.test", 1).await;
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(s) = child.try_wait().expect("wait") {
+            exited = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let exited = exited.expect("stopped within 5 s of SIGTERM");
+    assert!(exited.success(), "clean exit: {exited:?}");
+    let out = child.wait_with_output().expect("output");
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(logs.contains("shutting down"), "{logs}");
+    assert!(
+        !logs.contains(SIGNING_SECRET) && !logs.contains(BOT_TOKEN),
+        "a secret was logged: {logs}"
+    );
+}

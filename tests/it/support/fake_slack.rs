@@ -1,0 +1,270 @@
+//! A fake of Slack's Web API on loopback. It answers like Slack (shapes taken
+//! from the fixtures in `tests/fixtures/slack-api`), checks the bot token,
+//! records every call for assertions, and fails on command: 429 with
+//! `Retry-After`, 5xx, an `ok:false` error, or a hang. It also plays the
+//! `response_url` endpoints.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+/// The bot token every test app is started with.
+pub const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
+
+/// One request the app made.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The Web API method, e.g. `chat.postMessage`, or `response_url` for those.
+    pub method: String,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The arguments: the JSON body, or the query string / form as an object.
+    pub args: Value,
+}
+
+/// A failure to answer with instead of the normal response.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// HTTP 429 with `Retry-After` (seconds) and Slack's `ratelimited` body.
+    RateLimited { retry_after_secs: u64 },
+    /// An HTTP status such as 500 or 503.
+    Status(u16),
+    /// HTTP 200 with `{"ok":false,"error":code}`.
+    Error(&'static str),
+    /// Never answers (the app must time out).
+    Hang,
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<Call>,
+    faults: HashMap<String, VecDeque<Fault>>,
+    next_ts: u64,
+}
+
+/// The running fake.
+#[derive(Clone)]
+pub struct FakeSlack {
+    addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl FakeSlack {
+    /// Starts the fake on a random loopback port.
+    pub async fn start() -> Self {
+        let inner = Arc::new(Mutex::new(Inner {
+            next_ts: 1_700_000_000_000_100,
+            ..Inner::default()
+        }));
+        let router = Router::new()
+            .route("/api/{method}", any(api_call))
+            .route("/response/{id}", post(response_url))
+            .with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind fake Slack");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(async move {
+            axum::serve(listener, router)
+                .await
+                .expect("fake Slack serves");
+        });
+        Self { addr, inner }
+    }
+
+    /// The base URL to give the app as `SLACK_API_URL`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api", self.addr)
+    }
+
+    /// A fresh `response_url` that records what is posted to it.
+    pub fn response_url(&self, id: &str) -> String {
+        format!("http://{}/response/{id}", self.addr)
+    }
+
+    /// Makes the next `times` calls of `method` fail with `fault`.
+    pub fn fail_next(&self, method: &str, fault: Fault, times: usize) {
+        let mut inner = self.inner.lock().expect("lock");
+        let queue = inner.faults.entry(method.to_owned()).or_default();
+        for _ in 0..times {
+            queue.push_back(fault.clone());
+        }
+    }
+
+    /// Every call so far.
+    pub fn calls(&self) -> Vec<Call> {
+        self.inner.lock().expect("lock").calls.clone()
+    }
+
+    /// The calls of one method so far.
+    pub fn calls_to(&self, method: &str) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == method)
+            .collect()
+    }
+
+    /// Waits (up to five seconds) until `method` has been called `n` times.
+    pub async fn wait_for_calls(&self, method: &str, n: usize) -> Vec<Call> {
+        for _ in 0..100 {
+            let calls = self.calls_to(method);
+            if calls.len() >= n {
+                return calls;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {n} calls to {method}, saw {:?}", self.calls());
+    }
+}
+
+fn fixture(method: &str) -> Option<Value> {
+    let text = match method {
+        "auth.test" => include_str!("../../fixtures/slack-api/auth.test.ok.json"),
+        "chat.getPermalink" => include_str!("../../fixtures/slack-api/chat.getPermalink.ok.json"),
+        "views.open" => include_str!("../../fixtures/slack-api/views.open.ok.json"),
+        "views.publish" => include_str!("../../fixtures/slack-api/views.publish.ok.json"),
+        "views.update" => include_str!("../../fixtures/slack-api/views.update.ok.json"),
+        "conversations.join" => include_str!("../../fixtures/slack-api/conversations.join.ok.json"),
+        "conversations.info" => include_str!("../../fixtures/slack-api/conversations.info.ok.json"),
+        "users.info" => include_str!("../../fixtures/slack-api/users.info.ok.json"),
+        "chat.postMessage" => include_str!("../../fixtures/slack-api/chat.postMessage.ok.json"),
+        "chat.update" => include_str!("../../fixtures/slack-api/chat.update.ok.json"),
+        _ => return None,
+    };
+    Some(serde_json::from_str(text).expect("fixture is JSON"))
+}
+
+fn args_of(headers: &HeaderMap, query: Option<String>, body: &Bytes) -> Value {
+    let is_json = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return serde_json::from_slice(body).unwrap_or(Value::Null);
+    }
+    let text = if body.is_empty() {
+        query.unwrap_or_default()
+    } else {
+        String::from_utf8_lossy(body).into_owned()
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&text).unwrap_or_default();
+    Value::Object(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )
+}
+
+async fn api_call(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    Path(method): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let args = args_of(&headers, query, &body);
+    let (fault, ts) = {
+        let mut inner = inner.lock().expect("lock");
+        inner.calls.push(Call {
+            method: method.clone(),
+            authorization: authorization.clone(),
+            args: args.clone(),
+        });
+        inner.next_ts += 1;
+        let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        (fault, inner.next_ts)
+    };
+    match fault {
+        Some(Fault::RateLimited { retry_after_secs }) => {
+            let body: Value = serde_json::from_str(include_str!(
+                "../../fixtures/slack-api/ratelimited.429.json"
+            ))
+            .expect("fixture is JSON");
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", retry_after_secs.to_string())],
+                Json(body),
+            )
+                .into_response();
+        }
+        Some(Fault::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (status, "upstream error").into_response();
+        }
+        Some(Fault::Error(code)) => {
+            return Json(json!({ "ok": false, "error": code })).into_response()
+        }
+        Some(Fault::Hang) => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return StatusCode::GATEWAY_TIMEOUT.into_response();
+        }
+        None => {}
+    }
+    if authorization.as_deref() != Some(&format!("Bearer {BOT_TOKEN}")) {
+        return Json(json!({ "ok": false, "error": "invalid_auth" })).into_response();
+    }
+    let ts = format!("{}.{:06}", ts / 1_000_000, ts % 1_000_000);
+    let answer = match method.as_str() {
+        "chat.postMessage" | "chat.update" => {
+            let mut answer = fixture(&method).expect("fixture");
+            let channel = args.get("channel").cloned().unwrap_or(Value::Null);
+            let ts = if method == "chat.update" {
+                args.get("ts").cloned().unwrap_or(Value::Null)
+            } else {
+                json!(ts)
+            };
+            answer["channel"] = channel;
+            answer["ts"] = ts.clone();
+            answer["message"] = json!({
+                "type": "message", "text": args.get("text").cloned().unwrap_or_default(),
+                "ts": ts, "bot_id": "B19LU7CSY",
+            });
+            answer
+        }
+        "chat.getPermalink" => {
+            let channel = args.get("channel").and_then(Value::as_str).unwrap_or("C0");
+            let message_ts = args
+                .get("message_ts")
+                .and_then(Value::as_str)
+                .unwrap_or("0")
+                .replace('.', "");
+            json!({ "ok": true, "channel": channel,
+                    "permalink": format!("https://acme.slack.com/archives/{channel}/p{message_ts}") })
+        }
+        other => match fixture(other) {
+            Some(answer) => answer,
+            None => json!({ "ok": false, "error": "unknown_method" }),
+        },
+    };
+    Json(answer).into_response()
+}
+
+async fn response_url(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let args = args_of(&headers, None, &body);
+    let mut inner = inner.lock().expect("lock");
+    inner.calls.push(Call {
+        method: "response_url".into(),
+        authorization: None,
+        args: json!({ "id": id, "body": args }),
+    });
+    (StatusCode::OK, "ok").into_response()
+}
