@@ -9,8 +9,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
 
 use crate::config::Config;
+use crate::jobs;
 use crate::metrics::{self, Metrics};
 use crate::routes;
 use crate::slack::client::SlackApi;
@@ -62,12 +64,16 @@ struct Inner {
     clock: Clock,
     /// Workspaces already recorded by this process, to skip the insert.
     known_workspaces: Mutex<HashSet<String>>,
+    /// Wakes the outbox worker when work is queued.
+    outbox_wake: Notify,
+    /// For `response_url` answers.
+    http: reqwest::Client,
 }
 
 impl AppState {
     /// Builds the state from its parts.
     pub fn new(config: Config, db: Db, clock: Clock) -> Self {
-        let slack = SlackApi::new(&config.slack_api_url, &config.bot_token);
+        let slack = SlackApi::new(&config.slack_api_url, &config.bot_token, config.timing.slack_timeout);
         Self(Arc::new(Inner {
             config,
             db,
@@ -75,6 +81,8 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             clock,
             known_workspaces: Mutex::new(HashSet::new()),
+            outbox_wake: Notify::new(),
+            http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().unwrap_or_default(),
         }))
     }
 
@@ -103,26 +111,34 @@ impl AppState {
         &self.0.clock
     }
 
+    /// Tells the outbox worker that work was queued.
+    pub fn wake_outbox(&self) {
+        self.0.outbox_wake.notify_one();
+    }
+
+    /// Completes when [`wake_outbox`](Self::wake_outbox) is called.
+    pub async fn outbox_woken(&self) {
+        self.0.outbox_wake.notified().await;
+    }
+
+    /// Answers through a slash command's or shortcut's `response_url` (logged
+    /// and dropped on failure: the user can retry).
+    pub async fn respond(&self, response_url: &str, reply: &crate::commands::Reply) {
+        match self.0.http.post(response_url).json(reply).send().await {
+            Ok(resp) if resp.status().is_success() => {}
+            Ok(resp) => tracing::warn!(status = %resp.status(), "response_url refused our answer"),
+            Err(e) => tracing::warn!(error = %e, "cannot reach response_url"),
+        }
+    }
+
     /// Makes sure a workspace is recorded (with its starting product areas)
     /// before anything is stored for it.
     pub async fn ensure_workspace(&self, team_id: &str) -> Result<WorkspaceId, sqlx::Error> {
         let id = WorkspaceId(team_id.to_owned());
-        let known = self
-            .0
-            .known_workspaces
-            .lock()
-            .map(|set| set.contains(team_id))
-            .unwrap_or(false);
+        let known = self.0.known_workspaces.lock().map(|set| set.contains(team_id)).unwrap_or(false);
         if !known {
             let now = self.clock().now_ms();
-            if workspaces::insert_workspace_if_new(
-                self.db(),
-                &id,
-                &self.config().default_areas,
-                now,
-            )
-            .await?
-            {
+            if workspaces::insert_workspace_if_new(self.db(), &id, &self.config().default_areas, now).await? {
                 tracing::info!(workspace = team_id, "new workspace recorded");
             }
             if let Ok(mut set) = self.0.known_workspaces.lock() {
@@ -138,16 +154,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/slack/commands", post(routes::slash::slash_command))
         .route("/slack/events", post(routes::events::event))
-        .route(
-            "/slack/interactivity",
-            post(routes::interactivity::interaction),
-        )
+        .route("/slack/interactivity", post(routes::interactivity::interaction))
         .route("/healthz", get(routes::ops::healthz))
         .route("/metrics", get(routes::ops::metrics))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(routes::ops::not_found)
         .with_state(state)
 }
@@ -161,9 +171,14 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let app = router(state.clone());
     tokio::spawn(check_slack_token(state.clone()));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let (stop_worker, worker_stopped) = watch::channel(false);
+    let worker = tokio::spawn(jobs::outbox::run_worker(state.clone(), worker_stopped));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    // Let the worker finish the row in hand; what is left stays queued for the next start.
+    let _ = stop_worker.send(true);
+    if tokio::time::timeout(std::time::Duration::from_secs(10), worker).await.is_err() {
+        tracing::warn!("outbox worker did not stop within 10 s; its rows will be taken again after their lease");
+    }
     state.db().close().await;
     Ok(())
 }
@@ -176,7 +191,7 @@ async fn check_slack_token(state: AppState) {
             tracing::info!(team = %me.team_id, bot_user = %me.user_id, "Slack bot token works")
         }
         Err(e) => {
-            tracing::warn!(error = %crate::slack::client::describe_error(&e), "cannot check the Slack bot token (auth.test); will keep trying as work arrives")
+            tracing::warn!(error = %e, "cannot check the Slack bot token (auth.test); will keep trying as work arrives")
         }
     }
 }

@@ -3,26 +3,17 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 /// The `highlights` command line. Every setting can also come from the
 /// environment or a `.env` file in the working directory.
 #[derive(Debug, Parser)]
-#[command(
-    name = "highlights",
-    version,
-    about = "Turn customer interviews into shared product knowledge, in Slack"
-)]
+#[command(name = "highlights", version, about = "Turn customer interviews into shared product knowledge, in Slack")]
 pub struct Cli {
     /// Where the data lives: `sqlite://…` (created if missing) or `postgres://…`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://highlights.db",
-        global = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://highlights.db", global = true, hide_env_values = true)]
     pub database_url: String,
 
     #[command(subcommand)]
@@ -71,18 +62,9 @@ pub struct ServeArgs {
 impl fmt::Debug for ServeArgs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServeArgs")
-            .field(
-                "signing_secret",
-                &self.signing_secret.as_ref().map(|_| Secret::REDACTED),
-            )
-            .field(
-                "bot_token",
-                &self.bot_token.as_ref().map(|_| Secret::REDACTED),
-            )
-            .field(
-                "app_token",
-                &self.app_token.as_ref().map(|_| Secret::REDACTED),
-            )
+            .field("signing_secret", &self.signing_secret.as_ref().map(|_| Secret::REDACTED))
+            .field("bot_token", &self.bot_token.as_ref().map(|_| Secret::REDACTED))
+            .field("app_token", &self.app_token.as_ref().map(|_| Secret::REDACTED))
             .field("slack_api_url", &self.slack_api_url)
             .field("listen", &self.listen)
             .field("product_channel", &self.product_channel)
@@ -128,10 +110,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(variable: &'static str, problem: impl Into<String>) -> Self {
-        Self {
-            variable,
-            problem: problem.into(),
-        }
+        Self { variable, problem: problem.into() }
     }
 }
 
@@ -172,6 +151,39 @@ pub struct Config {
     pub default_areas: Vec<String>,
     /// Users allowed to manage; empty means everyone.
     pub managers: Vec<String>,
+    /// Timing of Slack calls and of the outbox (fixed in production, short in tests).
+    pub timing: Timing,
+}
+
+/// How long to wait for Slack and how the outbox retries. Not user settings:
+/// the defaults suit production, and tests shorten them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timing {
+    /// A Slack call that has not answered by then has failed.
+    pub slack_timeout: Duration,
+    /// How long a worker holds an outbox row it claimed (then another may take it).
+    pub outbox_lease: Duration,
+    /// First retry delay after a transient failure; doubles each time.
+    pub retry_base: Duration,
+    /// Longest retry delay.
+    pub retry_cap: Duration,
+    /// How long a post waits when it cannot be posted yet (no channel, bot not invited).
+    pub park: Duration,
+    /// How often the worker looks for due rows when nothing woke it.
+    pub poll: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            slack_timeout: Duration::from_secs(10),
+            outbox_lease: Duration::from_secs(60),
+            retry_base: Duration::from_secs(1),
+            retry_cap: Duration::from_secs(300),
+            park: Duration::from_secs(600),
+            poll: Duration::from_secs(1),
+        }
+    }
 }
 
 impl Config {
@@ -216,10 +228,7 @@ impl Config {
         let listen = args.listen.trim().parse::<SocketAddr>().map_err(|_| {
             ConfigError::new(
                 "HIGHLIGHTS_LISTEN",
-                format!(
-                    "is not an address to listen on: {:?} (expected host:port, e.g. 0.0.0.0:3000)",
-                    args.listen
-                ),
+                format!("is not an address to listen on: {:?} (expected host:port, e.g. 0.0.0.0:3000)", args.listen),
             )
         })?;
         let product_channel = match args.product_channel.as_deref().map(str::trim) {
@@ -250,6 +259,7 @@ impl Config {
             product_channel,
             default_areas,
             managers,
+            timing: Timing::default(),
         })
     }
 }
@@ -262,10 +272,7 @@ impl DatabaseUrl {
     /// Accepts `sqlite:…`, `postgres://…` and `postgresql://…`.
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
         let raw = raw.trim();
-        if raw.starts_with("sqlite:")
-            || raw.starts_with("postgres://")
-            || raw.starts_with("postgresql://")
-        {
+        if raw.starts_with("sqlite:") || raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             Ok(Self(raw.to_owned()))
         } else {
             Err(ConfigError::new(
@@ -284,9 +291,7 @@ impl DatabaseUrl {
 fn parse_api_url(raw: &str) -> Result<String, ConfigError> {
     let trimmed = raw.trim().trim_end_matches('/');
     match url::Url::parse(trimmed) {
-        Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() => {
-            Ok(trimmed.to_owned())
-        }
+        Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() => Ok(trimmed.to_owned()),
         _ => Err(ConfigError::new(
             "SLACK_API_URL",
             format!("must be an http(s) URL such as https://slack.com/api, not {raw:?}"),
@@ -297,15 +302,13 @@ fn parse_api_url(raw: &str) -> Result<String, ConfigError> {
 fn is_channel_id(s: &str) -> bool {
     s.len() >= 9
         && matches!(s.as_bytes()[0], b'C' | b'G')
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 fn is_user_id(s: &str) -> bool {
     s.len() >= 9
         && matches!(s.as_bytes()[0], b'U' | b'W')
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 fn parse_area_list(list: &str) -> Result<Vec<String>, ConfigError> {
@@ -377,46 +380,16 @@ mod tests {
 
     #[test]
     fn each_bad_setting_names_its_variable() {
-        assert_eq!(
-            error_for(|a| a.signing_secret = None).variable,
-            "SLACK_SIGNING_SECRET"
-        );
-        assert_eq!(
-            error_for(|a| a.signing_secret = Some("  ".into())).variable,
-            "SLACK_SIGNING_SECRET"
-        );
-        assert_eq!(
-            error_for(|a| a.bot_token = None).variable,
-            "SLACK_BOT_TOKEN"
-        );
-        assert_eq!(
-            error_for(|a| a.bot_token = Some("xoxp-user".into())).variable,
-            "SLACK_BOT_TOKEN"
-        );
-        assert_eq!(
-            error_for(|a| a.app_token = Some("xoxb-1".into())).variable,
-            "SLACK_APP_TOKEN"
-        );
-        assert_eq!(
-            error_for(|a| a.slack_api_url = "ftp://x".into()).variable,
-            "SLACK_API_URL"
-        );
-        assert_eq!(
-            error_for(|a| a.listen = "3000".into()).variable,
-            "HIGHLIGHTS_LISTEN"
-        );
-        assert_eq!(
-            error_for(|a| a.product_channel = Some("#product".into())).variable,
-            "HIGHLIGHTS_PRODUCT_CHANNEL"
-        );
-        assert_eq!(
-            error_for(|a| a.default_areas = Some(" , ".into())).variable,
-            "HIGHLIGHTS_DEFAULT_AREAS"
-        );
-        assert_eq!(
-            error_for(|a| a.managers = Some("alice".into())).variable,
-            "HIGHLIGHTS_MANAGERS"
-        );
+        assert_eq!(error_for(|a| a.signing_secret = None).variable, "SLACK_SIGNING_SECRET");
+        assert_eq!(error_for(|a| a.signing_secret = Some("  ".into())).variable, "SLACK_SIGNING_SECRET");
+        assert_eq!(error_for(|a| a.bot_token = None).variable, "SLACK_BOT_TOKEN");
+        assert_eq!(error_for(|a| a.bot_token = Some("xoxp-user".into())).variable, "SLACK_BOT_TOKEN");
+        assert_eq!(error_for(|a| a.app_token = Some("xoxb-1".into())).variable, "SLACK_APP_TOKEN");
+        assert_eq!(error_for(|a| a.slack_api_url = "ftp://x".into()).variable, "SLACK_API_URL");
+        assert_eq!(error_for(|a| a.listen = "3000".into()).variable, "HIGHLIGHTS_LISTEN");
+        assert_eq!(error_for(|a| a.product_channel = Some("#product".into())).variable, "HIGHLIGHTS_PRODUCT_CHANNEL");
+        assert_eq!(error_for(|a| a.default_areas = Some(" , ".into())).variable, "HIGHLIGHTS_DEFAULT_AREAS");
+        assert_eq!(error_for(|a| a.managers = Some("alice".into())).variable, "HIGHLIGHTS_MANAGERS");
         let db = Config::from_args("mysql://x", &args()).expect_err("mysql refused");
         assert_eq!(db.variable, "DATABASE_URL");
     }

@@ -63,10 +63,7 @@ impl IntoResponse for AppError {
                 "internal error".to_owned()
             }
             Self::Internal(e) => {
-                tracing::error!(
-                    error = format!("{e:#}"),
-                    "internal error while serving a request"
-                );
+                tracing::error!(error = format!("{e:#}"), "internal error while serving a request");
                 "internal error".to_owned()
             }
         };

@@ -6,15 +6,24 @@
 //! - [`routes`]: one handler per HTTP route; each verifies, parses, dispatches.
 //! - [`slack`]: the Slack transport: [`slack::verify`] (signatures),
 //!   [`slack::payload`] (bodies into types), [`slack::client`] (Web API).
-//! - [`commands`]: the `/highlight` grammar and its dispatch to features.
+//! - [`commands`]: the `/highlight` grammar and its dispatch to features:
+//!   [`capture`] (quick capture, the modal, posting into customer threads),
+//!   [`areas`], [`customers`], [`settings`], with [`permissions`].
+//! - [`jobs`]: the outbox worker that makes every Slack post, with retries.
 //! - [`store`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`config`], [`error`], [`metrics`]: settings, errors, Prometheus metrics.
 
 pub mod app;
+pub mod areas;
+pub mod capture;
 pub mod commands;
 pub mod config;
+pub mod customers;
 pub mod error;
+pub mod jobs;
 pub mod metrics;
+pub mod permissions;
 pub mod routes;
+pub mod settings;
 pub mod slack;
 pub mod store;

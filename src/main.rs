@@ -18,10 +18,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("highlights=info,warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("highlights=info,warn")))
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -35,11 +32,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(if e.is::<highlights::config::ConfigError>() {
-                2
-            } else {
-                1
-            })
+            ExitCode::from(if e.is::<highlights::config::ConfigError>() { 2 } else { 1 })
         }
     }
 }
@@ -51,9 +44,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Db::connect_and_migrate(config.database_url.as_str()).await?;
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
-                .with_context(|| {
-                    format!("cannot listen on {} (HIGHLIGHTS_LISTEN)", config.listen)
-                })?;
+                .with_context(|| format!("cannot listen on {} (HIGHLIGHTS_LISTEN)", config.listen))?;
             tracing::info!(address = %listener.local_addr()?, backend = ?db.backend(), "Highlights is listening");
             let state = AppState::new(config, db, Clock::system());
             app::serve(listener, state, shutdown_signal()).await
@@ -63,10 +54,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Db::connect(url.as_str()).await?;
             db.migrate().await?;
             let applied = db.migrator().iter().count();
-            println!(
-                "database is up to date ({applied} migrations, {:?})",
-                db.backend()
-            );
+            println!("database is up to date ({applied} migrations, {:?})", db.backend());
             db.close().await;
             Ok(())
         }

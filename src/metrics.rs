@@ -55,27 +55,17 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("highlights");
         let requests = Family::<RequestLabels, Counter>::default();
-        registry.register(
-            "http_requests",
-            "HTTP requests served, by route and status",
-            requests.clone(),
-        );
+        registry.register("http_requests", "HTTP requests served, by route and status", requests.clone());
         let ack_seconds = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             // Slack gives 3 s; the buckets resolve the fast end finely and mark the limit.
-            Histogram::new([
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0,
-            ])
+            Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0])
         });
         registry.register(
             "ack_latency_seconds",
             "Time from receiving a request to answering it, by route",
             ack_seconds.clone(),
         );
-        Self {
-            registry,
-            requests,
-            ack_seconds,
-        }
+        Self { registry, requests, ack_seconds }
     }
 
     /// Mutable access to the registry, for features that add their own metrics.
@@ -92,32 +82,18 @@ impl Metrics {
     }
 
     fn observe(&self, route: String, status: u16, seconds: f64) {
-        self.requests
-            .get_or_create(&RequestLabels {
-                route: route.clone(),
-                status,
-            })
-            .inc();
-        self.ack_seconds
-            .get_or_create(&RouteLabels { route })
-            .observe(seconds);
+        self.requests.get_or_create(&RequestLabels { route: route.clone(), status }).inc();
+        self.ack_seconds.get_or_create(&RouteLabels { route }).observe(seconds);
     }
 }
 
 /// Middleware: counts every request and times its answer.
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     let started = Instant::now();
     let response = next.run(req).await;
     let metrics: &Arc<Metrics> = state.metrics();
-    metrics.observe(
-        route,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
+    metrics.observe(route, response.status().as_u16(), started.elapsed().as_secs_f64());
     response
 }

@@ -22,6 +22,8 @@ create table customers (
     display_name      text not null,
     thread_channel    text,                      -- where the customer's thread lives
     thread_ts         text,                      -- ts of the thread's parent message
+    thread_claim      text,                      -- a worker is posting the parent...
+    thread_claim_until bigint,                -- ...until then
     merged_into       bigint,
     created_at        bigint not null,
     updated_at        bigint not null,
@@ -105,6 +107,7 @@ create table outbox (
     attempts          bigint not null default 0,
     run_after         bigint not null,          -- not before this time
     locked_until      bigint,                   -- a worker holds the row until then
+    claim_token       text,                      -- which claim holds it
     last_error        text,
     created_at        bigint not null,
     updated_at        bigint not null,

@@ -1,31 +1,72 @@
 //! The `/highlight` command: [`parse`] turns its text into a [`HighlightCommand`],
-//! [`handle`] runs it and returns the [`Reply`] shown to the user. No HTTP here.
+//! [`handle`] dispatches it to its feature and returns the [`Reply`] shown to
+//! the user. No HTTP here.
 
 use serde::Serialize;
 
 use crate::app::AppState;
+use crate::capture;
+use crate::capture::modal::Prefill;
+use crate::error::{AppError, INTERNAL_ERROR_TEXT};
 use crate::slack::payload::SlashCommand;
 use crate::store::workspaces::WorkspaceId;
+use crate::{areas, settings};
 
 /// What a `/highlight` invocation asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HighlightCommand {
-    /// `help`, or no text yet (the capture modal comes with the capture feature).
+    /// No text: open the capture modal.
+    OpenModal,
+    /// `help`.
     Help,
-    /// Words we do not know: usage, with what was typed echoed back.
+    /// `<customer> | <area> | <quote> [| <link>]` (the raw, escaped text).
+    Capture(String),
+    /// `areas`.
+    ListAreas,
+    /// `areas add <name>`.
+    AddArea(String),
+    /// `config channel <#C…|name>` (the raw argument).
+    ConfigChannel(String),
+    /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
 
 /// Reads the command text (as Slack escaped it).
 pub fn parse(text: &str) -> HighlightCommand {
     let text = text.trim();
-    match text.to_ascii_lowercase().as_str() {
-        "" | "help" | "?" => HighlightCommand::Help,
+    if text.is_empty() {
+        return HighlightCommand::OpenModal;
+    }
+    if capture::quick::looks_like_capture(text) {
+        return HighlightCommand::Capture(text.to_owned());
+    }
+    let mut words = text.splitn(2, char::is_whitespace);
+    let first = words.next().unwrap_or_default().to_lowercase();
+    let rest = words.next().unwrap_or_default().trim();
+    match first.as_str() {
+        "help" | "?" | "usage" => HighlightCommand::Help,
+        "areas" | "area" => {
+            let mut sub = rest.splitn(2, char::is_whitespace);
+            match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
+                ("", _) | ("list", None) => HighlightCommand::ListAreas,
+                ("add", Some(name)) => HighlightCommand::AddArea(name.to_owned()),
+                ("add", None) => HighlightCommand::AddArea(String::new()),
+                _ => HighlightCommand::Unknown(text.to_owned()),
+            }
+        }
+        "config" => {
+            let mut sub = rest.splitn(2, char::is_whitespace);
+            match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
+                ("channel", arg) => HighlightCommand::ConfigChannel(arg.unwrap_or_default().to_owned()),
+                _ => HighlightCommand::Unknown(text.to_owned()),
+            }
+        }
         _ => HighlightCommand::Unknown(text.to_owned()),
     }
 }
 
-/// An answer to a slash command, sent in the HTTP response body.
+/// An answer to a slash command, sent in the HTTP response body (or later to
+/// the `response_url`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reply {
     /// `ephemeral`: only the person who typed the command sees it.
@@ -37,23 +78,54 @@ pub struct Reply {
 impl Reply {
     /// A message only the user sees.
     pub fn ephemeral(text: impl Into<String>) -> Self {
-        Self {
-            response_type: "ephemeral",
-            text: text.into(),
-        }
+        Self { response_type: "ephemeral", text: text.into() }
     }
 }
 
-/// Runs a command for a user of a workspace.
-pub async fn handle(_state: &AppState, _workspace: &WorkspaceId, command: SlashCommand) -> Reply {
-    match parse(&command.text) {
-        HighlightCommand::Help => Reply::ephemeral(usage(&command.command)),
-        HighlightCommand::Unknown(typed) => Reply::ephemeral(format!(
-            "I don't know `{}`. Here is what I understand:\n\n{}",
-            // The text arrives escaped by Slack (`&amp;`, `&lt;`, `&gt;`), so it is safe to echo as is.
-            typed.replace('`', "'"),
-            usage(&command.command)
-        )),
+/// What the user typed, shown back so nothing is lost. The text is still as
+/// Slack escaped it, so it is safe to show.
+pub fn echo(text: &str) -> String {
+    format!("You typed:\n```/highlight {}```", text.replace("```", "ʼʼʼ"))
+}
+
+/// Runs a command for a user of a workspace. Internal failures are logged
+/// here, once, and the user gets one fixed sentence.
+pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCommand) -> Option<Reply> {
+    let result: Result<Option<Reply>, AppError> = match parse(&command.text) {
+        HighlightCommand::OpenModal => {
+            capture::handle::open_modal(
+                state,
+                workspace,
+                command.trigger_id.clone(),
+                Some(command.channel_id.clone()),
+                Prefill::default(),
+                Some(command.response_url.clone()),
+            );
+            Ok(None)
+        }
+        HighlightCommand::Help => Ok(Some(Reply::ephemeral(usage(&command.command)))),
+        HighlightCommand::Capture(text) => {
+            capture::handle::quick_capture(state, workspace, &command.user_id, &text).await.map(Some)
+        }
+        HighlightCommand::ListAreas => areas::list(state, workspace).await.map(Some).map_err(AppError::from),
+        HighlightCommand::AddArea(name) => {
+            areas::add(state, workspace, &command.user_id, &name).await.map(Some).map_err(AppError::from)
+        }
+        HighlightCommand::ConfigChannel(arg) => {
+            settings::set_channel(state, workspace, &command.user_id, &arg).await.map(Some)
+        }
+        HighlightCommand::Unknown(typed) => Ok(Some(Reply::ephemeral(format!(
+            "I don't know that command. Here is what I understand:\n\n{}\n{}",
+            usage(&command.command),
+            echo(&typed)
+        )))),
+    };
+    match result {
+        Ok(reply) => reply,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), user = command.user_id, "slash command failed");
+            Some(Reply::ephemeral(format!("{INTERNAL_ERROR_TEXT}\n{}", echo(&command.text))))
+        }
     }
 }
 
@@ -62,12 +134,8 @@ pub fn usage(command: &str) -> String {
     format!(
         "*{command}* captures what customers say and posts it to the product channel, one thread per customer.\n\
          • `{command} <customer> | <area> | <quote> [| <recording link>]`: capture a highlight, e.g. `{command} Acme | chat | \"We need canned replies\"`\n\
-         • `{command}`: open the capture form\n\
-         • `{command} customer <name>`: everything a customer said, by product area\n\
-         • `{command} search <words>`: find highlights\n\
+         • `{command}`: open the capture form (several highlights of one interview)\n\
          • `{command} areas` / `{command} areas add <name>`: list or add product areas\n\
-         • `{command} quota [@user]` / `{command} team` / `{command} onboard @user`: onboarding progress\n\
-         • `{command} digest` / `{command} report [@user]`: digest now, month-end report\n\
          • `{command} config channel #channel`: set the product channel\n\
          • `{command} help`: this message"
     )
@@ -78,17 +146,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn help_and_empty_text_ask_for_usage() {
-        assert_eq!(parse("help"), HighlightCommand::Help);
+    fn the_grammar_is_read() {
+        assert_eq!(parse(""), HighlightCommand::OpenModal);
         assert_eq!(parse("  HELP "), HighlightCommand::Help);
-        assert_eq!(parse(""), HighlightCommand::Help);
+        assert_eq!(parse("Acme | chat | hi"), HighlightCommand::Capture("Acme | chat | hi".into()));
+        assert_eq!(parse("areas"), HighlightCommand::ListAreas);
+        assert_eq!(parse("Areas add  Data export "), HighlightCommand::AddArea("Data export".into()));
+        assert_eq!(
+            parse("config channel <#C0123ABCD|product>"),
+            HighlightCommand::ConfigChannel("<#C0123ABCD|product>".into())
+        );
+        assert_eq!(parse("config colour blue"), HighlightCommand::Unknown("config colour blue".into()));
+        // A customer called "Help Scout" is still a capture when the bars are there.
+        assert_eq!(parse("help scout | chat | hi"), HighlightCommand::Capture("help scout | chat | hi".into()));
+        // A bar inside a link is not a separator.
+        assert_eq!(parse("see <https://x|y>"), HighlightCommand::Unknown("see <https://x|y>".into()));
     }
 
     #[test]
-    fn unknown_words_are_kept_to_echo_back() {
-        assert_eq!(
-            parse(" frobnicate  now "),
-            HighlightCommand::Unknown("frobnicate  now".into())
-        );
+    fn echo_keeps_the_text_inside_one_code_block() {
+        assert_eq!(echo("a ``` b"), "You typed:\n```/highlight a ʼʼʼ b```");
     }
 }

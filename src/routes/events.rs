@@ -15,14 +15,9 @@ use crate::slack::verify::SignedRequest;
 use crate::store::events;
 
 /// Answers the handshake, records the event, acknowledges at once.
-pub async fn event(
-    State(state): State<AppState>,
-    req: SignedRequest,
-) -> Result<Response, AppError> {
+pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<Response, AppError> {
     match payload::parse_event(&req.body)? {
-        SlackPushEvent::UrlVerification(v) => {
-            Ok(Json(json!({ "challenge": v.challenge })).into_response())
-        }
+        SlackPushEvent::UrlVerification(v) => Ok(Json(json!({ "challenge": v.challenge })).into_response()),
         SlackPushEvent::AppRateLimited(limited) => {
             tracing::warn!(team = %limited.team_id, "Slack is rate limiting our event deliveries");
             Ok(StatusCode::OK.into_response())
@@ -31,14 +26,8 @@ pub async fn event(
             let workspace = state.ensure_workspace(callback.team_id.as_ref()).await?;
             let kind = event_type(&callback.event);
             let now = state.clock().now_ms();
-            let fresh = events::insert_processed_event(
-                state.db(),
-                &workspace,
-                callback.event_id.as_ref(),
-                &kind,
-                now,
-            )
-            .await?;
+            let fresh =
+                events::insert_processed_event(state.db(), &workspace, callback.event_id.as_ref(), &kind, now).await?;
             if !fresh {
                 tracing::info!(event_id = %callback.event_id, retry = ?req.retry_num(), "redelivered event ignored");
                 return Ok(StatusCode::OK.into_response());

@@ -1,34 +1,80 @@
 //! `POST /slack/interactivity`: shortcuts, buttons, modal submissions and
-//! external-select suggestions.
+//! external-select suggestions, dispatched to their features.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde_json::{json, Value};
 use slack_morphism::prelude::SlackInteractionEvent;
 
 use crate::app::AppState;
+use crate::capture;
 use crate::error::AppError;
 use crate::slack::payload::{self, Interaction};
 use crate::slack::verify::SignedRequest;
 
-/// Acknowledges every well-formed interaction at once.
-pub async fn interaction(
-    State(_state): State<AppState>,
-    req: SignedRequest,
-) -> Result<Response, AppError> {
-    match payload::parse_interaction(&req.body)? {
-        Interaction::Known(event) => match *event {
-            // An external select waits for its options in the response body.
-            SlackInteractionEvent::BlockSuggestion(_) => {
-                Ok(Json(json!({ "options": [] })).into_response())
+/// Message shortcut that opens the capture modal on a message.
+pub const SAVE_AS_HIGHLIGHT: &str = "save_as_highlight";
+
+fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+/// Answers every well-formed interaction within Slack's 3 seconds.
+pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> Result<Response, AppError> {
+    let (event, raw) = match payload::parse_interaction(&req.body)? {
+        Interaction::Known(event, raw) => (event, raw),
+        Interaction::Other(kind) => {
+            tracing::info!(kind, "interaction of a type we do not handle acknowledged");
+            return Ok(StatusCode::OK.into_response());
+        }
+    };
+    let team = str_at(&raw, "/team/id")
+        .or_else(|| str_at(&raw, "/user/team_id"))
+        .ok_or_else(|| AppError::BadRequest("malformed interaction payload: no team".into()))?;
+    let workspace = state.ensure_workspace(team).await?;
+    let user = str_at(&raw, "/user/id").unwrap_or_default().to_owned();
+    match *event {
+        SlackInteractionEvent::ViewSubmission(_) => match str_at(&raw, "/view/callback_id") {
+            Some(capture::modal::CALLBACK_ID) => {
+                let answer = capture::handle::submit_modal(&state, &workspace, &user, &raw["view"]).await?;
+                Ok(Json(answer).into_response())
             }
             _ => Ok(StatusCode::OK.into_response()),
         },
-        Interaction::Other(kind) => {
-            tracing::info!(kind, "interaction of a type we do not handle acknowledged");
+        SlackInteractionEvent::BlockActions(_) => {
+            let action = str_at(&raw, "/actions/0/action_id").unwrap_or_default();
+            if action == capture::modal::ADD_HIGHLIGHT_ACTION {
+                if let Some(view_id) = str_at(&raw, "/view/id") {
+                    capture::handle::add_highlight_group(
+                        &state,
+                        &workspace,
+                        view_id.to_owned(),
+                        str_at(&raw, "/view/hash").map(str::to_owned),
+                        str_at(&raw, "/view/private_metadata").unwrap_or_default(),
+                    );
+                }
+            }
             Ok(StatusCode::OK.into_response())
         }
+        SlackInteractionEvent::MessageAction(_) => {
+            if str_at(&raw, "/callback_id") == Some(SAVE_AS_HIGHLIGHT) {
+                if let Some(trigger) = str_at(&raw, "/trigger_id") {
+                    capture::handle::open_modal_from_message(
+                        &state,
+                        &workspace,
+                        trigger.to_owned(),
+                        str_at(&raw, "/channel/id").map(str::to_owned),
+                        str_at(&raw, "/message/text").unwrap_or_default(),
+                        str_at(&raw, "/response_url").map(str::to_owned),
+                    );
+                }
+            }
+            Ok(StatusCode::OK.into_response())
+        }
+        // An external select waits for its options in the response body.
+        SlackInteractionEvent::BlockSuggestion(_) => Ok(Json(json!({ "options": [] })).into_response()),
+        _ => Ok(StatusCode::OK.into_response()),
     }
 }

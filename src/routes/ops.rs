@@ -17,36 +17,21 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
         Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check: database error");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "database unavailable" })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "database unavailable" })))
         }
         Err(_) => {
             tracing::warn!("health check: database did not answer within 2s");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "database unavailable" })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "database unavailable" })))
         }
     }
 }
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics().render(),
-    )
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics().render())
 }
 
 /// Any other path.
 pub async fn not_found() -> impl IntoResponse {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({ "ok": false, "error": "not found" })),
-    )
+    (StatusCode::NOT_FOUND, Json(json!({ "ok": false, "error": "not found" })))
 }

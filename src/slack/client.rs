@@ -1,35 +1,92 @@
 //! The Slack Web API client: slack-morphism's client, pointed at `SLACK_API_URL`,
 //! over a connector that speaks HTTPS with bundled roots and plain HTTP too (for
-//! a local fake of Slack in tests).
+//! a local fake of Slack in tests). Every call is cut off after a timeout, and
+//! failures are sorted into [`SlackError`] so callers can decide to retry.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
+use serde_json::Value;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
 use crate::config::Secret;
+use crate::slack::blocks::Message;
 
 /// slack-morphism's client over our connector.
 pub type SlackHttpClient = SlackClient<SlackClientHyperConnector<SlackHyperHttpsConnector>>;
 
-/// What the app needs to call Slack: the client and the bot token.
+/// A failed Slack call, sorted by what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SlackError {
+    /// Slack answered `ok: false` with this code (e.g. `not_in_channel`).
+    #[error("Slack answered error {0}")]
+    Api(String),
+    /// HTTP 429: wait this long (when Slack said).
+    #[error("rate limited by Slack")]
+    RateLimited(Option<Duration>),
+    /// Any other HTTP status.
+    #[error("Slack answered HTTP {0}")]
+    Http(u16),
+    /// No answer: connection failed, or the answer could not be read.
+    #[error("cannot reach Slack: {0}")]
+    Transport(String),
+    /// No answer within the time limit.
+    #[error("Slack did not answer within {0:?}")]
+    Timeout(Duration),
+    /// Our own message could not be encoded (a bug).
+    #[error("message could not be encoded: {0}")]
+    Encoding(String),
+}
+
+impl SlackError {
+    /// Whether trying again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::RateLimited(_) | Self::Transport(_) | Self::Timeout(_) => true,
+            Self::Http(status) => *status >= 500 || *status == 408,
+            Self::Api(code) => matches!(
+                code.as_str(),
+                "ratelimited" | "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
+            ),
+            Self::Encoding(_) => false,
+        }
+    }
+}
+
+impl From<SlackClientError> for SlackError {
+    fn from(error: SlackClientError) -> Self {
+        match error {
+            SlackClientError::ApiError(e) => Self::Api(e.code),
+            SlackClientError::RateLimitError(e) => Self::RateLimited(e.retry_after),
+            SlackClientError::HttpError(e) => Self::Http(e.status_code.as_u16()),
+            SlackClientError::HttpProtocolError(_) => Self::Transport("connection failed".into()),
+            SlackClientError::ProtocolError(_) => Self::Transport("unreadable answer".into()),
+            _ => Self::Transport("request failed".into()),
+        }
+    }
+}
+
+/// What the app needs to call Slack: the client, the bot token, a time limit.
 #[derive(Clone)]
 pub struct SlackApi {
     client: Arc<SlackHttpClient>,
     token: SlackApiToken,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for SlackApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SlackApi")
-            .field("token", &"[redacted]")
-            .finish_non_exhaustive()
+        f.debug_struct("SlackApi").field("token", &"[redacted]").field("timeout", &self.timeout).finish()
     }
 }
 
+type Session<'a> = SlackClientSession<'a, SlackClientHyperConnector<SlackHyperHttpsConnector>>;
+
 impl SlackApi {
     /// A client for the API at `api_url` (no trailing `/`) with a bot token.
-    pub fn new(api_url: &str, bot_token: &Secret) -> Self {
+    pub fn new(api_url: &str, bot_token: &Secret, timeout: Duration) -> Self {
         // ring is the only crypto provider compiled in; naming it keeps start-up
         // independent of the process-wide default and of the OS certificate store.
         let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -43,36 +100,85 @@ impl SlackApi {
         Self {
             client: Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(bot_token.expose().into()),
+            timeout,
         }
     }
 
-    /// A session for calls with the bot token.
-    pub fn session(
-        &self,
-    ) -> SlackClientSession<'_, SlackClientHyperConnector<SlackHyperHttpsConnector>> {
+    fn session(&self) -> Session<'_> {
         self.client.open_session(&self.token)
     }
 
-    /// Checks the token (`auth.test`) and returns the team and bot user it belongs to.
-    pub async fn auth_test(&self) -> Result<SlackApiAuthTestResponse, SlackClientError> {
-        self.session().auth_test().await
-    }
-}
-
-/// A short, log-safe description of a Slack call's failure (no response bodies,
-/// which can carry tokens).
-pub fn describe_error(error: &SlackClientError) -> String {
-    match error {
-        SlackClientError::ApiError(e) => format!("Slack answered error {}", e.code),
-        SlackClientError::RateLimitError(e) => match e.retry_after {
-            Some(after) => format!("rate limited by Slack, retry after {}s", after.as_secs()),
-            None => "rate limited by Slack".to_owned(),
-        },
-        SlackClientError::HttpError(e) => format!("Slack answered HTTP {}", e.status_code),
-        SlackClientError::HttpProtocolError(_) => {
-            "cannot reach Slack (connection failed)".to_owned()
+    async fn timed<T>(&self, call: impl Future<Output = Result<T, SlackClientError>>) -> Result<T, SlackError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result.map_err(SlackError::from),
+            Err(_) => Err(SlackError::Timeout(self.timeout)),
         }
-        SlackClientError::ProtocolError(_) => "Slack's answer could not be read".to_owned(),
-        _ => "Slack call failed".to_owned(),
+    }
+
+    /// `auth.test`: the team and bot user the token belongs to.
+    pub async fn auth_test(&self) -> Result<SlackApiAuthTestResponse, SlackError> {
+        self.timed(self.session().auth_test()).await
+    }
+
+    /// `chat.postMessage`; returns the `ts` of the new message.
+    pub async fn post_message(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        reply_broadcast: bool,
+        message: &Message,
+    ) -> Result<String, SlackError> {
+        let content = message.content().map_err(|e| SlackError::Encoding(e.to_string()))?;
+        let mut req = SlackApiChatPostMessageRequest::new(channel.into(), content).with_unfurl_links(false);
+        if let Some(ts) = thread_ts {
+            req = req.with_thread_ts(ts.into());
+            if reply_broadcast {
+                req = req.with_reply_broadcast(true);
+            }
+        }
+        let posted = self.timed(self.session().chat_post_message(&req)).await?;
+        Ok(posted.ts.to_string())
+    }
+
+    /// `chat.update` of a message the app posted.
+    pub async fn update_message(&self, channel: &str, ts: &str, message: &Message) -> Result<(), SlackError> {
+        let content = message.content().map_err(|e| SlackError::Encoding(e.to_string()))?;
+        let req = SlackApiChatUpdateRequest::new(channel.into(), content, ts.into());
+        self.timed(self.session().chat_update(&req)).await.map(|_| ())
+    }
+
+    /// `chat.getPermalink`.
+    pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, SlackError> {
+        let req = SlackApiChatGetPermalinkRequest::new(channel.into(), ts.into());
+        Ok(self.timed(self.session().chat_get_permalink(&req)).await?.permalink.to_string())
+    }
+
+    /// `conversations.join` (public channels only).
+    pub async fn join_channel(&self, channel: &str) -> Result<(), SlackError> {
+        let req = SlackApiConversationsJoinRequest::new(channel.into());
+        self.timed(self.session().conversations_join(&req)).await.map(|_| ())
+    }
+
+    /// `users.info`.
+    pub async fn user_info(&self, user: &str) -> Result<SlackUser, SlackError> {
+        let req = SlackApiUsersInfoRequest::new(user.into());
+        Ok(self.timed(self.session().users_info(&req)).await?.user)
+    }
+
+    /// `views.open` with a trigger id (valid for 3 seconds).
+    pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), SlackError> {
+        let view: SlackView = serde_json::from_value(view.clone()).map_err(|e| SlackError::Encoding(e.to_string()))?;
+        let req = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
+        self.timed(self.session().views_open(&req)).await.map(|_| ())
+    }
+
+    /// `views.update` of an open view, guarded by its hash.
+    pub async fn update_view(&self, view_id: &str, hash: Option<&str>, view: &Value) -> Result<(), SlackError> {
+        let view: SlackView = serde_json::from_value(view.clone()).map_err(|e| SlackError::Encoding(e.to_string()))?;
+        let mut req = SlackApiViewsUpdateRequest::new(view).with_view_id(view_id.into());
+        if let Some(hash) = hash {
+            req = req.with_hash(hash.to_owned());
+        }
+        self.timed(self.session().views_update(&req)).await.map(|_| ())
     }
 }

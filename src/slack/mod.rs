@@ -1,6 +1,8 @@
 //! Slack transport: verifying requests, reading payloads, rendering Block Kit,
 //! and calling the Web API. No product rules live here.
 
+pub mod blocks;
 pub mod client;
+pub mod mrkdwn;
 pub mod payload;
 pub mod verify;

@@ -2,6 +2,7 @@
 //! signed but unreadable is a [`AppError::BadRequest`] with a short reason.
 
 use serde::Deserialize;
+use serde_json::Value;
 use slack_morphism::prelude::{SlackInteractionEvent, SlackPushEvent};
 
 use crate::error::AppError;
@@ -32,8 +33,7 @@ pub struct SlashCommand {
 
 /// Reads a slash command form body.
 pub fn parse_command(body: &[u8]) -> Result<SlashCommand, AppError> {
-    serde_urlencoded::from_bytes(body)
-        .map_err(|e| AppError::BadRequest(format!("malformed slash command: {e}")))
+    serde_urlencoded::from_bytes(body).map_err(|e| AppError::BadRequest(format!("malformed slash command: {e}")))
 }
 
 /// Reads an Events API JSON body.
@@ -45,8 +45,9 @@ pub fn parse_event(body: &[u8]) -> Result<SlackPushEvent, AppError> {
 /// (a new interaction type must still be acknowledged, not refused).
 #[derive(Debug)]
 pub enum Interaction {
-    /// A payload of a modelled type.
-    Known(Box<SlackInteractionEvent>),
+    /// A payload of a modelled type, typed and as raw JSON (views' state is
+    /// easiest read from the JSON).
+    Known(Box<SlackInteractionEvent>, Value),
     /// A well-formed payload of a type we do not handle, with that type.
     Other(String),
 }
@@ -68,10 +69,9 @@ struct InteractionForm {
 
 /// Reads an interactivity body: form-encoded, with the JSON in `payload`.
 pub fn parse_interaction(body: &[u8]) -> Result<Interaction, AppError> {
-    let form: InteractionForm = serde_urlencoded::from_bytes(body).map_err(|_| {
-        AppError::BadRequest("malformed interaction: expected a form with a payload field".into())
-    })?;
-    let value: serde_json::Value = serde_json::from_str(&form.payload)
+    let form: InteractionForm = serde_urlencoded::from_bytes(body)
+        .map_err(|_| AppError::BadRequest("malformed interaction: expected a form with a payload field".into()))?;
+    let value: Value = serde_json::from_str(&form.payload)
         .map_err(|e| AppError::BadRequest(format!("malformed interaction payload: {e}")))?;
     let kind = value
         .get("type")
@@ -81,8 +81,8 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, AppError> {
     if !MODELLED_INTERACTIONS.contains(&kind.as_str()) {
         return Ok(Interaction::Other(kind));
     }
-    serde_json::from_value(value)
-        .map(|event| Interaction::Known(Box::new(event)))
+    serde_json::from_value(value.clone())
+        .map(|event| Interaction::Known(Box::new(event), value))
         .map_err(|e| AppError::BadRequest(format!("malformed {kind} payload: {e}")))
 }
 
@@ -102,29 +102,15 @@ mod tests {
     #[test]
     fn a_form_without_team_is_a_bad_request() {
         let err = parse_command(b"user_id=U1&command=%2Fhighlight").expect_err("refused");
-        assert!(
-            matches!(err, AppError::BadRequest(ref m) if m.contains("team_id")),
-            "{err:?}"
-        );
+        assert!(matches!(err, AppError::BadRequest(ref m) if m.contains("team_id")), "{err:?}");
     }
 
     #[test]
     fn unmodelled_interaction_types_are_recognised_not_refused() {
-        let body = serde_urlencoded::to_string([(
-            "payload",
-            r#"{"type":"workflow_step_edit","team":{"id":"T1"}}"#,
-        )])
-        .expect("encodes");
-        assert!(
-            matches!(parse_interaction(body.as_bytes()), Ok(Interaction::Other(t)) if t == "workflow_step_edit")
-        );
-        assert!(matches!(
-            parse_interaction(b"payload=%7Bnot+json"),
-            Err(AppError::BadRequest(_))
-        ));
-        assert!(matches!(
-            parse_interaction(b"nothing=here"),
-            Err(AppError::BadRequest(_))
-        ));
+        let body = serde_urlencoded::to_string([("payload", r#"{"type":"workflow_step_edit","team":{"id":"T1"}}"#)])
+            .expect("encodes");
+        assert!(matches!(parse_interaction(body.as_bytes()), Ok(Interaction::Other(t)) if t == "workflow_step_edit"));
+        assert!(matches!(parse_interaction(b"payload=%7Bnot+json"), Err(AppError::BadRequest(_))));
+        assert!(matches!(parse_interaction(b"nothing=here"), Err(AppError::BadRequest(_))));
     }
 }

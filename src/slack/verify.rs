@@ -49,8 +49,7 @@ impl SignatureError {
 
 /// Computes `v0=<hex hmac>` for a timestamp and body, as Slack does.
 pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(b"v0:");
     mac.update(timestamp.as_bytes());
     mac.update(b":");
@@ -69,19 +68,12 @@ pub fn verify(
     let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
         return Err(SignatureError::Missing);
     };
-    let ts: i64 = timestamp
-        .trim()
-        .parse()
-        .map_err(|_| SignatureError::BadTimestamp)?;
+    let ts: i64 = timestamp.trim().parse().map_err(|_| SignatureError::BadTimestamp)?;
     if (now - ts).abs() > MAX_CLOCK_SKEW_SECS {
         return Err(SignatureError::Stale);
     }
     let expected = sign(secret, timestamp, body);
-    if expected
-        .as_bytes()
-        .ct_eq(signature.trim().as_bytes())
-        .into()
-    {
+    if expected.as_bytes().ct_eq(signature.trim().as_bytes()).into() {
         Ok(())
     } else {
         Err(SignatureError::Mismatch)
@@ -113,9 +105,7 @@ impl FromRequest<AppState> for SignedRequest {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge)?;
+        let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
         let now = state.clock().now().unix_timestamp();
         verify(
             state.config().signing_secret.expose(),
@@ -125,10 +115,7 @@ impl FromRequest<AppState> for SignedRequest {
             now,
         )
         .map_err(|e| AppError::Unauthorized(e.reason()))?;
-        Ok(Self {
-            headers: parts.headers,
-            body,
-        })
+        Ok(Self { headers: parts.headers, body })
     }
 }
 
@@ -145,66 +132,30 @@ mod tests {
     #[test]
     fn slacks_published_example_signs_and_verifies() {
         assert_eq!(sign(SECRET, TS, BODY.as_bytes()), EXPECTED);
-        assert_eq!(
-            verify(
-                SECRET,
-                Some(TS),
-                Some(EXPECTED),
-                BODY.as_bytes(),
-                1_531_420_618 + 60
-            ),
-            Ok(())
-        );
+        assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), 1_531_420_618 + 60), Ok(()));
     }
 
     #[test]
     fn a_changed_body_or_secret_is_refused() {
         let now = 1_531_420_618;
         let tampered = BODY.replace("roadrunner", "coyote");
-        assert_eq!(
-            verify(SECRET, Some(TS), Some(EXPECTED), tampered.as_bytes(), now),
-            Err(SignatureError::Mismatch)
-        );
-        assert_eq!(
-            verify("other", Some(TS), Some(EXPECTED), BODY.as_bytes(), now),
-            Err(SignatureError::Mismatch)
-        );
-        assert_eq!(
-            verify(SECRET, Some(TS), Some("v0=00"), BODY.as_bytes(), now),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), tampered.as_bytes(), now), Err(SignatureError::Mismatch));
+        assert_eq!(verify("other", Some(TS), Some(EXPECTED), BODY.as_bytes(), now), Err(SignatureError::Mismatch));
+        assert_eq!(verify(SECRET, Some(TS), Some("v0=00"), BODY.as_bytes(), now), Err(SignatureError::Mismatch));
     }
 
     #[test]
     fn timestamps_outside_five_minutes_are_stale() {
         let ts = 1_531_420_618;
-        assert_eq!(
-            verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts + 300),
-            Ok(())
-        );
-        assert_eq!(
-            verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts + 301),
-            Err(SignatureError::Stale)
-        );
-        assert_eq!(
-            verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts - 301),
-            Err(SignatureError::Stale)
-        );
+        assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts + 300), Ok(()));
+        assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts + 301), Err(SignatureError::Stale));
+        assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts - 301), Err(SignatureError::Stale));
     }
 
     #[test]
     fn missing_headers_and_bad_timestamps_are_refused() {
-        assert_eq!(
-            verify(SECRET, None, Some(EXPECTED), BODY.as_bytes(), 0),
-            Err(SignatureError::Missing)
-        );
-        assert_eq!(
-            verify(SECRET, Some(TS), None, BODY.as_bytes(), 0),
-            Err(SignatureError::Missing)
-        );
-        assert_eq!(
-            verify(SECRET, Some("soon"), Some(EXPECTED), BODY.as_bytes(), 0),
-            Err(SignatureError::BadTimestamp)
-        );
+        assert_eq!(verify(SECRET, None, Some(EXPECTED), BODY.as_bytes(), 0), Err(SignatureError::Missing));
+        assert_eq!(verify(SECRET, Some(TS), None, BODY.as_bytes(), 0), Err(SignatureError::Missing));
+        assert_eq!(verify(SECRET, Some("soon"), Some(EXPECTED), BODY.as_bytes(), 0), Err(SignatureError::BadTimestamp));
     }
 }

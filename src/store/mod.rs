@@ -3,7 +3,11 @@
 //! and run through sqlx's `Any` driver on SQLite or PostgreSQL; where the
 //! dialects differ, the branch is made here and never in callers.
 
+pub mod areas;
+pub mod customers;
 pub mod events;
+pub mod highlights;
+pub mod outbox;
 pub mod workspaces;
 
 use std::str::FromStr;
@@ -52,13 +56,9 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         if backend == Backend::Sqlite
-            && !Any::database_exists(url)
-                .await
-                .context("cannot reach the SQLite file named by DATABASE_URL")?
+            && !Any::database_exists(url).await.context("cannot reach the SQLite file named by DATABASE_URL")?
         {
-            Any::create_database(url)
-                .await
-                .context("cannot create the SQLite file named by DATABASE_URL")?;
+            Any::create_database(url).await.context("cannot create the SQLite file named by DATABASE_URL")?;
         }
         let options = AnyConnectOptions::from_str(url)
             .context("DATABASE_URL is not a valid database URL")?
@@ -96,10 +96,7 @@ impl Db {
 
     /// Applies every pending migration of this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        self.migrator()
-            .run(&self.pool)
-            .await
-            .context("database migration failed")?;
+        self.migrator().run(&self.pool).await.context("database migration failed")?;
         Ok(())
     }
 
@@ -120,10 +117,7 @@ impl Db {
 
     /// Answers when the database does: the health check.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("select 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+        sqlx::query("select 1").execute(&self.pool).await.map(|_| ())
     }
 
     /// Closes every connection (at shutdown).

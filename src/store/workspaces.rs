@@ -60,12 +60,25 @@ pub async fn insert_workspace_if_new(
 }
 
 /// The workspace, if it has been seen.
-pub async fn find_workspace(
-    db: &Db,
-    workspace: &WorkspaceId,
-) -> Result<Option<Workspace>, sqlx::Error> {
+pub async fn find_workspace(db: &Db, workspace: &WorkspaceId) -> Result<Option<Workspace>, sqlx::Error> {
     sqlx::query_as("select id, product_channel from workspaces where id = $1")
         .bind(workspace.as_str())
         .fetch_optional(db.pool())
         .await
+}
+
+/// Sets the product channel of a workspace.
+pub async fn update_product_channel(
+    db: &Db,
+    workspace: &WorkspaceId,
+    channel: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update workspaces set product_channel = $2, updated_at = $3 where id = $1")
+        .bind(workspace.as_str())
+        .bind(channel)
+        .bind(now_ms)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod capture;
 mod manifest;
 mod process;
 mod slack_client;

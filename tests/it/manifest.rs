@@ -6,22 +6,17 @@ use serde_json::{json, Value};
 use crate::support::{signer, TestApp, TEAM, USER};
 
 fn manifest() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/manifest.yml"))
-        .expect("manifest.yml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/manifest.yml")).expect("manifest.yml");
     serde_yaml::from_str(&text).expect("manifest.yml is YAML")
 }
 
 #[test]
 fn the_manifest_is_valid_against_slacks_schema() {
-    let schema: Value =
-        serde_json::from_str(include_str!("../fixtures/manifest.schema.1.0.0.json"))
-            .expect("schema");
+    let schema: Value = serde_json::from_str(include_str!("../fixtures/manifest.schema.1.0.0.json")).expect("schema");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let manifest = manifest();
-    let errors: Vec<String> = validator
-        .iter_errors(&manifest)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
+    let errors: Vec<String> =
+        validator.iter_errors(&manifest).map(|e| format!("{} at {}", e, e.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}");
 
     // The schema catches a broken manifest, so the check above means something.
@@ -40,12 +35,7 @@ fn the_manifest_declares_what_the_product_needs() {
         .as_array()
         .expect("shortcuts")
         .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().expect("name"),
-                s["type"].as_str().expect("type"),
-            )
-        })
+        .map(|s| (s["name"].as_str().expect("name"), s["type"].as_str().expect("type")))
         .collect();
     assert!(shortcuts.contains(&("Save as highlight", "message")));
     assert!(shortcuts.contains(&("Triage feedback", "message")));
@@ -57,25 +47,13 @@ fn the_manifest_declares_what_the_product_needs() {
         .filter_map(Value::as_str)
         .collect();
     assert!(events.contains(&"app_home_opened"));
-    let scopes: Vec<&str> = m["oauth_config"]["scopes"]["bot"]
-        .as_array()
-        .expect("scopes")
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let scopes: Vec<&str> =
+        m["oauth_config"]["scopes"]["bot"].as_array().expect("scopes").iter().filter_map(Value::as_str).collect();
     for needed in ["commands", "chat:write", "channels:join", "users:read"] {
         assert!(scopes.contains(&needed), "missing scope {needed}");
     }
-    for excessive in [
-        "channels:history",
-        "chat:write.customize",
-        "admin",
-        "users:write",
-    ] {
-        assert!(
-            !scopes.contains(&excessive),
-            "scope {excessive} is not needed"
-        );
+    for excessive in ["channels:history", "chat:write.customize", "admin", "users:write"] {
+        assert!(!scopes.contains(&excessive), "scope {excessive} is not needed");
     }
 }
 
@@ -84,39 +62,18 @@ async fn every_url_in_the_manifest_is_served() {
     let m = manifest();
     let app = TestApp::spawn().await;
     let urls = [
-        (
-            "command",
-            m["features"]["slash_commands"][0]["url"]
-                .as_str()
-                .expect("url"),
-        ),
-        (
-            "events",
-            m["settings"]["event_subscriptions"]["request_url"]
-                .as_str()
-                .expect("url"),
-        ),
-        (
-            "interactivity",
-            m["settings"]["interactivity"]["request_url"]
-                .as_str()
-                .expect("url"),
-        ),
-        (
-            "options",
-            m["settings"]["interactivity"]["message_menu_options_url"]
-                .as_str()
-                .expect("url"),
-        ),
+        ("command", m["features"]["slash_commands"][0]["url"].as_str().expect("url")),
+        ("events", m["settings"]["event_subscriptions"]["request_url"].as_str().expect("url")),
+        ("interactivity", m["settings"]["interactivity"]["request_url"].as_str().expect("url")),
+        ("options", m["settings"]["interactivity"]["message_menu_options_url"].as_str().expect("url")),
     ];
     for (kind, url) in urls {
-        let path = url::Url::parse(url)
-            .expect("absolute URL")
-            .path()
-            .to_owned();
+        let path = url::Url::parse(url).expect("absolute URL").path().to_owned();
         let (content_type, body) = match kind {
             "command" => ("application/x-www-form-urlencoded", app.slash_body("help")),
-            "events" => ("application/json", json!({"type": "url_verification", "challenge": "c", "token": "t"}).to_string()),
+            "events" => {
+                ("application/json", json!({"type": "url_verification", "challenge": "c", "token": "t"}).to_string())
+            }
             "interactivity" | "options" => (
                 "application/x-www-form-urlencoded",
                 serde_urlencoded::to_string([(

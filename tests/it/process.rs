@@ -10,9 +10,7 @@ use crate::support::signer::SIGNING_SECRET;
 
 fn highlights(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_highlights"));
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
     cmd
 }
 
@@ -31,25 +29,13 @@ fn refused(cmd: &mut Command) -> String {
 fn missing_or_malformed_settings_stop_serve_with_one_line_naming_the_variable() {
     let dir = tempfile::tempdir().expect("dir");
     let line = refused(highlights(dir.path()).arg("serve"));
-    assert!(
-        line.starts_with("error: SLACK_SIGNING_SECRET is not set"),
-        "{line}"
-    );
+    assert!(line.starts_with("error: SLACK_SIGNING_SECRET is not set"), "{line}");
 
-    let line = refused(
-        highlights(dir.path())
-            .arg("serve")
-            .env("SLACK_SIGNING_SECRET", "s"),
-    );
-    assert!(
-        line.starts_with("error: SLACK_BOT_TOKEN is not set"),
-        "{line}"
-    );
+    let line = refused(highlights(dir.path()).arg("serve").env("SLACK_SIGNING_SECRET", "s"));
+    assert!(line.starts_with("error: SLACK_BOT_TOKEN is not set"), "{line}");
 
     let base = |c: &mut Command| {
-        c.arg("serve")
-            .env("SLACK_SIGNING_SECRET", "super-secret-value")
-            .env("SLACK_BOT_TOKEN", "xoxb-secret-token");
+        c.arg("serve").env("SLACK_SIGNING_SECRET", "super-secret-value").env("SLACK_BOT_TOKEN", "xoxb-secret-token");
     };
     let cases = [
         ("SLACK_BOT_TOKEN", "xoxp-a-user-token"),
@@ -64,39 +50,27 @@ fn missing_or_malformed_settings_stop_serve_with_one_line_naming_the_variable() 
         base(&mut cmd);
         let line = refused(cmd.env(var, value));
         assert!(line.starts_with(&format!("error: {var} ")), "{var}: {line}");
-        assert!(
-            !line.contains("super-secret-value") && !line.contains("xoxb-secret-token"),
-            "{line}"
-        );
+        assert!(!line.contains("super-secret-value") && !line.contains("xoxb-secret-token"), "{line}");
     }
 }
 
 #[test]
 fn an_unreachable_database_is_one_clear_line() {
     let dir = tempfile::tempdir().expect("dir");
-    let line = refused(highlights(dir.path()).args(["migrate"]).env(
-        "DATABASE_URL",
-        "postgres://nobody:hunter2@127.0.0.1:1/highlights",
-    ));
-    assert!(
-        line.contains("cannot connect to the database named by DATABASE_URL"),
-        "{line}"
+    let line = refused(
+        highlights(dir.path())
+            .args(["migrate"])
+            .env("DATABASE_URL", "postgres://nobody:hunter2@127.0.0.1:1/highlights"),
     );
+    assert!(line.contains("cannot connect to the database named by DATABASE_URL"), "{line}");
     assert!(!line.contains("hunter2"), "password leaked: {line}");
 }
 
 #[test]
 fn migrate_creates_the_sqlite_file_by_default() {
     let dir = tempfile::tempdir().expect("dir");
-    let out = highlights(dir.path())
-        .arg("migrate")
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = highlights(dir.path()).arg("migrate").output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.path().join("highlights.db").exists());
     assert!(String::from_utf8_lossy(&out.stdout).contains("database is up to date"));
 }
@@ -104,17 +78,11 @@ fn migrate_creates_the_sqlite_file_by_default() {
 #[test]
 fn a_dotenv_file_in_the_working_directory_is_read() {
     let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(
-        dir.path().join(".env"),
-        "SLACK_SIGNING_SECRET=from-dotenv\nSLACK_BOT_TOKEN=not-a-bot-token\n",
-    )
-    .expect("write");
+    std::fs::write(dir.path().join(".env"), "SLACK_SIGNING_SECRET=from-dotenv\nSLACK_BOT_TOKEN=not-a-bot-token\n")
+        .expect("write");
     let line = refused(highlights(dir.path()).arg("serve"));
     // The secret was found in .env; the token from .env was checked.
-    assert!(
-        line.starts_with("error: SLACK_BOT_TOKEN must be a bot token"),
-        "{line}"
-    );
+    assert!(line.starts_with("error: SLACK_BOT_TOKEN must be a bot token"), "{line}");
 }
 
 #[tokio::test]
@@ -138,27 +106,17 @@ async fn serve_with_two_settings_runs_on_sqlite_and_stops_on_sigterm() {
     let client = reqwest::Client::new();
     let mut healthy = false;
     for _ in 0..100 {
-        if let Ok(resp) = client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-        {
+        if let Ok(resp) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
             healthy = resp.status() == 200;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(healthy, "serve answered /healthz");
-    assert!(
-        dir.path().join("highlights.db").exists(),
-        "the default SQLite file was created"
-    );
+    assert!(dir.path().join("highlights.db").exists(), "the default SQLite file was created");
     slack.wait_for_calls("auth.test", 1).await;
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
     let mut exited = None;
     for _ in 0..100 {
@@ -173,8 +131,5 @@ async fn serve_with_two_settings_runs_on_sqlite_and_stops_on_sigterm() {
     let out = child.wait_with_output().expect("output");
     let logs = String::from_utf8_lossy(&out.stderr);
     assert!(logs.contains("shutting down"), "{logs}");
-    assert!(
-        !logs.contains(SIGNING_SECRET) && !logs.contains(BOT_TOKEN),
-        "a secret was logged: {logs}"
-    );
+    assert!(!logs.contains(SIGNING_SECRET) && !logs.contains(BOT_TOKEN), "a secret was logged: {logs}");
 }

@@ -1,115 +1,78 @@
 //! The Web API client against the fake Slack: real HTTP on loopback, and each
-//! of Slack's failure shapes surfacing as the error the outbox will act on.
+//! of Slack's failure shapes surfacing as the error the outbox acts on.
 
 use std::time::Duration;
 
 use highlights::config::Secret;
-use highlights::slack::client::{describe_error, SlackApi};
-use slack_morphism::errors::SlackClientError;
-use slack_morphism::prelude::*;
+use highlights::slack::blocks::Message;
+use highlights::slack::client::{SlackApi, SlackError};
+use serde_json::json;
 
 use crate::support::fake_slack::{FakeSlack, Fault, BOT_TOKEN};
 
-fn post(channel: &str) -> SlackApiChatPostMessageRequest {
-    SlackApiChatPostMessageRequest::new(
-        channel.into(),
-        SlackMessageContent::new().with_text("We need canned replies".into()),
-    )
+fn message() -> Message {
+    Message {
+        text: "We need canned replies".into(),
+        blocks: vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": ">We need canned replies" } })],
+    }
+}
+
+fn api(slack: &FakeSlack, token: &str) -> SlackApi {
+    SlackApi::new(&slack.api_url(), &Secret::new(token), Duration::from_millis(500))
 }
 
 #[tokio::test]
 async fn calls_carry_the_bot_token_and_their_arguments() {
     let slack = FakeSlack::start().await;
-    let api = SlackApi::new(&slack.api_url(), &Secret::new(BOT_TOKEN));
-    let posted = api
-        .session()
-        .chat_post_message(&post("C0PRODUCT1"))
-        .await
-        .expect("posted");
-    assert_eq!(posted.channel.to_string(), "C0PRODUCT1");
+    let api = api(&slack, BOT_TOKEN);
+    let ts = api.post_message("C0PRODUCT1", Some("1700000000.000100"), true, &message()).await.expect("posted");
+    assert!(!ts.is_empty());
     let calls = slack.calls_to("chat.postMessage");
     assert_eq!(calls.len(), 1);
-    assert_eq!(
-        calls[0].authorization.as_deref(),
-        Some(format!("Bearer {BOT_TOKEN}").as_str())
-    );
+    assert_eq!(calls[0].authorization.as_deref(), Some(format!("Bearer {BOT_TOKEN}").as_str()));
     assert_eq!(calls[0].args["channel"], "C0PRODUCT1");
     assert_eq!(calls[0].args["text"], "We need canned replies");
+    assert_eq!(calls[0].args["thread_ts"], "1700000000.000100");
+    assert_eq!(calls[0].args["reply_broadcast"], true);
+    assert_eq!(calls[0].args["blocks"][0]["text"]["text"], ">We need canned replies");
 }
 
 #[tokio::test]
 async fn a_wrong_token_is_refused_like_slack_does() {
     let slack = FakeSlack::start().await;
-    let api = SlackApi::new(&slack.api_url(), &Secret::new("xoxb-wrong"));
-    let err = api.auth_test().await.expect_err("refused");
-    assert!(
-        matches!(err, SlackClientError::ApiError(ref e) if e.code == "invalid_auth"),
-        "{err:?}"
-    );
+    let err = api(&slack, "xoxb-wrong").auth_test().await.expect_err("refused");
+    assert_eq!(err, SlackError::Api("invalid_auth".into()));
+    assert!(!err.is_transient());
 }
 
 #[tokio::test]
 async fn each_failure_shape_surfaces_as_its_own_error() {
     let slack = FakeSlack::start().await;
-    let api = SlackApi::new(&slack.api_url(), &Secret::new(BOT_TOKEN));
+    let api = api(&slack, BOT_TOKEN);
+    let msg = message();
+    let post = || api.post_message("C1", None, false, &msg);
 
-    slack.fail_next(
-        "chat.postMessage",
-        Fault::RateLimited {
-            retry_after_secs: 7,
-        },
-        1,
-    );
-    let err = api
-        .session()
-        .chat_post_message(&post("C1"))
-        .await
-        .expect_err("429");
-    match &err {
-        SlackClientError::RateLimitError(e) => {
-            assert_eq!(e.retry_after, Some(Duration::from_secs(7)))
-        }
-        other => panic!("expected a rate limit, got {other:?}"),
-    }
-    assert_eq!(
-        describe_error(&err),
-        "rate limited by Slack, retry after 7s"
-    );
+    slack.fail_next("chat.postMessage", Fault::RateLimited { retry_after_secs: 7 }, 1);
+    let err = post().await.expect_err("429");
+    assert_eq!(err, SlackError::RateLimited(Some(Duration::from_secs(7))));
+    assert!(err.is_transient());
 
     slack.fail_next("chat.postMessage", Fault::Status(503), 1);
-    let err = api
-        .session()
-        .chat_post_message(&post("C1"))
-        .await
-        .expect_err("503");
-    assert_eq!(
-        describe_error(&err),
-        "Slack answered HTTP 503 Service Unavailable"
-    );
+    let err = post().await.expect_err("503");
+    assert_eq!(err, SlackError::Http(503));
+    assert!(err.is_transient());
 
     slack.fail_next("chat.postMessage", Fault::Error("not_in_channel"), 1);
-    let err = api
-        .session()
-        .chat_post_message(&post("C1"))
-        .await
-        .expect_err("not_in_channel");
-    assert_eq!(describe_error(&err), "Slack answered error not_in_channel");
+    let err = post().await.expect_err("not_in_channel");
+    assert_eq!(err, SlackError::Api("not_in_channel".into()));
+    assert!(!err.is_transient());
 
     slack.fail_next("chat.postMessage", Fault::Hang, 1);
-    let hung = tokio::time::timeout(
-        Duration::from_millis(300),
-        api.session().chat_post_message(&post("C1")),
-    )
-    .await;
-    assert!(
-        hung.is_err(),
-        "a hanging Slack must be cut off by the caller's timeout"
-    );
+    let err = post().await.expect_err("hang");
+    assert_eq!(err, SlackError::Timeout(Duration::from_millis(500)));
+    assert!(err.is_transient());
 
     // After the faults, Slack answers normally again.
-    api.session()
-        .chat_post_message(&post("C1"))
-        .await
-        .expect("posted");
+    post().await.expect("posted");
     assert_eq!(slack.calls_to("chat.postMessage").len(), 5);
 }

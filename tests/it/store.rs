@@ -8,20 +8,13 @@ use crate::support::db::{TestBackend, TestDb};
 
 async fn fresh_db(backend: TestBackend) -> (TestDb, Db) {
     let test_db = TestDb::create(backend).await.expect("backend available");
-    let db = Db::connect_and_migrate(&test_db.url)
-        .await
-        .expect("migrated");
+    let db = Db::connect_and_migrate(&test_db.url).await.expect("migrated");
     (test_db, db)
 }
 
 #[test]
 fn both_migration_folders_hold_the_same_versions() {
-    let versions = |b| {
-        migrator_for(b)
-            .iter()
-            .map(|m| (m.version, m.description.to_string()))
-            .collect::<Vec<_>>()
-    };
+    let versions = |b| migrator_for(b).iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>();
     assert_eq!(versions(Backend::Sqlite), versions(Backend::Postgres));
     assert!(!versions(Backend::Sqlite).is_empty());
 }
@@ -42,16 +35,9 @@ async fn a_new_workspace_starts_with_the_default_areas_once(backend: TestBackend
     let (_guard, db) = fresh_db(backend).await;
     let ws = WorkspaceId("T0AAAAAAA".into());
     let areas = vec!["Chat".to_owned(), "Billing".to_owned()];
-    assert!(workspaces::insert_workspace_if_new(&db, &ws, &areas, 1)
-        .await
-        .expect("insert"));
-    assert!(!workspaces::insert_workspace_if_new(&db, &ws, &areas, 2)
-        .await
-        .expect("again"));
-    let found = workspaces::find_workspace(&db, &ws)
-        .await
-        .expect("query")
-        .expect("found");
+    assert!(workspaces::insert_workspace_if_new(&db, &ws, &areas, 1).await.expect("insert"));
+    assert!(!workspaces::insert_workspace_if_new(&db, &ws, &areas, 2).await.expect("again"));
+    let found = workspaces::find_workspace(&db, &ws).await.expect("query").expect("found");
     assert_eq!(found.product_channel, None);
     let pool = sqlx::AnyPool::connect(&_guard.url).await.expect("connect");
     let names: Vec<(String, String)> =
@@ -60,13 +46,7 @@ async fn a_new_workspace_starts_with_the_default_areas_once(backend: TestBackend
             .fetch_all(&pool)
             .await
             .expect("areas");
-    assert_eq!(
-        names,
-        vec![
-            ("billing".into(), "Billing".into()),
-            ("chat".into(), "Chat".into())
-        ]
-    );
+    assert_eq!(names, vec![("billing".into(), "Billing".into()), ("chat".into(), "Chat".into())]);
 }
 
 on_both_backends!(event_ids_are_recorded_once_per_workspace);
@@ -74,43 +54,21 @@ async fn event_ids_are_recorded_once_per_workspace(backend: TestBackend) {
     let (_guard, db) = fresh_db(backend).await;
     let a = WorkspaceId("T0AAAAAAA".into());
     let b = WorkspaceId("T0BBBBBBB".into());
-    assert!(
-        events::insert_processed_event(&db, &a, "Ev1", "app_home_opened", 1)
-            .await
-            .expect("insert")
-    );
-    assert!(
-        !events::insert_processed_event(&db, &a, "Ev1", "app_home_opened", 2)
-            .await
-            .expect("again")
-    );
-    assert!(
-        events::insert_processed_event(&db, &b, "Ev1", "app_home_opened", 3)
-            .await
-            .expect("other workspace")
-    );
-    assert_eq!(
-        events::count_processed_events(&db, &a)
-            .await
-            .expect("count"),
-        1
-    );
+    assert!(events::insert_processed_event(&db, &a, "Ev1", "app_home_opened", 1).await.expect("insert"));
+    assert!(!events::insert_processed_event(&db, &a, "Ev1", "app_home_opened", 2).await.expect("again"));
+    assert!(events::insert_processed_event(&db, &b, "Ev1", "app_home_opened", 3).await.expect("other workspace"));
+    assert_eq!(events::count_processed_events(&db, &a).await.expect("count"), 1);
 }
 
 on_both_backends!(rows_cannot_point_into_another_workspace);
 async fn rows_cannot_point_into_another_workspace(backend: TestBackend) {
     let (guard, db) = fresh_db(backend).await;
     for ws in ["T0AAAAAAA", "T0BBBBBBB"] {
-        workspaces::insert_workspace_if_new(&db, &WorkspaceId(ws.into()), &["chat".into()], 1)
-            .await
-            .expect("ws");
+        workspaces::insert_workspace_if_new(&db, &WorkspaceId(ws.into()), &["chat".into()], 1).await.expect("ws");
     }
     let pool = sqlx::AnyPool::connect(&guard.url).await.expect("connect");
     if backend == TestBackend::Sqlite {
-        sqlx::query("pragma foreign_keys = on")
-            .execute(&pool)
-            .await
-            .expect("pragma");
+        sqlx::query("pragma foreign_keys = on").execute(&pool).await.expect("pragma");
     }
     let customer_a: i64 = sqlx::query_scalar(
         "insert into customers (workspace_id, key, display_name, created_at, updated_at)
@@ -127,10 +85,7 @@ async fn rows_cannot_point_into_another_workspace(backend: TestBackend) {
     .bind(customer_a)
     .execute(&pool)
     .await;
-    assert!(
-        crossed.is_err(),
-        "a row pointing into another workspace was accepted"
-    );
+    assert!(crossed.is_err(), "a row pointing into another workspace was accepted");
     let same = sqlx::query(
         "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
          values ('T0AAAAAAA', $1, 'U1', '2026-11-27', 1)",
@@ -144,10 +99,7 @@ async fn rows_cannot_point_into_another_workspace(backend: TestBackend) {
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     let (_guard, db) = fresh_db(TestBackend::Sqlite).await;
-    let mode: String = sqlx::query_scalar("pragma journal_mode")
-        .fetch_one(db.pool())
-        .await
-        .expect("pragma");
+    let mode: String = sqlx::query_scalar("pragma journal_mode").fetch_one(db.pool()).await.expect("pragma");
     assert_eq!(mode, "wal");
     // The app's own connections have foreign keys on: a dangling reference fails.
     let dangling = sqlx::query(

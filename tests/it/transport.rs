@@ -10,15 +10,7 @@ use crate::support::{fixture_json, signer, TestApp, TEAM};
 const FORM: &str = "application/x-www-form-urlencoded";
 
 async fn count_rows(app: &TestApp, table: &str) -> i64 {
-    let pool = sqlx::AnyPool::connect(&app.test_db.url)
-        .await
-        .expect("connect");
-    let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
-        .fetch_one(&pool)
-        .await
-        .expect("count");
-    pool.close().await;
-    n
+    app.count(table).await
 }
 
 async fn error_of(resp: reqwest::Response) -> String {
@@ -34,56 +26,24 @@ async fn bad_signatures_get_401_and_leave_no_trace(backend: TestBackend) {
     let good = signer::signature(signer::SIGNING_SECRET, now, body.as_bytes());
     let cases: Vec<(&str, Option<(i64, String)>)> = vec![
         ("no signature", None),
-        (
-            "wrong secret",
-            Some((
-                now,
-                signer::signature("not-the-secret", now, body.as_bytes()),
-            )),
-        ),
-        (
-            "tampered body",
-            Some((
-                now,
-                signer::signature(signer::SIGNING_SECRET, now, b"team_id=T0OTHER"),
-            )),
-        ),
+        ("wrong secret", Some((now, signer::signature("not-the-secret", now, body.as_bytes())))),
+        ("tampered body", Some((now, signer::signature(signer::SIGNING_SECRET, now, b"team_id=T0OTHER")))),
         ("garbage", Some((now, "v0=zzzz".into()))),
         (
             "stale by 6 minutes",
-            Some((
-                now - 360,
-                signer::signature(signer::SIGNING_SECRET, now - 360, body.as_bytes()),
-            )),
+            Some((now - 360, signer::signature(signer::SIGNING_SECRET, now - 360, body.as_bytes()))),
         ),
-        (
-            "from the future",
-            Some((
-                now + 360,
-                signer::signature(signer::SIGNING_SECRET, now + 360, body.as_bytes()),
-            )),
-        ),
+        ("from the future", Some((now + 360, signer::signature(signer::SIGNING_SECRET, now + 360, body.as_bytes())))),
         ("right signature, other timestamp", Some((now - 1, good))),
     ];
     for path in ["/slack/commands", "/slack/events", "/slack/interactivity"] {
         for (case, signed) in &cases {
-            let resp = app
-                .post_with(path, FORM, body.clone().into_bytes(), signed.clone())
-                .await;
+            let resp = app.post_with(path, FORM, body.clone().into_bytes(), signed.clone()).await;
             assert_eq!(resp.status(), 401, "{path}, {case}");
-            assert!(
-                error_of(resp)
-                    .await
-                    .starts_with("invalid request signature"),
-                "{path}, {case}"
-            );
+            assert!(error_of(resp).await.starts_with("invalid request signature"), "{path}, {case}");
         }
     }
-    assert_eq!(
-        count_rows(&app, "workspaces").await,
-        0,
-        "nothing was processed"
-    );
+    assert_eq!(count_rows(&app, "workspaces").await, 0, "nothing was processed");
     assert_eq!(count_rows(&app, "processed_events").await, 0);
 }
 
@@ -95,10 +55,7 @@ async fn a_signed_slash_command_is_answered_with_ephemeral_usage() {
     let reply: Value = resp.json().await.expect("JSON reply");
     assert_eq!(reply["response_type"], "ephemeral");
     let text = reply["text"].as_str().expect("text");
-    assert!(
-        text.contains("/highlight <customer> | <area> | <quote>"),
-        "{text}"
-    );
+    assert!(text.contains("/highlight <customer> | <area> | <quote>"), "{text}");
 }
 
 #[tokio::test]
@@ -124,9 +81,7 @@ async fn bodies_over_one_mebibyte_get_413() {
     }
     // Exactly at the limit is still read (and here refused only as malformed).
     let at_limit = "a".repeat(1024 * 1024);
-    let resp = app
-        .post_signed("/slack/events", "application/json", at_limit)
-        .await;
+    let resp = app.post_signed("/slack/events", "application/json", at_limit).await;
     assert_eq!(resp.status(), 400);
 }
 
@@ -134,41 +89,15 @@ async fn bodies_over_one_mebibyte_get_413() {
 async fn signed_but_malformed_bodies_get_400_with_a_short_json_error() {
     let app = TestApp::spawn().await;
     let cases = [
-        (
-            "/slack/commands",
-            FORM,
-            "user_id=U1&command=%2Fhighlight".to_owned(),
-            "malformed slash command",
-        ),
-        (
-            "/slack/events",
-            "application/json",
-            "{not json".to_owned(),
-            "malformed event",
-        ),
-        (
-            "/slack/events",
-            "application/json",
-            r#"{"type":"mystery"}"#.to_owned(),
-            "malformed event",
-        ),
+        ("/slack/commands", FORM, "user_id=U1&command=%2Fhighlight".to_owned(), "malformed slash command"),
+        ("/slack/events", "application/json", "{not json".to_owned(), "malformed event"),
+        ("/slack/events", "application/json", r#"{"type":"mystery"}"#.to_owned(), "malformed event"),
+        ("/slack/interactivity", FORM, "payload=%7Bbroken".to_owned(), "malformed interaction payload"),
+        ("/slack/interactivity", FORM, "nopayload=1".to_owned(), "malformed interaction"),
         (
             "/slack/interactivity",
             FORM,
-            "payload=%7Bbroken".to_owned(),
-            "malformed interaction payload",
-        ),
-        (
-            "/slack/interactivity",
-            FORM,
-            "nopayload=1".to_owned(),
-            "malformed interaction",
-        ),
-        (
-            "/slack/interactivity",
-            FORM,
-            serde_urlencoded::to_string([("payload", r#"{"type":"view_submission","view":42}"#)])
-                .expect("encodes"),
+            serde_urlencoded::to_string([("payload", r#"{"type":"view_submission","view":42}"#)]).expect("encodes"),
             "malformed view_submission payload",
         ),
     ];
@@ -195,9 +124,7 @@ async fn url_verification_returns_the_challenge() {
 on_both_backends!(redelivered_event_is_processed_once);
 async fn redelivered_event_is_processed_once(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
-    let envelope = fixture_json(include_str!(
-        "../fixtures/requests/event_callback.app_home_opened.json"
-    ));
+    let envelope = fixture_json(include_str!("../fixtures/requests/event_callback.app_home_opened.json"));
     for retry in 0..3 {
         let body = envelope.to_string();
         let ts = signer::now();
@@ -206,10 +133,7 @@ async fn redelivered_event_is_processed_once(backend: TestBackend) {
             .post(app.url("/slack/events"))
             .header("content-type", "application/json")
             .header("x-slack-request-timestamp", ts.to_string())
-            .header(
-                "x-slack-signature",
-                signer::signature(signer::SIGNING_SECRET, ts, body.as_bytes()),
-            )
+            .header("x-slack-signature", signer::signature(signer::SIGNING_SECRET, ts, body.as_bytes()))
             .header("x-slack-retry-num", retry.to_string())
             .header("x-slack-retry-reason", "http_timeout")
             .body(body)
@@ -228,12 +152,9 @@ async fn redelivered_event_is_processed_once(backend: TestBackend) {
 #[tokio::test]
 async fn unmodelled_events_and_interactions_are_acknowledged() {
     let app = TestApp::spawn().await;
-    let revoked = fixture_json(include_str!(
-        "../fixtures/requests/event_callback.tokens_revoked.json"
-    ));
+    let revoked = fixture_json(include_str!("../fixtures/requests/event_callback.tokens_revoked.json"));
     assert_eq!(app.event(&revoked).await.status(), 200);
-    let payload =
-        json!({ "type": "workflow_step_edit", "team": { "id": TEAM }, "user": { "id": "U1" } });
+    let payload = json!({ "type": "workflow_step_edit", "team": { "id": TEAM }, "user": { "id": "U1" } });
     assert_eq!(app.interaction(&payload).await.status(), 200);
     for fixture in [
         include_str!("../fixtures/requests/view_submission.json"),
@@ -247,35 +168,13 @@ async fn unmodelled_events_and_interactions_are_acknowledged() {
 on_both_backends!(healthz_answers_200_while_the_database_does_and_503_after);
 async fn healthz_answers_200_while_the_database_does_and_503_after(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
-    let resp = app
-        .http
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("sent");
+    let resp = app.http.get(app.url("/healthz")).send().await.expect("sent");
     assert_eq!(resp.status(), 200);
     // Slack being unreachable does not matter to health.
-    app.slack.fail_next(
-        "auth.test",
-        crate::support::fake_slack::Fault::Status(503),
-        10,
-    );
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .expect("sent")
-            .status(),
-        200
-    );
+    app.slack.fail_next("auth.test", crate::support::fake_slack::Fault::Status(503), 10);
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.expect("sent").status(), 200);
     app.db.close().await;
-    let resp = app
-        .http
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("sent");
+    let resp = app.http.get(app.url("/healthz")).send().await.expect("sent");
     assert_eq!(resp.status(), 503);
     let body: Value = resp.json().await.expect("JSON");
     assert_eq!(body["status"], "database unavailable");
@@ -286,29 +185,11 @@ async fn metrics_count_requests_by_route_and_status() {
     let app = TestApp::spawn().await;
     app.slash("help").await;
     app.slash("help").await;
-    app.post_with("/slack/commands", FORM, b"x=1".to_vec(), None)
-        .await;
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("text");
-    assert!(
-        text.contains(r#"highlights_http_requests_total{route="/slack/commands",status="200"} 2"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"highlights_http_requests_total{route="/slack/commands",status="401"} 1"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"highlights_ack_latency_seconds_count{route="/slack/commands"} 3"#),
-        "{text}"
-    );
+    app.post_with("/slack/commands", FORM, b"x=1".to_vec(), None).await;
+    let text = app.http.get(app.url("/metrics")).send().await.expect("sent").text().await.expect("text");
+    assert!(text.contains(r#"highlights_http_requests_total{route="/slack/commands",status="200"} 2"#), "{text}");
+    assert!(text.contains(r#"highlights_http_requests_total{route="/slack/commands",status="401"} 1"#), "{text}");
+    assert!(text.contains(r#"highlights_ack_latency_seconds_count{route="/slack/commands"} 3"#), "{text}");
 }
 
 #[tokio::test]
@@ -335,8 +216,5 @@ async fn stop_finishes_gracefully() {
     assert_eq!(app.slash("help").await.status(), 200);
     let addr = app.addr;
     app.stop().await;
-    assert!(
-        tokio::net::TcpStream::connect(addr).await.is_err(),
-        "no longer listening"
-    );
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer listening");
 }

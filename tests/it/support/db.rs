@@ -48,11 +48,7 @@ impl TestDb {
             TestBackend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("highlights.db").display());
-                Some(Self {
-                    url,
-                    _dir: Some(dir),
-                    pg_admin: None,
-                })
+                Some(Self { url, _dir: Some(dir), pg_admin: None })
             }
             TestBackend::Postgres => {
                 let base = postgres_base_url()?;
@@ -62,23 +58,22 @@ impl TestDb {
                     COUNTER.fetch_add(1, Ordering::Relaxed),
                     time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000
                 );
-                let mut admin = sqlx::PgConnection::connect(&base)
-                    .await
-                    .expect("connect to HIGHLIGHTS_TEST_POSTGRES_URL");
-                admin
-                    .execute(format!("create database {name}").as_str())
-                    .await
-                    .expect("create test database");
+                let mut admin =
+                    sqlx::PgConnection::connect(&base).await.expect("connect to HIGHLIGHTS_TEST_POSTGRES_URL");
+                admin.execute(format!("create database {name}").as_str()).await.expect("create test database");
                 admin.close().await.ok();
                 let mut url = url::Url::parse(&base).expect("postgres URL");
                 url.set_path(&format!("/{name}"));
-                Some(Self {
-                    url: url.to_string(),
-                    _dir: None,
-                    pg_admin: Some((base, name)),
-                })
+                Some(Self { url: url.to_string(), _dir: None, pg_admin: Some((base, name)) })
             }
         }
+    }
+}
+
+impl TestDb {
+    /// An empty stand-in, left behind when a test app hands its database on.
+    pub fn placeholder() -> Self {
+        Self { url: String::new(), _dir: None, pg_admin: None }
     }
 }
 
@@ -87,17 +82,10 @@ impl Drop for TestDb {
         if let Some((base, name)) = self.pg_admin.take() {
             // Dropping happens outside any runtime the test may still hold.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async move {
                     if let Ok(mut admin) = sqlx::PgConnection::connect(&base).await {
-                        let _ = admin
-                            .execute(
-                                format!("drop database if exists {name} with (force)").as_str(),
-                            )
-                            .await;
+                        let _ = admin.execute(format!("drop database if exists {name} with (force)").as_str()).await;
                         let _ = admin.close().await;
                     }
                 });

@@ -17,11 +17,13 @@ use axum::routing::{any, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use super::block_kit;
+
 /// The bot token every test app is started with.
 pub const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
 
 /// One request the app made.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Call {
     /// The Web API method, e.g. `chat.postMessage`, or `response_url` for those.
     pub method: String,
@@ -29,6 +31,8 @@ pub struct Call {
     pub authorization: Option<String>,
     /// The arguments: the JSON body, or the query string / form as an object.
     pub args: Value,
+    /// Whether the fake answered `ok: true`.
+    pub ok: bool,
 }
 
 /// A failure to answer with instead of the normal response.
@@ -61,22 +65,15 @@ pub struct FakeSlack {
 impl FakeSlack {
     /// Starts the fake on a random loopback port.
     pub async fn start() -> Self {
-        let inner = Arc::new(Mutex::new(Inner {
-            next_ts: 1_700_000_000_000_100,
-            ..Inner::default()
-        }));
+        let inner = Arc::new(Mutex::new(Inner { next_ts: 1_700_000_000_000_100, ..Inner::default() }));
         let router = Router::new()
             .route("/api/{method}", any(api_call))
             .route("/response/{id}", post(response_url))
             .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind fake Slack");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake Slack");
         let addr = listener.local_addr().expect("address");
         tokio::spawn(async move {
-            axum::serve(listener, router)
-                .await
-                .expect("fake Slack serves");
+            axum::serve(listener, router).await.expect("fake Slack serves");
         });
         Self { addr, inner }
     }
@@ -100,17 +97,36 @@ impl FakeSlack {
         }
     }
 
+    /// Forgets every fault not yet served.
+    pub fn clear_faults(&self) {
+        self.inner.lock().expect("lock").faults.clear();
+    }
+
     /// Every call so far.
     pub fn calls(&self) -> Vec<Call> {
         self.inner.lock().expect("lock").calls.clone()
     }
 
+    /// The calls of one method that Slack answered with `ok: true`.
+    pub fn ok_calls_to(&self, method: &str) -> Vec<Call> {
+        self.calls_to(method).into_iter().filter(|c| c.ok).collect()
+    }
+
+    /// Waits (up to five seconds) until `method` has succeeded `n` times.
+    pub async fn wait_for_ok_calls(&self, method: &str, n: usize) -> Vec<Call> {
+        for _ in 0..100 {
+            let calls = self.ok_calls_to(method);
+            if calls.len() >= n {
+                return calls;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {n} successful calls to {method}, saw {:#?}", self.calls());
+    }
+
     /// The calls of one method so far.
     pub fn calls_to(&self, method: &str) -> Vec<Call> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c.method == method)
-            .collect()
+        self.calls().into_iter().filter(|c| c.method == method).collect()
     }
 
     /// Waits (up to five seconds) until `method` has been called `n` times.
@@ -144,25 +160,14 @@ fn fixture(method: &str) -> Option<Value> {
 }
 
 fn args_of(headers: &HeaderMap, query: Option<String>, body: &Bytes) -> Value {
-    let is_json = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+    let is_json =
+        headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
     if is_json {
         return serde_json::from_slice(body).unwrap_or(Value::Null);
     }
-    let text = if body.is_empty() {
-        query.unwrap_or_default()
-    } else {
-        String::from_utf8_lossy(body).into_owned()
-    };
+    let text = if body.is_empty() { query.unwrap_or_default() } else { String::from_utf8_lossy(body).into_owned() };
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&text).unwrap_or_default();
-    Value::Object(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect(),
-    )
+    Value::Object(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
 }
 
 async fn api_call(
@@ -172,61 +177,64 @@ async fn api_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let authorization = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let args = args_of(&headers, query, &body);
-    let (fault, ts) = {
+    // Recorded on arrival (a hung call is a call too), marked ok once answered.
+    let (fault, ts, index) = {
         let mut inner = inner.lock().expect("lock");
+        inner.next_ts += 1;
+        let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
         inner.calls.push(Call {
             method: method.clone(),
             authorization: authorization.clone(),
             args: args.clone(),
+            ok: false,
         });
-        inner.next_ts += 1;
-        let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
-        (fault, inner.next_ts)
+        (fault, inner.next_ts, inner.calls.len() - 1)
     };
+    let (response, answer) = answer(&method, authorization.as_deref(), &args, fault, ts).await;
+    inner.lock().expect("lock").calls[index].ok = answer.get("ok") == Some(&Value::Bool(true));
+    response
+}
+
+async fn answer(
+    method: &str,
+    authorization: Option<&str>,
+    args: &Value,
+    fault: Option<Fault>,
+    ts: u64,
+) -> (Response, Value) {
     match fault {
         Some(Fault::RateLimited { retry_after_secs }) => {
-            let body: Value = serde_json::from_str(include_str!(
-                "../../fixtures/slack-api/ratelimited.429.json"
-            ))
-            .expect("fixture is JSON");
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [("retry-after", retry_after_secs.to_string())],
-                Json(body),
-            )
-                .into_response();
+            let body: Value = serde_json::from_str(include_str!("../../fixtures/slack-api/ratelimited.429.json"))
+                .expect("fixture is JSON");
+            let response =
+                (StatusCode::TOO_MANY_REQUESTS, [("retry-after", retry_after_secs.to_string())], Json(body.clone()));
+            return (response.into_response(), body);
         }
         Some(Fault::Status(code)) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return (status, "upstream error").into_response();
+            return ((status, "upstream error").into_response(), Value::Null);
         }
-        Some(Fault::Error(code)) => {
-            return Json(json!({ "ok": false, "error": code })).into_response()
-        }
+        Some(Fault::Error(code)) => return reply(json!({ "ok": false, "error": code })),
         Some(Fault::Hang) => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
-            return StatusCode::GATEWAY_TIMEOUT.into_response();
+            return (StatusCode::GATEWAY_TIMEOUT.into_response(), Value::Null);
         }
         None => {}
     }
-    if authorization.as_deref() != Some(&format!("Bearer {BOT_TOKEN}")) {
-        return Json(json!({ "ok": false, "error": "invalid_auth" })).into_response();
+    if authorization != Some(format!("Bearer {BOT_TOKEN}").as_str()) {
+        return reply(json!({ "ok": false, "error": "invalid_auth" }));
+    }
+    if let Err(problem) = block_kit::validate(method, args) {
+        return reply(json!({ "ok": false, "error": "invalid_blocks", "detail": problem }));
     }
     let ts = format!("{}.{:06}", ts / 1_000_000, ts % 1_000_000);
-    let answer = match method.as_str() {
+    let answer = match method {
         "chat.postMessage" | "chat.update" => {
-            let mut answer = fixture(&method).expect("fixture");
+            let mut answer = fixture(method).expect("fixture");
             let channel = args.get("channel").cloned().unwrap_or(Value::Null);
-            let ts = if method == "chat.update" {
-                args.get("ts").cloned().unwrap_or(Value::Null)
-            } else {
-                json!(ts)
-            };
+            let ts = if method == "chat.update" { args.get("ts").cloned().unwrap_or(Value::Null) } else { json!(ts) };
             answer["channel"] = channel;
             answer["ts"] = ts.clone();
             answer["message"] = json!({
@@ -237,11 +245,7 @@ async fn api_call(
         }
         "chat.getPermalink" => {
             let channel = args.get("channel").and_then(Value::as_str).unwrap_or("C0");
-            let message_ts = args
-                .get("message_ts")
-                .and_then(Value::as_str)
-                .unwrap_or("0")
-                .replace('.', "");
+            let message_ts = args.get("message_ts").and_then(Value::as_str).unwrap_or("0").replace('.', "");
             json!({ "ok": true, "channel": channel,
                     "permalink": format!("https://acme.slack.com/archives/{channel}/p{message_ts}") })
         }
@@ -250,7 +254,11 @@ async fn api_call(
             None => json!({ "ok": false, "error": "unknown_method" }),
         },
     };
-    Json(answer).into_response()
+    reply(answer)
+}
+
+fn reply(answer: Value) -> (Response, Value) {
+    (Json(answer.clone()).into_response(), answer)
 }
 
 async fn response_url(
@@ -265,6 +273,7 @@ async fn response_url(
         method: "response_url".into(),
         authorization: None,
         args: json!({ "id": id, "body": args }),
+        ok: true,
     });
     (StatusCode::OK, "ok").into_response()
 }

@@ -1,6 +1,7 @@
 //! The test kit: [`TestApp`] runs the real app on a random loopback port against
 //! a fresh database and [`FakeSlack`], and sends it requests signed as Slack signs them.
 
+pub mod block_kit;
 pub mod db;
 pub mod fake_slack;
 pub mod signer;
@@ -8,7 +9,9 @@ pub mod signer;
 use std::net::SocketAddr;
 
 use highlights::app::{self, AppState, Clock};
-use highlights::config::{Config, ServeArgs};
+use std::time::Duration;
+
+use highlights::config::{Config, ServeArgs, Timing};
 use highlights::store::Db;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -21,15 +24,23 @@ pub const TEAM: &str = "T0TEAM0001";
 pub const USER: &str = "U0USER0001";
 pub const CHANNEL: &str = "C0CHAN0001";
 
-/// A running app, its database and its fake Slack.
+/// A running app, its database and its fake Slack. The app runs on a runtime
+/// of its own, so [`TestApp::crash`] can end it as abruptly as a killed process.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The app's own database pool.
     pub db: Db,
     pub slack: FakeSlack,
     pub http: reqwest::Client,
     pub test_db: TestDb,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    pub config: Config,
+    stop: Option<std::sync::mpsc::Sender<Stop>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+enum Stop {
+    Graceful,
+    Crash,
 }
 
 /// The settings a test app starts with.
@@ -46,38 +57,107 @@ pub fn serve_args(slack: &FakeSlack) -> ServeArgs {
     }
 }
 
+/// The product channel tests configure.
+pub const PRODUCT_CHANNEL: &str = "C0PRODUCT1";
+
+/// Short timings, so retries happen within a test.
+pub fn test_timing() -> Timing {
+    Timing {
+        slack_timeout: Duration::from_millis(1500),
+        outbox_lease: Duration::from_secs(2),
+        retry_base: Duration::from_millis(100),
+        retry_cap: Duration::from_millis(800),
+        park: Duration::from_secs(30),
+        poll: Duration::from_millis(50),
+    }
+}
+
 impl TestApp {
-    /// The app on a fresh SQLite file.
+    /// The app on a fresh SQLite file, with a product channel.
     pub async fn spawn() -> Self {
         Self::spawn_on(TestBackend::Sqlite).await
     }
 
-    /// The app on a fresh database of `backend` (which must be available).
+    /// The app on a fresh database of `backend`, with a product channel.
     pub async fn spawn_on(backend: TestBackend) -> Self {
+        Self::spawn_with(backend, |args| args.product_channel = Some(PRODUCT_CHANNEL.into())).await
+    }
+
+    /// The app on a fresh database of `backend`, with settings changed by `configure`.
+    pub async fn spawn_with(backend: TestBackend, configure: impl FnOnce(&mut ServeArgs)) -> Self {
         let test_db = TestDb::create(backend).await.expect("backend available");
         let slack = FakeSlack::start().await;
-        let config =
-            Config::from_args(&test_db.url, &serve_args(&slack)).expect("test config is valid");
-        let db = Db::connect_and_migrate(&test_db.url)
-            .await
-            .expect("database ready");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let state = AppState::new(config, db.clone(), Clock::system());
-        let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(app::serve(listener, state, async move {
-            let _ = rx.await;
-        }));
+        let mut args = serve_args(&slack);
+        configure(&mut args);
+        let mut config = Config::from_args(&test_db.url, &args).expect("test config is valid");
+        config.timing = test_timing();
+        Self::start(test_db, slack, config).await
+    }
+
+    async fn start(test_db: TestDb, slack: FakeSlack, config: Config) -> Self {
+        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<Stop>();
+        let app_config = config.clone();
+        let url = test_db.url.clone();
+        let thread = std::thread::spawn(move || {
+            let rt =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            let graceful = rt.block_on(async move {
+                let db = Db::connect_and_migrate(&url).await.expect("database ready");
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                let _ = addr_tx.send((listener.local_addr().expect("address"), db.clone()));
+                let state = AppState::new(app_config, db, Clock::system());
+                let (tx, rx) = oneshot::channel::<()>();
+                let server = tokio::spawn(app::serve(listener, state, async move {
+                    let _ = rx.await;
+                }));
+                let stop = tokio::task::spawn_blocking(move || stop_rx.recv()).await.expect("join");
+                match stop {
+                    Ok(Stop::Graceful) | Err(_) => {
+                        let _ = tx.send(());
+                        Some(server)
+                    }
+                    Ok(Stop::Crash) => None,
+                }
+            });
+            match graceful {
+                Some(server) => {
+                    rt.block_on(async { server.await.expect("server task").expect("server stops cleanly") })
+                }
+                // Dropping the runtime ends every task at its next await: like a killed process.
+                None => rt.shutdown_background(),
+            }
+        });
+        // The app's own pool: closing it makes the app's database unreachable.
+        let (addr, db) = addr_rx.await.expect("app started");
         Self {
             addr,
             db,
             slack,
             http: reqwest::Client::new(),
             test_db,
-            shutdown: Some(tx),
-            server: Some(server),
+            config,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Ends the app abruptly, as a killed process ends, and starts it again
+    /// on the same database and fake Slack.
+    pub async fn crash_and_restart(mut self) -> Self {
+        self.end(Stop::Crash);
+        let slack = self.slack.clone();
+        let config = self.config.clone();
+        let test_db = std::mem::replace(&mut self.test_db, TestDb::placeholder());
+        Self::start(test_db, slack, config).await
+    }
+
+    fn end(&mut self, how: Stop) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(how);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 
@@ -87,12 +167,7 @@ impl TestApp {
     }
 
     /// POSTs `body` to `path`, signed now with the app's secret.
-    pub async fn post_signed(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: impl Into<Vec<u8>>,
-    ) -> reqwest::Response {
+    pub async fn post_signed(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> reqwest::Response {
         let body = body.into();
         let ts = signer::now();
         self.post_with(
@@ -112,15 +187,9 @@ impl TestApp {
         body: Vec<u8>,
         signed: Option<(i64, String)>,
     ) -> reqwest::Response {
-        let mut req = self
-            .http
-            .post(self.url(path))
-            .header("content-type", content_type)
-            .body(body);
+        let mut req = self.http.post(self.url(path)).header("content-type", content_type).body(body);
         if let Some((ts, sig)) = signed {
-            req = req
-                .header("x-slack-request-timestamp", ts.to_string())
-                .header("x-slack-signature", sig);
+            req = req.header("x-slack-request-timestamp", ts.to_string()).header("x-slack-signature", sig);
         }
         req.send().await.expect("request reaches the app")
     }
@@ -140,10 +209,7 @@ impl TestApp {
             ("api_app_id", "A0APP00001"),
             ("is_enterprise_install", "false"),
             ("response_url", &self.slack.response_url("cmd")),
-            (
-                "trigger_id",
-                "1234567890.1234567890.0123456789abcdef0123456789abcdef",
-            ),
+            ("trigger_id", "1234567890.1234567890.0123456789abcdef0123456789abcdef"),
         ])
         .expect("form encodes")
     }
@@ -151,47 +217,35 @@ impl TestApp {
     /// Types `/highlight <text>` and returns the response.
     pub async fn slash(&self, text: &str) -> reqwest::Response {
         let body = self.slash_body(text);
-        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", body)
-            .await
+        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await
     }
 
     /// Delivers an Events API envelope.
     pub async fn event(&self, envelope: &Value) -> reqwest::Response {
-        self.post_signed("/slack/events", "application/json", envelope.to_string())
-            .await
+        self.post_signed("/slack/events", "application/json", envelope.to_string()).await
     }
 
     /// Delivers an interactivity payload (form field `payload`).
     pub async fn interaction(&self, payload: &Value) -> reqwest::Response {
-        let body =
-            serde_urlencoded::to_string([("payload", payload.to_string())]).expect("form encodes");
-        self.post_signed(
-            "/slack/interactivity",
-            "application/x-www-form-urlencoded",
-            body,
-        )
-        .await
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).expect("form encodes");
+        self.post_signed("/slack/interactivity", "application/x-www-form-urlencoded", body).await
     }
 
     /// Stops the app gracefully and waits for it.
     pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server
-                .await
-                .expect("server task")
-                .expect("server stops cleanly");
-        }
+        // Off the test's runtime: the fake Slack runs there and may still be called.
+        tokio::task::spawn_blocking(move || self.end(Stop::Graceful)).await.expect("stopped");
+    }
+
+    /// Rows of a table, counted.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(self.db.pool()).await.expect("count")
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            server.abort();
-        }
+        self.end(Stop::Crash);
     }
 }
 

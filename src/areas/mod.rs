@@ -1,0 +1,165 @@
+//! Product areas: the workspace's taxonomy. `/highlight areas` lists them with
+//! counts; `/highlight areas add <name>` adds one; captures match areas
+//! case-insensitively and suggest the closest ones when a name is unknown.
+
+use crate::app::AppState;
+use crate::commands::Reply;
+use crate::error::UserError;
+use crate::permissions;
+use crate::slack::mrkdwn::escape;
+use crate::store::areas::{self, Area};
+use crate::store::workspaces::WorkspaceId;
+
+/// Longest area name.
+pub const MAX_AREA_CHARS: usize = 50;
+
+/// A valid area name: trimmed, 1 to 50 characters, no `|`.
+pub fn parse_area_name(raw: &str) -> Result<String, UserError> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(UserError::new("Give the area a name, e.g. `/highlight areas add analytics`."));
+    }
+    if name.chars().count() > MAX_AREA_CHARS {
+        return Err(UserError::new(format!("Area names are at most {MAX_AREA_CHARS} characters.")));
+    }
+    if name.contains('|') || name.contains('<') || name.contains('>') {
+        return Err(UserError::new("Area names can't contain `|`, `<` or `>`."));
+    }
+    Ok(name)
+}
+
+/// The area named `name` (case-insensitively), if any.
+pub fn find_area<'a>(areas: &'a [Area], name: &str) -> Option<&'a Area> {
+    let key = name.trim().to_lowercase();
+    areas.iter().find(|a| a.key == key)
+}
+
+/// Up to three areas closest to `name`: prefix and substring matches first,
+/// then by edit similarity.
+pub fn closest_areas<'a>(areas: &'a [Area], name: &str) -> Vec<&'a Area> {
+    let key = name.trim().to_lowercase();
+    let mut scored: Vec<(f64, &Area)> = areas
+        .iter()
+        .map(|a| {
+            let score = if a.key.starts_with(&key) || key.starts_with(&a.key) {
+                2.0
+            } else if a.key.contains(&key) || key.contains(&a.key) {
+                1.5
+            } else {
+                strsim::jaro_winkler(&a.key, &key)
+            };
+            (score, a)
+        })
+        .filter(|(score, _)| *score >= 0.7)
+        .collect();
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0).then_with(|| x.1.key.cmp(&y.1.key)));
+    scored.into_iter().take(3).map(|(_, a)| a).collect()
+}
+
+/// The message for an unknown area: the closest ones, or the whole list.
+pub fn unknown_area_message(areas: &[Area], typed: &str) -> String {
+    let close = closest_areas(areas, typed);
+    let list = |v: Vec<&Area>| v.iter().map(|a| format!("`{}`", escape(&a.name))).collect::<Vec<_>>().join(", ");
+    if close.is_empty() {
+        format!(
+            "There is no product area “{}”. Known areas: {}. Add it with `/highlight areas add {}`.",
+            escape(typed),
+            list(areas.iter().collect()),
+            escape(typed)
+        )
+    } else {
+        format!(
+            "There is no product area “{}”. Did you mean {}? (Or add it with `/highlight areas add {}`.)",
+            escape(typed),
+            list(close),
+            escape(typed)
+        )
+    }
+}
+
+/// `/highlight areas`: every area with its highlights and distinct customers.
+pub async fn list(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, sqlx::Error> {
+    let stats = areas::list_area_stats(state.db(), workspace).await?;
+    if stats.is_empty() {
+        return Ok(Reply::ephemeral("No product areas yet. Add one with `/highlight areas add <name>`."));
+    }
+    let lines: Vec<String> = stats
+        .iter()
+        .map(|a| {
+            format!(
+                "• *{}*: {} highlight{}, {} customer{}",
+                escape(&a.name),
+                a.highlights,
+                if a.highlights == 1 { "" } else { "s" },
+                a.customers,
+                if a.customers == 1 { "" } else { "s" }
+            )
+        })
+        .collect();
+    Ok(Reply::ephemeral(format!("*Product areas* (most customers first)\n{}", lines.join("\n"))))
+}
+
+/// `/highlight areas add <name>`: adds an area (a friendly no-op if it exists).
+pub async fn add(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    raw_name: &str,
+) -> Result<Reply, anyhow::Error> {
+    let name = match parse_area_name(&crate::slack::mrkdwn::decode(raw_name)) {
+        Ok(name) => name,
+        Err(e) => return Ok(Reply::ephemeral(e.0)),
+    };
+    if let Err(refusal) = permissions::require_manager(state, user, "add product areas").await {
+        return Ok(Reply::ephemeral(refusal.0));
+    }
+    let existing = areas::list_areas(state.db(), workspace).await?;
+    if let Some(area) = find_area(&existing, &name) {
+        return Ok(Reply::ephemeral(format!("*{}* is already a product area. Nothing to do.", escape(&area.name))));
+    }
+    areas::insert_area(state.db(), workspace, &name, state.clock().now_ms()).await?;
+    Ok(Reply::ephemeral(format!(
+        "Added the product area *{}*. Capture with `/highlight <customer> | {} | <quote>`.",
+        escape(&name),
+        escape(&name)
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn areas(names: &[&str]) -> Vec<Area> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Area { id: i as i64, key: n.to_lowercase(), name: (*n).to_owned() })
+            .collect()
+    }
+
+    #[test]
+    fn areas_match_case_insensitively() {
+        let all = areas(&["Chat", "billing"]);
+        assert_eq!(find_area(&all, " CHAT ").map(|a| a.name.as_str()), Some("Chat"));
+        assert!(find_area(&all, "chats").is_none());
+    }
+
+    #[test]
+    fn the_closest_areas_are_suggested() {
+        let all = areas(&["chat", "billing", "reporting", "integrations", "mobile"]);
+        let names = |typed| closest_areas(&all, typed).iter().map(|a| a.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names("chta"), vec!["chat"]);
+        assert_eq!(names("billng"), vec!["billing"]);
+        assert_eq!(names("integration"), vec!["integrations"]);
+        assert_eq!(names("report"), vec!["reporting"]);
+        assert!(names("zzzzzz").is_empty());
+    }
+
+    #[test]
+    fn area_names_are_validated() {
+        assert_eq!(parse_area_name("  data   export ").expect("valid"), "data export");
+        assert!(parse_area_name("   ").is_err());
+        assert!(parse_area_name(&"a".repeat(51)).is_err());
+        assert!(parse_area_name("a|b").is_err());
+    }
+}

@@ -1,0 +1,203 @@
+//! Capture's entry points: the quick capture, opening the modal (from the
+//! command, the "Save as highlight" shortcut, or a button), growing it by one
+//! highlight, and its submission. Each stores before it answers.
+
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::areas::{self, find_area};
+use crate::capture::modal::{self, Metadata, Prefill};
+use crate::capture::post::product_channel;
+use crate::capture::quick::QuickCapture;
+use crate::capture::{format_date, Kind};
+use crate::commands::{echo, Reply};
+use crate::error::AppError;
+use crate::slack::mrkdwn::{decode, escape};
+use crate::store::areas::list_areas;
+use crate::store::customers::find_customer_by_key;
+use crate::store::highlights::{insert_capture, NewCapture, NewHighlight};
+use crate::store::workspaces::WorkspaceId;
+
+/// `/highlight <customer> | <area> | <quote> [| <link>]`: stores the highlight
+/// and answers with where it will be posted. A mistake stores nothing and
+/// echoes the text back.
+pub async fn quick_capture(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    text: &str,
+) -> Result<Reply, AppError> {
+    let capture = match QuickCapture::parse(text) {
+        Ok(capture) => capture,
+        Err(e) => {
+            return Ok(Reply::ephemeral(format!(
+                "{} Usage: `/highlight <customer> | <area> | <quote> [| <recording link>]`, e.g. \
+                 `/highlight Acme | chat | \"We need canned replies\"`.\n{}",
+                e.0,
+                echo(text)
+            )))
+        }
+    };
+    let all_areas = list_areas(state.db(), workspace).await?;
+    let Some(area) = find_area(&all_areas, &capture.area) else {
+        return Ok(Reply::ephemeral(format!(
+            "{} Nothing was saved.\n{}",
+            areas::unknown_area_message(&all_areas, &capture.area),
+            echo(text)
+        )));
+    };
+    let existing = find_customer_by_key(state.db(), workspace, &capture.customer.key).await?;
+    let today = state.clock().now().date();
+    let new = NewCapture {
+        author: user.to_owned(),
+        customer_id: existing.as_ref().map(|c| c.id),
+        customer: capture.customer.clone(),
+        interview_date: format_date(today),
+        recording_link: capture.recording_link.as_ref().map(|l| l.as_str().to_owned()),
+        highlights: vec![NewHighlight {
+            area_id: area.id,
+            kind: Kind::Other.as_str(),
+            quote: capture.quote.as_str().to_owned(),
+            takeaway: None,
+            recording_link: capture.recording_link.as_ref().map(|l| l.as_str().to_owned()),
+        }],
+    };
+    insert_capture(state.db(), workspace, &new, state.clock().now_ms()).await?;
+    state.wake_outbox();
+    let customer_name = existing.map(|c| c.display_name).unwrap_or(capture.customer.display);
+    let place = where_it_goes(state, workspace, &customer_name).await?;
+    Ok(Reply::ephemeral(format!("✅ Saved for *{}* in *{}*. {place}", escape(&customer_name), escape(&area.name))))
+}
+
+async fn where_it_goes(state: &AppState, workspace: &WorkspaceId, customer: &str) -> Result<String, AppError> {
+    Ok(match product_channel(state, workspace).await? {
+        Some(channel) => format!("Posting it to {}'s thread in <#{channel}>.", escape(customer)),
+        None => "No product channel is set yet, so it waits: run `/highlight config channel #channel` and it \
+                 will be posted there."
+            .to_owned(),
+    })
+}
+
+/// Opens the capture modal on a trigger (valid 3 s, so after the ack at once).
+/// If Slack refuses, tells the user through `response_url` when there is one.
+pub fn open_modal(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    trigger_id: String,
+    channel: Option<String>,
+    prefill: Prefill,
+    response_url: Option<String>,
+) {
+    let state = state.clone();
+    let workspace = workspace.clone();
+    tokio::spawn(async move {
+        let view = match list_areas(state.db(), &workspace).await {
+            Ok(all_areas) => modal::render_capture_modal(
+                &all_areas,
+                state.clock().now().date(),
+                &Metadata { highlights: 1, channel },
+                &prefill,
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot load product areas for the capture modal");
+                return;
+            }
+        };
+        if let Err(e) = state.slack().open_view(&trigger_id, &view).await {
+            tracing::warn!(error = %e, "views.open failed for the capture modal");
+            if let Some(url) = response_url {
+                let text = "I couldn't open the capture form (Slack took too long). Try `/highlight` again, or \
+                            capture in one line: `/highlight <customer> | <area> | <quote>`.";
+                state.respond(&url, &Reply::ephemeral(text)).await;
+            }
+        }
+    });
+}
+
+/// The "Save as highlight" message shortcut: the modal, with the message as the quote.
+pub fn open_modal_from_message(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    trigger_id: String,
+    channel: Option<String>,
+    message_text: &str,
+    response_url: Option<String>,
+) {
+    let prefill = Prefill { customer: None, quote: Some(decode(message_text)) };
+    open_modal(state, workspace, trigger_id, channel, prefill, response_url);
+}
+
+/// "Add another highlight": the same modal with one more highlight group;
+/// Slack keeps what was typed in blocks whose ids stay the same.
+pub fn add_highlight_group(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    view_id: String,
+    hash: Option<String>,
+    private_metadata: &str,
+) {
+    let mut metadata: Metadata = serde_json::from_str(private_metadata).unwrap_or_default();
+    metadata.highlights = (metadata.highlights.max(1) + 1).min(modal::MAX_HIGHLIGHTS);
+    let state = state.clone();
+    let workspace = workspace.clone();
+    tokio::spawn(async move {
+        let all_areas = match list_areas(state.db(), &workspace).await {
+            Ok(a) => a,
+            Err(e) => return tracing::error!(error = %e, "cannot load product areas"),
+        };
+        let view = modal::render_capture_modal(&all_areas, state.clock().now().date(), &metadata, &Prefill::default());
+        if let Err(e) = state.slack().update_view(&view_id, hash.as_deref(), &view).await {
+            tracing::warn!(error = %e, "views.update failed while adding a highlight");
+        }
+    });
+}
+
+/// A submitted capture modal: errors on the right blocks, or stored and a
+/// confirmation view in its place.
+pub async fn submit_modal(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    view: &Value,
+) -> Result<Value, AppError> {
+    let metadata: Metadata =
+        view["private_metadata"].as_str().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
+    let all_areas = list_areas(state.db(), workspace).await?;
+    let today = state.clock().now().date();
+    let submission = match modal::parse_submission(&view["state"]["values"], &metadata, &all_areas, today) {
+        Ok(s) => s,
+        Err(errors) => return Ok(json!({ "response_action": "errors", "errors": errors })),
+    };
+    let existing = find_customer_by_key(state.db(), workspace, &submission.customer.key).await?;
+    let link = submission.recording_link.as_ref().map(|l| l.as_str().to_owned());
+    let new = NewCapture {
+        author: user.to_owned(),
+        customer_id: existing.as_ref().map(|c| c.id),
+        customer: submission.customer.clone(),
+        interview_date: format_date(submission.date),
+        recording_link: link.clone(),
+        highlights: submission
+            .highlights
+            .iter()
+            .map(|h| NewHighlight {
+                area_id: h.area_id,
+                kind: h.kind.as_str(),
+                quote: h.quote.as_str().to_owned(),
+                takeaway: h.takeaway.clone(),
+                recording_link: link.clone(),
+            })
+            .collect(),
+    };
+    insert_capture(state.db(), workspace, &new, state.clock().now_ms()).await?;
+    state.wake_outbox();
+    let customer_name = existing.map(|c| c.display_name).unwrap_or(submission.customer.display);
+    let count = submission.highlights.len();
+    let place = where_it_goes(state, workspace, &customer_name).await?;
+    let text = format!(
+        "✅ Saved {count} highlight{} for *{}* ({}). {place}",
+        if count == 1 { "" } else { "s" },
+        escape(&customer_name),
+        format_date(submission.date),
+    );
+    Ok(json!({ "response_action": "update", "view": modal::render_saved_modal(&text) }))
+}

@@ -1,0 +1,156 @@
+//! What lands in the product channel: a customer's thread parent with its
+//! running summary, and one reply per highlight. Pure rendering; every piece
+//! of user text is escaped.
+
+use serde_json::{json, Value};
+
+use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_HEADER_TEXT, MAX_SECTION_TEXT};
+use crate::slack::mrkdwn::{escape, link};
+use crate::store::customers::CustomerSummary;
+use crate::store::highlights::HighlightForPost;
+
+/// The parent message of a customer's thread.
+pub fn render_thread_parent(customer: &str, summary: &CustomerSummary) -> Message {
+    let counts = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let headline = format!(
+        "{} from {} by {}",
+        counts(summary.highlights, "highlight", "highlights"),
+        counts(summary.interviews, "interview", "interviews"),
+        counts(summary.interviewers, "interviewer", "interviewers"),
+    );
+    let areas: Vec<String> = summary.areas.iter().map(|a| format!("*{}* {}", escape(&a.area), a.highlights)).collect();
+    let plain_areas: Vec<String> = summary.areas.iter().map(|a| format!("{} {}", a.area, a.highlights)).collect();
+    let mut blocks = vec![
+        json!({ "type": "header", "text": plain(&blocks::truncate(&format!("🏢 {customer}"), MAX_HEADER_TEXT)) }),
+        json!({ "type": "section", "text": mrkdwn(&headline) }),
+    ];
+    if !areas.is_empty() {
+        blocks.push(json!({
+            "type": "section",
+            "text": mrkdwn(&blocks::truncate_mrkdwn(&format!("By product area: {}", areas.join("  ·  ")), MAX_SECTION_TEXT)),
+        }));
+    }
+    blocks.push(json!({
+        "type": "context",
+        "elements": [mrkdwn("Every highlight about this customer is a reply in this thread.")],
+    }));
+    Message {
+        // The fallback text is mrkdwn too (and drives notifications): escaped as well.
+        text: escape(&format!("{customer}: {headline} ({})", plain_areas.join(", "))),
+        blocks,
+    }
+}
+
+/// A highlight's reply in its customer's thread: the quote first, then who,
+/// what, when.
+pub fn render_highlight_reply(h: &HighlightForPost) -> Message {
+    let quoted: String = escape(&h.quote).lines().map(|line| format!(">{line}")).collect::<Vec<_>>().join("\n");
+    let mut blocks: Vec<Value> =
+        vec![json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&quoted, MAX_SECTION_TEXT)) })];
+    if let Some(takeaway) = h.takeaway.as_deref().filter(|t| !t.trim().is_empty()) {
+        blocks.push(json!({
+            "type": "section",
+            "text": mrkdwn(&blocks::truncate_mrkdwn(&format!("*Takeaway:* {}", escape(takeaway)), MAX_SECTION_TEXT)),
+        }));
+    }
+    let mut context = vec![
+        mrkdwn(&format!("*{}*", escape(&h.customer_name))),
+        mrkdwn(&format!("📂 {}", escape(&h.area_name))),
+        mrkdwn(&kind_label(&h.kind)),
+        mrkdwn(&format!("🎙 <@{}>", h.author)),
+        mrkdwn(&format!("📅 {}", h.interview_date)),
+    ];
+    if let Some(url) = &h.recording_link {
+        context.push(mrkdwn(&format!("▶ {}", link(url, "Recording"))));
+    }
+    blocks.push(json!({ "type": "context", "elements": context }));
+    Message {
+        text: escape(&format!(
+            "“{}” — {} ({}, {})",
+            blocks::truncate(&h.quote, 500),
+            h.customer_name,
+            h.area_name,
+            h.kind
+        )),
+        blocks,
+    }
+}
+
+fn kind_label(kind: &str) -> String {
+    match kind {
+        "pain" => "🔥 Pain".to_owned(),
+        "request" => "🙏 Request".to_owned(),
+        "praise" => "💚 Praise".to_owned(),
+        other => format!("💬 {}", escape(other).replace("other", "Other")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::customers::AreaCount;
+
+    fn highlight(quote: &str) -> HighlightForPost {
+        HighlightForPost {
+            id: 1,
+            customer_id: 1,
+            customer_name: "Acme & Sons".into(),
+            area_id: 1,
+            area_name: "chat".into(),
+            kind: "request".into(),
+            quote: quote.into(),
+            takeaway: Some("Macros <b>".into()),
+            recording_link: Some("https://zoom.us/rec/1?a=1&b=2".into()),
+            author: "U0USER0001".into(),
+            interview_date: "2026-11-27".into(),
+            posted_ts: None,
+            first_in_area: 1,
+        }
+    }
+
+    #[test]
+    fn a_reply_shows_the_quote_first_and_escapes_user_text() {
+        let m = render_highlight_reply(&highlight("<!channel> we need <@U123> and <https://x|y> & more"));
+        let json = serde_json::to_string(&m.blocks).expect("json");
+        assert_eq!(
+            m.blocks[0]["text"]["text"],
+            ">&lt;!channel&gt; we need &lt;@U123&gt; and &lt;https://x|y&gt; &amp; more"
+        );
+        assert!(json.contains("Acme &amp; Sons"));
+        assert!(json.contains("Macros &lt;b&gt;"));
+        assert!(json.contains("<@U0USER0001>"), "the interviewer is a real mention");
+        assert!(json.contains("<https://zoom.us/rec/1?a=1&amp;b=2|Recording>"));
+        assert!(!json.contains("<!channel>"));
+        assert!(m.text.starts_with("“&lt;!channel&gt; we need"), "fallback text is escaped: {}", m.text);
+        blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
+    }
+
+    #[test]
+    fn a_multiline_quote_is_quoted_line_by_line_and_bounded() {
+        let m = render_highlight_reply(&highlight("one\ntwo"));
+        assert_eq!(m.blocks[0]["text"]["text"], ">one\n>two");
+        let long = render_highlight_reply(&highlight(&"&".repeat(3000)));
+        let text = long.blocks[0]["text"]["text"].as_str().expect("text");
+        assert!(text.chars().count() <= MAX_SECTION_TEXT);
+        assert!(text.ends_with("&amp;…"), "{}", &text[text.len() - 10..]);
+    }
+
+    #[test]
+    fn the_parent_summarises_counts_per_area() {
+        let summary = CustomerSummary {
+            highlights: 3,
+            interviews: 2,
+            interviewers: 1,
+            areas: vec![
+                AreaCount { area: "chat".into(), highlights: 2 },
+                AreaCount { area: "billing <x>".into(), highlights: 1 },
+            ],
+        };
+        let m = render_thread_parent("Acme", &summary);
+        assert_eq!(m.blocks[0]["text"]["text"], "🏢 Acme");
+        assert_eq!(m.blocks[1]["text"]["text"], "3 highlights from 2 interviews by 1 interviewer");
+        assert_eq!(m.blocks[2]["text"]["text"], "By product area: *chat* 2  ·  *billing &lt;x&gt;* 1");
+        assert_eq!(m.text, "Acme: 3 highlights from 2 interviews by 1 interviewer (chat 2, billing &lt;x&gt; 1)");
+        blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
+    }
+}

@@ -1,0 +1,368 @@
+//! The capture modal: one interview (customer, date, recording link) and one
+//! or more highlights, each with its own product area, kind, quote and
+//! takeaway. Rendering and reading the submission are pure; validation errors
+//! come back keyed by the input block they belong to.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use time::Date;
+
+use crate::areas::find_area;
+use crate::capture::{format_date, parse_date, Kind, Quote, RecordingLink, MAX_QUOTE_CHARS, MAX_TAKEAWAY_CHARS};
+use crate::customers::CustomerName;
+use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
+use crate::store::areas::Area;
+
+/// `callback_id` of the capture modal.
+pub const CALLBACK_ID: &str = "capture";
+/// `action_id` of the "Add another highlight" button.
+pub const ADD_HIGHLIGHT_ACTION: &str = "add_highlight";
+/// Most highlights in one submission (keeps the modal under Slack's 100 blocks).
+pub const MAX_HIGHLIGHTS: usize = 10;
+
+/// Block ids of the interview's inputs.
+pub mod block {
+    /// Customer name.
+    pub const CUSTOMER: &str = "customer";
+    /// Interview date.
+    pub const DATE: &str = "interview_date";
+    /// Recording link.
+    pub const RECORDING: &str = "recording_link";
+    /// Product area of highlight `i`.
+    pub fn area(i: usize) -> String {
+        format!("area_{i}")
+    }
+    /// Kind of highlight `i`.
+    pub fn kind(i: usize) -> String {
+        format!("kind_{i}")
+    }
+    /// Quote of highlight `i`.
+    pub fn quote(i: usize) -> String {
+        format!("quote_{i}")
+    }
+    /// Takeaway of highlight `i`.
+    pub fn takeaway(i: usize) -> String {
+        format!("takeaway_{i}")
+    }
+}
+
+/// The single `action_id` of every input (blocks are told apart by block id).
+const VALUE: &str = "value";
+
+/// What the modal carries between opening and submission.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// How many highlight groups the modal shows.
+    pub highlights: usize,
+    /// Channel the modal was opened from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}
+
+/// Values to start the modal with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prefill {
+    /// Customer name.
+    pub customer: Option<String>,
+    /// First quote (e.g. from "Save as highlight").
+    pub quote: Option<String>,
+}
+
+/// The modal view, with `highlights` highlight groups.
+pub fn render_capture_modal(areas: &[Area], today: Date, metadata: &Metadata, prefill: &Prefill) -> Value {
+    let count = metadata.highlights.clamp(1, MAX_HIGHLIGHTS);
+    let mut blocks = vec![
+        input(
+            block::CUSTOMER,
+            "Customer",
+            with_initial(
+                json!({ "type": "plain_text_input", "action_id": VALUE, "max_length": 100,
+                        "placeholder": plain("Company name, e.g. Acme") }),
+                prefill.customer.as_deref(),
+            ),
+            false,
+            Some("Spellings like “Acme Inc.” and “acme” land in one thread."),
+        ),
+        input(
+            block::DATE,
+            "Interview date",
+            json!({ "type": "datepicker", "action_id": VALUE, "initial_date": format_date(today) }),
+            false,
+            None,
+        ),
+        input(
+            block::RECORDING,
+            "Recording link",
+            json!({ "type": "plain_text_input", "action_id": VALUE, "placeholder": plain("https://…") }),
+            true,
+            None,
+        ),
+    ];
+    for i in 0..count {
+        blocks.push(json!({ "type": "divider" }));
+        if count > 1 {
+            blocks.push(json!({ "type": "section", "text": mrkdwn(&format!("*Highlight {}*", i + 1)) }));
+        }
+        blocks.push(input(&block::area(i), "Product area", area_select(areas), false, None));
+        blocks.push(input(&block::kind(i), "Kind", kind_select(), false, None));
+        let quote_initial = if i == 0 { prefill.quote.as_deref() } else { None };
+        blocks.push(input(
+            &block::quote(i),
+            "Quote",
+            with_initial(
+                json!({ "type": "plain_text_input", "action_id": VALUE, "multiline": true,
+                        "max_length": MAX_QUOTE_CHARS, "placeholder": plain("The customer's own words") }),
+                quote_initial.map(|q| blocks::truncate(q, MAX_QUOTE_CHARS)).as_deref(),
+            ),
+            false,
+            None,
+        ));
+        blocks.push(input(
+            &block::takeaway(i),
+            "Takeaway",
+            json!({ "type": "plain_text_input", "action_id": VALUE, "max_length": MAX_TAKEAWAY_CHARS,
+                    "placeholder": plain("What we learn from it") }),
+            true,
+            None,
+        ));
+    }
+    if count < MAX_HIGHLIGHTS {
+        blocks.push(json!({
+            "type": "actions", "block_id": "add",
+            "elements": [{ "type": "button", "action_id": ADD_HIGHLIGHT_ACTION, "text": plain("➕ Add another highlight") }],
+        }));
+    }
+    let metadata = Metadata { highlights: count, channel: metadata.channel.clone() };
+    json!({
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": plain("Capture highlights"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
+        "private_metadata": serde_json::to_string(&metadata).unwrap_or_default(),
+        "blocks": blocks,
+    })
+}
+
+/// The view shown after a successful submission.
+pub fn render_saved_modal(text: &str) -> Value {
+    json!({
+        "type": "modal",
+        "title": plain("Highlights saved"),
+        "close": plain("Done"),
+        "blocks": [{ "type": "section", "text": mrkdwn(text) }],
+    })
+}
+
+fn input(block_id: &str, label: &str, element: Value, optional: bool, hint: Option<&str>) -> Value {
+    let mut block = json!({
+        "type": "input", "block_id": block_id, "label": plain(label), "element": element, "optional": optional,
+    });
+    if let Some(hint) = hint {
+        block["hint"] = plain(hint);
+    }
+    block
+}
+
+fn with_initial(mut element: Value, initial: Option<&str>) -> Value {
+    if let Some(text) = initial.filter(|t| !t.is_empty()) {
+        element["initial_value"] = json!(text);
+    }
+    element
+}
+
+fn option(text: &str, value: &str) -> Value {
+    json!({ "text": plain(&blocks::truncate(text, MAX_OPTION_TEXT)), "value": value })
+}
+
+fn area_select(areas: &[Area]) -> Value {
+    let options: Vec<Value> =
+        areas.iter().take(MAX_SELECT_OPTIONS).map(|a| option(&a.name, &a.id.to_string())).collect();
+    json!({ "type": "static_select", "action_id": VALUE, "placeholder": plain("Choose an area"), "options": options })
+}
+
+fn kind_select() -> Value {
+    let options: Vec<Value> = Kind::ALL.iter().map(|k| option(k.label(), k.as_str())).collect();
+    json!({ "type": "static_select", "action_id": VALUE, "options": options,
+            "initial_option": option(Kind::Other.label(), Kind::Other.as_str()) })
+}
+
+/// One highlight read from a valid submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmittedHighlight {
+    /// Product area id.
+    pub area_id: i64,
+    /// Kind.
+    pub kind: Kind,
+    /// Quote.
+    pub quote: Quote,
+    /// Takeaway.
+    pub takeaway: Option<String>,
+}
+
+/// A valid submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// Customer.
+    pub customer: CustomerName,
+    /// Interview date.
+    pub date: Date,
+    /// Recording link.
+    pub recording_link: Option<RecordingLink>,
+    /// The highlights, at least one.
+    pub highlights: Vec<SubmittedHighlight>,
+}
+
+/// Errors keyed by block id, as `response_action: errors` wants them.
+pub type FieldErrors = BTreeMap<String, String>;
+
+fn text_value(values: &Value, block_id: &str) -> Option<String> {
+    let v = &values[block_id][VALUE];
+    v["value"]
+        .as_str()
+        .or_else(|| v["selected_date"].as_str())
+        .or_else(|| v["selected_option"]["value"].as_str())
+        .map(str::to_owned)
+}
+
+/// Reads and validates `view.state.values`; `today` bounds the date.
+pub fn parse_submission(
+    values: &Value,
+    metadata: &Metadata,
+    areas: &[Area],
+    today: Date,
+) -> Result<Submission, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let customer = match CustomerName::parse(&text_value(values, block::CUSTOMER).unwrap_or_default()) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            errors.insert(block::CUSTOMER.into(), e.0);
+            None
+        }
+    };
+    let date = match text_value(values, block::DATE).as_deref().map(parse_date) {
+        Some(Some(d)) if d > today => {
+            errors.insert(block::DATE.into(), "The interview date is in the future.".into());
+            None
+        }
+        Some(Some(d)) => Some(d),
+        _ => {
+            errors.insert(block::DATE.into(), "Pick the date of the interview.".into());
+            None
+        }
+    };
+    let recording_link = match text_value(values, block::RECORDING).filter(|v| !v.trim().is_empty()) {
+        None => None,
+        Some(raw) => match RecordingLink::parse(&raw) {
+            Ok(link) => Some(link),
+            Err(e) => {
+                errors.insert(block::RECORDING.into(), e.0);
+                None
+            }
+        },
+    };
+    let mut highlights = Vec::new();
+    for i in 0..metadata.highlights.clamp(1, MAX_HIGHLIGHTS) {
+        let area = text_value(values, &block::area(i))
+            .and_then(|id| areas.iter().find(|a| a.id.to_string() == id).or_else(|| find_area(areas, &id)));
+        if area.is_none() {
+            errors.insert(block::area(i), "Choose one of the product areas.".into());
+        }
+        let kind = text_value(values, &block::kind(i)).and_then(|k| Kind::parse(&k)).unwrap_or(Kind::Other);
+        let quote = match Quote::parse(&text_value(values, &block::quote(i)).unwrap_or_default()) {
+            Ok(q) => Some(q),
+            Err(e) => {
+                errors.insert(block::quote(i), e.0);
+                None
+            }
+        };
+        let takeaway = text_value(values, &block::takeaway(i)).map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        if takeaway.as_ref().is_some_and(|t| t.chars().count() > MAX_TAKEAWAY_CHARS) {
+            errors.insert(block::takeaway(i), format!("The takeaway is over {MAX_TAKEAWAY_CHARS} characters."));
+        }
+        if let (Some(area), Some(quote)) = (area, quote) {
+            highlights.push(SubmittedHighlight { area_id: area.id, kind, quote, takeaway });
+        }
+    }
+    match (customer, date) {
+        (Some(customer), Some(date)) if errors.is_empty() => {
+            Ok(Submission { customer, date, recording_link, highlights })
+        }
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn areas() -> Vec<Area> {
+        vec![
+            Area { id: 7, key: "chat".into(), name: "Chat".into() },
+            Area { id: 9, key: "billing".into(), name: "Billing".into() },
+        ]
+    }
+
+    fn values(quote: &str, area: &str, date: &str, link: &str) -> Value {
+        json!({
+            "customer": { "value": { "type": "plain_text_input", "value": "Acme Inc." } },
+            "interview_date": { "value": { "type": "datepicker", "selected_date": date } },
+            "recording_link": { "value": { "type": "plain_text_input", "value": link } },
+            "area_0": { "value": { "type": "static_select", "selected_option": { "value": area } } },
+            "kind_0": { "value": { "type": "static_select", "selected_option": { "value": "pain" } } },
+            "quote_0": { "value": { "type": "plain_text_input", "value": quote } },
+            "takeaway_0": { "value": { "type": "plain_text_input", "value": null } },
+        })
+    }
+
+    const TODAY: Date = date!(2026 - 11 - 27);
+
+    #[test]
+    fn the_modal_has_the_labelled_inputs_and_stays_valid_block_kit() {
+        let meta = Metadata { highlights: 2, channel: Some("C1".into()) };
+        let view = render_capture_modal(&areas(), TODAY, &meta, &Prefill { customer: None, quote: Some("hi".into()) });
+        let labels: Vec<&str> =
+            view["blocks"].as_array().expect("blocks").iter().filter_map(|b| b["label"]["text"].as_str()).collect();
+        for label in ["Customer", "Interview date", "Recording link", "Product area", "Quote", "Takeaway", "Kind"] {
+            assert!(labels.contains(&label), "{label} in {labels:?}");
+        }
+        assert_eq!(labels.iter().filter(|l| **l == "Quote").count(), 2);
+        assert_eq!(view["blocks"][1]["element"]["initial_date"], "2026-11-27");
+        let v: slack_morphism::prelude::SlackView = serde_json::from_value(view.clone()).expect("valid view");
+        drop(v);
+        let full =
+            render_capture_modal(&areas(), TODAY, &Metadata { highlights: 50, channel: None }, &Prefill::default());
+        assert!(full["blocks"].as_array().expect("blocks").len() <= blocks::MAX_VIEW_BLOCKS);
+    }
+
+    #[test]
+    fn a_valid_submission_is_read() {
+        let s = parse_submission(
+            &values("We need SSO", "7", "2026-11-26", ""),
+            &Metadata { highlights: 1, channel: None },
+            &areas(),
+            TODAY,
+        )
+        .expect("valid");
+        assert_eq!(s.customer.key, "acme");
+        assert_eq!(s.highlights[0].area_id, 7);
+        assert_eq!(s.highlights[0].kind, Kind::Pain);
+        assert_eq!(s.recording_link, None);
+    }
+
+    #[test]
+    fn each_invalid_field_is_reported_on_its_block() {
+        let meta = Metadata { highlights: 1, channel: None };
+        let err = |v: Value| parse_submission(&v, &meta, &areas(), TODAY).expect_err("invalid");
+        assert!(err(values("  ", "7", "2026-11-26", "")).contains_key("quote_0"));
+        assert!(err(values(&"x".repeat(3001), "7", "2026-11-26", "")).contains_key("quote_0"));
+        assert!(err(values("q", "99", "2026-11-26", "")).contains_key("area_0"));
+        assert!(err(values("q", "7", "2026-11-28", "")).contains_key("interview_date"));
+        assert!(err(values("q", "7", "2026-11-26", "zoom.us/rec")).contains_key("recording_link"));
+        let all = err(values("", "99", "2026-11-28", "ftp://x"));
+        assert_eq!(all.len(), 4, "{all:?}");
+    }
+}

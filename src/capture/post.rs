@@ -1,0 +1,200 @@
+//! Posting a stored highlight into its customer's thread, run by the outbox
+//! worker. Each step records what it did, so a retry resumes where the last
+//! try stopped: the parent is posted once, the reply is posted once.
+
+use crate::app::AppState;
+use crate::capture::messages::{render_highlight_reply, render_thread_parent};
+use crate::slack::client::SlackError;
+use crate::slack::mrkdwn::escape;
+use crate::store::outbox::{self, OutboxKind};
+use crate::store::workspaces::{self, WorkspaceId};
+use crate::store::{customers, highlights};
+
+/// Why a post did not happen (yet).
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    /// Slack refused or did not answer.
+    #[error(transparent)]
+    Slack(#[from] SlackError),
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// Another worker is posting this customer's thread parent right now.
+    #[error("the customer's thread is being started")]
+    ThreadBeingStarted,
+    /// It cannot be posted until someone acts (sets a channel, invites the bot).
+    #[error("waiting: {0}")]
+    Waiting(String),
+    /// What was to be posted no longer exists.
+    #[error("nothing to post any more")]
+    Gone,
+}
+
+/// Where the workspace's highlights go, if anywhere yet.
+pub async fn product_channel(state: &AppState, workspace: &WorkspaceId) -> Result<Option<String>, sqlx::Error> {
+    let ws = workspaces::find_workspace(state.db(), workspace).await?;
+    Ok(ws.and_then(|w| w.product_channel).or_else(|| state.config().product_channel.clone()))
+}
+
+/// Posts a highlight as a reply in its customer's thread, starting the thread
+/// if needed, then queues the refresh of the thread's summary.
+pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight_id: i64) -> Result<(), PostError> {
+    let db = state.db();
+    let Some(highlight) = highlights::find_highlight_for_post(db, workspace, highlight_id).await? else {
+        return Err(PostError::Gone);
+    };
+    if highlight.posted_ts.is_none() {
+        let Some(channel) = product_channel(state, workspace).await? else {
+            notify_once(
+                state,
+                workspace,
+                &highlight.author,
+                "no_channel",
+                "Your highlights are saved, but no product channel is set yet, so they wait. \
+                 Run `/highlight config channel #channel` and they will be posted there.",
+            )
+            .await?;
+            return Err(PostError::Waiting("no product channel set".into()));
+        };
+        let thread_ts = ensure_thread(state, workspace, highlight.customer_id, &highlight.author, &channel).await?;
+        let reply = render_highlight_reply(&highlight);
+        let broadcast = highlight.first_in_area == 1;
+        let ts = with_channel_access(state, workspace, &highlight.author, &channel, || {
+            state.slack().post_message(&channel, Some(&thread_ts), broadcast, &reply)
+        })
+        .await?;
+        highlights::update_highlight_posted(db, workspace, highlight.id, &channel, &ts).await?;
+        match state.slack().permalink(&channel, &ts).await {
+            Ok(link) => highlights::update_highlight_permalink(db, workspace, highlight.id, &link).await?,
+            // The reply is posted; a missing permalink is filled in by no one, and harms nothing.
+            Err(e) => {
+                tracing::warn!(highlight = highlight.id, error = %e, "could not get the permalink of a posted highlight")
+            }
+        }
+    }
+    let refresh = OutboxKind::UpdateThreadParent { customer_id: highlight.customer_id };
+    outbox::upsert_outbox_row(db, workspace, &refresh, state.clock().now_ms()).await?;
+    state.wake_outbox();
+    Ok(())
+}
+
+/// The `ts` of the customer's thread parent in `channel`, posting it first if
+/// the customer has none there yet.
+async fn ensure_thread(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    customer_id: i64,
+    author: &str,
+    channel: &str,
+) -> Result<String, PostError> {
+    let db = state.db();
+    let customer = customers::find_customer(db, workspace, customer_id).await?.ok_or(PostError::Gone)?;
+    if let (Some(ts), Some(thread_channel)) = (&customer.thread_ts, &customer.thread_channel) {
+        if thread_channel == channel {
+            return Ok(ts.clone());
+        }
+    }
+    let now = state.clock().now_ms();
+    let token = format!("{}-{}", std::process::id(), now);
+    let until = now + state.config().timing.outbox_lease.as_millis() as i64;
+    if !customers::claim_customer_thread(db, workspace, customer_id, &token, now, until).await? {
+        return Err(PostError::ThreadBeingStarted);
+    }
+    let summary = customers::find_customer_summary(db, workspace, customer_id).await?;
+    let parent = render_thread_parent(&customer.display_name, &summary);
+    let posted = with_channel_access(state, workspace, author, channel, || {
+        state.slack().post_message(channel, None, false, &parent)
+    })
+    .await;
+    match posted {
+        Ok(ts) => {
+            customers::update_customer_thread(db, workspace, customer_id, channel, &ts, state.clock().now_ms()).await?;
+            Ok(ts)
+        }
+        Err(e) => {
+            customers::release_customer_thread(db, workspace, customer_id, &token).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Runs a post; when the bot is not in the channel, joins it once and tries
+/// again. If it cannot join, tells `author` and waits.
+async fn with_channel_access<F, Fut>(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    author: &str,
+    channel: &str,
+    post: F,
+) -> Result<String, PostError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<String, SlackError>>,
+{
+    match post().await {
+        Err(SlackError::Api(code)) if code == "not_in_channel" => match state.slack().join_channel(channel).await {
+            Ok(()) => Ok(post().await?),
+            Err(SlackError::Api(join_code)) => {
+                {
+                    let text = format!(
+                        "Your highlight is saved, but I can't post in <#{channel}> ({}). Invite me with `/invite @highlights` in that channel and it will be posted.",
+                        escape(&join_code)
+                    );
+                    notify_once(state, workspace, author, &format!("not_in_channel:{channel}"), &text).await?;
+                }
+                Err(PostError::Waiting(format!("bot is not in {channel} and cannot join it ({join_code})")))
+            }
+            Err(e) => Err(e.into()),
+        },
+        Err(SlackError::Api(code)) if code == "channel_not_found" || code == "is_archived" => {
+            {
+                let text = format!(
+                    "Your highlight is saved, but the product channel <#{channel}> can't be used ({}). \
+                     Set another with `/highlight config channel #channel` and it will be posted there.",
+                    escape(&code)
+                );
+                notify_once(state, workspace, author, &format!("{code}:{channel}"), &text).await?;
+            }
+            Err(PostError::Waiting(format!("product channel {channel}: {code}")))
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Queues a direct message to a user, once per topic.
+async fn notify_once(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    topic: &str,
+    text: &str,
+) -> Result<(), sqlx::Error> {
+    let kind = OutboxKind::NotifyUser { user: user.to_owned(), text: text.to_owned(), topic: topic.to_owned() };
+    let mut conn = state.db().pool().acquire().await?;
+    outbox::insert_outbox_row(&mut conn, workspace, &kind, state.clock().now_ms()).await?;
+    state.wake_outbox();
+    Ok(())
+}
+
+/// Refreshes the running summary in a customer's thread parent.
+pub async fn update_thread_parent(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    customer_id: i64,
+) -> Result<(), PostError> {
+    let db = state.db();
+    let customer = customers::find_customer(db, workspace, customer_id).await?.ok_or(PostError::Gone)?;
+    let (Some(channel), Some(ts)) = (customer.thread_channel, customer.thread_ts) else {
+        // No thread yet: the first post will show the current counts.
+        return Ok(());
+    };
+    let summary = customers::find_customer_summary(db, workspace, customer_id).await?;
+    let parent = render_thread_parent(&customer.display_name, &summary);
+    match state.slack().update_message(&channel, &ts, &parent).await {
+        Err(SlackError::Api(code)) if code == "message_not_found" || code == "cant_update_message" => {
+            tracing::warn!(customer = customer_id, code, "thread parent can no longer be updated");
+            Ok(())
+        }
+        other => Ok(other?),
+    }
+}

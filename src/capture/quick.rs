@@ -1,0 +1,132 @@
+//! The quick-capture grammar: `<customer> | <area> | <quote> [| <recording link>]`.
+//! Fields are split on the raw, Slack-escaped text (a `|` inside a `<…>` link
+//! is not a separator), then decoded.
+
+use crate::capture::{Quote, RecordingLink};
+use crate::customers::CustomerName;
+use crate::error::UserError;
+use crate::slack::mrkdwn;
+
+/// A quick capture, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuickCapture {
+    /// Who said it.
+    pub customer: CustomerName,
+    /// The product area as typed (matched against the workspace's areas later).
+    pub area: String,
+    /// The customer's words.
+    pub quote: Quote,
+    /// A link into the recording, if given.
+    pub recording_link: Option<RecordingLink>,
+}
+
+/// Splits on `|` outside `<…>` entities.
+pub fn split_fields(text: &str) -> Vec<&str> {
+    let mut fields = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            '|' if depth == 0 => {
+                fields.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    fields.push(&text[start..]);
+    fields
+}
+
+/// Whether the text has the shape of a quick capture (a `|` outside links).
+pub fn looks_like_capture(text: &str) -> bool {
+    split_fields(text).len() > 1
+}
+
+impl QuickCapture {
+    /// Parses the escaped command text.
+    pub fn parse(text: &str) -> Result<Self, UserError> {
+        let fields = split_fields(text);
+        if fields.len() < 3 {
+            return Err(UserError::new(
+                "A quick capture needs three parts separated by `|`: customer, product area, and the quote.",
+            ));
+        }
+        let customer = CustomerName::parse(&mrkdwn::decode(fields[0]))?;
+        let area = mrkdwn::decode(fields[1]).split_whitespace().collect::<Vec<_>>().join(" ");
+        if area.is_empty() {
+            return Err(UserError::new("The product area is empty."));
+        }
+        let mut quote_fields = &fields[2..];
+        let mut recording_link = None;
+        if quote_fields.len() > 1 {
+            if let Some(last) = quote_fields.last() {
+                let candidate = mrkdwn::decode(last);
+                let candidate = candidate.trim();
+                if !candidate.contains(char::is_whitespace)
+                    && (candidate.starts_with("http://") || candidate.starts_with("https://"))
+                {
+                    recording_link = Some(RecordingLink::parse(candidate)?);
+                    quote_fields = &quote_fields[..quote_fields.len() - 1];
+                }
+            }
+        }
+        let quote = Quote::parse(&mrkdwn::decode(&quote_fields.join("|")))?;
+        Ok(Self { customer, area, quote, recording_link })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_fields_are_read_and_quotes_are_optional() {
+        let c = QuickCapture::parse(r#"Acme | chat | "We need canned replies""#).expect("valid");
+        assert_eq!(c.customer.display, "Acme");
+        assert_eq!(c.area, "chat");
+        assert_eq!(c.quote.as_str(), "We need canned replies");
+        assert_eq!(c.recording_link, None);
+        let c = QuickCapture::parse("  Acme Corp|  chat   |We need canned replies   ").expect("valid");
+        assert_eq!(c.customer.display, "Acme Corp");
+        assert_eq!(c.quote.as_str(), "We need canned replies");
+        let c = QuickCapture::parse("Acme | chat | “Curly quotes”").expect("valid");
+        assert_eq!(c.quote.as_str(), "Curly quotes");
+    }
+
+    #[test]
+    fn the_quote_may_contain_bars_and_end_with_a_recording_link() {
+        let c =
+            QuickCapture::parse("Acme | chat | either A | or B | <https://zoom.us/rec/play/1?t=30>").expect("valid");
+        assert_eq!(c.quote.as_str(), "either A | or B");
+        assert_eq!(c.recording_link.expect("link").as_str(), "https://zoom.us/rec/play/1?t=30");
+        let c = QuickCapture::parse("Acme | chat | see <https://x.io/a|the doc> please").expect("valid");
+        assert_eq!(c.quote.as_str(), "see the doc (https://x.io/a) please");
+        assert_eq!(c.recording_link, None);
+    }
+
+    #[test]
+    fn slack_escapes_are_decoded() {
+        let c = QuickCapture::parse("Tom &amp; Co | chat | &lt;!channel&gt; is &lt;b&gt;bold&lt;/b&gt; <@U1|bob>")
+            .expect("valid");
+        assert_eq!(c.customer.display, "Tom & Co");
+        assert_eq!(c.quote.as_str(), "<!channel> is <b>bold</b> @bob");
+    }
+
+    #[test]
+    fn wrong_shapes_are_refused_with_a_reason() {
+        for (text, reason) in [
+            ("Acme | chat", "three parts"),
+            ("Acme", "three parts"),
+            (" | chat | hi", "customer name is empty"),
+            ("Acme |  | hi", "area is empty"),
+            ("Acme | chat |   ", "quote is empty"),
+            ("Acme | chat | \"\"", "quote is empty"),
+        ] {
+            let err = QuickCapture::parse(text).expect_err(text);
+            assert!(err.0.contains(reason), "{text}: {}", err.0);
+        }
+    }
+}

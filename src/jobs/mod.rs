@@ -1,0 +1,3 @@
+//! Background work: the outbox worker that makes the app's Slack calls.
+
+pub mod outbox;

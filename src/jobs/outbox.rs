@@ -1,0 +1,159 @@
+//! The outbox worker: claims due rows, runs each (posting to Slack), and
+//! records the outcome. 429 waits for `Retry-After`; 5xx, timeouts and network
+//! errors back off exponentially (capped); rows a crashed worker held are taken
+//! again when their lease runs out. Every step a row takes is idempotent, so a
+//! retried row never posts twice.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::app::AppState;
+use crate::capture::post::{self, PostError};
+use crate::slack::blocks::{mrkdwn, Message};
+use crate::slack::client::SlackError;
+use crate::store::outbox::{self, OutboxKind, OutboxRow};
+
+/// Rows claimed at once.
+const BATCH: i64 = 10;
+
+/// What became of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Finished.
+    Done,
+    /// Try again after this long.
+    Retry(Duration, String),
+    /// Cannot succeed as things are (a bug or a deleted target): kept as failed.
+    Fail(String),
+}
+
+static CLAIMS: AtomicU64 = AtomicU64::new(0);
+
+fn claim_token() -> String {
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000,
+        CLAIMS.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Runs every row that is due now, batch after batch; returns how many ran.
+pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
+    let mut ran = 0;
+    loop {
+        let now = state.clock().now_ms();
+        let lease = state.config().timing.outbox_lease.as_millis() as i64;
+        let rows = outbox::claim_outbox_rows(state.db(), &claim_token(), now, lease, BATCH).await?;
+        if rows.is_empty() {
+            return Ok(ran);
+        }
+        for row in rows {
+            run_row(state, &row).await?;
+            ran += 1;
+        }
+    }
+}
+
+async fn run_row(state: &AppState, row: &OutboxRow) -> Result<(), sqlx::Error> {
+    let outcome = outcome_of(state, row).await;
+    let now = state.clock().now_ms();
+    let db = state.db();
+    match &outcome {
+        Outcome::Done => outbox::update_outbox_done(db, row.id, &row.claim_token, now).await,
+        Outcome::Retry(after, reason) => {
+            tracing::info!(id = row.id, kind = row.kind.name(), attempts = row.attempts, retry_in = ?after, reason, "outbox row will be retried");
+            let run_after = now + after.as_millis() as i64;
+            outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, reason, now).await
+        }
+        Outcome::Fail(reason) => {
+            tracing::error!(id = row.id, kind = row.kind.name(), reason, "outbox row failed for good");
+            outbox::update_outbox_failed(db, row.id, &row.claim_token, reason, now).await
+        }
+    }
+}
+
+async fn outcome_of(state: &AppState, row: &OutboxRow) -> Outcome {
+    let result = match &row.kind {
+        OutboxKind::PostHighlight { highlight_id } => post::post_highlight(state, &row.workspace, *highlight_id).await,
+        OutboxKind::UpdateThreadParent { customer_id } => {
+            post::update_thread_parent(state, &row.workspace, *customer_id).await
+        }
+        OutboxKind::NotifyUser { user, text, .. } => {
+            let message = Message {
+                text: text.clone(),
+                blocks: vec![serde_json::json!({ "type": "section", "text": mrkdwn(text) })],
+            };
+            state.slack().post_message(user, None, false, &message).await.map(|_| ()).map_err(PostError::from)
+        }
+    };
+    match result {
+        Ok(()) => Outcome::Done,
+        Err(e) => outcome_of_error(state, row, e),
+    }
+}
+
+fn outcome_of_error(state: &AppState, row: &OutboxRow, error: PostError) -> Outcome {
+    let timing = &state.config().timing;
+    let backoff = backoff(row.attempts, timing.retry_base, timing.retry_cap);
+    match error {
+        PostError::Slack(SlackError::RateLimited(after)) => {
+            Outcome::Retry(after.unwrap_or(Duration::from_secs(1)), "rate limited by Slack".into())
+        }
+        PostError::Slack(e) if e.is_transient() => Outcome::Retry(backoff, e.to_string()),
+        PostError::Slack(SlackError::Api(code)) if is_auth_problem(&code) => {
+            Outcome::Retry(timing.park, format!("Slack refused the bot token ({code})"))
+        }
+        PostError::Slack(e) => Outcome::Fail(e.to_string()),
+        PostError::Database(e) => Outcome::Retry(backoff, format!("database: {e}")),
+        PostError::ThreadBeingStarted => {
+            Outcome::Retry(timing.retry_base.min(Duration::from_secs(1)), "thread parent being posted".into())
+        }
+        PostError::Waiting(reason) => Outcome::Retry(timing.park, reason),
+        PostError::Gone => Outcome::Done,
+    }
+}
+
+fn is_auth_problem(code: &str) -> bool {
+    matches!(code, "invalid_auth" | "not_authed" | "token_revoked" | "account_inactive" | "token_expired")
+}
+
+/// `base * 2^(attempts-1)`, at most `cap`.
+pub fn backoff(attempts: i64, base: Duration, cap: Duration) -> Duration {
+    let exponent = attempts.clamp(1, 20) as u32 - 1;
+    base.saturating_mul(2u32.saturating_pow(exponent)).min(cap)
+}
+
+/// Runs due rows until `shutdown` turns true; wakes early when work is queued.
+pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(e) = run_due(&state).await {
+            tracing::error!(error = %e, "outbox worker: database error; trying again shortly");
+        }
+        tokio::select! {
+            () = state.outbox_woken() => {}
+            () = tokio::time::sleep(state.config().timing.poll) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let (base, cap) = (Duration::from_secs(1), Duration::from_secs(300));
+        assert_eq!(backoff(1, base, cap), Duration::from_secs(1));
+        assert_eq!(backoff(2, base, cap), Duration::from_secs(2));
+        assert_eq!(backoff(5, base, cap), Duration::from_secs(16));
+        assert_eq!(backoff(12, base, cap), cap);
+        assert_eq!(backoff(1000, base, cap), cap);
+    }
+}

@@ -1,0 +1,31 @@
+//! Workspace settings set from Slack: `/highlight config channel #channel`.
+
+use crate::app::AppState;
+use crate::commands::Reply;
+use crate::error::AppError;
+use crate::permissions;
+use crate::slack::mrkdwn::mention_id;
+use crate::store::outbox::update_outbox_wake_workspace;
+use crate::store::workspaces::{update_product_channel, WorkspaceId};
+
+/// Sets the product channel from a channel mention (`<#C123|name>`), and
+/// releases every highlight that was waiting for one.
+pub async fn set_channel(state: &AppState, workspace: &WorkspaceId, user: &str, arg: &str) -> Result<Reply, AppError> {
+    let Some(channel) = mention_id(arg, '#') else {
+        return Ok(Reply::ephemeral(
+            "Name the channel with a #mention, e.g. `/highlight config channel #product-feedback`.",
+        ));
+    };
+    if let Err(refusal) = permissions::require_manager(state, user, "change the configuration").await {
+        return Ok(Reply::ephemeral(refusal.0));
+    }
+    let now = state.clock().now_ms();
+    update_product_channel(state.db(), workspace, &channel, now).await?;
+    let woken = update_outbox_wake_workspace(state.db(), workspace, now).await?;
+    state.wake_outbox();
+    let waiting = if woken > 0 { " Highlights that were waiting are being posted now." } else { "" };
+    Ok(Reply::ephemeral(format!(
+        "Highlights will be posted to <#{channel}>, one thread per customer.{waiting} \
+         For a private channel, invite me there first with `/invite @highlights`."
+    )))
+}

@@ -1,0 +1,99 @@
+//! Block Kit: Slack's limits as constants, safe truncation, and the step from
+//! our JSON renderings to slack-morphism's typed blocks.
+//! Limits: <https://docs.slack.dev/reference/block-kit/blocks>.
+
+use serde_json::Value;
+use slack_morphism::prelude::{SlackBlock, SlackMessageContent};
+
+/// Blocks in one message.
+pub const MAX_MESSAGE_BLOCKS: usize = 50;
+/// Blocks in a modal or the Home tab.
+pub const MAX_VIEW_BLOCKS: usize = 100;
+/// Characters in a section's text.
+pub const MAX_SECTION_TEXT: usize = 3000;
+/// Characters in a header.
+pub const MAX_HEADER_TEXT: usize = 150;
+/// Elements in a context block.
+pub const MAX_CONTEXT_ELEMENTS: usize = 10;
+/// Options in a static select.
+pub const MAX_SELECT_OPTIONS: usize = 100;
+/// Characters in an option's text.
+pub const MAX_OPTION_TEXT: usize = 75;
+/// Characters in a modal's title, submit and close labels.
+pub const MAX_VIEW_TITLE: usize = 24;
+/// Characters in a modal's private metadata.
+pub const MAX_PRIVATE_METADATA: usize = 3000;
+/// Characters of a message's fallback `text` we send (Slack truncates at 40,000).
+pub const MAX_FALLBACK_TEXT: usize = 3000;
+
+/// A message to post: blocks and the plain fallback text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Notification and accessibility text.
+    pub text: String,
+    /// Block Kit blocks, as JSON.
+    pub blocks: Vec<Value>,
+}
+
+impl Message {
+    /// The message as slack-morphism content.
+    pub fn content(&self) -> Result<SlackMessageContent, serde_json::Error> {
+        Ok(SlackMessageContent::new()
+            .with_text(truncate(&self.text, MAX_FALLBACK_TEXT))
+            .with_blocks(typed_blocks(&self.blocks)?))
+    }
+}
+
+/// JSON blocks as slack-morphism's types (rendering bugs surface here, in tests).
+pub fn typed_blocks(blocks: &[Value]) -> Result<Vec<SlackBlock>, serde_json::Error> {
+    blocks.iter().cloned().map(serde_json::from_value).collect()
+}
+
+/// Cuts plain text to `max` characters, ending with `…` when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Cuts escaped mrkdwn to `max` characters without leaving half an `&amp;`.
+pub fn truncate_mrkdwn(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    if let Some(amp) = out.rfind('&') {
+        if !out[amp..].contains(';') {
+            out.truncate(amp);
+        }
+    }
+    out.push('…');
+    out
+}
+
+/// A plain-text object.
+pub fn plain(text: &str) -> Value {
+    serde_json::json!({ "type": "plain_text", "text": text, "emoji": true })
+}
+
+/// A mrkdwn text object (the text must already be escaped).
+pub fn mrkdwn(text: &str) -> Value {
+    serde_json::json!({ "type": "mrkdwn", "text": text })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_respects_characters_and_entities() {
+        assert_eq!(truncate("héllo", 10), "héllo");
+        assert_eq!(truncate("héllo wörld", 5), "héll…");
+        assert_eq!(truncate_mrkdwn("ab &amp; cd", 6), "ab …");
+        assert_eq!(truncate_mrkdwn("ab &amp; cd", 9), "ab &amp;…");
+        assert_eq!(truncate(&"x".repeat(4000), MAX_SECTION_TEXT).chars().count(), MAX_SECTION_TEXT);
+    }
+}

@@ -1,0 +1,64 @@
+//! Product areas: the workspace's taxonomy.
+
+use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
+
+/// A product area.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Area {
+    /// Row id.
+    pub id: i64,
+    /// Lowercased name, unique per workspace.
+    pub key: String,
+    /// Name as added.
+    pub name: String,
+}
+
+/// Every area of a workspace, by name.
+pub async fn list_areas(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Area>, sqlx::Error> {
+    sqlx::query_as("select id, key, name from product_areas where workspace_id = $1 order by key")
+        .bind(workspace.as_str())
+        .fetch_all(db.pool())
+        .await
+}
+
+/// Adds an area; false when one with the same key exists.
+pub async fn insert_area(db: &Db, workspace: &WorkspaceId, name: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $3, $4)
+         on conflict (workspace_id, key) do nothing",
+    )
+    .bind(workspace.as_str())
+    .bind(name.to_lowercase())
+    .bind(name)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// An area with its counts.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AreaStats {
+    /// Area name.
+    pub name: String,
+    /// Highlights in it.
+    pub highlights: i64,
+    /// Distinct customers who raised it.
+    pub customers: i64,
+}
+
+/// Every area with its highlight and distinct-customer counts, most customers first.
+pub async fn list_area_stats(db: &Db, workspace: &WorkspaceId) -> Result<Vec<AreaStats>, sqlx::Error> {
+    sqlx::query_as(
+        "select a.name, count(h.id) as highlights, count(distinct h.customer_id) as customers
+         from product_areas a
+         left join highlights h on h.workspace_id = a.workspace_id and h.area_id = a.id
+         where a.workspace_id = $1
+         group by a.id, a.name
+         order by count(distinct h.customer_id) desc, count(h.id) desc, a.name",
+    )
+    .bind(workspace.as_str())
+    .fetch_all(db.pool())
+    .await
+}

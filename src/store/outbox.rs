@@ -1,0 +1,234 @@
+//! The outbox: Slack calls to make, queued in the same transaction as the
+//! change they announce, claimed by workers with a lease, and retried until
+//! they succeed. On PostgreSQL, claims skip rows another replica holds.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use crate::store::workspaces::WorkspaceId;
+use crate::store::{Backend, Db};
+
+/// What an outbox row asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutboxKind {
+    /// Post a highlight into its customer's thread (posting the parent first).
+    PostHighlight {
+        /// The highlight.
+        highlight_id: i64,
+    },
+    /// Refresh the summary in a customer's thread parent.
+    UpdateThreadParent {
+        /// The customer.
+        customer_id: i64,
+    },
+    /// Send a user a direct message from the app.
+    NotifyUser {
+        /// Slack user id.
+        user: String,
+        /// mrkdwn text, already escaped.
+        text: String,
+        /// What makes this notice unique (it is sent once).
+        topic: String,
+    },
+}
+
+impl OutboxKind {
+    /// The stored kind name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::PostHighlight { .. } => "post_highlight",
+            Self::UpdateThreadParent { .. } => "update_thread_parent",
+            Self::NotifyUser { .. } => "notify_user",
+        }
+    }
+
+    /// Rows with the same key are one piece of work.
+    pub fn dedupe_key(&self) -> String {
+        match self {
+            Self::PostHighlight { highlight_id } => format!("highlight:{highlight_id}"),
+            Self::UpdateThreadParent { customer_id } => format!("parent:{customer_id}"),
+            Self::NotifyUser { user, topic, .. } => format!("notify:{user}:{topic}"),
+        }
+    }
+}
+
+/// A claimed row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// Row id.
+    pub id: i64,
+    /// Workspace.
+    pub workspace: WorkspaceId,
+    /// What to do.
+    pub kind: OutboxKind,
+    /// Tries so far, this one included.
+    pub attempts: i64,
+    /// The claim that holds the row.
+    pub claim_token: String,
+}
+
+/// Queues work inside a transaction; a row with the same key is left as is.
+pub async fn insert_outbox_row(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    kind: &OutboxKind,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let payload = serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $5, $5)
+         on conflict (workspace_id, dedupe_key) do nothing",
+    )
+    .bind(workspace.as_str())
+    .bind(kind.name())
+    .bind(kind.dedupe_key())
+    .bind(payload)
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Queues work, or wakes the existing row with the same key (for work that
+/// coalesces, like refreshing a summary): it runs again after the current run.
+pub async fn upsert_outbox_row(
+    db: &Db,
+    workspace: &WorkspaceId,
+    kind: &OutboxKind,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let payload = serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $5, $5)
+         on conflict (workspace_id, dedupe_key)
+         do update set status = 'pending', run_after = excluded.run_after, locked_until = null,
+                       claim_token = null, attempts = 0, updated_at = excluded.updated_at",
+    )
+    .bind(workspace.as_str())
+    .bind(kind.name())
+    .bind(kind.dedupe_key())
+    .bind(payload)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Claims up to `limit` due rows for `lease_ms`, oldest first.
+pub async fn claim_outbox_rows(
+    db: &Db,
+    token: &str,
+    now_ms: i64,
+    lease_ms: i64,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    let skip_locked = match db.backend() {
+        Backend::Postgres => "for update skip locked",
+        // SQLite has one writer at a time: the update below is atomic as it is.
+        Backend::Sqlite => "",
+    };
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(&format!(
+        "update outbox set locked_until = $1, claim_token = $2, attempts = attempts + 1, updated_at = $3
+         where id in (select id from outbox
+                      where status = 'pending' and run_after <= $3 and (locked_until is null or locked_until < $3)
+                      order by id limit $4 {skip_locked})
+         returning id, workspace_id, payload, attempts"
+    ))
+    .bind(now_ms + lease_ms)
+    .bind(token)
+    .bind(now_ms)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    let mut claimed = Vec::with_capacity(rows.len());
+    for (id, workspace, payload, attempts) in rows {
+        match serde_json::from_str(&payload) {
+            Ok(kind) => claimed.push(OutboxRow {
+                id,
+                workspace: WorkspaceId(workspace),
+                kind,
+                attempts,
+                claim_token: token.to_owned(),
+            }),
+            Err(e) => {
+                tracing::error!(id, error = %e, "outbox row with an unreadable payload set aside");
+                update_outbox_failed(db, id, token, &format!("unreadable payload: {e}"), now_ms).await?;
+            }
+        }
+    }
+    claimed.sort_by_key(|r| r.id);
+    Ok(claimed)
+}
+
+/// The work is done (unless the row was woken again meanwhile).
+pub async fn update_outbox_done(db: &Db, id: i64, token: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update outbox set status = 'done', locked_until = null, last_error = null, updated_at = $3
+         where id = $1 and claim_token = $2",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Try again at `run_after_ms`.
+pub async fn update_outbox_retry(
+    db: &Db,
+    id: i64,
+    token: &str,
+    run_after_ms: i64,
+    error: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update outbox set run_after = $3, locked_until = null, claim_token = null, last_error = $4, updated_at = $5
+         where id = $1 and claim_token = $2",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(run_after_ms)
+    .bind(error)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Give up: the work cannot succeed as it is (kept for inspection).
+pub async fn update_outbox_failed(db: &Db, id: i64, token: &str, error: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update outbox set status = 'failed', locked_until = null, last_error = $3, updated_at = $4
+         where id = $1 and claim_token = $2",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(error)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Makes a workspace's waiting posts due now (after its channel is set).
+pub async fn update_outbox_wake_workspace(db: &Db, workspace: &WorkspaceId, now_ms: i64) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "update outbox set run_after = $2, updated_at = $2
+         where workspace_id = $1 and status = 'pending' and run_after > $2",
+    )
+    .bind(workspace.as_str())
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Rows per status, for metrics and tests.
+pub async fn count_outbox_rows(db: &Db, status: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("select count(*) from outbox where status = $1").bind(status).fetch_one(db.pool()).await
+}
