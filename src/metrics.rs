@@ -31,11 +31,21 @@ pub struct RouteLabels {
     pub route: String,
 }
 
+/// Labels of an outbox run.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutboxLabels {
+    /// What the row asked for, e.g. `post_highlight`.
+    pub kind: String,
+    /// `done`, `retry` or `failed`.
+    pub outcome: String,
+}
+
 /// The app's metrics.
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     ack_seconds: Family<RouteLabels, Histogram>,
+    outbox_runs: Family<OutboxLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -65,12 +75,14 @@ impl Metrics {
             "Time from receiving a request to answering it, by route",
             ack_seconds.clone(),
         );
-        Self { registry, requests, ack_seconds }
+        let outbox_runs = Family::<OutboxLabels, Counter>::default();
+        registry.register("outbox_runs", "Outbox rows run (Slack calls), by kind and outcome", outbox_runs.clone());
+        Self { registry, requests, ack_seconds, outbox_runs }
     }
 
-    /// Mutable access to the registry, for features that add their own metrics.
-    pub fn registry_mut(&mut self) -> &mut Registry {
-        &mut self.registry
+    /// Counts one outbox run.
+    pub fn record_outbox_run(&self, kind: &str, outcome: &str) {
+        self.outbox_runs.get_or_create(&OutboxLabels { kind: kind.to_owned(), outcome: outcome.to_owned() }).inc();
     }
 
     /// The text exposition of every metric.

@@ -61,6 +61,12 @@ async fn run_row(state: &AppState, row: &OutboxRow) -> Result<(), sqlx::Error> {
     let outcome = outcome_of(state, row).await;
     let now = state.clock().now_ms();
     let db = state.db();
+    let label = match &outcome {
+        Outcome::Done => "done",
+        Outcome::Retry(..) => "retry",
+        Outcome::Fail(_) => "failed",
+    };
+    state.metrics().record_outbox_run(row.kind.name(), label);
     match &outcome {
         Outcome::Done => outbox::update_outbox_done(db, row.id, &row.claim_token, now).await,
         Outcome::Retry(after, reason) => {

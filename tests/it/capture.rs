@@ -164,6 +164,9 @@ async fn rate_limited_posts_wait_and_post_once(backend: TestBackend) {
     assert_eq!(posts.iter().filter(|c| !c.ok).count(), 2);
     assert_eq!(parents(&posts).len(), 1);
     assert_eq!(replies(&posts).len(), 1, "posted once");
+    let metrics = app.http.get(app.url("/metrics")).send().await.expect("sent").text().await.expect("text");
+    assert!(metrics.contains(r#"highlights_outbox_runs_total{kind="post_highlight",outcome="retry"} 2"#), "{metrics}");
+    assert!(metrics.contains(r#"highlights_outbox_runs_total{kind="post_highlight",outcome="done"} 1"#), "{metrics}");
 }
 
 on_both_backends!(server_errors_and_a_crash_still_post_every_highlight_exactly_once);

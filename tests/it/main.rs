@@ -2,6 +2,7 @@
 
 mod support;
 
+mod areas;
 mod capture;
 mod manifest;
 mod process;

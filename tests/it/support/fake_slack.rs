@@ -51,6 +51,7 @@ pub enum Fault {
 #[derive(Default)]
 struct Inner {
     calls: Vec<Call>,
+    admins: Vec<String>,
     faults: HashMap<String, VecDeque<Fault>>,
     next_ts: u64,
 }
@@ -95,6 +96,11 @@ impl FakeSlack {
         for _ in 0..times {
             queue.push_back(fault.clone());
         }
+    }
+
+    /// Makes `users.info` say this user is a workspace admin.
+    pub fn make_admin(&self, user: &str) {
+        self.inner.lock().expect("lock").admins.push(user.to_owned());
     }
 
     /// Forgets every fault not yet served.
@@ -180,7 +186,7 @@ async fn api_call(
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let args = args_of(&headers, query, &body);
     // Recorded on arrival (a hung call is a call too), marked ok once answered.
-    let (fault, ts, index) = {
+    let (fault, ts, index, admins) = {
         let mut inner = inner.lock().expect("lock");
         inner.next_ts += 1;
         let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
@@ -190,9 +196,9 @@ async fn api_call(
             args: args.clone(),
             ok: false,
         });
-        (fault, inner.next_ts, inner.calls.len() - 1)
+        (fault, inner.next_ts, inner.calls.len() - 1, inner.admins.clone())
     };
-    let (response, answer) = answer(&method, authorization.as_deref(), &args, fault, ts).await;
+    let (response, answer) = answer(&method, authorization.as_deref(), &args, fault, ts, &admins).await;
     inner.lock().expect("lock").calls[index].ok = answer.get("ok") == Some(&Value::Bool(true));
     response
 }
@@ -203,6 +209,7 @@ async fn answer(
     args: &Value,
     fault: Option<Fault>,
     ts: u64,
+    admins: &[String],
 ) -> (Response, Value) {
     match fault {
         Some(Fault::RateLimited { retry_after_secs }) => {
@@ -241,6 +248,16 @@ async fn answer(
                 "type": "message", "text": args.get("text").cloned().unwrap_or_default(),
                 "ts": ts, "bot_id": "B19LU7CSY",
             });
+            answer
+        }
+        "users.info" => {
+            // The fixture's user, as the user asked about; an admin only when made one.
+            let mut answer = fixture(method).expect("fixture");
+            let user = args.get("user").and_then(Value::as_str).unwrap_or("U0");
+            let admin = admins.iter().any(|a| a == user);
+            answer["user"]["id"] = json!(user);
+            answer["user"]["is_admin"] = json!(admin);
+            answer["user"]["is_owner"] = json!(false);
             answer
         }
         "chat.getPermalink" => {
