@@ -1,18 +1,9 @@
 //! Product areas and workspace settings through `/highlight`, with the
 //! permission rules of SPEC (managers, admins, everyone when unset).
 
-use serde_json::Value;
-
 use crate::on_both_backends;
 use crate::support::db::TestBackend;
-use crate::support::{TestApp, USER};
-
-async fn ephemeral(resp: reqwest::Response) -> String {
-    assert_eq!(resp.status(), 200);
-    let body: Value = resp.json().await.expect("JSON reply");
-    assert_eq!(body["response_type"], "ephemeral");
-    body["text"].as_str().expect("text").to_owned()
-}
+use crate::support::{ephemeral, TestApp, USER};
 
 on_both_backends!(areas_are_listed_with_highlights_and_distinct_customers);
 async fn areas_are_listed_with_highlights_and_distinct_customers(backend: TestBackend) {
@@ -29,9 +20,9 @@ async fn areas_are_listed_with_highlights_and_distinct_customers(backend: TestBa
     assert!(list.contains("• *security*: 0 highlights, 0 customers"), "{list}");
 }
 
-#[tokio::test]
-async fn adding_an_area_is_idempotent_and_it_can_be_captured_into() {
-    let app = TestApp::spawn().await;
+on_both_backends!(adding_an_area_is_idempotent_and_it_can_be_captured_into);
+async fn adding_an_area_is_idempotent_and_it_can_be_captured_into(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     let text = ephemeral(app.slash("areas add Data export").await).await;
     assert!(text.contains("Added the product area *Data export*"), "{text}");
     let text = ephemeral(app.slash("areas add  data   EXPORT ").await).await;
@@ -86,26 +77,26 @@ async fn managing_is_refused_to_non_managers_when_managers_are_set(backend: Test
     assert!(text.contains("Added"), "{text}");
 }
 
-#[tokio::test]
-async fn a_listed_manager_needs_no_admin_check() {
-    let app = TestApp::spawn_with(TestBackend::Sqlite, |args| args.managers = Some(USER.into())).await;
+on_both_backends!(a_listed_manager_needs_no_admin_check);
+async fn a_listed_manager_needs_no_admin_check(backend: TestBackend) {
+    let app = TestApp::spawn_with(backend, |args| args.managers = Some(USER.into())).await;
     let text = ephemeral(app.slash("config channel <#C0PRODUCT2|product>").await).await;
     assert!(text.contains("Highlights will be posted to <#C0PRODUCT2>"), "{text}");
     assert!(app.slack.calls_to("users.info").is_empty());
 }
 
-#[tokio::test]
-async fn config_channel_needs_a_channel_mention() {
-    let app = TestApp::spawn().await;
+on_both_backends!(config_channel_needs_a_channel_mention);
+async fn config_channel_needs_a_channel_mention(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     let text = ephemeral(app.slash("config channel product").await).await;
     assert!(text.contains("#mention"), "{text}");
     let text = ephemeral(app.slash("config channel <#C0PRODUCT2>").await).await;
     assert!(text.contains("<#C0PRODUCT2>"), "{text}");
 }
 
-#[tokio::test]
-async fn help_and_unknown_words_answer_with_usage() {
-    let app = TestApp::spawn().await;
+on_both_backends!(help_and_unknown_words_answer_with_usage);
+async fn help_and_unknown_words_answer_with_usage(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     let help = ephemeral(app.slash("help").await).await;
     assert!(help.contains("/highlight areas add <name>"), "{help}");
     let unknown = ephemeral(app.slash("frobnicate the &lt;widgets&gt;").await).await;

@@ -9,14 +9,7 @@ use serde_json::{json, Value};
 use crate::on_both_backends;
 use crate::support::db::TestBackend;
 use crate::support::fake_slack::{Call, Fault};
-use crate::support::{fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
-
-async fn ephemeral(resp: reqwest::Response) -> String {
-    assert_eq!(resp.status(), 200);
-    let body: Value = resp.json().await.expect("JSON reply");
-    assert_eq!(body["response_type"], "ephemeral", "{body}");
-    body["text"].as_str().expect("text").to_owned()
-}
+use crate::support::{ephemeral, fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
 
 fn replies(calls: &[Call]) -> Vec<&Call> {
     calls.iter().filter(|c| c.ok && c.args.get("thread_ts").is_some()).collect()
@@ -98,9 +91,9 @@ async fn three_spellings_of_one_customer_share_one_thread(backend: TestBackend) 
     assert!(summary.contains("chat 3") && summary.contains("billing 1"), "{summary}");
 }
 
-#[tokio::test]
-async fn user_text_is_escaped_and_pings_nobody() {
-    let app = TestApp::spawn().await;
+on_both_backends!(user_text_is_escaped_and_pings_nobody);
+async fn user_text_is_escaped_and_pings_nobody(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     // As Slack sends it with should_escape: typed <, >, & arrive escaped; mentions and links as entities.
     let typed = "Tom &amp; Co | chat | &lt;!channel&gt; ask <@U0123ABCD|bob> about <https://x.io/a|the doc> &amp; more";
     ephemeral(app.slash(typed).await).await;
@@ -116,9 +109,9 @@ async fn user_text_is_escaped_and_pings_nobody() {
     assert_eq!(stored, "<!channel> ask @bob about the doc (https://x.io/a) & more", "stored decoded");
 }
 
-#[tokio::test]
-async fn a_recording_link_after_the_last_bar_is_kept() {
-    let app = TestApp::spawn().await;
+on_both_backends!(a_recording_link_after_the_last_bar_is_kept);
+async fn a_recording_link_after_the_last_bar_is_kept(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     ephemeral(app.slash("Acme | chat | either this | or that | <https://zoom.us/rec/1?t=30>").await).await;
     let (quote, link): (String, Option<String>) =
         sqlx::query_as("select quote, recording_link from highlights").fetch_one(app.db.pool()).await.expect("row");
@@ -128,9 +121,9 @@ async fn a_recording_link_after_the_last_bar_is_kept() {
     assert!(posts[1].args["blocks"].to_string().contains("<https://zoom.us/rec/1?t=30|Recording>"));
 }
 
-#[tokio::test]
-async fn an_unknown_area_is_refused_with_suggestions_and_the_text_echoed() {
-    let app = TestApp::spawn().await;
+on_both_backends!(an_unknown_area_is_refused_with_suggestions_and_the_text_echoed);
+async fn an_unknown_area_is_refused_with_suggestions_and_the_text_echoed(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     let text = ephemeral(app.slash("Acme | chta | We need canned replies").await).await;
     assert!(text.contains("no product area “chta”"), "{text}");
     assert!(text.contains("`chat`"), "closest area suggested: {text}");
@@ -139,9 +132,9 @@ async fn an_unknown_area_is_refused_with_suggestions_and_the_text_echoed() {
     assert_eq!(app.count("customers").await, 0);
 }
 
-#[tokio::test]
-async fn a_wrong_shape_gets_usage_and_the_text_back() {
-    let app = TestApp::spawn().await;
+on_both_backends!(a_wrong_shape_gets_usage_and_the_text_back);
+async fn a_wrong_shape_gets_usage_and_the_text_back(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     let text = ephemeral(app.slash("Acme | We need canned replies").await).await;
     assert!(text.contains("three parts"), "{text}");
     assert!(text.contains("/highlight Acme | chat | \"We need canned replies\""), "example: {text}");
@@ -198,9 +191,9 @@ async fn server_errors_and_a_crash_still_post_every_highlight_exactly_once(backe
     assert_eq!(unposted, 0);
 }
 
-#[tokio::test]
-async fn a_hanging_slack_is_cut_off_and_retried() {
-    let app = TestApp::spawn().await;
+on_both_backends!(a_hanging_slack_is_cut_off_and_retried);
+async fn a_hanging_slack_is_cut_off_and_retried(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     app.slack.fail_next("chat.postMessage", Fault::Hang, 1);
     ephemeral(app.slash("Acme | chat | patience").await).await;
     app.slack.wait_for_ok_calls("chat.postMessage", 2).await;
@@ -231,9 +224,9 @@ async fn without_a_channel_highlights_wait_until_one_is_set(backend: TestBackend
     assert_eq!(in_channel.len(), 4, "two parents and two replies: {posts:#?}");
 }
 
-#[tokio::test]
-async fn a_bot_outside_the_channel_joins_it_once_and_posts() {
-    let app = TestApp::spawn().await;
+on_both_backends!(a_bot_outside_the_channel_joins_it_once_and_posts);
+async fn a_bot_outside_the_channel_joins_it_once_and_posts(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     app.slack.fail_next("chat.postMessage", Fault::Error("not_in_channel"), 1);
     ephemeral(app.slash("Acme | chat | let me in").await).await;
     app.slack.wait_for_ok_calls("chat.postMessage", 2).await;
@@ -242,9 +235,9 @@ async fn a_bot_outside_the_channel_joins_it_once_and_posts() {
     assert_eq!(joins[0].args["channel"], PRODUCT_CHANNEL);
 }
 
-#[tokio::test]
-async fn a_channel_the_bot_cannot_join_tells_the_author_and_waits() {
-    let app = TestApp::spawn().await;
+on_both_backends!(a_channel_the_bot_cannot_join_tells_the_author_and_waits);
+async fn a_channel_the_bot_cannot_join_tells_the_author_and_waits(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     app.slack.fail_next("chat.postMessage", Fault::Error("not_in_channel"), 1);
     app.slack.fail_next("conversations.join", Fault::Error("method_not_supported_for_channel_type"), 1);
     ephemeral(app.slash("Acme | chat | private channel").await).await;
@@ -258,9 +251,9 @@ async fn a_channel_the_bot_cannot_join_tells_the_author_and_waits() {
     assert_eq!(status, "pending", "the highlight waits");
 }
 
-#[tokio::test]
-async fn an_empty_command_opens_the_capture_modal() {
-    let app = TestApp::spawn().await;
+on_both_backends!(an_empty_command_opens_the_capture_modal);
+async fn an_empty_command_opens_the_capture_modal(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     let resp = app.slash("").await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.expect("body"), "", "an empty ack");
@@ -276,9 +269,9 @@ async fn an_empty_command_opens_the_capture_modal() {
     assert!(areas.contains("\"billing\"") && areas.contains("\"reporting\""), "workspace areas offered");
 }
 
-#[tokio::test]
-async fn an_expired_trigger_tells_the_user_through_response_url() {
-    let app = TestApp::spawn().await;
+on_both_backends!(an_expired_trigger_tells_the_user_through_response_url);
+async fn an_expired_trigger_tells_the_user_through_response_url(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     app.slack.fail_next("views.open", Fault::Error("expired_trigger_id"), 1);
     app.slash("").await;
     let answers = app.slack.wait_for_calls("response_url", 1).await;
@@ -362,9 +355,9 @@ async fn a_modal_submission_stores_every_highlight_and_posts_them(backend: TestB
     assert_eq!(app.count("customers").await, 1);
 }
 
-#[tokio::test]
-async fn an_invalid_modal_submission_gets_errors_on_the_right_blocks_and_stores_nothing() {
-    let app = TestApp::spawn().await;
+on_both_backends!(an_invalid_modal_submission_gets_errors_on_the_right_blocks_and_stores_nothing);
+async fn an_invalid_modal_submission_gets_errors_on_the_right_blocks_and_stores_nothing(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     app.slash("help").await;
     let chat = area_id(&app, "chat").await;
     let values = json!({
@@ -387,9 +380,9 @@ async fn an_invalid_modal_submission_gets_errors_on_the_right_blocks_and_stores_
     assert_eq!(app.count("customers").await, 0);
 }
 
-#[tokio::test]
-async fn save_as_highlight_opens_the_modal_with_the_message_as_the_quote() {
-    let app = TestApp::spawn().await;
+on_both_backends!(save_as_highlight_opens_the_modal_with_the_message_as_the_quote);
+async fn save_as_highlight_opens_the_modal_with_the_message_as_the_quote(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     let mut payload = fixture_json(include_str!("../fixtures/requests/message_action.save_as_highlight.json"));
     payload["message"]["text"] = json!("They said &lt;we&gt; need <@U0123ABCD|bob> &amp; exports");
     assert_eq!(app.interaction(&payload).await.status(), 200);
@@ -405,9 +398,9 @@ async fn save_as_highlight_opens_the_modal_with_the_message_as_the_quote() {
     assert_eq!(quote["element"]["initial_value"], "They said <we> need @bob & exports");
 }
 
-#[tokio::test]
-async fn add_another_highlight_updates_the_view_with_one_more_group() {
-    let app = TestApp::spawn().await;
+on_both_backends!(add_another_highlight_updates_the_view_with_one_more_group);
+async fn add_another_highlight_updates_the_view_with_one_more_group(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
     let payload = json!({
         "type": "block_actions",
         "team": { "id": TEAM, "domain": "acme" },

@@ -120,14 +120,7 @@ impl FakeSlack {
 
     /// Waits (up to five seconds) until `method` has succeeded `n` times.
     pub async fn wait_for_ok_calls(&self, method: &str, n: usize) -> Vec<Call> {
-        for _ in 0..100 {
-            let calls = self.ok_calls_to(method);
-            if calls.len() >= n {
-                return calls;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("expected {n} successful calls to {method}, saw {:#?}", self.calls());
+        self.wait_until(n, || self.ok_calls_to(method), &format!("successful calls to {method}")).await
     }
 
     /// The calls of one method so far.
@@ -137,14 +130,18 @@ impl FakeSlack {
 
     /// Waits (up to five seconds) until `method` has been called `n` times.
     pub async fn wait_for_calls(&self, method: &str, n: usize) -> Vec<Call> {
+        self.wait_until(n, || self.calls_to(method), &format!("calls to {method}")).await
+    }
+
+    async fn wait_until(&self, n: usize, calls: impl Fn() -> Vec<Call>, what: &str) -> Vec<Call> {
         for _ in 0..100 {
-            let calls = self.calls_to(method);
-            if calls.len() >= n {
-                return calls;
+            let seen = calls();
+            if seen.len() >= n {
+                return seen;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("expected {n} calls to {method}, saw {:?}", self.calls());
+        panic!("expected {n} {what}, saw {:#?}", self.calls());
     }
 }
 

@@ -253,3 +253,11 @@ impl Drop for TestApp {
 pub fn fixture_json(text: &str) -> Value {
     serde_json::from_str(text).expect("fixture is JSON")
 }
+
+/// The text of an ephemeral reply to a slash command (and checks it is one).
+pub async fn ephemeral(resp: reqwest::Response) -> String {
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("JSON reply");
+    assert_eq!(body["response_type"], "ephemeral", "{body}");
+    body["text"].as_str().expect("text").to_owned()
+}
