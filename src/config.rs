@@ -27,6 +27,26 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Work with customers in the database.
+    Customers {
+        /// What to do.
+        #[command(subcommand)]
+        command: CustomersCommand,
+    },
+}
+
+/// `highlights customers …`.
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// Import customer attributes from a CSV file with columns name, aliases
+    /// (separated by `;`), segment, arr. All rows or none are written.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// The Slack team id (T…) to import into; optional when the database holds one workspace.
+        #[arg(long, env = "HIGHLIGHTS_WORKSPACE")]
+        workspace: Option<String>,
+    },
 }
 
 /// Settings of `highlights serve`, read as raw text and validated by

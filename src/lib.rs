@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod permissions;
 pub mod routes;
+pub mod search;
 pub mod settings;
 pub mod slack;
 pub mod store;

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 use highlights::app::{self, AppState, Clock};
-use highlights::config::{Cli, Command, Config, DatabaseUrl};
+use highlights::config::{Cli, Command, Config, CustomersCommand, DatabaseUrl};
+use highlights::customers;
 use highlights::store::Db;
 use tracing_subscriber::EnvFilter;
 
@@ -48,6 +49,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(address = %listener.local_addr()?, backend = ?db.backend(), "Highlights is listening");
             let state = AppState::new(config, db, Clock::system());
             app::serve(listener, state, shutdown_signal()).await
+        }
+        Command::Customers { command: CustomersCommand::Import { file, workspace } } => {
+            let url = DatabaseUrl::parse(&cli.database_url)?;
+            let db = Db::connect_and_migrate(url.as_str()).await?;
+            let result = customers::import::run(&db, &file, workspace.as_deref()).await;
+            db.close().await;
+            println!("{}", result?);
+            Ok(())
         }
         Command::Migrate => {
             let url = DatabaseUrl::parse(&cli.database_url)?;

@@ -125,6 +125,74 @@ pub async fn add(
     )))
 }
 
+/// `/highlight areas rename <old> to <new>`: the area keeps its highlights
+/// under the new name.
+pub async fn rename(state: &AppState, workspace: &WorkspaceId, user: &str, text: &str) -> Result<Reply, anyhow::Error> {
+    let decoded = crate::slack::mrkdwn::decode(text);
+    let Some((old, new)) = split_last(&decoded, " to ") else {
+        return Ok(Reply::ephemeral("Usage: `/highlight areas rename <old name> to <new name>`."));
+    };
+    let new = match parse_area_name(&new) {
+        Ok(name) => name,
+        Err(e) => return Ok(Reply::ephemeral(e.0)),
+    };
+    let all = areas::list_areas(state.db(), workspace).await?;
+    let Some(area) = find_area(&all, &old) else {
+        return Ok(Reply::ephemeral(unknown_area_message(&all, &old)));
+    };
+    if let Some(other) = find_area(&all, &new).filter(|a| a.id != area.id) {
+        return Ok(Reply::ephemeral(format!(
+            "*{}* already exists. To fold *{}* into it, use `/highlight areas merge {} into {}`.",
+            escape(&other.name),
+            escape(&area.name),
+            escape(&area.name),
+            escape(&other.name)
+        )));
+    }
+    if let Err(refusal) = permissions::require_manager(state, user, "rename product areas").await {
+        return Ok(Reply::ephemeral(refusal.0));
+    }
+    areas::update_area_name(state.db(), workspace, area.id, &new).await?;
+    Ok(Reply::ephemeral(format!(
+        "Renamed *{}* to *{}*; its highlights moved with it.",
+        escape(&area.name),
+        escape(&new)
+    )))
+}
+
+/// `/highlight areas merge <from> into <to>`: `from`'s highlights move to `to`
+/// and `from` is removed.
+pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: &str) -> Result<Reply, anyhow::Error> {
+    let decoded = crate::slack::mrkdwn::decode(text);
+    let Some((from, into)) = split_last(&decoded, " into ") else {
+        return Ok(Reply::ephemeral("Usage: `/highlight areas merge <area> into <area>`."));
+    };
+    let all = areas::list_areas(state.db(), workspace).await?;
+    let (Some(from), Some(into)) = (find_area(&all, &from), find_area(&all, &into)) else {
+        let missing = if find_area(&all, &from).is_none() { from } else { into };
+        return Ok(Reply::ephemeral(unknown_area_message(&all, &missing)));
+    };
+    if from.id == into.id {
+        return Ok(Reply::ephemeral("Those are the same area. Nothing to merge."));
+    }
+    if let Err(refusal) = permissions::require_manager(state, user, "merge product areas").await {
+        return Ok(Reply::ephemeral(refusal.0));
+    }
+    let moved = areas::merge_areas(state.db(), workspace, from.id, into.id).await?;
+    Ok(Reply::ephemeral(format!(
+        "Merged *{}* into *{}*: {moved} highlight{} moved.",
+        escape(&from.name),
+        escape(&into.name),
+        if moved == 1 { "" } else { "s" }
+    )))
+}
+
+fn split_last(text: &str, separator: &str) -> Option<(String, String)> {
+    let at = text.to_lowercase().rfind(separator)?;
+    let (a, b) = (text[..at].trim(), text[at + separator.len()..].trim());
+    (!a.is_empty() && !b.is_empty()).then(|| (a.to_owned(), b.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

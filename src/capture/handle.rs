@@ -6,15 +6,16 @@ use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::areas::{self, find_area};
-use crate::capture::modal::{self, Metadata, Prefill};
+use crate::capture::modal::{self, CustomerChoice, Metadata, Prefill};
 use crate::capture::post::product_channel;
 use crate::capture::quick::QuickCapture;
 use crate::capture::{format_date, Kind};
 use crate::commands::{echo, Reply};
+use crate::customers::CustomerName;
 use crate::error::AppError;
 use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::list_areas;
-use crate::store::customers::find_customer_by_key;
+use crate::store::customers::{find_customer_by_key, find_surviving_customer};
 use crate::store::highlights::{insert_capture, NewCapture, NewHighlight};
 use crate::store::workspaces::WorkspaceId;
 
@@ -168,12 +169,24 @@ pub async fn submit_modal(
         Ok(s) => s,
         Err(errors) => return Ok(json!({ "response_action": "errors", "errors": errors })),
     };
-    let existing = find_customer_by_key(state.db(), workspace, &submission.customer.key).await?;
+    let (existing, name) = match &submission.customer {
+        CustomerChoice::Existing(id) => match find_surviving_customer(state.db(), workspace, *id).await? {
+            Some(c) => {
+                let name = CustomerName { display: c.display_name.clone(), key: c.key.clone() };
+                (Some(c), name)
+            }
+            None => {
+                let errors = json!({ modal::block::CUSTOMER: "That customer no longer exists; pick another." });
+                return Ok(json!({ "response_action": "errors", "errors": errors }));
+            }
+        },
+        CustomerChoice::Named(name) => (find_customer_by_key(state.db(), workspace, &name.key).await?, name.clone()),
+    };
     let link = submission.recording_link.as_ref().map(|l| l.as_str().to_owned());
     let new = NewCapture {
         author: user.to_owned(),
         customer_id: existing.as_ref().map(|c| c.id),
-        customer: submission.customer.clone(),
+        customer: name.clone(),
         interview_date: format_date(submission.date),
         recording_link: link.clone(),
         highlights: submission
@@ -190,7 +203,7 @@ pub async fn submit_modal(
     };
     insert_capture(state.db(), workspace, &new, state.clock().now_ms()).await?;
     state.wake_outbox();
-    let customer_name = existing.map(|c| c.display_name).unwrap_or(submission.customer.display);
+    let customer_name = existing.map(|c| c.display_name).unwrap_or(name.display);
     let count = submission.highlights.len();
     let place = where_it_goes(state, workspace, &customer_name).await?;
     let text = format!(
@@ -200,4 +213,18 @@ pub async fn submit_modal(
         format_date(submission.date),
     );
     Ok(json!({ "response_action": "update", "view": modal::render_saved_modal(&text) }))
+}
+
+/// Options for the modal's customer select, for what was typed so far.
+pub async fn suggest_customers(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Value, AppError> {
+    use crate::customers::suggest;
+    use crate::store::customers::{list_customer_names, list_customers_matching};
+    let fragment = suggest::fragment_key(typed);
+    if fragment.is_empty() {
+        return Ok(json!({ "options": [] }));
+    }
+    let matches = list_customers_matching(state.db(), workspace, &fragment, 50).await?;
+    let ranked = suggest::rank_matches(&fragment, matches);
+    let all = list_customer_names(state.db(), workspace).await?;
+    Ok(suggest::render_customer_options(typed.trim(), &ranked, &all))
 }

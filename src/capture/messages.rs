@@ -76,6 +76,22 @@ pub fn render_highlight_reply(h: &HighlightForPost) -> Message {
     }
 }
 
+/// The old parent of a customer merged into another: a pointer to the survivor.
+pub fn render_merged_parent(old: &str, survivor: &str, survivor_thread: Option<&str>) -> Message {
+    let target = match survivor_thread {
+        Some(url) => link(url, &format!("{survivor}'s thread")),
+        None => format!("*{}*'s thread", escape(survivor)),
+    };
+    let text = format!("*{}* was merged into *{}*. New highlights go to {target}.", escape(old), escape(survivor));
+    Message {
+        text: escape(&format!("{old} was merged into {survivor}")),
+        blocks: vec![
+            json!({ "type": "header", "text": plain(&blocks::truncate(&format!("🏢 {old} → {survivor}"), MAX_HEADER_TEXT)) }),
+            json!({ "type": "section", "text": mrkdwn(&text) }),
+        ],
+    }
+}
+
 fn kind_label(kind: &str) -> String {
     match kind {
         "pain" => "🔥 Pain".to_owned(),

@@ -11,7 +11,7 @@ use time::Date;
 
 use crate::areas::find_area;
 use crate::capture::{format_date, parse_date, Kind, Quote, RecordingLink, MAX_QUOTE_CHARS, MAX_TAKEAWAY_CHARS};
-use crate::customers::CustomerName;
+use crate::customers::{suggest, CustomerName};
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
 use crate::store::areas::Area;
 
@@ -77,13 +77,9 @@ pub fn render_capture_modal(areas: &[Area], today: Date, metadata: &Metadata, pr
         input(
             block::CUSTOMER,
             "Customer",
-            with_initial(
-                json!({ "type": "plain_text_input", "action_id": VALUE, "max_length": 100,
-                        "placeholder": plain("Company name, e.g. Acme") }),
-                prefill.customer.as_deref(),
-            ),
+            customer_select(prefill.customer.as_deref()),
             false,
-            Some("Spellings like “Acme Inc.” and “acme” land in one thread."),
+            Some("Type to find a customer, or to add a new one. “Acme Inc.” and “acme” are one customer."),
         ),
         input(
             block::DATE,
@@ -173,6 +169,15 @@ fn with_initial(mut element: Value, initial: Option<&str>) -> Value {
     element
 }
 
+fn customer_select(initial: Option<&str>) -> Value {
+    let mut select = json!({ "type": "external_select", "action_id": VALUE, "min_query_length": 1,
+                             "placeholder": plain("Start typing a company name") });
+    if let Some(name) = initial.filter(|n| !n.trim().is_empty()) {
+        select["initial_option"] = option(name, &format!("{}{}", suggest::NEW, blocks::truncate(name, 100)));
+    }
+    select
+}
+
 fn option(text: &str, value: &str) -> Value {
     json!({ "text": plain(&blocks::truncate(text, MAX_OPTION_TEXT)), "value": value })
 }
@@ -202,11 +207,20 @@ pub struct SubmittedHighlight {
     pub takeaway: Option<String>,
 }
 
+/// The customer picked in the modal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerChoice {
+    /// One of the suggestions.
+    Existing(i64),
+    /// A name to find or create.
+    Named(CustomerName),
+}
+
 /// A valid submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
     /// Customer.
-    pub customer: CustomerName,
+    pub customer: CustomerChoice,
     /// Interview date.
     pub date: Date,
     /// Recording link.
@@ -235,12 +249,16 @@ pub fn parse_submission(
     today: Date,
 ) -> Result<Submission, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let customer = match CustomerName::parse(&text_value(values, block::CUSTOMER).unwrap_or_default()) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            errors.insert(block::CUSTOMER.into(), e.0);
-            None
-        }
+    let picked = text_value(values, block::CUSTOMER).unwrap_or_default();
+    let customer = match picked.strip_prefix(suggest::EXISTING).map(str::parse::<i64>) {
+        Some(Ok(id)) => Some(CustomerChoice::Existing(id)),
+        _ => match CustomerName::parse(picked.strip_prefix(suggest::NEW).unwrap_or(&picked)) {
+            Ok(c) => Some(CustomerChoice::Named(c)),
+            Err(e) => {
+                errors.insert(block::CUSTOMER.into(), e.0);
+                None
+            }
+        },
     };
     let date = match text_value(values, block::DATE).as_deref().map(parse_date) {
         Some(Some(d)) if d > today => {
@@ -347,7 +365,7 @@ mod tests {
             TODAY,
         )
         .expect("valid");
-        assert_eq!(s.customer.key, "acme");
+        assert!(matches!(s.customer, CustomerChoice::Named(ref n) if n.key == "acme"));
         assert_eq!(s.highlights[0].area_id, 7);
         assert_eq!(s.highlights[0].kind, Kind::Pain);
         assert_eq!(s.recording_link, None);
@@ -358,6 +376,14 @@ mod tests {
         let meta = Metadata { highlights: 1, channel: None };
         let err = |v: Value| parse_submission(&v, &meta, &areas(), TODAY).expect_err("invalid");
         assert!(err(values("  ", "7", "2026-11-26", "")).contains_key("quote_0"));
+        let mut picked = values("q", "7", "2026-11-26", "");
+        picked["customer"] = json!({ "value": { "type": "external_select", "selected_option": { "value": "id:42" } } });
+        let s = parse_submission(&picked, &meta, &areas(), TODAY).expect("valid");
+        assert_eq!(s.customer, CustomerChoice::Existing(42));
+        picked["customer"] =
+            json!({ "value": { "type": "external_select", "selected_option": { "value": "new:Initech" } } });
+        let s = parse_submission(&picked, &meta, &areas(), TODAY).expect("valid");
+        assert!(matches!(s.customer, CustomerChoice::Named(ref n) if n.display == "Initech"));
         assert!(err(values(&"x".repeat(3001), "7", "2026-11-26", "")).contains_key("quote_0"));
         assert!(err(values("q", "99", "2026-11-26", "")).contains_key("area_0"));
         assert!(err(values("q", "7", "2026-11-28", "")).contains_key("interview_date"));

@@ -3,7 +3,7 @@
 //! try stopped: the parent is posted once, the reply is posted once.
 
 use crate::app::AppState;
-use crate::capture::messages::{render_highlight_reply, render_thread_parent};
+use crate::capture::messages::{render_highlight_reply, render_merged_parent, render_thread_parent};
 use crate::slack::client::SlackError;
 use crate::slack::mrkdwn::escape;
 use crate::store::outbox::{self, OutboxKind};
@@ -109,6 +109,10 @@ async fn ensure_thread(
     match posted {
         Ok(ts) => {
             customers::update_customer_thread(db, workspace, customer_id, channel, &ts, state.clock().now_ms()).await?;
+            match state.slack().permalink(channel, &ts).await {
+                Ok(link) => customers::update_customer_thread_permalink(db, workspace, customer_id, &link).await?,
+                Err(e) => tracing::warn!(customer = customer_id, error = %e, "could not get the permalink of a thread"),
+            }
             Ok(ts)
         }
         Err(e) => {
@@ -195,6 +199,28 @@ pub async fn update_thread_parent(
             tracing::warn!(customer = customer_id, code, "thread parent can no longer be updated");
             Ok(())
         }
+        other => Ok(other?),
+    }
+}
+
+/// Rewrites a merged customer's old thread parent to send readers to the
+/// surviving customer's thread.
+pub async fn mark_thread_merged(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    customer_id: i64,
+    into_customer_id: i64,
+) -> Result<(), PostError> {
+    let db = state.db();
+    let old = customers::find_customer(db, workspace, customer_id).await?.ok_or(PostError::Gone)?;
+    let (Some(channel), Some(ts)) = (old.thread_channel, old.thread_ts) else {
+        return Ok(());
+    };
+    let survivor = customers::find_customer(db, workspace, into_customer_id).await?.ok_or(PostError::Gone)?;
+    let link = customers::find_customer_details(db, workspace, into_customer_id).await?.thread_permalink;
+    let message = render_merged_parent(&old.display_name, &survivor.display_name, link.as_deref());
+    match state.slack().update_message(&channel, &ts, &message).await {
+        Err(SlackError::Api(code)) if code == "message_not_found" || code == "cant_update_message" => Ok(()),
         other => Ok(other?),
     }
 }

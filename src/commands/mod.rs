@@ -10,7 +10,7 @@ use crate::capture::modal::Prefill;
 use crate::error::{AppError, INTERNAL_ERROR_TEXT};
 use crate::slack::payload::SlashCommand;
 use crate::store::workspaces::WorkspaceId;
-use crate::{areas, settings};
+use crate::{areas, customers, search, settings};
 
 /// What a `/highlight` invocation asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,16 @@ pub enum HighlightCommand {
     ListAreas,
     /// `areas add <name>`.
     AddArea(String),
+    /// `areas rename <old> to <new>`.
+    RenameArea(String),
+    /// `areas merge <from> into <to>`.
+    MergeAreas(String),
+    /// `customer <name>`.
+    Customer(String),
+    /// `merge <from> into <to>`.
+    MergeCustomers(String),
+    /// `search <words> [area:<name>] [customer:<name>]`.
+    Search(String),
     /// `config channel <#C…|name>` (the raw argument).
     ConfigChannel(String),
     /// Words we do not know (echoed back with the usage).
@@ -51,9 +61,14 @@ pub fn parse(text: &str) -> HighlightCommand {
                 ("", _) | ("list", None) => HighlightCommand::ListAreas,
                 ("add", Some(name)) => HighlightCommand::AddArea(name.to_owned()),
                 ("add", None) => HighlightCommand::AddArea(String::new()),
+                ("rename", arg) => HighlightCommand::RenameArea(arg.unwrap_or_default().to_owned()),
+                ("merge", arg) => HighlightCommand::MergeAreas(arg.unwrap_or_default().to_owned()),
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
         }
+        "customer" | "customers" => HighlightCommand::Customer(rest.to_owned()),
+        "merge" => HighlightCommand::MergeCustomers(rest.to_owned()),
+        "search" | "find" => HighlightCommand::Search(rest.to_owned()),
         "config" => {
             let mut sub = rest.splitn(2, char::is_whitespace);
             match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
@@ -67,18 +82,29 @@ pub fn parse(text: &str) -> HighlightCommand {
 
 /// An answer to a slash command, sent in the HTTP response body (or later to
 /// the `response_url`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reply {
     /// `ephemeral`: only the person who typed the command sees it.
     pub response_type: &'static str,
-    /// mrkdwn text, already escaped.
+    /// mrkdwn text, already escaped (the fallback when there are blocks).
     pub text: String,
+    /// Block Kit blocks, when the answer has structure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<Vec<serde_json::Value>>,
+    /// With `response_url`: replace the message the action came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replace_original: Option<bool>,
 }
 
 impl Reply {
     /// A message only the user sees.
     pub fn ephemeral(text: impl Into<String>) -> Self {
-        Self { response_type: "ephemeral", text: text.into() }
+        Self { response_type: "ephemeral", text: text.into(), blocks: None, replace_original: None }
+    }
+
+    /// A message with blocks only the user sees.
+    pub fn ephemeral_blocks(text: impl Into<String>, blocks: Vec<serde_json::Value>) -> Self {
+        Self { blocks: Some(blocks), ..Self::ephemeral(text) }
     }
 }
 
@@ -111,6 +137,20 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         HighlightCommand::AddArea(name) => {
             areas::add(state, workspace, &command.user_id, &name).await.map(Some).map_err(AppError::from)
         }
+        HighlightCommand::RenameArea(text) => {
+            areas::rename(state, workspace, &command.user_id, &text).await.map(Some).map_err(AppError::from)
+        }
+        HighlightCommand::MergeAreas(text) => {
+            areas::merge(state, workspace, &command.user_id, &text).await.map(Some).map_err(AppError::from)
+        }
+        HighlightCommand::Customer(name) if name.is_empty() => {
+            Ok(Some(Reply::ephemeral("Name the customer, e.g. `/highlight customer Acme`.")))
+        }
+        HighlightCommand::Customer(name) => customers::view::show(state, workspace, &name).await.map(Some),
+        HighlightCommand::MergeCustomers(text) => {
+            customers::merge::merge(state, workspace, &command.user_id, &text).await.map(Some)
+        }
+        HighlightCommand::Search(text) => search::search(state, workspace, &text).await.map(Some),
         HighlightCommand::ConfigChannel(arg) => {
             settings::set_channel(state, workspace, &command.user_id, &arg).await.map(Some)
         }
@@ -135,7 +175,11 @@ pub fn usage(command: &str) -> String {
         "*{command}* captures what customers say and posts it to the product channel, one thread per customer.\n\
          • `{command} <customer> | <area> | <quote> [| <recording link>]`: capture a highlight, e.g. `{command} Acme | chat | \"We need canned replies\"`\n\
          • `{command}`: open the capture form (several highlights of one interview)\n\
+         • `{command} customer <name>`: everything a customer said, by product area\n\
+         • `{command} search <words> [area:<name>] [customer:<name>]`: find highlights\n\
          • `{command} areas` / `{command} areas add <name>`: list or add product areas\n\
+         • `{command} areas rename <old> to <new>` / `{command} areas merge <a> into <b>`: tidy the areas\n\
+         • `{command} merge <customer> into <customer>`: make two customers one\n\
          • `{command} config channel #channel`: set the product channel\n\
          • `{command} help`: this message"
     )

@@ -1,6 +1,11 @@
 //! Customers: who said it. A customer is known per workspace by a normalized
 //! key, so "Acme", "acme inc." and "Acme Corp" are one customer (SPEC section 1).
 
+pub mod import;
+pub mod merge;
+pub mod suggest;
+pub mod view;
+
 use crate::error::UserError;
 use crate::slack::mrkdwn;
 

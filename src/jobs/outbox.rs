@@ -87,6 +87,9 @@ async fn outcome_of(state: &AppState, row: &OutboxRow) -> Outcome {
         OutboxKind::UpdateThreadParent { customer_id } => {
             post::update_thread_parent(state, &row.workspace, *customer_id).await
         }
+        OutboxKind::MarkThreadMerged { customer_id, into_customer_id } => {
+            post::mark_thread_merged(state, &row.workspace, *customer_id, *into_customer_id).await
+        }
         OutboxKind::NotifyUser { user, text, .. } => {
             let message = Message {
                 text: text.clone(),

@@ -74,7 +74,16 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
             Ok(StatusCode::OK.into_response())
         }
         // An external select waits for its options in the response body.
-        SlackInteractionEvent::BlockSuggestion(_) => Ok(Json(json!({ "options": [] })).into_response()),
+        SlackInteractionEvent::BlockSuggestion(_) => {
+            let options = match str_at(&raw, "/block_id") {
+                Some(capture::modal::block::CUSTOMER) => {
+                    let typed = str_at(&raw, "/value").unwrap_or_default();
+                    capture::handle::suggest_customers(&state, &workspace, typed).await?
+                }
+                _ => json!({ "options": [] }),
+            };
+            Ok(Json(options).into_response())
+        }
         _ => Ok(StatusCode::OK.into_response()),
     }
 }

@@ -62,3 +62,34 @@ pub async fn list_area_stats(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Are
     .fetch_all(db.pool())
     .await
 }
+
+/// Renames an area (its highlights stay with it).
+pub async fn update_area_name(db: &Db, workspace: &WorkspaceId, id: i64, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("update product_areas set key = $3, name = $4 where workspace_id = $1 and id = $2")
+        .bind(workspace.as_str())
+        .bind(id)
+        .bind(name.to_lowercase())
+        .bind(name)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Moves every highlight of area `from` into `into` and removes `from`.
+pub async fn merge_areas(db: &Db, workspace: &WorkspaceId, from: i64, into: i64) -> Result<u64, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let moved = sqlx::query("update highlights set area_id = $3 where workspace_id = $1 and area_id = $2")
+        .bind(workspace.as_str())
+        .bind(from)
+        .bind(into)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("delete from product_areas where workspace_id = $1 and id = $2")
+        .bind(workspace.as_str())
+        .bind(from)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(moved)
+}

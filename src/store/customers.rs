@@ -23,31 +23,51 @@ pub struct Customer {
 
 const COLUMNS: &str = "id, key, display_name, thread_channel, thread_ts";
 
-/// The customer a normalized key (or one of its aliases) names.
+/// The customer a normalized key (or one of its aliases) names, following
+/// merges to the surviving customer.
 pub async fn find_customer_by_key(
     db: &Db,
     workspace: &WorkspaceId,
     key: &str,
 ) -> Result<Option<Customer>, sqlx::Error> {
-    let direct: Option<Customer> = sqlx::query_as(&format!(
-        "select {COLUMNS} from customers where workspace_id = $1 and key = $2 and merged_into is null"
-    ))
+    let id: Option<i64> = sqlx::query_scalar(
+        "select coalesce(c.merged_into, c.id) from customers c where c.workspace_id = $1 and c.key = $2
+         union all
+         select a.customer_id from customer_aliases a where a.workspace_id = $1 and a.key = $2
+         limit 1",
+    )
     .bind(workspace.as_str())
     .bind(key)
     .fetch_optional(db.pool())
     .await?;
-    if direct.is_some() {
-        return Ok(direct);
+    match id {
+        Some(id) => find_surviving_customer(db, workspace, id).await,
+        None => Ok(None),
     }
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from customers
-         where workspace_id = $1
-           and id = (select customer_id from customer_aliases where workspace_id = $1 and key = $2)"
-    ))
-    .bind(workspace.as_str())
-    .bind(key)
-    .fetch_optional(db.pool())
-    .await
+}
+
+/// The customer with this id, or the one it was merged into.
+pub async fn find_surviving_customer(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: i64,
+) -> Result<Option<Customer>, sqlx::Error> {
+    let mut id = id;
+    // Merges chain at most a few times; the bound guards against a cycle.
+    for _ in 0..8 {
+        let merged: Option<Option<i64>> =
+            sqlx::query_scalar("select merged_into from customers where workspace_id = $1 and id = $2")
+                .bind(workspace.as_str())
+                .bind(id)
+                .fetch_optional(db.pool())
+                .await?;
+        match merged {
+            None => return Ok(None),
+            Some(None) => return find_customer(db, workspace, id).await,
+            Some(Some(next)) => id = next,
+        }
+    }
+    find_customer(db, workspace, id).await
 }
 
 /// The customer with this id.
@@ -193,4 +213,329 @@ pub async fn find_customer_summary(db: &Db, workspace: &WorkspaceId, id: i64) ->
     .fetch_all(db.pool())
     .await?;
     Ok(CustomerSummary { highlights, interviews, interviewers, areas })
+}
+
+/// Records the permalink of a customer's thread parent.
+pub async fn update_customer_thread_permalink(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: i64,
+    permalink: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update customers set thread_permalink = $3 where workspace_id = $1 and id = $2")
+        .bind(workspace.as_str())
+        .bind(id)
+        .bind(permalink)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// A customer as a suggestion: its name and when it was last heard from.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CustomerMatch {
+    /// Row id.
+    pub id: i64,
+    /// Normalized key.
+    pub key: String,
+    /// Name to show.
+    pub display_name: String,
+    /// The last highlight's time (unix ms), 0 when none.
+    pub last_activity: i64,
+}
+
+/// Customers (not merged away) whose key or an alias contains `fragment`,
+/// with their last activity; at most `limit`, most recent first.
+pub async fn list_customers_matching(
+    db: &Db,
+    workspace: &WorkspaceId,
+    fragment: &str,
+    limit: i64,
+) -> Result<Vec<CustomerMatch>, sqlx::Error> {
+    let pattern = format!("%{}%", fragment.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    sqlx::query_as(
+        "select c.id, c.key, c.display_name,
+                coalesce((select max(h.created_at) from highlights h
+                          where h.workspace_id = c.workspace_id and h.customer_id = c.id), 0) as last_activity
+         from customers c
+         where c.workspace_id = $1 and c.merged_into is null
+           and (c.key like $2 escape '\\'
+                or exists (select 1 from customer_aliases a
+                           where a.workspace_id = c.workspace_id and a.customer_id = c.id and a.key like $2 escape '\\'))
+         order by last_activity desc, c.key
+         limit $3",
+    )
+    .bind(workspace.as_str())
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Every customer (not merged away) of a workspace, for near-name matching.
+pub async fn list_customer_names(db: &Db, workspace: &WorkspaceId) -> Result<Vec<CustomerMatch>, sqlx::Error> {
+    sqlx::query_as(
+        "select c.id, c.key, c.display_name, 0 as last_activity from customers c
+         where c.workspace_id = $1 and c.merged_into is null order by c.key",
+    )
+    .bind(workspace.as_str())
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Totals of everything a customer said.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CustomerTotals {
+    /// Highlights.
+    pub highlights: i64,
+    /// Distinct interviews.
+    pub interviews: i64,
+    /// Distinct interviewers.
+    pub interviewers: i64,
+    /// First interview date, `YYYY-MM-DD`.
+    pub first_contact: Option<String>,
+    /// Last interview date.
+    pub last_contact: Option<String>,
+}
+
+/// Totals for the customer view.
+pub async fn find_customer_totals(db: &Db, workspace: &WorkspaceId, id: i64) -> Result<CustomerTotals, sqlx::Error> {
+    sqlx::query_as(
+        "select count(h.id) as highlights, count(distinct h.interview_id) as interviews,
+                count(distinct h.author) as interviewers,
+                min(i.interview_date) as first_contact, max(i.interview_date) as last_contact
+         from highlights h join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
+         where h.workspace_id = $1 and h.customer_id = $2",
+    )
+    .bind(workspace.as_str())
+    .bind(id)
+    .fetch_one(db.pool())
+    .await
+}
+
+/// One quote in the customer view.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AreaQuote {
+    /// Area name.
+    pub area: String,
+    /// Highlights of this customer in the area.
+    pub area_highlights: i64,
+    /// The quote.
+    pub quote: String,
+    /// Its kind.
+    pub kind: String,
+    /// Who captured it.
+    pub author: String,
+    /// Interview date.
+    pub interview_date: String,
+    /// Link to the posted reply.
+    pub permalink: Option<String>,
+    /// Rank of the quote inside its area, newest first (1-based).
+    pub rank: i64,
+}
+
+/// Per area, the customer's latest `per_area` quotes, areas with the most
+/// highlights first.
+pub async fn list_customer_quotes_by_area(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: i64,
+    per_area: i64,
+) -> Result<Vec<AreaQuote>, sqlx::Error> {
+    sqlx::query_as(
+        "select area, area_highlights, quote, kind, author, interview_date, permalink, rank from (
+             select a.name as area,
+                    count(*) over (partition by h.area_id) as area_highlights,
+                    row_number() over (partition by h.area_id order by h.created_at desc, h.id desc) as rank,
+                    max(h.created_at) over (partition by h.area_id) as area_latest,
+                    h.quote, h.kind, h.author, i.interview_date, h.permalink
+             from highlights h
+             join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
+             join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
+             where h.workspace_id = $1 and h.customer_id = $2
+         ) ranked
+         where rank <= $3
+         order by area_highlights desc, area_latest desc, area, rank",
+    )
+    .bind(workspace.as_str())
+    .bind(id)
+    .bind(per_area)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// A customer's thread permalink and attributes, for the customer view.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CustomerDetails {
+    /// Permalink of the thread parent.
+    pub thread_permalink: Option<String>,
+    /// Segment, when imported.
+    pub segment: Option<String>,
+    /// Annual recurring revenue in cents, when imported.
+    pub arr_cents: Option<i64>,
+}
+
+/// Thread link and attributes of a customer.
+pub async fn find_customer_details(db: &Db, workspace: &WorkspaceId, id: i64) -> Result<CustomerDetails, sqlx::Error> {
+    sqlx::query_as("select thread_permalink, segment, arr_cents from customers where workspace_id = $1 and id = $2")
+        .bind(workspace.as_str())
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+}
+
+/// Merges `from` into `into`: highlights and interviews move (interviews that
+/// collide on person and day become one), `from`'s name and aliases lead to
+/// `into` from now on, and `from` is marked merged. One transaction.
+pub async fn merge_customers(
+    db: &Db,
+    workspace: &WorkspaceId,
+    from: &Customer,
+    into: &Customer,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let ws = workspace.as_str();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("update customers set merged_into = $3, updated_at = $4 where workspace_id = $1 and id = $2")
+        .bind(ws)
+        .bind(from.id)
+        .bind(into.id)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
+    // Interviews by the same person on the same day as one of `into`'s fold into it.
+    let collisions: Vec<(i64, i64)> = sqlx::query_as(
+        "select f.id, t.id from interviews f join interviews t
+           on t.workspace_id = f.workspace_id and t.customer_id = $3
+          and t.interviewer = f.interviewer and t.interview_date = f.interview_date
+         where f.workspace_id = $1 and f.customer_id = $2",
+    )
+    .bind(ws)
+    .bind(from.id)
+    .bind(into.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (from_interview, into_interview) in collisions {
+        sqlx::query("update highlights set interview_id = $3 where workspace_id = $1 and interview_id = $2")
+            .bind(ws)
+            .bind(from_interview)
+            .bind(into_interview)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("delete from interviews where workspace_id = $1 and id = $2")
+            .bind(ws)
+            .bind(from_interview)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for table in ["interviews", "highlights"] {
+        sqlx::query(&format!("update {table} set customer_id = $3 where workspace_id = $1 and customer_id = $2"))
+            .bind(ws)
+            .bind(from.id)
+            .bind(into.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("update customer_aliases set customer_id = $3 where workspace_id = $1 and customer_id = $2")
+        .bind(ws)
+        .bind(from.id)
+        .bind(into.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into customer_aliases (workspace_id, key, customer_id, display_name, created_at)
+         values ($1, $2, $3, $4, $5)
+         on conflict (workspace_id, key) do update set customer_id = excluded.customer_id",
+    )
+    .bind(ws)
+    .bind(&from.key)
+    .bind(into.id)
+    .bind(&from.display_name)
+    .bind(now_ms)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// A customer row from an import file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedCustomer {
+    /// Name and key.
+    pub name: CustomerName,
+    /// Other names, normalized.
+    pub aliases: Vec<CustomerName>,
+    /// Segment.
+    pub segment: Option<String>,
+    /// ARR in cents.
+    pub arr_cents: Option<i64>,
+}
+
+/// Creates or updates imported customers and their aliases, all or nothing.
+/// Returns (created, updated).
+pub async fn upsert_imported_customers(
+    db: &Db,
+    workspace: &WorkspaceId,
+    rows: &[ImportedCustomer],
+    now_ms: i64,
+) -> Result<(usize, usize), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let (mut created, mut updated) = (0, 0);
+    for row in rows {
+        let existing: Option<i64> = sqlx::query_scalar(
+            "select coalesce(c.merged_into, c.id) from customers c where c.workspace_id = $1 and c.key = $2
+             union all
+             select a.customer_id from customer_aliases a where a.workspace_id = $1 and a.key = $2
+             limit 1",
+        )
+        .bind(workspace.as_str())
+        .bind(&row.name.key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id = match existing {
+            Some(id) => {
+                sqlx::query(
+                    "update customers set segment = $3, arr_cents = $4, updated_at = $5 where workspace_id = $1 and id = $2",
+                )
+                .bind(workspace.as_str())
+                .bind(id)
+                .bind(&row.segment)
+                .bind(row.arr_cents)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+                updated += 1;
+                id
+            }
+            None => {
+                created += 1;
+                sqlx::query_scalar(
+                    "insert into customers (workspace_id, key, display_name, segment, arr_cents, created_at, updated_at)
+                     values ($1, $2, $3, $4, $5, $6, $6) returning id",
+                )
+                .bind(workspace.as_str())
+                .bind(&row.name.key)
+                .bind(&row.name.display)
+                .bind(&row.segment)
+                .bind(row.arr_cents)
+                .bind(now_ms)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        for alias in row.aliases.iter().filter(|a| a.key != row.name.key) {
+            sqlx::query(
+                "insert into customer_aliases (workspace_id, key, customer_id, display_name, created_at)
+                 values ($1, $2, $3, $4, $5) on conflict (workspace_id, key) do nothing",
+            )
+            .bind(workspace.as_str())
+            .bind(&alias.key)
+            .bind(id)
+            .bind(&alias.display)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok((created, updated))
 }

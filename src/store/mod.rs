@@ -8,6 +8,7 @@ pub mod customers;
 pub mod events;
 pub mod highlights;
 pub mod outbox;
+pub mod search;
 pub mod workspaces;
 
 use std::str::FromStr;

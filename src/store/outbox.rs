@@ -22,6 +22,13 @@ pub enum OutboxKind {
         /// The customer.
         customer_id: i64,
     },
+    /// Point a merged customer's old thread parent at the surviving thread.
+    MarkThreadMerged {
+        /// The customer merged away.
+        customer_id: i64,
+        /// The survivor.
+        into_customer_id: i64,
+    },
     /// Send a user a direct message from the app.
     NotifyUser {
         /// Slack user id.
@@ -39,6 +46,7 @@ impl OutboxKind {
         match self {
             Self::PostHighlight { .. } => "post_highlight",
             Self::UpdateThreadParent { .. } => "update_thread_parent",
+            Self::MarkThreadMerged { .. } => "mark_thread_merged",
             Self::NotifyUser { .. } => "notify_user",
         }
     }
@@ -48,6 +56,7 @@ impl OutboxKind {
         match self {
             Self::PostHighlight { highlight_id } => format!("highlight:{highlight_id}"),
             Self::UpdateThreadParent { customer_id } => format!("parent:{customer_id}"),
+            Self::MarkThreadMerged { customer_id, .. } => format!("merged:{customer_id}"),
             Self::NotifyUser { user, topic, .. } => format!("notify:{user}:{topic}"),
         }
     }

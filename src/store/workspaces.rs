@@ -82,3 +82,8 @@ pub async fn update_product_channel(
         .await?;
     Ok(())
 }
+
+/// Every workspace's id.
+pub async fn list_workspace_ids(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("select id from workspaces order by id").fetch_all(db.pool()).await
+}

@@ -4,6 +4,7 @@ mod support;
 
 mod areas;
 mod capture;
+mod customers;
 mod manifest;
 mod process;
 mod slack_client;

@@ -133,3 +133,69 @@ async fn serve_with_two_settings_runs_on_sqlite_and_stops_on_sigterm() {
     assert!(logs.contains("shutting down"), "{logs}");
     assert!(!logs.contains(SIGNING_SECRET) && !logs.contains(BOT_TOKEN), "a secret was logged: {logs}");
 }
+
+async fn workspace_db(dir: &Path) -> highlights::store::Db {
+    let url = format!("sqlite://{}", dir.join("highlights.db").display());
+    let db = highlights::store::Db::connect_and_migrate(&url).await.expect("db");
+    let ws = highlights::store::workspaces::WorkspaceId("T0TEAM0001".into());
+    highlights::store::workspaces::insert_workspace_if_new(&db, &ws, &["chat".into()], 1).await.expect("workspace");
+    db
+}
+
+#[tokio::test]
+async fn customers_import_writes_every_row_or_none() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = workspace_db(dir.path()).await;
+    let file = dir.path().join("customers.csv");
+    std::fs::write(
+        &file,
+        "name,aliases,segment,arr\nAcme Inc.,Acme Labs;ACME EU,Enterprise,\"$120,000\"\nGlobex,,SMB,9000\n",
+    )
+    .expect("write");
+    let out = highlights(dir.path()).args(["customers", "import"]).arg(&file).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("imported 2 customers into T0TEAM0001: 2 new, 0 updated"), "{said}");
+    let rows: Vec<(String, Option<String>, Option<i64>)> =
+        sqlx::query_as("select key, segment, arr_cents from customers order by key")
+            .fetch_all(db.pool())
+            .await
+            .expect("rows");
+    assert_eq!(
+        rows,
+        vec![
+            ("acme".into(), Some("Enterprise".into()), Some(12_000_000)),
+            ("globex".into(), Some("SMB".into()), Some(900_000))
+        ]
+    );
+    let aliases: i64 =
+        sqlx::query_scalar("select count(*) from customer_aliases").fetch_one(db.pool()).await.expect("count");
+    assert_eq!(aliases, 2);
+
+    let again = highlights(dir.path())
+        .args(["customers", "import", "--workspace", "T0TEAM0001"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 new, 2 updated"));
+
+    std::fs::write(&file, "name,arr\nInitech,100\nUmbrella,a lot\n,5\n").expect("write");
+    let bad = highlights(dir.path()).args(["customers", "import"]).arg(&file).output().expect("runs");
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("2 problem(s); nothing was imported"), "{err}");
+    assert!(err.contains("line 3: ARR “a lot”") && err.contains("line 4: The customer name is empty"), "{err}");
+    let count: i64 = sqlx::query_scalar("select count(*) from customers").fetch_one(db.pool()).await.expect("count");
+    assert_eq!(count, 2, "Initech was not written");
+
+    std::fs::write(&file, "name\nInitech\n").expect("write");
+    let unknown = highlights(dir.path())
+        .args(["customers", "import", "--workspace", "T0NOPE"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("no workspace T0NOPE in the database (known: T0TEAM0001)")
+    );
+}

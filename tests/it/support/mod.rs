@@ -196,9 +196,14 @@ impl TestApp {
 
     /// The form body Slack sends for `/highlight <text>`, as in the fixture.
     pub fn slash_body(&self, text: &str) -> String {
+        self.slash_body_in(TEAM, text)
+    }
+
+    /// The same, typed in another workspace.
+    pub fn slash_body_in(&self, team: &str, text: &str) -> String {
         serde_urlencoded::to_string([
             ("token", "gIkuvaNzQIHg97ATvDxqgjtO"),
-            ("team_id", TEAM),
+            ("team_id", team),
             ("team_domain", "acme"),
             ("channel_id", CHANNEL),
             ("channel_name", "customer-highlights"),
@@ -217,6 +222,12 @@ impl TestApp {
     /// Types `/highlight <text>` and returns the response.
     pub async fn slash(&self, text: &str) -> reqwest::Response {
         let body = self.slash_body(text);
+        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await
+    }
+
+    /// Types `/highlight <text>` in another workspace.
+    pub async fn slash_in(&self, team: &str, text: &str) -> reqwest::Response {
+        let body = self.slash_body_in(team, text);
         self.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await
     }
 

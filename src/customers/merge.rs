@@ -1,0 +1,78 @@
+//! `/highlight merge <from> into <to>`: two customers become one. Highlights,
+//! interviews and aliases move to the survivor, later captures under either
+//! name go to its thread, and the old thread's parent points to the new one.
+
+use crate::app::AppState;
+use crate::commands::Reply;
+use crate::customers::view::resolve;
+use crate::error::AppError;
+use crate::permissions;
+use crate::slack::mrkdwn::escape;
+use crate::store::customers;
+use crate::store::outbox::{self, OutboxKind};
+use crate::store::workspaces::WorkspaceId;
+
+/// Splits `<from> into <to>` (case-insensitive ` into `, the last one).
+pub fn parse_merge(text: &str) -> Option<(String, String)> {
+    let lower = text.to_lowercase();
+    let at = lower.rfind(" into ")?;
+    let (from, to) = (text[..at].trim(), text[at + 6..].trim());
+    (!from.is_empty() && !to.is_empty()).then(|| (from.to_owned(), to.to_owned()))
+}
+
+/// Merges two customers, if the user may.
+pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: &str) -> Result<Reply, AppError> {
+    let Some((from_typed, into_typed)) = parse_merge(text) else {
+        return Ok(Reply::ephemeral(
+            "Usage: `/highlight merge <customer> into <customer>`, e.g. `/highlight merge Acme Labs into Acme`.",
+        ));
+    };
+    let from = match resolve(state, workspace, &from_typed).await? {
+        Ok(c) => c,
+        Err(message) => return Ok(Reply::ephemeral(format!("{message} Nothing was merged."))),
+    };
+    let into = match resolve(state, workspace, &into_typed).await? {
+        Ok(c) => c,
+        Err(message) => return Ok(Reply::ephemeral(format!("{message} Nothing was merged."))),
+    };
+    if from.id == into.id {
+        return Ok(Reply::ephemeral(format!(
+            "“{}” and “{}” are already the same customer (*{}*). Nothing to merge.",
+            escape(&from_typed),
+            escape(&into_typed),
+            escape(&into.display_name)
+        )));
+    }
+    if let Err(refusal) = permissions::require_manager(state, user, "merge customers").await {
+        return Ok(Reply::ephemeral(refusal.0));
+    }
+    let now = state.clock().now_ms();
+    customers::merge_customers(state.db(), workspace, &from, &into, now).await?;
+    outbox::upsert_outbox_row(state.db(), workspace, &OutboxKind::UpdateThreadParent { customer_id: into.id }, now)
+        .await?;
+    if from.thread_ts.is_some() {
+        let kind = OutboxKind::MarkThreadMerged { customer_id: from.id, into_customer_id: into.id };
+        outbox::upsert_outbox_row(state.db(), workspace, &kind, now).await?;
+    }
+    state.wake_outbox();
+    Ok(Reply::ephemeral(format!(
+        "Merged *{}* into *{}*. Its highlights now count for {}, and new highlights under either name go to {}'s thread.",
+        escape(&from.display_name),
+        escape(&into.display_name),
+        escape(&into.display_name),
+        escape(&into.display_name)
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_text_splits_on_the_last_into() {
+        assert_eq!(parse_merge("Acme Labs into Acme"), Some(("Acme Labs".into(), "Acme".into())));
+        assert_eq!(parse_merge("Into Corp INTO Outof"), Some(("Into Corp".into(), "Outof".into())));
+        assert_eq!(parse_merge("Acme Acme"), None);
+        assert_eq!(parse_merge(" into Acme"), None);
+    }
+}

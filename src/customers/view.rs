@@ -1,0 +1,204 @@
+//! `/highlight customer <name>`: everything a customer said, grouped by
+//! product area: totals, then per area the count and the latest quotes.
+
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::commands::Reply;
+use crate::customers::suggest::near_duplicates;
+use crate::customers::CustomerName;
+use crate::error::AppError;
+use crate::slack::blocks::{self, mrkdwn, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT};
+use crate::slack::mrkdwn::{decode, escape, link};
+use crate::store::customers::{self, AreaQuote, Customer, CustomerDetails, CustomerTotals};
+use crate::store::workspaces::WorkspaceId;
+
+/// Latest quotes shown per area.
+pub const QUOTES_PER_AREA: i64 = 3;
+
+/// Finds a customer by a typed name (escaped as Slack sends it), or explains
+/// which names are close.
+pub async fn resolve(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    typed: &str,
+) -> Result<Result<Customer, String>, AppError> {
+    let name = match CustomerName::parse(&decode(typed)) {
+        Ok(name) => name,
+        Err(e) => return Ok(Err(e.0)),
+    };
+    if let Some(customer) = customers::find_customer_by_key(state.db(), workspace, &name.key).await? {
+        return Ok(Ok(customer));
+    }
+    let all = customers::list_customer_names(state.db(), workspace).await?;
+    let mut close: Vec<String> =
+        near_duplicates(&name.key, &all).iter().map(|c| format!("*{}*", escape(&c.display_name))).collect();
+    if close.is_empty() {
+        close = all
+            .iter()
+            .filter(|c| c.key.contains(&name.key) || name.key.contains(&c.key))
+            .take(3)
+            .map(|c| format!("*{}*", escape(&c.display_name)))
+            .collect();
+    }
+    Ok(Err(if close.is_empty() {
+        format!("I don't know a customer called “{}” yet.", escape(&name.display))
+    } else {
+        format!("I don't know a customer called “{}”. Did you mean {}?", escape(&name.display), close.join(" or "))
+    }))
+}
+
+/// The customer view as an ephemeral reply.
+pub async fn show(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Reply, AppError> {
+    let customer = match resolve(state, workspace, typed).await? {
+        Ok(customer) => customer,
+        Err(message) => return Ok(Reply::ephemeral(message)),
+    };
+    let db = state.db();
+    let totals = customers::find_customer_totals(db, workspace, customer.id).await?;
+    let details = customers::find_customer_details(db, workspace, customer.id).await?;
+    let quotes = customers::list_customer_quotes_by_area(db, workspace, customer.id, QUOTES_PER_AREA).await?;
+    let (text, blocks) = render_customer_view(&customer, &totals, &details, &quotes);
+    Ok(Reply::ephemeral_blocks(text, blocks))
+}
+
+/// Pure rendering of the customer view.
+pub fn render_customer_view(
+    customer: &Customer,
+    totals: &CustomerTotals,
+    details: &CustomerDetails,
+    quotes: &[AreaQuote],
+) -> (String, Vec<Value>) {
+    let name = escape(&customer.display_name);
+    if totals.highlights == 0 {
+        let text = format!("*{name}* has no highlights yet. Capture one with `/highlight {name} | <area> | <quote>`.");
+        return (text.clone(), vec![json!({ "type": "section", "text": mrkdwn(&text) })]);
+    }
+    let plural = |n: i64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut facts = vec![
+        plural(totals.highlights, "highlight"),
+        plural(totals.interviews, "interview"),
+        plural(totals.interviewers, "interviewer"),
+    ];
+    if let (Some(first), Some(last)) = (&totals.first_contact, &totals.last_contact) {
+        facts.push(if first == last { format!("on {first}") } else { format!("{first} → {last}") });
+    }
+    if let Some(segment) = &details.segment {
+        facts.push(escape(segment));
+    }
+    if let Some(arr) = details.arr_cents {
+        facts.push(format!("${} ARR", format_thousands(arr / 100)));
+    }
+    let mut header = format!("*{name}*: {}", facts.join(" · "));
+    if let Some(url) = &details.thread_permalink {
+        header.push_str(&format!("\n{}", link(url, "Open the customer's thread")));
+    }
+    let mut blocks = vec![json!({ "type": "section", "text": mrkdwn(&header) }), json!({ "type": "divider" })];
+    let mut areas: Vec<(&str, i64, Vec<&AreaQuote>)> = Vec::new();
+    for q in quotes {
+        match areas.last_mut() {
+            Some((area, _, list)) if *area == q.area => list.push(q),
+            _ => areas.push((&q.area, q.area_highlights, vec![q])),
+        }
+    }
+    let shown = areas.len().min(MAX_MESSAGE_BLOCKS - 3);
+    for (area, count, list) in &areas[..shown] {
+        let mut text = format!("*{}* · {}", escape(area), plural(*count, "highlight"));
+        for q in list {
+            let quote = blocks::truncate(&q.quote.replace('\n', " "), 280);
+            let when = match &q.permalink {
+                Some(url) => link(url, &q.interview_date),
+                None => q.interview_date.clone(),
+            };
+            text.push_str(&format!("\n>{} — <@{}>, {}", escape(&quote), q.author, when));
+        }
+        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+    }
+    if areas.len() > shown {
+        blocks.push(
+            json!({ "type": "context", "elements": [mrkdwn(&format!("…and {} more areas.", areas.len() - shown))] }),
+        );
+    }
+    let fallback = format!(
+        "{}: {} in {}",
+        escape(&customer.display_name),
+        plural(totals.highlights, "highlight"),
+        plural(areas.len() as i64, "area")
+    );
+    (fallback, blocks)
+}
+
+fn format_thousands(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(format_thousands(0), "0");
+        assert_eq!(format_thousands(1234567), "1,234,567");
+        assert_eq!(format_thousands(999), "999");
+    }
+
+    #[test]
+    fn the_view_groups_quotes_by_area_and_escapes_them() {
+        let customer =
+            Customer { id: 1, key: "acme".into(), display_name: "Acme".into(), thread_channel: None, thread_ts: None };
+        let totals = CustomerTotals {
+            highlights: 3,
+            interviews: 2,
+            interviewers: 1,
+            first_contact: Some("2026-01-01".into()),
+            last_contact: Some("2026-02-01".into()),
+        };
+        let details = CustomerDetails {
+            thread_permalink: Some("https://x.slack.com/p1".into()),
+            segment: Some("Enterprise".into()),
+            arr_cents: Some(12_000_000),
+        };
+        let q = |area: &str, n: i64, quote: &str| AreaQuote {
+            area: area.into(),
+            area_highlights: n,
+            quote: quote.into(),
+            kind: "pain".into(),
+            author: "U1".into(),
+            interview_date: "2026-02-01".into(),
+            permalink: None,
+            rank: 1,
+        };
+        let (text, blocks) = render_customer_view(
+            &customer,
+            &totals,
+            &details,
+            &[q("chat", 2, "<!here> a"), q("chat", 2, "b"), q("billing", 1, "c")],
+        );
+        assert_eq!(text, "Acme: 3 highlights in 2 areas");
+        let header = blocks[0]["text"]["text"].as_str().expect("text");
+        assert!(
+            header.contains(
+                "3 highlights · 2 interviews · 1 interviewer · 2026-01-01 → 2026-02-01 · Enterprise · $120,000 ARR"
+            ),
+            "{header}"
+        );
+        assert!(header.contains("<https://x.slack.com/p1|Open the customer's thread>"));
+        let chat = blocks[2]["text"]["text"].as_str().expect("text");
+        assert!(chat.starts_with("*chat* · 2 highlights\n>&lt;!here&gt; a — <@U1>, 2026-02-01\n>b"), "{chat}");
+        assert!(blocks[3]["text"]["text"].as_str().expect("text").starts_with("*billing* · 1 highlight"));
+        blocks::typed_blocks(&blocks).expect("valid Block Kit");
+    }
+}

@@ -1,0 +1,77 @@
+//! Full-text search over highlights: FTS5 on SQLite, a `tsvector` with a GIN
+//! index on PostgreSQL. Callers pass plain words; each backend gets them in its
+//! own query syntax, so user input is never query syntax.
+
+use crate::store::workspaces::WorkspaceId;
+use crate::store::{Backend, Db};
+
+/// A search hit.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SearchHit {
+    /// Highlight id.
+    pub id: i64,
+    /// Customer name.
+    pub customer: String,
+    /// Area name.
+    pub area: String,
+    /// Quote.
+    pub quote: String,
+    /// Interview date.
+    pub interview_date: String,
+    /// Who captured it.
+    pub author: String,
+    /// Link to the posted reply.
+    pub permalink: Option<String>,
+}
+
+/// Filters beside the words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchFilter {
+    /// Only this area.
+    pub area_id: Option<i64>,
+    /// Only this customer.
+    pub customer_id: Option<i64>,
+}
+
+/// Highlights matching every word, best first, at most `limit`.
+pub async fn search_highlights(
+    db: &Db,
+    workspace: &WorkspaceId,
+    words: &[String],
+    filter: &SearchFilter,
+    limit: i64,
+) -> Result<Vec<SearchHit>, sqlx::Error> {
+    let (query, from, matcher, rank) = match db.backend() {
+        Backend::Sqlite => (
+            // Every word quoted: FTS5 reads it as a term, never as an operator.
+            words.iter().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" "),
+            "highlights_fts f join highlights h on h.id = f.rowid",
+            "highlights_fts match $2",
+            "f.rank",
+        ),
+        Backend::Postgres => (
+            words.join(" "),
+            "highlights h",
+            "h.search @@ plainto_tsquery('english', $2)",
+            "ts_rank(h.search, plainto_tsquery('english', $2)) desc",
+        ),
+    };
+    sqlx::query_as(&format!(
+        "select h.id, c.display_name as customer, a.name as area, h.quote, i.interview_date, h.author, h.permalink
+         from {from}
+         join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
+         join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
+         join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
+         where {matcher} and h.workspace_id = $1
+           and ($3 = 0 or h.area_id = $3) and ($4 = 0 or h.customer_id = $4)
+         order by {rank}, h.created_at desc
+         limit $5"
+    ))
+    .bind(workspace.as_str())
+    .bind(query)
+    .bind(filter.area_id.unwrap_or(0))
+    .bind(filter.customer_id.unwrap_or(0))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}

@@ -1,0 +1,256 @@
+//! Customers through Slack: the customer view, suggestions as you type,
+//! merging, search, and the CSV import, on both backends, with workspaces
+//! kept apart.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::on_both_backends;
+use crate::support::db::TestBackend;
+use crate::support::{ephemeral, TestApp, PRODUCT_CHANNEL, TEAM, USER};
+
+const OTHER_TEAM: &str = "T0OTHER001";
+
+async fn reply(resp: reqwest::Response) -> Value {
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("JSON reply");
+    assert_eq!(body["response_type"], "ephemeral", "{body}");
+    body
+}
+
+fn all_text(reply: &Value) -> String {
+    let mut out = reply["text"].as_str().unwrap_or_default().to_owned();
+    for b in reply["blocks"].as_array().into_iter().flatten() {
+        out.push('\n');
+        out.push_str(b["text"]["text"].as_str().unwrap_or_default());
+    }
+    out
+}
+
+async fn capture(app: &TestApp, text: &str) {
+    let said = ephemeral(app.slash(text).await).await;
+    assert!(said.starts_with("✅ Saved"), "{text}: {said}");
+}
+
+on_both_backends!(the_customer_view_groups_feedback_by_area);
+async fn the_customer_view_groups_feedback_by_area(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme | chat | We need canned replies").await;
+    capture(&app, "acme inc | chat | Macros are slow").await;
+    capture(&app, "ACME | billing | Invoices in EUR &amp; GBP").await;
+    capture(&app, "Globex | chat | unrelated").await;
+    app.slack.wait_for_ok_calls("chat.postMessage", 5).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let view = reply(app.slash("customer Acme Corp").await).await;
+    let text = all_text(&view);
+    assert!(text.contains("*Acme*: 3 highlights · 1 interview · 1 interviewer"), "{text}");
+    assert!(text.contains("Open the customer's thread"), "thread link: {text}");
+    let chat_at = text.find("*chat* · 2 highlights").expect("chat section");
+    let billing_at = text.find("*billing* · 1 highlight").expect("billing section");
+    assert!(chat_at < billing_at, "most highlights first: {text}");
+    assert!(text.contains(">Macros are slow — <@U0USER0001>"), "{text}");
+    assert!(text.contains("Invoices in EUR &amp; GBP"), "escaped: {text}");
+    assert!(!text.contains("unrelated"), "only Acme: {text}");
+
+    let unknown = ephemeral(app.slash("customer Acmee").await).await;
+    assert!(unknown.contains("Did you mean *Acme*?"), "{unknown}");
+    let unknown = ephemeral(app.slash("customer Umbrella").await).await;
+    assert!(unknown.contains("don't know a customer called “Umbrella”"), "{unknown}");
+    let nothing = ephemeral(app.slash("customer  !!! ").await).await;
+    assert!(nothing.contains("no letters or digits"), "{nothing}");
+
+    // Another workspace sees none of it.
+    let elsewhere = ephemeral(app.slash_in(OTHER_TEAM, "customer Acme").await).await;
+    assert!(elsewhere.contains("don't know a customer called “Acme”"), "{elsewhere}");
+}
+
+fn suggestion(typed: &str) -> Value {
+    json!({
+        "type": "block_suggestion", "action_id": "value", "block_id": "customer", "value": typed,
+        "team": { "id": TEAM, "domain": "acme" }, "user": { "id": USER, "team_id": TEAM },
+        "api_app_id": "A0APP00001", "token": "t", "container": { "type": "view", "view_id": "V1" },
+        "view": { "type": "modal", "id": "V1", "team_id": TEAM, "title": { "type": "plain_text", "text": "Capture" }, "blocks": [] },
+    })
+}
+
+async fn options(app: &TestApp, typed: &str) -> Vec<(String, String)> {
+    let resp = app.interaction(&suggestion(typed)).await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("JSON");
+    body["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .map(|o| (o["text"]["text"].as_str().expect("text").to_owned(), o["value"].as_str().expect("value").to_owned()))
+        .collect()
+}
+
+on_both_backends!(suggestions_rank_prefix_then_substring_then_recent_activity);
+async fn suggestions_rank_prefix_then_substring_then_recent_activity(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme | chat | first").await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    capture(&app, "Bacme | chat | second").await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    capture(&app, "Acorn | chat | third").await;
+    let names: Vec<String> = options(&app, "ac").await.into_iter().map(|(t, _)| t).collect();
+    assert_eq!(names, vec!["Acorn", "Acme", "Bacme", "➕ New customer: ac"]);
+    let near = options(&app, "Acmee").await;
+    assert_eq!(near.last().expect("create").0, "➕ New: Acmee (not Acme)", "did-you-mean before creating: {near:?}");
+    let exact = options(&app, "acme inc.").await;
+    assert_eq!(exact[0].0, "Acme", "{exact:?}");
+    assert!(exact.iter().all(|(_, v)| v.starts_with("id:")), "no create option for an existing customer: {exact:?}");
+    assert!(options(&app, "   ").await.is_empty());
+    // Suggestions never cross workspaces.
+    let mut other = suggestion("ac");
+    other["team"]["id"] = json!(OTHER_TEAM);
+    other["user"]["team_id"] = json!(OTHER_TEAM);
+    let body: Value = app.interaction(&other).await.json().await.expect("JSON");
+    assert_eq!(body["options"].as_array().expect("options").len(), 1, "only the create option: {body}");
+}
+
+on_both_backends!(merging_moves_highlights_threads_and_later_captures);
+async fn merging_moves_highlights_threads_and_later_captures(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme Labs | chat | from the labs").await;
+    capture(&app, "Acme | billing | from the mothership").await;
+    app.slack.wait_for_ok_calls("chat.postMessage", 4).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let threads: Vec<(String, String)> = sqlx::query_as("select display_name, thread_ts from customers order by id")
+        .fetch_all(app.db.pool())
+        .await
+        .expect("threads");
+    assert_eq!(threads.len(), 2);
+
+    let said = ephemeral(app.slash("merge Acme Labs into acme").await).await;
+    assert!(said.contains("Merged *Acme Labs* into *Acme*"), "{said}");
+    let view = all_text(&reply(app.slash("customer Acme").await).await);
+    // Same interviewer, same day: the two interviews fold into one.
+    assert!(view.contains("*Acme*: 2 highlights · 1 interview ·"), "{view}");
+    assert_eq!(app.count("interviews").await, 1);
+    let labs = all_text(&reply(app.slash("customer acme labs").await).await);
+    assert!(labs.contains("*Acme*: 2 highlights"), "the old name leads to the survivor: {labs}");
+
+    // The old thread's parent now points to the survivor.
+    let old_ts = threads[0].1.clone();
+    let is_marker = |c: &crate::support::fake_slack::Call| {
+        c.args["ts"] == old_ts.as_str() && c.args["blocks"].to_string().contains("was merged into *Acme*")
+    };
+    for _ in 0..100 {
+        if app.slack.ok_calls_to("chat.update").iter().any(is_marker) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(app.slack.ok_calls_to("chat.update").iter().any(is_marker), "old parent points to the survivor");
+
+    // Later captures under the old name go to the survivor's thread.
+    capture(&app, "Acme Labs | chat | after the merge").await;
+    let posts = app.slack.wait_for_ok_calls("chat.postMessage", 5).await;
+    let last = posts.last().expect("reply");
+    assert_eq!(last.args["thread_ts"], threads[1].1.as_str());
+    assert_eq!(last.args["channel"], PRODUCT_CHANNEL);
+
+    let same = ephemeral(app.slash("merge acme into Acme Labs").await).await;
+    assert!(same.contains("already the same customer"), "{same}");
+    let usage = ephemeral(app.slash("merge Acme").await).await;
+    assert!(usage.contains("Usage: `/highlight merge"), "{usage}");
+}
+
+#[tokio::test]
+async fn merging_needs_a_manager_when_managers_are_set() {
+    let app = TestApp::spawn_with(TestBackend::Sqlite, |args| {
+        args.product_channel = Some(PRODUCT_CHANNEL.into());
+        args.managers = Some("U0BOSS0001".into());
+    })
+    .await;
+    capture(&app, "Acme Labs | chat | a").await;
+    capture(&app, "Acme | chat | b").await;
+    let said = ephemeral(app.slash("merge Acme Labs into Acme").await).await;
+    assert!(said.contains("Only the app's managers and workspace admins can merge customers"), "{said}");
+    let merged: i64 = sqlx::query_scalar("select count(*) from customers where merged_into is not null")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(merged, 0);
+}
+
+on_both_backends!(areas_can_be_renamed_and_merged_keeping_their_highlights);
+async fn areas_can_be_renamed_and_merged_keeping_their_highlights(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme | chat | one").await;
+    capture(&app, "Globex | email | two").await;
+    let said = ephemeral(app.slash("areas rename chat to Messaging").await).await;
+    assert!(said.contains("Renamed *chat* to *Messaging*"), "{said}");
+    let said = ephemeral(app.slash("areas merge email into messaging").await).await;
+    assert!(said.contains("Merged *email* into *Messaging*: 1 highlight moved"), "{said}");
+    let list = ephemeral(app.slash("areas").await).await;
+    assert!(list.contains("• *Messaging*: 2 highlights, 2 customers"), "{list}");
+    assert!(!list.contains("*email*"), "{list}");
+    let clash = ephemeral(app.slash("areas rename billing to messaging").await).await;
+    assert!(clash.contains("already exists"), "{clash}");
+    let unknown = ephemeral(app.slash("areas rename chta to x").await).await;
+    assert!(unknown.contains("no product area “chta”"), "{unknown}");
+}
+
+on_both_backends!(search_finds_ranked_matches_within_the_workspace);
+async fn search_finds_ranked_matches_within_the_workspace(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme | chat | We need canned replies for common questions").await;
+    capture(&app, "Globex | email | Canned replies would save us hours").await;
+    capture(&app, "Initech | billing | Invoices are confusing").await;
+    let text = ephemeral(app.slash_in(OTHER_TEAM, "Umbrella | chat | canned replies everywhere").await).await;
+    assert!(text.starts_with("✅ Saved"), "{text}");
+
+    let found = all_text(&reply(app.slash("search canned reply").await).await);
+    assert!(found.contains("2 highlights") && found.contains("matching “canned reply”"), "stemmed: {found}");
+    assert!(found.contains("*Acme* · chat") && found.contains("*Globex* · email"), "{found}");
+    assert!(!found.contains("Umbrella"), "never another workspace: {found}");
+    let filtered = all_text(&reply(app.slash("search canned area:email").await).await);
+    assert!(filtered.contains("*Globex*") && !filtered.contains("*Acme*"), "{filtered}");
+    let filtered = all_text(&reply(app.slash(r#"search canned customer:"acme inc""#).await).await);
+    assert!(filtered.contains("*Acme*") && !filtered.contains("*Globex*"), "{filtered}");
+    let none = ephemeral(app.slash("search kubernetes").await).await;
+    assert!(none.contains("No highlight mentions “kubernetes”"), "{none}");
+    let operators = ephemeral(app.slash(r#"search area:chat " * - ()"#).await).await;
+    assert!(operators.contains("Search for some words"), "{operators}");
+    let bad_area = ephemeral(app.slash("search canned area:chta").await).await;
+    assert!(bad_area.contains("no product area “chta”"), "{bad_area}");
+}
+
+on_both_backends!(the_modal_can_pick_an_existing_customer_by_id);
+async fn the_modal_can_pick_an_existing_customer_by_id(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme | chat | one").await;
+    let id: i64 = sqlx::query_scalar("select id from customers").fetch_one(app.db.pool()).await.expect("id");
+    let area: i64 = sqlx::query_scalar("select id from product_areas where key = 'billing'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("area");
+    let option = |v: String| {
+        json!({ "value": { "type": "external_select", "selected_option": {
+        "text": { "type": "plain_text", "text": "x" }, "value": v } } })
+    };
+    let payload = json!({
+        "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": "U0USER0002", "username": "bob", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
+        "trigger_id": "1.2.3",
+        "view": { "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "capture", "private_metadata": "{\"highlights\":1}",
+                  "title": { "type": "plain_text", "text": "Capture" }, "blocks": [], "hash": "1",
+                  "state": { "values": {
+                      "customer": option(format!("id:{id}")),
+                      "interview_date": { "value": { "type": "datepicker", "selected_date": "2026-01-02" } },
+                      "area_0": option(area.to_string()), "kind_0": option("request".into()),
+                      "quote_0": { "value": { "type": "plain_text_input", "value": "By id" } } } } },
+    });
+    let body: Value = app.interaction(&payload).await.json().await.expect("JSON");
+    assert_eq!(body["response_action"], "update", "{body}");
+    assert_eq!(app.count("customers").await, 1);
+    let mut gone = payload.clone();
+    gone["view"]["state"]["values"]["customer"] = option("id:999999".into());
+    let body: Value = app.interaction(&gone).await.json().await.expect("JSON");
+    assert_eq!(body["response_action"], "errors");
+    assert!(body["errors"]["customer"].as_str().expect("error").contains("no longer exists"));
+}
