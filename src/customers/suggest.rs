@@ -41,7 +41,9 @@ pub fn near_duplicates<'a>(key: &str, customers: &'a [CustomerMatch]) -> Vec<&'a
         .filter_map(|c| {
             let shared = c.key.chars().zip(key.chars()).take_while(|(a, b)| a == b).count();
             let similarity = strsim::jaro_winkler(&c.key, key);
-            let prefix = shared >= 5 && (c.key.starts_with(key) || key.starts_with(&c.key));
+            // "acme crop" and "acme": one name is the other plus words.
+            let word_prefix = key.starts_with(&format!("{} ", c.key)) || c.key.starts_with(&format!("{key} "));
+            let prefix = word_prefix || (shared >= 5 && (c.key.starts_with(key) || key.starts_with(&c.key)));
             (prefix || similarity >= 0.9 || (key.len() >= 4 && strsim::levenshtein(&c.key, key) <= 1))
                 .then_some((similarity, c))
         })
