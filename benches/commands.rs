@@ -1,0 +1,260 @@
+//! Latency of `/highlight` reads over a seeded workspace, through real HTTP on
+//! loopback with real signatures: the customer view, search, and suggestions
+//! as you type. Run with `cargo bench --bench commands` (add
+//! `HIGHLIGHTS_BENCH_POSTGRES_URL=postgres://…` to also run on PostgreSQL;
+//! `HIGHLIGHTS_BENCH_HIGHLIGHTS=N` to change the size, default 10,000).
+//! Prints p50 / p95 / max per request kind. Figures, not assertions: this
+//! machine is shared and noisy.
+
+use std::time::{Duration, Instant};
+
+use highlights::app::{self, AppState, Clock};
+use highlights::config::{Config, ServeArgs};
+use highlights::slack::verify::sign;
+use highlights::store::Db;
+use sqlx::Connection as _;
+
+const TEAM: &str = "T0BENCH001";
+const SECRET: &str = "bench-signing-secret";
+const AREAS: &[&str] = &[
+    "onboarding",
+    "chat",
+    "email",
+    "helpdesk",
+    "automation",
+    "integrations",
+    "reporting",
+    "billing",
+    "mobile",
+    "performance",
+    "security",
+    "other",
+];
+const WORDS: &[&str] = &[
+    "canned",
+    "replies",
+    "export",
+    "invoice",
+    "latency",
+    "sso",
+    "macro",
+    "dashboard",
+    "webhook",
+    "mobile",
+    "search",
+    "filter",
+    "tagging",
+    "routing",
+    "sla",
+    "csat",
+    "slow",
+    "confusing",
+    "love",
+    "need",
+];
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let n: usize = std::env::var("HIGHLIGHTS_BENCH_HIGHLIGHTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    rt.block_on(async {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
+        run("SQLite", &sqlite, n).await;
+        if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
+            let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
+            sqlx::query("drop database if exists highlights_bench with (force)")
+                .execute(&mut admin)
+                .await
+                .expect("drop");
+            sqlx::query("create database highlights_bench").execute(&mut admin).await.expect("create");
+            let mut url = url::Url::parse(&base).expect("url");
+            url.set_path("/highlights_bench");
+            run("PostgreSQL", url.as_str(), n).await;
+        }
+    });
+}
+
+async fn run(backend: &str, url: &str, n: usize) {
+    let db = Db::connect_and_migrate(url).await.expect("database");
+    let started = Instant::now();
+    seed(&db, n).await;
+    println!("{backend}: seeded {n} highlights ({} customers) in {:.1?}", n / 20, started.elapsed());
+
+    let args = ServeArgs {
+        signing_secret: Some(SECRET.into()),
+        bot_token: Some("xoxb-bench".into()),
+        app_token: None,
+        slack_api_url: "http://127.0.0.1:9/api".into(),
+        listen: "127.0.0.1:0".into(),
+        product_channel: Some("C0BENCH001".into()),
+        default_areas: None,
+        managers: None,
+    };
+    let config = Config::from_args(url, &args).expect("config");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let state = AppState::new(config, db, Clock::system());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::new();
+
+    let customer = |i: usize| format!("Customer {:04} Inc", i % (n / 20).max(1));
+    report(backend, "customer view", 200, |i| slash(&http, addr, format!("customer {}", customer(i * 7)))).await;
+    report(backend, "search (2 words)", 200, |i| {
+        slash(&http, addr, format!("search {} {}", WORDS[i % WORDS.len()], WORDS[(i * 3 + 1) % WORDS.len()]))
+    })
+    .await;
+    report(backend, "search + area filter", 200, |i| {
+        slash(&http, addr, format!("search {} area:{}", WORDS[i % WORDS.len()], AREAS[i % AREAS.len()]))
+    })
+    .await;
+    report(backend, "suggestions (2 letters)", 200, |i| suggest(&http, addr, format!("cu{}", i % 10))).await;
+    report(backend, "areas with counts", 100, |_| slash(&http, addr, "areas".into())).await;
+    report(backend, "quick capture (stored)", 200, |i| {
+        slash(&http, addr, format!("{} | chat | bench quote {i}", customer(i)))
+    })
+    .await;
+    let _ = stop.send(());
+    let _ = server.await;
+}
+
+async fn seed(db: &Db, n: usize) {
+    let customers = (n / 20).max(1);
+    let mut tx = db.pool().begin().await.expect("tx");
+    sqlx::query("insert into workspaces (id, created_at, updated_at) values ($1, 0, 0)")
+        .bind(TEAM)
+        .execute(&mut *tx)
+        .await
+        .expect("workspace");
+    for (i, area) in AREAS.iter().enumerate() {
+        sqlx::query("insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $2, $3)")
+            .bind(TEAM)
+            .bind(*area)
+            .bind(i as i64)
+            .execute(&mut *tx)
+            .await
+            .expect("area");
+    }
+    let area_ids: Vec<i64> = sqlx::query_scalar("select id from product_areas where workspace_id = $1 order by id")
+        .bind(TEAM)
+        .fetch_all(&mut *tx)
+        .await
+        .expect("areas");
+    for c in 0..customers {
+        let name = format!("Customer {c:04} Inc");
+        let id: i64 = sqlx::query_scalar(
+            "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ($1, $2, $3, 0, 0) returning id",
+        )
+        .bind(TEAM)
+        .bind(highlights::customers::customer_key(&name))
+        .bind(&name)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("customer");
+        for k in 0..20usize {
+            let h = c * 20 + k;
+            let interviewer = format!("U{:08}", h % 25);
+            let date = format!("2026-{:02}-{:02}", 1 + (h % 11), 1 + (k % 28));
+            let interview: i64 = sqlx::query_scalar(
+                "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
+                 values ($1, $2, $3, $4, 0)
+                 on conflict (workspace_id, interviewer, customer_id, interview_date) do update set created_at = 0
+                 returning id",
+            )
+            .bind(TEAM)
+            .bind(id)
+            .bind(&interviewer)
+            .bind(&date)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("interview");
+            let quote = format!(
+                "We {} the {} and {} because {} {}",
+                WORDS[h % WORDS.len()],
+                WORDS[(h / 3) % WORDS.len()],
+                WORDS[(h / 7) % WORDS.len()],
+                WORDS[(h / 11) % WORDS.len()],
+                h
+            );
+            sqlx::query(
+                "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at, permalink)
+                 values ($1, $2, $3, $4, 'pain', $5, $6, $7, 'https://x.slack.com/archives/C1/p1')",
+            )
+            .bind(TEAM)
+            .bind(interview)
+            .bind(id)
+            .bind(area_ids[h % area_ids.len()])
+            .bind(quote)
+            .bind(&interviewer)
+            .bind(h as i64)
+            .execute(&mut *tx)
+            .await
+            .expect("highlight");
+        }
+    }
+    tx.commit().await.expect("commit");
+}
+
+async fn slash(http: &reqwest::Client, addr: std::net::SocketAddr, text: String) -> u16 {
+    let body = serde_urlencoded::to_string([
+        ("team_id", TEAM),
+        ("user_id", "U00000001"),
+        ("channel_id", "C0BENCH001"),
+        ("command", "/highlight"),
+        ("text", &text),
+        ("response_url", "http://127.0.0.1:9/response"),
+        ("trigger_id", "1.2.3"),
+    ])
+    .expect("form");
+    post(http, addr, "/slack/commands", body).await
+}
+
+async fn suggest(http: &reqwest::Client, addr: std::net::SocketAddr, typed: String) -> u16 {
+    let payload = serde_json::json!({
+        "type": "block_suggestion", "action_id": "value", "block_id": "customer", "value": typed,
+        "team": { "id": TEAM, "domain": "bench" }, "user": { "id": "U00000001", "team_id": TEAM },
+        "api_app_id": "A1", "token": "t", "container": { "type": "view", "view_id": "V1" },
+        "view": { "type": "modal", "id": "V1", "team_id": TEAM, "title": { "type": "plain_text", "text": "C" }, "blocks": [] },
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).expect("form");
+    post(http, addr, "/slack/interactivity", body).await
+}
+
+async fn post(http: &reqwest::Client, addr: std::net::SocketAddr, path: &str, body: String) -> u16 {
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+    let signature = sign(SECRET, &ts, body.as_bytes());
+    http.post(format!("http://{addr}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", ts)
+        .header("x-slack-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+async fn report<F, Fut>(backend: &str, what: &str, runs: usize, request: F)
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
+    let mut times = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let started = Instant::now();
+        let status = request(i).await;
+        times.push(started.elapsed());
+        assert_eq!(status, 200, "{what} answered {status}");
+    }
+    times.sort();
+    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{backend:>10}  {what:<26} p50 {:>7.2} ms   p95 {:>7.2} ms   max {:>7.2} ms   ({runs} requests)",
+        ms(pct(0.5)),
+        ms(pct(0.95)),
+        ms(times[times.len() - 1])
+    );
+}
