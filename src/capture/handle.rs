@@ -11,11 +11,12 @@ use crate::capture::post::product_channel;
 use crate::capture::quick::QuickCapture;
 use crate::capture::{format_date, Kind};
 use crate::commands::{echo, Reply};
+use crate::customers::suggest;
 use crate::customers::CustomerName;
 use crate::error::AppError;
 use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::list_areas;
-use crate::store::customers::{find_customer_by_key, find_surviving_customer};
+use crate::store::customers::{find_customer_by_key, find_surviving_customer, list_customer_names};
 use crate::store::highlights::{insert_capture, NewCapture, NewHighlight};
 use crate::store::workspaces::WorkspaceId;
 
@@ -27,6 +28,7 @@ pub async fn quick_capture(
     workspace: &WorkspaceId,
     user: &str,
     text: &str,
+    choice: Option<CustomerChoice>,
 ) -> Result<Reply, AppError> {
     let capture = match QuickCapture::parse(text) {
         Ok(capture) => capture,
@@ -47,7 +49,16 @@ pub async fn quick_capture(
             echo(text)
         )));
     };
-    let existing = find_customer_by_key(state.db(), workspace, &capture.customer.key).await?;
+    let existing = match choice {
+        Some(CustomerChoice::Existing(id)) => find_surviving_customer(state.db(), workspace, id).await?,
+        _ => find_customer_by_key(state.db(), workspace, &capture.customer.key).await?,
+    };
+    if existing.is_none() && choice.is_none() && text.len() <= MAX_CARRIED_TEXT {
+        let all = list_customer_names(state.db(), workspace).await?;
+        if let Some(near) = suggest::near_duplicates(&capture.customer.key, &all).first() {
+            return Ok(did_you_mean(text, &capture.customer.display, near.id, &near.display_name));
+        }
+    }
     let today = state.clock().now().date();
     let new = NewCapture {
         author: user.to_owned(),
@@ -68,6 +79,73 @@ pub async fn quick_capture(
     let customer_name = existing.map(|c| c.display_name).unwrap_or(capture.customer.display);
     let place = where_it_goes(state, workspace, &customer_name).await?;
     Ok(Reply::ephemeral(format!("✅ Saved for *{}* in *{}*. {place}", escape(&customer_name), escape(&area.name))))
+}
+
+/// Longest command text carried in a button's value (Slack allows 2000).
+const MAX_CARRIED_TEXT: usize = 1800;
+/// Button: capture under the existing customer.
+pub const USE_EXISTING_ACTION: &str = "capture_use_existing";
+/// Button: capture under a new customer.
+pub const CREATE_NEW_ACTION: &str = "capture_create_new";
+
+/// "Did you mean Acme Corp?": two buttons, each carrying the typed text, so
+/// nothing is stored until the user chooses and nothing is lost.
+fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str) -> Reply {
+    let use_value = json!({ "text": text, "customer_id": near_id }).to_string();
+    let new_value = json!({ "text": text }).to_string();
+    let question = format!(
+        "Did you mean *{}*? There is no customer called “{}” yet. Nothing is saved until you choose.",
+        escape(near_name),
+        escape(typed_name)
+    );
+    let blocks = vec![
+        json!({ "type": "section", "text": { "type": "mrkdwn", "text": question } }),
+        json!({ "type": "actions", "block_id": "did_you_mean", "elements": [
+            { "type": "button", "action_id": USE_EXISTING_ACTION, "style": "primary", "value": use_value,
+              "text": { "type": "plain_text", "text": crate::slack::blocks::truncate(&format!("Use {near_name}"), 75) } },
+            { "type": "button", "action_id": CREATE_NEW_ACTION, "value": new_value,
+              "text": { "type": "plain_text", "text": crate::slack::blocks::truncate(&format!("Create “{typed_name}”"), 75) } },
+        ]}),
+        json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": echo(text) }] }),
+    ];
+    Reply::ephemeral_blocks(question, blocks)
+}
+
+/// A "did you mean" button was clicked: capture as chosen, and replace the
+/// question with the answer through the `response_url`.
+pub fn answer_did_you_mean(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    action: &str,
+    value: &str,
+    response_url: Option<String>,
+) {
+    let carried: Value = serde_json::from_str(value).unwrap_or(Value::Null);
+    let Some(text) = carried["text"].as_str().map(str::to_owned) else {
+        tracing::warn!("did-you-mean button without its text");
+        return;
+    };
+    let choice = match (action, carried["customer_id"].as_i64()) {
+        (USE_EXISTING_ACTION, Some(id)) => CustomerChoice::Existing(id),
+        _ => match QuickCapture::parse(&text) {
+            Ok(c) => CustomerChoice::Named(c.customer),
+            Err(_) => return,
+        },
+    };
+    let (state, workspace, user) = (state.clone(), workspace.clone(), user.to_owned());
+    tokio::spawn(async move {
+        let reply = match quick_capture(&state, &workspace, &user, &text, Some(choice)).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                tracing::error!(error = %e, "capture after did-you-mean failed");
+                Reply::ephemeral(format!("{}\n{}", crate::error::INTERNAL_ERROR_TEXT, echo(&text)))
+            }
+        };
+        if let Some(url) = response_url {
+            state.respond(&url, &Reply { replace_original: Some(true), ..reply }).await;
+        }
+    });
 }
 
 async fn where_it_goes(state: &AppState, workspace: &WorkspaceId, customer: &str) -> Result<String, AppError> {

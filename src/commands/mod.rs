@@ -131,7 +131,7 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         }
         HighlightCommand::Help => Ok(Some(Reply::ephemeral(usage(&command.command)))),
         HighlightCommand::Capture(text) => {
-            capture::handle::quick_capture(state, workspace, &command.user_id, &text).await.map(Some)
+            capture::handle::quick_capture(state, workspace, &command.user_id, &text, None).await.map(Some)
         }
         HighlightCommand::ListAreas => areas::list(state, workspace).await.map(Some).map_err(AppError::from),
         HighlightCommand::AddArea(name) => {

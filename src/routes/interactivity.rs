@@ -45,7 +45,16 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
         },
         SlackInteractionEvent::BlockActions(_) => {
             let action = str_at(&raw, "/actions/0/action_id").unwrap_or_default();
-            if action == capture::modal::ADD_HIGHLIGHT_ACTION {
+            if action == capture::handle::USE_EXISTING_ACTION || action == capture::handle::CREATE_NEW_ACTION {
+                capture::handle::answer_did_you_mean(
+                    &state,
+                    &workspace,
+                    &user,
+                    action,
+                    str_at(&raw, "/actions/0/value").unwrap_or_default(),
+                    str_at(&raw, "/response_url").map(str::to_owned),
+                );
+            } else if action == capture::modal::ADD_HIGHLIGHT_ACTION {
                 if let Some(view_id) = str_at(&raw, "/view/id") {
                     capture::handle::add_highlight_group(
                         &state,

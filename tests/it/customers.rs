@@ -33,6 +33,62 @@ async fn capture(app: &TestApp, text: &str) {
     assert!(said.starts_with("✅ Saved"), "{text}: {said}");
 }
 
+/// Clicks a button of an ephemeral reply, as Slack sends it, and returns what
+/// the app posted back to the reply's `response_url`.
+async fn click(app: &TestApp, reply: &Value, action_id: &str) -> Value {
+    let button = reply["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["action_id"] == action_id)
+        .unwrap_or_else(|| panic!("no button {action_id} in {reply}"));
+    let before = app.slack.calls_to("response_url").len();
+    let payload = json!({
+        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
+        "trigger_id": "1.2.3", "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
+        "channel": { "id": "C0CHAN0001", "name": "product" },
+        "response_url": app.slack.response_url("click"),
+        "actions": [{ "type": "button", "action_id": action_id, "block_id": "did_you_mean",
+                      "text": button["text"].clone(), "value": button["value"].clone(), "action_ts": "1.3" }],
+    });
+    assert_eq!(app.interaction(&payload).await.status(), 200);
+    let answers = app.slack.wait_for_calls("response_url", before + 1).await;
+    answers[before].args["body"].clone()
+}
+
+on_both_backends!(a_near_duplicate_name_asks_before_creating_a_customer);
+async fn a_near_duplicate_name_asks_before_creating_a_customer(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme Corp | chat | first").await;
+    let question = reply(app.slash("Acmee | chat | &lt;second&gt;").await).await;
+    assert!(question["text"].as_str().expect("text").contains("Did you mean *Acme Corp*?"), "{question}");
+    assert!(
+        all_text(&question).contains("/highlight Acmee | chat | &lt;second&gt;")
+            || question.to_string().contains("Acmee | chat"),
+        "echoed"
+    );
+    assert_eq!(app.count("highlights").await, 1, "nothing stored before the choice");
+
+    let answer = click(&app, &question, "capture_use_existing").await;
+    assert_eq!(answer["replace_original"], true);
+    assert!(answer["text"].as_str().expect("text").contains("Saved for *Acme Corp*"), "{answer}");
+    assert_eq!(app.count("customers").await, 1);
+    let quote: String = sqlx::query_scalar("select quote from highlights order by id desc")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("quote");
+    assert_eq!(quote, "<second>");
+
+    let question = reply(app.slash("Acmee | chat | third").await).await;
+    let answer = click(&app, &question, "capture_create_new").await;
+    assert!(answer["text"].as_str().expect("text").contains("Saved for *Acmee*"), "{answer}");
+    assert_eq!(app.count("customers").await, 2);
+    // Once it exists, the name is known: no more questions.
+    capture(&app, "acmee | billing | fourth").await;
+}
+
 on_both_backends!(the_customer_view_groups_feedback_by_area);
 async fn the_customer_view_groups_feedback_by_area(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
@@ -92,7 +148,8 @@ async fn suggestions_rank_prefix_then_substring_then_recent_activity(backend: Te
     let app = TestApp::spawn_on(backend).await;
     capture(&app, "Acme | chat | first").await;
     tokio::time::sleep(Duration::from_millis(20)).await;
-    capture(&app, "Bacme | chat | second").await;
+    let question = reply(app.slash("Bacme | chat | second").await).await;
+    click(&app, &question, "capture_create_new").await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     capture(&app, "Acorn | chat | third").await;
     let names: Vec<String> = options(&app, "ac").await.into_iter().map(|(t, _)| t).collect();
@@ -115,7 +172,8 @@ on_both_backends!(merging_moves_highlights_threads_and_later_captures);
 async fn merging_moves_highlights_threads_and_later_captures(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     capture(&app, "Acme Labs | chat | from the labs").await;
-    capture(&app, "Acme | billing | from the mothership").await;
+    let question = reply(app.slash("Acme | billing | from the mothership").await).await;
+    click(&app, &question, "capture_create_new").await;
     app.slack.wait_for_ok_calls("chat.postMessage", 4).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let threads: Vec<(String, String)> = sqlx::query_as("select display_name, thread_ts from customers order by id")
@@ -167,7 +225,8 @@ async fn merging_needs_a_manager_when_managers_are_set() {
     })
     .await;
     capture(&app, "Acme Labs | chat | a").await;
-    capture(&app, "Acme | chat | b").await;
+    let question = reply(app.slash("Acme | chat | b").await).await;
+    click(&app, &question, "capture_create_new").await;
     let said = ephemeral(app.slash("merge Acme Labs into Acme").await).await;
     assert!(said.contains("Only the app's managers and workspace admins can merge customers"), "{said}");
     let merged: i64 = sqlx::query_scalar("select count(*) from customers where merged_into is not null")
