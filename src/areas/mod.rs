@@ -4,6 +4,7 @@
 
 use crate::app::AppState;
 use crate::commands::Reply;
+use crate::customers::view::format_thousands as thousands;
 use crate::error::UserError;
 use crate::permissions;
 use crate::slack::mrkdwn::escape;
@@ -86,8 +87,9 @@ pub async fn list(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, sq
     let lines: Vec<String> = stats
         .iter()
         .map(|a| {
+            let arr = if a.arr_cents > 0 { format!(", ${} ARR", thousands(a.arr_cents / 100)) } else { String::new() };
             format!(
-                "• *{}*: {} highlight{}, {} customer{}",
+                "• *{}*: {} highlight{}, {} customer{}{arr}",
                 escape(&a.name),
                 a.highlights,
                 if a.highlights == 1 { "" } else { "s" },

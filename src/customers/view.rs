@@ -128,7 +128,8 @@ pub fn render_customer_view(
     (fallback, blocks)
 }
 
-fn format_thousands(n: i64) -> String {
+/// `1234567` → `1,234,567`.
+pub fn format_thousands(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

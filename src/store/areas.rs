@@ -46,17 +46,23 @@ pub struct AreaStats {
     pub highlights: i64,
     /// Distinct customers who raised it.
     pub customers: i64,
+    /// Sum of those customers' ARR in cents (0 when none imported).
+    pub arr_cents: i64,
 }
 
 /// Every area with its highlight and distinct-customer counts, most customers first.
 pub async fn list_area_stats(db: &Db, workspace: &WorkspaceId) -> Result<Vec<AreaStats>, sqlx::Error> {
     sqlx::query_as(
-        "select a.name, count(h.id) as highlights, count(distinct h.customer_id) as customers
+        "select a.name, count(h.id) as highlights, count(distinct h.customer_id) as customers,
+                coalesce((select sum(c.arr_cents) from customers c
+                          where c.workspace_id = a.workspace_id
+                            and c.id in (select e.customer_id from highlights e
+                                         where e.workspace_id = a.workspace_id and e.area_id = a.id)), 0) as arr_cents
          from product_areas a
          left join highlights h on h.workspace_id = a.workspace_id and h.area_id = a.id
          where a.workspace_id = $1
-         group by a.id, a.name
-         order by count(distinct h.customer_id) desc, count(h.id) desc, a.name",
+         group by a.workspace_id, a.id, a.name
+         order by count(distinct h.customer_id) desc, count(h.id) desc, max(h.created_at) desc, a.name",
     )
     .bind(workspace.as_str())
     .fetch_all(db.pool())

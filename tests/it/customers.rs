@@ -309,3 +309,20 @@ async fn the_modal_can_pick_an_existing_customer_by_id(backend: TestBackend) {
     assert_eq!(body["response_action"], "errors");
     assert!(body["errors"]["customer"].as_str().expect("error").contains("no longer exists"));
 }
+
+on_both_backends!(imported_arr_weights_the_area_ranking);
+async fn imported_arr_weights_the_area_ranking(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme | chat | one").await;
+    capture(&app, "Globex | chat | two").await;
+    let rows = highlights::customers::import::parse_customers_csv(
+        "name,segment,arr\nAcme,Enterprise,100000\nGlobex,SMB,20000.50\n".as_bytes(),
+    )
+    .expect("valid csv");
+    let ws = highlights::store::workspaces::WorkspaceId(TEAM.into());
+    highlights::store::customers::upsert_imported_customers(&app.db, &ws, &rows, 1).await.expect("import");
+    let list = ephemeral(app.slash("areas").await).await;
+    assert!(list.contains("• *chat*: 2 highlights, 2 customers, $120,000 ARR"), "{list}");
+    let view = all_text(&reply(app.slash("customer acme").await).await);
+    assert!(view.contains("Enterprise · $100,000 ARR"), "{view}");
+}
