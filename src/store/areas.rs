@@ -54,7 +54,7 @@ pub struct AreaStats {
 pub async fn list_area_stats(db: &Db, workspace: &WorkspaceId) -> Result<Vec<AreaStats>, sqlx::Error> {
     sqlx::query_as(
         "select a.name, count(h.id) as highlights, count(distinct h.customer_id) as customers,
-                coalesce((select sum(c.arr_cents) from customers c
+                coalesce((select cast(sum(c.arr_cents) as bigint) from customers c
                           where c.workspace_id = a.workspace_id
                             and c.id in (select e.customer_id from highlights e
                                          where e.workspace_id = a.workspace_id and e.area_id = a.id)), 0) as arr_cents
