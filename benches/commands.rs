@@ -89,6 +89,8 @@ async fn run(backend: &str, url: &str, n: usize) {
         product_channel: Some("C0BENCH001".into()),
         default_areas: None,
         managers: None,
+        onboarding_targets: None,
+        webhook_secret: None,
     };
     let config = Config::from_args(url, &args).expect("config");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -155,9 +155,11 @@ pub fn router(state: AppState) -> Router {
         .route("/slack/commands", post(routes::slash::slash_command))
         .route("/slack/events", post(routes::events::event))
         .route("/slack/interactivity", post(routes::interactivity::interaction))
+        .route("/webhooks/tickets", post(crate::quotas::webhook::tickets))
         .route("/healthz", get(routes::ops::healthz))
         .route("/metrics", get(routes::ops::metrics))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::slack::verify::MAX_BODY_BYTES))
         .fallback(routes::ops::not_found)
         .with_state(state)
 }

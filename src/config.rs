@@ -77,6 +77,12 @@ pub struct ServeArgs {
     /// User IDs allowed to manage, comma-separated (unset: everyone).
     #[arg(long, env = "HIGHLIGHTS_MANAGERS")]
     pub managers: Option<String>,
+    /// Default onboarding targets, e.g. `interviews=20 feedback=100 tickets=50 days=30`.
+    #[arg(long, env = "HIGHLIGHTS_ONBOARDING_TARGETS")]
+    pub onboarding_targets: Option<String>,
+    /// Shared secret that signs helpdesk webhooks (`POST /webhooks/tickets`).
+    #[arg(long, env = "HIGHLIGHTS_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
 }
 
 impl fmt::Debug for ServeArgs {
@@ -90,6 +96,8 @@ impl fmt::Debug for ServeArgs {
             .field("product_channel", &self.product_channel)
             .field("default_areas", &self.default_areas)
             .field("managers", &self.managers)
+            .field("onboarding_targets", &self.onboarding_targets)
+            .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| Secret::REDACTED))
             .finish()
     }
 }
@@ -171,8 +179,56 @@ pub struct Config {
     pub default_areas: Vec<String>,
     /// Users allowed to manage; empty means everyone.
     pub managers: Vec<String>,
+    /// Default onboarding targets.
+    pub targets: Targets,
+    /// Verifies helpdesk webhooks; the route answers 503 without it.
+    pub webhook_secret: Option<Secret>,
     /// Timing of Slack calls and of the outbox (fixed in production, short in tests).
     pub timing: Timing,
+}
+
+/// Onboarding targets: what a new product person does in their first `days`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Targets {
+    /// Customer interviews.
+    pub interviews: i64,
+    /// Triaged feedback items.
+    pub feedback: i64,
+    /// Support tickets.
+    pub tickets: i64,
+    /// Length of the onboarding window.
+    pub days: i64,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Self { interviews: 20, feedback: 100, tickets: 50, days: 30 }
+    }
+}
+
+impl Targets {
+    /// Applies `key=value` words (`interviews`, `feedback`, `tickets`, `days`),
+    /// each a whole number from 1 to 10,000 (days: 1 to 366).
+    pub fn with_overrides(mut self, words: &str) -> Result<Self, String> {
+        for word in words.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()) {
+            let Some((key, value)) = word.split_once('=') else {
+                return Err(format!("expects key=value words such as interviews=20, not {word:?}"));
+            };
+            let n: i64 = value.trim().parse().map_err(|_| format!("{key}={value}: not a whole number"))?;
+            let max = if key == "days" { 366 } else { 10_000 };
+            if !(1..=max).contains(&n) {
+                return Err(format!("{key}={value}: must be from 1 to {max}"));
+            }
+            match key.trim().to_lowercase().as_str() {
+                "interviews" => self.interviews = n,
+                "feedback" => self.feedback = n,
+                "tickets" => self.tickets = n,
+                "days" => self.days = n,
+                other => return Err(format!("unknown target {other:?} (interviews, feedback, tickets, days)")),
+            }
+        }
+        Ok(self)
+    }
 }
 
 /// How long to wait for Slack and how the outbox retries. Not user settings:
@@ -269,6 +325,13 @@ impl Config {
             None => Vec::new(),
             Some(list) => parse_user_list(list)?,
         };
+        let targets = match args.onboarding_targets.as_deref() {
+            None => Targets::default(),
+            Some(raw) => Targets::default()
+                .with_overrides(raw)
+                .map_err(|e| ConfigError::new("HIGHLIGHTS_ONBOARDING_TARGETS", e))?,
+        };
+        let webhook_secret = args.webhook_secret.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(Secret::new);
         Ok(Self {
             database_url,
             signing_secret,
@@ -279,6 +342,8 @@ impl Config {
             product_channel,
             default_areas,
             managers,
+            targets,
+            webhook_secret,
             timing: Timing::default(),
         })
     }
@@ -381,6 +446,8 @@ mod tests {
             product_channel: None,
             default_areas: None,
             managers: None,
+            onboarding_targets: None,
+            webhook_secret: None,
         }
     }
 
@@ -410,6 +477,10 @@ mod tests {
         assert_eq!(error_for(|a| a.product_channel = Some("#product".into())).variable, "HIGHLIGHTS_PRODUCT_CHANNEL");
         assert_eq!(error_for(|a| a.default_areas = Some(" , ".into())).variable, "HIGHLIGHTS_DEFAULT_AREAS");
         assert_eq!(error_for(|a| a.managers = Some("alice".into())).variable, "HIGHLIGHTS_MANAGERS");
+        assert_eq!(
+            error_for(|a| a.onboarding_targets = Some("interviews=0".into())).variable,
+            "HIGHLIGHTS_ONBOARDING_TARGETS"
+        );
         let db = Config::from_args("mysql://x", &args()).expect_err("mysql refused");
         assert_eq!(db.variable, "DATABASE_URL");
     }
@@ -420,6 +491,16 @@ mod tests {
         a.default_areas = Some(" Chat, billing ,chat,,Reporting".into());
         let c = Config::from_args("sqlite://x.db", &a).expect("valid");
         assert_eq!(c.default_areas, vec!["Chat", "billing", "Reporting"]);
+    }
+
+    #[test]
+    fn targets_take_overrides_and_refuse_nonsense() {
+        let t = Targets::default().with_overrides("interviews=10, days=14").expect("valid");
+        assert_eq!(t, Targets { interviews: 10, feedback: 100, tickets: 50, days: 14 });
+        assert!(Targets::default().with_overrides("interviews=-1").is_err());
+        assert!(Targets::default().with_overrides("days=400").is_err());
+        assert!(Targets::default().with_overrides("calls=3").is_err());
+        assert!(Targets::default().with_overrides("interviews").is_err());
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!   [`slack::payload`] (bodies into types), [`slack::client`] (Web API).
 //! - [`commands`]: the `/highlight` grammar and its dispatch to features:
 //!   [`capture`] (quick capture, the modal, posting into customer threads),
-//!   [`areas`], [`customers`], [`settings`], with [`permissions`].
+//!   [`areas`], [`customers`], [`search`], [`quotas`], [`home`] (the App Home),
+//!   [`settings`], with [`permissions`].
 //! - [`jobs`]: the outbox worker that makes every Slack post, with retries.
 //! - [`store`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`config`], [`error`], [`metrics`]: settings, errors, Prometheus metrics.
@@ -20,9 +21,11 @@ pub mod commands;
 pub mod config;
 pub mod customers;
 pub mod error;
+pub mod home;
 pub mod jobs;
 pub mod metrics;
 pub mod permissions;
+pub mod quotas;
 pub mod routes;
 pub mod search;
 pub mod settings;

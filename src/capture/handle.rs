@@ -76,6 +76,8 @@ pub async fn quick_capture(
     };
     insert_capture(state.db(), workspace, &new, state.clock().now_ms()).await?;
     state.wake_outbox();
+    crate::quotas::milestones::check(state, workspace, user).await?;
+    crate::home::refresh_later(state, workspace, user).await?;
     let customer_name = existing.map(|c| c.display_name).unwrap_or(capture.customer.display);
     let place = where_it_goes(state, workspace, &customer_name).await?;
     Ok(Reply::ephemeral(format!("✅ Saved for *{}* in *{}*. {place}", escape(&customer_name), escape(&area.name))))
@@ -281,6 +283,8 @@ pub async fn submit_modal(
     };
     insert_capture(state.db(), workspace, &new, state.clock().now_ms()).await?;
     state.wake_outbox();
+    crate::quotas::milestones::check(state, workspace, user).await?;
+    crate::home::refresh_later(state, workspace, user).await?;
     let customer_name = existing.map(|c| c.display_name).unwrap_or(name.display);
     let count = submission.highlights.len();
     let place = where_it_goes(state, workspace, &customer_name).await?;

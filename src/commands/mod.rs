@@ -10,7 +10,7 @@ use crate::capture::modal::Prefill;
 use crate::error::{AppError, INTERNAL_ERROR_TEXT};
 use crate::slack::payload::SlashCommand;
 use crate::store::workspaces::WorkspaceId;
-use crate::{areas, customers, search, settings};
+use crate::{areas, customers, quotas, search, settings};
 
 /// What a `/highlight` invocation asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,16 @@ pub enum HighlightCommand {
     MergeCustomers(String),
     /// `search <words> [area:<name>] [customer:<name>]`.
     Search(String),
+    /// `onboard @user|me [date] [targets]`.
+    Onboard(String),
+    /// `offboard @user|me`.
+    Offboard(String),
+    /// `quota [@user]`.
+    Quota(String),
+    /// `team`.
+    Team,
+    /// `tickets <n> [note]`.
+    Tickets(String),
     /// `config channel <#C…|name>` (the raw argument).
     ConfigChannel(String),
     /// Words we do not know (echoed back with the usage).
@@ -69,6 +79,11 @@ pub fn parse(text: &str) -> HighlightCommand {
         "customer" | "customers" => HighlightCommand::Customer(rest.to_owned()),
         "merge" => HighlightCommand::MergeCustomers(rest.to_owned()),
         "search" | "find" => HighlightCommand::Search(rest.to_owned()),
+        "onboard" | "enroll" => HighlightCommand::Onboard(rest.to_owned()),
+        "offboard" | "unenroll" => HighlightCommand::Offboard(rest.to_owned()),
+        "quota" | "progress" => HighlightCommand::Quota(rest.to_owned()),
+        "team" | "cohort" => HighlightCommand::Team,
+        "tickets" | "ticket" => HighlightCommand::Tickets(rest.to_owned()),
         "config" => {
             let mut sub = rest.splitn(2, char::is_whitespace);
             match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
@@ -151,6 +166,19 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
             customers::merge::merge(state, workspace, &command.user_id, &text).await.map(Some)
         }
         HighlightCommand::Search(text) => search::search(state, workspace, &text).await.map(Some),
+        HighlightCommand::Onboard(text) => {
+            quotas::commands::onboard(state, workspace, &command.user_id, &text).await.map(Some)
+        }
+        HighlightCommand::Offboard(text) => {
+            quotas::commands::offboard(state, workspace, &command.user_id, &text).await.map(Some)
+        }
+        HighlightCommand::Quota(text) => {
+            quotas::commands::quota(state, workspace, &command.user_id, &text).await.map(Some)
+        }
+        HighlightCommand::Team => quotas::commands::team(state, workspace).await.map(Some),
+        HighlightCommand::Tickets(text) => {
+            quotas::commands::tickets(state, workspace, &command.user_id, &text).await.map(Some)
+        }
         HighlightCommand::ConfigChannel(arg) => {
             settings::set_channel(state, workspace, &command.user_id, &arg).await.map(Some)
         }
@@ -180,6 +208,11 @@ pub fn usage(command: &str) -> String {
          • `{command} areas` / `{command} areas add <name>`: list or add product areas\n\
          • `{command} areas rename <old> to <new>` / `{command} areas merge <a> into <b>`: tidy the areas\n\
          • `{command} merge <customer> into <customer>`: make two customers one\n\
+         • `{command} onboard @someone [YYYY-MM-DD] [interviews=20 feedback=100 tickets=50 days=30]` / `{command} onboard me`: start an onboarding\n\
+         • `{command} quota [@someone]` / `{command} team`: progress and pace / everyone being onboarded\n\
+         • `{command} tickets <n> [note]`: log support tickets you closed\n\
+         • `{command} offboard @someone`: end an onboarding (history kept)\n\
+         • *Triage feedback* on any message's ⋮ menu: classify it as product feedback\n\
          • `{command} config channel #channel`: set the product channel\n\
          • `{command} help`: this message"
     )

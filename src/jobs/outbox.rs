@@ -90,18 +90,32 @@ async fn outcome_of(state: &AppState, row: &OutboxRow) -> Outcome {
         OutboxKind::MarkThreadMerged { customer_id, into_customer_id } => {
             post::mark_thread_merged(state, &row.workspace, *customer_id, *into_customer_id).await
         }
-        OutboxKind::NotifyUser { user, text, .. } => {
-            let message = Message {
-                text: text.clone(),
-                blocks: vec![serde_json::json!({ "type": "section", "text": mrkdwn(text) })],
-            };
-            state.slack().post_message(user, None, false, &message).await.map(|_| ()).map_err(PostError::from)
-        }
+        OutboxKind::NotifyUser { user, text, .. } => state
+            .slack()
+            .post_message(user, None, false, &text_message(text))
+            .await
+            .map(|_| ())
+            .map_err(PostError::from),
+        OutboxKind::AnnounceInChannel { text, .. } => match post::product_channel(state, &row.workspace).await {
+            Ok(Some(channel)) => state
+                .slack()
+                .post_message(&channel, None, false, &text_message(text))
+                .await
+                .map(|_| ())
+                .map_err(PostError::from),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e.into()),
+        },
+        OutboxKind::PublishHome { user } => crate::home::publish(state, &row.workspace, user).await,
     };
     match result {
         Ok(()) => Outcome::Done,
         Err(e) => outcome_of_error(state, row, e),
     }
+}
+
+fn text_message(text: &str) -> Message {
+    Message { text: text.to_owned(), blocks: vec![serde_json::json!({ "type": "section", "text": mrkdwn(text) })] }
 }
 
 fn outcome_of_error(state: &AppState, row: &OutboxRow, error: PostError) -> Outcome {

@@ -33,6 +33,11 @@ pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<
                 return Ok(StatusCode::OK.into_response());
             }
             tracing::debug!(event_id = %callback.event_id, kind, "event recorded");
+            if let SlackEventCallbackBody::AppHomeOpened(opened) = &callback.event {
+                if opened.tab.as_deref() != Some("messages") {
+                    crate::home::refresh_later(&state, &workspace, opened.user.as_ref()).await?;
+                }
+            }
             Ok(StatusCode::OK.into_response())
         }
     }

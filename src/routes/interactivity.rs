@@ -9,10 +9,10 @@ use serde_json::{json, Value};
 use slack_morphism::prelude::SlackInteractionEvent;
 
 use crate::app::AppState;
-use crate::capture;
 use crate::error::AppError;
 use crate::slack::payload::{self, Interaction};
 use crate::slack::verify::SignedRequest;
+use crate::{capture, quotas};
 
 /// Message shortcut that opens the capture modal on a message.
 pub const SAVE_AS_HIGHLIGHT: &str = "save_as_highlight";
@@ -41,6 +41,10 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
                 let answer = capture::handle::submit_modal(&state, &workspace, &user, &raw["view"]).await?;
                 Ok(Json(answer).into_response())
             }
+            Some(quotas::triage::CALLBACK_ID) => {
+                let answer = quotas::triage::submit(&state, &workspace, &user, &raw["view"]).await?;
+                Ok(Json(answer).into_response())
+            }
             _ => Ok(StatusCode::OK.into_response()),
         },
         SlackInteractionEvent::BlockActions(_) => {
@@ -54,6 +58,10 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
                     str_at(&raw, "/actions/0/value").unwrap_or_default(),
                     str_at(&raw, "/response_url").map(str::to_owned),
                 );
+            } else if action == crate::home::LOG_HIGHLIGHT_ACTION {
+                if let Some(trigger) = str_at(&raw, "/trigger_id") {
+                    capture::handle::open_modal(&state, &workspace, trigger.to_owned(), None, Default::default(), None);
+                }
             } else if action == capture::modal::ADD_HIGHLIGHT_ACTION {
                 if let Some(view_id) = str_at(&raw, "/view/id") {
                     capture::handle::add_highlight_group(
@@ -68,7 +76,20 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
             Ok(StatusCode::OK.into_response())
         }
         SlackInteractionEvent::MessageAction(_) => {
-            if str_at(&raw, "/callback_id") == Some(SAVE_AS_HIGHLIGHT) {
+            if str_at(&raw, "/callback_id") == Some(quotas::triage::SHORTCUT) {
+                if let (Some(trigger), Some(channel), Some(ts)) =
+                    (str_at(&raw, "/trigger_id"), str_at(&raw, "/channel/id"), str_at(&raw, "/message/ts"))
+                {
+                    quotas::triage::open(
+                        &state,
+                        &workspace,
+                        trigger.to_owned(),
+                        channel.to_owned(),
+                        ts.to_owned(),
+                        str_at(&raw, "/message/text").unwrap_or_default(),
+                    );
+                }
+            } else if str_at(&raw, "/callback_id") == Some(SAVE_AS_HIGHLIGHT) {
                 if let Some(trigger) = str_at(&raw, "/trigger_id") {
                     capture::handle::open_modal_from_message(
                         &state,

@@ -172,6 +172,19 @@ impl SlackApi {
         self.timed(self.session().views_open(&req)).await.map(|_| ())
     }
 
+    /// `views.publish` of a user's App Home.
+    pub async fn publish_view(&self, user: &str, view: &Value) -> Result<(), SlackError> {
+        let view: SlackView = serde_json::from_value(view.clone()).map_err(|e| SlackError::Encoding(e.to_string()))?;
+        let req = SlackApiViewsPublishRequest::new(user.into(), view);
+        self.timed(self.session().views_publish(&req)).await.map(|_| ())
+    }
+
+    /// `users.lookupByEmail`: the Slack user with this email.
+    pub async fn user_by_email(&self, email: &str) -> Result<SlackUser, SlackError> {
+        let req = SlackApiUsersLookupByEmailRequest::new(email.into());
+        Ok(self.timed(self.session().users_lookup_by_email(&req)).await?.user)
+    }
+
     /// `views.update` of an open view, guarded by its hash.
     pub async fn update_view(&self, view_id: &str, hash: Option<&str>, view: &Value) -> Result<(), SlackError> {
         let view: SlackView = serde_json::from_value(view.clone()).map_err(|e| SlackError::Encoding(e.to_string()))?;

@@ -7,6 +7,7 @@ pub mod areas;
 pub mod customers;
 pub mod events;
 pub mod highlights;
+pub mod onboarding;
 pub mod outbox;
 pub mod search;
 pub mod workspaces;

@@ -29,6 +29,18 @@ pub enum OutboxKind {
         /// The survivor.
         into_customer_id: i64,
     },
+    /// Post a message in the workspace's product channel (once per topic).
+    AnnounceInChannel {
+        /// mrkdwn text, already escaped.
+        text: String,
+        /// What makes it unique.
+        topic: String,
+    },
+    /// Publish a user's App Home.
+    PublishHome {
+        /// Slack user id.
+        user: String,
+    },
     /// Send a user a direct message from the app.
     NotifyUser {
         /// Slack user id.
@@ -47,6 +59,8 @@ impl OutboxKind {
             Self::PostHighlight { .. } => "post_highlight",
             Self::UpdateThreadParent { .. } => "update_thread_parent",
             Self::MarkThreadMerged { .. } => "mark_thread_merged",
+            Self::AnnounceInChannel { .. } => "announce_in_channel",
+            Self::PublishHome { .. } => "publish_home",
             Self::NotifyUser { .. } => "notify_user",
         }
     }
@@ -57,6 +71,8 @@ impl OutboxKind {
             Self::PostHighlight { highlight_id } => format!("highlight:{highlight_id}"),
             Self::UpdateThreadParent { customer_id } => format!("parent:{customer_id}"),
             Self::MarkThreadMerged { customer_id, .. } => format!("merged:{customer_id}"),
+            Self::AnnounceInChannel { topic, .. } => format!("announce:{topic}"),
+            Self::PublishHome { user } => format!("home:{user}"),
             Self::NotifyUser { user, topic, .. } => format!("notify:{user}:{topic}"),
         }
     }

@@ -54,6 +54,8 @@ pub fn serve_args(slack: &FakeSlack) -> ServeArgs {
         product_channel: None,
         default_areas: None,
         managers: None,
+        onboarding_targets: None,
+        webhook_secret: None,
     }
 }
 

@@ -1,0 +1,123 @@
+//! The App Home: an onboardee's progress bars with pace, their latest
+//! highlights and the customers they talked to, and a button to capture.
+//! Published on `app_home_opened` and after each thing that changes it.
+
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::capture::post::PostError;
+use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
+use crate::slack::blocks::{self, mrkdwn, plain, MAX_SECTION_TEXT};
+use crate::slack::mrkdwn::{escape, link};
+use crate::store::onboarding::{self, RecentHighlight};
+use crate::store::outbox::{upsert_outbox_row, OutboxKind};
+use crate::store::workspaces::WorkspaceId;
+
+/// `action_id` of the App Home's "Log highlight" button.
+pub const LOG_HIGHLIGHT_ACTION: &str = "home_log_highlight";
+
+/// Queues a refresh of a user's App Home (coalesced: many changes, one publish).
+pub async fn refresh_later(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<(), sqlx::Error> {
+    let kind = OutboxKind::PublishHome { user: user.to_owned() };
+    upsert_outbox_row(state.db(), workspace, &kind, state.clock().now_ms()).await?;
+    state.wake_outbox();
+    Ok(())
+}
+
+/// Builds and publishes a user's App Home (`views.publish`).
+pub async fn publish(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<(), PostError> {
+    let db = state.db();
+    let progress = match onboarding::find_onboardee(db, workspace, user).await? {
+        Some(o) if o.ended_at.is_none() => Some(progress_of(state, workspace, &o).await?),
+        _ => None,
+    };
+    let recent = onboarding::list_recent_highlights(db, workspace, user, 5).await?;
+    let customers = onboarding::list_customers_talked_to(db, workspace, user, 10).await?;
+    let view = render_home(progress.as_ref(), &recent, &customers);
+    Ok(state.slack().publish_view(user, &view).await?)
+}
+
+/// Pure rendering of the Home tab.
+pub fn render_home(progress: Option<&Progress>, recent: &[RecentHighlight], customers: &[(String, i64)]) -> Value {
+    let mut blocks = vec![json!({ "type": "header", "text": plain("Your customer highlights") })];
+    match progress {
+        Some(p) => {
+            blocks.push(json!({ "type": "section", "text": mrkdwn(&format!("*Onboarding*, {}", render_day(p))) }));
+            blocks.push(json!({ "type": "section", "text": mrkdwn(&render_goal_lines(p).join("\n")) }));
+        }
+        None => blocks.push(json!({
+            "type": "section",
+            "text": mrkdwn("You are not being onboarded. To track the first month's 20 interviews, 100 triaged \
+                            feedback items and 50 tickets, type `/highlight onboard me` (or ask a manager)."),
+        })),
+    }
+    blocks.push(json!({
+        "type": "actions", "block_id": "home_actions",
+        "elements": [{ "type": "button", "action_id": LOG_HIGHLIGHT_ACTION, "style": "primary", "text": plain("Log highlight") }],
+    }));
+    blocks.push(json!({ "type": "divider" }));
+    if recent.is_empty() {
+        blocks.push(json!({ "type": "section", "text": mrkdwn("No highlights yet. After your next interview, press *Log highlight* or type `/highlight`.") }));
+    } else {
+        let lines: Vec<String> = recent
+            .iter()
+            .map(|h| {
+                let when = match &h.permalink {
+                    Some(url) => link(url, &h.interview_date),
+                    None => h.interview_date.clone(),
+                };
+                format!(
+                    ">{}\n— *{}* · {} · {when}",
+                    escape(&blocks::truncate(&h.quote.replace('\n', " "), 200)),
+                    escape(&h.customer),
+                    escape(&h.area)
+                )
+            })
+            .collect();
+        let text = format!("*Your latest highlights*\n{}", lines.join("\n"));
+        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+    }
+    if !customers.is_empty() {
+        let names: Vec<String> = customers.iter().map(|(name, n)| format!("{} ({n})", escape(name))).collect();
+        blocks.push(json!({
+            "type": "section",
+            "text": mrkdwn(&blocks::truncate_mrkdwn(&format!("*Customers you talked to* (interviews)\n{}", names.join(" · ")), MAX_SECTION_TEXT)),
+        }));
+    }
+    json!({ "type": "home", "blocks": blocks })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Targets;
+    use crate::store::onboarding::Counts;
+    use time::macros::date;
+
+    #[test]
+    fn the_home_shows_bars_recent_highlights_and_customers() {
+        let p = crate::quotas::progress(
+            "U1",
+            date!(2026 - 11 - 01),
+            &Targets::default(),
+            Counts { interviews: 9, feedback: 40, tickets: 10 },
+            date!(2026 - 11 - 12),
+        );
+        let recent = vec![RecentHighlight {
+            customer: "Acme".into(),
+            area: "chat".into(),
+            quote: "<!channel> macros".into(),
+            interview_date: "2026-11-12".into(),
+            permalink: None,
+        }];
+        let view = render_home(Some(&p), &recent, &[("Acme".into(), 2)]);
+        let text = view.to_string();
+        assert!(text.contains("day 12 of 30"), "{text}");
+        assert!(text.contains("`▓▓▓▓░░░░░░` Interviews 9/20 · 1 ahead"), "{text}");
+        assert!(text.contains("&lt;!channel&gt; macros"), "{text}");
+        assert!(text.contains("Acme (2)"), "{text}");
+        let _: slack_morphism::prelude::SlackView = serde_json::from_value(view).expect("valid view");
+        let empty = render_home(None, &[], &[]).to_string();
+        assert!(empty.contains("/highlight onboard me"), "{empty}");
+    }
+}

@@ -1,0 +1,246 @@
+//! `/highlight onboard`, `offboard`, `quota`, `team` and `tickets`.
+
+use std::time::Duration;
+
+use time::Date;
+
+use crate::app::AppState;
+use crate::capture::{format_date, parse_date};
+use crate::commands::Reply;
+use crate::error::AppError;
+use crate::permissions;
+use crate::quotas::{milestones, progress_of, render_day, render_goal_lines, Progress};
+use crate::slack::mrkdwn::{escape, mention_id};
+use crate::store::onboarding;
+use crate::store::workspaces::WorkspaceId;
+
+/// Latest start date accepted, in days from today.
+const MAX_DAYS_AHEAD: i64 = 60;
+
+/// A parsed `onboard …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrollment {
+    /// Who (a user id), or None for `me`.
+    pub user: Option<String>,
+    /// Start date, if given.
+    pub start: Option<Date>,
+    /// `key=value` overrides, as typed.
+    pub overrides: String,
+}
+
+/// Reads `@user|me [YYYY-MM-DD] [interviews=… feedback=… tickets=… days=…]`.
+pub fn parse_enrollment(text: &str) -> Result<Enrollment, String> {
+    let mut words = text.split_whitespace();
+    let who = words.next().ok_or("Say who: `/highlight onboard @someone` or `/highlight onboard me`.")?;
+    let user = if who.eq_ignore_ascii_case("me") {
+        None
+    } else {
+        Some(mention_id(who, '@').ok_or_else(|| format!("“{}” is not a person: mention them with @.", escape(who)))?)
+    };
+    let mut start = None;
+    let mut overrides = Vec::new();
+    for word in words {
+        if word.contains('=') {
+            overrides.push(word);
+        } else if let Some(date) = parse_date(word) {
+            start = Some(date);
+        } else {
+            return Err(format!(
+                "“{}” is neither a date (YYYY-MM-DD) nor a target (e.g. interviews=20).",
+                escape(word)
+            ));
+        }
+    }
+    Ok(Enrollment { user, start, overrides: overrides.join(" ") })
+}
+
+/// Enrolls an onboardee.
+pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
+    let enrollment = match parse_enrollment(text) {
+        Ok(e) => e,
+        Err(message) => return Ok(Reply::ephemeral(message)),
+    };
+    let targets = match state.config().targets.with_overrides(&enrollment.overrides) {
+        Ok(t) => t,
+        Err(message) => return Ok(Reply::ephemeral(format!("Targets {}.", escape(&message)))),
+    };
+    let today = state.clock().now().date();
+    let start = enrollment.start.unwrap_or(today);
+    if (start - today).whole_days() > MAX_DAYS_AHEAD {
+        return Ok(Reply::ephemeral(format!(
+            "{} is more than {MAX_DAYS_AHEAD} days away. Pick a start date closer to today.",
+            format_date(start)
+        )));
+    }
+    let user = enrollment.user.clone().unwrap_or_else(|| by.to_owned());
+    if user != by {
+        if let Err(refusal) = permissions::require_manager(state, by, "enroll someone else").await {
+            return Ok(Reply::ephemeral(refusal.0));
+        }
+        let info = tokio::time::timeout(Duration::from_secs(2), state.slack().user_info(&user)).await;
+        match info {
+            Ok(Ok(u)) if u.flags.is_bot == Some(true) || u.id.to_string() == "USLACKBOT" => {
+                return Ok(Reply::ephemeral(format!("<@{user}> is a bot; only people can be onboarded.")));
+            }
+            Ok(Ok(u)) if u.deleted == Some(true) => {
+                return Ok(Reply::ephemeral(format!("<@{user}> has been deactivated; nobody was enrolled.")));
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "users.info failed while enrolling");
+                return Ok(Reply::ephemeral(
+                    "I couldn't check that person with Slack. Nobody was enrolled; please try again.",
+                ));
+            }
+            Err(_) => {
+                return Ok(Reply::ephemeral(
+                    "Slack took too long to answer about that person. Nobody was enrolled; please try again.",
+                ));
+            }
+        }
+    }
+    let now = state.clock().now_ms();
+    onboarding::upsert_onboardee(state.db(), workspace, &user, &format_date(start), &targets, by, now).await?;
+    crate::home::refresh_later(state, workspace, &user).await?;
+    let who = if user == by { "You are".to_owned() } else { format!("<@{user}> is") };
+    Ok(Reply::ephemeral(format!(
+        "{who} enrolled from {} for {} days: {} customer interviews, {} feedback items triaged, {} support tickets. \
+         Interviews count themselves from `/highlight` captures; progress shows in the App Home and with `/highlight quota`.",
+        format_date(start),
+        targets.days,
+        targets.interviews,
+        targets.feedback,
+        targets.tickets
+    )))
+}
+
+/// Ends an enrollment (history kept).
+pub async fn offboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
+    let user = if text.trim().eq_ignore_ascii_case("me") {
+        by.to_owned()
+    } else {
+        match mention_id(text, '@') {
+            Some(u) => u,
+            None => {
+                return Ok(Reply::ephemeral("Say who: `/highlight offboard @someone` or `/highlight offboard me`."))
+            }
+        }
+    };
+    if user != by {
+        if let Err(refusal) = permissions::require_manager(state, by, "offboard someone else").await {
+            return Ok(Reply::ephemeral(refusal.0));
+        }
+    }
+    if onboarding::update_onboardee_ended(state.db(), workspace, &user, state.clock().now_ms()).await? {
+        crate::home::refresh_later(state, workspace, &user).await?;
+        Ok(Reply::ephemeral(format!("<@{user}>'s onboarding has ended. Their highlights and counts are kept.")))
+    } else {
+        Ok(Reply::ephemeral(format!("<@{user}> is not being onboarded. Nothing changed.")))
+    }
+}
+
+/// A person's progress.
+pub async fn quota(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
+    let user = if text.trim().is_empty() || text.trim().eq_ignore_ascii_case("me") {
+        by.to_owned()
+    } else {
+        match mention_id(text, '@') {
+            Some(u) => u,
+            None => return Ok(Reply::ephemeral("Usage: `/highlight quota` or `/highlight quota @someone`.")),
+        }
+    };
+    let Some(onboardee) = onboarding::find_onboardee(state.db(), workspace, &user).await? else {
+        let whom = if user == by { "You are".to_owned() } else { format!("<@{user}> is") };
+        return Ok(Reply::ephemeral(format!(
+            "{whom} not being onboarded. Enroll with `/highlight onboard me` (or a manager: `/highlight onboard @someone`)."
+        )));
+    };
+    let p = progress_of(state, workspace, &onboardee).await?;
+    let ended = if onboardee.ended_at.is_some() { " (ended)" } else { "" };
+    Ok(Reply::ephemeral(format!(
+        "*Onboarding of <@{user}>*{ended}, {}\n{}",
+        render_day(&p),
+        render_goal_lines(&p).join("\n")
+    )))
+}
+
+/// Every running enrollment, most behind first.
+pub async fn team(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, AppError> {
+    let onboardees = onboarding::list_onboardees(state.db(), workspace).await?;
+    if onboardees.is_empty() {
+        return Ok(Reply::ephemeral("Nobody is being onboarded. Enroll someone with `/highlight onboard @someone`."));
+    }
+    let mut all: Vec<Progress> = Vec::with_capacity(onboardees.len());
+    for o in &onboardees {
+        all.push(progress_of(state, workspace, o).await?);
+    }
+    all.sort_by_key(|p| (p.total_lead(), p.user.clone()));
+    let lines: Vec<String> = all.iter().map(render_team_line).collect();
+    Ok(Reply::ephemeral(format!("*Onboarding*, most behind first\n{}", lines.join("\n"))))
+}
+
+/// One line of `/highlight team`.
+pub fn render_team_line(p: &Progress) -> String {
+    format!(
+        "• <@{}>, {}: interviews {}/{} ({}), feedback {}/{} ({}), tickets {}/{} ({})",
+        p.user,
+        render_day(p),
+        p.interviews.done,
+        p.interviews.target,
+        p.interviews.pace(),
+        p.feedback.done,
+        p.feedback.target,
+        p.feedback.pace(),
+        p.tickets.done,
+        p.tickets.target,
+        p.tickets.pace()
+    )
+}
+
+/// `/highlight tickets <n> [note]`: self-reported support tickets.
+pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
+    let mut words = text.trim().splitn(2, char::is_whitespace);
+    let count = words.next().and_then(|n| n.parse::<i64>().ok());
+    let note = words.next().map(str::trim).filter(|n| !n.is_empty());
+    let count = match count {
+        Some(n) if (1..=500).contains(&n) => n,
+        _ => {
+            return Ok(Reply::ephemeral(format!(
+                "Say how many tickets you closed, from 1 to 500: `/highlight tickets 5 [note]`.\n{}",
+                crate::commands::echo(&format!("tickets {text}"))
+            )))
+        }
+    };
+    let note = note.map(crate::slack::mrkdwn::decode);
+    onboarding::insert_tickets(state.db(), workspace, by, "self", None, count, note.as_deref(), state.clock().now_ms())
+        .await?;
+    milestones::check(state, workspace, by).await?;
+    crate::home::refresh_later(state, workspace, by).await?;
+    let progress = match onboarding::find_onboardee(state.db(), workspace, by).await? {
+        Some(o) if o.ended_at.is_none() => {
+            let p = progress_of(state, workspace, &o).await?;
+            format!(" Tickets: {}/{} ({}).", p.tickets.done, p.tickets.target, p.tickets.pace())
+        }
+        _ => " (You are not being onboarded, so they count toward nothing yet.)".to_owned(),
+    };
+    Ok(Reply::ephemeral(format!("Logged {count} ticket{}.{progress}", if count == 1 { "" } else { "s" })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn enrollments_are_read() {
+        let e = parse_enrollment("<@U0123ABCD|ann> 2026-12-01 interviews=10 days=14").expect("valid");
+        assert_eq!(e.user.as_deref(), Some("U0123ABCD"));
+        assert_eq!(e.start, Some(date!(2026 - 12 - 01)));
+        assert_eq!(e.overrides, "interviews=10 days=14");
+        let me = parse_enrollment("me").expect("valid");
+        assert_eq!(me.user, None);
+        assert!(parse_enrollment("").is_err());
+        assert!(parse_enrollment("ann").is_err());
+        assert!(parse_enrollment("me tomorrow").is_err());
+    }
+}

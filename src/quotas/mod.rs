@@ -1,0 +1,221 @@
+//! Onboarding quotas: every new product person's first month of 20 customer
+//! interviews, 100 triaged feedback items and 50 support tickets, counted from
+//! what they do in Slack, with the pace against a straight line.
+//!
+//! Counting rules (the SQL is in `store::onboarding::count_evidence`):
+//! - interviews: distinct (interviewer, customer, interview date) with the
+//!   date inside the onboarding window;
+//! - feedback: messages the person triaged with "Triage feedback" inside the
+//!   window, each message once however often it is triaged;
+//! - tickets: self-reported counts (`/highlight tickets 5`) and helpdesk
+//!   webhook tickets (each ticket id once) inside the window.
+//!
+//! The window is `[start date, start date + days)`, in UTC dates.
+
+pub mod commands;
+pub mod milestones;
+pub mod triage;
+pub mod webhook;
+
+use time::{Date, Duration};
+
+use crate::app::AppState;
+use crate::capture::{format_date, parse_date};
+use crate::config::Targets;
+use crate::store::onboarding::{self, Counts, Onboardee};
+use crate::store::workspaces::WorkspaceId;
+
+/// One target's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Goal {
+    /// Done so far.
+    pub done: i64,
+    /// The target.
+    pub target: i64,
+    /// Where a straight line from 0 to the target says one should be today.
+    pub expected: i64,
+}
+
+impl Goal {
+    /// Done minus expected: positive is ahead.
+    pub fn lead(&self) -> i64 {
+        self.done.min(self.target) - self.expected
+    }
+
+    /// Whether the target is reached.
+    pub fn complete(&self) -> bool {
+        self.done >= self.target
+    }
+
+    /// "3 ahead", "2 behind", "on pace", "done".
+    pub fn pace(&self) -> String {
+        match self.lead() {
+            _ if self.complete() => "done ✅".to_owned(),
+            0 => "on pace".to_owned(),
+            n if n > 0 => format!("{n} ahead"),
+            n => format!("{} behind", -n),
+        }
+    }
+}
+
+/// An onboardee's progress on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// Who.
+    pub user: String,
+    /// Day of the window, 1-based (capped at the window's length).
+    pub day: i64,
+    /// Window length.
+    pub days: i64,
+    /// Whether the window is over.
+    pub finished: bool,
+    /// Whether it has not started yet.
+    pub upcoming: bool,
+    /// Interviews.
+    pub interviews: Goal,
+    /// Feedback items.
+    pub feedback: Goal,
+    /// Tickets.
+    pub tickets: Goal,
+}
+
+impl Progress {
+    /// The three goals with their names.
+    pub fn goals(&self) -> [(&'static str, Goal); 3] {
+        [("interviews", self.interviews), ("feedback", self.feedback), ("tickets", self.tickets)]
+    }
+
+    /// How far behind in all, for sorting a team (most behind first).
+    pub fn total_lead(&self) -> i64 {
+        self.goals().iter().map(|(_, g)| g.lead()).sum()
+    }
+}
+
+/// The straight-line pace: on day `day` of `days`, `target * day / days`.
+pub fn expected(target: i64, day: i64, days: i64) -> i64 {
+    if days <= 0 {
+        return target;
+    }
+    target * day.clamp(0, days) / days
+}
+
+/// Progress from counts, on `today`.
+pub fn progress(user: &str, start: Date, targets: &Targets, counts: Counts, today: Date) -> Progress {
+    let elapsed = (today - start).whole_days() + 1;
+    let day = elapsed.clamp(0, targets.days);
+    let goal = |done, target| Goal { done, target, expected: expected(target, day, targets.days) };
+    Progress {
+        user: user.to_owned(),
+        day,
+        days: targets.days,
+        finished: elapsed > targets.days,
+        upcoming: elapsed <= 0,
+        interviews: goal(counts.interviews, targets.interviews),
+        feedback: goal(counts.feedback, targets.feedback),
+        tickets: goal(counts.tickets, targets.tickets),
+    }
+}
+
+/// Counts and computes an onboardee's progress today.
+pub async fn progress_of(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    onboardee: &Onboardee,
+) -> Result<Progress, sqlx::Error> {
+    let start = parse_date(&onboardee.start_date).unwrap_or_else(|| state.clock().now().date());
+    let end = start.saturating_add(Duration::days(onboardee.days));
+    let midnight = |d: Date| d.midnight().assume_utc().unix_timestamp() * 1000;
+    let counts = onboarding::count_evidence(
+        state.db(),
+        workspace,
+        &onboardee.user_id,
+        &format_date(start),
+        &format_date(end),
+        midnight(start),
+        midnight(end),
+    )
+    .await?;
+    Ok(progress(&onboardee.user_id, start, &onboardee.targets(), counts, state.clock().now().date()))
+}
+
+/// A text progress bar, ten cells.
+pub fn bar(done: i64, target: i64) -> String {
+    let filled = if target <= 0 { 10 } else { (done.min(target) * 10 / target) as usize };
+    format!("{}{}", "▓".repeat(filled), "░".repeat(10 - filled))
+}
+
+/// One line per goal: "`▓▓▓░░░░░░░` Interviews 9/20 · 1 ahead".
+pub fn render_goal_lines(p: &Progress) -> Vec<String> {
+    p.goals()
+        .iter()
+        .map(|(name, g)| {
+            let label = match *name {
+                "interviews" => "Interviews",
+                "feedback" => "Feedback triaged",
+                _ => "Tickets",
+            };
+            format!("`{}` {label} {}/{} · {}", bar(g.done, g.target), g.done, g.target, g.pace())
+        })
+        .collect()
+}
+
+/// "day 12 of 30", "starts in 3 days", "finished".
+pub fn render_day(p: &Progress) -> String {
+    if p.upcoming {
+        "not started yet".to_owned()
+    } else if p.finished {
+        format!("finished ({} days)", p.days)
+    } else {
+        format!("day {} of {}", p.day, p.days)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn counts(interviews: i64, feedback: i64, tickets: i64) -> Counts {
+        Counts { interviews, feedback, tickets }
+    }
+
+    #[test]
+    fn pace_is_measured_against_a_straight_line() {
+        let t = Targets::default();
+        let start = date!(2026 - 11 - 01);
+        let p = progress("U1", start, &t, counts(9, 40, 10), date!(2026 - 11 - 12));
+        assert_eq!((p.day, p.days), (12, 30));
+        assert_eq!(p.interviews.expected, 8);
+        assert_eq!(p.interviews.pace(), "1 ahead");
+        assert_eq!(p.feedback.expected, 40);
+        assert_eq!(p.feedback.pace(), "on pace");
+        assert_eq!(p.tickets.expected, 20);
+        assert_eq!(p.tickets.pace(), "10 behind");
+        assert_eq!(render_day(&p), "day 12 of 30");
+    }
+
+    #[test]
+    fn the_first_and_last_days_and_beyond() {
+        let t = Targets::default();
+        let start = date!(2026 - 11 - 01);
+        let first = progress("U1", start, &t, counts(0, 0, 0), start);
+        assert_eq!((first.day, first.interviews.expected), (1, 0));
+        let last = progress("U1", start, &t, counts(20, 100, 49), date!(2026 - 11 - 30));
+        assert_eq!(last.day, 30);
+        assert!(last.interviews.complete() && last.feedback.complete() && !last.tickets.complete());
+        assert_eq!(last.tickets.pace(), "1 behind");
+        let after = progress("U1", start, &t, counts(3, 0, 0), date!(2026 - 12 - 15));
+        assert!(after.finished);
+        assert_eq!(render_day(&after), "finished (30 days)");
+        let before = progress("U1", start, &t, counts(0, 0, 0), date!(2026 - 10 - 20));
+        assert!(before.upcoming);
+        assert_eq!(before.interviews.expected, 0);
+    }
+
+    #[test]
+    fn bars_fill_by_tenths() {
+        assert_eq!(bar(0, 20), "░░░░░░░░░░");
+        assert_eq!(bar(9, 20), "▓▓▓▓░░░░░░");
+        assert_eq!(bar(25, 20), "▓▓▓▓▓▓▓▓▓▓");
+    }
+}

@@ -1,0 +1,157 @@
+//! The "Triage feedback" message shortcut: a small modal (product area,
+//! customer, kind) that turns any Slack message into a feedback item counted
+//! toward the triage quota. The same message triaged twice counts once.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::capture::Kind;
+use crate::customers::{suggest, CustomerName};
+use crate::error::AppError;
+use crate::quotas::milestones;
+use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
+use crate::slack::mrkdwn::{decode, escape};
+use crate::store::areas::{list_areas, Area};
+use crate::store::customers::{find_customer_by_key, find_surviving_customer, insert_customer_if_new};
+use crate::store::onboarding::{self, NewFeedback};
+use crate::store::workspaces::WorkspaceId;
+
+/// `callback_id` of the shortcut (manifest.yml).
+pub const SHORTCUT: &str = "triage_feedback";
+/// `callback_id` of its modal.
+pub const CALLBACK_ID: &str = "triage";
+
+/// What the modal carries: which message it classifies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// Channel of the message.
+    pub channel: String,
+    /// `ts` of the message.
+    pub ts: String,
+    /// Its text, decoded (cut to fit Slack's metadata limit).
+    pub text: String,
+}
+
+/// The triage modal for a message.
+pub fn render_triage_modal(areas: &[Area], target: &Target) -> Value {
+    let options: Vec<Value> = areas
+        .iter()
+        .take(MAX_SELECT_OPTIONS)
+        .map(|a| json!({ "text": plain(&blocks::truncate(&a.name, MAX_OPTION_TEXT)), "value": a.id.to_string() }))
+        .collect();
+    let kinds: Vec<Value> =
+        Kind::ALL.iter().map(|k| json!({ "text": plain(k.label()), "value": k.as_str() })).collect();
+    let preview = format!(">{}", escape(&blocks::truncate(&target.text.replace('\n', " "), 500)));
+    json!({
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "title": plain("Triage feedback"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
+        "private_metadata": serde_json::to_string(target).unwrap_or_default(),
+        "blocks": [
+            { "type": "section", "text": mrkdwn(&preview) },
+            { "type": "input", "block_id": "area", "label": plain("Product area"),
+              "element": { "type": "static_select", "action_id": "value", "options": options, "placeholder": plain("Choose an area") } },
+            { "type": "input", "block_id": "customer", "label": plain("Customer"), "optional": true,
+              "element": { "type": "external_select", "action_id": "value", "min_query_length": 1,
+                           "placeholder": plain("Who is it about? (optional)") } },
+            { "type": "input", "block_id": "kind", "label": plain("Kind"),
+              "element": { "type": "static_select", "action_id": "value", "options": kinds,
+                           "initial_option": { "text": plain(Kind::Other.label()), "value": Kind::Other.as_str() } } },
+        ],
+    })
+}
+
+/// Opens the modal for a message (after the ack; the trigger lasts 3 s).
+pub fn open(state: &AppState, workspace: &WorkspaceId, trigger_id: String, channel: String, ts: String, text: &str) {
+    let target = Target { channel, ts, text: blocks::truncate(&decode(text), 2000) };
+    let (state, workspace) = (state.clone(), workspace.clone());
+    tokio::spawn(async move {
+        let areas = match list_areas(state.db(), &workspace).await {
+            Ok(a) => a,
+            Err(e) => return tracing::error!(error = %e, "cannot load areas for triage"),
+        };
+        if let Err(e) = state.slack().open_view(&trigger_id, &render_triage_modal(&areas, &target)).await {
+            tracing::warn!(error = %e, "views.open failed for the triage modal");
+        }
+    });
+}
+
+/// A submitted triage: errors on the right block, or stored and confirmed.
+pub async fn submit(state: &AppState, workspace: &WorkspaceId, user: &str, view: &Value) -> Result<Value, AppError> {
+    let target: Target =
+        view["private_metadata"].as_str().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
+    let values = &view["state"]["values"];
+    let picked = |block: &str| values[block]["value"]["selected_option"]["value"].as_str().map(str::to_owned);
+    let areas = list_areas(state.db(), workspace).await?;
+    let Some(area) = picked("area").and_then(|id| areas.iter().find(|a| a.id.to_string() == id).cloned()) else {
+        return Ok(json!({ "response_action": "errors", "errors": { "area": "Choose one of the product areas." } }));
+    };
+    if target.channel.is_empty() || target.ts.is_empty() {
+        return Ok(
+            json!({ "response_action": "errors", "errors": { "area": "This form lost its message; run the shortcut again." } }),
+        );
+    }
+    let kind = picked("kind").and_then(|k| Kind::parse(&k)).unwrap_or(Kind::Other);
+    let customer_id = match picked("customer") {
+        None => None,
+        Some(v) => match v.strip_prefix(suggest::EXISTING).and_then(|id| id.parse::<i64>().ok()) {
+            Some(id) => find_surviving_customer(state.db(), workspace, id).await?.map(|c| c.id),
+            None => match CustomerName::parse(v.strip_prefix(suggest::NEW).unwrap_or(&v)) {
+                Ok(name) => match find_customer_by_key(state.db(), workspace, &name.key).await? {
+                    Some(c) => Some(c.id),
+                    None => {
+                        let mut conn = state.db().pool().acquire().await?;
+                        Some(insert_customer_if_new(&mut conn, workspace, &name, state.clock().now_ms()).await?)
+                    }
+                },
+                Err(e) => return Ok(json!({ "response_action": "errors", "errors": { "customer": e.0 } })),
+            },
+        },
+    };
+    let item = NewFeedback {
+        triaged_by: user.to_owned(),
+        channel_id: target.channel.clone(),
+        message_ts: target.ts.clone(),
+        message_text: target.text.clone(),
+        area_id: area.id,
+        customer_id,
+        kind: kind.as_str(),
+    };
+    let fresh = onboarding::upsert_feedback_item(state.db(), workspace, &item, state.clock().now_ms()).await?;
+    milestones::check(state, workspace, user).await?;
+    crate::home::refresh_later(state, workspace, user).await?;
+    fill_permalink(state, workspace, target.channel, target.ts);
+    let text = if fresh {
+        format!("Triaged as *{}* ({}). It counts toward your feedback target.", escape(&area.name), kind.label())
+    } else {
+        format!(
+            "This message was already triaged, so it still counts once. Its classification is now *{}* ({}).",
+            escape(&area.name),
+            kind.label()
+        )
+    };
+    Ok(json!({ "response_action": "update", "view": {
+        "type": "modal", "title": plain("Feedback triaged"), "close": plain("Done"),
+        "blocks": [{ "type": "section", "text": mrkdwn(&text) }],
+    }}))
+}
+
+/// Links the item back to its message (after the ack).
+fn fill_permalink(state: &AppState, workspace: &WorkspaceId, channel: String, ts: String) {
+    let (state, workspace) = (state.clone(), workspace.clone());
+    tokio::spawn(async move {
+        match state.slack().permalink(&channel, &ts).await {
+            Ok(link) => {
+                if let Err(e) =
+                    onboarding::update_feedback_permalink(state.db(), &workspace, &channel, &ts, &link).await
+                {
+                    tracing::warn!(error = %e, "could not store a feedback permalink");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not get a feedback permalink"),
+        }
+    });
+}

@@ -1,0 +1,369 @@
+//! Onboarding: enrollments, the evidence that counts toward targets (interviews,
+//! triaged feedback, tickets), and milestones already announced.
+
+use crate::config::Targets;
+use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
+
+/// An enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Onboardee {
+    /// Slack user id.
+    pub user_id: String,
+    /// First day, `YYYY-MM-DD`.
+    pub start_date: String,
+    /// Window length.
+    pub days: i64,
+    /// Interviews target.
+    pub interviews_target: i64,
+    /// Feedback target.
+    pub feedback_target: i64,
+    /// Tickets target.
+    pub tickets_target: i64,
+    /// Offboarded at (unix ms).
+    pub ended_at: Option<i64>,
+}
+
+impl Onboardee {
+    /// The targets of this enrollment.
+    pub fn targets(&self) -> Targets {
+        Targets {
+            interviews: self.interviews_target,
+            feedback: self.feedback_target,
+            tickets: self.tickets_target,
+            days: self.days,
+        }
+    }
+}
+
+const COLUMNS: &str = "user_id, start_date, days, interviews_target, feedback_target, tickets_target, ended_at";
+
+/// Enrolls (or re-enrolls, replacing the dates and targets of) a user.
+pub async fn upsert_onboardee(
+    db: &Db,
+    workspace: &WorkspaceId,
+    user: &str,
+    start_date: &str,
+    targets: &Targets,
+    enrolled_by: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into onboardees (workspace_id, user_id, start_date, days, interviews_target, feedback_target,
+                                 tickets_target, enrolled_by, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict (workspace_id, user_id) do update set
+             start_date = excluded.start_date, days = excluded.days,
+             interviews_target = excluded.interviews_target, feedback_target = excluded.feedback_target,
+             tickets_target = excluded.tickets_target, enrolled_by = excluded.enrolled_by, ended_at = null",
+    )
+    .bind(workspace.as_str())
+    .bind(user)
+    .bind(start_date)
+    .bind(targets.days)
+    .bind(targets.interviews)
+    .bind(targets.feedback)
+    .bind(targets.tickets)
+    .bind(enrolled_by)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Ends an enrollment (history kept); false when there was none running.
+pub async fn update_onboardee_ended(
+    db: &Db,
+    workspace: &WorkspaceId,
+    user: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "update onboardees set ended_at = $3 where workspace_id = $1 and user_id = $2 and ended_at is null",
+    )
+    .bind(workspace.as_str())
+    .bind(user)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// A user's enrollment, running or ended.
+pub async fn find_onboardee(db: &Db, workspace: &WorkspaceId, user: &str) -> Result<Option<Onboardee>, sqlx::Error> {
+    sqlx::query_as(&format!("select {COLUMNS} from onboardees where workspace_id = $1 and user_id = $2"))
+        .bind(workspace.as_str())
+        .bind(user)
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// Every running enrollment.
+pub async fn list_onboardees(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Onboardee>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from onboardees where workspace_id = $1 and ended_at is null order by start_date, user_id"
+    ))
+    .bind(workspace.as_str())
+    .fetch_all(db.pool())
+    .await
+}
+
+/// What counts, inside a window of dates `[from, until)` (`YYYY-MM-DD`) and
+/// times `[from_ms, until_ms)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Distinct (interviewer, customer, date) in the window.
+    pub interviews: i64,
+    /// Feedback items triaged in the window.
+    pub feedback: i64,
+    /// Tickets closed in the window.
+    pub tickets: i64,
+}
+
+/// The counting rules, in SQL (documented in the README, "Counting rules").
+pub async fn count_evidence(
+    db: &Db,
+    workspace: &WorkspaceId,
+    user: &str,
+    from_date: &str,
+    until_date: &str,
+    from_ms: i64,
+    until_ms: i64,
+) -> Result<Counts, sqlx::Error> {
+    let (interviews, feedback, tickets): (i64, i64, i64) = sqlx::query_as(
+        "select
+            (select count(*) from interviews
+             where workspace_id = $1 and interviewer = $2 and interview_date >= $3 and interview_date < $4),
+            (select count(*) from feedback_items
+             where workspace_id = $1 and triaged_by = $2 and created_at >= $5 and created_at < $6),
+            (select cast(coalesce(sum(count), 0) as bigint) from tickets
+             where workspace_id = $1 and user_id = $2 and created_at >= $5 and created_at < $6)",
+    )
+    .bind(workspace.as_str())
+    .bind(user)
+    .bind(from_date)
+    .bind(until_date)
+    .bind(from_ms)
+    .bind(until_ms)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(Counts { interviews, feedback, tickets })
+}
+
+/// A feedback item to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFeedback {
+    /// Who triaged it.
+    pub triaged_by: String,
+    /// Where the message is.
+    pub channel_id: String,
+    /// Which message.
+    pub message_ts: String,
+    /// Its text (decoded).
+    pub message_text: String,
+    /// Product area.
+    pub area_id: i64,
+    /// Customer, if named.
+    pub customer_id: Option<i64>,
+    /// Kind.
+    pub kind: &'static str,
+}
+
+/// Records a triaged message; false when that message was triaged before
+/// (then its classification is updated, and it still counts once).
+pub async fn upsert_feedback_item(
+    db: &Db,
+    workspace: &WorkspaceId,
+    item: &NewFeedback,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let inserted = sqlx::query(
+        "insert into feedback_items (workspace_id, triaged_by, channel_id, message_ts, message_text, area_id,
+                                     customer_id, kind, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict (workspace_id, channel_id, message_ts) do nothing",
+    )
+    .bind(workspace.as_str())
+    .bind(&item.triaged_by)
+    .bind(&item.channel_id)
+    .bind(&item.message_ts)
+    .bind(&item.message_text)
+    .bind(item.area_id)
+    .bind(item.customer_id)
+    .bind(item.kind)
+    .bind(now_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !inserted {
+        sqlx::query(
+            "update feedback_items set area_id = $4, customer_id = $5, kind = $6
+             where workspace_id = $1 and channel_id = $2 and message_ts = $3",
+        )
+        .bind(workspace.as_str())
+        .bind(&item.channel_id)
+        .bind(&item.message_ts)
+        .bind(item.area_id)
+        .bind(item.customer_id)
+        .bind(item.kind)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+/// Records the permalink of a triaged message.
+pub async fn update_feedback_permalink(
+    db: &Db,
+    workspace: &WorkspaceId,
+    channel_id: &str,
+    message_ts: &str,
+    permalink: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update feedback_items set permalink = $4 where workspace_id = $1 and channel_id = $2 and message_ts = $3",
+    )
+    .bind(workspace.as_str())
+    .bind(channel_id)
+    .bind(message_ts)
+    .bind(permalink)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Records tickets; with a `ticket_ref`, false when that ticket was already counted.
+pub async fn insert_tickets(
+    db: &Db,
+    workspace: &WorkspaceId,
+    user: &str,
+    source: &str,
+    ticket_ref: Option<&str>,
+    count: i64,
+    note: Option<&str>,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "insert into tickets (workspace_id, user_id, source, ticket_ref, count, note, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (workspace_id, ticket_ref) do nothing",
+    )
+    .bind(workspace.as_str())
+    .bind(user)
+    .bind(source)
+    .bind(ticket_ref)
+    .bind(count)
+    .bind(note)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Keeps a helpdesk event whose agent is not known yet; false if kept before.
+pub async fn insert_unmapped_ticket(
+    db: &Db,
+    workspace: &WorkspaceId,
+    ticket_ref: &str,
+    agent_email: Option<&str>,
+    reason: &str,
+    payload: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "insert into unmapped_tickets (workspace_id, ticket_ref, agent_email, reason, payload, received_at)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict (workspace_id, ticket_ref) do nothing",
+    )
+    .bind(workspace.as_str())
+    .bind(ticket_ref)
+    .bind(agent_email)
+    .bind(reason)
+    .bind(payload)
+    .bind(now_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records a milestone; true only the first time (the caller announces it then).
+pub async fn insert_milestone(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    user: &str,
+    milestone: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "insert into milestones (workspace_id, user_id, milestone, reached_at) values ($1, $2, $3, $4)
+         on conflict (workspace_id, user_id, milestone) do nothing",
+    )
+    .bind(workspace.as_str())
+    .bind(user)
+    .bind(milestone)
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// A user's latest highlights, for the App Home.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecentHighlight {
+    /// Customer name.
+    pub customer: String,
+    /// Area name.
+    pub area: String,
+    /// Quote.
+    pub quote: String,
+    /// Interview date.
+    pub interview_date: String,
+    /// Link to the posted reply.
+    pub permalink: Option<String>,
+}
+
+/// The user's last `limit` highlights.
+pub async fn list_recent_highlights(
+    db: &Db,
+    workspace: &WorkspaceId,
+    user: &str,
+    limit: i64,
+) -> Result<Vec<RecentHighlight>, sqlx::Error> {
+    sqlx::query_as(
+        "select c.display_name as customer, a.name as area, h.quote, i.interview_date, h.permalink
+         from highlights h
+         join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
+         join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
+         join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
+         where h.workspace_id = $1 and h.author = $2
+         order by h.created_at desc, h.id desc limit $3",
+    )
+    .bind(workspace.as_str())
+    .bind(user)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// The customers a user has interviewed, most recent first, with interview counts.
+pub async fn list_customers_talked_to(
+    db: &Db,
+    workspace: &WorkspaceId,
+    user: &str,
+    limit: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "select c.display_name, count(*) from interviews i
+         join customers c on c.workspace_id = i.workspace_id and c.id = i.customer_id
+         where i.workspace_id = $1 and i.interviewer = $2
+         group by c.id, c.display_name order by max(i.interview_date) desc, c.display_name limit $3",
+    )
+    .bind(workspace.as_str())
+    .bind(user)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
