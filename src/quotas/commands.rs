@@ -212,8 +212,8 @@ pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
         }
     };
     let note = note.map(crate::slack::mrkdwn::decode);
-    onboarding::insert_tickets(state.db(), workspace, by, "self", None, count, note.as_deref(), state.clock().now_ms())
-        .await?;
+    let tickets = onboarding::NewTickets { user: by, source: "self", ticket_ref: None, count, note: note.as_deref() };
+    onboarding::insert_tickets(state.db(), workspace, &tickets, state.clock().now_ms()).await?;
     milestones::check(state, workspace, by).await?;
     crate::home::refresh_later(state, workspace, by).await?;
     let progress = match onboarding::find_onboardee(state.db(), workspace, by).await? {

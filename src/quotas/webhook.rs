@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::quotas::milestones;
 use crate::slack::client::SlackError;
-use crate::store::onboarding::{insert_tickets, insert_unmapped_ticket};
+use crate::store::onboarding::{insert_tickets, insert_unmapped_ticket, NewTickets};
 use crate::store::workspaces::{find_workspace, list_workspace_ids, WorkspaceId};
 
 /// The signature header.
@@ -101,7 +101,8 @@ pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: By
         },
         _ => return Err(AppError::BadRequest("give agent_slack_id or agent_email".into())),
     };
-    let counted = insert_tickets(state.db(), &workspace, &user, "webhook", Some(&ticket), 1, None, now).await?;
+    let tickets = NewTickets { user: &user, source: "webhook", ticket_ref: Some(&ticket), count: 1, note: None };
+    let counted = insert_tickets(state.db(), &workspace, &tickets, now).await?;
     if !counted {
         return Ok(answer(StatusCode::OK, json!({ "ok": true, "counted": false, "reason": "ticket already counted" })));
     }

@@ -235,15 +235,26 @@ pub async fn update_feedback_permalink(
     Ok(())
 }
 
+/// Support tickets to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTickets<'a> {
+    /// Who closed them.
+    pub user: &'a str,
+    /// `self` (reported with `/highlight tickets`) or `webhook`.
+    pub source: &'static str,
+    /// The helpdesk's ticket id, which counts once.
+    pub ticket_ref: Option<&'a str>,
+    /// How many.
+    pub count: i64,
+    /// What the user noted.
+    pub note: Option<&'a str>,
+}
+
 /// Records tickets; with a `ticket_ref`, false when that ticket was already counted.
 pub async fn insert_tickets(
     db: &Db,
     workspace: &WorkspaceId,
-    user: &str,
-    source: &str,
-    ticket_ref: Option<&str>,
-    count: i64,
-    note: Option<&str>,
+    tickets: &NewTickets<'_>,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
@@ -252,11 +263,11 @@ pub async fn insert_tickets(
          on conflict (workspace_id, ticket_ref) do nothing",
     )
     .bind(workspace.as_str())
-    .bind(user)
-    .bind(source)
-    .bind(ticket_ref)
-    .bind(count)
-    .bind(note)
+    .bind(tickets.user)
+    .bind(tickets.source)
+    .bind(tickets.ticket_ref)
+    .bind(tickets.count)
+    .bind(tickets.note)
     .bind(now_ms)
     .execute(db.pool())
     .await?;

@@ -7,6 +7,7 @@ mod capture;
 mod customers;
 mod manifest;
 mod process;
+mod quotas;
 mod slack_client;
 mod store;
 mod transport;

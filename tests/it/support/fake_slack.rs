@@ -52,6 +52,9 @@ pub enum Fault {
 struct Inner {
     calls: Vec<Call>,
     admins: Vec<String>,
+    bots: Vec<String>,
+    deactivated: Vec<String>,
+    emails: HashMap<String, String>,
     faults: HashMap<String, VecDeque<Fault>>,
     next_ts: u64,
 }
@@ -101,6 +104,21 @@ impl FakeSlack {
     /// Makes `users.info` say this user is a workspace admin.
     pub fn make_admin(&self, user: &str) {
         self.inner.lock().expect("lock").admins.push(user.to_owned());
+    }
+
+    /// Makes `users.info` say this user is a bot.
+    pub fn make_bot(&self, user: &str) {
+        self.inner.lock().expect("lock").bots.push(user.to_owned());
+    }
+
+    /// Makes `users.info` say this user was deactivated.
+    pub fn deactivate(&self, user: &str) {
+        self.inner.lock().expect("lock").deactivated.push(user.to_owned());
+    }
+
+    /// Makes `users.lookupByEmail` find this user.
+    pub fn add_email(&self, email: &str, user: &str) {
+        self.inner.lock().expect("lock").emails.insert(email.to_owned(), user.to_owned());
     }
 
     /// Forgets every fault not yet served.
@@ -183,7 +201,7 @@ async fn api_call(
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let args = args_of(&headers, query, &body);
     // Recorded on arrival (a hung call is a call too), marked ok once answered.
-    let (fault, ts, index, admins) = {
+    let (fault, ts, index, people) = {
         let mut inner = inner.lock().expect("lock");
         inner.next_ts += 1;
         let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
@@ -193,9 +211,15 @@ async fn api_call(
             args: args.clone(),
             ok: false,
         });
-        (fault, inner.next_ts, inner.calls.len() - 1, inner.admins.clone())
+        let people = People {
+            admins: inner.admins.clone(),
+            bots: inner.bots.clone(),
+            deactivated: inner.deactivated.clone(),
+            emails: inner.emails.clone(),
+        };
+        (fault, inner.next_ts, inner.calls.len() - 1, people)
     };
-    let (response, answer) = answer(&method, authorization.as_deref(), &args, fault, ts, &admins).await;
+    let (response, answer) = answer(&method, authorization.as_deref(), &args, fault, ts, &people).await;
     inner.lock().expect("lock").calls[index].ok = answer.get("ok") == Some(&Value::Bool(true));
     response
 }
@@ -206,7 +230,7 @@ async fn answer(
     args: &Value,
     fault: Option<Fault>,
     ts: u64,
-    admins: &[String],
+    people: &People,
 ) -> (Response, Value) {
     match fault {
         Some(Fault::RateLimited { retry_after_secs }) => {
@@ -248,14 +272,15 @@ async fn answer(
             answer
         }
         "users.info" => {
-            // The fixture's user, as the user asked about; an admin only when made one.
-            let mut answer = fixture(method).expect("fixture");
             let user = args.get("user").and_then(Value::as_str).unwrap_or("U0");
-            let admin = admins.iter().any(|a| a == user);
-            answer["user"]["id"] = json!(user);
-            answer["user"]["is_admin"] = json!(admin);
-            answer["user"]["is_owner"] = json!(false);
-            answer
+            people.user_info(user)
+        }
+        "users.lookupByEmail" => {
+            let email = args.get("email").and_then(Value::as_str).unwrap_or_default();
+            match people.emails.get(email) {
+                Some(user) => people.user_info(user),
+                None => json!({ "ok": false, "error": "users_not_found" }),
+            }
         }
         "chat.getPermalink" => {
             let channel = args.get("channel").and_then(Value::as_str).unwrap_or("C0");
@@ -269,6 +294,29 @@ async fn answer(
         },
     };
     reply(answer)
+}
+
+/// Who the fake knows, and how.
+struct People {
+    admins: Vec<String>,
+    bots: Vec<String>,
+    deactivated: Vec<String>,
+    emails: HashMap<String, String>,
+}
+
+impl People {
+    /// The fixture's user, as the user asked about; admin, bot or deactivated
+    /// only when made so.
+    fn user_info(&self, user: &str) -> Value {
+        let mut answer = fixture("users.info").expect("fixture");
+        let has = |list: &[String]| list.iter().any(|u| u == user);
+        answer["user"]["id"] = json!(user);
+        answer["user"]["is_admin"] = json!(has(&self.admins));
+        answer["user"]["is_owner"] = json!(false);
+        answer["user"]["is_bot"] = json!(has(&self.bots));
+        answer["user"]["deleted"] = json!(has(&self.deactivated));
+        answer
+    }
 }
 
 fn reply(answer: Value) -> (Response, Value) {

@@ -1,0 +1,333 @@
+//! Onboarding quotas through Slack: enrollment, the counting rules, pace, the
+//! App Home, milestones exactly once across a restart, the Triage feedback
+//! shortcut and the signed helpdesk webhook.
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::on_both_backends;
+use crate::support::db::TestBackend;
+use crate::support::fake_slack::Call;
+use crate::support::{ephemeral, fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
+
+const WEBHOOK_SECRET: &str = "whsec-test-0123456789";
+
+async fn app_on(backend: TestBackend) -> TestApp {
+    TestApp::spawn_with(backend, |args| {
+        args.product_channel = Some(PRODUCT_CHANNEL.into());
+        args.webhook_secret = Some(WEBHOOK_SECRET.into());
+    })
+    .await
+}
+
+fn days_ago(n: i64) -> String {
+    let d = time::OffsetDateTime::now_utc().date() - time::Duration::days(n);
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+async fn triage(app: &TestApp, channel: &str, ts: &str, area: &str) -> Value {
+    let mut shortcut = fixture_json(include_str!("../fixtures/requests/message_action.save_as_highlight.json"));
+    shortcut["callback_id"] = json!("triage_feedback");
+    shortcut["channel"]["id"] = json!(channel);
+    shortcut["message"]["ts"] = json!(ts);
+    shortcut["message"]["text"] = json!("Customers keep asking for &lt;dark mode&gt;");
+    let before = app.slack.calls_to("views.open").len();
+    assert_eq!(app.interaction(&shortcut).await.status(), 200);
+    let opened = app.slack.wait_for_ok_calls("views.open", before + 1).await;
+    let view = opened[before].args["view"].clone();
+    assert_eq!(view["callback_id"], "triage");
+    let area_id = view["blocks"][1]["element"]["options"]
+        .as_array()
+        .expect("areas")
+        .iter()
+        .find(|o| o["text"]["text"] == area)
+        .expect("area offered")["value"]
+        .clone();
+    let option = |v: Value| json!({ "value": { "type": "static_select", "selected_option": { "text": { "type": "plain_text", "text": "x" }, "value": v } } });
+    let submission = json!({
+        "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
+        "view": { "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "triage", "hash": "1",
+                  "private_metadata": view["private_metadata"].clone(), "title": { "type": "plain_text", "text": "Triage" }, "blocks": [],
+                  "state": { "values": { "area": option(area_id), "kind": option(json!("request")) } } },
+    });
+    let resp = app.interaction(&submission).await;
+    assert_eq!(resp.status(), 200);
+    resp.json().await.expect("JSON")
+}
+
+fn signed_ticket(body: &Value, secret: &str) -> (String, String) {
+    let text = body.to_string();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(text.as_bytes());
+    (text, format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
+}
+
+async fn webhook(app: &TestApp, body: &Value, secret: &str) -> (u16, Value) {
+    let (text, signature) = signed_ticket(body, secret);
+    let resp = app
+        .http
+        .post(app.url("/webhooks/tickets"))
+        .header("content-type", "application/json")
+        .header("x-highlights-signature", signature)
+        .body(text)
+        .send()
+        .await
+        .expect("sent");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+on_both_backends!(counting_rules_hold_case_by_case);
+async fn counting_rules_hold_case_by_case(backend: TestBackend) {
+    let app = app_on(backend).await;
+    let said = ephemeral(app.slash(&format!("onboard me {}", days_ago(10))).await).await;
+    assert!(said.contains("You are enrolled from"), "{said}");
+
+    // Interviews: same customer, same person, same day, twice: one.
+    for quote in ["one", "two"] {
+        ephemeral(app.slash(&format!("Acme | chat | {quote}")).await).await;
+    }
+    let q = ephemeral(app.slash("quota").await).await;
+    assert!(q.contains("Interviews 1/20"), "{q}");
+    assert!(q.contains("day 11 of 30"), "{q}");
+    // A second customer: two.
+    ephemeral(app.slash("Globex | chat | three").await).await;
+    // Someone else's interviews don't count for me.
+    let other = app.slash_body("x").replace(USER, "U0OTHER001").replace("text=x", "text=Initech+%7C+chat+%7C+theirs");
+    app.post_signed("/slack/commands", "application/x-www-form-urlencoded", other).await;
+
+    // Feedback: the same message triaged twice counts once.
+    let first = triage(&app, "C0SUPPORT1", "1700000001.000100", "billing").await;
+    assert!(first.to_string().contains("counts toward your feedback target"), "{first}");
+    let again = triage(&app, "C0SUPPORT1", "1700000001.000100", "reporting").await;
+    assert!(again.to_string().contains("already triaged"), "{again}");
+    triage(&app, "C0SUPPORT1", "1700000002.000100", "chat").await;
+
+    // Tickets: self-reports add up; a helpdesk ticket id counts once.
+    assert!(ephemeral(app.slash("tickets 3 closed the queue").await).await.contains("Logged 3 tickets"));
+    let event = json!({ "team_id": TEAM, "ticket_id": 4242, "agent_slack_id": USER });
+    assert_eq!(webhook(&app, &event, WEBHOOK_SECRET).await.0, 200);
+    let (status, replay) = webhook(&app, &event, WEBHOOK_SECRET).await;
+    assert_eq!((status, replay["counted"].clone()), (200, json!(false)), "{replay}");
+
+    let q = ephemeral(app.slash("quota").await).await;
+    assert!(q.contains("Interviews 2/20"), "{q}");
+    assert!(q.contains("Feedback triaged 2/100"), "{q}");
+    assert!(q.contains("Tickets 4/50"), "{q}");
+    let items: (String, Option<String>) =
+        sqlx::query_as("select message_text, permalink from feedback_items where message_ts = '1700000001.000100'")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("item");
+    assert_eq!(items.0, "Customers keep asking for <dark mode>");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let link: Option<String> =
+        sqlx::query_scalar("select permalink from feedback_items where message_ts = '1700000001.000100'")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("link");
+    assert!(link.expect("linked back to the message").contains("C0SUPPORT1"));
+}
+
+on_both_backends!(interviews_outside_the_window_do_not_count);
+async fn interviews_outside_the_window_do_not_count(backend: TestBackend) {
+    let app = app_on(backend).await;
+    ephemeral(app.slash(&format!("onboard me {}", days_ago(40))).await).await;
+    ephemeral(app.slash("Acme | chat | today is after the 30 days").await).await;
+    let q = ephemeral(app.slash("quota").await).await;
+    assert!(q.contains("Interviews 0/20"), "{q}");
+    assert!(q.contains("finished (30 days)"), "{q}");
+}
+
+on_both_backends!(the_app_home_shows_progress_after_a_capture_and_on_open);
+async fn the_app_home_shows_progress_after_a_capture_and_on_open(backend: TestBackend) {
+    let app = app_on(backend).await;
+    ephemeral(app.slash("onboard me").await).await;
+    ephemeral(app.slash("Acme | chat | home sweet home").await).await;
+    let mut found = None;
+    for _ in 0..100 {
+        found = app
+            .slack
+            .ok_calls_to("views.publish")
+            .into_iter()
+            .rev()
+            .find(|c| c.args["view"].to_string().contains("Interviews 1/20"));
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let publish = found.expect("home published with the new count");
+    assert_eq!(publish.args["user_id"], USER);
+    let view = publish.args["view"].to_string();
+    assert!(view.contains("home sweet home") && view.contains("Acme (1)"), "{view}");
+    assert!(view.contains("home_log_highlight"), "{view}");
+
+    let before = app.slack.ok_calls_to("views.publish").len();
+    let mut opened = fixture_json(include_str!("../fixtures/requests/event_callback.app_home_opened.json"));
+    opened["event_id"] = json!("Ev0HOME0001");
+    assert_eq!(app.event(&opened).await.status(), 200);
+    app.slack.wait_for_ok_calls("views.publish", before + 1).await;
+
+    // Someone not enrolled sees how to enroll.
+    let mut stranger = opened.clone();
+    stranger["event_id"] = json!("Ev0HOME0002");
+    stranger["event"]["user"] = json!("U0NEWBIE01");
+    app.event(&stranger).await;
+    let calls = app.slack.wait_for_ok_calls("views.publish", before + 2).await;
+    let theirs: Vec<&Call> = calls.iter().filter(|c| c.args["user_id"] == "U0NEWBIE01").collect();
+    assert!(theirs[0].args["view"].to_string().contains("/highlight onboard me"));
+}
+
+fn dms(app: &TestApp) -> Vec<String> {
+    app.slack
+        .ok_calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.args["channel"] == USER)
+        .map(|c| c.args["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+on_both_backends!(milestones_are_announced_exactly_once_across_a_restart);
+async fn milestones_are_announced_exactly_once_across_a_restart(backend: TestBackend) {
+    let app = app_on(backend).await;
+    ephemeral(app.slash("onboard me interviews=2 feedback=1 tickets=2").await).await;
+    ephemeral(app.slash("Acme | chat | a").await).await;
+    app.slack.wait_for_ok_calls("chat.postMessage", 3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(dms(&app), vec!["Halfway there: 1/2 customer interviews. Keep going!"]);
+
+    let app = app.crash_and_restart().await;
+    ephemeral(app.slash("Globex | chat | b").await).await;
+    ephemeral(app.slash("Initech | chat | c").await).await;
+    ephemeral(app.slash("tickets 2").await).await;
+    triage(&app, "C0SUPPORT1", "1700000003.000100", "chat").await;
+    for _ in 0..100 {
+        let announced = app
+            .slack
+            .ok_calls_to("chat.postMessage")
+            .iter()
+            .any(|c| c.args["text"].to_string().contains("completed onboarding"));
+        if announced {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let app = app.crash_and_restart().await;
+    ephemeral(app.slash("tickets 1").await).await;
+    ephemeral(app.slash("Umbrella | chat | d").await).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    let mut dms = dms(&app);
+    dms.sort();
+    assert_eq!(
+        dms,
+        vec![
+            "Halfway there: 1/2 customer interviews. Keep going!",
+            "🎉 Target reached: 1/1 feedback items triaged. Well done!",
+            "🎉 Target reached: 2/2 customer interviews. Well done!",
+            "🎉 Target reached: 2/2 support tickets. Well done!",
+        ],
+        "each milestone once; half and complete at once sends only the completion"
+    );
+    let announcements: Vec<Call> = app
+        .slack
+        .ok_calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.args["channel"] == PRODUCT_CHANNEL && c.args["text"].to_string().contains("completed onboarding"))
+        .collect();
+    assert_eq!(announcements.len(), 1);
+}
+
+on_both_backends!(the_helpdesk_webhook_is_signed_and_maps_emails);
+async fn the_helpdesk_webhook_is_signed_and_maps_emails(backend: TestBackend) {
+    let app = app_on(backend).await;
+    app.slash("help").await;
+    let event = json!({ "team_id": TEAM, "ticket_id": "ZD-1", "agent_email": "ann@acme.test" });
+    let (status, body) = webhook(&app, &event, "not-the-secret").await;
+    assert_eq!(status, 401, "{body}");
+    let unsigned = app.http.post(app.url("/webhooks/tickets")).body(event.to_string()).send().await.expect("sent");
+    assert_eq!(unsigned.status(), 401);
+    assert_eq!(app.count("tickets").await, 0);
+
+    // An email Slack does not know: accepted, kept, not counted.
+    let (status, body) = webhook(&app, &event, WEBHOOK_SECRET).await;
+    assert_eq!(status, 202, "{body}");
+    assert!(body["reason"].as_str().expect("reason").contains("no Slack user has this email"), "{body}");
+    assert_eq!(app.count("unmapped_tickets").await, 1);
+    assert_eq!(app.count("tickets").await, 0);
+
+    app.slack.add_email("bob@acme.test", "U0BOB00001");
+    let event = json!({ "team_id": TEAM, "ticket_id": "ZD-2", "agent_email": "bob@acme.test" });
+    let (status, body) = webhook(&app, &event, WEBHOOK_SECRET).await;
+    assert_eq!((status, body["user"].clone()), (200, json!("U0BOB00001")), "{body}");
+
+    let (status, body) = webhook(&app, &json!({ "team_id": TEAM, "agent_slack_id": USER }), WEBHOOK_SECRET).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().expect("error").contains("ticket_id"));
+    let (status, _) =
+        webhook(&app, &json!({ "team_id": "T0NOPE", "ticket_id": 1, "agent_slack_id": USER }), WEBHOOK_SECRET).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn without_a_secret_the_webhook_is_off() {
+    let app = TestApp::spawn().await;
+    let resp = app.http.post(app.url("/webhooks/tickets")).body("{}").send().await.expect("sent");
+    assert_eq!(resp.status(), 503);
+}
+
+on_both_backends!(bad_enrollments_are_refused_with_a_reason);
+async fn bad_enrollments_are_refused_with_a_reason(backend: TestBackend) {
+    let app = app_on(backend).await;
+    app.slack.make_bot("U0BOT00001");
+    app.slack.deactivate("U0GONE0001");
+    let cases = [
+        ("onboard <@U0BOT00001|robot>", "is a bot"),
+        ("onboard <@U0GONE0001|gone>", "deactivated"),
+        ("onboard me 2999-01-01", "more than 60 days away"),
+        ("onboard me interviews=0", "must be from 1"),
+        ("onboard me calls=3", "unknown target"),
+        ("onboard bob", "mention them with @"),
+        ("onboard", "Say who"),
+        ("tickets lots", "Say how many tickets"),
+        ("tickets 0", "Say how many tickets"),
+    ];
+    for (text, reason) in cases {
+        let said = ephemeral(app.slash(text).await).await;
+        assert!(said.contains(reason), "{text}: {said}");
+    }
+    assert_eq!(app.count("onboardees").await, 0);
+    assert_eq!(app.count("tickets").await, 0);
+}
+
+on_both_backends!(the_team_view_lists_everyone_most_behind_first);
+async fn the_team_view_lists_everyone_most_behind_first(backend: TestBackend) {
+    let app = app_on(backend).await;
+    ephemeral(app.slash(&format!("onboard <@U0AHEAD001|ahead> {}", days_ago(1))).await).await;
+    ephemeral(app.slash(&format!("onboard <@U0BEHIND01|behind> {}", days_ago(20))).await).await;
+    let team = ephemeral(app.slash("team").await).await;
+    let ahead = team.find("<@U0AHEAD001>").expect("listed");
+    let behind = team.find("<@U0BEHIND01>").expect("listed");
+    assert!(behind < ahead, "most behind first: {team}");
+    assert!(team.contains("day 21 of 30") && team.contains("interviews 0/20 (14 behind)"), "{team}");
+    let quota = ephemeral(app.slash("quota <@U0BEHIND01|behind>").await).await;
+    assert!(quota.contains("Onboarding of <@U0BEHIND01>"), "{quota}");
+    let said = ephemeral(app.slash("offboard <@U0BEHIND01|behind>").await).await;
+    assert!(said.contains("has ended"), "{said}");
+    let team = ephemeral(app.slash("team").await).await;
+    assert!(!team.contains("U0BEHIND01"), "{team}");
+}
+
+#[tokio::test]
+async fn enrolling_someone_else_needs_a_manager() {
+    let app = TestApp::spawn_with(TestBackend::Sqlite, |args| args.managers = Some("U0BOSS0001".into())).await;
+    let said = ephemeral(app.slash("onboard <@U0NEWBIE01|new>").await).await;
+    assert!(said.contains("can enroll someone else"), "{said}");
+    let said = ephemeral(app.slash("onboard me").await).await;
+    assert!(said.contains("You are enrolled"), "anyone may enroll themselves: {said}");
+}
