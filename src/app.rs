@@ -174,10 +174,12 @@ pub async fn serve(
     let app = router(state.clone());
     tokio::spawn(check_slack_token(state.clone()));
     let (stop_worker, worker_stopped) = watch::channel(false);
-    let worker = tokio::spawn(jobs::outbox::run_worker(state.clone(), worker_stopped));
+    let worker = tokio::spawn(jobs::outbox::run_worker(state.clone(), worker_stopped.clone()));
+    let scheduler = tokio::spawn(jobs::scheduler::run_scheduler(state.clone(), worker_stopped));
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     // Let the worker finish the row in hand; what is left stays queued for the next start.
     let _ = stop_worker.send(true);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
     if tokio::time::timeout(std::time::Duration::from_secs(10), worker).await.is_err() {
         tracing::warn!("outbox worker did not stop within 10 s; its rows will be taken again after their lease");
     }

@@ -27,6 +27,42 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print a digest as Markdown, without Slack.
+    Digest {
+        /// Print it (the only mode).
+        #[arg(long)]
+        print: bool,
+        /// Start of the period, YYYY-MM-DD (default: 7 days ago).
+        #[arg(long)]
+        since: Option<String>,
+        /// The Slack team id (T…); optional when the database holds one workspace.
+        #[arg(long, env = "HIGHLIGHTS_WORKSPACE")]
+        workspace: Option<String>,
+    },
+    /// Print an onboardee's month-end report.
+    Report {
+        /// The onboardee's Slack user id (U…).
+        #[arg(long)]
+        user: String,
+        /// `md` or `json`.
+        #[arg(long, default_value = "md")]
+        format: String,
+        /// The Slack team id (T…); optional when the database holds one workspace.
+        #[arg(long, env = "HIGHLIGHTS_WORKSPACE")]
+        workspace: Option<String>,
+    },
+    /// Export every highlight as CSV or JSON lines.
+    Export {
+        /// `csv` or `jsonl`.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Only highlights captured on or after this date, YYYY-MM-DD.
+        #[arg(long)]
+        since: Option<String>,
+        /// The Slack team id (T…); optional when the database holds one workspace.
+        #[arg(long, env = "HIGHLIGHTS_WORKSPACE")]
+        workspace: Option<String>,
+    },
     /// Work with customers in the database.
     Customers {
         /// What to do.
@@ -247,6 +283,8 @@ pub struct Timing {
     pub park: Duration,
     /// How often the worker looks for due rows when nothing woke it.
     pub poll: Duration,
+    /// How often the scheduler looks for digests that are due.
+    pub schedule_every: Duration,
 }
 
 impl Default for Timing {
@@ -258,6 +296,7 @@ impl Default for Timing {
             retry_cap: Duration::from_secs(300),
             park: Duration::from_secs(600),
             poll: Duration::from_secs(1),
+            schedule_every: Duration::from_secs(30),
         }
     }
 }

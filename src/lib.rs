@@ -12,20 +12,25 @@
 //!   [`settings`], with [`permissions`].
 //! - [`jobs`]: the outbox worker that makes every Slack post, with retries.
 //! - [`store`]: every SQL statement, on SQLite or PostgreSQL.
+//! - [`digests`], [`reports`]: scheduled quote digests and month-end reports.
+//! - [`cli`]: subcommands that work on the database without Slack.
 //! - [`config`], [`error`], [`metrics`]: settings, errors, Prometheus metrics.
 
 pub mod app;
 pub mod areas;
 pub mod capture;
+pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod customers;
+pub mod digests;
 pub mod error;
 pub mod home;
 pub mod jobs;
 pub mod metrics;
 pub mod permissions;
 pub mod quotas;
+pub mod reports;
 pub mod routes;
 pub mod search;
 pub mod settings;

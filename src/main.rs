@@ -58,6 +58,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", result?);
             Ok(())
         }
+        Command::Digest { print, since, workspace } => {
+            if !print {
+                anyhow::bail!("use `highlights digest --print`; in Slack, `/highlight digest` posts one");
+            }
+            let db = Db::connect_and_migrate(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
+            let result = highlights::cli::print_digest(&db, workspace.as_deref(), since.as_deref()).await;
+            db.close().await;
+            print!("{}", result?);
+            Ok(())
+        }
+        Command::Report { user, format, workspace } => {
+            let db = Db::connect_and_migrate(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
+            let result = highlights::cli::print_report(&db, workspace.as_deref(), &user, &format).await;
+            db.close().await;
+            print!("{}", result?);
+            Ok(())
+        }
+        Command::Export { format, since, workspace } => {
+            let db = Db::connect_and_migrate(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
+            let stdout = std::io::stdout().lock();
+            let result = highlights::cli::export(&db, workspace.as_deref(), &format, since.as_deref(), stdout).await;
+            db.close().await;
+            let n = result?;
+            eprintln!("exported {n} highlights");
+            Ok(())
+        }
         Command::Migrate => {
             let url = DatabaseUrl::parse(&cli.database_url)?;
             let db = Db::connect(url.as_str()).await?;

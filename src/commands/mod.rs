@@ -10,7 +10,7 @@ use crate::capture::modal::Prefill;
 use crate::error::{AppError, INTERNAL_ERROR_TEXT};
 use crate::slack::payload::SlashCommand;
 use crate::store::workspaces::WorkspaceId;
-use crate::{areas, customers, quotas, search, settings};
+use crate::{areas, customers, digests, quotas, reports, search, settings};
 
 /// What a `/highlight` invocation asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +47,14 @@ pub enum HighlightCommand {
     Tickets(String),
     /// `config channel <#C…|name>` (the raw argument).
     ConfigChannel(String),
+    /// `config digest <schedule> [zone]`.
+    ConfigDigest(String),
+    /// `config timezone <zone>`.
+    ConfigTimezone(String),
+    /// `digest`: the period so far, now.
+    Digest,
+    /// `report [@user]`.
+    Report(String),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
@@ -83,11 +91,15 @@ pub fn parse(text: &str) -> HighlightCommand {
         "offboard" | "unenroll" => HighlightCommand::Offboard(rest.to_owned()),
         "quota" | "progress" => HighlightCommand::Quota(rest.to_owned()),
         "team" | "cohort" => HighlightCommand::Team,
+        "digest" if rest.is_empty() => HighlightCommand::Digest,
+        "report" => HighlightCommand::Report(rest.to_owned()),
         "tickets" | "ticket" => HighlightCommand::Tickets(rest.to_owned()),
         "config" => {
             let mut sub = rest.splitn(2, char::is_whitespace);
             match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
                 ("channel", arg) => HighlightCommand::ConfigChannel(arg.unwrap_or_default().to_owned()),
+                ("digest" | "digests", arg) => HighlightCommand::ConfigDigest(arg.unwrap_or_default().to_owned()),
+                ("timezone" | "tz", arg) => HighlightCommand::ConfigTimezone(arg.unwrap_or_default().to_owned()),
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
         }
@@ -179,6 +191,14 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         HighlightCommand::Tickets(text) => {
             quotas::commands::tickets(state, workspace, &command.user_id, &text).await.map(Some)
         }
+        HighlightCommand::ConfigDigest(text) => {
+            digests::post::configure(state, workspace, &command.user_id, "digest", &text).await.map(Some)
+        }
+        HighlightCommand::ConfigTimezone(text) => {
+            digests::post::configure(state, workspace, &command.user_id, "timezone", &text).await.map(Some)
+        }
+        HighlightCommand::Digest => digests::post::post_now(state, workspace).await.map(Some),
+        HighlightCommand::Report(text) => reports::request(state, workspace, &command.user_id, &text).await.map(Some),
         HighlightCommand::ConfigChannel(arg) => {
             settings::set_channel(state, workspace, &command.user_id, &arg).await.map(Some)
         }
@@ -213,7 +233,9 @@ pub fn usage(command: &str) -> String {
          • `{command} tickets <n> [note]`: log support tickets you closed\n\
          • `{command} offboard @someone`: end an onboarding (history kept)\n\
          • *Triage feedback* on any message's ⋮ menu: classify it as product feedback\n\
+         • `{command} digest`: post the digest of the period so far; `{command} report [@someone]`: the month-end report, by DM\n\
          • `{command} config channel #channel`: set the product channel\n\
+         • `{command} config digest weekly mon 09:00 [Europe/Paris]` / `daily 17:30` / `off`; `{command} config timezone <zone>`\n\
          • `{command} help`: this message"
     )
 }

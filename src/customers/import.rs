@@ -9,7 +9,6 @@ use anyhow::Context as _;
 
 use crate::customers::CustomerName;
 use crate::store::customers::{upsert_imported_customers, ImportedCustomer};
-use crate::store::workspaces::{find_workspace, list_workspace_ids, WorkspaceId};
 use crate::store::Db;
 
 /// The columns read; `name` is required.
@@ -27,23 +26,7 @@ pub async fn run(db: &Db, file: &Path, workspace: Option<&str>) -> anyhow::Resul
             problems.join("\n  ")
         )
     })?;
-    let workspace = match workspace {
-        Some(id) => WorkspaceId(id.trim().to_owned()),
-        None => match list_workspace_ids(db).await?.as_slice() {
-            [only] => WorkspaceId(only.clone()),
-            [] => anyhow::bail!(
-                "the database has no workspace yet: install the app and use it once, or pass --workspace T…"
-            ),
-            many => anyhow::bail!("the database has several workspaces ({}): pass --workspace T…", many.join(", ")),
-        },
-    };
-    if find_workspace(db, &workspace).await?.is_none() {
-        anyhow::bail!(
-            "no workspace {} in the database (known: {})",
-            workspace.as_str(),
-            list_workspace_ids(db).await?.join(", ")
-        );
-    }
+    let workspace = crate::cli::pick_workspace(db, workspace).await?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
     let (created, updated) = upsert_imported_customers(db, &workspace, &rows, now).await?;
     Ok(format!("imported {} customers into {}: {created} new, {updated} updated", rows.len(), workspace.as_str()))

@@ -15,6 +15,8 @@ use crate::store::workspaces::WorkspaceId;
 
 /// `action_id` of the App Home's "Log highlight" button.
 pub const LOG_HIGHLIGHT_ACTION: &str = "home_log_highlight";
+/// `action_id` of the App Home's "My report" button.
+pub const MY_REPORT_ACTION: &str = "home_my_report";
 
 /// Queues a refresh of a user's App Home (coalesced: many changes, one publish).
 pub async fn refresh_later(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<(), sqlx::Error> {
@@ -53,7 +55,10 @@ pub fn render_home(progress: Option<&Progress>, recent: &[RecentHighlight], cust
     }
     blocks.push(json!({
         "type": "actions", "block_id": "home_actions",
-        "elements": [{ "type": "button", "action_id": LOG_HIGHLIGHT_ACTION, "style": "primary", "text": plain("Log highlight") }],
+        "elements": [
+            { "type": "button", "action_id": LOG_HIGHLIGHT_ACTION, "style": "primary", "text": plain("Log highlight") },
+            { "type": "button", "action_id": MY_REPORT_ACTION, "text": plain("My report") },
+        ],
     }));
     blocks.push(json!({ "type": "divider" }));
     if recent.is_empty() {

@@ -1,3 +1,5 @@
-//! Background work: the outbox worker that makes the app's Slack calls.
+//! Background work: the outbox worker that makes the app's Slack calls, and
+//! the scheduler that queues digests.
 
 pub mod outbox;
+pub mod scheduler;

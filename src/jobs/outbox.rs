@@ -107,6 +107,10 @@ async fn outcome_of(state: &AppState, row: &OutboxRow) -> Outcome {
             Err(e) => Err(e.into()),
         },
         OutboxKind::PublishHome { user } => crate::home::publish(state, &row.workspace, user).await,
+        OutboxKind::PostDigest { from, until, label, partial, .. } => {
+            crate::digests::post::post_digest(state, &row.workspace, *from, *until, label, *partial).await
+        }
+        OutboxKind::SendReport { to, subject, .. } => crate::reports::send(state, &row.workspace, to, subject).await,
     };
     match result {
         Ok(()) => Outcome::Done,

@@ -24,6 +24,7 @@ use crate::capture::{format_date, parse_date};
 use crate::config::Targets;
 use crate::store::onboarding::{self, Counts, Onboardee};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// One target's progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,11 +123,21 @@ pub async fn progress_of(
     workspace: &WorkspaceId,
     onboardee: &Onboardee,
 ) -> Result<Progress, sqlx::Error> {
-    let start = parse_date(&onboardee.start_date).unwrap_or_else(|| state.clock().now().date());
+    progress_on(state.db(), state.clock().now().date(), workspace, onboardee).await
+}
+
+/// Counts and computes an onboardee's progress on `today`.
+pub async fn progress_on(
+    db: &Db,
+    today: Date,
+    workspace: &WorkspaceId,
+    onboardee: &Onboardee,
+) -> Result<Progress, sqlx::Error> {
+    let start = parse_date(&onboardee.start_date).unwrap_or(today);
     let end = start.saturating_add(Duration::days(onboardee.days));
     let midnight = |d: Date| d.midnight().assume_utc().unix_timestamp() * 1000;
     let counts = onboarding::count_evidence(
-        state.db(),
+        db,
         workspace,
         &onboardee.user_id,
         &format_date(start),
@@ -135,7 +146,7 @@ pub async fn progress_of(
         midnight(end),
     )
     .await?;
-    Ok(progress(&onboardee.user_id, start, &onboardee.targets(), counts, state.clock().now().date()))
+    Ok(progress(&onboardee.user_id, start, &onboardee.targets(), counts, today))
 }
 
 /// A text progress bar, ten cells.

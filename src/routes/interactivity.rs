@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::slack::payload::{self, Interaction};
 use crate::slack::verify::SignedRequest;
+use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::{capture, quotas};
 
 /// Message shortcut that opens the capture modal on a message.
@@ -61,6 +62,16 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
             } else if action == crate::home::LOG_HIGHLIGHT_ACTION {
                 if let Some(trigger) = str_at(&raw, "/trigger_id") {
                     capture::handle::open_modal(&state, &workspace, trigger.to_owned(), None, Default::default(), None);
+                }
+            } else if action == crate::home::MY_REPORT_ACTION {
+                // The answer (the report, or why there is none) arrives as a DM.
+                if let Err(why) = crate::reports::queue(&state, &workspace, &user, &user).await? {
+                    let now = state.clock().now_ms();
+                    let kind =
+                        OutboxKind::NotifyUser { user: user.clone(), text: why, topic: format!("no-report:{now}") };
+                    let mut conn = state.db().pool().acquire().await?;
+                    insert_outbox_row(&mut conn, &workspace, &kind, now).await?;
+                    state.wake_outbox();
                 }
             } else if action == capture::modal::ADD_HIGHLIGHT_ACTION {
                 if let Some(view_id) = str_at(&raw, "/view/id") {

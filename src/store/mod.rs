@@ -5,6 +5,7 @@
 
 pub mod areas;
 pub mod customers;
+pub mod digests;
 pub mod events;
 pub mod highlights;
 pub mod onboarding;

@@ -36,6 +36,28 @@ pub enum OutboxKind {
         /// What makes it unique.
         topic: String,
     },
+    /// Post the digest of `[from, until)` to the product channel.
+    PostDigest {
+        /// Start (unix ms).
+        from: i64,
+        /// End (unix ms).
+        until: i64,
+        /// "Nov 16 – Nov 23".
+        label: String,
+        /// The period is still running.
+        partial: bool,
+        /// What makes it unique (the period).
+        topic: String,
+    },
+    /// DM a month-end report.
+    SendReport {
+        /// Who asked (gets the DM).
+        to: String,
+        /// Whose report.
+        subject: String,
+        /// What makes it unique.
+        topic: String,
+    },
     /// Publish a user's App Home.
     PublishHome {
         /// Slack user id.
@@ -61,6 +83,8 @@ impl OutboxKind {
             Self::MarkThreadMerged { .. } => "mark_thread_merged",
             Self::AnnounceInChannel { .. } => "announce_in_channel",
             Self::PublishHome { .. } => "publish_home",
+            Self::PostDigest { .. } => "post_digest",
+            Self::SendReport { .. } => "send_report",
             Self::NotifyUser { .. } => "notify_user",
         }
     }
@@ -73,6 +97,8 @@ impl OutboxKind {
             Self::MarkThreadMerged { customer_id, .. } => format!("merged:{customer_id}"),
             Self::AnnounceInChannel { topic, .. } => format!("announce:{topic}"),
             Self::PublishHome { user } => format!("home:{user}"),
+            Self::PostDigest { topic, .. } => format!("digest:{topic}"),
+            Self::SendReport { topic, .. } => format!("report:{topic}"),
             Self::NotifyUser { user, topic, .. } => format!("notify:{user}:{topic}"),
         }
     }

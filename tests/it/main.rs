@@ -5,6 +5,7 @@ mod support;
 mod areas;
 mod capture;
 mod customers;
+mod digests;
 mod manifest;
 mod process;
 mod quotas;

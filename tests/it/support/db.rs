@@ -71,6 +71,11 @@ impl TestDb {
 }
 
 impl TestDb {
+    /// Another handle on a database someone else owns (and drops).
+    pub fn borrowed(url: &str) -> Self {
+        Self { url: url.to_owned(), _dir: None, pg_admin: None }
+    }
+
     /// An empty stand-in, left behind when a test app hands its database on.
     pub fn placeholder() -> Self {
         Self { url: String::new(), _dir: None, pg_admin: None }

@@ -71,6 +71,7 @@ pub fn test_timing() -> Timing {
         retry_cap: Duration::from_millis(800),
         park: Duration::from_secs(30),
         poll: Duration::from_millis(50),
+        schedule_every: Duration::from_millis(200),
     }
 }
 
@@ -142,6 +143,12 @@ impl TestApp {
             stop: Some(stop_tx),
             thread: Some(thread),
         }
+    }
+
+    /// A second replica: another app process on the same database and the
+    /// same fake Slack.
+    pub async fn another_replica(&self) -> TestApp {
+        Self::start(TestDb::borrowed(&self.test_db.url), self.slack.clone(), self.config.clone()).await
     }
 
     /// Ends the app abruptly, as a killed process ends, and starts it again

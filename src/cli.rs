@@ -1,0 +1,127 @@
+//! The subcommands that work on the database without Slack: `digest --print`,
+//! `report`, `export` and `customers import`. Each returns what to print.
+
+use std::io::Write;
+
+use anyhow::{bail, Context as _};
+
+use crate::capture::parse_date;
+use crate::digests::{gather, render_digest_markdown};
+use crate::reports::{render_report_json, render_report_markdown};
+use crate::store::digests::{list_export_rows, ExportRow};
+use crate::store::workspaces::{find_workspace, list_workspace_ids, WorkspaceId};
+use crate::store::Db;
+
+/// The workspace named, or the only one.
+pub async fn pick_workspace(db: &Db, named: Option<&str>) -> anyhow::Result<WorkspaceId> {
+    let workspace = match named.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(id) => WorkspaceId(id.to_owned()),
+        None => match list_workspace_ids(db).await?.as_slice() {
+            [only] => WorkspaceId(only.clone()),
+            [] => bail!("the database has no workspace yet: install the app and use it once, or pass --workspace T…"),
+            many => bail!("the database has several workspaces ({}): pass --workspace T…", many.join(", ")),
+        },
+    };
+    if find_workspace(db, &workspace).await?.is_none() {
+        bail!(
+            "no workspace {} in the database (known: {})",
+            workspace.as_str(),
+            list_workspace_ids(db).await?.join(", ")
+        );
+    }
+    Ok(workspace)
+}
+
+fn start_of(date: &str) -> anyhow::Result<time::Date> {
+    parse_date(date).with_context(|| format!("--since {date:?} is not a date like 2026-11-01"))
+}
+
+fn ms(date: time::Date) -> i64 {
+    date.midnight().assume_utc().unix_timestamp() * 1000
+}
+
+/// `highlights digest --print [--since DATE]`.
+pub async fn print_digest(db: &Db, workspace: Option<&str>, since: Option<&str>) -> anyhow::Result<String> {
+    let workspace = pick_workspace(db, workspace).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let from = match since {
+        Some(date) => start_of(date)?,
+        None => now.date() - time::Duration::days(7),
+    };
+    let label = format!("{} – {}", crate::capture::format_date(from), crate::capture::format_date(now.date()));
+    let until = (now.unix_timestamp_nanos() / 1_000_000) as i64 + 1;
+    let data = gather(db, now.date(), &workspace, ms(from), until, label, true).await?;
+    if data.is_empty() {
+        return Ok(format!("No highlights since {}.\n", crate::capture::format_date(from)));
+    }
+    Ok(render_digest_markdown(&data))
+}
+
+/// `highlights report --user U… [--format md|json]`.
+pub async fn print_report(db: &Db, workspace: Option<&str>, user: &str, format: &str) -> anyhow::Result<String> {
+    if !matches!(format, "md" | "json") {
+        bail!("--format must be md or json, not {format:?}");
+    }
+    let workspace = pick_workspace(db, workspace).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let Some(report) = crate::reports::gather(db, &workspace, user.trim(), today).await? else {
+        bail!("{user} has no interviews in the onboarding window (or the last 30 days): nothing to report yet");
+    };
+    Ok(match format {
+        "json" => format!("{:#}\n", render_report_json(&report)),
+        _ => render_report_markdown(&report),
+    })
+}
+
+/// `highlights export --format csv|jsonl [--since DATE]`, written to `out`.
+pub async fn export(
+    db: &Db,
+    workspace: Option<&str>,
+    format: &str,
+    since: Option<&str>,
+    out: impl Write,
+) -> anyhow::Result<usize> {
+    if !matches!(format, "csv" | "jsonl") {
+        bail!("--format must be csv or jsonl, not {format:?}");
+    }
+    let workspace = pick_workspace(db, workspace).await?;
+    let since_ms = match since {
+        Some(date) => ms(start_of(date)?),
+        None => 0,
+    };
+    let rows = list_export_rows(db, &workspace, since_ms).await?;
+    write_export(&rows, format, out)?;
+    Ok(rows.len())
+}
+
+/// Writes rows as CSV (quoted as RFC 4180 wants) or JSON lines.
+pub fn write_export(rows: &[ExportRow], format: &str, mut out: impl Write) -> anyhow::Result<()> {
+    if format == "jsonl" {
+        for row in rows {
+            serde_json::to_writer(&mut out, row)?;
+            out.write_all(b"\n")?;
+        }
+        return Ok(());
+    }
+    let mut csv = csv::Writer::from_writer(out);
+    for row in rows {
+        csv.serialize(row)?;
+    }
+    if rows.is_empty() {
+        csv.write_record([
+            "id",
+            "customer",
+            "area",
+            "kind",
+            "quote",
+            "takeaway",
+            "interviewer",
+            "interview_date",
+            "created_at",
+            "recording_link",
+            "permalink",
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
+}

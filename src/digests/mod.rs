@@ -1,0 +1,300 @@
+//! Digests: the customer quotes that matter in a period, per product area
+//! ranked by distinct customers, with totals, onboarding progress and the
+//! areas nobody has heard about. Gathered once ([`gather`]), rendered as Block
+//! Kit for the channel or as Markdown for `highlights digest --print`.
+
+pub mod post;
+pub mod schedule;
+
+use serde_json::{json, Value};
+
+use crate::quotas::{progress_on, Progress};
+use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_HEADER_TEXT, MAX_SECTION_TEXT};
+use crate::slack::mrkdwn::{escape, link};
+use crate::store::digests::{self, AreaSignal, QuoteCandidate, RangeTotals};
+use crate::store::onboarding;
+use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
+
+/// Quotes shown per area.
+pub const QUOTES_PER_AREA: usize = 3;
+/// Areas shown before "and N more".
+pub const MAX_AREAS: usize = 12;
+/// An area nobody mentioned for this long is called out.
+pub const QUIET_DAYS: i64 = 30;
+
+/// Everything a digest shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestData {
+    /// "Nov 16 – Nov 23".
+    pub period_label: String,
+    /// The period is still running (`/highlight digest`).
+    pub partial: bool,
+    /// Totals.
+    pub totals: RangeTotals,
+    /// Areas, best first, each with its chosen quotes.
+    pub areas: Vec<(AreaSignal, Vec<QuoteCandidate>)>,
+    /// One per running enrollment.
+    pub onboarding: Vec<Progress>,
+    /// Areas with no highlight in the last [`QUIET_DAYS`].
+    pub quiet: Vec<String>,
+}
+
+impl DigestData {
+    /// Nothing was captured in the period.
+    pub fn is_empty(&self) -> bool {
+        self.totals.highlights == 0
+    }
+}
+
+/// Picks up to `n` quotes, newest first, preferring customers and kinds not
+/// shown yet, so one loud customer does not fill an area.
+pub fn pick_quotes(candidates: &[QuoteCandidate], n: usize) -> Vec<QuoteCandidate> {
+    let mut picked: Vec<usize> = Vec::new();
+    // Passes: a new customer and a new kind; a new customer; a new kind; anything.
+    for pass in 0..4 {
+        for (i, c) in candidates.iter().enumerate() {
+            if picked.len() >= n {
+                break;
+            }
+            let new_customer = picked.iter().all(|&p| candidates[p].customer_id != c.customer_id);
+            let new_kind = picked.iter().all(|&p| candidates[p].kind != c.kind);
+            let fits = match pass {
+                0 => new_customer && new_kind,
+                1 => new_customer,
+                2 => new_kind,
+                _ => true,
+            };
+            if fits && !picked.contains(&i) {
+                picked.push(i);
+            }
+        }
+    }
+    picked.sort_unstable();
+    picked.into_iter().map(|i| candidates[i].clone()).collect()
+}
+
+/// Gathers a digest of highlights created in `[from, until)` (unix ms).
+pub async fn gather(
+    db: &Db,
+    today: time::Date,
+    workspace: &WorkspaceId,
+    from: i64,
+    until: i64,
+    period_label: String,
+    partial: bool,
+) -> Result<DigestData, sqlx::Error> {
+    let totals = digests::find_range_totals(db, workspace, from, until).await?;
+    let signal = digests::list_area_signal(db, workspace, from, until).await?;
+    let candidates = digests::list_quote_candidates(db, workspace, from, until, 20).await?;
+    let areas = signal
+        .into_iter()
+        .map(|s| {
+            let mine: Vec<QuoteCandidate> = candidates.iter().filter(|c| c.area_id == s.area_id).cloned().collect();
+            let quotes = pick_quotes(&mine, QUOTES_PER_AREA);
+            (s, quotes)
+        })
+        .collect();
+    let mut progress = Vec::new();
+    for o in onboarding::list_onboardees(db, workspace).await? {
+        progress.push(progress_on(db, today, workspace, &o).await?);
+    }
+    let quiet = digests::list_quiet_areas(db, workspace, until - QUIET_DAYS * 86_400_000).await?;
+    Ok(DigestData { period_label, partial, totals, areas, onboarding: progress, quiet })
+}
+
+fn totals_line(t: &RangeTotals) -> String {
+    let n = |v: i64, one: &str, many: &str| format!("{v} {}", if v == 1 { one } else { many });
+    format!(
+        "{} · {} · {} · {}",
+        n(t.interviews, "interview", "interviews"),
+        n(t.highlights, "highlight", "highlights"),
+        n(t.customers, "customer", "customers"),
+        n(t.interviewers, "interviewer", "interviewers")
+    )
+}
+
+fn onboarding_line(p: &Progress) -> (String, String) {
+    let body = format!(
+        "interviews {}/{} ({}) · feedback {}/{} ({}) · tickets {}/{} ({})",
+        p.interviews.done,
+        p.interviews.target,
+        p.interviews.pace(),
+        p.feedback.done,
+        p.feedback.target,
+        p.feedback.pace(),
+        p.tickets.done,
+        p.tickets.target,
+        p.tickets.pace()
+    );
+    (p.user.clone(), format!("{}, {body}", crate::quotas::render_day(p)))
+}
+
+/// The digest as a channel message (within Block Kit's limits: past them,
+/// a pointer to the rest).
+pub fn render_digest_message(d: &DigestData) -> Message {
+    let title = if d.partial {
+        format!("📣 Customer highlights so far: {}", d.period_label)
+    } else {
+        format!("📣 Customer highlights: {}", d.period_label)
+    };
+    let mut blocks = vec![
+        json!({ "type": "header", "text": plain(&blocks::truncate(&title, MAX_HEADER_TEXT)) }),
+        json!({ "type": "context", "elements": [mrkdwn(&totals_line(&d.totals))] }),
+    ];
+    for (signal, quotes) in d.areas.iter().take(MAX_AREAS) {
+        let new = if signal.is_new == 1 { "  🆕 *new this period*" } else { "" };
+        let mut text = format!(
+            "*{}*: {} customer{}, {} highlight{}{new}",
+            escape(&signal.area),
+            signal.customers,
+            if signal.customers == 1 { "" } else { "s" },
+            signal.highlights,
+            if signal.highlights == 1 { "" } else { "s" }
+        );
+        for q in quotes {
+            let quote = escape(&blocks::truncate(&q.quote.replace('\n', " "), 300));
+            let source = match &q.permalink {
+                Some(url) => link(url, &q.customer),
+                None => format!("*{}*", escape(&q.customer)),
+            };
+            text.push_str(&format!("\n>{quote}\n>— {source}, heard by <@{}>", q.author));
+        }
+        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+    }
+    if d.areas.len() > MAX_AREAS {
+        let more = d.areas.len() - MAX_AREAS;
+        blocks.push(json!({ "type": "context", "elements": [mrkdwn(&format!(
+            "…and {more} more area{}. See them all with `/highlight areas`.", if more == 1 { "" } else { "s" }))] }));
+    }
+    if !d.onboarding.is_empty() {
+        let lines: Vec<String> =
+            d.onboarding.iter().take(20).map(onboarding_line).map(|(u, l)| format!("• <@{u}>: {l}")).collect();
+        blocks.push(json!({ "type": "divider" }));
+        let text = format!("*Onboarding*\n{}", lines.join("\n"));
+        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+    }
+    if !d.quiet.is_empty() {
+        let names: Vec<String> = d.quiet.iter().map(|a| escape(a)).collect();
+        let text = format!("🔕 No one has heard about {} in {QUIET_DAYS} days.", names.join(", "));
+        blocks.push(json!({ "type": "context", "elements": [mrkdwn(&blocks::truncate_mrkdwn(&text, 2000))] }));
+    }
+    let text = escape(&format!("{title}: {}", totals_line(&d.totals)));
+    Message { text, blocks }
+}
+
+/// The digest as Markdown.
+pub fn render_digest_markdown(d: &DigestData) -> String {
+    let mut out = format!(
+        "# Customer highlights{}: {}\n\n{}\n",
+        if d.partial { " so far" } else { "" },
+        d.period_label,
+        totals_line(&d.totals)
+    );
+    for (signal, quotes) in &d.areas {
+        let new = if signal.is_new == 1 { " (new this period)" } else { "" };
+        out.push_str(&format!(
+            "\n## {}: {} customers, {} highlights{new}\n\n",
+            signal.area, signal.customers, signal.highlights
+        ));
+        for q in quotes {
+            let source = match &q.permalink {
+                Some(url) => format!("[{}]({url})", q.customer),
+                None => q.customer.clone(),
+            };
+            out.push_str(&format!(
+                "> {}\n>\n> — {source}, heard by {} on {}\n\n",
+                q.quote.replace('\n', "\n> "),
+                q.author,
+                q.interview_date
+            ));
+        }
+    }
+    if !d.onboarding.is_empty() {
+        out.push_str("\n## Onboarding\n\n");
+        for (user, line) in d.onboarding.iter().map(onboarding_line) {
+            out.push_str(&format!("- {user}: {line}\n"));
+        }
+    }
+    if !d.quiet.is_empty() {
+        out.push_str(&format!("\nNo one has heard about {} in {QUIET_DAYS} days.\n", d.quiet.join(", ")));
+    }
+    out
+}
+
+/// The JSON of a digest message (for tests and previews).
+pub fn digest_json(d: &DigestData) -> Value {
+    let m = render_digest_message(d);
+    json!({ "text": m.text, "blocks": m.blocks })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(customer_id: i64, kind: &str, quote: &str) -> QuoteCandidate {
+        QuoteCandidate {
+            area_id: 1,
+            customer_id,
+            customer: format!("C{customer_id}"),
+            kind: kind.into(),
+            quote: quote.into(),
+            author: "U1".into(),
+            interview_date: "2026-11-20".into(),
+            recording_link: None,
+            permalink: None,
+        }
+    }
+
+    #[test]
+    fn quotes_prefer_distinct_customers_then_kinds_newest_first() {
+        let cands =
+            vec![q(1, "pain", "a"), q(1, "request", "b"), q(2, "pain", "c"), q(3, "praise", "d"), q(2, "request", "e")];
+        let picked: Vec<String> = pick_quotes(&cands, 3).into_iter().map(|c| c.quote).collect();
+        assert_eq!(picked, vec!["a", "d", "e"], "three customers, three kinds");
+        let one_customer = vec![q(1, "pain", "a"), q(1, "pain", "b"), q(1, "request", "c")];
+        let picked: Vec<String> = pick_quotes(&one_customer, 2).into_iter().map(|c| c.quote).collect();
+        assert_eq!(picked, vec!["a", "c"], "a new kind before a repeat");
+    }
+
+    fn data(areas: usize) -> DigestData {
+        let signal = |i: usize| AreaSignal {
+            area_id: i as i64,
+            area: format!("area {i}"),
+            customers: 3,
+            highlights: 5,
+            is_new: i64::from(i == 0),
+        };
+        DigestData {
+            period_label: "Nov 16 – Nov 23".into(),
+            partial: false,
+            totals: RangeTotals { highlights: 5, interviews: 2, customers: 3, interviewers: 1 },
+            areas: (0..areas).map(|i| (signal(i), vec![q(1, "pain", "<!channel> we need exports\nnow")])).collect(),
+            onboarding: vec![],
+            quiet: vec!["security".into()],
+        }
+    }
+
+    #[test]
+    fn the_message_reads_well_and_stays_in_limits() {
+        let m = render_digest_message(&data(2));
+        let json = serde_json::to_string(&m.blocks).expect("json");
+        assert_eq!(m.blocks[0]["text"]["text"], "📣 Customer highlights: Nov 16 – Nov 23");
+        assert!(json.contains("2 interviews · 5 highlights · 3 customers · 1 interviewer"));
+        assert!(json.contains("*area 0*: 3 customers, 5 highlights  🆕 *new this period*"));
+        assert!(json.contains("&lt;!channel&gt; we need exports now"), "{json}");
+        assert!(json.contains("No one has heard about security in 30 days"));
+        blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
+        let big = render_digest_message(&data(40));
+        assert!(big.blocks.len() <= blocks::MAX_MESSAGE_BLOCKS);
+        assert!(serde_json::to_string(&big.blocks).expect("json").contains("…and 28 more areas"));
+    }
+
+    #[test]
+    fn the_markdown_has_the_same_content() {
+        let md = render_digest_markdown(&data(1));
+        assert!(md.starts_with("# Customer highlights: Nov 16 – Nov 23\n\n2 interviews · 5 highlights"), "{md}");
+        assert!(md.contains("## area 0: 3 customers, 5 highlights (new this period)"));
+        assert!(md.contains("> <!channel> we need exports\n> now\n>\n> — C1, heard by U1 on 2026-11-20"), "{md}");
+    }
+}

@@ -1,0 +1,186 @@
+//! Posting digests: on schedule (each period at most once, claimed by a unique
+//! row in the same transaction that queues the post, so restarts and replicas
+//! never double-post, and an empty period posts nothing), or on demand with
+//! `/highlight digest` for the period so far.
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use crate::app::AppState;
+use crate::capture::post::{product_channel, PostError};
+use crate::commands::Reply;
+use crate::digests::schedule::{period_key, time_zone, Schedule, DEFAULT_SCHEDULE};
+use crate::digests::{gather, render_digest_message};
+use crate::error::AppError;
+use crate::store::digests::{self, DigestSettings};
+use crate::store::outbox::{insert_outbox_row, OutboxKind};
+use crate::store::workspaces::WorkspaceId;
+
+fn zone_of(settings: &DigestSettings) -> TimeZone {
+    settings.time_zone.as_deref().and_then(|name| time_zone(name).ok()).unwrap_or(TimeZone::UTC)
+}
+
+fn label(start: Timestamp, end: Timestamp, tz: &TimeZone) -> String {
+    let day = |t: Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%b %-d").to_string();
+    format!("{} – {}", day(start), day(end))
+}
+
+fn to_ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+/// Claims and queues the digest of every workspace whose latest period is
+/// complete and not yet claimed. Returns how many digests were queued.
+pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
+    let now = Timestamp::from_millisecond(state.clock().now_ms()).unwrap_or(Timestamp::UNIX_EPOCH);
+    let mut queued = 0;
+    for settings in digests::list_digest_settings(state.db()).await? {
+        let Ok(schedule) = Schedule::parse(&settings.digest_schedule) else {
+            tracing::warn!(workspace = settings.id, schedule = settings.digest_schedule, "unreadable digest schedule");
+            continue;
+        };
+        let tz = zone_of(&settings);
+        let Some((start, end)) = schedule.last_complete_period(&tz, now) else {
+            continue;
+        };
+        let workspace = WorkspaceId(settings.id.clone());
+        let key = period_key(end, &tz);
+        let totals = digests::find_range_totals(state.db(), &workspace, to_ms(start), to_ms(end)).await?;
+        let mut tx = state.db().pool().begin().await?;
+        let now_ms = state.clock().now_ms();
+        if !digests::insert_digest_claim(&mut tx, &workspace, &key, to_ms(start), to_ms(end), totals.highlights, now_ms)
+            .await?
+        {
+            continue;
+        }
+        if totals.highlights > 0 {
+            let kind = OutboxKind::PostDigest {
+                from: to_ms(start),
+                until: to_ms(end),
+                label: label(start, end, &tz),
+                partial: false,
+                topic: key.clone(),
+            };
+            insert_outbox_row(&mut tx, &workspace, &kind, now_ms).await?;
+            queued += 1;
+            tracing::info!(workspace = settings.id, period = key, "digest queued");
+        }
+        tx.commit().await?;
+    }
+    if queued > 0 {
+        state.wake_outbox();
+    }
+    Ok(queued)
+}
+
+/// Builds and posts a digest (run by the outbox worker).
+pub async fn post_digest(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    from: i64,
+    until: i64,
+    label: &str,
+    partial: bool,
+) -> Result<(), PostError> {
+    let Some(channel) = product_channel(state, workspace).await? else {
+        return Err(PostError::Waiting("no product channel for the digest".into()));
+    };
+    let data =
+        gather(state.db(), state.clock().now().date(), workspace, from, until, label.to_owned(), partial).await?;
+    if data.is_empty() {
+        return Ok(());
+    }
+    state.slack().post_message(&channel, None, false, &render_digest_message(&data)).await?;
+    Ok(())
+}
+
+/// `/highlight digest`: the period so far, posted now.
+pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, AppError> {
+    let Some(channel) = product_channel(state, workspace).await? else {
+        return Ok(Reply::ephemeral("No product channel is set yet: run `/highlight config channel #channel` first."));
+    };
+    let settings = digests::find_digest_settings(state.db(), workspace).await?;
+    let tz = settings.as_ref().map(zone_of).unwrap_or(TimeZone::UTC);
+    let schedule = settings
+        .as_ref()
+        .and_then(|s| Schedule::parse(&s.digest_schedule).ok())
+        .filter(|s| *s != Schedule::Off)
+        .unwrap_or_else(|| Schedule::parse(DEFAULT_SCHEDULE).unwrap_or(Schedule::Off));
+    let now_ms = state.clock().now_ms();
+    let now = Timestamp::from_millisecond(now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
+    let start = schedule.last_boundary(&tz, now).unwrap_or(now);
+    let totals = digests::find_range_totals(state.db(), workspace, to_ms(start), now_ms + 1).await?;
+    let since = start.to_zoned_datetime(tz.clone()).strftime("%a %b %-d, %H:%M").to_string();
+    if totals.highlights == 0 {
+        return Ok(Reply::ephemeral(format!("Nothing was captured since {since}, so there is no digest to post.")));
+    }
+    let kind = OutboxKind::PostDigest {
+        from: to_ms(start),
+        until: now_ms + 1,
+        label: format!("since {since}"),
+        partial: true,
+        topic: format!("now:{now_ms}"),
+    };
+    let mut conn = state.db().pool().acquire().await?;
+    insert_outbox_row(&mut conn, workspace, &kind, now_ms).await?;
+    state.wake_outbox();
+    Ok(Reply::ephemeral(format!(
+        "Posting the digest so far ({} highlights since {since}) to <#{channel}>.",
+        totals.highlights
+    )))
+}
+
+/// `/highlight config digest weekly mon 09:00 [Zone/Name]` / `daily 17:30` / `off`,
+/// and `/highlight config timezone Zone/Name`.
+pub async fn configure(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    what: &str,
+    text: &str,
+) -> Result<Reply, AppError> {
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    let zone = match what {
+        "timezone" => match words.as_slice() {
+            [name] => Some(*name),
+            _ => return Ok(Reply::ephemeral("Usage: `/highlight config timezone Europe/Paris`.")),
+        },
+        _ => match words.last() {
+            Some(last) if last.contains('/') || last.eq_ignore_ascii_case("utc") => words.pop(),
+            _ => None,
+        },
+    };
+    if let Some(name) = zone {
+        if let Err(e) = time_zone(name) {
+            return Ok(Reply::ephemeral(crate::slack::mrkdwn::escape(&e)));
+        }
+    }
+    let schedule = if what == "timezone" {
+        None
+    } else {
+        match Schedule::parse(&words.join(" ")) {
+            Ok(s) => Some(s),
+            Err(e) => return Ok(Reply::ephemeral(crate::slack::mrkdwn::escape(&e))),
+        }
+    };
+    if let Err(refusal) = crate::permissions::require_manager(state, user, "change the configuration").await {
+        return Ok(Reply::ephemeral(refusal.0));
+    }
+    let current = digests::find_digest_settings(state.db(), workspace).await?;
+    // Without a zone yet, the zone of the person configuring is the best guess.
+    let mut zone = zone.map(str::to_owned);
+    if zone.is_none() && current.as_ref().and_then(|c| c.time_zone.as_ref()).is_none() {
+        let info = tokio::time::timeout(std::time::Duration::from_secs(2), state.slack().user_info(user)).await;
+        zone = info.ok().and_then(Result::ok).and_then(|u| u.tz).filter(|tz| time_zone(tz).is_ok());
+    }
+    let schedule_text = schedule
+        .map(|s| s.as_text())
+        .or_else(|| current.as_ref().map(|c| c.digest_schedule.clone()))
+        .unwrap_or_else(|| DEFAULT_SCHEDULE.to_owned());
+    digests::update_digest_settings(state.db(), workspace, &schedule_text, zone.as_deref()).await?;
+    let zone_text = zone.or_else(|| current.and_then(|c| c.time_zone)).unwrap_or_else(|| "UTC".to_owned());
+    Ok(Reply::ephemeral(match schedule_text.as_str() {
+        "off" => "Scheduled digests are off. `/highlight digest` still posts one on demand.".to_owned(),
+        s => format!("Digests: {s} ({}).", crate::slack::mrkdwn::escape(&zone_text)),
+    }))
+}

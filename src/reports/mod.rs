@@ -1,0 +1,362 @@
+//! The month-end report: the three product areas that the most distinct
+//! customers raised in an onboardee's interviews, each with its supporting
+//! quotes and whether it clears the bar (3 quotes from 3 customers), the gaps,
+//! and the team-wide ranking for context. In Slack as a DM, and as Markdown or
+//! JSON from `highlights report`.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use time::Duration;
+
+use crate::app::AppState;
+use crate::capture::post::PostError;
+use crate::capture::{format_date, parse_date};
+use crate::commands::Reply;
+use crate::digests::pick_quotes;
+use crate::error::AppError;
+use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_SECTION_TEXT};
+use crate::slack::mrkdwn::{escape, link, mention_id};
+use crate::store::digests::{list_area_signal, list_interviewer_quotes, QuoteCandidate};
+use crate::store::onboarding::find_onboardee;
+use crate::store::outbox::{insert_outbox_row, OutboxKind};
+use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
+
+/// Quotes a feature needs to be backed.
+pub const BAR_QUOTES: usize = 3;
+/// Distinct customers a feature needs to be backed.
+pub const BAR_CUSTOMERS: usize = 3;
+
+/// One feature (product area) of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Feature {
+    /// Area name.
+    pub area: String,
+    /// Distinct customers who raised it.
+    pub customers: usize,
+    /// Highlights about it.
+    pub highlights: usize,
+    /// Whether it clears the bar.
+    pub backed: bool,
+    /// Supporting quotes (up to five, distinct customers first).
+    pub quotes: Vec<ReportQuote>,
+}
+
+/// A supporting quote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportQuote {
+    /// Customer.
+    pub customer: String,
+    /// Interview date.
+    pub date: String,
+    /// The words.
+    pub quote: String,
+    /// Link into the recording.
+    pub recording_link: Option<String>,
+}
+
+/// Team-wide context: an area with its distinct customers and highlights.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeamArea {
+    /// Area name.
+    pub area: String,
+    /// Distinct customers.
+    pub customers: i64,
+    /// Highlights.
+    pub highlights: i64,
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Whose.
+    pub user: String,
+    /// First day of the window.
+    pub from: String,
+    /// Day after the window.
+    pub until: String,
+    /// Interviews in the window.
+    pub interviews: usize,
+    /// The top three areas.
+    pub features: Vec<Feature>,
+    /// Team-wide ranking over the same window (top five).
+    pub team: Vec<TeamArea>,
+}
+
+/// Gathers a report; None when the person has no interviews in the window.
+pub async fn gather(
+    db: &Db,
+    workspace: &WorkspaceId,
+    user: &str,
+    today: time::Date,
+) -> Result<Option<Report>, sqlx::Error> {
+    let (from, days) = match find_onboardee(db, workspace, user).await? {
+        Some(o) => (parse_date(&o.start_date).unwrap_or(today), o.days),
+        None => (today - Duration::days(29), 30),
+    };
+    let until = from + Duration::days(days);
+    let rows = list_interviewer_quotes(db, workspace, user, &format_date(from), &format_date(until)).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let interviews = {
+        let mut seen: Vec<(i64, &str)> = rows.iter().map(|(_, q)| (q.customer_id, q.interview_date.as_str())).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    };
+    let mut areas: Vec<(String, Vec<QuoteCandidate>)> = Vec::new();
+    for (area, quote) in rows {
+        match areas.iter_mut().find(|(a, _)| *a == area) {
+            Some((_, list)) => list.push(quote),
+            None => areas.push((area, vec![quote])),
+        }
+    }
+    let distinct = |list: &[QuoteCandidate]| {
+        let mut ids: Vec<i64> = list.iter().map(|q| q.customer_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    };
+    areas.sort_by(|a, b| distinct(&b.1).cmp(&distinct(&a.1)).then(b.1.len().cmp(&a.1.len())).then(a.0.cmp(&b.0)));
+    let features = areas
+        .iter()
+        .take(3)
+        .map(|(area, list)| {
+            let customers = distinct(list);
+            Feature {
+                area: area.clone(),
+                customers,
+                highlights: list.len(),
+                backed: list.len() >= BAR_QUOTES && customers >= BAR_CUSTOMERS,
+                quotes: pick_quotes(list, 5)
+                    .into_iter()
+                    .map(|q| ReportQuote {
+                        customer: q.customer,
+                        date: q.interview_date,
+                        quote: q.quote,
+                        recording_link: q.recording_link,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let midnight = |d: time::Date| d.midnight().assume_utc().unix_timestamp() * 1000;
+    let team = list_area_signal(db, workspace, midnight(from), midnight(until))
+        .await?
+        .into_iter()
+        .take(5)
+        .map(|s| TeamArea { area: s.area, customers: s.customers, highlights: s.highlights })
+        .collect();
+    Ok(Some(Report {
+        user: user.to_owned(),
+        from: format_date(from),
+        until: format_date(until),
+        interviews,
+        features,
+        team,
+    }))
+}
+
+/// What a feature below the bar still needs.
+pub fn gap(f: &Feature) -> String {
+    let more_customers = BAR_CUSTOMERS.saturating_sub(f.customers);
+    let more_quotes = BAR_QUOTES.saturating_sub(f.highlights);
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    if more_customers > 0 {
+        format!("{}: {} customer{} — talk to {more_customers} more", f.area, f.customers, s(f.customers))
+    } else {
+        format!("{}: {} quote{} — capture {more_quotes} more", f.area, f.highlights, s(f.highlights))
+    }
+}
+
+/// The report as a Slack message.
+pub fn render_report_message(r: &Report) -> Message {
+    let mut blocks = vec![
+        json!({ "type": "header", "text": plain("📝 Month-end report: three features") }),
+        json!({ "type": "context", "elements": [mrkdwn(&format!(
+            "<@{}> · {} to {} · {} interview{}", r.user, r.from, r.until, r.interviews, if r.interviews == 1 { "" } else { "s" }))] }),
+    ];
+    for (i, f) in r.features.iter().enumerate() {
+        let status = if f.backed {
+            "✅ backed".to_owned()
+        } else {
+            format!("⚠️ below the bar ({} quotes from {} customers needed)", BAR_QUOTES, BAR_CUSTOMERS)
+        };
+        let mut text = format!(
+            "*{}. {}*: {} customer{}, {} quote{} · {status}",
+            i + 1,
+            escape(&f.area),
+            f.customers,
+            if f.customers == 1 { "" } else { "s" },
+            f.highlights,
+            if f.highlights == 1 { "" } else { "s" }
+        );
+        for q in &f.quotes {
+            let rec = q.recording_link.as_deref().map(|u| format!(" · {}", link(u, "recording"))).unwrap_or_default();
+            text.push_str(&format!(
+                "\n>{}\n>— *{}*, {}{rec}",
+                escape(&blocks::truncate(&q.quote.replace('\n', " "), 300)),
+                escape(&q.customer),
+                q.date
+            ));
+        }
+        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+    }
+    let gaps: Vec<String> = r.features.iter().filter(|f| !f.backed).map(|f| format!("• {}", escape(&gap(f)))).collect();
+    if !gaps.is_empty() {
+        blocks.push(json!({ "type": "section", "text": mrkdwn(&format!("*Gaps*\n{}", gaps.join("\n"))) }));
+    }
+    if !r.team.is_empty() {
+        let lines: Vec<String> = r
+            .team
+            .iter()
+            .map(|t| format!("• {}: {} customers, {} highlights", escape(&t.area), t.customers, t.highlights))
+            .collect();
+        blocks.push(json!({ "type": "context", "elements": [mrkdwn(&format!("*Team-wide, same weeks*\n{}", lines.join("\n")))] }));
+    }
+    let names: Vec<&str> = r.features.iter().map(|f| f.area.as_str()).collect();
+    Message { text: escape(&format!("Month-end report: {}", names.join(", "))), blocks }
+}
+
+/// The report as Markdown.
+pub fn render_report_markdown(r: &Report) -> String {
+    let mut out = format!(
+        "# Month-end report: three features\n\n{} · {} to {} · {} interviews\n",
+        r.user, r.from, r.until, r.interviews
+    );
+    for (i, f) in r.features.iter().enumerate() {
+        out.push_str(&format!(
+            "\n## {}. {}\n\n{} customers, {} quotes · {}\n\n",
+            i + 1,
+            f.area,
+            f.customers,
+            f.highlights,
+            if f.backed { "backed" } else { "below the bar" }
+        ));
+        for q in &f.quotes {
+            let rec = q.recording_link.as_deref().map(|u| format!(" ([recording]({u}))")).unwrap_or_default();
+            out.push_str(&format!("> {}\n>\n> — {}, {}{rec}\n\n", q.quote.replace('\n', "\n> "), q.customer, q.date));
+        }
+    }
+    let gaps: Vec<String> = r.features.iter().filter(|f| !f.backed).map(gap).collect();
+    if !gaps.is_empty() {
+        out.push_str("## Gaps\n\n");
+        for g in gaps {
+            out.push_str(&format!("- {g}\n"));
+        }
+    }
+    if !r.team.is_empty() {
+        out.push_str("\n## Team-wide, same weeks\n\n");
+        for t in &r.team {
+            out.push_str(&format!("- {}: {} customers, {} highlights\n", t.area, t.customers, t.highlights));
+        }
+    }
+    out
+}
+
+/// The report as JSON.
+pub fn render_report_json(r: &Report) -> Value {
+    serde_json::to_value(r).unwrap_or(Value::Null)
+}
+
+/// `/highlight report [@user]`: checks there is something to report, then
+/// sends it as a DM.
+pub async fn request(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
+    let subject = if text.trim().is_empty() || text.trim().eq_ignore_ascii_case("me") {
+        by.to_owned()
+    } else {
+        match mention_id(text, '@') {
+            Some(u) => u,
+            None => return Ok(Reply::ephemeral("Usage: `/highlight report` or `/highlight report @someone`.")),
+        }
+    };
+    match queue(state, workspace, by, &subject).await? {
+        Ok(()) => Ok(Reply::ephemeral("Your month-end report is on its way as a direct message.")),
+        Err(why) => Ok(Reply::ephemeral(why)),
+    }
+}
+
+/// Queues the DM of `subject`'s report to `by`, or says why there is none.
+pub async fn queue(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    by: &str,
+    subject: &str,
+) -> Result<Result<(), String>, AppError> {
+    let today = state.clock().now().date();
+    if gather(state.db(), workspace, subject, today).await?.is_none() {
+        let whose = if subject == by { "You have".to_owned() } else { format!("<@{subject}> has") };
+        return Ok(Err(format!(
+            "{whose} no interviews in the onboarding window yet, so there is nothing to report. \
+             Capture what customers say with `/highlight <customer> | <area> | <quote>` and the report builds itself."
+        )));
+    }
+    let now = state.clock().now_ms();
+    let kind = OutboxKind::SendReport {
+        to: by.to_owned(),
+        subject: subject.to_owned(),
+        topic: format!("{by}:{subject}:{now}"),
+    };
+    let mut conn = state.db().pool().acquire().await?;
+    insert_outbox_row(&mut conn, workspace, &kind, now).await?;
+    state.wake_outbox();
+    Ok(Ok(()))
+}
+
+/// Sends a report by DM (run by the outbox worker).
+pub async fn send(state: &AppState, workspace: &WorkspaceId, to: &str, subject: &str) -> Result<(), PostError> {
+    let Some(report) = gather(state.db(), workspace, subject, state.clock().now().date()).await? else {
+        return Ok(());
+    };
+    state.slack().post_message(to, None, false, &render_report_message(&report)).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feature(area: &str, customers: usize, highlights: usize) -> Feature {
+        Feature {
+            area: area.into(),
+            customers,
+            highlights,
+            backed: customers >= 3 && highlights >= 3,
+            quotes: vec![ReportQuote {
+                customer: "Acme".into(),
+                date: "2026-11-02".into(),
+                quote: "<b>".into(),
+                recording_link: Some("https://zoom.us/r".into()),
+            }],
+        }
+    }
+
+    #[test]
+    fn gaps_say_what_is_missing() {
+        assert_eq!(gap(&feature("Billing", 1, 1)), "Billing: 1 customer — talk to 2 more");
+        assert_eq!(gap(&feature("Chat", 3, 2)), "Chat: 2 quotes — capture 1 more");
+    }
+
+    #[test]
+    fn the_report_renders_features_gaps_and_team_context() {
+        let r = Report {
+            user: "U1".into(),
+            from: "2026-11-01".into(),
+            until: "2026-12-01".into(),
+            interviews: 4,
+            features: vec![feature("Chat", 3, 4), feature("Billing", 1, 1)],
+            team: vec![TeamArea { area: "Chat".into(), customers: 7, highlights: 12 }],
+        };
+        let m = render_report_message(&r);
+        let json = serde_json::to_string(&m.blocks).expect("json");
+        assert!(json.contains("*1. Chat*: 3 customers, 4 quotes · ✅ backed"), "{json}");
+        assert!(json.contains("&lt;b&gt;") && json.contains("<https://zoom.us/r|recording>"), "{json}");
+        assert!(json.contains("Billing: 1 customer — talk to 2 more"));
+        blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
+        let md = render_report_markdown(&r);
+        assert!(md.contains("## 1. Chat\n\n3 customers, 4 quotes · backed"), "{md}");
+        assert!(md.contains("- Billing: 1 customer — talk to 2 more"));
+        assert_eq!(render_report_json(&r)["features"][0]["backed"], true);
+    }
+}

@@ -1,0 +1,315 @@
+//! Digests, reports and exports: schedules, the once-per-period claim, and the
+//! read queries that feed them (ranges of `created_at`, served by indexes).
+
+use sqlx::AnyConnection;
+
+use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
+
+/// A workspace's digest settings.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DigestSettings {
+    /// Workspace id.
+    pub id: String,
+    /// `weekly mon 09:00`, `daily 17:30` or `off`.
+    pub digest_schedule: String,
+    /// IANA zone, if known.
+    pub time_zone: Option<String>,
+}
+
+/// Every workspace's digest settings.
+pub async fn list_digest_settings(db: &Db) -> Result<Vec<DigestSettings>, sqlx::Error> {
+    sqlx::query_as("select id, digest_schedule, time_zone from workspaces order by id").fetch_all(db.pool()).await
+}
+
+/// One workspace's digest settings.
+pub async fn find_digest_settings(db: &Db, workspace: &WorkspaceId) -> Result<Option<DigestSettings>, sqlx::Error> {
+    sqlx::query_as("select id, digest_schedule, time_zone from workspaces where id = $1")
+        .bind(workspace.as_str())
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// Sets the schedule and, when given, the time zone.
+pub async fn update_digest_settings(
+    db: &Db,
+    workspace: &WorkspaceId,
+    schedule: &str,
+    time_zone: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update workspaces set digest_schedule = $2, time_zone = coalesce($3, time_zone) where id = $1")
+        .bind(workspace.as_str())
+        .bind(schedule)
+        .bind(time_zone)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Takes a period for posting; false when another process (or an earlier
+/// run) already took it.
+pub async fn insert_digest_claim(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    period_key: &str,
+    start_ms: i64,
+    end_ms: i64,
+    highlights: i64,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "insert into digests (workspace_id, period_key, period_start, period_end, highlights, created_at)
+         values ($1, $2, $3, $4, $5, $6) on conflict (workspace_id, period_key) do nothing",
+    )
+    .bind(workspace.as_str())
+    .bind(period_key)
+    .bind(start_ms)
+    .bind(end_ms)
+    .bind(highlights)
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Totals of a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
+pub struct RangeTotals {
+    /// Highlights.
+    pub highlights: i64,
+    /// Distinct interviews.
+    pub interviews: i64,
+    /// Distinct customers.
+    pub customers: i64,
+    /// Distinct interviewers.
+    pub interviewers: i64,
+}
+
+/// Totals of highlights created in `[from, until)`.
+pub async fn find_range_totals(
+    db: &Db,
+    workspace: &WorkspaceId,
+    from: i64,
+    until: i64,
+) -> Result<RangeTotals, sqlx::Error> {
+    sqlx::query_as(
+        "select count(*) as highlights, count(distinct interview_id) as interviews,
+                count(distinct customer_id) as customers, count(distinct author) as interviewers
+         from highlights where workspace_id = $1 and created_at >= $2 and created_at < $3",
+    )
+    .bind(workspace.as_str())
+    .bind(from)
+    .bind(until)
+    .fetch_one(db.pool())
+    .await
+}
+
+/// A product area's signal in a range.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AreaSignal {
+    /// Area id.
+    pub area_id: i64,
+    /// Area name.
+    pub area: String,
+    /// Distinct customers.
+    pub customers: i64,
+    /// Highlights.
+    pub highlights: i64,
+    /// 1 when the area had no highlight before the range.
+    pub is_new: i64,
+}
+
+/// Areas with highlights in `[from, until)`, most customers first, then most
+/// highlights, then the most recent.
+pub async fn list_area_signal(
+    db: &Db,
+    workspace: &WorkspaceId,
+    from: i64,
+    until: i64,
+) -> Result<Vec<AreaSignal>, sqlx::Error> {
+    sqlx::query_as(
+        "select h.area_id, a.name as area, count(distinct h.customer_id) as customers, count(*) as highlights,
+                case when exists (select 1 from highlights e where e.workspace_id = h.workspace_id
+                                  and e.area_id = h.area_id and e.created_at < $2) then 0 else 1 end as is_new
+         from highlights h join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
+         where h.workspace_id = $1 and h.created_at >= $2 and h.created_at < $3
+         group by h.workspace_id, h.area_id, a.name
+         order by count(distinct h.customer_id) desc, count(*) desc, max(h.created_at) desc, a.name",
+    )
+    .bind(workspace.as_str())
+    .bind(from)
+    .bind(until)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// A quote that may go into a digest or report.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct QuoteCandidate {
+    /// Area id.
+    pub area_id: i64,
+    /// Customer id.
+    pub customer_id: i64,
+    /// Customer name.
+    pub customer: String,
+    /// Kind.
+    pub kind: String,
+    /// Quote.
+    pub quote: String,
+    /// Interviewer.
+    pub author: String,
+    /// Interview date.
+    pub interview_date: String,
+    /// Recording link.
+    pub recording_link: Option<String>,
+    /// Permalink of the posted reply.
+    pub permalink: Option<String>,
+}
+
+const CANDIDATE_COLUMNS: &str = "h.area_id, h.customer_id, c.display_name as customer, h.kind, h.quote, h.author,
+                i.interview_date, h.recording_link, h.permalink";
+
+/// The newest `per_area` highlights of each area in `[from, until)`.
+pub async fn list_quote_candidates(
+    db: &Db,
+    workspace: &WorkspaceId,
+    from: i64,
+    until: i64,
+    per_area: i64,
+) -> Result<Vec<QuoteCandidate>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select area_id, customer_id, customer, kind, quote, author, interview_date, recording_link, permalink from (
+             select {CANDIDATE_COLUMNS},
+                    row_number() over (partition by h.area_id order by h.created_at desc, h.id desc) as rank
+             from highlights h
+             join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
+             join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
+             where h.workspace_id = $1 and h.created_at >= $2 and h.created_at < $3
+         ) ranked where rank <= $4 order by area_id, rank"
+    ))
+    .bind(workspace.as_str())
+    .bind(from)
+    .bind(until)
+    .bind(per_area)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Areas nobody has heard about since `since` (unix ms).
+pub async fn list_quiet_areas(db: &Db, workspace: &WorkspaceId, since: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select a.name from product_areas a
+         where a.workspace_id = $1
+           and not exists (select 1 from highlights h where h.workspace_id = a.workspace_id
+                           and h.area_id = a.id and h.created_at >= $2)
+         order by a.name",
+    )
+    .bind(workspace.as_str())
+    .bind(since)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Everything an interviewer heard in interviews dated `[from, until)`, per
+/// area: the quotes of the report.
+pub async fn list_interviewer_quotes(
+    db: &Db,
+    workspace: &WorkspaceId,
+    interviewer: &str,
+    from_date: &str,
+    until_date: &str,
+) -> Result<Vec<(String, QuoteCandidate)>, sqlx::Error> {
+    let rows: Vec<ReportRow> = sqlx::query_as(&format!(
+        "select a.name as area, {CANDIDATE_COLUMNS}
+         from interviews i
+         join highlights h on h.workspace_id = i.workspace_id and h.interview_id = i.id
+         join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
+         join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
+         where i.workspace_id = $1 and i.interviewer = $2 and i.interview_date >= $3 and i.interview_date < $4
+         order by i.interview_date desc, h.id desc"
+    ))
+    .bind(workspace.as_str())
+    .bind(interviewer)
+    .bind(from_date)
+    .bind(until_date)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.area,
+                QuoteCandidate {
+                    area_id: r.area_id,
+                    customer_id: r.customer_id,
+                    customer: r.customer,
+                    kind: r.kind,
+                    quote: r.quote,
+                    author: r.author,
+                    interview_date: r.interview_date,
+                    recording_link: r.recording_link,
+                    permalink: r.permalink,
+                },
+            )
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ReportRow {
+    area: String,
+    area_id: i64,
+    customer_id: i64,
+    customer: String,
+    kind: String,
+    quote: String,
+    author: String,
+    interview_date: String,
+    recording_link: Option<String>,
+    permalink: Option<String>,
+}
+
+/// One exported highlight.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct ExportRow {
+    /// Highlight id.
+    pub id: i64,
+    /// Customer.
+    pub customer: String,
+    /// Product area.
+    pub area: String,
+    /// Kind.
+    pub kind: String,
+    /// Quote.
+    pub quote: String,
+    /// Takeaway.
+    pub takeaway: Option<String>,
+    /// Interviewer (Slack user id).
+    pub interviewer: String,
+    /// Interview date.
+    pub interview_date: String,
+    /// Captured at (unix ms).
+    pub created_at: i64,
+    /// Recording link.
+    pub recording_link: Option<String>,
+    /// Permalink of the posted reply.
+    pub permalink: Option<String>,
+}
+
+/// Every highlight created at or after `since` (unix ms), oldest first.
+pub async fn list_export_rows(db: &Db, workspace: &WorkspaceId, since: i64) -> Result<Vec<ExportRow>, sqlx::Error> {
+    sqlx::query_as(
+        "select h.id, c.display_name as customer, a.name as area, h.kind, h.quote, h.takeaway,
+                h.author as interviewer, i.interview_date, h.created_at, h.recording_link, h.permalink
+         from highlights h
+         join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
+         join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
+         join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
+         where h.workspace_id = $1 and h.created_at >= $2
+         order by h.created_at, h.id",
+    )
+    .bind(workspace.as_str())
+    .bind(since)
+    .fetch_all(db.pool())
+    .await
+}

@@ -1,0 +1,290 @@
+//! Digests, the month-end report and the export, through Slack and the
+//! binary: ranking, exactly once per period across a restart and across two
+//! replicas on one database, empty periods, bad schedules, the report's bar
+//! and gaps, and CSV that survives a round trip through a CSV parser.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::on_both_backends;
+use crate::support::db::TestBackend;
+use crate::support::fake_slack::Call;
+use crate::support::{ephemeral, TestApp, PRODUCT_CHANNEL, TEAM, USER};
+
+fn digests_posted(app: &TestApp) -> Vec<Call> {
+    app.slack
+        .ok_calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.args["channel"] == PRODUCT_CHANNEL && c.args["text"].to_string().contains("Customer highlights"))
+        .collect()
+}
+
+async fn capture(app: &TestApp, text: &str) {
+    let said = ephemeral(app.slash(text).await).await;
+    assert!(said.starts_with("✅ Saved"), "{text}: {said}");
+}
+
+/// Moves every highlight an hour back, into the period that just ended.
+async fn backdate(app: &TestApp) {
+    sqlx::query("update highlights set created_at = created_at - 3600000")
+        .execute(app.db.pool())
+        .await
+        .expect("backdate");
+}
+
+/// A daily schedule whose latest moment was a minute ago (UTC).
+fn just_passed() -> String {
+    let t = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    format!("daily {:02}:{:02} UTC", t.hour(), t.minute())
+}
+
+async fn wait_until(mut done: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+on_both_backends!(the_digest_ranks_areas_by_distinct_customers);
+async fn the_digest_ranks_areas_by_distinct_customers(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    for text in [
+        "Acme | billing | Invoices are wrong",
+        "Acme | billing | Invoices again",
+        "Acme | billing | And again",
+        "Globex | chat | Canned replies please",
+        "Initech | chat | We need macros",
+        "Umbrella | chat | &lt;!here&gt; chat is slow",
+    ] {
+        capture(&app, text).await;
+    }
+    let said = ephemeral(app.slash("digest").await).await;
+    assert!(said.contains("Posting the digest so far (6 highlights"), "{said}");
+    wait_until(|| !digests_posted(&app).is_empty()).await;
+    let posts = digests_posted(&app);
+    assert_eq!(posts.len(), 1);
+    let blocks = &posts[0].args["blocks"];
+    assert!(blocks[0]["text"]["text"].as_str().expect("header").starts_with("📣 Customer highlights so far"));
+    assert_eq!(blocks[1]["elements"][0]["text"], "4 interviews · 6 highlights · 4 customers · 1 interviewer");
+    let chat = blocks[2]["text"]["text"].as_str().expect("first area");
+    assert!(chat.starts_with("*chat*: 3 customers, 3 highlights  🆕 *new this period*"), "{chat}");
+    assert!(chat.contains("&lt;!here&gt; chat is slow"), "escaped: {chat}");
+    let billing = blocks[3]["text"]["text"].as_str().expect("second area");
+    assert!(billing.starts_with("*billing*: 1 customer, 3 highlights"), "{billing}");
+    assert!(posts[0].args.to_string().contains("No one has heard about"), "coverage line");
+}
+
+on_both_backends!(a_scheduled_digest_is_posted_once_across_a_restart);
+async fn a_scheduled_digest_is_posted_once_across_a_restart(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme | chat | last period").await;
+    backdate(&app).await;
+    let said = ephemeral(app.slash(&format!("config digest {}", just_passed())).await).await;
+    assert!(said.starts_with("Digests: daily"), "{said}");
+    wait_until(|| !digests_posted(&app).is_empty()).await;
+    assert_eq!(digests_posted(&app).len(), 1);
+    // Once the post is recorded (a crash in the instant between Slack's answer and
+    // that record is the one window where a post can repeat), the process dies.
+    for _ in 0..100 {
+        let pending: i64 =
+            sqlx::query_scalar("select count(*) from outbox where kind = 'post_digest' and status <> 'done'")
+                .fetch_one(app.db.pool())
+                .await
+                .expect("count");
+        if pending == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let app = app.crash_and_restart().await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(digests_posted(&app).len(), 1, "not again after a restart");
+    let posted_periods: i64 = sqlx::query_scalar("select count(*) from digests where highlights > 0")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(posted_periods, 1);
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_postgres_post_each_period_once() {
+    if crate::support::db::postgres_base_url().is_none() {
+        return;
+    }
+    let first = TestApp::spawn_on(TestBackend::Postgres).await;
+    capture(&first, "Acme | chat | shared").await;
+    backdate(&first).await;
+    let second = first.another_replica().await;
+    ephemeral(first.slash(&format!("config digest {}", just_passed())).await).await;
+    wait_until(|| !digests_posted(&first).is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(digests_posted(&first).len(), 1, "two schedulers, one post");
+    drop(second);
+}
+
+on_both_backends!(an_empty_period_posts_nothing);
+async fn an_empty_period_posts_nothing(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    ephemeral(app.slash(&format!("config digest {}", just_passed())).await).await;
+    wait_until(|| false).await;
+    let recorded: Vec<(String, i64)> =
+        sqlx::query_as("select period_key, highlights from digests").fetch_all(app.db.pool()).await.expect("rows");
+    assert!(recorded.iter().any(|(key, _)| key.ends_with(" UTC")), "the daily period is settled: {recorded:?}");
+    assert!(recorded.iter().all(|(_, n)| *n == 0), "{recorded:?}");
+    assert!(digests_posted(&app).is_empty());
+    let said = ephemeral(app.slash("digest").await).await;
+    assert!(said.contains("Nothing was captured since"), "{said}");
+}
+
+on_both_backends!(bad_schedules_and_zones_are_refused);
+async fn bad_schedules_and_zones_are_refused(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    for (text, reason) in [
+        ("config digest hourly", "Say `weekly mon 09:00`"),
+        ("config digest weekly funday 09:00", "not a day of the week"),
+        ("config digest daily 25:00", "not a time of day"),
+        ("config digest weekly mon 09:00 Mars/Olympus", "not a time zone name"),
+        ("config timezone Nowhere/Land", "not a time zone name"),
+    ] {
+        let said = ephemeral(app.slash(text).await).await;
+        assert!(said.contains(reason), "{text}: {said}");
+    }
+    let schedule: String =
+        sqlx::query_scalar("select digest_schedule from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    assert_eq!(schedule, "weekly mon 09:00", "unchanged");
+    let said = ephemeral(app.slash("config digest weekly fri 16:00 America/New_York").await).await;
+    assert_eq!(said, "Digests: weekly fri 16:00 (America/New_York).");
+    let said = ephemeral(app.slash("config digest off").await).await;
+    assert!(said.contains("off"), "{said}");
+}
+
+on_both_backends!(the_month_end_report_shows_backed_features_and_gaps);
+async fn the_month_end_report_shows_backed_features_and_gaps(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let said = ephemeral(app.slash("report").await).await;
+    assert!(said.contains("no interviews in the onboarding window yet"), "{said}");
+    ephemeral(app.slash("onboard me").await).await;
+    for text in [
+        "Acme | chat | Canned replies | https://zoom.us/rec/1",
+        "Globex | chat | Macros",
+        "Initech | chat | Saved replies",
+        "Initech | reporting | Exports",
+        "Umbrella | reporting | CSV exports",
+        "Hooli | billing | EUR invoices",
+    ] {
+        let said = ephemeral(app.slash(text).await).await;
+        assert!(said.starts_with("✅"), "{said}");
+    }
+    let said = ephemeral(app.slash("report").await).await;
+    assert!(said.contains("on its way"), "{said}");
+    let mut dm = None;
+    for _ in 0..100 {
+        dm = app
+            .slack
+            .ok_calls_to("chat.postMessage")
+            .into_iter()
+            .find(|c| c.args["channel"] == USER && c.args["text"].to_string().contains("Month-end report"));
+        if dm.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let dm = dm.expect("report DM");
+    let text = dm.args["blocks"].to_string();
+    assert!(text.contains("*1. chat*: 3 customers, 3 quotes · ✅ backed"), "{text}");
+    assert!(text.contains("*2. reporting*: 2 customers, 2 quotes · ⚠️ below the bar"), "{text}");
+    assert!(text.contains("<https://zoom.us/rec/1|recording>"), "{text}");
+    assert!(text.contains("reporting: 2 customers — talk to 1 more"), "{text}");
+    assert!(text.contains("billing: 1 customer — talk to 2 more"), "{text}");
+    assert!(text.contains("Team-wide"), "{text}");
+}
+
+fn highlights_bin(url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_highlights"));
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("DATABASE_URL", url);
+    cmd
+}
+
+on_both_backends!(export_round_trips_through_a_csv_parser);
+async fn export_round_trips_through_a_csv_parser(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let tricky = "She said, \"it's \"\"broken\"\"\",\nthen left; 50% off?";
+    capture(&app, "Acme, Inc. | chat | plain").await;
+    ephemeral(app.slash("help").await).await;
+    let area: i64 = sqlx::query_scalar("select id from product_areas where key = 'billing'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("area");
+    let option = |v: String| json!({ "value": { "type": "static_select", "selected_option": { "text": { "type": "plain_text", "text": "x" }, "value": v } } });
+    let submission = json!({
+        "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
+        "view": { "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "capture", "private_metadata": "{\"highlights\":1}",
+                  "title": { "type": "plain_text", "text": "Capture" }, "blocks": [], "hash": "1",
+                  "state": { "values": {
+                      "customer": { "value": { "type": "plain_text_input", "value": "Globex" } },
+                      "interview_date": { "value": { "type": "datepicker", "selected_date": "2026-01-02" } },
+                      "recording_link": { "value": { "type": "plain_text_input", "value": "https://x.io/a?b=1,2" } },
+                      "area_0": option(area.to_string()), "kind_0": option("pain".into()),
+                      "quote_0": { "value": { "type": "plain_text_input", "value": tricky } },
+                      "takeaway_0": { "value": { "type": "plain_text_input", "value": "Fix, \"now\"" } } } } },
+    });
+    let body: Value = app.interaction(&submission).await.json().await.expect("JSON");
+    assert_eq!(body["response_action"], "update", "{body}");
+
+    let out = highlights_bin(&app.test_db.url).args(["export", "--format", "csv"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = reader.headers().expect("headers").clone();
+    assert_eq!(&headers[1], "customer");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
+    assert_eq!(rows.len(), 2);
+    let field =
+        |row: &csv::StringRecord, name: &str| row[headers.iter().position(|h| h == name).expect("column")].to_owned();
+    assert_eq!(field(&rows[0], "customer"), "Acme, Inc.");
+    assert_eq!(field(&rows[1], "quote"), tricky);
+    assert_eq!(field(&rows[1], "takeaway"), "Fix, \"now\"");
+    assert_eq!(field(&rows[1], "recording_link"), "https://x.io/a?b=1,2");
+    assert_eq!(field(&rows[1], "interview_date"), "2026-01-02");
+    assert_eq!(field(&rows[1], "kind"), "pain");
+
+    let out = highlights_bin(&app.test_db.url).args(["export", "--format", "jsonl"]).output().expect("runs");
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    assert_eq!(lines[1]["quote"], tricky);
+    let future = highlights_bin(&app.test_db.url).args(["export", "--since", "2999-01-01"]).output().expect("runs");
+    assert_eq!(String::from_utf8_lossy(&future.stdout).lines().count(), 1, "only the header");
+    let bad = highlights_bin(&app.test_db.url).args(["export", "--format", "xml"]).output().expect("runs");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--format must be csv or jsonl"));
+    let bad = highlights_bin(&app.test_db.url).args(["export", "--since", "yesterday"]).output().expect("runs");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a date"));
+}
+
+on_both_backends!(digest_print_and_report_work_without_slack);
+async fn digest_print_and_report_work_without_slack(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    ephemeral(app.slash("onboard me").await).await;
+    capture(&app, "Acme | chat | We need canned replies").await;
+    let out = highlights_bin(&app.test_db.url).args(["digest", "--print"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.starts_with("# Customer highlights so far:"), "{md}");
+    assert!(md.contains("## chat: 1 customers, 1 highlights (new this period)"), "{md}");
+    assert!(md.contains("> We need canned replies"), "{md}");
+    assert!(md.contains("## Onboarding"), "{md}");
+
+    let out =
+        highlights_bin(&app.test_db.url).args(["report", "--user", USER, "--format", "json"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["features"][0]["area"], "chat");
+    assert_eq!(report["features"][0]["backed"], false);
+    let out = highlights_bin(&app.test_db.url).args(["report", "--user", "U0NOBODY01"]).output().expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to report yet"));
+}
