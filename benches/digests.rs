@@ -1,0 +1,187 @@
+//! Digest and month-end report over a large workspace: by default 1,000,000
+//! highlights over a year (about 19,000 a week) from 5,000 customers and 40
+//! interviewers, on SQLite. Run with `cargo bench --bench digests`
+//! (`HIGHLIGHTS_BENCH_HIGHLIGHTS=N` to change the size,
+//! `HIGHLIGHTS_BENCH_POSTGRES_URL=postgres://…` to add PostgreSQL).
+//! Prints the time to gather and render each, as p50 / max of several runs.
+
+use std::time::{Duration, Instant};
+
+use highlights::digests::{gather, render_digest_message};
+use highlights::reports::{gather as gather_report, render_report_message};
+use highlights::store::workspaces::WorkspaceId;
+use highlights::store::Db;
+use sqlx::Connection as _;
+
+const TEAM: &str = "T0BENCH001";
+const DAY_MS: i64 = 86_400_000;
+
+fn main() {
+    let n: i64 = std::env::var("HIGHLIGHTS_BENCH_HIGHLIGHTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let dir = tempfile::tempdir().expect("temp dir");
+        run("SQLite", &format!("sqlite://{}", dir.path().join("bench.db").display()), n).await;
+        if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
+            let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
+            sqlx::query("drop database if exists highlights_bench_digests with (force)").execute(&mut admin).await.expect("drop");
+            sqlx::query("create database highlights_bench_digests").execute(&mut admin).await.expect("create");
+            let mut url = url::Url::parse(&base).expect("url");
+            url.set_path("/highlights_bench_digests");
+            run("PostgreSQL", url.as_str(), n).await;
+        }
+    });
+}
+
+async fn run(backend: &str, url: &str, n: i64) {
+    let db = Db::connect_and_migrate(url).await.expect("database");
+    let now = time::OffsetDateTime::now_utc();
+    let now_ms = now.unix_timestamp() * 1000;
+    let started = Instant::now();
+    let written = seed(&db, n, now_ms).await;
+    println!("{backend}: seeded {written} highlights in {:.1?}", started.elapsed());
+    let ws = WorkspaceId(TEAM.into());
+    let week = measure(5, || async {
+        let d = gather(&db, now.date(), &ws, now_ms - 7 * DAY_MS, now_ms, "last week".into(), false).await.expect("digest");
+        let m = render_digest_message(&d);
+        assert!(!m.blocks.is_empty());
+    })
+    .await;
+    report(backend, "weekly digest (gather + render)", &week);
+    let report_times = measure(5, || async {
+        let r = gather_report(&db, &ws, "U00000007", now.date()).await.expect("report").expect("has interviews");
+        let m = render_report_message(&r);
+        assert!(!m.blocks.is_empty());
+    })
+    .await;
+    report(backend, "month-end report (gather + render)", &report_times);
+}
+
+async fn measure<F, Fut>(runs: usize, f: F) -> Vec<Duration>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    f().await; // warm the caches once
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    times
+}
+
+fn report(backend: &str, what: &str, times: &[Duration]) {
+    println!(
+        "{backend:>10}  {what:<36} p50 {:>8.1} ms   max {:>8.1} ms   ({} runs)",
+        times[times.len() / 2].as_secs_f64() * 1000.0,
+        times[times.len() - 1].as_secs_f64() * 1000.0,
+        times.len()
+    );
+}
+
+async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {
+    let customers = 5_000i64.min(n.max(1));
+    let interviewers = 40i64;
+    let areas = 12i64;
+    let mut tx = db.pool().begin().await.expect("tx");
+    sqlx::query("insert into workspaces (id, created_at, updated_at) values ($1, 0, 0)").bind(TEAM).execute(&mut *tx).await.expect("ws");
+    for a in 0..areas {
+        sqlx::query("insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $2, 0)")
+            .bind(TEAM)
+            .bind(format!("area {a}"))
+            .execute(&mut *tx)
+            .await
+            .expect("area");
+    }
+    for c in 0..customers {
+        sqlx::query("insert into customers (workspace_id, key, display_name, created_at, updated_at) values ($1, $2, $2, 0, 0)")
+            .bind(TEAM)
+            .bind(format!("customer {c}"))
+            .execute(&mut *tx)
+            .await
+            .expect("customer");
+    }
+    sqlx::query(
+        "insert into onboardees (workspace_id, user_id, start_date, days, interviews_target, feedback_target, tickets_target, enrolled_by, created_at)
+         values ($1, 'U00000007', $2, 30, 20, 100, 50, 'U00000007', 0)",
+    )
+    .bind(TEAM)
+    .bind({
+        let d = time::OffsetDateTime::from_unix_timestamp(now_ms / 1000 - 20 * 86_400).expect("date").date();
+        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    })
+    .execute(&mut *tx)
+    .await
+    .expect("onboardee");
+    // One interview per (interviewer, day): a year of them, then highlights spread over them.
+    let days = 365i64;
+    let mut interview_rows = Vec::new();
+    for day in 0..days {
+        for i in 0..interviewers {
+            interview_rows.push((day, i));
+        }
+    }
+    for chunk in interview_rows.chunks(500) {
+        let mut sql = String::from("insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at) values ");
+        for (k, (day, i)) in chunk.iter().enumerate() {
+            let when = now_ms - day * DAY_MS;
+            let d = time::OffsetDateTime::from_unix_timestamp(when / 1000).expect("date").date();
+            let customer = 1 + (day * 31 + i * 7) % customers;
+            if k > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "('{TEAM}', {customer}, 'U{i:08}', '{:04}-{:02}-{:02}', {when})",
+                d.year(),
+                u8::from(d.month()),
+                d.day()
+            ));
+        }
+        sqlx::query(&sql).execute(&mut *tx).await.expect("interviews");
+    }
+    let slots = days * interviewers;
+    let per_interview = ((n + slots - 1) / slots).max(1);
+    let mut written = 0i64;
+    let mut batch = String::new();
+    let mut in_batch = 0;
+    'outer: for (idx, (day, i)) in interview_rows.iter().enumerate() {
+        let interview_id = idx as i64 + 1;
+        let customer = 1 + (day * 31 + i * 7) % customers;
+        for k in 0..per_interview {
+            if written >= n {
+                break 'outer;
+            }
+            let when = now_ms - day * DAY_MS - k * 1000;
+            let area = 1 + (written * 7 + k) % areas;
+            if in_batch > 0 {
+                batch.push(',');
+            }
+            batch.push_str(&format!(
+                "('{TEAM}', {interview_id}, {customer}, {area}, 'pain', 'We need better area {area} because of reason {written}', 'U{i:08}', {when})"
+            ));
+            in_batch += 1;
+            written += 1;
+            if in_batch == 500 {
+                flush(&mut tx, &mut batch).await;
+                in_batch = 0;
+            }
+        }
+    }
+    if in_batch > 0 {
+        flush(&mut tx, &mut batch).await;
+    }
+    tx.commit().await.expect("commit");
+    sqlx::query("analyze").execute(db.pool()).await.expect("analyze");
+    written
+}
+
+async fn flush(tx: &mut sqlx::Transaction<'_, sqlx::Any>, batch: &mut String) {
+    let sql = format!(
+        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at) values {batch}"
+    );
+    sqlx::query(&sql).execute(&mut **tx).await.expect("highlights");
+    batch.clear();
+}
