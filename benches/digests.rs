@@ -24,7 +24,10 @@ fn main() {
         run("SQLite", &format!("sqlite://{}", dir.path().join("bench.db").display()), n).await;
         if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
             let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-            sqlx::query("drop database if exists highlights_bench_digests with (force)").execute(&mut admin).await.expect("drop");
+            sqlx::query("drop database if exists highlights_bench_digests with (force)")
+                .execute(&mut admin)
+                .await
+                .expect("drop");
             sqlx::query("create database highlights_bench_digests").execute(&mut admin).await.expect("create");
             let mut url = url::Url::parse(&base).expect("url");
             url.set_path("/highlights_bench_digests");
@@ -42,7 +45,8 @@ async fn run(backend: &str, url: &str, n: i64) {
     println!("{backend}: seeded {written} highlights in {:.1?}", started.elapsed());
     let ws = WorkspaceId(TEAM.into());
     let week = measure(5, || async {
-        let d = gather(&db, now.date(), &ws, now_ms - 7 * DAY_MS, now_ms, "last week".into(), false).await.expect("digest");
+        let d =
+            gather(&db, now.date(), &ws, now_ms - 7 * DAY_MS, now_ms, "last week".into(), false).await.expect("digest");
         let m = render_digest_message(&d);
         assert!(!m.blocks.is_empty());
     })
@@ -87,7 +91,11 @@ async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {
     let interviewers = 40i64;
     let areas = 12i64;
     let mut tx = db.pool().begin().await.expect("tx");
-    sqlx::query("insert into workspaces (id, created_at, updated_at) values ($1, 0, 0)").bind(TEAM).execute(&mut *tx).await.expect("ws");
+    sqlx::query("insert into workspaces (id, created_at, updated_at) values ($1, 0, 0)")
+        .bind(TEAM)
+        .execute(&mut *tx)
+        .await
+        .expect("ws");
     for a in 0..areas {
         sqlx::query("insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $2, 0)")
             .bind(TEAM)
@@ -97,12 +105,14 @@ async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {
             .expect("area");
     }
     for c in 0..customers {
-        sqlx::query("insert into customers (workspace_id, key, display_name, created_at, updated_at) values ($1, $2, $2, 0, 0)")
-            .bind(TEAM)
-            .bind(format!("customer {c}"))
-            .execute(&mut *tx)
-            .await
-            .expect("customer");
+        sqlx::query(
+            "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ($1, $2, $2, 0, 0)",
+        )
+        .bind(TEAM)
+        .bind(format!("customer {c}"))
+        .execute(&mut *tx)
+        .await
+        .expect("customer");
     }
     sqlx::query(
         "insert into onboardees (workspace_id, user_id, start_date, days, interviews_target, feedback_target, tickets_target, enrolled_by, created_at)
@@ -125,7 +135,9 @@ async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {
         }
     }
     for chunk in interview_rows.chunks(500) {
-        let mut sql = String::from("insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at) values ");
+        let mut sql = String::from(
+            "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at) values ",
+        );
         for (k, (day, i)) in chunk.iter().enumerate() {
             let when = now_ms - day * DAY_MS;
             let d = time::OffsetDateTime::from_unix_timestamp(when / 1000).expect("date").date();
