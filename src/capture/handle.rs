@@ -59,7 +59,7 @@ pub async fn quick_capture(
             return Ok(did_you_mean(text, &capture.customer.display, near.id, &near.display_name));
         }
     }
-    let today = state.clock().now().date();
+    let today = crate::settings::workspace_today(state, workspace).await?;
     let new = NewCapture {
         author: user.to_owned(),
         customer_id: existing.as_ref().map(|c| c.id),
@@ -172,13 +172,11 @@ pub fn open_modal(
     let state = state.clone();
     let workspace = workspace.clone();
     tokio::spawn(async move {
+        let today = crate::settings::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
         let view = match list_areas(state.db(), &workspace).await {
-            Ok(all_areas) => modal::render_capture_modal(
-                &all_areas,
-                state.clock().now().date(),
-                &Metadata { highlights: 1, channel },
-                &prefill,
-            ),
+            Ok(all_areas) => {
+                modal::render_capture_modal(&all_areas, today, &Metadata { highlights: 1, channel }, &prefill)
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot load product areas for the capture modal");
                 return;
@@ -226,7 +224,8 @@ pub fn add_highlight_group(
             Ok(a) => a,
             Err(e) => return tracing::error!(error = %e, "cannot load product areas"),
         };
-        let view = modal::render_capture_modal(&all_areas, state.clock().now().date(), &metadata, &Prefill::default());
+        let today = crate::settings::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
+        let view = modal::render_capture_modal(&all_areas, today, &metadata, &Prefill::default());
         if let Err(e) = state.slack().update_view(&view_id, hash.as_deref(), &view).await {
             tracing::warn!(error = %e, "views.update failed while adding a highlight");
         }
@@ -244,7 +243,7 @@ pub async fn submit_modal(
     let metadata: Metadata =
         view["private_metadata"].as_str().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
     let all_areas = list_areas(state.db(), workspace).await?;
-    let today = state.clock().now().date();
+    let today = crate::settings::workspace_today(state, workspace).await?;
     let submission = match modal::parse_submission(&view["state"]["values"], &metadata, &all_areas, today) {
         Ok(s) => s,
         Err(errors) => return Ok(json!({ "response_action": "errors", "errors": errors })),

@@ -29,3 +29,25 @@ pub async fn set_channel(state: &AppState, workspace: &WorkspaceId, user: &str, 
          For a private channel, invite me there first with `/invite @highlights`."
     )))
 }
+
+/// Today's date where the workspace is (its digest time zone, or UTC): the
+/// default interview date, and the limit for "in the future".
+pub async fn workspace_today(state: &AppState, workspace: &WorkspaceId) -> Result<time::Date, sqlx::Error> {
+    let utc = state.clock().now();
+    let zone = crate::store::digests::find_digest_settings(state.db(), workspace).await?.and_then(|s| s.time_zone);
+    let Some(zone) = zone.and_then(|z| crate::digests::schedule::time_zone(&z).ok()) else {
+        return Ok(utc.date());
+    };
+    let local = jiff::Timestamp::from_second(utc.unix_timestamp())
+        .map(|t| t.to_zoned_datetime(zone).date())
+        .ok()
+        .and_then(|d| {
+            time::Date::from_calendar_date(
+                i32::from(d.year()),
+                time::Month::try_from(d.month() as u8).ok()?,
+                d.day() as u8,
+            )
+            .ok()
+        });
+    Ok(local.unwrap_or(utc.date()))
+}

@@ -423,3 +423,23 @@ async fn add_another_highlight_updates_the_view_with_one_more_group(backend: Tes
     assert!(view.contains("quote_1") && !view.contains("quote_2"), "{view}");
     assert!(view.contains("{\\\"highlights\\\":2}"), "{view}");
 }
+
+on_both_backends!(the_interview_date_is_today_where_the_workspace_is);
+async fn the_interview_date_is_today_where_the_workspace_is(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    // UTC+14 and UTC-11: at least one of them is on another date than UTC, at any hour.
+    for zone in ["Pacific/Kiritimati", "Pacific/Pago_Pago"] {
+        let said = ephemeral(app.slash(&format!("config timezone {zone}")).await).await;
+        assert!(said.contains(zone), "{said}");
+        ephemeral(app.slash(&format!("Acme | chat | said in {zone}")).await).await;
+        let date: String = sqlx::query_scalar(
+            "select i.interview_date from highlights h join interviews i on i.id = h.interview_id where h.quote = $1",
+        )
+        .bind(format!("said in {zone}"))
+        .fetch_one(app.db.pool())
+        .await
+        .expect("date");
+        let expected = jiff::Timestamp::now().in_tz(zone).expect("zone").date().to_string();
+        assert_eq!(date, expected, "{zone}");
+    }
+}
