@@ -190,9 +190,7 @@ pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: 
 }
 
 fn split_last(text: &str, separator: &str) -> Option<(String, String)> {
-    let at = text.to_lowercase().rfind(separator)?;
-    let (a, b) = (text[..at].trim(), text[at + separator.len()..].trim());
-    (!a.is_empty() && !b.is_empty()).then(|| (a.to_owned(), b.to_owned()))
+    crate::slack::mrkdwn::split_last_ignore_case(text, separator)
 }
 
 #[cfg(test)]

@@ -53,10 +53,13 @@ pub async fn quick_capture(
         Some(CustomerChoice::Existing(id)) => find_surviving_customer(state.db(), workspace, id).await?,
         _ => find_customer_by_key(state.db(), workspace, &capture.customer.key).await?,
     };
-    if existing.is_none() && choice.is_none() && text.len() <= MAX_CARRIED_TEXT {
+    if existing.is_none() && choice.is_none() {
         let all = list_customer_names(state.db(), workspace).await?;
         if let Some(near) = suggest::near_duplicates(&capture.customer.key, &all).first() {
-            return Ok(did_you_mean(text, &capture.customer.display, near.id, &near.display_name));
+            // A text too long to ride in a button is captured as typed.
+            if let Some(question) = did_you_mean(text, &capture.customer.display, near.id, &near.display_name) {
+                return Ok(question);
+            }
         }
     }
     let today = crate::settings::workspace_today(state, workspace).await?;
@@ -76,15 +79,14 @@ pub async fn quick_capture(
     };
     insert_capture(state.db(), workspace, &new, state.clock().now_ms()).await?;
     state.wake_outbox();
-    crate::quotas::milestones::check(state, workspace, user).await?;
-    crate::home::refresh_later(state, workspace, user).await?;
+    crate::quotas::after_evidence(state, workspace, user).await;
     let customer_name = existing.map(|c| c.display_name).unwrap_or(capture.customer.display);
-    let place = where_it_goes(state, workspace, &customer_name).await?;
+    let place = where_it_goes(state, workspace, &customer_name).await;
     Ok(Reply::ephemeral(format!("✅ Saved for *{}* in *{}*. {place}", escape(&customer_name), escape(&area.name))))
 }
 
-/// Longest command text carried in a button's value (Slack allows 2000).
-const MAX_CARRIED_TEXT: usize = 1800;
+/// Longest button value Slack accepts.
+const MAX_BUTTON_VALUE: usize = 2000;
 /// Button: capture under the existing customer.
 pub const USE_EXISTING_ACTION: &str = "capture_use_existing";
 /// Button: capture under a new customer.
@@ -92,9 +94,14 @@ pub const CREATE_NEW_ACTION: &str = "capture_create_new";
 
 /// "Did you mean Acme Corp?": two buttons, each carrying the typed text, so
 /// nothing is stored until the user chooses and nothing is lost.
-fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str) -> Reply {
-    let use_value = json!({ "text": text, "customer_id": near_id }).to_string();
-    let new_value = json!({ "text": text }).to_string();
+fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str) -> Option<Reply> {
+    // The nonce makes a double click capture once.
+    let nonce = crate::jobs::outbox::claim_token();
+    let use_value = json!({ "text": text, "customer_id": near_id, "nonce": nonce }).to_string();
+    let new_value = json!({ "text": text, "nonce": nonce }).to_string();
+    if use_value.chars().count() > MAX_BUTTON_VALUE {
+        return None;
+    }
     let question = format!(
         "Did you mean *{}*? There is no customer called “{}” yet. Nothing is saved until you choose.",
         escape(near_name),
@@ -110,7 +117,7 @@ fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str) -> 
         ]}),
         json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": echo(text) }] }),
     ];
-    Reply::ephemeral_blocks(question, blocks)
+    Some(Reply::ephemeral_blocks(question, blocks))
 }
 
 /// A "did you mean" button was clicked: capture as chosen, and replace the
@@ -135,8 +142,21 @@ pub fn answer_did_you_mean(
             Err(_) => return,
         },
     };
+    let nonce = carried["nonce"].as_str().unwrap_or_default().to_owned();
     let (state, workspace, user) = (state.clone(), workspace.clone(), user.to_owned());
     tokio::spawn(async move {
+        // Slack delivers every click: only the first of a question captures.
+        let first = crate::store::events::insert_processed_event(
+            state.db(),
+            &workspace,
+            &format!("did_you_mean:{nonce}"),
+            "did_you_mean",
+            state.clock().now_ms(),
+        )
+        .await;
+        if !nonce.is_empty() && matches!(first, Ok(false)) {
+            return;
+        }
         let reply = match quick_capture(&state, &workspace, &user, &text, Some(choice)).await {
             Ok(reply) => reply,
             Err(e) => {
@@ -150,13 +170,18 @@ pub fn answer_did_you_mean(
     });
 }
 
-async fn where_it_goes(state: &AppState, workspace: &WorkspaceId, customer: &str) -> Result<String, AppError> {
-    Ok(match product_channel(state, workspace).await? {
-        Some(channel) => format!("Posting it to {}'s thread in <#{channel}>.", escape(customer)),
-        None => "No product channel is set yet, so it waits: run `/highlight config channel #channel` and it \
-                 will be posted there."
+/// Where the capture will be posted (after the commit: never an error).
+async fn where_it_goes(state: &AppState, workspace: &WorkspaceId, customer: &str) -> String {
+    match product_channel(state, workspace).await {
+        Ok(Some(channel)) => format!("Posting it to {}'s thread in <#{channel}>.", escape(customer)),
+        Ok(None) => "No product channel is set yet, so it waits: run `/highlight config channel #channel` and it \
+                     will be posted there."
             .to_owned(),
-    })
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the product channel after a capture");
+            "It will be posted to the product channel.".to_owned()
+        }
+    }
 }
 
 /// Opens the capture modal on a trigger (valid 3 s, so after the ack at once).
@@ -185,8 +210,8 @@ pub fn open_modal(
         if let Err(e) = state.slack().open_view(&trigger_id, &view).await {
             tracing::warn!(error = %e, "views.open failed for the capture modal");
             if let Some(url) = response_url {
-                let text = "I couldn't open the capture form (Slack took too long). Try `/highlight` again, or \
-                            capture in one line: `/highlight <customer> | <area> | <quote>`.";
+                let text = "I couldn't open the capture form. Try `/highlight` again, or capture in one line: \
+                            `/highlight <customer> | <area> | <quote>`.";
                 state.respond(&url, &Reply::ephemeral(text)).await;
             }
         }
@@ -282,11 +307,10 @@ pub async fn submit_modal(
     };
     insert_capture(state.db(), workspace, &new, state.clock().now_ms()).await?;
     state.wake_outbox();
-    crate::quotas::milestones::check(state, workspace, user).await?;
-    crate::home::refresh_later(state, workspace, user).await?;
+    crate::quotas::after_evidence(state, workspace, user).await;
     let customer_name = existing.map(|c| c.display_name).unwrap_or(name.display);
     let count = submission.highlights.len();
-    let place = where_it_goes(state, workspace, &customer_name).await?;
+    let place = where_it_goes(state, workspace, &customer_name).await;
     let text = format!(
         "✅ Saved {count} highlight{} for *{}* ({}). {place}",
         if count == 1 { "" } else { "s" },

@@ -59,7 +59,7 @@ pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight
         let thread_ts = ensure_thread(state, workspace, highlight.customer_id, &highlight.author, &channel).await?;
         let reply = render_highlight_reply(&highlight);
         let broadcast = highlight.first_in_area == 1;
-        let ts = with_channel_access(state, workspace, &highlight.author, &channel, || {
+        let ts = with_channel_access(state, workspace, Some(&highlight.author), &channel, || {
             state.slack().post_message(&channel, Some(&thread_ts), broadcast, &reply)
         })
         .await?;
@@ -95,14 +95,14 @@ async fn ensure_thread(
         }
     }
     let now = state.clock().now_ms();
-    let token = format!("{}-{}", std::process::id(), now);
+    let token = crate::jobs::outbox::claim_token();
     let until = now + state.config().timing.outbox_lease.as_millis() as i64;
     if !customers::claim_customer_thread(db, workspace, customer_id, &token, now, until).await? {
         return Err(PostError::ThreadBeingStarted);
     }
     let summary = customers::find_customer_summary(db, workspace, customer_id).await?;
     let parent = render_thread_parent(&customer.display_name, &summary);
-    let posted = with_channel_access(state, workspace, author, channel, || {
+    let posted = with_channel_access(state, workspace, Some(author), channel, || {
         state.slack().post_message(channel, None, false, &parent)
     })
     .await;
@@ -122,12 +122,26 @@ async fn ensure_thread(
     }
 }
 
+/// Posts a message in a channel the way every channel post goes: joining the
+/// channel once if needed, telling `author` (if any) when it cannot, and
+/// waiting (not failing) until it can.
+pub async fn post_in_channel(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    author: Option<&str>,
+    channel: &str,
+    message: &crate::slack::blocks::Message,
+) -> Result<String, PostError> {
+    with_channel_access(state, workspace, author, channel, || state.slack().post_message(channel, None, false, message))
+        .await
+}
+
 /// Runs a post; when the bot is not in the channel, joins it once and tries
 /// again. If it cannot join, tells `author` and waits.
 async fn with_channel_access<F, Fut>(
     state: &AppState,
     workspace: &WorkspaceId,
-    author: &str,
+    author: Option<&str>,
     channel: &str,
     post: F,
 ) -> Result<String, PostError>
@@ -139,7 +153,7 @@ where
         Err(SlackError::Api(code)) if code == "not_in_channel" => match state.slack().join_channel(channel).await {
             Ok(()) => Ok(post().await?),
             Err(SlackError::Api(join_code)) => {
-                {
+                if let Some(author) = author {
                     let text = format!(
                         "Your highlight is saved, but I can't post in <#{channel}> ({}). Invite me with `/invite @highlights` in that channel and it will be posted.",
                         escape(&join_code)
@@ -151,7 +165,7 @@ where
             Err(e) => Err(e.into()),
         },
         Err(SlackError::Api(code)) if code == "channel_not_found" || code == "is_archived" => {
-            {
+            if let Some(author) = author {
                 let text = format!(
                     "Your highlight is saved, but the product channel <#{channel}> can't be used ({}). \
                      Set another with `/highlight config channel #channel` and it will be posted there.",

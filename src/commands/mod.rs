@@ -135,10 +135,11 @@ impl Reply {
     }
 }
 
-/// What the user typed, shown back so nothing is lost. The text is still as
-/// Slack escaped it, so it is safe to show.
+/// What the user typed, shown back so nothing is lost: decoded from Slack's
+/// escaping and escaped again, so mentions and links show as text.
 pub fn echo(text: &str) -> String {
-    format!("You typed:\n```/highlight {}```", text.replace("```", "ʼʼʼ"))
+    let shown = crate::slack::mrkdwn::escape(&crate::slack::mrkdwn::decode(text));
+    format!("You typed:\n```/highlight {}```", shown.replace("```", "ʼʼʼ"))
 }
 
 /// Runs a command for a user of a workspace. Internal failures are logged

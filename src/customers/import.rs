@@ -95,7 +95,12 @@ pub fn parse_customers_csv(input: impl Read) -> Result<Vec<ImportedCustomer>, Ve
                 continue;
             }
         };
-        rows.push(ImportedCustomer { name, aliases, segment: field(segment_at).map(str::to_owned), arr_cents });
+        let segment = field(segment_at).map(str::to_owned);
+        if segment.as_ref().is_some_and(|s| s.chars().count() > 100) {
+            problems.push(format!("line {line}: the segment is over 100 characters"));
+            continue;
+        }
+        rows.push(ImportedCustomer { name, aliases, segment, arr_cents });
     }
     if problems.is_empty() {
         Ok(rows)

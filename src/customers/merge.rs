@@ -14,10 +14,7 @@ use crate::store::workspaces::WorkspaceId;
 
 /// Splits `<from> into <to>` (case-insensitive ` into `, the last one).
 pub fn parse_merge(text: &str) -> Option<(String, String)> {
-    let lower = text.to_lowercase();
-    let at = lower.rfind(" into ")?;
-    let (from, to) = (text[..at].trim(), text[at + 6..].trim());
-    (!from.is_empty() && !to.is_empty()).then(|| (from.to_owned(), to.to_owned()))
+    crate::slack::mrkdwn::split_last_ignore_case(text, " into ")
 }
 
 /// Merges two customers, if the user may.

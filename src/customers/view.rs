@@ -84,7 +84,7 @@ pub fn render_customer_view(
         facts.push(if first == last { format!("on {first}") } else { format!("{first} → {last}") });
     }
     if let Some(segment) = &details.segment {
-        facts.push(escape(segment));
+        facts.push(escape(&blocks::truncate(segment, 100)));
     }
     if let Some(arr) = details.arr_cents {
         facts.push(format!("${} ARR", format_thousands(arr / 100)));

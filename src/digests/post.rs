@@ -90,7 +90,7 @@ pub async fn post_digest(
     if data.is_empty() {
         return Ok(());
     }
-    state.slack().post_message(&channel, None, false, &render_digest_message(&data)).await?;
+    crate::capture::post::post_in_channel(state, workspace, None, &channel, &render_digest_message(&data)).await?;
     Ok(())
 }
 

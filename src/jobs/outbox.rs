@@ -31,12 +31,17 @@ pub enum Outcome {
 
 static CLAIMS: AtomicU64 = AtomicU64::new(0);
 
-fn claim_token() -> String {
+/// A token unique across processes and replicas (containers often all run as
+/// PID 1): the process's random hasher seed, the time and a counter.
+pub fn claim_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(CLAIMS.fetch_add(1, Ordering::Relaxed));
     format!(
-        "{}-{}-{}",
+        "{:016x}-{}-{}",
+        hasher.finish(),
         std::process::id(),
-        time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000,
-        CLAIMS.fetch_add(1, Ordering::Relaxed)
+        time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000
     )
 }
 
@@ -51,6 +56,12 @@ pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
             return Ok(ran);
         }
         for row in rows {
+            // Rows wait their turn inside a batch; renew the lease first, and skip
+            // a row whose lease ran out and that another worker took meanwhile.
+            let until = state.clock().now_ms() + lease;
+            if !outbox::update_outbox_lease(state.db(), row.id, &row.claim_token, until).await? {
+                continue;
+            }
             run_row(state, &row).await?;
             ran += 1;
         }

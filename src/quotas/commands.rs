@@ -9,7 +9,7 @@ use crate::capture::{format_date, parse_date};
 use crate::commands::Reply;
 use crate::error::AppError;
 use crate::permissions;
-use crate::quotas::{milestones, progress_of, render_day, render_goal_lines, Progress};
+use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
 use crate::slack::mrkdwn::{escape, mention_id};
 use crate::store::onboarding;
 use crate::store::workspaces::WorkspaceId;
@@ -214,14 +214,15 @@ pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
     let note = note.map(crate::slack::mrkdwn::decode);
     let tickets = onboarding::NewTickets { user: by, source: "self", ticket_ref: None, count, note: note.as_deref() };
     onboarding::insert_tickets(state.db(), workspace, &tickets, state.clock().now_ms()).await?;
-    milestones::check(state, workspace, by).await?;
-    crate::home::refresh_later(state, workspace, by).await?;
-    let progress = match onboarding::find_onboardee(state.db(), workspace, by).await? {
-        Some(o) if o.ended_at.is_none() => {
-            let p = progress_of(state, workspace, &o).await?;
-            format!(" Tickets: {}/{} ({}).", p.tickets.done, p.tickets.target, p.tickets.pace())
-        }
-        _ => " (You are not being onboarded, so they count toward nothing yet.)".to_owned(),
+    crate::quotas::after_evidence(state, workspace, by).await;
+    // The tickets are stored: what follows only adds detail, and never fails the answer.
+    let progress = match onboarding::find_onboardee(state.db(), workspace, by).await {
+        Ok(Some(o)) if o.ended_at.is_none() => match progress_of(state, workspace, &o).await {
+            Ok(p) => format!(" Tickets: {}/{} ({}).", p.tickets.done, p.tickets.target, p.tickets.pace()),
+            Err(_) => String::new(),
+        },
+        Ok(_) => " (You are not being onboarded, so they count toward nothing yet.)".to_owned(),
+        Err(_) => String::new(),
     };
     Ok(Reply::ephemeral(format!("Logged {count} ticket{}.{progress}", if count == 1 { "" } else { "s" })))
 }

@@ -26,6 +26,19 @@ use crate::store::onboarding::{self, Counts, Onboardee};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
+/// What follows a change to someone's evidence (a capture, a triage, a
+/// ticket): milestones, and a refresh of their App Home. The change is already
+/// committed, so a failure here is logged and never reported as "nothing
+/// changed" (which would make the user submit again).
+pub async fn after_evidence(state: &AppState, workspace: &WorkspaceId, user: &str) {
+    if let Err(e) = milestones::check(state, workspace, user).await {
+        tracing::error!(error = %e, user, "milestone check failed after a committed change");
+    }
+    if let Err(e) = crate::home::refresh_later(state, workspace, user).await {
+        tracing::error!(error = %e, user, "App Home refresh could not be queued");
+    }
+}
+
 /// One target's progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Goal {

@@ -9,7 +9,6 @@ use crate::app::AppState;
 use crate::capture::Kind;
 use crate::customers::{suggest, CustomerName};
 use crate::error::AppError;
-use crate::quotas::milestones;
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
 use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::{list_areas, Area};
@@ -33,6 +32,19 @@ pub struct Target {
     pub text: String,
 }
 
+/// The target as `private_metadata`, cutting the text until it fits Slack's 3000 characters.
+fn metadata(target: &Target) -> String {
+    let mut target = target.clone();
+    loop {
+        let json = serde_json::to_string(&target).unwrap_or_default();
+        if json.chars().count() <= blocks::MAX_PRIVATE_METADATA || target.text.is_empty() {
+            return json;
+        }
+        let keep = target.text.chars().count() * 3 / 4;
+        target.text = target.text.chars().take(keep).collect();
+    }
+}
+
 /// The triage modal for a message.
 pub fn render_triage_modal(areas: &[Area], target: &Target) -> Value {
     let options: Vec<Value> = areas
@@ -49,7 +61,7 @@ pub fn render_triage_modal(areas: &[Area], target: &Target) -> Value {
         "title": plain("Triage feedback"),
         "submit": plain("Save"),
         "close": plain("Cancel"),
-        "private_metadata": serde_json::to_string(target).unwrap_or_default(),
+        "private_metadata": metadata(target),
         "blocks": [
             { "type": "section", "text": mrkdwn(&preview) },
             { "type": "input", "block_id": "area", "label": plain("Product area"),
@@ -64,8 +76,17 @@ pub fn render_triage_modal(areas: &[Area], target: &Target) -> Value {
     })
 }
 
-/// Opens the modal for a message (after the ack; the trigger lasts 3 s).
-pub fn open(state: &AppState, workspace: &WorkspaceId, trigger_id: String, channel: String, ts: String, text: &str) {
+/// Opens the modal for a message (after the ack; the trigger lasts 3 s); if
+/// Slack refuses, says so through the shortcut's `response_url`.
+pub fn open(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    trigger_id: String,
+    channel: String,
+    ts: String,
+    text: &str,
+    response_url: Option<String>,
+) {
     let target = Target { channel, ts, text: blocks::truncate(&decode(text), 2000) };
     let (state, workspace) = (state.clone(), workspace.clone());
     tokio::spawn(async move {
@@ -75,6 +96,10 @@ pub fn open(state: &AppState, workspace: &WorkspaceId, trigger_id: String, chann
         };
         if let Err(e) = state.slack().open_view(&trigger_id, &render_triage_modal(&areas, &target)).await {
             tracing::warn!(error = %e, "views.open failed for the triage modal");
+            if let Some(url) = response_url {
+                let text = "I couldn't open the triage form. Nothing was recorded; please run *Triage feedback* again.";
+                state.respond(&url, &crate::commands::Reply::ephemeral(text)).await;
+            }
         }
     });
 }
@@ -121,8 +146,7 @@ pub async fn submit(state: &AppState, workspace: &WorkspaceId, user: &str, view:
         kind: kind.as_str(),
     };
     let fresh = onboarding::upsert_feedback_item(state.db(), workspace, &item, state.clock().now_ms()).await?;
-    milestones::check(state, workspace, user).await?;
-    crate::home::refresh_later(state, workspace, user).await?;
+    crate::quotas::after_evidence(state, workspace, user).await;
     fill_permalink(state, workspace, target.channel, target.ts);
     let text = if fresh {
         format!("Triaged as *{}* ({}). It counts toward your feedback target.", escape(&area.name), kind.label())
@@ -154,4 +178,19 @@ fn fill_permalink(state: &AppState, workspace: &WorkspaceId, channel: String, ts
             Err(e) => tracing::warn!(error = %e, "could not get a feedback permalink"),
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_still_fit_in_the_metadata() {
+        let target = Target { channel: "C1".into(), ts: "1.2".into(), text: "\"quoted\"\n".repeat(400) };
+        let m = metadata(&target);
+        assert!(m.chars().count() <= 3000, "{}", m.len());
+        let back: Target = serde_json::from_str(&m).expect("json");
+        assert_eq!((back.channel.as_str(), back.ts.as_str()), ("C1", "1.2"));
+        assert!(back.text.starts_with("\"quoted\""));
+    }
 }

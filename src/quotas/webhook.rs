@@ -16,7 +16,6 @@ use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::quotas::milestones;
 use crate::slack::client::SlackError;
 use crate::store::onboarding::{insert_tickets, insert_unmapped_ticket, NewTickets};
 use crate::store::workspaces::{find_workspace, list_workspace_ids, WorkspaceId};
@@ -106,7 +105,6 @@ pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: By
     if !counted {
         return Ok(answer(StatusCode::OK, json!({ "ok": true, "counted": false, "reason": "ticket already counted" })));
     }
-    milestones::check(&state, &workspace, &user).await?;
-    crate::home::refresh_later(&state, &workspace, &user).await?;
+    crate::quotas::after_evidence(&state, &workspace, &user).await;
     Ok(answer(StatusCode::OK, json!({ "ok": true, "counted": true, "user": user })))
 }

@@ -35,7 +35,11 @@ pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<
             tracing::debug!(event_id = %callback.event_id, kind, "event recorded");
             if let SlackEventCallbackBody::AppHomeOpened(opened) = &callback.event {
                 if opened.tab.as_deref() != Some("messages") {
-                    crate::home::refresh_later(&state, &workspace, opened.user.as_ref()).await?;
+                    if let Err(e) = crate::home::refresh_later(&state, &workspace, opened.user.as_ref()).await {
+                        // Forget the event so that Slack's retry is processed, then fail this delivery.
+                        events::delete_processed_event(state.db(), &workspace, callback.event_id.as_ref()).await?;
+                        return Err(e.into());
+                    }
                 }
             }
             Ok(StatusCode::OK.into_response())

@@ -98,6 +98,7 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
                         channel.to_owned(),
                         ts.to_owned(),
                         str_at(&raw, "/message/text").unwrap_or_default(),
+                        str_at(&raw, "/response_url").map(str::to_owned),
                     );
                 }
             } else if str_at(&raw, "/callback_id") == Some(SAVE_AS_HIGHLIGHT) {

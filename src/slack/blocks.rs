@@ -70,6 +70,12 @@ pub fn truncate_mrkdwn(text: &str, max: usize) -> String {
             out.truncate(amp);
         }
     }
+    // Half a `<url|label>` would show as broken markup: cut before it.
+    if let Some(open) = out.rfind('<') {
+        if !out[open..].contains('>') {
+            out.truncate(open);
+        }
+    }
     out.push('…');
     out
 }
@@ -95,5 +101,7 @@ mod tests {
         assert_eq!(truncate_mrkdwn("ab &amp; cd", 6), "ab …");
         assert_eq!(truncate_mrkdwn("ab &amp; cd", 9), "ab &amp;…");
         assert_eq!(truncate(&"x".repeat(4000), MAX_SECTION_TEXT).chars().count(), MAX_SECTION_TEXT);
+        assert_eq!(truncate_mrkdwn("see <https://x.io/abc|the doc> now", 20), "see …");
+        assert_eq!(truncate_mrkdwn("see <https://x.io|doc> now and later", 25), "see <https://x.io|doc> n…");
     }
 }

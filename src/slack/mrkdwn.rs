@@ -97,6 +97,17 @@ pub fn mention_id(text: &str, sigil: char) -> Option<String> {
     (!id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| id.to_owned())
 }
 
+/// Splits at the last `separator` (ASCII, matched case-insensitively) into two
+/// non-empty trimmed parts. Offsets stay those of `text`, whatever its script.
+pub fn split_last_ignore_case(text: &str, separator: &str) -> Option<(String, String)> {
+    let (hay, needle) = (text.as_bytes(), separator.as_bytes());
+    let at = (0..=hay.len().checked_sub(needle.len())?)
+        .rev()
+        .find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))?;
+    let (a, b) = (text.get(..at)?.trim(), text.get(at + needle.len()..)?.trim());
+    (!a.is_empty() && !b.is_empty()).then(|| (a.to_owned(), b.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +147,17 @@ mod tests {
         let typed = decode("&lt;!channel&gt; and &lt;@U123&gt;");
         assert_eq!(typed, "<!channel> and <@U123>");
         assert_eq!(escape(&typed), "&lt;!channel&gt; and &lt;@U123&gt;");
+    }
+
+    #[test]
+    fn splitting_keeps_any_script_intact() {
+        assert_eq!(split_last_ignore_case("İş into Äcme", " into "), Some(("İş".into(), "Äcme".into())));
+        assert_eq!(
+            split_last_ignore_case("Into Corp INTO Outof", " into "),
+            Some(("Into Corp".into(), "Outof".into()))
+        );
+        assert_eq!(split_last_ignore_case("İ into ", " into "), None);
+        assert_eq!(split_last_ignore_case("x", " into "), None);
     }
 
     #[test]

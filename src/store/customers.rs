@@ -428,7 +428,7 @@ pub async fn merge_customers(
             .execute(&mut *tx)
             .await?;
     }
-    for table in ["interviews", "highlights"] {
+    for table in ["interviews", "highlights", "feedback_items"] {
         sqlx::query(&format!("update {table} set customer_id = $3 where workspace_id = $1 and customer_id = $2"))
             .bind(ws)
             .bind(from.id)

@@ -31,3 +31,13 @@ pub async fn count_processed_events(db: &Db, workspace: &WorkspaceId) -> Result<
         .fetch_one(db.pool())
         .await
 }
+
+/// Forgets an event whose processing failed, so Slack's retry is processed.
+pub async fn delete_processed_event(db: &Db, workspace: &WorkspaceId, event_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from processed_events where workspace_id = $1 and event_id = $2")
+        .bind(workspace.as_str())
+        .bind(event_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

@@ -214,6 +214,18 @@ pub async fn claim_outbox_rows(
     Ok(claimed)
 }
 
+/// Extends a claim's lease; false when the claim is no longer held.
+pub async fn update_outbox_lease(db: &Db, id: i64, token: &str, until_ms: i64) -> Result<bool, sqlx::Error> {
+    let result =
+        sqlx::query("update outbox set locked_until = $3 where id = $1 and claim_token = $2 and status = 'pending'")
+            .bind(id)
+            .bind(token)
+            .bind(until_ms)
+            .execute(db.pool())
+            .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 /// The work is done (unless the row was woken again meanwhile).
 pub async fn update_outbox_done(db: &Db, id: i64, token: &str, now_ms: i64) -> Result<(), sqlx::Error> {
     sqlx::query(

@@ -69,6 +69,22 @@ async fn a_near_duplicate_name_asks_before_creating_a_customer(backend: TestBack
 
     let answer = click(&app, &question, "capture_use_existing").await;
     assert_eq!(answer["replace_original"], true);
+    // A second click on the same question captures nothing more.
+    let payload_count = app.count("highlights").await;
+    let before = app.slack.calls_to("response_url").len();
+    let again = json!({
+        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
+        "trigger_id": "1.2.3", "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
+        "channel": { "id": "C0CHAN0001", "name": "product" }, "response_url": app.slack.response_url("click"),
+        "actions": [{ "type": "button", "action_id": "capture_use_existing", "block_id": "did_you_mean",
+                      "text": { "type": "plain_text", "text": "Use" },
+                      "value": question["blocks"][1]["elements"][0]["value"].clone(), "action_ts": "1.4" }],
+    });
+    assert_eq!(app.interaction(&again).await.status(), 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.count("highlights").await, payload_count, "double click, one capture");
+    assert_eq!(app.slack.calls_to("response_url").len(), before);
     assert!(answer["text"].as_str().expect("text").contains("Saved for *Acme Corp*"), "{answer}");
     assert_eq!(app.count("customers").await, 1);
     let quote: String = sqlx::query_scalar("select quote from highlights order by id desc")

@@ -331,3 +331,19 @@ async fn enrolling_someone_else_needs_a_manager() {
     let said = ephemeral(app.slash("onboard me").await).await;
     assert!(said.contains("You are enrolled"), "anyone may enroll themselves: {said}");
 }
+
+on_both_backends!(merging_areas_and_customers_carries_triaged_feedback);
+async fn merging_areas_and_customers_carries_triaged_feedback(backend: TestBackend) {
+    let app = app_on(backend).await;
+    ephemeral(app.slash("Acme | chat | hello").await).await;
+    triage(&app, "C0SUPPORT1", "1700000009.000100", "email").await;
+    let said = ephemeral(app.slash("areas merge email into chat").await).await;
+    assert!(said.contains("Merged *email* into *chat*"), "{said}");
+    let area: String = sqlx::query_scalar(
+        "select a.key from feedback_items f join product_areas a on a.id = f.area_id where f.message_ts = '1700000009.000100'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("item");
+    assert_eq!(area, "chat");
+}
