@@ -1,11 +1,9 @@
 //! Who may manage (SPEC, Permissions): everyone while `HIGHLIGHTS_MANAGERS` is
 //! unset; otherwise the users listed there, and workspace admins and owners.
 
-use std::time::Duration;
-
 use crate::app::AppState;
 use crate::error::UserError;
-use crate::slack::client::SlackError;
+use crate::slack::client::{SlackError, IN_ACK_TIMEOUT};
 
 /// Ok when `user` may do the managing action described by `what`; otherwise the
 /// refusal to show them.
@@ -14,9 +12,9 @@ pub async fn require_manager(state: &AppState, user: &str, what: &str) -> Result
     if managers.is_empty() || managers.iter().any(|m| m == user) {
         return Ok(());
     }
-    // Inside Slack's 3-second acknowledgement: give users.info two of them.
-    let info = tokio::time::timeout(Duration::from_secs(2), state.slack().user_info(user)).await;
-    match info.unwrap_or_else(|_| Err(SlackError::Timeout(Duration::from_secs(2)))) {
+    // Inside Slack's 3-second acknowledgement.
+    let info = tokio::time::timeout(IN_ACK_TIMEOUT, state.slack().user_info(user)).await;
+    match info.unwrap_or(Err(SlackError::Timeout(IN_ACK_TIMEOUT))) {
         Ok(info) if info.flags.is_admin == Some(true) || info.flags.is_owner == Some(true) => Ok(()),
         Ok(_) => Err(UserError::new(format!(
             "Only the app's managers and workspace admins can {what}. Ask one of: {}.",

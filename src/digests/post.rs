@@ -170,7 +170,7 @@ pub async fn configure(
     // Without a zone yet, the zone of the person configuring is the best guess.
     let mut zone = zone.map(str::to_owned);
     if zone.is_none() && current.as_ref().and_then(|c| c.time_zone.as_ref()).is_none() {
-        let info = tokio::time::timeout(std::time::Duration::from_secs(2), state.slack().user_info(user)).await;
+        let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.slack().user_info(user)).await;
         zone = info.ok().and_then(Result::ok).and_then(|u| u.tz).filter(|tz| time_zone(tz).is_ok());
     }
     let schedule_text = schedule

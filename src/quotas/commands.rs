@@ -1,7 +1,5 @@
 //! `/highlight onboard`, `offboard`, `quota`, `team` and `tickets`.
 
-use std::time::Duration;
-
 use time::Date;
 
 use crate::app::AppState;
@@ -77,7 +75,7 @@ pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
         if let Err(refusal) = permissions::require_manager(state, by, "enroll someone else").await {
             return Ok(Reply::ephemeral(refusal.0));
         }
-        let info = tokio::time::timeout(Duration::from_secs(2), state.slack().user_info(&user)).await;
+        let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.slack().user_info(&user)).await;
         match info {
             Ok(Ok(u)) if u.flags.is_bot == Some(true) || u.id.to_string() == "USLACKBOT" => {
                 return Ok(Reply::ephemeral(format!("<@{user}> is a bot; only people can be onboarded.")));

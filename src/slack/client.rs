@@ -14,6 +14,10 @@ use slack_morphism::prelude::*;
 use crate::config::Secret;
 use crate::slack::blocks::Message;
 
+/// How long one Slack call may take while a user waits for Slack's
+/// 3-second acknowledgement (two such calls plus the database fit in it).
+pub const IN_ACK_TIMEOUT: Duration = Duration::from_millis(1200);
+
 /// slack-morphism's client over our connector.
 pub type SlackHttpClient = SlackClient<SlackClientHyperConnector<SlackHyperHttpsConnector>>;
 
