@@ -44,15 +44,22 @@ fn ms(date: time::Date) -> i64 {
 pub async fn print_digest(db: &Db, workspace: Option<&str>, since: Option<&str>) -> anyhow::Result<String> {
     let workspace = pick_workspace(db, workspace).await?;
     let now = time::OffsetDateTime::now_utc();
-    let from = match since {
-        Some(date) => start_of(date)?,
-        None => now.date() - time::Duration::days(7),
+    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    // Without --since, the same period as `/highlight digest`: since the last scheduled moment.
+    let (from, label) = match since {
+        Some(date) => {
+            let from = start_of(date)?;
+            (ms(from), format!("since {}", crate::capture::format_date(from)))
+        }
+        None => {
+            let (start, since) = crate::digests::post::period_so_far(db, &workspace, now_ms).await?;
+            (start.as_millisecond(), format!("since {since}"))
+        }
     };
-    let label = format!("{} – {}", crate::capture::format_date(from), crate::capture::format_date(now.date()));
-    let until = (now.unix_timestamp_nanos() / 1_000_000) as i64 + 1;
-    let data = gather(db, now.date(), &workspace, ms(from), until, label, true).await?;
+    let until = now_ms + 1;
+    let data = gather(db, now.date(), &workspace, from, until, label.clone(), true).await?;
     if data.is_empty() {
-        return Ok(format!("No highlights since {}.\n", crate::capture::format_date(from)));
+        return Ok(format!("No highlights {label}.\n"));
     }
     Ok(render_digest_markdown(&data))
 }

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("highlights=info,warn")))
         .with_writer(std::io::stderr)
         .init();
@@ -62,26 +63,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !print {
                 anyhow::bail!("use `highlights digest --print`; in Slack, `/highlight digest` posts one");
             }
-            let db = Db::connect_and_migrate(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
+            let db = Db::connect_existing(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
             let result = highlights::cli::print_digest(&db, workspace.as_deref(), since.as_deref()).await;
             db.close().await;
             print!("{}", result?);
             Ok(())
         }
         Command::Report { user, format, workspace } => {
-            let db = Db::connect_and_migrate(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
+            let db = Db::connect_existing(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
             let result = highlights::cli::print_report(&db, workspace.as_deref(), &user, &format).await;
             db.close().await;
             print!("{}", result?);
             Ok(())
         }
         Command::Export { format, since, workspace } => {
-            let db = Db::connect_and_migrate(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
+            let db = Db::connect_existing(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
             let stdout = std::io::stdout().lock();
             let result = highlights::cli::export(&db, workspace.as_deref(), &format, since.as_deref(), stdout).await;
             db.close().await;
             let n = result?;
-            eprintln!("exported {n} highlights");
+            eprintln!("exported {}", highlights::slack::mrkdwn::count(n as i64, "highlight", "highlights"));
             Ok(())
         }
         Command::Migrate => {

@@ -138,8 +138,12 @@ impl Reply {
 /// What the user typed, shown back so nothing is lost: decoded from Slack's
 /// escaping and escaped again, so mentions and links show as text.
 pub fn echo(text: &str) -> String {
-    let shown = crate::slack::mrkdwn::escape(&crate::slack::mrkdwn::decode(text));
-    format!("You typed:\n```/highlight {}```", shown.replace("```", "ʼʼʼ"))
+    // Slack shows up to 40,000 characters; a quote is at most 3,000: past a few
+    // thousand, what was typed was not a highlight, and the start is enough.
+    let decoded = crate::slack::mrkdwn::decode(text);
+    let shown = crate::slack::blocks::truncate(&decoded, 3500);
+    let cut = if shown.len() < decoded.len() { " (cut: it was longer)" } else { "" };
+    format!("You typed{cut}:\n```/highlight {}```", crate::slack::mrkdwn::escape(&shown).replace("```", "ʼʼʼ"))
 }
 
 /// Runs a command for a user of a workspace. Internal failures are logged
@@ -203,11 +207,19 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         HighlightCommand::ConfigChannel(arg) => {
             settings::set_channel(state, workspace, &command.user_id, &arg).await.map(Some)
         }
-        HighlightCommand::Unknown(typed) => Ok(Some(Reply::ephemeral(format!(
-            "I don't know that command. Here is what I understand:\n\n{}\n{}",
-            usage(&command.command),
-            echo(&typed)
-        )))),
+        HighlightCommand::Unknown(typed) => {
+            let hint = if typed.split_whitespace().count() >= 3 {
+                "To capture a highlight, separate the customer, the area and the quote with `|`: \
+                 `/highlight Acme | chat | We need canned replies`.\n\n"
+            } else {
+                ""
+            };
+            Ok(Some(Reply::ephemeral(format!(
+                "I don't know that command. {hint}Here is what I understand:\n\n{}\n{}",
+                usage(&command.command),
+                echo(&typed)
+            ))))
+        }
     };
     match result {
         Ok(reply) => reply,
@@ -266,5 +278,8 @@ mod tests {
     #[test]
     fn echo_keeps_the_text_inside_one_code_block() {
         assert_eq!(echo("a ``` b"), "You typed:\n```/highlight a ʼʼʼ b```");
+        assert_eq!(echo("ask <@U1|bob> &lt;now&gt;"), "You typed:\n```/highlight ask @bob &lt;now&gt;```");
+        let long = echo(&"x".repeat(900_000));
+        assert!(long.len() < 3600 && long.starts_with("You typed (cut: it was longer):"), "{}", long.len());
     }
 }

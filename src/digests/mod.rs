@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::quotas::{progress_on, Progress};
 use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_HEADER_TEXT, MAX_SECTION_TEXT};
-use crate::slack::mrkdwn::{escape, link};
+use crate::slack::mrkdwn::{count, escape, link};
 use crate::store::digests::{self, AreaSignal, QuoteCandidate, RangeTotals};
 use crate::store::onboarding;
 use crate::store::workspaces::WorkspaceId;
@@ -194,8 +194,10 @@ pub fn render_digest_markdown(d: &DigestData) -> String {
     for (signal, quotes) in &d.areas {
         let new = if signal.is_new == 1 { " (new this period)" } else { "" };
         out.push_str(&format!(
-            "\n## {}: {} customers, {} highlights{new}\n\n",
-            signal.area, signal.customers, signal.highlights
+            "\n## {}: {}, {}{new}\n\n",
+            signal.area,
+            count(signal.customers, "customer", "customers"),
+            count(signal.highlights, "highlight", "highlights")
         ));
         for q in quotes {
             let source = match &q.permalink {

@@ -99,18 +99,9 @@ pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply
     let Some(channel) = product_channel(state, workspace).await? else {
         return Ok(Reply::ephemeral("No product channel is set yet: run `/highlight config channel #channel` first."));
     };
-    let settings = digests::find_digest_settings(state.db(), workspace).await?;
-    let tz = settings.as_ref().map(zone_of).unwrap_or(TimeZone::UTC);
-    let schedule = settings
-        .as_ref()
-        .and_then(|s| Schedule::parse(&s.digest_schedule).ok())
-        .filter(|s| *s != Schedule::Off)
-        .unwrap_or_else(|| Schedule::parse(DEFAULT_SCHEDULE).unwrap_or(Schedule::Off));
     let now_ms = state.clock().now_ms();
-    let now = Timestamp::from_millisecond(now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
-    let start = schedule.last_boundary(&tz, now).unwrap_or(now);
+    let (start, since) = period_so_far(state.db(), workspace, now_ms).await?;
     let totals = digests::find_range_totals(state.db(), workspace, to_ms(start), now_ms + 1).await?;
-    let since = start.to_zoned_datetime(tz.clone()).strftime("%a %b %-d, %H:%M").to_string();
     if totals.highlights == 0 {
         return Ok(Reply::ephemeral(format!("Nothing was captured since {since}, so there is no digest to post.")));
     }
@@ -125,9 +116,29 @@ pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply
     insert_outbox_row(&mut conn, workspace, &kind, now_ms).await?;
     state.wake_outbox();
     Ok(Reply::ephemeral(format!(
-        "Posting the digest so far ({} highlights since {since}) to <#{channel}>.",
-        totals.highlights
+        "Posting the digest so far ({} since {since}) to <#{channel}>.",
+        crate::slack::mrkdwn::count(totals.highlights, "highlight", "highlights")
     )))
+}
+
+/// The running period: its start (the last scheduled moment, Monday 09:00 by
+/// default, in the workspace's zone) and how to name it ("Mon Nov 23, 09:00").
+pub async fn period_so_far(
+    db: &crate::store::Db,
+    workspace: &WorkspaceId,
+    now_ms: i64,
+) -> Result<(Timestamp, String), sqlx::Error> {
+    let settings = digests::find_digest_settings(db, workspace).await?;
+    let tz = settings.as_ref().map(zone_of).unwrap_or(TimeZone::UTC);
+    let schedule = settings
+        .as_ref()
+        .and_then(|s| Schedule::parse(&s.digest_schedule).ok())
+        .filter(|s| *s != Schedule::Off)
+        .unwrap_or_else(|| Schedule::parse(DEFAULT_SCHEDULE).unwrap_or(Schedule::Off));
+    let now = Timestamp::from_millisecond(now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
+    let start = schedule.last_boundary(&tz, now).unwrap_or(now);
+    let since = start.to_zoned_datetime(tz).strftime("%a %b %-d, %H:%M").to_string();
+    Ok((start, since))
 }
 
 /// `/highlight config digest weekly mon 09:00 [Zone/Name]` / `daily 17:30` / `off`,

@@ -15,7 +15,7 @@ use crate::commands::Reply;
 use crate::digests::pick_quotes;
 use crate::error::AppError;
 use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_SECTION_TEXT};
-use crate::slack::mrkdwn::{escape, link, mention_id};
+use crate::slack::mrkdwn::{count, escape, link, mention_id};
 use crate::store::digests::{list_area_signal, list_interviewer_quotes, QuoteCandidate};
 use crate::store::onboarding::find_onboardee;
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
@@ -170,10 +170,19 @@ pub fn gap(f: &Feature) -> String {
     }
 }
 
+/// "Month-end report: three features", or fewer when fewer areas came up.
+fn title(r: &Report) -> String {
+    let n = ["no features", "one feature", "two features", "three features"]
+        .get(r.features.len())
+        .copied()
+        .unwrap_or("three features");
+    format!("📝 Month-end report: {n}")
+}
+
 /// The report as a Slack message.
 pub fn render_report_message(r: &Report) -> Message {
     let mut blocks = vec![
-        json!({ "type": "header", "text": plain("📝 Month-end report: three features") }),
+        json!({ "type": "header", "text": plain(&title(r)) }),
         json!({ "type": "context", "elements": [mrkdwn(&format!(
             "<@{}> · {} to {} · {} interview{}", r.user, r.from, r.until, r.interviews, if r.interviews == 1 { "" } else { "s" }))] }),
     ];
@@ -211,7 +220,14 @@ pub fn render_report_message(r: &Report) -> Message {
         let lines: Vec<String> = r
             .team
             .iter()
-            .map(|t| format!("• {}: {} customers, {} highlights", escape(&t.area), t.customers, t.highlights))
+            .map(|t| {
+                format!(
+                    "• {}: {}, {}",
+                    escape(&t.area),
+                    count(t.customers, "customer", "customers"),
+                    count(t.highlights, "highlight", "highlights")
+                )
+            })
             .collect();
         blocks.push(json!({ "type": "context", "elements": [mrkdwn(&format!("*Team-wide, same weeks*\n{}", lines.join("\n")))] }));
     }
@@ -222,16 +238,20 @@ pub fn render_report_message(r: &Report) -> Message {
 /// The report as Markdown.
 pub fn render_report_markdown(r: &Report) -> String {
     let mut out = format!(
-        "# Month-end report: three features\n\n{} · {} to {} · {} interviews\n",
-        r.user, r.from, r.until, r.interviews
+        "# {}\n\n{} · {} to {} · {}\n",
+        title(r).trim_start_matches("📝 "),
+        r.user,
+        r.from,
+        r.until,
+        count(r.interviews as i64, "interview", "interviews")
     );
     for (i, f) in r.features.iter().enumerate() {
         out.push_str(&format!(
-            "\n## {}. {}\n\n{} customers, {} quotes · {}\n\n",
+            "\n## {}. {}\n\n{}, {} · {}\n\n",
             i + 1,
             f.area,
-            f.customers,
-            f.highlights,
+            count(f.customers as i64, "customer", "customers"),
+            count(f.highlights as i64, "quote", "quotes"),
             if f.backed { "backed" } else { "below the bar" }
         ));
         for q in &f.quotes {
@@ -249,7 +269,12 @@ pub fn render_report_markdown(r: &Report) -> String {
     if !r.team.is_empty() {
         out.push_str("\n## Team-wide, same weeks\n\n");
         for t in &r.team {
-            out.push_str(&format!("- {}: {} customers, {} highlights\n", t.area, t.customers, t.highlights));
+            out.push_str(&format!(
+                "- {}: {}, {}\n",
+                t.area,
+                count(t.customers, "customer", "customers"),
+                count(t.highlights, "highlight", "highlights")
+            ));
         }
     }
     out

@@ -7,7 +7,7 @@ use crate::commands::Reply;
 use crate::customers::view::resolve;
 use crate::error::AppError;
 use crate::slack::blocks::{self, mrkdwn, MAX_SECTION_TEXT};
-use crate::slack::mrkdwn::{decode, escape, link};
+use crate::slack::mrkdwn::{count, decode, escape, link};
 use crate::store::areas::list_areas;
 use crate::store::search::{search_highlights, SearchFilter, SearchHit};
 use crate::store::workspaces::WorkspaceId;
@@ -115,7 +115,10 @@ pub fn render_hits(query: &SearchQuery, hits: &[SearchHit]) -> Reply {
             serde_json::json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }),
         );
     }
-    Reply::ephemeral_blocks(format!("{} highlights matching “{words}”", hits.len()), blocks)
+    Reply::ephemeral_blocks(
+        format!("{} matching “{words}”", count(hits.len() as i64, "highlight", "highlights")),
+        blocks,
+    )
 }
 
 #[cfg(test)]

@@ -97,6 +97,12 @@ pub fn mention_id(text: &str, sigil: char) -> Option<String> {
     (!id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| id.to_owned())
 }
 
+/// "1 highlight", "2 highlights".
+pub fn count(n: impl Into<i64>, singular: &str, plural: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
 /// Splits at the last `separator` (ASCII, matched case-insensitively) into two
 /// non-empty trimmed parts. Offsets stay those of `text`, whatever its script.
 pub fn split_last_ignore_case(text: &str, separator: &str) -> Option<(String, String)> {

@@ -41,7 +41,7 @@ impl SignatureError {
         match self {
             Self::Missing => "missing X-Slack-Signature or X-Slack-Request-Timestamp",
             Self::BadTimestamp => "X-Slack-Request-Timestamp is not a number",
-            Self::Stale => "timestamp is more than 5 minutes from now",
+            Self::Stale => "X-Slack-Request-Timestamp is more than 5 minutes off our clock",
             Self::Mismatch => "signature does not match",
         }
     }

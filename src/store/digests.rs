@@ -289,7 +289,11 @@ pub struct ExportRow {
     /// Interview date.
     pub interview_date: String,
     /// Captured at (unix ms).
+    #[serde(skip)]
     pub created_at: i64,
+    /// Captured at, RFC 3339 in UTC (filled from `created_at`).
+    #[sqlx(skip)]
+    pub captured_at: String,
     /// Recording link.
     pub recording_link: Option<String>,
     /// Permalink of the posted reply.
@@ -298,7 +302,7 @@ pub struct ExportRow {
 
 /// Every highlight created at or after `since` (unix ms), oldest first.
 pub async fn list_export_rows(db: &Db, workspace: &WorkspaceId, since: i64) -> Result<Vec<ExportRow>, sqlx::Error> {
-    sqlx::query_as(
+    let mut rows: Vec<ExportRow> = sqlx::query_as(
         "select h.id, c.display_name as customer, a.name as area, h.kind, h.quote, h.takeaway,
                 h.author as interviewer, i.interview_date, h.created_at, h.recording_link, h.permalink
          from highlights h
@@ -311,5 +315,9 @@ pub async fn list_export_rows(db: &Db, workspace: &WorkspaceId, since: i64) -> R
     .bind(workspace.as_str())
     .bind(since)
     .fetch_all(db.pool())
-    .await
+    .await?;
+    for row in &mut rows {
+        row.captured_at = jiff::Timestamp::from_millisecond(row.created_at).map(|t| t.to_string()).unwrap_or_default();
+    }
+    Ok(rows)
 }

@@ -97,6 +97,17 @@ impl Db {
         Ok(db)
     }
 
+    /// Connects to a database that must already exist (for the commands that
+    /// only read: a missing SQLite file is an error, not a new empty file),
+    /// and applies pending migrations.
+    pub async fn connect_existing(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        if Backend::of_url(url)? == Backend::Sqlite && !Any::database_exists(url).await.unwrap_or(false) {
+            anyhow::bail!("there is no database at {url}: run `highlights serve` first, or set DATABASE_URL (or a .env) to the app's database");
+        }
+        Self::connect_and_migrate(url).await
+    }
+
     /// Applies every pending migration of this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         self.migrator().run(&self.pool).await.context("database migration failed")?;

@@ -274,7 +274,7 @@ async fn digest_print_and_report_work_without_slack(backend: TestBackend) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.starts_with("# Customer highlights so far:"), "{md}");
-    assert!(md.contains("## chat: 1 customers, 1 highlights (new this period)"), "{md}");
+    assert!(md.contains("## chat: 1 customer, 1 highlight (new this period)"), "{md}");
     assert!(md.contains("> We need canned replies"), "{md}");
     assert!(md.contains("## Onboarding"), "{md}");
 
