@@ -91,6 +91,7 @@ async fn run(backend: &str, url: &str, n: usize) {
         managers: None,
         onboarding_targets: None,
         webhook_secret: None,
+        socket_mode: false,
     };
     let config = Config::from_args(url, &args).expect("config");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -119,6 +119,9 @@ pub struct ServeArgs {
     /// Shared secret that signs helpdesk webhooks (`POST /webhooks/tickets`).
     #[arg(long, env = "HIGHLIGHTS_WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
+    /// Receive Slack's deliveries over Socket Mode (needs SLACK_APP_TOKEN); no public URL needed.
+    #[arg(long)]
+    pub socket_mode: bool,
 }
 
 impl fmt::Debug for ServeArgs {
@@ -134,6 +137,7 @@ impl fmt::Debug for ServeArgs {
             .field("managers", &self.managers)
             .field("onboarding_targets", &self.onboarding_targets)
             .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| Secret::REDACTED))
+            .field("socket_mode", &self.socket_mode)
             .finish()
     }
 }
@@ -339,6 +343,12 @@ impl Config {
             }
             Some(t) => Some(Secret::new(t)),
         };
+        if args.socket_mode && app_token.is_none() {
+            return Err(ConfigError::new(
+                "SLACK_APP_TOKEN",
+                "is needed for --socket-mode: create an app-level token with the connections:write scope (Basic Information page) and put it in .env",
+            ));
+        }
         let slack_api_url = parse_api_url(&args.slack_api_url)?;
         let listen = args.listen.trim().parse::<SocketAddr>().map_err(|_| {
             ConfigError::new(
@@ -487,6 +497,7 @@ mod tests {
             managers: None,
             onboarding_targets: None,
             webhook_secret: None,
+            socket_mode: false,
         }
     }
 
@@ -511,6 +522,7 @@ mod tests {
         assert_eq!(error_for(|a| a.bot_token = None).variable, "SLACK_BOT_TOKEN");
         assert_eq!(error_for(|a| a.bot_token = Some("xoxp-user".into())).variable, "SLACK_BOT_TOKEN");
         assert_eq!(error_for(|a| a.app_token = Some("xoxb-1".into())).variable, "SLACK_APP_TOKEN");
+        assert_eq!(error_for(|a| a.socket_mode = true).variable, "SLACK_APP_TOKEN");
         assert_eq!(error_for(|a| a.slack_api_url = "ftp://x".into()).variable, "SLACK_API_URL");
         assert_eq!(error_for(|a| a.listen = "3000".into()).variable, "HIGHLIGHTS_LISTEN");
         assert_eq!(error_for(|a| a.product_channel = Some("#product".into())).variable, "HIGHLIGHTS_PRODUCT_CHANNEL");

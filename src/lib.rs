@@ -4,6 +4,7 @@
 //! How a request flows, and where each part lives:
 //! - [`app`]: state, router and `serve` with graceful shutdown.
 //! - [`routes`]: one handler per HTTP route; each verifies, parses, dispatches.
+//!   [`socket_mode`] feeds the same handlers over Slack's WebSocket.
 //! - [`slack`]: the Slack transport: [`slack::verify`] (signatures),
 //!   [`slack::payload`] (bodies into types), [`slack::client`] (Web API).
 //! - [`commands`]: the `/highlight` grammar and its dispatch to features:
@@ -35,4 +36,5 @@ pub mod routes;
 pub mod search;
 pub mod settings;
 pub mod slack;
+pub mod socket_mode;
 pub mod store;

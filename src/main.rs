@@ -48,8 +48,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {} (HIGHLIGHTS_LISTEN)", config.listen))?;
             tracing::info!(address = %listener.local_addr()?, backend = ?db.backend(), "Highlights is listening");
+            let socket_mode = args.socket_mode;
             let state = AppState::new(config, db, Clock::system());
-            app::serve(listener, state, shutdown_signal()).await
+            let socket = match (socket_mode, &state.config().app_token) {
+                (true, Some(token)) => Some(
+                    highlights::socket_mode::SocketMode::start(state.clone(), state.slack().client(), token).await?,
+                ),
+                _ => None,
+            };
+            let served = app::serve(listener, state, shutdown_signal()).await;
+            if let Some(socket) = socket {
+                socket.stop().await;
+            }
+            served
         }
         Command::Customers { command: CustomersCommand::Import { file, workspace } } => {
             let url = DatabaseUrl::parse(&cli.database_url)?;

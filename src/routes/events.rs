@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
-use slack_morphism::prelude::{SlackEventCallbackBody, SlackPushEvent};
+use slack_morphism::prelude::{SlackEventCallbackBody, SlackPushEvent, SlackPushEventCallback};
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -23,28 +23,38 @@ pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<
             Ok(StatusCode::OK.into_response())
         }
         SlackPushEvent::EventCallback(callback) => {
-            let workspace = state.ensure_workspace(callback.team_id.as_ref()).await?;
-            let kind = event_type(&callback.event);
-            let now = state.clock().now_ms();
-            let fresh =
-                events::insert_processed_event(state.db(), &workspace, callback.event_id.as_ref(), &kind, now).await?;
-            if !fresh {
-                tracing::info!(event_id = %callback.event_id, retry = ?req.retry_num(), "redelivered event ignored");
-                return Ok(StatusCode::OK.into_response());
-            }
-            tracing::debug!(event_id = %callback.event_id, kind, "event recorded");
-            if let SlackEventCallbackBody::AppHomeOpened(opened) = &callback.event {
-                if opened.tab.as_deref() != Some("messages") {
-                    if let Err(e) = crate::home::refresh_later(&state, &workspace, opened.user.as_ref()).await {
-                        // Forget the event so that Slack's retry is processed, then fail this delivery.
-                        events::delete_processed_event(state.db(), &workspace, callback.event_id.as_ref()).await?;
-                        return Err(e.into());
-                    }
-                }
-            }
+            handle_callback(&state, &callback, req.retry_num()).await?;
             Ok(StatusCode::OK.into_response())
         }
     }
+}
+
+/// Records an event (from HTTP or Socket Mode) by `event_id` and handles it
+/// once; a redelivery is acknowledged and ignored.
+pub async fn handle_callback(
+    state: &AppState,
+    callback: &SlackPushEventCallback,
+    retry: Option<u32>,
+) -> Result<(), AppError> {
+    let workspace = state.ensure_workspace(callback.team_id.as_ref()).await?;
+    let kind = event_type(&callback.event);
+    let now = state.clock().now_ms();
+    let fresh = events::insert_processed_event(state.db(), &workspace, callback.event_id.as_ref(), &kind, now).await?;
+    if !fresh {
+        tracing::info!(event_id = %callback.event_id, retry = ?retry, "redelivered event ignored");
+        return Ok(());
+    }
+    tracing::debug!(event_id = %callback.event_id, kind, "event recorded");
+    if let SlackEventCallbackBody::AppHomeOpened(opened) = &callback.event {
+        if opened.tab.as_deref() != Some("messages") {
+            if let Err(e) = crate::home::refresh_later(state, &workspace, opened.user.as_ref()).await {
+                // Forget the event so that Slack's retry is processed, then fail this delivery.
+                events::delete_processed_event(state.db(), &workspace, callback.event_id.as_ref()).await?;
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The `type` of an event, as Slack names it.

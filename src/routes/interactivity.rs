@@ -31,41 +31,52 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
             return Ok(StatusCode::OK.into_response());
         }
     };
-    let team = str_at(&raw, "/team/id")
-        .or_else(|| str_at(&raw, "/user/team_id"))
+    Ok(match handle_interaction(&state, &event, &raw).await? {
+        Some(answer) => Json(answer).into_response(),
+        None => StatusCode::OK.into_response(),
+    })
+}
+
+/// Dispatches an interaction (from HTTP or Socket Mode) to its feature; the
+/// answer is the acknowledgement's body, if it has one.
+pub async fn handle_interaction(
+    state: &AppState,
+    event: &SlackInteractionEvent,
+    raw: &Value,
+) -> Result<Option<Value>, AppError> {
+    let team = str_at(raw, "/team/id")
+        .or_else(|| str_at(raw, "/user/team_id"))
         .ok_or_else(|| AppError::BadRequest("malformed interaction payload: no team".into()))?;
     let workspace = state.ensure_workspace(team).await?;
-    let user = str_at(&raw, "/user/id").unwrap_or_default().to_owned();
-    match *event {
-        SlackInteractionEvent::ViewSubmission(_) => match str_at(&raw, "/view/callback_id") {
+    let user = str_at(raw, "/user/id").unwrap_or_default().to_owned();
+    match event {
+        SlackInteractionEvent::ViewSubmission(_) => match str_at(raw, "/view/callback_id") {
             Some(capture::modal::CALLBACK_ID) => {
-                let answer = capture::handle::submit_modal(&state, &workspace, &user, &raw["view"]).await?;
-                Ok(Json(answer).into_response())
+                Ok(Some(capture::handle::submit_modal(state, &workspace, &user, &raw["view"]).await?))
             }
             Some(quotas::triage::CALLBACK_ID) => {
-                let answer = quotas::triage::submit(&state, &workspace, &user, &raw["view"]).await?;
-                Ok(Json(answer).into_response())
+                Ok(Some(quotas::triage::submit(state, &workspace, &user, &raw["view"]).await?))
             }
-            _ => Ok(StatusCode::OK.into_response()),
+            _ => Ok(None),
         },
         SlackInteractionEvent::BlockActions(_) => {
-            let action = str_at(&raw, "/actions/0/action_id").unwrap_or_default();
+            let action = str_at(raw, "/actions/0/action_id").unwrap_or_default();
             if action == capture::handle::USE_EXISTING_ACTION || action == capture::handle::CREATE_NEW_ACTION {
                 capture::handle::answer_did_you_mean(
-                    &state,
+                    state,
                     &workspace,
                     &user,
                     action,
-                    str_at(&raw, "/actions/0/value").unwrap_or_default(),
-                    str_at(&raw, "/response_url").map(str::to_owned),
+                    str_at(raw, "/actions/0/value").unwrap_or_default(),
+                    str_at(raw, "/response_url").map(str::to_owned),
                 );
             } else if action == crate::home::LOG_HIGHLIGHT_ACTION {
-                if let Some(trigger) = str_at(&raw, "/trigger_id") {
-                    capture::handle::open_modal(&state, &workspace, trigger.to_owned(), None, Default::default(), None);
+                if let Some(trigger) = str_at(raw, "/trigger_id") {
+                    capture::handle::open_modal(state, &workspace, trigger.to_owned(), None, Default::default(), None);
                 }
             } else if action == crate::home::MY_REPORT_ACTION {
                 // The answer (the report, or why there is none) arrives as a DM.
-                if let Err(why) = crate::reports::queue(&state, &workspace, &user, &user).await? {
+                if let Err(why) = crate::reports::queue(state, &workspace, &user, &user).await? {
                     let now = state.clock().now_ms();
                     let kind =
                         OutboxKind::NotifyUser { user: user.clone(), text: why, topic: format!("no-report:{now}") };
@@ -74,58 +85,58 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
                     state.wake_outbox();
                 }
             } else if action == capture::modal::ADD_HIGHLIGHT_ACTION {
-                if let Some(view_id) = str_at(&raw, "/view/id") {
+                if let Some(view_id) = str_at(raw, "/view/id") {
                     capture::handle::add_highlight_group(
-                        &state,
+                        state,
                         &workspace,
                         view_id.to_owned(),
-                        str_at(&raw, "/view/hash").map(str::to_owned),
-                        str_at(&raw, "/view/private_metadata").unwrap_or_default(),
+                        str_at(raw, "/view/hash").map(str::to_owned),
+                        str_at(raw, "/view/private_metadata").unwrap_or_default(),
                     );
                 }
             }
-            Ok(StatusCode::OK.into_response())
+            Ok(None)
         }
         SlackInteractionEvent::MessageAction(_) => {
-            if str_at(&raw, "/callback_id") == Some(quotas::triage::SHORTCUT) {
+            if str_at(raw, "/callback_id") == Some(quotas::triage::SHORTCUT) {
                 if let (Some(trigger), Some(channel), Some(ts)) =
-                    (str_at(&raw, "/trigger_id"), str_at(&raw, "/channel/id"), str_at(&raw, "/message/ts"))
+                    (str_at(raw, "/trigger_id"), str_at(raw, "/channel/id"), str_at(raw, "/message/ts"))
                 {
                     quotas::triage::open(
-                        &state,
+                        state,
                         &workspace,
                         trigger.to_owned(),
                         channel.to_owned(),
                         ts.to_owned(),
-                        str_at(&raw, "/message/text").unwrap_or_default(),
-                        str_at(&raw, "/response_url").map(str::to_owned),
+                        str_at(raw, "/message/text").unwrap_or_default(),
+                        str_at(raw, "/response_url").map(str::to_owned),
                     );
                 }
-            } else if str_at(&raw, "/callback_id") == Some(SAVE_AS_HIGHLIGHT) {
-                if let Some(trigger) = str_at(&raw, "/trigger_id") {
+            } else if str_at(raw, "/callback_id") == Some(SAVE_AS_HIGHLIGHT) {
+                if let Some(trigger) = str_at(raw, "/trigger_id") {
                     capture::handle::open_modal_from_message(
-                        &state,
+                        state,
                         &workspace,
                         trigger.to_owned(),
-                        str_at(&raw, "/channel/id").map(str::to_owned),
-                        str_at(&raw, "/message/text").unwrap_or_default(),
-                        str_at(&raw, "/response_url").map(str::to_owned),
+                        str_at(raw, "/channel/id").map(str::to_owned),
+                        str_at(raw, "/message/text").unwrap_or_default(),
+                        str_at(raw, "/response_url").map(str::to_owned),
                     );
                 }
             }
-            Ok(StatusCode::OK.into_response())
+            Ok(None)
         }
         // An external select waits for its options in the response body.
         SlackInteractionEvent::BlockSuggestion(_) => {
-            let options = match str_at(&raw, "/block_id") {
+            let options = match str_at(raw, "/block_id") {
                 Some(capture::modal::block::CUSTOMER) => {
-                    let typed = str_at(&raw, "/value").unwrap_or_default();
-                    capture::handle::suggest_customers(&state, &workspace, typed).await?
+                    let typed = str_at(raw, "/value").unwrap_or_default();
+                    capture::handle::suggest_customers(state, &workspace, typed).await?
                 }
                 _ => json!({ "options": [] }),
             };
-            Ok(Json(options).into_response())
+            Ok(Some(options))
         }
-        _ => Ok(StatusCode::OK.into_response()),
+        _ => Ok(None),
     }
 }

@@ -108,6 +108,11 @@ impl SlackApi {
         }
     }
 
+    /// The underlying client (Socket Mode listens with it).
+    pub fn client(&self) -> Arc<SlackHttpClient> {
+        self.client.clone()
+    }
+
     fn session(&self) -> Session<'_> {
         self.client.open_session(&self.token)
     }

@@ -10,5 +10,6 @@ mod manifest;
 mod process;
 mod quotas;
 mod slack_client;
+mod socket_mode;
 mod store;
 mod transport;

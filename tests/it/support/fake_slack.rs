@@ -51,6 +51,8 @@ pub enum Fault {
 #[derive(Default)]
 struct Inner {
     calls: Vec<Call>,
+    socket_acks: Vec<Value>,
+    socket_url: String,
     admins: Vec<String>,
     bots: Vec<String>,
     deactivated: Vec<String>,
@@ -64,22 +66,34 @@ struct Inner {
 pub struct FakeSlack {
     addr: SocketAddr,
     inner: Arc<Mutex<Inner>>,
+    envelopes: tokio::sync::mpsc::UnboundedSender<Value>,
+}
+
+/// What the Socket Mode side of the fake shares between its connections.
+#[derive(Clone)]
+struct SocketSide {
+    inner: Arc<Mutex<Inner>>,
+    queue: Arc<tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Value>>>,
 }
 
 impl FakeSlack {
     /// Starts the fake on a random loopback port.
     pub async fn start() -> Self {
         let inner = Arc::new(Mutex::new(Inner { next_ts: 1_700_000_000_000_100, ..Inner::default() }));
+        let (envelopes, queue) = tokio::sync::mpsc::unbounded_channel();
+        let socket = SocketSide { inner: inner.clone(), queue: Arc::new(tokio::sync::Mutex::new(queue)) };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake Slack");
+        let addr = listener.local_addr().expect("address");
         let router = Router::new()
             .route("/api/{method}", any(api_call))
             .route("/response/{id}", post(response_url))
-            .with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake Slack");
-        let addr = listener.local_addr().expect("address");
+            .with_state(inner.clone())
+            .merge(Router::new().route("/link", axum::routing::get(socket_link)).with_state(socket));
+        inner.lock().expect("lock").socket_url = format!("ws://{addr}/link");
         tokio::spawn(async move {
             axum::serve(listener, router).await.expect("fake Slack serves");
         });
-        Self { addr, inner }
+        Self { addr, inner, envelopes }
     }
 
     /// The base URL to give the app as `SLACK_API_URL`.
@@ -99,6 +113,24 @@ impl FakeSlack {
         for _ in 0..times {
             queue.push_back(fault.clone());
         }
+    }
+
+    /// Delivers a Socket Mode envelope to one of the app's connections.
+    pub fn socket_send(&self, envelope: Value) {
+        self.envelopes.send(envelope).expect("socket queue");
+    }
+
+    /// Waits (up to five seconds) for the app's acknowledgement of an envelope.
+    pub async fn socket_ack(&self, envelope_id: &str) -> Value {
+        for _ in 0..100 {
+            let found =
+                self.inner.lock().expect("lock").socket_acks.iter().find(|a| a["envelope_id"] == envelope_id).cloned();
+            if let Some(ack) = found {
+                return ack;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no acknowledgement of {envelope_id}");
     }
 
     /// Makes `users.info` say this user is a workspace admin.
@@ -219,7 +251,17 @@ async fn api_call(
         };
         (fault, inner.next_ts, inner.calls.len() - 1, people)
     };
-    let (response, answer) = answer(&method, authorization.as_deref(), &args, fault, ts, &people).await;
+    let (response, answer) = if method == "apps.connections.open" {
+        // Opened with the app-level token, not the bot token.
+        let url = inner.lock().expect("lock").socket_url.clone();
+        if authorization.as_deref().is_some_and(|a| a.starts_with("Bearer xapp-")) {
+            reply(json!({ "ok": true, "url": url }))
+        } else {
+            reply(json!({ "ok": false, "error": "not_allowed_token_type" }))
+        }
+    } else {
+        answer(&method, authorization.as_deref(), &args, fault, ts, &people).await
+    };
     inner.lock().expect("lock").calls[index].ok = answer.get("ok") == Some(&Value::Bool(true));
     response
 }
@@ -321,6 +363,44 @@ impl People {
 
 fn reply(answer: Value) -> (Response, Value) {
     (Json(answer.clone()).into_response(), answer)
+}
+
+/// A Socket Mode connection: says hello, then sends queued envelopes and
+/// records every acknowledgement.
+async fn socket_link(State(socket): State<SocketSide>, upgrade: axum::extract::ws::WebSocketUpgrade) -> Response {
+    use axum::extract::ws::Message;
+    upgrade.on_upgrade(move |mut ws| async move {
+        let hello = json!({ "type": "hello", "num_connections": 1,
+                            "connection_info": { "app_id": "A0APP00001" },
+                            "debug_info": { "host": "fake-slack", "approximate_connection_time": 18060 } });
+        if ws.send(Message::Text(hello.to_string().into())).await.is_err() {
+            return;
+        }
+        loop {
+            let mut queue = socket.queue.lock().await;
+            tokio::select! {
+                envelope = queue.recv() => {
+                    drop(queue);
+                    let Some(envelope) = envelope else { return };
+                    if ws.send(Message::Text(envelope.to_string().into())).await.is_err() {
+                        return;
+                    }
+                }
+                frame = ws.recv() => {
+                    drop(queue);
+                    match frame {
+                        Some(Ok(Message::Text(text))) => {
+                            if let Ok(ack) = serde_json::from_str::<Value>(&text) {
+                                socket.inner.lock().expect("lock").socket_acks.push(ack);
+                            }
+                        }
+                        Some(Ok(_)) => {}
+                        _ => return,
+                    }
+                }
+            }
+        }
+    })
 }
 
 async fn response_url(

@@ -56,6 +56,7 @@ pub fn serve_args(slack: &FakeSlack) -> ServeArgs {
         managers: None,
         onboarding_targets: None,
         webhook_secret: None,
+        socket_mode: false,
     }
 }
 
@@ -110,6 +111,15 @@ impl TestApp {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
                 let _ = addr_tx.send((listener.local_addr().expect("address"), db.clone()));
                 let state = AppState::new(app_config, db, Clock::system());
+                // With an app-level token, Slack's deliveries also come over Socket Mode.
+                let socket = match state.config().app_token.clone() {
+                    Some(token) => Some(
+                        highlights::socket_mode::SocketMode::start(state.clone(), state.slack().client(), &token)
+                            .await
+                            .expect("socket mode"),
+                    ),
+                    None => None,
+                };
                 let (tx, rx) = oneshot::channel::<()>();
                 let server = tokio::spawn(app::serve(listener, state, async move {
                     let _ = rx.await;
@@ -117,6 +127,9 @@ impl TestApp {
                 let stop = tokio::task::spawn_blocking(move || stop_rx.recv()).await.expect("join");
                 match stop {
                     Ok(Stop::Graceful) | Err(_) => {
+                        if let Some(socket) = socket {
+                            socket.stop().await;
+                        }
                         let _ = tx.send(());
                         Some(server)
                     }

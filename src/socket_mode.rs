@@ -1,0 +1,159 @@
+//! Socket Mode (`highlights serve --socket-mode`): Slack delivers commands,
+//! interactions and events over a WebSocket the app opens, so no public URL is
+//! needed. Each delivery goes to the same handlers as over HTTP; only the
+//! transport differs. The HTTP listener still serves `/healthz` and `/metrics`.
+
+use std::sync::Arc;
+
+use slack_morphism::prelude::*;
+
+use crate::app::AppState;
+use crate::commands::{self, Reply};
+use crate::config::Secret;
+use crate::routes::{events, interactivity};
+use crate::slack::blocks::typed_blocks;
+use crate::slack::client::SlackHttpClient;
+use crate::slack::payload::SlashCommand;
+
+type Connector = SlackClientHyperConnector<SlackHyperHttpsConnector>;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Opens the Socket Mode connections with the app-level token; they run until [`SocketMode::stop`].
+pub struct SocketMode {
+    listener: SlackClientSocketModeListener<Connector>,
+}
+
+impl SocketMode {
+    /// Connects to Slack with `app_token` (`xapp-…`, scope `connections:write`).
+    pub async fn start(state: AppState, client: Arc<SlackHttpClient>, app_token: &Secret) -> anyhow::Result<Self> {
+        let environment = Arc::new(
+            SlackClientEventsListenerEnvironment::new(client).with_user_state(state).with_error_handler(on_error),
+        );
+        let callbacks = SlackSocketModeListenerCallbacks::new()
+            .with_command_events(on_command)
+            .with_interaction_events(on_interaction)
+            .with_push_events(on_push);
+        let listener = SlackClientSocketModeListener::new(&SlackClientSocketModeConfig::new(), environment, callbacks);
+        listener.listen_for(&SlackApiToken::new(app_token.expose().into())).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open Socket Mode with SLACK_APP_TOKEN: {}",
+                crate::slack::client::SlackError::from(e)
+            )
+        })?;
+        listener.start().await;
+        tracing::info!("Socket Mode connected");
+        Ok(Self { listener })
+    }
+
+    /// Closes the connections.
+    pub async fn stop(self) {
+        self.listener.shutdown().await;
+    }
+}
+
+async fn state_of(states: &SlackClientEventsUserState) -> Result<AppState, BoxError> {
+    states.read().await.get_user_state::<AppState>().cloned().ok_or_else(|| "app state missing".into())
+}
+
+/// Our slash command, from Socket Mode's.
+pub fn slash_command(ev: &SlackCommandEvent) -> SlashCommand {
+    SlashCommand {
+        team_id: ev.team_id.to_string(),
+        user_id: ev.user_id.to_string(),
+        channel_id: ev.channel_id.to_string(),
+        command: ev.command.to_string(),
+        text: ev.text.clone().unwrap_or_default(),
+        response_url: ev.response_url.0.to_string(),
+        trigger_id: ev.trigger_id.to_string(),
+        enterprise_id: None,
+    }
+}
+
+/// Socket Mode's acknowledgement for a reply (an empty one for a modal).
+pub fn command_response(reply: Option<Reply>) -> SlackCommandEventResponse {
+    let Some(reply) = reply else {
+        return SlackCommandEventResponse::new(SlackMessageContent::new());
+    };
+    let mut content = SlackMessageContent::new().with_text(reply.text);
+    if let Some(blocks) = reply.blocks.as_deref().and_then(|b| typed_blocks(b).ok()) {
+        content = content.with_blocks(blocks);
+    }
+    SlackCommandEventResponse::new(content).with_response_type(SlackMessageResponseType::Ephemeral)
+}
+
+async fn on_command(
+    ev: SlackCommandEvent,
+    _client: Arc<SlackHttpClient>,
+    states: SlackClientEventsUserState,
+) -> Result<SlackCommandEventResponse, BoxError> {
+    let state = state_of(&states).await?;
+    let command = slash_command(&ev);
+    let workspace = state.ensure_workspace(&command.team_id).await?;
+    Ok(command_response(commands::handle(&state, &workspace, command).await))
+}
+
+async fn on_interaction(
+    ev: SlackInteractionEvent,
+    _client: Arc<SlackHttpClient>,
+    states: SlackClientEventsUserState,
+) -> Result<SlackInteractionResponse, BoxError> {
+    let state = state_of(&states).await?;
+    let raw = serde_json::to_value(&ev)?;
+    match interactivity::handle_interaction(&state, &ev, &raw).await {
+        Ok(Some(answer)) => Ok(serde_json::from_value(answer)?),
+        Ok(None) => Ok(SlackInteractionResponse::Empty),
+        Err(e) => Err(e.to_string().into()),
+    }
+}
+
+async fn on_push(
+    ev: SlackPushEventCallback,
+    _client: Arc<SlackHttpClient>,
+    states: SlackClientEventsUserState,
+) -> Result<(), BoxError> {
+    let state = state_of(&states).await?;
+    events::handle_callback(&state, &ev, None).await.map_err(|e| e.to_string().into())
+}
+
+fn on_error(
+    err: Box<dyn std::error::Error + Send + Sync>,
+    _client: Arc<SlackHttpClient>,
+    _states: SlackClientEventsUserState,
+) -> HttpStatusCode {
+    tracing::warn!(error = %err, "Socket Mode delivery failed");
+    // Acknowledge anyway: Slack redelivering a delivery we cannot read helps nobody.
+    HttpStatusCode::OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_socket_mode_command_becomes_ours_and_our_reply_its_ack() {
+        let ev: SlackCommandEvent = serde_json::from_value(serde_json::json!({
+            "team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/highlight", "text": "help",
+            "response_url": "https://hooks.slack.com/commands/T1/1/x", "trigger_id": "1.2.3"
+        }))
+        .expect("event");
+        let ours = slash_command(&ev);
+        assert_eq!((ours.team_id.as_str(), ours.text.as_str(), ours.trigger_id.as_str()), ("T1", "help", "1.2.3"));
+        let ack = serde_json::to_value(command_response(Some(Reply::ephemeral("hi")))).expect("json");
+        assert_eq!(ack["text"], "hi");
+        assert_eq!(ack["response_type"], "ephemeral");
+        assert_eq!(serde_json::to_value(command_response(None)).expect("json"), serde_json::json!({}));
+    }
+
+    #[test]
+    fn our_interaction_answers_read_as_socket_mode_responses() {
+        let errors: SlackInteractionResponse = serde_json::from_value(
+            serde_json::json!({ "response_action": "errors", "errors": { "quote_0": "empty" } }),
+        )
+        .expect("errors");
+        assert!(matches!(errors, SlackInteractionResponse::ViewSubmission(_)));
+        let options: SlackInteractionResponse = serde_json::from_value(serde_json::json!({ "options": [
+            { "text": { "type": "plain_text", "text": "Acme" }, "value": "id:1" } ] }))
+        .expect("options");
+        assert!(matches!(options, SlackInteractionResponse::BlockSuggestion(_)));
+    }
+}
