@@ -289,6 +289,8 @@ pub struct Timing {
     pub poll: Duration,
     /// How often the scheduler looks for digests that are due.
     pub schedule_every: Duration,
+    /// How often helpdesk tickets with an unknown email are looked up again.
+    pub remap_every: Duration,
 }
 
 impl Default for Timing {
@@ -301,6 +303,7 @@ impl Default for Timing {
             park: Duration::from_secs(600),
             poll: Duration::from_secs(1),
             schedule_every: Duration::from_secs(30),
+            remap_every: Duration::from_secs(600),
         }
     }
 }

@@ -1,13 +1,20 @@
 //! The scheduler: every so often, claims and queues the digests that are due
-//! (at start too, so a period missed while the app was down is posted once).
+//! (at start too, so a period missed while the app was down is posted once),
+//! and now and then looks up again the helpdesk tickets whose agent was not
+//! found in Slack.
+
+use std::time::Instant;
 
 use tokio::sync::watch;
 
 use crate::app::AppState;
 use crate::digests::post::run_schedule;
+use crate::quotas::webhook::map_waiting_tickets;
 
 /// Runs until `shutdown` turns true.
 pub async fn run_scheduler(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let timing = state.config().timing.clone();
+    let mut last_remap: Option<Instant> = None;
     loop {
         if *shutdown.borrow() {
             return;
@@ -15,8 +22,16 @@ pub async fn run_scheduler(state: AppState, mut shutdown: watch::Receiver<bool>)
         if let Err(e) = run_schedule(&state).await {
             tracing::error!(error = %e, "scheduler: database error; trying again later");
         }
+        if last_remap.is_none_or(|at| at.elapsed() >= timing.remap_every) {
+            last_remap = Some(Instant::now());
+            match map_waiting_tickets(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(tickets = n, "waiting helpdesk tickets matched to Slack users"),
+                Err(e) => tracing::error!(error = %e, "scheduler: could not map waiting tickets"),
+            }
+        }
         tokio::select! {
-            () = tokio::time::sleep(state.config().timing.schedule_every) => {}
+            () = tokio::time::sleep(timing.schedule_every) => {}
             _ = shutdown.changed() => {}
         }
     }

@@ -108,3 +108,28 @@ pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: By
     crate::quotas::after_evidence(&state, &workspace, &user).await;
     Ok(answer(StatusCode::OK, json!({ "ok": true, "counted": true, "user": user })))
 }
+
+/// Tries again to find the Slack user of each waiting ticket's email (people
+/// join Slack after their first tickets); counts the ones found. Returns how
+/// many were counted.
+pub async fn map_waiting_tickets(state: &AppState) -> Result<usize, sqlx::Error> {
+    let mut counted = 0;
+    for ticket in crate::store::onboarding::list_unmapped_tickets(state.db(), 100).await? {
+        let Some(email) = ticket.agent_email.as_deref() else { continue };
+        match state.slack().user_by_email(email).await {
+            Ok(user) => {
+                let user = user.id.to_string();
+                if crate::store::onboarding::map_unmapped_ticket(state.db(), &ticket, &user).await? {
+                    counted += 1;
+                    crate::quotas::after_evidence(state, &WorkspaceId(ticket.workspace_id.clone()), &user).await;
+                }
+            }
+            Err(SlackError::Api(code)) if code == "users_not_found" => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not look up waiting tickets' emails; will try later");
+                break;
+            }
+        }
+    }
+    Ok(counted)
+}

@@ -300,6 +300,59 @@ pub async fn insert_unmapped_ticket(
     Ok(result.rows_affected() == 1)
 }
 
+/// A helpdesk ticket waiting for its agent to be found in Slack.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnmappedTicket {
+    /// Row id.
+    pub id: i64,
+    /// Workspace.
+    pub workspace_id: String,
+    /// The helpdesk's ticket id.
+    pub ticket_ref: String,
+    /// The agent's email.
+    pub agent_email: Option<String>,
+    /// When it arrived (unix ms): it counts on that day.
+    pub received_at: i64,
+}
+
+/// Tickets still waiting for their agent, oldest first (every workspace: this
+/// is the background job's view).
+pub async fn list_unmapped_tickets(db: &Db, limit: i64) -> Result<Vec<UnmappedTicket>, sqlx::Error> {
+    sqlx::query_as(
+        "select id, workspace_id, ticket_ref, agent_email, received_at from unmapped_tickets
+         where agent_email is not null order by received_at limit $1",
+    )
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Counts a waiting ticket for the user its email now maps to, once, and
+/// removes it from the waiting list; false if it had been counted already.
+pub async fn map_unmapped_ticket(db: &Db, ticket: &UnmappedTicket, user: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let counted = sqlx::query(
+        "insert into tickets (workspace_id, user_id, source, ticket_ref, count, created_at)
+         values ($1, $2, 'webhook', $3, 1, $4)
+         on conflict (workspace_id, ticket_ref) do nothing",
+    )
+    .bind(&ticket.workspace_id)
+    .bind(user)
+    .bind(&ticket.ticket_ref)
+    .bind(ticket.received_at)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    sqlx::query("delete from unmapped_tickets where workspace_id = $1 and id = $2")
+        .bind(&ticket.workspace_id)
+        .bind(ticket.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(counted)
+}
+
 /// Records a milestone; true only the first time (the caller announces it then).
 pub async fn insert_milestone(
     conn: &mut sqlx::AnyConnection,

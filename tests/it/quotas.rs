@@ -261,10 +261,23 @@ async fn the_helpdesk_webhook_is_signed_and_maps_emails(backend: TestBackend) {
     assert_eq!(app.count("unmapped_tickets").await, 1);
     assert_eq!(app.count("tickets").await, 0);
 
+    // Ann joins Slack: the waiting ticket is matched and counted, once.
+    app.slack.add_email("ann@acme.test", "U0ANN00001");
+    for _ in 0..100 {
+        if app.count("unmapped_tickets").await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let anns: (String, String) =
+        sqlx::query_as("select user_id, ticket_ref from tickets").fetch_one(app.db.pool()).await.expect("counted");
+    assert_eq!(anns, ("U0ANN00001".to_owned(), "ZD-1".to_owned()));
+
     app.slack.add_email("bob@acme.test", "U0BOB00001");
     let event = json!({ "team_id": TEAM, "ticket_id": "ZD-2", "agent_email": "bob@acme.test" });
     let (status, body) = webhook(&app, &event, WEBHOOK_SECRET).await;
     assert_eq!((status, body["user"].clone()), (200, json!("U0BOB00001")), "{body}");
+    assert_eq!(app.count("tickets").await, 2);
 
     let (status, body) = webhook(&app, &json!({ "team_id": TEAM, "agent_slack_id": USER }), WEBHOOK_SECRET).await;
     assert_eq!(status, 400, "{body}");

@@ -73,6 +73,7 @@ pub fn test_timing() -> Timing {
         park: Duration::from_secs(30),
         poll: Duration::from_millis(50),
         schedule_every: Duration::from_millis(200),
+        remap_every: Duration::from_millis(300),
     }
 }
 
