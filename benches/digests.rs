@@ -45,15 +45,14 @@ async fn run(backend: &str, url: &str, n: i64) {
     println!("{backend}: seeded {written} highlights in {:.1?}", started.elapsed());
     let ws = WorkspaceId(TEAM.into());
     let week = measure(5, || async {
-        let d =
-            gather(&db, now.date(), &ws, now_ms - 7 * DAY_MS, now_ms, "last week".into(), false).await.expect("digest");
+        let d = gather(&db, now_ms, &ws, now_ms - 7 * DAY_MS, now_ms, "last week".into(), false).await.expect("digest");
         let m = render_digest_message(&d);
         assert!(!m.blocks.is_empty());
     })
     .await;
     report(backend, "weekly digest (gather + render)", &week);
     let report_times = measure(5, || async {
-        let r = gather_report(&db, &ws, "U00000007", now.date()).await.expect("report").expect("has interviews");
+        let r = gather_report(&db, &ws, "U00000007", now_ms).await.expect("report").expect("has interviews");
         let m = render_report_message(&r);
         assert!(!m.blocks.is_empty());
     })

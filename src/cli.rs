@@ -57,7 +57,7 @@ pub async fn print_digest(db: &Db, workspace: Option<&str>, since: Option<&str>)
         }
     };
     let until = now_ms + 1;
-    let data = gather(db, now.date(), &workspace, from, until, label.clone(), true).await?;
+    let data = gather(db, now_ms, &workspace, from, until, label.clone(), true).await?;
     if data.is_empty() {
         return Ok(format!("No highlights {label}.\n"));
     }
@@ -70,8 +70,8 @@ pub async fn print_report(db: &Db, workspace: Option<&str>, user: &str, format: 
         bail!("--format must be md or json, not {format:?}");
     }
     let workspace = pick_workspace(db, workspace).await?;
-    let today = time::OffsetDateTime::now_utc().date();
-    let Some(report) = crate::reports::gather(db, &workspace, user.trim(), today).await? else {
+    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let Some(report) = crate::reports::gather(db, &workspace, user.trim(), now_ms).await? else {
         bail!("{user} has no interviews in the onboarding window (or the last 30 days): nothing to report yet");
     };
     Ok(match format {

@@ -77,7 +77,7 @@ pub fn pick_quotes(candidates: &[QuoteCandidate], n: usize) -> Vec<QuoteCandidat
 /// Gathers a digest of highlights created in `[from, until)` (unix ms).
 pub async fn gather(
     db: &Db,
-    today: time::Date,
+    now_ms: i64,
     workspace: &WorkspaceId,
     from: i64,
     until: i64,
@@ -97,7 +97,7 @@ pub async fn gather(
         .collect();
     let mut progress = Vec::new();
     for o in onboarding::list_onboardees(db, workspace).await? {
-        progress.push(progress_on(db, today, workspace, &o).await?);
+        progress.push(progress_on(db, now_ms, workspace, &o).await?);
     }
     let quiet = digests::list_quiet_areas(db, workspace, until - QUIET_DAYS * 86_400_000).await?;
     Ok(DigestData { period_label, partial, totals, areas, onboarding: progress, quiet })

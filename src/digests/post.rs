@@ -85,8 +85,7 @@ pub async fn post_digest(
     let Some(channel) = product_channel(state, workspace).await? else {
         return Err(PostError::Waiting("no product channel for the digest".into()));
     };
-    let data =
-        gather(state.db(), state.clock().now().date(), workspace, from, until, label.to_owned(), partial).await?;
+    let data = gather(state.db(), state.clock().now_ms(), workspace, from, until, label.to_owned(), partial).await?;
     if data.is_empty() {
         return Ok(());
     }

@@ -62,7 +62,7 @@ pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
         Ok(t) => t,
         Err(message) => return Ok(Reply::ephemeral(format!("Targets {}.", escape(&message)))),
     };
-    let today = state.clock().now().date();
+    let today = crate::settings::workspace_today(state, workspace).await?;
     let start = enrollment.start.unwrap_or(today);
     if (start - today).whole_days() > MAX_DAYS_AHEAD {
         return Ok(Reply::ephemeral(format!(

@@ -136,19 +136,22 @@ pub async fn progress_of(
     workspace: &WorkspaceId,
     onboardee: &Onboardee,
 ) -> Result<Progress, sqlx::Error> {
-    progress_on(state.db(), state.clock().now().date(), workspace, onboardee).await
+    progress_on(state.db(), state.clock().now_ms(), workspace, onboardee).await
 }
 
-/// Counts and computes an onboardee's progress on `today`.
+/// Counts and computes an onboardee's progress at a moment (unix ms). Days are
+/// the workspace's: the window runs from local midnight of the start date.
 pub async fn progress_on(
     db: &Db,
-    today: Date,
+    now_ms: i64,
     workspace: &WorkspaceId,
     onboardee: &Onboardee,
 ) -> Result<Progress, sqlx::Error> {
+    let zone = crate::settings::workspace_zone(db, workspace).await?;
+    let today = crate::settings::local_date(&zone, now_ms);
     let start = parse_date(&onboardee.start_date).unwrap_or(today);
     let end = start.saturating_add(Duration::days(onboardee.days));
-    let midnight = |d: Date| d.midnight().assume_utc().unix_timestamp() * 1000;
+    let midnight = |d: Date| crate::settings::local_midnight_ms(&zone, d);
     let counts = onboarding::count_evidence(
         db,
         workspace,

@@ -84,12 +84,9 @@ pub struct Report {
 }
 
 /// Gathers a report; None when the person has no interviews in the window.
-pub async fn gather(
-    db: &Db,
-    workspace: &WorkspaceId,
-    user: &str,
-    today: time::Date,
-) -> Result<Option<Report>, sqlx::Error> {
+pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -> Result<Option<Report>, sqlx::Error> {
+    let zone = crate::settings::workspace_zone(db, workspace).await?;
+    let today = crate::settings::local_date(&zone, now_ms);
     let (from, days) = match find_onboardee(db, workspace, user).await? {
         Some(o) => (parse_date(&o.start_date).unwrap_or(today), o.days),
         None => (today - Duration::days(29), 30),
@@ -141,7 +138,7 @@ pub async fn gather(
             }
         })
         .collect();
-    let midnight = |d: time::Date| d.midnight().assume_utc().unix_timestamp() * 1000;
+    let midnight = |d: time::Date| crate::settings::local_midnight_ms(&zone, d);
     let team = list_area_signal(db, workspace, midnight(from), midnight(until))
         .await?
         .into_iter()
@@ -309,8 +306,7 @@ pub async fn queue(
     by: &str,
     subject: &str,
 ) -> Result<Result<(), String>, AppError> {
-    let today = state.clock().now().date();
-    if gather(state.db(), workspace, subject, today).await?.is_none() {
+    if gather(state.db(), workspace, subject, state.clock().now_ms()).await?.is_none() {
         let whose = if subject == by { "You have".to_owned() } else { format!("<@{subject}> has") };
         return Ok(Err(format!(
             "{whose} no interviews in the onboarding window yet, so there is nothing to report. \
@@ -331,7 +327,7 @@ pub async fn queue(
 
 /// Sends a report by DM (run by the outbox worker).
 pub async fn send(state: &AppState, workspace: &WorkspaceId, to: &str, subject: &str) -> Result<(), PostError> {
-    let Some(report) = gather(state.db(), workspace, subject, state.clock().now().date()).await? else {
+    let Some(report) = gather(state.db(), workspace, subject, state.clock().now_ms()).await? else {
         return Ok(());
     };
     state.slack().post_message(to, None, false, &render_report_message(&report)).await?;

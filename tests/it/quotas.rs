@@ -360,3 +360,17 @@ async fn merging_areas_and_customers_carries_triaged_feedback(backend: TestBacke
     .expect("item");
     assert_eq!(area, "chat");
 }
+
+on_both_backends!(onboarding_days_are_the_workspaces_days);
+async fn onboarding_days_are_the_workspaces_days(backend: TestBackend) {
+    let app = app_on(backend).await;
+    for zone in ["Pacific/Kiritimati", "Pacific/Pago_Pago"] {
+        ephemeral(app.slash(&format!("config timezone {zone}")).await).await;
+        let said = ephemeral(app.slash("onboard me").await).await;
+        let local_today = jiff::Timestamp::now().in_tz(zone).expect("zone").date().to_string();
+        assert!(said.contains(&format!("enrolled from {local_today}")), "{zone}: {said}");
+        ephemeral(app.slash(&format!("Acme | chat | in {zone}")).await).await;
+        let q = ephemeral(app.slash("quota").await).await;
+        assert!(q.contains("day 1 of 30"), "{zone}: {q}");
+    }
+}
