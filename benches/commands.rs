@@ -16,20 +16,7 @@ use sqlx::Connection as _;
 
 const TEAM: &str = "T0BENCH001";
 const SECRET: &str = "bench-signing-secret";
-const AREAS: &[&str] = &[
-    "onboarding",
-    "chat",
-    "email",
-    "helpdesk",
-    "automation",
-    "integrations",
-    "reporting",
-    "billing",
-    "mobile",
-    "performance",
-    "security",
-    "other",
-];
+const AREAS: &[&str] = highlights::config::BUILT_IN_AREAS;
 const WORDS: &[&str] = &[
     "canned",
     "replies",

@@ -115,19 +115,7 @@ fn totals_line(t: &RangeTotals) -> String {
 }
 
 fn onboarding_line(p: &Progress) -> (String, String) {
-    let body = format!(
-        "interviews {}/{} ({}) · feedback {}/{} ({}) · tickets {}/{} ({})",
-        p.interviews.done,
-        p.interviews.target,
-        p.interviews.pace(),
-        p.feedback.done,
-        p.feedback.target,
-        p.feedback.pace(),
-        p.tickets.done,
-        p.tickets.target,
-        p.tickets.pace()
-    );
-    (p.user.clone(), format!("{}, {body}", crate::quotas::render_day(p)))
+    (p.user.clone(), crate::quotas::render_summary_line(p))
 }
 
 /// The digest as a channel message (within Block Kit's limits: past them,

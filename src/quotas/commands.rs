@@ -179,20 +179,7 @@ pub async fn team(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, Ap
 
 /// One line of `/highlight team`.
 pub fn render_team_line(p: &Progress) -> String {
-    format!(
-        "• <@{}>, {}: interviews {}/{} ({}), feedback {}/{} ({}), tickets {}/{} ({})",
-        p.user,
-        render_day(p),
-        p.interviews.done,
-        p.interviews.target,
-        p.interviews.pace(),
-        p.feedback.done,
-        p.feedback.target,
-        p.feedback.pace(),
-        p.tickets.done,
-        p.tickets.target,
-        p.tickets.pace()
-    )
+    format!("• <@{}>, {}", p.user, crate::quotas::render_summary_line(p))
 }
 
 /// `/highlight tickets <n> [note]`: self-reported support tickets.

@@ -186,6 +186,14 @@ pub fn render_goal_lines(p: &Progress) -> Vec<String> {
         .collect()
 }
 
+/// "day 12 of 30: interviews 9/20 (1 ahead), feedback 40/100 (on pace), …",
+/// the one-line summary of `/highlight team` and the digest.
+pub fn render_summary_line(p: &Progress) -> String {
+    let goals: Vec<String> =
+        p.goals().iter().map(|(name, g)| format!("{name} {}/{} ({})", g.done, g.target, g.pace())).collect();
+    format!("{}: {}", render_day(p), goals.join(", "))
+}
+
 /// "day 12 of 30", "starts in 3 days", "finished".
 pub fn render_day(p: &Progress) -> String {
     if p.upcoming {
