@@ -132,6 +132,14 @@ impl AppState {
         }
     }
 
+    /// Forgets that a workspace was seen, so its next request records it again
+    /// (after an uninstall).
+    pub fn forget_workspace(&self, team_id: &str) {
+        if let Ok(mut set) = self.0.known_workspaces.lock() {
+            set.remove(team_id);
+        }
+    }
+
     /// Makes sure a workspace is recorded (with its starting product areas)
     /// before anything is stored for it.
     pub async fn ensure_workspace(&self, team_id: &str) -> Result<WorkspaceId, sqlx::Error> {
@@ -142,6 +150,8 @@ impl AppState {
             if workspaces::insert_workspace_if_new(self.db(), &id, &self.config().default_areas, now).await? {
                 tracing::info!(workspace = team_id, "new workspace recorded");
             }
+            // A request from the workspace means the app is installed (again).
+            workspaces::update_uninstalled(self.db(), &id, None).await?;
             if let Ok(mut set) = self.0.known_workspaces.lock() {
                 set.insert(team_id.to_owned());
             }

@@ -93,6 +93,13 @@ async fn run_row(state: &AppState, row: &OutboxRow) -> Result<(), sqlx::Error> {
 }
 
 async fn outcome_of(state: &AppState, row: &OutboxRow) -> Outcome {
+    match crate::store::workspaces::is_uninstalled(state.db(), &row.workspace).await {
+        Ok(true) => {
+            return Outcome::Retry(state.config().timing.park, "the app is uninstalled from this workspace".into())
+        }
+        Ok(false) => {}
+        Err(e) => return Outcome::Retry(state.config().timing.retry_base, format!("database: {e}")),
+    }
     let result = match &row.kind {
         OutboxKind::PostHighlight { highlight_id } => post::post_highlight(state, &row.workspace, *highlight_id).await,
         OutboxKind::UpdateThreadParent { customer_id } => {

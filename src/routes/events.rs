@@ -45,6 +45,13 @@ pub async fn handle_callback(
         return Ok(());
     }
     tracing::debug!(event_id = %callback.event_id, kind, "event recorded");
+    if kind == "app_uninstalled" || kind == "tokens_revoked" {
+        // Nothing more can be posted there; the data stays for a reinstall.
+        tracing::warn!(workspace = workspace.as_str(), kind, "the app lost access to a workspace");
+        crate::store::workspaces::update_uninstalled(state.db(), &workspace, Some(now)).await?;
+        state.forget_workspace(workspace.as_str());
+        return Ok(());
+    }
     if let SlackEventCallbackBody::AppHomeOpened(opened) = &callback.event {
         if opened.tab.as_deref() != Some("messages") {
             if let Err(e) = crate::home::refresh_later(state, &workspace, opened.user.as_ref()).await {

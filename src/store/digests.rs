@@ -19,7 +19,9 @@ pub struct DigestSettings {
 
 /// Every workspace's digest settings.
 pub async fn list_digest_settings(db: &Db) -> Result<Vec<DigestSettings>, sqlx::Error> {
-    sqlx::query_as("select id, digest_schedule, time_zone from workspaces order by id").fetch_all(db.pool()).await
+    sqlx::query_as("select id, digest_schedule, time_zone from workspaces where uninstalled_at is null order by id")
+        .fetch_all(db.pool())
+        .await
 }
 
 /// One workspace's digest settings.

@@ -87,3 +87,23 @@ pub async fn update_product_channel(
 pub async fn list_workspace_ids(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("select id from workspaces order by id").fetch_all(db.pool()).await
 }
+
+/// Marks a workspace as uninstalled (nothing is posted there any more), or as
+/// installed again (`at` = None).
+pub async fn update_uninstalled(db: &Db, workspace: &WorkspaceId, at: Option<i64>) -> Result<(), sqlx::Error> {
+    sqlx::query("update workspaces set uninstalled_at = $2 where id = $1")
+        .bind(workspace.as_str())
+        .bind(at)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Whether the app was uninstalled from the workspace.
+pub async fn is_uninstalled(db: &Db, workspace: &WorkspaceId) -> Result<bool, sqlx::Error> {
+    let at: Option<Option<i64>> = sqlx::query_scalar("select uninstalled_at from workspaces where id = $1")
+        .bind(workspace.as_str())
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(matches!(at, Some(Some(_))))
+}

@@ -218,3 +218,34 @@ async fn stop_finishes_gracefully() {
     app.stop().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer listening");
 }
+
+on_both_backends!(an_uninstalled_workspace_gets_no_posts_until_it_uses_the_app_again);
+async fn an_uninstalled_workspace_gets_no_posts_until_it_uses_the_app_again(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    crate::support::ephemeral(app.slash("help").await).await;
+    let uninstalled = fixture_json(include_str!("../fixtures/requests/event_callback.app_uninstalled.json"));
+    assert_eq!(app.event(&uninstalled).await.status(), 200);
+    let at: Option<i64> =
+        sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    assert!(at.is_some());
+    // Work queued for it waits instead of calling Slack with a dead token.
+    sqlx::query(
+        "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+         values ($1, 'notify_user', 'notify:U1:x', $2, 0, 0, 0)",
+    )
+    .bind(TEAM)
+    .bind(json!({ "kind": "notify_user", "user": "U1", "text": "hello", "topic": "x" }).to_string())
+    .execute(app.db.pool())
+    .await
+    .expect("queued");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(app.slack.calls_to("chat.postMessage").is_empty());
+    let error: Option<String> =
+        sqlx::query_scalar("select last_error from outbox").fetch_one(app.db.pool()).await.expect("row");
+    assert_eq!(error.as_deref(), Some("the app is uninstalled from this workspace"));
+    // Using the app again (a reinstall) lifts it.
+    crate::support::ephemeral(app.slash("help").await).await;
+    let at: Option<i64> =
+        sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    assert!(at.is_none());
+}
