@@ -46,7 +46,7 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
         let workspace = WorkspaceId(settings.id.clone());
         let key = period_key(end, &tz);
         let totals = digests::find_range_totals(state.db(), &workspace, to_ms(start), to_ms(end)).await?;
-        let mut tx = state.db().pool().begin().await?;
+        let mut tx = state.db().begin().await?;
         let now_ms = state.clock().now_ms();
         if !digests::insert_digest_claim(&mut tx, &workspace, &key, to_ms(start), to_ms(end), totals.highlights, now_ms)
             .await?

@@ -66,7 +66,7 @@ pub async fn check(state: &AppState, workspace: &WorkspaceId, user: &str) -> Res
         return Ok(());
     }
     let now = state.clock().now_ms();
-    let mut tx = state.db().pool().begin().await?;
+    let mut tx = state.db().begin().await?;
     let mut completed_now: Vec<String> = Vec::new();
     for m in &milestones {
         if !insert_milestone(&mut tx, workspace, user, &m.key, now).await? {

@@ -84,7 +84,7 @@ pub async fn update_area_name(db: &Db, workspace: &WorkspaceId, id: i64, name: &
 /// Moves every highlight and feedback item of area `from` into `into` and
 /// removes `from`; returns how many highlights moved.
 pub async fn merge_areas(db: &Db, workspace: &WorkspaceId, from: i64, into: i64) -> Result<u64, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("update feedback_items set area_id = $3 where workspace_id = $1 and area_id = $2")
         .bind(workspace.as_str())
         .bind(from)

@@ -395,7 +395,7 @@ pub async fn merge_customers(
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     let ws = workspace.as_str();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("update customers set merged_into = $3, updated_at = $4 where workspace_id = $1 and id = $2")
         .bind(ws)
         .bind(from.id)
@@ -478,7 +478,7 @@ pub async fn upsert_imported_customers(
     rows: &[ImportedCustomer],
     now_ms: i64,
 ) -> Result<(usize, usize), sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let (mut created, mut updated) = (0, 0);
     for row in rows {
         let existing: Option<i64> = sqlx::query_scalar(

@@ -57,7 +57,7 @@ pub async fn insert_capture(
     capture: &NewCapture,
     now_ms: i64,
 ) -> Result<StoredCapture, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     // The first statement writes, so SQLite takes the write lock up front.
     let customer_id = match capture.customer_id {
         Some(id) => id,

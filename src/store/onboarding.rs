@@ -177,7 +177,7 @@ pub async fn upsert_feedback_item(
     item: &NewFeedback,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "insert into feedback_items (workspace_id, triaged_by, channel_id, message_ts, message_text, area_id,
                                      customer_id, kind, created_at)
@@ -330,7 +330,7 @@ pub async fn list_unmapped_tickets(db: &Db, limit: i64) -> Result<Vec<UnmappedTi
 /// Counts a waiting ticket for the user its email now maps to, once, and
 /// removes it from the waiting list; false if it had been counted already.
 pub async fn map_unmapped_ticket(db: &Db, ticket: &UnmappedTicket, user: &str) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let counted = sqlx::query(
         "insert into tickets (workspace_id, user_id, source, ticket_ref, count, created_at)
          values ($1, $2, 'webhook', $3, 1, $4)

@@ -30,7 +30,7 @@ pub async fn insert_workspace_if_new(
     default_areas: &[String],
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "insert into workspaces (id, created_at, updated_at) values ($1, $2, $2)
          on conflict (id) do nothing",

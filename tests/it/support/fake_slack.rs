@@ -120,9 +120,9 @@ impl FakeSlack {
         self.envelopes.send(envelope).expect("socket queue");
     }
 
-    /// Waits (up to five seconds) for the app's acknowledgement of an envelope.
+    /// Waits (up to ten seconds) for the app's acknowledgement of an envelope.
     pub async fn socket_ack(&self, envelope_id: &str) -> Value {
-        for _ in 0..100 {
+        for _ in 0..200 {
             let found =
                 self.inner.lock().expect("lock").socket_acks.iter().find(|a| a["envelope_id"] == envelope_id).cloned();
             if let Some(ack) = found {
@@ -168,7 +168,7 @@ impl FakeSlack {
         self.calls_to(method).into_iter().filter(|c| c.ok).collect()
     }
 
-    /// Waits (up to five seconds) until `method` has succeeded `n` times.
+    /// Waits (up to ten seconds) until `method` has succeeded `n` times.
     pub async fn wait_for_ok_calls(&self, method: &str, n: usize) -> Vec<Call> {
         self.wait_until(n, || self.ok_calls_to(method), &format!("successful calls to {method}")).await
     }
@@ -178,13 +178,14 @@ impl FakeSlack {
         self.calls().into_iter().filter(|c| c.method == method).collect()
     }
 
-    /// Waits (up to five seconds) until `method` has been called `n` times.
+    /// Waits (up to ten seconds) until `method` has been called `n` times.
     pub async fn wait_for_calls(&self, method: &str, n: usize) -> Vec<Call> {
         self.wait_until(n, || self.calls_to(method), &format!("calls to {method}")).await
     }
 
     async fn wait_until(&self, n: usize, calls: impl Fn() -> Vec<Call>, what: &str) -> Vec<Call> {
-        for _ in 0..100 {
+        // Ten seconds: generous for a loaded CI machine; a passing test waits far less.
+        for _ in 0..200 {
             let seen = calls();
             if seen.len() >= n {
                 return seen;
