@@ -10,7 +10,8 @@
 //! - tickets: self-reported counts (`/highlight tickets 5`) and helpdesk
 //!   webhook tickets (each ticket id once) inside the window.
 //!
-//! The window is `[start date, start date + days)`, in UTC dates.
+//! The window is `[start date, start date + days)`, in the workspace's dates
+//! (its time zone; UTC until one is set).
 
 pub mod commands;
 pub mod milestones;
