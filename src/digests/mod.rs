@@ -146,7 +146,8 @@ pub fn render_digest_message(d: &DigestData) -> Message {
                 Some(url) => link(url, &q.customer),
                 None => format!("*{}*", escape(&q.customer)),
             };
-            text.push_str(&format!("\n>{quote}\n>— {source}, heard by <@{}>", q.author));
+            // The quote in a quote block, the attribution under it: each quote reads apart.
+            text.push_str(&format!("\n>{quote}\n— {source}, heard by <@{}>", q.author));
         }
         blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
     }

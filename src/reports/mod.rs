@@ -201,7 +201,7 @@ pub fn render_report_message(r: &Report) -> Message {
         for q in &f.quotes {
             let rec = q.recording_link.as_deref().map(|u| format!(" · {}", link(u, "recording"))).unwrap_or_default();
             text.push_str(&format!(
-                "\n>{}\n>— *{}*, {}{rec}",
+                "\n>{}\n— *{}*, {}{rec}",
                 escape(&blocks::truncate(&q.quote.replace('\n', " "), 300)),
                 escape(&q.customer),
                 q.date

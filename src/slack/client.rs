@@ -36,6 +36,10 @@ pub enum SlackError {
     /// No answer: connection failed, or the answer could not be read.
     #[error("cannot reach Slack: {0}")]
     Transport(String),
+    /// Slack answered 200, but not in the shape expected. The call most likely
+    /// took effect, so it is not retried (a retried post would post twice).
+    #[error("Slack's answer could not be read")]
+    Unreadable,
     /// No answer within the time limit.
     #[error("Slack did not answer within {0:?}")]
     Timeout(Duration),
@@ -54,7 +58,7 @@ impl SlackError {
                 code.as_str(),
                 "ratelimited" | "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
             ),
-            Self::Encoding(_) => false,
+            Self::Encoding(_) | Self::Unreadable => false,
         }
     }
 }
@@ -66,7 +70,7 @@ impl From<SlackClientError> for SlackError {
             SlackClientError::RateLimitError(e) => Self::RateLimited(e.retry_after),
             SlackClientError::HttpError(e) => Self::Http(e.status_code.as_u16()),
             SlackClientError::HttpProtocolError(_) => Self::Transport("connection failed".into()),
-            SlackClientError::ProtocolError(_) => Self::Transport("unreadable answer".into()),
+            SlackClientError::ProtocolError(_) => Self::Unreadable,
             _ => Self::Transport("request failed".into()),
         }
     }

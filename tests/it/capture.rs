@@ -443,3 +443,24 @@ async fn the_interview_date_is_today_where_the_workspace_is(backend: TestBackend
         assert_eq!(date, expected, "{zone}");
     }
 }
+
+on_both_backends!(an_ok_but_unreadable_answer_is_not_posted_again);
+async fn an_ok_but_unreadable_answer_is_not_posted_again(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    app.slack.fail_next("chat.postMessage", Fault::Unreadable, 1);
+    ephemeral(app.slash("Acme | chat | said once").await).await;
+    let mut status = String::new();
+    for _ in 0..100 {
+        status = sqlx::query_scalar("select status from outbox where kind = 'post_highlight'")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("row");
+        if status != "pending" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "failed", "kept for inspection, not retried");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.slack.calls_to("chat.postMessage").len(), 1, "one call: Slack said ok");
+}

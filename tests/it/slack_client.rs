@@ -72,7 +72,12 @@ async fn each_failure_shape_surfaces_as_its_own_error() {
     assert_eq!(err, SlackError::Timeout(Duration::from_millis(500)));
     assert!(err.is_transient());
 
+    slack.fail_next("chat.postMessage", Fault::Unreadable, 1);
+    let err = post().await.expect_err("unreadable");
+    assert_eq!(err, SlackError::Unreadable);
+    assert!(!err.is_transient(), "Slack said ok: retrying would post twice");
+
     // After the faults, Slack answers normally again.
     post().await.expect("posted");
-    assert_eq!(slack.calls_to("chat.postMessage").len(), 5);
+    assert_eq!(slack.calls_to("chat.postMessage").len(), 6);
 }

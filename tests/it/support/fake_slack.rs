@@ -46,6 +46,8 @@ pub enum Fault {
     Error(&'static str),
     /// Never answers (the app must time out).
     Hang,
+    /// HTTP 200 with `{"ok":true}` and nothing else: done, but unreadable.
+    Unreadable,
 }
 
 #[derive(Default)]
@@ -288,6 +290,7 @@ async fn answer(
             return ((status, "upstream error").into_response(), Value::Null);
         }
         Some(Fault::Error(code)) => return reply(json!({ "ok": false, "error": code })),
+        Some(Fault::Unreadable) => return reply(json!({ "ok": true })),
         Some(Fault::Hang) => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             return (StatusCode::GATEWAY_TIMEOUT.into_response(), Value::Null);
