@@ -46,7 +46,7 @@ async fn run(backend: &str, url: &str, n: i64) {
     let ws = WorkspaceId(TEAM.into());
     let week = measure(5, || async {
         let d = gather(&db, now_ms, &ws, now_ms - 7 * DAY_MS, now_ms, "last week".into(), false).await.expect("digest");
-        let m = render_digest_message(&d);
+        let m = render_digest_message(&d, &std::collections::HashMap::new());
         assert!(!m.blocks.is_empty());
     })
     .await;

@@ -68,6 +68,8 @@ struct Inner {
     outbox_wake: Notify,
     /// For `response_url` answers.
     http: reqwest::Client,
+    /// People's names, as Slack shows them (looked up once per process).
+    names: Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl AppState {
@@ -83,6 +85,7 @@ impl AppState {
             known_workspaces: Mutex::new(HashSet::new()),
             outbox_wake: Notify::new(),
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().unwrap_or_default(),
+            names: Mutex::new(std::collections::HashMap::new()),
         }))
     }
 
@@ -109,6 +112,28 @@ impl AppState {
     /// The clock.
     pub fn clock(&self) -> &Clock {
         &self.0.clock
+    }
+
+    /// How to name a person in a channel message: their name, escaped, so that
+    /// posts credit people without notifying them; a mention if Slack can't say.
+    pub async fn person(&self, user: &str) -> String {
+        let known = self.0.names.lock().ok().and_then(|names| names.get(user).cloned());
+        if let Some(name) = known {
+            return name;
+        }
+        match self.slack().user_name(user).await {
+            Ok(name) => {
+                let label = crate::slack::mrkdwn::escape(&name);
+                if let Ok(mut names) = self.0.names.lock() {
+                    names.insert(user.to_owned(), label.clone());
+                }
+                label
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "no name for a user; mentioning them instead");
+                format!("<@{user}>")
+            }
+        }
     }
 
     /// Tells the outbox worker that work was queued.

@@ -42,8 +42,8 @@ pub fn render_thread_parent(customer: &str, summary: &CustomerSummary) -> Messag
 }
 
 /// A highlight's reply in its customer's thread: the quote first, then who,
-/// what, when.
-pub fn render_highlight_reply(h: &HighlightForPost) -> Message {
+/// what, when. `interviewer` is mrkdwn-safe (a name, or a mention).
+pub fn render_highlight_reply(h: &HighlightForPost, interviewer: &str) -> Message {
     let quoted: String = escape(&h.quote).lines().map(|line| format!(">{line}")).collect::<Vec<_>>().join("\n");
     let mut blocks: Vec<Value> =
         vec![json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&quoted, MAX_SECTION_TEXT)) })];
@@ -57,7 +57,7 @@ pub fn render_highlight_reply(h: &HighlightForPost) -> Message {
         mrkdwn(&format!("*{}*", escape(&h.customer_name))),
         mrkdwn(&format!("📂 {}", escape(&h.area_name))),
         mrkdwn(&kind_label(&h.kind)),
-        mrkdwn(&format!("🎙 <@{}>", h.author)),
+        mrkdwn(&format!("🎙 {interviewer}")),
         mrkdwn(&format!("📅 {}", h.interview_date)),
     ];
     if let Some(url) = &h.recording_link {
@@ -126,7 +126,7 @@ mod tests {
 
     #[test]
     fn a_reply_shows_the_quote_first_and_escapes_user_text() {
-        let m = render_highlight_reply(&highlight("<!channel> we need <@U123> and <https://x|y> & more"));
+        let m = render_highlight_reply(&highlight("<!channel> we need <@U123> and <https://x|y> & more"), "Egon");
         let json = serde_json::to_string(&m.blocks).expect("json");
         assert_eq!(
             m.blocks[0]["text"]["text"],
@@ -134,7 +134,7 @@ mod tests {
         );
         assert!(json.contains("Acme &amp; Sons"));
         assert!(json.contains("Macros &lt;b&gt;"));
-        assert!(json.contains("<@U0USER0001>"), "the interviewer is a real mention");
+        assert!(json.contains("🎙 Egon"), "the interviewer is credited by name");
         assert!(json.contains("<https://zoom.us/rec/1?a=1&amp;b=2|Recording>"));
         assert!(!json.contains("<!channel>"));
         assert!(m.text.starts_with("“&lt;!channel&gt; we need"), "fallback text is escaped: {}", m.text);
@@ -143,9 +143,9 @@ mod tests {
 
     #[test]
     fn a_multiline_quote_is_quoted_line_by_line_and_bounded() {
-        let m = render_highlight_reply(&highlight("one\ntwo"));
+        let m = render_highlight_reply(&highlight("one\ntwo"), "Egon");
         assert_eq!(m.blocks[0]["text"]["text"], ">one\n>two");
-        let long = render_highlight_reply(&highlight(&"&".repeat(3000)));
+        let long = render_highlight_reply(&highlight(&"&".repeat(3000)), "Egon");
         let text = long.blocks[0]["text"]["text"].as_str().expect("text");
         assert!(text.chars().count() <= MAX_SECTION_TEXT);
         assert!(text.ends_with("&amp;…"), "{}", &text[text.len() - 10..]);

@@ -57,7 +57,8 @@ pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight
             return Err(PostError::Waiting("no product channel set".into()));
         };
         let thread_ts = ensure_thread(state, workspace, highlight.customer_id, &highlight.author, &channel).await?;
-        let reply = render_highlight_reply(&highlight);
+        let interviewer = state.person(&highlight.author).await;
+        let reply = render_highlight_reply(&highlight, &interviewer);
         let broadcast = highlight.first_in_area == 1;
         let ts = with_channel_access(state, workspace, Some(&highlight.author), &channel, || {
             state.slack().post_message(&channel, Some(&thread_ts), broadcast, &reply)

@@ -119,8 +119,10 @@ fn onboarding_line(p: &Progress) -> (String, String) {
 }
 
 /// The digest as a channel message (within Block Kit's limits: past them,
-/// a pointer to the rest).
-pub fn render_digest_message(d: &DigestData) -> Message {
+/// a pointer to the rest). `names` holds mrkdwn-safe names of the people in
+/// it; anyone missing is mentioned.
+pub fn render_digest_message(d: &DigestData, names: &std::collections::HashMap<String, String>) -> Message {
+    let person = |user: &str| names.get(user).cloned().unwrap_or_else(|| format!("<@{user}>"));
     let title = if d.partial {
         format!("📣 Customer highlights so far: {}", d.period_label)
     } else {
@@ -147,7 +149,7 @@ pub fn render_digest_message(d: &DigestData) -> Message {
                 None => format!("*{}*", escape(&q.customer)),
             };
             // The quote in a quote block, the attribution under it: each quote reads apart.
-            text.push_str(&format!("\n>{quote}\n— {source}, heard by <@{}>", q.author));
+            text.push_str(&format!("\n>{quote}\n— {source}, heard by {}", person(&q.author)));
         }
         blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
     }
@@ -158,7 +160,7 @@ pub fn render_digest_message(d: &DigestData) -> Message {
     }
     if !d.onboarding.is_empty() {
         let lines: Vec<String> =
-            d.onboarding.iter().take(20).map(onboarding_line).map(|(u, l)| format!("• <@{u}>: {l}")).collect();
+            d.onboarding.iter().take(20).map(onboarding_line).map(|(u, l)| format!("• {}: {l}", person(&u))).collect();
         blocks.push(json!({ "type": "divider" }));
         let text = format!("*Onboarding*\n{}", lines.join("\n"));
         blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
@@ -215,7 +217,7 @@ pub fn render_digest_markdown(d: &DigestData) -> String {
 
 /// The JSON of a digest message (for tests and previews).
 pub fn digest_json(d: &DigestData) -> Value {
-    let m = render_digest_message(d);
+    let m = render_digest_message(d, &std::collections::HashMap::new());
     json!({ "text": m.text, "blocks": m.blocks })
 }
 
@@ -268,15 +270,17 @@ mod tests {
 
     #[test]
     fn the_message_reads_well_and_stays_in_limits() {
-        let m = render_digest_message(&data(2));
+        let names = std::collections::HashMap::from([("U1".to_owned(), "Egon &amp; co".to_owned())]);
+        let m = render_digest_message(&data(2), &names);
         let json = serde_json::to_string(&m.blocks).expect("json");
         assert_eq!(m.blocks[0]["text"]["text"], "📣 Customer highlights: Nov 16 – Nov 23");
         assert!(json.contains("2 interviews · 5 highlights · 3 customers · 1 interviewer"));
         assert!(json.contains("*area 0*: 3 customers, 5 highlights  🆕 *new this period*"));
         assert!(json.contains("&lt;!channel&gt; we need exports now"), "{json}");
+        assert!(json.contains("heard by Egon &amp; co"), "credited by name, not pinged: {json}");
         assert!(json.contains("No one has heard about security in 30 days"));
         blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
-        let big = render_digest_message(&data(40));
+        let big = render_digest_message(&data(40), &names);
         assert!(big.blocks.len() <= blocks::MAX_MESSAGE_BLOCKS);
         assert!(serde_json::to_string(&big.blocks).expect("json").contains("…and 28 more areas"));
     }

@@ -89,7 +89,18 @@ pub async fn post_digest(
     if data.is_empty() {
         return Ok(());
     }
-    crate::capture::post::post_in_channel(state, workspace, None, &channel, &render_digest_message(&data)).await?;
+    let mut people: Vec<String> =
+        data.areas.iter().flat_map(|(_, quotes)| quotes.iter().map(|q| q.author.clone())).collect();
+    people.extend(data.onboarding.iter().map(|p| p.user.clone()));
+    people.sort();
+    people.dedup();
+    let mut names = std::collections::HashMap::new();
+    for user in people {
+        let name = state.person(&user).await;
+        names.insert(user, name);
+    }
+    crate::capture::post::post_in_channel(state, workspace, None, &channel, &render_digest_message(&data, &names))
+        .await?;
     Ok(())
 }
 

@@ -192,6 +192,19 @@ impl SlackApi {
         self.timed(self.session().views_publish(&req)).await.map(|_| ())
     }
 
+    /// The name Slack shows for a user: display name, else real name, else handle.
+    pub async fn user_name(&self, user: &str) -> Result<String, SlackError> {
+        let info = self.user_info(user).await?;
+        let profile = info.profile.as_ref();
+        let candidates = [
+            profile.and_then(|p| p.display_name.clone()),
+            profile.and_then(|p| p.real_name.clone()),
+            info.real_name.clone(),
+            info.name.clone(),
+        ];
+        Ok(candidates.into_iter().flatten().find(|n| !n.trim().is_empty()).unwrap_or_else(|| user.to_owned()))
+    }
+
     /// `users.lookupByEmail`: the Slack user with this email.
     pub async fn user_by_email(&self, email: &str) -> Result<SlackUser, SlackError> {
         let req = SlackApiUsersLookupByEmailRequest::new(email.into());

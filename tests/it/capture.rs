@@ -50,7 +50,9 @@ async fn quick_capture_posts_parent_then_reply_and_updates_the_parent(backend: T
     assert_eq!(reply.args["channel"], PRODUCT_CHANNEL);
     let blocks = reply.args["blocks"].to_string();
     assert!(blocks.contains(">We need canned replies"), "{blocks}");
-    assert!(blocks.contains(&format!("<@{USER}>")), "{blocks}");
+    // The interviewer is credited by the name Slack shows, not pinged.
+    assert!(blocks.contains("🎙 spengler"), "{blocks}");
+    assert!(!blocks.contains(&format!("<@{USER}>")), "{blocks}");
     assert_eq!(reply.args["reply_broadcast"], true, "the first highlight in an area reaches the channel");
 
     let updates = app.slack.wait_for_ok_calls("chat.update", 1).await;
@@ -463,4 +465,13 @@ async fn an_ok_but_unreadable_answer_is_not_posted_again(backend: TestBackend) {
     assert_eq!(status, "failed", "kept for inspection, not retried");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.slack.calls_to("chat.postMessage").len(), 1, "one call: Slack said ok");
+}
+
+#[tokio::test]
+async fn without_a_name_from_slack_the_interviewer_is_mentioned() {
+    let app = TestApp::spawn().await;
+    app.slack.fail_next("users.info", Fault::Error("user_not_found"), 5);
+    ephemeral(app.slash("Acme | chat | nameless").await).await;
+    let posts = app.slack.wait_for_ok_calls("chat.postMessage", 2).await;
+    assert!(posts[1].args["blocks"].to_string().contains(&format!("🎙 <@{USER}>")), "{:?}", posts[1].args);
 }
