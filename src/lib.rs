@@ -11,7 +11,8 @@
 //!   [`capture`] (quick capture, the modal, posting into customer threads),
 //!   [`areas`], [`customers`], [`search`], [`quotas`], [`home`] (the App Home),
 //!   [`settings`], with [`permissions`].
-//! - [`jobs`]: the outbox worker that makes every Slack post, with retries.
+//! - [`jobs`]: the outbox worker that makes every Slack post, with retries,
+//!   and the scheduler (digests, waiting helpdesk tickets).
 //! - [`store`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`digests`], [`reports`]: scheduled quote digests and month-end reports.
 //! - [`cli`]: subcommands that work on the database without Slack.
