@@ -106,8 +106,47 @@ async fn run(backend: &str, url: &str, n: usize) {
         slash(&http, addr, format!("{} | chat | bench quote {i}", customer(i)))
     })
     .await;
+    throughput(backend, &http, addr).await;
     let _ = stop.send(());
     let _ = server.await;
+}
+
+/// Acknowledgements per second with 16 clients at once, and the process's
+/// resident memory afterwards (server and clients share this process).
+async fn throughput(backend: &str, http: &reqwest::Client, addr: std::net::SocketAddr) {
+    let clients = 16;
+    let per_client = 250;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let http = http.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..per_client {
+                let text = if i % 2 == 0 {
+                    "help".to_owned()
+                } else {
+                    format!("customer Customer {:04} Inc", (c * 31 + i) % 500)
+                };
+                assert_eq!(slash(&http, addr, text).await, 200);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("client");
+    }
+    let total = clients * per_client;
+    let secs = started.elapsed().as_secs_f64();
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_owned())
+        })
+        .unwrap_or_else(|| "?".into());
+    println!(
+        "{backend:>10}  {:<26} {:>7.0} requests/s ({total} requests, {clients} clients); process RSS {rss} kB",
+        "throughput (help + customer)",
+        total as f64 / secs
+    );
 }
 
 async fn seed(db: &Db, n: usize) {

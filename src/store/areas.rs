@@ -55,9 +55,10 @@ pub async fn list_area_stats(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Are
     sqlx::query_as(
         "select a.name, count(h.id) as highlights, count(distinct h.customer_id) as customers,
                 coalesce((select cast(sum(c.arr_cents) as bigint) from customers c
-                          where c.workspace_id = a.workspace_id
-                            and c.id in (select e.customer_id from highlights e
-                                         where e.workspace_id = a.workspace_id and e.area_id = a.id)), 0) as arr_cents
+                          where c.workspace_id = a.workspace_id and c.arr_cents is not null
+                            and exists (select 1 from highlights e
+                                        where e.workspace_id = a.workspace_id and e.customer_id = c.id
+                                          and e.area_id = a.id)), 0) as arr_cents
          from product_areas a
          left join highlights h on h.workspace_id = a.workspace_id and h.area_id = a.id
          where a.workspace_id = $1
