@@ -24,6 +24,17 @@ pub async fn list_areas(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Area>, s
 
 /// Adds an area; false when one with the same key exists.
 pub async fn insert_area(db: &Db, workspace: &WorkspaceId, name: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    insert_area_in(&mut conn, workspace, name, now_ms).await
+}
+
+/// [`insert_area`] inside a transaction (a new workspace's starting areas).
+pub async fn insert_area_in(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    name: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $3, $4)
          on conflict (workspace_id, key) do nothing",
@@ -32,7 +43,7 @@ pub async fn insert_area(db: &Db, workspace: &WorkspaceId, name: &str, now_ms: i
     .bind(name.to_lowercase())
     .bind(name)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
 }

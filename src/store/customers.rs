@@ -30,7 +30,24 @@ pub async fn find_customer_by_key(
     workspace: &WorkspaceId,
     key: &str,
 ) -> Result<Option<Customer>, sqlx::Error> {
-    let id: Option<i64> = sqlx::query_scalar(
+    let id = {
+        let mut conn = db.pool().acquire().await?;
+        find_customer_id_by_key(&mut conn, workspace, key).await?
+    };
+    match id {
+        Some(id) => find_surviving_customer(db, workspace, id).await,
+        None => Ok(None),
+    }
+}
+
+/// The id a key or alias leads to (one merge step followed), on a connection
+/// (so it also serves inside transactions).
+async fn find_customer_id_by_key(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    key: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
         "select coalesce(c.merged_into, c.id) from customers c where c.workspace_id = $1 and c.key = $2
          union all
          select a.customer_id from customer_aliases a where a.workspace_id = $1 and a.key = $2
@@ -38,12 +55,8 @@ pub async fn find_customer_by_key(
     )
     .bind(workspace.as_str())
     .bind(key)
-    .fetch_optional(db.pool())
-    .await?;
-    match id {
-        Some(id) => find_surviving_customer(db, workspace, id).await,
-        None => Ok(None),
-    }
+    .fetch_optional(conn)
+    .await
 }
 
 /// The customer with this id, or the one it was merged into.
@@ -481,16 +494,7 @@ pub async fn upsert_imported_customers(
     let mut tx = db.begin().await?;
     let (mut created, mut updated) = (0, 0);
     for row in rows {
-        let existing: Option<i64> = sqlx::query_scalar(
-            "select coalesce(c.merged_into, c.id) from customers c where c.workspace_id = $1 and c.key = $2
-             union all
-             select a.customer_id from customer_aliases a where a.workspace_id = $1 and a.key = $2
-             limit 1",
-        )
-        .bind(workspace.as_str())
-        .bind(&row.name.key)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let existing = find_customer_id_by_key(&mut tx, workspace, &row.name.key).await?;
         let id = match existing {
             Some(id) => {
                 sqlx::query(

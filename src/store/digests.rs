@@ -48,6 +48,17 @@ pub async fn update_digest_settings(
     Ok(())
 }
 
+/// Whether a period was already taken (the scheduler's cheap check before counting).
+pub async fn find_digest_claim(db: &Db, workspace: &WorkspaceId, period_key: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> =
+        sqlx::query_scalar("select period_start from digests where workspace_id = $1 and period_key = $2")
+            .bind(workspace.as_str())
+            .bind(period_key)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(found.is_some())
+}
+
 /// Takes a period for posting; false when another process (or an earlier
 /// run) already took it.
 pub async fn insert_digest_claim(

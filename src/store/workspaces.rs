@@ -43,16 +43,7 @@ pub async fn insert_workspace_if_new(
         == 1;
     if inserted {
         for name in default_areas {
-            sqlx::query(
-                "insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $3, $4)
-                 on conflict (workspace_id, key) do nothing",
-            )
-            .bind(workspace.as_str())
-            .bind(name.to_lowercase())
-            .bind(name)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+            crate::store::areas::insert_area_in(&mut tx, workspace, name, now_ms).await?;
         }
     }
     tx.commit().await?;
