@@ -10,6 +10,7 @@ use axum::Router;
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
+use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::jobs;
@@ -70,6 +71,8 @@ struct Inner {
     http: reqwest::Client,
     /// People's names, as Slack shows them (looked up once per process).
     names: Mutex<std::collections::HashMap<String, String>>,
+    /// Every task a request started: shutdown waits for them.
+    tasks: TaskTracker,
 }
 
 impl AppState {
@@ -86,6 +89,7 @@ impl AppState {
             outbox_wake: Notify::new(),
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().unwrap_or_default(),
             names: Mutex::new(std::collections::HashMap::new()),
+            tasks: TaskTracker::new(),
         }))
     }
 
@@ -133,6 +137,30 @@ impl AppState {
                 tracing::debug!(error = %e, "no name for a user; mentioning them instead");
                 format!("<@{user}>")
             }
+        }
+    }
+
+    /// Runs a request's unit of work on a task of its own and waits for it. A
+    /// client that hangs up drops the waiting, never the work: a transaction is
+    /// never left half done (Slack itself hangs up after 3 seconds).
+    pub async fn run_to_completion<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T, crate::error::AppError> {
+        self.0.tasks.spawn(work).await.map_err(|e| anyhow::anyhow!("request task ended abnormally: {e}").into())
+    }
+
+    /// Starts work that outlives the request (e.g. `views.open`, which must
+    /// happen within the trigger's 3 seconds); shutdown waits for it.
+    pub fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
+        self.0.tasks.spawn(work);
+    }
+
+    /// Waits (at most `limit`) for the tasks requests started.
+    pub async fn wait_for_tasks(&self, limit: std::time::Duration) {
+        self.0.tasks.close();
+        if tokio::time::timeout(limit, self.0.tasks.wait()).await.is_err() {
+            tracing::warn!(left = self.0.tasks.len(), "request tasks still running at shutdown");
         }
     }
 
@@ -213,6 +241,8 @@ pub async fn serve(
     let worker = tokio::spawn(jobs::outbox::run_worker(state.clone(), worker_stopped.clone()));
     let scheduler = tokio::spawn(jobs::scheduler::run_scheduler(state.clone(), worker_stopped));
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    // Requests whose client hung up may still be finishing their work.
+    state.wait_for_tasks(std::time::Duration::from_secs(10)).await;
     // Let the worker finish the row in hand; what is left stays queued for the next start.
     let _ = stop_worker.send(true);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;

@@ -26,7 +26,7 @@ pub enum AppError {
     #[error("bad request: {0}")]
     BadRequest(String),
     /// The database failed.
-    #[error("database error")]
+    #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     /// Anything else on our side.
     #[error(transparent)]
@@ -59,15 +59,37 @@ impl IntoResponse for AppError {
                 reason.clone()
             }
             Self::Database(e) => {
-                tracing::error!(error = %e, "database error while serving a request");
+                tracing::error!(error = %chain(e), "database error while serving a request");
                 "internal error".to_owned()
             }
-            Self::Internal(e) => {
-                tracing::error!(error = format!("{e:#}"), "internal error while serving a request");
+            Self::Internal(_) => {
+                tracing::error!(error = %chain(self.as_ref_dyn()), "internal error while serving a request");
                 "internal error".to_owned()
             }
         };
         (status, Json(json!({ "ok": false, "error": message }))).into_response()
+    }
+}
+
+/// An error with every cause behind it, `outer: inner: root`, for logs.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let next = cause.to_string();
+        // thiserror's `{0}` and `#[error(transparent)]` often repeat the cause already.
+        if !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+impl AppError {
+    fn as_ref_dyn(&self) -> &(dyn std::error::Error + 'static) {
+        self
     }
 }
 

@@ -144,7 +144,7 @@ pub fn answer_did_you_mean(
     };
     let nonce = carried["nonce"].as_str().unwrap_or_default().to_owned();
     let (state, workspace, user) = (state.clone(), workspace.clone(), user.to_owned());
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         // Slack delivers every click: only the first of a question captures.
         let first = crate::store::events::insert_processed_event(
             state.db(),
@@ -196,7 +196,7 @@ pub fn open_modal(
 ) {
     let state = state.clone();
     let workspace = workspace.clone();
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         let today = crate::settings::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
         let view = match list_areas(state.db(), &workspace).await {
             Ok(all_areas) => {
@@ -244,7 +244,7 @@ pub fn add_highlight_group(
     metadata.highlights = (metadata.highlights.max(1) + 1).min(modal::MAX_HIGHLIGHTS);
     let state = state.clone();
     let workspace = workspace.clone();
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         let all_areas = match list_areas(state.db(), &workspace).await {
             Ok(a) => a,
             Err(e) => return tracing::error!(error = %e, "cannot load product areas"),

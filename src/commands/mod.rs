@@ -224,7 +224,7 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
     match result {
         Ok(reply) => reply,
         Err(e) => {
-            tracing::error!(error = format!("{e:#}"), user = command.user_id, "slash command failed");
+            tracing::error!(error = %crate::error::chain(&e), user = command.user_id, "slash command failed");
             Some(Reply::ephemeral(format!("{INTERNAL_ERROR_TEXT}\n{}", echo(&command.text))))
         }
     }

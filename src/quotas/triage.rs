@@ -89,7 +89,7 @@ pub fn open(
 ) {
     let target = Target { channel, ts, text: blocks::truncate(&decode(text), 2000) };
     let (state, workspace) = (state.clone(), workspace.clone());
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         let areas = match list_areas(state.db(), &workspace).await {
             Ok(a) => a,
             Err(e) => return tracing::error!(error = %e, "cannot load areas for triage"),
@@ -166,7 +166,7 @@ pub async fn submit(state: &AppState, workspace: &WorkspaceId, user: &str, view:
 /// Links the item back to its message (after the ack).
 fn fill_permalink(state: &AppState, workspace: &WorkspaceId, channel: String, ts: String) {
     let (state, workspace) = (state.clone(), workspace.clone());
-    tokio::spawn(async move {
+    state.clone().spawn(async move {
         match state.slack().permalink(&channel, &ts).await {
             Ok(link) => {
                 if let Err(e) =

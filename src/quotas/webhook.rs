@@ -59,8 +59,14 @@ pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: By
     if !bool::from(expected.as_bytes().ct_eq(given.trim().as_bytes())) {
         return Err(AppError::Unauthorized("X-Highlights-Signature does not match the body"));
     }
+    let task = state.clone();
+    state.run_to_completion(async move { count_ticket(&task, &body).await }).await?
+}
+
+/// Reads a verified ticket event and counts it once (on a task of its own).
+async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppError> {
     let event: TicketEvent =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("malformed ticket event: {e}")))?;
+        serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("malformed ticket event: {e}")))?;
     let ticket = match &event.ticket_id {
         serde_json::Value::String(s) if !s.trim().is_empty() => s.trim().to_owned(),
         serde_json::Value::Number(n) => n.to_string(),
@@ -89,7 +95,7 @@ pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: By
                     SlackError::Api(code) if code == "users_not_found" => "no Slack user has this email".to_owned(),
                     other => format!("could not look the email up in Slack ({other})"),
                 };
-                let payload = String::from_utf8_lossy(&body).into_owned();
+                let payload = String::from_utf8_lossy(body).into_owned();
                 insert_unmapped_ticket(state.db(), &workspace, &ticket, Some(email.trim()), &reason, &payload, now)
                     .await?;
                 return Ok(answer(
@@ -105,7 +111,7 @@ pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: By
     if !counted {
         return Ok(answer(StatusCode::OK, json!({ "ok": true, "counted": false, "reason": "ticket already counted" })));
     }
-    crate::quotas::after_evidence(&state, &workspace, &user).await;
+    crate::quotas::after_evidence(state, &workspace, &user).await;
     Ok(answer(StatusCode::OK, json!({ "ok": true, "counted": true, "user": user })))
 }
 

@@ -23,7 +23,8 @@ pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<
             Ok(StatusCode::OK.into_response())
         }
         SlackPushEvent::EventCallback(callback) => {
-            handle_callback(&state, &callback, req.retry_num()).await?;
+            let (task, retry) = (state.clone(), req.retry_num());
+            state.run_to_completion(async move { handle_callback(&task, &callback, retry).await }).await??;
             Ok(StatusCode::OK.into_response())
         }
     }

@@ -31,7 +31,9 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
             return Ok(StatusCode::OK.into_response());
         }
     };
-    Ok(match handle_interaction(&state, &event, &raw).await? {
+    let task = state.clone();
+    let answer = state.run_to_completion(async move { handle_interaction(&task, &event, &raw).await }).await??;
+    Ok(match answer {
         Some(answer) => Json(answer).into_response(),
         None => StatusCode::OK.into_response(),
     })

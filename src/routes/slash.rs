@@ -15,8 +15,14 @@ use crate::slack::verify::SignedRequest;
 /// an empty 200 when the answer is a modal.
 pub async fn slash_command(State(state): State<AppState>, req: SignedRequest) -> Result<Response, AppError> {
     let command = payload::parse_command(&req.body)?;
-    let workspace = state.ensure_workspace(&command.team_id).await?;
-    Ok(match commands::handle(&state, &workspace, command).await {
+    let task = state.clone();
+    let reply = state
+        .run_to_completion(async move {
+            let workspace = task.ensure_workspace(&command.team_id).await?;
+            Ok::<_, AppError>(commands::handle(&task, &workspace, command).await)
+        })
+        .await??;
+    Ok(match reply {
         Some(reply) => Json(reply).into_response(),
         None => StatusCode::OK.into_response(),
     })

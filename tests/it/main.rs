@@ -3,6 +3,7 @@
 mod support;
 
 mod areas;
+mod cancellation;
 mod capture;
 mod customers;
 mod digests;
