@@ -7,22 +7,26 @@ use serde_json::{json, Value};
 use crate::app::AppState;
 use crate::areas::{self, find_area};
 use crate::capture::modal::{self, CustomerChoice, Metadata, Prefill};
-use crate::capture::post::product_channel;
 use crate::capture::quick::QuickCapture;
 use crate::capture::{format_date, Kind};
 use crate::commands::{echo, Reply};
 use crate::customers::suggest;
 use crate::customers::CustomerName;
 use crate::error::AppError;
+use crate::settings::{local_date, zone_named};
 use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::list_areas;
-use crate::store::customers::{find_customer_by_key, find_surviving_customer, list_customer_names};
-use crate::store::highlights::{insert_capture, NewCapture, NewHighlight};
+use crate::store::captures::{find_capture_context, CaptureContext, NewCapture, NewHighlight};
+use crate::store::customers::{find_surviving_customer, list_customer_names};
 use crate::store::workspaces::WorkspaceId;
 
 /// `/highlight <customer> | <area> | <quote> [| <link>]`: stores the highlight
 /// and answers with where it will be posted. A mistake stores nothing and
 /// echoes the text back.
+///
+/// The request path: one read (the workspace's settings and the customer),
+/// the product areas from memory, one group-committed write (the capture, its
+/// posts, the App Home refresh and milestone check, all as outbox work).
 pub async fn quick_capture(
     state: &AppState,
     workspace: &WorkspaceId,
@@ -41,7 +45,9 @@ pub async fn quick_capture(
             )))
         }
     };
-    let all_areas = list_areas(state.db(), workspace).await?;
+    let db = state.db();
+    let context = capture_context(state, workspace, &capture.customer.key).await?;
+    let all_areas = db.areas_at(workspace, context.areas_version).await?;
     let Some(area) = find_area(&all_areas, &capture.area) else {
         return Ok(Reply::ephemeral(format!(
             "{} Nothing was saved.\n{}",
@@ -50,11 +56,13 @@ pub async fn quick_capture(
         )));
     };
     let existing = match choice {
-        Some(CustomerChoice::Existing(id)) => find_surviving_customer(state.db(), workspace, id).await?,
-        _ => find_customer_by_key(state.db(), workspace, &capture.customer.key).await?,
+        Some(CustomerChoice::Existing(id)) => {
+            find_surviving_customer(db, workspace, id).await?.map(|c| (c.id, c.display_name))
+        }
+        _ => customer_of(state, workspace, &context).await?,
     };
     if existing.is_none() && choice.is_none() {
-        let all = list_customer_names(state.db(), workspace).await?;
+        let all = list_customer_names(db, workspace).await?;
         if let Some(near) = suggest::near_duplicates(&capture.customer.key, &all).first() {
             // A text too long to ride in a button is captured as typed.
             if let Some(question) = did_you_mean(text, &capture.customer.display, near.id, &near.display_name) {
@@ -62,27 +70,52 @@ pub async fn quick_capture(
             }
         }
     }
-    let today = crate::settings::workspace_today(state, workspace).await?;
+    let now = state.clock().now_ms();
+    let today = local_date(&zone_named(context.time_zone.as_deref()), now);
+    let link = capture.recording_link.as_ref().map(|l| l.as_str().to_owned());
     let new = NewCapture {
         author: user.to_owned(),
-        customer_id: existing.as_ref().map(|c| c.id),
+        customer_id: existing.as_ref().map(|(id, _)| *id),
         customer: capture.customer.clone(),
         interview_date: format_date(today),
-        recording_link: capture.recording_link.as_ref().map(|l| l.as_str().to_owned()),
+        recording_link: link.clone(),
         highlights: vec![NewHighlight {
             area_id: area.id,
             kind: Kind::Other.as_str(),
             quote: capture.quote.as_str().to_owned(),
             takeaway: None,
-            recording_link: capture.recording_link.as_ref().map(|l| l.as_str().to_owned()),
+            recording_link: link,
         }],
+        post_after_ms: post_after(state, &context, now),
+        notices: waiting_notice(state, &context, user),
     };
-    insert_capture(state.db(), workspace, &new, state.clock().now_ms()).await?;
+    db.insert_capture(workspace, new, now).await?;
     state.wake_outbox();
-    crate::quotas::after_evidence(state, workspace, user).await;
-    let customer_name = existing.map(|c| c.display_name).unwrap_or(capture.customer.display);
-    let place = where_it_goes(state, workspace, &customer_name).await;
+    let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
+    let place = where_it_goes(state, &context, &customer_name);
     Ok(Reply::ephemeral(format!("✅ Saved for *{}* in *{}*. {place}", escape(&customer_name), escape(&area.name))))
+}
+
+/// The workspace's settings and the customer `key` names, in one read.
+async fn capture_context(state: &AppState, workspace: &WorkspaceId, key: &str) -> Result<CaptureContext, AppError> {
+    find_capture_context(state.db().reader(), workspace, key)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("workspace {} is not recorded", workspace.as_str()).into())
+}
+
+/// The customer the context found (following a merge), with its name.
+async fn customer_of(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    context: &CaptureContext,
+) -> Result<Option<(i64, String)>, AppError> {
+    Ok(match (context.customer_id, &context.customer_name, context.merged_into) {
+        (Some(id), Some(name), None) => Some((id, name.clone())),
+        (Some(_), _, Some(survivor)) => {
+            find_surviving_customer(state.db(), workspace, survivor).await?.map(|c| (c.id, c.display_name))
+        }
+        _ => None,
+    })
 }
 
 /// Longest button value Slack accepts.
@@ -170,17 +203,30 @@ pub fn answer_did_you_mean(
     });
 }
 
-/// Where the capture will be posted (after the commit: never an error).
-async fn where_it_goes(state: &AppState, workspace: &WorkspaceId, customer: &str) -> String {
-    match product_channel(state, workspace).await {
-        Ok(Some(channel)) => format!("Posting it to {}'s thread in <#{channel}>.", escape(customer)),
-        Ok(None) => "No product channel is set yet, so it waits: run `/highlight config channel #channel` and it \
-                     will be posted there."
+/// When a capture's posts are due: now, or after the outbox's parking time
+/// when there is no channel yet (setting one makes them due at once).
+fn post_after(state: &AppState, context: &CaptureContext, now_ms: i64) -> i64 {
+    match context.product_channel.as_ref().or(state.config().product_channel.as_ref()) {
+        Some(_) => now_ms,
+        None => now_ms + state.config().timing.park.as_millis() as i64,
+    }
+}
+
+/// The DM telling the author why posts wait, when they do (sent once).
+fn waiting_notice(state: &AppState, context: &CaptureContext, user: &str) -> Vec<crate::store::outbox::OutboxKind> {
+    match context.product_channel.as_ref().or(state.config().product_channel.as_ref()) {
+        Some(_) => Vec::new(),
+        None => vec![crate::capture::post::no_channel_notice(user)],
+    }
+}
+
+/// Where the capture will be posted.
+fn where_it_goes(state: &AppState, context: &CaptureContext, customer: &str) -> String {
+    match context.product_channel.as_ref().or(state.config().product_channel.as_ref()) {
+        Some(channel) => format!("Posting it to {}'s thread in <#{channel}>.", escape(customer)),
+        None => "No product channel is set yet, so it waits: run `/highlight config channel #channel` and it \
+                 will be posted there."
             .to_owned(),
-        Err(e) => {
-            tracing::error!(error = %e, "could not read the product channel after a capture");
-            "It will be posted to the product channel.".to_owned()
-        }
     }
 }
 
@@ -265,31 +311,37 @@ pub async fn submit_modal(
     user: &str,
     view: &Value,
 ) -> Result<Value, AppError> {
+    let db = state.db();
     let metadata: Metadata =
         view["private_metadata"].as_str().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
-    let all_areas = list_areas(state.db(), workspace).await?;
-    let today = crate::settings::workspace_today(state, workspace).await?;
+    let settings = capture_context(state, workspace, "").await?;
+    let all_areas = db.areas_at(workspace, settings.areas_version).await?;
+    let now = state.clock().now_ms();
+    let today = local_date(&zone_named(settings.time_zone.as_deref()), now);
     let submission = match modal::parse_submission(&view["state"]["values"], &metadata, &all_areas, today) {
         Ok(s) => s,
         Err(errors) => return Ok(json!({ "response_action": "errors", "errors": errors })),
     };
     let (existing, name) = match &submission.customer {
-        CustomerChoice::Existing(id) => match find_surviving_customer(state.db(), workspace, *id).await? {
+        CustomerChoice::Existing(id) => match find_surviving_customer(db, workspace, *id).await? {
             Some(c) => {
                 let name = CustomerName { display: c.display_name.clone(), key: c.key.clone() };
-                (Some(c), name)
+                (Some((c.id, c.display_name)), name)
             }
             None => {
                 let errors = json!({ modal::block::CUSTOMER: "That customer no longer exists; pick another." });
                 return Ok(json!({ "response_action": "errors", "errors": errors }));
             }
         },
-        CustomerChoice::Named(name) => (find_customer_by_key(state.db(), workspace, &name.key).await?, name.clone()),
+        CustomerChoice::Named(name) => {
+            let context = capture_context(state, workspace, &name.key).await?;
+            (customer_of(state, workspace, &context).await?, name.clone())
+        }
     };
     let link = submission.recording_link.as_ref().map(|l| l.as_str().to_owned());
     let new = NewCapture {
         author: user.to_owned(),
-        customer_id: existing.as_ref().map(|c| c.id),
+        customer_id: existing.as_ref().map(|(id, _)| *id),
         customer: name.clone(),
         interview_date: format_date(submission.date),
         recording_link: link.clone(),
@@ -304,13 +356,14 @@ pub async fn submit_modal(
                 recording_link: link.clone(),
             })
             .collect(),
+        post_after_ms: post_after(state, &settings, now),
+        notices: waiting_notice(state, &settings, user),
     };
-    insert_capture(state.db(), workspace, &new, state.clock().now_ms()).await?;
+    db.insert_capture(workspace, new, now).await?;
     state.wake_outbox();
-    crate::quotas::after_evidence(state, workspace, user).await;
-    let customer_name = existing.map(|c| c.display_name).unwrap_or(name.display);
+    let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);
     let count = submission.highlights.len();
-    let place = where_it_goes(state, workspace, &customer_name).await;
+    let place = where_it_goes(state, &settings, &customer_name);
     let text = format!(
         "✅ Saved {count} highlight{} for *{}* ({}). {place}",
         if count == 1 { "" } else { "s" },

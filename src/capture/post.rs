@@ -36,6 +36,17 @@ pub async fn product_channel(state: &AppState, workspace: &WorkspaceId) -> Resul
     Ok(ws.and_then(|w| w.product_channel).or_else(|| state.config().product_channel.clone()))
 }
 
+/// The one DM that tells an author their highlights wait for a product channel.
+pub fn no_channel_notice(author: &str) -> OutboxKind {
+    OutboxKind::NotifyUser {
+        user: author.to_owned(),
+        text: "Your highlights are saved, but no product channel is set yet, so they wait. \
+               Run `/highlight config channel #channel` and they will be posted there."
+            .to_owned(),
+        topic: "no_channel".to_owned(),
+    }
+}
+
 /// Posts a highlight as a reply in its customer's thread, starting the thread
 /// if needed, then queues the refresh of the thread's summary.
 pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight_id: i64) -> Result<(), PostError> {
@@ -45,15 +56,10 @@ pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight
     };
     if highlight.posted_ts.is_none() {
         let Some(channel) = product_channel(state, workspace).await? else {
-            notify_once(
-                state,
-                workspace,
-                &highlight.author,
-                "no_channel",
-                "Your highlights are saved, but no product channel is set yet, so they wait. \
-                 Run `/highlight config channel #channel` and they will be posted there.",
-            )
-            .await?;
+            let notice = no_channel_notice(&highlight.author);
+            let mut conn = state.db().pool().acquire().await?;
+            outbox::insert_outbox_row(&mut conn, workspace, &notice, state.clock().now_ms()).await?;
+            state.wake_outbox();
             return Err(PostError::Waiting("no product channel set".into()));
         };
         let thread_ts = ensure_thread(state, workspace, highlight.customer_id, &highlight.author, &channel).await?;

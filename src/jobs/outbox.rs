@@ -125,6 +125,9 @@ async fn outcome_of(state: &AppState, row: &OutboxRow) -> Outcome {
             Err(e) => Err(e.into()),
         },
         OutboxKind::PublishHome { user } => crate::home::publish(state, &row.workspace, user).await,
+        OutboxKind::CheckMilestones { user } => {
+            crate::quotas::milestones::check(state, &row.workspace, user).await.map_err(PostError::from)
+        }
         OutboxKind::PostDigest { from, until, label, partial, .. } => {
             crate::digests::post::post_digest(state, &row.workspace, *from, *until, label, *partial).await
         }

@@ -30,13 +30,15 @@ pub fn reached(user: &str, goals: &[(&'static str, Goal)]) -> Vec<Milestone> {
         if goal.complete() {
             out.push(Milestone {
                 key: format!("{name}:complete"),
-                text: format!("🎉 Target reached: {}/{} {label}. Well done!", goal.done, goal.target),
+                // The check runs after the evidence (outbox work): a count past the
+                // target by then is still this milestone.
+                text: format!("🎉 Target reached: {}/{} {label}. Well done!", goal.target, goal.target),
             });
         }
         if goal.done * 2 >= goal.target {
             out.push(Milestone {
                 key: format!("{name}:half"),
-                text: format!("Halfway there: {}/{} {label}. Keep going!", goal.done, goal.target),
+                text: format!("Halfway there: {}/{} {label}. Keep going!", goal.done.min(goal.target), goal.target),
             });
         }
     }

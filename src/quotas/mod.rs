@@ -24,19 +24,28 @@ use crate::app::AppState;
 use crate::capture::{format_date, parse_date};
 use crate::config::Targets;
 use crate::store::onboarding::{self, Counts, Onboardee};
+use crate::store::outbox::{upsert_outbox_row_if_onboardee, upsert_outbox_row_in, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
-/// What follows a change to someone's evidence (a capture, a triage, a
-/// ticket): milestones, and a refresh of their App Home. The change is already
-/// committed, so a failure here is logged and never reported as "nothing
-/// changed" (which would make the user submit again).
+/// What follows a change to someone's evidence (a triage, a ticket; captures
+/// queue the same in their own transaction): a milestone check and a refresh
+/// of their App Home, as outbox work. The change is already committed, so a
+/// failure here is logged and never reported as "nothing changed" (which
+/// would make the user submit again).
 pub async fn after_evidence(state: &AppState, workspace: &WorkspaceId, user: &str) {
-    if let Err(e) = milestones::check(state, workspace, user).await {
-        tracing::error!(error = %e, user, "milestone check failed after a committed change");
-    }
-    if let Err(e) = crate::home::refresh_later(state, workspace, user).await {
-        tracing::error!(error = %e, user, "App Home refresh could not be queued");
+    let now = state.clock().now_ms();
+    let queued = async {
+        let mut tx = state.db().begin().await?;
+        let home = OutboxKind::PublishHome { user: user.to_owned() };
+        upsert_outbox_row_in(&mut tx, workspace, &home, now).await?;
+        let check = OutboxKind::CheckMilestones { user: user.to_owned() };
+        upsert_outbox_row_if_onboardee(&mut tx, workspace, user, &check, now).await?;
+        tx.commit().await
+    };
+    match queued.await {
+        Ok(()) => state.wake_outbox(),
+        Err(e) => tracing::error!(error = %e, user, "milestone check and App Home refresh could not be queued"),
     }
 }
 

@@ -33,7 +33,12 @@ pub async fn set_channel(state: &AppState, workspace: &WorkspaceId, user: &str, 
 /// The workspace's time zone: the one set for its digests, or UTC.
 pub async fn workspace_zone(db: &crate::store::Db, workspace: &WorkspaceId) -> Result<jiff::tz::TimeZone, sqlx::Error> {
     let zone = crate::store::digests::find_digest_settings(db, workspace).await?.and_then(|s| s.time_zone);
-    Ok(zone.and_then(|z| crate::digests::schedule::time_zone(&z).ok()).unwrap_or(jiff::tz::TimeZone::UTC))
+    Ok(zone_named(zone.as_deref()))
+}
+
+/// A stored time zone name as a zone (UTC when none is set or it is unknown).
+pub fn zone_named(name: Option<&str>) -> jiff::tz::TimeZone {
+    name.and_then(|z| crate::digests::schedule::time_zone(z).ok()).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 /// The date in `zone` at a moment (unix ms).

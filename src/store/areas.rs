@@ -1,5 +1,8 @@
 //! Product areas: the workspace's taxonomy.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -18,14 +21,65 @@ pub struct Area {
 pub async fn list_areas(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Area>, sqlx::Error> {
     sqlx::query_as("select id, key, name from product_areas where workspace_id = $1 order by key")
         .bind(workspace.as_str())
-        .fetch_all(db.pool())
+        .fetch_all(db.reader())
         .await
+}
+
+/// Product areas kept in memory per workspace, with the `areas_version` they
+/// were read at: a capture reads the version with its other facts and the
+/// areas again only when it changed (on any replica).
+#[derive(Debug, Default)]
+pub struct AreasCache(Mutex<HashMap<WorkspaceId, KeptAreas>>);
+
+/// Areas as read at a version.
+type KeptAreas = (i64, Arc<Vec<Area>>);
+
+impl AreasCache {
+    /// The areas of a workspace at `version` (read from `db` when the copy
+    /// kept is older).
+    pub async fn get(&self, db: &Db, workspace: &WorkspaceId, version: i64) -> Result<Arc<Vec<Area>>, sqlx::Error> {
+        let kept = self.0.lock().ok().and_then(|map| map.get(workspace).cloned());
+        if let Some((kept_version, areas)) = kept {
+            if kept_version == version {
+                return Ok(areas);
+            }
+        }
+        // Read the version with the areas, so a change in between is not missed.
+        let mut tx = db.reader().begin().await?;
+        let current: i64 = sqlx::query_scalar("select areas_version from workspaces where id = $1")
+            .bind(workspace.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or_default();
+        let areas: Vec<Area> =
+            sqlx::query_as("select id, key, name from product_areas where workspace_id = $1 order by key")
+                .bind(workspace.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        let areas = Arc::new(areas);
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(workspace.clone(), (current, areas.clone()));
+        }
+        Ok(areas)
+    }
+}
+
+/// Marks a workspace's areas changed (in the transaction that changes them).
+async fn bump_areas_version(conn: &mut sqlx::AnyConnection, workspace: &WorkspaceId) -> Result<(), sqlx::Error> {
+    sqlx::query("update workspaces set areas_version = areas_version + 1 where id = $1")
+        .bind(workspace.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Adds an area; false when one with the same key exists.
 pub async fn insert_area(db: &Db, workspace: &WorkspaceId, name: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
-    let mut conn = db.pool().acquire().await?;
-    insert_area_in(&mut conn, workspace, name, now_ms).await
+    let mut tx = db.begin().await?;
+    let inserted = insert_area_in(&mut tx, workspace, name, now_ms).await?;
+    tx.commit().await?;
+    Ok(inserted)
 }
 
 /// [`insert_area`] inside a transaction (a new workspace's starting areas).
@@ -43,8 +97,11 @@ pub async fn insert_area_in(
     .bind(name.to_lowercase())
     .bind(name)
     .bind(now_ms)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if result.rows_affected() == 1 {
+        bump_areas_version(conn, workspace).await?;
+    }
     Ok(result.rows_affected() == 1)
 }
 
@@ -77,20 +134,22 @@ pub async fn list_area_stats(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Are
          order by count(distinct h.customer_id) desc, count(h.id) desc, max(h.created_at) desc, a.name",
     )
     .bind(workspace.as_str())
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }
 
 /// Renames an area (its highlights stay with it).
 pub async fn update_area_name(db: &Db, workspace: &WorkspaceId, id: i64, name: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
     sqlx::query("update product_areas set key = $3, name = $4 where workspace_id = $1 and id = $2")
         .bind(workspace.as_str())
         .bind(id)
         .bind(name.to_lowercase())
         .bind(name)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    bump_areas_version(&mut tx, workspace).await?;
+    tx.commit().await
 }
 
 /// Moves every highlight and feedback item of area `from` into `into` and
@@ -115,6 +174,7 @@ pub async fn merge_areas(db: &Db, workspace: &WorkspaceId, from: i64, into: i64)
         .bind(from)
         .execute(&mut *tx)
         .await?;
+    bump_areas_version(&mut tx, workspace).await?;
     tx.commit().await?;
     Ok(moved)
 }

@@ -31,7 +31,7 @@ pub async fn find_customer_by_key(
     key: &str,
 ) -> Result<Option<Customer>, sqlx::Error> {
     let id = {
-        let mut conn = db.pool().acquire().await?;
+        let mut conn = db.reader().acquire().await?;
         find_customer_id_by_key(&mut conn, workspace, key).await?
     };
     match id {
@@ -72,7 +72,7 @@ pub async fn find_surviving_customer(
             sqlx::query_scalar("select merged_into from customers where workspace_id = $1 and id = $2")
                 .bind(workspace.as_str())
                 .bind(id)
-                .fetch_optional(db.pool())
+                .fetch_optional(db.reader())
                 .await?;
         match merged {
             None => return Ok(None),
@@ -88,7 +88,7 @@ pub async fn find_customer(db: &Db, workspace: &WorkspaceId, id: i64) -> Result<
     sqlx::query_as(&format!("select {COLUMNS} from customers where workspace_id = $1 and id = $2"))
         .bind(workspace.as_str())
         .bind(id)
-        .fetch_optional(db.pool())
+        .fetch_optional(db.reader())
         .await
 }
 
@@ -213,7 +213,7 @@ pub async fn find_customer_summary(db: &Db, workspace: &WorkspaceId, id: i64) ->
     )
     .bind(workspace.as_str())
     .bind(id)
-    .fetch_one(db.pool())
+    .fetch_one(db.reader())
     .await?;
     let areas = sqlx::query_as(
         "select a.name as area, count(*) as highlights
@@ -223,7 +223,7 @@ pub async fn find_customer_summary(db: &Db, workspace: &WorkspaceId, id: i64) ->
     )
     .bind(workspace.as_str())
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await?;
     Ok(CustomerSummary { highlights, interviews, interviewers, areas })
 }
@@ -281,7 +281,7 @@ pub async fn list_customers_matching(
     .bind(workspace.as_str())
     .bind(pattern)
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }
 
@@ -292,7 +292,7 @@ pub async fn list_customer_names(db: &Db, workspace: &WorkspaceId) -> Result<Vec
          where c.workspace_id = $1 and c.merged_into is null order by c.key",
     )
     .bind(workspace.as_str())
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }
 
@@ -322,7 +322,7 @@ pub async fn find_customer_totals(db: &Db, workspace: &WorkspaceId, id: i64) -> 
     )
     .bind(workspace.as_str())
     .bind(id)
-    .fetch_one(db.pool())
+    .fetch_one(db.reader())
     .await
 }
 
@@ -373,7 +373,7 @@ pub async fn list_customer_quotes_by_area(
     .bind(workspace.as_str())
     .bind(id)
     .bind(per_area)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }
 
@@ -393,7 +393,7 @@ pub async fn find_customer_details(db: &Db, workspace: &WorkspaceId, id: i64) ->
     sqlx::query_as("select thread_permalink, segment, arr_cents from customers where workspace_id = $1 and id = $2")
         .bind(workspace.as_str())
         .bind(id)
-        .fetch_one(db.pool())
+        .fetch_one(db.reader())
         .await
 }
 

@@ -20,7 +20,7 @@ pub struct DigestSettings {
 /// Every workspace's digest settings.
 pub async fn list_digest_settings(db: &Db) -> Result<Vec<DigestSettings>, sqlx::Error> {
     sqlx::query_as("select id, digest_schedule, time_zone from workspaces where uninstalled_at is null order by id")
-        .fetch_all(db.pool())
+        .fetch_all(db.reader())
         .await
 }
 
@@ -28,7 +28,7 @@ pub async fn list_digest_settings(db: &Db) -> Result<Vec<DigestSettings>, sqlx::
 pub async fn find_digest_settings(db: &Db, workspace: &WorkspaceId) -> Result<Option<DigestSettings>, sqlx::Error> {
     sqlx::query_as("select id, digest_schedule, time_zone from workspaces where id = $1")
         .bind(workspace.as_str())
-        .fetch_optional(db.pool())
+        .fetch_optional(db.reader())
         .await
 }
 
@@ -54,7 +54,7 @@ pub async fn find_digest_claim(db: &Db, workspace: &WorkspaceId, period_key: &st
         sqlx::query_scalar("select period_start from digests where workspace_id = $1 and period_key = $2")
             .bind(workspace.as_str())
             .bind(period_key)
-            .fetch_optional(db.pool())
+            .fetch_optional(db.reader())
             .await?;
     Ok(found.is_some())
 }
@@ -113,7 +113,7 @@ pub async fn find_range_totals(
     .bind(workspace.as_str())
     .bind(from)
     .bind(until)
-    .fetch_one(db.pool())
+    .fetch_one(db.reader())
     .await
 }
 
@@ -152,7 +152,7 @@ pub async fn list_area_signal(
     .bind(workspace.as_str())
     .bind(from)
     .bind(until)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }
 
@@ -204,7 +204,7 @@ pub async fn list_quote_candidates(
     .bind(from)
     .bind(until)
     .bind(per_area)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }
 
@@ -219,7 +219,7 @@ pub async fn list_quiet_areas(db: &Db, workspace: &WorkspaceId, since: i64) -> R
     )
     .bind(workspace.as_str())
     .bind(since)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }
 
@@ -245,7 +245,7 @@ pub async fn list_interviewer_quotes(
     .bind(interviewer)
     .bind(from_date)
     .bind(until_date)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await?;
     Ok(rows
         .into_iter()
@@ -327,7 +327,7 @@ pub async fn list_export_rows(db: &Db, workspace: &WorkspaceId, since: i64) -> R
     )
     .bind(workspace.as_str())
     .bind(since)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await?;
     for row in &mut rows {
         row.captured_at = jiff::Timestamp::from_millisecond(row.created_at).map(|t| t.to_string()).unwrap_or_default();

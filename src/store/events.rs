@@ -28,7 +28,7 @@ pub async fn insert_processed_event(
 pub async fn count_processed_events(db: &Db, workspace: &WorkspaceId) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("select count(*) from processed_events where workspace_id = $1")
         .bind(workspace.as_str())
-        .fetch_one(db.pool())
+        .fetch_one(db.reader())
         .await
 }
 

@@ -4,6 +4,7 @@
 //! dialects differ, the branch is made here and never in callers.
 
 pub mod areas;
+pub mod captures;
 pub mod customers;
 pub mod digests;
 pub mod events;
@@ -20,6 +21,8 @@ use anyhow::Context as _;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{MigrateDatabase, Migrator};
 use sqlx::{Any, AnyPool, ConnectOptions as _, Executor as _};
+
+use crate::store::workspaces::WorkspaceId;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -46,12 +49,28 @@ impl Backend {
     }
 }
 
-/// The connection pool and the backend behind it.
+/// The database: where writes go, where reads go, and the queue that commits
+/// captures in groups.
+///
+/// On SQLite there is one writer connection (SQLite allows one writer at a
+/// time: more connections would only wait for its lock, sleeping in its busy
+/// handler) and a few read-only connections beside it (WAL lets them read
+/// while the writer writes). On PostgreSQL one pool serves both.
 #[derive(Debug, Clone)]
 pub struct Db {
-    pool: AnyPool,
+    writer: AnyPool,
+    reader: AnyPool,
     backend: Backend,
+    captures: captures::CaptureQueue,
+    areas: std::sync::Arc<areas::AreasCache>,
 }
+
+/// SQLite's settings on every connection: WAL so readers run beside the
+/// writer; a busy timeout so a writer from another process waits instead of
+/// failing; `synchronous = NORMAL` (durable against a crash of the process,
+/// the WAL is synced at checkpoints); a bounded WAL file after checkpoints.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                              PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864;";
 
 impl Db {
     /// Connects, creating an SQLite file if it is missing. Does not migrate.
@@ -67,27 +86,34 @@ impl Db {
             .context("DATABASE_URL is not a valid database URL")?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
-        let pool = AnyPoolOptions::new()
-            .max_connections(match backend {
-                Backend::Sqlite => 8,
-                Backend::Postgres => 16,
-            })
-            .acquire_timeout(Duration::from_secs(5))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the one writer; the busy timeout
-                        // makes a second writer wait instead of failing at once.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await
-            .context("cannot connect to the database named by DATABASE_URL")?;
-        Ok(Self { pool, backend })
+        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2) as u32;
+        let (writer, reader) = match backend {
+            Backend::Sqlite => {
+                let writer = pool_options(1, false)
+                    .connect_with(options.clone())
+                    .await
+                    .context("cannot connect to the database named by DATABASE_URL")?;
+                let reader = pool_options(cores.clamp(2, 8), true)
+                    .connect_with(options)
+                    .await
+                    .context("cannot connect to the database named by DATABASE_URL")?;
+                (writer, reader)
+            }
+            Backend::Postgres => {
+                // Enough connections to keep every core busy while others wait on
+                // the network; more would only queue inside the server.
+                let pool = AnyPoolOptions::new()
+                    .max_connections((cores * 4).max(8))
+                    .acquire_timeout(Duration::from_secs(5))
+                    .test_before_acquire(false)
+                    .connect_with(options)
+                    .await
+                    .context("cannot connect to the database named by DATABASE_URL")?;
+                (pool.clone(), pool)
+            }
+        };
+        let captures = captures::CaptureQueue::start(writer.clone(), backend);
+        Ok(Self { writer, reader, backend, captures, areas: Default::default() })
     }
 
     /// Connects and applies every pending migration.
@@ -110,7 +136,7 @@ impl Db {
 
     /// Applies every pending migration of this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        self.migrator().run(&self.pool).await.context("database migration failed")?;
+        self.migrator().run(&self.writer).await.context("database migration failed")?;
         Ok(())
     }
 
@@ -119,19 +145,46 @@ impl Db {
         migrator_for(self.backend)
     }
 
-    /// The pool: for the store's own modules, and tests that inspect the schema.
+    /// The pool that writes (and may read): for the store's own modules, and
+    /// tests that inspect the schema.
     pub fn pool(&self) -> &AnyPool {
-        &self.pool
+        &self.writer
+    }
+
+    /// The pool for reads only (on SQLite its connections refuse to write):
+    /// for queries that must not wait behind the writer.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so a transaction that reads before it writes waits
-    /// its turn (busy timeout) instead of failing with "database is locked".
+    /// its turn instead of failing with "database is locked".
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+        begin_on(&self.writer, self.backend).await
+    }
+
+    /// Stores a capture and queues its posts, atomically, committed together
+    /// with the other captures waiting at the same moment (group commit):
+    /// when this returns, nothing the user typed can be lost. The work runs
+    /// on the queue's task: dropping this future never leaves it half done.
+    pub async fn insert_capture(
+        &self,
+        workspace: &WorkspaceId,
+        capture: captures::NewCapture,
+        now_ms: i64,
+    ) -> Result<captures::StoredCapture, sqlx::Error> {
+        self.captures.insert(workspace.clone(), capture, now_ms).await
+    }
+
+    /// A workspace's product areas at `version` (its `areas_version`), from
+    /// memory unless they changed.
+    pub async fn areas_at(
+        &self,
+        workspace: &WorkspaceId,
+        version: i64,
+    ) -> Result<std::sync::Arc<Vec<areas::Area>>, sqlx::Error> {
+        self.areas.get(self, workspace, version).await
     }
 
     /// Which backend this is.
@@ -141,12 +194,39 @@ impl Db {
 
     /// Answers when the database does: the health check.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("select 1").execute(&self.pool).await.map(|_| ())
+        sqlx::query("select 1").execute(&self.reader).await.map(|_| ())
     }
 
     /// Closes every connection (at shutdown).
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+/// SQLite pool settings: no ping before each use (a local file does not go
+/// away), and read-only connections for readers.
+fn pool_options(max: u32, read_only: bool) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire(false)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                conn.execute(SQLITE_PRAGMAS).await?;
+                if read_only {
+                    conn.execute("PRAGMA query_only = ON;").await?;
+                }
+                Ok(())
+            })
+        })
+}
+
+/// `BEGIN` on a pool, `BEGIN IMMEDIATE` on SQLite.
+async fn begin_on(pool: &AnyPool, backend: Backend) -> Result<sqlx::Transaction<'static, Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
     }
 }
 

@@ -94,7 +94,7 @@ pub async fn find_onboardee(db: &Db, workspace: &WorkspaceId, user: &str) -> Res
     sqlx::query_as(&format!("select {COLUMNS} from onboardees where workspace_id = $1 and user_id = $2"))
         .bind(workspace.as_str())
         .bind(user)
-        .fetch_optional(db.pool())
+        .fetch_optional(db.reader())
         .await
 }
 
@@ -104,7 +104,7 @@ pub async fn list_onboardees(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Onb
         "select {COLUMNS} from onboardees where workspace_id = $1 and ended_at is null order by start_date, user_id"
     ))
     .bind(workspace.as_str())
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }
 
@@ -145,7 +145,7 @@ pub async fn count_evidence(
     .bind(until_date)
     .bind(from_ms)
     .bind(until_ms)
-    .fetch_one(db.pool())
+    .fetch_one(db.reader())
     .await?;
     Ok(Counts { interviews, feedback, tickets })
 }
@@ -323,7 +323,7 @@ pub async fn list_unmapped_tickets(db: &Db, limit: i64) -> Result<Vec<UnmappedTi
          where agent_email is not null order by received_at limit $1",
     )
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }
 
@@ -408,7 +408,7 @@ pub async fn list_recent_highlights(
     .bind(workspace.as_str())
     .bind(user)
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }
 
@@ -428,6 +428,6 @@ pub async fn list_customers_talked_to(
     .bind(workspace.as_str())
     .bind(user)
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }

@@ -58,6 +58,11 @@ pub enum OutboxKind {
         /// What makes it unique.
         topic: String,
     },
+    /// Check whether an onboardee reached a milestone (after new evidence).
+    CheckMilestones {
+        /// Slack user id.
+        user: String,
+    },
     /// Publish a user's App Home.
     PublishHome {
         /// Slack user id.
@@ -83,6 +88,7 @@ impl OutboxKind {
             Self::MarkThreadMerged { .. } => "mark_thread_merged",
             Self::AnnounceInChannel { .. } => "announce_in_channel",
             Self::PublishHome { .. } => "publish_home",
+            Self::CheckMilestones { .. } => "check_milestones",
             Self::PostDigest { .. } => "post_digest",
             Self::SendReport { .. } => "send_report",
             Self::NotifyUser { .. } => "notify_user",
@@ -97,6 +103,7 @@ impl OutboxKind {
             Self::MarkThreadMerged { customer_id, .. } => format!("merged:{customer_id}"),
             Self::AnnounceInChannel { topic, .. } => format!("announce:{topic}"),
             Self::PublishHome { user } => format!("home:{user}"),
+            Self::CheckMilestones { user } => format!("milestones:{user}"),
             Self::PostDigest { topic, .. } => format!("digest:{topic}"),
             Self::SendReport { topic, .. } => format!("report:{topic}"),
             Self::NotifyUser { user, topic, .. } => format!("notify:{user}:{topic}"),
@@ -150,20 +157,62 @@ pub async fn upsert_outbox_row(
     kind: &OutboxKind,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    upsert_outbox_row_in(&mut conn, workspace, kind, now_ms).await
+}
+
+/// What an upsert does to the row already there: makes it due again.
+const WAKE_ON_CONFLICT: &str = "on conflict (workspace_id, dedupe_key)
+     do update set status = 'pending', run_after = excluded.run_after, locked_until = null,
+                   claim_token = null, attempts = 0, updated_at = excluded.updated_at";
+
+/// [`upsert_outbox_row`] inside a transaction.
+pub async fn upsert_outbox_row_in(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    kind: &OutboxKind,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     let payload = serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
+    sqlx::query(&format!(
         "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $5, $5)
-         on conflict (workspace_id, dedupe_key)
-         do update set status = 'pending', run_after = excluded.run_after, locked_until = null,
-                       claim_token = null, attempts = 0, updated_at = excluded.updated_at",
-    )
+         {WAKE_ON_CONFLICT}"
+    ))
     .bind(workspace.as_str())
     .bind(kind.name())
     .bind(kind.dedupe_key())
     .bind(payload)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// [`upsert_outbox_row_in`], only when `user` is being onboarded (one
+/// statement: nothing is read first).
+pub async fn upsert_outbox_row_if_onboardee(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    user: &str,
+    kind: &OutboxKind,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let payload = serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(&format!(
+        "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+         select $1, $2, $3, $4, $5, $5, $5
+         where exists (select 1 from onboardees o
+                       where o.workspace_id = $1 and o.user_id = $6 and o.ended_at is null)
+         {WAKE_ON_CONFLICT}"
+    ))
+    .bind(workspace.as_str())
+    .bind(kind.name())
+    .bind(kind.dedupe_key())
+    .bind(payload)
+    .bind(now_ms)
+    .bind(user)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -293,5 +342,5 @@ pub async fn update_outbox_wake_workspace(db: &Db, workspace: &WorkspaceId, now_
 
 /// Rows per status, for metrics and tests.
 pub async fn count_outbox_rows(db: &Db, status: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("select count(*) from outbox where status = $1").bind(status).fetch_one(db.pool()).await
+    sqlx::query_scalar("select count(*) from outbox where status = $1").bind(status).fetch_one(db.reader()).await
 }

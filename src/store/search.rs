@@ -72,6 +72,6 @@ pub async fn search_highlights(
     .bind(filter.area_id.unwrap_or(0))
     .bind(filter.customer_id.unwrap_or(0))
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(db.reader())
     .await
 }

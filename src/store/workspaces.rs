@@ -54,7 +54,7 @@ pub async fn insert_workspace_if_new(
 pub async fn find_workspace(db: &Db, workspace: &WorkspaceId) -> Result<Option<Workspace>, sqlx::Error> {
     sqlx::query_as("select id, product_channel from workspaces where id = $1")
         .bind(workspace.as_str())
-        .fetch_optional(db.pool())
+        .fetch_optional(db.reader())
         .await
 }
 
@@ -76,7 +76,7 @@ pub async fn update_product_channel(
 
 /// Every workspace's id.
 pub async fn list_workspace_ids(db: &Db) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("select id from workspaces order by id").fetch_all(db.pool()).await
+    sqlx::query_scalar("select id from workspaces order by id").fetch_all(db.reader()).await
 }
 
 /// Marks a workspace as uninstalled (nothing is posted there any more), or as
@@ -94,7 +94,7 @@ pub async fn update_uninstalled(db: &Db, workspace: &WorkspaceId, at: Option<i64
 pub async fn is_uninstalled(db: &Db, workspace: &WorkspaceId) -> Result<bool, sqlx::Error> {
     let at: Option<Option<i64>> = sqlx::query_scalar("select uninstalled_at from workspaces where id = $1")
         .bind(workspace.as_str())
-        .fetch_optional(db.pool())
+        .fetch_optional(db.reader())
         .await?;
     Ok(matches!(at, Some(Some(_))))
 }
