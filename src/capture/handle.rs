@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::settings::{local_date, zone_named};
 use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::list_areas;
-use crate::store::captures::{find_capture_context, CaptureContext, NewCapture, NewHighlight};
+use crate::store::captures::{CaptureContext, NewCapture, NewHighlight};
 use crate::store::customers::{find_surviving_customer, list_customer_names};
 use crate::store::workspaces::WorkspaceId;
 
@@ -89,8 +89,11 @@ pub async fn quick_capture(
         post_after_ms: post_after(state, &context, now),
         notices: waiting_notice(state, &context, user),
     };
+    let posts_due = new.post_after_ms <= now;
     db.insert_capture(workspace, new, now).await?;
-    state.wake_outbox();
+    if posts_due {
+        state.wake_outbox();
+    }
     let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
     let place = where_it_goes(state, &context, &customer_name);
     Ok(Reply::ephemeral(format!("✅ Saved for *{}* in *{}*. {place}", escape(&customer_name), escape(&area.name))))
@@ -98,7 +101,9 @@ pub async fn quick_capture(
 
 /// The workspace's settings and the customer `key` names, in one read.
 async fn capture_context(state: &AppState, workspace: &WorkspaceId, key: &str) -> Result<CaptureContext, AppError> {
-    find_capture_context(state.db().reader(), workspace, key)
+    state
+        .db()
+        .capture_context(workspace, key)
         .await?
         .ok_or_else(|| anyhow::anyhow!("workspace {} is not recorded", workspace.as_str()).into())
 }
@@ -359,8 +364,11 @@ pub async fn submit_modal(
         post_after_ms: post_after(state, &settings, now),
         notices: waiting_notice(state, &settings, user),
     };
+    let posts_due = new.post_after_ms <= now;
     db.insert_capture(workspace, new, now).await?;
-    state.wake_outbox();
+    if posts_due {
+        state.wake_outbox();
+    }
     let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);
     let count = submission.highlights.len();
     let place = where_it_goes(state, &settings, &customer_name);

@@ -19,6 +19,10 @@ use crate::store::outbox::OutboxKind;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{begin_on, customers, Backend};
 
+/// How long after a capture its author's App Home refresh and milestone check
+/// run: a burst of captures then costs one of each.
+pub const FOLLOW_UP_DELAY_MS: i64 = 1000;
+
 /// The most captures committed in one transaction.
 const MAX_GROUP: usize = 256;
 /// The most rows in one multi-row statement (binds stay far below both
@@ -90,26 +94,102 @@ pub struct CaptureContext {
     pub merged_into: Option<i64>,
 }
 
-/// The workspace's settings and the customer a key names, in one statement;
-/// None when the workspace is unknown.
-pub async fn find_capture_context(
+/// Looks capture contexts up in groups: every lookup waiting when the last
+/// group's answer came back goes into one statement, so under load a hundred
+/// captures cost one read, not a hundred (each read is a hand-off to the
+/// connection's thread on SQLite, a round trip on PostgreSQL).
+#[derive(Debug, Clone)]
+pub struct ContextLoader {
+    lookups: mpsc::Sender<Lookup>,
+}
+
+struct Lookup {
+    workspace: WorkspaceId,
+    key: String,
+    answer: oneshot::Sender<Result<Option<CaptureContext>, sqlx::Error>>,
+}
+
+/// The most lookups answered by one statement.
+const MAX_LOOKUPS: usize = 128;
+
+impl ContextLoader {
+    /// Starts the loader on a pool of readers.
+    pub fn start(pool: AnyPool, backend: Backend) -> Self {
+        let (lookups, waiting) = mpsc::channel(4 * MAX_LOOKUPS);
+        tokio::spawn(run_loader(pool, backend, waiting));
+        Self { lookups }
+    }
+
+    /// The workspace's settings and the customer `key` names (by key or
+    /// alias); None when the workspace is unknown.
+    pub async fn find(&self, workspace: &WorkspaceId, key: &str) -> Result<Option<CaptureContext>, sqlx::Error> {
+        let (answer, answered) = oneshot::channel();
+        let lookup = Lookup { workspace: workspace.clone(), key: key.to_owned(), answer };
+        self.lookups.send(lookup).await.map_err(|_| sqlx::Error::PoolClosed)?;
+        answered.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+}
+
+async fn run_loader(pool: AnyPool, backend: Backend, mut waiting: mpsc::Receiver<Lookup>) {
+    while let Some(first) = waiting.recv().await {
+        let mut group = vec![first];
+        while group.len() < MAX_LOOKUPS {
+            match waiting.try_recv() {
+                Ok(lookup) => group.push(lookup),
+                Err(_) => break,
+            }
+        }
+        match find_capture_contexts(&pool, backend, &group).await {
+            Ok(mut found) => {
+                for (n, lookup) in group.into_iter().enumerate() {
+                    let _ = lookup.answer.send(Ok(found.remove(&(n as i64))));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, lookups = group.len(), "capture context lookup failed");
+                let reason = e.to_string();
+                for lookup in group {
+                    let _ = lookup.answer.send(Err(sqlx::Error::Protocol(reason.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Answers a group of lookups in one statement, by their position. The group
+/// is padded to a power of two (repeating its last lookup), so a handful of
+/// prepared statements serve every size.
+async fn find_capture_contexts(
     pool: &AnyPool,
-    workspace: &WorkspaceId,
-    customer_key: &str,
-) -> Result<Option<CaptureContext>, sqlx::Error> {
-    sqlx::query_as(
-        "select w.product_channel, w.time_zone, w.areas_version,
+    backend: Backend,
+    group: &[Lookup],
+) -> Result<BTreeMap<i64, CaptureContext>, sqlx::Error> {
+    let size = group.len().next_power_of_two();
+    let sql = format!(
+        "with wanted (n, workspace_id, customer_key) as (values {})
+         select wanted.n, w.product_channel, w.time_zone, w.areas_version,
                 c.id as customer_id, c.display_name as customer_name, c.merged_into
-         from workspaces w
+         from wanted
+         join workspaces w on w.id = wanted.workspace_id
          left join customers c on c.workspace_id = w.id and c.id = coalesce(
-             (select k.id from customers k where k.workspace_id = w.id and k.key = $2),
-             (select a.customer_id from customer_aliases a where a.workspace_id = w.id and a.key = $2))
-         where w.id = $1",
-    )
-    .bind(workspace.as_str())
-    .bind(customer_key)
-    .fetch_optional(pool)
-    .await
+             (select k.id from customers k where k.workspace_id = w.id and k.key = wanted.customer_key),
+             (select a.customer_id from customer_aliases a
+              where a.workspace_id = w.id and a.key = wanted.customer_key))",
+        placeholders(backend, size, 3)
+    );
+    let mut query = sqlx::query_as::<_, NumberedContext>(&sql);
+    for n in 0..size {
+        let lookup = &group[n.min(group.len() - 1)];
+        query = query.bind(n as i64).bind(lookup.workspace.as_str()).bind(&lookup.key);
+    }
+    Ok(query.fetch_all(pool).await?.into_iter().map(|row| (row.n, row.context)).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct NumberedContext {
+    n: i64,
+    #[sqlx(flatten)]
+    context: CaptureContext,
 }
 
 struct Job {
@@ -234,9 +314,9 @@ async fn write_group(pool: &AnyPool, backend: Backend, group: &[Job]) -> Result<
             (job.workspace.0.clone(), c.author.clone(), customer, c.interview_date.clone())
         })
         .collect();
-    let interviews = upsert_interviews(&mut tx, group, &keys).await?;
-    insert_highlights(&mut tx, group, &customer_ids, &keys, &interviews).await?;
-    queue_follow_ups(&mut tx, group).await?;
+    let interviews = upsert_interviews(&mut tx, backend, group, &keys).await?;
+    insert_highlights(&mut tx, backend, group, &customer_ids, &keys, &interviews).await?;
+    queue_follow_ups(&mut tx, backend, group).await?;
     tx.commit().await?;
     Ok(customer_ids
         .into_iter()
@@ -245,11 +325,19 @@ async fn write_group(pool: &AnyPool, backend: Backend, group: &[Job]) -> Result<
         .collect())
 }
 
-/// `($1, $2, …), ($n, …)` for `rows` rows of `columns` binds.
-fn placeholders(rows: usize, columns: usize) -> String {
+/// `($1, $2, …), ($n, …)` for `rows` rows of `columns` binds; on SQLite
+/// `(?, ?, …)`: it finds a numbered parameter's position by a linear search,
+/// which makes binding a large statement quadratic, while anonymous ones bind
+/// in order.
+fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
     (0..rows)
         .map(|r| {
-            let cells: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
+            let cells: Vec<String> = (1..=columns)
+                .map(|c| match backend {
+                    Backend::Sqlite => "?".to_owned(),
+                    Backend::Postgres => format!("${}", r * columns + c),
+                })
+                .collect();
             format!("({})", cells.join(", "))
         })
         .collect::<Vec<_>>()
@@ -260,6 +348,7 @@ fn placeholders(rows: usize, columns: usize) -> String {
 /// touching the same interviews lock them in the same order); their ids.
 async fn upsert_interviews(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     group: &[Job],
     keys: &[InterviewKey],
 ) -> Result<BTreeMap<InterviewKey, i64>, sqlx::Error> {
@@ -281,7 +370,7 @@ async fn upsert_interviews(
              on conflict (workspace_id, interviewer, customer_id, interview_date)
              do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link)
              returning id, workspace_id, interviewer, customer_id, interview_date",
-            placeholders(chunk.len(), 6)
+            placeholders(backend, chunk.len(), 6)
         );
         let mut query = sqlx::query_as::<_, (i64, String, String, i64, String)>(&sql);
         for ((workspace, interviewer, customer, date), (link, now)) in chunk {
@@ -297,6 +386,7 @@ async fn upsert_interviews(
 /// Inserts every highlight of the group, and its post into the outbox.
 async fn insert_highlights(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     group: &[Job],
     customer_ids: &[i64],
     keys: &[InterviewKey],
@@ -317,7 +407,7 @@ async fn insert_highlights(
                (workspace_id, interview_id, customer_id, area_id, kind, quote, takeaway, recording_link, author, created_at)
              values {}
              returning id, workspace_id, created_at",
-            placeholders(chunk.len(), 10)
+            placeholders(backend, chunk.len(), 10)
         );
         let mut query = sqlx::query_as::<_, (i64, String, i64)>(&sql);
         for (job, customer, interview, h) in chunk {
@@ -345,7 +435,7 @@ async fn insert_highlights(
                 (WorkspaceId(workspace), OutboxKind::PostHighlight { highlight_id: id }, created, run_after)
             })
             .collect();
-        insert_outbox_rows(tx, &posts).await?;
+        insert_outbox_rows(tx, backend, &posts).await?;
     }
     Ok(())
 }
@@ -353,6 +443,7 @@ async fn insert_highlights(
 /// New outbox rows, many at once: (workspace, work, created at, due at).
 async fn insert_outbox_rows(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     rows: &[(WorkspaceId, OutboxKind, i64, i64)],
 ) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
@@ -360,7 +451,7 @@ async fn insert_outbox_rows(
             "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
              values {}
              on conflict (workspace_id, dedupe_key) do nothing",
-            placeholders(chunk.len(), 7)
+            placeholders(backend, chunk.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for (workspace, kind, created, due) in chunk {
@@ -382,31 +473,25 @@ async fn insert_outbox_rows(
 /// What follows new evidence, once per author of the group: a refresh of
 /// their App Home, and for an onboardee a milestone check. Both are outbox
 /// work that coalesces: many captures, one publish.
-async fn queue_follow_ups(tx: &mut Transaction<'static, Any>, group: &[Job]) -> Result<(), sqlx::Error> {
+async fn queue_follow_ups(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    group: &[Job],
+) -> Result<(), sqlx::Error> {
     let authors: BTreeSet<(&WorkspaceId, &str)> =
         group.iter().map(|job| (&job.workspace, job.capture.author.as_str())).collect();
     let now = group.iter().map(|job| job.now_ms).max().unwrap_or_default();
+    let due = now + FOLLOW_UP_DELAY_MS;
     let notices: Vec<_> = group
         .iter()
         .flat_map(|job| job.capture.notices.iter().map(move |kind| (job.workspace.clone(), kind.clone(), now, now)))
         .collect();
-    insert_outbox_rows(tx, &notices).await?;
+    insert_outbox_rows(tx, backend, &notices).await?;
     for (workspace, author) in authors {
-        crate::store::outbox::upsert_outbox_row_in(
-            tx,
-            workspace,
-            &OutboxKind::PublishHome { user: author.into() },
-            now,
-        )
-        .await?;
-        crate::store::outbox::upsert_outbox_row_if_onboardee(
-            tx,
-            workspace,
-            author,
-            &OutboxKind::CheckMilestones { user: author.into() },
-            now,
-        )
-        .await?;
+        let home = OutboxKind::PublishHome { user: author.into() };
+        crate::store::outbox::upsert_outbox_row_in(tx, workspace, &home, due).await?;
+        let check = OutboxKind::CheckMilestones { user: author.into() };
+        crate::store::outbox::upsert_outbox_row_if_onboardee(tx, workspace, author, &check, due).await?;
     }
     Ok(())
 }
@@ -417,7 +502,8 @@ mod tests {
 
     #[test]
     fn placeholders_number_every_cell() {
-        assert_eq!(placeholders(1, 2), "($1, $2)");
-        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(Backend::Postgres, 1, 2), "($1, $2)");
+        assert_eq!(placeholders(Backend::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 }

@@ -62,6 +62,7 @@ pub struct Db {
     reader: AnyPool,
     backend: Backend,
     captures: captures::CaptureQueue,
+    contexts: captures::ContextLoader,
     areas: std::sync::Arc<areas::AreasCache>,
 }
 
@@ -113,7 +114,8 @@ impl Db {
             }
         };
         let captures = captures::CaptureQueue::start(writer.clone(), backend);
-        Ok(Self { writer, reader, backend, captures, areas: Default::default() })
+        let contexts = captures::ContextLoader::start(reader.clone(), backend);
+        Ok(Self { writer, reader, backend, captures, contexts, areas: Default::default() })
     }
 
     /// Connects and applies every pending migration.
@@ -175,6 +177,18 @@ impl Db {
         now_ms: i64,
     ) -> Result<captures::StoredCapture, sqlx::Error> {
         self.captures.insert(workspace.clone(), capture, now_ms).await
+    }
+
+    /// What a capture needs to know before it writes: the workspace's
+    /// settings and the customer `key` names (None when the workspace is
+    /// unknown). Looked up together with the other captures' (see
+    /// [`captures::ContextLoader`]).
+    pub async fn capture_context(
+        &self,
+        workspace: &WorkspaceId,
+        key: &str,
+    ) -> Result<Option<captures::CaptureContext>, sqlx::Error> {
+        self.contexts.find(workspace, key).await
     }
 
     /// A workspace's product areas at `version` (its `areas_version`), from

@@ -161,10 +161,14 @@ pub async fn upsert_outbox_row(
     upsert_outbox_row_in(&mut conn, workspace, kind, now_ms).await
 }
 
-/// What an upsert does to the row already there: makes it due again.
+/// What an upsert does to the row already there: makes it due again, at the
+/// new time or the earlier one it already waits for (a burst of changes then
+/// runs the work once, without pushing it back at every change).
 const WAKE_ON_CONFLICT: &str = "on conflict (workspace_id, dedupe_key)
-     do update set status = 'pending', run_after = excluded.run_after, locked_until = null,
-                   claim_token = null, attempts = 0, updated_at = excluded.updated_at";
+     do update set status = 'pending',
+                   run_after = case when outbox.status = 'pending' and outbox.run_after < excluded.run_after
+                                    then outbox.run_after else excluded.run_after end,
+                   locked_until = null, claim_token = null, attempts = 0, updated_at = excluded.updated_at";
 
 /// [`upsert_outbox_row`] inside a transaction.
 pub async fn upsert_outbox_row_in(
