@@ -175,7 +175,7 @@ impl Db {
         workspace: &WorkspaceId,
         capture: captures::NewCapture,
         now_ms: i64,
-    ) -> Result<captures::StoredCapture, sqlx::Error> {
+    ) -> Result<(), sqlx::Error> {
         self.captures.insert(workspace.clone(), capture, now_ms).await
     }
 

@@ -164,7 +164,7 @@ pub async fn upsert_outbox_row(
 /// What an upsert does to the row already there: makes it due again, at the
 /// new time or the earlier one it already waits for (a burst of changes then
 /// runs the work once, without pushing it back at every change).
-const WAKE_ON_CONFLICT: &str = "on conflict (workspace_id, dedupe_key)
+pub(crate) const WAKE_ON_CONFLICT: &str = "on conflict (workspace_id, dedupe_key)
      do update set status = 'pending',
                    run_after = case when outbox.status = 'pending' and outbox.run_after < excluded.run_after
                                     then outbox.run_after else excluded.run_after end,

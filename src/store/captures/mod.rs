@@ -1,0 +1,158 @@
+//! Captures: the request path's reads and writes, done in groups.
+//!
+//! - [`ContextLoader`] reads what a capture needs before it writes (the
+//!   workspace's settings, the customer a name leads to), for every capture
+//!   waiting, in one statement.
+//! - [`CaptureQueue`] commits captures in groups: every capture waiting when
+//!   the writer is free goes into one transaction of a few statements that
+//!   take the whole group as JSON ([`group`]), so a burst of a hundred
+//!   captures costs about what one does. Each caller is answered only after
+//!   the commit that holds its capture.
+//!
+//! The queue's tasks own the transactions: a request future that is dropped
+//! (a client hanging up) drops only its wait for the answer.
+
+mod context;
+mod group;
+
+use std::sync::Arc;
+
+use sqlx::AnyPool;
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use crate::customers::CustomerName;
+use crate::store::outbox::OutboxKind;
+use crate::store::workspaces::WorkspaceId;
+use crate::store::Backend;
+
+pub use context::{CaptureContext, ContextLoader};
+
+/// How long after a capture its author's App Home refresh and milestone check
+/// run: a burst of captures then costs one of each.
+pub const FOLLOW_UP_DELAY_MS: i64 = 1000;
+
+/// The most captures committed in one transaction.
+const MAX_GROUP: usize = 256;
+
+/// One highlight of a capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHighlight {
+    /// Product area id (of the same workspace).
+    pub area_id: i64,
+    /// `pain`, `request`, `praise` or `other`.
+    pub kind: &'static str,
+    /// The customer's words.
+    pub quote: String,
+    /// What we learn from it.
+    pub takeaway: Option<String>,
+    /// Link into the recording.
+    pub recording_link: Option<String>,
+}
+
+/// An interview's worth of highlights.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCapture {
+    /// Who captured it (the interviewer).
+    pub author: String,
+    /// Who said it.
+    pub customer: CustomerName,
+    /// An existing customer the name was matched to (by key or alias).
+    pub customer_id: Option<i64>,
+    /// `YYYY-MM-DD`.
+    pub interview_date: String,
+    /// Link to the whole recording.
+    pub recording_link: Option<String>,
+    /// At least one highlight.
+    pub highlights: Vec<NewHighlight>,
+    /// When its posts are due (unix ms): now, or later when there is no
+    /// channel to post to yet (the user was told in the acknowledgement; the
+    /// posts are made due at once when a channel is set).
+    pub post_after_ms: i64,
+    /// Other work to queue once (by its dedupe key) with the capture, e.g.
+    /// telling the author why the posts wait.
+    pub notices: Vec<OutboxKind>,
+}
+
+struct Job {
+    workspace: WorkspaceId,
+    capture: NewCapture,
+    now_ms: i64,
+    answer: oneshot::Sender<Result<(), sqlx::Error>>,
+}
+
+/// Where captures wait for the next group commit.
+#[derive(Debug, Clone)]
+pub struct CaptureQueue {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job").field("workspace", &self.workspace).finish_non_exhaustive()
+    }
+}
+
+impl CaptureQueue {
+    /// Starts the committers: one on SQLite (it has one writer), a few on
+    /// PostgreSQL (groups commit while others are being written).
+    pub fn start(pool: AnyPool, backend: Backend) -> Self {
+        let (jobs, waiting) = mpsc::channel(4 * MAX_GROUP);
+        let waiting = Arc::new(Mutex::new(waiting));
+        let committers = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 2,
+        };
+        for _ in 0..committers {
+            tokio::spawn(run_committer(pool.clone(), backend, waiting.clone()));
+        }
+        Self { jobs }
+    }
+
+    /// Queues a capture and waits for the commit that holds it.
+    pub async fn insert(&self, workspace: WorkspaceId, capture: NewCapture, now_ms: i64) -> Result<(), sqlx::Error> {
+        let (answer, answered) = oneshot::channel();
+        self.jobs.send(Job { workspace, capture, now_ms, answer }).await.map_err(|_| sqlx::Error::PoolClosed)?;
+        // A committer that is gone (the runtime is stopping) never answers.
+        answered.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+}
+
+/// Takes every capture waiting (up to [`MAX_GROUP`]) and commits them together.
+async fn run_committer(pool: AnyPool, backend: Backend, waiting: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let group = {
+            let mut waiting = waiting.lock().await;
+            let Some(first) = waiting.recv().await else { return };
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match waiting.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(_) => break,
+                }
+            }
+            group
+        };
+        commit_group(&pool, backend, group).await;
+    }
+}
+
+async fn commit_group(pool: &AnyPool, backend: Backend, group: Vec<Job>) {
+    match group::write(pool, backend, &group).await {
+        Ok(()) => {
+            for job in group {
+                let _ = job.answer.send(Ok(()));
+            }
+        }
+        Err(e) if group.len() == 1 => {
+            let _ = group.into_iter().next().map(|job| job.answer.send(Err(e)));
+        }
+        Err(e) => {
+            // One bad capture must not fail the others: each alone, to find it.
+            tracing::warn!(error = %e, captures = group.len(), "a group commit failed; committing its captures one by one");
+            for job in group {
+                let result = group::write(pool, backend, std::slice::from_ref(&job)).await;
+                let _ = job.answer.send(result);
+            }
+        }
+    }
+}
