@@ -17,7 +17,7 @@ use crate::settings::{local_date, zone_named};
 use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::list_areas;
 use crate::store::captures::{CaptureContext, NewCapture, NewHighlight};
-use crate::store::customers::{find_surviving_customer, list_customer_names};
+use crate::store::customers::{find_surviving_customer, list_near_customers};
 use crate::store::workspaces::WorkspaceId;
 
 /// `/highlight <customer> | <area> | <quote> [| <link>]`: stores the highlight
@@ -62,8 +62,8 @@ pub async fn quick_capture(
         _ => customer_of(state, workspace, &context).await?,
     };
     if existing.is_none() && choice.is_none() {
-        let all = list_customer_names(db, workspace).await?;
-        if let Some(near) = suggest::near_duplicates(&capture.customer.key, &all).first() {
+        let near = list_near_customers(db, workspace, &capture.customer.key).await?;
+        if let Some(near) = suggest::near_duplicates(&capture.customer.key, &near).first() {
             // A text too long to ride in a button is captured as typed.
             if let Some(question) = did_you_mean(text, &capture.customer.display, near.id, &near.display_name) {
                 return Ok(question);
@@ -384,13 +384,14 @@ pub async fn submit_modal(
 /// Options for the modal's customer select, for what was typed so far.
 pub async fn suggest_customers(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Value, AppError> {
     use crate::customers::suggest;
-    use crate::store::customers::{list_customer_names, list_customers_matching};
+    use crate::store::customers::list_customers_matching;
     let fragment = suggest::fragment_key(typed);
     if fragment.is_empty() {
         return Ok(json!({ "options": [] }));
     }
     let matches = list_customers_matching(state.db(), workspace, &fragment, 50).await?;
     let ranked = suggest::rank_matches(&fragment, matches);
-    let all = list_customer_names(state.db(), workspace).await?;
+    let typed_key = crate::customers::CustomerName::parse(typed).map(|n| n.key).unwrap_or_default();
+    let all = list_near_customers(state.db(), workspace, &typed_key).await?;
     Ok(suggest::render_customer_options(typed.trim(), &ranked, &all))
 }

@@ -30,14 +30,14 @@ pub async fn resolve(
     if let Some(customer) = customers::find_customer_by_key(state.db(), workspace, &name.key).await? {
         return Ok(Ok(customer));
     }
-    let all = customers::list_customer_names(state.db(), workspace).await?;
+    let near = customers::list_near_customers(state.db(), workspace, &name.key).await?;
     let mut close: Vec<String> =
-        near_duplicates(&name.key, &all).iter().map(|c| format!("*{}*", escape(&c.display_name))).collect();
+        near_duplicates(&name.key, &near).iter().map(|c| format!("*{}*", escape(&c.display_name))).collect();
     if close.is_empty() {
-        close = all
+        // Names that contain what was typed (this misses nothing, so it reads more).
+        close = customers::list_customers_matching(state.db(), workspace, &name.key, 3)
+            .await?
             .iter()
-            .filter(|c| c.key.contains(&name.key) || name.key.contains(&c.key))
-            .take(3)
             .map(|c| format!("*{}*", escape(&c.display_name)))
             .collect();
     }

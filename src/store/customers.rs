@@ -99,16 +99,20 @@ pub async fn insert_customer_if_new(
     name: &CustomerName,
     now_ms: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query(
+    let created: Option<i64> = sqlx::query_scalar(
         "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ($1, $2, $3, $4, $4)
-         on conflict (workspace_id, key) do nothing",
+         on conflict (workspace_id, key) do nothing returning id",
     )
     .bind(workspace.as_str())
     .bind(&name.key)
     .bind(&name.display)
     .bind(now_ms)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
+    if let Some(id) = created {
+        insert_key_variants(conn, workspace, id, &name.key).await?;
+        return Ok(id);
+    }
     sqlx::query_scalar("select id from customers where workspace_id = $1 and key = $2")
         .bind(workspace.as_str())
         .bind(&name.key)
@@ -285,15 +289,119 @@ pub async fn list_customers_matching(
     .await
 }
 
-/// Every customer (not merged away) of a workspace, for near-name matching.
-pub async fn list_customer_names(db: &Db, workspace: &WorkspaceId) -> Result<Vec<CustomerMatch>, sqlx::Error> {
-    sqlx::query_as(
+/// The customers whose names are near `key`, found through indexes so the
+/// cost stays flat however many customers there are: the ones one typo away
+/// (a deleted, added or changed character: through `customer_key_variants`),
+/// the ones whose name is a prefix of it or starts with it, and the ones that
+/// share its first four characters (where similar spellings live). Callers
+/// pick the truly near ones (`customers::suggest::near_duplicates`).
+pub async fn list_near_customers(
+    db: &Db,
+    workspace: &WorkspaceId,
+    key: &str,
+) -> Result<Vec<CustomerMatch>, sqlx::Error> {
+    if key.is_empty() {
+        return Ok(Vec::new());
+    }
+    let variants = key_variants(key);
+    let prefixes = key_prefixes(key);
+    let first4: String = key.chars().take(4).collect();
+    // Byte order for prefix ranges, whatever the database's collation.
+    let c = match db.backend() {
+        crate::store::Backend::Postgres => " collate \"C\"",
+        crate::store::Backend::Sqlite => "",
+    };
+    let list = |start: usize, n: usize| (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let v = list(6, variants.len());
+    let p = list(6 + variants.len(), prefixes.len());
+    let sql = format!(
         "select c.id, c.key, c.display_name, 0 as last_activity from customers c
-         where c.workspace_id = $1 and c.merged_into is null order by c.key",
-    )
-    .bind(workspace.as_str())
-    .fetch_all(db.reader())
-    .await
+         where c.workspace_id = $1 and c.merged_into is null
+           and c.id in (select v.customer_id from customer_key_variants v where v.workspace_id = $1 and v.variant in ({v}))
+         union
+         select c.id, c.key, c.display_name, 0 from customers c
+         where c.workspace_id = $1 and c.merged_into is null and c.key in ({p})
+         union
+         select * from (select c.id, c.key, c.display_name, 0 from customers c
+                        where c.workspace_id = $1 and c.merged_into is null
+                          and c.key{c} > $2{c} and c.key{c} < $3{c} order by c.key{c} limit 50) longer
+         union
+         select * from (select c.id, c.key, c.display_name, 0 from customers c
+                        where c.workspace_id = $1 and c.merged_into is null
+                          and c.key{c} >= $4{c} and c.key{c} < $5{c} order by c.key{c} limit 200) alike"
+    );
+    let mut query = sqlx::query_as(&sql)
+        .bind(workspace.as_str())
+        .bind(format!("{key} "))
+        .bind(format!("{key}{}", char::MAX))
+        .bind(first4.clone())
+        .bind(format!("{first4}{}", char::MAX));
+    for variant in &variants {
+        query = query.bind(variant);
+    }
+    for prefix in &prefixes {
+        query = query.bind(prefix);
+    }
+    query.fetch_all(db.reader()).await
+}
+
+/// Keys longer than this get no typo variants (names are short; this bounds
+/// the rows a customer costs).
+const MAX_VARIANT_KEY_CHARS: usize = 64;
+
+/// A key and every spelling of it with one character deleted: two keys one
+/// typo apart (a character deleted, added or changed) share one of these.
+pub fn key_variants(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    let mut variants = vec![key.to_owned()];
+    if chars.len() <= MAX_VARIANT_KEY_CHARS {
+        for i in 0..chars.len() {
+            let variant: String = chars[..i].iter().chain(&chars[i + 1..]).collect();
+            if !variant.is_empty() && !variants.contains(&variant) {
+                variants.push(variant);
+            }
+        }
+    }
+    variants
+}
+
+/// The beginnings of a key another customer's whole key could be: each
+/// before a space, and each of five characters or more.
+fn key_prefixes(key: &str) -> Vec<String> {
+    let mut prefixes: Vec<String> = Vec::new();
+    for (i, c) in key.char_indices() {
+        let prefix = &key[..i];
+        if (c == ' ' || prefix.chars().count() >= 5) && !prefix.is_empty() && !prefixes.iter().any(|p| p == prefix) {
+            prefixes.push(prefix.to_owned());
+        }
+    }
+    prefixes.truncate(MAX_VARIANT_KEY_CHARS);
+    if prefixes.is_empty() {
+        prefixes.push(key.to_owned());
+    }
+    prefixes
+}
+
+/// Records a new customer's typo variants (see [`key_variants`]).
+async fn insert_key_variants(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    id: i64,
+    key: &str,
+) -> Result<(), sqlx::Error> {
+    let variants = key_variants(key);
+    let rows: Vec<String> = (0..variants.len()).map(|i| format!("($1, ${}, $2)", i + 3)).collect();
+    let sql = format!(
+        "insert into customer_key_variants (workspace_id, variant, customer_id) values {}
+         on conflict do nothing",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(workspace.as_str()).bind(id);
+    for variant in &variants {
+        query = query.bind(variant);
+    }
+    query.execute(conn).await?;
+    Ok(())
 }
 
 /// Totals of everything a customer said.
@@ -512,7 +620,7 @@ pub async fn upsert_imported_customers(
             }
             None => {
                 created += 1;
-                sqlx::query_scalar(
+                let id = sqlx::query_scalar(
                     "insert into customers (workspace_id, key, display_name, segment, arr_cents, created_at, updated_at)
                      values ($1, $2, $3, $4, $5, $6, $6) returning id",
                 )
@@ -523,7 +631,9 @@ pub async fn upsert_imported_customers(
                 .bind(row.arr_cents)
                 .bind(now_ms)
                 .fetch_one(&mut *tx)
-                .await?
+                .await?;
+                insert_key_variants(&mut tx, workspace, id, &row.name.key).await?;
+                id
             }
         };
         for alias in row.aliases.iter().filter(|a| a.key != row.name.key) {
@@ -542,4 +652,25 @@ pub async fn upsert_imported_customers(
     }
     tx.commit().await?;
     Ok((created, updated))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_are_the_key_and_each_deletion() {
+        assert_eq!(key_variants("acme"), vec!["acme", "cme", "ame", "ace", "acm"]);
+        assert_eq!(key_variants("aa"), vec!["aa", "a"]);
+        // "acne" and "acme" (a changed letter) share "ace"; "acmee" (an added
+        // one) has "acme" itself among its variants.
+        assert!(key_variants("acne").iter().any(|v| key_variants("acme").contains(v)));
+        assert!(key_variants("acmee").contains(&"acme".to_owned()));
+    }
+
+    #[test]
+    fn prefixes_stop_at_words_and_from_five_characters() {
+        assert_eq!(key_prefixes("acme crop"), vec!["acme", "acme ", "acme c", "acme cr", "acme cro"]);
+        assert_eq!(key_prefixes("abc"), vec!["abc"]);
+    }
 }

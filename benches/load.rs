@@ -1,0 +1,702 @@
+//! The capture load benchmark: the real release binary (`highlights serve`)
+//! on loopback, pinned to CPU 0, against a fresh database and a fake Slack,
+//! driven by correctly signed `/highlight <customer> | <area> | <quote>`
+//! requests from this process, pinned to CPU 1.
+//!
+//! `cargo bench --bench load` builds the binary in release and prints, per
+//! backend: start time and idle memory; req/s, p50/p99/max latency and peak
+//! RSS at 1, 16 and 64 connections; the cost of a capture as the data grows
+//! (10k, 100k and 1M highlights over 100k customers); the outbox's own
+//! throughput against a fake Slack that never limits; and, after every run,
+//! that each acknowledged capture is in the database.
+//!
+//! Customers follow a realistic shape: a few big customers get most captures
+//! (Zipf over 2,000 seeded names), a long tail gets the rest, and one capture
+//! in fifty names a customer never seen before.
+//!
+//! Settings (environment): `HIGHLIGHTS_BENCH_SECS` (seconds per level, 10),
+//! `HIGHLIGHTS_BENCH_CONNS` ("1 16 64"), `HIGHLIGHTS_BENCH_SCALES`
+//! ("10000 100000 1000000"; empty to skip), `HIGHLIGHTS_BENCH_POSTGRES_URL`
+//! (adds PostgreSQL: a fresh database is created on that server),
+//! `HIGHLIGHTS_BENCH_ONLY` (`sqlite` or `postgres`). Figures, not assertions:
+//! compare with Bolt in the same run with `../shared/anchors-bench` (see
+//! `benches/README.md`).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::routing::any;
+use axum::{Json, Router};
+use bytes::Bytes;
+use highlights::store::Db;
+use http_body_util::{BodyExt as _, Full};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use sqlx::Connection as _;
+
+const TEAM: &str = "T0BENCH001";
+const SECRET: &str = "bench-signing-secret-0123456789";
+const CHANNEL: &str = "C0BENCH001";
+const BIG_CUSTOMERS: usize = 2_000;
+const AREAS: &[&str] = &["chat", "email", "billing", "reporting", "mobile", "integrations"];
+
+fn main() {
+    let cpus = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+    let pinned = cpus >= 2 && pin_self_to_cpu_1();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let settings = Settings::from_env();
+    println!("capture load benchmark: {cpus} CPUs; server on CPU 0, load on CPU 1: {pinned}");
+    println!("levels {:?} connections, {} s each; scales {:?}", settings.conns, settings.secs, settings.scales);
+    rt.block_on(async {
+        let slack = FakeSlack::start().await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        if settings.only.as_deref() != Some("postgres") {
+            let mut n = 0;
+            let sqlite = || {
+                n += 1;
+                format!("sqlite://{}", dir.path().join(format!("bench{n}.db")).display())
+            };
+            run_backend("SQLite", sqlite, &settings, &slack, pinned).await;
+        }
+        if settings.only.as_deref() != Some("sqlite") {
+            if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
+                let mut n = 0;
+                let postgres = || {
+                    n += 1;
+                    format!("{base}#{n}")
+                };
+                run_backend("PostgreSQL", postgres, &settings, &slack, pinned).await;
+            }
+        }
+    });
+}
+
+struct Settings {
+    secs: u64,
+    conns: Vec<usize>,
+    scales: Vec<usize>,
+    only: Option<String>,
+}
+
+impl Settings {
+    fn from_env() -> Self {
+        let list = |name: &str, default: &str| -> Vec<usize> {
+            std::env::var(name)
+                .unwrap_or_else(|_| default.to_owned())
+                .split_whitespace()
+                .filter_map(|v| v.parse().ok())
+                .collect()
+        };
+        Self {
+            secs: std::env::var("HIGHLIGHTS_BENCH_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(10),
+            conns: list("HIGHLIGHTS_BENCH_CONNS", "1 16 64"),
+            scales: list("HIGHLIGHTS_BENCH_SCALES", "10000 100000 1000000"),
+            only: std::env::var("HIGHLIGHTS_BENCH_ONLY").ok(),
+        }
+    }
+}
+
+/// Pins this process (every thread) to CPU 1 with `taskset`, before the
+/// runtime starts its threads.
+fn pin_self_to_cpu_1() -> bool {
+    let pid = std::process::id().to_string();
+    Command::new("taskset")
+        .args(["-a", "-p", "-c", "1", &pid])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// A fresh database URL: SQLite files are new; a PostgreSQL URL carries
+/// `#n` and gets a database of its own.
+async fn fresh_database(url: &str) -> String {
+    let Some((base, n)) = url.split_once('#') else { return url.to_owned() };
+    let name = format!("highlights_load_{n}");
+    let mut admin = sqlx::PgConnection::connect(base).await.expect("connect to PostgreSQL");
+    sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut admin).await.expect("drop");
+    sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("create");
+    let mut url = url::Url::parse(base).expect("url");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+async fn run_backend(
+    backend: &str,
+    mut next_url: impl FnMut() -> String,
+    settings: &Settings,
+    slack: &FakeSlack,
+    pinned: bool,
+) {
+    println!("\n== {backend}");
+    // Levels over a workspace of 10,000 highlights.
+    let url = fresh_database(&next_url()).await;
+    let names = seed(&url, 10_000, 20_000).await;
+    let server = Server::start(&url, slack, None, pinned).await;
+    println!(
+        "start {:.0} ms, idle RSS {:.1} MiB",
+        server.started_in.as_secs_f64() * 1000.0,
+        server.rss_kib("VmRSS") as f64 / 1024.0
+    );
+    let mut load = Load::new(names);
+    load.run(&server, 16, Duration::from_secs(2)).await; // warm-up, discarded
+    println!(
+        "{:>6} {:>9} {:>8} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}",
+        "conns", "req/s", "p50_ms", "p99_ms", "max_ms", "peakRSS", "saved", "asked", "errors"
+    );
+    for &conns in &settings.conns {
+        server.reset_peak_rss();
+        let stats = load.run(&server, conns, Duration::from_secs(settings.secs)).await;
+        stats.print(conns, server.rss_kib("VmHWM"));
+    }
+    server.check_stored(&load).await;
+    server.stop();
+
+    // The cost of a capture as the data grows.
+    if !settings.scales.is_empty() {
+        println!("capture cost as the data grows (16 connections, {} s each):", settings.secs.min(5));
+        println!("{:>10} {:>10} {:>9} {:>8} {:>8}", "highlights", "customers", "req/s", "p50_ms", "p99_ms");
+    }
+    for &scale in &settings.scales {
+        let url = fresh_database(&next_url()).await;
+        let customers = 100_000.min(scale.max(BIG_CUSTOMERS));
+        let names = seed(&url, scale, customers).await;
+        let server = Server::start(&url, slack, None, pinned).await;
+        let mut load = Load::new(names);
+        load.run(&server, 16, Duration::from_secs(1)).await;
+        let stats = load.run(&server, 16, Duration::from_secs(settings.secs.min(5))).await;
+        println!(
+            "{scale:>10} {customers:>10} {:>9.0} {:>8.2} {:>8.2}",
+            stats.rate(),
+            stats.percentile(0.50),
+            stats.percentile(0.99)
+        );
+        server.check_stored(&load).await;
+        server.stop();
+    }
+
+    // The outbox against a Slack that never limits.
+    let url = fresh_database(&next_url()).await;
+    let posts = 20_000;
+    seed_due_posts(&url, posts).await;
+    let calls_before = slack.total();
+    let started = Instant::now();
+    let server = Server::start(&url, slack, Some(CHANNEL), pinned).await;
+    let db = Db::connect(&url).await.expect("database");
+    loop {
+        let pending: i64 = sqlx::query_scalar("select count(*) from outbox where status = 'pending'")
+            .fetch_one(db.reader())
+            .await
+            .expect("count");
+        if pending == 0 {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            println!("outbox: {pending} posts still pending after 10 minutes");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "outbox: {posts} highlights posted into their threads in {elapsed:.1} s: {:.0} posts/s ({} Slack calls)",
+        posts as f64 / elapsed,
+        slack.total() - calls_before
+    );
+    db.close().await;
+    server.stop();
+}
+
+/// Seeds a workspace: `customers` customers (the first 2,000 are the ones
+/// captures name), `highlights` highlights in interviews of three; returns the
+/// names to capture for.
+async fn seed(url: &str, highlights: usize, customers: usize) -> Vec<String> {
+    let started = Instant::now();
+    let db = Db::connect_and_migrate(url).await.expect("database");
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    let names: Vec<String> = (0..customers).map(|_| rng.name()).collect();
+    let mut tx = db.pool().begin().await.expect("tx");
+    sqlx::query("insert into workspaces (id, created_at, updated_at) values ($1, 0, 0)")
+        .bind(TEAM)
+        .execute(&mut *tx)
+        .await
+        .expect("workspace");
+    for area in AREAS {
+        sqlx::query("insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $2, 0)")
+            .bind(TEAM)
+            .bind(area)
+            .execute(&mut *tx)
+            .await
+            .expect("area");
+    }
+    for chunk in names.chunks(250) {
+        let rows: Vec<String> =
+            (0..chunk.len()).map(|i| format!("($1, ${}, ${}, 0, 0)", 2 * i + 2, 2 * i + 3)).collect();
+        let sql = format!(
+            "insert into customers (workspace_id, key, display_name, created_at, updated_at) values {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(TEAM);
+        for name in chunk {
+            query = query.bind(name.to_lowercase()).bind(name);
+        }
+        query.execute(&mut *tx).await.expect("customers");
+    }
+    // Their typo variants, as the app records them for a new customer (the
+    // same statement as the migration that introduced them).
+    sqlx::query(
+        "insert into customer_key_variants (workspace_id, variant, customer_id)
+         with recursive positions (workspace_id, id, key, i) as (
+             select workspace_id, id, key, 0 from customers
+             union all
+             select workspace_id, id, key, i + 1 from positions where i < length(key) and length(key) <= 64)
+         select distinct workspace_id, case when i = 0 then key else substr(key, 1, i - 1) || substr(key, i + 1) end, id
+         from positions where i = 0 or length(key) > 1
+         on conflict do nothing",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("variants");
+    // Interviews of three highlights, by 40 interviewers, spread over the customers.
+    let interviews = highlights.div_ceil(3) as i64;
+    sqlx::query(
+        "with recursive n(i) as (select 0 union all select i + 1 from n where i + 1 < $1)
+         insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
+         select $2, 1 + (i / 40) % $3, 'U' || cast(i % 40 as text),
+                '2025-' || cast(1 + (i / (40 * $3)) % 12 as text) || '-01', i
+         from n",
+    )
+    .bind(interviews)
+    .bind(TEAM)
+    .bind(customers as i64)
+    .execute(&mut *tx)
+    .await
+    .expect("interviews");
+    sqlx::query(
+        "with recursive n(i) as (select 0 union all select i + 1 from n where i + 1 < $1)
+         insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at,
+                                 posted_channel, posted_ts)
+         select $2, 1 + i / 3, 1 + ((i / 3) / 40) % $3, 1 + i % 6, 'request',
+                'We need canned replies for case ' || cast(i as text) || ' before renewal', 'U' || cast((i / 3) % 40 as text),
+                i, 'C0SEEDED01', cast(i as text)
+         from n",
+    )
+    .bind(highlights as i64)
+    .bind(TEAM)
+    .bind(customers as i64)
+    .execute(&mut *tx)
+    .await
+    .expect("highlights");
+    tx.commit().await.expect("commit");
+    if db.backend() == highlights::store::Backend::Postgres {
+        sqlx::query("analyze").execute(db.pool()).await.expect("analyze");
+    }
+    db.close().await;
+    println!("seeded {highlights} highlights, {customers} customers in {:.1} s", started.elapsed().as_secs_f64());
+    names.into_iter().take(BIG_CUSTOMERS).collect()
+}
+
+/// A workspace with `posts` highlights of 500 customers waiting to be posted.
+async fn seed_due_posts(url: &str, posts: usize) {
+    let db = Db::connect_and_migrate(url).await.expect("database");
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let names: Vec<String> = (0..500).map(|_| rng.name()).collect();
+    let mut tx = db.pool().begin().await.expect("tx");
+    sqlx::query("insert into workspaces (id, product_channel, created_at, updated_at) values ($1, $2, 0, 0)")
+        .bind(TEAM)
+        .bind(CHANNEL)
+        .execute(&mut *tx)
+        .await
+        .expect("workspace");
+    sqlx::query("insert into product_areas (workspace_id, key, name, created_at) values ($1, 'chat', 'chat', 0)")
+        .bind(TEAM)
+        .execute(&mut *tx)
+        .await
+        .expect("area");
+    for name in &names {
+        sqlx::query(
+            "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ($1, $2, $3, 0, 0)",
+        )
+        .bind(TEAM)
+        .bind(name.to_lowercase())
+        .bind(name)
+        .execute(&mut *tx)
+        .await
+        .expect("customer");
+    }
+    sqlx::query(
+        "with recursive n(i) as (select 0 union all select i + 1 from n where i + 1 < 500)
+         insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
+         select $1, 1 + i, 'U0BENCH001', '2026-11-01', i from n",
+    )
+    .bind(TEAM)
+    .execute(&mut *tx)
+    .await
+    .expect("interviews");
+    sqlx::query(
+        "with recursive n(i) as (select 0 union all select i + 1 from n where i + 1 < $1)
+         insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
+         select $2, 1 + i % 500, 1 + i % 500, 1, 'request', 'We need canned replies, case ' || cast(i as text),
+                'U0BENCH001', i
+         from n",
+    )
+    .bind(posts as i64)
+    .bind(TEAM)
+    .execute(&mut *tx)
+    .await
+    .expect("highlights");
+    sqlx::query(
+        "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+         select workspace_id, 'post_highlight', 'highlight:' || cast(id as text),
+                '{\"kind\":\"post_highlight\",\"highlight_id\":' || cast(id as text) || '}', 0, 0, 0
+         from highlights",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("outbox");
+    tx.commit().await.expect("commit");
+    db.close().await;
+}
+
+/// The app's binary, running.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    url: String,
+    started_in: Duration,
+}
+
+impl Server {
+    async fn start(url: &str, slack: &FakeSlack, channel: Option<&str>, pinned: bool) -> Self {
+        let addr = free_port();
+        let dir = tempfile::tempdir().expect("dir");
+        let bin = env!("CARGO_BIN_EXE_highlights");
+        let mut command = if pinned {
+            let mut c = Command::new("taskset");
+            c.args(["-c", "0", bin]);
+            c
+        } else {
+            Command::new(bin)
+        };
+        command
+            .arg("serve")
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", url)
+            .env("SLACK_SIGNING_SECRET", SECRET)
+            .env("SLACK_BOT_TOKEN", "xoxb-17653672481-19874698323-benchbenchbench")
+            .env("SLACK_API_URL", slack.api_url())
+            .env("HIGHLIGHTS_LISTEN", addr.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null());
+        if let Some(channel) = channel {
+            command.env("HIGHLIGHTS_PRODUCT_CHANNEL", channel);
+        }
+        let started = Instant::now();
+        let child = command.spawn().expect("start highlights");
+        let http = reqwest::Client::new();
+        loop {
+            if let Ok(resp) = http.get(format!("http://{addr}/healthz")).send().await {
+                if resp.status().is_success() {
+                    break;
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let started_in = started.elapsed();
+        std::mem::forget(dir);
+        Self { child, addr, url: url.to_owned(), started_in }
+    }
+
+    /// A line of `/proc/<pid>/status`, in KiB.
+    fn rss_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn reset_peak_rss(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
+    }
+
+    /// Every acknowledged capture is in the database.
+    async fn check_stored(&self, load: &Load) {
+        let db = Db::connect(&self.url).await.expect("database");
+        let stored: i64 = sqlx::query_scalar("select count(*) from highlights where posted_ts is null")
+            .fetch_one(db.reader())
+            .await
+            .expect("count");
+        db.close().await;
+        let saved = load.saved_total;
+        let verdict = if stored as u64 >= saved { "every acknowledged capture is stored" } else { "CAPTURES LOST" };
+        println!("acknowledged {saved}, stored {stored}: {verdict}");
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr")
+}
+
+/// Who to capture for next: Zipf over the big customers, sometimes a new name.
+struct Load {
+    names: Vec<String>,
+    weights: Vec<f64>,
+    rng: XorShift,
+    saved_total: u64,
+}
+
+struct Stats {
+    latencies_us: Vec<u32>,
+    elapsed: Duration,
+    saved: u64,
+    asked: u64,
+    errors: u64,
+}
+
+impl Stats {
+    fn rate(&self) -> f64 {
+        self.latencies_us.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let i = ((self.latencies_us.len() as f64 * p) as usize).min(self.latencies_us.len() - 1);
+        self.latencies_us[i] as f64 / 1000.0
+    }
+
+    fn print(&self, conns: usize, peak_kib: u64) {
+        println!(
+            "{conns:>6} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>7.1}MiB {:>8} {:>8} {:>8}",
+            self.rate(),
+            self.percentile(0.50),
+            self.percentile(0.99),
+            self.percentile(1.0),
+            peak_kib as f64 / 1024.0,
+            self.saved,
+            self.asked,
+            self.errors
+        );
+    }
+}
+
+impl Load {
+    fn new(names: Vec<String>) -> Self {
+        // Zipf, s = 1.1: the top ten customers get about a third of captures.
+        let mut total = 0.0;
+        let weights = (1..=names.len())
+            .map(|rank| {
+                total += 1.0 / (rank as f64).powf(1.1);
+                total
+            })
+            .collect();
+        Self { names, weights, rng: XorShift(0x1234_5678_9abc_def1), saved_total: 0 }
+    }
+
+    fn next_text(&mut self, i: u64) -> String {
+        let customer = if self.rng.below(50) == 0 {
+            self.rng.name()
+        } else {
+            let total = self.weights.last().copied().unwrap_or(1.0);
+            let x = self.rng.unit() * total;
+            let rank = self.weights.partition_point(|&w| w < x).min(self.names.len() - 1);
+            self.names[rank].clone()
+        };
+        let area = AREAS[self.rng.below(AREAS.len() as u64) as usize];
+        format!("{customer} | {area} | \"We need canned replies before the renewal, call {i}\"")
+    }
+
+    /// Runs `conns` connections for `duration`, each sending captures one
+    /// after another on a kept-alive connection.
+    async fn run(&mut self, server: &Server, conns: usize, duration: Duration) -> Stats {
+        // Texts are drawn up front so the clients spend nothing on choosing.
+        let texts: Arc<Vec<String>> = Arc::new((0..200_000).map(|i| self.next_text(i)).collect());
+        let next = Arc::new(AtomicU64::new(0));
+        let deadline = Instant::now() + duration;
+        let started = Instant::now();
+        let mut clients = Vec::new();
+        for c in 0..conns {
+            let (texts, next, addr) = (texts.clone(), next.clone(), server.addr);
+            clients.push(tokio::spawn(async move { client(addr, c, texts, next, deadline).await }));
+        }
+        let mut stats = Stats { latencies_us: Vec::new(), elapsed: Duration::ZERO, saved: 0, asked: 0, errors: 0 };
+        for client in clients {
+            let s = client.await.expect("client");
+            stats.latencies_us.extend(s.latencies_us);
+            stats.saved += s.saved;
+            stats.asked += s.asked;
+            stats.errors += s.errors;
+        }
+        stats.elapsed = started.elapsed();
+        stats.latencies_us.sort_unstable();
+        self.saved_total += stats.saved;
+        stats
+    }
+}
+
+async fn client(addr: SocketAddr, c: usize, texts: Arc<Vec<String>>, next: Arc<AtomicU64>, deadline: Instant) -> Stats {
+    let mut stats = Stats { latencies_us: Vec::new(), elapsed: Duration::ZERO, saved: 0, asked: 0, errors: 0 };
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let _ = stream.set_nodelay(true);
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+    tokio::spawn(conn);
+    let user = format!("U0BENCH{:03}", c % 40);
+    while Instant::now() < deadline {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let text = &texts[i as usize % texts.len()];
+        let body = serde_urlencoded::to_string([
+            ("token", "bench"),
+            ("team_id", TEAM),
+            ("team_domain", "bench"),
+            ("channel_id", "C0BENCHIN1"),
+            ("channel_name", "interviews"),
+            ("user_id", user.as_str()),
+            ("user_name", "bench"),
+            ("command", "/highlight"),
+            ("text", text.as_str()),
+            ("api_app_id", "A0BENCH001"),
+            ("response_url", "http://127.0.0.1:9/response"),
+            ("trigger_id", "1.2.3"),
+        ])
+        .expect("form");
+        let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let signature = highlights::slack::verify::sign(SECRET, &ts.to_string(), body.as_bytes());
+        let request = hyper::Request::post("/slack/commands")
+            .header("host", addr.to_string())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", ts.to_string())
+            .header("x-slack-signature", signature)
+            .body(Full::new(Bytes::from(body)))
+            .expect("request");
+        let sent = Instant::now();
+        let Ok(response) = sender.send_request(request).await else {
+            stats.errors += 1;
+            break;
+        };
+        let status = response.status();
+        let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        stats.latencies_us.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        let body = String::from_utf8_lossy(&body);
+        if status.is_success() && body.contains("✅ Saved for") {
+            stats.saved += 1;
+        } else if status.is_success() && body.contains("Did you mean") {
+            stats.asked += 1;
+        } else {
+            stats.errors += 1;
+        }
+    }
+    stats
+}
+
+/// A Web API that answers every method at once, never limits, and counts.
+#[derive(Clone)]
+struct FakeSlack {
+    addr: SocketAddr,
+    calls: Arc<Mutex<HashMap<String, u64>>>,
+}
+
+#[derive(Clone)]
+struct FakeState {
+    calls: Arc<Mutex<HashMap<String, u64>>>,
+    ts: Arc<AtomicU64>,
+}
+
+impl FakeSlack {
+    async fn start() -> Self {
+        let calls = Arc::new(Mutex::new(HashMap::new()));
+        let state = FakeState { calls: calls.clone(), ts: Arc::new(AtomicU64::new(1)) };
+        let app = Router::new().route("/api/{method}", any(answer)).with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { addr, calls }
+    }
+
+    fn api_url(&self) -> String {
+        format!("http://{}/api", self.addr)
+    }
+
+    fn total(&self) -> u64 {
+        self.calls.lock().map(|c| c.values().sum()).unwrap_or(0)
+    }
+}
+
+async fn answer(State(state): State<FakeState>, Path(method): Path<String>) -> Json<Value> {
+    if let Ok(mut calls) = state.calls.lock() {
+        *calls.entry(method.clone()).or_default() += 1;
+    }
+    let ts = format!("1700000000.{:06}", state.ts.fetch_add(1, Ordering::Relaxed));
+    Json(match method.as_str() {
+        "auth.test" => fixture(include_str!("../tests/fixtures/slack-api/auth.test.ok.json")),
+        "users.info" => fixture(include_str!("../tests/fixtures/slack-api/users.info.ok.json")),
+        "chat.getPermalink" => json!({ "ok": true, "channel": CHANNEL,
+            "permalink": format!("https://bench.slack.com/archives/{CHANNEL}/p{}", ts.replace('.', "")) }),
+        "chat.postMessage" | "chat.update" => json!({ "ok": true, "channel": CHANNEL, "ts": ts,
+            "message": { "type": "message", "text": "", "ts": ts } }),
+        "views.publish" => fixture(include_str!("../tests/fixtures/slack-api/views.publish.ok.json")),
+        _ => json!({ "ok": true }),
+    })
+}
+
+fn fixture(text: &str) -> Value {
+    serde_json::from_str(text).expect("fixture")
+}
+
+/// A small deterministic generator: the same run every time.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A made-up company name of two random words, far from every other
+    /// (so a new name is a new customer, not a "did you mean").
+    fn name(&mut self) -> String {
+        let first = 6 + self.below(4);
+        let second = 5 + self.below(3);
+        format!("{} {}", self.word(first), self.word(second))
+    }
+
+    fn word(&mut self, len: u64) -> String {
+        (0..len)
+            .map(|i| {
+                let c = (b'a' + self.below(26) as u8) as char;
+                if i == 0 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+}
