@@ -121,6 +121,9 @@ mod tests {
             interview_date: "2026-11-27".into(),
             posted_ts: None,
             first_in_area: 1,
+            workspace_channel: None,
+            thread_channel: None,
+            thread_ts: None,
         }
     }
 

@@ -54,15 +54,20 @@ pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight
     let Some(highlight) = highlights::find_highlight_for_post(db, workspace, highlight_id).await? else {
         return Err(PostError::Gone);
     };
+    let refresh = OutboxKind::UpdateThreadParent { customer_id: highlight.customer_id };
     if highlight.posted_ts.is_none() {
-        let Some(channel) = product_channel(state, workspace).await? else {
+        let Some(channel) = highlight.workspace_channel.clone().or_else(|| state.config().product_channel.clone())
+        else {
             let notice = no_channel_notice(&highlight.author);
             let mut conn = state.db().pool().acquire().await?;
             outbox::insert_outbox_row(&mut conn, workspace, &notice, state.clock().now_ms()).await?;
             state.wake_outbox();
             return Err(PostError::Waiting("no product channel set".into()));
         };
-        let thread_ts = ensure_thread(state, workspace, highlight.customer_id, &highlight.author, &channel).await?;
+        let thread_ts = match (&highlight.thread_ts, &highlight.thread_channel) {
+            (Some(ts), Some(thread_channel)) if *thread_channel == channel => ts.clone(),
+            _ => ensure_thread(state, workspace, highlight.customer_id, &highlight.author, &channel).await?,
+        };
         let interviewer = state.person(&highlight.author).await;
         let reply = render_highlight_reply(&highlight, &interviewer);
         let broadcast = highlight.first_in_area == 1;
@@ -70,17 +75,22 @@ pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight
             state.slack().post_message(&channel, Some(&thread_ts), broadcast, &reply)
         })
         .await?;
+        // Recorded at once: whatever happens next, this reply is not posted again.
         highlights::update_highlight_posted(db, workspace, highlight.id, &channel, &ts).await?;
-        match state.slack().permalink(&channel, &ts).await {
-            Ok(link) => highlights::update_highlight_permalink(db, workspace, highlight.id, &link).await?,
+        let permalink = match state.slack().permalink(&channel, &ts).await {
+            Ok(link) => Some(link),
             // The reply is posted; a missing permalink is filled in by no one, and harms nothing.
             Err(e) => {
-                tracing::warn!(highlight = highlight.id, error = %e, "could not get the permalink of a posted highlight")
+                tracing::warn!(highlight = highlight.id, error = %e, "could not get the permalink of a posted highlight");
+                None
             }
-        }
+        };
+        let now = state.clock().now_ms();
+        highlights::update_highlight_permalink(db, workspace, highlight.id, permalink.as_deref(), &refresh, now)
+            .await?;
+    } else {
+        outbox::upsert_outbox_row(db, workspace, &refresh, state.clock().now_ms()).await?;
     }
-    let refresh = OutboxKind::UpdateThreadParent { customer_id: highlight.customer_id };
-    outbox::upsert_outbox_row(db, workspace, &refresh, state.clock().now_ms()).await?;
     state.wake_outbox();
     Ok(())
 }

@@ -4,19 +4,20 @@
 //! again when their lease runs out. Every step a row takes is idempotent, so a
 //! retried row never posts twice.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
 
 use crate::app::AppState;
 use crate::capture::post::{self, PostError};
 use crate::slack::blocks::{mrkdwn, Message};
 use crate::slack::client::SlackError;
 use crate::store::outbox::{self, OutboxKind, OutboxRow};
-
-/// Rows claimed at once.
-const BATCH: i64 = 10;
+use crate::store::workspaces::WorkspaceId;
 
 /// What became of one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,31 +46,127 @@ pub fn claim_token() -> String {
     )
 }
 
-/// Runs every row that is due now, batch after batch; returns how many ran.
-pub async fn run_due(state: &AppState) -> Result<usize, sqlx::Error> {
+/// Runs every row that is due now, batch after batch, until none is left or
+/// `shutdown` turns true (the rows in hand finish; the rest stay queued);
+/// returns how many ran.
+///
+/// Rows about one customer (its posts, its thread's refresh) run in order, in
+/// one lane; lanes run side by side, up to [`LANES`] at once, so one slow
+/// Slack call does not hold up the others.
+pub async fn run_due(state: &AppState, shutdown: &watch::Receiver<bool>) -> Result<usize, sqlx::Error> {
     let mut ran = 0;
-    loop {
+    while !*shutdown.borrow() {
         let now = state.clock().now_ms();
         let lease = state.config().timing.outbox_lease.as_millis() as i64;
         let rows = outbox::claim_outbox_rows(state.db(), &claim_token(), now, lease, BATCH).await?;
         if rows.is_empty() {
-            return Ok(ran);
+            break;
         }
-        for row in rows {
-            // Rows wait their turn inside a batch; renew the lease first, and skip
-            // a row whose lease ran out and that another worker took meanwhile.
-            let until = state.clock().now_ms() + lease;
-            if !outbox::update_outbox_lease(state.db(), row.id, &row.claim_token, until).await? {
-                continue;
+        ran += rows.len();
+        let claimed_at = Instant::now();
+        let workspaces: Vec<WorkspaceId> = rows.iter().map(|r| r.workspace.clone()).collect();
+        let uninstalled = Arc::new(crate::store::workspaces::list_uninstalled_among(state.db(), &workspaces).await?);
+        let lanes = into_lanes(state, rows).await?;
+        let gate = Arc::new(Semaphore::new(LANES));
+        let mut running = JoinSet::new();
+        for lane in lanes {
+            let (state, gate, uninstalled) = (state.clone(), gate.clone(), uninstalled.clone());
+            running.spawn(async move {
+                let _turn = gate.acquire_owned().await;
+                let mut done = Vec::new();
+                for row in &lane {
+                    if run_claimed_row(&state, row, uninstalled.contains(&row.workspace), claimed_at).await? {
+                        done.push(row.id);
+                    }
+                }
+                // One write for the lane's finished rows (a crash before it runs
+                // them again, and every step of a row is idempotent).
+                if let Some(first) = lane.first() {
+                    outbox::update_outbox_done(state.db(), &done, &first.claim_token, state.clock().now_ms()).await?;
+                }
+                Ok::<_, sqlx::Error>(())
+            });
+        }
+        while let Some(done) = running.join_next().await {
+            match done {
+                Ok(result) => result?,
+                Err(e) => {
+                    tracing::error!(error = %e, "an outbox lane ended abnormally; its rows run again after their lease")
+                }
             }
-            run_row(state, &row).await?;
-            ran += 1;
         }
     }
+    Ok(ran)
 }
 
-async fn run_row(state: &AppState, row: &OutboxRow) -> Result<(), sqlx::Error> {
-    let outcome = outcome_of(state, row).await;
+/// Rows claimed at once.
+const BATCH: i64 = 64;
+/// Lanes run at once.
+const LANES: usize = 16;
+
+/// Groups claimed rows into lanes: one per customer for the work that posts
+/// into a customer's thread, one per row for the rest; in claim order.
+async fn into_lanes(state: &AppState, rows: Vec<OutboxRow>) -> Result<Vec<Vec<OutboxRow>>, sqlx::Error> {
+    let highlight_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| match r.kind {
+            OutboxKind::PostHighlight { highlight_id } => Some(highlight_id),
+            _ => None,
+        })
+        .collect();
+    let customers = crate::store::highlights::find_highlight_customers(state.db(), &highlight_ids).await?;
+    let mut lanes: Vec<Vec<OutboxRow>> = Vec::new();
+    let mut lane_of: HashMap<(String, i64), usize> = HashMap::new();
+    for row in rows {
+        let customer = match &row.kind {
+            OutboxKind::PostHighlight { highlight_id } => customers.get(highlight_id).copied(),
+            OutboxKind::UpdateThreadParent { customer_id } | OutboxKind::MarkThreadMerged { customer_id, .. } => {
+                Some(*customer_id)
+            }
+            _ => None,
+        };
+        match customer {
+            Some(customer) => {
+                let key = (row.workspace.0.clone(), customer);
+                match lane_of.get(&key) {
+                    Some(&lane) => lanes[lane].push(row),
+                    None => {
+                        lane_of.insert(key, lanes.len());
+                        lanes.push(vec![row]);
+                    }
+                }
+            }
+            None => lanes.push(vec![row]),
+        }
+    }
+    Ok(lanes)
+}
+
+/// Runs a row of a claimed batch. A row that waited long in its lane renews
+/// its lease first, and is skipped if another worker took it meanwhile.
+/// Runs a row of a claimed batch; true when it is done. A row that waited
+/// long in its lane renews its lease first, and is skipped if another worker
+/// took it meanwhile.
+async fn run_claimed_row(
+    state: &AppState,
+    row: &OutboxRow,
+    uninstalled: bool,
+    claimed_at: Instant,
+) -> Result<bool, sqlx::Error> {
+    let lease = state.config().timing.outbox_lease;
+    if claimed_at.elapsed() > lease / 2 {
+        let until = state.clock().now_ms() + lease.as_millis() as i64;
+        if !outbox::update_outbox_lease(state.db(), row.id, &row.claim_token, until).await? {
+            return Ok(false);
+        }
+    }
+    run_row(state, row, uninstalled).await
+}
+
+/// Runs one row and records a retry or a failure; true when it is done (the
+/// caller records that).
+async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result<bool, sqlx::Error> {
+    let outcome = outcome_of(state, row, uninstalled).await;
     let now = state.clock().now_ms();
     let db = state.db();
     let label = match &outcome {
@@ -79,26 +176,23 @@ async fn run_row(state: &AppState, row: &OutboxRow) -> Result<(), sqlx::Error> {
     };
     state.metrics().record_outbox_run(row.kind.name(), label);
     match &outcome {
-        Outcome::Done => outbox::update_outbox_done(db, row.id, &row.claim_token, now).await,
+        Outcome::Done => return Ok(true),
         Outcome::Retry(after, reason) => {
             tracing::info!(id = row.id, kind = row.kind.name(), attempts = row.attempts, retry_in = ?after, reason, "outbox row will be retried");
             let run_after = now + after.as_millis() as i64;
-            outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, reason, now).await
+            outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, reason, now).await?
         }
         Outcome::Fail(reason) => {
             tracing::error!(id = row.id, kind = row.kind.name(), reason, "outbox row failed for good");
-            outbox::update_outbox_failed(db, row.id, &row.claim_token, reason, now).await
+            outbox::update_outbox_failed(db, row.id, &row.claim_token, reason, now).await?
         }
     }
+    Ok(false)
 }
 
-async fn outcome_of(state: &AppState, row: &OutboxRow) -> Outcome {
-    match crate::store::workspaces::is_uninstalled(state.db(), &row.workspace).await {
-        Ok(true) => {
-            return Outcome::Retry(state.config().timing.park, "the app is uninstalled from this workspace".into())
-        }
-        Ok(false) => {}
-        Err(e) => return Outcome::Retry(state.config().timing.retry_base, format!("database: {e}")),
+async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Outcome {
+    if uninstalled {
+        return Outcome::Retry(state.config().timing.park, "the app is uninstalled from this workspace".into());
     }
     let result = match &row.kind {
         OutboxKind::PostHighlight { highlight_id } => post::post_highlight(state, &row.workspace, *highlight_id).await,
@@ -180,7 +274,7 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             return;
         }
-        if let Err(e) = run_due(&state).await {
+        if let Err(e) = run_due(&state, &shutdown).await {
             tracing::error!(error = %e, "outbox worker: database error; trying again shortly");
         }
         tokio::select! {

@@ -33,9 +33,15 @@ pub struct HighlightForPost {
     pub posted_ts: Option<String>,
     /// Whether no earlier highlight of this customer is in this area.
     pub first_in_area: i64,
+    /// The workspace's product channel, when set from Slack.
+    pub workspace_channel: Option<String>,
+    /// The channel of the customer's thread, once started.
+    pub thread_channel: Option<String>,
+    /// The `ts` of the customer's thread parent, once posted.
+    pub thread_ts: Option<String>,
 }
 
-/// The highlight to post, with its customer and area.
+/// The highlight to post, with its customer and area, and where it goes.
 pub async fn find_highlight_for_post(
     db: &Db,
     workspace: &WorkspaceId,
@@ -46,8 +52,10 @@ pub async fn find_highlight_for_post(
                 h.quote, h.takeaway, h.recording_link, h.author, i.interview_date, h.posted_ts,
                 case when exists (select 1 from highlights e
                                   where e.workspace_id = h.workspace_id and e.customer_id = h.customer_id
-                                    and e.area_id = h.area_id and e.id < h.id) then 0 else 1 end as first_in_area
+                                    and e.area_id = h.area_id and e.id < h.id) then 0 else 1 end as first_in_area,
+                w.product_channel as workspace_channel, c.thread_channel, c.thread_ts
          from highlights h
+         join workspaces w on w.id = h.workspace_id
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
          join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
          join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
@@ -57,6 +65,24 @@ pub async fn find_highlight_for_post(
     .bind(id)
     .fetch_optional(db.reader())
     .await
+}
+
+/// The customer of each highlight (for highlights that exist).
+pub async fn find_highlight_customers(
+    db: &Db,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
+    let mut customers = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("select id, customer_id from highlights where id in ({list})");
+        let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        customers.extend(query.fetch_all(db.reader()).await?);
+    }
+    Ok(customers)
 }
 
 /// Records where a highlight was posted.
@@ -77,18 +103,25 @@ pub async fn update_highlight_posted(
     Ok(())
 }
 
-/// Records a highlight's permalink.
+/// Records a highlight's permalink (if Slack gave one) and queues the refresh
+/// of its thread's summary, in one transaction.
 pub async fn update_highlight_permalink(
     db: &Db,
     workspace: &WorkspaceId,
     id: i64,
-    permalink: &str,
+    permalink: Option<&str>,
+    refresh: &crate::store::outbox::OutboxKind,
+    now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update highlights set permalink = $3 where workspace_id = $1 and id = $2")
-        .bind(workspace.as_str())
-        .bind(id)
-        .bind(permalink)
-        .execute(db.pool())
-        .await?;
-    Ok(())
+    let mut tx = db.begin().await?;
+    if let Some(permalink) = permalink {
+        sqlx::query("update highlights set permalink = $3 where workspace_id = $1 and id = $2")
+            .bind(workspace.as_str())
+            .bind(id)
+            .bind(permalink)
+            .execute(&mut *tx)
+            .await?;
+    }
+    crate::store::outbox::upsert_outbox_row_in(&mut tx, workspace, refresh, now_ms).await?;
+    tx.commit().await
 }

@@ -221,7 +221,7 @@ pub async fn upsert_outbox_row_if_onboardee(
     Ok(())
 }
 
-/// Claims up to `limit` due rows for `lease_ms`, oldest first.
+/// Claims up to `limit` due rows for `lease_ms`, in the order they fell due.
 pub async fn claim_outbox_rows(
     db: &Db,
     token: &str,
@@ -238,7 +238,7 @@ pub async fn claim_outbox_rows(
         "update outbox set locked_until = $1, claim_token = $2, attempts = attempts + 1, updated_at = $3
          where id in (select id from outbox
                       where status = 'pending' and run_after <= $3 and (locked_until is null or locked_until < $3)
-                      order by id limit $4 {skip_locked})
+                      order by run_after, id limit $4 {skip_locked})
          returning id, workspace_id, payload, attempts"
     ))
     .bind(now_ms + lease_ms)
@@ -279,17 +279,20 @@ pub async fn update_outbox_lease(db: &Db, id: i64, token: &str, until_ms: i64) -
     Ok(result.rows_affected() == 1)
 }
 
-/// The work is done (unless the row was woken again meanwhile).
-pub async fn update_outbox_done(db: &Db, id: i64, token: &str, now_ms: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update outbox set status = 'done', locked_until = null, last_error = null, updated_at = $3
-         where id = $1 and claim_token = $2",
-    )
-    .bind(id)
-    .bind(token)
-    .bind(now_ms)
-    .execute(db.pool())
-    .await?;
+/// The work is done (unless a row was woken again meanwhile).
+pub async fn update_outbox_done(db: &Db, ids: &[i64], token: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    for chunk in ids.chunks(100) {
+        let list = (3..3 + chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "update outbox set status = 'done', locked_until = null, last_error = null, updated_at = $2
+             where claim_token = $1 and id in ({list})"
+        );
+        let mut query = sqlx::query(&sql).bind(token).bind(now_ms);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(db.pool()).await?;
+    }
     Ok(())
 }
 

@@ -50,6 +50,27 @@ pub async fn insert_workspace_if_new(
     Ok(inserted)
 }
 
+/// Which of these workspaces are uninstalled (nothing may be posted there).
+pub async fn list_uninstalled_among(
+    db: &Db,
+    workspaces: &[WorkspaceId],
+) -> Result<std::collections::HashSet<WorkspaceId>, sqlx::Error> {
+    let mut distinct: Vec<&str> = workspaces.iter().map(WorkspaceId::as_str).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut uninstalled = std::collections::HashSet::new();
+    for chunk in distinct.chunks(100) {
+        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("select id from workspaces where uninstalled_at is not null and id in ({list})");
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        uninstalled.extend(query.fetch_all(db.reader()).await?.into_iter().map(WorkspaceId));
+    }
+    Ok(uninstalled)
+}
+
 /// The workspace, if it has been seen.
 pub async fn find_workspace(db: &Db, workspace: &WorkspaceId) -> Result<Option<Workspace>, sqlx::Error> {
     sqlx::query_as("select id, product_channel from workspaces where id = $1")
@@ -88,13 +109,4 @@ pub async fn update_uninstalled(db: &Db, workspace: &WorkspaceId, at: Option<i64
         .execute(db.pool())
         .await?;
     Ok(())
-}
-
-/// Whether the app was uninstalled from the workspace.
-pub async fn is_uninstalled(db: &Db, workspace: &WorkspaceId) -> Result<bool, sqlx::Error> {
-    let at: Option<Option<i64>> = sqlx::query_scalar("select uninstalled_at from workspaces where id = $1")
-        .bind(workspace.as_str())
-        .fetch_optional(db.reader())
-        .await?;
-    Ok(matches!(at, Some(Some(_))))
 }
