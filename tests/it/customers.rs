@@ -101,6 +101,29 @@ async fn a_near_duplicate_name_asks_before_creating_a_customer(backend: TestBack
     capture(&app, "acmee | billing | fourth").await;
 }
 
+on_both_backends!(a_typo_anywhere_in_a_name_is_caught_among_other_customers);
+async fn a_typo_anywhere_in_a_name_is_caught_among_other_customers(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme Corp | chat | first").await;
+    for other in ["Globex", "Initech", "Umbrella", "Hooli", "Stark Industries", "Tyrell", "Cyberdyne", "Wonka"] {
+        capture(&app, &format!("{other} | chat | filler")).await;
+    }
+    // A changed first letter, a missing letter, an added one, a changed one
+    // (the names are found through their one-typo variants, not by reading
+    // every customer).
+    for typo in ["Xcme Corp", "Acm", "Acmex", "Acne Inc"] {
+        let question = reply(app.slash(&format!("{typo} | chat | typo")).await).await;
+        let text = question["text"].as_str().expect("text");
+        assert!(text.contains("Did you mean *Acme Corp*?"), "{typo}: {text}");
+    }
+    // A name that starts like another one and adds a word.
+    let question = reply(app.slash("Acme Labs | chat | more").await).await;
+    assert!(question["text"].as_str().expect("text").contains("Did you mean *Acme Corp*?"), "{question}");
+    // Far from every name: captured at once.
+    capture(&app, "Soylent | chat | new").await;
+    assert_eq!(app.count("customers").await, 10);
+}
+
 on_both_backends!(the_customer_view_groups_feedback_by_area);
 async fn the_customer_view_groups_feedback_by_area(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
