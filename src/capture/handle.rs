@@ -158,9 +158,10 @@ fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str) -> 
     Some(Reply::ephemeral_blocks(question, blocks))
 }
 
-/// A "did you mean" button was clicked: capture as chosen, and replace the
-/// question with the answer through the `response_url`.
-pub fn answer_did_you_mean(
+/// A "did you mean" button was clicked: capture as chosen (before the click
+/// is acknowledged: the capture is stored or refused by then), and replace
+/// the question with the answer through the `response_url`.
+pub async fn answer_did_you_mean(
     state: &AppState,
     workspace: &WorkspaceId,
     user: &str,
@@ -180,32 +181,30 @@ pub fn answer_did_you_mean(
             Err(_) => return,
         },
     };
-    let nonce = carried["nonce"].as_str().unwrap_or_default().to_owned();
-    let (state, workspace, user) = (state.clone(), workspace.clone(), user.to_owned());
-    state.clone().spawn(async move {
-        // Slack delivers every click: only the first of a question captures.
-        let first = crate::store::events::insert_processed_event(
-            state.db(),
-            &workspace,
-            &format!("did_you_mean:{nonce}"),
-            "did_you_mean",
-            state.clock().now_ms(),
-        )
-        .await;
-        if !nonce.is_empty() && matches!(first, Ok(false)) {
-            return;
+    let nonce = carried["nonce"].as_str().unwrap_or_default();
+    // Slack delivers every click: only the first of a question captures.
+    let first = crate::store::events::insert_processed_event(
+        state.db(),
+        workspace,
+        &format!("did_you_mean:{nonce}"),
+        "did_you_mean",
+        state.clock().now_ms(),
+    )
+    .await;
+    if !nonce.is_empty() && matches!(first, Ok(false)) {
+        return;
+    }
+    let reply = match quick_capture(state, workspace, user, &text, Some(choice)).await {
+        Ok(reply) => reply,
+        Err(e) => {
+            tracing::error!(error = %crate::error::chain(&e), "capture after did-you-mean failed");
+            Reply::ephemeral(format!("{}\n{}", crate::error::INTERNAL_ERROR_TEXT, echo(&text)))
         }
-        let reply = match quick_capture(&state, &workspace, &user, &text, Some(choice)).await {
-            Ok(reply) => reply,
-            Err(e) => {
-                tracing::error!(error = %e, "capture after did-you-mean failed");
-                Reply::ephemeral(format!("{}\n{}", crate::error::INTERNAL_ERROR_TEXT, echo(&text)))
-            }
-        };
-        if let Some(url) = response_url {
-            state.respond(&url, &Reply { replace_original: Some(true), ..reply }).await;
-        }
-    });
+    };
+    if let Some(url) = response_url {
+        let task = state.clone();
+        state.spawn(async move { task.respond(&url, &Reply { replace_original: Some(true), ..reply }).await });
+    }
 }
 
 /// When a capture's posts are due: now, or after the outbox's parking time

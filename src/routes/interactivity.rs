@@ -71,7 +71,8 @@ pub async fn handle_interaction(
                     action,
                     str_at(raw, "/actions/0/value").unwrap_or_default(),
                     str_at(raw, "/response_url").map(str::to_owned),
-                );
+                )
+                .await;
             } else if action == crate::home::LOG_HIGHLIGHT_ACTION {
                 if let Some(trigger) = str_at(raw, "/trigger_id") {
                     capture::handle::open_modal(state, &workspace, trigger.to_owned(), None, Default::default(), None);

@@ -19,19 +19,9 @@ fn parents(calls: &[Call]) -> Vec<&Call> {
     calls.iter().filter(|c| c.ok && c.args.get("thread_ts").is_none()).collect()
 }
 
-/// Waits until the outbox has nothing pending, then a little for stragglers.
+/// Waits until the outbox has finished everything due.
 async fn drained(app: &TestApp) {
-    for _ in 0..200 {
-        let pending: i64 = sqlx::query_scalar("select count(*) from outbox where status = 'pending'")
-            .fetch_one(app.db.pool())
-            .await
-            .expect("count");
-        if pending == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("outbox did not drain: {:#?}", app.slack.calls());
+    app.drain().await;
 }
 
 on_both_backends!(quick_capture_posts_parent_then_reply_and_updates_the_parent);
@@ -179,7 +169,6 @@ async fn server_errors_and_a_crash_still_post_every_highlight_exactly_once(backe
     app.slack.clear_faults();
     app.slack.wait_for_ok_calls("chat.postMessage", 6).await;
     drained(&app).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let posts = app.slack.ok_calls_to("chat.postMessage");
     assert_eq!(parents(&posts).len(), 3, "{posts:#?}");
     let mut quotes: Vec<String> =
@@ -214,7 +203,7 @@ async fn without_a_channel_highlights_wait_until_one_is_set(backend: TestBackend
     assert_eq!(dms[0].args["channel"], USER);
     assert!(dms[0].args["text"].as_str().expect("text").contains("no product channel is set"));
     ephemeral(app.slash("Globex | chat | also waiting").await).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    drained(&app).await;
     assert_eq!(app.slack.ok_calls_to("chat.postMessage").len(), 1, "told once, nothing posted");
 
     let text = ephemeral(app.slash("config channel <#C0PRODUCT2|product>").await).await;
@@ -451,19 +440,12 @@ async fn an_ok_but_unreadable_answer_is_not_posted_again(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     app.slack.fail_next("chat.postMessage", Fault::Unreadable, 1);
     ephemeral(app.slash("Acme | chat | said once").await).await;
-    let mut status = String::new();
-    for _ in 0..100 {
-        status = sqlx::query_scalar("select status from outbox where kind = 'post_highlight'")
-            .fetch_one(app.db.pool())
-            .await
-            .expect("row");
-        if status != "pending" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    drained(&app).await;
+    let status: String = sqlx::query_scalar("select status from outbox where kind = 'post_highlight'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("row");
     assert_eq!(status, "failed", "kept for inspection, not retried");
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.slack.calls_to("chat.postMessage").len(), 1, "one call: Slack said ok");
 }
 

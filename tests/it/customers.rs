@@ -2,8 +2,6 @@
 //! merging, search, and the CSV import, on both backends, with workspaces
 //! kept apart.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 use crate::on_both_backends;
@@ -82,7 +80,7 @@ async fn a_near_duplicate_name_asks_before_creating_a_customer(backend: TestBack
                       "value": question["blocks"][1]["elements"][0]["value"].clone(), "action_ts": "1.4" }],
     });
     assert_eq!(app.interaction(&again).await.status(), 200);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The click is acknowledged once its capture is decided.
     assert_eq!(app.count("highlights").await, payload_count, "double click, one capture");
     assert_eq!(app.slack.calls_to("response_url").len(), before);
     assert!(answer["text"].as_str().expect("text").contains("Saved for *Acme Corp*"), "{answer}");
@@ -132,7 +130,7 @@ async fn the_customer_view_groups_feedback_by_area(backend: TestBackend) {
     capture(&app, "ACME | billing | Invoices in EUR &amp; GBP").await;
     capture(&app, "Globex | chat | unrelated").await;
     app.slack.wait_for_ok_calls("chat.postMessage", 5).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.drain().await;
 
     let view = reply(app.slash("customer Acme Corp").await).await;
     let text = all_text(&view);
@@ -182,11 +180,19 @@ on_both_backends!(suggestions_rank_prefix_then_substring_then_recent_activity);
 async fn suggestions_rank_prefix_then_substring_then_recent_activity(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     capture(&app, "Acme | chat | first").await;
-    tokio::time::sleep(Duration::from_millis(20)).await;
     let question = reply(app.slash("Bacme | chat | second").await).await;
     click(&app, &question, "capture_create_new").await;
-    tokio::time::sleep(Duration::from_millis(20)).await;
     capture(&app, "Acorn | chat | third").await;
+    // Heard from in this order, a second apart (captures within one
+    // millisecond would tie).
+    for (n, quote) in ["first", "second", "third"].iter().enumerate() {
+        sqlx::query("update highlights set created_at = $1 where quote = $2")
+            .bind(1_700_000_000_000i64 + n as i64 * 1000)
+            .bind(*quote)
+            .execute(app.db.pool())
+            .await
+            .expect("time");
+    }
     let names: Vec<String> = options(&app, "ac").await.into_iter().map(|(t, _)| t).collect();
     assert_eq!(names, vec!["Acorn", "Acme", "Bacme", "➕ New customer: ac"]);
     let near = options(&app, "Acmee").await;
@@ -210,7 +216,7 @@ async fn merging_moves_highlights_threads_and_later_captures(backend: TestBacken
     let question = reply(app.slash("Acme | billing | from the mothership").await).await;
     click(&app, &question, "capture_create_new").await;
     app.slack.wait_for_ok_calls("chat.postMessage", 4).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.drain().await;
     let threads: Vec<(String, String)> = sqlx::query_as("select display_name, thread_ts from customers order by id")
         .fetch_all(app.db.pool())
         .await
@@ -231,13 +237,10 @@ async fn merging_moves_highlights_threads_and_later_captures(backend: TestBacken
     let is_marker = |c: &crate::support::fake_slack::Call| {
         c.args["ts"] == old_ts.as_str() && c.args["blocks"].to_string().contains("was merged into *Acme*")
     };
-    for _ in 0..100 {
-        if app.slack.ok_calls_to("chat.update").iter().any(is_marker) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(app.slack.ok_calls_to("chat.update").iter().any(is_marker), "old parent points to the survivor");
+    crate::support::eventually("the old parent to point to the survivor", || {
+        std::future::ready(app.slack.ok_calls_to("chat.update").iter().any(is_marker))
+    })
+    .await;
 
     // Later captures under the old name go to the survivor's thread.
     capture(&app, "Acme Labs | chat | after the merge").await;

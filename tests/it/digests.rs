@@ -4,7 +4,6 @@
 //! and gaps, and CSV that survives a round trip through a CSV parser.
 
 use std::process::Command;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -40,13 +39,18 @@ fn just_passed() -> String {
     format!("daily {:02}:{:02} UTC", t.hour(), t.minute())
 }
 
-async fn wait_until(mut done: impl FnMut() -> bool) {
-    for _ in 0..100 {
-        if done() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    crate::support::eventually(what, || std::future::ready(done())).await;
+}
+
+/// A scheduler of another process on the same database, at a moment of its
+/// own: how many digests its run queues.
+async fn schedule_elsewhere(app: &TestApp, at: time::OffsetDateTime) -> usize {
+    let db = highlights::store::Db::connect(&app.test_db.url).await.expect("database");
+    let state = highlights::app::AppState::new(app.config.clone(), db.clone(), highlights::app::Clock::fixed(at));
+    let queued = highlights::digests::post::run_schedule(&state).await.expect("schedule");
+    db.close().await;
+    queued
 }
 
 on_both_backends!(the_digest_ranks_areas_by_distinct_customers);
@@ -64,7 +68,7 @@ async fn the_digest_ranks_areas_by_distinct_customers(backend: TestBackend) {
     }
     let said = ephemeral(app.slash("digest").await).await;
     assert!(said.contains("Posting the digest so far (6 highlights"), "{said}");
-    wait_until(|| !digests_posted(&app).is_empty()).await;
+    wait_until("the digest", || !digests_posted(&app).is_empty()).await;
     let posts = digests_posted(&app);
     assert_eq!(posts.len(), 1);
     let blocks = &posts[0].args["blocks"];
@@ -85,23 +89,15 @@ async fn a_scheduled_digest_is_posted_once_across_a_restart(backend: TestBackend
     backdate(&app).await;
     let said = ephemeral(app.slash(&format!("config digest {}", just_passed())).await).await;
     assert!(said.starts_with("Digests: daily"), "{said}");
-    wait_until(|| !digests_posted(&app).is_empty()).await;
+    wait_until("the digest", || !digests_posted(&app).is_empty()).await;
     assert_eq!(digests_posted(&app).len(), 1);
     // Once the post is recorded (a crash in the instant between Slack's answer and
     // that record is the one window where a post can repeat), the process dies.
-    for _ in 0..100 {
-        let pending: i64 =
-            sqlx::query_scalar("select count(*) from outbox where kind = 'post_digest' and status <> 'done'")
-                .fetch_one(app.db.pool())
-                .await
-                .expect("count");
-        if pending == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    app.drain().await;
     let app = app.crash_and_restart().await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // A scheduler run after the restart finds the period taken.
+    assert_eq!(schedule_elsewhere(&app, time::OffsetDateTime::now_utc()).await, 0);
+    app.drain().await;
     assert_eq!(digests_posted(&app).len(), 1, "not again after a restart");
     let posted_periods: i64 = sqlx::query_scalar("select count(*) from digests where highlights > 0")
         .fetch_one(app.db.pool())
@@ -110,27 +106,57 @@ async fn a_scheduled_digest_is_posted_once_across_a_restart(backend: TestBackend
     assert_eq!(posted_periods, 1);
 }
 
-#[tokio::test]
-async fn two_replicas_on_one_postgres_post_each_period_once() {
-    if crate::support::db::postgres_base_url().is_none() {
-        return;
+on_both_backends!(racing_schedulers_queue_each_period_once);
+async fn racing_schedulers_queue_each_period_once(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme | chat | shared").await;
+    ephemeral(app.slash("config digest daily 09:00 UTC").await).await;
+    // Two days ahead, the racers' latest complete period is one the app's own
+    // scheduler has not reached; the highlight is moved into it.
+    let today_9 = time::OffsetDateTime::now_utc().replace_time(time::macros::time!(09:00));
+    let (start, at) = (today_9 + time::Duration::days(1), today_9 + time::Duration::days(2) + time::Duration::hours(1));
+    sqlx::query("update highlights set created_at = $1")
+        .bind((start.unix_timestamp() + 3600) * 1000)
+        .execute(app.db.pool())
+        .await
+        .expect("move");
+    // Eight schedulers, each on its own connections, run at the same moment.
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (barrier, url, config) = (barrier.clone(), app.test_db.url.clone(), app.config.clone());
+        racers.spawn(async move {
+            let db = highlights::store::Db::connect(&url).await.expect("database");
+            let state = highlights::app::AppState::new(config, db.clone(), highlights::app::Clock::fixed(at));
+            barrier.wait().await;
+            let queued = highlights::digests::post::run_schedule(&state).await.expect("schedule");
+            db.close().await;
+            queued
+        });
     }
-    let first = TestApp::spawn_on(TestBackend::Postgres).await;
-    capture(&first, "Acme | chat | shared").await;
-    backdate(&first).await;
-    let second = first.another_replica().await;
-    ephemeral(first.slash(&format!("config digest {}", just_passed())).await).await;
-    wait_until(|| !digests_posted(&first).is_empty()).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(digests_posted(&first).len(), 1, "two schedulers, one post");
-    drop(second);
+    let mut queued = 0;
+    while let Some(n) = racers.join_next().await {
+        queued += n.expect("racer");
+    }
+    assert_eq!(queued, 1, "eight schedulers, one digest");
+    let rows: i64 = sqlx::query_scalar("select count(*) from outbox where kind = 'post_digest'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(rows, 1);
 }
 
 on_both_backends!(an_empty_period_posts_nothing);
 async fn an_empty_period_posts_nothing(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     ephemeral(app.slash(&format!("config digest {}", just_passed())).await).await;
-    wait_until(|| false).await;
+    crate::support::eventually("the empty period to be settled", || async {
+        let settled: i64 =
+            sqlx::query_scalar("select count(*) from digests").fetch_one(app.db.pool()).await.expect("n");
+        settled > 0
+    })
+    .await;
+    app.drain().await;
     let recorded: Vec<(String, i64)> =
         sqlx::query_as("select period_key, highlights from digests").fetch_all(app.db.pool()).await.expect("rows");
     assert!(recorded.iter().any(|(key, _)| key.ends_with(" UTC")), "the daily period is settled: {recorded:?}");
@@ -181,18 +207,14 @@ async fn the_month_end_report_shows_backed_features_and_gaps(backend: TestBacken
     }
     let said = ephemeral(app.slash("report").await).await;
     assert!(said.contains("on its way"), "{said}");
-    let mut dm = None;
-    for _ in 0..100 {
-        dm = app
-            .slack
+    let find_dm = || {
+        app.slack
             .ok_calls_to("chat.postMessage")
             .into_iter()
-            .find(|c| c.args["channel"] == USER && c.args["text"].to_string().contains("Month-end report"));
-        if dm.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+            .find(|c| c.args["channel"] == USER && c.args["text"].to_string().contains("Month-end report"))
+    };
+    wait_until("the report DM", || find_dm().is_some()).await;
+    let dm = find_dm();
     let dm = dm.expect("report DM");
     let text = dm.args["blocks"].to_string();
     assert!(text.contains("*1. chat*: 3 customers, 3 quotes · ✅ backed"), "{text}");

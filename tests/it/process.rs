@@ -3,7 +3,6 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use crate::support::fake_slack::{FakeSlack, BOT_TOKEN};
 use crate::support::signer::SIGNING_SECRET;
@@ -104,29 +103,23 @@ async fn serve_with_two_settings_runs_on_sqlite_and_stops_on_sigterm() {
         .spawn()
         .expect("starts");
     let client = reqwest::Client::new();
-    let mut healthy = false;
-    for _ in 0..100 {
-        if let Ok(resp) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await {
-            healthy = resp.status() == 200;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(healthy, "serve answered /healthz");
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    crate::support::eventually("serve to answer /healthz", || async {
+        client.get(&health).send().await.is_ok_and(|resp| resp.status() == 200)
+    })
+    .await;
     assert!(dir.path().join("highlights.db").exists(), "the default SQLite file was created");
     slack.wait_for_calls("auth.test", 1).await;
 
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
     let mut exited = None;
-    for _ in 0..100 {
-        if let Some(s) = child.try_wait().expect("wait") {
-            exited = Some(s);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let exited = exited.expect("stopped within 5 s of SIGTERM");
+    crate::support::eventually("the process to exit after SIGTERM", || {
+        exited = child.try_wait().expect("wait");
+        std::future::ready(exited.is_some())
+    })
+    .await;
+    let exited = exited.expect("stopped after SIGTERM");
     assert!(exited.success(), "clean exit: {exited:?}");
     let out = child.wait_with_output().expect("output");
     let logs = String::from_utf8_lossy(&out.stderr);

@@ -2,8 +2,6 @@
 //! App Home, milestones exactly once across a restart, the Triage feedback
 //! shortcut and the signed helpdesk webhook.
 
-use std::time::Duration;
-
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -124,13 +122,16 @@ async fn counting_rules_hold_case_by_case(backend: TestBackend) {
             .await
             .expect("item");
     assert_eq!(items.0, "Customers keep asking for <dark mode>");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let link: Option<String> =
-        sqlx::query_scalar("select permalink from feedback_items where message_ts = '1700000001.000100'")
-            .fetch_one(app.db.pool())
-            .await
-            .expect("link");
-    assert!(link.expect("linked back to the message").contains("C0SUPPORT1"));
+    let link = || async {
+        sqlx::query_scalar::<_, Option<String>>(
+            "select permalink from feedback_items where message_ts = '1700000001.000100'",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .expect("link")
+    };
+    crate::support::eventually("the item's permalink", || async { link().await.is_some() }).await;
+    assert!(link().await.expect("linked back to the message").contains("C0SUPPORT1"));
 }
 
 on_both_backends!(interviews_outside_the_window_do_not_count);
@@ -148,20 +149,15 @@ async fn the_app_home_shows_progress_after_a_capture_and_on_open(backend: TestBa
     let app = app_on(backend).await;
     ephemeral(app.slash("onboard me").await).await;
     ephemeral(app.slash("Acme | chat | home sweet home").await).await;
-    let mut found = None;
-    for _ in 0..100 {
-        found = app
-            .slack
+    let found = || {
+        app.slack
             .ok_calls_to("views.publish")
             .into_iter()
             .rev()
-            .find(|c| c.args["view"].to_string().contains("Interviews 1/20"));
-        if found.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let publish = found.expect("home published with the new count");
+            .find(|c| c.args["view"].to_string().contains("Interviews 1/20"))
+    };
+    crate::support::eventually("the home with the new count", || std::future::ready(found().is_some())).await;
+    let publish = found().expect("home published with the new count");
     assert_eq!(publish.args["user_id"], USER);
     let view = publish.args["view"].to_string();
     assert!(view.contains("home sweet home") && view.contains("Acme (1)"), "{view}");
@@ -178,15 +174,11 @@ async fn the_app_home_shows_progress_after_a_capture_and_on_open(backend: TestBa
     stranger["event_id"] = json!("Ev0HOME0002");
     stranger["event"]["user"] = json!("U0NEWBIE01");
     app.event(&stranger).await;
-    let mut theirs: Vec<Call> = Vec::new();
-    for _ in 0..200 {
-        theirs =
-            app.slack.ok_calls_to("views.publish").into_iter().filter(|c| c.args["user_id"] == "U0NEWBIE01").collect();
-        if !theirs.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let theirs = || -> Vec<Call> {
+        app.slack.ok_calls_to("views.publish").into_iter().filter(|c| c.args["user_id"] == "U0NEWBIE01").collect()
+    };
+    crate::support::eventually("their home", || std::future::ready(!theirs().is_empty())).await;
+    let theirs = theirs();
     assert!(theirs.first().expect("their home published").args["view"].to_string().contains("/highlight onboard me"));
 }
 
@@ -205,7 +197,7 @@ async fn milestones_are_announced_exactly_once_across_a_restart(backend: TestBac
     ephemeral(app.slash("onboard me interviews=2 feedback=1 tickets=2").await).await;
     ephemeral(app.slash("Acme | chat | a").await).await;
     app.slack.wait_for_ok_calls("chat.postMessage", 3).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.drain().await;
     assert_eq!(dms(&app), vec!["Halfway there: 1/2 customer interviews. Keep going!"]);
 
     let app = app.crash_and_restart().await;
@@ -213,21 +205,15 @@ async fn milestones_are_announced_exactly_once_across_a_restart(backend: TestBac
     ephemeral(app.slash("Initech | chat | c").await).await;
     ephemeral(app.slash("tickets 2").await).await;
     triage(&app, "C0SUPPORT1", "1700000003.000100", "chat").await;
-    for _ in 0..100 {
-        let announced = app
-            .slack
-            .ok_calls_to("chat.postMessage")
-            .iter()
-            .any(|c| c.args["text"].to_string().contains("completed onboarding"));
-        if announced {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::support::eventually("the completion announcement", || {
+        let posts = app.slack.ok_calls_to("chat.postMessage");
+        std::future::ready(posts.iter().any(|c| c.args["text"].to_string().contains("completed onboarding")))
+    })
+    .await;
     let app = app.crash_and_restart().await;
     ephemeral(app.slash("tickets 1").await).await;
     ephemeral(app.slash("Umbrella | chat | d").await).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    app.drain().await;
 
     let mut dms = dms(&app);
     dms.sort();
@@ -270,12 +256,10 @@ async fn the_helpdesk_webhook_is_signed_and_maps_emails(backend: TestBackend) {
 
     // Ann joins Slack: the waiting ticket is matched and counted, once.
     app.slack.add_email("ann@acme.test", "U0ANN00001");
-    for _ in 0..100 {
-        if app.count("unmapped_tickets").await == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::support::eventually("the waiting ticket to be matched", || async {
+        app.count("unmapped_tickets").await == 0
+    })
+    .await;
     let anns: (String, String) =
         sqlx::query_as("select user_id, ticket_ref from tickets").fetch_one(app.db.pool()).await.expect("counted");
     assert_eq!(anns, ("U0ANN00001".to_owned(), "ZD-1".to_owned()));

@@ -159,12 +159,6 @@ impl TestApp {
         }
     }
 
-    /// A second replica: another app process on the same database and the
-    /// same fake Slack.
-    pub async fn another_replica(&self) -> TestApp {
-        Self::start(TestDb::borrowed(&self.test_db.url), self.slack.clone(), self.config.clone()).await
-    }
-
     /// Ends the app abruptly, as a killed process ends, and starts it again
     /// on the same database and fake Slack.
     pub async fn crash_and_restart(mut self) -> Self {
@@ -271,6 +265,30 @@ impl TestApp {
         tokio::task::spawn_blocking(move || self.end(Stop::Graceful)).await.expect("stopped");
     }
 
+    /// Waits until the app's outbox has finished everything that falls due
+    /// within the next few seconds (the debounced App Home and milestone work
+    /// included) and holds no row: after this, "exactly once" can be asserted.
+    /// Work parked for longer (no channel, an uninstalled workspace) stays.
+    pub async fn drain(&self) {
+        let db = self.db.clone();
+        eventually("the outbox to drain", || {
+            let db = db.clone();
+            async move {
+                let soon = time::OffsetDateTime::now_utc().unix_timestamp() * 1000 + 5_000;
+                let busy: i64 = sqlx::query_scalar(
+                    "select count(*) from outbox
+                     where status = 'pending' and (run_after <= $1 or locked_until is not null)",
+                )
+                .bind(soon)
+                .fetch_one(db.pool())
+                .await
+                .expect("count");
+                busy == 0
+            }
+        })
+        .await;
+    }
+
     /// Rows of a table, counted.
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(self.db.pool()).await.expect("count")
@@ -280,6 +298,20 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.end(Stop::Crash);
+    }
+}
+
+/// Waits until `done` says so, checking every 20 ms; panics after 10 s
+/// (generous for a loaded CI machine: a passing test waits far less).
+pub async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -1,0 +1,11 @@
+//! Tells the test suite whether a PostgreSQL server is configured for it
+//! (`HIGHLIGHTS_TEST_POSTGRES_URL`): without one, the PostgreSQL twin of each
+//! test is reported as ignored, never as passed.
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
+    println!("cargo::rerun-if-env-changed=HIGHLIGHTS_TEST_POSTGRES_URL");
+    if std::env::var("HIGHLIGHTS_TEST_POSTGRES_URL").is_ok_and(|url| !url.trim().is_empty()) {
+        println!("cargo::rustc-cfg=postgres_tests");
+    }
+}
