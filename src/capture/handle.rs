@@ -89,14 +89,21 @@ pub async fn quick_capture(
         post_after_ms: post_after(state, &context, now),
         notices: waiting_notice(state, &context, user),
     };
-    let posts_due = new.post_after_ms <= now;
-    db.insert_capture(workspace, new, now).await?;
-    if posts_due {
-        state.wake_outbox();
-    }
+    store(state, workspace, new, now).await?;
     let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
     let place = where_it_goes(state, &context, &customer_name);
     Ok(Reply::ephemeral(format!("✅ Saved for *{}* in *{}*. {place}", escape(&customer_name), escape(&area.name))))
+}
+
+/// Stores a capture (committed with the others waiting), and wakes the
+/// outbox when its posts are due now.
+async fn store(state: &AppState, workspace: &WorkspaceId, capture: NewCapture, now: i64) -> Result<(), AppError> {
+    let posts_due = capture.post_after_ms <= now;
+    state.db().insert_capture(workspace, capture, now).await?;
+    if posts_due {
+        state.wake_outbox();
+    }
+    Ok(())
 }
 
 /// The workspace's settings and the customer `key` names, in one read.
@@ -363,11 +370,7 @@ pub async fn submit_modal(
         post_after_ms: post_after(state, &settings, now),
         notices: waiting_notice(state, &settings, user),
     };
-    let posts_due = new.post_after_ms <= now;
-    db.insert_capture(workspace, new, now).await?;
-    if posts_due {
-        state.wake_outbox();
-    }
+    store(state, workspace, new, now).await?;
     let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);
     let count = submission.highlights.len();
     let place = where_it_goes(state, &settings, &customer_name);

@@ -177,20 +177,7 @@ pub async fn upsert_outbox_row_in(
     kind: &OutboxKind,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    let payload = serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(&format!(
-        "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $5, $5)
-         {WAKE_ON_CONFLICT}"
-    ))
-    .bind(workspace.as_str())
-    .bind(kind.name())
-    .bind(kind.dedupe_key())
-    .bind(payload)
-    .bind(now_ms)
-    .execute(conn)
-    .await?;
-    Ok(())
+    upsert_outbox_row_when(conn, workspace, None, kind, now_ms).await
 }
 
 /// [`upsert_outbox_row_in`], only when `user` is being onboarded (one
@@ -202,12 +189,22 @@ pub async fn upsert_outbox_row_if_onboardee(
     kind: &OutboxKind,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
+    upsert_outbox_row_when(conn, workspace, Some(user), kind, now_ms).await
+}
+
+async fn upsert_outbox_row_when(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    onboardee: Option<&str>,
+    kind: &OutboxKind,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     let payload = serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(&format!(
         "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
          select $1, $2, $3, $4, $5, $5, $5
-         where exists (select 1 from onboardees o
-                       where o.workspace_id = $1 and o.user_id = $6 and o.ended_at is null)
+         where $6 is null or exists (select 1 from onboardees o
+                                     where o.workspace_id = $1 and o.user_id = $6 and o.ended_at is null)
          {WAKE_ON_CONFLICT}"
     ))
     .bind(workspace.as_str())
@@ -215,7 +212,7 @@ pub async fn upsert_outbox_row_if_onboardee(
     .bind(kind.dedupe_key())
     .bind(payload)
     .bind(now_ms)
-    .bind(user)
+    .bind(onboardee)
     .execute(conn)
     .await?;
     Ok(())
