@@ -11,6 +11,8 @@ use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tokio_util::task::TaskTracker;
+use tower_http::trace::TraceLayer;
+use tracing::Instrument as _;
 
 use crate::config::Config;
 use crate::jobs;
@@ -147,13 +149,14 @@ impl AppState {
         &self,
         work: impl Future<Output = T> + Send + 'static,
     ) -> Result<T, crate::error::AppError> {
+        let work = work.instrument(tracing::Span::current());
         self.0.tasks.spawn(work).await.map_err(|e| anyhow::anyhow!("request task ended abnormally: {e}").into())
     }
 
     /// Starts work that outlives the request (e.g. `views.open`, which must
     /// happen within the trigger's 3 seconds); shutdown waits for it.
     pub fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
-        self.0.tasks.spawn(work);
+        self.0.tasks.spawn(work.instrument(tracing::Span::current()));
     }
 
     /// Waits (at most `limit`) for the tasks requests started.
@@ -213,6 +216,14 @@ impl AppState {
     }
 }
 
+/// Names who a request is from in its span (and in the spans of the work it
+/// starts).
+pub fn record_requester(team: &str, user: &str) {
+    let span = tracing::Span::current();
+    span.record("team", team);
+    span.record("user", user);
+}
+
 /// The HTTP routes of SPEC section 2.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -223,6 +234,22 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::ops::healthz))
         .route("/metrics", get(routes::ops::metrics))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        // One span per request: its route, and the team and user once the
+        // body is read (`record_requester`); work it starts carries it.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        route = req.uri().path(),
+                        team = tracing::field::Empty,
+                        user = tracing::field::Empty,
+                    )
+                })
+                // Failures are logged where they are handled, once, with their cause.
+                .on_failure(()),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(crate::slack::verify::MAX_BODY_BYTES))
         .fallback(routes::ops::not_found)
         .with_state(state)

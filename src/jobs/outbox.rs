@@ -5,7 +5,6 @@
 //! retried row never posts twice.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,20 +29,10 @@ pub enum Outcome {
     Fail(String),
 }
 
-static CLAIMS: AtomicU64 = AtomicU64::new(0);
-
-/// A token unique across processes and replicas (containers often all run as
-/// PID 1): the process's random hasher seed, the time and a counter.
+/// A token unique across processes and replicas (a random UUID), naming a
+/// claim on outbox rows, a thread parent, or a did-you-mean question.
 pub fn claim_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(CLAIMS.fetch_add(1, Ordering::Relaxed));
-    format!(
-        "{:016x}-{}-{}",
-        hasher.finish(),
-        std::process::id(),
-        time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000_000
-    )
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// Runs every row that is due now, batch after batch, until none is left or

@@ -8,10 +8,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use serde_json::json;
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
@@ -25,9 +23,7 @@ pub const SIGNATURE_HEADER: &str = "x-highlights-signature";
 
 /// `sha256=<hex>` of a body.
 pub fn sign_body(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    format!("sha256={}", crate::slack::verify::hmac_sha256_hex(secret, &[body]))
 }
 
 /// A ticket event.

@@ -49,8 +49,9 @@ pub async fn handle_interaction(
     let team = str_at(raw, "/team/id")
         .or_else(|| str_at(raw, "/user/team_id"))
         .ok_or_else(|| AppError::BadRequest("malformed interaction payload: no team".into()))?;
-    let workspace = state.ensure_workspace(team).await?;
     let user = str_at(raw, "/user/id").unwrap_or_default().to_owned();
+    crate::app::record_requester(team, &user);
+    let workspace = state.ensure_workspace(team).await?;
     match event {
         SlackInteractionEvent::ViewSubmission(_) => match str_at(raw, "/view/callback_id") {
             Some(capture::modal::CALLBACK_ID) => {

@@ -15,6 +15,7 @@ use crate::slack::verify::SignedRequest;
 /// an empty 200 when the answer is a modal.
 pub async fn slash_command(State(state): State<AppState>, req: SignedRequest) -> Result<Response, AppError> {
     let command = payload::parse_command(&req.body)?;
+    crate::app::record_requester(&command.team_id, &command.user_id);
     let task = state.clone();
     let reply = state
         .run_to_completion(async move {
