@@ -59,8 +59,7 @@ pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight
         let Some(channel) = highlight.workspace_channel.clone().or_else(|| state.config().product_channel.clone())
         else {
             let notice = no_channel_notice(&highlight.author);
-            let mut conn = state.db().pool().acquire().await?;
-            outbox::insert_outbox_row(&mut conn, workspace, &notice, state.clock().now_ms()).await?;
+            outbox::insert_outbox_row(state.db(), workspace, &notice, state.clock().now_ms()).await?;
             state.wake_outbox();
             return Err(PostError::Waiting("no product channel set".into()));
         };
@@ -205,8 +204,7 @@ async fn notify_once(
     text: &str,
 ) -> Result<(), sqlx::Error> {
     let kind = OutboxKind::NotifyUser { user: user.to_owned(), text: text.to_owned(), topic: topic.to_owned() };
-    let mut conn = state.db().pool().acquire().await?;
-    outbox::insert_outbox_row(&mut conn, workspace, &kind, state.clock().now_ms()).await?;
+    outbox::insert_outbox_row(state.db(), workspace, &kind, state.clock().now_ms()).await?;
     state.wake_outbox();
     Ok(())
 }

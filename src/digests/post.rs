@@ -13,7 +13,7 @@ use crate::digests::schedule::{period_key, time_zone, Schedule, DEFAULT_SCHEDULE
 use crate::digests::{gather, render_digest_message};
 use crate::error::AppError;
 use crate::store::digests::{self, DigestSettings};
-use crate::store::outbox::{insert_outbox_row, OutboxKind};
+use crate::store::outbox::{insert_outbox_row, insert_outbox_row_in, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 
 fn zone_of(settings: &DigestSettings) -> TimeZone {
@@ -65,7 +65,7 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
                 partial: false,
                 topic: key.clone(),
             };
-            insert_outbox_row(&mut tx, &workspace, &kind, now_ms).await?;
+            insert_outbox_row_in(&mut tx, &workspace, &kind, now_ms).await?;
             queued += 1;
             tracing::info!(workspace = settings.id, period = key, "digest queued");
         }
@@ -126,8 +126,7 @@ pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply
         partial: true,
         topic: format!("now:{now_ms}"),
     };
-    let mut conn = state.db().pool().acquire().await?;
-    insert_outbox_row(&mut conn, workspace, &kind, now_ms).await?;
+    insert_outbox_row(state.db(), workspace, &kind, now_ms).await?;
     state.wake_outbox();
     Ok(Reply::ephemeral(format!(
         "Posting the digest so far ({} since {since}) to <#{channel}>.",

@@ -128,8 +128,10 @@ pub async fn submit(state: &AppState, workspace: &WorkspaceId, user: &str, view:
                 Ok(name) => match find_customer_by_key(state.db(), workspace, &name.key).await? {
                     Some(c) => Some(c.id),
                     None => {
-                        let mut conn = state.db().pool().acquire().await?;
-                        Some(insert_customer_if_new(&mut conn, workspace, &name, state.clock().now_ms()).await?)
+                        let mut tx = state.db().begin().await?;
+                        let id = insert_customer_if_new(&mut tx, workspace, &name, state.clock().now_ms()).await?;
+                        tx.commit().await?;
+                        Some(id)
                     }
                 },
                 Err(e) => return Ok(json!({ "response_action": "errors", "errors": { "customer": e.0 } })),

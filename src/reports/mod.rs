@@ -319,8 +319,7 @@ pub async fn queue(
         subject: subject.to_owned(),
         topic: format!("{by}:{subject}:{now}"),
     };
-    let mut conn = state.db().pool().acquire().await?;
-    insert_outbox_row(&mut conn, workspace, &kind, now).await?;
+    insert_outbox_row(state.db(), workspace, &kind, now).await?;
     state.wake_outbox();
     Ok(Ok(()))
 }

@@ -84,8 +84,7 @@ pub async fn handle_interaction(
                     let now = state.clock().now_ms();
                     let kind =
                         OutboxKind::NotifyUser { user: user.clone(), text: why, topic: format!("no-report:{now}") };
-                    let mut conn = state.db().pool().acquire().await?;
-                    insert_outbox_row(&mut conn, &workspace, &kind, now).await?;
+                    insert_outbox_row(state.db(), &workspace, &kind, now).await?;
                     state.wake_outbox();
                 }
             } else if action == capture::modal::ADD_HIGHLIGHT_ACTION {

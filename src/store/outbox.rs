@@ -126,8 +126,19 @@ pub struct OutboxRow {
     pub claim_token: String,
 }
 
-/// Queues work inside a transaction; a row with the same key is left as is.
+/// Queues work on its own; a row with the same key is left as is.
 pub async fn insert_outbox_row(
+    db: &Db,
+    workspace: &WorkspaceId,
+    kind: &OutboxKind,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    insert_outbox_row_in(&mut conn, workspace, kind, now_ms).await
+}
+
+/// Queues work inside a transaction; a row with the same key is left as is.
+pub async fn insert_outbox_row_in(
     conn: &mut AnyConnection,
     workspace: &WorkspaceId,
     kind: &OutboxKind,
