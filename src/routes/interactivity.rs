@@ -32,11 +32,37 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
         }
     };
     let task = state.clone();
-    let answer = state.run_to_completion(async move { handle_interaction(&task, &event, &raw).await }).await??;
+    let answer = state
+        .run_to_completion(async move {
+            let submission = matches!(*event, SlackInteractionEvent::ViewSubmission(_));
+            match handle_interaction(&task, &event, &raw).await {
+                Err(e @ (AppError::Database(_) | AppError::Internal(_))) => {
+                    tracing::error!(error = %crate::error::chain(&e), "interaction failed");
+                    // Never a bare 500 to Slack: a form stays open with what was
+                    // typed and says why; a click is acknowledged (it can be repeated).
+                    Ok(submission.then(|| submission_failed(&raw["view"])))
+                }
+                other => other,
+            }
+        })
+        .await??;
     Ok(match answer {
         Some(answer) => Json(answer).into_response(),
         None => StatusCode::OK.into_response(),
     })
+}
+
+/// The answer to a submission that failed on our side: the form stays open,
+/// with everything typed, and one sentence on its first field.
+fn submission_failed(view: &Value) -> Value {
+    // The first input block on screen; else any the form's state names.
+    let first_input = view["blocks"]
+        .as_array()
+        .and_then(|blocks| blocks.iter().find(|b| b["type"] == "input"))
+        .and_then(|b| b["block_id"].as_str())
+        .or_else(|| view["state"]["values"].as_object().and_then(|values| values.keys().next()).map(String::as_str))
+        .unwrap_or_default();
+    json!({ "response_action": "errors", "errors": { first_input: crate::error::INTERNAL_ERROR_TEXT } })
 }
 
 /// Dispatches an interaction (from HTTP or Socket Mode) to its feature; the

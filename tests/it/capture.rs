@@ -269,6 +269,22 @@ async fn an_expired_trigger_tells_the_user_through_response_url(backend: TestBac
     assert!(answers[0].args["body"]["text"].as_str().expect("text").contains("couldn't open the capture form"));
 }
 
+on_both_backends!(a_submission_that_fails_on_our_side_keeps_the_form_open);
+async fn a_submission_that_fails_on_our_side_keeps_the_form_open(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let values = json!({ "customer": value("Acme"), "quote_0": value("kept as typed") });
+    // The database goes away: Slack gets the form's errors, never a bare 500.
+    app.db.close().await;
+    let resp = app.interaction(&submission(values, 1)).await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("JSON");
+    assert_eq!(body["response_action"], "errors", "{body}");
+    let errors = body["errors"].as_object().expect("errors");
+    assert_eq!(errors.len(), 1, "{body}");
+    assert!(errors.values().all(|e| e.as_str().expect("text").contains("something went wrong")), "{body}");
+    assert!(!errors.contains_key(""), "on a block of the form: {body}");
+}
+
 fn submission(values: Value, highlights: usize) -> Value {
     json!({
         "type": "view_submission",
