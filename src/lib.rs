@@ -3,7 +3,9 @@
 //!
 //! How a request flows, and where each part lives:
 //! - [`app`]: state, router and `serve` with graceful shutdown.
-//! - [`routes`]: one handler per HTTP route; each verifies, parses, dispatches.
+//! - [`routes`]: one handler per HTTP route; each verifies, parses, and runs
+//!   the work on a task of its own ([`app::AppState::run_to_completion`]), so
+//!   a client that hangs up never leaves it half done.
 //!   [`socket_mode`] feeds the same handlers over Slack's WebSocket.
 //! - [`slack`]: the Slack transport: [`slack::verify`] (signatures),
 //!   [`slack::payload`] (bodies into types), [`slack::client`] (Web API).
@@ -13,7 +15,10 @@
 //!   [`settings`], with [`permissions`].
 //! - [`jobs`]: the outbox worker that makes every Slack post, with retries,
 //!   and the scheduler (digests, waiting helpdesk tickets).
-//! - [`store`]: every SQL statement, on SQLite or PostgreSQL.
+//! - [`store`]: every SQL statement, on SQLite or PostgreSQL. One writer
+//!   connection on SQLite, read-only readers beside it; [`store::captures`]
+//!   reads and commits captures in groups (the request path: one read and one
+//!   commit for every capture waiting at that moment).
 //! - [`digests`], [`reports`]: scheduled quote digests and month-end reports.
 //! - [`cli`]: subcommands that work on the database without Slack.
 //! - [`config`], [`error`], [`metrics`]: settings, errors, Prometheus metrics.
