@@ -40,7 +40,7 @@ pub fn claim_token() -> String {
 /// returns how many ran.
 ///
 /// Rows about one customer (its posts, its thread's refresh) run in order, in
-/// one lane; lanes run side by side, up to [`LANES`] at once, so one slow
+/// one lane; lanes run side by side, up to `LANES` at once, so one slow
 /// Slack call does not hold up the others.
 pub async fn run_due(state: &AppState, shutdown: &watch::Receiver<bool>) -> Result<usize, sqlx::Error> {
     let mut ran = 0;

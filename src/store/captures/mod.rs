@@ -5,7 +5,7 @@
 //!   waiting, in one statement.
 //! - [`CaptureQueue`] commits captures in groups: every capture waiting when
 //!   the writer is free goes into one transaction of a few statements that
-//!   take the whole group as JSON ([`group`]), so a burst of a hundred
+//!   take the whole group as JSON (`group.rs`), so a burst of a hundred
 //!   captures costs about what one does. Each caller is answered only after
 //!   the commit that holds its capture.
 //!
