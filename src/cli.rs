@@ -101,7 +101,33 @@ pub async fn export(
     Ok(rows.len())
 }
 
-/// Writes rows as CSV (quoted as RFC 4180 wants) or JSON lines.
+/// The CSV export's columns, in order.
+const EXPORT_COLUMNS: [&str; 11] = [
+    "id",
+    "customer",
+    "area",
+    "kind",
+    "quote",
+    "takeaway",
+    "interviewer",
+    "interview_date",
+    "captured_at",
+    "recording_link",
+    "permalink",
+];
+
+/// A cell a spreadsheet will not run as a formula: anything a member typed
+/// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'` (OWASP's rule for CSV injection). JSON lines stay as typed.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Writes rows as CSV (quoted as RFC 4180 wants, formulas neutralised) or
+/// JSON lines.
 pub fn write_export(rows: &[ExportRow], format: &str, mut out: impl Write) -> anyhow::Result<()> {
     if format == "jsonl" {
         for row in rows {
@@ -111,23 +137,23 @@ pub fn write_export(rows: &[ExportRow], format: &str, mut out: impl Write) -> an
         return Ok(());
     }
     let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(EXPORT_COLUMNS)?;
     for row in rows {
-        csv.serialize(row)?;
-    }
-    if rows.is_empty() {
-        csv.write_record([
-            "id",
-            "customer",
-            "area",
-            "kind",
-            "quote",
-            "takeaway",
-            "interviewer",
-            "interview_date",
-            "created_at",
-            "recording_link",
-            "permalink",
-        ])?;
+        let id = row.id.to_string();
+        let cells = [
+            id.as_str(),
+            &row.customer,
+            &row.area,
+            &row.kind,
+            &row.quote,
+            row.takeaway.as_deref().unwrap_or_default(),
+            &row.interviewer,
+            &row.interview_date,
+            &row.captured_at,
+            row.recording_link.as_deref().unwrap_or_default(),
+            row.permalink.as_deref().unwrap_or_default(),
+        ];
+        csv.write_record(cells.map(|cell| spreadsheet_safe(cell).into_owned()))?;
     }
     csv.flush()?;
     Ok(())

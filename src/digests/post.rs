@@ -13,7 +13,7 @@ use crate::digests::schedule::{period_key, time_zone, Schedule, DEFAULT_SCHEDULE
 use crate::digests::{gather, render_digest_message};
 use crate::error::AppError;
 use crate::store::digests::{self, DigestSettings};
-use crate::store::outbox::{insert_outbox_row, insert_outbox_row_in, OutboxKind};
+use crate::store::outbox::{insert_outbox_row_in, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 
 fn zone_of(settings: &DigestSettings) -> TimeZone {
@@ -49,6 +49,11 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
         if digests::find_digest_claim(state.db(), &workspace, &key).await? {
             continue;
         }
+        // What an on-demand digest of this period already posted is not posted again.
+        let start = match digests::find_last_digest_end(state.db(), &workspace, to_ms(end)).await? {
+            Some(ended) if ended > to_ms(start) => Timestamp::from_millisecond(ended).unwrap_or(start),
+            _ => start,
+        };
         let totals = digests::find_range_totals(state.db(), &workspace, to_ms(start), to_ms(end)).await?;
         let mut tx = state.db().begin().await?;
         let now_ms = state.clock().now_ms();
@@ -115,18 +120,28 @@ pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply
     };
     let now_ms = state.clock().now_ms();
     let (start, since) = period_so_far(state.db(), workspace, now_ms).await?;
-    let totals = digests::find_range_totals(state.db(), workspace, to_ms(start), now_ms + 1).await?;
+    let until = now_ms + 1;
+    let totals = digests::find_range_totals(state.db(), workspace, to_ms(start), until).await?;
     if totals.highlights == 0 {
-        return Ok(Reply::ephemeral(format!("Nothing was captured since {since}, so there is no digest to post.")));
+        return Ok(Reply::ephemeral(format!(
+            "Nothing new since {since}, so no digest was posted: it would repeat the last one."
+        )));
+    }
+    // Recorded like a scheduled period: the next digest starts where this one ends.
+    let key = format!("now:{now_ms}");
+    let mut tx = state.db().begin().await?;
+    if !digests::insert_digest_claim(&mut tx, workspace, &key, to_ms(start), until, totals.highlights, now_ms).await? {
+        return Ok(Reply::ephemeral("A digest is being posted right now."));
     }
     let kind = OutboxKind::PostDigest {
         from: to_ms(start),
-        until: now_ms + 1,
+        until,
         label: format!("since {since}"),
         partial: true,
-        topic: format!("now:{now_ms}"),
+        topic: key,
     };
-    insert_outbox_row(state.db(), workspace, &kind, now_ms).await?;
+    insert_outbox_row_in(&mut tx, workspace, &kind, now_ms).await?;
+    tx.commit().await?;
     state.wake_outbox();
     Ok(Reply::ephemeral(format!(
         "Posting the digest so far ({} since {since}) to <#{channel}>.",
@@ -135,7 +150,8 @@ pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply
 }
 
 /// The running period: its start (the last scheduled moment, Monday 09:00 by
-/// default, in the workspace's zone) and how to name it ("Mon Nov 23, 09:00").
+/// default, in the workspace's zone, or the end of a later on-demand digest)
+/// and how to name it ("Mon Nov 23, 09:00").
 pub async fn period_so_far(
     db: &crate::store::Db,
     workspace: &WorkspaceId,
@@ -149,7 +165,12 @@ pub async fn period_so_far(
         .filter(|s| *s != Schedule::Off)
         .unwrap_or_else(|| Schedule::parse(DEFAULT_SCHEDULE).unwrap_or(Schedule::Off));
     let now = Timestamp::from_millisecond(now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
-    let start = schedule.last_boundary(&tz, now).unwrap_or(now);
+    let boundary = schedule.last_boundary(&tz, now).unwrap_or(now);
+    let last_digest = digests::find_last_digest_end(db, workspace, now_ms + 1).await?;
+    let start = match last_digest.and_then(|end| Timestamp::from_millisecond(end).ok()) {
+        Some(end) if end > boundary => end,
+        _ => boundary,
+    };
     let since = start.to_zoned_datetime(tz).strftime("%a %b %-d, %H:%M").to_string();
     Ok((start, since))
 }

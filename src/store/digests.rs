@@ -48,6 +48,20 @@ pub async fn update_digest_settings(
     Ok(())
 }
 
+/// When the latest digest posted (or settled) before `before_ms` ended: a
+/// digest covers what came after the previous one, scheduled or on demand.
+pub async fn find_last_digest_end(
+    db: &Db,
+    workspace: &WorkspaceId,
+    before_ms: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("select max(period_end) from digests where workspace_id = $1 and period_end < $2")
+        .bind(workspace.as_str())
+        .bind(before_ms)
+        .fetch_one(db.reader())
+        .await
+}
+
 /// Whether a period was already taken (the scheduler's cheap check before counting).
 pub async fn find_digest_claim(db: &Db, workspace: &WorkspaceId, period_key: &str) -> Result<bool, sqlx::Error> {
     let found: Option<i64> =

@@ -82,6 +82,29 @@ async fn the_digest_ranks_areas_by_distinct_customers(backend: TestBackend) {
     assert!(posts[0].args.to_string().contains("No one has heard about"), "coverage line");
 }
 
+on_both_backends!(asking_for_the_digest_twice_never_posts_the_same_quotes_twice);
+async fn asking_for_the_digest_twice_never_posts_the_same_quotes_twice(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme | chat | first quote").await;
+    capture(&app, "Globex | billing | second quote").await;
+    let said = ephemeral(app.slash("digest").await).await;
+    assert!(said.contains("Posting the digest so far (2 highlights"), "{said}");
+    for _ in 0..3 {
+        let said = ephemeral(app.slash("digest").await).await;
+        assert!(said.contains("Nothing new since"), "{said}");
+    }
+    app.drain().await;
+    assert_eq!(digests_posted(&app).len(), 1, "asked four times, nothing new after the first");
+    // The next one starts where that one ended.
+    capture(&app, "Initech | chat | third quote").await;
+    let said = ephemeral(app.slash("digest").await).await;
+    assert!(said.contains("Posting the digest so far (1 highlight since"), "{said}");
+    wait_until("the second digest", || digests_posted(&app).len() == 2).await;
+    let second = digests_posted(&app)[1].args["blocks"].to_string();
+    assert!(second.contains("third quote"), "{second}");
+    assert!(!second.contains("first quote") && !second.contains("second quote"), "{second}");
+}
+
 on_both_backends!(a_scheduled_digest_is_posted_once_across_a_restart);
 async fn a_scheduled_digest_is_posted_once_across_a_restart(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
@@ -163,7 +186,7 @@ async fn an_empty_period_posts_nothing(backend: TestBackend) {
     assert!(recorded.iter().all(|(_, n)| *n == 0), "{recorded:?}");
     assert!(digests_posted(&app).is_empty());
     let said = ephemeral(app.slash("digest").await).await;
-    assert!(said.contains("Nothing was captured since"), "{said}");
+    assert!(said.contains("Nothing new since"), "{said}");
 }
 
 on_both_backends!(bad_schedules_and_zones_are_refused);
@@ -231,6 +254,38 @@ fn highlights_bin(url: &str) -> Command {
     cmd
 }
 
+on_both_backends!(exported_csv_cells_never_run_as_spreadsheet_formulas);
+async fn exported_csv_cells_never_run_as_spreadsheet_formulas(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    for text in [
+        "=HYPERLINK(\"http://evil\") | chat | =1+2",
+        "@Acme | chat | +cmd|' /C calc'!A0",
+        "Globex | chat | -2+3",
+        "Initech | chat | plain words, = not first",
+    ] {
+        capture(&app, text).await;
+    }
+    let out = highlights_bin(&app.test_db.url).args(["export", "--format", "csv"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
+    let cells: Vec<(String, String)> = rows.iter().map(|r| (r[1].to_owned(), r[4].to_owned())).collect();
+    assert_eq!(
+        cells,
+        vec![
+            ("'=HYPERLINK(\"http://evil\")".to_owned(), "'=1+2".to_owned()),
+            ("'@Acme".to_owned(), "'+cmd|' /C calc'!A0".to_owned()),
+            ("Globex".to_owned(), "'-2+3".to_owned()),
+            ("Initech".to_owned(), "plain words, = not first".to_owned()),
+        ]
+    );
+    // JSON lines keep what was typed.
+    let out = highlights_bin(&app.test_db.url).args(["export", "--format", "jsonl"]).output().expect("runs");
+    let first: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().expect("line")).expect("json");
+    assert_eq!(first["quote"], "=1+2");
+}
+
 on_both_backends!(export_round_trips_through_a_csv_parser);
 async fn export_round_trips_through_a_csv_parser(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
@@ -279,7 +334,9 @@ async fn export_round_trips_through_a_csv_parser(backend: TestBackend) {
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
     assert_eq!(lines[1]["quote"], tricky);
     let future = highlights_bin(&app.test_db.url).args(["export", "--since", "2999-01-01"]).output().expect("runs");
-    assert_eq!(String::from_utf8_lossy(&future.stdout).lines().count(), 1, "only the header");
+    let header = String::from_utf8_lossy(&future.stdout).into_owned();
+    assert_eq!(header.lines().count(), 1, "only the header");
+    assert_eq!(header.trim_end(), headers.iter().collect::<Vec<_>>().join(","), "the same columns, empty or not");
     let bad = highlights_bin(&app.test_db.url).args(["export", "--format", "xml"]).output().expect("runs");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--format must be csv or jsonl"));
