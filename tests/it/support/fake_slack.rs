@@ -7,7 +7,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -124,15 +123,11 @@ impl FakeSlack {
 
     /// Waits (up to ten seconds) for the app's acknowledgement of an envelope.
     pub async fn socket_ack(&self, envelope_id: &str) -> Value {
-        for _ in 0..200 {
-            let found =
-                self.inner.lock().expect("lock").socket_acks.iter().find(|a| a["envelope_id"] == envelope_id).cloned();
-            if let Some(ack) = found {
-                return ack;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no acknowledgement of {envelope_id}");
+        let find =
+            || self.inner.lock().expect("lock").socket_acks.iter().find(|a| a["envelope_id"] == envelope_id).cloned();
+        super::eventually(&format!("the acknowledgement of {envelope_id}"), || std::future::ready(find().is_some()))
+            .await;
+        find().unwrap_or_default()
     }
 
     /// Makes `users.info` say this user is a workspace admin.
@@ -186,15 +181,8 @@ impl FakeSlack {
     }
 
     async fn wait_until(&self, n: usize, calls: impl Fn() -> Vec<Call>, what: &str) -> Vec<Call> {
-        // Ten seconds: generous for a loaded CI machine; a passing test waits far less.
-        for _ in 0..200 {
-            let seen = calls();
-            if seen.len() >= n {
-                return seen;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("expected {n} {what}, saw {:#?}", self.calls());
+        super::eventually(&format!("{n} {what}"), || std::future::ready(calls().len() >= n)).await;
+        calls()
     }
 }
 
@@ -292,8 +280,8 @@ async fn answer(
         Some(Fault::Error(code)) => return reply(json!({ "ok": false, "error": code })),
         Some(Fault::Unreadable) => return reply(json!({ "ok": true })),
         Some(Fault::Hang) => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            return (StatusCode::GATEWAY_TIMEOUT.into_response(), Value::Null);
+            // Never answers: the app's own timeout must end the call.
+            return std::future::pending().await;
         }
         None => {}
     }

@@ -309,9 +309,10 @@ where
     Fut: std::future::Future<Output = bool>,
 {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut checks = tokio::time::interval(Duration::from_millis(20));
     while !done().await {
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        checks.tick().await;
     }
 }
 
