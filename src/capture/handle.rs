@@ -214,10 +214,16 @@ pub async fn answer_did_you_mean(
     }
 }
 
+/// The channel the workspace's highlights go to: set from Slack, or
+/// `HIGHLIGHTS_PRODUCT_CHANNEL`.
+fn channel_of<'a>(state: &'a AppState, context: &'a CaptureContext) -> Option<&'a String> {
+    context.product_channel.as_ref().or(state.config().product_channel.as_ref())
+}
+
 /// When a capture's posts are due: now, or after the outbox's parking time
 /// when there is no channel yet (setting one makes them due at once).
 fn post_after(state: &AppState, context: &CaptureContext, now_ms: i64) -> i64 {
-    match context.product_channel.as_ref().or(state.config().product_channel.as_ref()) {
+    match channel_of(state, context) {
         Some(_) => now_ms,
         None => now_ms + state.config().timing.park.as_millis() as i64,
     }
@@ -225,7 +231,7 @@ fn post_after(state: &AppState, context: &CaptureContext, now_ms: i64) -> i64 {
 
 /// The DM telling the author why posts wait, when they do (sent once).
 fn waiting_notice(state: &AppState, context: &CaptureContext, user: &str) -> Vec<crate::store::outbox::OutboxKind> {
-    match context.product_channel.as_ref().or(state.config().product_channel.as_ref()) {
+    match channel_of(state, context) {
         Some(_) => Vec::new(),
         None => vec![crate::capture::post::no_channel_notice(user)],
     }
@@ -233,7 +239,7 @@ fn waiting_notice(state: &AppState, context: &CaptureContext, user: &str) -> Vec
 
 /// Where the capture will be posted.
 fn where_it_goes(state: &AppState, context: &CaptureContext, customer: &str) -> String {
-    match context.product_channel.as_ref().or(state.config().product_channel.as_ref()) {
+    match channel_of(state, context) {
         Some(channel) => format!("Posting it to {}'s thread in <#{channel}>.", escape(customer)),
         None => "No product channel is set yet, so it waits: run `/highlight config channel #channel` and it \
                  will be posted there."

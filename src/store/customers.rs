@@ -311,9 +311,8 @@ pub async fn list_near_customers(
         crate::store::Backend::Postgres => " collate \"C\"",
         crate::store::Backend::Sqlite => "",
     };
-    let list = |start: usize, n: usize| (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-    let v = list(6, variants.len());
-    let p = list(6 + variants.len(), prefixes.len());
+    let v = crate::store::numbered_params(6, variants.len());
+    let p = crate::store::numbered_params(6 + variants.len(), prefixes.len());
     let sql = format!(
         "select c.id, c.key, c.display_name, 0 as last_activity from customers c
          where c.workspace_id = $1 and c.merged_into is null

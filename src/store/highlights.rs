@@ -74,7 +74,7 @@ pub async fn find_highlight_customers(
 ) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
     let mut customers = std::collections::HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(100) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let list = crate::store::numbered_params(1, chunk.len());
         let sql = format!("select id, customer_id from highlights where id in ({list})");
         let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
         for id in chunk {

@@ -218,6 +218,11 @@ impl Db {
     }
 }
 
+/// `$start, $start+1, …`: `n` numbered parameters, for an `in (…)` list.
+pub(crate) fn numbered_params(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// SQLite pool settings: no ping before each use (a local file does not go
 /// away), and read-only connections for readers.
 fn pool_options(max: u32, read_only: bool) -> AnyPoolOptions {

@@ -290,7 +290,7 @@ pub async fn update_outbox_lease(db: &Db, id: i64, token: &str, until_ms: i64) -
 /// The work is done (unless a row was woken again meanwhile).
 pub async fn update_outbox_done(db: &Db, ids: &[i64], token: &str, now_ms: i64) -> Result<(), sqlx::Error> {
     for chunk in ids.chunks(100) {
-        let list = (3..3 + chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let list = crate::store::numbered_params(3, chunk.len());
         let sql = format!(
             "update outbox set status = 'done', locked_until = null, last_error = null, updated_at = $2
              where claim_token = $1 and id in ({list})"

@@ -60,7 +60,7 @@ pub async fn list_uninstalled_among(
     distinct.dedup();
     let mut uninstalled = std::collections::HashSet::new();
     for chunk in distinct.chunks(100) {
-        let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let list = crate::store::numbered_params(1, chunk.len());
         let sql = format!("select id from workspaces where uninstalled_at is not null and id in ({list})");
         let mut query = sqlx::query_scalar::<_, String>(&sql);
         for id in chunk {
