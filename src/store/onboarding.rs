@@ -412,9 +412,7 @@ pub async fn list_recent_highlights(
     .await
 }
 
-/// The customers a user has interviewed, most recent first, with interview
-/// counts, over their last 1,000 interviews (a bounded read, however long
-/// they have been interviewing).
+/// The customers a user has interviewed, most recent first, with interview counts.
 pub async fn list_customers_talked_to(
     db: &Db,
     workspace: &WorkspaceId,
@@ -422,11 +420,9 @@ pub async fn list_customers_talked_to(
     limit: i64,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "select c.display_name, count(*) from
-           (select customer_id, interview_date from interviews
-            where workspace_id = $1 and interviewer = $2
-            order by interview_date desc limit 1000) i
-         join customers c on c.workspace_id = $1 and c.id = i.customer_id
+        "select c.display_name, count(*) from interviews i
+         join customers c on c.workspace_id = i.workspace_id and c.id = i.customer_id
+         where i.workspace_id = $1 and i.interviewer = $2
          group by c.id, c.display_name order by max(i.interview_date) desc, c.display_name limit $3",
     )
     .bind(workspace.as_str())
