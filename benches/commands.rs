@@ -61,6 +61,22 @@ fn main() {
     });
 }
 
+/// A Slack Web API that only says which workspace the bot token is for
+/// (`auth.test`); every other call fails, as the reads measured make none.
+async fn fake_slack() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = axum::Router::new().route(
+        "/api/auth.test",
+        axum::routing::post(|| async {
+            axum::Json(serde_json::json!({ "ok": true, "team_id": TEAM, "team": "Bench", "user_id": "U0BENCHBOT",
+                "user": "highlights", "url": "https://bench.slack.com/" }))
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/api")
+}
+
 async fn run(backend: &str, url: &str, n: usize) {
     let db = Db::connect_and_migrate(url).await.expect("database");
     let started = Instant::now();
@@ -71,7 +87,7 @@ async fn run(backend: &str, url: &str, n: usize) {
         signing_secret: Some(SECRET.into()),
         bot_token: Some("xoxb-bench".into()),
         app_token: None,
-        slack_api_url: "http://127.0.0.1:9/api".into(),
+        slack_api_url: fake_slack().await,
         listen: "127.0.0.1:0".into(),
         product_channel: Some("C0BENCH001".into()),
         default_areas: None,

@@ -645,7 +645,11 @@ async fn answer(State(state): State<FakeState>, Path(method): Path<String>) -> J
     }
     let ts = format!("1700000000.{:06}", state.ts.fetch_add(1, Ordering::Relaxed));
     Json(match method.as_str() {
-        "auth.test" => fixture(include_str!("../tests/fixtures/slack-api/auth.test.ok.json")),
+        "auth.test" => {
+            let mut answer = fixture(include_str!("../tests/fixtures/slack-api/auth.test.ok.json"));
+            answer["team_id"] = json!(TEAM);
+            answer
+        }
         "users.info" => fixture(include_str!("../tests/fixtures/slack-api/users.info.ok.json")),
         "chat.getPermalink" => json!({ "ok": true, "channel": CHANNEL,
             "permalink": format!("https://bench.slack.com/archives/{CHANNEL}/p{}", ts.replace('.', "")) }),

@@ -1,7 +1,6 @@
 //! The running app: its shared state, its router, and `serve` with graceful
 //! shutdown. `main` and the tests both start the app through [`serve`].
 
-use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +14,8 @@ use tower_http::trace::TraceLayer;
 use tracing::Instrument as _;
 
 use crate::config::Config;
+use crate::error::AppError;
+use crate::install::{self, Admission, Installation};
 use crate::jobs;
 use crate::metrics::{self, Metrics};
 use crate::routes;
@@ -65,8 +66,8 @@ struct Inner {
     slack: SlackApi,
     metrics: Arc<Metrics>,
     clock: Clock,
-    /// Workspaces already recorded by this process, to skip the insert.
-    known_workspaces: Mutex<HashSet<String>>,
+    /// The team the bot token belongs to, once Slack has said.
+    installation: Installation,
     /// Wakes the outbox worker when work is queued.
     outbox_wake: Notify,
     /// For `response_url` answers.
@@ -87,7 +88,7 @@ impl AppState {
             slack,
             metrics: Arc::new(Metrics::new()),
             clock,
-            known_workspaces: Mutex::new(HashSet::new()),
+            installation: Installation::default(),
             outbox_wake: Notify::new(),
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().unwrap_or_default(),
             names: Mutex::new(std::collections::HashMap::new()),
@@ -148,7 +149,7 @@ impl AppState {
     pub async fn run_to_completion<T: Send + 'static>(
         &self,
         work: impl Future<Output = T> + Send + 'static,
-    ) -> Result<T, crate::error::AppError> {
+    ) -> Result<T, AppError> {
         let work = work.instrument(tracing::Span::current());
         self.0.tasks.spawn(work).await.map_err(|e| anyhow::anyhow!("request task ended abnormally: {e}").into())
     }
@@ -188,33 +189,72 @@ impl AppState {
         }
     }
 
-    /// Forgets that a workspace was seen, so its next request records it again
-    /// (after an uninstall).
-    pub fn forget_workspace(&self, team_id: &str) {
-        if let Ok(mut set) = self.0.known_workspaces.lock() {
-            set.remove(team_id);
+    /// Whether the app acts for a request's team (SPEC 1), and if so makes
+    /// sure the workspace is recorded and installed before anything is stored
+    /// for it: a request from a workspace that was uninstalled means it was
+    /// installed again.
+    pub async fn admit(&self, team: &str, enterprise: Option<&str>) -> Result<Admission, AppError> {
+        if !self.acts_for(team, enterprise).await? {
+            return Ok(Admission::NotOurs);
         }
+        let workspace = WorkspaceId(team.to_owned());
+        let now = self.clock().now_ms();
+        match workspaces::ensure_installed(self.db(), &workspace, &self.config().default_areas, now).await? {
+            workspaces::Installed::Already => {}
+            workspaces::Installed::New => tracing::info!(workspace = team, "new workspace recorded"),
+            workspaces::Installed::Again => {
+                tracing::info!(workspace = team, "the app is installed again; parked posts released");
+                self.wake_outbox();
+            }
+        }
+        Ok(Admission::Ours(workspace))
     }
 
-    /// Makes sure a workspace is recorded (with its starting product areas)
-    /// before anything is stored for it.
-    pub async fn ensure_workspace(&self, team_id: &str) -> Result<WorkspaceId, sqlx::Error> {
-        let id = WorkspaceId(team_id.to_owned());
-        let known = self.0.known_workspaces.lock().map(|set| set.contains(team_id)).unwrap_or(false);
-        if !known {
-            let now = self.clock().now_ms();
-            if workspaces::insert_workspace_if_new(self.db(), &id, &self.config().default_areas, now).await? {
-                tracing::info!(workspace = team_id, "new workspace recorded");
-            }
-            // A request from the workspace means the app is installed (again).
-            workspaces::update_uninstalled(self.db(), &id, None).await?;
-            if let Ok(mut set) = self.0.known_workspaces.lock() {
-                set.insert(team_id.to_owned());
-            }
+    /// Whether the app acts for a request's team, recording the workspace if
+    /// it is new but leaving its installed state as it is (for the events
+    /// that uninstall it).
+    pub async fn admit_as_is(&self, team: &str, enterprise: Option<&str>) -> Result<Admission, AppError> {
+        if !self.acts_for(team, enterprise).await? {
+            return Ok(Admission::NotOurs);
         }
-        Ok(id)
+        let workspace = WorkspaceId(team.to_owned());
+        workspaces::insert_workspace_if_new(self.db(), &workspace, &self.config().default_areas, self.clock().now_ms())
+            .await?;
+        Ok(Admission::Ours(workspace))
+    }
+
+    /// The workspace (or organisation) the bot token belongs to, asking Slack
+    /// briefly if it has not said yet; [`AppError::Unavailable`] if it cannot.
+    pub async fn token_team(&self) -> Result<&install::TokenTeam, AppError> {
+        if let Some(known) = self.0.installation.known() {
+            return Ok(known);
+        }
+        tokio::time::timeout(install::REQUEST_WAIT, self.0.installation.token_team(self.slack()))
+            .await
+            .map_err(|_| AppError::Unavailable(UNCONFIRMED))?
+            .map_err(|e| {
+                tracing::warn!(error = %e, "cannot learn the bot token's workspace (auth.test)");
+                AppError::Unavailable(UNCONFIRMED)
+            })
+    }
+
+    /// Whether the app acts for `team` (of `enterprise`). A team id of the
+    /// wrong shape is a bad request; a team Slack cannot confirm yet is
+    /// [`AppError::Unavailable`].
+    async fn acts_for(&self, team: &str, enterprise: Option<&str>) -> Result<bool, AppError> {
+        if !install::is_team_id(team) {
+            return Err(AppError::BadRequest("malformed team id".into()));
+        }
+        let token_team = self.token_team().await?;
+        let ours = install::is_ours(token_team, team, enterprise);
+        if !ours {
+            tracing::info!(team, "request from a workspace the app is not installed in refused");
+        }
+        Ok(ours)
     }
 }
+
+const UNCONFIRMED: &str = "Slack has not confirmed which workspace our bot token is for";
 
 /// Names who a request is from in its span (and in the spans of the work it
 /// starts).
@@ -263,7 +303,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = router(state.clone());
-    tokio::spawn(check_slack_token(state.clone()));
+    let learning = tokio::spawn(learn_token_team(state.clone()));
     let (stop_worker, worker_stopped) = watch::channel(false);
     let worker = tokio::spawn(jobs::outbox::run_worker(state.clone(), worker_stopped.clone()));
     let scheduler = tokio::spawn(jobs::scheduler::run_scheduler(state.clone(), worker_stopped));
@@ -276,19 +316,25 @@ pub async fn serve(
     if tokio::time::timeout(std::time::Duration::from_secs(10), worker).await.is_err() {
         tracing::warn!("outbox worker did not stop within 10 s; its rows will be taken again after their lease");
     }
+    learning.abort();
     state.db().close().await;
     Ok(())
 }
 
-/// Logs who the bot token belongs to, or why it does not work. Slack being
-/// unreachable never stops the app: posts wait in the outbox.
-async fn check_slack_token(state: AppState) {
-    match state.slack().auth_test().await {
-        Ok(me) => {
-            tracing::info!(team = %me.team_id, bot_user = %me.user_id, "Slack bot token works")
+/// Learns which workspace the bot token belongs to (`auth.test`), retrying
+/// with backoff until Slack answers. Slack being unreachable never stops the
+/// app: posts wait in the outbox, and requests ask again.
+async fn learn_token_team(state: AppState) {
+    let mut wait = std::time::Duration::from_secs(1);
+    loop {
+        match state.0.installation.token_team(state.slack()).await {
+            Ok(team) => {
+                tracing::info!(team = %team.id, name = %team.name, "Slack bot token works; acting for this workspace only");
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, retry_in = ?wait, "cannot check the Slack bot token (auth.test)"),
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot check the Slack bot token (auth.test); will keep trying as work arrives")
-        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(std::time::Duration::from_secs(60));
     }
 }

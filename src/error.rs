@@ -25,6 +25,9 @@ pub enum AppError {
     /// Signed, but not a payload we can read.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Something the request needs is not ready yet (the caller may retry).
+    #[error("unavailable: {0}")]
+    Unavailable(&'static str),
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -40,6 +43,7 @@ impl AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -53,10 +57,14 @@ impl IntoResponse for AppError {
                 tracing::warn!(reason, "rejected unsigned or stale request");
                 format!("invalid request signature: {reason}")
             }
-            Self::PayloadTooLarge => "request body is over 1 MiB".to_owned(),
+            Self::PayloadTooLarge => "request body is too large".to_owned(),
             Self::BadRequest(reason) => {
                 tracing::warn!(%reason, "rejected malformed request");
                 reason.clone()
+            }
+            Self::Unavailable(reason) => {
+                tracing::warn!(reason, "answered 503: retry later");
+                (*reason).to_owned()
             }
             Self::Database(e) => {
                 tracing::error!(error = %chain(e), "database error while serving a request");

@@ -21,6 +21,8 @@
 //!   commit for every capture waiting at that moment).
 //! - [`digests`], [`reports`]: scheduled quote digests and month-end reports.
 //! - [`cli`]: subcommands that work on the database without Slack.
+//! - [`install`]: which workspaces the app acts for (the bot token's team);
+//!   every request is admitted there first ([`app::AppState::admit`]).
 //! - [`config`], [`error`], [`metrics`]: settings, errors, Prometheus metrics.
 
 pub mod app;
@@ -33,6 +35,7 @@ pub mod customers;
 pub mod digests;
 pub mod error;
 pub mod home;
+pub mod install;
 pub mod jobs;
 pub mod metrics;
 pub mod permissions;

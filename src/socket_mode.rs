@@ -88,8 +88,7 @@ async fn on_command(
 ) -> Result<SlackCommandEventResponse, BoxError> {
     let state = state_of(&states).await?;
     let command = slash_command(&ev);
-    let workspace = state.ensure_workspace(&command.team_id).await?;
-    Ok(command_response(commands::handle(&state, &workspace, command).await))
+    Ok(command_response(commands::answer(&state, command).await?))
 }
 
 async fn on_interaction(
@@ -112,7 +111,7 @@ async fn on_push(
     states: SlackClientEventsUserState,
 ) -> Result<(), BoxError> {
     let state = state_of(&states).await?;
-    events::handle_callback(&state, &ev, None).await.map_err(|e| e.to_string().into())
+    events::handle_callback(&state, &ev, None, None).await.map_err(|e| e.to_string().into())
 }
 
 fn on_error(

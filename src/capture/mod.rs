@@ -120,10 +120,12 @@ pub fn format_date(date: Date) -> String {
     date.format(&format).unwrap_or_default()
 }
 
-/// Reads `YYYY-MM-DD`.
+/// Reads `YYYY-MM-DD`, from the year 2000 on: interviews and onboarding
+/// happen now, so an earlier date is a typo, not a date (each caller bounds
+/// the future as it needs).
 pub fn parse_date(text: &str) -> Option<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.trim(), &format).ok()
+    Date::parse(text.trim(), &format).ok().filter(|d| d.year() >= 2000)
 }
 
 #[cfg(test)]
@@ -153,5 +155,8 @@ mod tests {
         let d = parse_date("2026-11-27").expect("valid");
         assert_eq!(format_date(d), "2026-11-27");
         assert_eq!(parse_date("27/11/2026"), None);
+        assert_eq!(parse_date("0000-01-01"), None);
+        assert_eq!(parse_date("1999-12-31"), None);
+        assert!(parse_date("2000-01-01").is_some());
     }
 }

@@ -8,6 +8,7 @@ use crate::app::AppState;
 use crate::capture;
 use crate::capture::modal::Prefill;
 use crate::error::{AppError, INTERNAL_ERROR_TEXT};
+use crate::install::Admission;
 use crate::slack::payload::SlashCommand;
 use crate::store::workspaces::WorkspaceId;
 use crate::{areas, customers, digests, quotas, reports, search, settings};
@@ -144,6 +145,28 @@ pub fn echo(text: &str) -> String {
     let shown = crate::slack::blocks::truncate(&decoded, 3500);
     let cut = if shown.len() < decoded.len() { " (cut: it was longer)" } else { "" };
     format!("You typed{cut}:\n```/highlight {}```", crate::slack::mrkdwn::escape(&shown).replace("```", "ʼʼʼ"))
+}
+
+/// Said to a person typing `/highlight` in a workspace the app is not installed in.
+pub const NOT_INSTALLED_TEXT: &str = "Highlights is not installed in this workspace, so it stores and posts nothing \
+     here. Ask a Slack admin to install it.";
+
+/// Said when Slack has not yet confirmed which workspace the app acts for.
+pub const UNCONFIRMED_TEXT: &str = "Highlights cannot confirm this workspace with Slack right now, so nothing was \
+     saved. Please try again in a minute.";
+
+/// Answers a slash command from any team: run for a workspace the app acts
+/// for, refused (ephemerally, changing nothing) for any other.
+pub async fn answer(state: &AppState, command: SlashCommand) -> Result<Option<Reply>, AppError> {
+    let enterprise = command.enterprise_id.clone();
+    match state.admit(&command.team_id, enterprise.as_deref()).await {
+        Ok(Admission::Ours(workspace)) => Ok(handle(state, &workspace, command).await),
+        Ok(Admission::NotOurs) => Ok(Some(Reply::ephemeral(NOT_INSTALLED_TEXT))),
+        Err(AppError::Unavailable(_)) => {
+            Ok(Some(Reply::ephemeral(format!("{UNCONFIRMED_TEXT}\n{}", echo(&command.text)))))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Runs a command for a user of a workspace. Internal failures are logged

@@ -6,6 +6,9 @@ pub mod merge;
 pub mod suggest;
 pub mod view;
 
+use unicode_normalization::UnicodeNormalization as _;
+use unicode_properties::UnicodeGeneralCategory as _;
+
 use crate::error::UserError;
 use crate::slack::mrkdwn;
 
@@ -40,7 +43,12 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// The key a customer is matched by: lowercase words of letters and digits,
 /// without trailing legal suffixes (unless nothing else is left).
 pub fn customer_key(name: &str) -> String {
-    let lowered = name.to_lowercase();
+    // One spelling per name: compatibility-composed (NFKC: "é" typed either
+    // way, full-width letters, ligatures), without invisible format
+    // characters (a zero-width space pasted from a document).
+    let composed: String =
+        name.nfkc().filter(|c| c.general_category() != unicode_properties::GeneralCategory::Format).collect();
+    let lowered = composed.to_lowercase();
     let cleaned: String = lowered
         .chars()
         .filter(|c| !matches!(c, '\'' | '’' | '`'))
@@ -135,6 +143,16 @@ mod tests {
         for (name, key) in cases {
             assert_eq!(customer_key(name), key, "{name}");
         }
+    }
+
+    #[test]
+    fn one_name_spelled_in_different_unicode_forms_is_one_key() {
+        let composed = "Soci\u{e9}t\u{e9} G\u{e9}n\u{e9}rale";
+        let decomposed = "Socie\u{301}te\u{301} Ge\u{301}ne\u{301}rale";
+        assert_eq!(customer_key(decomposed), customer_key(composed));
+        assert_eq!(customer_key("Ac\u{200b}me"), "acme", "zero-width space");
+        assert_eq!(customer_key("\u{feff}Acme\u{2060}"), "acme", "byte order mark, word joiner");
+        assert_eq!(customer_key("\u{ff21}\u{ff43}\u{ff4d}\u{ff45}"), "acme", "full-width letters");
     }
 
     #[test]

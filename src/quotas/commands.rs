@@ -14,6 +14,8 @@ use crate::store::workspaces::WorkspaceId;
 
 /// Latest start date accepted, in days from today.
 const MAX_DAYS_AHEAD: i64 = 60;
+/// How far back an onboarding may have started.
+const MAX_DAYS_BACK: i64 = 365;
 
 /// A parsed `onboard …`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +69,12 @@ pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
     if (start - today).whole_days() > MAX_DAYS_AHEAD {
         return Ok(Reply::ephemeral(format!(
             "{} is more than {MAX_DAYS_AHEAD} days away. Pick a start date closer to today.",
+            format_date(start)
+        )));
+    }
+    if (today - start).whole_days() > MAX_DAYS_BACK {
+        return Ok(Reply::ephemeral(format!(
+            "{} is more than {MAX_DAYS_BACK} days ago. Pick the day the onboarding started, within the last year.",
             format_date(start)
         )));
     }
@@ -182,6 +190,9 @@ pub fn render_team_line(p: &Progress) -> String {
     format!("• <@{}>, {}", p.user, crate::quotas::render_summary_line(p))
 }
 
+/// Longest note kept with self-reported tickets.
+pub const MAX_NOTE_CHARS: usize = 300;
+
 /// `/highlight tickets <n> [note]`: self-reported support tickets.
 pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
     let mut words = text.trim().splitn(2, char::is_whitespace);
@@ -197,6 +208,12 @@ pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
         }
     };
     let note = note.map(crate::slack::mrkdwn::decode);
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Ok(Reply::ephemeral(format!(
+            "A note is at most {MAX_NOTE_CHARS} characters: say which tickets in a few words.\n{}",
+            crate::commands::echo(&format!("tickets {text}"))
+        )));
+    }
     let tickets = onboarding::NewTickets { user: by, source: "self", ticket_ref: None, count, note: note.as_deref() };
     onboarding::insert_tickets(state.db(), workspace, &tickets, state.clock().now_ms()).await?;
     crate::quotas::after_evidence(state, workspace, by).await;

@@ -1,30 +1,32 @@
 //! `POST /webhooks/tickets`: a helpdesk reports a closed ticket. The body is
-//! signed with `HIGHLIGHTS_WEBHOOK_SECRET` (header `X-Highlights-Signature:
-//! sha256=<hex HMAC-SHA256 of the body>`); each ticket id counts once; an agent
-//! known only by email is looked up in Slack, and kept for later when unknown.
+//! signed as Slack signs its requests, with `HIGHLIGHTS_WEBHOOK_SECRET`:
+//! `X-Highlights-Request-Timestamp: <unix seconds>` and
+//! `X-Highlights-Signature: v0=<hex HMAC-SHA256 of "v0:{timestamp}:{body}">`,
+//! the timestamp within 5 minutes of our clock (a captured request cannot be
+//! replayed later). Each ticket id counts once; an agent known only by email is
+//! looked up in Slack, and kept for later when unknown.
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
-use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::install::Admission;
 use crate::slack::client::SlackError;
 use crate::store::onboarding::{insert_tickets, insert_unmapped_ticket, NewTickets};
-use crate::store::workspaces::{find_workspace, list_workspace_ids, WorkspaceId};
+use crate::store::workspaces::WorkspaceId;
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "x-highlights-signature";
-
-/// `sha256=<hex>` of a body.
-pub fn sign_body(secret: &str, body: &[u8]) -> String {
-    format!("sha256={}", crate::slack::verify::hmac_sha256_hex(secret, &[body]))
-}
+/// The signed timestamp header.
+pub const TIMESTAMP_HEADER: &str = "x-highlights-request-timestamp";
+/// Largest ticket event accepted: one ticket is a few hundred bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A ticket event.
 #[derive(Debug, Deserialize)]
@@ -43,47 +45,63 @@ fn answer(status: StatusCode, body: serde_json::Value) -> Response {
 }
 
 /// Verifies, counts once, answers.
-pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, AppError> {
     let Some(secret) = &state.config().webhook_secret else {
         return Ok(answer(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({ "ok": false, "error": "webhook disabled: set HIGHLIGHTS_WEBHOOK_SECRET" }),
         ));
     };
-    let given = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let expected = sign_body(secret.expose(), &body);
-    if !bool::from(expected.as_bytes().ct_eq(given.trim().as_bytes())) {
-        return Err(AppError::Unauthorized("X-Highlights-Signature does not match the body"));
-    }
+    let body: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    crate::slack::verify::verify(
+        secret.expose(),
+        header(TIMESTAMP_HEADER),
+        header(SIGNATURE_HEADER),
+        &body,
+        state.clock().now().unix_timestamp(),
+    )
+    .map_err(|e| AppError::Unauthorized(e.reason()))?;
     let task = state.clone();
     state.run_to_completion(async move { count_ticket(&task, &body).await }).await?
 }
 
 /// Reads a verified ticket event and counts it once (on a task of its own).
 async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppError> {
-    let event: TicketEvent =
+    let mut event: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("malformed ticket event: {e}")))?;
+    crate::slack::payload::clean_json(&mut event);
+    let event: TicketEvent =
+        serde_json::from_value(event).map_err(|e| AppError::BadRequest(format!("malformed ticket event: {e}")))?;
     let ticket = match &event.ticket_id {
         serde_json::Value::String(s) if !s.trim().is_empty() => s.trim().to_owned(),
         serde_json::Value::Number(n) => n.to_string(),
         _ => return Err(AppError::BadRequest("ticket_id must be a non-empty string or a number".into())),
     };
-    let workspace = match event.team_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(team) => WorkspaceId(team.to_owned()),
-        None => match list_workspace_ids(state.db()).await?.as_slice() {
-            [only] => WorkspaceId(only.clone()),
-            _ => return Err(AppError::BadRequest("team_id is required when several workspaces use the app".into())),
-        },
-    };
-    if find_workspace(state.db(), &workspace).await?.is_none() {
-        return Err(AppError::BadRequest(format!("unknown team_id {}", workspace.as_str())));
+    if ticket.chars().count() > MAX_TICKET_ID_CHARS {
+        return Err(AppError::BadRequest(format!("ticket_id is longer than {MAX_TICKET_ID_CHARS} characters")));
     }
+    let workspace = match event.team_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(team) => team.to_owned(),
+        None => state.token_team().await?.id.clone(),
+    };
+    let workspace = match state.admit_as_is(&workspace, None).await {
+        Ok(Admission::Ours(workspace)) => workspace,
+        Ok(Admission::NotOurs) | Err(AppError::BadRequest(_)) => {
+            return Err(AppError::BadRequest(format!(
+                "team_id {} is not a workspace the app is installed in",
+                escape_id(&workspace)
+            )))
+        }
+        Err(e) => return Err(e),
+    };
     let now = state.clock().now_ms();
     let user = match (
         event.agent_slack_id.as_deref().map(str::trim).filter(|s| !s.is_empty()),
         event.agent_email.as_deref(),
     ) {
-        (Some(id), _) => id.to_owned(),
+        (Some(id), _) if is_user_id(id) => id.to_owned(),
+        (Some(_), _) => return Err(AppError::BadRequest("agent_slack_id is not a Slack user id (U… or W…)".into())),
         (None, Some(email)) if email.contains('@') => match state.slack().user_by_email(email.trim()).await {
             Ok(user) => user.id.to_string(),
             Err(e) => {
@@ -109,6 +127,22 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
     }
     crate::quotas::after_evidence(state, &workspace, &user).await;
     Ok(answer(StatusCode::OK, json!({ "ok": true, "counted": true, "user": user })))
+}
+
+/// Longest ticket id kept.
+const MAX_TICKET_ID_CHARS: usize = 200;
+
+/// Whether `id` has the shape of a Slack user id: `U` or `W`, then capitals and digits.
+fn is_user_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some('U' | 'W'))
+        && (3..=32).contains(&id.len())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+/// A team id as it may be echoed in an error: at most 40 characters.
+fn escape_id(id: &str) -> String {
+    id.chars().take(40).collect()
 }
 
 /// Tries again to find the Slack user of each waiting ticket's email (people

@@ -10,13 +10,15 @@ use slack_morphism::prelude::{SlackEventCallbackBody, SlackPushEvent, SlackPushE
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::install::Admission;
 use crate::slack::payload;
 use crate::slack::verify::SignedRequest;
 use crate::store::events;
 
 /// Answers the handshake, records the event, acknowledges at once.
 pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<Response, AppError> {
-    match payload::parse_event(&req.body)? {
+    let (event, enterprise) = payload::parse_event(&req.body)?;
+    match event {
         SlackPushEvent::UrlVerification(v) => Ok(Json(json!({ "challenge": v.challenge })).into_response()),
         SlackPushEvent::AppRateLimited(limited) => {
             tracing::warn!(team = %limited.team_id, "Slack is rate limiting our event deliveries");
@@ -24,21 +26,32 @@ pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<
         }
         SlackPushEvent::EventCallback(callback) => {
             let (task, retry) = (state.clone(), req.retry_num());
-            state.run_to_completion(async move { handle_callback(&task, &callback, retry).await }).await??;
+            state
+                .run_to_completion(async move { handle_callback(&task, &callback, enterprise.as_deref(), retry).await })
+                .await??;
             Ok(StatusCode::OK.into_response())
         }
     }
 }
 
 /// Records an event (from HTTP or Socket Mode) by `event_id` and handles it
-/// once; a redelivery is acknowledged and ignored.
+/// once; a redelivery, or an event from a workspace the app is not installed
+/// in, is acknowledged and ignored.
 pub async fn handle_callback(
     state: &AppState,
     callback: &SlackPushEventCallback,
+    enterprise: Option<&str>,
     retry: Option<u32>,
 ) -> Result<(), AppError> {
-    let workspace = state.ensure_workspace(callback.team_id.as_ref()).await?;
+    let team = callback.team_id.as_ref();
     let kind = event_type(&callback.event);
+    let uninstall = kind == "app_uninstalled" || (kind == "tokens_revoked" && revokes_bot_token(&callback.event));
+    // Any other event from the workspace means the app is installed there (again).
+    let workspace =
+        if uninstall { state.admit_as_is(team, enterprise).await? } else { state.admit(team, enterprise).await? };
+    let Admission::Ours(workspace) = workspace else {
+        return Ok(());
+    };
     let now = state.clock().now_ms();
     let fresh = events::insert_processed_event(state.db(), &workspace, callback.event_id.as_ref(), &kind, now).await?;
     if !fresh {
@@ -46,11 +59,10 @@ pub async fn handle_callback(
         return Ok(());
     }
     tracing::debug!(event_id = %callback.event_id, kind, "event recorded");
-    if kind == "app_uninstalled" || kind == "tokens_revoked" {
+    if uninstall {
         // Nothing more can be posted there; the data stays for a reinstall.
         tracing::warn!(workspace = workspace.as_str(), kind, "the app lost access to a workspace");
-        crate::store::workspaces::update_uninstalled(state.db(), &workspace, Some(now)).await?;
-        state.forget_workspace(workspace.as_str());
+        crate::store::workspaces::update_uninstalled(state.db(), &workspace, now).await?;
         return Ok(());
     }
     if let SlackEventCallbackBody::AppHomeOpened(opened) = &callback.event {
@@ -63,6 +75,13 @@ pub async fn handle_callback(
         }
     }
     Ok(())
+}
+
+/// Whether a `tokens_revoked` event revokes the bot's token (user tokens
+/// alone leave the app installed).
+fn revokes_bot_token(body: &SlackEventCallbackBody) -> bool {
+    let value = serde_json::to_value(body).unwrap_or_default();
+    value.pointer("/tokens/bot").and_then(|bots| bots.as_array()).is_some_and(|bots| !bots.is_empty())
 }
 
 /// The `type` of an event, as Slack names it.

@@ -10,6 +10,7 @@ use slack_morphism::prelude::SlackInteractionEvent;
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::install::Admission;
 use crate::slack::payload::{self, Interaction};
 use crate::slack::verify::SignedRequest;
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
@@ -40,7 +41,11 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
                     tracing::error!(error = %crate::error::chain(&e), "interaction failed");
                     // Never a bare 500 to Slack: a form stays open with what was
                     // typed and says why; a click is acknowledged (it can be repeated).
-                    Ok(submission.then(|| submission_failed(&raw["view"])))
+                    Ok(submission.then(|| submission_failed(&raw["view"], crate::error::INTERNAL_ERROR_TEXT)))
+                }
+                Err(AppError::Unavailable(why)) if submission => {
+                    tracing::warn!(why, "submission answered with a retry");
+                    Ok(Some(submission_failed(&raw["view"], crate::commands::UNCONFIRMED_TEXT)))
                 }
                 other => other,
             }
@@ -54,7 +59,7 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
 
 /// The answer to a submission that failed on our side: the form stays open,
 /// with everything typed, and one sentence on its first field.
-fn submission_failed(view: &Value) -> Value {
+fn submission_failed(view: &Value, text: &str) -> Value {
     // The first input block on screen; else any the form's state names.
     let first_input = view["blocks"]
         .as_array()
@@ -62,7 +67,7 @@ fn submission_failed(view: &Value) -> Value {
         .and_then(|b| b["block_id"].as_str())
         .or_else(|| view["state"]["values"].as_object().and_then(|values| values.keys().next()).map(String::as_str))
         .unwrap_or_default();
-    json!({ "response_action": "errors", "errors": { first_input: crate::error::INTERNAL_ERROR_TEXT } })
+    json!({ "response_action": "errors", "errors": { first_input: text } })
 }
 
 /// Dispatches an interaction (from HTTP or Socket Mode) to its feature; the
@@ -77,7 +82,11 @@ pub async fn handle_interaction(
         .ok_or_else(|| AppError::BadRequest("malformed interaction payload: no team".into()))?;
     let user = str_at(raw, "/user/id").unwrap_or_default().to_owned();
     crate::app::record_requester(team, &user);
-    let workspace = state.ensure_workspace(team).await?;
+    let enterprise = str_at(raw, "/enterprise/id").or_else(|| str_at(raw, "/user/enterprise_id"));
+    let Admission::Ours(workspace) = state.admit(team, enterprise).await? else {
+        // Acknowledged, and nothing else: the app is not installed there.
+        return Ok(matches!(event, SlackInteractionEvent::BlockSuggestion(_)).then(|| json!({ "options": [] })));
+    };
     match event {
         SlackInteractionEvent::ViewSubmission(_) => match str_at(raw, "/view/callback_id") {
             Some(capture::modal::CALLBACK_ID) => {

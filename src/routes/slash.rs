@@ -17,12 +17,7 @@ pub async fn slash_command(State(state): State<AppState>, req: SignedRequest) ->
     let command = payload::parse_command(&req.body)?;
     crate::app::record_requester(&command.team_id, &command.user_id);
     let task = state.clone();
-    let reply = state
-        .run_to_completion(async move {
-            let workspace = task.ensure_workspace(&command.team_id).await?;
-            Ok::<_, AppError>(commands::handle(&task, &workspace, command).await)
-        })
-        .await??;
+    let reply = state.run_to_completion(async move { commands::answer(&task, command).await }).await??;
     Ok(match reply {
         Some(reply) => Json(reply).into_response(),
         None => StatusCode::OK.into_response(),

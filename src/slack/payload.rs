@@ -31,14 +31,86 @@ pub struct SlashCommand {
     pub enterprise_id: Option<String>,
 }
 
-/// Reads a slash command form body.
+/// Reads a slash command form body, its text cleaned ([`clean_text`]).
 pub fn parse_command(body: &[u8]) -> Result<SlashCommand, AppError> {
-    serde_urlencoded::from_bytes(body).map_err(|e| AppError::BadRequest(format!("malformed slash command: {e}")))
+    let mut command: SlashCommand = serde_urlencoded::from_bytes(body)
+        .map_err(|e| AppError::BadRequest(format!("malformed slash command: {e}")))?;
+    for field in [
+        &mut command.team_id,
+        &mut command.user_id,
+        &mut command.channel_id,
+        &mut command.command,
+        &mut command.text,
+        &mut command.response_url,
+        &mut command.trigger_id,
+    ] {
+        clean_in_place(field);
+    }
+    if let Some(enterprise) = &mut command.enterprise_id {
+        clean_in_place(enterprise);
+    }
+    Ok(command)
 }
 
-/// Reads an Events API JSON body.
-pub fn parse_event(body: &[u8]) -> Result<SlackPushEvent, AppError> {
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("malformed event: {e}")))
+/// The one cleaning every text from outside goes through, so that both
+/// databases store the same thing (PostgreSQL refuses NUL; SQLite keeps it)
+/// and nothing invisible steers what is shown: control characters are
+/// removed, except newline and tab; a carriage return becomes a newline
+/// (one, for a CR LF pair).
+pub fn clean_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(|c| !c.is_control() || c == '\n' || c == '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut cleaned = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' => cleaned.push('\n'),
+            '\n' | '\t' => cleaned.push(c),
+            c if c.is_control() => {}
+            c => cleaned.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(cleaned)
+}
+
+fn clean_in_place(text: &mut String) {
+    if let std::borrow::Cow::Owned(cleaned) = clean_text(text) {
+        *text = cleaned;
+    }
+}
+
+/// [`clean_text`] over every string of a JSON document, object keys included.
+pub fn clean_json(value: &mut Value) {
+    match value {
+        Value::String(text) => clean_in_place(text),
+        Value::Array(items) => items.iter_mut().for_each(clean_json),
+        Value::Object(fields) => {
+            if fields.keys().any(|k| matches!(clean_text(k), std::borrow::Cow::Owned(_))) {
+                let taken = std::mem::take(fields);
+                fields.extend(taken.into_iter().map(|(k, v)| (clean_text(&k).into_owned(), v)));
+            }
+            fields.values_mut().for_each(clean_json);
+        }
+        _ => {}
+    }
+}
+
+/// Reads an Events API JSON body, with the Enterprise Grid organisation it
+/// came from, if any. Organisation-wide installs send `authorizations` whose
+/// `team_id` is null; we do not use them, so they are set aside rather than
+/// refused.
+pub fn parse_event(body: &[u8]) -> Result<(SlackPushEvent, Option<String>), AppError> {
+    let mut value: Value =
+        serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("malformed event: {e}")))?;
+    clean_json(&mut value);
+    let enterprise = value.get("enterprise_id").and_then(Value::as_str).map(str::to_owned);
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("authorizations");
+    }
+    let event = serde_json::from_value(value).map_err(|e| AppError::BadRequest(format!("malformed event: {e}")))?;
+    Ok((event, enterprise))
 }
 
 /// An interactivity payload: one slack-morphism models, or one it does not
@@ -71,8 +143,9 @@ struct InteractionForm {
 pub fn parse_interaction(body: &[u8]) -> Result<Interaction, AppError> {
     let form: InteractionForm = serde_urlencoded::from_bytes(body)
         .map_err(|_| AppError::BadRequest("malformed interaction: expected a form with a payload field".into()))?;
-    let value: Value = serde_json::from_str(&form.payload)
+    let mut value: Value = serde_json::from_str(&form.payload)
         .map_err(|e| AppError::BadRequest(format!("malformed interaction payload: {e}")))?;
+    clean_json(&mut value);
     let kind = value
         .get("type")
         .and_then(|t| t.as_str())
@@ -80,6 +153,12 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, AppError> {
         .to_owned();
     if !MODELLED_INTERACTIONS.contains(&kind.as_str()) {
         return Ok(Interaction::Other(kind));
+    }
+    // Organisation-wide installs send `"team": null`; the workspace is the user's.
+    if value.get("team").is_none_or(Value::is_null) {
+        if let Some(team) = value.pointer("/user/team_id").cloned() {
+            value["team"] = serde_json::json!({ "id": team });
+        }
     }
     serde_json::from_value(value.clone())
         .map(|event| Interaction::Known(Box::new(event), value))
@@ -97,6 +176,20 @@ mod tests {
         assert_eq!(cmd.text, "Acme | chat | hi");
         assert_eq!(cmd.command, "/highlight");
         assert_eq!(cmd.enterprise_id, None);
+    }
+
+    #[test]
+    fn control_characters_are_removed_except_newline_and_tab() {
+        assert_eq!(clean_text("plain text, é ✅"), "plain text, é ✅");
+        assert!(matches!(clean_text("line\nnext\tcol"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(clean_text("a\0b\u{7}c\u{1b}[31md\u{85}e"), "abc[31mde");
+        assert_eq!(clean_text("one\r\ntwo\rthree"), "one\ntwo\nthree");
+        let body = "team_id=T1&user_id=U1%00&channel_id=C1&command=%2Fhighlight&text=Ac%00me+%7C+chat+%7C+hi%00&response_url=https%3A%2F%2Fx&trigger_id=1.2.3";
+        let cmd = parse_command(body.as_bytes()).expect("valid");
+        assert_eq!((cmd.text.as_str(), cmd.user_id.as_str()), ("Acme | chat | hi", "U1"));
+        let mut json = serde_json::json!({ "a\u{0}": ["x\u{0}y", { "k": "v\u{0}" }], "n": 1 });
+        clean_json(&mut json);
+        assert_eq!(json, serde_json::json!({ "a": ["xy", { "k": "v" }], "n": 1 }));
     }
 
     #[test]

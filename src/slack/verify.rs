@@ -8,7 +8,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -106,12 +107,41 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Why a request did not reach its handler.
+#[derive(Debug)]
+pub enum NotForUs {
+    /// Refused: unsigned, stale, or too large.
+    Refused(AppError),
+    /// Slack's certificate check (`ssl_check=1`, unsigned by design): an empty
+    /// 200, and nothing processed.
+    SslCheck,
+}
+
+impl IntoResponse for NotForUs {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Refused(e) => e.into_response(),
+            Self::SslCheck => StatusCode::OK.into_response(),
+        }
+    }
+}
+
+/// Whether a form body is Slack's certificate check.
+fn is_ssl_check(body: &[u8]) -> bool {
+    body.split(|&b| b == b'&').any(|pair| pair == b"ssl_check=1")
+}
+
 impl FromRequest<AppState> for SignedRequest {
-    type Rejection = AppError;
+    type Rejection = NotForUs;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
+        let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| NotForUs::Refused(AppError::PayloadTooLarge))?;
+        if is_ssl_check(&body) {
+            return Err(NotForUs::SslCheck);
+        }
         let now = state.clock().now().unix_timestamp();
         verify(
             state.config().signing_secret.expose(),
@@ -120,7 +150,7 @@ impl FromRequest<AppState> for SignedRequest {
             &body,
             now,
         )
-        .map_err(|e| AppError::Unauthorized(e.reason()))?;
+        .map_err(|e| NotForUs::Refused(AppError::Unauthorized(e.reason())))?;
         Ok(Self { headers: parts.headers, body })
     }
 }
@@ -156,6 +186,15 @@ mod tests {
         assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts + 300), Ok(()));
         assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts + 301), Err(SignatureError::Stale));
         assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts - 301), Err(SignatureError::Stale));
+    }
+
+    #[test]
+    fn slacks_certificate_check_is_recognised_and_nothing_else() {
+        assert!(is_ssl_check(b"ssl_check=1&token=abc"));
+        assert!(is_ssl_check(b"token=abc&ssl_check=1"));
+        assert!(!is_ssl_check(b"ssl_check=0&token=abc"));
+        assert!(!is_ssl_check(b"text=ssl_check%3D1&team_id=T1"));
+        assert!(!is_ssl_check(BODY.as_bytes()));
     }
 
     #[test]

@@ -50,6 +50,63 @@ pub async fn insert_workspace_if_new(
     Ok(inserted)
 }
 
+/// What [`ensure_installed`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Installed {
+    /// Recorded and installed already: nothing written.
+    Already,
+    /// Seen for the first time: recorded with its starting product areas.
+    New,
+    /// It had been uninstalled: installed again, its parked posts released.
+    Again,
+}
+
+/// Makes sure a workspace the app acts for is recorded and installed. The
+/// state is read from the database on every call, so that a reinstall seen
+/// by one replica is seen by all: an installed workspace costs one read.
+pub async fn ensure_installed(
+    db: &Db,
+    workspace: &WorkspaceId,
+    default_areas: &[String],
+    now_ms: i64,
+) -> Result<Installed, sqlx::Error> {
+    let uninstalled_at: Option<Option<i64>> = sqlx::query_scalar("select uninstalled_at from workspaces where id = $1")
+        .bind(workspace.as_str())
+        .fetch_optional(db.reader())
+        .await?;
+    match uninstalled_at {
+        Some(None) => Ok(Installed::Already),
+        None => Ok(if insert_workspace_if_new(db, workspace, default_areas, now_ms).await? {
+            Installed::New
+        } else {
+            Installed::Already
+        }),
+        Some(Some(_)) => {
+            update_reinstalled(db, workspace, now_ms).await?;
+            Ok(Installed::Again)
+        }
+    }
+}
+
+/// Marks a workspace installed again and makes the posts parked while it was
+/// not due now, in one transaction (every replica's worker then takes them).
+async fn update_reinstalled(db: &Db, workspace: &WorkspaceId, now_ms: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("update workspaces set uninstalled_at = null where id = $1")
+        .bind(workspace.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "update outbox set run_after = $2, updated_at = $2
+         where workspace_id = $1 and status = 'pending' and run_after > $2",
+    )
+    .bind(workspace.as_str())
+    .bind(now_ms)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
 /// Which of these workspaces are uninstalled (nothing may be posted there).
 pub async fn list_uninstalled_among(
     db: &Db,
@@ -100,12 +157,12 @@ pub async fn list_workspace_ids(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("select id from workspaces order by id").fetch_all(db.reader()).await
 }
 
-/// Marks a workspace as uninstalled (nothing is posted there any more), or as
-/// installed again (`at` = None).
-pub async fn update_uninstalled(db: &Db, workspace: &WorkspaceId, at: Option<i64>) -> Result<(), sqlx::Error> {
+/// Marks a workspace as uninstalled: nothing is posted there any more, and
+/// its data stays for a reinstall.
+pub async fn update_uninstalled(db: &Db, workspace: &WorkspaceId, at_ms: i64) -> Result<(), sqlx::Error> {
     sqlx::query("update workspaces set uninstalled_at = $2 where id = $1")
         .bind(workspace.as_str())
-        .bind(at)
+        .bind(at_ms)
         .execute(db.pool())
         .await?;
     Ok(())

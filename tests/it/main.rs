@@ -14,3 +14,4 @@ mod slack_client;
 mod socket_mode;
 mod store;
 mod transport;
+mod trust;

@@ -57,21 +57,25 @@ async fn triage(app: &TestApp, channel: &str, ts: &str, area: &str) -> Value {
     resp.json().await.expect("JSON")
 }
 
-fn signed_ticket(body: &Value, secret: &str) -> (String, String) {
-    let text = body.to_string();
+/// `v0=<hex HMAC-SHA256 of "v0:{timestamp}:{body}">`, as the README tells a helpdesk to sign.
+fn signed_ticket(text: &str, secret: &str, timestamp: i64) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(text.as_bytes());
-    (text, format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
+    mac.update(format!("v0:{timestamp}:{text}").as_bytes());
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 async fn webhook(app: &TestApp, body: &Value, secret: &str) -> (u16, Value) {
-    let (text, signature) = signed_ticket(body, secret);
+    webhook_at(app, &body.to_string(), secret, crate::support::signer::now()).await
+}
+
+async fn webhook_at(app: &TestApp, text: &str, secret: &str, timestamp: i64) -> (u16, Value) {
     let resp = app
         .http
         .post(app.url("/webhooks/tickets"))
         .header("content-type", "application/json")
-        .header("x-highlights-signature", signature)
-        .body(text)
+        .header("x-highlights-request-timestamp", timestamp.to_string())
+        .header("x-highlights-signature", signed_ticket(text, secret, timestamp))
+        .body(text.to_owned())
         .send()
         .await
         .expect("sent");
@@ -273,9 +277,54 @@ async fn the_helpdesk_webhook_is_signed_and_maps_emails(backend: TestBackend) {
     let (status, body) = webhook(&app, &json!({ "team_id": TEAM, "agent_slack_id": USER }), WEBHOOK_SECRET).await;
     assert_eq!(status, 400, "{body}");
     assert!(body["error"].as_str().expect("error").contains("ticket_id"));
-    let (status, _) =
+    let (status, body) =
         webhook(&app, &json!({ "team_id": "T0NOPE", "ticket_id": 1, "agent_slack_id": USER }), WEBHOOK_SECRET).await;
     assert_eq!(status, 400);
+    assert!(body["error"].as_str().expect("error").contains("not a workspace the app is installed in"), "{body}");
+}
+
+on_both_backends!(the_helpdesk_webhook_refuses_replays_bad_agents_and_big_bodies);
+async fn the_helpdesk_webhook_refuses_replays_bad_agents_and_big_bodies(backend: TestBackend) {
+    let app = app_on(backend).await;
+    app.slash("help").await;
+    let now = crate::support::signer::now();
+    let event = json!({ "team_id": TEAM, "ticket_id": "ZD-9", "agent_slack_id": USER }).to_string();
+    // Signed six minutes ago: a replay, refused, though the signature is right.
+    let (status, body) = webhook_at(&app, &event, WEBHOOK_SECRET, now - 360).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body["error"].as_str().expect("error").contains("5 minutes"), "{body}");
+    // The old scheme (no timestamp) is refused too.
+    let resp = app
+        .http
+        .post(app.url("/webhooks/tickets"))
+        .header("x-highlights-signature", format!("sha256={}", "0".repeat(64)))
+        .body(event.clone())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 401);
+    for (agent, why) in [
+        ("<@U0USER0001>", "not a Slack user id"),
+        ("u0user0001", "not a Slack user id"),
+        ("../x", "not a Slack user id"),
+    ] {
+        let text = format!(r#"{{"team_id":"{TEAM}","ticket_id":"ZD-10","agent_slack_id":"{agent}"}}"#);
+        let (status, body) = webhook_at(&app, &text, WEBHOOK_SECRET, now).await;
+        assert_eq!(status, 400, "{agent}: {body}");
+        assert!(body["error"].as_str().expect("error").contains(why), "{body}");
+    }
+    // A NUL in a field is cleaned, not a server error.
+    let text = format!(r#"{{"team_id":"{TEAM}","ticket_id":"ZD\u0000-11","agent_slack_id":"{USER}"}}"#);
+    let (status, body) = webhook_at(&app, &text, WEBHOOK_SECRET, now).await;
+    assert_eq!(status, 200, "{body}");
+    let refs: Vec<String> =
+        sqlx::query_scalar("select ticket_ref from tickets").fetch_all(app.db.pool()).await.expect("refs");
+    assert_eq!(refs, vec!["ZD-11".to_owned()]);
+    // 900 KB is not a ticket: 413, with a JSON error.
+    let big = json!({ "team_id": TEAM, "ticket_id": "ZD-12", "agent_slack_id": USER, "pad": "x".repeat(900_000) });
+    let (status, body) = webhook_at(&app, &big.to_string(), WEBHOOK_SECRET, now).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["ok"], false, "{body}");
 }
 
 #[tokio::test]

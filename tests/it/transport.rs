@@ -256,9 +256,16 @@ async fn an_uninstalled_workspace_gets_no_posts_until_it_uses_the_app_again(back
     let error: Option<String> =
         sqlx::query_scalar("select last_error from outbox").fetch_one(app.db.pool()).await.expect("row");
     assert_eq!(error.as_deref(), Some("the app is uninstalled from this workspace"));
-    // Using the app again (a reinstall) lifts it.
+    // Using the app again (a reinstall) lifts it, and what was parked goes
+    // out at once, not when its park ends (30 s here).
     crate::support::ephemeral(app.slash("help").await).await;
     let at: Option<i64> =
         sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
     assert!(at.is_none());
+    app.slack.wait_for_calls("chat.postMessage", 1).await;
+    // A redelivered uninstall event does not count as a reinstall, nor as a second uninstall.
+    assert_eq!(app.event(&uninstalled).await.status(), 200);
+    let at: Option<i64> =
+        sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    assert!(at.is_none(), "the redelivery was ignored");
 }

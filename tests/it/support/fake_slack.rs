@@ -316,6 +316,12 @@ async fn answer(
                 None => json!({ "ok": false, "error": "users_not_found" }),
             }
         }
+        // The bot token belongs to the test workspace (Slack's sample names another).
+        "auth.test" => {
+            let mut answer = fixture(method).expect("fixture");
+            answer["team_id"] = json!(super::TEAM);
+            answer
+        }
         "chat.getPermalink" => {
             let channel = args.get("channel").and_then(Value::as_str).unwrap_or("C0");
             let message_ts = args.get("message_ts").and_then(Value::as_str).unwrap_or("0").replace('.', "");

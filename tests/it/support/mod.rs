@@ -90,8 +90,13 @@ impl TestApp {
 
     /// The app on a fresh database of `backend`, with settings changed by `configure`.
     pub async fn spawn_with(backend: TestBackend, configure: impl FnOnce(&mut ServeArgs)) -> Self {
+        Self::spawn_against(backend, FakeSlack::start().await, configure).await
+    }
+
+    /// The same, against a fake Slack prepared before the app starts (to
+    /// fail its very first calls, say).
+    pub async fn spawn_against(backend: TestBackend, slack: FakeSlack, configure: impl FnOnce(&mut ServeArgs)) -> Self {
         let test_db = TestDb::create(backend).await.expect("backend available");
-        let slack = FakeSlack::start().await;
         let mut args = serve_args(&slack);
         configure(&mut args);
         let mut config = Config::from_args(&test_db.url, &args).expect("test config is valid");

@@ -1,0 +1,107 @@
+//! Which workspaces the app acts for (SPEC section 1). In single-workspace
+//! mode that is the team of `SLACK_BOT_TOKEN`, as `auth.test` names it: a
+//! signed request from any other team is refused and changes nothing, because
+//! our token would post its data into our channel.
+//!
+//! The team is learned once per process (checked at start, retried with
+//! backoff until Slack answers); a request that arrives before Slack has
+//! answered asks `auth.test` itself, briefly, and is told to try again if
+//! Slack still cannot say. Whether a workspace is installed *now* (it may have
+//! been uninstalled and installed again) lives in the database, so every
+//! replica agrees: see [`crate::store::workspaces::ensure_installed`].
+
+use std::time::Duration;
+
+use tokio::sync::OnceCell;
+
+use crate::slack::client::{SlackApi, SlackError};
+
+/// How long a request waits for `auth.test` when the team is not known yet
+/// (Slack hangs up after 3 seconds).
+pub const REQUEST_WAIT: Duration = Duration::from_millis(1500);
+
+/// The workspace (or Enterprise Grid organisation) the bot token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenTeam {
+    /// `T…` for a workspace install, `E…` for an organisation-wide one.
+    pub id: String,
+    /// The team's name, for logs.
+    pub name: String,
+}
+
+/// Whether a request's team is one the app acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// Ours: store and post for it.
+    Ours(crate::store::workspaces::WorkspaceId),
+    /// Signed by Slack, but from a team the app is not installed in.
+    NotOurs,
+}
+
+/// What the process knows about its installation.
+#[derive(Debug, Default)]
+pub struct Installation {
+    token_team: OnceCell<TokenTeam>,
+}
+
+impl Installation {
+    /// The token's team, asking Slack (`auth.test`) if it is not known yet.
+    /// Concurrent callers share one call.
+    pub async fn token_team(&self, slack: &SlackApi) -> Result<&TokenTeam, SlackError> {
+        self.token_team
+            .get_or_try_init(|| async {
+                let me = slack.auth_test().await?;
+                Ok(TokenTeam { id: me.team_id.to_string(), name: me.team })
+            })
+            .await
+    }
+
+    /// The token's team, if Slack has already said.
+    pub fn known(&self) -> Option<&TokenTeam> {
+        self.token_team.get()
+    }
+}
+
+/// Whether a request from `team` (in `enterprise`, on Enterprise Grid) is
+/// for the token's team: the same workspace, or any workspace of the
+/// organisation an org-wide token belongs to.
+pub fn is_ours(token_team: &TokenTeam, team: &str, enterprise: Option<&str>) -> bool {
+    token_team.id == team || (token_team.id.starts_with('E') && enterprise == Some(token_team.id.as_str()))
+}
+
+/// Whether `id` has the shape of a Slack team id (`T…`) or organisation id
+/// (`E…`): a capital letter then 2 to 31 capitals and digits. Anything else is
+/// refused at the boundary, before it can name a workspace.
+pub fn is_team_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some('T' | 'E'))
+        && (3..=32).contains(&id.len())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn team_ids_are_checked_for_shape() {
+        for good in ["T0001", "T0TEAM0001", "E0ORG0001", "T012AB3C4"] {
+            assert!(is_team_id(good), "{good}");
+        }
+        for bad in ["", " ", "T", "T1", "t0001", "U0001", "../../x", "T0001\0", "T00 01", &"T".repeat(5000)] {
+            assert!(!is_team_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_org_wide_token_acts_for_its_organisations_workspaces_only() {
+        let workspace = TokenTeam { id: "T0TEAM0001".into(), name: "Acme".into() };
+        assert!(is_ours(&workspace, "T0TEAM0001", None));
+        assert!(is_ours(&workspace, "T0TEAM0001", Some("E0ORG0001")));
+        assert!(!is_ours(&workspace, "T0OTHER001", Some("E0ORG0001")));
+        let org = TokenTeam { id: "E0ORG0001".into(), name: "Acme Org".into() };
+        assert!(is_ours(&org, "T0TEAM0001", Some("E0ORG0001")));
+        assert!(!is_ours(&org, "T0TEAM0001", Some("E0ELSE001")));
+        assert!(!is_ours(&org, "T0TEAM0001", None));
+    }
+}

@@ -1,0 +1,182 @@
+//! Trust at the edges: the app acts only for the workspace its bot token
+//! belongs to; malformed team ids, Slack's certificate check and Enterprise
+//! Grid payloads are each answered as Slack expects.
+
+use serde_json::{json, Value};
+
+use crate::on_both_backends;
+
+use crate::support::db::TestBackend;
+use crate::support::fake_slack::{FakeSlack, Fault};
+use crate::support::{ephemeral, fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
+
+const OTHER_TEAM: &str = "T0OTHER001";
+
+fn home_opened(team: &str, event_id: &str) -> Value {
+    let mut envelope = fixture_json(include_str!("../fixtures/requests/event_callback.app_home_opened.json"));
+    envelope["team_id"] = json!(team);
+    envelope["event_id"] = json!(event_id);
+    envelope
+}
+
+fn button_click(team: &str) -> Value {
+    let mut payload = fixture_json(include_str!("../fixtures/requests/block_actions.message_button.json"));
+    payload["team"]["id"] = json!(team);
+    payload["user"]["team_id"] = json!(team);
+    payload["actions"][0]["action_id"] = json!("home_my_report");
+    payload
+}
+
+on_both_backends!(another_workspace_is_refused_and_changes_nothing);
+async fn another_workspace_is_refused_and_changes_nothing(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    ephemeral(app.slash("help").await).await;
+    app.drain().await;
+    let calls_before = app.slack.calls().len();
+
+    for text in
+        ["Acme | chat | We need canned replies", "config channel <#C0THEIRS01|theirs>", "digest", "onboard me", ""]
+    {
+        let answer = ephemeral(app.slash_in(OTHER_TEAM, text).await).await;
+        assert!(answer.contains("not installed in this workspace"), "{text}: {answer}");
+    }
+    assert_eq!(app.event(&home_opened(OTHER_TEAM, "Ev0OTHER001")).await.status(), 200);
+    let click = app.interaction(&button_click(OTHER_TEAM)).await;
+    assert_eq!(click.status(), 200);
+    assert_eq!(click.text().await.expect("body"), "", "acknowledged, nothing else");
+    app.drain().await;
+
+    let workspaces: Vec<String> =
+        sqlx::query_scalar("select id from workspaces").fetch_all(app.db.pool()).await.expect("ids");
+    assert_eq!(workspaces, vec![TEAM.to_owned()]);
+    for table in ["highlights", "customers", "interviews", "onboardees", "processed_events", "outbox", "digests"] {
+        assert_eq!(app.count(table).await, 0, "{table}");
+    }
+    let channel: Option<String> =
+        sqlx::query_scalar("select product_channel from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    assert_eq!(channel, None, "their config did not touch ours");
+    let later: Vec<String> = app.slack.calls()[calls_before..].iter().map(|c| c.method.clone()).collect();
+    assert!(later.is_empty(), "no Slack call on their behalf: {later:?}");
+
+    // Ours still works, and posts into our channel.
+    let saved = ephemeral(app.slash("Acme | chat | We need canned replies").await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    let posts = app.slack.wait_for_ok_calls("chat.postMessage", 2).await;
+    assert!(posts.iter().all(|c| c.args["channel"] == PRODUCT_CHANNEL));
+}
+
+on_both_backends!(malformed_team_ids_are_bad_requests_and_create_nothing);
+async fn malformed_team_ids_are_bad_requests_and_create_nothing(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let long = "T".repeat(5000);
+    for team in ["", " ", "../../x", "t0team0001", "T0TEAM 0001", long.as_str()] {
+        let resp = app.slash_in(team, "Acme | chat | hello").await;
+        assert_eq!(resp.status(), 400, "{team:?}");
+        let body: Value = resp.json().await.expect("JSON error");
+        assert_eq!(body["ok"], false);
+        assert!(body["error"].as_str().expect("error").contains("team"), "{body}");
+        let event = app.event(&home_opened(team, "Ev0BAD0001")).await;
+        assert_eq!(event.status(), 400, "{team:?}");
+    }
+    assert_eq!(app.count("workspaces").await, 0);
+    assert_eq!(app.count("processed_events").await, 0);
+}
+
+on_both_backends!(until_slack_names_the_tokens_workspace_requests_are_asked_to_retry);
+async fn until_slack_names_the_tokens_workspace_requests_are_asked_to_retry(backend: TestBackend) {
+    let slack = FakeSlack::start().await;
+    slack.fail_next("auth.test", Fault::Status(503), 1000);
+    let app = TestApp::spawn_against(backend, slack, |args| args.product_channel = Some(PRODUCT_CHANNEL.into())).await;
+
+    let answer = ephemeral(app.slash("Acme | chat | We need canned replies").await).await;
+    assert!(answer.contains("cannot confirm this workspace"), "{answer}");
+    assert!(answer.contains("We need canned replies"), "what was typed comes back: {answer}");
+    // Slack retries an event we answer with an error.
+    assert_eq!(app.event(&home_opened(TEAM, "Ev0EARLY01")).await.status(), 503);
+    assert_eq!(app.count("workspaces").await, 0);
+    assert_eq!(app.count("highlights").await, 0);
+
+    app.slack.clear_faults();
+    let saved = ephemeral(app.slash("Acme | chat | We need canned replies").await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    assert_eq!(app.event(&home_opened(TEAM, "Ev0EARLY01")).await.status(), 200);
+    assert_eq!(app.count("processed_events").await, 1);
+}
+
+#[tokio::test]
+async fn slacks_certificate_check_gets_an_empty_200() {
+    let app = TestApp::spawn().await;
+    let body = b"ssl_check=1&token=gIkuvaNzQIHg97ATvDxqgjtO".to_vec();
+    let resp = app.post_with("/slack/commands", "application/x-www-form-urlencoded", body, None).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.expect("body"), "");
+    assert_eq!(app.count("workspaces").await, 0);
+    // Anything else unsigned is still refused.
+    let body = app.slash_body("help").into_bytes();
+    let resp = app.post_with("/slack/commands", "application/x-www-form-urlencoded", body, None).await;
+    assert_eq!(resp.status(), 401);
+}
+
+on_both_backends!(enterprise_grid_payloads_are_read_not_refused);
+async fn enterprise_grid_payloads_are_read_not_refused(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    // An organisation-wide install: `authorizations[].team_id` is null.
+    let mut event = home_opened(TEAM, "Ev0GRID0001");
+    event["enterprise_id"] = json!("E0ORG00001");
+    event["is_ext_shared_channel"] = json!(false);
+    event["authorizations"] = json!([{ "enterprise_id": "E0ORG00001", "team_id": null, "user_id": "U0BOTUSER1",
+        "is_bot": true, "is_enterprise_install": true }]);
+    assert_eq!(app.event(&event).await.status(), 200);
+    assert_eq!(app.count("processed_events").await, 1);
+    app.slack.wait_for_ok_calls("views.publish", 1).await;
+
+    // Interactions from such an install carry `"team": null`; the user's team is the workspace.
+    app.slash("Acme | chat | first").await;
+    let suggestion = json!({
+        "type": "block_suggestion", "action_id": "value", "block_id": "customer", "value": "ac",
+        "team": null, "enterprise": { "id": "E0ORG00001", "name": "Acme Org" }, "is_enterprise_install": true,
+        "user": { "id": USER, "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
+        "container": { "type": "view", "view_id": "V1" },
+        "view": { "type": "modal", "id": "V1", "team_id": TEAM, "title": { "type": "plain_text", "text": "Capture" },
+                  "blocks": [] },
+    });
+    let resp = app.interaction(&suggestion).await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("JSON");
+    assert_eq!(body["options"][0]["text"]["text"], "Acme", "{body}");
+}
+
+on_both_backends!(control_characters_are_cleaned_the_same_way_on_both_backends);
+async fn control_characters_are_cleaned_the_same_way_on_both_backends(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    // NUL and other control characters anywhere in a capture: saved, without them.
+    let saved =
+        ephemeral(app.slash("Ac\u{0}me | chat | We need\u{0} canned\u{7} replies | https://x.io/r\u{0}ec").await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    let (customer, quote, link): (String, String, Option<String>) = sqlx::query_as(
+        "select c.display_name, h.quote, h.recording_link from highlights h join customers c on c.id = h.customer_id",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("stored");
+    assert_eq!((customer.as_str(), quote.as_str()), ("Acme", "We need canned replies"));
+    assert_eq!(link.as_deref(), Some("https://x.io/rec"));
+    // One name typed in two Unicode spellings, or with a zero-width space, is one customer.
+    for name in [
+        "Socie\u{301}te\u{301} Ge\u{301}ne\u{301}rale",
+        "Soci\u{e9}t\u{e9} G\u{e9}n\u{e9}rale",
+        "Soci\u{e9}t\u{e9}\u{200b} G\u{e9}n\u{e9}rale",
+    ] {
+        let saved = ephemeral(app.slash(&format!("{name} | chat | quote")).await).await;
+        assert!(saved.starts_with("✅ Saved"), "{saved}");
+    }
+    assert_eq!(app.count("customers").await, 2);
+    // A NUL in an event id or a team id is never a server error.
+    let mut event = home_opened(TEAM, "Ev0NUL\u{0}001");
+    assert_eq!(app.event(&event).await.status(), 200);
+    event["team_id"] = json!("T0TEAM0001\u{0}");
+    assert_eq!(app.event(&event).await.status(), 200, "cleaned: the same event, a redelivery");
+    let ids: Vec<String> =
+        sqlx::query_scalar("select event_id from processed_events").fetch_all(app.db.pool()).await.expect("ids");
+    assert_eq!(ids, vec!["Ev0NUL001".to_owned()]);
+}
