@@ -307,7 +307,8 @@ pub async fn serve(
     let (stop_worker, worker_stopped) = watch::channel(false);
     let worker = tokio::spawn(jobs::outbox::run_worker(state.clone(), worker_stopped.clone()));
     let scheduler = tokio::spawn(jobs::scheduler::run_scheduler(state.clone(), worker_stopped));
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let limits = state.config().timing.http;
+    crate::server::run(listener, app, limits, shutdown, std::time::Duration::from_secs(10)).await;
     // Requests whose client hung up may still be finishing their work.
     state.wait_for_tasks(std::time::Duration::from_secs(10)).await;
     // Let the worker finish the row in hand; what is left stays queued for the next start.

@@ -291,6 +291,8 @@ pub struct Timing {
     pub schedule_every: Duration,
     /// How often helpdesk tickets with an unknown email are looked up again.
     pub remap_every: Duration,
+    /// What HTTP clients get: header and body timeouts, open connections.
+    pub http: crate::server::Limits,
 }
 
 impl Default for Timing {
@@ -304,6 +306,7 @@ impl Default for Timing {
             poll: Duration::from_secs(1),
             schedule_every: Duration::from_secs(30),
             remap_every: Duration::from_secs(600),
+            http: crate::server::Limits::default(),
         }
     }
 }

@@ -22,6 +22,9 @@ pub enum AppError {
     /// Body over the size limit.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The client did not send its body in time.
+    #[error("request body not received in time")]
+    BodyTimeout,
     /// Signed, but not a payload we can read.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -42,6 +45,7 @@ impl AppError {
         match self {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -58,6 +62,7 @@ impl IntoResponse for AppError {
                 format!("invalid request signature: {reason}")
             }
             Self::PayloadTooLarge => "request body is too large".to_owned(),
+            Self::BodyTimeout => "request body not received in time".to_owned(),
             Self::BadRequest(reason) => {
                 tracing::warn!(%reason, "rejected malformed request");
                 reason.clone()

@@ -2,7 +2,8 @@
 //! knowledge.
 //!
 //! How a request flows, and where each part lives:
-//! - [`app`]: state, router and `serve` with graceful shutdown.
+//! - [`app`]: state, router and `serve` with graceful shutdown, on
+//!   [`server`] (hyper with header and body timeouts and a connection cap).
 //! - [`routes`]: one handler per HTTP route; each verifies, parses, and runs
 //!   the work on a task of its own ([`app::AppState::run_to_completion`]), so
 //!   a client that hangs up never leaves it half done.
@@ -43,6 +44,7 @@ pub mod quotas;
 pub mod reports;
 pub mod routes;
 pub mod search;
+pub mod server;
 pub mod settings;
 pub mod slack;
 pub mod socket_mode;

@@ -52,7 +52,7 @@ pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: Bo
             json!({ "ok": false, "error": "webhook disabled: set HIGHLIGHTS_WEBHOOK_SECRET" }),
         ));
     };
-    let body: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| AppError::PayloadTooLarge)?;
+    let body: Bytes = crate::slack::verify::read_body(body, MAX_BODY_BYTES).await?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     crate::slack::verify::verify(
         secret.expose(),

@@ -126,6 +126,20 @@ impl IntoResponse for NotForUs {
     }
 }
 
+/// Reads a whole request body of at most `limit` bytes: 413 past it, 408 when
+/// the client stops sending it (the server's body timeout).
+pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes, AppError> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let cause = e.into_inner();
+        if cause.is::<http_body_util::LengthLimitError>() {
+            AppError::PayloadTooLarge
+        } else {
+            tracing::debug!(error = %cause, "request body not received");
+            AppError::BodyTimeout
+        }
+    })
+}
+
 /// Whether a form body is Slack's certificate check.
 fn is_ssl_check(body: &[u8]) -> bool {
     body.split(|&b| b == b'&').any(|pair| pair == b"ssl_check=1")
@@ -136,9 +150,7 @@ impl FromRequest<AppState> for SignedRequest {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|_| NotForUs::Refused(AppError::PayloadTooLarge))?;
+        let body = read_body(body, MAX_BODY_BYTES).await.map_err(NotForUs::Refused)?;
         if is_ssl_check(&body) {
             return Err(NotForUs::SslCheck);
         }

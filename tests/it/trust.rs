@@ -50,8 +50,14 @@ async fn another_workspace_is_refused_and_changes_nothing(backend: TestBackend) 
         sqlx::query_scalar("select id from workspaces").fetch_all(app.db.pool()).await.expect("ids");
     assert_eq!(workspaces, vec![TEAM.to_owned()]);
     for table in ["highlights", "customers", "interviews", "onboardees", "processed_events", "outbox", "digests"] {
-        assert_eq!(app.count(table).await, 0, "{table}");
+        let theirs: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where workspace_id <> $1"))
+            .bind(TEAM)
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count");
+        assert_eq!(theirs, 0, "{table}");
     }
+    assert_eq!(app.count("highlights").await, 0);
     let channel: Option<String> =
         sqlx::query_scalar("select product_channel from workspaces").fetch_one(app.db.pool()).await.expect("row");
     assert_eq!(channel, None, "their config did not touch ours");
@@ -179,4 +185,66 @@ async fn control_characters_are_cleaned_the_same_way_on_both_backends(backend: T
     let ids: Vec<String> =
         sqlx::query_scalar("select event_id from processed_events").fetch_all(app.db.pool()).await.expect("ids");
     assert_eq!(ids, vec!["Ev0NUL001".to_owned()]);
+}
+
+/// Reads until the server closes the connection; what it sent before.
+async fn until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the server keeps a slow client's connection open");
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+#[tokio::test]
+async fn slow_and_idle_clients_are_cut_off_and_health_checks_still_get_through() {
+    use tokio::io::AsyncWriteExt as _;
+    use tokio::net::TcpStream;
+    let limits = highlights::server::Limits {
+        header_read: std::time::Duration::from_millis(300),
+        body_read: std::time::Duration::from_millis(300),
+        max_connections: 8,
+    };
+    let app = TestApp::spawn_with_limits(limits).await;
+    // Every slot taken: clients that stop half-way through their headers or
+    // body, and ones that connect and say nothing.
+    let mut slow = Vec::new();
+    for i in 0..8 {
+        let mut stream = TcpStream::connect(app.addr).await.expect("connect");
+        match i % 3 {
+            0 => stream.write_all(b"POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Ty").await.expect("write"),
+            1 => stream
+                .write_all(b"POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nteam_id=T")
+                .await
+                .expect("write"),
+            _ => {}
+        }
+        slow.push((i, stream));
+    }
+    // A health check queued behind them is answered once the slow ones are cut off.
+    let health = tokio::time::timeout(std::time::Duration::from_secs(10), app.http.get(app.url("/healthz")).send())
+        .await
+        .expect("answered while slow clients were connected")
+        .expect("sent");
+    assert_eq!(health.status(), 200);
+    for (i, stream) in &mut slow {
+        let answer = until_closed(stream).await;
+        if *i % 3 == 1 {
+            assert!(answer.starts_with("HTTP/1.1 408"), "a body that never came: {answer}");
+        }
+    }
+    // A kept-alive connection left idle is closed too.
+    let mut idle = TcpStream::connect(app.addr).await.expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+    let answer = until_closed(&mut idle).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }

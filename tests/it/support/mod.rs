@@ -74,6 +74,7 @@ pub fn test_timing() -> Timing {
         poll: Duration::from_millis(50),
         schedule_every: Duration::from_millis(200),
         remap_every: Duration::from_millis(300),
+        http: highlights::server::Limits::default(),
     }
 }
 
@@ -91,6 +92,15 @@ impl TestApp {
     /// The app on a fresh database of `backend`, with settings changed by `configure`.
     pub async fn spawn_with(backend: TestBackend, configure: impl FnOnce(&mut ServeArgs)) -> Self {
         Self::spawn_against(backend, FakeSlack::start().await, configure).await
+    }
+
+    /// The app on SQLite with these HTTP limits.
+    pub async fn spawn_with_limits(limits: highlights::server::Limits) -> Self {
+        let test_db = TestDb::create(TestBackend::Sqlite).await.expect("backend available");
+        let slack = FakeSlack::start().await;
+        let mut config = Config::from_args(&test_db.url, &serve_args(&slack)).expect("test config is valid");
+        config.timing = Timing { http: limits, ..test_timing() };
+        Self::start(test_db, slack, config).await
     }
 
     /// The same, against a fake Slack prepared before the app starts (to
