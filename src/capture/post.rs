@@ -76,21 +76,54 @@ pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight
         .await?;
         // Recorded at once: whatever happens next, this reply is not posted again.
         highlights::update_highlight_posted(db, workspace, highlight.id, &channel, &ts).await?;
+        let mut follow_ups = vec![refresh];
         let permalink = match state.slack().permalink(&channel, &ts).await {
             Ok(link) => Some(link),
-            // The reply is posted; a missing permalink is filled in by no one, and harms nothing.
+            // The reply is posted: its link is asked for again later, through the outbox.
             Err(e) => {
-                tracing::warn!(highlight = highlight.id, error = %e, "could not get the permalink of a posted highlight");
+                tracing::warn!(highlight = highlight.id, error = %e, "could not get the permalink of a posted highlight; will ask again");
+                follow_ups.push(OutboxKind::FillPermalink { highlight_id: highlight.id });
                 None
             }
         };
         let now = state.clock().now_ms();
-        highlights::update_highlight_permalink(db, workspace, highlight.id, permalink.as_deref(), &refresh, now)
+        highlights::update_highlight_permalink(db, workspace, highlight.id, permalink.as_deref(), &follow_ups, now)
             .await?;
     } else {
         outbox::upsert_outbox_row(db, workspace, &refresh, state.clock().now_ms()).await?;
     }
     state.wake_outbox();
+    Ok(())
+}
+
+/// Asks Slack again for a posted highlight's permalink (a retry of the one
+/// asked for when it was posted); done when it is known.
+pub async fn fill_permalink(state: &AppState, workspace: &WorkspaceId, highlight_id: i64) -> Result<(), PostError> {
+    let db = state.db();
+    let Some((Some(channel), Some(ts), None)) = highlights::find_highlight_post(db, workspace, highlight_id).await?
+    else {
+        return Ok(());
+    };
+    let link = state.slack().permalink(&channel, &ts).await?;
+    highlights::update_highlight_permalink(db, workspace, highlight_id, Some(&link), &[], state.clock().now_ms())
+        .await?;
+    Ok(())
+}
+
+/// The same for a customer's thread parent.
+pub async fn fill_thread_permalink(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    customer_id: i64,
+) -> Result<(), PostError> {
+    let db = state.db();
+    let Some((Some(channel), Some(ts), None)) =
+        customers::find_customer_thread_post(db, workspace, customer_id).await?
+    else {
+        return Ok(());
+    };
+    let link = state.slack().permalink(&channel, &ts).await?;
+    customers::update_customer_thread_permalink(db, workspace, customer_id, &link).await?;
     Ok(())
 }
 
@@ -127,7 +160,11 @@ async fn ensure_thread(
             customers::update_customer_thread(db, workspace, customer_id, channel, &ts, state.clock().now_ms()).await?;
             match state.slack().permalink(channel, &ts).await {
                 Ok(link) => customers::update_customer_thread_permalink(db, workspace, customer_id, &link).await?,
-                Err(e) => tracing::warn!(customer = customer_id, error = %e, "could not get the permalink of a thread"),
+                Err(e) => {
+                    tracing::warn!(customer = customer_id, error = %e, "could not get the permalink of a thread; will ask again");
+                    let fill = OutboxKind::FillThreadPermalink { customer_id };
+                    outbox::insert_outbox_row(db, workspace, &fill, state.clock().now_ms()).await?;
+                }
             }
             Ok(ts)
         }

@@ -215,6 +215,10 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Out
             crate::digests::post::post_digest(state, &row.workspace, *from, *until, label, *partial).await
         }
         OutboxKind::SendReport { to, subject, .. } => crate::reports::send(state, &row.workspace, to, subject).await,
+        OutboxKind::FillPermalink { highlight_id } => post::fill_permalink(state, &row.workspace, *highlight_id).await,
+        OutboxKind::FillThreadPermalink { customer_id } => {
+            post::fill_thread_permalink(state, &row.workspace, *customer_id).await
+        }
     };
     match result {
         Ok(()) => Outcome::Done,

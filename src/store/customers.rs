@@ -233,6 +233,22 @@ pub async fn find_customer_summary(db: &Db, workspace: &WorkspaceId, id: i64) ->
 }
 
 /// Records the permalink of a customer's thread parent.
+/// Where a customer's thread parent was posted (channel, ts) and its permalink.
+pub async fn find_customer_thread_post(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: i64,
+) -> Result<Option<(Option<String>, Option<String>, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "select thread_channel, thread_ts, thread_permalink from customers where workspace_id = $1 and id = $2",
+    )
+    .bind(workspace.as_str())
+    .bind(id)
+    .fetch_optional(db.reader())
+    .await
+}
+
+/// Records the permalink of a customer's thread parent.
 pub async fn update_customer_thread_permalink(
     db: &Db,
     workspace: &WorkspaceId,

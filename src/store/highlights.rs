@@ -110,7 +110,7 @@ pub async fn update_highlight_permalink(
     workspace: &WorkspaceId,
     id: i64,
     permalink: Option<&str>,
-    refresh: &crate::store::outbox::OutboxKind,
+    follow_ups: &[crate::store::outbox::OutboxKind],
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
@@ -122,6 +122,21 @@ pub async fn update_highlight_permalink(
             .execute(&mut *tx)
             .await?;
     }
-    crate::store::outbox::upsert_outbox_row_in(&mut tx, workspace, refresh, now_ms).await?;
+    for follow_up in follow_ups {
+        crate::store::outbox::upsert_outbox_row_in(&mut tx, workspace, follow_up, now_ms).await?;
+    }
     tx.commit().await
+}
+
+/// Where a highlight was posted (channel, ts) and its permalink, if it was.
+pub async fn find_highlight_post(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: i64,
+) -> Result<Option<(Option<String>, Option<String>, Option<String>)>, sqlx::Error> {
+    sqlx::query_as("select posted_channel, posted_ts, permalink from highlights where workspace_id = $1 and id = $2")
+        .bind(workspace.as_str())
+        .bind(id)
+        .fetch_optional(db.reader())
+        .await
 }

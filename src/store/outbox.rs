@@ -68,6 +68,17 @@ pub enum OutboxKind {
         /// Slack user id.
         user: String,
     },
+    /// Ask Slack again for the permalink of a posted highlight (after
+    /// `chat.getPermalink` failed).
+    FillPermalink {
+        /// The highlight.
+        highlight_id: i64,
+    },
+    /// The same for a customer's thread parent.
+    FillThreadPermalink {
+        /// The customer.
+        customer_id: i64,
+    },
     /// Send a user a direct message from the app.
     NotifyUser {
         /// Slack user id.
@@ -92,6 +103,8 @@ impl OutboxKind {
             Self::PostDigest { .. } => "post_digest",
             Self::SendReport { .. } => "send_report",
             Self::NotifyUser { .. } => "notify_user",
+            Self::FillPermalink { .. } => "fill_permalink",
+            Self::FillThreadPermalink { .. } => "fill_thread_permalink",
         }
     }
 
@@ -107,6 +120,8 @@ impl OutboxKind {
             Self::PostDigest { topic, .. } => format!("digest:{topic}"),
             Self::SendReport { topic, .. } => format!("report:{topic}"),
             Self::NotifyUser { user, topic, .. } => format!("notify:{user}:{topic}"),
+            Self::FillPermalink { highlight_id } => format!("permalink:{highlight_id}"),
+            Self::FillThreadPermalink { customer_id } => format!("thread_permalink:{customer_id}"),
         }
     }
 }

@@ -248,3 +248,23 @@ async fn slow_and_idle_clients_are_cut_off_and_health_checks_still_get_through()
     let answer = until_closed(&mut idle).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+on_both_backends!(a_permalink_slack_failed_to_give_is_asked_for_again);
+async fn a_permalink_slack_failed_to_give_is_asked_for_again(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    // The thread parent's link and the reply's link each fail once.
+    app.slack.fail_next("chat.getPermalink", Fault::Status(500), 2);
+    let saved = ephemeral(app.slash("Acme | chat | We need canned replies").await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    crate::support::eventually("both permalinks", || async {
+        let highlight: Option<String> =
+            sqlx::query_scalar("select permalink from highlights").fetch_one(app.db.pool()).await.expect("row");
+        let thread: Option<String> =
+            sqlx::query_scalar("select thread_permalink from customers").fetch_one(app.db.pool()).await.expect("row");
+        highlight.is_some() && thread.is_some()
+    })
+    .await;
+    app.drain().await;
+    assert_eq!(app.slack.ok_calls_to("chat.getPermalink").len(), 2, "asked again once each, then never");
+    assert_eq!(app.slack.ok_calls_to("chat.postMessage").len(), 2, "nothing posted twice");
+}
