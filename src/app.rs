@@ -82,11 +82,12 @@ impl AppState {
     /// Builds the state from its parts.
     pub fn new(config: Config, db: Db, clock: Clock) -> Self {
         let slack = SlackApi::new(&config.slack_api_url, &config.bot_token, config.timing.slack_timeout);
+        let metrics = Arc::new(Metrics::with_slack(slack.pauses().counter()));
         Self(Arc::new(Inner {
             config,
             db,
             slack,
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             clock,
             installation: Installation::default(),
             outbox_wake: Notify::new(),

@@ -61,6 +61,13 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// A fresh registry with every metric registered, and Slack's 429 counter.
+    pub fn with_slack(rate_limited: crate::slack::rate::RateLimitedCounter) -> Self {
+        let mut metrics = Self::new();
+        metrics.registry.register("slack_rate_limited", "429 answers from Slack's Web API, by method", rate_limited);
+        metrics
+    }
+
     /// A fresh registry with every metric registered.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("highlights");

@@ -15,7 +15,9 @@ use crate::app::AppState;
 use crate::capture::post::{self, PostError};
 use crate::slack::blocks::{mrkdwn, Message};
 use crate::slack::client::SlackError;
+use crate::slack::rate::RateLimit;
 use crate::store::outbox::{self, OutboxKind, OutboxRow};
+use crate::store::slack_pauses;
 use crate::store::workspaces::WorkspaceId;
 
 /// What became of one row.
@@ -25,6 +27,8 @@ pub enum Outcome {
     Done,
     /// Try again after this long.
     Retry(Duration, String),
+    /// Slack paused the method this row calls: try again when the pause ends.
+    RateLimited(RateLimit),
     /// Cannot succeed as things are (a bug or a deleted target): kept as failed.
     Fail(String),
 }
@@ -53,6 +57,10 @@ pub async fn run_due(state: &AppState, shutdown: &watch::Receiver<bool>) -> Resu
         }
         ran += rows.len();
         let claimed_at = Instant::now();
+        // Pauses other replicas met hold here too.
+        for (method, scope, until_ms) in slack_pauses::list_slack_pauses(state.db(), now).await? {
+            state.slack().pauses().pause(&method, &scope, Duration::from_millis((until_ms - now).max(0) as u64));
+        }
         let workspaces: Vec<WorkspaceId> = rows.iter().map(|r| r.workspace.clone()).collect();
         let uninstalled = Arc::new(crate::store::workspaces::list_uninstalled_among(state.db(), &workspaces).await?);
         let lanes = into_lanes(state, rows).await?;
@@ -158,9 +166,20 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
     let outcome = outcome_of(state, row, uninstalled).await;
     let now = state.clock().now_ms();
     let db = state.db();
+    let outcome = match outcome {
+        Outcome::RateLimited(limit) => {
+            if limit.from_slack {
+                // Every replica's worker holds back this method until the pause ends.
+                let until = now + limit.retry_after.as_millis() as i64;
+                slack_pauses::upsert_slack_pause(db, &row.workspace, limit.method, &limit.scope, until).await?;
+            }
+            Outcome::Retry(limit.retry_after, format!("{} rate limited by Slack", limit.method))
+        }
+        other => other,
+    };
     let label = match &outcome {
         Outcome::Done => "done",
-        Outcome::Retry(..) => "retry",
+        Outcome::Retry(..) | Outcome::RateLimited(_) => "retry",
         Outcome::Fail(_) => "failed",
     };
     state.metrics().record_outbox_run(row.kind.name(), label);
@@ -175,6 +194,7 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
             tracing::error!(id = row.id, kind = row.kind.name(), reason, "outbox row failed for good");
             outbox::update_outbox_failed(db, row.id, &row.claim_token, reason, now).await?
         }
+        Outcome::RateLimited(_) => unreachable!("turned into a retry above"),
     }
     Ok(false)
 }
@@ -234,9 +254,7 @@ fn outcome_of_error(state: &AppState, row: &OutboxRow, error: PostError) -> Outc
     let timing = &state.config().timing;
     let backoff = backoff(row.attempts, timing.retry_base, timing.retry_cap);
     match error {
-        PostError::Slack(SlackError::RateLimited(after)) => {
-            Outcome::Retry(after.unwrap_or(Duration::from_secs(1)), "rate limited by Slack".into())
-        }
+        PostError::Slack(SlackError::RateLimited(limit)) => Outcome::RateLimited(limit),
         PostError::Slack(e) if e.is_transient() => Outcome::Retry(backoff, e.to_string()),
         PostError::Slack(SlackError::Api(code)) if is_auth_problem(&code) => {
             Outcome::Retry(timing.park, format!("Slack refused the bot token ({code})"))

@@ -13,6 +13,7 @@ use slack_morphism::prelude::*;
 
 use crate::config::Secret;
 use crate::slack::blocks::Message;
+use crate::slack::rate::{scope_of, Pauses, RateLimit};
 
 /// How long one Slack call may take while a user waits for Slack's
 /// 3-second acknowledgement (two such calls plus the database fit in it).
@@ -27,9 +28,10 @@ pub enum SlackError {
     /// Slack answered `ok: false` with this code (e.g. `not_in_channel`).
     #[error("Slack answered error {0}")]
     Api(String),
-    /// HTTP 429: wait this long (when Slack said).
-    #[error("rate limited by Slack")]
-    RateLimited(Option<Duration>),
+    /// HTTP 429 (or a pause a 429 started, the call not sent): that method
+    /// waits, every caller of it.
+    #[error("rate limited by Slack ({}, {:?} left)", .0.method, .0.retry_after)]
+    RateLimited(RateLimit),
     /// Any other HTTP status.
     #[error("Slack answered HTTP {0}")]
     Http(u16),
@@ -67,7 +69,13 @@ impl From<SlackClientError> for SlackError {
     fn from(error: SlackClientError) -> Self {
         match error {
             SlackClientError::ApiError(e) => Self::Api(e.code),
-            SlackClientError::RateLimitError(e) => Self::RateLimited(e.retry_after),
+            // `timed` names the method and scope.
+            SlackClientError::RateLimitError(e) => Self::RateLimited(RateLimit {
+                method: "",
+                scope: String::new(),
+                retry_after: e.retry_after.unwrap_or(Duration::from_secs(1)),
+                from_slack: true,
+            }),
             SlackClientError::HttpError(e) => Self::Http(e.status_code.as_u16()),
             SlackClientError::HttpProtocolError(_) => Self::Transport("connection failed".into()),
             SlackClientError::ProtocolError(_) => Self::Unreadable,
@@ -82,6 +90,7 @@ pub struct SlackApi {
     client: Arc<SlackHttpClient>,
     token: SlackApiToken,
     timeout: Duration,
+    pauses: Arc<Pauses>,
 }
 
 impl std::fmt::Debug for SlackApi {
@@ -109,6 +118,7 @@ impl SlackApi {
             client: Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(bot_token.expose().into()),
             timeout,
+            pauses: Arc::new(Pauses::default()),
         }
     }
 
@@ -121,16 +131,41 @@ impl SlackApi {
         self.client.open_session(&self.token)
     }
 
-    async fn timed<T>(&self, call: impl Future<Output = Result<T, SlackClientError>>) -> Result<T, SlackError> {
+    /// The pauses Slack's 429s started (the outbox worker adds other replicas').
+    pub fn pauses(&self) -> &Pauses {
+        &self.pauses
+    }
+
+    /// Makes a call to `method` (in `channel`), unless a 429 paused it, within
+    /// the time limit; a 429 pauses the method for every later caller.
+    async fn timed<T>(
+        &self,
+        method: &'static str,
+        channel: Option<&str>,
+        call: impl Future<Output = Result<T, SlackClientError>>,
+    ) -> Result<T, SlackError> {
+        let scope = scope_of(method, channel);
+        if let Some(retry_after) = self.pauses.remaining(method, &scope) {
+            return Err(SlackError::RateLimited(RateLimit { method, scope, retry_after, from_slack: false }));
+        }
         match tokio::time::timeout(self.timeout, call).await {
-            Ok(result) => result.map_err(SlackError::from),
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(e)) => match SlackError::from(e) {
+                SlackError::RateLimited(limit) => {
+                    tracing::warn!(method, channel = scope, retry_after = ?limit.retry_after, "Slack rate limited us; pausing the method");
+                    let limit = RateLimit { method, scope, retry_after: limit.retry_after, from_slack: true };
+                    self.pauses.limited_by_slack(&limit);
+                    Err(SlackError::RateLimited(limit))
+                }
+                other => Err(other),
+            },
             Err(_) => Err(SlackError::Timeout(self.timeout)),
         }
     }
 
     /// `auth.test`: the team and bot user the token belongs to.
     pub async fn auth_test(&self) -> Result<SlackApiAuthTestResponse, SlackError> {
-        self.timed(self.session().auth_test()).await
+        self.timed("auth.test", None, self.session().auth_test()).await
     }
 
     /// `chat.postMessage`; returns the `ts` of the new message.
@@ -149,7 +184,7 @@ impl SlackApi {
                 req = req.with_reply_broadcast(true);
             }
         }
-        let posted = self.timed(self.session().chat_post_message(&req)).await?;
+        let posted = self.timed("chat.postMessage", Some(channel), self.session().chat_post_message(&req)).await?;
         Ok(posted.ts.to_string())
     }
 
@@ -157,39 +192,43 @@ impl SlackApi {
     pub async fn update_message(&self, channel: &str, ts: &str, message: &Message) -> Result<(), SlackError> {
         let content = message.content().map_err(|e| SlackError::Encoding(e.to_string()))?;
         let req = SlackApiChatUpdateRequest::new(channel.into(), content, ts.into());
-        self.timed(self.session().chat_update(&req)).await.map(|_| ())
+        self.timed("chat.update", Some(channel), self.session().chat_update(&req)).await.map(|_| ())
     }
 
     /// `chat.getPermalink`.
     pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, SlackError> {
         let req = SlackApiChatGetPermalinkRequest::new(channel.into(), ts.into());
-        Ok(self.timed(self.session().chat_get_permalink(&req)).await?.permalink.to_string())
+        Ok(self
+            .timed("chat.getPermalink", Some(channel), self.session().chat_get_permalink(&req))
+            .await?
+            .permalink
+            .to_string())
     }
 
     /// `conversations.join` (public channels only).
     pub async fn join_channel(&self, channel: &str) -> Result<(), SlackError> {
         let req = SlackApiConversationsJoinRequest::new(channel.into());
-        self.timed(self.session().conversations_join(&req)).await.map(|_| ())
+        self.timed("conversations.join", Some(channel), self.session().conversations_join(&req)).await.map(|_| ())
     }
 
     /// `users.info`.
     pub async fn user_info(&self, user: &str) -> Result<SlackUser, SlackError> {
         let req = SlackApiUsersInfoRequest::new(user.into());
-        Ok(self.timed(self.session().users_info(&req)).await?.user)
+        Ok(self.timed("users.info", None, self.session().users_info(&req)).await?.user)
     }
 
     /// `views.open` with a trigger id (valid for 3 seconds).
     pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), SlackError> {
         let view: SlackView = serde_json::from_value(view.clone()).map_err(|e| SlackError::Encoding(e.to_string()))?;
         let req = SlackApiViewsOpenRequest::new(trigger_id.into(), view);
-        self.timed(self.session().views_open(&req)).await.map(|_| ())
+        self.timed("views.open", None, self.session().views_open(&req)).await.map(|_| ())
     }
 
     /// `views.publish` of a user's App Home.
     pub async fn publish_view(&self, user: &str, view: &Value) -> Result<(), SlackError> {
         let view: SlackView = serde_json::from_value(view.clone()).map_err(|e| SlackError::Encoding(e.to_string()))?;
         let req = SlackApiViewsPublishRequest::new(user.into(), view);
-        self.timed(self.session().views_publish(&req)).await.map(|_| ())
+        self.timed("views.publish", None, self.session().views_publish(&req)).await.map(|_| ())
     }
 
     /// The name Slack shows for a user: display name, else real name, else handle.
@@ -208,7 +247,7 @@ impl SlackApi {
     /// `users.lookupByEmail`: the Slack user with this email.
     pub async fn user_by_email(&self, email: &str) -> Result<SlackUser, SlackError> {
         let req = SlackApiUsersLookupByEmailRequest::new(email.into());
-        Ok(self.timed(self.session().users_lookup_by_email(&req)).await?.user)
+        Ok(self.timed("users.lookupByEmail", None, self.session().users_lookup_by_email(&req)).await?.user)
     }
 
     /// `views.update` of an open view, guarded by its hash.
@@ -218,6 +257,6 @@ impl SlackApi {
         if let Some(hash) = hash {
             req = req.with_hash(hash.to_owned());
         }
-        self.timed(self.session().views_update(&req)).await.map(|_| ())
+        self.timed("views.update", None, self.session().views_update(&req)).await.map(|_| ())
     }
 }

@@ -5,4 +5,5 @@ pub mod blocks;
 pub mod client;
 pub mod mrkdwn;
 pub mod payload;
+pub mod rate;
 pub mod verify;

@@ -12,6 +12,7 @@ pub mod highlights;
 pub mod onboarding;
 pub mod outbox;
 pub mod search;
+pub mod slack_pauses;
 pub mod workspaces;
 
 use std::str::FromStr;

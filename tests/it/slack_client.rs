@@ -6,6 +6,7 @@ use std::time::Duration;
 use highlights::config::Secret;
 use highlights::slack::blocks::Message;
 use highlights::slack::client::{SlackApi, SlackError};
+use highlights::slack::rate::RateLimit;
 use serde_json::json;
 
 use crate::support::fake_slack::{FakeSlack, Fault, BOT_TOKEN};
@@ -50,12 +51,26 @@ async fn each_failure_shape_surfaces_as_its_own_error() {
     let slack = FakeSlack::start().await;
     let api = api(&slack, BOT_TOKEN);
     let msg = message();
-    let post = || api.post_message("C1", None, false, &msg);
+    let post = || api.post_message("C2", None, false, &msg);
 
     slack.fail_next("chat.postMessage", Fault::RateLimited { retry_after_secs: 7 }, 1);
-    let err = post().await.expect_err("429");
-    assert_eq!(err, SlackError::RateLimited(Some(Duration::from_secs(7))));
+    let err = api.post_message("C1", None, false, &msg).await.expect_err("429");
+    let limited = RateLimit {
+        method: "chat.postMessage",
+        scope: "C1".into(),
+        retry_after: Duration::from_secs(7),
+        from_slack: true,
+    };
+    assert_eq!(err, SlackError::RateLimited(limited));
     assert!(err.is_transient());
+    // The channel is paused: the next post there is held back, unsent; other channels post on.
+    match api.post_message("C1", None, false, &msg).await.expect_err("paused") {
+        SlackError::RateLimited(limit) => {
+            assert!(!limit.from_slack && limit.retry_after <= Duration::from_secs(7), "{limit:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(slack.calls_to("chat.postMessage").len(), 1);
 
     slack.fail_next("chat.postMessage", Fault::Status(503), 1);
     let err = post().await.expect_err("503");

@@ -268,3 +268,55 @@ async fn a_permalink_slack_failed_to_give_is_asked_for_again(backend: TestBacken
     assert_eq!(app.slack.ok_calls_to("chat.getPermalink").len(), 2, "asked again once each, then never");
     assert_eq!(app.slack.ok_calls_to("chat.postMessage").len(), 2, "nothing posted twice");
 }
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+on_both_backends!(a_429_pauses_the_channel_for_every_row_and_every_replica);
+async fn a_429_pauses_the_channel_for_every_row_and_every_replica(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    // Slack limits the first post into the channel for 2 s.
+    app.slack.fail_next("chat.postMessage", Fault::RateLimited { retry_after_secs: 2 }, 1);
+    ephemeral(app.slash("Acme | chat | first").await).await;
+    let limited_at = app.slack.wait_for_calls("chat.postMessage", 1).await[0].at_ms;
+    crate::support::eventually("the pause to be shared through the database", || async {
+        let until: Option<i64> = sqlx::query_scalar(
+            "select until_ms from slack_pauses where workspace_id = $1 and method = 'chat.postMessage' and scope = $2",
+        )
+        .bind(TEAM)
+        .bind(PRODUCT_CHANNEL)
+        .fetch_optional(app.db.pool())
+        .await
+        .expect("read");
+        until.is_some_and(|until| until >= limited_at + 2000)
+    })
+    .await;
+    // Another customer's post (another row, another lane) waits for the pause too.
+    ephemeral(app.slash("Globex | chat | second").await).await;
+    let posts = app.slack.wait_for_ok_calls("chat.postMessage", 4).await;
+    for post in &posts {
+        assert!(post.at_ms >= limited_at + 2000, "posted {} ms into a 2 s pause", post.at_ms - limited_at);
+    }
+    let metrics = app.http.get(app.url("/metrics")).send().await.expect("sent").text().await.expect("text");
+    assert!(metrics.contains(r#"highlights_slack_rate_limited_total{method="chat.postMessage"} 1"#), "{metrics}");
+
+    // A pause another replica met (found only in the database) holds here too.
+    app.drain().await;
+    let until = now_ms() + 1500;
+    sqlx::query(
+        "insert into slack_pauses (workspace_id, method, scope, until_ms) values ($1, 'chat.update', '', $2)
+                 on conflict (workspace_id, method, scope) do update set until_ms = excluded.until_ms",
+    )
+    .bind(TEAM)
+    .bind(until)
+    .execute(app.db.pool())
+    .await
+    .expect("paused");
+    let updates_before = app.slack.calls_to("chat.update").len();
+    ephemeral(app.slash("Acme | billing | third").await).await;
+    let updates = app.slack.wait_for_ok_calls("chat.update", updates_before + 1).await;
+    for update in &updates[updates_before..] {
+        assert!(update.at_ms >= until, "updated {} ms before the pause ended", until - update.at_ms);
+    }
+}

@@ -32,6 +32,12 @@ pub struct Call {
     pub args: Value,
     /// Whether the fake answered `ok: true`.
     pub ok: bool,
+    /// When it arrived, in unix milliseconds.
+    pub at_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// A failure to answer with instead of the normal response.
@@ -233,6 +239,7 @@ async fn api_call(
             authorization: authorization.clone(),
             args: args.clone(),
             ok: false,
+            at_ms: now_ms(),
         });
         let people = People {
             admins: inner.admins.clone(),
@@ -414,6 +421,7 @@ async fn response_url(
         authorization: None,
         args: json!({ "id": id, "body": args }),
         ok: true,
+        at_ms: now_ms(),
     });
     (StatusCode::OK, "ok").into_response()
 }
