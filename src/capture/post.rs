@@ -30,6 +30,44 @@ pub enum PostError {
     Gone,
 }
 
+/// A post's identity in Slack (its outbox row's key, kept in the message's
+/// metadata), and whether an earlier attempt may have made it already: then
+/// the channel is looked at before posting, so a post whose answer was lost
+/// (a timeout after Slack posted, a process killed mid-call) is not made twice.
+#[derive(Debug, Clone, Copy)]
+pub struct PostOnce<'a> {
+    /// Unique within the workspace.
+    pub key: &'a str,
+    /// An earlier attempt may have posted it.
+    pub look_first: bool,
+}
+
+/// How far back a top-level post is looked for (a row older than this was
+/// not in flight).
+const LOOK_BACK_SECS: i64 = 24 * 3600;
+
+/// Posts `message` once (see [`PostOnce`]); returns its `ts`.
+async fn post_once(
+    state: &AppState,
+    channel: &str,
+    thread_ts: Option<&str>,
+    broadcast: bool,
+    message: &crate::slack::blocks::Message,
+    once: PostOnce<'_>,
+) -> Result<String, SlackError> {
+    if once.look_first {
+        let oldest = match thread_ts {
+            Some(_) => "0".to_owned(),
+            None => format!("{}.000000", state.clock().now().unix_timestamp() - LOOK_BACK_SECS),
+        };
+        if let Some(ts) = state.slack().find_posted(channel, thread_ts, &oldest, once.key).await? {
+            tracing::info!(key = once.key, "an earlier attempt had posted this; not posting it again");
+            return Ok(ts);
+        }
+    }
+    state.slack().post_message(channel, thread_ts, broadcast, message, Some(once.key)).await
+}
+
 /// Where the workspace's highlights go, if anywhere yet.
 pub async fn product_channel(state: &AppState, workspace: &WorkspaceId) -> Result<Option<String>, sqlx::Error> {
     let ws = workspaces::find_workspace(state.db(), workspace).await?;
@@ -49,7 +87,12 @@ pub fn no_channel_notice(author: &str) -> OutboxKind {
 
 /// Posts a highlight as a reply in its customer's thread, starting the thread
 /// if needed, then queues the refresh of the thread's summary.
-pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight_id: i64) -> Result<(), PostError> {
+pub async fn post_highlight(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    highlight_id: i64,
+    look_first: bool,
+) -> Result<(), PostError> {
     let db = state.db();
     let Some(highlight) = highlights::find_highlight_for_post(db, workspace, highlight_id).await? else {
         return Err(PostError::Gone);
@@ -65,13 +108,17 @@ pub async fn post_highlight(state: &AppState, workspace: &WorkspaceId, highlight
         };
         let thread_ts = match (&highlight.thread_ts, &highlight.thread_channel) {
             (Some(ts), Some(thread_channel)) if *thread_channel == channel => ts.clone(),
-            _ => ensure_thread(state, workspace, highlight.customer_id, &highlight.author, &channel).await?,
+            _ => {
+                ensure_thread(state, workspace, highlight.customer_id, &highlight.author, &channel, look_first).await?
+            }
         };
         let interviewer = state.person(&highlight.author).await;
         let reply = render_highlight_reply(&highlight, &interviewer);
         let broadcast = highlight.first_in_area == 1;
+        let key = OutboxKind::PostHighlight { highlight_id }.dedupe_key();
+        let once = PostOnce { key: &key, look_first };
         let ts = with_channel_access(state, workspace, Some(&highlight.author), &channel, || {
-            state.slack().post_message(&channel, Some(&thread_ts), broadcast, &reply)
+            post_once(state, &channel, Some(&thread_ts), broadcast, &reply, once)
         })
         .await?;
         // Recorded at once: whatever happens next, this reply is not posted again.
@@ -135,6 +182,7 @@ async fn ensure_thread(
     customer_id: i64,
     author: &str,
     channel: &str,
+    look_first: bool,
 ) -> Result<String, PostError> {
     let db = state.db();
     let customer = customers::find_customer(db, workspace, customer_id).await?.ok_or(PostError::Gone)?;
@@ -146,13 +194,17 @@ async fn ensure_thread(
     let now = state.clock().now_ms();
     let token = crate::jobs::outbox::claim_token();
     let until = now + state.config().timing.outbox_lease.as_millis() as i64;
-    if !customers::claim_customer_thread(db, workspace, customer_id, &token, now, until).await? {
+    let Some(taken_over) = customers::claim_customer_thread(db, workspace, customer_id, &token, now, until).await?
+    else {
         return Err(PostError::ThreadBeingStarted);
-    }
+    };
     let summary = customers::find_customer_summary(db, workspace, customer_id).await?;
     let parent = render_thread_parent(&customer.display_name, &summary);
+    // A claim taken over from a holder that died may have posted the parent.
+    let key = format!("parent:{customer_id}:{channel}");
+    let once = PostOnce { key: &key, look_first: look_first || taken_over };
     let posted = with_channel_access(state, workspace, Some(author), channel, || {
-        state.slack().post_message(channel, None, false, &parent)
+        post_once(state, channel, None, false, &parent, once)
     })
     .await;
     match posted {
@@ -184,8 +236,9 @@ pub async fn post_in_channel(
     author: Option<&str>,
     channel: &str,
     message: &crate::slack::blocks::Message,
+    once: PostOnce<'_>,
 ) -> Result<String, PostError> {
-    with_channel_access(state, workspace, author, channel, || state.slack().post_message(channel, None, false, message))
+    with_channel_access(state, workspace, author, channel, || post_once(state, channel, None, false, message, once))
         .await
 }
 

@@ -90,6 +90,7 @@ pub async fn post_digest(
     until: i64,
     label: &str,
     partial: bool,
+    once: crate::capture::post::PostOnce<'_>,
 ) -> Result<(), PostError> {
     let Some(channel) = product_channel(state, workspace).await? else {
         return Err(PostError::Waiting("no product channel for the digest".into()));
@@ -108,8 +109,15 @@ pub async fn post_digest(
         let name = state.person(&user).await;
         names.insert(user, name);
     }
-    crate::capture::post::post_in_channel(state, workspace, None, &channel, &render_digest_message(&data, &names))
-        .await?;
+    crate::capture::post::post_in_channel(
+        state,
+        workspace,
+        None,
+        &channel,
+        &render_digest_message(&data, &names),
+        once,
+    )
+    .await?;
     Ok(())
 }
 

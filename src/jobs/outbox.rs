@@ -12,7 +12,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::app::AppState;
-use crate::capture::post::{self, PostError};
+use crate::capture::post::{self, PostError, PostOnce};
 use crate::slack::blocks::{mrkdwn, Message};
 use crate::slack::client::SlackError;
 use crate::slack::rate::RateLimit;
@@ -25,8 +25,9 @@ use crate::store::workspaces::WorkspaceId;
 pub enum Outcome {
     /// Finished.
     Done,
-    /// Try again after this long.
-    Retry(Duration, String),
+    /// Try again after this long; true when this attempt may have reached
+    /// Slack (its answer was lost), so the next one looks before posting.
+    Retry(Duration, String, bool),
     /// Slack paused the method this row calls: try again when the pause ends.
     RateLimited(RateLimit),
     /// Cannot succeed as things are (a bug or a deleted target): kept as failed.
@@ -173,7 +174,7 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
                 let until = now + limit.retry_after.as_millis() as i64;
                 slack_pauses::upsert_slack_pause(db, &row.workspace, limit.method, &limit.scope, until).await?;
             }
-            Outcome::Retry(limit.retry_after, format!("{} rate limited by Slack", limit.method))
+            Outcome::Retry(limit.retry_after, format!("{} rate limited by Slack", limit.method), false)
         }
         other => other,
     };
@@ -185,10 +186,10 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
     state.metrics().record_outbox_run(row.kind.name(), label);
     match &outcome {
         Outcome::Done => return Ok(true),
-        Outcome::Retry(after, reason) => {
+        Outcome::Retry(after, reason, uncertain) => {
             tracing::info!(id = row.id, kind = row.kind.name(), attempts = row.attempts, retry_in = ?after, reason, "outbox row will be retried");
             let run_after = now + after.as_millis() as i64;
-            outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, reason, now).await?
+            outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, reason, *uncertain, now).await?
         }
         Outcome::Fail(reason) => {
             tracing::error!(id = row.id, kind = row.kind.name(), reason, "outbox row failed for good");
@@ -201,10 +202,12 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
 
 async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Outcome {
     if uninstalled {
-        return Outcome::Retry(state.config().timing.park, "the app is uninstalled from this workspace".into());
+        return Outcome::Retry(state.config().timing.park, "the app is uninstalled from this workspace".into(), false);
     }
     let result = match &row.kind {
-        OutboxKind::PostHighlight { highlight_id } => post::post_highlight(state, &row.workspace, *highlight_id).await,
+        OutboxKind::PostHighlight { highlight_id } => {
+            post::post_highlight(state, &row.workspace, *highlight_id, row.uncertain).await
+        }
         OutboxKind::UpdateThreadParent { customer_id } => {
             post::update_thread_parent(state, &row.workspace, *customer_id).await
         }
@@ -213,17 +216,18 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Out
         }
         OutboxKind::NotifyUser { user, text, .. } => state
             .slack()
-            .post_message(user, None, false, &text_message(text))
+            .post_message(user, None, false, &text_message(text), None)
             .await
             .map(|_| ())
             .map_err(PostError::from),
         OutboxKind::AnnounceInChannel { text, .. } => match post::product_channel(state, &row.workspace).await {
-            Ok(Some(channel)) => state
-                .slack()
-                .post_message(&channel, None, false, &text_message(text))
-                .await
-                .map(|_| ())
-                .map_err(PostError::from),
+            Ok(Some(channel)) => {
+                let key = row.kind.dedupe_key();
+                let once = PostOnce { key: &key, look_first: row.uncertain };
+                post::post_in_channel(state, &row.workspace, None, &channel, &text_message(text), once)
+                    .await
+                    .map(|_| ())
+            }
             Ok(None) => Ok(()),
             Err(e) => Err(e.into()),
         },
@@ -232,7 +236,9 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Out
             crate::quotas::milestones::check(state, &row.workspace, user).await.map_err(PostError::from)
         }
         OutboxKind::PostDigest { from, until, label, partial, .. } => {
-            crate::digests::post::post_digest(state, &row.workspace, *from, *until, label, *partial).await
+            let key = row.kind.dedupe_key();
+            let once = PostOnce { key: &key, look_first: row.uncertain };
+            crate::digests::post::post_digest(state, &row.workspace, *from, *until, label, *partial, once).await
         }
         OutboxKind::SendReport { to, subject, .. } => crate::reports::send(state, &row.workspace, to, subject).await,
         OutboxKind::FillPermalink { highlight_id } => post::fill_permalink(state, &row.workspace, *highlight_id).await,
@@ -255,16 +261,17 @@ fn outcome_of_error(state: &AppState, row: &OutboxRow, error: PostError) -> Outc
     let backoff = backoff(row.attempts, timing.retry_base, timing.retry_cap);
     match error {
         PostError::Slack(SlackError::RateLimited(limit)) => Outcome::RateLimited(limit),
-        PostError::Slack(e) if e.is_transient() => Outcome::Retry(backoff, e.to_string()),
+        PostError::Slack(e) if e.is_transient() => Outcome::Retry(backoff, e.to_string(), e.may_have_taken_effect()),
         PostError::Slack(SlackError::Api(code)) if is_auth_problem(&code) => {
-            Outcome::Retry(timing.park, format!("Slack refused the bot token ({code})"))
+            Outcome::Retry(timing.park, format!("Slack refused the bot token ({code})"), false)
         }
         PostError::Slack(e) => Outcome::Fail(e.to_string()),
-        PostError::Database(e) => Outcome::Retry(backoff, format!("database: {e}")),
+        // Slack may have posted before the database failed to record it.
+        PostError::Database(e) => Outcome::Retry(backoff, format!("database: {e}"), true),
         PostError::ThreadBeingStarted => {
-            Outcome::Retry(timing.retry_base.min(Duration::from_secs(1)), "thread parent being posted".into())
+            Outcome::Retry(timing.retry_base.min(Duration::from_secs(1)), "thread parent being posted".into(), false)
         }
-        PostError::Waiting(reason) => Outcome::Retry(timing.park, reason),
+        PostError::Waiting(reason) => Outcome::Retry(timing.park, reason, false),
         PostError::Gone => Outcome::Done,
     }
 }

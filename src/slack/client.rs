@@ -19,6 +19,11 @@ use crate::slack::rate::{scope_of, Pauses, RateLimit};
 /// 3-second acknowledgement (two such calls plus the database fit in it).
 pub const IN_ACK_TIMEOUT: Duration = Duration::from_millis(1200);
 
+/// The metadata `event_type` of every message the app posts.
+pub const POST_EVENT_TYPE: &str = "highlights_post";
+/// The metadata field that holds a post's identity (its outbox row's key).
+pub const POST_KEY: &str = "key";
+
 /// slack-morphism's client over our connector.
 pub type SlackHttpClient = SlackClient<SlackClientHyperConnector<SlackHyperHttpsConnector>>;
 
@@ -65,6 +70,19 @@ impl SlackError {
     }
 }
 
+impl SlackError {
+    /// Whether the call may have taken effect though we got no answer (a
+    /// timeout after sending, a dropped connection, a 5xx from a proxy in
+    /// front of Slack): a post is then looked for before it is made again.
+    pub fn may_have_taken_effect(&self) -> bool {
+        match self {
+            Self::Timeout(_) | Self::Transport(_) => true,
+            Self::Http(status) => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
 impl From<SlackClientError> for SlackError {
     fn from(error: SlackClientError) -> Self {
         match error {
@@ -91,6 +109,8 @@ pub struct SlackApi {
     token: SlackApiToken,
     timeout: Duration,
     pauses: Arc<Pauses>,
+    /// The workspace refused history reads (said once in the log).
+    history_refused: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for SlackApi {
@@ -119,6 +139,7 @@ impl SlackApi {
             token: SlackApiToken::new(bot_token.expose().into()),
             timeout,
             pauses: Arc::new(Pauses::default()),
+            history_refused: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -168,15 +189,24 @@ impl SlackApi {
         self.timed("auth.test", None, self.session().auth_test()).await
     }
 
-    /// `chat.postMessage`; returns the `ts` of the new message.
+    /// `chat.postMessage`; returns the `ts` of the new message. A `key`
+    /// (the outbox row's identity) goes into the message's metadata, so that
+    /// [`find_posted`](Self::find_posted) can tell whether it was posted.
     pub async fn post_message(
         &self,
         channel: &str,
         thread_ts: Option<&str>,
         reply_broadcast: bool,
         message: &Message,
+        key: Option<&str>,
     ) -> Result<String, SlackError> {
-        let content = message.content().map_err(|e| SlackError::Encoding(e.to_string()))?;
+        let mut content = message.content().map_err(|e| SlackError::Encoding(e.to_string()))?;
+        if let Some(key) = key {
+            content = content.with_metadata(SlackMessageMetadata {
+                event_type: POST_EVENT_TYPE.to_owned(),
+                event_payload: Some([(POST_KEY.to_owned(), key.to_owned())].into_iter().collect()),
+            });
+        }
         let mut req = SlackApiChatPostMessageRequest::new(channel.into(), content).with_unfurl_links(false);
         if let Some(ts) = thread_ts {
             req = req.with_thread_ts(ts.into());
@@ -186,6 +216,69 @@ impl SlackApi {
         }
         let posted = self.timed("chat.postMessage", Some(channel), self.session().chat_post_message(&req)).await?;
         Ok(posted.ts.to_string())
+    }
+
+    /// The `ts` of the message this app posted with `key` in its metadata: among
+    /// the replies of `thread_ts`, or among the channel's messages since
+    /// `oldest` (a Slack ts). None when there is none, or when the workspace has
+    /// not granted the history scopes (then posting again is all we can do;
+    /// said once in the log).
+    pub async fn find_posted(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        oldest: &str,
+        key: &str,
+    ) -> Result<Option<String>, SlackError> {
+        let session = self.session();
+        let found = match thread_ts {
+            // slack-morphism's request type has no `include_all_metadata`: the same call, by hand.
+            Some(ts) => {
+                let params = vec![
+                    ("channel", Some(channel)),
+                    ("ts", Some(ts)),
+                    ("oldest", Some(oldest)),
+                    ("limit", Some("1000")),
+                    ("include_all_metadata", Some("true")),
+                ];
+                let replies = session.http_session_api.http_get::<SlackApiConversationsRepliesResponse, _, _>(
+                    "conversations.replies",
+                    &params,
+                    None,
+                );
+                self.timed("conversations.replies", None, replies).await.map(|r| r.messages)
+            }
+            None => {
+                let req = SlackApiConversationsHistoryRequest::new()
+                    .with_channel(channel.into())
+                    .with_oldest(oldest.into())
+                    .with_limit(1000)
+                    .with_include_all_metadata(true);
+                self.timed("conversations.history", None, session.conversations_history(&req)).await.map(|r| r.messages)
+            }
+        };
+        let messages = match found {
+            Ok(messages) => messages,
+            Err(SlackError::Api(code)) if code == "missing_scope" || code == "not_allowed_token_type" => {
+                if !self.history_refused.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(
+                        "the workspace has not granted channels:history / groups:history: a post whose answer was \
+                         lost cannot be looked up, and may appear twice (reinstall the app with the manifest's scopes)"
+                    );
+                }
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(messages
+            .into_iter()
+            .find(|m| {
+                m.content.metadata.as_ref().is_some_and(|meta| {
+                    meta.event_type == POST_EVENT_TYPE
+                        && meta.event_payload.as_ref().and_then(|p| p.get(POST_KEY)).is_some_and(|k| k == key)
+                })
+            })
+            .map(|m| m.origin.ts.to_string()))
     }
 
     /// `chat.update` of a message the app posted.

@@ -122,6 +122,9 @@ pub async fn insert_customer_if_new(
 
 /// Claims the right to post a customer's thread parent: true for exactly one
 /// claim at a time, until it expires at `until_ms` or the thread is recorded.
+///
+/// Returns None when another holds it; else whether the claim was taken over
+/// from a holder whose lease ran out (it may have posted before it died).
 pub async fn claim_customer_thread(
     db: &Db,
     workspace: &WorkspaceId,
@@ -129,7 +132,13 @@ pub async fn claim_customer_thread(
     token: &str,
     now_ms: i64,
     until_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<bool>, sqlx::Error> {
+    let holder: Option<Option<String>> =
+        sqlx::query_scalar("select thread_claim from customers where workspace_id = $1 and id = $2")
+            .bind(workspace.as_str())
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
     let claimed = sqlx::query(
         "update customers set thread_claim = $3, thread_claim_until = $5
          where workspace_id = $1 and id = $2 and thread_ts is null
@@ -142,7 +151,8 @@ pub async fn claim_customer_thread(
     .bind(until_ms)
     .execute(db.pool())
     .await?;
-    Ok(claimed.rows_affected() == 1)
+    let taken_over = holder.flatten().is_some_and(|holder| holder != token);
+    Ok((claimed.rows_affected() == 1).then_some(taken_over))
 }
 
 /// Gives up a claim taken with [`claim_customer_thread`] (the post failed).

@@ -139,6 +139,8 @@ pub struct OutboxRow {
     pub attempts: i64,
     /// The claim that holds the row.
     pub claim_token: String,
+    /// An earlier attempt may have posted without our knowing: look before posting.
+    pub uncertain: bool,
 }
 
 /// Queues work on its own; a row with the same key is left as is.
@@ -257,12 +259,14 @@ pub async fn claim_outbox_rows(
         // SQLite has one writer at a time: the update below is atomic as it is.
         Backend::Sqlite => "",
     };
-    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(&format!(
-        "update outbox set locked_until = $1, claim_token = $2, attempts = attempts + 1, updated_at = $3
+    // A lease that ran out means its holder died mid-row: what it did is unknown.
+    let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(&format!(
+        "update outbox set locked_until = $1, claim_token = $2, attempts = attempts + 1, updated_at = $3,
+                           uncertain = case when locked_until is not null then 1 else uncertain end
          where id in (select id from outbox
                       where status = 'pending' and run_after <= $3 and (locked_until is null or locked_until < $3)
                       order by run_after, id limit $4 {skip_locked})
-         returning id, workspace_id, payload, attempts"
+         returning id, workspace_id, payload, attempts, uncertain"
     ))
     .bind(now_ms + lease_ms)
     .bind(token)
@@ -271,7 +275,7 @@ pub async fn claim_outbox_rows(
     .fetch_all(db.pool())
     .await?;
     let mut claimed = Vec::with_capacity(rows.len());
-    for (id, workspace, payload, attempts) in rows {
+    for (id, workspace, payload, attempts, uncertain) in rows {
         match serde_json::from_str(&payload) {
             Ok(kind) => claimed.push(OutboxRow {
                 id,
@@ -279,6 +283,7 @@ pub async fn claim_outbox_rows(
                 kind,
                 attempts,
                 claim_token: token.to_owned(),
+                uncertain: uncertain != 0,
             }),
             Err(e) => {
                 tracing::error!(id, error = %e, "outbox row with an unreadable payload set aside");
@@ -326,10 +331,14 @@ pub async fn update_outbox_retry(
     token: &str,
     run_after_ms: i64,
     error: &str,
+    uncertain: bool,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
+    // Once uncertain, a row stays so until done: a later failure says nothing
+    // about whether the earlier attempt posted.
     sqlx::query(
-        "update outbox set run_after = $3, locked_until = null, claim_token = null, last_error = $4, updated_at = $5
+        "update outbox set run_after = $3, locked_until = null, claim_token = null, last_error = $4, updated_at = $5,
+                           uncertain = case when $6 = 1 then 1 else uncertain end
          where id = $1 and claim_token = $2",
     )
     .bind(id)
@@ -337,6 +346,7 @@ pub async fn update_outbox_retry(
     .bind(run_after_ms)
     .bind(error)
     .bind(now_ms)
+    .bind(i64::from(uncertain))
     .execute(db.pool())
     .await?;
     Ok(())

@@ -49,10 +49,11 @@ fn the_manifest_declares_what_the_product_needs() {
     assert!(events.contains(&"app_home_opened"));
     let scopes: Vec<&str> =
         m["oauth_config"]["scopes"]["bot"].as_array().expect("scopes").iter().filter_map(Value::as_str).collect();
-    for needed in ["commands", "chat:write", "channels:join", "users:read"] {
+    // The history scopes let a post whose answer was lost be looked up, not made twice.
+    for needed in ["commands", "chat:write", "channels:join", "users:read", "channels:history", "groups:history"] {
         assert!(scopes.contains(&needed), "missing scope {needed}");
     }
-    for excessive in ["channels:history", "chat:write.customize", "admin", "users:write"] {
+    for excessive in ["im:history", "chat:write.customize", "admin", "users:write"] {
         assert!(!scopes.contains(&excessive), "scope {excessive} is not needed");
     }
 }

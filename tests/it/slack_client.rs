@@ -26,7 +26,10 @@ fn api(slack: &FakeSlack, token: &str) -> SlackApi {
 async fn calls_carry_the_bot_token_and_their_arguments() {
     let slack = FakeSlack::start().await;
     let api = api(&slack, BOT_TOKEN);
-    let ts = api.post_message("C0PRODUCT1", Some("1700000000.000100"), true, &message()).await.expect("posted");
+    let ts = api
+        .post_message("C0PRODUCT1", Some("1700000000.000100"), true, &message(), Some("highlight:1"))
+        .await
+        .expect("posted");
     assert!(!ts.is_empty());
     let calls = slack.calls_to("chat.postMessage");
     assert_eq!(calls.len(), 1);
@@ -36,6 +39,8 @@ async fn calls_carry_the_bot_token_and_their_arguments() {
     assert_eq!(calls[0].args["thread_ts"], "1700000000.000100");
     assert_eq!(calls[0].args["reply_broadcast"], true);
     assert_eq!(calls[0].args["blocks"][0]["text"]["text"], ">We need canned replies");
+    assert_eq!(calls[0].args["metadata"]["event_type"], "highlights_post");
+    assert_eq!(calls[0].args["metadata"]["event_payload"]["key"], "highlight:1");
 }
 
 #[tokio::test]
@@ -51,10 +56,10 @@ async fn each_failure_shape_surfaces_as_its_own_error() {
     let slack = FakeSlack::start().await;
     let api = api(&slack, BOT_TOKEN);
     let msg = message();
-    let post = || api.post_message("C2", None, false, &msg);
+    let post = || api.post_message("C2", None, false, &msg, None);
 
     slack.fail_next("chat.postMessage", Fault::RateLimited { retry_after_secs: 7 }, 1);
-    let err = api.post_message("C1", None, false, &msg).await.expect_err("429");
+    let err = api.post_message("C1", None, false, &msg, None).await.expect_err("429");
     let limited = RateLimit {
         method: "chat.postMessage",
         scope: "C1".into(),
@@ -64,7 +69,7 @@ async fn each_failure_shape_surfaces_as_its_own_error() {
     assert_eq!(err, SlackError::RateLimited(limited));
     assert!(err.is_transient());
     // The channel is paused: the next post there is held back, unsent; other channels post on.
-    match api.post_message("C1", None, false, &msg).await.expect_err("paused") {
+    match api.post_message("C1", None, false, &msg, None).await.expect_err("paused") {
         SlackError::RateLimited(limit) => {
             assert!(!limit.from_slack && limit.retry_after <= Duration::from_secs(7), "{limit:?}")
         }

@@ -320,3 +320,66 @@ async fn a_429_pauses_the_channel_for_every_row_and_every_replica(backend: TestB
         assert!(update.at_ms >= until, "updated {} ms before the pause ended", until - update.at_ms);
     }
 }
+
+/// Top-level messages and replies the fake Slack holds in the product channel.
+fn channel_messages(app: &TestApp) -> (Vec<Value>, Vec<Value>) {
+    app.slack.messages_in(PRODUCT_CHANNEL).into_iter().partition(|m| m["thread_ts"].is_null())
+}
+
+on_both_backends!(a_post_whose_answer_was_lost_is_found_not_made_twice);
+async fn a_post_whose_answer_was_lost_is_found_not_made_twice(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    // The thread parent is posted, but Slack's answer never arrives (the app times out).
+    app.slack.fail_next("chat.postMessage", Fault::LostAnswer, 1);
+    ephemeral(app.slash("Acme | chat | first").await).await;
+    crate::support::eventually("the first reply", || std::future::ready(channel_messages(&app).1.len() == 1)).await;
+    // Then a reply's answer is lost.
+    app.slack.fail_next("chat.postMessage", Fault::LostAnswer, 1);
+    ephemeral(app.slash("Acme | billing | second").await).await;
+    crate::support::eventually("both highlights recorded as posted", || async {
+        let unposted: i64 = sqlx::query_scalar("select count(*) from highlights where posted_ts is null")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count");
+        unposted == 0
+    })
+    .await;
+    app.drain().await;
+
+    let (parents, replies) = channel_messages(&app);
+    assert_eq!(parents.len(), 1, "one thread parent: {parents:?}");
+    assert_eq!(replies.len(), 2, "one reply per highlight: {replies:?}");
+    let posted: Vec<String> =
+        sqlx::query_scalar("select posted_ts from highlights order by id").fetch_all(app.db.pool()).await.expect("ts");
+    let reply_ts: Vec<String> = replies.iter().map(|r| r["ts"].as_str().expect("ts").to_owned()).collect();
+    assert_eq!(posted, reply_ts, "each highlight points at the reply that was made");
+    let thread: String =
+        sqlx::query_scalar("select thread_ts from customers").fetch_one(app.db.pool()).await.expect("ts");
+    assert_eq!(parents[0]["ts"], thread.as_str());
+    assert!(!app.slack.calls_to("conversations.history").is_empty());
+    assert!(!app.slack.calls_to("conversations.replies").is_empty());
+}
+
+on_both_backends!(a_post_in_flight_when_the_process_dies_is_not_made_twice);
+async fn a_post_in_flight_when_the_process_dies_is_not_made_twice(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    ephemeral(app.slash("Acme | chat | first").await).await;
+    app.slack.wait_for_ok_calls("chat.postMessage", 2).await;
+    app.drain().await;
+    // The reply reaches the channel; the process is killed before it hears so.
+    app.slack.fail_next("chat.postMessage", Fault::LostAnswer, 1);
+    ephemeral(app.slash("Acme | chat | second").await).await;
+    app.slack.wait_for_calls("chat.postMessage", 3).await;
+    let app = app.crash_and_restart().await;
+    crate::support::eventually("the second highlight recorded as posted", || async {
+        let unposted: i64 = sqlx::query_scalar("select count(*) from highlights where posted_ts is null")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count");
+        unposted == 0
+    })
+    .await;
+    app.drain().await;
+    let (parents, replies) = channel_messages(&app);
+    assert_eq!((parents.len(), replies.len()), (1, 2), "{parents:?} {replies:?}");
+}

@@ -53,6 +53,9 @@ pub enum Fault {
     Hang,
     /// HTTP 200 with `{"ok":true}` and nothing else: done, but unreadable.
     Unreadable,
+    /// Done (a post is in the channel), but the answer never comes: Slack
+    /// answered after the app's timeout, or the connection died on the way back.
+    LostAnswer,
 }
 
 #[derive(Default)]
@@ -66,6 +69,8 @@ struct Inner {
     emails: HashMap<String, String>,
     faults: HashMap<String, VecDeque<Fault>>,
     next_ts: u64,
+    /// Messages posted, as `conversations.history` / `.replies` show them.
+    messages: Vec<Value>,
 }
 
 /// The running fake.
@@ -161,6 +166,11 @@ impl FakeSlack {
         self.inner.lock().expect("lock").faults.clear();
     }
 
+    /// Messages in a channel (top-level and replies), as posted.
+    pub fn messages_in(&self, channel: &str) -> Vec<Value> {
+        self.inner.lock().expect("lock").messages.iter().filter(|m| m["channel"] == channel).cloned().collect()
+    }
+
     /// Every call so far.
     pub fn calls(&self) -> Vec<Call> {
         self.inner.lock().expect("lock").calls.clone()
@@ -246,6 +256,7 @@ async fn api_call(
             bots: inner.bots.clone(),
             deactivated: inner.deactivated.clone(),
             emails: inner.emails.clone(),
+            messages: inner.messages.clone(),
         };
         (fault, inner.next_ts, inner.calls.len() - 1, people)
     };
@@ -258,7 +269,19 @@ async fn api_call(
             reply(json!({ "ok": false, "error": "not_allowed_token_type" }))
         }
     } else {
-        answer(&method, authorization.as_deref(), &args, fault, ts, &people).await
+        let lost = matches!(fault, Some(Fault::LostAnswer));
+        let fault = if lost { None } else { fault };
+        let (response, answer) = answer(&method, authorization.as_deref(), &args, fault, ts, &people).await;
+        if method == "chat.postMessage" && answer["ok"] == true {
+            inner.lock().expect("lock").messages.push(json!({
+                "type": "message", "channel": args["channel"], "ts": answer["ts"], "thread_ts": args["thread_ts"],
+                "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"],
+            }));
+        }
+        if lost {
+            return std::future::pending().await;
+        }
+        (response, answer)
     };
     inner.lock().expect("lock").calls[index].ok = answer.get("ok") == Some(&Value::Bool(true));
     response
@@ -290,7 +313,8 @@ async fn answer(
             // Never answers: the app's own timeout must end the call.
             return std::future::pending().await;
         }
-        None => {}
+        // Taken off by the caller, which answers normally and then never.
+        Some(Fault::LostAnswer) | None => {}
     }
     if authorization != Some(format!("Bearer {BOT_TOKEN}").as_str()) {
         return reply(json!({ "ok": false, "error": "invalid_auth" }));
@@ -323,6 +347,36 @@ async fn answer(
                 None => json!({ "ok": false, "error": "users_not_found" }),
             }
         }
+        "conversations.history" | "conversations.replies" => {
+            let channel = args["channel"].as_str().unwrap_or_default();
+            let thread = args["ts"].as_str();
+            let with_metadata = args["include_all_metadata"] == "true";
+            let mut found: Vec<Value> = people
+                .messages
+                .iter()
+                .filter(|m| m["channel"] == channel)
+                .filter(|m| match thread {
+                    Some(ts) => m["ts"] == ts || m["thread_ts"] == ts,
+                    None => m["thread_ts"].is_null(),
+                })
+                .map(|m| {
+                    let mut m = m.clone();
+                    let fields = m.as_object_mut().expect("object");
+                    fields.remove("channel");
+                    if !with_metadata || fields["metadata"].is_null() {
+                        fields.remove("metadata");
+                    }
+                    if fields["thread_ts"].is_null() {
+                        fields.remove("thread_ts");
+                    }
+                    m
+                })
+                .collect();
+            if method == "conversations.history" {
+                found.reverse();
+            }
+            json!({ "ok": true, "messages": found, "has_more": false })
+        }
         // The bot token belongs to the test workspace (Slack's sample names another).
         "auth.test" => {
             let mut answer = fixture(method).expect("fixture");
@@ -349,6 +403,7 @@ struct People {
     bots: Vec<String>,
     deactivated: Vec<String>,
     emails: HashMap<String, String>,
+    messages: Vec<Value>,
 }
 
 impl People {
