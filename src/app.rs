@@ -199,6 +199,9 @@ impl AppState {
             return Ok(Admission::NotOurs);
         }
         let workspace = WorkspaceId(team.to_owned());
+        if self.0.installation.recently_installed(team) {
+            return Ok(Admission::Ours(workspace));
+        }
         let now = self.clock().now_ms();
         match workspaces::ensure_installed(self.db(), &workspace, &self.config().default_areas, now).await? {
             workspaces::Installed::Already => {}
@@ -208,7 +211,14 @@ impl AppState {
                 self.wake_outbox();
             }
         }
+        self.0.installation.note_installed(team, true);
         Ok(Admission::Ours(workspace))
+    }
+
+    /// Notes that a workspace was uninstalled (its next request reads the
+    /// database again).
+    pub fn forget_installed(&self, team: &str) {
+        self.0.installation.note_installed(team, false);
     }
 
     /// Whether the app acts for a request's team, recording the workspace if

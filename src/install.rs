@@ -38,13 +38,38 @@ pub enum Admission {
     NotOurs,
 }
 
+/// How long a replica trusts that a workspace it found installed still is,
+/// before reading it again. Installs and uninstalls are made by people, minutes
+/// apart: a second bounds how stale a replica can be, and spares the request
+/// path a read.
+pub const INSTALLED_FOR: Duration = Duration::from_secs(1);
+
 /// What the process knows about its installation.
 #[derive(Debug, Default)]
 pub struct Installation {
     token_team: OnceCell<TokenTeam>,
+    /// Workspaces found installed, and when.
+    seen_installed: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
 impl Installation {
+    /// Whether `team` was found installed less than [`INSTALLED_FOR`] ago.
+    pub fn recently_installed(&self, team: &str) -> bool {
+        let seen = self.seen_installed.lock().ok().and_then(|seen| seen.get(team).copied());
+        seen.is_some_and(|at| at.elapsed() < INSTALLED_FOR)
+    }
+
+    /// Notes that `team` was found installed (or, `false`, that it no longer is).
+    pub fn note_installed(&self, team: &str, installed: bool) {
+        if let Ok(mut seen) = self.seen_installed.lock() {
+            if installed {
+                seen.insert(team.to_owned(), std::time::Instant::now());
+            } else {
+                seen.remove(team);
+            }
+        }
+    }
+
     /// The token's team, asking Slack (`auth.test`) if it is not known yet.
     /// Concurrent callers share one call.
     pub async fn token_team(&self, slack: &SlackApi) -> Result<&TokenTeam, SlackError> {

@@ -63,6 +63,7 @@ pub async fn handle_callback(
         // Nothing more can be posted there; the data stays for a reinstall.
         tracing::warn!(workspace = workspace.as_str(), kind, "the app lost access to a workspace");
         crate::store::workspaces::update_uninstalled(state.db(), &workspace, now).await?;
+        state.forget_installed(workspace.as_str());
         return Ok(());
     }
     if let SlackEventCallbackBody::AppHomeOpened(opened) = &callback.event {
