@@ -179,6 +179,45 @@ impl AppState {
         self.0.outbox_wake.notified().await;
     }
 
+    /// Opens a modal (`views.open`), its `private_metadata` sealed for this
+    /// workspace and form ([`crate::slack::verify::seal`]).
+    pub async fn open_modal(
+        &self,
+        workspace: &WorkspaceId,
+        trigger_id: &str,
+        mut view: serde_json::Value,
+    ) -> Result<(), crate::slack::client::SlackError> {
+        self.seal_view(workspace, &mut view);
+        self.slack().open_view(trigger_id, &view).await
+    }
+
+    /// Replaces an open modal (`views.update`), sealed the same way.
+    pub async fn update_modal(
+        &self,
+        workspace: &WorkspaceId,
+        view_id: &str,
+        hash: Option<&str>,
+        mut view: serde_json::Value,
+    ) -> Result<(), crate::slack::client::SlackError> {
+        self.seal_view(workspace, &mut view);
+        self.slack().update_view(view_id, hash, &view).await
+    }
+
+    fn seal_view(&self, workspace: &WorkspaceId, view: &mut serde_json::Value) {
+        let context = view_context(workspace.as_str(), view["callback_id"].as_str().unwrap_or_default());
+        let metadata = view["private_metadata"].as_str().unwrap_or_default();
+        let sealed = crate::slack::verify::seal(self.config().signing_secret.expose(), &context, metadata);
+        view["private_metadata"] = serde_json::Value::String(sealed);
+    }
+
+    /// The `private_metadata` of a view Slack sent back, if this app opened
+    /// it, for this workspace and form.
+    pub fn unseal_view<'a>(&self, workspace: &WorkspaceId, view: &'a serde_json::Value) -> Option<&'a str> {
+        let context = view_context(workspace.as_str(), view["callback_id"].as_str().unwrap_or_default());
+        let sealed = view["private_metadata"].as_str()?;
+        crate::slack::verify::unseal(self.config().signing_secret.expose(), &context, sealed)
+    }
+
     /// Answers through a slash command's or shortcut's `response_url` (logged
     /// and dropped on failure: the user can retry).
     pub async fn respond(&self, response_url: &str, reply: &crate::commands::Reply) {
@@ -263,6 +302,10 @@ impl AppState {
         }
         Ok(ours)
     }
+}
+
+fn view_context(workspace: &str, callback_id: &str) -> String {
+    format!("{workspace}:{callback_id}")
 }
 
 const UNCONFIRMED: &str = "Slack has not confirmed which workspace our bot token is for";

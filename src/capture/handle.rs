@@ -188,7 +188,10 @@ pub async fn answer_did_you_mean(
             Err(_) => return,
         },
     };
-    let nonce = carried["nonce"].as_str().unwrap_or_default();
+    let Some(nonce) = carried["nonce"].as_str().filter(|n| !n.is_empty()) else {
+        tracing::warn!("did-you-mean button without its nonce ignored");
+        return;
+    };
     // Slack delivers every click: only the first of a question captures.
     let first = crate::store::events::insert_processed_event(
         state.db(),
@@ -198,7 +201,7 @@ pub async fn answer_did_you_mean(
         state.clock().now_ms(),
     )
     .await;
-    if !nonce.is_empty() && matches!(first, Ok(false)) {
+    if matches!(first, Ok(false)) {
         return;
     }
     let reply = match quick_capture(state, workspace, user, &text, Some(choice)).await {
@@ -270,7 +273,7 @@ pub fn open_modal(
                 return;
             }
         };
-        if let Err(e) = state.slack().open_view(&trigger_id, &view).await {
+        if let Err(e) = state.open_modal(&workspace, &trigger_id, view).await {
             tracing::warn!(error = %e, "views.open failed for the capture modal");
             if let Some(url) = response_url {
                 let text = "I couldn't open the capture form. Try `/highlight` again, or capture in one line: \
@@ -314,7 +317,7 @@ pub fn add_highlight_group(
         };
         let today = crate::settings::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
         let view = modal::render_capture_modal(&all_areas, today, &metadata, &Prefill::default());
-        if let Err(e) = state.slack().update_view(&view_id, hash.as_deref(), &view).await {
+        if let Err(e) = state.update_modal(&workspace, &view_id, hash.as_deref(), view).await {
             tracing::warn!(error = %e, "views.update failed while adding a highlight");
         }
     });

@@ -37,7 +37,10 @@ fn metadata(target: &Target) -> String {
     let mut target = target.clone();
     loop {
         let json = serde_json::to_string(&target).unwrap_or_default();
-        if json.chars().count() <= blocks::MAX_PRIVATE_METADATA || target.text.is_empty() {
+        // The app seals it (`AppState::open_modal`): that takes a few characters.
+        if json.chars().count() <= blocks::MAX_PRIVATE_METADATA - crate::slack::verify::SEAL_LEN
+            || target.text.is_empty()
+        {
             return json;
         }
         let keep = target.text.chars().count() * 3 / 4;
@@ -94,7 +97,7 @@ pub fn open(
             Ok(a) => a,
             Err(e) => return tracing::error!(error = %e, "cannot load areas for triage"),
         };
-        if let Err(e) = state.slack().open_view(&trigger_id, &render_triage_modal(&areas, &target)).await {
+        if let Err(e) = state.open_modal(&workspace, &trigger_id, render_triage_modal(&areas, &target)).await {
             tracing::warn!(error = %e, "views.open failed for the triage modal");
             if let Some(url) = response_url {
                 let text = "I couldn't open the triage form. Nothing was recorded; please run *Triage feedback* again.";

@@ -16,6 +16,10 @@ use crate::slack::verify::SignedRequest;
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::{capture, quotas};
 
+/// Said on a form the app did not open (or opened before an upgrade).
+pub const NOT_OUR_FORM_TEXT: &str = "This form was not opened by this Highlights app (or comes from before an \
+     update), so nothing was saved. Copy what you typed, close it, and open a new one.";
+
 /// Message shortcut that opens the capture modal on a message.
 pub const SAVE_AS_HIGHLIGHT: &str = "save_as_highlight";
 
@@ -88,15 +92,24 @@ pub async fn handle_interaction(
         return Ok(matches!(event, SlackInteractionEvent::BlockSuggestion(_)).then(|| json!({ "options": [] })));
     };
     match event {
-        SlackInteractionEvent::ViewSubmission(_) => match str_at(raw, "/view/callback_id") {
-            Some(capture::modal::CALLBACK_ID) => {
-                Ok(Some(capture::handle::submit_modal(state, &workspace, &user, &raw["view"]).await?))
+        SlackInteractionEvent::ViewSubmission(_) => {
+            let callback = str_at(raw, "/view/callback_id");
+            if !matches!(callback, Some(capture::modal::CALLBACK_ID | quotas::triage::CALLBACK_ID)) {
+                return Ok(None);
             }
-            Some(quotas::triage::CALLBACK_ID) => {
-                Ok(Some(quotas::triage::submit(state, &workspace, &user, &raw["view"]).await?))
+            // Only a form this app opened, for this workspace, is taken.
+            let Some(metadata) = state.unseal_view(&workspace, &raw["view"]) else {
+                tracing::warn!(callback, "submission of a form this app did not open refused");
+                return Ok(Some(submission_failed(&raw["view"], NOT_OUR_FORM_TEXT)));
+            };
+            let mut view = raw["view"].clone();
+            view["private_metadata"] = Value::String(metadata.to_owned());
+            if callback == Some(capture::modal::CALLBACK_ID) {
+                Ok(Some(capture::handle::submit_modal(state, &workspace, &user, &view).await?))
+            } else {
+                Ok(Some(quotas::triage::submit(state, &workspace, &user, &view).await?))
             }
-            _ => Ok(None),
-        },
+        }
         SlackInteractionEvent::BlockActions(_) => {
             let action = str_at(raw, "/actions/0/action_id").unwrap_or_default();
             if action == capture::handle::USE_EXISTING_ACTION || action == capture::handle::CREATE_NEW_ACTION {
@@ -123,14 +136,15 @@ pub async fn handle_interaction(
                     state.wake_outbox();
                 }
             } else if action == capture::modal::ADD_HIGHLIGHT_ACTION {
-                if let Some(view_id) = str_at(raw, "/view/id") {
-                    capture::handle::add_highlight_group(
+                match (str_at(raw, "/view/id"), state.unseal_view(&workspace, &raw["view"])) {
+                    (Some(view_id), Some(metadata)) => capture::handle::add_highlight_group(
                         state,
                         &workspace,
                         view_id.to_owned(),
                         str_at(raw, "/view/hash").map(str::to_owned),
-                        str_at(raw, "/view/private_metadata").unwrap_or_default(),
-                    );
+                        metadata,
+                    ),
+                    _ => tracing::warn!("a click in a form this app did not open ignored"),
                 }
             }
             Ok(None)

@@ -64,6 +64,29 @@ pub fn hmac_sha256_hex(secret: &str, parts: &[&[u8]]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// Characters [`seal`] adds to what it seals.
+pub const SEAL_LEN: usize = 33;
+
+/// `text` with a MAC over it and its `context` (which workspace, which form),
+/// so that what comes back from Slack can be checked to be what this app
+/// wrote: a view's `private_metadata` (a submission for a view the app never
+/// opened, or opened for another workspace or form, is refused).
+pub fn seal(secret: &str, context: &str, text: &str) -> String {
+    format!("{text}.{}", seal_mac(secret, context, text))
+}
+
+/// What [`seal`] sealed, if `sealed` is intact and for `context`.
+pub fn unseal<'a>(secret: &str, context: &str, sealed: &'a str) -> Option<&'a str> {
+    let (text, mac) = sealed.rsplit_once('.')?;
+    bool::from(seal_mac(secret, context, text).as_bytes().ct_eq(mac.as_bytes())).then_some(text)
+}
+
+fn seal_mac(secret: &str, context: &str, text: &str) -> String {
+    let mut mac = hmac_sha256_hex(secret, &[b"highlights seal v1:", context.as_bytes(), b":", text.as_bytes()]);
+    mac.truncate(SEAL_LEN - 1);
+    mac
+}
+
 /// Checks a signature against the body at the given time (unix seconds).
 pub fn verify(
     secret: &str,
@@ -198,6 +221,18 @@ mod tests {
         assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts + 300), Ok(()));
         assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts + 301), Err(SignatureError::Stale));
         assert_eq!(verify(SECRET, Some(TS), Some(EXPECTED), BODY.as_bytes(), ts - 301), Err(SignatureError::Stale));
+    }
+
+    #[test]
+    fn a_seal_opens_only_intact_and_in_its_context() {
+        let sealed = seal(SECRET, "T1:capture", r#"{"highlights":2}"#);
+        assert_eq!(sealed.len(), r#"{"highlights":2}"#.len() + SEAL_LEN);
+        assert_eq!(unseal(SECRET, "T1:capture", &sealed), Some(r#"{"highlights":2}"#));
+        assert_eq!(unseal(SECRET, "T2:capture", &sealed), None, "another workspace");
+        assert_eq!(unseal(SECRET, "T1:triage", &sealed), None, "another form");
+        assert_eq!(unseal("other", "T1:capture", &sealed), None, "another secret");
+        assert_eq!(unseal(SECRET, "T1:capture", &sealed.replace('2', "9")), None, "changed");
+        assert_eq!(unseal(SECRET, "T1:capture", r#"{"highlights":2}"#), None, "never sealed");
     }
 
     #[test]

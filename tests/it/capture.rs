@@ -295,7 +295,7 @@ fn submission(values: Value, highlights: usize) -> Value {
         "trigger_id": "1.2.3",
         "view": {
             "id": "V0VIEW0001", "team_id": TEAM, "type": "modal", "callback_id": "capture",
-            "private_metadata": format!("{{\"highlights\":{highlights}}}"),
+            "private_metadata": crate::support::opened_metadata("capture", &format!("{{\"highlights\":{highlights}}}")),
             "title": { "type": "plain_text", "text": "Capture highlights" },
             "blocks": [], "hash": "1.a",
             "state": { "values": values },
@@ -416,7 +416,7 @@ async fn add_another_highlight_updates_the_view_with_one_more_group(backend: Tes
         "container": { "type": "view", "view_id": "V0VIEW0001" },
         "view": {
             "id": "V0VIEW0001", "team_id": TEAM, "type": "modal", "callback_id": "capture", "hash": "1.abc",
-            "private_metadata": "{\"highlights\":1}",
+            "private_metadata": crate::support::opened_metadata("capture", "{\"highlights\":1}"),
             "title": { "type": "plain_text", "text": "Capture highlights" }, "blocks": [],
         },
         "actions": [{ "type": "button", "action_id": "add_highlight", "block_id": "add",

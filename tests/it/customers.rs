@@ -83,6 +83,14 @@ async fn a_near_duplicate_name_asks_before_creating_a_customer(backend: TestBack
     // The click is acknowledged once its capture is decided.
     assert_eq!(app.count("highlights").await, payload_count, "double click, one capture");
     assert_eq!(app.slack.calls_to("response_url").len(), before);
+    // A value stripped of its nonce is not a question the app asked: nothing captured.
+    let mut value: Value =
+        serde_json::from_str(question["blocks"][1]["elements"][0]["value"].as_str().expect("value")).expect("json");
+    value.as_object_mut().expect("object").remove("nonce");
+    let mut stripped = again.clone();
+    stripped["actions"][0]["value"] = json!(value.to_string());
+    assert_eq!(app.interaction(&stripped).await.status(), 200);
+    assert_eq!(app.count("highlights").await, payload_count, "no nonce, no capture");
     assert!(answer["text"].as_str().expect("text").contains("Saved for *Acme Corp*"), "{answer}");
     assert_eq!(app.count("customers").await, 1);
     let quote: String = sqlx::query_scalar("select quote from highlights order by id desc")
@@ -335,7 +343,7 @@ async fn the_modal_can_pick_an_existing_customer_by_id(backend: TestBackend) {
         "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
         "user": { "id": "U0USER0002", "username": "bob", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
         "trigger_id": "1.2.3",
-        "view": { "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "capture", "private_metadata": "{\"highlights\":1}",
+        "view": { "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "capture", "private_metadata": crate::support::opened_metadata("capture", "{\"highlights\":1}"),
                   "title": { "type": "plain_text", "text": "Capture" }, "blocks": [], "hash": "1",
                   "state": { "values": {
                       "customer": option(format!("id:{id}")),

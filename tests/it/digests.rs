@@ -300,7 +300,7 @@ async fn export_round_trips_through_a_csv_parser(backend: TestBackend) {
     let submission = json!({
         "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
         "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
-        "view": { "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "capture", "private_metadata": "{\"highlights\":1}",
+        "view": { "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "capture", "private_metadata": crate::support::opened_metadata("capture", "{\"highlights\":1}"),
                   "title": { "type": "plain_text", "text": "Capture" }, "blocks": [], "hash": "1",
                   "state": { "values": {
                       "customer": { "value": { "type": "plain_text_input", "value": "Globex" } },

@@ -383,3 +383,55 @@ async fn a_post_in_flight_when_the_process_dies_is_not_made_twice(backend: TestB
     let (parents, replies) = channel_messages(&app);
     assert_eq!((parents.len(), replies.len()), (1, 2), "{parents:?} {replies:?}");
 }
+
+on_both_backends!(only_forms_the_app_opened_are_taken);
+async fn only_forms_the_app_opened_are_taken(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    // The app opens the capture form; Slack sends back what the app gave it.
+    assert_eq!(app.slash("").await.status(), 200);
+    let opened = app.slack.wait_for_ok_calls("views.open", 1).await;
+    let view = &opened[0].args["view"];
+    let chat: i64 = sqlx::query_scalar("select id from product_areas where key = 'chat'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("chat");
+    let submit = |metadata: Value| {
+        json!({
+            "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
+            "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
+            "trigger_id": "1.2.3",
+            "view": { "id": "V0VIEW0001", "team_id": TEAM, "type": "modal", "callback_id": view["callback_id"],
+                      "private_metadata": metadata, "title": view["title"], "blocks": view["blocks"], "hash": "1.a",
+                      "state": { "values": {
+                          "customer": { "value": { "type": "external_select", "selected_option": {
+                              "text": { "type": "plain_text", "text": "Acme" }, "value": "new:Acme" } } },
+                          "interview_date": { "value": { "type": "datepicker", "selected_date": "2026-01-02" } },
+                          "area_0": { "value": { "type": "static_select", "selected_option": {
+                              "text": { "type": "plain_text", "text": "chat" }, "value": chat.to_string() } } },
+                          "quote_0": { "value": { "type": "plain_text_input", "value": "We need canned replies" } },
+                      } } },
+        })
+    };
+    let plain: Value =
+        serde_json::from_str(view["private_metadata"].as_str().expect("metadata").rsplit_once('.').expect("sealed").0)
+            .expect("json inside");
+    // Forged, or from another workspace or form: refused on the form, nothing stored.
+    for forged in [
+        json!(plain.to_string()),
+        json!(highlights::slack::verify::seal(
+            crate::support::signer::SIGNING_SECRET,
+            "T0OTHER001:capture",
+            &plain.to_string()
+        )),
+        json!(crate::support::opened_metadata("triage", &plain.to_string())),
+    ] {
+        let body: Value = app.interaction(&submit(forged)).await.json().await.expect("JSON");
+        assert_eq!(body["response_action"], "errors", "{body}");
+        assert!(body.to_string().contains("not opened by this Highlights app"), "{body}");
+    }
+    assert_eq!(app.count("highlights").await, 0);
+    // What the app opened is taken.
+    let body: Value = app.interaction(&submit(view["private_metadata"].clone())).await.json().await.expect("JSON");
+    assert_ne!(body["response_action"], "errors", "{body}");
+    assert_eq!(app.count("highlights").await, 1);
+}

@@ -331,6 +331,13 @@ where
     }
 }
 
+/// The `private_metadata` of a form the app opened in the test workspace, as
+/// Slack sends it back: sealed by the app for that workspace and form (Slack's
+/// side knows the secret, as it signs every request with it).
+pub fn opened_metadata(callback_id: &str, metadata: &str) -> String {
+    highlights::slack::verify::seal(signer::SIGNING_SECRET, &format!("{TEAM}:{callback_id}"), metadata)
+}
+
 /// A fixture request body, parsed.
 pub fn fixture_json(text: &str) -> Value {
     serde_json::from_str(text).expect("fixture is JSON")
