@@ -19,10 +19,16 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A link in mrkdwn, `<url|label>`, with both parts made safe.
+/// A link in mrkdwn, `<url|label>`, with both parts made safe. Only web
+/// links become links: anything else inside `<…>` could be a mention
+/// (`<!channel|x>`, `<@U1|x>`), so it is shown as text beside the label.
 pub fn link(url: &str, label: &str) -> String {
-    let url = escape(url).replace('|', "%7C");
     let label = escape(label).replace('|', "¦");
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return format!("{label} ({})", escape(url));
+    }
+    let url = escape(url).replace('|', "%7C");
     format!("<{url}|{label}>")
 }
 
@@ -169,6 +175,9 @@ mod tests {
     #[test]
     fn links_escape_their_parts() {
         assert_eq!(link("https://x.io/a|b", "Rec <1>"), "<https://x.io/a%7Cb|Rec &lt;1&gt;>");
+        // Found by fuzzing: `<!channel|Recording>` would ping the channel.
+        assert_eq!(link("!channel", "Recording"), "Recording (!channel)");
+        assert_eq!(link("@U123", "x"), "x (@U123)");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod customers;
 mod digests;
 mod manifest;
 mod process;
+mod properties;
 mod quotas;
 mod slack_client;
 mod socket_mode;
