@@ -16,7 +16,7 @@ use crate::capture::post::{self, PostError, PostOnce};
 use crate::slack::blocks::{mrkdwn, Message};
 use crate::slack::client::SlackError;
 use crate::slack::rate::RateLimit;
-use crate::store::outbox::{self, OutboxKind, OutboxRow};
+use crate::store::outbox::{self, OutboxKind, OutboxRow, Retry};
 use crate::store::slack_pauses;
 use crate::store::workspaces::WorkspaceId;
 
@@ -167,17 +167,18 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
     let outcome = outcome_of(state, row, uninstalled).await;
     let now = state.clock().now_ms();
     let db = state.db();
-    let outcome = match outcome {
-        Outcome::RateLimited(limit) => {
-            if limit.from_slack {
-                // Every replica's worker holds back this method until the pause ends.
-                let until = now + limit.retry_after.as_millis() as i64;
-                slack_pauses::upsert_slack_pause(db, &row.workspace, limit.method, &limit.scope, until).await?;
-            }
-            Outcome::Retry(limit.retry_after, format!("{} rate limited by Slack", limit.method), false)
+    if let Outcome::RateLimited(limit) = &outcome {
+        state.metrics().record_outbox_run(row.kind.name(), "paused");
+        if limit.from_slack {
+            // Every replica's worker holds back this method until the pause ends.
+            let until = now + limit.retry_after.as_millis() as i64;
+            slack_pauses::upsert_slack_pause(db, &row.workspace, limit.method, &limit.scope, until).await?;
         }
-        other => other,
-    };
+        let reason = format!("{} rate limited by Slack", limit.method);
+        let run_after = now + limit.retry_after.as_millis() as i64;
+        outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, &reason, Retry::Paused, now).await?;
+        return Ok(false);
+    }
     let label = match &outcome {
         Outcome::Done => "done",
         Outcome::Retry(..) | Outcome::RateLimited(_) => "retry",
@@ -189,13 +190,14 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
         Outcome::Retry(after, reason, uncertain) => {
             tracing::info!(id = row.id, kind = row.kind.name(), attempts = row.attempts, retry_in = ?after, reason, "outbox row will be retried");
             let run_after = now + after.as_millis() as i64;
-            outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, reason, *uncertain, now).await?
+            let why = Retry::Failed { uncertain: *uncertain };
+            outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, reason, why, now).await?
         }
         Outcome::Fail(reason) => {
             tracing::error!(id = row.id, kind = row.kind.name(), reason, "outbox row failed for good");
             outbox::update_outbox_failed(db, row.id, &row.claim_token, reason, now).await?
         }
-        Outcome::RateLimited(_) => unreachable!("turned into a retry above"),
+        Outcome::RateLimited(_) => {}
     }
     Ok(false)
 }

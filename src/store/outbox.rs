@@ -324,6 +324,21 @@ pub async fn update_outbox_done(db: &Db, ids: &[i64], token: &str, now_ms: i64) 
     Ok(())
 }
 
+/// Why a claimed row is put back to wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// The attempt failed; `uncertain` when it may have reached Slack all the
+    /// same (once uncertain, a row stays so until done: a later failure says
+    /// nothing about whether the earlier attempt posted).
+    Failed {
+        /// The attempt may have taken effect.
+        uncertain: bool,
+    },
+    /// Slack paused the method (a 429): not a failed attempt, so it does not
+    /// lengthen the row's backoff.
+    Paused,
+}
+
 /// Try again at `run_after_ms`.
 pub async fn update_outbox_retry(
     db: &Db,
@@ -331,14 +346,17 @@ pub async fn update_outbox_retry(
     token: &str,
     run_after_ms: i64,
     error: &str,
-    uncertain: bool,
+    why: Retry,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    // Once uncertain, a row stays so until done: a later failure says nothing
-    // about whether the earlier attempt posted.
+    let (uncertain, not_an_attempt) = match why {
+        Retry::Failed { uncertain } => (uncertain, false),
+        Retry::Paused => (false, true),
+    };
     sqlx::query(
         "update outbox set run_after = $3, locked_until = null, claim_token = null, last_error = $4, updated_at = $5,
-                           uncertain = case when $6 = 1 then 1 else uncertain end
+                           uncertain = case when $6 = 1 then 1 else uncertain end,
+                           attempts = case when $7 = 1 then attempts - 1 else attempts end
          where id = $1 and claim_token = $2",
     )
     .bind(id)
@@ -347,6 +365,7 @@ pub async fn update_outbox_retry(
     .bind(error)
     .bind(now_ms)
     .bind(i64::from(uncertain))
+    .bind(i64::from(not_an_attempt))
     .execute(db.pool())
     .await?;
     Ok(())

@@ -150,7 +150,13 @@ async fn rate_limited_posts_wait_and_post_once(backend: TestBackend) {
     assert_eq!(parents(&posts).len(), 1);
     assert_eq!(replies(&posts).len(), 1, "posted once");
     let metrics = app.http.get(app.url("/metrics")).send().await.expect("sent").text().await.expect("text");
-    assert!(metrics.contains(r#"highlights_outbox_runs_total{kind="post_highlight",outcome="retry"} 2"#), "{metrics}");
+    assert!(metrics.contains(r#"highlights_outbox_runs_total{kind="post_highlight",outcome="paused"} 2"#), "{metrics}");
+    // Waiting out a pause is not a failed attempt: it does not lengthen later backoffs.
+    let attempts: i64 = sqlx::query_scalar("select attempts from outbox where kind = 'post_highlight'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("row");
+    assert_eq!(attempts, 1);
     assert!(metrics.contains(r#"highlights_outbox_runs_total{kind="post_highlight",outcome="done"} 1"#), "{metrics}");
 }
 

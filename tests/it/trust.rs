@@ -321,6 +321,18 @@ async fn a_429_pauses_the_channel_for_every_row_and_every_replica(backend: TestB
     }
 }
 
+/// Waits until every highlight is recorded as posted.
+async fn all_recorded_as_posted(app: &TestApp) {
+    crate::support::eventually("every highlight recorded as posted", || async {
+        let unposted: i64 = sqlx::query_scalar("select count(*) from highlights where posted_ts is null")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count");
+        unposted == 0
+    })
+    .await;
+}
+
 /// Top-level messages and replies the fake Slack holds in the product channel.
 fn channel_messages(app: &TestApp) -> (Vec<Value>, Vec<Value>) {
     app.slack.messages_in(PRODUCT_CHANNEL).into_iter().partition(|m| m["thread_ts"].is_null())
@@ -336,14 +348,7 @@ async fn a_post_whose_answer_was_lost_is_found_not_made_twice(backend: TestBacke
     // Then a reply's answer is lost.
     app.slack.fail_next("chat.postMessage", Fault::LostAnswer, 1);
     ephemeral(app.slash("Acme | billing | second").await).await;
-    crate::support::eventually("both highlights recorded as posted", || async {
-        let unposted: i64 = sqlx::query_scalar("select count(*) from highlights where posted_ts is null")
-            .fetch_one(app.db.pool())
-            .await
-            .expect("count");
-        unposted == 0
-    })
-    .await;
+    all_recorded_as_posted(&app).await;
     app.drain().await;
 
     let (parents, replies) = channel_messages(&app);
@@ -371,14 +376,7 @@ async fn a_post_in_flight_when_the_process_dies_is_not_made_twice(backend: TestB
     ephemeral(app.slash("Acme | chat | second").await).await;
     app.slack.wait_for_calls("chat.postMessage", 3).await;
     let app = app.crash_and_restart().await;
-    crate::support::eventually("the second highlight recorded as posted", || async {
-        let unposted: i64 = sqlx::query_scalar("select count(*) from highlights where posted_ts is null")
-            .fetch_one(app.db.pool())
-            .await
-            .expect("count");
-        unposted == 0
-    })
-    .await;
+    all_recorded_as_posted(&app).await;
     app.drain().await;
     let (parents, replies) = channel_messages(&app);
     assert_eq!((parents.len(), replies.len()), (1, 2), "{parents:?} {replies:?}");
