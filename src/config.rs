@@ -32,7 +32,7 @@ pub enum Command {
         /// Print it (the only mode).
         #[arg(long)]
         print: bool,
-        /// Start of the period, YYYY-MM-DD (default: 7 days ago).
+        /// Start of the period, YYYY-MM-DD (default: where `/highlight digest` would start: the last digest).
         #[arg(long)]
         since: Option<String>,
         /// The Slack team id (T…); optional when the database holds one workspace.
