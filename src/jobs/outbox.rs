@@ -167,21 +167,10 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
     let outcome = outcome_of(state, row, uninstalled).await;
     let now = state.clock().now_ms();
     let db = state.db();
-    if let Outcome::RateLimited(limit) = &outcome {
-        state.metrics().record_outbox_run(row.kind.name(), "paused");
-        if limit.from_slack {
-            // Every replica's worker holds back this method until the pause ends.
-            let until = now + limit.retry_after.as_millis() as i64;
-            slack_pauses::upsert_slack_pause(db, &row.workspace, limit.method, &limit.scope, until).await?;
-        }
-        let reason = format!("{} rate limited by Slack", limit.method);
-        let run_after = now + limit.retry_after.as_millis() as i64;
-        outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, &reason, Retry::Paused, now).await?;
-        return Ok(false);
-    }
     let label = match &outcome {
         Outcome::Done => "done",
-        Outcome::Retry(..) | Outcome::RateLimited(_) => "retry",
+        Outcome::Retry(..) => "retry",
+        Outcome::RateLimited(_) => "paused",
         Outcome::Fail(_) => "failed",
     };
     state.metrics().record_outbox_run(row.kind.name(), label);
@@ -193,11 +182,19 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
             let why = Retry::Failed { uncertain: *uncertain };
             outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, reason, why, now).await?
         }
+        Outcome::RateLimited(limit) => {
+            let run_after = now + limit.retry_after.as_millis() as i64;
+            if limit.from_slack {
+                // Every replica's worker holds back this method until the pause ends.
+                slack_pauses::upsert_slack_pause(db, &row.workspace, limit.method, &limit.scope, run_after).await?;
+            }
+            let reason = format!("{} rate limited by Slack", limit.method);
+            outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, &reason, Retry::Paused, now).await?
+        }
         Outcome::Fail(reason) => {
             tracing::error!(id = row.id, kind = row.kind.name(), reason, "outbox row failed for good");
             outbox::update_outbox_failed(db, row.id, &row.claim_token, reason, now).await?
         }
-        Outcome::RateLimited(_) => {}
     }
     Ok(false)
 }

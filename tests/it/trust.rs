@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::on_both_backends;
 
 use crate::support::db::TestBackend;
-use crate::support::fake_slack::{FakeSlack, Fault};
+use crate::support::fake_slack::{now_ms, FakeSlack, Fault};
 use crate::support::{ephemeral, fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
 
 const OTHER_TEAM: &str = "T0OTHER001";
@@ -267,10 +267,6 @@ async fn a_permalink_slack_failed_to_give_is_asked_for_again(backend: TestBacken
     app.drain().await;
     assert_eq!(app.slack.ok_calls_to("chat.getPermalink").len(), 2, "asked again once each, then never");
     assert_eq!(app.slack.ok_calls_to("chat.postMessage").len(), 2, "nothing posted twice");
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 on_both_backends!(a_429_pauses_the_channel_for_every_row_and_every_replica);

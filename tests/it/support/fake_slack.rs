@@ -36,7 +36,8 @@ pub struct Call {
     pub at_ms: i64,
 }
 
-fn now_ms() -> i64 {
+/// Now, in unix milliseconds (as [`Call::at_ms`] records it).
+pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
