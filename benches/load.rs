@@ -15,8 +15,9 @@
 //! in fifty names a customer never seen before.
 //!
 //! Settings (environment): `HIGHLIGHTS_BENCH_SECS` (seconds per level, 10),
-//! `HIGHLIGHTS_BENCH_CONNS` ("1 16 64"), `HIGHLIGHTS_BENCH_SCALES`
-//! ("10000 100000 1000000"; empty to skip), `HIGHLIGHTS_BENCH_POSTGRES_URL`
+//! `HIGHLIGHTS_BENCH_CONNS` ("1 16 64"; empty to skip), `HIGHLIGHTS_BENCH_SCALES`
+//! ("10000 100000 1000000"; empty to skip), `HIGHLIGHTS_BENCH_BIN` (another
+//! build of `highlights` to run, for a comparison in the same run), `HIGHLIGHTS_BENCH_POSTGRES_URL`
 //! (adds PostgreSQL: a fresh database is created on that server),
 //! `HIGHLIGHTS_BENCH_ONLY` (`sqlite` or `postgres`). Figures, not assertions:
 //! compare with Bolt in the same run with `../shared/anchors-bench` (see
@@ -134,28 +135,9 @@ async fn run_backend(
     pinned: bool,
 ) {
     println!("\n== {backend}");
-    // Levels over a workspace of 10,000 highlights.
-    let url = fresh_database(&next_url()).await;
-    let names = seed(&url, 10_000, 20_000).await;
-    let server = Server::start(&url, slack, None, pinned).await;
-    println!(
-        "start {:.0} ms, idle RSS {:.1} MiB",
-        server.started_in.as_secs_f64() * 1000.0,
-        server.rss_kib("VmRSS") as f64 / 1024.0
-    );
-    let mut load = Load::new(names);
-    load.run(&server, 16, Duration::from_secs(2)).await; // warm-up, discarded
-    println!(
-        "{:>6} {:>9} {:>8} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}",
-        "conns", "req/s", "p50_ms", "p99_ms", "max_ms", "peakRSS", "saved", "asked", "errors"
-    );
-    for &conns in &settings.conns {
-        server.reset_peak_rss();
-        let stats = load.run(&server, conns, Duration::from_secs(settings.secs)).await;
-        stats.print(conns, server.rss_kib("VmHWM"));
+    if !settings.conns.is_empty() {
+        run_levels(&next_url(), settings, slack, pinned).await;
     }
-    server.check_stored(&load).await;
-    server.stop();
 
     // The cost of a capture as the data grows.
     if !settings.scales.is_empty() {
@@ -209,6 +191,32 @@ async fn run_backend(
         slack.total() - calls_before
     );
     db.close().await;
+    server.stop();
+}
+
+/// Captures at each level of connections over a workspace of 10,000
+/// highlights; checks every acknowledged capture is stored.
+async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: bool) {
+    let url = fresh_database(url).await;
+    let names = seed(&url, 10_000, 20_000).await;
+    let server = Server::start(&url, slack, None, pinned).await;
+    println!(
+        "start {:.0} ms, idle RSS {:.1} MiB",
+        server.started_in.as_secs_f64() * 1000.0,
+        server.rss_kib("VmRSS") as f64 / 1024.0
+    );
+    let mut load = Load::new(names);
+    load.run(&server, 16, Duration::from_secs(2)).await; // warm-up, discarded
+    println!(
+        "{:>6} {:>9} {:>8} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}",
+        "conns", "req/s", "p50_ms", "p99_ms", "max_ms", "peakRSS", "saved", "asked", "errors"
+    );
+    for &conns in &settings.conns {
+        server.reset_peak_rss();
+        let stats = load.run(&server, conns, Duration::from_secs(settings.secs)).await;
+        stats.print(conns, server.rss_kib("VmHWM"));
+    }
+    server.check_stored(&load).await;
     server.stop();
 }
 
@@ -375,10 +383,11 @@ impl Server {
     async fn start(url: &str, slack: &FakeSlack, channel: Option<&str>, pinned: bool) -> Self {
         let addr = free_port();
         let dir = tempfile::tempdir().expect("dir");
-        let bin = env!("CARGO_BIN_EXE_highlights");
+        // Another build (an earlier commit, say) for a comparison in the same run.
+        let bin = std::env::var("HIGHLIGHTS_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_highlights").to_owned());
         let mut command = if pinned {
             let mut c = Command::new("taskset");
-            c.args(["-c", "0", bin]);
+            c.args(["-c", "0", &bin]);
             c
         } else {
             Command::new(bin)

@@ -121,8 +121,6 @@ pub async fn post_highlight(
             post_once(state, &channel, Some(&thread_ts), broadcast, &reply, once)
         })
         .await?;
-        // Recorded at once: whatever happens next, this reply is not posted again.
-        highlights::update_highlight_posted(db, workspace, highlight.id, &channel, &ts).await?;
         let mut follow_ups = vec![refresh];
         let permalink = match state.slack().permalink(&channel, &ts).await {
             Ok(link) => Some(link),
@@ -133,9 +131,13 @@ pub async fn post_highlight(
                 None
             }
         };
+        // One write for the post, its link and what follows. Should it not
+        // happen (the process dies, the database fails), the row runs again
+        // as uncertain and finds the reply in the thread instead of posting it
+        // again.
+        let posted = highlights::Posted { channel: &channel, ts: &ts, permalink: permalink.as_deref() };
         let now = state.clock().now_ms();
-        highlights::update_highlight_permalink(db, workspace, highlight.id, permalink.as_deref(), &follow_ups, now)
-            .await?;
+        highlights::update_highlight_posted(db, workspace, highlight.id, posted, &follow_ups, now).await?;
     } else {
         outbox::upsert_outbox_row(db, workspace, &refresh, state.clock().now_ms()).await?;
     }
@@ -152,8 +154,7 @@ pub async fn fill_permalink(state: &AppState, workspace: &WorkspaceId, highlight
         return Ok(());
     };
     let link = state.slack().permalink(&channel, &ts).await?;
-    highlights::update_highlight_permalink(db, workspace, highlight_id, Some(&link), &[], state.clock().now_ms())
-        .await?;
+    highlights::update_highlight_permalink(db, workspace, highlight_id, &link).await?;
     Ok(())
 }
 

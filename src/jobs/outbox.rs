@@ -4,11 +4,11 @@
 //! again when their lease runs out. Every step a row takes is idempotent, so a
 //! retried row never posts twice.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::app::AppState;
@@ -40,125 +40,273 @@ pub fn claim_token() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// Runs every row that is due now, batch after batch, until none is left or
-/// `shutdown` turns true (the rows in hand finish; the rest stay queued);
-/// returns how many ran.
-///
-/// Rows about one customer (its posts, its thread's refresh) run in order, in
-/// one lane; lanes run side by side, up to `LANES` at once, so one slow
-/// Slack call does not hold up the others.
-pub async fn run_due(state: &AppState, shutdown: &watch::Receiver<bool>) -> Result<usize, sqlx::Error> {
-    let mut ran = 0;
-    while !*shutdown.borrow() {
+/// Rows claimed and not yet finished, at most: the worker claims more as
+/// rows finish, so a slow Slack call holds up only its own lane.
+const IN_FLIGHT: usize = 256;
+/// Rows claimed at once, at most.
+const BATCH: usize = 64;
+/// Lanes running at once.
+const LANES: usize = 32;
+/// A lane records its finished rows at least this often.
+const DONE_EVERY: usize = 32;
+
+/// What runs in order: the rows about one customer (its posts, its thread's
+/// refresh), or a row on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum LaneKey {
+    Customer(WorkspaceId, i64),
+    Row(i64),
+}
+
+/// A claimed row on its way through a lane.
+struct Claimed {
+    row: OutboxRow,
+    claimed_at: Instant,
+    uninstalled: bool,
+    /// Held until the row finishes: room for the next claim.
+    _room: OwnedSemaphorePermit,
+}
+
+/// The rows waiting in each running lane. A lane's task takes its rows in
+/// order and ends (removing its entry) when none is left; a row claimed for
+/// a running lane joins its queue.
+type Queues = Arc<Mutex<HashMap<LaneKey, VecDeque<Claimed>>>>;
+
+/// Claims due rows continuously, as room frees up, and runs them in lanes.
+struct Dispatcher {
+    state: AppState,
+    room: Arc<Semaphore>,
+    gate: Arc<Semaphore>,
+    queues: Queues,
+    stopping: watch::Receiver<bool>,
+    lanes: JoinSet<Result<(), sqlx::Error>>,
+}
+
+impl Dispatcher {
+    fn new(state: AppState, stopping: watch::Receiver<bool>) -> Self {
+        Self {
+            state,
+            room: Arc::new(Semaphore::new(IN_FLIGHT)),
+            gate: Arc::new(Semaphore::new(LANES)),
+            queues: Arc::default(),
+            stopping,
+            lanes: JoinSet::new(),
+        }
+    }
+
+    /// Claims every row due now, as room frees up, until none is left (the
+    /// lanes may still be running the last ones) or the worker is stopping;
+    /// returns how many were claimed.
+    async fn claim_due(&mut self) -> Result<usize, sqlx::Error> {
+        let mut claimed = 0;
+        while !*self.stopping.borrow() {
+            self.reap_lanes()?;
+            if self.room.available_permits() == 0 {
+                // Full: wait for a row to finish.
+                let mut stopping = self.stopping.clone();
+                tokio::select! {
+                    room = self.room.clone().acquire_owned() => drop(room),
+                    _ = stopping.wait_for(|stop| *stop) => {}
+                }
+                continue;
+            }
+            let rows = self.claim(self.room.available_permits().min(BATCH)).await?;
+            if rows.is_empty() {
+                break;
+            }
+            claimed += rows.len();
+            self.assign(rows).await?;
+        }
+        Ok(claimed)
+    }
+
+    async fn claim(&self, limit: usize) -> Result<Vec<OutboxRow>, sqlx::Error> {
+        let state = &self.state;
         let now = state.clock().now_ms();
         let lease = state.config().timing.outbox_lease.as_millis() as i64;
-        let rows = outbox::claim_outbox_rows(state.db(), &claim_token(), now, lease, BATCH).await?;
-        if rows.is_empty() {
-            break;
+        let rows = outbox::claim_outbox_rows(state.db(), &claim_token(), now, lease, limit as i64).await?;
+        if !rows.is_empty() {
+            // Pauses other replicas met hold here too.
+            for (method, scope, until_ms) in slack_pauses::list_slack_pauses(state.db(), now).await? {
+                state.slack().pauses().pause(&method, &scope, Duration::from_millis((until_ms - now).max(0) as u64));
+            }
         }
-        ran += rows.len();
-        let claimed_at = Instant::now();
-        // Pauses other replicas met hold here too.
-        for (method, scope, until_ms) in slack_pauses::list_slack_pauses(state.db(), now).await? {
-            state.slack().pauses().pause(&method, &scope, Duration::from_millis((until_ms - now).max(0) as u64));
-        }
+        Ok(rows)
+    }
+
+    /// Hands claimed rows to their lanes, starting the lanes not running.
+    async fn assign(&mut self, rows: Vec<OutboxRow>) -> Result<(), sqlx::Error> {
+        let db = self.state.db();
         let workspaces: Vec<WorkspaceId> = rows.iter().map(|r| r.workspace.clone()).collect();
-        let uninstalled = Arc::new(crate::store::workspaces::list_uninstalled_among(state.db(), &workspaces).await?);
-        let lanes = into_lanes(state, rows).await?;
-        let gate = Arc::new(Semaphore::new(LANES));
-        let mut running = JoinSet::new();
-        for lane in lanes {
-            let (state, gate, uninstalled) = (state.clone(), gate.clone(), uninstalled.clone());
-            running.spawn(async move {
-                let _turn = gate.acquire_owned().await;
-                let mut done = Vec::new();
-                for row in &lane {
-                    if run_claimed_row(&state, row, uninstalled.contains(&row.workspace), claimed_at).await? {
-                        done.push(row.id);
-                    }
-                }
-                // One write for the lane's finished rows (a crash before it runs
-                // them again, and every step of a row is idempotent).
-                if let Some(first) = lane.first() {
-                    outbox::update_outbox_done(state.db(), &done, &first.claim_token, state.clock().now_ms()).await?;
-                }
-                Ok::<_, sqlx::Error>(())
-            });
-        }
-        while let Some(done) = running.join_next().await {
-            match done {
-                Ok(result) => result?,
-                Err(e) => {
-                    tracing::error!(error = %e, "an outbox lane ended abnormally; its rows run again after their lease")
-                }
+        let uninstalled = crate::store::workspaces::list_uninstalled_among(db, &workspaces).await?;
+        let highlight_ids: Vec<i64> = rows
+            .iter()
+            .filter_map(|r| match r.kind {
+                OutboxKind::PostHighlight { highlight_id } => Some(highlight_id),
+                _ => None,
+            })
+            .collect();
+        let customers = crate::store::highlights::find_highlight_customers(db, &highlight_ids).await?;
+        let claimed_at = Instant::now();
+        for row in rows {
+            let key = lane_key(&row, &customers);
+            let room = self.room.clone().try_acquire_owned().expect("rows are claimed only when there is room");
+            let claimed = Claimed { uninstalled: uninstalled.contains(&row.workspace), row, claimed_at, _room: room };
+            let start = {
+                let mut queues = self.queues.lock().expect("lane queues");
+                let running = queues.contains_key(&key);
+                queues.entry(key.clone()).or_default().push_back(claimed);
+                !running
+            };
+            if start {
+                let lane = Lane {
+                    key,
+                    state: self.state.clone(),
+                    queues: self.queues.clone(),
+                    stopping: self.stopping.clone(),
+                };
+                let gate = self.gate.clone();
+                self.lanes.spawn(async move {
+                    let _turn = gate.acquire_owned().await;
+                    lane.run().await
+                });
             }
         }
+        Ok(())
     }
-    Ok(ran)
-}
 
-/// Rows claimed at once.
-const BATCH: i64 = 64;
-/// Lanes run at once.
-const LANES: usize = 16;
+    /// Collects the lanes that ended; a database error in one is returned.
+    fn reap_lanes(&mut self) -> Result<(), sqlx::Error> {
+        while let Some(ended) = self.lanes.try_join_next() {
+            lane_ended(ended)?;
+        }
+        Ok(())
+    }
 
-/// Groups claimed rows into lanes: one per customer for the work that posts
-/// into a customer's thread, one per row for the rest; in claim order.
-async fn into_lanes(state: &AppState, rows: Vec<OutboxRow>) -> Result<Vec<Vec<OutboxRow>>, sqlx::Error> {
-    let highlight_ids: Vec<i64> = rows
-        .iter()
-        .filter_map(|r| match r.kind {
-            OutboxKind::PostHighlight { highlight_id } => Some(highlight_id),
-            _ => None,
-        })
-        .collect();
-    let customers = crate::store::highlights::find_highlight_customers(state.db(), &highlight_ids).await?;
-    let mut lanes: Vec<Vec<OutboxRow>> = Vec::new();
-    let mut lane_of: HashMap<(String, i64), usize> = HashMap::new();
-    for row in rows {
-        let customer = match &row.kind {
-            OutboxKind::PostHighlight { highlight_id } => customers.get(highlight_id).copied(),
-            OutboxKind::UpdateThreadParent { customer_id } | OutboxKind::MarkThreadMerged { customer_id, .. } => {
-                Some(*customer_id)
+    /// Waits for every lane to end (at shutdown they stop after the row in
+    /// hand), then puts the rows never started back for any worker.
+    async fn finish(mut self) {
+        while let Some(ended) = self.lanes.join_next().await {
+            if let Err(e) = lane_ended(ended) {
+                tracing::error!(error = %e, "outbox lane: database error; its rows run again after their lease");
             }
-            _ => None,
+        }
+        let left: Vec<OutboxRow> = {
+            let mut queues = self.queues.lock().expect("lane queues");
+            queues.drain().flat_map(|(_, queue)| queue.into_iter().map(|c| c.row)).collect()
         };
-        match customer {
-            Some(customer) => {
-                let key = (row.workspace.0.clone(), customer);
-                match lane_of.get(&key) {
-                    Some(&lane) => lanes[lane].push(row),
-                    None => {
-                        lane_of.insert(key, lanes.len());
-                        lanes.push(vec![row]);
-                    }
-                }
+        let mut by_claim: HashMap<String, Vec<i64>> = HashMap::new();
+        for row in left {
+            by_claim.entry(row.claim_token).or_default().push(row.id);
+        }
+        let now = self.state.clock().now_ms();
+        for (token, ids) in by_claim {
+            if let Err(e) = outbox::update_outbox_released(self.state.db(), &ids, &token, now).await {
+                tracing::error!(error = %e, "outbox: could not release unstarted rows; they run again after their lease");
             }
-            None => lanes.push(vec![row]),
         }
     }
-    Ok(lanes)
 }
 
-/// Runs a row of a claimed batch. A row that waited long in its lane renews
-/// its lease first, and is skipped if another worker took it meanwhile.
-/// Runs a row of a claimed batch; true when it is done. A row that waited
-/// long in its lane renews its lease first, and is skipped if another worker
-/// took it meanwhile.
-async fn run_claimed_row(
-    state: &AppState,
-    row: &OutboxRow,
-    uninstalled: bool,
-    claimed_at: Instant,
-) -> Result<bool, sqlx::Error> {
+fn lane_ended(ended: Result<Result<(), sqlx::Error>, tokio::task::JoinError>) -> Result<(), sqlx::Error> {
+    match ended {
+        Ok(result) => result,
+        Err(e) => {
+            tracing::error!(error = %e, "an outbox lane ended abnormally; its rows run again after their lease");
+            Ok(())
+        }
+    }
+}
+
+fn lane_key(row: &OutboxRow, customers: &HashMap<i64, i64>) -> LaneKey {
+    let customer = match &row.kind {
+        OutboxKind::PostHighlight { highlight_id } => customers.get(highlight_id).copied(),
+        OutboxKind::UpdateThreadParent { customer_id } | OutboxKind::MarkThreadMerged { customer_id, .. } => {
+            Some(*customer_id)
+        }
+        _ => None,
+    };
+    match customer {
+        Some(customer) => LaneKey::Customer(row.workspace.clone(), customer),
+        None => LaneKey::Row(row.id),
+    }
+}
+
+/// One lane's task: its rows, in order, one at a time.
+struct Lane {
+    key: LaneKey,
+    state: AppState,
+    queues: Queues,
+    stopping: watch::Receiver<bool>,
+}
+
+impl Lane {
+    async fn run(self) -> Result<(), sqlx::Error> {
+        let mut done: Vec<(String, i64)> = Vec::new();
+        let result = self.run_rows(&mut done).await;
+        if result.is_err() {
+            // The rows left run again when their lease runs out.
+            self.queues.lock().expect("lane queues").remove(&self.key);
+        }
+        let recorded = self.record_done(&mut done).await;
+        result.and(recorded)
+    }
+
+    async fn run_rows(&self, done: &mut Vec<(String, i64)>) -> Result<(), sqlx::Error> {
+        while let Some(claimed) = self.next() {
+            if run_claimed_row(&self.state, &claimed).await? {
+                done.push((claimed.row.claim_token.clone(), claimed.row.id));
+            }
+            drop(claimed);
+            if done.len() >= DONE_EVERY {
+                self.record_done(done).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The lane's next row; None when it is empty (the lane then ends and
+    /// its entry goes) or the worker is stopping (what is left is released).
+    fn next(&self) -> Option<Claimed> {
+        if *self.stopping.borrow() {
+            return None;
+        }
+        let mut queues = self.queues.lock().expect("lane queues");
+        let queue = queues.get_mut(&self.key)?;
+        let next = queue.pop_front();
+        if next.is_none() {
+            queues.remove(&self.key);
+        }
+        next
+    }
+
+    /// One write for finished rows (a crash before it runs them again, and
+    /// every step of a row is idempotent).
+    async fn record_done(&self, done: &mut Vec<(String, i64)>) -> Result<(), sqlx::Error> {
+        let now = self.state.clock().now_ms();
+        done.sort();
+        for chunk in done.chunk_by(|a, b| a.0 == b.0) {
+            let ids: Vec<i64> = chunk.iter().map(|(_, id)| *id).collect();
+            outbox::update_outbox_done(self.state.db(), &ids, &chunk[0].0, now).await?;
+        }
+        done.clear();
+        Ok(())
+    }
+}
+
+/// Runs a claimed row; true when it is done. A row that waited long in its
+/// lane renews its lease first, and is skipped if another worker took it
+/// meanwhile.
+async fn run_claimed_row(state: &AppState, claimed: &Claimed) -> Result<bool, sqlx::Error> {
+    let row = &claimed.row;
     let lease = state.config().timing.outbox_lease;
-    if claimed_at.elapsed() > lease / 2 {
+    if claimed.claimed_at.elapsed() > lease / 2 {
         let until = state.clock().now_ms() + lease.as_millis() as i64;
         if !outbox::update_outbox_lease(state.db(), row.id, &row.claim_token, until).await? {
             return Ok(false);
         }
     }
-    run_row(state, row, uninstalled).await
+    run_row(state, row, claimed.uninstalled).await
 }
 
 /// Runs one row and records a retry or a failure; true when it is done (the
@@ -285,13 +433,15 @@ pub fn backoff(attempts: i64, base: Duration, cap: Duration) -> Duration {
     base.saturating_mul(2u32.saturating_pow(exponent)).min(cap)
 }
 
-/// Runs due rows until `shutdown` turns true; wakes early when work is queued.
+/// Runs due rows until `shutdown` turns true (the rows in hand finish; the
+/// rest are put back); wakes early when work is queued.
 pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let mut dispatcher = Dispatcher::new(state.clone(), shutdown.clone());
     loop {
         if *shutdown.borrow() {
-            return;
+            break;
         }
-        if let Err(e) = run_due(&state, &shutdown).await {
+        if let Err(e) = dispatcher.claim_due().await {
             tracing::error!(error = %e, "outbox worker: database error; trying again shortly");
         }
         tokio::select! {
@@ -300,6 +450,7 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
             _ = shutdown.changed() => {}
         }
     }
+    dispatcher.finish().await;
 }
 
 #[cfg(test)]

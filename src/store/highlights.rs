@@ -85,47 +85,61 @@ pub async fn find_highlight_customers(
     Ok(customers)
 }
 
-/// Records where a highlight was posted.
+/// Records where a highlight was posted and its permalink (if Slack gave
+/// one), and queues the work that follows (its thread's refresh, a permalink
+/// to ask for again), in one transaction.
 pub async fn update_highlight_posted(
     db: &Db,
     workspace: &WorkspaceId,
     id: i64,
-    channel: &str,
-    ts: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("update highlights set posted_channel = $3, posted_ts = $4 where workspace_id = $1 and id = $2")
-        .bind(workspace.as_str())
-        .bind(id)
-        .bind(channel)
-        .bind(ts)
-        .execute(db.pool())
-        .await?;
-    Ok(())
-}
-
-/// Records a highlight's permalink (if Slack gave one) and queues the refresh
-/// of its thread's summary, in one transaction.
-pub async fn update_highlight_permalink(
-    db: &Db,
-    workspace: &WorkspaceId,
-    id: i64,
-    permalink: Option<&str>,
+    post: Posted<'_>,
     follow_ups: &[crate::store::outbox::OutboxKind],
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
-    if let Some(permalink) = permalink {
-        sqlx::query("update highlights set permalink = $3 where workspace_id = $1 and id = $2")
-            .bind(workspace.as_str())
-            .bind(id)
-            .bind(permalink)
-            .execute(&mut *tx)
-            .await?;
-    }
+    sqlx::query(
+        "update highlights set posted_channel = $3, posted_ts = $4, permalink = coalesce($5, permalink)
+         where workspace_id = $1 and id = $2",
+    )
+    .bind(workspace.as_str())
+    .bind(id)
+    .bind(post.channel)
+    .bind(post.ts)
+    .bind(post.permalink)
+    .execute(&mut *tx)
+    .await?;
     for follow_up in follow_ups {
         crate::store::outbox::upsert_outbox_row_in(&mut tx, workspace, follow_up, now_ms).await?;
     }
     tx.commit().await
+}
+
+/// Where a highlight was posted.
+#[derive(Debug, Clone, Copy)]
+pub struct Posted<'a> {
+    /// The channel.
+    pub channel: &'a str,
+    /// The reply's `ts`.
+    pub ts: &'a str,
+    /// Its permalink, if Slack gave it.
+    pub permalink: Option<&'a str>,
+}
+
+/// Records a highlight's permalink (asked for again after Slack failed to
+/// give it when it was posted).
+pub async fn update_highlight_permalink(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: i64,
+    permalink: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update highlights set permalink = $3 where workspace_id = $1 and id = $2")
+        .bind(workspace.as_str())
+        .bind(id)
+        .bind(permalink)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }
 
 /// Where a highlight was posted (channel, ts) and its permalink, if it was.

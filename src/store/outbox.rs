@@ -324,6 +324,25 @@ pub async fn update_outbox_done(db: &Db, ids: &[i64], token: &str, now_ms: i64) 
     Ok(())
 }
 
+/// Puts claimed rows that were never started back as they were (the worker
+/// is stopping): due again at once, for any worker, the claim not counted as
+/// an attempt.
+pub async fn update_outbox_released(db: &Db, ids: &[i64], token: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+    for chunk in ids.chunks(100) {
+        let list = crate::store::numbered_params(3, chunk.len());
+        let sql = format!(
+            "update outbox set locked_until = null, claim_token = null, attempts = attempts - 1, updated_at = $2
+             where claim_token = $1 and status = 'pending' and id in ({list})"
+        );
+        let mut query = sqlx::query(&sql).bind(token).bind(now_ms);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(db.pool()).await?;
+    }
+    Ok(())
+}
+
 /// Why a claimed row is put back to wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {

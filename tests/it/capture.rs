@@ -8,8 +8,9 @@ use serde_json::{json, Value};
 
 use crate::on_both_backends;
 use crate::support::db::TestBackend;
-use crate::support::fake_slack::{Call, Fault};
-use crate::support::{ephemeral, fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
+use crate::support::fake_slack::{Call, FakeSlack, Fault, Hold};
+use crate::support::{ephemeral, fixture_json, test_timing, TestApp, PRODUCT_CHANNEL, TEAM, USER};
+use highlights::config::Timing;
 
 fn replies(calls: &[Call]) -> Vec<&Call> {
     calls.iter().filter(|c| c.ok && c.args.get("thread_ts").is_some()).collect()
@@ -196,6 +197,43 @@ async fn a_hanging_slack_is_cut_off_and_retried(backend: TestBackend) {
     app.slack.wait_for_ok_calls("chat.postMessage", 2).await;
     drained(&app).await;
     assert_eq!(replies(&app.slack.ok_calls_to("chat.postMessage")).len(), 1);
+}
+
+on_both_backends!(a_call_slack_holds_holds_up_only_its_own_customer);
+/// The outbox claims work as rows finish, not batch by batch: a post Slack
+/// holds does not hold up other customers' posts queued after it, while the
+/// held customer's next highlight waits its turn, in order.
+async fn a_call_slack_holds_holds_up_only_its_own_customer(backend: TestBackend) {
+    let slack = FakeSlack::start().await;
+    let hold = Hold::new();
+    slack.fail_next("chat.postMessage", Fault::Held(hold.clone()), 1);
+    // The held call is not cut off while the test runs.
+    let timing =
+        Timing { slack_timeout: Duration::from_secs(60), outbox_lease: Duration::from_secs(120), ..test_timing() };
+    let app = TestApp::spawn_with_timing(backend, slack, timing).await;
+    ephemeral(app.slash("Held Co | chat | first words").await).await;
+    let held = app.slack.wait_for_calls("chat.postMessage", 1).await;
+    assert!(held[0].args["text"].as_str().expect("text").starts_with("Held Co"), "{:?}", held[0].args);
+    ephemeral(app.slash("Held Co | chat | second words").await).await;
+    ephemeral(app.slash("Flowing Inc | chat | moves on").await).await;
+
+    let posted = app.slack.wait_for_ok_calls("chat.postMessage", 2).await;
+    let posted: Vec<String> = posted.iter().map(|c| c.args.to_string()).collect();
+    assert!(posted[0].contains("Flowing Inc") && posted[1].contains("moves on"), "{posted:#?}");
+    assert!(!posted.iter().any(|p| p.contains("Held Co") || p.contains("words")), "{posted:#?}");
+
+    hold.release();
+    app.slack.wait_for_ok_calls("chat.postMessage", 5).await;
+    drained(&app).await;
+    let posts = app.slack.ok_calls_to("chat.postMessage");
+    assert_eq!(parents(&posts).len(), 2, "{posts:#?}");
+    let held_thread: Vec<String> = replies(&posts)
+        .iter()
+        .filter(|r| r.args.to_string().contains("words"))
+        .map(|r| r.args["text"].as_str().expect("text").to_owned())
+        .collect();
+    assert_eq!(held_thread.len(), 2, "{held_thread:?}");
+    assert!(held_thread[0].contains("first words") && held_thread[1].contains("second words"), "{held_thread:?}");
 }
 
 on_both_backends!(without_a_channel_highlights_wait_until_one_is_set);

@@ -57,6 +57,28 @@ pub enum Fault {
     /// Done (a post is in the channel), but the answer never comes: Slack
     /// answered after the app's timeout, or the connection died on the way back.
     LostAnswer,
+    /// Answers normally, but only once the test releases the hold.
+    Held(Hold),
+}
+
+/// Holds calls until the test releases it (see [`Fault::Held`]).
+#[derive(Debug, Clone)]
+pub struct Hold(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Hold {
+    /// A hold not yet released.
+    pub fn new() -> Self {
+        Self(Arc::new(tokio::sync::watch::channel(false).0))
+    }
+
+    /// Lets every held call (and any later one) answer.
+    pub fn release(&self) {
+        self.0.send_replace(true);
+    }
+
+    async fn released(&self) {
+        let _ = self.0.subscribe().wait_for(|released| *released).await;
+    }
 }
 
 #[derive(Default)]
@@ -314,6 +336,7 @@ async fn answer(
             // Never answers: the app's own timeout must end the call.
             return std::future::pending().await;
         }
+        Some(Fault::Held(hold)) => hold.released().await,
         // Taken off by the caller, which answers normally and then never.
         Some(Fault::LostAnswer) | None => {}
     }

@@ -114,6 +114,17 @@ impl TestApp {
         Self::start(test_db, slack, config).await
     }
 
+    /// The app on a fresh database of `backend`, with a product channel and
+    /// these timings.
+    pub async fn spawn_with_timing(backend: TestBackend, slack: FakeSlack, timing: Timing) -> Self {
+        let test_db = TestDb::create(backend).await.expect("backend available");
+        let mut args = serve_args(&slack);
+        args.product_channel = Some(PRODUCT_CHANNEL.into());
+        let mut config = Config::from_args(&test_db.url, &args).expect("test config is valid");
+        config.timing = timing;
+        Self::start(test_db, slack, config).await
+    }
+
     async fn start(test_db: TestDb, slack: FakeSlack, config: Config) -> Self {
         let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<Stop>();
