@@ -95,11 +95,32 @@ impl From<SlackClientError> for SlackError {
                 from_slack: true,
             }),
             SlackClientError::HttpError(e) => Self::Http(e.status_code.as_u16()),
-            SlackClientError::HttpProtocolError(_) => Self::Transport("connection failed".into()),
+            SlackClientError::HttpProtocolError(e) => Self::Transport(with_causes("connection failed", e.cause)),
             SlackClientError::ProtocolError(_) => Self::Unreadable,
+            SlackClientError::SystemError(e) => {
+                Self::Transport(with_causes(e.message.as_deref().unwrap_or("request failed"), e.cause))
+            }
             _ => Self::Transport("request failed".into()),
         }
     }
+}
+
+/// `what: cause: its cause: …`, so a log says why (a refused connection, a
+/// name that does not resolve) rather than only that a call failed. Causes
+/// name hosts and system errors, never the token (it travels in a header).
+fn with_causes(what: &str, cause: Option<Box<dyn std::error::Error + Send + Sync>>) -> String {
+    let mut text = what.to_owned();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = cause.as_deref().map(|e| e as _);
+    while let Some(error) = next {
+        let shown = error.to_string();
+        // Some errors repeat their source in their own text.
+        if !text.ends_with(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        next = error.source();
+    }
+    text
 }
 
 /// What the app needs to call Slack: the client, the bot token, a time limit.

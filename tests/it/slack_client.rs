@@ -44,6 +44,18 @@ async fn calls_carry_the_bot_token_and_their_arguments() {
 }
 
 #[tokio::test]
+async fn a_failed_connection_says_why() {
+    // A loopback port nothing listens on: the connection is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let api = SlackApi::new(&format!("http://127.0.0.1:{port}/api"), &Secret::new(BOT_TOKEN), Duration::from_secs(5));
+    let err = api.auth_test().await.expect_err("nothing listens");
+    let SlackError::Transport(why) = &err else { panic!("{err:?}") };
+    assert!(why.to_lowercase().contains("refused"), "{why}");
+    assert!(!why.contains(BOT_TOKEN), "{why}");
+    assert!(err.is_transient());
+}
+
+#[tokio::test]
 async fn a_wrong_token_is_refused_like_slack_does() {
     let slack = FakeSlack::start().await;
     let err = api(&slack, "xoxb-wrong").auth_test().await.expect_err("refused");
