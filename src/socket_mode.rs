@@ -30,6 +30,7 @@ impl SocketMode {
             SlackClientEventsListenerEnvironment::new(client).with_user_state(state).with_error_handler(on_error),
         );
         let callbacks = SlackSocketModeListenerCallbacks::new()
+            .with_hello_events(on_hello)
             .with_command_events(on_command)
             .with_interaction_events(on_interaction)
             .with_push_events(on_push);
@@ -41,7 +42,8 @@ impl SocketMode {
             )
         })?;
         listener.start().await;
-        tracing::info!("Socket Mode connected");
+        // Connected only when Slack says hello on a connection (see `on_hello`).
+        tracing::info!("Socket Mode: opening connections to Slack");
         Ok(Self { listener })
     }
 
@@ -49,6 +51,17 @@ impl SocketMode {
     pub async fn stop(self) {
         self.listener.shutdown().await;
     }
+}
+
+/// Slack's first message on a connection: from here on, deliveries arrive.
+/// (Generic: slack-morphism does not export the hello event's type by name.)
+async fn on_hello<Hello: serde::Serialize>(
+    hello: Hello,
+    _client: Arc<SlackHttpClient>,
+    _states: SlackClientEventsUserState,
+) {
+    let connections = serde_json::to_value(&hello).ok().and_then(|v| v["num_connections"].as_u64());
+    tracing::info!(connections, "Socket Mode connected");
 }
 
 async fn state_of(states: &SlackClientEventsUserState) -> Result<AppState, BoxError> {

@@ -127,6 +127,49 @@ async fn serve_with_two_settings_runs_on_sqlite_and_stops_on_sigterm() {
     assert!(!logs.contains(SIGNING_SECRET) && !logs.contains(BOT_TOKEN), "a secret was logged: {logs}");
 }
 
+#[tokio::test]
+async fn socket_mode_says_connected_only_when_slack_says_hello() {
+    let dir = tempfile::tempdir().expect("dir");
+    let slack = FakeSlack::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let mut child = highlights(dir.path())
+        .args(["serve", "--socket-mode"])
+        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_APP_TOKEN", "xapp-1-A0APP00001-1234-abcdef")
+        .env("SLACK_API_URL", slack.api_url())
+        .env("HIGHLIGHTS_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "highlights=info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let stderr = child.stderr.take().expect("stderr");
+    let reader = {
+        let logs = logs.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead as _;
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                logs.lock().expect("logs").push_str(&(line + "\n"));
+            }
+        })
+    };
+    crate::support::eventually("Socket Mode to say it is connected", || {
+        std::future::ready(logs.lock().expect("logs").contains("Socket Mode connected"))
+    })
+    .await;
+    let _ = Command::new("kill").args(["-KILL", &child.id().to_string()]).status();
+    let _ = child.wait();
+    reader.join().expect("reader");
+    let logs = logs.lock().expect("logs").clone();
+    let opening = logs.find("Socket Mode: opening connections").expect("says it is opening");
+    let connected = logs.find("Socket Mode connected").expect("says it is connected");
+    assert!(opening < connected, "{logs}");
+    // The line comes from Slack's hello, which counts the connections.
+    assert!(logs[connected..].lines().next().expect("line").contains("connections=1"), "{logs}");
+    assert!(!logs.contains(BOT_TOKEN) && !logs.contains("xapp-1-A0APP00001-1234-abcdef"), "{logs}");
+}
+
 async fn workspace_db(dir: &Path) -> highlights::store::Db {
     let url = format!("sqlite://{}", dir.join("highlights.db").display());
     let db = highlights::store::Db::connect_and_migrate(&url).await.expect("db");
