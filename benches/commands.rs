@@ -95,6 +95,7 @@ async fn run(backend: &str, url: &str, n: usize) {
         onboarding_targets: None,
         webhook_secret: None,
         socket_mode: false,
+        slack_pacing: None,
     };
     let config = Config::from_args(url, &args).expect("config");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -81,7 +81,8 @@ struct Inner {
 impl AppState {
     /// Builds the state from its parts.
     pub fn new(config: Config, db: Db, clock: Clock) -> Self {
-        let slack = SlackApi::new(&config.slack_api_url, &config.bot_token, config.timing.slack_timeout);
+        let slack = SlackApi::new(&config.slack_api_url, &config.bot_token, config.timing.slack_timeout)
+            .paced(config.timing.slack_pacing);
         let metrics = Arc::new(Metrics::with_slack(slack.pauses().counter()));
         Self(Arc::new(Inner {
             config,

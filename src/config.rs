@@ -122,6 +122,10 @@ pub struct ServeArgs {
     /// Receive Slack's deliveries over Socket Mode (needs SLACK_APP_TOKEN); no public URL needed.
     #[arg(long)]
     pub socket_mode: bool,
+    /// Keep background Slack calls within Slack's published rate limits: `on` (default), or `off` only against a
+    /// stand-in for Slack that never limits (benchmarks).
+    #[arg(long, env = "HIGHLIGHTS_SLACK_PACING")]
+    pub slack_pacing: Option<String>,
 }
 
 impl fmt::Debug for ServeArgs {
@@ -293,6 +297,9 @@ pub struct Timing {
     pub remap_every: Duration,
     /// What HTTP clients get: header and body timeouts, open connections.
     pub http: crate::server::Limits,
+    /// Background Slack calls are paced at Slack's published budgets times
+    /// this (see [`crate::slack::rate::Pacer`]); 0 does not pace.
+    pub slack_pacing: u32,
 }
 
 impl Default for Timing {
@@ -307,6 +314,7 @@ impl Default for Timing {
             schedule_every: Duration::from_secs(30),
             remap_every: Duration::from_secs(600),
             http: crate::server::Limits::default(),
+            slack_pacing: 1,
         }
     }
 }
@@ -387,6 +395,11 @@ impl Config {
                 .map_err(|e| ConfigError::new("HIGHLIGHTS_ONBOARDING_TARGETS", e))?,
         };
         let webhook_secret = args.webhook_secret.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(Secret::new);
+        let slack_pacing = match args.slack_pacing.as_deref().map(str::trim) {
+            None | Some("") | Some("on") => 1,
+            Some("off") => 0,
+            Some(_) => return Err(ConfigError::new("HIGHLIGHTS_SLACK_PACING", "must be on or off")),
+        };
         Ok(Self {
             database_url,
             signing_secret,
@@ -399,7 +412,7 @@ impl Config {
             managers,
             targets,
             webhook_secret,
-            timing: Timing::default(),
+            timing: Timing { slack_pacing, ..Timing::default() },
         })
     }
 }
@@ -504,6 +517,7 @@ mod tests {
             onboarding_targets: None,
             webhook_secret: None,
             socket_mode: false,
+            slack_pacing: None,
         }
     }
 
@@ -519,6 +533,9 @@ mod tests {
         assert_eq!(c.slack_api_url, "https://slack.com/api");
         assert_eq!(c.default_areas.len(), BUILT_IN_AREAS.len());
         assert!(c.managers.is_empty());
+        assert_eq!(c.timing.slack_pacing, 1, "paced at Slack's budgets unless turned off");
+        let off = ServeArgs { slack_pacing: Some("off".into()), ..args() };
+        assert_eq!(Config::from_args("sqlite://x.db", &off).expect("valid").timing.slack_pacing, 0);
     }
 
     #[test]
@@ -534,6 +551,7 @@ mod tests {
         assert_eq!(error_for(|a| a.product_channel = Some("#product".into())).variable, "HIGHLIGHTS_PRODUCT_CHANNEL");
         assert_eq!(error_for(|a| a.default_areas = Some(" , ".into())).variable, "HIGHLIGHTS_DEFAULT_AREAS");
         assert_eq!(error_for(|a| a.managers = Some("alice".into())).variable, "HIGHLIGHTS_MANAGERS");
+        assert_eq!(error_for(|a| a.slack_pacing = Some("fast".into())).variable, "HIGHLIGHTS_SLACK_PACING");
         assert_eq!(
             error_for(|a| a.onboarding_targets = Some("interviews=0".into())).variable,
             "HIGHLIGHTS_ONBOARDING_TARGETS"

@@ -13,7 +13,7 @@ use slack_morphism::prelude::*;
 
 use crate::config::Secret;
 use crate::slack::blocks::Message;
-use crate::slack::rate::{scope_of, Pauses, RateLimit};
+use crate::slack::rate::{scope_of, Pacer, Pauses, RateLimit};
 
 /// How long one Slack call may take while a user waits for Slack's
 /// 3-second acknowledgement (two such calls plus the database fit in it).
@@ -130,6 +130,7 @@ pub struct SlackApi {
     token: SlackApiToken,
     timeout: Duration,
     pauses: Arc<Pauses>,
+    pacer: Arc<Pacer>,
     /// The workspace refused history reads (said once in the log).
     history_refused: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -160,8 +161,16 @@ impl SlackApi {
             token: SlackApiToken::new(bot_token.expose().into()),
             timeout,
             pauses: Arc::new(Pauses::default()),
+            pacer: Arc::new(Pacer::new(1)),
             history_refused: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
+    }
+
+    /// Paces background calls at Slack's budgets times `speedup` (1 by
+    /// default; 0 does not pace).
+    pub fn paced(mut self, speedup: u32) -> Self {
+        self.pacer = Arc::new(Pacer::new(speedup));
+        self
     }
 
     /// The underlying client (Socket Mode listens with it).
@@ -178,8 +187,9 @@ impl SlackApi {
         &self.pauses
     }
 
-    /// Makes a call to `method` (in `channel`), unless a 429 paused it, within
-    /// the time limit; a 429 pauses the method for every later caller.
+    /// Makes a call to `method` (in `channel`), unless a 429 paused it, on its
+    /// turn within Slack's budget, within the time limit; a 429 pauses the
+    /// method for every later caller.
     async fn timed<T>(
         &self,
         method: &'static str,
@@ -189,6 +199,13 @@ impl SlackApi {
         let scope = scope_of(method, channel);
         if let Some(retry_after) = self.pauses.remaining(method, &scope) {
             return Err(SlackError::RateLimited(RateLimit { method, scope, retry_after, from_slack: false }));
+        }
+        match self.pacer.take_turn(method, &scope) {
+            Ok(wait) if wait.is_zero() => {}
+            Ok(wait) => tokio::time::sleep(wait).await,
+            Err(retry_after) => {
+                return Err(SlackError::RateLimited(RateLimit { method, scope, retry_after, from_slack: false }))
+            }
         }
         match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(answer)) => Ok(answer),

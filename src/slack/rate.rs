@@ -4,6 +4,12 @@
 //! at once with the time left, so every row waiting on that method waits
 //! together. The outbox worker keeps the book in step with the pauses other
 //! replicas met (the `slack_pauses` table).
+//!
+//! [`Pacer`] keeps calls within Slack's published budgets before Slack has
+//! to say so: each method's calls per minute (per channel for
+//! `chat.postMessage`), a burst allowed, then one turn at a time; a call
+//! whose turn is more than [`MAX_WAIT`] away is not made (the caller gets a
+//! rate limit, and the outbox row waits for its turn without holding a lane).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -79,6 +85,82 @@ impl Pauses {
     }
 }
 
+/// Slack's published budget for a method (per workspace and app; per
+/// channel for `chat.postMessage`): calls per minute, and how many may go at
+/// once before the pace applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Calls per minute, sustained.
+    pub per_minute: u32,
+    /// Calls that may go at once.
+    pub burst: u32,
+}
+
+/// The budget of the methods the app calls in the background (posting,
+/// refreshing, looking up posts). The ones that answer a person at once
+/// (`views.open`, `views.update`: their trigger expires in 3 s) and Slack's
+/// generous "special" ones (`auth.test`, `chat.getPermalink`) are not paced.
+pub fn budget_of(method: &str) -> Option<Budget> {
+    match method {
+        // "Special": about one message a second per channel, short bursts allowed.
+        "chat.postMessage" => Some(Budget { per_minute: 60, burst: 20 }),
+        // Tier 3: 50+ a minute.
+        "chat.update" | "conversations.history" | "conversations.replies" | "conversations.join" => {
+            Some(Budget { per_minute: 50, burst: 50 })
+        }
+        // Tier 4: 100+ a minute.
+        "views.publish" => Some(Budget { per_minute: 100, burst: 100 }),
+        _ => None,
+    }
+}
+
+/// The longest a call waits for its turn; a later turn is not taken.
+pub const MAX_WAIT: Duration = Duration::from_secs(2);
+
+/// Turns to call each method (in each scope), within its [`Budget`]: the
+/// generic cell rate algorithm, one instant per method and scope (the
+/// theoretical arrival time of the next call).
+#[derive(Debug)]
+pub struct Pacer {
+    /// Budgets are multiplied by this (1 against Slack; 0 turns pacing off).
+    speedup: u32,
+    next: Mutex<HashMap<(&'static str, String), Instant>>,
+}
+
+impl Pacer {
+    /// Paces at Slack's budgets times `speedup`; 0 does not pace (for a
+    /// Slack stand-in that never limits).
+    pub fn new(speedup: u32) -> Self {
+        Self { speedup, next: Mutex::default() }
+    }
+
+    /// Takes a turn to call `method` in `scope`: `Ok(wait)` is how long to
+    /// wait before calling (the turn is reserved); `Err(retry_after)` when
+    /// the turn would be more than [`MAX_WAIT`] away (nothing is reserved).
+    pub fn take_turn(&self, method: &'static str, scope: &str) -> Result<Duration, Duration> {
+        self.take_turn_at(method, scope, Instant::now())
+    }
+
+    fn take_turn_at(&self, method: &'static str, scope: &str, now: Instant) -> Result<Duration, Duration> {
+        let Some(budget) = budget_of(method).filter(|_| self.speedup > 0) else { return Ok(Duration::ZERO) };
+        let interval = Duration::from_secs(60) / (budget.per_minute * self.speedup);
+        let tolerance = interval * budget.burst.saturating_sub(1);
+        let Ok(mut next) = self.next.lock() else { return Ok(Duration::ZERO) };
+        if next.len() > 10_000 {
+            next.retain(|_, at| *at > now);
+        }
+        let at = next.get(&(method, scope.to_owned())).copied().unwrap_or(now).max(now);
+        // The earliest this call may go: `tolerance` ahead of the pace is the burst.
+        let go = at.checked_sub(tolerance).unwrap_or(now).max(now);
+        let wait = go - now;
+        if wait > MAX_WAIT {
+            return Err(wait);
+        }
+        next.insert((method, scope.to_owned()), at + interval);
+        Ok(wait)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +183,40 @@ mod tests {
         assert_eq!(scope_of("chat.postMessage", Some("C1")), "C1");
         assert_eq!(scope_of("chat.update", Some("C1")), "");
         assert_eq!(scope_of("views.publish", None), "");
+    }
+
+    #[test]
+    fn a_burst_goes_at_once_then_one_turn_per_interval() {
+        let pacer = Pacer::new(1);
+        let now = Instant::now();
+        for _ in 0..20 {
+            assert_eq!(pacer.take_turn_at("chat.postMessage", "C1", now), Ok(Duration::ZERO), "the burst");
+        }
+        assert_eq!(pacer.take_turn_at("chat.postMessage", "C1", now), Ok(Duration::from_secs(1)));
+        assert_eq!(pacer.take_turn_at("chat.postMessage", "C1", now), Ok(Duration::from_secs(2)));
+        // Further than MAX_WAIT: refused, and nothing reserved.
+        assert_eq!(pacer.take_turn_at("chat.postMessage", "C1", now), Err(Duration::from_secs(3)));
+        assert_eq!(pacer.take_turn_at("chat.postMessage", "C1", now), Err(Duration::from_secs(3)));
+        // Another channel has its own budget; time gives turns back.
+        assert_eq!(pacer.take_turn_at("chat.postMessage", "C2", now), Ok(Duration::ZERO));
+        let later = now + Duration::from_secs(10);
+        assert_eq!(pacer.take_turn_at("chat.postMessage", "C1", later), Ok(Duration::ZERO));
+    }
+
+    #[test]
+    fn tiers_pace_by_the_minute_and_unpaced_methods_never_wait() {
+        let pacer = Pacer::new(1);
+        let now = Instant::now();
+        for _ in 0..50 {
+            assert_eq!(pacer.take_turn_at("chat.update", "", now), Ok(Duration::ZERO));
+        }
+        assert_eq!(pacer.take_turn_at("chat.update", "", now), Ok(Duration::from_millis(1200)), "Tier 3: 50 a minute");
+        for _ in 0..1000 {
+            assert_eq!(pacer.take_turn_at("views.open", "", now), Ok(Duration::ZERO));
+        }
+        let off = Pacer::new(0);
+        for _ in 0..1000 {
+            assert_eq!(off.take_turn_at("chat.postMessage", "C1", now), Ok(Duration::ZERO));
+        }
     }
 }

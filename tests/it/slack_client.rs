@@ -44,6 +44,43 @@ async fn calls_carry_the_bot_token_and_their_arguments() {
 }
 
 #[tokio::test]
+async fn posts_keep_to_slacks_pace_per_channel() {
+    let slack = FakeSlack::start().await;
+    // Slack's budget twenty times over: a burst of 20, then one post per 50 ms.
+    let api = api(&slack, BOT_TOKEN).paced(20);
+    let msg = message();
+    let mut posts = tokio::task::JoinSet::new();
+    for _ in 0..70 {
+        let (api, msg) = (api.clone(), msg.clone());
+        posts.spawn(async move { api.post_message("C1", None, false, &msg, None).await });
+    }
+    let results = posts.join_all().await;
+    // Turns further than MAX_WAIT (2 s, 40 turns) away are not taken: those
+    // calls are not sent, and say when to come back.
+    let refused: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert_eq!(refused.len(), 10, "{refused:?}");
+    for err in refused {
+        let SlackError::RateLimited(limit) = err else { panic!("{err:?}") };
+        assert!(!limit.from_slack && limit.retry_after > Duration::from_secs(2), "{limit:?}");
+    }
+    let mut at: Vec<i64> = slack.calls_to("chat.postMessage").iter().map(|c| c.at_ms).collect();
+    assert_eq!(at.len(), 60);
+    at.sort();
+    // Within any stretch of time, at most the burst plus one post per 50 ms
+    // (half a turn of slack: a call reaches the fake a few ms after its turn).
+    for (i, first) in at.iter().enumerate() {
+        for (j, last) in at.iter().enumerate().skip(i) {
+            let allowed = 20 + (last - first + 25) / 50;
+            assert!((j - i + 1) as i64 <= allowed, "{} posts in {} ms: {at:?}", j - i + 1, last - first);
+        }
+    }
+    // Another channel is not held back by this one.
+    let started = std::time::Instant::now();
+    api.post_message("C2", None, false, &msg, None).await.expect("posted");
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test]
 async fn a_failed_connection_says_why() {
     // A loopback port nothing listens on: the connection is refused.
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();

@@ -57,6 +57,7 @@ pub fn serve_args(slack: &FakeSlack) -> ServeArgs {
         onboarding_targets: None,
         webhook_secret: None,
         socket_mode: false,
+        slack_pacing: None,
     }
 }
 
@@ -75,6 +76,8 @@ pub fn test_timing() -> Timing {
         schedule_every: Duration::from_millis(200),
         remap_every: Duration::from_millis(300),
         http: highlights::server::Limits::default(),
+        // Slack's budgets, as in production.
+        slack_pacing: 1,
     }
 }
 
