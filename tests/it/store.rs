@@ -109,3 +109,27 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     .await;
     assert!(dangling.is_err());
 }
+
+/// SQLite: the WAL is copied back into the database file beside the writer,
+/// not only when a commit passes 4,096 pages, so no capture waits for a
+/// whole checkpoint and the database file keeps up with what was written.
+#[tokio::test]
+async fn sqlite_checkpoints_run_beside_the_writer() {
+    let (guard, db) = fresh_db(TestBackend::Sqlite).await;
+    let file = guard.url.trim_start_matches("sqlite://").to_owned();
+    let size = || std::fs::metadata(&file).expect("database file").len();
+    let before = size();
+    sqlx::query("create table filler (text text not null)").execute(db.pool()).await.expect("table");
+    // About 2 MiB: some 500 pages in the WAL, far below the commit's own threshold.
+    for _ in 0..64 {
+        sqlx::query("insert into filler (text) values ($1)")
+            .bind("x".repeat(32 * 1024))
+            .execute(db.pool())
+            .await
+            .expect("insert");
+    }
+    crate::support::eventually("the WAL to be copied into the database file", || {
+        std::future::ready(size() > before + 1024 * 1024)
+    })
+    .await;
+}
