@@ -79,8 +79,10 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = O
                               PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; \
                               PRAGMA wal_autocheckpoint = 4096;";
 
-/// How often the WAL is copied back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// How often the WAL is copied back into the database file: often, so each
+/// checkpoint is short (measured at 64 connections: every 1 s gave a p99 of
+/// 63-72 ms, every 200 ms 32-34 ms, every 50 ms 23-28 ms).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
 /// Checkpoints the WAL on a connection of its own, beside the writer, until
 /// the pool closes: `PASSIVE`, so it neither waits for readers nor holds up
