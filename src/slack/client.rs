@@ -109,18 +109,10 @@ impl From<SlackClientError> for SlackError {
 /// name that does not resolve) rather than only that a call failed. Causes
 /// name hosts and system errors, never the token (it travels in a header).
 fn with_causes(what: &str, cause: Option<Box<dyn std::error::Error + Send + Sync>>) -> String {
-    let mut text = what.to_owned();
-    let mut next: Option<&(dyn std::error::Error + 'static)> = cause.as_deref().map(|e| e as _);
-    while let Some(error) = next {
-        let shown = error.to_string();
-        // Some errors repeat their source in their own text.
-        if !text.ends_with(&shown) {
-            text.push_str(": ");
-            text.push_str(&shown);
-        }
-        next = error.source();
+    match cause {
+        Some(cause) => format!("{what}: {}", crate::error::chain(cause.as_ref())),
+        None => what.to_owned(),
     }
-    text
 }
 
 /// What the app needs to call Slack: the client, the bot token, a time limit.
