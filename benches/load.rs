@@ -23,6 +23,8 @@
 //! compare with Bolt in the same run with `../shared/anchors-bench` (see
 //! `benches/README.md`).
 
+mod common;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -392,20 +394,9 @@ impl Server {
         } else {
             Command::new(bin)
         };
-        command
-            .arg("serve")
-            .current_dir(dir.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", url)
-            .env("SLACK_SIGNING_SECRET", SECRET)
-            // The fake Slack never limits; the benchmark measures the app, not Slack's budgets.
-            .env("HIGHLIGHTS_SLACK_PACING", "off")
-            .env("SLACK_BOT_TOKEN", "xoxb-17653672481-19874698323-benchbenchbench")
-            .env("SLACK_API_URL", slack.api_url())
-            .env("HIGHLIGHTS_LISTEN", addr.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null());
+        let token = "xoxb-17653672481-19874698323-benchbenchbench";
+        common::serve(&mut command, dir.path(), url, SECRET, token, &slack.api_url(), &addr.to_string());
+        command.env("RUST_LOG", "warn");
         if let Some(channel) = channel {
             command.env("HIGHLIGHTS_PRODUCT_CHANNEL", channel);
         }

@@ -10,9 +10,11 @@
 //! sending time per run; `HIGHLIGHTS_SOAK_CLIENTS`, default 8). After sending,
 //! it waits (at most 5 minutes) for the outbox to post everything.
 
+mod common;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -238,22 +240,12 @@ impl Server {
 
     async fn spawn(url: &str, slack: &HostileSlack, addr: SocketAddr) -> Self {
         let dir = tempfile::tempdir().expect("dir");
-        let child = Command::new(env!("CARGO_BIN_EXE_highlights"))
-            .arg("serve")
-            .current_dir(dir.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", url)
-            .env("SLACK_SIGNING_SECRET", SECRET)
-            // The hostile fake Slack answers 429s of its own; pacing at Slack's budgets
-            // would only stretch the run past its wait.
-            .env("HIGHLIGHTS_SLACK_PACING", "off")
-            .env("SLACK_BOT_TOKEN", "xoxb-17653672481-19874698323-soaksoaksoak")
-            .env("SLACK_API_URL", format!("http://{}/api", slack.addr))
-            .env("HIGHLIGHTS_LISTEN", addr.to_string())
+        let mut command = Command::new(env!("CARGO_BIN_EXE_highlights"));
+        let (token, api_url) = ("xoxb-17653672481-19874698323-soaksoaksoak", format!("http://{}/api", slack.addr));
+        common::serve(&mut command, dir.path(), url, SECRET, token, &api_url, &addr.to_string());
+        let child = command
             .env("HIGHLIGHTS_PRODUCT_CHANNEL", CHANNEL)
             .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
             .spawn()
             .expect("start highlights");
         let http = reqwest::Client::new();
