@@ -96,6 +96,11 @@ async fn run(backend: &str, url: &str, n: usize) {
         webhook_secret: None,
         socket_mode: false,
         slack_pacing: None,
+        client_id: None,
+        client_secret: None,
+        token_key: None,
+        token_key_previous: None,
+        public_url: None,
     };
     let config = Config::from_args(url, &args).expect("config");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -19,7 +19,7 @@ use crate::install::{self, Admission, Installation};
 use crate::jobs;
 use crate::metrics::{self, Metrics};
 use crate::routes;
-use crate::slack::client::SlackApi;
+use crate::slack::client::{SlackApi, SlackError};
 use crate::store::workspaces::{self, WorkspaceId};
 use crate::store::Db;
 
@@ -31,6 +31,15 @@ impl Clock {
     /// The system clock.
     pub fn system() -> Self {
         Self(Arc::new(OffsetDateTime::now_utc))
+    }
+
+    /// The system clock, put forward by the milliseconds `ahead` holds: a test
+    /// moves time on by adding to it.
+    pub fn system_ahead(ahead: Arc<std::sync::atomic::AtomicI64>) -> Self {
+        Self(Arc::new(move || {
+            let ahead = ahead.load(std::sync::atomic::Ordering::Relaxed);
+            OffsetDateTime::now_utc() + time::Duration::milliseconds(ahead)
+        }))
     }
 
     /// A clock that always says `at`.
@@ -81,7 +90,7 @@ struct Inner {
 impl AppState {
     /// Builds the state from its parts.
     pub fn new(config: Config, db: Db, clock: Clock) -> Self {
-        let slack = SlackApi::new(&config.slack_api_url, &config.bot_token, config.timing.slack_timeout)
+        let slack = SlackApi::new(&config.slack_api_url, config.bot_token.as_ref(), config.timing.slack_timeout)
             .paced(config.timing.slack_pacing);
         let metrics = Arc::new(Metrics::with_slack(slack.pauses().counter()));
         Self(Arc::new(Inner {
@@ -108,9 +117,64 @@ impl AppState {
         &self.0.db
     }
 
-    /// The Slack Web API client.
-    pub fn slack(&self) -> &SlackApi {
-        &self.0.slack
+    /// The Slack Web API client for `workspace`, with its bot token: the one
+    /// it installed by OAuth, else `SLACK_BOT_TOKEN` if that is its team's.
+    /// [`SlackError::NotInstalled`] if the app holds no token for it.
+    pub async fn slack(&self, workspace: &WorkspaceId) -> Result<SlackApi, SlackError> {
+        let Some(oauth) = &self.config().oauth else {
+            return Ok(self.0.slack.clone());
+        };
+        if let Some(token) = self.0.installation.recent_token(workspace.as_str()) {
+            return Ok(token.map_or_else(|| self.0.slack.clone(), |t| self.0.slack.with_token(&t)));
+        }
+        let sealed = crate::store::installations::find_sealed_token(self.db(), workspace)
+            .await
+            .map_err(|e| SlackError::TokenUnreadable(crate::error::chain(&e)))?;
+        let token = match sealed {
+            Some(sealed) => match oauth.keys.open(workspace.as_str(), &sealed) {
+                Ok(token) => Some(token),
+                Err(e) => {
+                    tracing::error!(workspace = workspace.as_str(), error = %e, "cannot use the workspace's bot token");
+                    return Err(SlackError::NotInstalled);
+                }
+            },
+            None if self.config().bot_token.is_some() => match self.token_team().await {
+                Ok(token_team) if install::is_ours(token_team, workspace.as_str(), None) => None,
+                Ok(_) => return Err(SlackError::NotInstalled),
+                Err(_) => return Err(SlackError::TokenUnreadable(UNCONFIRMED.into())),
+            },
+            None => return Err(SlackError::NotInstalled),
+        };
+        self.0.installation.note_token(workspace.as_str(), token.clone());
+        Ok(token.map_or_else(|| self.0.slack.clone(), |t| self.0.slack.with_token(&t)))
+    }
+
+    /// `users.info` for a person of `workspace`.
+    pub async fn user_info(
+        &self,
+        workspace: &WorkspaceId,
+        user: &str,
+    ) -> Result<slack_morphism::SlackUser, SlackError> {
+        self.slack(workspace).await?.user_info(user).await
+    }
+
+    /// `HIGHLIGHTS_PRODUCT_CHANNEL`, for the workspaces it applies to: every
+    /// one in single-workspace mode, only `SLACK_BOT_TOKEN`'s with OAuth.
+    pub fn default_channel(&self, workspace: &WorkspaceId) -> Option<String> {
+        let channel = self.config().product_channel.as_ref()?;
+        let applies = self.config().oauth.is_none()
+            || self.0.installation.known().is_some_and(|team| install::is_ours(team, workspace.as_str(), None));
+        applies.then(|| channel.clone())
+    }
+
+    /// The underlying Slack client (Socket Mode listens with it).
+    pub fn slack_client(&self) -> std::sync::Arc<crate::slack::client::SlackHttpClient> {
+        self.0.slack.client()
+    }
+
+    /// The pauses Slack's 429s started, shared by every workspace's calls.
+    pub fn slack_pauses(&self) -> &crate::slack::rate::Pauses {
+        self.0.slack.pauses()
     }
 
     /// The metrics registry.
@@ -125,16 +189,21 @@ impl AppState {
 
     /// How to name a person in a channel message: their name, escaped, so that
     /// posts credit people without notifying them; a mention if Slack can't say.
-    pub async fn person(&self, user: &str) -> String {
-        let known = self.0.names.lock().ok().and_then(|names| names.get(user).cloned());
+    pub async fn person(&self, workspace: &WorkspaceId, user: &str) -> String {
+        let key = format!("{}:{user}", workspace.as_str());
+        let known = self.0.names.lock().ok().and_then(|names| names.get(&key).cloned());
         if let Some(name) = known {
             return name;
         }
-        match self.slack().user_name(user).await {
+        let name = match self.slack(workspace).await {
+            Ok(slack) => slack.user_name(user).await,
+            Err(e) => Err(e),
+        };
+        match name {
             Ok(name) => {
                 let label = crate::slack::mrkdwn::escape(&name);
                 if let Ok(mut names) = self.0.names.lock() {
-                    names.insert(user.to_owned(), label.clone());
+                    names.insert(key, label.clone());
                 }
                 label
             }
@@ -189,7 +258,7 @@ impl AppState {
         mut view: serde_json::Value,
     ) -> Result<(), crate::slack::client::SlackError> {
         self.seal_view(workspace, &mut view);
-        self.slack().open_view(trigger_id, &view).await
+        self.slack(workspace).await?.open_view(trigger_id, &view).await
     }
 
     /// Replaces an open modal (`views.update`), sealed the same way.
@@ -201,7 +270,7 @@ impl AppState {
         mut view: serde_json::Value,
     ) -> Result<(), crate::slack::client::SlackError> {
         self.seal_view(workspace, &mut view);
-        self.slack().update_view(view_id, hash, &view).await
+        self.slack(workspace).await?.update_view(view_id, hash, &view).await
     }
 
     fn seal_view(&self, workspace: &WorkspaceId, view: &mut serde_json::Value) {
@@ -235,12 +304,12 @@ impl AppState {
     /// for it: a request from a workspace that was uninstalled means it was
     /// installed again.
     pub async fn admit(&self, team: &str, enterprise: Option<&str>) -> Result<Admission, AppError> {
-        if !self.acts_for(team, enterprise).await? {
-            return Ok(Admission::NotOurs);
-        }
         let workspace = WorkspaceId(team.to_owned());
         if self.0.installation.recently_installed(team) {
             return Ok(Admission::Ours(workspace));
+        }
+        if !self.acts_for(team, enterprise).await? {
+            return Ok(Admission::NotOurs);
         }
         let now = self.clock().now_ms();
         match workspaces::ensure_installed(self.db(), &workspace, &self.config().default_areas, now).await? {
@@ -253,6 +322,18 @@ impl AppState {
         }
         self.0.installation.note_installed(team, true);
         Ok(Admission::Ours(workspace))
+    }
+
+    /// Notes that a workspace was just installed by OAuth with `token`.
+    pub fn note_installed_with(&self, workspace: &WorkspaceId, token: crate::config::Secret) {
+        self.0.installation.note_installed(workspace.as_str(), true);
+        self.0.installation.note_token(workspace.as_str(), Some(token));
+    }
+
+    /// The HTTP client for everything that is not the Web API proper
+    /// (`response_url`, `oauth.v2.access`).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.0.http
     }
 
     /// Notes that a workspace was uninstalled (its next request reads the
@@ -280,7 +361,7 @@ impl AppState {
         if let Some(known) = self.0.installation.known() {
             return Ok(known);
         }
-        tokio::time::timeout(install::REQUEST_WAIT, self.0.installation.token_team(self.slack()))
+        tokio::time::timeout(install::REQUEST_WAIT, self.0.installation.token_team(&self.0.slack))
             .await
             .map_err(|_| AppError::Unavailable(UNCONFIRMED))?
             .map_err(|e| {
@@ -295,6 +376,16 @@ impl AppState {
     async fn acts_for(&self, team: &str, enterprise: Option<&str>) -> Result<bool, AppError> {
         if !install::is_team_id(team) {
             return Err(AppError::BadRequest("malformed team id".into()));
+        }
+        if self.config().oauth.is_some() {
+            let workspace = WorkspaceId(team.to_owned());
+            if crate::store::installations::find_sealed_token(self.db(), &workspace).await?.is_some() {
+                return Ok(true);
+            }
+            if self.config().bot_token.is_none() {
+                tracing::info!(team, "request from a workspace the app is not installed in refused");
+                return Ok(false);
+            }
         }
         let token_team = self.token_team().await?;
         let ours = install::is_ours(token_team, team, enterprise);
@@ -326,6 +417,8 @@ pub fn router(state: AppState) -> Router {
         .route("/slack/events", post(routes::events::event))
         .route("/slack/interactivity", post(routes::interactivity::interaction))
         .route("/webhooks/tickets", post(crate::quotas::webhook::tickets))
+        .route("/slack/install", get(install::oauth::install))
+        .route("/slack/oauth_redirect", get(install::oauth::oauth_redirect))
         .route("/healthz", get(routes::ops::healthz))
         .route("/metrics", get(routes::ops::metrics))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
@@ -358,7 +451,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = router(state.clone());
-    let learning = tokio::spawn(learn_token_team(state.clone()));
+    let learning = state.config().bot_token.is_some().then(|| tokio::spawn(learn_token_team(state.clone())));
+    if state.config().oauth.is_some() {
+        install::oauth::reseal_tokens(&state).await;
+    }
     let (stop_worker, worker_stopped) = watch::channel(false);
     let worker = tokio::spawn(jobs::outbox::run_worker(state.clone(), worker_stopped.clone()));
     let scheduler = tokio::spawn(jobs::scheduler::run_scheduler(state.clone(), worker_stopped));
@@ -372,7 +468,9 @@ pub async fn serve(
     if tokio::time::timeout(std::time::Duration::from_secs(10), worker).await.is_err() {
         tracing::warn!("outbox worker did not stop within 10 s; its rows will be taken again after their lease");
     }
-    learning.abort();
+    if let Some(learning) = learning {
+        learning.abort();
+    }
     state.db().close().await;
     Ok(())
 }
@@ -383,7 +481,7 @@ pub async fn serve(
 async fn learn_token_team(state: AppState) {
     let mut wait = std::time::Duration::from_secs(1);
     loop {
-        match state.0.installation.token_team(state.slack()).await {
+        match state.0.installation.token_team(&state.0.slack).await {
             Ok(team) => {
                 tracing::info!(team = %team.id, name = %team.name, "Slack bot token works; acting for this workspace only");
                 return;

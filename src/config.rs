@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the Slack app over HTTP (applies pending migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print a digest as Markdown, without Slack.
@@ -126,6 +126,21 @@ pub struct ServeArgs {
     /// stand-in for Slack that never limits (benchmarks).
     #[arg(long, env = "HIGHLIGHTS_SLACK_PACING")]
     pub slack_pacing: Option<String>,
+    /// OAuth: the app's Client ID (Basic Information page); with the secret, installs into any workspace.
+    #[arg(long, env = "SLACK_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// OAuth: the app's Client Secret (Basic Information page).
+    #[arg(long, env = "SLACK_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// OAuth: 32-byte key, base64, that encrypts stored bot tokens (`openssl rand -base64 32`).
+    #[arg(long, env = "HIGHLIGHTS_TOKEN_KEY", hide_env_values = true)]
+    pub token_key: Option<String>,
+    /// OAuth: the key before the last rotation; still opens tokens while they are sealed again.
+    #[arg(long, env = "HIGHLIGHTS_TOKEN_KEY_PREVIOUS", hide_env_values = true)]
+    pub token_key_previous: Option<String>,
+    /// OAuth: the app's public base URL (https://…); Slack sends installers back to its /slack/oauth_redirect.
+    #[arg(long, env = "HIGHLIGHTS_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl fmt::Debug for ServeArgs {
@@ -142,6 +157,12 @@ impl fmt::Debug for ServeArgs {
             .field("onboarding_targets", &self.onboarding_targets)
             .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| Secret::REDACTED))
             .field("socket_mode", &self.socket_mode)
+            .field("slack_pacing", &self.slack_pacing)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| Secret::REDACTED))
+            .field("token_key", &self.token_key.as_ref().map(|_| Secret::REDACTED))
+            .field("token_key_previous", &self.token_key_previous.as_ref().map(|_| Secret::REDACTED))
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -209,8 +230,11 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     /// Verifies every request from Slack.
     pub signing_secret: Secret,
-    /// `xoxb-…` bot token.
-    pub bot_token: Secret,
+    /// `xoxb-…` bot token: the single workspace's, or with OAuth one more
+    /// workspace's beside those installed by OAuth.
+    pub bot_token: Option<Secret>,
+    /// OAuth install into any number of workspaces, when set.
+    pub oauth: Option<OAuth>,
     /// `xapp-…` token, for Socket Mode.
     pub app_token: Option<Secret>,
     /// Base URL of the Slack Web API, without a trailing `/`.
@@ -332,11 +356,13 @@ impl Config {
             }
             Some(s) => Secret::new(s),
         };
+        let oauth = OAuth::from_args(args)?;
         let bot_token = match args.bot_token.as_deref().map(str::trim) {
+            None | Some("") if oauth.is_some() => None,
             None | Some("") => {
                 return Err(ConfigError::new(
                     "SLACK_BOT_TOKEN",
-                    "is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page into .env",
+                    "is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page into .env (or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install by OAuth)",
                 ))
             }
             Some(t) if !t.starts_with("xoxb-") => {
@@ -345,7 +371,7 @@ impl Config {
                     "must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)",
                 ))
             }
-            Some(t) => Secret::new(t),
+            Some(t) => Some(Secret::new(t)),
         };
         let app_token = match args.app_token.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -404,6 +430,7 @@ impl Config {
             database_url,
             signing_secret,
             bot_token,
+            oauth,
             app_token,
             slack_api_url,
             listen,
@@ -414,6 +441,86 @@ impl Config {
             webhook_secret,
             timing: Timing { slack_pacing, ..Timing::default() },
         })
+    }
+}
+
+/// OAuth settings (SPEC section 2): all four variables, or none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuth {
+    /// The app's Client ID.
+    pub client_id: String,
+    /// The app's Client Secret.
+    pub client_secret: Secret,
+    /// Seal and open stored bot tokens.
+    pub keys: crate::install::sealed::TokenKeys,
+    /// Where Slack sends the installer back: `HIGHLIGHTS_PUBLIC_URL` + `/slack/oauth_redirect`.
+    pub redirect_uri: String,
+}
+
+impl OAuth {
+    /// OAuth is on when `SLACK_CLIENT_ID` or `SLACK_CLIENT_SECRET` is set; then
+    /// every OAuth variable must be set and well formed.
+    fn from_args(args: &ServeArgs) -> Result<Option<Self>, ConfigError> {
+        let set = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let (client_id, client_secret) = match (set(&args.client_id), set(&args.client_secret)) {
+            (None, None) => return Ok(None),
+            (Some(id), Some(secret)) => (id, Secret::new(secret)),
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "SLACK_CLIENT_ID",
+                    "is not set, but SLACK_CLIENT_SECRET is: copy the Client ID from your Slack app's Basic Information page (or unset both for single-workspace mode)",
+                ))
+            }
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "SLACK_CLIENT_SECRET",
+                    "is not set, but SLACK_CLIENT_ID is: copy the Client Secret from your Slack app's Basic Information page (or unset both for single-workspace mode)",
+                ))
+            }
+        };
+        if !client_id.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(ConfigError::new(
+                "SLACK_CLIENT_ID",
+                "must be the Client ID from your Slack app's Basic Information page (such as 1234567890.1234567890)",
+            ));
+        }
+        let current =
+            match set(&args.token_key) {
+                None => return Err(ConfigError::new(
+                    "HIGHLIGHTS_TOKEN_KEY",
+                    "is needed with OAuth (it encrypts stored bot tokens): generate one with `openssl rand -base64 32`",
+                )),
+                Some(key) => crate::install::sealed::TokenKey::from_base64(&key)
+                    .map_err(|problem| ConfigError::new("HIGHLIGHTS_TOKEN_KEY", problem))?,
+            };
+        let previous = set(&args.token_key_previous)
+            .map(|key| crate::install::sealed::TokenKey::from_base64(&key))
+            .transpose()
+            .map_err(|problem| ConfigError::new("HIGHLIGHTS_TOKEN_KEY_PREVIOUS", problem))?;
+        let public_url = set(&args.public_url).ok_or_else(|| {
+            ConfigError::new(
+                "HIGHLIGHTS_PUBLIC_URL",
+                "is needed with OAuth: the app's public base URL, e.g. https://highlights.example.com",
+            )
+        })?;
+        let base = public_url.trim_end_matches('/');
+        match url::Url::parse(base) {
+            Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() && u.query().is_none() => {}
+            _ => {
+                return Err(ConfigError::new(
+                    "HIGHLIGHTS_PUBLIC_URL",
+                    format!(
+                        "must be the app's public base URL such as https://highlights.example.com, not {public_url:?}"
+                    ),
+                ))
+            }
+        }
+        Ok(Some(Self {
+            client_id,
+            client_secret,
+            keys: crate::install::sealed::TokenKeys { current, previous },
+            redirect_uri: format!("{base}/slack/oauth_redirect"),
+        }))
     }
 }
 
@@ -518,7 +625,49 @@ mod tests {
             webhook_secret: None,
             socket_mode: false,
             slack_pacing: None,
+            client_id: None,
+            client_secret: None,
+            token_key: None,
+            token_key_previous: None,
+            public_url: None,
         }
+    }
+
+    const KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+
+    fn oauth_args() -> ServeArgs {
+        ServeArgs {
+            bot_token: None,
+            client_id: Some("1234.5678".into()),
+            client_secret: Some("c1ient-s3cret".into()),
+            token_key: Some(KEY.into()),
+            public_url: Some("https://highlights.example.com/".into()),
+            ..args()
+        }
+    }
+
+    #[test]
+    fn oauth_needs_its_four_settings_and_then_no_bot_token() {
+        let c = Config::from_args("sqlite://x.db", &oauth_args()).expect("valid");
+        let oauth = c.oauth.expect("OAuth on");
+        assert_eq!(oauth.redirect_uri, "https://highlights.example.com/slack/oauth_redirect");
+        assert_eq!(c.bot_token, None);
+        assert!(Config::from_args("sqlite://x.db", &args()).expect("valid").oauth.is_none(), "off without a client");
+        let oauth_error = |change: fn(&mut ServeArgs)| {
+            let mut a = oauth_args();
+            change(&mut a);
+            Config::from_args("sqlite://x.db", &a).expect_err("refused").variable
+        };
+        assert_eq!(oauth_error(|a| a.client_id = None), "SLACK_CLIENT_ID");
+        assert_eq!(oauth_error(|a| a.client_secret = None), "SLACK_CLIENT_SECRET");
+        assert_eq!(oauth_error(|a| a.token_key = None), "HIGHLIGHTS_TOKEN_KEY");
+        assert_eq!(oauth_error(|a| a.token_key = Some("c2hvcnQ=".into())), "HIGHLIGHTS_TOKEN_KEY");
+        assert_eq!(oauth_error(|a| a.token_key_previous = Some("%%".into())), "HIGHLIGHTS_TOKEN_KEY_PREVIOUS");
+        assert_eq!(oauth_error(|a| a.public_url = None), "HIGHLIGHTS_PUBLIC_URL");
+        assert_eq!(oauth_error(|a| a.public_url = Some("highlights.example.com".into())), "HIGHLIGHTS_PUBLIC_URL");
+        assert_eq!(oauth_error(|a| a.bot_token = Some("xoxp-user".into())), "SLACK_BOT_TOKEN");
+        let shown = format!("{:?} {:?}", Config::from_args("sqlite://x.db", &oauth_args()), oauth_args());
+        assert!(!shown.contains("c1ient-s3cret") && !shown.contains(KEY), "{shown}");
     }
 
     fn error_for(change: impl FnOnce(&mut ServeArgs)) -> ConfigError {

@@ -51,9 +51,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let socket_mode = args.socket_mode;
             let state = AppState::new(config, db, Clock::system());
             let socket = match (socket_mode, &state.config().app_token) {
-                (true, Some(token)) => Some(
-                    highlights::socket_mode::SocketMode::start(state.clone(), state.slack().client(), token).await?,
-                ),
+                (true, Some(token)) => {
+                    Some(highlights::socket_mode::SocketMode::start(state.clone(), state.slack_client(), token).await?)
+                }
                 _ => None,
             };
             let served = app::serve(listener, state, shutdown_signal()).await;

@@ -4,16 +4,22 @@
 use crate::app::AppState;
 use crate::error::UserError;
 use crate::slack::client::{SlackError, IN_ACK_TIMEOUT};
+use crate::store::workspaces::WorkspaceId;
 
 /// Ok when `user` may do the managing action described by `what`; otherwise the
 /// refusal to show them.
-pub async fn require_manager(state: &AppState, user: &str, what: &str) -> Result<(), UserError> {
+pub async fn require_manager(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    what: &str,
+) -> Result<(), UserError> {
     let managers = &state.config().managers;
     if managers.is_empty() || managers.iter().any(|m| m == user) {
         return Ok(());
     }
     // Inside Slack's 3-second acknowledgement.
-    let info = tokio::time::timeout(IN_ACK_TIMEOUT, state.slack().user_info(user)).await;
+    let info = tokio::time::timeout(IN_ACK_TIMEOUT, state.user_info(workspace, user)).await;
     match info.unwrap_or(Err(SlackError::Timeout(IN_ACK_TIMEOUT))) {
         Ok(info) if info.flags.is_admin == Some(true) || info.flags.is_owner == Some(true) => Ok(()),
         Ok(_) => Err(UserError::new(format!(

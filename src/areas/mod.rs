@@ -112,7 +112,7 @@ pub async fn add(
         Ok(name) => name,
         Err(e) => return Ok(Reply::ephemeral(e.0)),
     };
-    if let Err(refusal) = permissions::require_manager(state, user, "add product areas").await {
+    if let Err(refusal) = permissions::require_manager(state, workspace, user, "add product areas").await {
         return Ok(Reply::ephemeral(refusal.0));
     }
     let existing = areas::list_areas(state.db(), workspace).await?;
@@ -151,7 +151,7 @@ pub async fn rename(state: &AppState, workspace: &WorkspaceId, user: &str, text:
             escape(&other.name)
         )));
     }
-    if let Err(refusal) = permissions::require_manager(state, user, "rename product areas").await {
+    if let Err(refusal) = permissions::require_manager(state, workspace, user, "rename product areas").await {
         return Ok(Reply::ephemeral(refusal.0));
     }
     areas::update_area_name(state.db(), workspace, area.id, &new).await?;
@@ -177,7 +177,7 @@ pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: 
     if from.id == into.id {
         return Ok(Reply::ephemeral("Those are the same area. Nothing to merge."));
     }
-    if let Err(refusal) = permissions::require_manager(state, user, "merge product areas").await {
+    if let Err(refusal) = permissions::require_manager(state, workspace, user, "merge product areas").await {
         return Ok(Reply::ephemeral(refusal.0));
     }
     let moved = areas::merge_areas(state.db(), workspace, from.id, into.id).await?;

@@ -86,12 +86,12 @@ pub async fn quick_capture(
             takeaway: None,
             recording_link: link,
         }],
-        post_after_ms: post_after(state, &context, now),
-        notices: waiting_notice(state, &context, user),
+        post_after_ms: post_after(state, channel_of(state, workspace, &context).as_deref(), now),
+        notices: waiting_notice(channel_of(state, workspace, &context).as_deref(), user),
     };
     store(state, workspace, new, now).await?;
     let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
-    let place = where_it_goes(state, &context, &customer_name);
+    let place = where_it_goes(channel_of(state, workspace, &context).as_deref(), &customer_name);
     Ok(Reply::ephemeral(format!("✅ Saved for *{}* in *{}*. {place}", escape(&customer_name), escape(&area.name))))
 }
 
@@ -218,31 +218,31 @@ pub async fn answer_did_you_mean(
 }
 
 /// The channel the workspace's highlights go to: set from Slack, or
-/// `HIGHLIGHTS_PRODUCT_CHANNEL`.
-fn channel_of<'a>(state: &'a AppState, context: &'a CaptureContext) -> Option<&'a String> {
-    context.product_channel.as_ref().or(state.config().product_channel.as_ref())
+/// `HIGHLIGHTS_PRODUCT_CHANNEL` where it applies.
+fn channel_of(state: &AppState, workspace: &WorkspaceId, context: &CaptureContext) -> Option<String> {
+    context.product_channel.clone().or_else(|| state.default_channel(workspace))
 }
 
 /// When a capture's posts are due: now, or after the outbox's parking time
 /// when there is no channel yet (setting one makes them due at once).
-fn post_after(state: &AppState, context: &CaptureContext, now_ms: i64) -> i64 {
-    match channel_of(state, context) {
+fn post_after(state: &AppState, channel: Option<&str>, now_ms: i64) -> i64 {
+    match channel {
         Some(_) => now_ms,
         None => now_ms + state.config().timing.park.as_millis() as i64,
     }
 }
 
 /// The DM telling the author why posts wait, when they do (sent once).
-fn waiting_notice(state: &AppState, context: &CaptureContext, user: &str) -> Vec<crate::store::outbox::OutboxKind> {
-    match channel_of(state, context) {
+fn waiting_notice(channel: Option<&str>, user: &str) -> Vec<crate::store::outbox::OutboxKind> {
+    match channel {
         Some(_) => Vec::new(),
         None => vec![crate::capture::post::no_channel_notice(user)],
     }
 }
 
 /// Where the capture will be posted.
-fn where_it_goes(state: &AppState, context: &CaptureContext, customer: &str) -> String {
-    match channel_of(state, context) {
+fn where_it_goes(channel: Option<&str>, customer: &str) -> String {
+    match channel {
         Some(channel) => format!("Posting it to {}'s thread in <#{channel}>.", escape(customer)),
         None => "No product channel is set yet, so it waits: run `/highlight config channel #channel` and it \
                  will be posted there."
@@ -376,13 +376,13 @@ pub async fn submit_modal(
                 recording_link: link.clone(),
             })
             .collect(),
-        post_after_ms: post_after(state, &settings, now),
-        notices: waiting_notice(state, &settings, user),
+        post_after_ms: post_after(state, channel_of(state, workspace, &settings).as_deref(), now),
+        notices: waiting_notice(channel_of(state, workspace, &settings).as_deref(), user),
     };
     store(state, workspace, new, now).await?;
     let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);
     let count = submission.highlights.len();
-    let place = where_it_goes(state, &settings, &customer_name);
+    let place = where_it_goes(channel_of(state, workspace, &settings).as_deref(), &customer_name);
     let text = format!(
         "✅ Saved {count} highlight{} for *{}* ({}). {place}",
         if count == 1 { "" } else { "s" },

@@ -4,7 +4,7 @@
 
 use crate::app::AppState;
 use crate::capture::messages::{render_highlight_reply, render_merged_parent, render_thread_parent};
-use crate::slack::client::SlackError;
+use crate::slack::client::{SlackApi, SlackError};
 use crate::slack::mrkdwn::escape;
 use crate::store::outbox::{self, OutboxKind};
 use crate::store::workspaces::{self, WorkspaceId};
@@ -49,6 +49,7 @@ const LOOK_BACK_SECS: i64 = 24 * 3600;
 /// Posts `message` once (see [`PostOnce`]); returns its `ts`.
 async fn post_once(
     state: &AppState,
+    slack: &SlackApi,
     channel: &str,
     thread_ts: Option<&str>,
     broadcast: bool,
@@ -60,18 +61,18 @@ async fn post_once(
             Some(_) => "0".to_owned(),
             None => format!("{}.000000", state.clock().now().unix_timestamp() - LOOK_BACK_SECS),
         };
-        if let Some(ts) = state.slack().find_posted(channel, thread_ts, &oldest, once.key).await? {
+        if let Some(ts) = slack.find_posted(channel, thread_ts, &oldest, once.key).await? {
             tracing::info!(key = once.key, "an earlier attempt had posted this; not posting it again");
             return Ok(ts);
         }
     }
-    state.slack().post_message(channel, thread_ts, broadcast, message, Some(once.key)).await
+    slack.post_message(channel, thread_ts, broadcast, message, Some(once.key)).await
 }
 
 /// Where the workspace's highlights go, if anywhere yet.
 pub async fn product_channel(state: &AppState, workspace: &WorkspaceId) -> Result<Option<String>, sqlx::Error> {
     let ws = workspaces::find_workspace(state.db(), workspace).await?;
-    Ok(ws.and_then(|w| w.product_channel).or_else(|| state.config().product_channel.clone()))
+    Ok(ws.and_then(|w| w.product_channel).or_else(|| state.default_channel(workspace)))
 }
 
 /// The one DM that tells an author their highlights wait for a product channel.
@@ -99,8 +100,8 @@ pub async fn post_highlight(
     };
     let refresh = OutboxKind::UpdateThreadParent { customer_id: highlight.customer_id };
     if highlight.posted_ts.is_none() {
-        let Some(channel) = highlight.workspace_channel.clone().or_else(|| state.config().product_channel.clone())
-        else {
+        let slack = state.slack(workspace).await?;
+        let Some(channel) = highlight.workspace_channel.clone().or_else(|| state.default_channel(workspace)) else {
             let notice = no_channel_notice(&highlight.author);
             outbox::insert_outbox_row(state.db(), workspace, &notice, state.clock().now_ms()).await?;
             state.wake_outbox();
@@ -112,17 +113,17 @@ pub async fn post_highlight(
                 ensure_thread(state, workspace, highlight.customer_id, &highlight.author, &channel, look_first).await?
             }
         };
-        let interviewer = state.person(&highlight.author).await;
+        let interviewer = state.person(workspace, &highlight.author).await;
         let reply = render_highlight_reply(&highlight, &interviewer);
         let broadcast = highlight.first_in_area == 1;
         let key = OutboxKind::PostHighlight { highlight_id }.dedupe_key();
         let once = PostOnce { key: &key, look_first };
         let ts = with_channel_access(state, workspace, Some(&highlight.author), &channel, || {
-            post_once(state, &channel, Some(&thread_ts), broadcast, &reply, once)
+            post_once(state, &slack, &channel, Some(&thread_ts), broadcast, &reply, once)
         })
         .await?;
         let mut follow_ups = vec![refresh];
-        let permalink = match state.slack().permalink(&channel, &ts).await {
+        let permalink = match slack.permalink(&channel, &ts).await {
             Ok(link) => Some(link),
             // The reply is posted: its link is asked for again later, through the outbox.
             Err(e) => {
@@ -153,7 +154,7 @@ pub async fn fill_permalink(state: &AppState, workspace: &WorkspaceId, highlight
     else {
         return Ok(());
     };
-    let link = state.slack().permalink(&channel, &ts).await?;
+    let link = state.slack(workspace).await?.permalink(&channel, &ts).await?;
     highlights::update_highlight_permalink(db, workspace, highlight_id, &link).await?;
     Ok(())
 }
@@ -170,7 +171,7 @@ pub async fn fill_thread_permalink(
     else {
         return Ok(());
     };
-    let link = state.slack().permalink(&channel, &ts).await?;
+    let link = state.slack(workspace).await?.permalink(&channel, &ts).await?;
     customers::update_customer_thread_permalink(db, workspace, customer_id, &link).await?;
     Ok(())
 }
@@ -192,6 +193,7 @@ async fn ensure_thread(
             return Ok(ts.clone());
         }
     }
+    let slack = state.slack(workspace).await?;
     let now = state.clock().now_ms();
     let token = crate::jobs::outbox::claim_token();
     let until = now + state.config().timing.outbox_lease.as_millis() as i64;
@@ -205,13 +207,13 @@ async fn ensure_thread(
     let key = format!("parent:{customer_id}:{channel}");
     let once = PostOnce { key: &key, look_first: look_first || taken_over };
     let posted = with_channel_access(state, workspace, Some(author), channel, || {
-        post_once(state, channel, None, false, &parent, once)
+        post_once(state, &slack, channel, None, false, &parent, once)
     })
     .await;
     match posted {
         Ok(ts) => {
             customers::update_customer_thread(db, workspace, customer_id, channel, &ts, state.clock().now_ms()).await?;
-            match state.slack().permalink(channel, &ts).await {
+            match slack.permalink(channel, &ts).await {
                 Ok(link) => customers::update_customer_thread_permalink(db, workspace, customer_id, &link).await?,
                 Err(e) => {
                     tracing::warn!(customer = customer_id, error = %e, "could not get the permalink of a thread; will ask again");
@@ -239,8 +241,11 @@ pub async fn post_in_channel(
     message: &crate::slack::blocks::Message,
     once: PostOnce<'_>,
 ) -> Result<String, PostError> {
-    with_channel_access(state, workspace, author, channel, || post_once(state, channel, None, false, message, once))
-        .await
+    let slack = state.slack(workspace).await?;
+    with_channel_access(state, workspace, author, channel, || {
+        post_once(state, &slack, channel, None, false, message, once)
+    })
+    .await
 }
 
 /// Runs a post; when the bot is not in the channel, joins it once and tries
@@ -257,20 +262,22 @@ where
     Fut: std::future::Future<Output = Result<String, SlackError>>,
 {
     match post().await {
-        Err(SlackError::Api(code)) if code == "not_in_channel" => match state.slack().join_channel(channel).await {
-            Ok(()) => Ok(post().await?),
-            Err(SlackError::Api(join_code)) => {
-                if let Some(author) = author {
-                    let text = format!(
+        Err(SlackError::Api(code)) if code == "not_in_channel" => {
+            match state.slack(workspace).await?.join_channel(channel).await {
+                Ok(()) => Ok(post().await?),
+                Err(SlackError::Api(join_code)) => {
+                    if let Some(author) = author {
+                        let text = format!(
                         "Your highlight is saved, but I can't post in <#{channel}> ({}). Invite me with `/invite @highlights` in that channel and it will be posted.",
                         escape(&join_code)
                     );
-                    notify_once(state, workspace, author, &format!("not_in_channel:{channel}"), &text).await?;
+                        notify_once(state, workspace, author, &format!("not_in_channel:{channel}"), &text).await?;
+                    }
+                    Err(PostError::Waiting(format!("bot is not in {channel} and cannot join it ({join_code})")))
                 }
-                Err(PostError::Waiting(format!("bot is not in {channel} and cannot join it ({join_code})")))
+                Err(e) => Err(e.into()),
             }
-            Err(e) => Err(e.into()),
-        },
+        }
         Err(SlackError::Api(code)) if code == "channel_not_found" || code == "is_archived" => {
             if let Some(author) = author {
                 let text = format!(
@@ -314,7 +321,7 @@ pub async fn update_thread_parent(
     };
     let summary = customers::find_customer_summary(db, workspace, customer_id).await?;
     let parent = render_thread_parent(&customer.display_name, &summary);
-    match state.slack().update_message(&channel, &ts, &parent).await {
+    match state.slack(workspace).await?.update_message(&channel, &ts, &parent).await {
         Err(SlackError::Api(code)) if code == "message_not_found" || code == "cant_update_message" => {
             tracing::warn!(customer = customer_id, code, "thread parent can no longer be updated");
             Ok(())
@@ -339,7 +346,7 @@ pub async fn mark_thread_merged(
     let survivor = customers::find_customer(db, workspace, into_customer_id).await?.ok_or(PostError::Gone)?;
     let link = customers::find_customer_details(db, workspace, into_customer_id).await?.thread_permalink;
     let message = render_merged_parent(&old.display_name, &survivor.display_name, link.as_deref());
-    match state.slack().update_message(&channel, &ts, &message).await {
+    match state.slack(workspace).await?.update_message(&channel, &ts, &message).await {
         Err(SlackError::Api(code)) if code == "message_not_found" || code == "cant_update_message" => Ok(()),
         other => Ok(other?),
     }

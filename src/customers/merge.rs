@@ -40,7 +40,7 @@ pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: 
             escape(&into.display_name)
         )));
     }
-    if let Err(refusal) = permissions::require_manager(state, user, "merge customers").await {
+    if let Err(refusal) = permissions::require_manager(state, workspace, user, "merge customers").await {
         return Ok(Reply::ephemeral(refusal.0));
     }
     let now = state.clock().now_ms();

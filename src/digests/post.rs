@@ -106,7 +106,7 @@ pub async fn post_digest(
     people.dedup();
     let mut names = std::collections::HashMap::new();
     for user in people {
-        let name = state.person(&user).await;
+        let name = state.person(workspace, &user).await;
         names.insert(user, name);
     }
     crate::capture::post::post_in_channel(
@@ -216,14 +216,15 @@ pub async fn configure(
             Err(e) => return Ok(Reply::ephemeral(crate::slack::mrkdwn::escape(&e))),
         }
     };
-    if let Err(refusal) = crate::permissions::require_manager(state, user, "change the configuration").await {
+    if let Err(refusal) = crate::permissions::require_manager(state, workspace, user, "change the configuration").await
+    {
         return Ok(Reply::ephemeral(refusal.0));
     }
     let current = digests::find_digest_settings(state.db(), workspace).await?;
     // Without a zone yet, the zone of the person configuring is the best guess.
     let mut zone = zone.map(str::to_owned);
     if zone.is_none() && current.as_ref().and_then(|c| c.time_zone.as_ref()).is_none() {
-        let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.slack().user_info(user)).await;
+        let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.user_info(workspace, user)).await;
         zone = info.ok().and_then(Result::ok).and_then(|u| u.tz).filter(|tz| time_zone(tz).is_ok());
     }
     let schedule_text = schedule

@@ -36,7 +36,7 @@ pub async fn publish(state: &AppState, workspace: &WorkspaceId, user: &str) -> R
     let recent = onboarding::list_recent_highlights(db, workspace, user, 5).await?;
     let customers = onboarding::list_customers_talked_to(db, workspace, user, 10).await?;
     let view = render_home(progress.as_ref(), &recent, &customers);
-    Ok(state.slack().publish_view(user, &view).await?)
+    Ok(state.slack(workspace).await?.publish_view(user, &view).await?)
 }
 
 /// Pure rendering of the Home tab.

@@ -128,7 +128,7 @@ impl Dispatcher {
         if !rows.is_empty() {
             // Pauses other replicas met hold here too.
             for (method, scope, until_ms) in slack_pauses::list_slack_pauses(state.db(), now).await? {
-                state.slack().pauses().pause(&method, &scope, Duration::from_millis((until_ms - now).max(0) as u64));
+                state.slack_pauses().pause(&method, &scope, Duration::from_millis((until_ms - now).max(0) as u64));
             }
         }
         Ok(rows)
@@ -361,12 +361,12 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Out
         OutboxKind::MarkThreadMerged { customer_id, into_customer_id } => {
             post::mark_thread_merged(state, &row.workspace, *customer_id, *into_customer_id).await
         }
-        OutboxKind::NotifyUser { user, text, .. } => state
-            .slack()
-            .post_message(user, None, false, &text_message(text), None)
-            .await
-            .map(|_| ())
-            .map_err(PostError::from),
+        OutboxKind::NotifyUser { user, text, .. } => async {
+            state.slack(&row.workspace).await?.post_message(user, None, false, &text_message(text), None).await
+        }
+        .await
+        .map(|_| ())
+        .map_err(PostError::from),
         OutboxKind::AnnounceInChannel { text, .. } => match post::product_channel(state, &row.workspace).await {
             Ok(Some(channel)) => {
                 let key = row.kind.dedupe_key();

@@ -80,10 +80,10 @@ pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
     }
     let user = enrollment.user.clone().unwrap_or_else(|| by.to_owned());
     if user != by {
-        if let Err(refusal) = permissions::require_manager(state, by, "enroll someone else").await {
+        if let Err(refusal) = permissions::require_manager(state, workspace, by, "enroll someone else").await {
             return Ok(Reply::ephemeral(refusal.0));
         }
-        let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.slack().user_info(&user)).await;
+        let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.user_info(workspace, &user)).await;
         match info {
             Ok(Ok(u)) if u.flags.is_bot == Some(true) || u.id.to_string() == "USLACKBOT" => {
                 return Ok(Reply::ephemeral(format!("<@{user}> is a bot; only people can be onboarded.")));
@@ -133,7 +133,7 @@ pub async fn offboard(state: &AppState, workspace: &WorkspaceId, by: &str, text:
         }
     };
     if user != by {
-        if let Err(refusal) = permissions::require_manager(state, by, "offboard someone else").await {
+        if let Err(refusal) = permissions::require_manager(state, workspace, by, "offboard someone else").await {
             return Ok(Reply::ephemeral(refusal.0));
         }
     }

@@ -172,7 +172,11 @@ pub async fn submit(state: &AppState, workspace: &WorkspaceId, user: &str, view:
 fn fill_permalink(state: &AppState, workspace: &WorkspaceId, channel: String, ts: String) {
     let (state, workspace) = (state.clone(), workspace.clone());
     state.clone().spawn(async move {
-        match state.slack().permalink(&channel, &ts).await {
+        let link = match state.slack(&workspace).await {
+            Ok(slack) => slack.permalink(&channel, &ts).await,
+            Err(e) => Err(e),
+        };
+        match link {
             Ok(link) => {
                 if let Err(e) =
                     onboarding::update_feedback_permalink(state.db(), &workspace, &channel, &ts, &link).await

@@ -83,6 +83,9 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
     }
     let workspace = match event.team_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(team) => team.to_owned(),
+        None if state.config().bot_token.is_none() => {
+            return Err(AppError::BadRequest("team_id is required: the app is installed in workspaces by OAuth".into()))
+        }
         None => state.token_team().await?.id.clone(),
     };
     let workspace = match state.admit_as_is(&workspace, None).await {
@@ -102,22 +105,24 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
     ) {
         (Some(id), _) if is_user_id(id) => id.to_owned(),
         (Some(_), _) => return Err(AppError::BadRequest("agent_slack_id is not a Slack user id (U… or W…)".into())),
-        (None, Some(email)) if email.contains('@') => match state.slack().user_by_email(email.trim()).await {
-            Ok(user) => user.id.to_string(),
-            Err(e) => {
-                let reason = match &e {
-                    SlackError::Api(code) if code == "users_not_found" => "no Slack user has this email".to_owned(),
-                    other => format!("could not look the email up in Slack ({other})"),
-                };
-                let payload = String::from_utf8_lossy(body).into_owned();
-                insert_unmapped_ticket(state.db(), &workspace, &ticket, Some(email.trim()), &reason, &payload, now)
-                    .await?;
-                return Ok(answer(
-                    StatusCode::ACCEPTED,
-                    json!({ "ok": true, "counted": false, "reason": format!("{reason}; the ticket is kept for later") }),
-                ));
+        (None, Some(email)) if email.contains('@') => {
+            match async { state.slack(&workspace).await?.user_by_email(email.trim()).await }.await {
+                Ok(user) => user.id.to_string(),
+                Err(e) => {
+                    let reason = match &e {
+                        SlackError::Api(code) if code == "users_not_found" => "no Slack user has this email".to_owned(),
+                        other => format!("could not look the email up in Slack ({other})"),
+                    };
+                    let payload = String::from_utf8_lossy(body).into_owned();
+                    insert_unmapped_ticket(state.db(), &workspace, &ticket, Some(email.trim()), &reason, &payload, now)
+                        .await?;
+                    return Ok(answer(
+                        StatusCode::ACCEPTED,
+                        json!({ "ok": true, "counted": false, "reason": format!("{reason}; the ticket is kept for later") }),
+                    ));
+                }
             }
-        },
+        }
         _ => return Err(AppError::BadRequest("give agent_slack_id or agent_email".into())),
     };
     let tickets = NewTickets { user: &user, source: "webhook", ticket_ref: Some(&ticket), count: 1, note: None };
@@ -152,7 +157,8 @@ pub async fn map_waiting_tickets(state: &AppState) -> Result<usize, sqlx::Error>
     let mut counted = 0;
     for ticket in crate::store::onboarding::list_unmapped_tickets(state.db(), 100).await? {
         let Some(email) = ticket.agent_email.as_deref() else { continue };
-        match state.slack().user_by_email(email).await {
+        let workspace = WorkspaceId(ticket.workspace_id.clone());
+        match async { state.slack(&workspace).await?.user_by_email(email).await }.await {
             Ok(user) => {
                 let user = user.id.to_string();
                 if crate::store::onboarding::map_unmapped_ticket(state.db(), &ticket, &user).await? {

@@ -329,7 +329,7 @@ pub async fn send(state: &AppState, workspace: &WorkspaceId, to: &str, subject: 
     let Some(report) = gather(state.db(), workspace, subject, state.clock().now_ms()).await? else {
         return Ok(());
     };
-    state.slack().post_message(to, None, false, &render_report_message(&report), None).await?;
+    state.slack(workspace).await?.post_message(to, None, false, &render_report_message(&report), None).await?;
     Ok(())
 }
 

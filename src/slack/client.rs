@@ -53,19 +53,26 @@ pub enum SlackError {
     /// Our own message could not be encoded (a bug).
     #[error("message could not be encoded: {0}")]
     Encoding(String),
+    /// The app holds no bot token for the workspace: never installed by
+    /// OAuth, or uninstalled since. Nothing was sent.
+    #[error("the app is not installed in this workspace (no bot token)")]
+    NotInstalled,
+    /// The workspace's bot token could not be read from the database.
+    #[error("cannot read the workspace's bot token: {0}")]
+    TokenUnreadable(String),
 }
 
 impl SlackError {
     /// Whether trying again later may succeed.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::RateLimited(_) | Self::Transport(_) | Self::Timeout(_) => true,
+            Self::RateLimited(_) | Self::Transport(_) | Self::Timeout(_) | Self::TokenUnreadable(_) => true,
             Self::Http(status) => *status >= 500 || *status == 408,
             Self::Api(code) => matches!(
                 code.as_str(),
                 "ratelimited" | "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
             ),
-            Self::Encoding(_) | Self::Unreadable => false,
+            Self::Encoding(_) | Self::Unreadable | Self::NotInstalled => false,
         }
     }
 }
@@ -136,8 +143,9 @@ impl std::fmt::Debug for SlackApi {
 type Session<'a> = SlackClientSession<'a, SlackClientHyperConnector<SlackHyperHttpsConnector>>;
 
 impl SlackApi {
-    /// A client for the API at `api_url` (no trailing `/`) with a bot token.
-    pub fn new(api_url: &str, bot_token: &Secret, timeout: Duration) -> Self {
+    /// A client for the API at `api_url` (no trailing `/`) with a bot token
+    /// (none: every call then needs [`with_token`](Self::with_token)).
+    pub fn new(api_url: &str, bot_token: Option<&Secret>, timeout: Duration) -> Self {
         // ring is the only crypto provider compiled in; naming it keeps start-up
         // independent of the process-wide default and of the OS certificate store.
         let https = hyper_rustls::HttpsConnectorBuilder::new()
@@ -150,7 +158,7 @@ impl SlackApi {
         let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
         Self {
             client: Arc::new(SlackClient::new(connector)),
-            token: SlackApiToken::new(bot_token.expose().into()),
+            token: SlackApiToken::new(bot_token.map(|t| t.expose().to_owned()).unwrap_or_default().into()),
             timeout,
             pauses: Arc::new(Pauses::default()),
             pacer: Arc::new(Pacer::new(1)),
@@ -163,6 +171,12 @@ impl SlackApi {
     pub fn paced(mut self, speedup: u32) -> Self {
         self.pacer = Arc::new(Pacer::new(speedup));
         self
+    }
+
+    /// The same client, calling with another workspace's bot token; its
+    /// pacing and Slack's pauses are shared (they are per channel).
+    pub fn with_token(&self, bot_token: &Secret) -> Self {
+        Self { token: SlackApiToken::new(bot_token.expose().into()), ..self.clone() }
     }
 
     /// The underlying client (Socket Mode listens with it).

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod digests;
 pub mod events;
 pub mod highlights;
+pub mod installations;
 pub mod onboarding;
 pub mod outbox;
 pub mod search;

@@ -82,19 +82,24 @@ pub async fn ensure_installed(
             Installed::Already
         }),
         Some(Some(_)) => {
-            update_reinstalled(db, workspace, now_ms).await?;
+            let mut tx = db.begin().await?;
+            update_reinstalled_in(&mut tx, workspace, now_ms).await?;
+            tx.commit().await?;
             Ok(Installed::Again)
         }
     }
 }
 
 /// Marks a workspace installed again and makes the posts parked while it was
-/// not due now, in one transaction (every replica's worker then takes them).
-async fn update_reinstalled(db: &Db, workspace: &WorkspaceId, now_ms: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+/// not due now (every replica's worker then takes them).
+pub async fn update_reinstalled_in(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("update workspaces set uninstalled_at = null where id = $1")
         .bind(workspace.as_str())
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query(
         "update outbox set run_after = $2, updated_at = $2
@@ -102,9 +107,9 @@ async fn update_reinstalled(db: &Db, workspace: &WorkspaceId, now_ms: i64) -> Re
     )
     .bind(workspace.as_str())
     .bind(now_ms)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// Which of these workspaces are uninstalled (nothing may be posted there).
@@ -157,13 +162,16 @@ pub async fn list_workspace_ids(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("select id from workspaces order by id").fetch_all(db.reader()).await
 }
 
-/// Marks a workspace as uninstalled: nothing is posted there any more, and
-/// its data stays for a reinstall.
+/// Marks a workspace as uninstalled and forgets its OAuth token, in one
+/// transaction: nothing is posted there any more, the token is never used
+/// again, and the workspace's data stays for a reinstall.
 pub async fn update_uninstalled(db: &Db, workspace: &WorkspaceId, at_ms: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
     sqlx::query("update workspaces set uninstalled_at = $2 where id = $1")
         .bind(workspace.as_str())
         .bind(at_ms)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    sqlx::query("delete from installations where workspace_id = $1").bind(workspace.as_str()).execute(&mut *tx).await?;
+    tx.commit().await
 }

@@ -8,6 +8,7 @@ mod capture;
 mod customers;
 mod digests;
 mod manifest;
+mod oauth;
 mod process;
 mod properties;
 mod quotas;

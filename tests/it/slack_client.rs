@@ -19,7 +19,7 @@ fn message() -> Message {
 }
 
 fn api(slack: &FakeSlack, token: &str) -> SlackApi {
-    SlackApi::new(&slack.api_url(), &Secret::new(token), Duration::from_millis(500))
+    SlackApi::new(&slack.api_url(), Some(&Secret::new(token)), Duration::from_millis(500))
 }
 
 #[tokio::test]
@@ -84,7 +84,8 @@ async fn posts_keep_to_slacks_pace_per_channel() {
 async fn a_failed_connection_says_why() {
     // A loopback port nothing listens on: the connection is refused.
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let api = SlackApi::new(&format!("http://127.0.0.1:{port}/api"), &Secret::new(BOT_TOKEN), Duration::from_secs(5));
+    let api =
+        SlackApi::new(&format!("http://127.0.0.1:{port}/api"), Some(&Secret::new(BOT_TOKEN)), Duration::from_secs(5));
     let err = api.auth_test().await.expect_err("nothing listens");
     let SlackError::Transport(why) = &err else { panic!("{err:?}") };
     assert!(why.to_lowercase().contains("refused"), "{why}");

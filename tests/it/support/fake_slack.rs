@@ -21,6 +21,10 @@ use super::block_kit;
 /// The bot token every test app is started with.
 pub const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
 
+/// The OAuth client the fake knows (`oauth.v2.access` checks it).
+pub const CLIENT_ID: &str = "1234567890.1234567890";
+pub const CLIENT_SECRET: &str = "c0ffee0c0ffee0c0ffee0c0ffee0c0ff";
+
 /// One request the app made.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Call {
@@ -94,6 +98,10 @@ struct Inner {
     next_ts: u64,
     /// Messages posted, as `conversations.history` / `.replies` show them.
     messages: Vec<Value>,
+    /// Bot tokens Slack accepts, and the team of each.
+    tokens: HashMap<String, String>,
+    /// OAuth codes not exchanged yet: what `oauth.v2.access` answers for each.
+    codes: HashMap<String, Value>,
 }
 
 /// The running fake.
@@ -114,7 +122,8 @@ struct SocketSide {
 impl FakeSlack {
     /// Starts the fake on a random loopback port.
     pub async fn start() -> Self {
-        let inner = Arc::new(Mutex::new(Inner { next_ts: 1_700_000_000_000_100, ..Inner::default() }));
+        let tokens = HashMap::from([(BOT_TOKEN.to_owned(), super::TEAM.to_owned())]);
+        let inner = Arc::new(Mutex::new(Inner { next_ts: 1_700_000_000_000_100, tokens, ..Inner::default() }));
         let (envelopes, queue) = tokio::sync::mpsc::unbounded_channel();
         let socket = SocketSide { inner: inner.clone(), queue: Arc::new(tokio::sync::Mutex::new(queue)) };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake Slack");
@@ -184,6 +193,32 @@ impl FakeSlack {
         self.inner.lock().expect("lock").emails.insert(email.to_owned(), user.to_owned());
     }
 
+    /// Prepares an OAuth install: exchanging `code` (once) grants `token`
+    /// for `team`, which Slack then accepts. Returns the code.
+    pub fn grant(&self, code: &str, team: &str, token: &str) -> String {
+        let mut answer = fixture("oauth.v2.access").expect("fixture");
+        answer["access_token"] = json!(token);
+        answer["team"] = json!({ "id": team, "name": format!("Team {team}") });
+        self.inner.lock().expect("lock").codes.insert(code.to_owned(), answer);
+        code.to_owned()
+    }
+
+    /// The same for an organisation-wide (Enterprise Grid) install.
+    pub fn grant_org_wide(&self, code: &str, enterprise: &str, token: &str) -> String {
+        let mut answer = fixture("oauth.v2.access").expect("fixture");
+        answer["access_token"] = json!(token);
+        answer["team"] = Value::Null;
+        answer["enterprise"] = json!({ "id": enterprise, "name": "Org" });
+        answer["is_enterprise_install"] = json!(true);
+        self.inner.lock().expect("lock").codes.insert(code.to_owned(), answer);
+        code.to_owned()
+    }
+
+    /// Makes Slack refuse a token from now on (revoked, uninstalled).
+    pub fn revoke(&self, token: &str) {
+        self.inner.lock().expect("lock").tokens.remove(token);
+    }
+
     /// Forgets every fault not yet served.
     pub fn clear_faults(&self) {
         self.inner.lock().expect("lock").faults.clear();
@@ -237,9 +272,37 @@ fn fixture(method: &str) -> Option<Value> {
         "users.info" => include_str!("../../fixtures/slack-api/users.info.ok.json"),
         "chat.postMessage" => include_str!("../../fixtures/slack-api/chat.postMessage.ok.json"),
         "chat.update" => include_str!("../../fixtures/slack-api/chat.update.ok.json"),
+        "oauth.v2.access" => include_str!("../../fixtures/slack-api/oauth.v2.access.ok.json"),
         _ => return None,
     };
     Some(serde_json::from_str(text).expect("fixture is JSON"))
+}
+
+/// `oauth.v2.access`: the client's credentials (HTTP Basic auth or form
+/// fields), a known code (good once), and a `redirect_uri`, as Slack checks.
+fn exchange_code(inner: &Mutex<Inner>, headers: &HeaderMap, args: &Value) -> Value {
+    use base64::Engine as _;
+    let basic = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v).ok())
+        .and_then(|v| String::from_utf8(v).ok());
+    let form = match (args["client_id"].as_str(), args["client_secret"].as_str()) {
+        (Some(id), Some(secret)) => Some(format!("{id}:{secret}")),
+        _ => None,
+    };
+    if basic.or(form).as_deref() != Some(format!("{CLIENT_ID}:{CLIENT_SECRET}").as_str()) {
+        return json!({ "ok": false, "error": "invalid_client_id" });
+    }
+    if args["redirect_uri"].as_str().is_none_or(str::is_empty) {
+        return json!({ "ok": false, "error": "bad_redirect_uri" });
+    }
+    let code = args["code"].as_str().unwrap_or_default();
+    match inner.lock().expect("lock").codes.remove(code) {
+        Some(answer) => answer,
+        None => json!({ "ok": false, "error": "invalid_code" }),
+    }
 }
 
 fn args_of(headers: &HeaderMap, query: Option<String>, body: &Bytes) -> Value {
@@ -280,10 +343,20 @@ async fn api_call(
             deactivated: inner.deactivated.clone(),
             emails: inner.emails.clone(),
             messages: inner.messages.clone(),
+            tokens: inner.tokens.clone(),
         };
         (fault, inner.next_ts, inner.calls.len() - 1, people)
     };
-    let (response, answer) = if method == "apps.connections.open" {
+    let (response, answer) = if method == "oauth.v2.access" {
+        let answer = exchange_code(&inner, &headers, &args);
+        if answer["ok"] == true {
+            let (token, team) = (answer["access_token"].as_str(), answer["team"]["id"].as_str());
+            if let (Some(token), Some(team)) = (token, team) {
+                inner.lock().expect("lock").tokens.insert(token.to_owned(), team.to_owned());
+            }
+        }
+        reply(answer)
+    } else if method == "apps.connections.open" {
         // Opened with the app-level token, not the bot token.
         let url = inner.lock().expect("lock").socket_url.clone();
         if authorization.as_deref().is_some_and(|a| a.starts_with("Bearer xapp-")) {
@@ -340,9 +413,10 @@ async fn answer(
         // Taken off by the caller, which answers normally and then never.
         Some(Fault::LostAnswer) | None => {}
     }
-    if authorization != Some(format!("Bearer {BOT_TOKEN}").as_str()) {
+    let token = authorization.and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
+    let Some(team) = people.tokens.get(token) else {
         return reply(json!({ "ok": false, "error": "invalid_auth" }));
-    }
+    };
     if let Err(problem) = block_kit::validate(method, args) {
         return reply(json!({ "ok": false, "error": "invalid_blocks", "detail": problem }));
     }
@@ -404,7 +478,7 @@ async fn answer(
         // The bot token belongs to the test workspace (Slack's sample names another).
         "auth.test" => {
             let mut answer = fixture(method).expect("fixture");
-            answer["team_id"] = json!(super::TEAM);
+            answer["team_id"] = json!(team);
             answer
         }
         "chat.getPermalink" => {
@@ -423,6 +497,7 @@ async fn answer(
 
 /// Who the fake knows, and how.
 struct People {
+    tokens: HashMap<String, String>,
     admins: Vec<String>,
     bots: Vec<String>,
     deactivated: Vec<String>,

@@ -34,6 +34,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub test_db: TestDb,
     pub config: Config,
+    /// How far the app's clock is ahead of the system's, in ms ([`TestApp::advance`]).
+    clock_ahead: std::sync::Arc<std::sync::atomic::AtomicI64>,
     stop: Option<std::sync::mpsc::Sender<Stop>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -58,6 +60,11 @@ pub fn serve_args(slack: &FakeSlack) -> ServeArgs {
         webhook_secret: None,
         socket_mode: false,
         slack_pacing: None,
+        client_id: None,
+        client_secret: None,
+        token_key: None,
+        token_key_previous: None,
+        public_url: None,
     }
 }
 
@@ -133,6 +140,8 @@ impl TestApp {
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<Stop>();
         let app_config = config.clone();
         let url = test_db.url.clone();
+        let clock_ahead = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let app_clock = Clock::system_ahead(clock_ahead.clone());
         let thread = std::thread::spawn(move || {
             let rt =
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
@@ -140,11 +149,11 @@ impl TestApp {
                 let db = Db::connect_and_migrate(&url).await.expect("database ready");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
                 let _ = addr_tx.send((listener.local_addr().expect("address"), db.clone()));
-                let state = AppState::new(app_config, db, Clock::system());
+                let state = AppState::new(app_config, db, app_clock);
                 // With an app-level token, Slack's deliveries also come over Socket Mode.
                 let socket = match state.config().app_token.clone() {
                     Some(token) => Some(
-                        highlights::socket_mode::SocketMode::start(state.clone(), state.slack().client(), &token)
+                        highlights::socket_mode::SocketMode::start(state.clone(), state.slack_client(), &token)
                             .await
                             .expect("socket mode"),
                     ),
@@ -183,6 +192,7 @@ impl TestApp {
             http: reqwest::Client::new(),
             test_db,
             config,
+            clock_ahead,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -196,6 +206,31 @@ impl TestApp {
         let config = self.config.clone();
         let test_db = std::mem::replace(&mut self.test_db, TestDb::placeholder());
         Self::start(test_db, slack, config).await
+    }
+
+    /// Stops the app gracefully and starts it again on the same database and
+    /// fake Slack, with its settings changed by `configure`.
+    pub async fn restart_with(self, configure: impl FnOnce(&mut ServeArgs)) -> Self {
+        // Off the test's runtime: the fake Slack runs there and may still be called.
+        let mut this = tokio::task::spawn_blocking(move || {
+            let mut this = self;
+            this.end(Stop::Graceful);
+            this
+        })
+        .await
+        .expect("stopped");
+        let slack = this.slack.clone();
+        let test_db = std::mem::replace(&mut this.test_db, TestDb::placeholder());
+        let mut args = serve_args(&slack);
+        configure(&mut args);
+        let mut config = Config::from_args(&test_db.url, &args).expect("test config is valid");
+        config.timing = test_timing();
+        Self::start(test_db, slack, config).await
+    }
+
+    /// Moves the app's clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.clock_ahead.fetch_add(by.as_millis() as i64, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn end(&mut self, how: Stop) {

@@ -10,9 +10,14 @@
 //! been uninstalled and installed again) lives in the database, so every
 //! replica agrees: see [`crate::store::workspaces::ensure_installed`].
 
+pub mod oauth;
+pub mod sealed;
+
 use std::time::Duration;
 
 use tokio::sync::OnceCell;
+
+use crate::config::Secret;
 
 use crate::slack::client::{SlackApi, SlackError};
 
@@ -50,6 +55,9 @@ pub struct Installation {
     token_team: OnceCell<TokenTeam>,
     /// Workspaces found installed, and when.
     seen_installed: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    /// OAuth: bot tokens opened, by workspace, and when (None: the workspace
+    /// uses `SLACK_BOT_TOKEN`).
+    tokens: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<Secret>)>>,
 }
 
 impl Installation {
@@ -59,8 +67,29 @@ impl Installation {
         seen.is_some_and(|at| at.elapsed() < INSTALLED_FOR)
     }
 
-    /// Notes that `team` was found installed (or, `false`, that it no longer is).
+    /// The bot token `team` was found to use less than [`INSTALLED_FOR`] ago:
+    /// `Some(None)` for `SLACK_BOT_TOKEN`.
+    pub fn recent_token(&self, team: &str) -> Option<Option<Secret>> {
+        let tokens = self.tokens.lock().ok()?;
+        let (at, token) = tokens.get(team)?;
+        (at.elapsed() < INSTALLED_FOR).then(|| token.clone())
+    }
+
+    /// Notes the bot token `team` uses (None: `SLACK_BOT_TOKEN`).
+    pub fn note_token(&self, team: &str, token: Option<Secret>) {
+        if let Ok(mut tokens) = self.tokens.lock() {
+            tokens.insert(team.to_owned(), (std::time::Instant::now(), token));
+        }
+    }
+
+    /// Notes that `team` was found installed (or, `false`, that it no longer
+    /// is, and its token is forgotten).
     pub fn note_installed(&self, team: &str, installed: bool) {
+        if !installed {
+            if let Ok(mut tokens) = self.tokens.lock() {
+                tokens.remove(team);
+            }
+        }
         if let Ok(mut seen) = self.seen_installed.lock() {
             if installed {
                 seen.insert(team.to_owned(), std::time::Instant::now());
