@@ -16,6 +16,10 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://highlights.db", global = true, hide_env_values = true)]
     pub database_url: String,
 
+    /// How logs are written to stderr: `text`, or `json` (one object per line, for a log collector).
+    #[arg(long, env = "HIGHLIGHTS_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -524,6 +528,26 @@ impl OAuth {
     }
 }
 
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object per line, with the span's fields (team, user, route).
+    Json,
+}
+
+impl LogFormat {
+    /// `HIGHLIGHTS_LOG_FORMAT`: `text` (the default) or `json`.
+    pub fn parse(raw: Option<&str>) -> Result<Self, ConfigError> {
+        match raw.map(str::trim).map(str::to_ascii_lowercase).as_deref() {
+            None | Some("") | Some("text") => Ok(Self::Text),
+            Some("json") => Ok(Self::Json),
+            Some(_) => Err(ConfigError::new("HIGHLIGHTS_LOG_FORMAT", "must be text or json")),
+        }
+    }
+}
+
 /// A database URL whose backend is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseUrl(String);
@@ -707,6 +731,13 @@ mod tests {
         );
         let db = Config::from_args("mysql://x", &args()).expect_err("mysql refused");
         assert_eq!(db.variable, "DATABASE_URL");
+    }
+
+    #[test]
+    fn the_log_format_is_text_or_json() {
+        assert_eq!(LogFormat::parse(None), Ok(LogFormat::Text));
+        assert_eq!(LogFormat::parse(Some("JSON")), Ok(LogFormat::Json));
+        assert_eq!(LogFormat::parse(Some("yaml")).expect_err("refused").variable, "HIGHLIGHTS_LOG_FORMAT");
     }
 
     #[test]

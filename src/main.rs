@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 use highlights::app::{self, AppState, Clock};
-use highlights::config::{Cli, Command, Config, CustomersCommand, DatabaseUrl};
+use highlights::config::{Cli, Command, Config, CustomersCommand, DatabaseUrl, LogFormat};
 use highlights::customers;
 use highlights::store::Db;
 use tracing_subscriber::EnvFilter;
@@ -18,11 +18,19 @@ fn main() -> ExitCode {
         }
     }
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("highlights=info,warn")))
-        .with_writer(std::io::stderr)
-        .init();
+    let format = match LogFormat::parse(cli.log_format.as_deref()) {
+        Ok(format) => format,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("highlights=info,warn"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -83,9 +83,9 @@ pub async fn install(State(state): State<AppState>) -> Response {
     let Ok(to) = url::Url::parse_with_params(AUTHORIZE_URL, params) else {
         return page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot install", "The authorize address could not be built.");
     };
-    let secure = if oauth.redirect_uri.starts_with("https://") { "; Secure" } else { "" };
-    let cookie =
-        format!("{COOKIE}={browser}; Path=/slack; Max-Age={}; HttpOnly; SameSite=Lax{secure}", STATE_TTL_MS / 1000);
+    // Not `Secure`: the value is good for one install within 10 minutes, and
+    // the app may be tried over plain HTTP (the install page on a laptop).
+    let cookie = format!("{COOKIE}={browser}; Path=/slack; Max-Age={}; HttpOnly; SameSite=Lax", STATE_TTL_MS / 1000);
     let body = format!(
         "<!doctype html><meta charset=utf-8><title>Install Highlights</title><p><a href=\"{}\">Continue to Slack</a></p>",
         escape_html(to.as_str())
@@ -108,9 +108,9 @@ pub async fn oauth_redirect(
     headers: HeaderMap,
     Query(redirect): Query<Redirect>,
 ) -> Response {
-    let Some(oauth) = &state.config().oauth else {
+    if state.config().oauth.is_none() {
         return crate::routes::ops::not_found().await.into_response();
-    };
+    }
     let work = state.clone();
     let browser = cookie(&headers, COOKIE).map(str::to_owned);
     // Runs to its end even if the browser goes away: a code is good once.
@@ -118,7 +118,7 @@ pub async fn oauth_redirect(
         Ok(answer) => answer,
         Err(_) => page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot install", "Something went wrong on our side."),
     }
-    .with_oauth(oauth)
+    .clearing_cookie()
 }
 
 /// Finishes an install; every outcome is a short page.
@@ -269,15 +269,14 @@ async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -
     )
 }
 
-trait WithOAuth {
-    fn with_oauth(self, oauth: &OAuth) -> Self;
+trait ClearsCookie {
+    fn clearing_cookie(self) -> Self;
 }
 
-impl WithOAuth for Response {
+impl ClearsCookie for Response {
     /// Clears the install cookie once the redirect has been handled.
-    fn with_oauth(mut self, oauth: &OAuth) -> Self {
-        let secure = if oauth.redirect_uri.starts_with("https://") { "; Secure" } else { "" };
-        if let Ok(value) = format!("{COOKIE}=; Path=/slack; Max-Age=0; HttpOnly; SameSite=Lax{secure}").parse() {
+    fn clearing_cookie(mut self) -> Self {
+        if let Ok(value) = format!("{COOKIE}=; Path=/slack; Max-Age=0; HttpOnly; SameSite=Lax").parse() {
             self.headers_mut().append(header::SET_COOKIE, value);
         }
         self

@@ -43,6 +43,7 @@ fn missing_or_malformed_settings_stop_serve_with_one_line_naming_the_variable() 
         ("HIGHLIGHTS_PRODUCT_CHANNEL", "#product"),
         ("HIGHLIGHTS_MANAGERS", "alice,bob"),
         ("DATABASE_URL", "mysql://localhost/x"),
+        ("HIGHLIGHTS_LOG_FORMAT", "yaml"),
     ];
     for (var, value) in cases {
         let mut cmd = highlights(dir.path());
@@ -50,6 +51,79 @@ fn missing_or_malformed_settings_stop_serve_with_one_line_naming_the_variable() 
         let line = refused(cmd.env(var, value));
         assert!(line.starts_with(&format!("error: {var} ")), "{var}: {line}");
         assert!(!line.contains("super-secret-value") && !line.contains("xoxb-secret-token"), "{line}");
+    }
+    // Half an OAuth setup names the half that is missing.
+    let mut cmd = highlights(dir.path());
+    base(&mut cmd);
+    let line = refused(cmd.env("SLACK_CLIENT_ID", "1.2"));
+    assert!(line.starts_with("error: SLACK_CLIENT_SECRET is not set"), "{line}");
+    let mut cmd = highlights(dir.path());
+    base(&mut cmd);
+    let line = refused(cmd.env("SLACK_CLIENT_SECRET", "an-oauth-secret"));
+    assert!(line.starts_with("error: SLACK_CLIENT_ID is not set"), "{line}");
+    assert!(!line.contains("an-oauth-secret"), "{line}");
+}
+
+#[tokio::test]
+async fn with_oauth_it_serves_without_a_bot_token_and_logs_json_with_the_requests_team() {
+    let dir = tempfile::tempdir().expect("dir");
+    let slack = FakeSlack::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+    let mut child = highlights(dir.path())
+        .arg("serve")
+        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("SLACK_CLIENT_ID", crate::support::fake_slack::CLIENT_ID)
+        .env("SLACK_CLIENT_SECRET", crate::support::fake_slack::CLIENT_SECRET)
+        .env("HIGHLIGHTS_TOKEN_KEY", key)
+        .env("HIGHLIGHTS_PUBLIC_URL", "https://highlights.example.com")
+        .env("HIGHLIGHTS_LOG_FORMAT", "json")
+        .env("SLACK_API_URL", slack.api_url())
+        .env("HIGHLIGHTS_LISTEN", format!("127.0.0.1:{port}"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let base = format!("http://127.0.0.1:{port}");
+    crate::support::eventually("serve to answer /healthz", || async {
+        client.get(format!("{base}/healthz")).send().await.is_ok_and(|resp| resp.status() == 200)
+    })
+    .await;
+    let install = client.get(format!("{base}/slack/install")).send().await.expect("install");
+    assert_eq!(install.status(), 302);
+    // A signed command from a workspace that never installed: refused, and logged with its team.
+    let body = include_str!("../fixtures/requests/slash_command.highlight.form.txt")
+        .replace("team_id=T0TEAM0001", "team_id=T0NOTHERE01");
+    let ts = crate::support::signer::now();
+    let refused = client
+        .post(format!("{base}/slack/commands"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", ts.to_string())
+        .header("x-slack-signature", crate::support::signer::signature(SIGNING_SECRET, ts, body.as_bytes()))
+        .body(body)
+        .send()
+        .await
+        .map(|r| async { r.text().await.unwrap_or_default() });
+    let refused = match refused {
+        Ok(text) => text.await,
+        Err(e) => e.to_string(),
+    };
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(refused.contains("not installed"), "{refused}");
+    assert!(slack.calls_to("auth.test").is_empty(), "no bot token to check");
+    let out = child.wait_with_output().expect("output");
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> =
+        logs.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"))).collect();
+    assert!(lines.iter().all(|l| l["level"].is_string() && l["fields"].is_object()), "{logs}");
+    let refusal = lines
+        .iter()
+        .find(|l| l["fields"]["message"].as_str().is_some_and(|m| m.contains("not installed in refused")))
+        .expect("the refusal is logged");
+    assert_eq!(refusal["span"]["team"], "T0NOTHERE01", "{refusal}");
+    assert_eq!(refusal["span"]["route"], "/slack/commands", "{refusal}");
+    for secret in [SIGNING_SECRET, crate::support::fake_slack::CLIENT_SECRET, key] {
+        assert!(!logs.contains(secret), "a secret was logged: {logs}");
     }
 }
 
