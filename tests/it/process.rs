@@ -70,7 +70,7 @@ async fn with_oauth_it_serves_without_a_bot_token_and_logs_json_with_the_request
     let slack = FakeSlack::start().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
     let key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
-    let mut child = highlights(dir.path())
+    let child = highlights(dir.path())
         .arg("serve")
         .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
         .env("SLACK_CLIENT_ID", crate::support::fake_slack::CLIENT_ID)
