@@ -40,6 +40,48 @@ fn ms(date: time::Date) -> i64 {
     date.midnight().assume_utc().unix_timestamp() * 1000
 }
 
+/// `highlights workspace delete T…`: what would be deleted, or with `yes`
+/// deletes it, every row in one transaction.
+pub async fn delete_workspace(db: &Db, workspace: &str, yes: bool) -> anyhow::Result<String> {
+    let workspace = pick_workspace(db, Some(workspace)).await?;
+    let counts = crate::store::workspaces::count_workspace_rows(db, &workspace).await?;
+    let listed = counts.iter().map(|(table, n)| format!("{n} {table}")).collect::<Vec<_>>().join(", ");
+    let listed = if listed.is_empty() { "no rows besides the workspace itself".to_owned() } else { listed };
+    if !yes {
+        return Ok(format!(
+            "Workspace {} holds {listed}.\nNothing was deleted: run again with --yes to delete all of it for good \
+             (uninstall the app from the workspace first, or its next request starts it afresh).",
+            workspace.as_str()
+        ));
+    }
+    crate::store::workspaces::delete_workspace(db, &workspace).await?;
+    Ok(format!("Workspace {} deleted: {listed}.", workspace.as_str()))
+}
+
+/// `highlights workspace list`: each workspace, whether it is installed, and
+/// how much it holds.
+pub async fn list_workspaces(db: &Db) -> anyhow::Result<String> {
+    let mut out = String::new();
+    for id in list_workspace_ids(db).await? {
+        let workspace = WorkspaceId(id);
+        let counts = crate::store::workspaces::count_workspace_rows(db, &workspace).await?;
+        let count = |table: &str| counts.iter().find(|(t, _)| *t == table).map_or(0, |(_, n)| *n);
+        let uninstalled =
+            crate::store::workspaces::list_uninstalled_among(db, std::slice::from_ref(&workspace)).await?;
+        out.push_str(&format!(
+            "{}\t{}\t{} highlights\t{} customers\n",
+            workspace.as_str(),
+            if uninstalled.is_empty() { "installed" } else { "uninstalled" },
+            count("highlights"),
+            count("customers"),
+        ));
+    }
+    if out.is_empty() {
+        out.push_str("no workspace yet\n");
+    }
+    Ok(out)
+}
+
 /// `highlights digest --print [--since DATE]`.
 pub async fn print_digest(db: &Db, workspace: Option<&str>, since: Option<&str>) -> anyhow::Result<String> {
     let workspace = pick_workspace(db, workspace).await?;

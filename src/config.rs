@@ -67,11 +67,33 @@ pub enum Command {
         #[arg(long, env = "HIGHLIGHTS_WORKSPACE")]
         workspace: Option<String>,
     },
+    /// Work with workspaces in the database.
+    Workspace {
+        /// What to do.
+        #[command(subcommand)]
+        command: WorkspaceCommand,
+    },
     /// Work with customers in the database.
     Customers {
         /// What to do.
         #[command(subcommand)]
         command: CustomersCommand,
+    },
+}
+
+/// `highlights workspace …`.
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// List the workspaces: installed or not, highlights and customers.
+    List,
+    /// Delete every row of a workspace (highlights, customers, onboarding,
+    /// digests, its bot token) for good; without --yes, only say what.
+    Delete {
+        /// The Slack team id (T…).
+        workspace: String,
+        /// Really delete.
+        #[arg(long)]
+        yes: bool,
     },
 }
 

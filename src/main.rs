@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 use highlights::app::{self, AppState, Clock};
-use highlights::config::{Cli, Command, Config, CustomersCommand, DatabaseUrl, LogFormat};
+use highlights::config::{Cli, Command, Config, CustomersCommand, DatabaseUrl, LogFormat, WorkspaceCommand};
 use highlights::customers;
 use highlights::store::Db;
 use tracing_subscriber::EnvFilter;
@@ -76,6 +76,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let result = customers::import::run(&db, &file, workspace.as_deref()).await;
             db.close().await;
             println!("{}", result?);
+            Ok(())
+        }
+        Command::Workspace { command } => {
+            let db = Db::connect_existing(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
+            let result = match command {
+                WorkspaceCommand::List => highlights::cli::list_workspaces(&db).await,
+                WorkspaceCommand::Delete { workspace, yes } => {
+                    highlights::cli::delete_workspace(&db, &workspace, yes).await
+                }
+            };
+            db.close().await;
+            println!("{}", result?.trim_end());
             Ok(())
         }
         Command::Digest { print, since, workspace } => {

@@ -175,3 +175,64 @@ pub async fn update_uninstalled(db: &Db, workspace: &WorkspaceId, at_ms: i64) ->
     sqlx::query("delete from installations where workspace_id = $1").bind(workspace.as_str()).execute(&mut *tx).await?;
     tx.commit().await
 }
+
+/// Every table that holds a workspace's rows, in the order they can be
+/// deleted (rows that others refer to last).
+pub const WORKSPACE_TABLES: &[&str] = &[
+    "highlights",
+    "feedback_items",
+    "interviews",
+    "customer_aliases",
+    "customer_key_variants",
+    "customers",
+    "milestones",
+    "tickets",
+    "unmapped_tickets",
+    "onboardees",
+    "digests",
+    "outbox",
+    "processed_events",
+    "slack_pauses",
+    "installations",
+    "product_areas",
+];
+
+/// How many rows of each table hold a workspace's data (tables without any left out).
+pub async fn count_workspace_rows(db: &Db, workspace: &WorkspaceId) -> Result<Vec<(&'static str, i64)>, sqlx::Error> {
+    let mut counts = Vec::new();
+    for table in WORKSPACE_TABLES {
+        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where workspace_id = $1"))
+            .bind(workspace.as_str())
+            .fetch_one(db.reader())
+            .await?;
+        if n > 0 {
+            counts.push((*table, n));
+        }
+    }
+    Ok(counts)
+}
+
+/// Deletes every row of a workspace, its token and the workspace itself, in
+/// one transaction. Returns false when there was no such workspace.
+pub async fn delete_workspace(db: &Db, workspace: &WorkspaceId) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    // Merged customers point at the customer they were merged into.
+    sqlx::query("update customers set merged_into = null where workspace_id = $1")
+        .bind(workspace.as_str())
+        .execute(&mut *tx)
+        .await?;
+    for table in WORKSPACE_TABLES {
+        sqlx::query(&format!("delete from {table} where workspace_id = $1"))
+            .bind(workspace.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let deleted = sqlx::query("delete from workspaces where id = $1")
+        .bind(workspace.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    tx.commit().await?;
+    Ok(deleted)
+}

@@ -7,6 +7,7 @@ mod cancellation;
 mod capture;
 mod customers;
 mod digests;
+mod lifecycle;
 mod manifest;
 mod oauth;
 mod process;

@@ -23,7 +23,7 @@ const TEAM_B: &str = "T0OAUTHB01";
 const TOKEN_A: &str = "xoxb-1111-2222-tokenofteama";
 const TOKEN_B: &str = "xoxb-3333-4444-tokenofteamb";
 
-fn oauth(args: &mut ServeArgs) {
+pub(crate) fn oauth(args: &mut ServeArgs) {
     args.bot_token = None;
     args.client_id = Some(CLIENT_ID.into());
     args.client_secret = Some(CLIENT_SECRET.into());
@@ -65,7 +65,7 @@ async fn come_back(app: &TestApp, query: &[(&str, &str)], cookie: Option<&str>) 
 }
 
 /// Installs the app into `team` with `token`, as a person would.
-async fn install(app: &TestApp, team: &str, token: &str) {
+pub(crate) async fn install(app: &TestApp, team: &str, token: &str) {
     let (to, cookie) = start_install(app).await;
     let code = app.slack.grant(&format!("code-{team}-{token}"), team, token);
     let (status, page) = come_back(app, &[("code", &code), ("state", &param(&to, "state"))], Some(&cookie)).await;
@@ -83,7 +83,7 @@ fn tokens_posting_to(app: &TestApp, channel: &str) -> Vec<String> {
         .collect()
 }
 
-async fn capture_in(app: &TestApp, team: &str, channel: &str, quote: &str) {
+pub(crate) async fn capture_in(app: &TestApp, team: &str, channel: &str, quote: &str) {
     let set = ephemeral(app.slash_in(team, &format!("config channel <#{channel}|product>")).await).await;
     assert!(set.contains(channel), "{set}");
     let saved = ephemeral(app.slash_in(team, &format!("Acme | chat | {quote}")).await).await;
