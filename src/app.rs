@@ -92,7 +92,7 @@ impl AppState {
     pub fn new(config: Config, db: Db, clock: Clock) -> Self {
         let slack = SlackApi::new(&config.slack_api_url, config.bot_token.as_ref(), config.timing.slack_timeout)
             .paced(config.timing.slack_pacing);
-        let metrics = Arc::new(Metrics::with_slack(slack.pauses().counter()));
+        let metrics = Arc::new(Metrics::with_slack(slack.pauses().counter(), slack.calls()));
         Self(Arc::new(Inner {
             config,
             db,

@@ -10,6 +10,7 @@ use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -40,12 +41,27 @@ pub struct OutboxLabels {
     pub outcome: String,
 }
 
+/// Labels of a Slack Web API call.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SlackCallLabels {
+    /// The method, e.g. `chat.postMessage`.
+    pub method: String,
+    /// `ok`, `error` (Slack said `ok: false`), `rate_limited`, `http_error`,
+    /// `timeout`, `unreachable`, or `not_sent` (paused, or no token).
+    pub result: String,
+}
+
+/// Slack calls made, by method and result (shared by every token's client).
+pub type SlackCalls = Family<SlackCallLabels, Counter>;
+
 /// The app's metrics.
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     ack_seconds: Family<RouteLabels, Histogram>,
     outbox_runs: Family<OutboxLabels, Counter>,
+    outbox_pending: Gauge,
+    outbox_oldest_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -62,10 +78,17 @@ impl Default for Metrics {
 
 impl Metrics {
     /// A fresh registry with every metric registered, and Slack's 429 counter.
-    pub fn with_slack(rate_limited: crate::slack::rate::RateLimitedCounter) -> Self {
+    pub fn with_slack(rate_limited: crate::slack::rate::RateLimitedCounter, calls: SlackCalls) -> Self {
         let mut metrics = Self::new();
         metrics.registry.register("slack_rate_limited", "429 answers from Slack's Web API, by method", rate_limited);
+        metrics.registry.register("slack_calls", "Slack Web API calls, by method and result", calls);
         metrics
+    }
+
+    /// Sets the outbox's backlog (read as `/metrics` is scraped).
+    pub fn set_outbox_backlog(&self, pending: i64, oldest_seconds: f64) {
+        self.outbox_pending.set(pending);
+        self.outbox_oldest_seconds.set(oldest_seconds);
     }
 
     /// A fresh registry with every metric registered.
@@ -84,7 +107,15 @@ impl Metrics {
         );
         let outbox_runs = Family::<OutboxLabels, Counter>::default();
         registry.register("outbox_runs", "Outbox rows run (Slack calls), by kind and outcome", outbox_runs.clone());
-        Self { registry, requests, ack_seconds, outbox_runs }
+        let outbox_pending = Gauge::default();
+        registry.register("outbox_pending", "Posts and updates waiting to reach Slack", outbox_pending.clone());
+        let outbox_oldest_seconds = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "outbox_oldest_pending_seconds",
+            "Age of the oldest post or update waiting to reach Slack (0 when none waits)",
+            outbox_oldest_seconds.clone(),
+        );
+        Self { registry, requests, ack_seconds, outbox_runs, outbox_pending, outbox_oldest_seconds }
     }
 
     /// Counts one outbox run.

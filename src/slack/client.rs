@@ -12,6 +12,7 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
 use crate::config::Secret;
+use crate::metrics::SlackCallLabels;
 use crate::slack::blocks::Message;
 use crate::slack::rate::{scope_of, Pacer, Pauses, RateLimit};
 
@@ -132,6 +133,8 @@ pub struct SlackApi {
     pacer: Arc<Pacer>,
     /// The workspace refused history reads (said once in the log).
     history_refused: Arc<std::sync::atomic::AtomicBool>,
+    /// Calls made, by method and result.
+    calls: crate::metrics::SlackCalls,
 }
 
 impl std::fmt::Debug for SlackApi {
@@ -163,6 +166,7 @@ impl SlackApi {
             pauses: Arc::new(Pauses::default()),
             pacer: Arc::new(Pacer::new(1)),
             history_refused: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            calls: crate::metrics::SlackCalls::default(),
         }
     }
 
@@ -188,6 +192,11 @@ impl SlackApi {
         self.client.open_session(&self.token)
     }
 
+    /// The calls made, by method and result, for the metrics registry.
+    pub fn calls(&self) -> crate::metrics::SlackCalls {
+        self.calls.clone()
+    }
+
     /// The pauses Slack's 429s started (the outbox worker adds other replicas').
     pub fn pauses(&self) -> &Pauses {
         &self.pauses
@@ -197,6 +206,29 @@ impl SlackApi {
     /// turn within Slack's budget, within the time limit; a 429 pauses the
     /// method for every later caller.
     async fn timed<T>(
+        &self,
+        method: &'static str,
+        channel: Option<&str>,
+        call: impl Future<Output = Result<T, SlackClientError>>,
+    ) -> Result<T, SlackError> {
+        let result = self.in_turn(method, channel, call).await;
+        let counted = match &result {
+            Ok(_) => "ok",
+            Err(SlackError::Api(_)) => "error",
+            Err(SlackError::RateLimited(limit)) if limit.from_slack => "rate_limited",
+            Err(SlackError::Http(_)) => "http_error",
+            Err(SlackError::Timeout(_)) => "timeout",
+            Err(SlackError::Transport(_)) => "unreachable",
+            Err(SlackError::Unreadable) => "unreadable",
+            Err(SlackError::RateLimited(_) | SlackError::Encoding(_) | SlackError::NotInstalled)
+            | Err(SlackError::TokenUnreadable(_)) => "not_sent",
+        };
+        self.calls.get_or_create(&SlackCallLabels { method: method.to_owned(), result: counted.to_owned() }).inc();
+        result
+    }
+
+    /// [`timed`](Self::timed), uncounted.
+    async fn in_turn<T>(
         &self,
         method: &'static str,
         channel: Option<&str>,

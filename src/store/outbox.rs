@@ -422,3 +422,9 @@ pub async fn update_outbox_wake_workspace(db: &Db, workspace: &WorkspaceId, now_
 pub async fn count_outbox_rows(db: &Db, status: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("select count(*) from outbox where status = $1").bind(status).fetch_one(db.reader()).await
 }
+
+/// The work waiting to reach Slack: how many rows, and when the oldest was
+/// queued (for `/metrics`; an index range on status).
+pub async fn find_outbox_backlog(db: &Db) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query_as("select count(*), min(created_at) from outbox where status = 'pending'").fetch_one(db.reader()).await
+}

@@ -200,6 +200,40 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(text.contains(r#"highlights_ack_latency_seconds_count{route="/slack/commands"} 3"#), "{text}");
 }
 
+on_both_backends!(metrics_show_the_outbox_backlog_and_slack_calls_by_method_and_result);
+async fn metrics_show_the_outbox_backlog_and_slack_calls_by_method_and_result(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    app.slack.fail_next("chat.postMessage", crate::support::fake_slack::Fault::Status(500), 1);
+    app.slack.fail_next("chat.postMessage", crate::support::fake_slack::Fault::Error("channel_not_found".into()), 1000);
+    crate::support::ephemeral(app.slash("Acme | chat | We need canned replies").await).await;
+    app.slack.wait_for_calls("chat.postMessage", 2).await;
+    app.advance(std::time::Duration::from_secs(90));
+    let metrics =
+        || async { app.http.get(app.url("/metrics")).send().await.expect("sent").text().await.expect("text") };
+    let text = metrics().await;
+    assert!(
+        text.contains(r#"highlights_slack_calls_total{method="chat.postMessage",result="http_error"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"highlights_slack_calls_total{method="chat.postMessage",result="error"}"#), "{text}");
+    let gauge = |text: &str, name: &str| -> f64 {
+        let line =
+            text.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}: {text}"));
+        line.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a number")
+    };
+    assert!(gauge(&text, "highlights_outbox_pending") >= 1.0, "{text}");
+    assert!(gauge(&text, "highlights_outbox_oldest_pending_seconds") >= 90.0, "{text}");
+
+    app.slack.clear_faults();
+    let set = crate::support::ephemeral(app.slash("config channel <#C0OTHER001|other>").await).await;
+    assert!(set.contains("C0OTHER001"), "{set}");
+    app.drain().await;
+    let text = metrics().await;
+    assert!(text.contains(r#"highlights_slack_calls_total{method="chat.postMessage",result="ok"}"#), "{text}");
+    assert_eq!(gauge(&text, "highlights_outbox_pending"), 0.0, "{text}");
+    assert_eq!(gauge(&text, "highlights_outbox_oldest_pending_seconds"), 0.0, "{text}");
+}
+
 #[tokio::test]
 async fn the_app_checks_its_token_with_slack_at_start() {
     let app = TestApp::spawn().await;
