@@ -204,7 +204,7 @@ on_both_backends!(metrics_show_the_outbox_backlog_and_slack_calls_by_method_and_
 async fn metrics_show_the_outbox_backlog_and_slack_calls_by_method_and_result(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     app.slack.fail_next("chat.postMessage", crate::support::fake_slack::Fault::Status(500), 1);
-    app.slack.fail_next("chat.postMessage", crate::support::fake_slack::Fault::Error("channel_not_found".into()), 1000);
+    app.slack.fail_next("chat.postMessage", crate::support::fake_slack::Fault::Error("channel_not_found"), 1000);
     crate::support::ephemeral(app.slash("Acme | chat | We need canned replies").await).await;
     app.slack.wait_for_calls("chat.postMessage", 2).await;
     app.advance(std::time::Duration::from_secs(90));
