@@ -15,7 +15,7 @@ use crate::slack::blocks::typed_blocks;
 use crate::slack::client::SlackHttpClient;
 use crate::slack::payload::SlashCommand;
 
-type Connector = SlackClientHyperConnector<SlackHyperHttpsConnector>;
+type Connector = SlackClientHyperConnector<crate::slack::client::HttpsConnector>;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Opens the Socket Mode connections with the app-level token; they run until [`SocketMode::stop`].

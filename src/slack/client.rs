@@ -14,6 +14,7 @@ use slack_morphism::prelude::*;
 use crate::config::Secret;
 use crate::metrics::SlackCallLabels;
 use crate::slack::blocks::Message;
+use crate::slack::proxy::ProxyConnector;
 use crate::slack::rate::{scope_of, Pacer, Pauses, RateLimit};
 
 /// How long one Slack call may take while a user waits for Slack's
@@ -26,7 +27,10 @@ pub const POST_EVENT_TYPE: &str = "highlights_post";
 pub const POST_KEY: &str = "key";
 
 /// slack-morphism's client over our connector.
-pub type SlackHttpClient = SlackClient<SlackClientHyperConnector<SlackHyperHttpsConnector>>;
+pub type SlackHttpClient = SlackClient<SlackClientHyperConnector<HttpsConnector>>;
+
+/// TLS (or plain HTTP, for a local fake) over a direct or proxied connection.
+pub type HttpsConnector = hyper_rustls::HttpsConnector<ProxyConnector>;
 
 /// A failed Slack call, sorted by what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,7 +147,7 @@ impl std::fmt::Debug for SlackApi {
     }
 }
 
-type Session<'a> = SlackClientSession<'a, SlackClientHyperConnector<SlackHyperHttpsConnector>>;
+type Session<'a> = SlackClientSession<'a, SlackClientHyperConnector<HttpsConnector>>;
 
 impl SlackApi {
     /// A client for the API at `api_url` (no trailing `/`) with a bot token
@@ -151,14 +155,18 @@ impl SlackApi {
     pub fn new(api_url: &str, bot_token: Option<&Secret>, timeout: Duration) -> Self {
         // ring is the only crypto provider compiled in; naming it keeps start-up
         // independent of the process-wide default and of the OS certificate store.
+        let proxied = ProxyConnector::from_env();
+        if let Some(proxy) = api_url.parse().ok().and_then(|uri| proxied.proxy_for(&uri)) {
+            tracing::info!(proxy, "Slack Web API calls go through a proxy");
+        }
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
             .expect("ring supports the default TLS versions")
             .https_or_http()
             .enable_http1()
             .enable_http2()
-            .build();
-        let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
+            .wrap_connector(proxied);
+        let connector = SlackClientHyperConnector::with_connector(https).with_slack_api_url(api_url);
         Self {
             client: Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(bot_token.map(|t| t.expose().to_owned()).unwrap_or_default().into()),

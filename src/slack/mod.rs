@@ -5,5 +5,6 @@ pub mod blocks;
 pub mod client;
 pub mod mrkdwn;
 pub mod payload;
+pub mod proxy;
 pub mod rate;
 pub mod verify;

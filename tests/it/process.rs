@@ -309,3 +309,66 @@ async fn customers_import_writes_every_row_or_none() {
         String::from_utf8_lossy(&unknown.stderr).contains("no workspace T0NOPE in the database (known: T0TEAM0001)")
     );
 }
+
+/// A CONNECT proxy on loopback that tunnels and records what it was asked.
+async fn connect_proxy() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read_exact(&mut byte).await.is_err() {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let line = head.lines().next().unwrap_or_default().to_owned();
+                seen.lock().expect("lock").push(line.clone());
+                let Some(target) = line.strip_prefix("CONNECT ").and_then(|rest| rest.split(' ').next()) else {
+                    return;
+                };
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else { return };
+                if client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await.is_ok() {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                }
+            });
+        }
+    });
+    (port, asked)
+}
+
+#[tokio::test]
+async fn slack_calls_go_through_the_proxy_the_environment_names() {
+    let dir = tempfile::tempdir().expect("dir");
+    let slack = FakeSlack::start().await;
+    let (proxy_port, asked) = connect_proxy().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let child = highlights(dir.path())
+        .arg("serve")
+        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .env("HTTP_PROXY", format!("http://127.0.0.1:{proxy_port}"))
+        .env("HIGHLIGHTS_LISTEN", format!("127.0.0.1:{port}"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let answered =
+        tokio::time::timeout(std::time::Duration::from_secs(10), slack.wait_for_ok_calls("auth.test", 1)).await;
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let out = child.wait_with_output().expect("output");
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(answered.is_ok(), "auth.test reached Slack: {logs}");
+    let fake = slack.api_url().trim_start_matches("http://").trim_end_matches("/api").to_owned();
+    let asked = asked.lock().expect("lock").clone();
+    assert!(asked.contains(&format!("CONNECT {fake} HTTP/1.1")), "{asked:?}");
+    assert!(logs.contains("go through a proxy"), "{logs}");
+}
