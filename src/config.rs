@@ -29,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the Slack app over HTTP (applies pending migrations first).
     Serve(Box<ServeArgs>),
+    /// Check the configuration, the database, each bot token and its scopes, and the product channel; one line each.
+    Doctor(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print a digest as Markdown, without Slack.

@@ -9,7 +9,8 @@
 //!   a client that hangs up never leaves it half done.
 //!   [`socket_mode`] feeds the same handlers over Slack's WebSocket.
 //! - [`slack`]: the Slack transport: [`slack::verify`] (signatures),
-//!   [`slack::payload`] (bodies into types), [`slack::client`] (Web API).
+//!   [`slack::payload`] (bodies into types), [`slack::client`] (Web API,
+//!   through [`slack::proxy`] when one is set).
 //! - [`commands`]: the `/highlight` grammar and its dispatch to features:
 //!   [`capture`] (quick capture, the modal, posting into customer threads),
 //!   [`areas`], [`customers`], [`search`], [`quotas`], [`home`] (the App Home),
@@ -21,9 +22,13 @@
 //!   reads and commits captures in groups (the request path: one read and one
 //!   commit for every capture waiting at that moment).
 //! - [`digests`], [`reports`]: scheduled quote digests and month-end reports.
-//! - [`cli`]: subcommands that work on the database without Slack.
-//! - [`install`]: which workspaces the app acts for (the bot token's team);
-//!   every request is admitted there first ([`app::AppState::admit`]).
+//! - [`cli`]: subcommands that work on the database without Slack;
+//!   [`doctor`] checks what `serve` needs.
+//! - [`install`]: which workspaces the app acts for (the bot token's team, or
+//!   those installed by OAuth: [`install::oauth`], tokens sealed by
+//!   [`install::sealed`]); every request is admitted there first
+//!   ([`app::AppState::admit`]) and every Slack call takes its workspace's
+//!   token ([`app::AppState::slack`]).
 //! - [`config`], [`error`], [`metrics`]: settings, errors, Prometheus metrics.
 
 pub mod app;
@@ -34,6 +39,7 @@ pub mod commands;
 pub mod config;
 pub mod customers;
 pub mod digests;
+pub mod doctor;
 pub mod error;
 pub mod home;
 pub mod install;

@@ -116,6 +116,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("exported {}", highlights::slack::mrkdwn::count(n as i64, "highlight", "highlights"));
             Ok(())
         }
+        Command::Doctor(args) => {
+            let findings = highlights::doctor::run(&cli.database_url, &args).await;
+            for finding in &findings {
+                println!("{finding}");
+            }
+            if highlights::doctor::failed(&findings) {
+                anyhow::bail!("doctor found something to fix (the lines marked FAIL)");
+            }
+            Ok(())
+        }
         Command::Migrate => {
             let url = DatabaseUrl::parse(&cli.database_url)?;
             let db = Db::connect(url.as_str()).await?;

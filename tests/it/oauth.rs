@@ -336,3 +336,33 @@ async fn the_oauth_routes_are_not_there_when_oauth_is_off(backend: TestBackend) 
         assert_eq!(response.status(), 404, "{path}");
     }
 }
+
+on_both_backends!(doctor_checks_each_installed_workspaces_token);
+async fn doctor_checks_each_installed_workspaces_token(backend: TestBackend) {
+    let app = oauth_app(backend).await;
+    install(&app, TEAM_A, TOKEN_A).await;
+    let doctor = |key: &'static str| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_highlights"));
+        cmd.arg("doctor")
+            .env_clear()
+            .env("DATABASE_URL", &app.test_db.url)
+            .env("SLACK_SIGNING_SECRET", crate::support::signer::SIGNING_SECRET)
+            .env("SLACK_CLIENT_ID", CLIENT_ID)
+            .env("SLACK_CLIENT_SECRET", CLIENT_SECRET)
+            .env("HIGHLIGHTS_TOKEN_KEY", key)
+            .env("HIGHLIGHTS_PUBLIC_URL", PUBLIC_URL)
+            .env("SLACK_API_URL", app.slack.api_url());
+        async move {
+            let out = tokio::task::spawn_blocking(move || cmd.output().expect("runs")).await.expect("joined");
+            (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+    };
+    let (ok, text) = doctor(KEY_A).await;
+    assert!(ok, "{text}");
+    assert!(text.contains(&format!("ok   Slack (workspace {TEAM_A}): the bot token works")), "{text}");
+    assert!(text.contains(&format!("warn product channel (workspace {TEAM_A}): none set")), "{text}");
+    assert!(!text.contains(TOKEN_A), "{text}");
+    let (ok, text) = doctor(KEY_B).await;
+    assert!(!ok);
+    assert!(text.contains(&format!("FAIL workspace {TEAM_A}: a stored bot token cannot be opened")), "{text}");
+}

@@ -372,3 +372,79 @@ async fn slack_calls_go_through_the_proxy_the_environment_names() {
     assert!(asked.contains(&format!("CONNECT {fake} HTTP/1.1")), "{asked:?}");
     assert!(logs.contains("go through a proxy"), "{logs}");
 }
+
+/// `highlights doctor` with these settings: its exit status and its lines.
+async fn doctor(dir: &Path, slack: &FakeSlack, settings: &[(&str, &str)]) -> (bool, String) {
+    let mut cmd = highlights(dir);
+    cmd.arg("doctor")
+        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_API_URL", slack.api_url())
+        .env("HIGHLIGHTS_PRODUCT_CHANNEL", crate::support::PRODUCT_CHANNEL);
+    for (name, value) in settings {
+        cmd.env(name, value);
+    }
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("runs")).await.expect("joined");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!text.contains(BOT_TOKEN) && !text.contains(SIGNING_SECRET), "a secret was printed: {text}");
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn doctor_passes_a_healthy_setup_and_names_each_broken_part() {
+    let dir = tempfile::tempdir().expect("dir");
+    let slack = FakeSlack::start().await;
+    // Before any migration: a note, not a failure.
+    let (ok, text) = doctor(dir.path(), &slack, &[]).await;
+    assert!(ok, "{text}");
+    assert!(text.contains("warn database: empty"), "{text}");
+    let migrated = highlights(dir.path()).arg("migrate").output().expect("migrate");
+    assert!(migrated.status.success());
+
+    let (ok, text) = doctor(dir.path(), &slack, &[]).await;
+    assert!(ok, "{text}");
+    for line in [
+        "ok   configuration",
+        "ok   database",
+        "ok   Slack (SLACK_BOT_TOKEN): the bot token works",
+        "ok   scopes (SLACK_BOT_TOKEN)",
+        "ok   product channel (SLACK_BOT_TOKEN)",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+    assert!(!text.contains("FAIL"), "{text}");
+    // It posted nothing and joined nothing.
+    assert!(slack.calls().iter().all(|c| c.method == "auth.test" || c.method == "conversations.history"));
+
+    let (ok, text) = doctor(dir.path(), &slack, &[("SLACK_BOT_TOKEN", "xoxb-wrong-token")]).await;
+    assert!(!ok);
+    assert!(text.contains("FAIL Slack (SLACK_BOT_TOKEN): auth.test answered invalid_auth"), "{text}");
+
+    slack.grant_scopes("commands,chat:write,users:read");
+    let (ok, text) = doctor(dir.path(), &slack, &[]).await;
+    assert!(!ok);
+    assert!(text.contains("FAIL scopes (SLACK_BOT_TOKEN): missing chat:write.public, channels:join"), "{text}");
+    slack.grant_scopes(
+        "commands,chat:write,chat:write.public,channels:join,users:read,users:read.email,channels:history,groups:history",
+    );
+
+    slack.remove_bot(crate::support::PRODUCT_CHANNEL);
+    let (ok, text) = doctor(dir.path(), &slack, &[]).await;
+    assert!(ok, "a public channel is joined on the first post: {text}");
+    assert!(text.contains("warn product channel (SLACK_BOT_TOKEN): the bot is not in"), "{text}");
+    slack.delete_channel("C0GONE0001");
+    let (ok, text) = doctor(dir.path(), &slack, &[("HIGHLIGHTS_PRODUCT_CHANNEL", "C0GONE0001")]).await;
+    assert!(!ok);
+    assert!(text.contains("FAIL product channel (SLACK_BOT_TOKEN): C0GONE0001 does not exist"), "{text}");
+
+    let (ok, text) = doctor(dir.path(), &slack, &[("SLACK_API_URL", "http://127.0.0.1:1/api")]).await;
+    assert!(!ok);
+    assert!(
+        text.contains("FAIL Slack (SLACK_BOT_TOKEN): cannot reach Slack at http://127.0.0.1:1/api/auth.test"),
+        "{text}"
+    );
+
+    let (ok, text) = doctor(dir.path(), &slack, &[("HIGHLIGHTS_LISTEN", "everywhere")]).await;
+    assert!(!ok);
+    assert!(text.contains("FAIL configuration: HIGHLIGHTS_LISTEN"), "{text}");
+}

@@ -102,6 +102,19 @@ struct Inner {
     tokens: HashMap<String, String>,
     /// OAuth codes not exchanged yet: what `oauth.v2.access` answers for each.
     codes: HashMap<String, Value>,
+    /// The scopes every token was granted (Slack's `x-oauth-scopes` header):
+    /// the manifest's, unless a test says otherwise.
+    scopes: String,
+    /// Channels the bot is not in, and channels that do not exist.
+    outside: Vec<String>,
+    gone: Vec<String>,
+}
+
+/// The bot scopes `manifest.yml` asks for, comma-separated.
+fn manifest_scopes() -> String {
+    let manifest: Value = serde_yaml::from_str(include_str!("../../../manifest.yml")).expect("manifest.yml is YAML");
+    let scopes = manifest["oauth_config"]["scopes"]["bot"].as_array().expect("bot scopes");
+    scopes.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")
 }
 
 /// The running fake.
@@ -123,7 +136,12 @@ impl FakeSlack {
     /// Starts the fake on a random loopback port.
     pub async fn start() -> Self {
         let tokens = HashMap::from([(BOT_TOKEN.to_owned(), super::TEAM.to_owned())]);
-        let inner = Arc::new(Mutex::new(Inner { next_ts: 1_700_000_000_000_100, tokens, ..Inner::default() }));
+        let inner = Arc::new(Mutex::new(Inner {
+            next_ts: 1_700_000_000_000_100,
+            tokens,
+            scopes: manifest_scopes(),
+            ..Inner::default()
+        }));
         let (envelopes, queue) = tokio::sync::mpsc::unbounded_channel();
         let socket = SocketSide { inner: inner.clone(), queue: Arc::new(tokio::sync::Mutex::new(queue)) };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake Slack");
@@ -212,6 +230,21 @@ impl FakeSlack {
         answer["is_enterprise_install"] = json!(true);
         self.inner.lock().expect("lock").codes.insert(code.to_owned(), answer);
         code.to_owned()
+    }
+
+    /// Makes every token's granted scopes these (comma-separated).
+    pub fn grant_scopes(&self, scopes: &str) {
+        self.inner.lock().expect("lock").scopes = scopes.to_owned();
+    }
+
+    /// Makes history reads in the channel say the bot is not in it.
+    pub fn remove_bot(&self, channel: &str) {
+        self.inner.lock().expect("lock").outside.push(channel.to_owned());
+    }
+
+    /// Makes calls about the channel say it does not exist.
+    pub fn delete_channel(&self, channel: &str) {
+        self.inner.lock().expect("lock").gone.push(channel.to_owned());
     }
 
     /// Makes Slack refuse a token from now on (revoked, uninstalled).
@@ -344,6 +377,8 @@ async fn api_call(
             emails: inner.emails.clone(),
             messages: inner.messages.clone(),
             tokens: inner.tokens.clone(),
+            outside: inner.outside.clone(),
+            gone: inner.gone.clone(),
         };
         (fault, inner.next_ts, inner.calls.len() - 1, people)
     };
@@ -379,7 +414,18 @@ async fn api_call(
         }
         (response, answer)
     };
-    inner.lock().expect("lock").calls[index].ok = answer.get("ok") == Some(&Value::Bool(true));
+    let mut response = response;
+    let scopes = {
+        let mut inner = inner.lock().expect("lock");
+        inner.calls[index].ok = answer.get("ok") == Some(&Value::Bool(true));
+        inner.scopes.clone()
+    };
+    // Slack names the token's scopes on every Web API answer.
+    if method != "oauth.v2.access" {
+        if let Ok(value) = scopes.parse() {
+            response.headers_mut().insert("x-oauth-scopes", value);
+        }
+    }
     response
 }
 
@@ -445,6 +491,16 @@ async fn answer(
                 None => json!({ "ok": false, "error": "users_not_found" }),
             }
         }
+        "conversations.history" | "conversations.replies"
+            if people.gone.iter().any(|c| args["channel"] == c.as_str()) =>
+        {
+            json!({ "ok": false, "error": "channel_not_found" })
+        }
+        "conversations.history" | "conversations.replies"
+            if people.outside.iter().any(|c| args["channel"] == c.as_str()) =>
+        {
+            json!({ "ok": false, "error": "not_in_channel" })
+        }
         "conversations.history" | "conversations.replies" => {
             let channel = args["channel"].as_str().unwrap_or_default();
             let thread = args["ts"].as_str();
@@ -498,6 +554,8 @@ async fn answer(
 /// Who the fake knows, and how.
 struct People {
     tokens: HashMap<String, String>,
+    outside: Vec<String>,
+    gone: Vec<String>,
     admins: Vec<String>,
     bots: Vec<String>,
     deactivated: Vec<String>,
