@@ -27,7 +27,7 @@ pub struct Cli {
 /// What to run.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the Slack app over HTTP (applies pending migrations first).
+    /// Run the Slack app: over HTTP, or over Socket Mode with --socket-mode (applies pending migrations first).
     Serve(Box<ServeArgs>),
     /// Check the configuration, the database, each bot token and its scopes, and the product channel; one line each.
     Doctor(Box<ServeArgs>),

@@ -6,8 +6,40 @@ use serde_json::{json, Value};
 use crate::support::{signer, TestApp, TEAM, USER};
 
 fn manifest() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/manifest.yml")).expect("manifest.yml");
-    serde_yaml::from_str(&text).expect("manifest.yml is YAML")
+    read_manifest("manifest.yml")
+}
+
+fn read_manifest(path: &str) -> Value {
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).expect(path);
+    serde_yaml::from_str(&text).expect("a manifest is YAML")
+}
+
+#[test]
+fn the_socket_mode_manifest_is_valid_and_the_same_app_without_urls() {
+    let schema: Value = serde_json::from_str(include_str!("../fixtures/manifest.schema.1.0.0.json")).expect("schema");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let variant = read_manifest("deploy/manifest.socket-mode.yml");
+    let errors: Vec<String> =
+        validator.iter_errors(&variant).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(variant["settings"]["socket_mode_enabled"], true);
+    assert!(!serde_json::to_string(&variant).expect("JSON").contains("https://"), "no URL to replace");
+    // Everything else is the HTTP manifest's.
+    let mut http = manifest();
+    http["settings"]["socket_mode_enabled"] = json!(true);
+    http["features"]["slash_commands"][0].as_object_mut().expect("command").remove("url");
+    http["oauth_config"].as_object_mut().expect("oauth").remove("redirect_urls");
+    http["settings"]["event_subscriptions"].as_object_mut().expect("events").remove("request_url");
+    let interactivity = http["settings"]["interactivity"].as_object_mut().expect("interactivity");
+    interactivity.remove("request_url");
+    interactivity.remove("message_menu_options_url");
+    assert_eq!(variant, http);
+}
+
+#[test]
+fn the_manifest_sends_installers_back_to_the_oauth_route() {
+    let urls = manifest()["oauth_config"]["redirect_urls"].clone();
+    assert_eq!(urls, json!(["https://highlights.example.com/slack/oauth_redirect"]));
 }
 
 #[test]
