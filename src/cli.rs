@@ -138,13 +138,17 @@ pub async fn export(
         Some(date) => ms(start_of(date)?),
         None => 0,
     };
-    let rows = list_export_rows(db, &workspace, since_ms).await?;
+    let mut rows = list_export_rows(db, &workspace, since_ms).await?;
+    for row in &mut rows {
+        row.recording_time =
+            row.recording_at.and_then(crate::capture::RecordingTime::from_seconds).map(|t| t.to_string());
+    }
     write_export(&rows, format, out)?;
     Ok(rows.len())
 }
 
 /// The CSV export's columns, in order.
-const EXPORT_COLUMNS: [&str; 11] = [
+const EXPORT_COLUMNS: [&str; 12] = [
     "id",
     "customer",
     "area",
@@ -155,6 +159,7 @@ const EXPORT_COLUMNS: [&str; 11] = [
     "interview_date",
     "captured_at",
     "recording_link",
+    "recording_time",
     "permalink",
 ];
 
@@ -193,6 +198,7 @@ pub fn write_export(rows: &[ExportRow], format: &str, mut out: impl Write) -> an
             &row.interview_date,
             &row.captured_at,
             row.recording_link.as_deref().unwrap_or_default(),
+            row.recording_time.as_deref().unwrap_or_default(),
             row.permalink.as_deref().unwrap_or_default(),
         ];
         csv.write_record(cells.map(|cell| spreadsheet_safe(cell).into_owned()))?;

@@ -38,7 +38,7 @@ pub async fn quick_capture(
         Ok(capture) => capture,
         Err(e) => {
             return Ok(Reply::ephemeral(format!(
-                "{} Usage: `/highlight <customer> | <area> | <quote> [| <recording link>]`, e.g. \
+                "{} Usage: `/highlight <customer> | <area> | <quote> [| <recording link> [@ 12:34]]`, e.g. \
                  `/highlight Acme | chat | \"We need canned replies\"`.\n{}",
                 e.0,
                 echo(text)
@@ -85,6 +85,7 @@ pub async fn quick_capture(
             quote: capture.quote.as_str().to_owned(),
             takeaway: None,
             recording_link: link,
+            recording_at: capture.recording_at.map(|t| i64::from(t.seconds())),
         }],
         post_after_ms: post_after(state, channel_of(state, workspace, &context).as_deref(), now),
         notices: waiting_notice(channel_of(state, workspace, &context).as_deref(), user),
@@ -374,6 +375,7 @@ pub async fn submit_modal(
                 quote: h.quote.as_str().to_owned(),
                 takeaway: h.takeaway.clone(),
                 recording_link: link.clone(),
+                recording_at: h.at.map(|t| i64::from(t.seconds())),
             })
             .collect(),
         post_after_ms: post_after(state, channel_of(state, workspace, &settings).as_deref(), now),

@@ -61,7 +61,8 @@ pub fn render_highlight_reply(h: &HighlightForPost, interviewer: &str) -> Messag
         mrkdwn(&format!("📅 {}", h.interview_date)),
     ];
     if let Some(url) = &h.recording_link {
-        context.push(mrkdwn(&format!("▶ {}", link(url, "Recording"))));
+        let at = h.recording_at.and_then(crate::capture::RecordingTime::from_seconds);
+        context.push(mrkdwn(&crate::capture::render_recording(url, at)));
     }
     blocks.push(json!({ "type": "context", "elements": context }));
     Message {
@@ -117,6 +118,7 @@ mod tests {
             quote: quote.into(),
             takeaway: Some("Macros <b>".into()),
             recording_link: Some("https://zoom.us/rec/1?a=1&b=2".into()),
+            recording_at: None,
             author: "U0USER0001".into(),
             interview_date: "2026-11-27".into(),
             posted_ts: None,

@@ -10,7 +10,9 @@ use serde_json::{json, Value};
 use time::Date;
 
 use crate::areas::find_area;
-use crate::capture::{format_date, parse_date, Kind, Quote, RecordingLink, MAX_QUOTE_CHARS, MAX_TAKEAWAY_CHARS};
+use crate::capture::{
+    format_date, parse_date, Kind, Quote, RecordingLink, RecordingTime, MAX_QUOTE_CHARS, MAX_TAKEAWAY_CHARS,
+};
 use crate::customers::{suggest, CustomerName};
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
 use crate::store::areas::Area;
@@ -45,6 +47,10 @@ pub mod block {
     /// Takeaway of highlight `i`.
     pub fn takeaway(i: usize) -> String {
         format!("takeaway_{i}")
+    }
+    /// The moment of highlight `i` in the recording.
+    pub fn at(i: usize) -> String {
+        format!("at_{i}")
     }
 }
 
@@ -122,6 +128,14 @@ pub fn render_capture_modal(areas: &[Area], today: Date, metadata: &Metadata, pr
                     "placeholder": plain("What we learn from it") }),
             true,
             None,
+        ));
+        blocks.push(input(
+            &block::at(i),
+            "At",
+            json!({ "type": "plain_text_input", "action_id": VALUE, "max_length": 8,
+                    "placeholder": plain("12:34") }),
+            true,
+            Some("Where the quote is in the recording: posts link to that moment"),
         ));
     }
     if count < MAX_HIGHLIGHTS {
@@ -205,6 +219,8 @@ pub struct SubmittedHighlight {
     pub quote: Quote,
     /// Takeaway.
     pub takeaway: Option<String>,
+    /// The moment in the recording.
+    pub at: Option<RecordingTime>,
 }
 
 /// The customer picked in the modal.
@@ -300,8 +316,22 @@ pub fn parse_submission(
         if takeaway.as_ref().is_some_and(|t| t.chars().count() > MAX_TAKEAWAY_CHARS) {
             errors.insert(block::takeaway(i), format!("The takeaway is over {MAX_TAKEAWAY_CHARS} characters."));
         }
+        let at = match text_value(values, &block::at(i)).filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(_) if recording_link.is_none() && !errors.contains_key(block::RECORDING) => {
+                errors.insert(block::at(i), "Add the recording link above: this is a moment in it.".into());
+                None
+            }
+            Some(raw) => match RecordingTime::parse(&raw) {
+                Ok(at) => Some(at),
+                Err(e) => {
+                    errors.insert(block::at(i), e.0.replace("The time after @", "The time"));
+                    None
+                }
+            },
+        };
         if let (Some(area), Some(quote)) = (area, quote) {
-            highlights.push(SubmittedHighlight { area_id: area.id, kind, quote, takeaway });
+            highlights.push(SubmittedHighlight { area_id: area.id, kind, quote, takeaway, at });
         }
     }
     match (customer, date) {

@@ -1,8 +1,8 @@
-//! The quick-capture grammar: `<customer> | <area> | <quote> [| <recording link>]`.
+//! The quick-capture grammar: `<customer> | <area> | <quote> [| <recording link> [@ 12:34]]`.
 //! Fields are split on the raw, Slack-escaped text (a `|` inside a `<…>` link
 //! is not a separator), then decoded.
 
-use crate::capture::{Quote, RecordingLink};
+use crate::capture::{Quote, RecordingLink, RecordingTime};
 use crate::customers::CustomerName;
 use crate::error::UserError;
 use crate::slack::mrkdwn;
@@ -18,6 +18,8 @@ pub struct QuickCapture {
     pub quote: Quote,
     /// A link into the recording, if given.
     pub recording_link: Option<RecordingLink>,
+    /// The moment in the recording (`@ 12:34` after the link).
+    pub recording_at: Option<RecordingTime>,
 }
 
 /// Splits on `|` outside `<…>` entities.
@@ -61,20 +63,26 @@ impl QuickCapture {
         }
         let mut quote_fields = &fields[2..];
         let mut recording_link = None;
+        let mut recording_at = None;
         if quote_fields.len() > 1 {
             if let Some(last) = quote_fields.last() {
-                let candidate = mrkdwn::decode(last);
-                let candidate = candidate.trim();
+                let decoded = mrkdwn::decode(last);
+                // `https://… @ 12:34`: the link, then the moment.
+                let (candidate, at) = match decoded.rsplit_once('@') {
+                    Some((link, at)) if at.trim().starts_with(|c: char| c.is_ascii_digit()) => (link.trim(), Some(at)),
+                    _ => (decoded.trim(), None),
+                };
                 if !candidate.contains(char::is_whitespace)
                     && (candidate.starts_with("http://") || candidate.starts_with("https://"))
                 {
                     recording_link = Some(RecordingLink::parse(candidate)?);
+                    recording_at = at.map(RecordingTime::parse).transpose()?;
                     quote_fields = &quote_fields[..quote_fields.len() - 1];
                 }
             }
         }
         let quote = Quote::parse(&mrkdwn::decode(&quote_fields.join("|")))?;
-        Ok(Self { customer, area, quote, recording_link })
+        Ok(Self { customer, area, quote, recording_link, recording_at })
     }
 }
 
@@ -105,6 +113,22 @@ mod tests {
         let c = QuickCapture::parse("Acme | chat | see <https://x.io/a|the doc> please").expect("valid");
         assert_eq!(c.quote.as_str(), "see the doc (https://x.io/a) please");
         assert_eq!(c.recording_link, None);
+    }
+
+    #[test]
+    fn a_recording_link_may_carry_the_moment() {
+        let c = QuickCapture::parse("Acme | chat | We need it | <https://youtu.be/abc> @ 12:34").expect("valid");
+        assert_eq!(c.recording_link.expect("link").as_str(), "https://youtu.be/abc");
+        assert_eq!(c.recording_at.map(|t| t.seconds()), Some(754));
+        let c = QuickCapture::parse("Acme | chat | We need it | <https://youtu.be/abc>@1:02:03").expect("valid");
+        assert_eq!(c.recording_at.map(|t| t.seconds()), Some(3723));
+        let err =
+            QuickCapture::parse("Acme | chat | We need it | <https://youtu.be/abc> @ 12:345").expect_err("bad time");
+        assert!(err.0.contains("12:34 or 1:02:03"), "{}", err.0);
+        // Not a link then a time: all of it is the quote.
+        let c = QuickCapture::parse("Acme | chat | meet | @ 12:30 tomorrow").expect("valid");
+        assert_eq!(c.quote.as_str(), "meet | @ 12:30 tomorrow");
+        assert_eq!(c.recording_at, None);
     }
 
     #[test]

@@ -110,7 +110,8 @@ pub fn render_customer_view(
                 Some(url) => link(url, &q.interview_date),
                 None => q.interview_date.clone(),
             };
-            text.push_str(&format!("\n>{} — <@{}>, {}", escape(&quote), q.author, when));
+            let moment = crate::capture::moment_suffix(q.recording_link.as_deref(), q.recording_at);
+            text.push_str(&format!("\n>{} — <@{}>, {}{moment}", escape(&quote), q.author, when));
         }
         blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
     }
@@ -180,6 +181,8 @@ mod tests {
             author: "U1".into(),
             interview_date: "2026-02-01".into(),
             permalink: None,
+            recording_link: None,
+            recording_at: None,
             rank: 1,
         };
         let (text, blocks) = render_customer_view(

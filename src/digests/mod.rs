@@ -149,7 +149,8 @@ pub fn render_digest_message(d: &DigestData, names: &std::collections::HashMap<S
                 None => format!("*{}*", escape(&q.customer)),
             };
             // The quote in a quote block, the attribution under it: each quote reads apart.
-            text.push_str(&format!("\n>{quote}\n— {source}, heard by {}", person(&q.author)));
+            let moment = crate::capture::moment_suffix(q.recording_link.as_deref(), q.recording_at);
+            text.push_str(&format!("\n>{quote}\n— {source}, heard by {}{moment}", person(&q.author)));
         }
         blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
     }
@@ -195,8 +196,12 @@ pub fn render_digest_markdown(d: &DigestData) -> String {
                 Some(url) => format!("[{}]({url})", q.customer),
                 None => q.customer.clone(),
             };
+            let moment = match q.recording_at {
+                Some(_) => crate::capture::moment_markdown(q.recording_link.as_deref(), q.recording_at),
+                None => String::new(),
+            };
             out.push_str(&format!(
-                "> {}\n>\n> — {source}, heard by {} on {}\n\n",
+                "> {}\n>\n> — {source}, heard by {} on {}{moment}\n\n",
                 q.quote.replace('\n', "\n> "),
                 q.author,
                 q.interview_date
@@ -235,6 +240,7 @@ mod tests {
             author: "U1".into(),
             interview_date: "2026-11-20".into(),
             recording_link: None,
+            recording_at: None,
             permalink: None,
         }
     }

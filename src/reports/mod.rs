@@ -53,6 +53,8 @@ pub struct ReportQuote {
     pub quote: String,
     /// Link into the recording.
     pub recording_link: Option<String>,
+    /// The moment in the recording, in seconds.
+    pub recording_at: Option<i64>,
 }
 
 /// Team-wide context: an area with its distinct customers and highlights.
@@ -133,6 +135,7 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
                         date: q.interview_date,
                         quote: q.quote,
                         recording_link: q.recording_link,
+                        recording_at: q.recording_at,
                     })
                     .collect(),
             }
@@ -199,7 +202,11 @@ pub fn render_report_message(r: &Report) -> Message {
             if f.highlights == 1 { "" } else { "s" }
         );
         for q in &f.quotes {
-            let rec = q.recording_link.as_deref().map(|u| format!(" · {}", link(u, "recording"))).unwrap_or_default();
+            let rec = match (q.recording_link.as_deref(), q.recording_at) {
+                (Some(_), Some(_)) => crate::capture::moment_suffix(q.recording_link.as_deref(), q.recording_at),
+                (Some(u), None) => format!(" · {}", link(u, "recording")),
+                _ => String::new(),
+            };
             text.push_str(&format!(
                 "\n>{}\n— *{}*, {}{rec}",
                 escape(&blocks::truncate(&q.quote.replace('\n', " "), 300)),
@@ -252,7 +259,7 @@ pub fn render_report_markdown(r: &Report) -> String {
             if f.backed { "backed" } else { "below the bar" }
         ));
         for q in &f.quotes {
-            let rec = q.recording_link.as_deref().map(|u| format!(" ([recording]({u}))")).unwrap_or_default();
+            let rec = crate::capture::moment_markdown(q.recording_link.as_deref(), q.recording_at);
             out.push_str(&format!("> {}\n>\n> — {}, {}{rec}\n\n", q.quote.replace('\n', "\n> "), q.customer, q.date));
         }
     }
@@ -348,6 +355,7 @@ mod tests {
                 date: "2026-11-02".into(),
                 quote: "<b>".into(),
                 recording_link: Some("https://zoom.us/r".into()),
+                recording_at: None,
             }],
         }
     }

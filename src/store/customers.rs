@@ -476,6 +476,10 @@ pub struct AreaQuote {
     pub interview_date: String,
     /// Link to the posted reply.
     pub permalink: Option<String>,
+    /// Link into the recording.
+    pub recording_link: Option<String>,
+    /// The moment in the recording, in seconds.
+    pub recording_at: Option<i64>,
     /// Rank of the quote inside its area, newest first (1-based).
     pub rank: i64,
 }
@@ -489,12 +493,13 @@ pub async fn list_customer_quotes_by_area(
     per_area: i64,
 ) -> Result<Vec<AreaQuote>, sqlx::Error> {
     sqlx::query_as(
-        "select area, area_highlights, quote, kind, author, interview_date, permalink, rank from (
+        "select area, area_highlights, quote, kind, author, interview_date, permalink, recording_link, recording_at,
+                rank from (
              select a.name as area,
                     count(*) over (partition by h.area_id) as area_highlights,
                     row_number() over (partition by h.area_id order by h.created_at desc, h.id desc) as rank,
                     max(h.created_at) over (partition by h.area_id) as area_latest,
-                    h.quote, h.kind, h.author, i.interview_date, h.permalink
+                    h.quote, h.kind, h.author, i.interview_date, h.permalink, h.recording_link, h.recording_at
              from highlights h
              join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
              join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id

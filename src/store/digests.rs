@@ -189,12 +189,14 @@ pub struct QuoteCandidate {
     pub interview_date: String,
     /// Recording link.
     pub recording_link: Option<String>,
+    /// The moment in the recording, in seconds.
+    pub recording_at: Option<i64>,
     /// Permalink of the posted reply.
     pub permalink: Option<String>,
 }
 
 const CANDIDATE_COLUMNS: &str = "h.area_id, h.customer_id, c.display_name as customer, h.kind, h.quote, h.author,
-                i.interview_date, h.recording_link, h.permalink";
+                i.interview_date, h.recording_link, h.recording_at, h.permalink";
 
 /// The newest `per_area` highlights of each area in `[from, until)`.
 pub async fn list_quote_candidates(
@@ -205,7 +207,8 @@ pub async fn list_quote_candidates(
     per_area: i64,
 ) -> Result<Vec<QuoteCandidate>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "select area_id, customer_id, customer, kind, quote, author, interview_date, recording_link, permalink from (
+        "select area_id, customer_id, customer, kind, quote, author, interview_date, recording_link, recording_at,
+                permalink from (
              select {CANDIDATE_COLUMNS},
                     row_number() over (partition by h.area_id order by h.created_at desc, h.id desc) as rank
              from highlights h
@@ -275,6 +278,7 @@ pub async fn list_interviewer_quotes(
                     author: r.author,
                     interview_date: r.interview_date,
                     recording_link: r.recording_link,
+                    recording_at: r.recording_at,
                     permalink: r.permalink,
                 },
             )
@@ -293,6 +297,7 @@ struct ReportRow {
     author: String,
     interview_date: String,
     recording_link: Option<String>,
+    recording_at: Option<i64>,
     permalink: Option<String>,
 }
 
@@ -323,6 +328,12 @@ pub struct ExportRow {
     pub captured_at: String,
     /// Recording link.
     pub recording_link: Option<String>,
+    /// The moment in the recording, in seconds.
+    #[serde(skip)]
+    pub recording_at: Option<i64>,
+    /// The moment in the recording, `12:34` (filled from `recording_at`).
+    #[sqlx(skip)]
+    pub recording_time: Option<String>,
     /// Permalink of the posted reply.
     pub permalink: Option<String>,
 }
@@ -331,7 +342,7 @@ pub struct ExportRow {
 pub async fn list_export_rows(db: &Db, workspace: &WorkspaceId, since: i64) -> Result<Vec<ExportRow>, sqlx::Error> {
     let mut rows: Vec<ExportRow> = sqlx::query_as(
         "select h.id, c.display_name as customer, a.name as area, h.kind, h.quote, h.takeaway,
-                h.author as interviewer, i.interview_date, h.created_at, h.recording_link, h.permalink
+                h.author as interviewer, i.interview_date, h.created_at, h.recording_link, h.recording_at, h.permalink
          from highlights h
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
          join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id

@@ -25,6 +25,8 @@ pub struct HighlightForPost {
     pub takeaway: Option<String>,
     /// Recording link.
     pub recording_link: Option<String>,
+    /// The moment in the recording, in seconds.
+    pub recording_at: Option<i64>,
     /// Interviewer.
     pub author: String,
     /// `YYYY-MM-DD`.
@@ -49,7 +51,7 @@ pub async fn find_highlight_for_post(
 ) -> Result<Option<HighlightForPost>, sqlx::Error> {
     sqlx::query_as(
         "select h.id, h.customer_id, c.display_name as customer_name, h.area_id, a.name as area_name, h.kind,
-                h.quote, h.takeaway, h.recording_link, h.author, i.interview_date, h.posted_ts,
+                h.quote, h.takeaway, h.recording_link, h.recording_at, h.author, i.interview_date, h.posted_ts,
                 case when exists (select 1 from highlights e
                                   where e.workspace_id = h.workspace_id and e.customer_id = h.customer_id
                                     and e.area_id = h.area_id and e.id < h.id) then 0 else 1 end as first_in_area,

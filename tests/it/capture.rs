@@ -12,7 +12,7 @@ use crate::support::fake_slack::{Call, FakeSlack, Fault, Hold};
 use crate::support::{ephemeral, fixture_json, test_timing, TestApp, PRODUCT_CHANNEL, TEAM, USER};
 use highlights::config::Timing;
 
-fn replies(calls: &[Call]) -> Vec<&Call> {
+pub(crate) fn replies(calls: &[Call]) -> Vec<&Call> {
     calls.iter().filter(|c| c.ok && c.args.get("thread_ts").is_some()).collect()
 }
 
@@ -21,7 +21,7 @@ fn parents(calls: &[Call]) -> Vec<&Call> {
 }
 
 /// Waits until the outbox has finished everything due.
-async fn drained(app: &TestApp) {
+pub(crate) async fn drained(app: &TestApp) {
     app.drain().await;
 }
 
@@ -329,7 +329,7 @@ async fn a_submission_that_fails_on_our_side_keeps_the_form_open(backend: TestBa
     assert!(!errors.contains_key(""), "on a block of the form: {body}");
 }
 
-fn submission(values: Value, highlights: usize) -> Value {
+pub(crate) fn submission(values: Value, highlights: usize) -> Value {
     json!({
         "type": "view_submission",
         "team": { "id": TEAM, "domain": "acme" },
@@ -347,7 +347,7 @@ fn submission(values: Value, highlights: usize) -> Value {
     })
 }
 
-async fn area_id(app: &TestApp, name: &str) -> String {
+pub(crate) async fn area_id(app: &TestApp, name: &str) -> String {
     let id: i64 = sqlx::query_scalar("select id from product_areas where key = $1")
         .bind(name)
         .fetch_one(app.db.pool())
@@ -356,11 +356,11 @@ async fn area_id(app: &TestApp, name: &str) -> String {
     id.to_string()
 }
 
-fn value(v: &str) -> Value {
+pub(crate) fn value(v: &str) -> Value {
     json!({ "value": { "type": "plain_text_input", "value": v } })
 }
 
-fn selected(v: &str) -> Value {
+pub(crate) fn selected(v: &str) -> Value {
     json!({ "value": { "type": "static_select",
                        "selected_option": { "text": { "type": "plain_text", "text": v, "emoji": true }, "value": v } } })
 }

@@ -7,6 +7,7 @@ mod cancellation;
 mod capture;
 mod customers;
 mod digests;
+mod evidence;
 mod lifecycle;
 mod manifest;
 mod oauth;

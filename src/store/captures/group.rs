@@ -47,6 +47,7 @@ struct HighlightRow<'a> {
     quote: &'a str,
     takeaway: Option<&'a str>,
     recording_link: Option<&'a str>,
+    recording_at: Option<i64>,
     created_at: i64,
     post_after: i64,
 }
@@ -187,6 +188,7 @@ fn highlight_rows<'a>(group: &'a [Job], customer_ids: &[i64]) -> Vec<HighlightRo
                 quote: &h.quote,
                 takeaway: h.takeaway.as_deref(),
                 recording_link: h.recording_link.as_deref().or(c.recording_link.as_deref()),
+                recording_at: h.recording_at,
                 created_at: job.now_ms,
                 post_after: c.post_after_ms,
             })
@@ -237,13 +239,14 @@ on conflict (workspace_id, interviewer, customer_id, interview_date)
 do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link);
 
 insert into highlights
-  (id, workspace_id, interview_id, customer_id, area_id, kind, quote, takeaway, recording_link, author, created_at)
+  (id, workspace_id, interview_id, customer_id, area_id, kind, quote, takeaway, recording_link, recording_at,
+   author, created_at)
 select value ->> 'id', value ->> 'workspace_id',
        (select i.id from interviews i
         where i.workspace_id = value ->> 'workspace_id' and i.interviewer = value ->> 'interviewer'
           and i.customer_id = value ->> 'customer_id' and i.interview_date = value ->> 'interview_date'),
        value ->> 'customer_id', value ->> 'area_id', value ->> 'kind', value ->> 'quote', value ->> 'takeaway',
-       value ->> 'recording_link', value ->> 'interviewer', value ->> 'created_at'
+       value ->> 'recording_link', value ->> 'recording_at', value ->> 'interviewer', value ->> 'created_at'
 from json_each($2);
 
 insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
@@ -281,12 +284,13 @@ static POSTGRES_GROUP: LazyLock<String> = LazyLock::new(|| {
          highlight_rows as (
              select * from json_to_recordset($2::json) as r(workspace_id text, interviewer text, customer_id bigint,
                  interview_date text, area_id bigint, kind text, quote text, takeaway text, recording_link text,
-                 created_at bigint, post_after bigint)),
+                 recording_at bigint, created_at bigint, post_after bigint)),
          inserted as (
              insert into highlights
-               (workspace_id, interview_id, customer_id, area_id, kind, quote, takeaway, recording_link, author, created_at)
+               (workspace_id, interview_id, customer_id, area_id, kind, quote, takeaway, recording_link, recording_at,
+                author, created_at)
              select h.workspace_id, i.id, h.customer_id, h.area_id, h.kind, h.quote, h.takeaway, h.recording_link,
-                    h.interviewer, h.created_at
+                    h.recording_at, h.interviewer, h.created_at
              from highlight_rows h
              join interviews_found i using (workspace_id, interviewer, customer_id, interview_date)
              returning id, workspace_id, created_at),

@@ -47,6 +47,8 @@ pub struct NewHighlight {
     pub takeaway: Option<String>,
     /// Link into the recording.
     pub recording_link: Option<String>,
+    /// The moment in the recording, in seconds.
+    pub recording_at: Option<i64>,
 }
 
 /// An interview's worth of highlights.
