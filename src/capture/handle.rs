@@ -90,10 +90,21 @@ pub async fn quick_capture(
         post_after_ms: post_after(state, channel_of(state, workspace, &context).as_deref(), now),
         notices: waiting_notice(channel_of(state, workspace, &context).as_deref(), user),
     };
-    store(state, workspace, new, now).await?;
+    // Quotes like it are looked up while it is stored (the lookup cannot see it yet).
+    let customer_id = existing.as_ref().map(|(id, _)| *id);
+    let (stored, similar) = tokio::join!(
+        store(state, workspace, new, now),
+        crate::capture::similar::find(state, workspace, capture.quote.as_str(), customer_id)
+    );
+    stored?;
     let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
     let place = where_it_goes(channel_of(state, workspace, &context).as_deref(), &customer_name);
-    Ok(Reply::ephemeral(format!("✅ Saved for *{}* in *{}*. {place}", escape(&customer_name), escape(&area.name))))
+    Ok(Reply::ephemeral(format!(
+        "✅ Saved for *{}* in *{}*. {place}{}",
+        escape(&customer_name),
+        escape(&area.name),
+        crate::capture::similar::render(&similar)
+    )))
 }
 
 /// Stores a capture (committed with the others waiting), and wakes the
@@ -381,15 +392,22 @@ pub async fn submit_modal(
         post_after_ms: post_after(state, channel_of(state, workspace, &settings).as_deref(), now),
         notices: waiting_notice(channel_of(state, workspace, &settings).as_deref(), user),
     };
-    store(state, workspace, new, now).await?;
+    let quotes = submission.highlights.iter().map(|h| h.quote.as_str()).collect::<Vec<_>>().join("\n");
+    let customer_id = existing.as_ref().map(|(id, _)| *id);
+    let (stored, similar) = tokio::join!(
+        store(state, workspace, new, now),
+        crate::capture::similar::find(state, workspace, &quotes, customer_id)
+    );
+    stored?;
     let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);
     let count = submission.highlights.len();
     let place = where_it_goes(channel_of(state, workspace, &settings).as_deref(), &customer_name);
     let text = format!(
-        "✅ Saved {count} highlight{} for *{}* ({}). {place}",
+        "✅ Saved {count} highlight{} for *{}* ({}). {place}{}",
         if count == 1 { "" } else { "s" },
         escape(&customer_name),
         format_date(submission.date),
+        crate::capture::similar::render(&similar),
     );
     Ok(json!({ "response_action": "update", "view": modal::render_saved_modal(&text) }))
 }

@@ -7,6 +7,7 @@ pub mod messages;
 pub mod modal;
 pub mod post;
 pub mod quick;
+pub mod similar;
 
 use time::Date;
 

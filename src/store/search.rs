@@ -75,3 +75,81 @@ pub async fn search_highlights(
     .fetch_all(db.reader())
     .await
 }
+
+/// A quote like another one, from another customer.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SimilarQuote {
+    /// Its customer.
+    pub customer_id: i64,
+    /// The customer's name.
+    pub customer: String,
+    /// The quote.
+    pub quote: String,
+    /// Link to the posted reply.
+    pub permalink: Option<String>,
+}
+
+/// How far back similar quotes are looked for: the workspace's most recent
+/// highlights, so that the lookup costs the same at 10 thousand highlights
+/// as at a million.
+pub const SIMILAR_WINDOW: i64 = 500;
+/// Of those, the most recent matches that are ranked.
+const SIMILAR_CANDIDATES: i64 = 30;
+
+/// Highlights sharing words with `words` (plain words: letters and digits
+/// only), best first, leaving out `except_customer`'s, at most `limit` rows
+/// (several may be one customer's): among the [`SIMILAR_CANDIDATES`] most
+/// recent matches in the workspace's [`SIMILAR_WINDOW`] most recent
+/// highlights, ranked by full-text relevance.
+pub async fn list_similar_quotes(
+    db: &Db,
+    workspace: &WorkspaceId,
+    words: &[String],
+    except_customer: Option<i64>,
+    limit: i64,
+) -> Result<Vec<SimilarQuote>, sqlx::Error> {
+    let words: Vec<&String> = words.iter().filter(|w| !w.is_empty() && w.chars().all(char::is_alphanumeric)).collect();
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let floor = "select coalesce((select id from highlights where workspace_id = $1
+                                  order by id desc limit 1 offset $5), 0)";
+    let (query, candidates, order) = match db.backend() {
+        Backend::Sqlite => (
+            words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "),
+            format!(
+                "select f.rowid as id, bm25(highlights_fts) as score from highlights_fts f
+                 where highlights_fts match $2 and f.rowid > ({floor})
+                 order by f.rowid desc limit $6"
+            ),
+            "s.score",
+        ),
+        Backend::Postgres => (
+            words.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" | "),
+            format!(
+                "select h.id, ts_rank(h.search, to_tsquery('english', $2)) as score from highlights h
+                 where h.workspace_id = $1 and h.id > ({floor}) and h.search @@ to_tsquery('english', $2)
+                 order by h.id desc limit $6"
+            ),
+            "s.score desc",
+        ),
+    };
+    sqlx::query_as(&format!(
+        "with s as ({candidates})
+         select h.customer_id, c.display_name as customer, h.quote, h.permalink
+         from s
+         join highlights h on h.id = s.id
+         join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
+         where h.workspace_id = $1 and h.customer_id <> $3
+         order by {order}, h.id desc
+         limit $4"
+    ))
+    .bind(workspace.as_str())
+    .bind(query)
+    .bind(except_customer.unwrap_or(0))
+    .bind(limit)
+    .bind(SIMILAR_WINDOW)
+    .bind(SIMILAR_CANDIDATES)
+    .fetch_all(db.reader())
+    .await
+}

@@ -93,3 +93,33 @@ async fn the_modal_takes_a_moment_per_highlight_and_checks_it(backend: TestBacke
     let text = reply_text(&app);
     assert!(text.contains("<https://vimeo.com/76979871#t=3723s|▶ 1:02:03>"), "{text}");
 }
+
+on_both_backends!(a_capture_confirmation_lists_similar_quotes_from_other_customers);
+async fn a_capture_confirmation_lists_similar_quotes_from_other_customers(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    for text in [
+        "Globex | chat | Canned replies would save our agents hours",
+        "Initech | chat | We keep typing the same replies: canned answers please",
+        "Umbrella | billing | Invoices in EUR",
+        "Hooli | chat | Canned replies, canned replies, canned replies",
+        "Soylent | chat | Replies that are canned would help",
+        "Acme | chat | Our own earlier words about canned replies",
+    ] {
+        let said = ephemeral(app.slash(text).await).await;
+        assert!(said.starts_with("✅ Saved"), "{said}");
+    }
+    drained(&app).await;
+    let said = ephemeral(app.slash("Acme | chat | \"Canned replies for the chat widget\"").await).await;
+    assert!(said.contains("Other customers said something like it:"), "{said}");
+    let listed: Vec<&str> = said.lines().filter(|l| l.starts_with("• ")).collect();
+    assert_eq!(listed.len(), 3, "up to three: {said}");
+    assert!(listed.iter().all(|l| !l.contains("Acme") && !l.contains("Umbrella")), "others', alike: {said}");
+    let customers: std::collections::HashSet<&str> =
+        listed.iter().map(|l| l.split(": ").next().unwrap_or_default()).collect();
+    assert_eq!(customers.len(), 3, "each from a different customer: {said}");
+    assert!(listed.iter().all(|l| l.contains("<https://acme.slack.com/archives/")), "linked to the quote: {said}");
+
+    // Nothing alike: no list.
+    let said = ephemeral(app.slash("Acme | billing | Quarterly procurement approvals confuse finance").await).await;
+    assert!(!said.contains("something like it"), "{said}");
+}

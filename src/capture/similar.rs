@@ -1,0 +1,122 @@
+//! Similar quotes (SPEC 3.6): the capture confirmation shows up to three
+//! quotes other customers gave that share the most words with the new one,
+//! so a need heard across customers shows at once. Looked up in the
+//! full-text index while the capture is stored, within a short time budget;
+//! a slow or failed lookup only leaves the list out.
+
+use std::time::Duration;
+
+use crate::app::AppState;
+use crate::slack::blocks;
+use crate::slack::mrkdwn::{escape, link};
+use crate::store::search::{list_similar_quotes, SimilarQuote};
+use crate::store::workspaces::WorkspaceId;
+
+/// How many similar quotes a confirmation shows.
+pub const SHOWN: usize = 3;
+/// The most words of the new quote the lookup uses (its longest).
+const MAX_WORDS: usize = 8;
+/// How long the lookup may add to the acknowledgement.
+const BUDGET: Duration = Duration::from_millis(250);
+
+/// Words too common to say two quotes are alike.
+const STOP_WORDS: &[&str] = &[
+    "the", "and", "for", "are", "but", "not", "you", "your", "all", "any", "can", "her", "was", "one", "our", "out",
+    "has", "have", "had", "its", "it's", "they", "them", "their", "there", "this", "that", "these", "those", "with",
+    "from", "what", "when", "where", "which", "who", "why", "how", "would", "could", "should", "will", "just", "very",
+    "really", "about", "into", "than", "then", "also", "some", "more", "most", "much", "many", "need", "needs", "want",
+    "wants", "like", "get", "got", "make", "use", "using", "we're", "i'm", "don't", "does", "did", "been", "being",
+    "were", "because", "other", "only", "even", "each", "every", "too", "yes", "okay", "thing", "things",
+];
+
+/// The words of `quote` that say what it is about: lower case, three letters
+/// or more, not common, each once, the longest first.
+pub fn significant_words(quote: &str) -> Vec<String> {
+    let mut words: Vec<String> = quote
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| w.chars().count() >= 3 && !STOP_WORDS.contains(&w.as_str()))
+        .collect();
+    words.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
+    words.dedup();
+    words.truncate(MAX_WORDS);
+    words
+}
+
+/// Up to [`SHOWN`] quotes like `quote`, each from a different customer other
+/// than `customer`; empty when there are none or the lookup is slow.
+pub async fn find(state: &AppState, workspace: &WorkspaceId, quote: &str, customer: Option<i64>) -> Vec<SimilarQuote> {
+    let words = significant_words(quote);
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let lookup = list_similar_quotes(state.db(), workspace, &words, customer, (SHOWN * 4) as i64);
+    match tokio::time::timeout(BUDGET, lookup).await {
+        Ok(Ok(found)) => {
+            let mut shown: Vec<SimilarQuote> = Vec::with_capacity(SHOWN);
+            for q in found {
+                if shown.len() < SHOWN && !shown.iter().any(|s| s.customer_id == q.customer_id) {
+                    shown.push(q);
+                }
+            }
+            shown
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %crate::error::chain(&e), "similar quotes: lookup failed; left out");
+            Vec::new()
+        }
+        Err(_) => {
+            tracing::debug!("similar quotes: lookup over its budget; left out");
+            Vec::new()
+        }
+    }
+}
+
+/// The lines a confirmation ends with (empty when there is nothing to show).
+pub fn render(similar: &[SimilarQuote]) -> String {
+    if similar.is_empty() {
+        return String::new();
+    }
+    let mut text = String::from("\n*Other customers said something like it:*");
+    for q in similar {
+        let quote = escape(&blocks::truncate(&q.quote.replace('\n', " "), 140));
+        let customer = match &q.permalink {
+            Some(url) => link(url, &q.customer),
+            None => format!("*{}*", escape(&q.customer)),
+        };
+        text.push_str(&format!("\n• {customer}: “{quote}”"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_words_leave_out_common_and_short_ones() {
+        assert_eq!(
+            significant_words("We really need canned replies, CANNED replies for the chat!"),
+            vec!["replies", "canned", "chat"]
+        );
+        assert!(significant_words("we need it, ok?").is_empty());
+        assert_eq!(significant_words("Facturación électronique"), vec!["facturación", "électronique"]);
+        assert_eq!(significant_words(&"word ".repeat(50)).len(), 1);
+    }
+
+    #[test]
+    fn the_list_is_escaped_and_links_each_customer_to_their_quote() {
+        let text = render(&[
+            SimilarQuote {
+                customer_id: 1,
+                customer: "Globex".into(),
+                quote: "<!here> canned".into(),
+                permalink: Some("https://x.slack.com/p1".into()),
+            },
+            SimilarQuote { customer_id: 2, customer: "A & B".into(), quote: "canned\nreplies".into(), permalink: None },
+        ]);
+        assert!(text.contains("• <https://x.slack.com/p1|Globex>: “&lt;!here&gt; canned”"), "{text}");
+        assert!(text.contains("• *A &amp; B*: “canned replies”"), "{text}");
+        assert_eq!(render(&[]), "");
+    }
+}
