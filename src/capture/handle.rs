@@ -34,6 +34,9 @@ pub async fn quick_capture(
     text: &str,
     choice: Option<CustomerChoice>,
 ) -> Result<Reply, AppError> {
+    if let Some(unfiled) = crate::capture::quick::Unfiled::parse(text) {
+        return suggest_area(state, workspace, text, unfiled).await;
+    }
     let capture = match QuickCapture::parse(text) {
         Ok(capture) => capture,
         Err(e) => {
@@ -177,6 +180,75 @@ fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str) -> 
     Some(Reply::ephemeral_blocks(question, blocks))
 }
 
+/// `action_id` of a suggested area's button.
+pub const CAPTURE_IN_AREA_ACTION: &str = "capture_in_area";
+/// How many areas a capture without one is offered.
+const SUGGESTED_AREAS: usize = 3;
+
+/// `/highlight <customer> | <quote>`: the areas the workspace's own similar
+/// highlights were filed under, as buttons (then its busiest areas); nothing
+/// is stored until one is chosen.
+async fn suggest_area(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    text: &str,
+    unfiled: Result<crate::capture::quick::Unfiled<'_>, crate::error::UserError>,
+) -> Result<Reply, AppError> {
+    let unfiled = match unfiled {
+        Ok(unfiled) => unfiled,
+        Err(e) => {
+            return Ok(Reply::ephemeral(format!(
+                "{} Usage: `/highlight <customer> | [<area> |] <quote>`, e.g. `/highlight Acme | chat | \"We need canned replies\"`.\n{}",
+                e.0,
+                echo(text)
+            )))
+        }
+    };
+    let context = capture_context(state, workspace, &unfiled.customer.key).await?;
+    let all_areas = state.db().areas_at(workspace, context.areas_version).await?;
+    let suggested =
+        crate::capture::similar::suggest_areas(state, workspace, unfiled.quote.as_str(), &all_areas, SUGGESTED_AREAS)
+            .await;
+    let nonce = crate::jobs::outbox::claim_token();
+    let buttons: Vec<Value> = suggested
+        .iter()
+        .enumerate()
+        .map(|(i, area)| (i, area, json!({ "text": unfiled.with_area(&area.name), "nonce": nonce }).to_string()))
+        .filter(|(_, _, value)| value.chars().count() <= MAX_BUTTON_VALUE)
+        .map(|(i, area, value)| {
+            let mut button = json!({ "type": "button", "action_id": format!("{CAPTURE_IN_AREA_ACTION}_{i}"), "value": value,
+                                     "text": { "type": "plain_text", "text": crate::slack::blocks::truncate(&area.name, 75) } });
+            if i == 0 {
+                button["style"] = json!("primary");
+            }
+            button
+        })
+        .collect();
+    if buttons.is_empty() {
+        return Ok(Reply::ephemeral(format!(
+            "Which product area is it? Type it again with the area: `/highlight {} | <area> | …`. Nothing was saved.\n{}",
+            escape(&unfiled.customer.display),
+            echo(text)
+        )));
+    }
+    let question = format!(
+        "Which product area is this quote from *{}* about? Nothing is saved until you choose.",
+        escape(&unfiled.customer.display)
+    );
+    let blocks = vec![
+        json!({ "type": "section", "text": { "type": "mrkdwn", "text": question } }),
+        json!({ "type": "actions", "block_id": "suggested_area", "elements": buttons }),
+        json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!(
+            "Another area? Type it between the customer and the quote. {}", echo(text)) }] }),
+    ];
+    Ok(Reply::ephemeral_blocks(question, blocks))
+}
+
+/// Whether `action` is one of the suggested-area buttons.
+pub fn is_area_choice(action: &str) -> bool {
+    action.strip_prefix(CAPTURE_IN_AREA_ACTION).is_some_and(|i| i.starts_with('_'))
+}
+
 /// A "did you mean" button was clicked: capture as chosen (before the click
 /// is acknowledged: the capture is stored or refused by then), and replace
 /// the question with the answer through the `response_url`.
@@ -194,11 +266,13 @@ pub async fn answer_did_you_mean(
         return;
     };
     let choice = match (action, carried["customer_id"].as_i64()) {
-        (USE_EXISTING_ACTION, Some(id)) => CustomerChoice::Existing(id),
-        _ => match QuickCapture::parse(&text) {
-            Ok(c) => CustomerChoice::Named(c.customer),
+        (USE_EXISTING_ACTION, Some(id)) => Some(CustomerChoice::Existing(id)),
+        (CREATE_NEW_ACTION, _) => match QuickCapture::parse(&text) {
+            Ok(c) => Some(CustomerChoice::Named(c.customer)),
             Err(_) => return,
         },
+        // An area was chosen: the capture goes on as if typed with it.
+        _ => None,
     };
     let Some(nonce) = carried["nonce"].as_str().filter(|n| !n.is_empty()) else {
         tracing::warn!("did-you-mean button without its nonce ignored");
@@ -216,7 +290,7 @@ pub async fn answer_did_you_mean(
     if matches!(first, Ok(false)) {
         return;
     }
-    let reply = match quick_capture(state, workspace, user, &text, Some(choice)).await {
+    let reply = match quick_capture(state, workspace, user, &text, choice).await {
         Ok(reply) => reply,
         Err(e) => {
             tracing::error!(error = %crate::error::chain(&e), "capture after did-you-mean failed");

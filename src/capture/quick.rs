@@ -47,6 +47,38 @@ pub fn looks_like_capture(text: &str) -> bool {
     split_fields(text).len() > 1
 }
 
+/// A quick capture without its area (`<customer> | <quote>`): the app
+/// suggests areas and stores nothing until one is chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfiled<'a> {
+    /// Who said it.
+    pub customer: CustomerName,
+    /// The customer's words.
+    pub quote: Quote,
+    /// The two fields as typed (Slack-escaped), to put the chosen area between.
+    pub typed: (&'a str, &'a str),
+}
+
+impl<'a> Unfiled<'a> {
+    /// Parses `<customer> | <quote>`; None when the text has another shape.
+    pub fn parse(text: &'a str) -> Option<Result<Self, UserError>> {
+        let fields = split_fields(text);
+        let [customer, quote] = fields.as_slice() else { return None };
+        Some((|| {
+            Ok(Self {
+                customer: CustomerName::parse(&mrkdwn::decode(customer))?,
+                quote: Quote::parse(&mrkdwn::decode(quote))?,
+                typed: (customer.trim(), quote.trim()),
+            })
+        })())
+    }
+
+    /// The full capture with `area` (a name as stored) between the fields.
+    pub fn with_area(&self, area: &str) -> String {
+        format!("{} | {} | {}", self.typed.0, mrkdwn::escape(area).replace('|', "¦"), self.typed.1)
+    }
+}
+
 impl QuickCapture {
     /// Parses the escaped command text.
     pub fn parse(text: &str) -> Result<Self, UserError> {

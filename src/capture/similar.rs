@@ -72,6 +72,49 @@ pub async fn find(state: &AppState, workspace: &WorkspaceId, quote: &str, custom
     }
 }
 
+/// The areas a quote most likely belongs to, most likely first: those of
+/// the workspace's similar highlights, weighted by relevance, then its
+/// busiest areas, then the rest in their order; `count` of them.
+pub async fn suggest_areas<'a>(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    quote: &str,
+    areas: &'a [crate::store::areas::Area],
+    count: usize,
+) -> Vec<&'a crate::store::areas::Area> {
+    let words = significant_words(quote);
+    let votes = tokio::time::timeout(
+        BUDGET,
+        crate::store::search::list_area_votes(state.db(), workspace, &words, count as i64),
+    )
+    .await;
+    let mut picked: Vec<i64> = match votes {
+        Ok(Ok(votes)) => votes.into_iter().map(|(area, _)| area).collect(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %crate::error::chain(&e), "suggested areas: lookup failed");
+            Vec::new()
+        }
+        Err(_) => Vec::new(),
+    };
+    if picked.len() < count {
+        if let Ok(stats) = crate::store::areas::list_area_stats(state.db(), workspace).await {
+            for name in stats.into_iter().filter(|s| s.highlights > 0).map(|s| s.name) {
+                if let Some(area) = areas.iter().find(|a| a.name == name) {
+                    if !picked.contains(&area.id) {
+                        picked.push(area.id);
+                    }
+                }
+            }
+        }
+    }
+    for area in areas {
+        if !picked.contains(&area.id) {
+            picked.push(area.id);
+        }
+    }
+    picked.iter().filter_map(|id| areas.iter().find(|a| a.id == *id)).take(count).collect()
+}
+
 /// The lines a confirmation ends with (empty when there is nothing to show).
 pub fn render(similar: &[SimilarQuote]) -> String {
     if similar.is_empty() {

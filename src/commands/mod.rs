@@ -257,7 +257,7 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
 pub fn usage(command: &str) -> String {
     format!(
         "*{command}* captures what customers say and posts it to the product channel, one thread per customer.\n\
-         • `{command} <customer> | <area> | <quote> [| <recording link> [@ 12:34]]`: capture a highlight, e.g. `{command} Acme | chat | \"We need canned replies\"`\n\
+         • `{command} <customer> | <area> | <quote> [| <recording link> [@ 12:34]]`: capture a highlight, e.g. `{command} Acme | chat | \"We need canned replies\"` (leave the area out and the app suggests one)\n\
          • `{command}`: open the capture form (several highlights of one interview)\n\
          • `{command} customer <name>`: everything a customer said, by product area\n\
          • `{command} search <words> [area:<name>] [customer:<name>]`: find highlights\n\

@@ -112,7 +112,10 @@ pub async fn handle_interaction(
         }
         SlackInteractionEvent::BlockActions(_) => {
             let action = str_at(raw, "/actions/0/action_id").unwrap_or_default();
-            if action == capture::handle::USE_EXISTING_ACTION || action == capture::handle::CREATE_NEW_ACTION {
+            if action == capture::handle::USE_EXISTING_ACTION
+                || action == capture::handle::CREATE_NEW_ACTION
+                || capture::handle::is_area_choice(action)
+            {
                 capture::handle::answer_did_you_mean(
                     state,
                     &workspace,

@@ -112,28 +112,7 @@ pub async fn list_similar_quotes(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let floor = "select coalesce((select id from highlights where workspace_id = $1
-                                  order by id desc limit 1 offset $5), 0)";
-    let (query, candidates, order) = match db.backend() {
-        Backend::Sqlite => (
-            words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "),
-            format!(
-                "select f.rowid as id, bm25(highlights_fts) as score from highlights_fts f
-                 where highlights_fts match $2 and f.rowid > ({floor})
-                 order by f.rowid desc limit $6"
-            ),
-            "s.score",
-        ),
-        Backend::Postgres => (
-            words.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" | "),
-            format!(
-                "select h.id, ts_rank(h.search, to_tsquery('english', $2)) as score from highlights h
-                 where h.workspace_id = $1 and h.id > ({floor}) and h.search @@ to_tsquery('english', $2)
-                 order by h.id desc limit $6"
-            ),
-            "s.score desc",
-        ),
-    };
+    let (query, candidates, order) = similar_candidates(db.backend(), &words);
     sqlx::query_as(&format!(
         "with s as ({candidates})
          select h.customer_id, c.display_name as customer, h.quote, h.permalink
@@ -152,4 +131,69 @@ pub async fn list_similar_quotes(
     .bind(SIMILAR_CANDIDATES)
     .fetch_all(db.reader())
     .await
+}
+
+/// The product areas of the highlights most like `words`, most likely first,
+/// with their weight: the areas of the same candidates as
+/// [`list_similar_quotes`], each weighted by relevance (at most `limit`).
+pub async fn list_area_votes(
+    db: &Db,
+    workspace: &WorkspaceId,
+    words: &[String],
+    limit: i64,
+) -> Result<Vec<(i64, f64)>, sqlx::Error> {
+    let words: Vec<&String> = words.iter().filter(|w| !w.is_empty() && w.chars().all(char::is_alphanumeric)).collect();
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (query, candidates, _) = similar_candidates(db.backend(), &words);
+    // bm25 is lower for better matches; ts_rank higher.
+    let weight = match db.backend() {
+        Backend::Sqlite => "sum(-s.score)",
+        Backend::Postgres => "cast(sum(s.score) as double precision)",
+    };
+    sqlx::query_as(&format!(
+        "with s as ({candidates})
+         select h.area_id, {weight} as weight
+         from s join highlights h on h.id = s.id
+         where h.workspace_id = $1 and $3 = $3 -- $3 unused: the candidates keep one numbering
+         group by h.area_id
+         order by weight desc, h.area_id
+         limit $4"
+    ))
+    .bind(workspace.as_str())
+    .bind(query)
+    .bind(0i64)
+    .bind(limit)
+    .bind(SIMILAR_WINDOW)
+    .bind(SIMILAR_CANDIDATES)
+    .fetch_all(db.reader())
+    .await
+}
+
+/// The full-text query for `words`, the candidates' SQL (`$1` workspace, `$2`
+/// the query, `$5` the window, `$6` how many), and how to order them best first.
+fn similar_candidates(backend: Backend, words: &[&String]) -> (String, String, &'static str) {
+    let floor = "select coalesce((select id from highlights where workspace_id = $1
+                                  order by id desc limit 1 offset $5), 0)";
+    match backend {
+        Backend::Sqlite => (
+            words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "),
+            format!(
+                "select f.rowid as id, bm25(highlights_fts) as score from highlights_fts f
+                 where highlights_fts match $2 and f.rowid > ({floor})
+                 order by f.rowid desc limit $6"
+            ),
+            "s.score",
+        ),
+        Backend::Postgres => (
+            words.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" | "),
+            format!(
+                "select h.id, ts_rank(h.search, to_tsquery('english', $2)) as score from highlights h
+                 where h.workspace_id = $1 and h.id > ({floor}) and h.search @@ to_tsquery('english', $2)
+                 order by h.id desc limit $6"
+            ),
+            "s.score desc",
+        ),
+    }
 }

@@ -33,7 +33,7 @@ async fn capture(app: &TestApp, text: &str) {
 
 /// Clicks a button of an ephemeral reply, as Slack sends it, and returns what
 /// the app posted back to the reply's `response_url`.
-async fn click(app: &TestApp, reply: &Value, action_id: &str) -> Value {
+pub(crate) async fn click(app: &TestApp, reply: &Value, action_id: &str) -> Value {
     let button = reply["blocks"]
         .as_array()
         .expect("blocks")

@@ -123,3 +123,114 @@ async fn a_capture_confirmation_lists_similar_quotes_from_other_customers(backen
     let said = ephemeral(app.slash("Acme | billing | Quarterly procurement approvals confuse finance").await).await;
     assert!(!said.contains("something like it"), "{said}");
 }
+
+/// Words each area's customers use (a seeded data set: every quote is three
+/// of its area's words and some filler).
+const VOCABULARY: [(&str, [&str; 8]); 4] = [
+    ("chat", ["canned", "replies", "macros", "agents", "inbox", "typing", "conversation", "widget"]),
+    ("billing", ["invoice", "refund", "currency", "payment", "charge", "taxes", "receipt", "pricing"]),
+    ("reporting", ["dashboard", "export", "metrics", "chart", "spreadsheet", "trends", "weekly", "filters"]),
+    ("mobile", ["iphone", "android", "offline", "notifications", "tablet", "battery", "gestures", "camera"]),
+];
+
+/// Customers of the seeded data set, far enough apart not to be taken for one another.
+const COMPANIES: [&str; 12] = [
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Soylent",
+    "Tyrell",
+    "Wonka",
+    "Cyberdyne",
+    "Aperture",
+    "Massive",
+    "Vandelay",
+    "Pied Piper",
+];
+
+fn seeded_quote(words: &[&str; 8], n: usize) -> String {
+    let fillers = ["honestly", "please", "today", "again", "somehow"];
+    format!("{} {} {} {}", words[n % 8], fillers[n % fillers.len()], words[(n * 3 + 1) % 8], words[(n * 5 + 2) % 8])
+}
+
+fn buttons(reply: &Value) -> Vec<Value> {
+    reply["blocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .filter(|e| e["type"] == "button")
+        .collect()
+}
+
+on_both_backends!(a_capture_without_an_area_suggests_the_likely_ones_and_stores_only_the_choice);
+async fn a_capture_without_an_area_suggests_the_likely_ones_and_stores_only_the_choice(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    for (area, words) in VOCABULARY {
+        for n in 0..4 {
+            let said =
+                ephemeral(app.slash(&format!("{} | {area} | {}", COMPANIES[n], seeded_quote(&words, n))).await).await;
+            assert!(said.starts_with("✅ Saved"), "{said}");
+        }
+    }
+    let before = app.count("highlights").await;
+    let reply: Value =
+        app.slash("Acme | \"The invoice currency is wrong on every receipt\"").await.json().await.expect("JSON");
+    let offered = buttons(&reply);
+    assert_eq!(offered.len(), 3, "{reply}");
+    assert_eq!(offered[0]["text"]["text"], "billing", "the likeliest first: {reply}");
+    assert!(reply.to_string().contains("Nothing is saved until you choose"), "{reply}");
+    assert_eq!(app.count("highlights").await, before, "nothing stored before the choice");
+
+    let action = offered[0]["action_id"].as_str().expect("action").to_owned();
+    let answer = crate::customers::click(&app, &reply, &action).await;
+    assert!(answer["text"].as_str().expect("text").contains("Saved for *Acme* in *billing*"), "{answer}");
+    assert_eq!(app.count("highlights").await, before + 1);
+    let stored: String = sqlx::query_scalar("select quote from highlights order by id desc limit 1")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("row");
+    assert_eq!(stored, "The invoice currency is wrong on every receipt");
+    // Clicking again (Slack delivers each click) captures nothing more.
+    let again = app.interaction(&json!({
+        "type": "block_actions", "team": { "id": crate::support::TEAM, "domain": "acme" },
+        "user": { "id": crate::support::USER, "username": "alice", "team_id": crate::support::TEAM },
+        "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
+        "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
+        "response_url": app.slack.response_url("click"),
+        "actions": [{ "type": "button", "action_id": action, "block_id": "suggested_area",
+                      "text": offered[0]["text"].clone(), "value": offered[0]["value"].clone(), "action_ts": "1.4" }],
+    })).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(app.count("highlights").await, before + 1, "double click, one capture");
+}
+
+on_both_backends!(suggested_areas_are_right_on_most_of_a_held_out_split);
+async fn suggested_areas_are_right_on_most_of_a_held_out_split(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    // Train on 9 quotes per area, hold out 3 per area.
+    for n in 0..9 {
+        for (area, words) in VOCABULARY {
+            let said =
+                ephemeral(app.slash(&format!("{} | {area} | {}", COMPANIES[n], seeded_quote(&words, n))).await).await;
+            assert!(said.starts_with("✅ Saved"), "{said}");
+        }
+    }
+    assert_eq!(app.count("highlights").await, 36, "the training split is stored");
+    let mut right = 0;
+    let mut asked = 0;
+    for n in 9..12 {
+        for (area, words) in VOCABULARY {
+            let reply: Value =
+                app.slash(&format!("Heldout{n} | {}", seeded_quote(&words, n))).await.json().await.expect("JSON");
+            asked += 1;
+            if buttons(&reply).first().is_some_and(|b| b["text"]["text"] == area) {
+                right += 1;
+            }
+        }
+    }
+    let accuracy = f64::from(right) / f64::from(asked);
+    println!("suggested area, top-1 accuracy on the held-out split: {right}/{asked} = {accuracy:.2}");
+    assert!(accuracy >= 0.75, "{right}/{asked}");
+}
