@@ -168,9 +168,8 @@ on_both_backends!(a_capture_without_an_area_suggests_the_likely_ones_and_stores_
 async fn a_capture_without_an_area_suggests_the_likely_ones_and_stores_only_the_choice(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     for (area, words) in VOCABULARY {
-        for n in 0..4 {
-            let said =
-                ephemeral(app.slash(&format!("{} | {area} | {}", COMPANIES[n], seeded_quote(&words, n))).await).await;
+        for (n, company) in COMPANIES.iter().enumerate().take(4) {
+            let said = ephemeral(app.slash(&format!("{company} | {area} | {}", seeded_quote(&words, n))).await).await;
             assert!(said.starts_with("✅ Saved"), "{said}");
         }
     }
@@ -210,10 +209,9 @@ on_both_backends!(suggested_areas_are_right_on_most_of_a_held_out_split);
 async fn suggested_areas_are_right_on_most_of_a_held_out_split(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     // Train on 9 quotes per area, hold out 3 per area.
-    for n in 0..9 {
+    for (n, company) in COMPANIES.iter().enumerate().take(9) {
         for (area, words) in VOCABULARY {
-            let said =
-                ephemeral(app.slash(&format!("{} | {area} | {}", COMPANIES[n], seeded_quote(&words, n))).await).await;
+            let said = ephemeral(app.slash(&format!("{company} | {area} | {}", seeded_quote(&words, n))).await).await;
             assert!(said.starts_with("✅ Saved"), "{said}");
         }
     }
