@@ -350,6 +350,10 @@ pub fn open_modal(
     let workspace = workspace.clone();
     state.clone().spawn(async move {
         let today = crate::settings::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
+        let mut prefill = prefill;
+        if let (Some(quote), None) = (&prefill.quote, prefill.area_id) {
+            prefill.area_id = crate::capture::similar::likely_area(&state, &workspace, quote).await;
+        }
         let view = match list_areas(state.db(), &workspace).await {
             Ok(all_areas) => {
                 modal::render_capture_modal(&all_areas, today, &Metadata { highlights: 1, channel }, &prefill)
@@ -379,7 +383,7 @@ pub fn open_modal_from_message(
     message_text: &str,
     response_url: Option<String>,
 ) {
-    let prefill = Prefill { customer: None, quote: Some(decode(message_text)) };
+    let prefill = Prefill { customer: None, quote: Some(decode(message_text)), area_id: None };
     open_modal(state, workspace, trigger_id, channel, prefill, response_url);
 }
 

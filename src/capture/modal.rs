@@ -74,6 +74,8 @@ pub struct Prefill {
     pub customer: Option<String>,
     /// First quote (e.g. from "Save as highlight").
     pub quote: Option<String>,
+    /// The first highlight's likely area (suggested from the quote).
+    pub area_id: Option<i64>,
 }
 
 /// The modal view, with `highlights` highlight groups.
@@ -107,7 +109,8 @@ pub fn render_capture_modal(areas: &[Area], today: Date, metadata: &Metadata, pr
         if count > 1 {
             blocks.push(json!({ "type": "section", "text": mrkdwn(&format!("*Highlight {}*", i + 1)) }));
         }
-        blocks.push(input(&block::area(i), "Product area", area_select(areas), false, None));
+        let likely = if i == 0 { prefill.area_id } else { None };
+        blocks.push(input(&block::area(i), "Product area", area_select(areas, likely), false, None));
         blocks.push(input(&block::kind(i), "Kind", kind_select(), false, None));
         let quote_initial = if i == 0 { prefill.quote.as_deref() } else { None };
         blocks.push(input(
@@ -196,10 +199,14 @@ fn option(text: &str, value: &str) -> Value {
     json!({ "text": plain(&blocks::truncate(text, MAX_OPTION_TEXT)), "value": value })
 }
 
-fn area_select(areas: &[Area]) -> Value {
-    let options: Vec<Value> =
-        areas.iter().take(MAX_SELECT_OPTIONS).map(|a| option(&a.name, &a.id.to_string())).collect();
-    json!({ "type": "static_select", "action_id": VALUE, "placeholder": plain("Choose an area"), "options": options })
+fn area_select(areas: &[Area], likely: Option<i64>) -> Value {
+    let shown = &areas[..areas.len().min(MAX_SELECT_OPTIONS)];
+    let options: Vec<Value> = shown.iter().map(|a| option(&a.name, &a.id.to_string())).collect();
+    let mut select = json!({ "type": "static_select", "action_id": VALUE, "placeholder": plain("Choose an area"), "options": options });
+    if let Some(area) = likely.and_then(|id| shown.iter().find(|a| a.id == id)) {
+        select["initial_option"] = option(&area.name, &area.id.to_string());
+    }
+    select
 }
 
 fn kind_select() -> Value {
@@ -371,7 +378,12 @@ mod tests {
     #[test]
     fn the_modal_has_the_labelled_inputs_and_stays_valid_block_kit() {
         let meta = Metadata { highlights: 2, channel: Some("C1".into()) };
-        let view = render_capture_modal(&areas(), TODAY, &meta, &Prefill { customer: None, quote: Some("hi".into()) });
+        let view = render_capture_modal(
+            &areas(),
+            TODAY,
+            &meta,
+            &Prefill { customer: None, quote: Some("hi".into()), area_id: None },
+        );
         let labels: Vec<&str> =
             view["blocks"].as_array().expect("blocks").iter().filter_map(|b| b["label"]["text"].as_str()).collect();
         for label in ["Customer", "Interview date", "Recording link", "Product area", "Quote", "Takeaway", "Kind"] {

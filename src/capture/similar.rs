@@ -115,6 +115,17 @@ pub async fn suggest_areas<'a>(
     picked.iter().filter_map(|id| areas.iter().find(|a| a.id == *id)).take(count).collect()
 }
 
+/// The area the workspace's highlights most like `quote` were filed under,
+/// if any are alike (to preselect it in the form).
+pub async fn likely_area(state: &AppState, workspace: &WorkspaceId, quote: &str) -> Option<i64> {
+    let words = significant_words(quote);
+    let votes = crate::store::search::list_area_votes(state.db(), workspace, &words, 1);
+    match tokio::time::timeout(BUDGET, votes).await {
+        Ok(Ok(votes)) => votes.first().map(|(area, _)| *area),
+        _ => None,
+    }
+}
+
 /// The lines a confirmation ends with (empty when there is nothing to show).
 pub fn render(similar: &[SimilarQuote]) -> String {
     if similar.is_empty() {

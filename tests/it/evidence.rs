@@ -232,3 +232,34 @@ async fn suggested_areas_are_right_on_most_of_a_held_out_split(backend: TestBack
     println!("suggested area, top-1 accuracy on the held-out split: {right}/{asked} = {accuracy:.2}");
     assert!(accuracy >= 0.75, "{right}/{asked}");
 }
+
+on_both_backends!(the_form_opened_on_a_message_preselects_its_likely_area);
+async fn the_form_opened_on_a_message_preselects_its_likely_area(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    for (n, (area, words)) in VOCABULARY.iter().enumerate() {
+        let said = ephemeral(app.slash(&format!("{} | {area} | {}", COMPANIES[n], seeded_quote(words, n))).await).await;
+        assert!(said.starts_with("✅ Saved"), "{said}");
+    }
+    let open = |text: &str| {
+        let mut payload =
+            crate::support::fixture_json(include_str!("../fixtures/requests/message_action.save_as_highlight.json"));
+        payload["message"]["text"] = json!(text);
+        payload
+    };
+    let area_of = |call: &crate::support::fake_slack::Call| {
+        call.args["view"]["blocks"]
+            .as_array()
+            .expect("blocks")
+            .iter()
+            .find(|b| b["block_id"] == "area_0")
+            .expect("area")["element"]["initial_option"]["text"]["text"]
+            .clone()
+    };
+    assert_eq!(app.interaction(&open("The refund and the taxes are wrong")).await.status(), 200);
+    let opened = app.slack.wait_for_ok_calls("views.open", 1).await;
+    assert_eq!(area_of(&opened[0]), "billing", "{:?}", opened[0].args);
+    // Nothing alike: no area chosen for the person.
+    assert_eq!(app.interaction(&open("Lunch was nice")).await.status(), 200);
+    let opened = app.slack.wait_for_ok_calls("views.open", 2).await;
+    assert_eq!(area_of(&opened[1]), Value::Null);
+}
