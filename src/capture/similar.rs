@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::app::AppState;
 use crate::slack::blocks;
 use crate::slack::mrkdwn::{escape, link};
-use crate::store::search::{list_similar_quotes, SimilarQuote};
+use crate::store::search::{list_similar_candidates, SimilarQuote};
 use crate::store::workspaces::WorkspaceId;
 
 /// How many similar quotes a confirmation shows.
@@ -32,6 +32,13 @@ const STOP_WORDS: &[&str] = &[
 /// The words of `quote` that say what it is about: lower case, three letters
 /// or more, not common, each once, the longest first.
 pub fn significant_words(quote: &str) -> Vec<String> {
+    let mut words = significant_words_all(quote);
+    words.truncate(MAX_WORDS);
+    words
+}
+
+/// Every significant word of `quote`, the longest first.
+fn significant_words_all(quote: &str) -> Vec<String> {
     let mut words: Vec<String> = quote
         .split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)
@@ -39,37 +46,68 @@ pub fn significant_words(quote: &str) -> Vec<String> {
         .collect();
     words.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then_with(|| a.cmp(b)));
     words.dedup();
-    words.truncate(MAX_WORDS);
     words
+}
+
+/// The workspace's recent highlights sharing words with `quote` (not
+/// `customer`'s), the most alike first: by how many of its significant words
+/// they share, then the newest. Empty when the lookup fails or is slow.
+async fn ranked(state: &AppState, workspace: &WorkspaceId, quote: &str, customer: Option<i64>) -> Vec<SimilarQuote> {
+    let words = significant_words(quote);
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let lookup = list_similar_candidates(state.db(), workspace, &words, customer);
+    let found = match tokio::time::timeout(BUDGET, lookup).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %crate::error::chain(&e), "similar quotes: lookup failed; left out");
+            return Vec::new();
+        }
+        Err(_) => {
+            tracing::debug!("similar quotes: lookup over its budget; left out");
+            return Vec::new();
+        }
+    };
+    // Candidates come newest first; a stable sort keeps that order among equals.
+    let mut scored: Vec<(usize, SimilarQuote)> =
+        found.into_iter().map(|q| (shared_words(&words, &q.quote), q)).filter(|(n, _)| *n > 0).collect();
+    scored.sort_by_key(|(shared, _)| std::cmp::Reverse(*shared));
+    scored.into_iter().map(|(_, q)| q).collect()
+}
+
+/// How many of `words` (significant, lower case) `quote` holds.
+fn shared_words(words: &[String], quote: &str) -> usize {
+    let theirs = significant_words_all(quote);
+    words.iter().filter(|w| theirs.contains(w)).count()
 }
 
 /// Up to [`SHOWN`] quotes like `quote`, each from a different customer other
 /// than `customer`; empty when there are none or the lookup is slow.
 pub async fn find(state: &AppState, workspace: &WorkspaceId, quote: &str, customer: Option<i64>) -> Vec<SimilarQuote> {
+    let mut shown: Vec<SimilarQuote> = Vec::with_capacity(SHOWN);
+    for q in ranked(state, workspace, quote, customer).await {
+        if shown.len() < SHOWN && !shown.iter().any(|s| s.customer_id == q.customer_id) {
+            shown.push(q);
+        }
+    }
+    shown
+}
+
+/// The areas of the highlights like `quote`, most alike first, each weighted
+/// by the words its highlights share: `(area, weight)`, heaviest first.
+async fn area_votes(state: &AppState, workspace: &WorkspaceId, quote: &str) -> Vec<(i64, usize)> {
     let words = significant_words(quote);
-    if words.is_empty() {
-        return Vec::new();
-    }
-    let lookup = list_similar_quotes(state.db(), workspace, &words, customer, (SHOWN * 4) as i64);
-    match tokio::time::timeout(BUDGET, lookup).await {
-        Ok(Ok(found)) => {
-            let mut shown: Vec<SimilarQuote> = Vec::with_capacity(SHOWN);
-            for q in found {
-                if shown.len() < SHOWN && !shown.iter().any(|s| s.customer_id == q.customer_id) {
-                    shown.push(q);
-                }
-            }
-            shown
-        }
-        Ok(Err(e)) => {
-            tracing::warn!(error = %crate::error::chain(&e), "similar quotes: lookup failed; left out");
-            Vec::new()
-        }
-        Err(_) => {
-            tracing::debug!("similar quotes: lookup over its budget; left out");
-            Vec::new()
+    let mut votes: Vec<(i64, usize)> = Vec::new();
+    for q in ranked(state, workspace, quote, None).await {
+        let weight = shared_words(&words, &q.quote);
+        match votes.iter_mut().find(|(area, _)| *area == q.area_id) {
+            Some((_, total)) => *total += weight,
+            None => votes.push((q.area_id, weight)),
         }
     }
+    votes.sort_by_key(|(_, weight)| std::cmp::Reverse(*weight));
+    votes
 }
 
 /// The areas a quote most likely belongs to, most likely first: those of
@@ -82,20 +120,7 @@ pub async fn suggest_areas<'a>(
     areas: &'a [crate::store::areas::Area],
     count: usize,
 ) -> Vec<&'a crate::store::areas::Area> {
-    let words = significant_words(quote);
-    let votes = tokio::time::timeout(
-        BUDGET,
-        crate::store::search::list_area_votes(state.db(), workspace, &words, count as i64),
-    )
-    .await;
-    let mut picked: Vec<i64> = match votes {
-        Ok(Ok(votes)) => votes.into_iter().map(|(area, _)| area).collect(),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %crate::error::chain(&e), "suggested areas: lookup failed");
-            Vec::new()
-        }
-        Err(_) => Vec::new(),
-    };
+    let mut picked: Vec<i64> = area_votes(state, workspace, quote).await.into_iter().map(|(area, _)| area).collect();
     if picked.len() < count {
         if let Ok(stats) = crate::store::areas::list_area_stats(state.db(), workspace).await {
             for name in stats.into_iter().filter(|s| s.highlights > 0).map(|s| s.name) {
@@ -118,12 +143,7 @@ pub async fn suggest_areas<'a>(
 /// The area the workspace's highlights most like `quote` were filed under,
 /// if any are alike (to preselect it in the form).
 pub async fn likely_area(state: &AppState, workspace: &WorkspaceId, quote: &str) -> Option<i64> {
-    let words = significant_words(quote);
-    let votes = crate::store::search::list_area_votes(state.db(), workspace, &words, 1);
-    match tokio::time::timeout(BUDGET, votes).await {
-        Ok(Ok(votes)) => votes.first().map(|(area, _)| *area),
-        _ => None,
-    }
+    area_votes(state, workspace, quote).await.first().map(|(area, _)| *area)
 }
 
 /// The lines a confirmation ends with (empty when there is nothing to show).
@@ -163,11 +183,18 @@ mod tests {
         let text = render(&[
             SimilarQuote {
                 customer_id: 1,
+                area_id: 1,
                 customer: "Globex".into(),
                 quote: "<!here> canned".into(),
                 permalink: Some("https://x.slack.com/p1".into()),
             },
-            SimilarQuote { customer_id: 2, customer: "A & B".into(), quote: "canned\nreplies".into(), permalink: None },
+            SimilarQuote {
+                customer_id: 2,
+                area_id: 1,
+                customer: "A & B".into(),
+                quote: "canned\nreplies".into(),
+                permalink: None,
+            },
         ]);
         assert!(text.contains("• <https://x.slack.com/p1|Globex>: “&lt;!here&gt; canned”"), "{text}");
         assert!(text.contains("• *A &amp; B*: “canned replies”"), "{text}");

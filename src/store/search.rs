@@ -76,13 +76,15 @@ pub async fn search_highlights(
     .await
 }
 
-/// A quote like another one, from another customer.
+/// A highlight that shares words with a new quote.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SimilarQuote {
     /// Its customer.
     pub customer_id: i64,
     /// The customer's name.
     pub customer: String,
+    /// Its product area.
+    pub area_id: i64,
     /// The quote.
     pub quote: String,
     /// Link to the posted reply.
@@ -93,107 +95,59 @@ pub struct SimilarQuote {
 /// highlights, so that the lookup costs the same at 10 thousand highlights
 /// as at a million.
 pub const SIMILAR_WINDOW: i64 = 500;
-/// Of those, the most recent matches that are ranked.
-const SIMILAR_CANDIDATES: i64 = 30;
+/// Of those, how many of the most recent matches are returned (to be ranked
+/// by the caller). No relevance function runs in the database: FTS5's bm25
+/// counts every row holding each word, which grows with the data.
+pub const SIMILAR_CANDIDATES: i64 = 30;
 
-/// Highlights sharing words with `words` (plain words: letters and digits
-/// only), best first, leaving out `except_customer`'s, at most `limit` rows
-/// (several may be one customer's): among the [`SIMILAR_CANDIDATES`] most
-/// recent matches in the workspace's [`SIMILAR_WINDOW`] most recent
-/// highlights, ranked by full-text relevance.
-pub async fn list_similar_quotes(
+/// The [`SIMILAR_CANDIDATES`] most recent highlights holding any of `words`
+/// (plain words: letters and digits only) among the workspace's
+/// [`SIMILAR_WINDOW`] most recent, newest first, leaving out
+/// `except_customer`'s afterwards.
+pub async fn list_similar_candidates(
     db: &Db,
     workspace: &WorkspaceId,
     words: &[String],
     except_customer: Option<i64>,
-    limit: i64,
 ) -> Result<Vec<SimilarQuote>, sqlx::Error> {
     let words: Vec<&String> = words.iter().filter(|w| !w.is_empty() && w.chars().all(char::is_alphanumeric)).collect();
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let (query, candidates, order) = similar_candidates(db.backend(), &words);
-    sqlx::query_as(&format!(
-        "with s as ({candidates})
-         select h.customer_id, c.display_name as customer, h.quote, h.permalink
-         from s
-         join highlights h on h.id = s.id
-         join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
-         where h.workspace_id = $1 and h.customer_id <> $3
-         order by {order}, h.id desc
-         limit $4"
-    ))
-    .bind(workspace.as_str())
-    .bind(query)
-    .bind(except_customer.unwrap_or(0))
-    .bind(limit)
-    .bind(SIMILAR_WINDOW)
-    .bind(SIMILAR_CANDIDATES)
-    .fetch_all(db.reader())
-    .await
-}
-
-/// The product areas of the highlights most like `words`, most likely first,
-/// with their weight: the areas of the same candidates as
-/// [`list_similar_quotes`], each weighted by relevance (at most `limit`).
-pub async fn list_area_votes(
-    db: &Db,
-    workspace: &WorkspaceId,
-    words: &[String],
-    limit: i64,
-) -> Result<Vec<(i64, f64)>, sqlx::Error> {
-    let words: Vec<&String> = words.iter().filter(|w| !w.is_empty() && w.chars().all(char::is_alphanumeric)).collect();
-    if words.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (query, candidates, _) = similar_candidates(db.backend(), &words);
-    // bm25 is lower for better matches; ts_rank higher.
-    let weight = match db.backend() {
-        Backend::Sqlite => "sum(-s.score)",
-        Backend::Postgres => "cast(sum(s.score) as double precision)",
-    };
-    sqlx::query_as(&format!(
-        "with s as ({candidates})
-         select h.area_id, {weight} as weight
-         from s join highlights h on h.id = s.id
-         where h.workspace_id = $1 and $3 = $3 -- $3 unused: the candidates keep one numbering
-         group by h.area_id
-         order by weight desc, h.area_id
-         limit $4"
-    ))
-    .bind(workspace.as_str())
-    .bind(query)
-    .bind(0i64)
-    .bind(limit)
-    .bind(SIMILAR_WINDOW)
-    .bind(SIMILAR_CANDIDATES)
-    .fetch_all(db.reader())
-    .await
-}
-
-/// The full-text query for `words`, the candidates' SQL (`$1` workspace, `$2`
-/// the query, `$5` the window, `$6` how many), and how to order them best first.
-fn similar_candidates(backend: Backend, words: &[&String]) -> (String, String, &'static str) {
     let floor = "select coalesce((select id from highlights where workspace_id = $1
-                                  order by id desc limit 1 offset $5), 0)";
-    match backend {
+                                  order by id desc limit 1 offset $4), 0)";
+    let (query, candidates) = match db.backend() {
         Backend::Sqlite => (
             words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "),
             format!(
-                "select f.rowid as id, bm25(highlights_fts) as score from highlights_fts f
+                "select f.rowid as id from highlights_fts f
                  where highlights_fts match $2 and f.rowid > ({floor})
-                 order by f.rowid desc limit $6"
+                 order by f.rowid desc limit $5"
             ),
-            "s.score",
         ),
         Backend::Postgres => (
             words.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" | "),
             format!(
-                "select h.id, ts_rank(h.search, to_tsquery('english', $2)) as score from highlights h
+                "select h.id from highlights h
                  where h.workspace_id = $1 and h.id > ({floor}) and h.search @@ to_tsquery('english', $2)
-                 order by h.id desc limit $6"
+                 order by h.id desc limit $5"
             ),
-            "s.score desc",
         ),
-    }
+    };
+    sqlx::query_as(&format!(
+        "with s as ({candidates})
+         select h.customer_id, c.display_name as customer, h.area_id, h.quote, h.permalink
+         from s
+         join highlights h on h.id = s.id
+         join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
+         where h.workspace_id = $1 and h.customer_id <> $3
+         order by h.id desc"
+    ))
+    .bind(workspace.as_str())
+    .bind(query)
+    .bind(except_customer.unwrap_or(0))
+    .bind(SIMILAR_WINDOW)
+    .bind(SIMILAR_CANDIDATES)
+    .fetch_all(db.reader())
+    .await
 }
