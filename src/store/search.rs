@@ -127,11 +127,13 @@ pub async fn list_similar_candidates(
         ),
         Backend::Postgres => (
             words.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" | "),
-            format!(
-                "select h.id from highlights h
-                 where h.workspace_id = $1 and h.id > ({floor}) and h.search @@ to_tsquery('english', $2)
-                 order by h.id desc limit $5"
-            ),
+            // The window first, by the (workspace_id, id) index: the GIN index
+            // would find every match in the workspace, however old.
+            "select r.id from (select id, search from highlights where workspace_id = $1
+                               order by id desc limit $4) r
+             where r.search @@ to_tsquery('english', $2)
+             order by r.id desc limit $5"
+                .to_owned(),
         ),
     };
     sqlx::query_as(&format!(
