@@ -83,6 +83,8 @@ struct Inner {
     http: reqwest::Client,
     /// People's names, as Slack shows them (looked up once per process).
     names: Mutex<std::collections::HashMap<String, String>>,
+    /// Each workspace's recent highlights, for similar quotes (a second).
+    recent_quotes: crate::capture::similar::RecentQuotes,
     /// Every task a request started: shutdown waits for them.
     tasks: TaskTracker,
 }
@@ -103,6 +105,7 @@ impl AppState {
             outbox_wake: Notify::new(),
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().unwrap_or_default(),
             names: Mutex::new(std::collections::HashMap::new()),
+            recent_quotes: Default::default(),
             tasks: TaskTracker::new(),
         }))
     }
@@ -175,6 +178,11 @@ impl AppState {
     /// The pauses Slack's 429s started, shared by every workspace's calls.
     pub fn slack_pauses(&self) -> &crate::slack::rate::Pauses {
         self.0.slack.pauses()
+    }
+
+    /// What this replica remembers of each workspace's recent highlights.
+    pub fn recent_quotes(&self) -> &crate::capture::similar::RecentQuotes {
+        &self.0.recent_quotes
     }
 
     /// The metrics registry.

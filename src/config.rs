@@ -352,6 +352,9 @@ pub struct Timing {
     /// Background Slack calls are paced at Slack's published budgets times
     /// this (see [`crate::slack::rate::Pacer`]); 0 does not pace.
     pub slack_pacing: u32,
+    /// How long a replica reuses its read of a workspace's recent highlights
+    /// for similar quotes and suggested areas (zero: read every time).
+    pub recent_quotes_for: Duration,
 }
 
 impl Default for Timing {
@@ -367,6 +370,7 @@ impl Default for Timing {
             remap_every: Duration::from_secs(600),
             http: crate::server::Limits::default(),
             slack_pacing: 1,
+            recent_quotes_for: Duration::from_secs(1),
         }
     }
 }

@@ -4,12 +4,13 @@
 //! full-text index while the capture is stored, within a short time budget;
 //! a slow or failed lookup only leaves the list out.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::app::AppState;
 use crate::slack::blocks;
 use crate::slack::mrkdwn::{escape, link};
-use crate::store::search::{list_similar_candidates, SimilarQuote};
+use crate::store::search::{list_recent_quotes, SimilarQuote};
 use crate::store::workspaces::WorkspaceId;
 
 /// How many similar quotes a confirmation shows.
@@ -49,44 +50,88 @@ fn significant_words_all(quote: &str) -> Vec<String> {
     words
 }
 
+/// What a replica remembers of each workspace's recent highlights, for one
+/// second: captures in a burst share one read, and a quote captured on
+/// another replica shows here at most a second late.
+#[derive(Debug, Default)]
+pub struct RecentQuotes(std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Arc<Vec<Recent>>)>>);
+
+/// A recent highlight and its significant words.
+#[derive(Debug)]
+pub struct Recent {
+    quote: SimilarQuote,
+    words: Vec<String>,
+}
+
+impl RecentQuotes {
+    fn fresh(&self, workspace: &WorkspaceId, remembered_for: Duration) -> Option<Arc<Vec<Recent>>> {
+        let remembered = self.0.lock().ok()?;
+        let (at, recent) = remembered.get(workspace.as_str())?;
+        (at.elapsed() < remembered_for).then(|| recent.clone())
+    }
+
+    fn keep(&self, workspace: &WorkspaceId, recent: Arc<Vec<Recent>>) {
+        if let Ok(mut remembered) = self.0.lock() {
+            remembered.insert(workspace.as_str().to_owned(), (std::time::Instant::now(), recent));
+        }
+    }
+}
+
+/// The workspace's recent highlights, from memory or read again.
+async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<Vec<Recent>>> {
+    if let Some(recent) = state.recent_quotes().fresh(workspace, state.config().timing.recent_quotes_for) {
+        return Some(recent);
+    }
+    match tokio::time::timeout(BUDGET, list_recent_quotes(state.db(), workspace)).await {
+        Ok(Ok(rows)) => {
+            let recent: Arc<Vec<Recent>> = Arc::new(
+                rows.into_iter().map(|quote| Recent { words: significant_words_all(&quote.quote), quote }).collect(),
+            );
+            state.recent_quotes().keep(workspace, recent.clone());
+            Some(recent)
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %crate::error::chain(&e), "similar quotes: lookup failed; left out");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("similar quotes: lookup over its budget; left out");
+            None
+        }
+    }
+}
+
 /// The workspace's recent highlights sharing words with `quote` (not
 /// `customer`'s), the most alike first: by how many of its significant words
-/// they share, then the newest. Empty when the lookup fails or is slow.
-async fn ranked(state: &AppState, workspace: &WorkspaceId, quote: &str, customer: Option<i64>) -> Vec<SimilarQuote> {
+/// they share, then the newest; each with that count.
+async fn ranked(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    quote: &str,
+    customer: Option<i64>,
+) -> Vec<(usize, SimilarQuote)> {
     let words = significant_words(quote);
     if words.is_empty() {
         return Vec::new();
     }
-    let lookup = list_similar_candidates(state.db(), workspace, &words, customer);
-    let found = match tokio::time::timeout(BUDGET, lookup).await {
-        Ok(Ok(found)) => found,
-        Ok(Err(e)) => {
-            tracing::warn!(error = %crate::error::chain(&e), "similar quotes: lookup failed; left out");
-            return Vec::new();
-        }
-        Err(_) => {
-            tracing::debug!("similar quotes: lookup over its budget; left out");
-            return Vec::new();
-        }
-    };
-    // Candidates come newest first; a stable sort keeps that order among equals.
-    let mut scored: Vec<(usize, SimilarQuote)> =
-        found.into_iter().map(|q| (shared_words(&words, &q.quote), q)).filter(|(n, _)| *n > 0).collect();
+    let Some(recent) = recent(state, workspace).await else { return Vec::new() };
+    let mut scored: Vec<(usize, SimilarQuote)> = recent
+        .iter()
+        .filter(|r| Some(r.quote.customer_id) != customer)
+        .map(|r| (words.iter().filter(|w| r.words.contains(w)).count(), r))
+        .filter(|(shared, _)| *shared > 0)
+        .map(|(shared, r)| (shared, r.quote.clone()))
+        .collect();
+    // Newest first already; a stable sort keeps that order among equals.
     scored.sort_by_key(|(shared, _)| std::cmp::Reverse(*shared));
-    scored.into_iter().map(|(_, q)| q).collect()
-}
-
-/// How many of `words` (significant, lower case) `quote` holds.
-fn shared_words(words: &[String], quote: &str) -> usize {
-    let theirs = significant_words_all(quote);
-    words.iter().filter(|w| theirs.contains(w)).count()
+    scored
 }
 
 /// Up to [`SHOWN`] quotes like `quote`, each from a different customer other
 /// than `customer`; empty when there are none or the lookup is slow.
 pub async fn find(state: &AppState, workspace: &WorkspaceId, quote: &str, customer: Option<i64>) -> Vec<SimilarQuote> {
     let mut shown: Vec<SimilarQuote> = Vec::with_capacity(SHOWN);
-    for q in ranked(state, workspace, quote, customer).await {
+    for (_, q) in ranked(state, workspace, quote, customer).await {
         if shown.len() < SHOWN && !shown.iter().any(|s| s.customer_id == q.customer_id) {
             shown.push(q);
         }
@@ -97,10 +142,8 @@ pub async fn find(state: &AppState, workspace: &WorkspaceId, quote: &str, custom
 /// The areas of the highlights like `quote`, most alike first, each weighted
 /// by the words its highlights share: `(area, weight)`, heaviest first.
 async fn area_votes(state: &AppState, workspace: &WorkspaceId, quote: &str) -> Vec<(i64, usize)> {
-    let words = significant_words(quote);
     let mut votes: Vec<(i64, usize)> = Vec::new();
-    for q in ranked(state, workspace, quote, None).await {
-        let weight = shared_words(&words, &q.quote);
+    for (weight, q) in ranked(state, workspace, quote, None).await {
         match votes.iter_mut().find(|(area, _)| *area == q.area_id) {
             Some((_, total)) => *total += weight,
             None => votes.push((q.area_id, weight)),

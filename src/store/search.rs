@@ -95,61 +95,19 @@ pub struct SimilarQuote {
 /// highlights, so that the lookup costs the same at 10 thousand highlights
 /// as at a million.
 pub const SIMILAR_WINDOW: i64 = 500;
-/// Of those, how many of the most recent matches are returned (to be ranked
-/// by the caller). No relevance function runs in the database: FTS5's bm25
-/// counts every row holding each word, which grows with the data.
-pub const SIMILAR_CANDIDATES: i64 = 30;
 
-/// The [`SIMILAR_CANDIDATES`] most recent highlights holding any of `words`
-/// (plain words: letters and digits only) among the workspace's
-/// [`SIMILAR_WINDOW`] most recent, newest first, leaving out
-/// `except_customer`'s afterwards.
-pub async fn list_similar_candidates(
-    db: &Db,
-    workspace: &WorkspaceId,
-    words: &[String],
-    except_customer: Option<i64>,
-) -> Result<Vec<SimilarQuote>, sqlx::Error> {
-    let words: Vec<&String> = words.iter().filter(|w| !w.is_empty() && w.chars().all(char::is_alphanumeric)).collect();
-    if words.is_empty() {
-        return Ok(Vec::new());
-    }
-    let floor = "select coalesce((select id from highlights where workspace_id = $1
-                                  order by id desc limit 1 offset $4), 0)";
-    let (query, candidates) = match db.backend() {
-        Backend::Sqlite => (
-            words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "),
-            format!(
-                "select f.rowid as id from highlights_fts f
-                 where highlights_fts match $2 and f.rowid > ({floor})
-                 order by f.rowid desc limit $5"
-            ),
-        ),
-        Backend::Postgres => (
-            words.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(" | "),
-            // The window first, by the (workspace_id, id) index: the GIN index
-            // would find every match in the workspace, however old.
-            "select r.id from (select id, search from highlights where workspace_id = $1
-                               order by id desc limit $4) r
-             where r.search @@ to_tsquery('english', $2)
-             order by r.id desc limit $5"
-                .to_owned(),
-        ),
-    };
-    sqlx::query_as(&format!(
-        "with s as ({candidates})
-         select h.customer_id, c.display_name as customer, h.area_id, h.quote, h.permalink
-         from s
-         join highlights h on h.id = s.id
+/// The workspace's [`SIMILAR_WINDOW`] most recent highlights, newest first,
+/// with their customers (an index range: `(workspace_id, id)`).
+pub async fn list_recent_quotes(db: &Db, workspace: &WorkspaceId) -> Result<Vec<SimilarQuote>, sqlx::Error> {
+    sqlx::query_as(
+        "select h.customer_id, c.display_name as customer, h.area_id, h.quote, h.permalink
+         from (select id from highlights where workspace_id = $1 order by id desc limit $2) r
+         join highlights h on h.id = r.id
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
-         where h.workspace_id = $1 and h.customer_id <> $3
-         order by h.id desc"
-    ))
+         order by h.id desc",
+    )
     .bind(workspace.as_str())
-    .bind(query)
-    .bind(except_customer.unwrap_or(0))
     .bind(SIMILAR_WINDOW)
-    .bind(SIMILAR_CANDIDATES)
     .fetch_all(db.reader())
     .await
 }

@@ -263,3 +263,22 @@ async fn the_form_opened_on_a_message_preselects_its_likely_area(backend: TestBa
     let opened = app.slack.wait_for_ok_calls("views.open", 2).await;
     assert_eq!(area_of(&opened[1]), Value::Null);
 }
+
+on_both_backends!(a_replica_reuses_its_read_of_recent_highlights_for_as_long_as_configured);
+async fn a_replica_reuses_its_read_of_recent_highlights_for_as_long_as_configured(backend: TestBackend) {
+    let timing = highlights::config::Timing {
+        recent_quotes_for: std::time::Duration::from_secs(3600),
+        ..crate::support::test_timing()
+    };
+    let app = TestApp::spawn_with_timing(backend, crate::support::fake_slack::FakeSlack::start().await, timing).await;
+    let first = ephemeral(app.slash("Globex | chat | Canned replies would save hours").await).await;
+    assert!(!first.contains("something like it"), "{first}");
+    // Read once (before Globex's quote was stored), and remembered: not seen yet.
+    let second = ephemeral(app.slash("Initech | chat | Canned replies please").await).await;
+    assert!(!second.contains("something like it"), "the remembered read: {second}");
+    // The same on a replica that reads every time sees it (the default in tests).
+    let fresh = TestApp::spawn_on(backend).await;
+    ephemeral(fresh.slash("Globex | chat | Canned replies would save hours").await).await;
+    let seen = ephemeral(fresh.slash("Initech | chat | Canned replies please").await).await;
+    assert!(seen.contains("something like it") && seen.contains("Globex"), "{seen}");
+}

@@ -85,6 +85,8 @@ pub fn test_timing() -> Timing {
         http: highlights::server::Limits::default(),
         // Slack's budgets, as in production.
         slack_pacing: 1,
+        // Similar quotes see every capture at once.
+        recent_quotes_for: Duration::ZERO,
     }
 }
 
