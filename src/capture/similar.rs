@@ -54,7 +54,10 @@ fn significant_words_all(quote: &str) -> Vec<String> {
 /// second: captures in a burst share one read, and a quote captured on
 /// another replica shows here at most a second late.
 #[derive(Debug, Default)]
-pub struct RecentQuotes(std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Arc<Vec<Recent>>)>>);
+pub struct RecentQuotes(std::sync::Mutex<std::collections::HashMap<String, Remembered>>);
+
+/// A workspace's recent highlights, and when they were read.
+type Remembered = (std::time::Instant, Arc<Vec<Recent>>);
 
 /// A recent highlight and its significant words.
 #[derive(Debug)]
