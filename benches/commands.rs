@@ -86,21 +86,10 @@ async fn run(backend: &str, url: &str, n: usize) {
     let args = ServeArgs {
         signing_secret: Some(SECRET.into()),
         bot_token: Some("xoxb-bench".into()),
-        app_token: None,
         slack_api_url: fake_slack().await,
         listen: "127.0.0.1:0".into(),
         product_channel: Some("C0BENCH001".into()),
-        default_areas: None,
-        managers: None,
-        onboarding_targets: None,
-        webhook_secret: None,
-        socket_mode: false,
-        slack_pacing: None,
-        client_id: None,
-        client_secret: None,
-        token_key: None,
-        token_key_previous: None,
-        public_url: None,
+        ..ServeArgs::default()
     };
     let config = Config::from_args(url, &args).expect("config");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

@@ -127,10 +127,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SLACK_APP_TOKEN", hide_env_values = true)]
     pub app_token: Option<String>,
     /// Base URL of the Slack Web API.
-    #[arg(long, env = "SLACK_API_URL", default_value = "https://slack.com/api")]
+    #[arg(long, env = "SLACK_API_URL", default_value = DEFAULT_SLACK_API_URL)]
     pub slack_api_url: String,
     /// Address to listen on.
-    #[arg(long, env = "HIGHLIGHTS_LISTEN", default_value = "0.0.0.0:3000")]
+    #[arg(long, env = "HIGHLIGHTS_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: String,
     /// Channel ID where highlights and digests go.
     #[arg(long, env = "HIGHLIGHTS_PRODUCT_CHANNEL")]
@@ -169,6 +169,37 @@ pub struct ServeArgs {
     /// OAuth: the app's public base URL (https://…); Slack sends installers back to its /slack/oauth_redirect.
     #[arg(long, env = "HIGHLIGHTS_PUBLIC_URL")]
     pub public_url: Option<String>,
+}
+
+/// `SLACK_API_URL` when unset.
+pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+/// `HIGHLIGHTS_LISTEN` when unset.
+pub const DEFAULT_LISTEN: &str = "0.0.0.0:3000";
+
+/// What `serve` is given with nothing set: the command line's defaults (for
+/// code that builds settings itself: tests, benchmarks).
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            signing_secret: None,
+            bot_token: None,
+            app_token: None,
+            slack_api_url: DEFAULT_SLACK_API_URL.to_owned(),
+            listen: DEFAULT_LISTEN.to_owned(),
+            product_channel: None,
+            default_areas: None,
+            managers: None,
+            onboarding_targets: None,
+            webhook_secret: None,
+            socket_mode: false,
+            slack_pacing: None,
+            client_id: None,
+            client_secret: None,
+            token_key: None,
+            token_key_previous: None,
+            public_url: None,
+        }
+    }
 }
 
 impl fmt::Debug for ServeArgs {
@@ -667,21 +698,9 @@ mod tests {
         ServeArgs {
             signing_secret: Some("s3cr3t".into()),
             bot_token: Some("xoxb-1-2-3".into()),
-            app_token: None,
             slack_api_url: "https://slack.com/api/".into(),
             listen: "127.0.0.1:3000".into(),
-            product_channel: None,
-            default_areas: None,
-            managers: None,
-            onboarding_targets: None,
-            webhook_secret: None,
-            socket_mode: false,
-            slack_pacing: None,
-            client_id: None,
-            client_secret: None,
-            token_key: None,
-            token_key_previous: None,
-            public_url: None,
+            ..ServeArgs::default()
         }
     }
 

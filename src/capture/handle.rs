@@ -76,6 +76,7 @@ pub async fn quick_capture(
     let now = state.clock().now_ms();
     let today = local_date(&zone_named(context.time_zone.as_deref()), now);
     let link = capture.recording_link.as_ref().map(|l| l.as_str().to_owned());
+    let channel = channel_of(state, workspace, &context);
     let new = NewCapture {
         author: user.to_owned(),
         customer_id: existing.as_ref().map(|(id, _)| *id),
@@ -90,8 +91,8 @@ pub async fn quick_capture(
             recording_link: link,
             recording_at: capture.recording_at.map(|t| i64::from(t.seconds())),
         }],
-        post_after_ms: post_after(state, channel_of(state, workspace, &context).as_deref(), now),
-        notices: waiting_notice(channel_of(state, workspace, &context).as_deref(), user),
+        post_after_ms: post_after(state, channel.as_deref(), now),
+        notices: waiting_notice(channel.as_deref(), user),
     };
     // Quotes like it are looked up while it is stored (the lookup cannot see it yet).
     let customer_id = existing.as_ref().map(|(id, _)| *id);
@@ -101,7 +102,7 @@ pub async fn quick_capture(
     );
     stored?;
     let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
-    let place = where_it_goes(channel_of(state, workspace, &context).as_deref(), &customer_name);
+    let place = where_it_goes(channel.as_deref(), &customer_name);
     Ok(Reply::ephemeral(format!(
         "✅ Saved for *{}* in *{}*. {place}{}",
         escape(&customer_name),
@@ -449,6 +450,7 @@ pub async fn submit_modal(
         }
     };
     let link = submission.recording_link.as_ref().map(|l| l.as_str().to_owned());
+    let channel = channel_of(state, workspace, &settings);
     let new = NewCapture {
         author: user.to_owned(),
         customer_id: existing.as_ref().map(|(id, _)| *id),
@@ -467,8 +469,8 @@ pub async fn submit_modal(
                 recording_at: h.at.map(|t| i64::from(t.seconds())),
             })
             .collect(),
-        post_after_ms: post_after(state, channel_of(state, workspace, &settings).as_deref(), now),
-        notices: waiting_notice(channel_of(state, workspace, &settings).as_deref(), user),
+        post_after_ms: post_after(state, channel.as_deref(), now),
+        notices: waiting_notice(channel.as_deref(), user),
     };
     let quotes = submission.highlights.iter().map(|h| h.quote.as_str()).collect::<Vec<_>>().join("\n");
     let customer_id = existing.as_ref().map(|(id, _)| *id);
@@ -479,7 +481,7 @@ pub async fn submit_modal(
     stored?;
     let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);
     let count = submission.highlights.len();
-    let place = where_it_goes(channel_of(state, workspace, &settings).as_deref(), &customer_name);
+    let place = where_it_goes(channel.as_deref(), &customer_name);
     let text = format!(
         "✅ Saved {count} highlight{} for *{}* ({}). {place}{}",
         if count == 1 { "" } else { "s" },

@@ -114,11 +114,15 @@ pub async fn oauth_redirect(
     let work = state.clone();
     let browser = cookie(&headers, COOKIE).map(str::to_owned);
     // Runs to its end even if the browser goes away: a code is good once.
-    match state.run_to_completion(async move { finish(&work, browser, redirect).await }).await {
+    let mut answer = match state.run_to_completion(async move { finish(&work, browser, redirect).await }).await {
         Ok(answer) => answer,
         Err(_) => page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot install", "Something went wrong on our side."),
+    };
+    // The install cookie has done its work, whatever the outcome.
+    if let Ok(expired) = format!("{COOKIE}=; Path=/slack; Max-Age=0; HttpOnly; SameSite=Lax").parse() {
+        answer.headers_mut().append(header::SET_COOKIE, expired);
     }
-    .clearing_cookie()
+    answer
 }
 
 /// Finishes an install; every outcome is a short page.
@@ -252,11 +256,12 @@ async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -
             );
         }
     }
-    let open = format!(
-        "https://slack.com/app_redirect?app={}&team={}",
-        urlencode(granted.app_id.as_deref().unwrap_or_default()),
-        urlencode(workspace.as_str())
-    );
+    let open = url::Url::parse_with_params(
+        "https://slack.com/app_redirect",
+        [("app", granted.app_id.as_deref().unwrap_or_default()), ("team", workspace.as_str())],
+    )
+    .map(String::from)
+    .unwrap_or_default();
     let name = team.name.as_deref().unwrap_or(workspace.as_str());
     page(
         StatusCode::OK,
@@ -267,20 +272,6 @@ async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -
             escape_html(&open)
         ),
     )
-}
-
-trait ClearsCookie {
-    fn clearing_cookie(self) -> Self;
-}
-
-impl ClearsCookie for Response {
-    /// Clears the install cookie once the redirect has been handled.
-    fn clearing_cookie(mut self) -> Self {
-        if let Ok(value) = format!("{COOKIE}=; Path=/slack; Max-Age=0; HttpOnly; SameSite=Lax").parse() {
-            self.headers_mut().append(header::SET_COOKIE, value);
-        }
-        self
-    }
 }
 
 /// `oauth.v2.access`'s answer (the fields we use).
@@ -416,10 +407,6 @@ fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
 
 fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
-fn urlencode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 #[cfg(test)]

@@ -50,21 +50,9 @@ pub fn serve_args(slack: &FakeSlack) -> ServeArgs {
     ServeArgs {
         signing_secret: Some(signer::SIGNING_SECRET.into()),
         bot_token: Some(fake_slack::BOT_TOKEN.into()),
-        app_token: None,
         slack_api_url: slack.api_url(),
         listen: "127.0.0.1:0".into(),
-        product_channel: None,
-        default_areas: None,
-        managers: None,
-        onboarding_targets: None,
-        webhook_secret: None,
-        socket_mode: false,
-        slack_pacing: None,
-        client_id: None,
-        client_secret: None,
-        token_key: None,
-        token_key_previous: None,
-        public_url: None,
+        ..ServeArgs::default()
     }
 }
 
