@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use highlights::app::{self, AppState, Clock};
+use highlights::app::{AppState, Clock};
 use highlights::config::{Config, ServeArgs};
 use highlights::slack::verify::sign;
 use highlights::store::Db;
@@ -96,7 +96,7 @@ async fn run(backend: &str, url: &str, n: usize) {
     let addr = listener.local_addr().expect("addr");
     let state = AppState::new(config, db, Clock::system());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app::serve(listener, state, async move {
+    let server = tokio::spawn(highlights::server::serve(listener, state, async move {
         let _ = stopped.await;
     }));
     let http = reqwest::Client::new();
@@ -188,7 +188,7 @@ async fn seed(db: &Db, n: usize) {
             "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ($1, $2, $3, 0, 0) returning id",
         )
         .bind(TEAM)
-        .bind(highlights::customers::customer_key(&name))
+        .bind(highlights::domain::customer_key(&name))
         .bind(&name)
         .fetch_one(&mut *tx)
         .await

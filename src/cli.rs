@@ -5,8 +5,8 @@ use std::io::Write;
 
 use anyhow::{bail, Context as _};
 
-use crate::capture::parse_date;
 use crate::digests::{gather, render_digest_markdown};
+use crate::domain::highlight::parse_date;
 use crate::reports::{render_report_json, render_report_markdown};
 use crate::store::digests::{list_export_rows, ExportRow};
 use crate::store::workspaces::{find_workspace, list_workspace_ids, WorkspaceId};
@@ -30,6 +30,24 @@ pub async fn pick_workspace(db: &Db, named: Option<&str>) -> anyhow::Result<Work
         );
     }
     Ok(workspace)
+}
+
+/// Imports a file into a workspace (the only one, when not named); returns
+/// the summary to print.
+pub async fn import_customers(db: &Db, file: &std::path::Path, workspace: Option<&str>) -> anyhow::Result<String> {
+    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let rows = crate::customers::import::parse_customers_csv(input).map_err(|problems| {
+        anyhow::anyhow!(
+            "{} has {} problem(s); nothing was imported:\n  {}",
+            file.display(),
+            problems.len(),
+            problems.join("\n  ")
+        )
+    })?;
+    let workspace = pick_workspace(db, workspace).await?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let (created, updated) = crate::store::customers::upsert_imported_customers(db, &workspace, &rows, now).await?;
+    Ok(format!("imported {} customers into {}: {created} new, {updated} updated", rows.len(), workspace.as_str()))
 }
 
 fn start_of(date: &str) -> anyhow::Result<time::Date> {
@@ -91,7 +109,7 @@ pub async fn print_digest(db: &Db, workspace: Option<&str>, since: Option<&str>)
     let (from, label) = match since {
         Some(date) => {
             let from = start_of(date)?;
-            (ms(from), format!("since {}", crate::capture::format_date(from)))
+            (ms(from), format!("since {}", crate::domain::highlight::format_date(from)))
         }
         None => {
             let (start, since) = crate::digests::post::period_so_far(db, &workspace, now_ms).await?;
@@ -141,7 +159,7 @@ pub async fn export(
     let mut rows = list_export_rows(db, &workspace, since_ms).await?;
     for row in &mut rows {
         row.recording_time =
-            row.recording_at.and_then(crate::capture::RecordingTime::from_seconds).map(|t| t.to_string());
+            row.recording_at.and_then(crate::domain::RecordingTime::from_seconds).map(|t| t.to_string());
     }
     write_export(&rows, format, out)?;
     Ok(rows.len())

@@ -180,7 +180,7 @@ async fn check_token(
         Some(granted) => {
             let granted: Vec<&str> = granted.split(',').map(str::trim).collect();
             let missing: Vec<&str> =
-                crate::install::oauth::bot_scopes().into_iter().filter(|s| !granted.contains(s)).collect();
+                crate::routes::oauth::bot_scopes().into_iter().filter(|s| !granted.contains(s)).collect();
             if missing.is_empty() {
                 report.add(Status::Ok, format!("scopes ({whose})"), "every scope manifest.yml asks for is granted");
             } else {

@@ -1,35 +1,40 @@
 //! Highlights: a Slack app that turns customer interviews into shared product
 //! knowledge.
 //!
-//! How a request flows, and where each part lives:
-//! - [`app`]: state, router and `serve` with graceful shutdown, on
-//!   [`server`] (hyper with header and body timeouts and a connection cap).
-//! - [`routes`]: one handler per HTTP route; each verifies, parses, and runs
-//!   the work on a task of its own ([`app::AppState::run_to_completion`]), so
-//!   a client that hangs up never leaves it half done.
-//!   [`socket_mode`] feeds the same handlers over Slack's WebSocket.
-//! - [`slack`]: the Slack transport: [`slack::verify`] (signatures),
-//!   [`slack::payload`] (bodies into types), [`slack::client`] (Web API,
-//!   through [`slack::proxy`] when one is set).
-//! - [`commands`]: the `/highlight` grammar and its dispatch to features:
-//!   [`capture`] (quick capture, the modal, posting into customer threads),
-//!   [`areas`], [`customers`], [`search`], [`quotas`], [`home`] (the App Home),
-//!   [`settings`], with [`permissions`].
-//! - [`jobs`]: the outbox worker that makes every Slack post, with retries,
-//!   and the scheduler (digests, waiting helpdesk tickets).
-//! - [`store`]: every SQL statement, on SQLite or PostgreSQL. One writer
-//!   connection on SQLite, read-only readers beside it; [`store::captures`]
-//!   reads and commits captures in groups (the request path: one read and one
-//!   commit for every capture waiting at that moment).
-//! - [`digests`], [`reports`]: scheduled quote digests and month-end reports.
-//! - [`cli`]: subcommands that work on the database without Slack;
-//!   [`doctor`] checks what `serve` needs.
-//! - [`install`]: which workspaces the app acts for (the bot token's team, or
-//!   those installed by OAuth: [`install::oauth`], tokens sealed by
-//!   [`install::sealed`]); every request is admitted there first
-//!   ([`app::AppState::admit`]) and every Slack call takes its workspace's
-//!   token ([`app::AppState::slack`]).
-//! - [`config`], [`error`], [`metrics`]: settings, errors, Prometheus metrics.
+//! The modules form layers; each uses only the layers below it (and, inside
+//! the features, the features after it in this list). `tests/it/layers.rs`
+//! fails on any dependency that goes up.
+//!
+//! 1. **Entry points.** [`server`]: the router of SPEC section 2 and `serve`
+//!    (the outbox worker and scheduler beside it, shut down in order), on
+//!    [`server::http`] (hyper with header and body timeouts and a connection
+//!    cap). [`socket_mode`] feeds the same handlers over Slack's WebSocket.
+//!    [`cli`] works on the database without Slack; [`doctor`] checks what
+//!    `serve` needs.
+//! 2. **HTTP.** [`routes`]: one handler per route; each verifies, parses, and
+//!    runs the work on a task of its own ([`app::AppState::run_to_completion`]),
+//!    so a client that hangs up never leaves it half done. [`routes::oauth`]
+//!    installs the app in a workspace.
+//! 3. **Dispatch.** [`commands`]: the `/highlight` grammar and its dispatch to
+//!    features. [`jobs`]: the outbox worker that makes every Slack post, with
+//!    retries, and the scheduler (digests, waiting helpdesk tickets).
+//! 4. **Features.** [`settings`], [`reports`] (month-end), [`digests`],
+//!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding), [`capture`]
+//!    (quick capture, the modal, posting into customer threads, similar
+//!    quotes), [`customers`], [`areas`], with [`permissions`].
+//! 5. **Context.** [`app`]: the state every feature takes (database, Slack
+//!    client per workspace, clock, metrics), the workspace's zone and dates
+//!    ([`app::zone`]) and reads kept briefly ([`app::memo`]). [`install`]:
+//!    which workspaces the app acts for; every request is admitted there first
+//!    ([`app::AppState::admit`]). [`reply`]: what a feature answers.
+//! 6. **Storage and Slack.** [`store`]: every SQL statement, on SQLite or
+//!    PostgreSQL (one writer connection on SQLite; [`store::captures`] commits
+//!    captures in groups). [`domain`]: validated values (quote, recording
+//!    time, customer name). [`slack`]: [`slack::verify`] (signatures),
+//!    [`slack::payload`] (bodies into types), [`slack::client`] (Web API,
+//!    through [`slack::proxy`] when one is set). [`metrics`]: Prometheus.
+//! 7. **Leaves.** [`config`] (settings, secrets redacted, the keys that seal
+//!    bot tokens: [`config::sealed`]) and [`error`].
 
 pub mod app;
 pub mod areas;
@@ -40,6 +45,7 @@ pub mod config;
 pub mod customers;
 pub mod digests;
 pub mod doctor;
+pub mod domain;
 pub mod error;
 pub mod home;
 pub mod install;
@@ -47,6 +53,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod permissions;
 pub mod quotas;
+pub mod reply;
 pub mod reports;
 pub mod routes;
 pub mod search;

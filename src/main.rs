@@ -4,9 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use highlights::app::{self, AppState, Clock};
+use highlights::app::{AppState, Clock};
 use highlights::config::{Cli, Command, Config, CustomersCommand, DatabaseUrl, LogFormat, WorkspaceCommand};
-use highlights::customers;
 use highlights::store::Db;
 use tracing_subscriber::EnvFilter;
 
@@ -64,7 +63,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 _ => None,
             };
-            let served = app::serve(listener, state, shutdown_signal()).await;
+            let served = highlights::server::serve(listener, state, shutdown_signal()).await;
             if let Some(socket) = socket {
                 socket.stop().await;
             }
@@ -73,7 +72,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Customers { command: CustomersCommand::Import { file, workspace } } => {
             let url = DatabaseUrl::parse(&cli.database_url)?;
             let db = Db::connect_and_migrate(url.as_str()).await?;
-            let result = customers::import::run(&db, &file, workspace.as_deref()).await;
+            let result = highlights::cli::import_customers(&db, &file, workspace.as_deref()).await;
             db.close().await;
             println!("{}", result?);
             Ok(())

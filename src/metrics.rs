@@ -14,7 +14,15 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::app::AppState;
+/// The label of the 429 counter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct MethodLabel {
+    /// The Web API method.
+    pub method: String,
+}
+
+/// 429s Slack answered, by method.
+pub type RateLimitedCounter = Family<MethodLabel, Counter>;
 
 /// Labels of a served request.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -78,7 +86,7 @@ impl Default for Metrics {
 
 impl Metrics {
     /// A fresh registry with every metric registered, and Slack's 429 counter.
-    pub fn with_slack(rate_limited: crate::slack::rate::RateLimitedCounter, calls: SlackCalls) -> Self {
+    pub fn with_slack(rate_limited: RateLimitedCounter, calls: SlackCalls) -> Self {
         let mut metrics = Self::new();
         metrics.registry.register("slack_rate_limited", "429 answers from Slack's Web API, by method", rate_limited);
         metrics.registry.register("slack_calls", "Slack Web API calls, by method and result", calls);
@@ -138,12 +146,11 @@ impl Metrics {
 }
 
 /// Middleware: counts every request and times its answer.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let route =
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     let started = Instant::now();
     let response = next.run(req).await;
-    let metrics: &Arc<Metrics> = state.metrics();
     metrics.observe(route, response.status().as_u16(), started.elapsed().as_secs_f64());
     response
 }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use slack_morphism::prelude::*;
 
 use crate::app::AppState;
-use crate::commands::{self, Reply};
+use crate::commands;
 use crate::config::Secret;
+use crate::reply::Reply;
 use crate::routes::{events, interactivity};
 use crate::slack::blocks::typed_blocks;
 use crate::slack::client::SlackHttpClient;

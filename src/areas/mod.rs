@@ -3,10 +3,10 @@
 //! case-insensitively and suggest the closest ones when a name is unknown.
 
 use crate::app::AppState;
-use crate::commands::Reply;
-use crate::customers::view::format_thousands as thousands;
 use crate::error::UserError;
 use crate::permissions;
+use crate::reply::thousands;
+use crate::reply::Reply;
 use crate::slack::mrkdwn::escape;
 use crate::store::areas::{self, Area};
 use crate::store::workspaces::WorkspaceId;

@@ -4,16 +4,16 @@
 
 use serde_json::{json, Value};
 
+use crate::app::zone::{local_date, zone_named};
 use crate::app::AppState;
 use crate::areas::{self, find_area};
 use crate::capture::modal::{self, CustomerChoice, Metadata, Prefill};
 use crate::capture::quick::QuickCapture;
-use crate::capture::{format_date, Kind};
-use crate::commands::{echo, Reply};
 use crate::customers::suggest;
-use crate::customers::CustomerName;
+use crate::domain::highlight::{format_date, Kind};
+use crate::domain::CustomerName;
 use crate::error::AppError;
-use crate::settings::{local_date, zone_named};
+use crate::reply::{echo, Reply};
 use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::list_areas;
 use crate::store::captures::{CaptureContext, NewCapture, NewHighlight};
@@ -157,7 +157,7 @@ pub const CREATE_NEW_ACTION: &str = "capture_create_new";
 /// nothing is stored until the user chooses and nothing is lost.
 fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str) -> Option<Reply> {
     // The nonce makes a double click capture once.
-    let nonce = crate::jobs::outbox::claim_token();
+    let nonce = crate::store::claim_token();
     let use_value = json!({ "text": text, "customer_id": near_id, "nonce": nonce }).to_string();
     let new_value = json!({ "text": text, "nonce": nonce }).to_string();
     if use_value.chars().count() > MAX_BUTTON_VALUE {
@@ -210,7 +210,7 @@ async fn suggest_area(
     let suggested =
         crate::capture::similar::suggest_areas(state, workspace, unfiled.quote.as_str(), &all_areas, SUGGESTED_AREAS)
             .await;
-    let nonce = crate::jobs::outbox::claim_token();
+    let nonce = crate::store::claim_token();
     let buttons: Vec<Value> = suggested
         .iter()
         .enumerate()
@@ -350,7 +350,7 @@ pub fn open_modal(
     let state = state.clone();
     let workspace = workspace.clone();
     state.clone().spawn(async move {
-        let today = crate::settings::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
+        let today = crate::app::zone::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
         let mut prefill = prefill;
         if let (Some(quote), None) = (&prefill.quote, prefill.area_id) {
             prefill.area_id = crate::capture::similar::likely_area(&state, &workspace, quote).await;
@@ -406,7 +406,7 @@ pub fn add_highlight_group(
             Ok(a) => a,
             Err(e) => return tracing::error!(error = %e, "cannot load product areas"),
         };
-        let today = crate::settings::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
+        let today = crate::app::zone::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
         let view = modal::render_capture_modal(&all_areas, today, &metadata, &Prefill::default());
         if let Err(e) = state.update_modal(&workspace, &view_id, hash.as_deref(), view).await {
             tracing::warn!(error = %e, "views.update failed while adding a highlight");
@@ -502,7 +502,7 @@ pub async fn suggest_customers(state: &AppState, workspace: &WorkspaceId, typed:
     }
     let matches = list_customers_matching(state.db(), workspace, &fragment, 50).await?;
     let ranked = suggest::rank_matches(&fragment, matches);
-    let typed_key = crate::customers::CustomerName::parse(typed).map(|n| n.key).unwrap_or_default();
+    let typed_key = crate::domain::CustomerName::parse(typed).map(|n| n.key).unwrap_or_default();
     let all = list_near_customers(state.db(), workspace, &typed_key).await?;
     Ok(suggest::render_customer_options(typed.trim(), &ranked, &all))
 }

@@ -61,8 +61,8 @@ pub fn render_highlight_reply(h: &HighlightForPost, interviewer: &str) -> Messag
         mrkdwn(&format!("📅 {}", h.interview_date)),
     ];
     if let Some(url) = &h.recording_link {
-        let at = h.recording_at.and_then(crate::capture::RecordingTime::from_seconds);
-        context.push(mrkdwn(&crate::capture::render_recording(url, at)));
+        let at = h.recording_at.and_then(crate::domain::RecordingTime::from_seconds);
+        context.push(mrkdwn(&crate::domain::highlight::render_recording(url, at)));
     }
     blocks.push(json!({ "type": "context", "elements": context }));
     Message {

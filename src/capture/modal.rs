@@ -10,10 +10,11 @@ use serde_json::{json, Value};
 use time::Date;
 
 use crate::areas::find_area;
-use crate::capture::{
+use crate::customers::suggest;
+use crate::domain::highlight::{
     format_date, parse_date, Kind, Quote, RecordingLink, RecordingTime, MAX_QUOTE_CHARS, MAX_TAKEAWAY_CHARS,
 };
-use crate::customers::{suggest, CustomerName};
+use crate::domain::CustomerName;
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
 use crate::store::areas::Area;
 

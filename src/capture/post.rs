@@ -195,7 +195,7 @@ async fn ensure_thread(
     }
     let slack = state.slack(workspace).await?;
     let now = state.clock().now_ms();
-    let token = crate::jobs::outbox::claim_token();
+    let token = crate::store::claim_token();
     let until = now + state.config().timing.outbox_lease.as_millis() as i64;
     let Some(taken_over) = customers::claim_customer_thread(db, workspace, customer_id, &token, now, until).await?
     else {

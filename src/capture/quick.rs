@@ -2,8 +2,8 @@
 //! Fields are split on the raw, Slack-escaped text (a `|` inside a `<…>` link
 //! is not a separator), then decoded.
 
-use crate::capture::{Quote, RecordingLink, RecordingTime};
-use crate::customers::CustomerName;
+use crate::domain::CustomerName;
+use crate::domain::{Quote, RecordingLink, RecordingTime};
 use crate::error::UserError;
 use crate::slack::mrkdwn;
 

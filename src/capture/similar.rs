@@ -50,15 +50,6 @@ fn significant_words_all(quote: &str) -> Vec<String> {
     words
 }
 
-/// What a replica remembers of each workspace's recent highlights, for one
-/// second: captures in a burst share one read, and a quote captured on
-/// another replica shows here at most a second late.
-#[derive(Debug, Default)]
-pub struct RecentQuotes(std::sync::Mutex<std::collections::HashMap<String, Remembered>>);
-
-/// A workspace's recent highlights, and when they were read.
-type Remembered = (std::time::Instant, Arc<Vec<Recent>>);
-
 /// A recent highlight and its significant words.
 #[derive(Debug)]
 pub struct Recent {
@@ -66,37 +57,9 @@ pub struct Recent {
     words: Vec<String>,
 }
 
-impl RecentQuotes {
-    fn fresh(&self, workspace: &WorkspaceId, remembered_for: Duration) -> Option<Arc<Vec<Recent>>> {
-        let remembered = self.0.lock().ok()?;
-        let (at, recent) = remembered.get(workspace.as_str())?;
-        (at.elapsed() < remembered_for).then(|| recent.clone())
-    }
-
-    /// Keeps a workspace's read, and forgets the reads too old to be used
-    /// (so that memory follows the workspaces capturing now, not every
-    /// workspace ever seen).
-    fn keep(&self, workspace: &WorkspaceId, recent: Arc<Vec<Recent>>, remembered_for: Duration) {
-        if let Ok(mut remembered) = self.0.lock() {
-            remembered.retain(|_, (at, _)| at.elapsed() < remembered_for);
-            remembered.insert(workspace.as_str().to_owned(), (std::time::Instant::now(), recent));
-        }
-    }
-
-    /// How many workspaces' reads are held.
-    pub fn len(&self) -> usize {
-        self.0.lock().map(|remembered| remembered.len()).unwrap_or_default()
-    }
-
-    /// Whether none is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 /// The workspace's recent highlights, from memory or read again.
 async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<Vec<Recent>>> {
-    if let Some(recent) = state.recent_quotes().fresh(workspace, state.config().timing.recent_quotes_for) {
+    if let Some(recent) = state.memo().fresh::<Vec<Recent>>(workspace, state.config().timing.recent_quotes_for) {
         return Some(recent);
     }
     match tokio::time::timeout(BUDGET, list_recent_quotes(state.db(), workspace)).await {
@@ -104,7 +67,7 @@ async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<Vec<Rec
             let recent: Arc<Vec<Recent>> = Arc::new(
                 rows.into_iter().map(|quote| Recent { words: significant_words_all(&quote.quote), quote }).collect(),
             );
-            state.recent_quotes().keep(workspace, recent.clone(), state.config().timing.recent_quotes_for);
+            state.memo().keep(workspace, recent.clone(), state.config().timing.recent_quotes_for);
             Some(recent)
         }
         Ok(Err(e)) => {
@@ -236,20 +199,6 @@ mod tests {
         assert!(significant_words("we need it, ok?").is_empty());
         assert_eq!(significant_words("Facturación électronique"), vec!["électronique", "facturación"]);
         assert_eq!(significant_words(&"word ".repeat(50)).len(), 1);
-    }
-
-    #[test]
-    fn only_reads_young_enough_to_be_used_are_held() {
-        let memory = RecentQuotes::default();
-        let read = || Arc::new(Vec::new());
-        memory.keep(&WorkspaceId("T1".into()), read(), Duration::from_secs(60));
-        memory.keep(&WorkspaceId("T2".into()), read(), Duration::from_secs(60));
-        assert_eq!(memory.len(), 2);
-        assert!(memory.fresh(&WorkspaceId("T1".into()), Duration::from_secs(60)).is_some());
-        // Nothing is young enough at zero: only the newest read stays.
-        memory.keep(&WorkspaceId("T3".into()), read(), Duration::ZERO);
-        assert_eq!(memory.len(), 1);
-        assert!(memory.fresh(&WorkspaceId("T3".into()), Duration::ZERO).is_none(), "zero: read every time");
     }
 
     #[test]

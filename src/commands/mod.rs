@@ -2,13 +2,12 @@
 //! [`handle`] dispatches it to its feature and returns the [`Reply`] shown to
 //! the user. No HTTP here.
 
-use serde::Serialize;
-
 use crate::app::AppState;
 use crate::capture;
 use crate::capture::modal::Prefill;
 use crate::error::{AppError, INTERNAL_ERROR_TEXT};
 use crate::install::Admission;
+use crate::reply::{echo, Reply};
 use crate::slack::payload::SlashCommand;
 use crate::store::workspaces::WorkspaceId;
 use crate::{areas, customers, digests, quotas, reports, search, settings};
@@ -106,45 +105,6 @@ pub fn parse(text: &str) -> HighlightCommand {
         }
         _ => HighlightCommand::Unknown(text.to_owned()),
     }
-}
-
-/// An answer to a slash command, sent in the HTTP response body (or later to
-/// the `response_url`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Reply {
-    /// `ephemeral`: only the person who typed the command sees it.
-    pub response_type: &'static str,
-    /// mrkdwn text, already escaped (the fallback when there are blocks).
-    pub text: String,
-    /// Block Kit blocks, when the answer has structure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub blocks: Option<Vec<serde_json::Value>>,
-    /// With `response_url`: replace the message the action came from.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub replace_original: Option<bool>,
-}
-
-impl Reply {
-    /// A message only the user sees.
-    pub fn ephemeral(text: impl Into<String>) -> Self {
-        Self { response_type: "ephemeral", text: text.into(), blocks: None, replace_original: None }
-    }
-
-    /// A message with blocks only the user sees.
-    pub fn ephemeral_blocks(text: impl Into<String>, blocks: Vec<serde_json::Value>) -> Self {
-        Self { blocks: Some(blocks), ..Self::ephemeral(text) }
-    }
-}
-
-/// What the user typed, shown back so nothing is lost: decoded from Slack's
-/// escaping and escaped again, so mentions and links show as text.
-pub fn echo(text: &str) -> String {
-    // Slack shows up to 40,000 characters; a quote is at most 3,000: past a few
-    // thousand, what was typed was not a highlight, and the start is enough.
-    let decoded = crate::slack::mrkdwn::decode(text);
-    let shown = crate::slack::blocks::truncate(&decoded, 3500);
-    let cut = if shown.len() < decoded.len() { " (cut: it was longer)" } else { "" };
-    format!("You typed{cut}:\n```/highlight {}```", crate::slack::mrkdwn::escape(&shown).replace("```", "ʼʼʼ"))
 }
 
 /// Said to a person typing `/highlight` in a workspace the app is not installed in.
@@ -296,13 +256,5 @@ mod tests {
         assert_eq!(parse("help scout | chat | hi"), HighlightCommand::Capture("help scout | chat | hi".into()));
         // A bar inside a link is not a separator.
         assert_eq!(parse("see <https://x|y>"), HighlightCommand::Unknown("see <https://x|y>".into()));
-    }
-
-    #[test]
-    fn echo_keeps_the_text_inside_one_code_block() {
-        assert_eq!(echo("a ``` b"), "You typed:\n```/highlight a ʼʼʼ b```");
-        assert_eq!(echo("ask <@U1|bob> &lt;now&gt;"), "You typed:\n```/highlight ask @bob &lt;now&gt;```");
-        let long = echo(&"x".repeat(900_000));
-        assert!(long.len() < 3600 && long.starts_with("You typed (cut: it was longer):"), "{}", long.len());
     }
 }

@@ -3,34 +3,12 @@
 //! writes nothing, and each problem is reported with its line number.
 
 use std::io::Read;
-use std::path::Path;
 
-use anyhow::Context as _;
-
-use crate::customers::CustomerName;
-use crate::store::customers::{upsert_imported_customers, ImportedCustomer};
-use crate::store::Db;
+use crate::domain::CustomerName;
+use crate::store::customers::ImportedCustomer;
 
 /// The columns read; `name` is required.
 pub const COLUMNS: &[&str] = &["name", "aliases", "segment", "arr"];
-
-/// Imports a file into a workspace (the only one, when not named); returns
-/// the summary to print.
-pub async fn run(db: &Db, file: &Path, workspace: Option<&str>) -> anyhow::Result<String> {
-    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let rows = parse_customers_csv(input).map_err(|problems| {
-        anyhow::anyhow!(
-            "{} has {} problem(s); nothing was imported:\n  {}",
-            file.display(),
-            problems.len(),
-            problems.join("\n  ")
-        )
-    })?;
-    let workspace = crate::cli::pick_workspace(db, workspace).await?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-    let (created, updated) = upsert_imported_customers(db, &workspace, &rows, now).await?;
-    Ok(format!("imported {} customers into {}: {created} new, {updated} updated", rows.len(), workspace.as_str()))
-}
 
 /// Reads a CSV file's rows, or every problem found, each with its line.
 pub fn parse_customers_csv(input: impl Read) -> Result<Vec<ImportedCustomer>, Vec<String>> {

@@ -3,10 +3,10 @@
 //! name go to its thread, and the old thread's parent points to the new one.
 
 use crate::app::AppState;
-use crate::commands::Reply;
 use crate::customers::view::resolve;
 use crate::error::AppError;
 use crate::permissions;
+use crate::reply::Reply;
 use crate::slack::mrkdwn::escape;
 use crate::store::customers;
 use crate::store::outbox::{self, OutboxKind};

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::customers::{customer_key, CustomerName};
+use crate::domain::{customer_key, CustomerName};
 use crate::slack::blocks::{self, MAX_OPTION_TEXT};
 use crate::store::customers::CustomerMatch;
 

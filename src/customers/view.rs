@@ -4,10 +4,10 @@
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::commands::Reply;
 use crate::customers::suggest::near_duplicates;
-use crate::customers::CustomerName;
+use crate::domain::CustomerName;
 use crate::error::AppError;
+use crate::reply::Reply;
 use crate::slack::blocks::{self, mrkdwn, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT};
 use crate::slack::mrkdwn::{decode, escape, link};
 use crate::store::customers::{self, AreaQuote, Customer, CustomerDetails, CustomerTotals};
@@ -87,7 +87,7 @@ pub fn render_customer_view(
         facts.push(escape(&blocks::truncate(segment, 100)));
     }
     if let Some(arr) = details.arr_cents {
-        facts.push(format!("${} ARR", format_thousands(arr / 100)));
+        facts.push(format!("${} ARR", crate::reply::thousands(arr / 100)));
     }
     let mut header = format!("*{name}*: {}", facts.join(" · "));
     if let Some(url) = &details.thread_permalink {
@@ -110,7 +110,7 @@ pub fn render_customer_view(
                 Some(url) => link(url, &q.interview_date),
                 None => q.interview_date.clone(),
             };
-            let moment = crate::capture::moment_suffix(q.recording_link.as_deref(), q.recording_at);
+            let moment = crate::domain::highlight::moment_suffix(q.recording_link.as_deref(), q.recording_at);
             text.push_str(&format!("\n>{} — <@{}>, {}{moment}", escape(&quote), q.author, when));
         }
         blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
@@ -129,33 +129,9 @@ pub fn render_customer_view(
     (fallback, blocks)
 }
 
-/// `1234567` → `1,234,567`.
-pub fn format_thousands(n: i64) -> String {
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(format_thousands(0), "0");
-        assert_eq!(format_thousands(1234567), "1,234,567");
-        assert_eq!(format_thousands(999), "999");
-    }
 
     #[test]
     fn the_view_groups_quotes_by_area_and_escapes_them() {

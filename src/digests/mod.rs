@@ -149,7 +149,7 @@ pub fn render_digest_message(d: &DigestData, names: &std::collections::HashMap<S
                 None => format!("*{}*", escape(&q.customer)),
             };
             // The quote in a quote block, the attribution under it: each quote reads apart.
-            let moment = crate::capture::moment_suffix(q.recording_link.as_deref(), q.recording_at);
+            let moment = crate::domain::highlight::moment_suffix(q.recording_link.as_deref(), q.recording_at);
             text.push_str(&format!("\n>{quote}\n— {source}, heard by {}{moment}", person(&q.author)));
         }
         blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
@@ -197,7 +197,7 @@ pub fn render_digest_markdown(d: &DigestData) -> String {
                 None => q.customer.clone(),
             };
             let moment = match q.recording_at {
-                Some(_) => crate::capture::moment_markdown(q.recording_link.as_deref(), q.recording_at),
+                Some(_) => crate::domain::highlight::moment_markdown(q.recording_link.as_deref(), q.recording_at),
                 None => String::new(),
             };
             out.push_str(&format!(

@@ -8,10 +8,10 @@ use jiff::Timestamp;
 
 use crate::app::AppState;
 use crate::capture::post::{product_channel, PostError};
-use crate::commands::Reply;
 use crate::digests::schedule::{period_key, time_zone, Schedule, DEFAULT_SCHEDULE};
 use crate::digests::{gather, render_digest_message};
 use crate::error::AppError;
+use crate::reply::Reply;
 use crate::store::digests::{self, DigestSettings};
 use crate::store::outbox::{insert_outbox_row_in, OutboxKind};
 use crate::store::workspaces::WorkspaceId;

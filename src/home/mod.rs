@@ -10,21 +10,12 @@ use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_SECTION_TEXT};
 use crate::slack::mrkdwn::{escape, link};
 use crate::store::onboarding::{self, RecentHighlight};
-use crate::store::outbox::{upsert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 
 /// `action_id` of the App Home's "Log highlight" button.
 pub const LOG_HIGHLIGHT_ACTION: &str = "home_log_highlight";
 /// `action_id` of the App Home's "My report" button.
 pub const MY_REPORT_ACTION: &str = "home_my_report";
-
-/// Queues a refresh of a user's App Home (coalesced: many changes, one publish).
-pub async fn refresh_later(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<(), sqlx::Error> {
-    let kind = OutboxKind::PublishHome { user: user.to_owned() };
-    upsert_outbox_row(state.db(), workspace, &kind, state.clock().now_ms()).await?;
-    state.wake_outbox();
-    Ok(())
-}
 
 /// Builds and publishes a user's App Home (`views.publish`).
 pub async fn publish(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<(), PostError> {

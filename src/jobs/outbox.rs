@@ -34,12 +34,6 @@ pub enum Outcome {
     Fail(String),
 }
 
-/// A token unique across processes and replicas (a random UUID), naming a
-/// claim on outbox rows, a thread parent, or a did-you-mean question.
-pub fn claim_token() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
-
 /// Rows claimed and not yet finished, at most: the worker claims more as
 /// rows finish, so a slow Slack call holds up only its own lane.
 const IN_FLIGHT: usize = 256;
@@ -124,7 +118,8 @@ impl Dispatcher {
         let state = &self.state;
         let now = state.clock().now_ms();
         let lease = state.config().timing.outbox_lease.as_millis() as i64;
-        let rows = outbox::claim_outbox_rows(state.db(), &claim_token(), now, lease, limit as i64).await?;
+        let rows =
+            outbox::claim_outbox_rows(state.db(), &crate::store::claim_token(), now, lease, limit as i64).await?;
         if !rows.is_empty() {
             // Pauses other replicas met hold here too.
             for (method, scope, until_ms) in slack_pauses::list_slack_pauses(state.db(), now).await? {

@@ -3,11 +3,11 @@
 use time::Date;
 
 use crate::app::AppState;
-use crate::capture::{format_date, parse_date};
-use crate::commands::Reply;
+use crate::domain::highlight::{format_date, parse_date};
 use crate::error::AppError;
 use crate::permissions;
 use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
+use crate::reply::Reply;
 use crate::slack::mrkdwn::{escape, mention_id};
 use crate::store::onboarding;
 use crate::store::workspaces::WorkspaceId;
@@ -64,7 +64,7 @@ pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
         Ok(t) => t,
         Err(message) => return Ok(Reply::ephemeral(format!("Targets {}.", escape(&message)))),
     };
-    let today = crate::settings::workspace_today(state, workspace).await?;
+    let today = crate::app::zone::workspace_today(state, workspace).await?;
     let start = enrollment.start.unwrap_or(today);
     if (start - today).whole_days() > MAX_DAYS_AHEAD {
         return Ok(Reply::ephemeral(format!(
@@ -107,7 +107,7 @@ pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
     }
     let now = state.clock().now_ms();
     onboarding::upsert_onboardee(state.db(), workspace, &user, &format_date(start), &targets, by, now).await?;
-    crate::home::refresh_later(state, workspace, &user).await?;
+    state.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.clone() }).await?;
     let who = if user == by { "You are".to_owned() } else { format!("<@{user}> is") };
     Ok(Reply::ephemeral(format!(
         "{who} enrolled from {} for {} days: {} customer interviews, {} feedback items triaged, {} support tickets. \
@@ -138,7 +138,7 @@ pub async fn offboard(state: &AppState, workspace: &WorkspaceId, by: &str, text:
         }
     }
     if onboarding::update_onboardee_ended(state.db(), workspace, &user, state.clock().now_ms()).await? {
-        crate::home::refresh_later(state, workspace, &user).await?;
+        state.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.clone() }).await?;
         Ok(Reply::ephemeral(format!("<@{user}>'s onboarding has ended. Their highlights and counts are kept.")))
     } else {
         Ok(Reply::ephemeral(format!("<@{user}> is not being onboarded. Nothing changed.")))
@@ -203,7 +203,7 @@ pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
         _ => {
             return Ok(Reply::ephemeral(format!(
                 "Say how many tickets you closed, from 1 to 500: `/highlight tickets 5 [note]`.\n{}",
-                crate::commands::echo(&format!("tickets {text}"))
+                crate::reply::echo(&format!("tickets {text}"))
             )))
         }
     };
@@ -211,7 +211,7 @@ pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
     if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
         return Ok(Reply::ephemeral(format!(
             "A note is at most {MAX_NOTE_CHARS} characters: say which tickets in a few words.\n{}",
-            crate::commands::echo(&format!("tickets {text}"))
+            crate::reply::echo(&format!("tickets {text}"))
         )));
     }
     let tickets = onboarding::NewTickets { user: by, source: "self", ticket_ref: None, count, note: note.as_deref() };

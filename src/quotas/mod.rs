@@ -21,8 +21,8 @@ pub mod webhook;
 use time::{Date, Duration};
 
 use crate::app::AppState;
-use crate::capture::{format_date, parse_date};
 use crate::config::Targets;
+use crate::domain::highlight::{format_date, parse_date};
 use crate::store::onboarding::{self, Counts, Onboardee};
 use crate::store::outbox::{upsert_outbox_row_if_onboardee, upsert_outbox_row_in, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
@@ -157,11 +157,11 @@ pub async fn progress_on(
     workspace: &WorkspaceId,
     onboardee: &Onboardee,
 ) -> Result<Progress, sqlx::Error> {
-    let zone = crate::settings::workspace_zone(db, workspace).await?;
-    let today = crate::settings::local_date(&zone, now_ms);
+    let zone = crate::app::zone::workspace_zone(db, workspace).await?;
+    let today = crate::app::zone::local_date(&zone, now_ms);
     let start = parse_date(&onboardee.start_date).unwrap_or(today);
     let end = start.saturating_add(Duration::days(onboardee.days));
-    let midnight = |d: Date| crate::settings::local_midnight_ms(&zone, d);
+    let midnight = |d: Date| crate::app::zone::local_midnight_ms(&zone, d);
     let counts = onboarding::count_evidence(
         db,
         workspace,

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::capture::Kind;
-use crate::customers::{suggest, CustomerName};
+use crate::customers::suggest;
+use crate::domain::CustomerName;
+use crate::domain::Kind;
 use crate::error::AppError;
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
 use crate::slack::mrkdwn::{decode, escape};
@@ -101,7 +102,7 @@ pub fn open(
             tracing::warn!(error = %e, "views.open failed for the triage modal");
             if let Some(url) = response_url {
                 let text = "I couldn't open the triage form. Nothing was recorded; please run *Triage feedback* again.";
-                state.respond(&url, &crate::commands::Reply::ephemeral(text)).await;
+                state.respond(&url, &crate::reply::Reply::ephemeral(text)).await;
             }
         }
     });

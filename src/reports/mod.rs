@@ -10,10 +10,10 @@ use time::Duration;
 
 use crate::app::AppState;
 use crate::capture::post::PostError;
-use crate::capture::{format_date, parse_date};
-use crate::commands::Reply;
 use crate::digests::pick_quotes;
+use crate::domain::highlight::{format_date, parse_date};
 use crate::error::AppError;
+use crate::reply::Reply;
 use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_SECTION_TEXT};
 use crate::slack::mrkdwn::{count, escape, link, mention_id};
 use crate::store::digests::{list_area_signal, list_interviewer_quotes, QuoteCandidate};
@@ -87,8 +87,8 @@ pub struct Report {
 
 /// Gathers a report; None when the person has no interviews in the window.
 pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -> Result<Option<Report>, sqlx::Error> {
-    let zone = crate::settings::workspace_zone(db, workspace).await?;
-    let today = crate::settings::local_date(&zone, now_ms);
+    let zone = crate::app::zone::workspace_zone(db, workspace).await?;
+    let today = crate::app::zone::local_date(&zone, now_ms);
     let (from, days) = match find_onboardee(db, workspace, user).await? {
         Some(o) => (parse_date(&o.start_date).unwrap_or(today), o.days),
         None => (today - Duration::days(29), 30),
@@ -141,7 +141,7 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
             }
         })
         .collect();
-    let midnight = |d: time::Date| crate::settings::local_midnight_ms(&zone, d);
+    let midnight = |d: time::Date| crate::app::zone::local_midnight_ms(&zone, d);
     let team = list_area_signal(db, workspace, midnight(from), midnight(until))
         .await?
         .into_iter()
@@ -203,7 +203,9 @@ pub fn render_report_message(r: &Report) -> Message {
         );
         for q in &f.quotes {
             let rec = match (q.recording_link.as_deref(), q.recording_at) {
-                (Some(_), Some(_)) => crate::capture::moment_suffix(q.recording_link.as_deref(), q.recording_at),
+                (Some(_), Some(_)) => {
+                    crate::domain::highlight::moment_suffix(q.recording_link.as_deref(), q.recording_at)
+                }
                 (Some(u), None) => format!(" · {}", link(u, "recording")),
                 _ => String::new(),
             };
@@ -259,7 +261,7 @@ pub fn render_report_markdown(r: &Report) -> String {
             if f.backed { "backed" } else { "below the bar" }
         ));
         for q in &f.quotes {
-            let rec = crate::capture::moment_markdown(q.recording_link.as_deref(), q.recording_at);
+            let rec = crate::domain::highlight::moment_markdown(q.recording_link.as_deref(), q.recording_at);
             out.push_str(&format!("> {}\n>\n> — {}, {}{rec}\n\n", q.quote.replace('\n', "\n> "), q.customer, q.date));
         }
     }

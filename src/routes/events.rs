@@ -68,7 +68,10 @@ pub async fn handle_callback(
     }
     if let SlackEventCallbackBody::AppHomeOpened(opened) = &callback.event {
         if opened.tab.as_deref() != Some("messages") {
-            if let Err(e) = crate::home::refresh_later(state, &workspace, opened.user.as_ref()).await {
+            if let Err(e) = state
+                .queue(&workspace, &crate::store::outbox::OutboxKind::PublishHome { user: opened.user.to_string() })
+                .await
+            {
                 // Forget the event so that Slack's retry is processed, then fail this delivery.
                 events::delete_processed_event(state.db(), &workspace, callback.event_id.as_ref()).await?;
                 return Err(e.into());

@@ -3,5 +3,6 @@
 
 pub mod events;
 pub mod interactivity;
+pub mod oauth;
 pub mod ops;
 pub mod slash;

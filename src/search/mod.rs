@@ -3,9 +3,9 @@
 
 use crate::app::AppState;
 use crate::areas::find_area;
-use crate::commands::Reply;
 use crate::customers::view::resolve;
 use crate::error::AppError;
+use crate::reply::Reply;
 use crate::slack::blocks::{self, mrkdwn, MAX_SECTION_TEXT};
 use crate::slack::mrkdwn::{count, decode, escape, link};
 use crate::store::areas::list_areas;

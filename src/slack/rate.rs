@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::metrics::{MethodLabel, RateLimitedCounter};
+
 /// A 429: which method (and channel) Slack paused, and for how long.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimit {
@@ -36,17 +38,6 @@ pub fn scope_of(method: &str, channel: Option<&str>) -> String {
         _ => String::new(),
     }
 }
-
-/// The label of the 429 counter.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, prometheus_client::encoding::EncodeLabelSet)]
-pub struct MethodLabel {
-    /// The Web API method.
-    pub method: String,
-}
-
-/// 429s Slack answered, by method (registered in `/metrics`).
-pub type RateLimitedCounter =
-    prometheus_client::metrics::family::Family<MethodLabel, prometheus_client::metrics::counter::Counter>;
 
 /// Pauses in force in this process, and the 429s that started them.
 #[derive(Debug, Default)]

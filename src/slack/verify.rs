@@ -14,7 +14,6 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::app::AppState;
 use crate::error::AppError;
 
 /// Largest body accepted on any Slack route.
@@ -168,18 +167,27 @@ fn is_ssl_check(body: &[u8]) -> bool {
     body.split(|&b| b == b'&').any(|pair| pair == b"ssl_check=1")
 }
 
-impl FromRequest<AppState> for SignedRequest {
+/// What checking a signature needs from the app: the signing secret and the
+/// time now (the app's clock, so tests can move it).
+pub trait Verifier {
+    /// The app's signing secret.
+    fn signing_secret(&self) -> &str;
+    /// The time now, in unix seconds.
+    fn now_unix(&self) -> i64;
+}
+
+impl<S: Verifier + Send + Sync> FromRequest<S> for SignedRequest {
     type Rejection = NotForUs;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
         let body = read_body(body, MAX_BODY_BYTES).await.map_err(NotForUs::Refused)?;
         if is_ssl_check(&body) {
             return Err(NotForUs::SslCheck);
         }
-        let now = state.clock().now().unix_timestamp();
+        let now = state.now_unix();
         verify(
-            state.config().signing_secret.expose(),
+            state.signing_secret(),
             header(&parts.headers, "x-slack-request-timestamp"),
             header(&parts.headers, "x-slack-signature"),
             &body,

@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::customers::CustomerName;
+use crate::domain::CustomerName;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 

@@ -10,7 +10,7 @@ pub const STATE_TTL_MS: i64 = 10 * 60 * 1000;
 /// What `oauth.v2.access` granted, ready to store (the token already sealed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInstallation {
-    /// The bot token, sealed (see [`crate::install::sealed`]).
+    /// The bot token, sealed (see [`crate::config::sealed`]).
     pub sealed_token: String,
     /// The bot's user id in the workspace.
     pub bot_user_id: Option<String>,

@@ -304,3 +304,9 @@ pub fn migrator_for(backend: Backend) -> &'static Migrator {
         Backend::Postgres => &POSTGRES_MIGRATIONS,
     }
 }
+
+/// A token unique across processes and replicas (a random UUID), naming a
+/// claim on outbox rows, a thread parent, or a did-you-mean question.
+pub fn claim_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}

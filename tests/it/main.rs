@@ -8,6 +8,7 @@ mod capture;
 mod customers;
 mod digests;
 mod evidence;
+mod layers;
 mod lifecycle;
 mod manifest;
 mod oauth;

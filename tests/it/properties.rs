@@ -5,7 +5,7 @@
 //! failure prints the smallest input that shows it.
 
 use highlights::capture::messages::render_highlight_reply;
-use highlights::customers::customer_key;
+use highlights::domain::customer_key;
 use highlights::slack::mrkdwn::{decode, escape};
 use highlights::slack::payload::{clean_text, parse_command, parse_event, parse_interaction};
 use highlights::store::highlights::HighlightForPost;

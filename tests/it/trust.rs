@@ -209,7 +209,7 @@ async fn until_closed(stream: &mut tokio::net::TcpStream) -> String {
 async fn slow_and_idle_clients_are_cut_off_and_health_checks_still_get_through() {
     use tokio::io::AsyncWriteExt as _;
     use tokio::net::TcpStream;
-    let limits = highlights::server::Limits {
+    let limits = highlights::config::HttpLimits {
         header_read: std::time::Duration::from_millis(300),
         body_read: std::time::Duration::from_millis(300),
         max_connections: 8,

@@ -15,7 +15,7 @@ use serde::Serialize;
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 
 use super::{Job, FOLLOW_UP_DELAY_MS};
-use crate::customers::CustomerName;
+use crate::domain::CustomerName;
 use crate::store::outbox::{OutboxKind, WAKE_ON_CONFLICT};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{begin_on, customers, Backend};

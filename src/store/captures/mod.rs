@@ -20,7 +20,7 @@ use std::sync::Arc;
 use sqlx::AnyPool;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use crate::customers::CustomerName;
+use crate::domain::CustomerName;
 use crate::store::outbox::OutboxKind;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Backend;

@@ -8,7 +8,7 @@ pub mod signer;
 
 use std::net::SocketAddr;
 
-use highlights::app::{self, AppState, Clock};
+use highlights::app::{AppState, Clock};
 use std::time::Duration;
 
 use highlights::config::{Config, ServeArgs, Timing};
@@ -70,7 +70,7 @@ pub fn test_timing() -> Timing {
         poll: Duration::from_millis(50),
         schedule_every: Duration::from_millis(200),
         remap_every: Duration::from_millis(300),
-        http: highlights::server::Limits::default(),
+        http: highlights::config::HttpLimits::default(),
         // Slack's budgets, as in production.
         slack_pacing: 1,
         // Similar quotes see every capture at once.
@@ -95,7 +95,7 @@ impl TestApp {
     }
 
     /// The app on SQLite with these HTTP limits.
-    pub async fn spawn_with_limits(limits: highlights::server::Limits) -> Self {
+    pub async fn spawn_with_limits(limits: highlights::config::HttpLimits) -> Self {
         let test_db = TestDb::create(TestBackend::Sqlite).await.expect("backend available");
         let slack = FakeSlack::start().await;
         let mut config = Config::from_args(&test_db.url, &serve_args(&slack)).expect("test config is valid");
@@ -150,7 +150,7 @@ impl TestApp {
                     None => None,
                 };
                 let (tx, rx) = oneshot::channel::<()>();
-                let server = tokio::spawn(app::serve(listener, state, async move {
+                let server = tokio::spawn(highlights::server::serve(listener, state, async move {
                     let _ = rx.await;
                 }));
                 let stop = tokio::task::spawn_blocking(move || stop_rx.recv()).await.expect("join");
@@ -325,10 +325,13 @@ impl TestApp {
     /// Work parked for longer (no channel, an uninstalled workspace) stays.
     pub async fn drain(&self) {
         let db = self.db.clone();
+        let ahead = self.clock_ahead.clone();
         eventually("the outbox to drain", || {
             let db = db.clone();
+            // "Soon" on the app's clock, which a test may have moved ahead.
+            let ahead = ahead.load(std::sync::atomic::Ordering::Relaxed);
             async move {
-                let soon = time::OffsetDateTime::now_utc().unix_timestamp() * 1000 + 5_000;
+                let soon = time::OffsetDateTime::now_utc().unix_timestamp() * 1000 + ahead + 5_000;
                 let busy: i64 = sqlx::query_scalar(
                     "select count(*) from outbox
                      where status = 'pending' and (run_after <= $1 or locked_until is not null)",

@@ -1,8 +1,8 @@
 //! The HTTP server under the router, with the limits a public endpoint needs:
-//! a client must send its request headers within [`Limits::header_read`]
+//! a client must send its request headers within [`HttpLimits::header_read`]
 //! (hyper's header read timeout, which also closes a keep-alive connection
-//! that stays idle that long), its body within [`Limits::body_read`] (the
-//! router's body timeout), and at most [`Limits::max_connections`] are open at
+//! that stays idle that long), its body within [`HttpLimits::body_read`] (the
+//! router's body timeout), and at most [`HttpLimits::max_connections`] are open at
 //! once: past that, new connections wait in the kernel's backlog until one
 //! closes. Slow or idle clients therefore cannot hold sockets for ever, and
 //! `/healthz` stays answerable beside them.
@@ -21,30 +21,14 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-/// How long and how many.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// To send a request's headers, counted from the first byte awaited (so
-    /// also how long a keep-alive connection may sit idle).
-    pub header_read: Duration,
-    /// To send a request's body.
-    pub body_read: Duration,
-    /// Connections open at once.
-    pub max_connections: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self { header_read: Duration::from_secs(20), body_read: Duration::from_secs(20), max_connections: 4096 }
-    }
-}
+use crate::config::HttpLimits;
 
 /// Serves `app` on `listener` until `shutdown` completes; then waits (at most
 /// `drain`) for the connections still serving a request.
 pub async fn run(
     listener: TcpListener,
     app: Router,
-    limits: Limits,
+    limits: HttpLimits,
     shutdown: impl Future<Output = ()>,
     drain: Duration,
 ) {

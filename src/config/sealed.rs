@@ -12,7 +12,7 @@ use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_L
 use ring::rand::{SecureRandom, SystemRandom};
 use sha2::{Digest, Sha256};
 
-use crate::config::Secret;
+use super::Secret;
 
 /// A 32-byte key that seals and opens tokens.
 #[derive(Clone)]

@@ -10,15 +10,11 @@
 //! been uninstalled and installed again) lives in the database, so every
 //! replica agrees: see [`crate::store::workspaces::ensure_installed`].
 
-pub mod oauth;
-pub mod sealed;
-
 use std::time::Duration;
 
 use tokio::sync::OnceCell;
 
 use crate::config::Secret;
-
 use crate::slack::client::{SlackApi, SlackError};
 
 /// How long a request waits for `auth.test` when the team is not known yet

@@ -1,24 +1,21 @@
-//! The running app: its shared state, its router, and `serve` with graceful
-//! shutdown. `main` and the tests both start the app through [`serve`].
+//! The app's context: its shared state ([`AppState`]) and clock ([`Clock`]),
+//! which every feature takes. The router and `serve` are in [`crate::server`].
+
+pub mod memo;
+pub mod zone;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use axum::routing::{get, post};
-use axum::Router;
 use time::OffsetDateTime;
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
-use tower_http::trace::TraceLayer;
 use tracing::Instrument as _;
 
 use crate::config::Config;
 use crate::error::AppError;
 use crate::install::{self, Admission, Installation};
-use crate::jobs;
-use crate::metrics::{self, Metrics};
-use crate::routes;
+use crate::metrics::Metrics;
 use crate::slack::client::{SlackApi, SlackError};
 use crate::store::workspaces::{self, WorkspaceId};
 use crate::store::Db;
@@ -84,7 +81,7 @@ struct Inner {
     /// People's names, as Slack shows them (looked up once per process).
     names: Mutex<std::collections::HashMap<String, String>>,
     /// Each workspace's recent highlights, for similar quotes (a second).
-    recent_quotes: crate::capture::similar::RecentQuotes,
+    memo: memo::Memo,
     /// Every task a request started: shutdown waits for them.
     tasks: TaskTracker,
 }
@@ -105,7 +102,7 @@ impl AppState {
             outbox_wake: Notify::new(),
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().unwrap_or_default(),
             names: Mutex::new(std::collections::HashMap::new()),
-            recent_quotes: Default::default(),
+            memo: Default::default(),
             tasks: TaskTracker::new(),
         }))
     }
@@ -180,9 +177,9 @@ impl AppState {
         self.0.slack.pauses()
     }
 
-    /// What this replica remembers of each workspace's recent highlights.
-    pub fn recent_quotes(&self) -> &crate::capture::similar::RecentQuotes {
-        &self.0.recent_quotes
+    /// Reads this replica keeps for a short while (see [`memo`]).
+    pub fn memo(&self) -> &memo::Memo {
+        &self.0.memo
     }
 
     /// The metrics registry.
@@ -247,6 +244,18 @@ impl AppState {
         }
     }
 
+    /// Queues work for after the ack (coalesced with the same work still
+    /// waiting: many changes, one Slack call) and wakes the outbox worker.
+    pub async fn queue(
+        &self,
+        workspace: &WorkspaceId,
+        kind: &crate::store::outbox::OutboxKind,
+    ) -> Result<(), sqlx::Error> {
+        crate::store::outbox::upsert_outbox_row(self.db(), workspace, kind, self.clock().now_ms()).await?;
+        self.wake_outbox();
+        Ok(())
+    }
+
     /// Tells the outbox worker that work was queued.
     pub fn wake_outbox(&self) {
         self.0.outbox_wake.notify_one();
@@ -298,7 +307,7 @@ impl AppState {
 
     /// Answers through a slash command's or shortcut's `response_url` (logged
     /// and dropped on failure: the user can retry).
-    pub async fn respond(&self, response_url: &str, reply: &crate::commands::Reply) {
+    pub async fn respond(&self, response_url: &str, reply: &crate::reply::Reply) {
         match self.0.http.post(response_url).json(reply).send().await {
             Ok(resp) if resp.status().is_success() => {}
             Ok(resp) => tracing::warn!(status = %resp.status(), "response_url refused our answer"),
@@ -404,6 +413,16 @@ impl AppState {
     }
 }
 
+impl crate::slack::verify::Verifier for AppState {
+    fn signing_secret(&self) -> &str {
+        self.config().signing_secret.expose()
+    }
+
+    fn now_unix(&self) -> i64 {
+        self.clock().now().unix_timestamp()
+    }
+}
+
 fn view_context(workspace: &str, callback_id: &str) -> String {
     format!("{workspace}:{callback_id}")
 }
@@ -418,75 +437,10 @@ pub fn record_requester(team: &str, user: &str) {
     span.record("user", user);
 }
 
-/// The HTTP routes of SPEC section 2.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/slack/commands", post(routes::slash::slash_command))
-        .route("/slack/events", post(routes::events::event))
-        .route("/slack/interactivity", post(routes::interactivity::interaction))
-        .route("/webhooks/tickets", post(crate::quotas::webhook::tickets))
-        .route("/slack/install", get(install::oauth::install))
-        .route("/slack/oauth_redirect", get(install::oauth::oauth_redirect))
-        .route("/healthz", get(routes::ops::healthz))
-        .route("/metrics", get(routes::ops::metrics))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        // One span per request: its route, and the team and user once the
-        // body is read (`record_requester`); work it starts carries it.
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &axum::http::Request<_>| {
-                    tracing::info_span!(
-                        "request",
-                        method = %req.method(),
-                        route = req.uri().path(),
-                        team = tracing::field::Empty,
-                        user = tracing::field::Empty,
-                    )
-                })
-                // Failures are logged where they are handled, once, with their cause.
-                .on_failure(()),
-        )
-        .layer(axum::extract::DefaultBodyLimit::max(crate::slack::verify::MAX_BODY_BYTES))
-        .fallback(routes::ops::not_found)
-        .with_state(state)
-}
-
-/// Serves the app on `listener` until `shutdown` completes, then lets requests
-/// in flight finish.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let app = router(state.clone());
-    let learning = state.config().bot_token.is_some().then(|| tokio::spawn(learn_token_team(state.clone())));
-    if state.config().oauth.is_some() {
-        install::oauth::reseal_tokens(&state).await;
-    }
-    let (stop_worker, worker_stopped) = watch::channel(false);
-    let worker = tokio::spawn(jobs::outbox::run_worker(state.clone(), worker_stopped.clone()));
-    let scheduler = tokio::spawn(jobs::scheduler::run_scheduler(state.clone(), worker_stopped));
-    let limits = state.config().timing.http;
-    crate::server::run(listener, app, limits, shutdown, std::time::Duration::from_secs(10)).await;
-    // Requests whose client hung up may still be finishing their work.
-    state.wait_for_tasks(std::time::Duration::from_secs(10)).await;
-    // Let the worker finish the row in hand; what is left stays queued for the next start.
-    let _ = stop_worker.send(true);
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
-    if tokio::time::timeout(std::time::Duration::from_secs(10), worker).await.is_err() {
-        tracing::warn!("outbox worker did not stop within 10 s; its rows will be taken again after their lease");
-    }
-    if let Some(learning) = learning {
-        learning.abort();
-    }
-    state.db().close().await;
-    Ok(())
-}
-
 /// Learns which workspace the bot token belongs to (`auth.test`), retrying
 /// with backoff until Slack answers. Slack being unreachable never stops the
 /// app: posts wait in the outbox, and requests ask again.
-async fn learn_token_team(state: AppState) {
+pub async fn learn_token_team(state: AppState) {
     let mut wait = std::time::Duration::from_secs(1);
     loop {
         match state.0.installation.token_team(&state.0.slack).await {

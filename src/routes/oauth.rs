@@ -3,7 +3,7 @@
 //! fresh `state` bound to that browser by a cookie; `GET
 //! /slack/oauth_redirect` takes the state once, exchanges the code with
 //! `oauth.v2.access` and stores the workspace's bot token sealed
-//! ([`super::sealed`]). Both answer 404 when OAuth is off.
+//! ([`crate::config::sealed`]). Both answer 404 when OAuth is off.
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -61,7 +61,7 @@ fn manifest_bot_scopes(manifest: &'static str) -> Vec<&'static str> {
 /// browser sent on to Slack.
 pub async fn install(State(state): State<AppState>) -> Response {
     let Some(oauth) = &state.config().oauth else {
-        return crate::routes::ops::not_found().await.into_response();
+        return super::ops::not_found().await.into_response();
     };
     let (install_state, browser) = (random_token(), random_token());
     let now = state.clock().now_ms();
@@ -109,7 +109,7 @@ pub async fn oauth_redirect(
     Query(redirect): Query<Redirect>,
 ) -> Response {
     if state.config().oauth.is_none() {
-        return crate::routes::ops::not_found().await.into_response();
+        return super::ops::not_found().await.into_response();
     }
     let work = state.clone();
     let browser = cookie(&headers, COOKIE).map(str::to_owned);
@@ -128,7 +128,7 @@ pub async fn oauth_redirect(
 /// Finishes an install; every outcome is a short page.
 async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -> Response {
     let Some(oauth) = &state.config().oauth else {
-        return crate::routes::ops::not_found().await.into_response();
+        return super::ops::not_found().await.into_response();
     };
     // A state is good once, whatever the outcome.
     let started = match redirect.state.as_deref().filter(|s| !s.is_empty()) {

@@ -1,6 +1,8 @@
 //! Configuration: the command line and the environment (SPEC section 2), parsed
 //! once at start into typed, validated values. Secrets are redacted in `Debug`.
 
+pub mod sealed;
+
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -379,7 +381,7 @@ pub struct Timing {
     /// How often helpdesk tickets with an unknown email are looked up again.
     pub remap_every: Duration,
     /// What HTTP clients get: header and body timeouts, open connections.
-    pub http: crate::server::Limits,
+    pub http: HttpLimits,
     /// Background Slack calls are paced at Slack's published budgets times
     /// this (see [`crate::slack::rate::Pacer`]); 0 does not pace.
     pub slack_pacing: u32,
@@ -399,7 +401,7 @@ impl Default for Timing {
             poll: Duration::from_secs(1),
             schedule_every: Duration::from_secs(30),
             remap_every: Duration::from_secs(600),
-            http: crate::server::Limits::default(),
+            http: HttpLimits::default(),
             slack_pacing: 1,
             recent_quotes_for: Duration::from_secs(1),
         }
@@ -515,7 +517,7 @@ pub struct OAuth {
     /// The app's Client Secret.
     pub client_secret: Secret,
     /// Seal and open stored bot tokens.
-    pub keys: crate::install::sealed::TokenKeys,
+    pub keys: crate::config::sealed::TokenKeys,
     /// Where Slack sends the installer back: `HIGHLIGHTS_PUBLIC_URL` + `/slack/oauth_redirect`.
     pub redirect_uri: String,
 }
@@ -553,11 +555,11 @@ impl OAuth {
                     "HIGHLIGHTS_TOKEN_KEY",
                     "is needed with OAuth (it encrypts stored bot tokens): generate one with `openssl rand -base64 32`",
                 )),
-                Some(key) => crate::install::sealed::TokenKey::from_base64(&key)
+                Some(key) => crate::config::sealed::TokenKey::from_base64(&key)
                     .map_err(|problem| ConfigError::new("HIGHLIGHTS_TOKEN_KEY", problem))?,
             };
         let previous = set(&args.token_key_previous)
-            .map(|key| crate::install::sealed::TokenKey::from_base64(&key))
+            .map(|key| crate::config::sealed::TokenKey::from_base64(&key))
             .transpose()
             .map_err(|problem| ConfigError::new("HIGHLIGHTS_TOKEN_KEY_PREVIOUS", problem))?;
         let public_url = set(&args.public_url).ok_or_else(|| {
@@ -581,7 +583,7 @@ impl OAuth {
         Ok(Some(Self {
             client_id,
             client_secret,
-            keys: crate::install::sealed::TokenKeys { current, previous },
+            keys: crate::config::sealed::TokenKeys { current, previous },
             redirect_uri: format!("{base}/slack/oauth_redirect"),
         }))
     }
@@ -688,6 +690,24 @@ fn parse_user_list(list: &str) -> Result<Vec<String>, ConfigError> {
         users.push(id.to_owned());
     }
     Ok(users)
+}
+
+/// How long and how many, for the HTTP server: see `server::http`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// To send a request's headers, counted from the first byte awaited (so
+    /// also how long a keep-alive connection may sit idle).
+    pub header_read: Duration,
+    /// To send a request's body.
+    pub body_read: Duration,
+    /// Connections open at once.
+    pub max_connections: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self { header_read: Duration::from_secs(20), body_read: Duration::from_secs(20), max_connections: 4096 }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,9 @@
+//! Validated values every layer shares: the store keeps them, features build
+//! them from what people type, messages render them. Nothing here reads the
+//! database or calls Slack.
+
+pub mod customer;
+pub mod highlight;
+
+pub use customer::{customer_key, CustomerName};
+pub use highlight::{Kind, Quote, RecordingLink, RecordingTime};
