@@ -32,6 +32,40 @@ impl Reply {
     }
 }
 
+/// Errors keyed by block id: each shows under its field of the form.
+pub type FieldErrors = std::collections::BTreeMap<String, String>;
+
+/// The acknowledgement of an interaction, which Slack reads within 3 seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ack {
+    /// Received; nothing to show (a submitted form closes).
+    Empty,
+    /// The form stays open, with everything typed, and a message under each
+    /// field named.
+    Errors(FieldErrors),
+    /// The form is replaced by this view.
+    Update(serde_json::Value),
+    /// Options for an external select.
+    Options(Vec<serde_json::Value>),
+}
+
+impl Ack {
+    /// The form stays open, with one message under one field.
+    pub fn error(block_id: &str, text: impl Into<String>) -> Self {
+        Self::Errors(FieldErrors::from([(block_id.to_owned(), text.into())]))
+    }
+
+    /// The response body Slack expects, if any.
+    pub fn body(self) -> Option<serde_json::Value> {
+        match self {
+            Self::Empty => None,
+            Self::Errors(errors) => Some(serde_json::json!({ "response_action": "errors", "errors": errors })),
+            Self::Update(view) => Some(serde_json::json!({ "response_action": "update", "view": view })),
+            Self::Options(options) => Some(serde_json::json!({ "options": options })),
+        }
+    }
+}
+
 /// What the user typed, shown back so nothing is lost: decoded from Slack's
 /// escaping and escaped again, so mentions and links show as text.
 pub fn echo(text: &str) -> String {
@@ -81,5 +115,19 @@ mod tests {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn acknowledgements_read_as_slack_expects() {
+        assert_eq!(Ack::Empty.body(), None);
+        assert_eq!(
+            Ack::error("quote_0", "empty").body(),
+            Some(serde_json::json!({ "response_action": "errors", "errors": { "quote_0": "empty" } }))
+        );
+        assert_eq!(Ack::Options(vec![]).body(), Some(serde_json::json!({ "options": [] })));
+        assert_eq!(
+            Ack::Update(serde_json::json!({ "type": "modal" })).body(),
+            Some(serde_json::json!({ "response_action": "update", "view": { "type": "modal" } }))
+        );
     }
 }

@@ -111,11 +111,10 @@ async fn on_interaction(
     states: SlackClientEventsUserState,
 ) -> Result<SlackInteractionResponse, BoxError> {
     let state = state_of(&states).await?;
-    let raw = serde_json::to_value(&ev)?;
-    match interactivity::handle_interaction(&state, &ev, &raw).await {
-        Ok(Some(answer)) => Ok(serde_json::from_value(answer)?),
-        Ok(None) => Ok(SlackInteractionResponse::Empty),
-        Err(e) => Err(e.to_string().into()),
+    let interaction = crate::slack::interaction::interaction_from_json(serde_json::to_value(&ev)?)?;
+    match interactivity::answer(&state, &interaction).await.body() {
+        Some(body) => Ok(serde_json::from_value(body)?),
+        None => Ok(SlackInteractionResponse::Empty),
     }
 }
 

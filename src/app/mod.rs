@@ -299,10 +299,13 @@ impl AppState {
 
     /// The `private_metadata` of a view Slack sent back, if this app opened
     /// it, for this workspace and form.
-    pub fn unseal_view<'a>(&self, workspace: &WorkspaceId, view: &'a serde_json::Value) -> Option<&'a str> {
-        let context = view_context(workspace.as_str(), view["callback_id"].as_str().unwrap_or_default());
-        let sealed = view["private_metadata"].as_str()?;
-        crate::slack::verify::unseal(self.config().signing_secret.expose(), &context, sealed)
+    pub fn unseal_view<'a>(
+        &self,
+        workspace: &WorkspaceId,
+        view: &'a crate::slack::interaction::View,
+    ) -> Option<&'a str> {
+        let context = view_context(workspace.as_str(), &view.callback_id);
+        crate::slack::verify::unseal(self.config().signing_secret.expose(), &context, &view.private_metadata)
     }
 
     /// Answers through a slash command's or shortcut's `response_url` (logged

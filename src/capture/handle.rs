@@ -13,7 +13,8 @@ use crate::customers::suggest;
 use crate::domain::highlight::{format_date, Kind};
 use crate::domain::CustomerName;
 use crate::error::AppError;
-use crate::reply::{echo, Reply};
+use crate::reply::{echo, Ack, Reply};
+use crate::slack::interaction::View;
 use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::list_areas;
 use crate::store::captures::{CaptureContext, NewCapture, NewHighlight};
@@ -420,18 +421,18 @@ pub async fn submit_modal(
     state: &AppState,
     workspace: &WorkspaceId,
     user: &str,
-    view: &Value,
-) -> Result<Value, AppError> {
+    view: &View,
+    metadata: &str,
+) -> Result<Ack, AppError> {
     let db = state.db();
-    let metadata: Metadata =
-        view["private_metadata"].as_str().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
+    let metadata: Metadata = serde_json::from_str(metadata).unwrap_or_default();
     let settings = capture_context(state, workspace, "").await?;
     let all_areas = db.areas_at(workspace, settings.areas_version).await?;
     let now = state.clock().now_ms();
     let today = local_date(&zone_named(settings.time_zone.as_deref()), now);
-    let submission = match modal::parse_submission(&view["state"]["values"], &metadata, &all_areas, today) {
+    let submission = match modal::parse_submission(&view.values, &metadata, &all_areas, today) {
         Ok(s) => s,
-        Err(errors) => return Ok(json!({ "response_action": "errors", "errors": errors })),
+        Err(errors) => return Ok(Ack::Errors(errors)),
     };
     let (existing, name) = match &submission.customer {
         CustomerChoice::Existing(id) => match find_surviving_customer(db, workspace, *id).await? {
@@ -440,8 +441,7 @@ pub async fn submit_modal(
                 (Some((c.id, c.display_name)), name)
             }
             None => {
-                let errors = json!({ modal::block::CUSTOMER: "That customer no longer exists; pick another." });
-                return Ok(json!({ "response_action": "errors", "errors": errors }));
+                return Ok(Ack::error(modal::block::CUSTOMER, "That customer no longer exists; pick another."));
             }
         },
         CustomerChoice::Named(name) => {
@@ -489,20 +489,20 @@ pub async fn submit_modal(
         format_date(submission.date),
         crate::capture::similar::render(&similar),
     );
-    Ok(json!({ "response_action": "update", "view": modal::render_saved_modal(&text) }))
+    Ok(Ack::Update(modal::render_saved_modal(&text)))
 }
 
 /// Options for the modal's customer select, for what was typed so far.
-pub async fn suggest_customers(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Value, AppError> {
+pub async fn suggest_customers(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Ack, AppError> {
     use crate::customers::suggest;
     use crate::store::customers::list_customers_matching;
     let fragment = suggest::fragment_key(typed);
     if fragment.is_empty() {
-        return Ok(json!({ "options": [] }));
+        return Ok(Ack::Options(Vec::new()));
     }
     let matches = list_customers_matching(state.db(), workspace, &fragment, 50).await?;
     let ranked = suggest::rank_matches(&fragment, matches);
     let typed_key = crate::domain::CustomerName::parse(typed).map(|n| n.key).unwrap_or_default();
     let all = list_near_customers(state.db(), workspace, &typed_key).await?;
-    Ok(suggest::render_customer_options(typed.trim(), &ranked, &all))
+    Ok(Ack::Options(suggest::render_customer_options(typed.trim(), &ranked, &all)))
 }

@@ -3,8 +3,6 @@
 //! takeaway. Rendering and reading the submission are pure; validation errors
 //! come back keyed by the input block they belong to.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::Date;
@@ -15,7 +13,9 @@ use crate::domain::highlight::{
     format_date, parse_date, Kind, Quote, RecordingLink, RecordingTime, MAX_QUOTE_CHARS, MAX_TAKEAWAY_CHARS,
 };
 use crate::domain::CustomerName;
+use crate::reply::FieldErrors;
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
+use crate::slack::interaction::FormValues;
 use crate::store::areas::Area;
 
 /// `callback_id` of the capture modal.
@@ -253,21 +253,13 @@ pub struct Submission {
     pub highlights: Vec<SubmittedHighlight>,
 }
 
-/// Errors keyed by block id, as `response_action: errors` wants them.
-pub type FieldErrors = BTreeMap<String, String>;
-
-fn text_value(values: &Value, block_id: &str) -> Option<String> {
-    let v = &values[block_id][VALUE];
-    v["value"]
-        .as_str()
-        .or_else(|| v["selected_date"].as_str())
-        .or_else(|| v["selected_option"]["value"].as_str())
-        .map(str::to_owned)
+fn text_value(values: &FormValues, block_id: &str) -> Option<String> {
+    values.get(block_id, VALUE).map(str::to_owned)
 }
 
-/// Reads and validates `view.state.values`; `today` bounds the date.
+/// Reads and validates what was typed; `today` bounds the date.
 pub fn parse_submission(
-    values: &Value,
+    values: &FormValues,
     metadata: &Metadata,
     areas: &[Area],
     today: Date,
@@ -402,7 +394,7 @@ mod tests {
     #[test]
     fn a_valid_submission_is_read() {
         let s = parse_submission(
-            &values("We need SSO", "7", "2026-11-26", ""),
+            &FormValues::new(values("We need SSO", "7", "2026-11-26", "")),
             &Metadata { highlights: 1, channel: None },
             &areas(),
             TODAY,
@@ -417,15 +409,15 @@ mod tests {
     #[test]
     fn each_invalid_field_is_reported_on_its_block() {
         let meta = Metadata { highlights: 1, channel: None };
-        let err = |v: Value| parse_submission(&v, &meta, &areas(), TODAY).expect_err("invalid");
+        let err = |v: Value| parse_submission(&FormValues::new(v), &meta, &areas(), TODAY).expect_err("invalid");
         assert!(err(values("  ", "7", "2026-11-26", "")).contains_key("quote_0"));
         let mut picked = values("q", "7", "2026-11-26", "");
         picked["customer"] = json!({ "value": { "type": "external_select", "selected_option": { "value": "id:42" } } });
-        let s = parse_submission(&picked, &meta, &areas(), TODAY).expect("valid");
+        let s = parse_submission(&FormValues::new(picked.clone()), &meta, &areas(), TODAY).expect("valid");
         assert_eq!(s.customer, CustomerChoice::Existing(42));
         picked["customer"] =
             json!({ "value": { "type": "external_select", "selected_option": { "value": "new:Initech" } } });
-        let s = parse_submission(&picked, &meta, &areas(), TODAY).expect("valid");
+        let s = parse_submission(&FormValues::new(picked.clone()), &meta, &areas(), TODAY).expect("valid");
         assert!(matches!(s.customer, CustomerChoice::Named(ref n) if n.display == "Initech"));
         assert!(err(values(&"x".repeat(3001), "7", "2026-11-26", "")).contains_key("quote_0"));
         assert!(err(values("q", "99", "2026-11-26", "")).contains_key("area_0"));

@@ -55,7 +55,7 @@ pub fn near_duplicates<'a>(key: &str, customers: &'a [CustomerMatch]) -> Vec<&'a
 /// The options of the customer select for what was typed: the matches, then
 /// a "create" option when the typed name is new (labelled with the nearest
 /// existing name, so a near-duplicate is a visible choice).
-pub fn render_customer_options(typed: &str, ranked: &[CustomerMatch], all: &[CustomerMatch]) -> Value {
+pub fn render_customer_options(typed: &str, ranked: &[CustomerMatch], all: &[CustomerMatch]) -> Vec<Value> {
     let mut options: Vec<Value> = ranked
         .iter()
         .take(MAX_SUGGESTIONS - 1)
@@ -71,7 +71,7 @@ pub fn render_customer_options(typed: &str, ranked: &[CustomerMatch], all: &[Cus
             options.push(option(&label, &format!("{NEW}{}", name.display)));
         }
     }
-    json!({ "options": options })
+    options
 }
 
 fn option(text: &str, value: &str) -> Value {
@@ -117,10 +117,10 @@ mod tests {
     fn options_offer_matches_and_a_create_choice_naming_the_near_duplicate() {
         let all = vec![m(1, "Acme Corp", 0)];
         let opts = render_customer_options("Acmee", &[], &all);
-        assert_eq!(opts["options"][0]["value"], "new:Acmee");
-        assert_eq!(opts["options"][0]["text"]["text"], "➕ New: Acmee (not Acme Corp)");
+        assert_eq!(opts[0]["value"], "new:Acmee");
+        assert_eq!(opts[0]["text"]["text"], "➕ New: Acmee (not Acme Corp)");
         let opts = render_customer_options("acme", &all, &all);
-        assert_eq!(opts["options"].as_array().expect("options").len(), 1, "no create for an existing key");
-        assert_eq!(opts["options"][0]["value"], "id:1");
+        assert_eq!(opts.len(), 1, "no create for an existing key");
+        assert_eq!(opts[0]["value"], "id:1");
     }
 }

@@ -10,7 +10,9 @@ use crate::customers::suggest;
 use crate::domain::CustomerName;
 use crate::domain::Kind;
 use crate::error::AppError;
+use crate::reply::Ack;
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
+use crate::slack::interaction::View;
 use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::{list_areas, Area};
 use crate::store::customers::{find_customer_by_key, find_surviving_customer, insert_customer_if_new};
@@ -109,19 +111,21 @@ pub fn open(
 }
 
 /// A submitted triage: errors on the right block, or stored and confirmed.
-pub async fn submit(state: &AppState, workspace: &WorkspaceId, user: &str, view: &Value) -> Result<Value, AppError> {
-    let target: Target =
-        view["private_metadata"].as_str().and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
-    let values = &view["state"]["values"];
-    let picked = |block: &str| values[block]["value"]["selected_option"]["value"].as_str().map(str::to_owned);
+pub async fn submit(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    view: &View,
+    metadata: &str,
+) -> Result<Ack, AppError> {
+    let target: Target = serde_json::from_str(metadata).unwrap_or_default();
+    let picked = |block: &str| view.values.get(block, "value").map(str::to_owned);
     let areas = list_areas(state.db(), workspace).await?;
     let Some(area) = picked("area").and_then(|id| areas.iter().find(|a| a.id.to_string() == id).cloned()) else {
-        return Ok(json!({ "response_action": "errors", "errors": { "area": "Choose one of the product areas." } }));
+        return Ok(Ack::error("area", "Choose one of the product areas."));
     };
     if target.channel.is_empty() || target.ts.is_empty() {
-        return Ok(
-            json!({ "response_action": "errors", "errors": { "area": "This form lost its message; run the shortcut again." } }),
-        );
+        return Ok(Ack::error("area", "This form lost its message; run the shortcut again."));
     }
     let kind = picked("kind").and_then(|k| Kind::parse(&k)).unwrap_or(Kind::Other);
     let customer_id = match picked("customer") {
@@ -138,7 +142,7 @@ pub async fn submit(state: &AppState, workspace: &WorkspaceId, user: &str, view:
                         Some(id)
                     }
                 },
-                Err(e) => return Ok(json!({ "response_action": "errors", "errors": { "customer": e.0 } })),
+                Err(e) => return Ok(Ack::error("customer", e.0)),
             },
         },
     };
@@ -163,10 +167,10 @@ pub async fn submit(state: &AppState, workspace: &WorkspaceId, user: &str, view:
             kind.label()
         )
     };
-    Ok(json!({ "response_action": "update", "view": {
+    Ok(Ack::Update(json!({
         "type": "modal", "title": plain("Feedback triaged"), "close": plain("Done"),
         "blocks": [{ "type": "section", "text": mrkdwn(&text) }],
-    }}))
+    })))
 }
 
 /// Links the item back to its message (after the ack).

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use slack_morphism::prelude::{SlackInteractionEvent, SlackPushEvent};
+use slack_morphism::prelude::SlackPushEvent;
 
 use crate::error::AppError;
 
@@ -113,58 +113,6 @@ pub fn parse_event(body: &[u8]) -> Result<(SlackPushEvent, Option<String>), AppE
     Ok((event, enterprise))
 }
 
-/// An interactivity payload: one slack-morphism models, or one it does not
-/// (a new interaction type must still be acknowledged, not refused).
-#[derive(Debug)]
-pub enum Interaction {
-    /// A payload of a modelled type, typed and as raw JSON (views' state is
-    /// easiest read from the JSON).
-    Known(Box<SlackInteractionEvent>, Value),
-    /// A well-formed payload of a type we do not handle, with that type.
-    Other(String),
-}
-
-const MODELLED_INTERACTIONS: &[&str] = &[
-    "block_actions",
-    "block_suggestion",
-    "dialog_submission",
-    "message_action",
-    "shortcut",
-    "view_submission",
-    "view_closed",
-];
-
-#[derive(Deserialize)]
-struct InteractionForm {
-    payload: String,
-}
-
-/// Reads an interactivity body: form-encoded, with the JSON in `payload`.
-pub fn parse_interaction(body: &[u8]) -> Result<Interaction, AppError> {
-    let form: InteractionForm = serde_urlencoded::from_bytes(body)
-        .map_err(|_| AppError::BadRequest("malformed interaction: expected a form with a payload field".into()))?;
-    let mut value: Value = serde_json::from_str(&form.payload)
-        .map_err(|e| AppError::BadRequest(format!("malformed interaction payload: {e}")))?;
-    clean_json(&mut value);
-    let kind = value
-        .get("type")
-        .and_then(|t| t.as_str())
-        .ok_or_else(|| AppError::BadRequest("malformed interaction payload: no type".into()))?
-        .to_owned();
-    if !MODELLED_INTERACTIONS.contains(&kind.as_str()) {
-        return Ok(Interaction::Other(kind));
-    }
-    // Organisation-wide installs send `"team": null`; the workspace is the user's.
-    if value.get("team").is_none_or(Value::is_null) {
-        if let Some(team) = value.pointer("/user/team_id").cloned() {
-            value["team"] = serde_json::json!({ "id": team });
-        }
-    }
-    serde_json::from_value(value.clone())
-        .map(|event| Interaction::Known(Box::new(event), value))
-        .map_err(|e| AppError::BadRequest(format!("malformed {kind} payload: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,14 +144,5 @@ mod tests {
     fn a_form_without_team_is_a_bad_request() {
         let err = parse_command(b"user_id=U1&command=%2Fhighlight").expect_err("refused");
         assert!(matches!(err, AppError::BadRequest(ref m) if m.contains("team_id")), "{err:?}");
-    }
-
-    #[test]
-    fn unmodelled_interaction_types_are_recognised_not_refused() {
-        let body = serde_urlencoded::to_string([("payload", r#"{"type":"workflow_step_edit","team":{"id":"T1"}}"#)])
-            .expect("encodes");
-        assert!(matches!(parse_interaction(body.as_bytes()), Ok(Interaction::Other(t)) if t == "workflow_step_edit"));
-        assert!(matches!(parse_interaction(b"payload=%7Bnot+json"), Err(AppError::BadRequest(_))));
-        assert!(matches!(parse_interaction(b"nothing=here"), Err(AppError::BadRequest(_))));
     }
 }

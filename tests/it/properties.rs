@@ -6,8 +6,9 @@
 
 use highlights::capture::messages::render_highlight_reply;
 use highlights::domain::customer_key;
+use highlights::slack::interaction::parse_interaction;
 use highlights::slack::mrkdwn::{decode, escape};
-use highlights::slack::payload::{clean_text, parse_command, parse_event, parse_interaction};
+use highlights::slack::payload::{clean_text, parse_command, parse_event};
 use highlights::store::highlights::HighlightForPost;
 use proptest::prelude::*;
 use serde_json::json;
