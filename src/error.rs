@@ -28,6 +28,9 @@ pub enum AppError {
     /// Signed, but not a payload we can read.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A mistake the user can fix, or a refusal: shown to them as it is.
+    #[error("{0}")]
+    User(#[from] UserError),
     /// Something the request needs is not ready yet (the caller may retry).
     #[error("unavailable: {0}")]
     Unavailable(&'static str),
@@ -46,7 +49,7 @@ impl AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::User(_) => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -67,6 +70,7 @@ impl IntoResponse for AppError {
                 tracing::warn!(%reason, "rejected malformed request");
                 reason.clone()
             }
+            Self::User(e) => e.0.clone(),
             Self::Unavailable(reason) => {
                 tracing::warn!(reason, "answered 503: retry later");
                 (*reason).to_owned()

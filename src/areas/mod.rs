@@ -3,7 +3,7 @@
 //! case-insensitively and suggest the closest ones when a name is unknown.
 
 use crate::app::AppState;
-use crate::error::UserError;
+use crate::error::{AppError, UserError};
 use crate::permissions;
 use crate::reply::thousands;
 use crate::reply::Reply;
@@ -79,7 +79,7 @@ pub fn unknown_area_message(areas: &[Area], typed: &str) -> String {
 }
 
 /// `/highlight areas`: every area with its highlights and distinct customers.
-pub async fn list(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, sqlx::Error> {
+pub async fn list(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, AppError> {
     let stats = areas::list_area_stats(state.db(), workspace).await?;
     if stats.is_empty() {
         return Ok(Reply::ephemeral("No product areas yet. Add one with `/highlight areas add <name>`."));
@@ -102,19 +102,9 @@ pub async fn list(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, sq
 }
 
 /// `/highlight areas add <name>`: adds an area (a friendly no-op if it exists).
-pub async fn add(
-    state: &AppState,
-    workspace: &WorkspaceId,
-    user: &str,
-    raw_name: &str,
-) -> Result<Reply, anyhow::Error> {
-    let name = match parse_area_name(&crate::slack::mrkdwn::decode(raw_name)) {
-        Ok(name) => name,
-        Err(e) => return Ok(Reply::ephemeral(e.0)),
-    };
-    if let Err(refusal) = permissions::require_manager(state, workspace, user, "add product areas").await {
-        return Ok(Reply::ephemeral(refusal.0));
-    }
+pub async fn add(state: &AppState, workspace: &WorkspaceId, user: &str, raw_name: &str) -> Result<Reply, AppError> {
+    let name = parse_area_name(&crate::slack::mrkdwn::decode(raw_name))?;
+    permissions::require_manager(state, workspace, user, "add product areas").await?;
     let existing = areas::list_areas(state.db(), workspace).await?;
     if let Some(area) = find_area(&existing, &name) {
         return Ok(Reply::ephemeral(format!("*{}* is already a product area. Nothing to do.", escape(&area.name))));
@@ -129,15 +119,12 @@ pub async fn add(
 
 /// `/highlight areas rename <old> to <new>`: the area keeps its highlights
 /// under the new name.
-pub async fn rename(state: &AppState, workspace: &WorkspaceId, user: &str, text: &str) -> Result<Reply, anyhow::Error> {
+pub async fn rename(state: &AppState, workspace: &WorkspaceId, user: &str, text: &str) -> Result<Reply, AppError> {
     let decoded = crate::slack::mrkdwn::decode(text);
     let Some((old, new)) = split_last(&decoded, " to ") else {
         return Ok(Reply::ephemeral("Usage: `/highlight areas rename <old name> to <new name>`."));
     };
-    let new = match parse_area_name(&new) {
-        Ok(name) => name,
-        Err(e) => return Ok(Reply::ephemeral(e.0)),
-    };
+    let new = parse_area_name(&new)?;
     let all = areas::list_areas(state.db(), workspace).await?;
     let Some(area) = find_area(&all, &old) else {
         return Ok(Reply::ephemeral(unknown_area_message(&all, &old)));
@@ -151,9 +138,7 @@ pub async fn rename(state: &AppState, workspace: &WorkspaceId, user: &str, text:
             escape(&other.name)
         )));
     }
-    if let Err(refusal) = permissions::require_manager(state, workspace, user, "rename product areas").await {
-        return Ok(Reply::ephemeral(refusal.0));
-    }
+    permissions::require_manager(state, workspace, user, "rename product areas").await?;
     areas::update_area_name(state.db(), workspace, area.id, &new).await?;
     Ok(Reply::ephemeral(format!(
         "Renamed *{}* to *{}*; its highlights moved with it.",
@@ -164,7 +149,7 @@ pub async fn rename(state: &AppState, workspace: &WorkspaceId, user: &str, text:
 
 /// `/highlight areas merge <from> into <to>`: `from`'s highlights move to `to`
 /// and `from` is removed.
-pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: &str) -> Result<Reply, anyhow::Error> {
+pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: &str) -> Result<Reply, AppError> {
     let decoded = crate::slack::mrkdwn::decode(text);
     let Some((from, into)) = split_last(&decoded, " into ") else {
         return Ok(Reply::ephemeral("Usage: `/highlight areas merge <area> into <area>`."));
@@ -177,9 +162,7 @@ pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: 
     if from.id == into.id {
         return Ok(Reply::ephemeral("Those are the same area. Nothing to merge."));
     }
-    if let Err(refusal) = permissions::require_manager(state, workspace, user, "merge product areas").await {
-        return Ok(Reply::ephemeral(refusal.0));
-    }
+    permissions::require_manager(state, workspace, user, "merge product areas").await?;
     let moved = areas::merge_areas(state.db(), workspace, from.id, into.id).await?;
     Ok(Reply::ephemeral(format!(
         "Merged *{}* into *{}*: {moved} highlight{} moved.",

@@ -148,16 +148,10 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         HighlightCommand::Capture(text) => {
             capture::handle::quick_capture(state, workspace, &command.user_id, &text, None).await.map(Some)
         }
-        HighlightCommand::ListAreas => areas::list(state, workspace).await.map(Some).map_err(AppError::from),
-        HighlightCommand::AddArea(name) => {
-            areas::add(state, workspace, &command.user_id, &name).await.map(Some).map_err(AppError::from)
-        }
-        HighlightCommand::RenameArea(text) => {
-            areas::rename(state, workspace, &command.user_id, &text).await.map(Some).map_err(AppError::from)
-        }
-        HighlightCommand::MergeAreas(text) => {
-            areas::merge(state, workspace, &command.user_id, &text).await.map(Some).map_err(AppError::from)
-        }
+        HighlightCommand::ListAreas => areas::list(state, workspace).await.map(Some),
+        HighlightCommand::AddArea(name) => areas::add(state, workspace, &command.user_id, &name).await.map(Some),
+        HighlightCommand::RenameArea(text) => areas::rename(state, workspace, &command.user_id, &text).await.map(Some),
+        HighlightCommand::MergeAreas(text) => areas::merge(state, workspace, &command.user_id, &text).await.map(Some),
         HighlightCommand::Customer(name) if name.is_empty() => {
             Ok(Some(Reply::ephemeral("Name the customer, e.g. `/highlight customer Acme`.")))
         }
@@ -206,6 +200,7 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
     };
     match result {
         Ok(reply) => reply,
+        Err(AppError::User(refusal)) => Some(Reply::ephemeral(refusal.0)),
         Err(e) => {
             tracing::error!(error = %crate::error::chain(&e), user = command.user_id, "slash command failed");
             Some(Reply::ephemeral(format!("{INTERNAL_ERROR_TEXT}\n{}", echo(&command.text))))

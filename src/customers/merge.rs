@@ -4,7 +4,7 @@
 
 use crate::app::AppState;
 use crate::customers::view::resolve;
-use crate::error::AppError;
+use crate::error::{AppError, UserError};
 use crate::permissions;
 use crate::reply::Reply;
 use crate::slack::mrkdwn::escape;
@@ -24,14 +24,12 @@ pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: 
             "Usage: `/highlight merge <customer> into <customer>`, e.g. `/highlight merge Acme Labs into Acme`.",
         ));
     };
-    let from = match resolve(state, workspace, &from_typed).await? {
-        Ok(c) => c,
-        Err(message) => return Ok(Reply::ephemeral(format!("{message} Nothing was merged."))),
+    let nothing_merged = |e: AppError| match e {
+        AppError::User(e) => UserError::new(format!("{} Nothing was merged.", e.0)).into(),
+        e => e,
     };
-    let into = match resolve(state, workspace, &into_typed).await? {
-        Ok(c) => c,
-        Err(message) => return Ok(Reply::ephemeral(format!("{message} Nothing was merged."))),
-    };
+    let from = resolve(state, workspace, &from_typed).await.map_err(nothing_merged)?;
+    let into = resolve(state, workspace, &into_typed).await.map_err(nothing_merged)?;
     if from.id == into.id {
         return Ok(Reply::ephemeral(format!(
             "“{}” and “{}” are already the same customer (*{}*). Nothing to merge.",
@@ -40,9 +38,7 @@ pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: 
             escape(&into.display_name)
         )));
     }
-    if let Err(refusal) = permissions::require_manager(state, workspace, user, "merge customers").await {
-        return Ok(Reply::ephemeral(refusal.0));
-    }
+    permissions::require_manager(state, workspace, user, "merge customers").await?;
     let now = state.clock().now_ms();
     customers::merge_customers(state.db(), workspace, &from, &into, now).await?;
     outbox::upsert_outbox_row(state.db(), workspace, &OutboxKind::UpdateThreadParent { customer_id: into.id }, now)

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::app::AppState;
 use crate::customers::suggest::near_duplicates;
 use crate::domain::CustomerName;
-use crate::error::AppError;
+use crate::error::{AppError, UserError};
 use crate::reply::Reply;
 use crate::slack::blocks::{self, mrkdwn, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT};
 use crate::slack::mrkdwn::{decode, escape, link};
@@ -16,19 +16,12 @@ use crate::store::workspaces::WorkspaceId;
 /// Latest quotes shown per area.
 pub const QUOTES_PER_AREA: i64 = 3;
 
-/// Finds a customer by a typed name (escaped as Slack sends it), or explains
-/// which names are close.
-pub async fn resolve(
-    state: &AppState,
-    workspace: &WorkspaceId,
-    typed: &str,
-) -> Result<Result<Customer, String>, AppError> {
-    let name = match CustomerName::parse(&decode(typed)) {
-        Ok(name) => name,
-        Err(e) => return Ok(Err(e.0)),
-    };
+/// Finds a customer by a typed name (escaped as Slack sends it), or says
+/// (as a [`UserError`]) which names are close.
+pub async fn resolve(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Customer, AppError> {
+    let name = CustomerName::parse(&decode(typed))?;
     if let Some(customer) = customers::find_customer_by_key(state.db(), workspace, &name.key).await? {
-        return Ok(Ok(customer));
+        return Ok(customer);
     }
     let near = customers::list_near_customers(state.db(), workspace, &name.key).await?;
     let mut close: Vec<String> =
@@ -41,19 +34,17 @@ pub async fn resolve(
             .map(|c| format!("*{}*", escape(&c.display_name)))
             .collect();
     }
-    Ok(Err(if close.is_empty() {
+    Err(UserError::new(if close.is_empty() {
         format!("I don't know a customer called “{}” yet.", escape(&name.display))
     } else {
         format!("I don't know a customer called “{}”. Did you mean {}?", escape(&name.display), close.join(" or "))
-    }))
+    })
+    .into())
 }
 
 /// The customer view as an ephemeral reply.
 pub async fn show(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Reply, AppError> {
-    let customer = match resolve(state, workspace, typed).await? {
-        Ok(customer) => customer,
-        Err(message) => return Ok(Reply::ephemeral(message)),
-    };
+    let customer = resolve(state, workspace, typed).await?;
     let db = state.db();
     let totals = customers::find_customer_totals(db, workspace, customer.id).await?;
     let details = customers::find_customer_details(db, workspace, customer.id).await?;

@@ -216,10 +216,7 @@ pub async fn configure(
             Err(e) => return Ok(Reply::ephemeral(crate::slack::mrkdwn::escape(&e))),
         }
     };
-    if let Err(refusal) = crate::permissions::require_manager(state, workspace, user, "change the configuration").await
-    {
-        return Ok(Reply::ephemeral(refusal.0));
-    }
+    crate::permissions::require_manager(state, workspace, user, "change the configuration").await?;
     let current = digests::find_digest_settings(state.db(), workspace).await?;
     // Without a zone yet, the zone of the person configuring is the best guess.
     let mut zone = zone.map(str::to_owned);

@@ -80,9 +80,7 @@ pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
     }
     let user = enrollment.user.clone().unwrap_or_else(|| by.to_owned());
     if user != by {
-        if let Err(refusal) = permissions::require_manager(state, workspace, by, "enroll someone else").await {
-            return Ok(Reply::ephemeral(refusal.0));
-        }
+        permissions::require_manager(state, workspace, by, "enroll someone else").await?;
         let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.user_info(workspace, &user)).await;
         match info {
             Ok(Ok(u)) if u.flags.is_bot == Some(true) || u.id.to_string() == "USLACKBOT" => {
@@ -133,9 +131,7 @@ pub async fn offboard(state: &AppState, workspace: &WorkspaceId, by: &str, text:
         }
     };
     if user != by {
-        if let Err(refusal) = permissions::require_manager(state, workspace, by, "offboard someone else").await {
-            return Ok(Reply::ephemeral(refusal.0));
-        }
+        permissions::require_manager(state, workspace, by, "offboard someone else").await?;
     }
     if onboarding::update_onboardee_ended(state.db(), workspace, &user, state.clock().now_ms()).await? {
         state.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.clone() }).await?;

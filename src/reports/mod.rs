@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::capture::post::PostError;
 use crate::digests::pick_quotes;
 use crate::domain::highlight::{format_date, parse_date};
-use crate::error::AppError;
+use crate::error::{AppError, UserError};
 use crate::reply::Reply;
 use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_SECTION_TEXT};
 use crate::slack::mrkdwn::{count, escape, link, mention_id};
@@ -302,25 +302,20 @@ pub async fn request(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
             None => return Ok(Reply::ephemeral("Usage: `/highlight report` or `/highlight report @someone`.")),
         }
     };
-    match queue(state, workspace, by, &subject).await? {
-        Ok(()) => Ok(Reply::ephemeral("Your month-end report is on its way as a direct message.")),
-        Err(why) => Ok(Reply::ephemeral(why)),
-    }
+    queue(state, workspace, by, &subject).await?;
+    Ok(Reply::ephemeral("Your month-end report is on its way as a direct message."))
 }
 
-/// Queues the DM of `subject`'s report to `by`, or says why there is none.
-pub async fn queue(
-    state: &AppState,
-    workspace: &WorkspaceId,
-    by: &str,
-    subject: &str,
-) -> Result<Result<(), String>, AppError> {
+/// Queues the DM of `subject`'s report to `by`, or says (as a [`UserError`])
+/// why there is none.
+pub async fn queue(state: &AppState, workspace: &WorkspaceId, by: &str, subject: &str) -> Result<(), AppError> {
     if gather(state.db(), workspace, subject, state.clock().now_ms()).await?.is_none() {
         let whose = if subject == by { "You have".to_owned() } else { format!("<@{subject}> has") };
-        return Ok(Err(format!(
+        return Err(UserError::new(format!(
             "{whose} no interviews in the onboarding window yet, so there is nothing to report. \
              Capture what customers say with `/highlight <customer> | <area> | <quote>` and the report builds itself."
-        )));
+        ))
+        .into());
     }
     let now = state.clock().now_ms();
     let kind = OutboxKind::SendReport {
@@ -330,7 +325,7 @@ pub async fn queue(
     };
     insert_outbox_row(state.db(), workspace, &kind, now).await?;
     state.wake_outbox();
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Sends a report by DM (run by the outbox worker).

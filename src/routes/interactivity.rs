@@ -49,6 +49,7 @@ pub async fn answer(state: &AppState, interaction: &Interaction) -> Ack {
     };
     match handle_interaction(state, interaction).await {
         Ok(ack) => ack,
+        Err(AppError::User(refusal)) => form.map_or(Ack::Empty, |view| on_first_input(view, &refusal.0)),
         Err(AppError::Unavailable(why)) => {
             tracing::warn!(why, "interaction answered with a retry");
             form.map_or(Ack::Empty, |view| on_first_input(view, crate::commands::UNCONFIRMED_TEXT))
@@ -130,11 +131,15 @@ async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &A
         }
     } else if id == home::MY_REPORT_ACTION {
         // The answer (the report, or why there is none) arrives as a DM.
-        if let Err(why) = reports::queue(state, workspace, user, user).await? {
-            let now = state.clock().now_ms();
-            let kind = OutboxKind::NotifyUser { user: user.to_owned(), text: why, topic: format!("no-report:{now}") };
-            insert_outbox_row(state.db(), workspace, &kind, now).await?;
-            state.wake_outbox();
+        match reports::queue(state, workspace, user, user).await {
+            Err(AppError::User(why)) => {
+                let now = state.clock().now_ms();
+                let kind =
+                    OutboxKind::NotifyUser { user: user.to_owned(), text: why.0, topic: format!("no-report:{now}") };
+                insert_outbox_row(state.db(), workspace, &kind, now).await?;
+                state.wake_outbox();
+            }
+            queued => queued?,
         }
     } else if id == capture::modal::ADD_HIGHLIGHT_ACTION {
         match action.view.as_ref().and_then(|view| Some((view, state.unseal_view(workspace, view)?))) {

@@ -78,10 +78,7 @@ pub async fn search(state: &AppState, workspace: &WorkspaceId, text: &str) -> Re
         }
     }
     if let Some(customer) = &query.customer {
-        match resolve(state, workspace, &escape(customer)).await? {
-            Ok(c) => filter.customer_id = Some(c.id),
-            Err(message) => return Ok(Reply::ephemeral(message)),
-        }
+        filter.customer_id = Some(resolve(state, workspace, &escape(customer)).await?.id);
     }
     let hits = search_highlights(state.db(), workspace, &query.words, &filter, MAX_HITS).await?;
     Ok(render_hits(&query, &hits))

@@ -16,9 +16,7 @@ pub async fn set_channel(state: &AppState, workspace: &WorkspaceId, user: &str, 
             "Name the channel with a #mention, e.g. `/highlight config channel #product-feedback`.",
         ));
     };
-    if let Err(refusal) = permissions::require_manager(state, workspace, user, "change the configuration").await {
-        return Ok(Reply::ephemeral(refusal.0));
-    }
+    permissions::require_manager(state, workspace, user, "change the configuration").await?;
     let now = state.clock().now_ms();
     update_product_channel(state.db(), workspace, &channel, now).await?;
     let woken = update_outbox_wake_workspace(state.db(), workspace, now).await?;
