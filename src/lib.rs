@@ -46,6 +46,7 @@ pub mod customers;
 pub mod digests;
 pub mod doctor;
 pub mod domain;
+pub mod endorsements;
 pub mod error;
 pub mod home;
 pub mod install;

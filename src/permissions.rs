@@ -1,5 +1,7 @@
 //! Who may manage (SPEC, Permissions): everyone while `HIGHLIGHTS_MANAGERS` is
 //! unset; otherwise the users listed there, and workspace admins and owners.
+//! Endorsing a highlight (SPEC 3.6) always needs a listed manager, an admin
+//! or an owner.
 
 use crate::app::AppState;
 use crate::error::UserError;
@@ -14,14 +16,34 @@ pub async fn require_manager(
     user: &str,
     what: &str,
 ) -> Result<(), UserError> {
+    if state.config().managers.is_empty() {
+        return Ok(());
+    }
+    require_listed_or_admin(state, workspace, user, what).await
+}
+
+/// Ok when `user` may endorse highlights (SPEC 3.6): a manager listed in
+/// `HIGHLIGHTS_MANAGERS`, or a workspace admin or owner, whether or not the
+/// list is set (an endorsement is a manager's word, not everyone's).
+pub async fn require_endorser(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<(), UserError> {
+    require_listed_or_admin(state, workspace, user, "endorse highlights").await
+}
+
+async fn require_listed_or_admin(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    what: &str,
+) -> Result<(), UserError> {
     let managers = &state.config().managers;
-    if managers.is_empty() || managers.iter().any(|m| m == user) {
+    if managers.iter().any(|m| m == user) {
         return Ok(());
     }
     // Inside Slack's 3-second acknowledgement.
     let info = tokio::time::timeout(IN_ACK_TIMEOUT, state.user_info(workspace, user)).await;
     match info.unwrap_or(Err(SlackError::Timeout(IN_ACK_TIMEOUT))) {
         Ok(info) if info.flags.is_admin == Some(true) || info.flags.is_owner == Some(true) => Ok(()),
+        Ok(_) if managers.is_empty() => Err(UserError::new(format!("Only workspace admins and owners can {what}."))),
         Ok(_) => Err(UserError::new(format!(
             "Only the app's managers and workspace admins can {what}. Ask one of: {}.",
             managers.iter().map(|m| format!("<@{m}>")).collect::<Vec<_>>().join(", ")

@@ -9,6 +9,20 @@ use crate::slack::mrkdwn::{escape, link};
 use crate::store::customers::CustomerSummary;
 use crate::store::highlights::HighlightForPost;
 
+/// `action_id` of a reply's Endorse button (its value: the highlight id).
+pub const ENDORSE_ACTION: &str = "endorse_highlight";
+/// `action_id` of the button that withdraws an endorsement.
+pub const WITHDRAW_ACTION: &str = "withdraw_endorsement";
+
+/// A user mention, for a Slack user id (anything else is shown escaped).
+fn mention(user: &str) -> String {
+    if !user.is_empty() && user.chars().all(|c| c.is_ascii_alphanumeric()) {
+        format!("<@{user}>")
+    } else {
+        escape(user)
+    }
+}
+
 /// The parent message of a customer's thread.
 pub fn render_thread_parent(customer: &str, summary: &CustomerSummary) -> Message {
     let counts = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -64,7 +78,19 @@ pub fn render_highlight_reply(h: &HighlightForPost, interviewer: &str) -> Messag
         let at = h.recording_at.and_then(crate::domain::RecordingTime::from_seconds);
         context.push(mrkdwn(&crate::domain::highlight::render_recording(url, at)));
     }
+    if let Some(manager) = &h.endorsed_by {
+        context.push(mrkdwn(&format!("✅ Endorsed by {}", mention(manager))));
+    }
     blocks.push(json!({ "type": "context", "elements": context }));
+    let (label, action) = match h.endorsed_by {
+        None => ("✅ Endorse", ENDORSE_ACTION),
+        Some(_) => ("Withdraw endorsement", WITHDRAW_ACTION),
+    };
+    blocks.push(json!({
+        "type": "actions",
+        "block_id": "endorsement",
+        "elements": [{ "type": "button", "text": plain(label), "action_id": action, "value": h.id.to_string() }],
+    }));
     Message {
         text: escape(&format!(
             "“{}” — {} ({}, {})",
@@ -126,6 +152,7 @@ mod tests {
             workspace_channel: None,
             thread_channel: None,
             thread_ts: None,
+            endorsed_by: None,
         }
     }
 
@@ -144,6 +171,22 @@ mod tests {
         assert!(!json.contains("<!channel>"));
         assert!(m.text.starts_with("“&lt;!channel&gt; we need"), "fallback text is escaped: {}", m.text);
         blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
+    }
+
+    #[test]
+    fn a_reply_offers_endorsement_and_then_shows_who_endorsed() {
+        let m = render_highlight_reply(&highlight("q"), "Egon");
+        let buttons = &m.blocks.last().expect("blocks")["elements"];
+        assert_eq!((buttons[0]["action_id"].as_str(), buttons[0]["value"].as_str()), (Some(ENDORSE_ACTION), Some("1")));
+        let endorsed =
+            render_highlight_reply(&HighlightForPost { endorsed_by: Some("U0BOSS".into()), ..highlight("q") }, "Egon");
+        let json = serde_json::to_string(&endorsed.blocks).expect("json");
+        assert!(json.contains("✅ Endorsed by <@U0BOSS>"), "{json}");
+        assert_eq!(endorsed.blocks.last().expect("blocks")["elements"][0]["action_id"], WITHDRAW_ACTION);
+        let odd =
+            render_highlight_reply(&HighlightForPost { endorsed_by: Some("<!here>".into()), ..highlight("q") }, "E");
+        assert!(serde_json::to_string(&odd.blocks).expect("json").contains("Endorsed by &lt;!here&gt;"));
+        blocks::typed_blocks(&endorsed.blocks).expect("valid Block Kit");
     }
 
     #[test]

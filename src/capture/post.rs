@@ -146,6 +146,33 @@ pub async fn post_highlight(
     Ok(())
 }
 
+/// Renders a posted highlight's reply again (after an endorsement changed).
+pub async fn update_highlight_reply(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    highlight_id: i64,
+) -> Result<(), PostError> {
+    let db = state.db();
+    let Some(highlight) = highlights::find_highlight_for_post(db, workspace, highlight_id).await? else {
+        return Err(PostError::Gone);
+    };
+    let (Some((Some(channel), Some(ts), _)), Some(_)) =
+        (highlights::find_highlight_post(db, workspace, highlight_id).await?, &highlight.posted_ts)
+    else {
+        // Not posted yet: the post will show the endorsement.
+        return Ok(());
+    };
+    let interviewer = state.person(workspace, &highlight.author).await;
+    let reply = render_highlight_reply(&highlight, &interviewer);
+    match state.slack(workspace).await?.update_message(&channel, &ts, &reply).await {
+        Err(SlackError::Api(code)) if code == "message_not_found" || code == "cant_update_message" => {
+            tracing::warn!(highlight = highlight_id, code, "highlight reply can no longer be updated");
+            Ok(())
+        }
+        other => Ok(other?),
+    }
+}
+
 /// Asks Slack again for a posted highlight's permalink (a retry of the one
 /// asked for when it was posted); done when it is known.
 pub async fn fill_permalink(state: &AppState, workspace: &WorkspaceId, highlight_id: i64) -> Result<(), PostError> {

@@ -51,6 +51,8 @@ pub enum HighlightCommand {
     ConfigDigest(String),
     /// `config timezone <zone>`.
     ConfigTimezone(String),
+    /// `config report endorsed-only on|off`.
+    ConfigReport(String),
     /// `digest`: the period so far, now.
     Digest,
     /// `report [@user]`.
@@ -100,6 +102,7 @@ pub fn parse(text: &str) -> HighlightCommand {
                 ("channel", arg) => HighlightCommand::ConfigChannel(arg.unwrap_or_default().to_owned()),
                 ("digest" | "digests", arg) => HighlightCommand::ConfigDigest(arg.unwrap_or_default().to_owned()),
                 ("timezone" | "tz", arg) => HighlightCommand::ConfigTimezone(arg.unwrap_or_default().to_owned()),
+                ("report" | "reports", arg) => HighlightCommand::ConfigReport(arg.unwrap_or_default().to_owned()),
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
         }
@@ -181,6 +184,9 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         }
         HighlightCommand::Digest => digests::post::post_now(state, workspace).await.map(Some),
         HighlightCommand::Report(text) => reports::request(state, workspace, &command.user_id, &text).await.map(Some),
+        HighlightCommand::ConfigReport(arg) => {
+            settings::set_report(state, workspace, &command.user_id, &arg).await.map(Some)
+        }
         HighlightCommand::ConfigChannel(arg) => {
             settings::set_channel(state, workspace, &command.user_id, &arg).await.map(Some)
         }
@@ -227,6 +233,7 @@ pub fn usage(command: &str) -> String {
          • `{command} digest`: post the digest of the period so far; `{command} report [@someone]`: the month-end report, by DM\n\
          • `{command} config channel #channel`: set the product channel\n\
          • `{command} config digest weekly mon 09:00 [Europe/Paris]` / `daily 17:30` / `off`; `{command} config timezone <zone>`\n\
+         • `{command} config report endorsed-only on|off`: reports count only quotes a manager endorsed (✅ on a highlight's reply)\n\
          • `{command} help`: this message"
     )
 }

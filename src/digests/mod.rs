@@ -242,6 +242,7 @@ mod tests {
             recording_link: None,
             recording_at: None,
             permalink: None,
+            endorsed_by: None,
         }
     }
 

@@ -137,7 +137,9 @@ impl Dispatcher {
         let highlight_ids: Vec<i64> = rows
             .iter()
             .filter_map(|r| match r.kind {
-                OutboxKind::PostHighlight { highlight_id } => Some(highlight_id),
+                OutboxKind::PostHighlight { highlight_id } | OutboxKind::UpdateHighlight { highlight_id } => {
+                    Some(highlight_id)
+                }
                 _ => None,
             })
             .collect();
@@ -215,7 +217,10 @@ fn lane_ended(ended: Result<Result<(), sqlx::Error>, tokio::task::JoinError>) ->
 
 fn lane_key(row: &OutboxRow, customers: &HashMap<i64, i64>) -> LaneKey {
     let customer = match &row.kind {
-        OutboxKind::PostHighlight { highlight_id } => customers.get(highlight_id).copied(),
+        // A reply's update waits for its post, in its customer's lane.
+        OutboxKind::PostHighlight { highlight_id } | OutboxKind::UpdateHighlight { highlight_id } => {
+            customers.get(highlight_id).copied()
+        }
         OutboxKind::UpdateThreadParent { customer_id } | OutboxKind::MarkThreadMerged { customer_id, .. } => {
             Some(*customer_id)
         }
@@ -349,6 +354,9 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Out
     let result = match &row.kind {
         OutboxKind::PostHighlight { highlight_id } => {
             post::post_highlight(state, &row.workspace, *highlight_id, row.uncertain).await
+        }
+        OutboxKind::UpdateHighlight { highlight_id } => {
+            post::update_highlight_reply(state, &row.workspace, *highlight_id).await
         }
         OutboxKind::UpdateThreadParent { customer_id } => {
             post::update_thread_parent(state, &row.workspace, *customer_id).await

@@ -19,6 +19,7 @@ use crate::slack::mrkdwn::{count, escape, link, mention_id};
 use crate::store::digests::{list_area_signal, list_interviewer_quotes, QuoteCandidate};
 use crate::store::onboarding::find_onboardee;
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
+use crate::store::workspaces::find_report_endorsed_only;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -55,6 +56,8 @@ pub struct ReportQuote {
     pub recording_link: Option<String>,
     /// The moment in the recording, in seconds.
     pub recording_at: Option<i64>,
+    /// Whether a manager endorsed it.
+    pub endorsed: bool,
 }
 
 /// Team-wide context: an area with its distinct customers and highlights.
@@ -83,6 +86,8 @@ pub struct Report {
     pub features: Vec<Feature>,
     /// Team-wide ranking over the same window (top five).
     pub team: Vec<TeamArea>,
+    /// Whether only endorsed quotes were counted (`config report endorsed-only on`).
+    pub endorsed_only: bool,
 }
 
 /// Gathers a report; None when the person has no interviews in the window.
@@ -104,8 +109,10 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
         seen.dedup();
         seen.len()
     };
+    // Interviews count whatever was endorsed; features, only what counts.
+    let endorsed_only = find_report_endorsed_only(db, workspace).await?;
     let mut areas: Vec<(String, Vec<QuoteCandidate>)> = Vec::new();
-    for (area, quote) in rows {
+    for (area, quote) in rows.into_iter().filter(|(_, q)| !endorsed_only || q.endorsed_by.is_some()) {
         match areas.iter_mut().find(|(a, _)| *a == area) {
             Some((_, list)) => list.push(quote),
             None => areas.push((area, vec![quote])),
@@ -136,6 +143,7 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
                         quote: q.quote,
                         recording_link: q.recording_link,
                         recording_at: q.recording_at,
+                        endorsed: q.endorsed_by.is_some(),
                     })
                     .collect(),
             }
@@ -155,6 +163,7 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
         interviews,
         features,
         team,
+        endorsed_only,
     }))
 }
 
@@ -184,8 +193,14 @@ pub fn render_report_message(r: &Report) -> Message {
     let mut blocks = vec![
         json!({ "type": "header", "text": plain(&title(r)) }),
         json!({ "type": "context", "elements": [mrkdwn(&format!(
-            "<@{}> · {} to {} · {} interview{}", r.user, r.from, r.until, r.interviews, if r.interviews == 1 { "" } else { "s" }))] }),
+            "<@{}> · {} to {} · {} interview{}{}", r.user, r.from, r.until, r.interviews, if r.interviews == 1 { "" } else { "s" },
+            if r.endorsed_only { " · endorsed quotes only" } else { "" }))] }),
     ];
+    if r.endorsed_only && r.features.is_empty() {
+        blocks.push(json!({ "type": "section", "text": mrkdwn(
+            "No quote in this window is endorsed yet. A manager endorses a highlight with ✅ on its reply in the product channel, or its Endorse button."
+        ) }));
+    }
     for (i, f) in r.features.iter().enumerate() {
         let status = if f.backed {
             "✅ backed".to_owned()
@@ -193,12 +208,13 @@ pub fn render_report_message(r: &Report) -> Message {
             format!("⚠️ below the bar ({} quotes from {} customers needed)", BAR_QUOTES, BAR_CUSTOMERS)
         };
         let mut text = format!(
-            "*{}. {}*: {} customer{}, {} quote{} · {status}",
+            "*{}. {}*: {} customer{}, {} {}quote{} · {status}",
             i + 1,
             escape(&f.area),
             f.customers,
             if f.customers == 1 { "" } else { "s" },
             f.highlights,
+            if r.endorsed_only { "endorsed " } else { "" },
             if f.highlights == 1 { "" } else { "s" }
         );
         for q in &f.quotes {
@@ -210,10 +226,11 @@ pub fn render_report_message(r: &Report) -> Message {
                 _ => String::new(),
             };
             text.push_str(&format!(
-                "\n>{}\n— *{}*, {}{rec}",
+                "\n>{}\n— *{}*, {}{rec}{}",
                 escape(&blocks::truncate(&q.quote.replace('\n', " "), 300)),
                 escape(&q.customer),
-                q.date
+                q.date,
+                if q.endorsed { " · ✅ endorsed" } else { "" }
             ));
         }
         blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
@@ -262,7 +279,13 @@ pub fn render_report_markdown(r: &Report) -> String {
         ));
         for q in &f.quotes {
             let rec = crate::domain::highlight::moment_markdown(q.recording_link.as_deref(), q.recording_at);
-            out.push_str(&format!("> {}\n>\n> — {}, {}{rec}\n\n", q.quote.replace('\n', "\n> "), q.customer, q.date));
+            let endorsed = if q.endorsed { " · endorsed" } else { "" };
+            out.push_str(&format!(
+                "> {}\n>\n> — {}, {}{rec}{endorsed}\n\n",
+                q.quote.replace('\n', "\n> "),
+                q.customer,
+                q.date
+            ));
         }
     }
     let gaps: Vec<String> = r.features.iter().filter(|f| !f.backed).map(gap).collect();
@@ -353,6 +376,7 @@ mod tests {
                 quote: "<b>".into(),
                 recording_link: Some("https://zoom.us/r".into()),
                 recording_at: None,
+                endorsed: false,
             }],
         }
     }
@@ -372,6 +396,7 @@ mod tests {
             interviews: 4,
             features: vec![feature("Chat", 3, 4), feature("Billing", 1, 1)],
             team: vec![TeamArea { area: "Chat".into(), customers: 7, highlights: 12 }],
+            endorsed_only: false,
         };
         let m = render_report_message(&r);
         let json = serde_json::to_string(&m.blocks).expect("json");

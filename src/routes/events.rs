@@ -66,6 +66,13 @@ pub async fn handle_callback(
         state.forget_installed(workspace.as_str());
         return Ok(());
     }
+    if let Some(reaction) = payload::reaction(&callback.event) {
+        if let Err(e) = crate::endorsements::reacted(state, &workspace, &reaction).await {
+            // Forget the event so that Slack's retry is processed, then fail this delivery.
+            events::delete_processed_event(state.db(), &workspace, callback.event_id.as_ref()).await?;
+            return Err(e);
+        }
+    }
     if let SlackEventCallbackBody::AppHomeOpened(opened) = &callback.event {
         if opened.tab.as_deref() != Some("messages") {
             if let Err(e) = state

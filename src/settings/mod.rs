@@ -6,7 +6,7 @@ use crate::permissions;
 use crate::reply::Reply;
 use crate::slack::mrkdwn::mention_id;
 use crate::store::outbox::update_outbox_wake_workspace;
-use crate::store::workspaces::{update_product_channel, WorkspaceId};
+use crate::store::workspaces::{update_product_channel, update_report_endorsed_only, WorkspaceId};
 
 /// Sets the product channel from a channel mention (`<#C123|name>`), and
 /// releases every highlight that was waiting for one.
@@ -26,4 +26,28 @@ pub async fn set_channel(state: &AppState, workspace: &WorkspaceId, user: &str, 
         "Highlights will be posted to <#{channel}>, one thread per customer.{waiting} \
          For a private channel, invite me there first with `/invite @highlights`."
     )))
+}
+
+/// `config report endorsed-only on|off`: whether month-end reports count
+/// (and show) endorsed quotes only.
+pub async fn set_report(state: &AppState, workspace: &WorkspaceId, user: &str, arg: &str) -> Result<Reply, AppError> {
+    let words: Vec<String> = arg.split_whitespace().map(str::to_lowercase).collect();
+    let endorsed_only = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["endorsed-only", "on"] => true,
+        ["endorsed-only", "off"] => false,
+        _ => {
+            return Ok(Reply::ephemeral(format!(
+                "Say `/highlight config report endorsed-only on` (reports count endorsed quotes only) or `… off`.\n{}",
+                crate::reply::echo(&format!("config report {arg}"))
+            )))
+        }
+    };
+    permissions::require_manager(state, workspace, user, "change the configuration").await?;
+    update_report_endorsed_only(state.db(), workspace, endorsed_only, state.clock().now_ms()).await?;
+    Ok(Reply::ephemeral(if endorsed_only {
+        "Month-end reports now count endorsed quotes only: a feature is backed by 3 endorsed quotes from 3 customers. \
+         Managers endorse a highlight with ✅ on its reply, or its Endorse button."
+    } else {
+        "Month-end reports count every quote again."
+    }))
 }

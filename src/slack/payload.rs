@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use slack_morphism::prelude::SlackPushEvent;
+use slack_morphism::prelude::{SlackEventCallbackBody, SlackPushEvent};
 
 use crate::error::AppError;
 
@@ -113,6 +113,42 @@ pub fn parse_event(body: &[u8]) -> Result<(SlackPushEvent, Option<String>), AppE
     Ok((event, enterprise))
 }
 
+/// A reaction added to or removed from a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    /// Added (`reaction_added`) or removed (`reaction_removed`).
+    pub added: bool,
+    /// Who reacted.
+    pub user: String,
+    /// The emoji's name, without colons (`white_check_mark`).
+    pub name: String,
+    /// The message's channel.
+    pub channel: String,
+    /// The message's `ts`.
+    pub ts: String,
+}
+
+/// The reaction an event is about, if it is a reaction to a message (not a file).
+pub fn reaction(event: &SlackEventCallbackBody) -> Option<Reaction> {
+    let added = match event {
+        SlackEventCallbackBody::ReactionAdded(_) => true,
+        SlackEventCallbackBody::ReactionRemoved(_) => false,
+        _ => return None,
+    };
+    let value = serde_json::to_value(event).ok()?;
+    let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
+    if text("/item/type").as_deref() != Some("message") {
+        return None;
+    }
+    Some(Reaction {
+        added,
+        user: text("/user")?,
+        name: text("/reaction")?,
+        channel: text("/item/channel")?,
+        ts: text("/item/ts")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +180,29 @@ mod tests {
     fn a_form_without_team_is_a_bad_request() {
         let err = parse_command(b"user_id=U1&command=%2Fhighlight").expect_err("refused");
         assert!(matches!(err, AppError::BadRequest(ref m) if m.contains("team_id")), "{err:?}");
+    }
+
+    #[test]
+    fn a_reaction_to_a_message_is_read() {
+        let body = include_str!("../../tests/fixtures/requests/event_callback.reaction_added.json");
+        let (SlackPushEvent::EventCallback(callback), _) = parse_event(body.as_bytes()).expect("valid") else {
+            panic!("an event callback")
+        };
+        let read = reaction(&callback.event).expect("a reaction");
+        assert_eq!(
+            read,
+            Reaction {
+                added: true,
+                user: "U0USER0001".into(),
+                name: "star".into(),
+                channel: "C0CHAN0001".into(),
+                ts: "1715000000.000200".into()
+            }
+        );
+        let removed = body.replace("reaction_added", "reaction_removed");
+        let (SlackPushEvent::EventCallback(callback), _) = parse_event(removed.as_bytes()).expect("valid") else {
+            panic!("an event callback")
+        };
+        assert!(!reaction(&callback.event).expect("a reaction").added);
     }
 }

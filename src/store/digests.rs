@@ -193,10 +193,12 @@ pub struct QuoteCandidate {
     pub recording_at: Option<i64>,
     /// Permalink of the posted reply.
     pub permalink: Option<String>,
+    /// The manager who endorsed it, if one did.
+    pub endorsed_by: Option<String>,
 }
 
 const CANDIDATE_COLUMNS: &str = "h.area_id, h.customer_id, c.display_name as customer, h.kind, h.quote, h.author,
-                i.interview_date, h.recording_link, h.recording_at, h.permalink";
+                i.interview_date, h.recording_link, h.recording_at, h.permalink, h.endorsed_by";
 
 /// The newest `per_area` highlights of each area in `[from, until)`.
 pub async fn list_quote_candidates(
@@ -208,7 +210,7 @@ pub async fn list_quote_candidates(
 ) -> Result<Vec<QuoteCandidate>, sqlx::Error> {
     sqlx::query_as(&format!(
         "select area_id, customer_id, customer, kind, quote, author, interview_date, recording_link, recording_at,
-                permalink from (
+                permalink, endorsed_by from (
              select {CANDIDATE_COLUMNS},
                     row_number() over (partition by h.area_id order by h.created_at desc, h.id desc) as rank
              from highlights h
@@ -280,6 +282,7 @@ pub async fn list_interviewer_quotes(
                     recording_link: r.recording_link,
                     recording_at: r.recording_at,
                     permalink: r.permalink,
+                    endorsed_by: r.endorsed_by,
                 },
             )
         })
@@ -299,6 +302,7 @@ struct ReportRow {
     recording_link: Option<String>,
     recording_at: Option<i64>,
     permalink: Option<String>,
+    endorsed_by: Option<String>,
 }
 
 /// One exported highlight.

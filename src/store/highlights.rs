@@ -41,6 +41,8 @@ pub struct HighlightForPost {
     pub thread_channel: Option<String>,
     /// The `ts` of the customer's thread parent, once posted.
     pub thread_ts: Option<String>,
+    /// The manager who endorsed it, if one did.
+    pub endorsed_by: Option<String>,
 }
 
 /// The highlight to post, with its customer and area, and where it goes.
@@ -55,7 +57,7 @@ pub async fn find_highlight_for_post(
                 case when exists (select 1 from highlights e
                                   where e.workspace_id = h.workspace_id and e.customer_id = h.customer_id
                                     and e.area_id = h.area_id and e.id < h.id) then 0 else 1 end as first_in_area,
-                w.product_channel as workspace_channel, c.thread_channel, c.thread_ts
+                w.product_channel as workspace_channel, c.thread_channel, c.thread_ts, h.endorsed_by
          from highlights h
          join workspaces w on w.id = h.workspace_id
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
@@ -155,4 +157,76 @@ pub async fn find_highlight_post(
         .bind(id)
         .fetch_optional(db.reader())
         .await
+}
+
+/// The highlight posted as the message `ts` in `channel`, if one was.
+pub async fn find_highlight_by_post(
+    db: &Db,
+    workspace: &WorkspaceId,
+    channel: &str,
+    ts: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("select id from highlights where workspace_id = $1 and posted_channel = $2 and posted_ts = $3")
+        .bind(workspace.as_str())
+        .bind(channel)
+        .bind(ts)
+        .fetch_optional(db.reader())
+        .await
+}
+
+/// A change of endorsement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endorsement<'a> {
+    /// `by` endorses the highlight (the first endorser is kept).
+    By(&'a str),
+    /// The endorsement is withdrawn, whoever gave it.
+    Withdrawn,
+    /// `by` withdraws their own endorsement (nothing changes if someone else gave it).
+    WithdrawnBy(&'a str),
+}
+
+/// Endorses a highlight or withdraws an endorsement, and queues the update of
+/// its reply in the same transaction. Returns whether anything changed (an
+/// endorsement repeated, or withdrawn by someone else, changes nothing).
+pub async fn update_highlight_endorsement(
+    db: &Db,
+    workspace: &WorkspaceId,
+    id: i64,
+    change: Endorsement<'_>,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let changed = match change {
+        Endorsement::By(user) => sqlx::query(
+            "update highlights set endorsed_by = $3, endorsed_at = $4
+             where workspace_id = $1 and id = $2 and endorsed_by is null",
+        )
+        .bind(workspace.as_str())
+        .bind(id)
+        .bind(user)
+        .bind(now_ms),
+        Endorsement::Withdrawn => sqlx::query(
+            "update highlights set endorsed_by = null, endorsed_at = null
+             where workspace_id = $1 and id = $2 and endorsed_by is not null",
+        )
+        .bind(workspace.as_str())
+        .bind(id),
+        Endorsement::WithdrawnBy(user) => sqlx::query(
+            "update highlights set endorsed_by = null, endorsed_at = null
+             where workspace_id = $1 and id = $2 and endorsed_by = $3",
+        )
+        .bind(workspace.as_str())
+        .bind(id)
+        .bind(user),
+    }
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        > 0;
+    if changed {
+        let update = crate::store::outbox::OutboxKind::UpdateHighlight { highlight_id: id };
+        crate::store::outbox::upsert_outbox_row_in(&mut tx, workspace, &update, now_ms).await?;
+    }
+    tx.commit().await?;
+    Ok(changed)
 }

@@ -17,6 +17,11 @@ pub enum OutboxKind {
         /// The highlight.
         highlight_id: i64,
     },
+    /// Render a posted highlight's reply again (after an endorsement).
+    UpdateHighlight {
+        /// The highlight.
+        highlight_id: i64,
+    },
     /// Refresh the summary in a customer's thread parent.
     UpdateThreadParent {
         /// The customer.
@@ -95,6 +100,7 @@ impl OutboxKind {
     pub fn name(&self) -> &'static str {
         match self {
             Self::PostHighlight { .. } => "post_highlight",
+            Self::UpdateHighlight { .. } => "update_highlight",
             Self::UpdateThreadParent { .. } => "update_thread_parent",
             Self::MarkThreadMerged { .. } => "mark_thread_merged",
             Self::AnnounceInChannel { .. } => "announce_in_channel",
@@ -112,6 +118,7 @@ impl OutboxKind {
     pub fn dedupe_key(&self) -> String {
         match self {
             Self::PostHighlight { highlight_id } => format!("highlight:{highlight_id}"),
+            Self::UpdateHighlight { highlight_id } => format!("reply:{highlight_id}"),
             Self::UpdateThreadParent { customer_id } => format!("parent:{customer_id}"),
             Self::MarkThreadMerged { customer_id, .. } => format!("merged:{customer_id}"),
             Self::AnnounceInChannel { topic, .. } => format!("announce:{topic}"),

@@ -157,6 +157,31 @@ pub async fn update_product_channel(
     Ok(())
 }
 
+/// Sets whether the workspace's reports count endorsed quotes only.
+pub async fn update_report_endorsed_only(
+    db: &Db,
+    workspace: &WorkspaceId,
+    endorsed_only: bool,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update workspaces set report_endorsed_only = $2, updated_at = $3 where id = $1")
+        .bind(workspace.as_str())
+        .bind(i32::from(endorsed_only))
+        .bind(now_ms)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Whether the workspace's reports count endorsed quotes only.
+pub async fn find_report_endorsed_only(db: &Db, workspace: &WorkspaceId) -> Result<bool, sqlx::Error> {
+    let flag: Option<i32> = sqlx::query_scalar("select report_endorsed_only from workspaces where id = $1")
+        .bind(workspace.as_str())
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(flag == Some(1))
+}
+
 /// Every workspace's id.
 pub async fn list_workspace_ids(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("select id from workspaces order by id").fetch_all(db.reader()).await

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::capture::{area_id, drained, replies, selected, submission, value};
 use crate::on_both_backends;
 use crate::support::db::TestBackend;
-use crate::support::{ephemeral, TestApp, PRODUCT_CHANNEL};
+use crate::support::{ephemeral, fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
 
 fn reply_text(app: &TestApp) -> String {
     serde_json::to_string(&replies(&app.slack.ok_calls_to("chat.postMessage"))).expect("json")
@@ -281,4 +281,186 @@ async fn a_replica_reuses_its_read_of_recent_highlights_for_as_long_as_configure
     ephemeral(fresh.slash("Globex | chat | Canned replies would save hours").await).await;
     let seen = ephemeral(fresh.slash("Initech | chat | Canned replies please").await).await;
     assert!(seen.contains("something like it") && seen.contains("Globex"), "{seen}");
+}
+
+/// Where the app posted the (only, or first) highlight's reply.
+async fn posted_reply(app: &TestApp, quote: &str) -> (i64, String, String) {
+    sqlx::query_as("select id, posted_channel, posted_ts from highlights where quote = $1")
+        .bind(quote)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("a posted highlight")
+}
+
+async fn endorsed_by(app: &TestApp, id: i64) -> Option<String> {
+    sqlx::query_scalar("select endorsed_by from highlights where id = $1")
+        .bind(id)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("row")
+}
+
+/// A reaction event on a message, as Slack sends it (the fixture's envelope).
+fn reaction_event(event_id: &str, added: bool, user: &str, emoji: &str, channel: &str, ts: &str) -> Value {
+    let mut envelope = fixture_json(include_str!("../fixtures/requests/event_callback.reaction_added.json"));
+    envelope["event_id"] = json!(event_id);
+    envelope["event"]["type"] = json!(if added { "reaction_added" } else { "reaction_removed" });
+    envelope["event"]["user"] = json!(user);
+    envelope["event"]["reaction"] = json!(emoji);
+    envelope["event"]["item"] = json!({ "type": "message", "channel": channel, "ts": ts });
+    envelope
+}
+
+/// A click on a reply's endorsement button, with a `response_url` the fake records.
+fn endorse_click(app: &TestApp, user: &str, action_id: &str, highlight_id: i64, channel: &str, ts: &str) -> Value {
+    json!({
+        "type": "block_actions",
+        "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": user, "username": "someone", "team_id": TEAM },
+        "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
+        "container": { "type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false },
+        "channel": { "id": channel, "name": "product" },
+        "message": { "type": "message", "ts": ts, "text": "a highlight" },
+        "response_url": app.slack.response_url(&format!("endorse-{user}-{action_id}")),
+        "actions": [{ "type": "button", "action_id": action_id, "block_id": "endorsement", "value": highlight_id.to_string(),
+                      "text": { "type": "plain_text", "text": "Endorse" }, "action_ts": "1.2" }],
+    })
+}
+
+/// The `chat.update`s of one message.
+fn updates_of(app: &TestApp, ts: &str) -> Vec<String> {
+    app.slack
+        .ok_calls_to("chat.update")
+        .iter()
+        .filter(|c| c.args["ts"] == ts)
+        .map(|c| c.args["blocks"].to_string())
+        .collect()
+}
+
+on_both_backends!(a_managers_check_mark_or_button_endorses_a_highlight_and_its_reply_says_who);
+async fn a_managers_check_mark_or_button_endorses_a_highlight_and_its_reply_says_who(backend: TestBackend) {
+    const BOSS: &str = "U0BOSS0001";
+    const ADMIN: &str = "U0ADMIN001";
+    let app = TestApp::spawn_with(backend, |args| {
+        args.managers = Some(BOSS.into());
+        args.product_channel = Some(PRODUCT_CHANNEL.into());
+    })
+    .await;
+    app.slack.make_admin(ADMIN);
+    ephemeral(app.slash("Acme | chat | We need canned replies").await).await;
+    drained(&app).await;
+    let (id, channel, ts) = posted_reply(&app, "We need canned replies").await;
+    let posted = reply_text(&app);
+    assert!(posted.contains("endorse_highlight") && !posted.contains("Endorsed by"), "{posted}");
+
+    // A ✅ from someone who is neither a manager nor an admin changes nothing.
+    assert_eq!(app.event(&reaction_event("Ev1", true, USER, "white_check_mark", &channel, &ts)).await.status(), 200);
+    // Another emoji from the manager is not an endorsement.
+    assert_eq!(app.event(&reaction_event("Ev2", true, BOSS, "tada", &channel, &ts)).await.status(), 200);
+    drained(&app).await;
+    assert_eq!(endorsed_by(&app, id).await, None);
+    assert!(updates_of(&app, &ts).is_empty(), "the reply is untouched");
+
+    // The manager's ✅ endorses it, and the reply says so.
+    assert_eq!(app.event(&reaction_event("Ev3", true, BOSS, "white_check_mark", &channel, &ts)).await.status(), 200);
+    drained(&app).await;
+    assert_eq!(endorsed_by(&app, id).await.as_deref(), Some(BOSS));
+    let updates = updates_of(&app, &ts);
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert!(updates[0].contains("✅ Endorsed by <@U0BOSS0001>") && updates[0].contains("withdraw_endorsement"));
+
+    // Removing the ✅ withdraws it.
+    assert_eq!(app.event(&reaction_event("Ev4", false, BOSS, "white_check_mark", &channel, &ts)).await.status(), 200);
+    drained(&app).await;
+    assert_eq!(endorsed_by(&app, id).await, None);
+    let updates = updates_of(&app, &ts);
+    assert!(updates.len() == 2 && !updates[1].contains("Endorsed by"), "{updates:?}");
+
+    // The button: refused to a non-manager (only they are told), taken from an admin.
+    let refused = endorse_click(&app, USER, "endorse_highlight", id, &channel, &ts);
+    assert_eq!(app.interaction(&refused).await.status(), 200);
+    let told = app.slack.wait_for_calls("response_url", 1).await;
+    assert_eq!(told[0].args["body"]["response_type"], "ephemeral");
+    assert!(told[0].args["body"]["text"]
+        .to_string()
+        .contains("Only the app's managers and workspace admins can endorse"));
+    assert_eq!(endorsed_by(&app, id).await, None);
+    assert_eq!(
+        app.interaction(&endorse_click(&app, ADMIN, "endorse_highlight", id, &channel, &ts)).await.status(),
+        200
+    );
+    drained(&app).await;
+    assert_eq!(endorsed_by(&app, id).await.as_deref(), Some(ADMIN));
+    // A second endorsement keeps the first endorser, and changes nothing.
+    assert_eq!(app.event(&reaction_event("Ev5", true, BOSS, "white_check_mark", &channel, &ts)).await.status(), 200);
+    drained(&app).await;
+    assert_eq!(endorsed_by(&app, id).await.as_deref(), Some(ADMIN));
+    assert_eq!(updates_of(&app, &ts).len(), 3);
+    assert!(updates_of(&app, &ts)[2].contains("Endorsed by <@U0ADMIN001>"));
+}
+
+/// The blocks of every month-end report DMed to the test user.
+fn reports(app: &TestApp) -> Vec<String> {
+    app.slack
+        .ok_calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.args["channel"] == USER && c.args["text"].to_string().contains("Month-end report"))
+        .map(|c| c.args["blocks"].to_string())
+        .collect()
+}
+
+/// Asks for a report, and returns it once it is the `n`th DMed.
+async fn report(app: &TestApp, n: usize) -> String {
+    assert!(ephemeral(app.slash("report").await).await.contains("on its way"));
+    crate::support::eventually("the report DM", || std::future::ready(reports(app).len() == n)).await;
+    reports(app).pop().expect("a report")
+}
+
+on_both_backends!(a_report_can_count_endorsed_quotes_only);
+async fn a_report_can_count_endorsed_quotes_only(backend: TestBackend) {
+    const ADMIN: &str = "U0ADMIN001";
+    // No HIGHLIGHTS_MANAGERS: anyone may configure, but only admins and owners endorse.
+    let app = TestApp::spawn_on(backend).await;
+    app.slack.make_admin(ADMIN);
+    ephemeral(app.slash("onboard me").await).await;
+    for text in ["Acme | chat | Canned replies", "Globex | chat | Macros", "Initech | chat | Saved replies"] {
+        assert!(ephemeral(app.slash(text).await).await.starts_with("✅"));
+    }
+    drained(&app).await;
+    let bad = ephemeral(app.slash("config report endorsed-please").await).await;
+    assert!(bad.contains("endorsed-only on") && bad.contains("/highlight config report endorsed-please"), "{bad}");
+    let on = ephemeral(app.slash("config report endorsed-only on").await).await;
+    assert!(on.contains("endorsed quotes only"), "{on}");
+    let none = report(&app, 1).await;
+    assert!(
+        none.contains("endorsed quotes only") && none.contains("No quote in this window is endorsed yet"),
+        "{none}"
+    );
+
+    // The person who captured them is no admin: their click is refused.
+    let (acme, channel, acme_ts) = posted_reply(&app, "Canned replies").await;
+    assert_eq!(
+        app.interaction(&endorse_click(&app, USER, "endorse_highlight", acme, &channel, &acme_ts)).await.status(),
+        200
+    );
+    let told = app.slack.wait_for_calls("response_url", 1).await;
+    assert!(
+        told[0].args["body"]["text"].to_string().contains("Only workspace admins and owners can endorse"),
+        "{told:?}"
+    );
+    for quote in ["Canned replies", "Macros"] {
+        let (id, channel, ts) = posted_reply(&app, quote).await;
+        assert_eq!(
+            app.interaction(&endorse_click(&app, ADMIN, "endorse_highlight", id, &channel, &ts)).await.status(),
+            200
+        );
+    }
+    drained(&app).await;
+    let two = report(&app, 2).await;
+    assert!(two.contains("*1. chat*: 2 customers, 2 endorsed quotes · ⚠️ below the bar"), "{two}");
+    assert!(two.contains("✅ endorsed") && !two.contains("Saved replies"), "only endorsed quotes are shown: {two}");
+
+    assert!(ephemeral(app.slash("config report endorsed-only off").await).await.contains("every quote"));
+    let all = report(&app, 3).await;
+    assert!(all.contains("*1. chat*: 3 customers, 3 quotes · ✅ backed"), "{all}");
 }

@@ -100,6 +100,7 @@ proptest! {
             id: 1, customer_id: 1, customer_name: customer, area_id: 1, area_name: area, kind: "pain".into(),
             quote, takeaway, recording_link: link, recording_at: Some(754), author: "U1".into(), interview_date: "2026-01-02".into(),
             posted_ts: None, first_in_area: 1, workspace_channel: None, thread_channel: None, thread_ts: None,
+            endorsed_by: None,
         };
         let message = render_highlight_reply(&h, "Alice");
         let args = json!({ "channel": "C1", "text": message.text, "blocks": message.blocks });
