@@ -53,6 +53,8 @@ pub enum HighlightCommand {
     ConfigTimezone(String),
     /// `config report endorsed-only on|off`.
     ConfigReport(String),
+    /// `config triage-emoji <name>`.
+    ConfigTriageEmoji(String),
     /// `digest`: the period so far, now.
     Digest,
     /// `report [@user]`.
@@ -103,6 +105,9 @@ pub fn parse(text: &str) -> HighlightCommand {
                 ("digest" | "digests", arg) => HighlightCommand::ConfigDigest(arg.unwrap_or_default().to_owned()),
                 ("timezone" | "tz", arg) => HighlightCommand::ConfigTimezone(arg.unwrap_or_default().to_owned()),
                 ("report" | "reports", arg) => HighlightCommand::ConfigReport(arg.unwrap_or_default().to_owned()),
+                ("triage-emoji" | "triage_emoji", arg) => {
+                    HighlightCommand::ConfigTriageEmoji(arg.unwrap_or_default().to_owned())
+                }
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
         }
@@ -184,6 +189,9 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         }
         HighlightCommand::Digest => digests::post::post_now(state, workspace).await.map(Some),
         HighlightCommand::Report(text) => reports::request(state, workspace, &command.user_id, &text).await.map(Some),
+        HighlightCommand::ConfigTriageEmoji(arg) => {
+            settings::set_triage_emoji(state, workspace, &command.user_id, &arg).await.map(Some)
+        }
         HighlightCommand::ConfigReport(arg) => {
             settings::set_report(state, workspace, &command.user_id, &arg).await.map(Some)
         }
@@ -229,7 +237,7 @@ pub fn usage(command: &str) -> String {
          • `{command} quota [@someone]` / `{command} team`: progress and pace / everyone being onboarded\n\
          • `{command} tickets <n> [note]`: log support tickets you closed\n\
          • `{command} offboard @someone`: end an onboarding (history kept)\n\
-         • *Triage feedback* on any message's ⋮ menu: classify it as product feedback\n\
+         • *Triage feedback* on any message's ⋮ menu: classify it as product feedback; or react with :inbox_tray: and triage it later from my App Home (`{command} config triage-emoji <name>` to change the emoji)\n\
          • `{command} digest`: post the digest of the period so far; `{command} report [@someone]`: the month-end report, by DM\n\
          • `{command} config channel #channel`: set the product channel\n\
          • `{command} config digest weekly mon 09:00 [Europe/Paris]` / `daily 17:30` / `off`; `{command} config timezone <zone>`\n\

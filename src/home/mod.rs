@@ -6,10 +6,12 @@ use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::capture::post::PostError;
+use crate::quotas::triage::TRIAGE_QUEUED_ACTION;
 use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_SECTION_TEXT};
-use crate::slack::mrkdwn::{escape, link};
+use crate::slack::mrkdwn::{decode, escape, link};
 use crate::store::onboarding::{self, RecentHighlight};
+use crate::store::triage_queue::{list_queued_messages, update_queued_text, QueuedMessage};
 use crate::store::workspaces::WorkspaceId;
 
 /// `action_id` of the App Home's "Log highlight" button.
@@ -26,12 +28,71 @@ pub async fn publish(state: &AppState, workspace: &WorkspaceId, user: &str) -> R
     };
     let recent = onboarding::list_recent_highlights(db, workspace, user, 5).await?;
     let customers = onboarding::list_customers_talked_to(db, workspace, user, 10).await?;
-    let view = render_home(progress.as_ref(), &recent, &customers);
-    Ok(state.slack(workspace).await?.publish_view(user, &view).await?)
+    let slack = state.slack(workspace).await?;
+    let (mut queued, waiting) = list_queued_messages(db, workspace, user, QUEUE_SHOWN).await?;
+    // A queued message's text is read from Slack once, the first time it is shown.
+    for item in queued.iter_mut().filter(|m| m.message_text.is_none()) {
+        let text = slack.message_text(&item.channel_id, &item.message_ts).await?.unwrap_or_default();
+        update_queued_text(db, workspace, item.id, &text).await?;
+        item.message_text = Some(text);
+    }
+    let queue = Queue { emoji: crate::quotas::triage::triage_emoji(state, workspace).await?, shown: queued, waiting };
+    let view = render_home(progress.as_ref(), &recent, &customers, &queue);
+    Ok(slack.publish_view(user, &view).await?)
+}
+
+/// Queued messages shown on the Home, at most.
+const QUEUE_SHOWN: i64 = 10;
+
+/// A person's triage queue, as the Home shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Queue {
+    /// The emoji that queues a message.
+    pub emoji: String,
+    /// The oldest messages waiting.
+    pub shown: Vec<QueuedMessage>,
+    /// How many wait in all.
+    pub waiting: i64,
+}
+
+fn render_queue(queue: &Queue) -> Vec<Value> {
+    let emoji = escape(&queue.emoji);
+    if queue.shown.is_empty() {
+        return vec![json!({ "type": "context", "elements": [mrkdwn(&format!(
+            "*Feedback to triage*: react with :{emoji}: to a message in a channel I'm in, and it waits here."
+        ))] })];
+    }
+    let mut blocks = vec![json!({ "type": "section", "text": mrkdwn(&format!(
+        "*Feedback to triage* ({}): messages you reacted to with :{emoji}:", queue.waiting
+    )) })];
+    for item in &queue.shown {
+        let text = item.message_text.as_deref().map(|t| decode(t).replace('\n', " ")).unwrap_or_default();
+        let preview = if text.trim().is_empty() {
+            format!("A message in <#{}>", item.channel_id)
+        } else {
+            format!(">{}\n<#{}>", escape(&blocks::truncate(&text, 200)), item.channel_id)
+        };
+        blocks.push(json!({
+            "type": "section",
+            "text": mrkdwn(&preview),
+            "accessory": { "type": "button", "action_id": TRIAGE_QUEUED_ACTION, "value": item.id.to_string(), "text": plain("Triage") },
+        }));
+    }
+    if queue.waiting > queue.shown.len() as i64 {
+        blocks.push(json!({ "type": "context", "elements": [mrkdwn(&format!(
+            "and {} more: triage these first.", queue.waiting - queue.shown.len() as i64
+        ))] }));
+    }
+    blocks
 }
 
 /// Pure rendering of the Home tab.
-pub fn render_home(progress: Option<&Progress>, recent: &[RecentHighlight], customers: &[(String, i64)]) -> Value {
+pub fn render_home(
+    progress: Option<&Progress>,
+    recent: &[RecentHighlight],
+    customers: &[(String, i64)],
+    queue: &Queue,
+) -> Value {
     let mut blocks = vec![json!({ "type": "header", "text": plain("Your customer highlights") })];
     match progress {
         Some(p) => {
@@ -51,6 +112,8 @@ pub fn render_home(progress: Option<&Progress>, recent: &[RecentHighlight], cust
             { "type": "button", "action_id": MY_REPORT_ACTION, "text": plain("My report") },
         ],
     }));
+    blocks.push(json!({ "type": "divider" }));
+    blocks.extend(render_queue(queue));
     blocks.push(json!({ "type": "divider" }));
     if recent.is_empty() {
         blocks.push(json!({ "type": "section", "text": mrkdwn("No highlights yet. After your next interview, press *Log highlight* or type `/highlight`.") }));
@@ -106,14 +169,32 @@ mod tests {
             interview_date: "2026-11-12".into(),
             permalink: None,
         }];
-        let view = render_home(Some(&p), &recent, &[("Acme".into(), 2)]);
+        let queue = Queue {
+            emoji: "inbox_tray".into(),
+            shown: vec![QueuedMessage {
+                id: 7,
+                channel_id: "C0SUPPORT1".into(),
+                message_ts: "1.2".into(),
+                message_text: Some("Exports &lt;b&gt; please <!here>".into()),
+            }],
+            waiting: 12,
+        };
+        let view = render_home(Some(&p), &recent, &[("Acme".into(), 2)], &queue);
         let text = view.to_string();
         assert!(text.contains("day 12 of 30"), "{text}");
         assert!(text.contains("`▓▓▓▓░░░░░░` Interviews 9/20 · 1 ahead"), "{text}");
         assert!(text.contains("&lt;!channel&gt; macros"), "{text}");
         assert!(text.contains("Acme (2)"), "{text}");
         let _: slack_morphism::prelude::SlackView = serde_json::from_value(view).expect("valid view");
-        let empty = render_home(None, &[], &[]).to_string();
+        assert!(text.contains("*Feedback to triage* (12)"), "{text}");
+        assert!(
+            text.contains("Exports &lt;b&gt; please @here") && !text.contains("<!here>"),
+            "decoded, then escaped: {text}"
+        );
+        assert!(text.contains("and 11 more"), "{text}");
+        assert!(text.contains(TRIAGE_QUEUED_ACTION) && text.contains("\"value\":\"7\""), "{text}");
+        let empty = render_home(None, &[], &[], &Queue { emoji: "inbox_tray".into(), ..Queue::default() }).to_string();
         assert!(empty.contains("/highlight onboard me"), "{empty}");
+        assert!(empty.contains("react with :inbox_tray:"), "{empty}");
     }
 }

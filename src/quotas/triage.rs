@@ -1,6 +1,11 @@
 //! The "Triage feedback" message shortcut: a small modal (product area,
 //! customer, kind) that turns any Slack message into a feedback item counted
 //! toward the triage quota. The same message triaged twice counts once.
+//!
+//! Triage by reaction (SPEC 3.6): reacting with the workspace's triage emoji
+//! (:inbox_tray: unless `config triage-emoji` says otherwise) queues the
+//! message for the person who reacted; their App Home lists it with a Triage
+//! button that opens the same modal.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -14,15 +19,73 @@ use crate::reply::Ack;
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
 use crate::slack::interaction::View;
 use crate::slack::mrkdwn::{decode, escape};
+use crate::slack::payload::Reaction;
 use crate::store::areas::{list_areas, Area};
 use crate::store::customers::{find_customer_by_key, find_surviving_customer, insert_customer_if_new};
 use crate::store::onboarding::{self, NewFeedback};
+use crate::store::triage_queue::{
+    delete_queued_message, find_queued_message, find_triage_emoji, insert_queued_message,
+};
 use crate::store::workspaces::WorkspaceId;
 
 /// `callback_id` of the shortcut (manifest.yml).
 pub const SHORTCUT: &str = "triage_feedback";
 /// `callback_id` of its modal.
 pub const CALLBACK_ID: &str = "triage";
+/// The reaction that queues a message for triage, unless the workspace chose another.
+pub const DEFAULT_EMOJI: &str = "inbox_tray";
+/// `action_id` of the App Home's Triage button (its value: the queued message's id).
+pub const TRIAGE_QUEUED_ACTION: &str = "home_triage_queued";
+
+/// The workspace's triage emoji.
+pub async fn triage_emoji(state: &AppState, workspace: &WorkspaceId) -> Result<String, sqlx::Error> {
+    Ok(find_triage_emoji(state.db(), workspace).await?.unwrap_or_else(|| DEFAULT_EMOJI.to_owned()))
+}
+
+/// A reaction: with the triage emoji, it queues the message for whoever
+/// reacted (or, removed, takes it out of their queue if not triaged yet).
+pub async fn reacted(state: &AppState, workspace: &WorkspaceId, reaction: &Reaction) -> Result<(), AppError> {
+    // `thumbsup::skin-tone-2` is a thumbs-up.
+    let name = reaction.name.split("::").next().unwrap_or_default();
+    if name != triage_emoji(state, workspace).await? {
+        return Ok(());
+    }
+    let (db, now) = (state.db(), state.clock().now_ms());
+    let changed = if reaction.added {
+        insert_queued_message(db, workspace, &reaction.user, &reaction.channel, &reaction.ts, now).await?
+    } else {
+        delete_queued_message(db, workspace, &reaction.user, &reaction.channel, &reaction.ts, now).await?
+    };
+    if changed {
+        state.wake_outbox();
+    }
+    Ok(())
+}
+
+/// The App Home's Triage button: opens the triage modal on a queued message.
+pub async fn open_queued(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    trigger_id: String,
+    value: &str,
+) -> Result<(), AppError> {
+    let queued = match value.parse::<i64>() {
+        Ok(id) => find_queued_message(state.db(), workspace, user, id).await?,
+        Err(_) => None,
+    };
+    match queued {
+        Some(m) => {
+            let text = m.message_text.unwrap_or_default();
+            open(state, workspace, trigger_id, m.channel_id, m.message_ts, &text, None);
+        }
+        // Triaged meanwhile (from another device, or by someone else): the Home is refreshed.
+        None => {
+            state.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.to_owned() }).await?
+        }
+    }
+    Ok(())
+}
 
 /// What the modal carries: which message it classifies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

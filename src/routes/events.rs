@@ -67,7 +67,11 @@ pub async fn handle_callback(
         return Ok(());
     }
     if let Some(reaction) = payload::reaction(&callback.event) {
-        if let Err(e) = crate::endorsements::reacted(state, &workspace, &reaction).await {
+        let handled = async {
+            crate::endorsements::reacted(state, &workspace, &reaction).await?;
+            crate::quotas::triage::reacted(state, &workspace, &reaction).await
+        };
+        if let Err(e) = handled.await {
             // Forget the event so that Slack's retry is processed, then fail this delivery.
             events::delete_processed_event(state.db(), &workspace, callback.event_id.as_ref()).await?;
             return Err(e);

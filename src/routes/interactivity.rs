@@ -127,6 +127,10 @@ async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &A
             .await;
     } else if endorsements::is_endorsement_action(id) {
         endorsements::click(state, workspace, user, action).await?;
+    } else if id == quotas::triage::TRIAGE_QUEUED_ACTION {
+        if let Some(trigger) = &action.trigger_id {
+            quotas::triage::open_queued(state, workspace, user, trigger.clone(), &action.value).await?;
+        }
     } else if id == home::LOG_HIGHLIGHT_ACTION {
         if let Some(trigger) = &action.trigger_id {
             capture::handle::open_modal(state, workspace, trigger.clone(), None, Default::default(), None);

@@ -6,6 +6,7 @@ use crate::permissions;
 use crate::reply::Reply;
 use crate::slack::mrkdwn::mention_id;
 use crate::store::outbox::update_outbox_wake_workspace;
+use crate::store::triage_queue::update_triage_emoji;
 use crate::store::workspaces::{update_product_channel, update_report_endorsed_only, WorkspaceId};
 
 /// Sets the product channel from a channel mention (`<#C123|name>`), and
@@ -50,4 +51,33 @@ pub async fn set_report(state: &AppState, workspace: &WorkspaceId, user: &str, a
     } else {
         "Month-end reports count every quote again."
     }))
+}
+
+/// `config triage-emoji <name>`: the reaction that queues a message for triage.
+pub async fn set_triage_emoji(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    arg: &str,
+) -> Result<Reply, AppError> {
+    let name = arg.trim().trim_matches(':').to_lowercase();
+    let valid = !name.is_empty()
+        && name.len() <= 100
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+' | '\''));
+    if !valid {
+        return Ok(Reply::ephemeral(format!(
+            "Name an emoji, e.g. `/highlight config triage-emoji :inbox_tray:` (the default).\n{}",
+            crate::reply::echo(&format!("config triage-emoji {arg}"))
+        )));
+    }
+    if name == crate::endorsements::REACTION {
+        return Ok(Reply::ephemeral(
+            ":white_check_mark: is how managers endorse a highlight: choose another emoji for triage.",
+        ));
+    }
+    permissions::require_manager(state, workspace, user, "change the configuration").await?;
+    update_triage_emoji(state.db(), workspace, &name, state.clock().now_ms()).await?;
+    Ok(Reply::ephemeral(format!(
+        "Reacting with :{name}: to a message in a channel I'm in now queues it for triage in your App Home."
+    )))
 }

@@ -365,6 +365,36 @@ impl SlackApi {
             .map(|m| m.origin.ts.to_string()))
     }
 
+    /// The text of the message `ts` in `channel` (`conversations.history`,
+    /// then `conversations.replies` for a reply in a thread). None when Slack
+    /// will not show it: gone, or in a conversation the app cannot read.
+    pub async fn message_text(&self, channel: &str, ts: &str) -> Result<Option<String>, SlackError> {
+        let session = self.session();
+        let req = SlackApiConversationsHistoryRequest::new()
+            .with_channel(channel.into())
+            .with_latest(ts.into())
+            .with_inclusive(true)
+            .with_limit(1);
+        let history = self.timed("conversations.history", None, session.conversations_history(&req)).await;
+        let messages = match history {
+            Ok(found) if found.messages.iter().any(|m| m.origin.ts.0 == ts) => found.messages,
+            Ok(_) => {
+                let req = SlackApiConversationsRepliesRequest::new(channel.into(), ts.into());
+                match self.timed("conversations.replies", None, session.conversations_replies(&req)).await {
+                    Ok(found) => found.messages,
+                    Err(SlackError::Api(_)) => Vec::new(),
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(SlackError::Api(code)) => {
+                tracing::info!(code, "Slack would not show a queued message");
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(messages.into_iter().find(|m| m.origin.ts.0 == ts).map(|m| m.content.text.unwrap_or_default()))
+    }
+
     /// `chat.update` of a message the app posted.
     pub async fn update_message(&self, channel: &str, ts: &str, message: &Message) -> Result<(), SlackError> {
         let content = message.content().map_err(|e| SlackError::Encoding(e.to_string()))?;

@@ -14,6 +14,7 @@ pub mod onboarding;
 pub mod outbox;
 pub mod search;
 pub mod slack_pauses;
+pub mod triage_queue;
 pub mod workspaces;
 
 use std::str::FromStr;

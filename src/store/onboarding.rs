@@ -211,6 +211,22 @@ pub async fn upsert_feedback_item(
         .execute(&mut *tx)
         .await?;
     }
+    // Queued with a reaction (by anyone): triaged now, so out of every queue.
+    let queued_by: Vec<String> = sqlx::query_scalar(
+        "update triage_queue set triaged_at = $4
+         where workspace_id = $1 and channel_id = $2 and message_ts = $3 and triaged_at is null
+         returning user_id",
+    )
+    .bind(workspace.as_str())
+    .bind(&item.channel_id)
+    .bind(&item.message_ts)
+    .bind(now_ms)
+    .fetch_all(&mut *tx)
+    .await?;
+    for user in queued_by {
+        let home = crate::store::outbox::OutboxKind::PublishHome { user };
+        crate::store::outbox::upsert_outbox_row_in(&mut tx, workspace, &home, now_ms).await?;
+    }
     tx.commit().await?;
     Ok(inserted)
 }

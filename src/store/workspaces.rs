@@ -206,6 +206,7 @@ pub async fn update_uninstalled(db: &Db, workspace: &WorkspaceId, at_ms: i64) ->
 pub const WORKSPACE_TABLES: &[&str] = &[
     "highlights",
     "feedback_items",
+    "triage_queue",
     "interviews",
     "customer_aliases",
     "customer_key_variants",

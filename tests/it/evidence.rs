@@ -464,3 +464,120 @@ async fn a_report_can_count_endorsed_quotes_only(backend: TestBackend) {
     let all = report(&app, 3).await;
     assert!(all.contains("*1. chat*: 3 customers, 3 quotes · ✅ backed"), "{all}");
 }
+
+/// The latest App Home published for the test user.
+fn latest_home(app: &TestApp) -> String {
+    app.slack
+        .ok_calls_to("views.publish")
+        .iter()
+        .rev()
+        .find(|c| c.args["user_id"] == USER)
+        .map(|c| c.args["view"].to_string())
+        .unwrap_or_default()
+}
+
+async fn home_shows(app: &TestApp, what: &str, expected: bool) -> String {
+    crate::support::eventually(&format!("the App Home to show {what}: {expected}"), || {
+        std::future::ready(latest_home(app).contains(what) == expected)
+    })
+    .await;
+    latest_home(app)
+}
+
+async fn open_in_queue(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from triage_queue where triaged_at is null")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count")
+}
+
+/// Clicks a Triage button of the App Home; returns the form Slack was asked to open.
+async fn click_triage(app: &TestApp, queued_id: i64) -> Value {
+    let before = app.slack.calls_to("views.open").len();
+    let click = json!({
+        "type": "block_actions",
+        "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": USER, "username": "alice", "team_id": TEAM },
+        "api_app_id": "A0APP00001", "token": "t", "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "container": { "type": "view", "view_id": "V0HOME0001" },
+        "view": { "id": "V0HOME0001", "team_id": TEAM, "type": "home", "callback_id": "", "hash": "1", "blocks": [] },
+        "actions": [{ "type": "button", "action_id": "home_triage_queued", "block_id": "q", "value": queued_id.to_string(),
+                      "text": { "type": "plain_text", "text": "Triage" }, "action_ts": "1.2" }],
+    });
+    assert_eq!(app.interaction(&click).await.status(), 200);
+    app.slack.wait_for_ok_calls("views.open", before + 1).await[before].args["view"].clone()
+}
+
+on_both_backends!(a_reaction_queues_a_message_on_the_app_home_and_it_counts_once_when_triaged);
+async fn a_reaction_queues_a_message_on_the_app_home_and_it_counts_once_when_triaged(backend: TestBackend) {
+    const SUPPORT: &str = "C0SUPPORT1";
+    let (csv, dark, later) = ("1700000001.000100", "1700000002.000100", "1700000003.000100");
+    let app = TestApp::spawn_on(backend).await;
+    ephemeral(app.slash("onboard me").await).await;
+    app.slack.add_message(SUPPORT, csv, "Customers want CSV &lt;exports&gt;");
+    app.slack.add_message(SUPPORT, dark, "Dark mode please");
+    app.slack.add_message(SUPPORT, later, "Later one");
+    let home = home_shows(&app, "react with :inbox_tray:", true).await;
+    assert!(!home.contains("Feedback to triage* ("), "{home}");
+
+    // 📥 queues; another emoji does not.
+    for (id, ts, emoji) in [("EvQ1", csv, "inbox_tray"), ("EvQ2", dark, "inbox_tray"), ("EvQ3", later, "eyes")] {
+        assert_eq!(app.event(&reaction_event(id, true, USER, emoji, SUPPORT, ts)).await.status(), 200);
+    }
+    let home = home_shows(&app, "Feedback to triage* (2)", true).await;
+    assert!(home.contains("Customers want CSV &lt;exports&gt;") && home.contains("Dark mode please"), "{home}");
+    assert!(!home.contains("Later one"), "{home}");
+    // Redelivered, the same reaction queues nothing more.
+    assert_eq!(app.event(&reaction_event("EvQ1", true, USER, "inbox_tray", SUPPORT, csv)).await.status(), 200);
+    // The 📥 taken back takes the message out.
+    assert_eq!(app.event(&reaction_event("EvQ4", false, USER, "inbox_tray", SUPPORT, dark)).await.status(), 200);
+    let home = home_shows(&app, "Dark mode please", false).await;
+    assert!(home.contains("Feedback to triage* (1)"), "{home}");
+    assert_eq!(open_in_queue(&app).await, 1);
+
+    // Triage from the Home: the same form as the shortcut, on that message.
+    let queued: i64 = sqlx::query_scalar("select id from triage_queue where message_ts = $1")
+        .bind(csv)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("queued");
+    let form = click_triage(&app, queued).await;
+    assert_eq!(form["callback_id"], "triage");
+    assert!(form["blocks"][0]["text"]["text"].to_string().contains("Customers want CSV &lt;exports&gt;"), "{form}");
+    let area = form["blocks"][1]["element"]["options"][0]["value"].clone();
+    let option = |v: Value| json!({ "value": { "type": "static_select", "selected_option": { "text": { "type": "plain_text", "text": "x" }, "value": v } } });
+    let submit = |metadata: Value| {
+        json!({
+            "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
+            "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
+            "trigger_id": "1.2.3",
+            "view": { "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "triage", "hash": "1",
+                      "private_metadata": metadata, "title": { "type": "plain_text", "text": "Triage" }, "blocks": [],
+                      "state": { "values": { "area": option(area.clone()), "kind": option(json!("request")) } } },
+        })
+    };
+    let answer: Value = app.interaction(&submit(form["private_metadata"].clone())).await.json().await.expect("JSON");
+    assert_eq!(answer["response_action"], "update", "{answer}");
+    let home = home_shows(&app, "react with :inbox_tray:", true).await;
+    assert!(!home.contains("Customers want CSV"), "{home}");
+    assert_eq!(open_in_queue(&app).await, 0);
+    assert_eq!(app.count("feedback_items").await, 1);
+    // Queued again after triage, it stays triaged: counted once.
+    assert_eq!(app.event(&reaction_event("EvQ5", true, USER, "inbox_tray", SUPPORT, csv)).await.status(), 200);
+    app.drain().await;
+    assert_eq!(open_in_queue(&app).await, 0);
+    let quota = ephemeral(app.slash("quota").await).await;
+    assert!(quota.contains("Feedback triaged 1/100"), "{quota}");
+
+    // Another emoji, chosen by the workspace.
+    let bad = ephemeral(app.slash("config triage-emoji <!here>").await).await;
+    assert!(bad.contains("Name an emoji"), "{bad}");
+    let taken = ephemeral(app.slash("config triage-emoji :white_check_mark:").await).await;
+    assert!(taken.contains("endorse"), "{taken}");
+    let set = ephemeral(app.slash("config triage-emoji :eyes:").await).await;
+    assert!(set.contains(":eyes:"), "{set}");
+    assert_eq!(app.event(&reaction_event("EvQ6", true, USER, "inbox_tray", SUPPORT, dark)).await.status(), 200);
+    assert_eq!(app.event(&reaction_event("EvQ7", true, USER, "eyes", SUPPORT, later)).await.status(), 200);
+    let home = home_shows(&app, "Later one", true).await;
+    assert!(!home.contains("Dark mode please") && home.contains("with :eyes:"), "{home}");
+}

@@ -191,6 +191,14 @@ impl FakeSlack {
         find().unwrap_or_default()
     }
 
+    /// A message someone (not the app) posted in `channel`, as the history shows it.
+    pub fn add_message(&self, channel: &str, ts: &str, text: &str) {
+        self.inner.lock().expect("lock").messages.push(json!({
+            "type": "message", "channel": channel, "ts": ts, "thread_ts": null, "text": text, "user": "U0CUSTOMR1",
+            "metadata": null,
+        }));
+    }
+
     /// Makes `users.info` say this user is a workspace admin.
     pub fn make_admin(&self, user: &str) {
         self.inner.lock().expect("lock").admins.push(user.to_owned());
@@ -528,6 +536,17 @@ async fn answer(
                 .collect();
             if method == "conversations.history" {
                 found.reverse();
+                // One message by its ts: `latest` (inclusive or not) and `limit`.
+                if let Some(latest) = args["latest"].as_str() {
+                    let inclusive = args["inclusive"] == "true" || args["inclusive"] == true;
+                    found.retain(|m| {
+                        let ts = m["ts"].as_str().unwrap_or_default();
+                        ts < latest || (inclusive && ts == latest)
+                    });
+                }
+            }
+            if let Some(limit) = args["limit"].as_str().and_then(|l| l.parse::<usize>().ok()) {
+                found.truncate(limit);
             }
             json!({ "ok": true, "messages": found, "has_more": false })
         }
