@@ -181,6 +181,12 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         HighlightCommand::Tickets(text) => {
             quotas::commands::tickets(state, workspace, &command.user_id, &text).await.map(Some)
         }
+        HighlightCommand::ConfigDigest(text)
+            if text.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("approver")) =>
+        {
+            let arg = text.trim_start()["approver".len()..].trim();
+            digests::approval::configure(state, workspace, &command.user_id, arg).await.map(Some)
+        }
         HighlightCommand::ConfigDigest(text) => {
             digests::post::configure(state, workspace, &command.user_id, "digest", &text).await.map(Some)
         }
@@ -241,6 +247,7 @@ pub fn usage(command: &str) -> String {
          • `{command} digest`: post the digest of the period so far; `{command} report [@someone]`: the month-end report, by DM\n\
          • `{command} config channel #channel`: set the product channel\n\
          • `{command} config digest weekly mon 09:00 [Europe/Paris]` / `daily 17:30` / `off`; `{command} config timezone <zone>`\n\
+         • `{command} config digest approver @someone|off`: scheduled digests wait for their approval, by DM\n\
          • `{command} config report endorsed-only on|off`: reports count only quotes a manager endorsed (✅ on a highlight's reply)\n\
          • `{command} help`: this message"
     )

@@ -3,6 +3,7 @@
 //! areas nobody has heard about. Gathered once ([`gather`]), rendered as Block
 //! Kit for the channel or as Markdown for `highlights digest --print`.
 
+pub mod approval;
 pub mod post;
 pub mod schedule;
 
@@ -44,6 +45,11 @@ impl DigestData {
     /// Nothing was captured in the period.
     pub fn is_empty(&self) -> bool {
         self.totals.highlights == 0
+    }
+
+    /// Leaves out the areas an approver removed.
+    pub fn remove_areas(&mut self, removed: &[i64]) {
+        self.areas.retain(|(signal, _)| !removed.contains(&signal.area_id));
     }
 }
 

@@ -12,6 +12,7 @@ use crate::digests::schedule::{period_key, time_zone, Schedule, DEFAULT_SCHEDULE
 use crate::digests::{gather, render_digest_message};
 use crate::error::AppError;
 use crate::reply::Reply;
+use crate::store::digest_approvals::{insert_digest_approval_in, update_expired_digest_approvals, NewApproval};
 use crate::store::digests::{self, DigestSettings};
 use crate::store::outbox::{insert_outbox_row_in, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
@@ -63,39 +64,73 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
             continue;
         }
         if totals.highlights > 0 {
-            let kind = OutboxKind::PostDigest {
-                from: to_ms(start),
-                until: to_ms(end),
-                label: label(start, end, &tz),
-                partial: false,
-                topic: key.clone(),
-            };
-            insert_outbox_row_in(&mut tx, &workspace, &kind, now_ms).await?;
+            let label = label(start, end, &tz);
+            match &settings.digest_approver {
+                // With an approver, the digest waits for their word.
+                Some(approver) => {
+                    let new = NewApproval {
+                        period_key: &key,
+                        approver,
+                        from_ms: to_ms(start),
+                        until_ms: to_ms(end),
+                        label: &label,
+                    };
+                    insert_digest_approval_in(&mut tx, &workspace, &new, now_ms).await?;
+                    tracing::info!(workspace = settings.id, period = key, "digest sent for approval");
+                }
+                None => {
+                    let kind = OutboxKind::PostDigest {
+                        from: to_ms(start),
+                        until: to_ms(end),
+                        label,
+                        partial: false,
+                        removed_areas: Vec::new(),
+                        topic: key.clone(),
+                    };
+                    insert_outbox_row_in(&mut tx, &workspace, &kind, now_ms).await?;
+                    tracing::info!(workspace = settings.id, period = key, "digest queued");
+                }
+            }
             queued += 1;
-            tracing::info!(workspace = settings.id, period = key, "digest queued");
         }
         tx.commit().await?;
     }
-    if queued > 0 {
+    let expired = update_expired_digest_approvals(state.db(), state.clock().now_ms()).await?;
+    if queued + expired > 0 {
         state.wake_outbox();
     }
     Ok(queued)
+}
+
+/// Which digest to post.
+#[derive(Debug, Clone, Copy)]
+pub struct DigestPost<'a> {
+    /// Start (unix ms).
+    pub from: i64,
+    /// End (unix ms).
+    pub until: i64,
+    /// "Nov 16 – Nov 23".
+    pub label: &'a str,
+    /// The period is still running.
+    pub partial: bool,
+    /// Areas the approver left out.
+    pub removed_areas: &'a [i64],
 }
 
 /// Builds and posts a digest (run by the outbox worker).
 pub async fn post_digest(
     state: &AppState,
     workspace: &WorkspaceId,
-    from: i64,
-    until: i64,
-    label: &str,
-    partial: bool,
+    digest: DigestPost<'_>,
     once: crate::capture::post::PostOnce<'_>,
 ) -> Result<(), PostError> {
+    let DigestPost { from, until, label, partial, removed_areas } = digest;
     let Some(channel) = product_channel(state, workspace).await? else {
         return Err(PostError::Waiting("no product channel for the digest".into()));
     };
-    let data = gather(state.db(), state.clock().now_ms(), workspace, from, until, label.to_owned(), partial).await?;
+    let mut data =
+        gather(state.db(), state.clock().now_ms(), workspace, from, until, label.to_owned(), partial).await?;
+    data.remove_areas(removed_areas);
     if data.is_empty() {
         return Ok(());
     }
@@ -146,6 +181,7 @@ pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply
         until,
         label: format!("since {since}"),
         partial: true,
+        removed_areas: Vec::new(),
         topic: key,
     };
     insert_outbox_row_in(&mut tx, workspace, &kind, now_ms).await?;

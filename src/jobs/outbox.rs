@@ -385,11 +385,19 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Out
         OutboxKind::CheckMilestones { user } => {
             crate::quotas::milestones::check(state, &row.workspace, user).await.map_err(PostError::from)
         }
-        OutboxKind::PostDigest { from, until, label, partial, .. } => {
+        OutboxKind::PostDigest { from, until, label, partial, removed_areas, .. } => {
             let key = row.kind.dedupe_key();
             let once = PostOnce { key: &key, look_first: row.uncertain };
-            crate::digests::post::post_digest(state, &row.workspace, *from, *until, label, *partial, once).await
+            let digest = crate::digests::post::DigestPost {
+                from: *from,
+                until: *until,
+                label,
+                partial: *partial,
+                removed_areas,
+            };
+            crate::digests::post::post_digest(state, &row.workspace, digest, once).await
         }
+        OutboxKind::AskDigestApproval { topic } => crate::digests::approval::ask(state, &row.workspace, topic).await,
         OutboxKind::SendReport { to, subject, .. } => crate::reports::send(state, &row.workspace, to, subject).await,
         OutboxKind::FillPermalink { highlight_id } => post::fill_permalink(state, &row.workspace, *highlight_id).await,
         OutboxKind::FillThreadPermalink { customer_id } => {

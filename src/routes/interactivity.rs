@@ -15,7 +15,7 @@ use crate::slack::interaction::{self, Action, Interaction, InteractionKind, Mess
 use crate::slack::verify::SignedRequest;
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
-use crate::{capture, endorsements, home, quotas, reports};
+use crate::{capture, digests, endorsements, home, quotas, reports};
 
 /// Said on a form the app did not open (or opened before an upgrade).
 pub const NOT_OUR_FORM_TEXT: &str = "This form was not opened by this Highlights app (or comes from before an \
@@ -125,6 +125,8 @@ async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &A
     {
         capture::handle::answer_did_you_mean(state, workspace, user, id, &action.value, action.response_url.clone())
             .await;
+    } else if digests::approval::is_approval_action(id) {
+        digests::approval::click(state, workspace, user, action).await?;
     } else if endorsements::is_endorsement_action(id) {
         endorsements::click(state, workspace, user, action).await?;
     } else if id == quotas::triage::TRIAGE_QUEUED_ACTION {

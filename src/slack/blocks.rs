@@ -19,6 +19,8 @@ pub const MAX_CONTEXT_ELEMENTS: usize = 10;
 pub const MAX_SELECT_OPTIONS: usize = 100;
 /// Characters in an option's text.
 pub const MAX_OPTION_TEXT: usize = 75;
+/// Longest button text.
+pub const MAX_BUTTON_TEXT: usize = 75;
 /// Characters in a modal's title, submit and close labels.
 pub const MAX_VIEW_TITLE: usize = 24;
 /// Characters in a modal's private metadata.

@@ -15,18 +15,20 @@ pub struct DigestSettings {
     pub digest_schedule: String,
     /// IANA zone, if known.
     pub time_zone: Option<String>,
+    /// Who approves scheduled digests, if anyone.
+    pub digest_approver: Option<String>,
 }
 
 /// Every workspace's digest settings.
 pub async fn list_digest_settings(db: &Db) -> Result<Vec<DigestSettings>, sqlx::Error> {
-    sqlx::query_as("select id, digest_schedule, time_zone from workspaces where uninstalled_at is null order by id")
+    sqlx::query_as("select id, digest_schedule, time_zone, digest_approver from workspaces where uninstalled_at is null order by id")
         .fetch_all(db.reader())
         .await
 }
 
 /// One workspace's digest settings.
 pub async fn find_digest_settings(db: &Db, workspace: &WorkspaceId) -> Result<Option<DigestSettings>, sqlx::Error> {
-    sqlx::query_as("select id, digest_schedule, time_zone from workspaces where id = $1")
+    sqlx::query_as("select id, digest_schedule, time_zone, digest_approver from workspaces where id = $1")
         .bind(workspace.as_str())
         .fetch_optional(db.reader())
         .await

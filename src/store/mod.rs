@@ -6,6 +6,7 @@
 pub mod areas;
 pub mod captures;
 pub mod customers;
+pub mod digest_approvals;
 pub mod digests;
 pub mod events;
 pub mod highlights;

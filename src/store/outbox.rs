@@ -51,7 +51,15 @@ pub enum OutboxKind {
         label: String,
         /// The period is still running.
         partial: bool,
+        /// Areas the approver left out.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removed_areas: Vec<i64>,
         /// What makes it unique (the period).
+        topic: String,
+    },
+    /// DM a scheduled digest to its approver, with Approve, Skip and Remove.
+    AskDigestApproval {
+        /// The period's key.
         topic: String,
     },
     /// DM a month-end report.
@@ -108,6 +116,7 @@ impl OutboxKind {
             Self::CheckMilestones { .. } => "check_milestones",
             Self::PostDigest { .. } => "post_digest",
             Self::SendReport { .. } => "send_report",
+            Self::AskDigestApproval { .. } => "ask_digest_approval",
             Self::NotifyUser { .. } => "notify_user",
             Self::FillPermalink { .. } => "fill_permalink",
             Self::FillThreadPermalink { .. } => "fill_thread_permalink",
@@ -126,6 +135,7 @@ impl OutboxKind {
             Self::CheckMilestones { user } => format!("milestones:{user}"),
             Self::PostDigest { topic, .. } => format!("digest:{topic}"),
             Self::SendReport { topic, .. } => format!("report:{topic}"),
+            Self::AskDigestApproval { topic } => format!("approval:{topic}"),
             Self::NotifyUser { user, topic, .. } => format!("notify:{user}:{topic}"),
             Self::FillPermalink { highlight_id } => format!("permalink:{highlight_id}"),
             Self::FillThreadPermalink { customer_id } => format!("thread_permalink:{customer_id}"),

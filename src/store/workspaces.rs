@@ -215,6 +215,7 @@ pub const WORKSPACE_TABLES: &[&str] = &[
     "tickets",
     "unmapped_tickets",
     "onboardees",
+    "digest_approvals",
     "digests",
     "outbox",
     "processed_events",

@@ -367,3 +367,127 @@ async fn digest_print_and_report_work_without_slack(backend: TestBackend) {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to report yet"));
 }
+
+const APPROVER: &str = "U0BOSS0001";
+
+/// DMs asking the approver to approve a digest.
+fn approval_dms(app: &TestApp) -> Vec<Call> {
+    app.slack
+        .ok_calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.args["channel"] == APPROVER && c.args["text"].to_string().contains("waiting for your approval"))
+        .collect()
+}
+
+/// Two areas' highlights in the period that just ended, and an approver: the
+/// scheduled digest is DMed to them. Returns the period's key.
+async fn digest_awaiting_approval(app: &TestApp) -> String {
+    capture(app, "Acme | chat | Canned replies please").await;
+    capture(app, "Globex | billing | Invoices are wrong").await;
+    backdate(app).await;
+    let said = ephemeral(app.slash("config digest approver nobody").await).await;
+    assert!(said.contains("Name the approver with an @mention"), "{said}");
+    let said = ephemeral(app.slash(&format!("config digest approver <@{APPROVER}|boss>")).await).await;
+    assert!(said.contains(&format!("<@{APPROVER}> first")), "{said}");
+    let said = ephemeral(app.slash(&format!("config digest {}", just_passed())).await).await;
+    assert!(said.starts_with("Digests: daily"), "{said}");
+    wait_until("the approval DM", || approval_dms(app).len() == 1).await;
+    let dm = approval_dms(app)[0].args.to_string();
+    assert!(dm.contains("Canned replies please") && dm.contains("Invoices are wrong"), "{dm}");
+    assert!(dm.contains("digest_approve") && dm.contains("digest_skip") && dm.contains("Remove chat"), "{dm}");
+    sqlx::query_scalar("select period_key from digest_approvals").fetch_one(app.db.pool()).await.expect("pending")
+}
+
+/// A click in the approval DM, with a `response_url` the fake records.
+async fn decide(app: &TestApp, user: &str, action_id: &str, value: &str) -> Value {
+    static CLICKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let id = format!("{action_id}-{}", CLICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let click = json!({
+        "type": "block_actions",
+        "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": user, "username": "boss", "team_id": TEAM },
+        "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
+        "container": { "type": "message", "message_ts": "1.1", "channel_id": "D0DM000001", "is_ephemeral": false },
+        "channel": { "id": "D0DM000001", "name": "directmessage" },
+        "message": { "type": "message", "ts": "1.1", "text": "digest" },
+        "response_url": app.slack.response_url(&id),
+        "actions": [{ "type": "button", "action_id": action_id, "block_id": "digest_decision", "value": value,
+                      "text": { "type": "plain_text", "text": "x" }, "action_ts": "1.2" }],
+    });
+    assert_eq!(app.interaction(&click).await.status(), 200);
+    let answer = || app.slack.calls_to("response_url").into_iter().find(|c| c.args["id"] == id.as_str());
+    wait_until(&format!("the answer to {id}"), || answer().is_some()).await;
+    answer().map(|c| c.args["body"].clone()).unwrap_or_default()
+}
+
+on_both_backends!(an_approved_digest_posts_once_without_the_areas_its_approver_removed);
+async fn an_approved_digest_posts_once_without_the_areas_its_approver_removed(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let key = digest_awaiting_approval(&app).await;
+    app.drain().await;
+    assert!(digests_posted(&app).is_empty(), "nothing reaches the channel before approval");
+
+    let chat: i64 = sqlx::query_scalar("select id from product_areas where name = 'chat'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("area");
+    let removed = decide(&app, APPROVER, "digest_remove_area", &format!("{chat} {key}")).await;
+    assert_eq!(removed["replace_original"], true);
+    let shown = removed["blocks"].to_string();
+    assert!(!shown.contains("Canned replies please") && shown.contains("Invoices are wrong"), "{shown}");
+    assert!(!shown.contains("Remove chat") && shown.contains("digest_approve"), "{shown}");
+
+    // Only the approver decides.
+    let refused = decide(&app, USER, "digest_approve", &key).await;
+    assert!(refused["text"].to_string().contains(&format!("Only <@{APPROVER}> decides")), "{refused}");
+    app.drain().await;
+    assert!(digests_posted(&app).is_empty());
+
+    // Approved twice (a double click): posted once.
+    let (first, second) =
+        tokio::join!(decide(&app, APPROVER, "digest_approve", &key), decide(&app, APPROVER, "digest_approve", &key));
+    let texts = format!("{} {}", first["text"], second["text"]);
+    assert!(texts.contains("You approved") && texts.contains("already approved"), "{texts}");
+    wait_until("the approved digest", || !digests_posted(&app).is_empty()).await;
+    app.drain().await;
+    let posts = digests_posted(&app);
+    assert_eq!(posts.len(), 1, "posted exactly once");
+    let posted = posts[0].args["blocks"].to_string();
+    assert!(posted.contains("Invoices are wrong") && !posted.contains("Canned replies please"), "{posted}");
+    // A scheduler of another replica finds the period taken.
+    assert_eq!(schedule_elsewhere(&app, time::OffsetDateTime::now_utc()).await, 0);
+    app.drain().await;
+    assert_eq!(digests_posted(&app).len(), 1);
+}
+
+on_both_backends!(a_digest_nobody_approves_in_24_hours_is_skipped_and_the_approver_told);
+async fn a_digest_nobody_approves_in_24_hours_is_skipped_and_the_approver_told(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let key = digest_awaiting_approval(&app).await;
+    // A day and an hour later, the scheduler expires it.
+    app.advance(std::time::Duration::from_secs(25 * 3600));
+    let told = || {
+        app.slack.ok_calls_to("chat.postMessage").into_iter().any(|c| {
+            c.args["channel"] == APPROVER && c.args["text"].to_string().contains("was not approved within 24 hours")
+        })
+    };
+    wait_until("the note to the approver", told).await;
+    let late = decide(&app, APPROVER, "digest_approve", &key).await;
+    assert!(late["text"].to_string().contains("waited more than 24 hours"), "{late}");
+    app.drain().await;
+    assert!(digests_posted(&app).is_empty(), "an expired digest never posts");
+}
+
+on_both_backends!(a_skipped_digest_is_never_posted);
+async fn a_skipped_digest_is_never_posted(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let key = digest_awaiting_approval(&app).await;
+    let skipped = decide(&app, APPROVER, "digest_skip", &key).await;
+    assert!(skipped["text"].to_string().contains("You skipped"), "{skipped}");
+    let late = decide(&app, APPROVER, "digest_approve", &key).await;
+    assert!(late["text"].to_string().contains("already skipped"), "{late}");
+    app.drain().await;
+    assert!(digests_posted(&app).is_empty());
+    let said = ephemeral(app.slash("config digest approver off").await).await;
+    assert!(said.contains("without approval"), "{said}");
+}

@@ -237,10 +237,11 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
-    /// POSTs `body` to `path`, signed now with the app's secret.
+    /// POSTs `body` to `path`, signed now (on the app's clock: Slack's and
+    /// the app's agree, even after [`advance`](Self::advance)) with the app's secret.
     pub async fn post_signed(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> reqwest::Response {
         let body = body.into();
-        let ts = signer::now();
+        let ts = signer::now() + self.clock_ahead.load(std::sync::atomic::Ordering::Relaxed) / 1000;
         self.post_with(
             path,
             content_type,

@@ -1,0 +1,233 @@
+//! Digest approval (SPEC 3.6): with `config digest approver @user`, a
+//! scheduled digest is DMed to the approver first, with Approve, Skip and a
+//! Remove per area. Approved, it posts once; skipped, never; unanswered for
+//! 24 hours, it is skipped and the approver told. Each decision is taken once
+//! (a pending row changes state in the transaction that queues the post).
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::capture::post::{product_channel, PostError};
+use crate::digests::{gather, render_digest_message, DigestData, MAX_AREAS};
+use crate::error::AppError;
+use crate::reply::Reply;
+use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_BUTTON_TEXT};
+use crate::slack::interaction::Action;
+use crate::slack::mrkdwn::{escape, mention_id};
+use crate::store::digest_approvals::{
+    find_digest_approval, update_digest_approver, update_digest_decided, update_digest_removed_areas, DigestApproval,
+};
+use crate::store::outbox::OutboxKind;
+use crate::store::workspaces::WorkspaceId;
+
+/// `action_id` of the Approve button (its value: the period's key).
+pub const APPROVE_ACTION: &str = "digest_approve";
+/// `action_id` of the Skip button.
+pub const SKIP_ACTION: &str = "digest_skip";
+/// `action_id` of a Remove button (its value: `<area id> <period key>`).
+pub const REMOVE_AREA_ACTION: &str = "digest_remove_area";
+
+/// Whether a button belongs to an approval DM.
+pub fn is_approval_action(action_id: &str) -> bool {
+    matches!(action_id, APPROVE_ACTION | SKIP_ACTION | REMOVE_AREA_ACTION)
+}
+
+/// `config digest approver @user|off`.
+pub async fn configure(state: &AppState, workspace: &WorkspaceId, user: &str, arg: &str) -> Result<Reply, AppError> {
+    let approver = if arg.trim().eq_ignore_ascii_case("off") {
+        None
+    } else {
+        match mention_id(arg, '@') {
+            Some(id) => Some(id),
+            None => {
+                return Ok(Reply::ephemeral(format!(
+                    "Name the approver with an @mention, e.g. `/highlight config digest approver @ann`, or `off`.\n{}",
+                    crate::reply::echo(&format!("config digest approver {arg}"))
+                )))
+            }
+        }
+    };
+    crate::permissions::require_manager(state, workspace, user, "change the configuration").await?;
+    update_digest_approver(state.db(), workspace, approver.as_deref(), state.clock().now_ms()).await?;
+    Ok(Reply::ephemeral(match approver {
+        Some(id) => format!(
+            "Scheduled digests now go to <@{id}> first, by DM, with Approve, Skip and Remove per area; \
+             one left unanswered for 24 hours is skipped."
+        ),
+        None => "Scheduled digests are posted without approval.".to_owned(),
+    }))
+}
+
+/// The digest as the approver will decide on it: what the channel would get,
+/// without the areas they removed.
+async fn digest_for(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    approval: &DigestApproval,
+) -> Result<DigestData, sqlx::Error> {
+    let mut data = gather(
+        state.db(),
+        state.clock().now_ms(),
+        workspace,
+        approval.from_ms,
+        approval.until_ms,
+        approval.label.clone(),
+        false,
+    )
+    .await?;
+    data.remove_areas(&approval.removed());
+    Ok(data)
+}
+
+/// DMs a digest to its approver (run by the outbox worker).
+pub async fn ask(state: &AppState, workspace: &WorkspaceId, period_key: &str) -> Result<(), PostError> {
+    let Some(approval) = find_digest_approval(state.db(), workspace, period_key).await? else {
+        return Err(PostError::Gone);
+    };
+    if approval.status != "pending" {
+        return Ok(());
+    }
+    let data = digest_for(state, workspace, &approval).await?;
+    let channel = product_channel(state, workspace).await?;
+    let message = render_approval(&data, &approval, channel.as_deref(), &names(state, workspace, &data).await);
+    state.slack(workspace).await?.post_message(&approval.approver, None, false, &message, None).await?;
+    Ok(())
+}
+
+async fn names(state: &AppState, workspace: &WorkspaceId, data: &DigestData) -> HashMap<String, String> {
+    let mut names = HashMap::new();
+    for (_, quotes) in &data.areas {
+        for q in quotes {
+            if !names.contains_key(&q.author) {
+                let name = state.person(workspace, &q.author).await;
+                names.insert(q.author.clone(), name);
+            }
+        }
+    }
+    names
+}
+
+/// The approval DM: the digest, then the decision.
+pub fn render_approval(
+    data: &DigestData,
+    approval: &DigestApproval,
+    channel: Option<&str>,
+    names: &HashMap<String, String>,
+) -> Message {
+    let digest = render_digest_message(data, names);
+    let whereto = channel.map(|c| format!("<#{c}>")).unwrap_or_else(|| "the product channel".to_owned());
+    let mut blocks = vec![json!({ "type": "section", "text": mrkdwn(&format!(
+        "*This digest is waiting for your approval* before it goes to {whereto}. Unanswered within 24 hours, it is skipped."
+    )) })];
+    blocks.extend(digest.blocks);
+    blocks.push(json!({ "type": "divider" }));
+    blocks.push(json!({
+        "type": "actions",
+        "block_id": "digest_decision",
+        "elements": [
+            { "type": "button", "action_id": APPROVE_ACTION, "style": "primary", "text": plain("Approve and post"), "value": approval.period_key },
+            { "type": "button", "action_id": SKIP_ACTION, "text": plain("Skip"), "value": approval.period_key },
+        ],
+    }));
+    let removes: Vec<Value> = data
+        .areas
+        .iter()
+        .take(MAX_AREAS)
+        .map(|(area, _)| {
+            json!({ "type": "button", "action_id": REMOVE_AREA_ACTION,
+                    "text": plain(&blocks::truncate(&format!("Remove {}", area.area), MAX_BUTTON_TEXT)),
+                    "value": format!("{} {}", area.area_id, approval.period_key) })
+        })
+        .collect();
+    if !removes.is_empty() {
+        blocks.push(json!({ "type": "actions", "block_id": "digest_remove", "elements": removes }));
+    }
+    Message { text: escape(&format!("Digest of {} waiting for your approval", approval.label)), blocks }
+}
+
+/// A click in the approval DM. Only the approver decides; each decision is
+/// taken once, and the DM is replaced by what happened.
+pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &Action) -> Result<(), AppError> {
+    let (area, key) = match action.action_id.as_str() {
+        REMOVE_AREA_ACTION => match action.value.split_once(' ') {
+            Some((area, key)) => (area.parse::<i64>().ok(), key),
+            None => (None, action.value.as_str()),
+        },
+        _ => (None, action.value.as_str()),
+    };
+    let Some(approval) = find_digest_approval(state.db(), workspace, key).await? else {
+        tracing::warn!(key, "a click on an unknown digest approval ignored");
+        return Ok(());
+    };
+    let answer = |reply: Reply| async move {
+        if let Some(url) = &action.response_url {
+            state.respond(url, &reply).await;
+        }
+    };
+    if approval.approver != user {
+        answer(Reply::ephemeral(format!("Only <@{}> decides on this digest.", approval.approver))).await;
+        return Ok(());
+    }
+    let now = state.clock().now_ms();
+    let label = escape(&approval.label);
+    let replaced = |text: String| Reply { replace_original: Some(true), ..Reply::ephemeral(text) };
+    match action.action_id.as_str() {
+        APPROVE_ACTION => {
+            let post = OutboxKind::PostDigest {
+                from: approval.from_ms,
+                until: approval.until_ms,
+                label: approval.label.clone(),
+                partial: false,
+                removed_areas: approval.removed(),
+                topic: approval.period_key.clone(),
+            };
+            if update_digest_decided(state.db(), workspace, key, "approved", user, Some(&post), now).await? {
+                state.wake_outbox();
+                answer(replaced(format!("✅ You approved the digest of {label}: it is being posted."))).await;
+            } else {
+                answer(replaced(already(state, workspace, key).await?)).await;
+            }
+        }
+        SKIP_ACTION => {
+            if update_digest_decided(state.db(), workspace, key, "skipped", user, None, now).await? {
+                answer(replaced(format!("You skipped the digest of {label}: it will not be posted."))).await;
+            } else {
+                answer(replaced(already(state, workspace, key).await?)).await;
+            }
+        }
+        _ => {
+            let mut removed = approval.removed();
+            removed.extend(area);
+            removed.sort_unstable();
+            removed.dedup();
+            let list = removed.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            if !update_digest_removed_areas(state.db(), workspace, key, &list, now).await? {
+                answer(replaced(already(state, workspace, key).await?)).await;
+                return Ok(());
+            }
+            let approval = DigestApproval { removed_areas: list, ..approval };
+            let data = digest_for(state, workspace, &approval).await?;
+            let channel = product_channel(state, workspace).await?;
+            let message = render_approval(&data, &approval, channel.as_deref(), &names(state, workspace, &data).await);
+            let reply = Reply { blocks: Some(message.blocks), ..replaced(message.text) };
+            answer(reply).await;
+        }
+    }
+    Ok(())
+}
+
+/// Said when a decision comes after the digest was decided (or expired): as
+/// it stands now.
+async fn already(state: &AppState, workspace: &WorkspaceId, key: &str) -> Result<String, sqlx::Error> {
+    let Some(approval) = find_digest_approval(state.db(), workspace, key).await? else {
+        return Ok("This digest is no longer waiting for approval.".to_owned());
+    };
+    let label = escape(&approval.label);
+    Ok(match (approval.status.as_str(), &approval.decided_by) {
+        ("approved", Some(by)) => format!("The digest of {label} was already approved by <@{by}>; it is posted once."),
+        ("skipped", Some(by)) => format!("The digest of {label} was already skipped by <@{by}>."),
+        _ => format!("The digest of {label} waited more than 24 hours, so it was skipped."),
+    })
+}
