@@ -133,3 +133,152 @@ async fn sqlite_checkpoints_run_beside_the_writer() {
     })
     .await;
 }
+
+/// The first `n` migrations of a backend, as a migration source.
+#[derive(Debug)]
+struct FirstMigrations(Vec<sqlx::migrate::Migration>);
+
+impl<'s> sqlx::migrate::MigrationSource<'s> for FirstMigrations {
+    fn resolve(
+        self,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<Vec<sqlx::migrate::Migration>, sqlx::error::BoxDynError>>
+                + Send
+                + 's,
+        >,
+    > {
+        Box::pin(async move { Ok(self.0) })
+    }
+}
+
+async fn migrate_to(pool: &sqlx::AnyPool, backend: Backend, n: usize) {
+    let first = migrator_for(backend).iter().take(n).cloned().collect();
+    let migrator = sqlx::migrate::Migrator::new(FirstMigrations(first)).await.expect("migrations");
+    migrator.run(pool).await.expect("migrated");
+}
+
+/// What was written before an upgrade, counted.
+async fn seeded_counts(pool: &sqlx::AnyPool) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in ["workspaces", "customers", "product_areas", "interviews", "highlights", "outbox"] {
+        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(pool).await.expect("count");
+        counts.push(n);
+    }
+    counts
+}
+
+on_both_backends!(data_written_at_the_first_version_survives_every_later_migration);
+async fn data_written_at_the_first_version_survives_every_later_migration(backend: TestBackend) {
+    let test_db = TestDb::create(backend).await.expect("backend available");
+    let kind = if test_db.url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
+    let url = match kind {
+        Backend::Sqlite => format!("{}?mode=rwc", test_db.url),
+        Backend::Postgres => test_db.url.clone(),
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
+    migrate_to(&pool, kind, 1).await;
+    // A workspace as the first release wrote it: a customer, an interview, two
+    // highlights (one posted), and a post still queued.
+    for sql in [
+        "insert into workspaces (id, name, product_channel, created_at, updated_at) values ('T0OLD00001', 'Old', 'C0PROD0001', 1, 1)",
+        "insert into customers (workspace_id, key, display_name, thread_channel, thread_ts, created_at, updated_at)
+         values ('T0OLD00001', 'acme', 'Acme', 'C0PROD0001', '1.1', 1, 1)",
+        "insert into product_areas (workspace_id, key, name, created_at) values ('T0OLD00001', 'chat', 'Chat', 1)",
+        "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
+         select 'T0OLD00001', id, 'U0OLD00001', '2026-11-01', 1 from customers",
+        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at, posted_channel, posted_ts)
+         select 'T0OLD00001', i.id, i.customer_id, a.id, 'request', 'We need canned replies', 'U0OLD00001', 2, 'C0PROD0001', '1.2'
+         from interviews i, product_areas a",
+        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
+         select 'T0OLD00001', i.id, i.customer_id, a.id, 'pain', 'Exports time out', 'U0OLD00001', 3
+         from interviews i, product_areas a",
+        "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+         select 'T0OLD00001', 'post_highlight', 'highlight:' || id, '{\"kind\":\"post_highlight\",\"highlight_id\":' || id || '}', 3, 3, 3
+         from highlights where quote = 'Exports time out'",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
+    }
+    let seeded = seeded_counts(&pool).await;
+    assert_eq!(seeded, vec![1, 1, 1, 1, 2, 1]);
+    // Each later migration, one at a time, keeps every row.
+    let all = migrator_for(kind).iter().count();
+    for n in 2..=all {
+        migrate_to(&pool, kind, n).await;
+        assert_eq!(seeded_counts(&pool).await, seeded, "after migration {n}");
+    }
+    pool.close().await;
+    // The app reads what the first release wrote, with today's code.
+    let db = Db::connect_and_migrate(&test_db.url).await.expect("current");
+    let ws = WorkspaceId("T0OLD00001".into());
+    let posted: i64 = sqlx::query_scalar("select id from highlights where quote = 'We need canned replies'")
+        .fetch_one(db.pool())
+        .await
+        .expect("id");
+    let h =
+        highlights::store::highlights::find_highlight_for_post(&db, &ws, posted).await.expect("read").expect("found");
+    assert_eq!(
+        (h.quote.as_str(), h.customer_name.as_str(), h.area_name.as_str()),
+        ("We need canned replies", "Acme", "Chat")
+    );
+    assert_eq!((h.recording_at, h.endorsed_by), (None, None), "columns added later start empty");
+    assert_eq!(
+        highlights::store::highlights::find_highlight_by_post(&db, &ws, "C0PROD0001", "1.2").await.expect("read"),
+        Some(posted)
+    );
+    let pending = highlights::store::outbox::count_outbox_rows(&db, "pending").await.expect("count");
+    assert_eq!(pending, 1, "the queued post is still there to be made");
+    let found = workspaces::find_workspace(&db, &ws).await.expect("read").expect("found");
+    assert_eq!(found.product_channel.as_deref(), Some("C0PROD0001"));
+    db.close().await;
+}
+
+/// Every table and column, with whether it may be null, as a backend has them.
+async fn schema_of(url: &str) -> std::collections::BTreeSet<(String, String, bool)> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.expect("connect");
+    let rows: Vec<(String, String, i32)> = if url.starts_with("postgres") {
+        sqlx::query_as(
+            "select table_name::text, column_name::text, case when is_nullable = 'NO' then 1 else 0 end
+             from information_schema.columns where table_schema = current_schema()",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("columns")
+    } else {
+        sqlx::query_as(
+            "select m.name, p.name, case when p.\"notnull\" = 1 or p.pk > 0 then 1 else 0 end
+             from sqlite_master m join pragma_table_info(m.name) p
+             where m.type = 'table' and m.name not like 'sqlite_%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("columns")
+    };
+    pool.close().await;
+    rows.into_iter()
+        // Full-text search is each backend's own: FTS5 tables on SQLite, a tsvector column on PostgreSQL.
+        .filter(|(table, column, _)| {
+            !table.starts_with("_sqlx")
+                && !table.starts_with("highlights_fts")
+                && !(table == "highlights" && column == "search")
+        })
+        .map(|(table, column, not_null)| (table, column, not_null == 1))
+        .collect()
+}
+
+#[tokio::test]
+#[cfg_attr(not(postgres_tests), ignore = "set HIGHLIGHTS_TEST_POSTGRES_URL to run it on PostgreSQL")]
+async fn both_backends_have_the_same_tables_columns_and_nullability() {
+    let (sqlite, _a) = fresh_db(TestBackend::Sqlite).await;
+    let (postgres, _b) = fresh_db(TestBackend::Postgres).await;
+    let (lite, pg) = (schema_of(&sqlite.url).await, schema_of(&postgres.url).await);
+    assert!(lite.len() > 50, "{lite:?}");
+    let only_lite: Vec<_> = lite.difference(&pg).collect();
+    let only_pg: Vec<_> = pg.difference(&lite).collect();
+    assert!(
+        only_lite.is_empty() && only_pg.is_empty(),
+        "only on SQLite: {only_lite:?}\nonly on PostgreSQL: {only_pg:?}"
+    );
+}
