@@ -260,9 +260,8 @@ async fn schema_of(url: &str) -> std::collections::BTreeSet<(String, String, boo
     rows.into_iter()
         // Full-text search is each backend's own: FTS5 tables on SQLite, a tsvector column on PostgreSQL.
         .filter(|(table, column, _)| {
-            !table.starts_with("_sqlx")
-                && !table.starts_with("highlights_fts")
-                && !(table == "highlights" && column == "search")
+            let backend_own = table == "highlights" && column == "search";
+            !(table.starts_with("_sqlx") || table.starts_with("highlights_fts") || backend_own)
         })
         .map(|(table, column, not_null)| (table, column, not_null == 1))
         .collect()
