@@ -263,7 +263,7 @@ async fn suggest(http: &reqwest::Client, addr: std::net::SocketAddr, typed: Stri
 }
 
 async fn post(http: &reqwest::Client, addr: std::net::SocketAddr, path: &str, body: String) -> u16 {
-    let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+    let ts = jiff::Timestamp::now().as_second().to_string();
     let signature = sign(SECRET, &ts, body.as_bytes());
     http.post(format!("http://{addr}{path}"))
         .header("content-type", "application/x-www-form-urlencoded")

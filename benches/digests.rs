@@ -16,6 +16,12 @@ use sqlx::Connection as _;
 const TEAM: &str = "T0BENCH001";
 const DAY_MS: i64 = 86_400_000;
 
+/// The UTC date of a moment (unix ms), as `YYYY-MM-DD`.
+fn day_of(unix_ms: i64) -> String {
+    let at = jiff::Timestamp::from_millisecond(unix_ms).expect("a moment");
+    at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().strftime("%Y-%m-%d").to_string()
+}
+
 fn main() {
     let n: i64 = std::env::var("HIGHLIGHTS_BENCH_HIGHLIGHTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
@@ -38,8 +44,7 @@ fn main() {
 
 async fn run(backend: &str, url: &str, n: i64) {
     let db = Db::connect_and_migrate(url).await.expect("database");
-    let now = time::OffsetDateTime::now_utc();
-    let now_ms = now.unix_timestamp() * 1000;
+    let now_ms = jiff::Timestamp::now().as_second() * 1000;
     let started = Instant::now();
     let written = seed(&db, n, now_ms).await;
     println!("{backend}: seeded {written} highlights in {:.1?}", started.elapsed());
@@ -119,8 +124,7 @@ async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {
     )
     .bind(TEAM)
     .bind({
-        let d = time::OffsetDateTime::from_unix_timestamp(now_ms / 1000 - 20 * 86_400).expect("date").date();
-        format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+        day_of(now_ms - 20 * DAY_MS)
     })
     .execute(&mut *tx)
     .await
@@ -139,17 +143,12 @@ async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {
         );
         for (k, (day, i)) in chunk.iter().enumerate() {
             let when = now_ms - day * DAY_MS;
-            let d = time::OffsetDateTime::from_unix_timestamp(when / 1000).expect("date").date();
+            let d = day_of(when);
             let customer = 1 + (day * 31 + i * 7) % customers;
             if k > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!(
-                "('{TEAM}', {customer}, 'U{i:08}', '{:04}-{:02}-{:02}', {when})",
-                d.year(),
-                u8::from(d.month()),
-                d.day()
-            ));
+            sql.push_str(&format!("('{TEAM}', {customer}, 'U{i:08}', '{d}', {when})"));
         }
         sqlx::query(&sql).execute(&mut *tx).await.expect("interviews");
     }

@@ -45,17 +45,17 @@ pub async fn import_customers(db: &Db, file: &std::path::Path, workspace: Option
         )
     })?;
     let workspace = pick_workspace(db, workspace).await?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let now = jiff::Timestamp::now().as_second() * 1000;
     let (created, updated) = crate::store::customers::upsert_imported_customers(db, &workspace, &rows, now).await?;
     Ok(format!("imported {} customers into {}: {created} new, {updated} updated", rows.len(), workspace.as_str()))
 }
 
-fn start_of(date: &str) -> anyhow::Result<time::Date> {
+fn start_of(date: &str) -> anyhow::Result<jiff::civil::Date> {
     parse_date(date).with_context(|| format!("--since {date:?} is not a date like 2026-11-01"))
 }
 
-fn ms(date: time::Date) -> i64 {
-    date.midnight().assume_utc().unix_timestamp() * 1000
+fn ms(date: jiff::civil::Date) -> i64 {
+    crate::app::zone::local_midnight_ms(&jiff::tz::TimeZone::UTC, date)
 }
 
 /// `highlights workspace delete T…`: what would be deleted, or with `yes`
@@ -103,8 +103,7 @@ pub async fn list_workspaces(db: &Db) -> anyhow::Result<String> {
 /// `highlights digest --print [--since DATE]`.
 pub async fn print_digest(db: &Db, workspace: Option<&str>, since: Option<&str>) -> anyhow::Result<String> {
     let workspace = pick_workspace(db, workspace).await?;
-    let now = time::OffsetDateTime::now_utc();
-    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    let now_ms = jiff::Timestamp::now().as_millisecond();
     // Without --since, the same period as `/highlight digest`: since the last scheduled moment.
     let (from, label) = match since {
         Some(date) => {
@@ -130,7 +129,7 @@ pub async fn print_report(db: &Db, workspace: Option<&str>, user: &str, format: 
         bail!("--format must be md or json, not {format:?}");
     }
     let workspace = pick_workspace(db, workspace).await?;
-    let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let now_ms = jiff::Timestamp::now().as_millisecond();
     let Some(report) = crate::reports::gather(db, &workspace, user.trim(), now_ms).await? else {
         bail!("{user} has no interviews in the onboarding window (or the last 30 days): nothing to report yet");
     };

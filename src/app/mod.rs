@@ -7,7 +7,7 @@ pub mod zone;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use time::OffsetDateTime;
+use jiff::Timestamp;
 use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument as _;
@@ -22,12 +22,12 @@ use crate::store::Db;
 
 /// Where the time comes from: the system clock, or a fixed one in tests.
 #[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+pub struct Clock(Arc<dyn Fn() -> Timestamp + Send + Sync>);
 
 impl Clock {
     /// The system clock.
     pub fn system() -> Self {
-        Self(Arc::new(OffsetDateTime::now_utc))
+        Self(Arc::new(Timestamp::now))
     }
 
     /// The system clock, put forward by the milliseconds `ahead` holds: a test
@@ -35,23 +35,23 @@ impl Clock {
     pub fn system_ahead(ahead: Arc<std::sync::atomic::AtomicI64>) -> Self {
         Self(Arc::new(move || {
             let ahead = ahead.load(std::sync::atomic::Ordering::Relaxed);
-            OffsetDateTime::now_utc() + time::Duration::milliseconds(ahead)
+            Timestamp::now() + jiff::SignedDuration::from_millis(ahead)
         }))
     }
 
     /// A clock that always says `at`.
-    pub fn fixed(at: OffsetDateTime) -> Self {
+    pub fn fixed(at: Timestamp) -> Self {
         Self(Arc::new(move || at))
     }
 
     /// Now.
-    pub fn now(&self) -> OffsetDateTime {
+    pub fn now(&self) -> Timestamp {
         (self.0)()
     }
 
     /// Now, in unix milliseconds (how the store keeps time).
     pub fn now_ms(&self) -> i64 {
-        (self.now().unix_timestamp_nanos() / 1_000_000) as i64
+        self.now().as_millisecond()
     }
 }
 
@@ -422,7 +422,7 @@ impl crate::slack::verify::Verifier for AppState {
     }
 
     fn now_unix(&self) -> i64 {
-        self.clock().now().unix_timestamp()
+        self.clock().now().as_second()
     }
 }
 

@@ -351,7 +351,9 @@ pub fn open_modal(
     let state = state.clone();
     let workspace = workspace.clone();
     state.clone().spawn(async move {
-        let today = crate::app::zone::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
+        let today = crate::app::zone::workspace_today(&state, &workspace)
+            .await
+            .unwrap_or_else(|_| crate::app::zone::local_date(&jiff::tz::TimeZone::UTC, state.clock().now_ms()));
         let mut prefill = prefill;
         if let (Some(quote), None) = (&prefill.quote, prefill.area_id) {
             prefill.area_id = crate::capture::similar::likely_area(&state, &workspace, quote).await;
@@ -407,7 +409,9 @@ pub fn add_highlight_group(
             Ok(a) => a,
             Err(e) => return tracing::error!(error = %e, "cannot load product areas"),
         };
-        let today = crate::app::zone::workspace_today(&state, &workspace).await.unwrap_or(state.clock().now().date());
+        let today = crate::app::zone::workspace_today(&state, &workspace)
+            .await
+            .unwrap_or_else(|_| crate::app::zone::local_date(&jiff::tz::TimeZone::UTC, state.clock().now_ms()));
         let view = modal::render_capture_modal(&all_areas, today, &metadata, &Prefill::default());
         if let Err(e) = state.update_modal(&workspace, &view_id, hash.as_deref(), view).await {
             tracing::warn!(error = %e, "views.update failed while adding a highlight");

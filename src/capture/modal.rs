@@ -3,9 +3,9 @@
 //! takeaway. Rendering and reading the submission are pure; validation errors
 //! come back keyed by the input block they belong to.
 
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use time::Date;
 
 use crate::areas::find_area;
 use crate::customers::suggest;
@@ -345,7 +345,7 @@ pub fn parse_submission(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use jiff::civil::date;
 
     fn areas() -> Vec<Area> {
         vec![
@@ -366,7 +366,7 @@ mod tests {
         })
     }
 
-    const TODAY: Date = date!(2026 - 11 - 27);
+    const TODAY: Date = date(2026, 11, 27);
 
     #[test]
     fn the_modal_has_the_labelled_inputs_and_stays_valid_block_kit() {

@@ -59,7 +59,7 @@ async fn post_once(
     if once.look_first {
         let oldest = match thread_ts {
             Some(_) => "0".to_owned(),
-            None => format!("{}.000000", state.clock().now().unix_timestamp() - LOOK_BACK_SECS),
+            None => format!("{}.000000", state.clock().now().as_second() - LOOK_BACK_SECS),
         };
         if let Some(ts) = slack.find_posted(channel, thread_ts, &oldest, once.key).await? {
             tracing::info!(key = once.key, "an earlier attempt had posted this; not posting it again");

@@ -3,7 +3,7 @@
 //! they are ([`Kind`]), and the dates people type. Each is validated once,
 //! where the text arrives, with an answer that says what to fix.
 
-use time::Date;
+use jiff::civil::Date;
 
 use crate::error::UserError;
 
@@ -224,16 +224,18 @@ impl Kind {
 
 /// An interview date as `YYYY-MM-DD`.
 pub fn format_date(date: Date) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    date.format(&format).unwrap_or_default()
+    date.strftime("%Y-%m-%d").to_string()
 }
 
 /// Reads `YYYY-MM-DD`, from the year 2000 on: interviews and onboarding
 /// happen now, so an earlier date is a typo, not a date (each caller bounds
 /// the future as it needs).
 pub fn parse_date(text: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.trim(), &format).ok().filter(|d| d.year() >= 2000)
+    let text = text.trim();
+    // Exactly `YYYY-MM-DD` (jiff's own parser would also take a date and time).
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    shaped.then(|| text.parse::<Date>().ok()).flatten().filter(|d| d.year() >= 2000)
 }
 
 #[cfg(test)]

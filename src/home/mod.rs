@@ -151,16 +151,16 @@ mod tests {
     use super::*;
     use crate::config::Targets;
     use crate::store::onboarding::Counts;
-    use time::macros::date;
+    use jiff::civil::date;
 
     #[test]
     fn the_home_shows_bars_recent_highlights_and_customers() {
         let p = crate::quotas::progress(
             "U1",
-            date!(2026 - 11 - 01),
+            date(2026, 11, 1),
             &Targets::default(),
             Counts { interviews: 9, feedback: 40, tickets: 10 },
-            date!(2026 - 11 - 12),
+            date(2026, 11, 12),
         );
         let recent = vec![RecentHighlight {
             customer: "Acme".into(),

@@ -1,6 +1,6 @@
 //! `/highlight onboard`, `offboard`, `quota`, `team` and `tickets`.
 
-use time::Date;
+use jiff::civil::Date;
 
 use crate::app::AppState;
 use crate::domain::highlight::{format_date, parse_date};
@@ -66,13 +66,13 @@ pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
     };
     let today = crate::app::zone::workspace_today(state, workspace).await?;
     let start = enrollment.start.unwrap_or(today);
-    if (start - today).whole_days() > MAX_DAYS_AHEAD {
+    if i64::from(crate::app::zone::days_between(today, start)) > MAX_DAYS_AHEAD {
         return Ok(Reply::ephemeral(format!(
             "{} is more than {MAX_DAYS_AHEAD} days away. Pick a start date closer to today.",
             format_date(start)
         )));
     }
-    if (today - start).whole_days() > MAX_DAYS_BACK {
+    if i64::from(crate::app::zone::days_between(start, today)) > MAX_DAYS_BACK {
         return Ok(Reply::ephemeral(format!(
             "{} is more than {MAX_DAYS_BACK} days ago. Pick the day the onboarding started, within the last year.",
             format_date(start)
@@ -228,13 +228,13 @@ pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use jiff::civil::date;
 
     #[test]
     fn enrollments_are_read() {
         let e = parse_enrollment("<@U0123ABCD|ann> 2026-12-01 interviews=10 days=14").expect("valid");
         assert_eq!(e.user.as_deref(), Some("U0123ABCD"));
-        assert_eq!(e.start, Some(date!(2026 - 12 - 01)));
+        assert_eq!(e.start, Some(date(2026, 12, 1)));
         assert_eq!(e.overrides, "interviews=10 days=14");
         let me = parse_enrollment("me").expect("valid");
         assert_eq!(me.user, None);

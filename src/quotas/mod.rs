@@ -18,7 +18,8 @@ pub mod milestones;
 pub mod triage;
 pub mod webhook;
 
-use time::{Date, Duration};
+use jiff::civil::Date;
+use jiff::ToSpan as _;
 
 use crate::app::AppState;
 use crate::config::Targets;
@@ -125,7 +126,7 @@ pub fn expected(target: i64, day: i64, days: i64) -> i64 {
 
 /// Progress from counts, on `today`.
 pub fn progress(user: &str, start: Date, targets: &Targets, counts: Counts, today: Date) -> Progress {
-    let elapsed = (today - start).whole_days() + 1;
+    let elapsed = i64::from(crate::app::zone::days_between(start, today)) + 1;
     let day = elapsed.clamp(0, targets.days);
     let goal = |done, target| Goal { done, target, expected: expected(target, day, targets.days) };
     Progress {
@@ -160,7 +161,7 @@ pub async fn progress_on(
     let zone = crate::app::zone::workspace_zone(db, workspace).await?;
     let today = crate::app::zone::local_date(&zone, now_ms);
     let start = parse_date(&onboardee.start_date).unwrap_or(today);
-    let end = start.saturating_add(Duration::days(onboardee.days));
+    let end = start.saturating_add(onboardee.days.days());
     let midnight = |d: Date| crate::app::zone::local_midnight_ms(&zone, d);
     let counts = onboarding::count_evidence(
         db,
@@ -218,7 +219,7 @@ pub fn render_day(p: &Progress) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use jiff::civil::date;
 
     fn counts(interviews: i64, feedback: i64, tickets: i64) -> Counts {
         Counts { interviews, feedback, tickets }
@@ -227,8 +228,8 @@ mod tests {
     #[test]
     fn pace_is_measured_against_a_straight_line() {
         let t = Targets::default();
-        let start = date!(2026 - 11 - 01);
-        let p = progress("U1", start, &t, counts(9, 40, 10), date!(2026 - 11 - 12));
+        let start = date(2026, 11, 1);
+        let p = progress("U1", start, &t, counts(9, 40, 10), date(2026, 11, 12));
         assert_eq!((p.day, p.days), (12, 30));
         assert_eq!(p.interviews.expected, 8);
         assert_eq!(p.interviews.pace(), "1 ahead");
@@ -242,17 +243,17 @@ mod tests {
     #[test]
     fn the_first_and_last_days_and_beyond() {
         let t = Targets::default();
-        let start = date!(2026 - 11 - 01);
+        let start = date(2026, 11, 1);
         let first = progress("U1", start, &t, counts(0, 0, 0), start);
         assert_eq!((first.day, first.interviews.expected), (1, 0));
-        let last = progress("U1", start, &t, counts(20, 100, 49), date!(2026 - 11 - 30));
+        let last = progress("U1", start, &t, counts(20, 100, 49), date(2026, 11, 30));
         assert_eq!(last.day, 30);
         assert!(last.interviews.complete() && last.feedback.complete() && !last.tickets.complete());
         assert_eq!(last.tickets.pace(), "1 behind");
-        let after = progress("U1", start, &t, counts(3, 0, 0), date!(2026 - 12 - 15));
+        let after = progress("U1", start, &t, counts(3, 0, 0), date(2026, 12, 15));
         assert!(after.finished);
         assert_eq!(render_day(&after), "finished (30 days)");
-        let before = progress("U1", start, &t, counts(0, 0, 0), date!(2026 - 10 - 20));
+        let before = progress("U1", start, &t, counts(0, 0, 0), date(2026, 10, 20));
         assert!(before.upcoming);
         assert_eq!(before.interviews.expected, 0);
     }

@@ -59,7 +59,7 @@ pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: Bo
         header(TIMESTAMP_HEADER),
         header(SIGNATURE_HEADER),
         &body,
-        state.clock().now().unix_timestamp(),
+        state.clock().now().as_second(),
     )
     .map_err(|e| AppError::Unauthorized(e.reason()))?;
     let task = state.clone();

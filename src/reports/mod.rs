@@ -4,9 +4,9 @@
 //! and the team-wide ranking for context. In Slack as a DM, and as Markdown or
 //! JSON from `highlights report`.
 
+use jiff::ToSpan as _;
 use serde::Serialize;
 use serde_json::{json, Value};
-use time::Duration;
 
 use crate::app::AppState;
 use crate::capture::post::PostError;
@@ -96,9 +96,9 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
     let today = crate::app::zone::local_date(&zone, now_ms);
     let (from, days) = match find_onboardee(db, workspace, user).await? {
         Some(o) => (parse_date(&o.start_date).unwrap_or(today), o.days),
-        None => (today - Duration::days(29), 30),
+        None => (today.saturating_sub(29.days()), 30),
     };
-    let until = from + Duration::days(days);
+    let until = from.saturating_add(days.days());
     let rows = list_interviewer_quotes(db, workspace, user, &format_date(from), &format_date(until)).await?;
     if rows.is_empty() {
         return Ok(None);
@@ -149,7 +149,7 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
             }
         })
         .collect();
-    let midnight = |d: time::Date| crate::app::zone::local_midnight_ms(&zone, d);
+    let midnight = |d: jiff::civil::Date| crate::app::zone::local_midnight_ms(&zone, d);
     let team = list_area_signal(db, workspace, midnight(from), midnight(until))
         .await?
         .into_iter()

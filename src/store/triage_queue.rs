@@ -81,15 +81,16 @@ pub async fn delete_queued_message(
     Ok(gone)
 }
 
-/// The oldest `limit` messages waiting in `user`'s queue, and how many wait in all.
+/// The oldest `limit` messages waiting in `user`'s queue, and how many wait
+/// in all (read together, so the two agree).
 pub async fn list_queued_messages(
     db: &Db,
     workspace: &WorkspaceId,
     user: &str,
     limit: i64,
 ) -> Result<(Vec<QueuedMessage>, i64), sqlx::Error> {
-    let items = sqlx::query_as(
-        "select id, channel_id, message_ts, message_text from triage_queue
+    let rows: Vec<(i64, String, String, Option<String>, i64)> = sqlx::query_as(
+        "select id, channel_id, message_ts, message_text, count(*) over () from triage_queue
          where workspace_id = $1 and user_id = $2 and triaged_at is null
          order by queued_at, id limit $3",
     )
@@ -98,13 +99,11 @@ pub async fn list_queued_messages(
     .bind(limit)
     .fetch_all(db.reader())
     .await?;
-    let total = sqlx::query_scalar(
-        "select count(*) from triage_queue where workspace_id = $1 and user_id = $2 and triaged_at is null",
-    )
-    .bind(workspace.as_str())
-    .bind(user)
-    .fetch_one(db.reader())
-    .await?;
+    let total = rows.first().map_or(0, |row| row.4);
+    let items = rows
+        .into_iter()
+        .map(|(id, channel_id, message_ts, message_text, _)| QueuedMessage { id, channel_id, message_ts, message_text })
+        .collect();
     Ok((items, total))
 }
 

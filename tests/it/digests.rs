@@ -35,7 +35,7 @@ async fn backdate(app: &TestApp) {
 
 /// A daily schedule whose latest moment was a minute ago (UTC).
 fn just_passed() -> String {
-    let t = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    let t = (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(1)).to_zoned_datetime(jiff::tz::TimeZone::UTC);
     format!("daily {:02}:{:02} UTC", t.hour(), t.minute())
 }
 
@@ -45,7 +45,7 @@ async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 /// A scheduler of another process on the same database, at a moment of its
 /// own: how many digests its run queues.
-async fn schedule_elsewhere(app: &TestApp, at: time::OffsetDateTime) -> usize {
+async fn schedule_elsewhere(app: &TestApp, at: jiff::Timestamp) -> usize {
     let db = highlights::store::Db::connect(&app.test_db.url).await.expect("database");
     let state = highlights::app::AppState::new(app.config.clone(), db.clone(), highlights::app::Clock::fixed(at));
     let queued = highlights::digests::post::run_schedule(&state).await.expect("schedule");
@@ -119,7 +119,7 @@ async fn a_scheduled_digest_is_posted_once_across_a_restart(backend: TestBackend
     app.drain().await;
     let app = app.crash_and_restart().await;
     // A scheduler run after the restart finds the period taken.
-    assert_eq!(schedule_elsewhere(&app, time::OffsetDateTime::now_utc()).await, 0);
+    assert_eq!(schedule_elsewhere(&app, jiff::Timestamp::now()).await, 0);
     app.drain().await;
     assert_eq!(digests_posted(&app).len(), 1, "not again after a restart");
     let posted_periods: i64 = sqlx::query_scalar("select count(*) from digests where highlights > 0")
@@ -136,10 +136,12 @@ async fn racing_schedulers_queue_each_period_once(backend: TestBackend) {
     ephemeral(app.slash("config digest daily 09:00 UTC").await).await;
     // Two days ahead, the racers' latest complete period is one the app's own
     // scheduler has not reached; the highlight is moved into it.
-    let today_9 = time::OffsetDateTime::now_utc().replace_time(time::macros::time!(09:00));
-    let (start, at) = (today_9 + time::Duration::days(1), today_9 + time::Duration::days(2) + time::Duration::hours(1));
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let today_9 = today.at(9, 0, 0, 0).to_zoned_datetime(jiff::tz::TimeZone::UTC).expect("9:00").timestamp();
+    let hours = |h: i64| jiff::SignedDuration::from_hours(h);
+    let (start, at) = (today_9 + hours(24), today_9 + hours(49));
     sqlx::query("update highlights set created_at = $1")
-        .bind((start.unix_timestamp() + 3600) * 1000)
+        .bind((start.as_second() + 3600) * 1000)
         .execute(app.db.pool())
         .await
         .expect("move");
@@ -455,7 +457,7 @@ async fn an_approved_digest_posts_once_without_the_areas_its_approver_removed(ba
     let posted = posts[0].args["blocks"].to_string();
     assert!(posted.contains("Invoices are wrong") && !posted.contains("Canned replies please"), "{posted}");
     // A scheduler of another replica finds the period taken.
-    assert_eq!(schedule_elsewhere(&app, time::OffsetDateTime::now_utc()).await, 0);
+    assert_eq!(schedule_elsewhere(&app, jiff::Timestamp::now()).await, 0);
     app.drain().await;
     assert_eq!(digests_posted(&app).len(), 1);
 }

@@ -22,8 +22,8 @@ async fn app_on(backend: TestBackend) -> TestApp {
 }
 
 fn days_ago(n: i64) -> String {
-    let d = time::OffsetDateTime::now_utc().date() - time::Duration::days(n);
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    today.saturating_sub(jiff::Span::new().days(n)).strftime("%Y-%m-%d").to_string()
 }
 
 async fn triage(app: &TestApp, channel: &str, ts: &str, area: &str) -> Value {

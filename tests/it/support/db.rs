@@ -42,7 +42,7 @@ impl TestDb {
                     "hl_test_{}_{}_{}",
                     std::process::id(),
                     COUNTER.fetch_add(1, Ordering::Relaxed),
-                    time::OffsetDateTime::now_utc().unix_timestamp_nanos() % 1_000_000
+                    jiff::Timestamp::now().as_nanosecond() % 1_000_000
                 );
                 let mut admin =
                     sqlx::PgConnection::connect(&base).await.expect("connect to HIGHLIGHTS_TEST_POSTGRES_URL");

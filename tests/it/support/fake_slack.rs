@@ -42,7 +42,7 @@ pub struct Call {
 
 /// Now, in unix milliseconds (as [`Call::at_ms`] records it).
 pub fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+    jiff::Timestamp::now().as_millisecond()
 }
 
 /// A failure to answer with instead of the normal response.

@@ -332,7 +332,7 @@ impl TestApp {
             // "Soon" on the app's clock, which a test may have moved ahead.
             let ahead = ahead.load(std::sync::atomic::Ordering::Relaxed);
             async move {
-                let soon = time::OffsetDateTime::now_utc().unix_timestamp() * 1000 + ahead + 5_000;
+                let soon = jiff::Timestamp::now().as_millisecond() + ahead + 5_000;
                 let busy: i64 = sqlx::query_scalar(
                     "select count(*) from outbox
                      where status = 'pending' and (run_after <= $1 or locked_until is not null)",
