@@ -3,10 +3,13 @@
 //! interviewers, on SQLite. Run with `cargo bench --bench digests`
 //! (`HIGHLIGHTS_BENCH_HIGHLIGHTS=N` to change the size,
 //! `HIGHLIGHTS_BENCH_POSTGRES_URL=postgres://…` to add PostgreSQL).
-//! Prints the time to gather and render each, as p50 / max of several runs.
+//! Prints the time to gather and render each, as p50 / max of several runs,
+//! and what the similar-quotes lookup of a capture costs at that size.
 
 use std::time::{Duration, Instant};
 
+use highlights::app::{AppState, Clock};
+use highlights::config::{Config, ServeArgs};
 use highlights::digests::{gather, render_digest_message};
 use highlights::reports::{gather as gather_report, render_report_message};
 use highlights::store::workspaces::WorkspaceId;
@@ -63,6 +66,35 @@ async fn run(backend: &str, url: &str, n: i64) {
     })
     .await;
     report(backend, "month-end report (gather + render)", &report_times);
+    // Similar quotes in a capture's confirmation (SPEC 3.6), at this size: the
+    // read a replica makes at most once a second, and the match each capture
+    // makes in memory against it.
+    let quote = "We need a better area 3 for this reason";
+    for (what, remembered_for, runs) in [
+        ("similar quotes: read + match", Duration::ZERO, 20),
+        ("similar quotes: match (per capture)", Duration::from_secs(3600), 200),
+    ] {
+        let state = state_on(url, &db, remembered_for);
+        let times = measure(runs, || async {
+            let found = highlights::capture::similar::find(&state, &ws, quote, None).await;
+            assert!(!found.is_empty(), "similar quotes found");
+        })
+        .await;
+        report(backend, what, &times);
+    }
+}
+
+/// The app's state over `db`, remembering a workspace's recent highlights
+/// for `remembered_for`.
+fn state_on(url: &str, db: &Db, remembered_for: Duration) -> AppState {
+    let args = ServeArgs {
+        signing_secret: Some("bench-signing-secret".into()),
+        bot_token: Some("xoxb-bench".into()),
+        ..ServeArgs::default()
+    };
+    let mut config = Config::from_args(url, &args).expect("config");
+    config.timing.recent_quotes_for = remembered_for;
+    AppState::new(config, db.clone(), Clock::system())
 }
 
 async fn measure<F, Fut>(runs: usize, f: F) -> Vec<Duration>
@@ -83,7 +115,7 @@ where
 
 fn report(backend: &str, what: &str, times: &[Duration]) {
     println!(
-        "{backend:>10}  {what:<36} p50 {:>8.1} ms   max {:>8.1} ms   ({} runs)",
+        "{backend:>10}  {what:<36} p50 {:>9.3} ms   max {:>9.3} ms   ({} runs)",
         times[times.len() / 2].as_secs_f64() * 1000.0,
         times[times.len() - 1].as_secs_f64() * 1000.0,
         times.len()

@@ -44,11 +44,7 @@ pub async fn insert_queued_message(
     .await?
     .rows_affected()
         == 1;
-    if fresh {
-        upsert_outbox_row_in(&mut tx, workspace, &OutboxKind::PublishHome { user: user.to_owned() }, now_ms).await?;
-    }
-    tx.commit().await?;
-    Ok(fresh)
+    commit_with_home_refresh(tx, workspace, user, fresh, now_ms).await
 }
 
 /// Takes a message out of `user`'s queue (their reaction was removed) unless
@@ -74,11 +70,23 @@ pub async fn delete_queued_message(
     .await?
     .rows_affected()
         > 0;
-    if gone {
+    commit_with_home_refresh(tx, workspace, user, gone, now_ms).await
+}
+
+/// Commits a change to `user`'s queue, with the refresh of their App Home
+/// when it changed something; returns whether it did.
+async fn commit_with_home_refresh(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    workspace: &WorkspaceId,
+    user: &str,
+    changed: bool,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    if changed {
         upsert_outbox_row_in(&mut tx, workspace, &OutboxKind::PublishHome { user: user.to_owned() }, now_ms).await?;
     }
     tx.commit().await?;
-    Ok(gone)
+    Ok(changed)
 }
 
 /// The oldest `limit` messages waiting in `user`'s queue, and how many wait
