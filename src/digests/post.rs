@@ -131,7 +131,8 @@ pub async fn post_digest(
     let mut data =
         gather(state.db(), state.clock().now_ms(), workspace, from, until, label.to_owned(), partial).await?;
     data.remove_areas(removed_areas);
-    if data.is_empty() {
+    // Nothing captured, or every area removed by the approver: nothing to post.
+    if data.is_empty() || (!removed_areas.is_empty() && data.areas.is_empty()) {
         return Ok(());
     }
     let mut people: Vec<String> =

@@ -100,10 +100,14 @@ pub const SIMILAR_WINDOW: i64 = 500;
 /// with their customers (an index range: `(workspace_id, id)`).
 pub async fn list_recent_quotes(db: &Db, workspace: &WorkspaceId) -> Result<Vec<SimilarQuote>, sqlx::Error> {
     sqlx::query_as(
+        // `id in (…)`, not a join on a subquery: SQLite then looks each one
+        // up by id, where with a join it scanned every highlight (137 ms at
+        // 1M, against 2 ms on PostgreSQL; `cargo bench --bench digests`).
         "select h.customer_id, c.display_name as customer, h.area_id, h.quote, h.permalink
-         from (select id from highlights where workspace_id = $1 order by id desc limit $2) r
-         join highlights h on h.id = r.id
+         from highlights h
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
+         where h.workspace_id = $1
+           and h.id in (select id from highlights where workspace_id = $1 order by id desc limit $2)
          order by h.id desc",
     )
     .bind(workspace.as_str())

@@ -493,3 +493,21 @@ async fn a_skipped_digest_is_never_posted(backend: TestBackend) {
     let said = ephemeral(app.slash("config digest approver off").await).await;
     assert!(said.contains("without approval"), "{said}");
 }
+
+on_both_backends!(a_digest_with_every_area_removed_posts_nothing_when_approved);
+async fn a_digest_with_every_area_removed_posts_nothing_when_approved(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let key = digest_awaiting_approval(&app).await;
+    let areas: Vec<i64> = sqlx::query_scalar("select id from product_areas where name in ('chat', 'billing')")
+        .fetch_all(app.db.pool())
+        .await
+        .expect("areas");
+    assert_eq!(areas.len(), 2);
+    for area in areas {
+        decide(&app, APPROVER, "digest_remove_area", &format!("{area} {key}")).await;
+    }
+    let approved = decide(&app, APPROVER, "digest_approve", &key).await;
+    assert!(approved["text"].to_string().contains("You approved"), "{approved}");
+    app.drain().await;
+    assert!(digests_posted(&app).is_empty(), "nothing left to post");
+}
