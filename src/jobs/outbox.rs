@@ -328,7 +328,7 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
             tracing::info!(id = row.id, kind = row.kind.name(), attempts = row.attempts, retry_in = ?after, reason, "outbox row will be retried");
             let run_after = now + after.as_millis() as i64;
             let why = Retry::Failed { uncertain: *uncertain };
-            outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, reason, why, now).await?
+            outbox::update_outbox_retry(db, row, run_after, reason, why, now).await?
         }
         Outcome::RateLimited(limit) => {
             let run_after = now + limit.retry_after.as_millis() as i64;
@@ -337,7 +337,7 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
                 slack_pauses::upsert_slack_pause(db, &row.workspace, limit.method, &limit.scope, run_after).await?;
             }
             let reason = format!("{} rate limited by Slack", limit.method);
-            outbox::update_outbox_retry(db, row.id, &row.claim_token, run_after, &reason, Retry::Paused, now).await?
+            outbox::update_outbox_retry(db, row, run_after, &reason, Retry::Paused, now).await?
         }
         Outcome::Fail(reason) => {
             tracing::error!(id = row.id, kind = row.kind.name(), reason, "outbox row failed for good");

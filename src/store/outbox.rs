@@ -158,6 +158,8 @@ pub struct OutboxRow {
     pub claim_token: String,
     /// An earlier attempt may have posted without our knowing: look before posting.
     pub uncertain: bool,
+    /// When it was claimed (unix ms): a wake after that is not lost to a retry.
+    pub claimed_at_ms: i64,
 }
 
 /// Queues work on its own; a row with the same key is left as is.
@@ -301,6 +303,7 @@ pub async fn claim_outbox_rows(
                 attempts,
                 claim_token: token.to_owned(),
                 uncertain: uncertain != 0,
+                claimed_at_ms: now_ms,
             }),
             Err(e) => {
                 tracing::error!(id, error = %e, "outbox row with an unreadable payload set aside");
@@ -378,8 +381,7 @@ pub enum Retry {
 /// Try again at `run_after_ms`.
 pub async fn update_outbox_retry(
     db: &Db,
-    id: i64,
-    token: &str,
+    row: &OutboxRow,
     run_after_ms: i64,
     error: &str,
     why: Retry,
@@ -389,19 +391,23 @@ pub async fn update_outbox_retry(
         Retry::Failed { uncertain } => (uncertain, false),
         Retry::Paused => (false, true),
     };
+    // Woken while in flight (`update_outbox_wake_workspace` after the claim,
+    // e.g. the product channel was just set): due now, not when the retry says.
     sqlx::query(
-        "update outbox set run_after = $3, locked_until = null, claim_token = null, last_error = $4, updated_at = $5,
+        "update outbox set run_after = case when updated_at > $8 then updated_at else $3 end,
+                           locked_until = null, claim_token = null, last_error = $4, updated_at = $5,
                            uncertain = case when $6 = 1 then 1 else uncertain end,
                            attempts = case when $7 = 1 then attempts - 1 else attempts end
          where id = $1 and claim_token = $2",
     )
-    .bind(id)
-    .bind(token)
+    .bind(row.id)
+    .bind(&row.claim_token)
     .bind(run_after_ms)
     .bind(error)
     .bind(now_ms)
     .bind(i64::from(uncertain))
     .bind(i64::from(not_an_attempt))
+    .bind(row.claimed_at_ms)
     .execute(db.pool())
     .await?;
     Ok(())
@@ -422,11 +428,13 @@ pub async fn update_outbox_failed(db: &Db, id: i64, token: &str, error: &str, no
     Ok(())
 }
 
-/// Makes a workspace's waiting posts due now (after its channel is set).
+/// Makes a workspace's waiting posts due now (after its channel is set). A
+/// row in flight is marked too: if its attempt ends in a retry, the retry is
+/// due now rather than when it would have been.
 pub async fn update_outbox_wake_workspace(db: &Db, workspace: &WorkspaceId, now_ms: i64) -> Result<u64, sqlx::Error> {
     let result = sqlx::query(
-        "update outbox set run_after = $2, updated_at = $2
-         where workspace_id = $1 and status = 'pending' and run_after > $2",
+        "update outbox set run_after = case when run_after > $2 then $2 else run_after end, updated_at = $2
+         where workspace_id = $1 and status = 'pending' and (run_after > $2 or locked_until is not null)",
     )
     .bind(workspace.as_str())
     .bind(now_ms)

@@ -281,3 +281,29 @@ async fn both_backends_have_the_same_tables_columns_and_nullability() {
         "only on SQLite: {only_lite:?}\nonly on PostgreSQL: {only_pg:?}"
     );
 }
+
+on_both_backends!(a_wake_while_a_row_is_in_flight_is_not_lost_to_its_retry);
+async fn a_wake_while_a_row_is_in_flight_is_not_lost_to_its_retry(backend: TestBackend) {
+    use highlights::store::outbox::{self, OutboxKind, Retry};
+    let (_guard, db) = fresh_db(backend).await;
+    let ws = WorkspaceId("T0AAAAAAA".into());
+    assert!(workspaces::insert_workspace_if_new(&db, &ws, &[], 1).await.expect("workspace"));
+    outbox::insert_outbox_row(&db, &ws, &OutboxKind::PostHighlight { highlight_id: 7 }, 1_000).await.expect("queued");
+    let claimed = outbox::claim_outbox_rows(&db, "claim-1", 2_000, 60_000, 10).await.expect("claimed");
+    assert_eq!(claimed.len(), 1);
+    // The channel is set while the attempt is in flight...
+    outbox::update_outbox_wake_workspace(&db, &ws, 3_000).await.expect("woken");
+    // ...and the attempt then fails with "no channel", parking the row for an hour.
+    outbox::update_outbox_retry(&db, &claimed[0], 3_600_000, "no channel", Retry::Failed { uncertain: false }, 4_000)
+        .await
+        .expect("retry");
+    let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
+    assert!(run_after <= 4_000, "due again at once, not in an hour: {run_after}");
+    // Without a wake, a retry waits as it says.
+    let again = outbox::claim_outbox_rows(&db, "claim-2", 5_000, 60_000, 10).await.expect("claimed");
+    outbox::update_outbox_retry(&db, &again[0], 3_600_000, "no channel", Retry::Failed { uncertain: false }, 6_000)
+        .await
+        .expect("retry");
+    let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
+    assert_eq!(run_after, 3_600_000);
+}
