@@ -19,7 +19,8 @@
 //!    features. [`jobs`]: the outbox worker that makes every Slack post, with
 //!    retries, and the scheduler (digests, waiting helpdesk tickets).
 //! 4. **Features.** [`settings`], [`reports`] (month-end), [`digests`],
-//!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding), [`capture`]
+//!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
+//!    reaction), [`endorsements`] (a manager vouches for a quote), [`capture`]
 //!    (quick capture, the modal, posting into customer threads, similar
 //!    quotes), [`customers`], [`areas`], with [`permissions`].
 //! 5. **Context.** [`app`]: the state every feature takes (database, Slack
