@@ -6,14 +6,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
-use slack_morphism::prelude::{SlackEventCallbackBody, SlackPushEvent, SlackPushEventCallback};
+use slack_morphism::prelude::{SlackPushEvent, SlackPushEventCallback};
 
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::install::Admission;
-use crate::slack::payload;
+use crate::slack::payload::{self, EventKind};
 use crate::slack::verify::SignedRequest;
 use crate::store::events;
+use crate::store::outbox::OutboxKind;
 
 /// Answers the handshake, records the event, acknowledges at once.
 pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<Response, AppError> {
@@ -43,66 +44,48 @@ pub async fn handle_callback(
     enterprise: Option<&str>,
     retry: Option<u32>,
 ) -> Result<(), AppError> {
-    let team = callback.team_id.as_ref();
-    let kind = event_type(&callback.event);
-    let uninstall = kind == "app_uninstalled" || (kind == "tokens_revoked" && revokes_bot_token(&callback.event));
+    let event = payload::event_of(callback);
+    let lost_access = event.what == EventKind::LostAccess;
     // Any other event from the workspace means the app is installed there (again).
-    let workspace =
-        if uninstall { state.admit_as_is(team, enterprise).await? } else { state.admit(team, enterprise).await? };
+    let workspace = if lost_access {
+        state.admit_as_is(&event.team, enterprise).await?
+    } else {
+        state.admit(&event.team, enterprise).await?
+    };
     let Admission::Ours(workspace) = workspace else {
         return Ok(());
     };
     let now = state.clock().now_ms();
-    let fresh = events::insert_processed_event(state.db(), &workspace, callback.event_id.as_ref(), &kind, now).await?;
+    let fresh = events::insert_processed_event(state.db(), &workspace, &event.event_id, &event.kind, now).await?;
     if !fresh {
-        tracing::info!(event_id = %callback.event_id, retry = ?retry, "redelivered event ignored");
+        tracing::info!(event_id = event.event_id, retry = ?retry, "redelivered event ignored");
         return Ok(());
     }
-    tracing::debug!(event_id = %callback.event_id, kind, "event recorded");
-    if uninstall {
-        // Nothing more can be posted there; the data stays for a reinstall.
-        tracing::warn!(workspace = workspace.as_str(), kind, "the app lost access to a workspace");
-        crate::store::workspaces::update_uninstalled(state.db(), &workspace, now).await?;
-        state.forget_installed(workspace.as_str());
-        return Ok(());
-    }
-    if let Some(reaction) = payload::reaction(&callback.event) {
-        let handled = async {
-            crate::endorsements::reacted(state, &workspace, &reaction).await?;
-            crate::quotas::triage::reacted(state, &workspace, &reaction).await
-        };
-        if let Err(e) = handled.await {
-            // Forget the event so that Slack's retry is processed, then fail this delivery.
-            events::delete_processed_event(state.db(), &workspace, callback.event_id.as_ref()).await?;
-            return Err(e);
+    tracing::debug!(event_id = event.event_id, kind = event.kind, "event recorded");
+    let handled = match &event.what {
+        EventKind::LostAccess => {
+            // Nothing more can be posted there; the data stays for a reinstall.
+            tracing::warn!(workspace = workspace.as_str(), kind = event.kind, "the app lost access to a workspace");
+            crate::store::workspaces::update_uninstalled(state.db(), &workspace, now).await?;
+            state.forget_installed(workspace.as_str());
+            return Ok(());
         }
-    }
-    if let SlackEventCallbackBody::AppHomeOpened(opened) = &callback.event {
-        if opened.tab.as_deref() != Some("messages") {
-            if let Err(e) = state
-                .queue(&workspace, &crate::store::outbox::OutboxKind::PublishHome { user: opened.user.to_string() })
-                .await
-            {
-                // Forget the event so that Slack's retry is processed, then fail this delivery.
-                events::delete_processed_event(state.db(), &workspace, callback.event_id.as_ref()).await?;
-                return Err(e.into());
+        EventKind::Reaction(reaction) => {
+            async {
+                crate::endorsements::reacted(state, &workspace, reaction).await?;
+                crate::quotas::triage::reacted(state, &workspace, reaction).await
             }
+            .await
         }
+        EventKind::HomeOpened { user } => {
+            state.queue(&workspace, &OutboxKind::PublishHome { user: user.clone() }).await.map_err(AppError::from)
+        }
+        EventKind::Other => Ok(()),
+    };
+    if let Err(e) = handled {
+        // Forget the event so that Slack's retry is processed, then fail this delivery.
+        events::delete_processed_event(state.db(), &workspace, &event.event_id).await?;
+        return Err(e);
     }
     Ok(())
-}
-
-/// Whether a `tokens_revoked` event revokes the bot's token (user tokens
-/// alone leave the app installed).
-fn revokes_bot_token(body: &SlackEventCallbackBody) -> bool {
-    let value = serde_json::to_value(body).unwrap_or_default();
-    value.pointer("/tokens/bot").and_then(|bots| bots.as_array()).is_some_and(|bots| !bots.is_empty())
-}
-
-/// The `type` of an event, as Slack names it.
-fn event_type(body: &SlackEventCallbackBody) -> String {
-    serde_json::to_value(body)
-        .ok()
-        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use slack_morphism::prelude::{SlackEventCallbackBody, SlackPushEvent};
+use slack_morphism::prelude::{SlackEventCallbackBody, SlackPushEvent, SlackPushEventCallback};
 
 use crate::error::AppError;
 
@@ -113,6 +113,36 @@ pub fn parse_event(body: &[u8]) -> Result<(SlackPushEvent, Option<String>), AppE
     Ok((event, enterprise))
 }
 
+/// An Events API delivery, read: who it is from and what happened, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The workspace it is from.
+    pub team: String,
+    /// Slack's id of the delivery (the same on each retry).
+    pub event_id: String,
+    /// The `type` of the event, as Slack names it.
+    pub kind: String,
+    /// What the app acts on.
+    pub what: EventKind,
+}
+
+/// What an event tells the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// The app lost access: uninstalled, or its bot token revoked (user tokens
+    /// alone leave it installed).
+    LostAccess,
+    /// Someone opened the app's Home tab (not its Messages tab).
+    HomeOpened {
+        /// Who.
+        user: String,
+    },
+    /// A reaction added to or removed from a message.
+    Reaction(Reaction),
+    /// Anything else: recorded, not acted on.
+    Other,
+}
+
 /// A reaction added to or removed from a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reaction {
@@ -128,25 +158,41 @@ pub struct Reaction {
     pub ts: String,
 }
 
-/// The reaction an event is about, if it is a reaction to a message (not a file).
-pub fn reaction(event: &SlackEventCallbackBody) -> Option<Reaction> {
-    let added = match event {
-        SlackEventCallbackBody::ReactionAdded(_) => true,
-        SlackEventCallbackBody::ReactionRemoved(_) => false,
-        _ => return None,
-    };
-    let value = serde_json::to_value(event).ok()?;
+/// Reads an event callback (from HTTP or Socket Mode).
+pub fn event_of(callback: &SlackPushEventCallback) -> Event {
+    let value = serde_json::to_value(&callback.event).unwrap_or_default();
     let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
-    if text("/item/type").as_deref() != Some("message") {
-        return None;
-    }
-    Some(Reaction {
-        added,
-        user: text("/user")?,
-        name: text("/reaction")?,
-        channel: text("/item/channel")?,
-        ts: text("/item/ts")?,
-    })
+    let kind = text("/type").unwrap_or_else(|| "unknown".to_owned());
+    let what = match &callback.event {
+        SlackEventCallbackBody::AppUninstalled(_) => EventKind::LostAccess,
+        _ if kind == "tokens_revoked" => {
+            let bots = value.pointer("/tokens/bot").and_then(Value::as_array);
+            if bots.is_some_and(|bots| !bots.is_empty()) {
+                EventKind::LostAccess
+            } else {
+                EventKind::Other
+            }
+        }
+        SlackEventCallbackBody::AppHomeOpened(opened) if opened.tab.as_deref() != Some("messages") => {
+            EventKind::HomeOpened { user: opened.user.to_string() }
+        }
+        SlackEventCallbackBody::ReactionAdded(_) | SlackEventCallbackBody::ReactionRemoved(_)
+            if text("/item/type").as_deref() == Some("message") =>
+        {
+            match (text("/user"), text("/reaction"), text("/item/channel"), text("/item/ts")) {
+                (Some(user), Some(name), Some(channel), Some(ts)) => EventKind::Reaction(Reaction {
+                    added: matches!(callback.event, SlackEventCallbackBody::ReactionAdded(_)),
+                    user,
+                    name,
+                    channel,
+                    ts,
+                }),
+                _ => EventKind::Other,
+            }
+        }
+        _ => EventKind::Other,
+    };
+    Event { team: callback.team_id.to_string(), event_id: callback.event_id.to_string(), kind, what }
 }
 
 #[cfg(test)]
@@ -182,27 +228,38 @@ mod tests {
         assert!(matches!(err, AppError::BadRequest(ref m) if m.contains("team_id")), "{err:?}");
     }
 
-    #[test]
-    fn a_reaction_to_a_message_is_read() {
-        let body = include_str!("../../tests/fixtures/requests/event_callback.reaction_added.json");
+    fn event(body: &str) -> Event {
         let (SlackPushEvent::EventCallback(callback), _) = parse_event(body.as_bytes()).expect("valid") else {
             panic!("an event callback")
         };
-        let read = reaction(&callback.event).expect("a reaction");
+        event_of(&callback)
+    }
+
+    #[test]
+    fn events_are_read_into_what_the_app_acts_on() {
+        let body = include_str!("../../tests/fixtures/requests/event_callback.reaction_added.json");
+        let read = event(body);
         assert_eq!(
-            read,
-            Reaction {
-                added: true,
-                user: "U0USER0001".into(),
-                name: "star".into(),
-                channel: "C0CHAN0001".into(),
-                ts: "1715000000.000200".into()
-            }
+            (read.team.as_str(), read.event_id.as_str(), read.kind.as_str()),
+            ("T0TEAM0001", "Ev0EVENT0002", "reaction_added")
         );
-        let removed = body.replace("reaction_added", "reaction_removed");
-        let (SlackPushEvent::EventCallback(callback), _) = parse_event(removed.as_bytes()).expect("valid") else {
-            panic!("an event callback")
+        let expected = Reaction {
+            added: true,
+            user: "U0USER0001".into(),
+            name: "star".into(),
+            channel: "C0CHAN0001".into(),
+            ts: "1715000000.000200".into(),
         };
-        assert!(!reaction(&callback.event).expect("a reaction").added);
+        assert_eq!(read.what, EventKind::Reaction(expected.clone()));
+        let removed = event(&body.replace("reaction_added", "reaction_removed"));
+        assert_eq!(removed.what, EventKind::Reaction(Reaction { added: false, ..expected }));
+        let home = event(include_str!("../../tests/fixtures/requests/event_callback.app_home_opened.json"));
+        assert!(matches!(home.what, EventKind::HomeOpened { .. }), "{home:?}");
+        let gone = event(include_str!("../../tests/fixtures/requests/event_callback.app_uninstalled.json"));
+        assert_eq!(gone.what, EventKind::LostAccess);
+        let revoked = include_str!("../../tests/fixtures/requests/event_callback.tokens_revoked.json");
+        assert_eq!(event(revoked).what, EventKind::LostAccess, "the bot's token");
+        let users_only = revoked.replace(r#""bot": ["U0BOTUSER1"]"#, r#""bot": []"#);
+        assert_eq!(event(&users_only).what, EventKind::Other, "users' tokens only");
     }
 }
