@@ -29,12 +29,8 @@ pub fn local_date(zone: &TimeZone, unix_ms: i64) -> Date {
 /// The first moment (unix ms) of a date in `zone` (its midnight, or the first
 /// moment after a gap when the zone skips midnight that day).
 pub fn local_midnight_ms(zone: &TimeZone, date: Date) -> i64 {
-    date.to_zoned_datetime(zone.clone()).map(|z| z.timestamp().as_millisecond()).unwrap_or_else(|_| {
-        // Out of range (years past 9999): the same date in UTC.
-        date.to_datetime(jiff::civil::Time::midnight())
-            .to_zoned_datetime(TimeZone::UTC)
-            .map_or(0, |z| z.timestamp().as_millisecond())
-    })
+    // Only a date at the very edge of jiff's range has no such moment.
+    date.to_zoned_datetime(zone.clone()).map_or(0, |z| z.timestamp().as_millisecond())
 }
 
 /// Whole days from `from` to `to` (negative when `to` is earlier).

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::capture::post::{product_channel, PostError};
+use crate::digests::post::names_in;
 use crate::digests::{gather, render_digest_message, DigestData, MAX_AREAS};
 use crate::error::AppError;
 use crate::reply::Reply;
@@ -89,24 +90,21 @@ pub async fn ask(state: &AppState, workspace: &WorkspaceId, period_key: &str) ->
     if approval.status != "pending" {
         return Ok(());
     }
-    let data = digest_for(state, workspace, &approval).await?;
-    let channel = product_channel(state, workspace).await?;
-    let message = render_approval(&data, &approval, channel.as_deref(), &names(state, workspace, &data).await);
+    let message = approval_message(state, workspace, &approval).await?;
     state.slack(workspace).await?.post_message(&approval.approver, None, false, &message, None).await?;
     Ok(())
 }
 
-async fn names(state: &AppState, workspace: &WorkspaceId, data: &DigestData) -> HashMap<String, String> {
-    let mut names = HashMap::new();
-    for (_, quotes) in &data.areas {
-        for q in quotes {
-            if !names.contains_key(&q.author) {
-                let name = state.person(workspace, &q.author).await;
-                names.insert(q.author.clone(), name);
-            }
-        }
-    }
-    names
+/// The approval DM as it stands (the areas removed so far left out).
+async fn approval_message(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    approval: &DigestApproval,
+) -> Result<Message, sqlx::Error> {
+    let data = digest_for(state, workspace, approval).await?;
+    let channel = product_channel(state, workspace).await?;
+    let names = names_in(state, workspace, &data).await;
+    Ok(render_approval(&data, approval, channel.as_deref(), &names))
 }
 
 /// The approval DM: the digest, then the decision.
@@ -208,9 +206,7 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
                 return Ok(());
             }
             let approval = DigestApproval { removed_areas: list, ..approval };
-            let data = digest_for(state, workspace, &approval).await?;
-            let channel = product_channel(state, workspace).await?;
-            let message = render_approval(&data, &approval, channel.as_deref(), &names(state, workspace, &data).await);
+            let message = approval_message(state, workspace, &approval).await?;
             let reply = Reply { blocks: Some(message.blocks), ..replaced(message.text) };
             answer(reply).await;
         }

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use crate::app::AppState;
 use crate::capture::post::{product_channel, PostError};
 use crate::digests::schedule::{period_key, time_zone, Schedule, DEFAULT_SCHEDULE};
-use crate::digests::{gather, render_digest_message};
+use crate::digests::{gather, render_digest_message, DigestData};
 use crate::error::AppError;
 use crate::reply::Reply;
 use crate::store::digest_approvals::{insert_digest_approval_in, update_expired_digest_approvals, NewApproval};
@@ -135,16 +135,7 @@ pub async fn post_digest(
     if data.is_empty() || (!removed_areas.is_empty() && data.areas.is_empty()) {
         return Ok(());
     }
-    let mut people: Vec<String> =
-        data.areas.iter().flat_map(|(_, quotes)| quotes.iter().map(|q| q.author.clone())).collect();
-    people.extend(data.onboarding.iter().map(|p| p.user.clone()));
-    people.sort();
-    people.dedup();
-    let mut names = std::collections::HashMap::new();
-    for user in people {
-        let name = state.person(workspace, &user).await;
-        names.insert(user, name);
-    }
+    let names = names_in(state, workspace, &data).await;
     crate::capture::post::post_in_channel(
         state,
         workspace,
@@ -155,6 +146,25 @@ pub async fn post_digest(
     )
     .await?;
     Ok(())
+}
+
+/// How the digest names the people it mentions (interviewers, onboardees).
+pub async fn names_in(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    data: &DigestData,
+) -> std::collections::HashMap<String, String> {
+    let mut people: Vec<String> =
+        data.areas.iter().flat_map(|(_, quotes)| quotes.iter().map(|q| q.author.clone())).collect();
+    people.extend(data.onboarding.iter().map(|p| p.user.clone()));
+    people.sort();
+    people.dedup();
+    let mut names = std::collections::HashMap::new();
+    for user in people {
+        let name = state.person(workspace, &user).await;
+        names.insert(user, name);
+    }
+    names
 }
 
 /// `/highlight digest`: the period so far, posted now.

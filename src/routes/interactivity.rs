@@ -13,7 +13,7 @@ use crate::install::Admission;
 use crate::reply::Ack;
 use crate::slack::interaction::{self, Action, Interaction, InteractionKind, MessageShortcut, Submission, View};
 use crate::slack::verify::SignedRequest;
-use crate::store::outbox::{insert_outbox_row, OutboxKind};
+use crate::store::outbox::OutboxKind;
 use crate::store::workspaces::WorkspaceId;
 use crate::{capture, digests, endorsements, home, quotas, reports};
 
@@ -141,11 +141,8 @@ async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &A
         // The answer (the report, or why there is none) arrives as a DM.
         match reports::queue(state, workspace, user, user).await {
             Err(AppError::User(why)) => {
-                let now = state.clock().now_ms();
-                let kind =
-                    OutboxKind::NotifyUser { user: user.to_owned(), text: why.0, topic: format!("no-report:{now}") };
-                insert_outbox_row(state.db(), workspace, &kind, now).await?;
-                state.wake_outbox();
+                let topic = format!("no-report:{}", state.clock().now_ms());
+                state.queue(workspace, &OutboxKind::NotifyUser { user: user.to_owned(), text: why.0, topic }).await?;
             }
             queued => queued?,
         }

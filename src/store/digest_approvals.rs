@@ -42,6 +42,10 @@ impl DigestApproval {
     }
 }
 
+/// The columns a [`DigestApproval`] is read from.
+const APPROVAL_COLUMNS: &str =
+    "workspace_id, period_key, approver, from_ms, until_ms, label, removed_areas, status, decided_by, expires_at";
+
 /// What a scheduled digest needs to wait for approval.
 #[derive(Debug, Clone)]
 pub struct NewApproval<'a> {
@@ -89,10 +93,9 @@ pub async fn find_digest_approval(
     workspace: &WorkspaceId,
     period_key: &str,
 ) -> Result<Option<DigestApproval>, sqlx::Error> {
-    sqlx::query_as(
-        "select workspace_id, period_key, approver, from_ms, until_ms, label, removed_areas, status, decided_by, expires_at
-         from digest_approvals where workspace_id = $1 and period_key = $2",
-    )
+    sqlx::query_as(&format!(
+        "select {APPROVAL_COLUMNS} from digest_approvals where workspace_id = $1 and period_key = $2"
+    ))
     .bind(workspace.as_str())
     .bind(period_key)
     .fetch_optional(db.reader())
@@ -156,10 +159,10 @@ pub async fn update_digest_removed_areas(
 /// Expires every approval nobody answered in time, each in a transaction
 /// with the note to its approver; returns how many expired.
 pub async fn update_expired_digest_approvals(db: &Db, now_ms: i64) -> Result<usize, sqlx::Error> {
-    let due: Vec<DigestApproval> = sqlx::query_as(
-        "select workspace_id, period_key, approver, from_ms, until_ms, label, removed_areas, status, decided_by, expires_at
-         from digest_approvals where status = 'pending' and expires_at <= $1 order by expires_at limit 100",
-    )
+    let due: Vec<DigestApproval> = sqlx::query_as(&format!(
+        "select {APPROVAL_COLUMNS} from digest_approvals
+         where status = 'pending' and expires_at <= $1 order by expires_at limit 100"
+    ))
     .bind(now_ms)
     .fetch_all(db.reader())
     .await?;
@@ -194,15 +197,6 @@ pub async fn update_expired_digest_approvals(db: &Db, now_ms: i64) -> Result<usi
         tx.commit().await?;
     }
     Ok(expired)
-}
-
-/// The workspace's digest approver, if it has one.
-pub async fn find_digest_approver(db: &Db, workspace: &WorkspaceId) -> Result<Option<String>, sqlx::Error> {
-    let approver: Option<Option<String>> = sqlx::query_scalar("select digest_approver from workspaces where id = $1")
-        .bind(workspace.as_str())
-        .fetch_optional(db.reader())
-        .await?;
-    Ok(approver.flatten())
 }
 
 /// Sets (or, with None, removes) the workspace's digest approver.
