@@ -174,7 +174,7 @@ async fn run_backend(
     let db = Db::connect(&url).await.expect("database");
     loop {
         let pending: i64 = sqlx::query_scalar("select count(*) from outbox where status = 'pending'")
-            .fetch_one(db.reader())
+            .fetch_one(db.pool())
             .await
             .expect("count");
         if pending == 0 {
@@ -436,7 +436,7 @@ impl Server {
     async fn check_stored(&self, load: &Load) {
         let db = Db::connect(&self.url).await.expect("database");
         let stored: i64 = sqlx::query_scalar("select count(*) from highlights where posted_ts is null")
-            .fetch_one(db.reader())
+            .fetch_one(db.pool())
             .await
             .expect("count");
         db.close().await;

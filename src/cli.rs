@@ -46,7 +46,9 @@ pub async fn import_customers(db: &Db, file: &std::path::Path, workspace: Option
     })?;
     let workspace = pick_workspace(db, workspace).await?;
     let now = jiff::Timestamp::now().as_second() * 1000;
-    let (created, updated) = crate::store::customers::upsert_imported_customers(db, &workspace, &rows, now).await?;
+    let (created, updated) = db
+        .write(async |tx| crate::store::customers::upsert_imported_customers(tx, &workspace, &rows, now).await)
+        .await?;
     Ok(format!("imported {} customers into {}: {created} new, {updated} updated", rows.len(), workspace.as_str()))
 }
 
@@ -72,7 +74,7 @@ pub async fn delete_workspace(db: &Db, workspace: &str, yes: bool) -> anyhow::Re
             workspace.as_str()
         ));
     }
-    crate::store::workspaces::delete_workspace(db, &workspace).await?;
+    db.write(async |tx| crate::store::workspaces::delete_workspace(tx, &workspace).await).await?;
     Ok(format!("Workspace {} deleted: {listed}.", workspace.as_str()))
 }
 

@@ -112,8 +112,7 @@ async fn check_database(report: &mut Report, config: &Config) -> Option<Db> {
         }
     };
     let available = db.migrator().iter().count();
-    let applied: Result<Vec<i64>, _> =
-        sqlx::query_scalar("select version from _sqlx_migrations where success").fetch_all(db.reader()).await;
+    let applied = db.applied_migrations().await;
     match applied {
         Ok(applied) if applied.len() >= available => {
             report.add(Status::Ok, "database", format!("{:?}, schema current ({available} migrations)", db.backend()));

@@ -70,7 +70,13 @@ async fn endorse(
     highlight_id: i64,
     change: Endorsement<'_>,
 ) -> Result<(), AppError> {
-    if update_highlight_endorsement(state.db(), workspace, highlight_id, change, state.clock().now_ms()).await? {
+    if state
+        .db()
+        .write(async |tx| {
+            update_highlight_endorsement(tx, workspace, highlight_id, change, state.clock().now_ms()).await
+        })
+        .await?
+    {
         state.wake_outbox();
     }
     Ok(())

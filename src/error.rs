@@ -12,6 +12,11 @@ use serde_json::json;
 pub const INTERNAL_ERROR_TEXT: &str =
     "Sorry, something went wrong on our side and nothing was changed. Please try again in a minute.";
 
+/// Said when a write met a unique key taken a moment before by a concurrent
+/// change (two people renaming the same area at once, say).
+pub const CONFLICT_TEXT: &str =
+    "Someone changed this at the same moment, so nothing was saved. Please look again and retry.";
+
 /// A request-level failure. Each variant knows its status; internal ones are
 /// logged here, once, with their whole chain.
 #[derive(Debug, thiserror::Error)]
@@ -36,10 +41,25 @@ pub enum AppError {
     Unavailable(&'static str),
     /// The database failed.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Anything else on our side.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// The one place a unique-key violation is told apart: it is a race the user
+/// can retry (the features check for duplicates first and word their own
+/// answer), never an internal error.
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match e.as_database_error() {
+            Some(db) if db.is_unique_violation() => {
+                tracing::info!(error = %chain(&e), "a concurrent change took the same unique key");
+                Self::User(UserError::new(CONFLICT_TEXT))
+            }
+            _ => Self::Database(e),
+        }
+    }
 }
 
 impl AppError {

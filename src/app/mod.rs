@@ -251,7 +251,8 @@ impl AppState {
         workspace: &WorkspaceId,
         kind: &crate::store::outbox::OutboxKind,
     ) -> Result<(), sqlx::Error> {
-        crate::store::outbox::upsert_outbox_row(self.db(), workspace, kind, self.clock().now_ms()).await?;
+        let now = self.clock().now_ms();
+        self.db().write(async |tx| crate::store::outbox::upsert_outbox_row(tx, workspace, kind, now).await).await?;
         self.wake_outbox();
         Ok(())
     }
@@ -331,11 +332,23 @@ impl AppState {
         if !self.acts_for(team, enterprise).await? {
             return Ok(Admission::NotOurs);
         }
+        // Read from the database on every call (an installed workspace costs
+        // one read), so that a reinstall seen by one replica is seen by all.
         let now = self.clock().now_ms();
-        match workspaces::ensure_installed(self.db(), &workspace, &self.config().default_areas, now).await? {
-            workspaces::Installed::Already => {}
-            workspaces::Installed::New => tracing::info!(workspace = team, "new workspace recorded"),
-            workspaces::Installed::Again => {
+        match workspaces::find_uninstalled_at(self.db(), &workspace).await? {
+            Some(None) => {}
+            None => {
+                let areas = &self.config().default_areas;
+                let new = self
+                    .db()
+                    .write(async |tx| workspaces::insert_workspace_if_new(tx, &workspace, areas, now).await)
+                    .await?;
+                if new {
+                    tracing::info!(workspace = team, "new workspace recorded");
+                }
+            }
+            Some(Some(_)) => {
+                self.db().write(async |tx| workspaces::update_reinstalled(tx, &workspace, now).await).await?;
                 tracing::info!(workspace = team, "the app is installed again; parked posts released");
                 self.wake_outbox();
             }
@@ -370,7 +383,11 @@ impl AppState {
             return Ok(Admission::NotOurs);
         }
         let workspace = WorkspaceId(team.to_owned());
-        workspaces::insert_workspace_if_new(self.db(), &workspace, &self.config().default_areas, self.clock().now_ms())
+        self.db()
+            .write(async |tx| {
+                workspaces::insert_workspace_if_new(tx, &workspace, &self.config().default_areas, self.clock().now_ms())
+                    .await
+            })
             .await?;
         Ok(Admission::Ours(workspace))
     }

@@ -109,7 +109,7 @@ pub async fn add(state: &AppState, workspace: &WorkspaceId, user: &str, raw_name
     if let Some(area) = find_area(&existing, &name) {
         return Ok(Reply::ephemeral(format!("*{}* is already a product area. Nothing to do.", escape(&area.name))));
     }
-    areas::insert_area(state.db(), workspace, &name, state.clock().now_ms()).await?;
+    state.db().write(async |tx| areas::insert_area(tx, workspace, &name, state.clock().now_ms()).await).await?;
     Ok(Reply::ephemeral(format!(
         "Added the product area *{}*. Capture with `/highlight <customer> | {} | <quote>`.",
         escape(&name),
@@ -139,7 +139,7 @@ pub async fn rename(state: &AppState, workspace: &WorkspaceId, user: &str, text:
         )));
     }
     permissions::require_manager(state, workspace, user, "rename product areas").await?;
-    areas::update_area_name(state.db(), workspace, area.id, &new).await?;
+    state.db().write(async |tx| areas::update_area_name(tx, workspace, area.id, &new).await).await?;
     Ok(Reply::ephemeral(format!(
         "Renamed *{}* to *{}*; its highlights moved with it.",
         escape(&area.name),
@@ -163,7 +163,7 @@ pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: 
         return Ok(Reply::ephemeral("Those are the same area. Nothing to merge."));
     }
     permissions::require_manager(state, workspace, user, "merge product areas").await?;
-    let moved = areas::merge_areas(state.db(), workspace, from.id, into.id).await?;
+    let moved = state.db().write(async |tx| areas::merge_areas(tx, workspace, from.id, into.id).await).await?;
     Ok(Reply::ephemeral(format!(
         "Merged *{}* into *{}*: {moved} highlight{} moved.",
         escape(&from.name),

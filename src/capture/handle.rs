@@ -281,14 +281,11 @@ pub async fn answer_did_you_mean(
         return;
     };
     // Slack delivers every click: only the first of a question captures.
-    let first = crate::store::events::insert_processed_event(
-        state.db(),
-        workspace,
-        &format!("did_you_mean:{nonce}"),
-        "did_you_mean",
-        state.clock().now_ms(),
-    )
-    .await;
+    let (key, now) = (format!("did_you_mean:{nonce}"), state.clock().now_ms());
+    let first = state
+        .db()
+        .write(async |tx| crate::store::events::insert_processed_event(tx, workspace, &key, "did_you_mean", now).await)
+        .await;
     if matches!(first, Ok(false)) {
         return;
     }

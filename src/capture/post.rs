@@ -103,7 +103,8 @@ pub async fn post_highlight(
         let slack = state.slack(workspace).await?;
         let Some(channel) = highlight.workspace_channel.clone().or_else(|| state.default_channel(workspace)) else {
             let notice = no_channel_notice(&highlight.author);
-            outbox::insert_outbox_row(state.db(), workspace, &notice, state.clock().now_ms()).await?;
+            let now = state.clock().now_ms();
+            state.db().write(async |tx| outbox::insert_outbox_row(tx, workspace, &notice, now).await).await?;
             state.wake_outbox();
             return Err(PostError::Waiting("no product channel set".into()));
         };
@@ -138,9 +139,13 @@ pub async fn post_highlight(
         // again.
         let posted = highlights::Posted { channel: &channel, ts: &ts, permalink: permalink.as_deref() };
         let now = state.clock().now_ms();
-        highlights::update_highlight_posted(db, workspace, highlight.id, posted, &follow_ups, now).await?;
+        db.write(async |tx| {
+            highlights::update_highlight_posted(tx, workspace, highlight.id, posted, &follow_ups, now).await
+        })
+        .await?;
     } else {
-        outbox::upsert_outbox_row(db, workspace, &refresh, state.clock().now_ms()).await?;
+        let now = state.clock().now_ms();
+        db.write(async |tx| outbox::upsert_outbox_row(tx, workspace, &refresh, now).await).await?;
     }
     state.wake_outbox();
     Ok(())
@@ -182,7 +187,7 @@ pub async fn fill_permalink(state: &AppState, workspace: &WorkspaceId, highlight
         return Ok(());
     };
     let link = state.slack(workspace).await?.permalink(&channel, &ts).await?;
-    highlights::update_highlight_permalink(db, workspace, highlight_id, &link).await?;
+    db.write(async |tx| highlights::update_highlight_permalink(tx, workspace, highlight_id, &link).await).await?;
     Ok(())
 }
 
@@ -199,7 +204,7 @@ pub async fn fill_thread_permalink(
         return Ok(());
     };
     let link = state.slack(workspace).await?.permalink(&channel, &ts).await?;
-    customers::update_customer_thread_permalink(db, workspace, customer_id, &link).await?;
+    db.write(async |tx| customers::update_customer_thread_permalink(tx, workspace, customer_id, &link).await).await?;
     Ok(())
 }
 
@@ -224,7 +229,9 @@ async fn ensure_thread(
     let now = state.clock().now_ms();
     let token = crate::store::claim_token();
     let until = now + state.config().timing.outbox_lease.as_millis() as i64;
-    let Some(taken_over) = customers::claim_customer_thread(db, workspace, customer_id, &token, now, until).await?
+    let Some(taken_over) = db
+        .write(async |tx| customers::claim_customer_thread(tx, workspace, customer_id, &token, now, until).await)
+        .await?
     else {
         return Err(PostError::ThreadBeingStarted);
     };
@@ -239,19 +246,29 @@ async fn ensure_thread(
     .await;
     match posted {
         Ok(ts) => {
-            customers::update_customer_thread(db, workspace, customer_id, channel, &ts, state.clock().now_ms()).await?;
+            db.write(async |tx| {
+                customers::update_customer_thread(tx, workspace, customer_id, channel, &ts, state.clock().now_ms())
+                    .await
+            })
+            .await?;
             match slack.permalink(channel, &ts).await {
-                Ok(link) => customers::update_customer_thread_permalink(db, workspace, customer_id, &link).await?,
+                Ok(link) => {
+                    db.write(async |tx| {
+                        customers::update_customer_thread_permalink(tx, workspace, customer_id, &link).await
+                    })
+                    .await?
+                }
                 Err(e) => {
                     tracing::warn!(customer = customer_id, error = %e, "could not get the permalink of a thread; will ask again");
                     let fill = OutboxKind::FillThreadPermalink { customer_id };
-                    outbox::insert_outbox_row(db, workspace, &fill, state.clock().now_ms()).await?;
+                    let now = state.clock().now_ms();
+                    db.write(async |tx| outbox::insert_outbox_row(tx, workspace, &fill, now).await).await?;
                 }
             }
             Ok(ts)
         }
         Err(e) => {
-            customers::release_customer_thread(db, workspace, customer_id, &token).await?;
+            db.write(async |tx| customers::release_customer_thread(tx, workspace, customer_id, &token).await).await?;
             Err(e)
         }
     }
@@ -329,7 +346,8 @@ async fn notify_once(
     text: &str,
 ) -> Result<(), sqlx::Error> {
     let kind = OutboxKind::NotifyUser { user: user.to_owned(), text: text.to_owned(), topic: topic.to_owned() };
-    outbox::insert_outbox_row(state.db(), workspace, &kind, state.clock().now_ms()).await?;
+    let now = state.clock().now_ms();
+    state.db().write(async |tx| outbox::insert_outbox_row(tx, workspace, &kind, now).await).await?;
     state.wake_outbox();
     Ok(())
 }

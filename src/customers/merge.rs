@@ -40,13 +40,16 @@ pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: 
     }
     permissions::require_manager(state, workspace, user, "merge customers").await?;
     let now = state.clock().now_ms();
-    customers::merge_customers(state.db(), workspace, &from, &into, now).await?;
-    outbox::upsert_outbox_row(state.db(), workspace, &OutboxKind::UpdateThreadParent { customer_id: into.id }, now)
-        .await?;
+    // One unit of work: the merge and the thread updates it calls for.
+    let mut tx = state.db().begin().await?;
+    customers::merge_customers(&mut tx, workspace, &from, &into, now).await?;
+    let refresh = OutboxKind::UpdateThreadParent { customer_id: into.id };
+    outbox::upsert_outbox_row(&mut tx, workspace, &refresh, now).await?;
     if from.thread_ts.is_some() {
         let kind = OutboxKind::MarkThreadMerged { customer_id: from.id, into_customer_id: into.id };
-        outbox::upsert_outbox_row(state.db(), workspace, &kind, now).await?;
+        outbox::upsert_outbox_row(&mut tx, workspace, &kind, now).await?;
     }
+    tx.commit().await?;
     state.wake_outbox();
     Ok(Reply::ephemeral(format!(
         "Merged *{}* into *{}*. Its highlights now count for {}, and new highlights under either name go to {}'s thread.",

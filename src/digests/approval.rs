@@ -51,7 +51,10 @@ pub async fn configure(state: &AppState, workspace: &WorkspaceId, user: &str, ar
         }
     };
     crate::permissions::require_manager(state, workspace, user, "change the configuration").await?;
-    update_digest_approver(state.db(), workspace, approver.as_deref(), state.clock().now_ms()).await?;
+    state
+        .db()
+        .write(async |tx| update_digest_approver(tx, workspace, approver.as_deref(), state.clock().now_ms()).await)
+        .await?;
     Ok(Reply::ephemeral(match approver {
         Some(id) => format!(
             "Scheduled digests now go to <@{id}> first, by DM, with Approve, Skip and Remove per area; \
@@ -181,7 +184,11 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
                 removed_areas: approval.removed(),
                 topic: approval.period_key.clone(),
             };
-            if update_digest_decided(state.db(), workspace, key, "approved", user, Some(&post), now).await? {
+            if state
+                .db()
+                .write(async |tx| update_digest_decided(tx, workspace, key, "approved", user, Some(&post), now).await)
+                .await?
+            {
                 state.wake_outbox();
                 answer(replaced(format!("✅ You approved the digest of {label}: it is being posted."))).await;
             } else {
@@ -189,7 +196,11 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
             }
         }
         SKIP_ACTION => {
-            if update_digest_decided(state.db(), workspace, key, "skipped", user, None, now).await? {
+            if state
+                .db()
+                .write(async |tx| update_digest_decided(tx, workspace, key, "skipped", user, None, now).await)
+                .await?
+            {
                 answer(replaced(format!("You skipped the digest of {label}: it will not be posted."))).await;
             } else {
                 answer(replaced(already(state, workspace, key).await?)).await;
@@ -201,7 +212,7 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
             removed.sort_unstable();
             removed.dedup();
             let list = removed.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            if !update_digest_removed_areas(state.db(), workspace, key, &list, now).await? {
+            if !state.db().write(async |tx| update_digest_removed_areas(tx, workspace, key, &list, now).await).await? {
                 answer(replaced(already(state, workspace, key).await?)).await;
                 return Ok(());
             }

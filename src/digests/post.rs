@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::reply::Reply;
 use crate::store::digest_approvals::{insert_digest_approval_in, update_expired_digest_approvals, NewApproval};
 use crate::store::digests::{self, DigestSettings};
-use crate::store::outbox::{insert_outbox_row_in, OutboxKind};
+use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 
 fn zone_of(settings: &DigestSettings) -> TimeZone {
@@ -87,7 +87,7 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
                         removed_areas: Vec::new(),
                         topic: key.clone(),
                     };
-                    insert_outbox_row_in(&mut tx, &workspace, &kind, now_ms).await?;
+                    insert_outbox_row(&mut tx, &workspace, &kind, now_ms).await?;
                     tracing::info!(workspace = settings.id, period = key, "digest queued");
                 }
             }
@@ -95,7 +95,8 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
         }
         tx.commit().await?;
     }
-    let expired = update_expired_digest_approvals(state.db(), state.clock().now_ms()).await?;
+    let expired =
+        state.db().write(async |tx| update_expired_digest_approvals(tx, state.clock().now_ms()).await).await?;
     if queued + expired > 0 {
         state.wake_outbox();
     }
@@ -195,7 +196,7 @@ pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply
         removed_areas: Vec::new(),
         topic: key,
     };
-    insert_outbox_row_in(&mut tx, workspace, &kind, now_ms).await?;
+    insert_outbox_row(&mut tx, workspace, &kind, now_ms).await?;
     tx.commit().await?;
     state.wake_outbox();
     Ok(Reply::ephemeral(format!(
@@ -275,7 +276,10 @@ pub async fn configure(
         .map(|s| s.as_text())
         .or_else(|| current.as_ref().map(|c| c.digest_schedule.clone()))
         .unwrap_or_else(|| DEFAULT_SCHEDULE.to_owned());
-    digests::update_digest_settings(state.db(), workspace, &schedule_text, zone.as_deref()).await?;
+    state
+        .db()
+        .write(async |tx| digests::update_digest_settings(tx, workspace, &schedule_text, zone.as_deref()).await)
+        .await?;
     let zone_text = zone.or_else(|| current.and_then(|c| c.time_zone)).unwrap_or_else(|| "UTC".to_owned());
     Ok(Reply::ephemeral(match schedule_text.as_str() {
         "off" => "Scheduled digests are off. `/highlight digest` still posts one on demand.".to_owned(),

@@ -33,7 +33,7 @@ pub async fn publish(state: &AppState, workspace: &WorkspaceId, user: &str) -> R
     // A queued message's text is read from Slack once, the first time it is shown.
     for item in queued.iter_mut().filter(|m| m.message_text.is_none()) {
         let text = slack.message_text(&item.channel_id, &item.message_ts).await?.unwrap_or_default();
-        update_queued_text(db, workspace, item.id, &text).await?;
+        db.write(async |tx| update_queued_text(tx, workspace, item.id, &text).await).await?;
         item.message_text = Some(text);
     }
     let queue = Queue { emoji: crate::quotas::triage::triage_emoji(state, workspace).await?, shown: queued, waiting };

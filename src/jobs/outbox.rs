@@ -118,8 +118,12 @@ impl Dispatcher {
         let state = &self.state;
         let now = state.clock().now_ms();
         let lease = state.config().timing.outbox_lease.as_millis() as i64;
-        let rows =
-            outbox::claim_outbox_rows(state.db(), &crate::store::claim_token(), now, lease, limit as i64).await?;
+        let rows = state
+            .db()
+            .write(async |tx| {
+                outbox::claim_outbox_rows(tx, &crate::store::claim_token(), now, lease, limit as i64).await
+            })
+            .await?;
         if !rows.is_empty() {
             // Pauses other replicas met hold here too.
             for (method, scope, until_ms) in slack_pauses::list_slack_pauses(state.db(), now).await? {
@@ -198,7 +202,9 @@ impl Dispatcher {
         }
         let now = self.state.clock().now_ms();
         for (token, ids) in by_claim {
-            if let Err(e) = outbox::update_outbox_released(self.state.db(), &ids, &token, now).await {
+            if let Err(e) =
+                self.state.db().write(async |tx| outbox::update_outbox_released(tx, &ids, &token, now).await).await
+            {
                 tracing::error!(error = %e, "outbox: could not release unstarted rows; they run again after their lease");
             }
         }
@@ -287,7 +293,7 @@ impl Lane {
         done.sort();
         for chunk in done.chunk_by(|a, b| a.0 == b.0) {
             let ids: Vec<i64> = chunk.iter().map(|(_, id)| *id).collect();
-            outbox::update_outbox_done(self.state.db(), &ids, &chunk[0].0, now).await?;
+            self.state.db().write(async |tx| outbox::update_outbox_done(tx, &ids, &chunk[0].0, now).await).await?;
         }
         done.clear();
         Ok(())
@@ -302,7 +308,7 @@ async fn run_claimed_row(state: &AppState, claimed: &Claimed) -> Result<bool, sq
     let lease = state.config().timing.outbox_lease;
     if claimed.claimed_at.elapsed() > lease / 2 {
         let until = state.clock().now_ms() + lease.as_millis() as i64;
-        if !outbox::update_outbox_lease(state.db(), row.id, &row.claim_token, until).await? {
+        if !state.db().write(async |tx| outbox::update_outbox_lease(tx, row.id, &row.claim_token, until).await).await? {
             return Ok(false);
         }
     }
@@ -328,20 +334,23 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
             tracing::info!(id = row.id, kind = row.kind.name(), attempts = row.attempts, retry_in = ?after, reason, "outbox row will be retried");
             let run_after = now + after.as_millis() as i64;
             let why = Retry::Failed { uncertain: *uncertain };
-            outbox::update_outbox_retry(db, row, run_after, reason, why, now).await?
+            db.write(async |tx| outbox::update_outbox_retry(tx, row, run_after, reason, why, now).await).await?
         }
         Outcome::RateLimited(limit) => {
             let run_after = now + limit.retry_after.as_millis() as i64;
+            let reason = format!("{} rate limited by Slack", limit.method);
+            let mut tx = db.begin().await?;
             if limit.from_slack {
                 // Every replica's worker holds back this method until the pause ends.
-                slack_pauses::upsert_slack_pause(db, &row.workspace, limit.method, &limit.scope, run_after).await?;
+                slack_pauses::upsert_slack_pause(&mut tx, &row.workspace, limit.method, &limit.scope, run_after)
+                    .await?;
             }
-            let reason = format!("{} rate limited by Slack", limit.method);
-            outbox::update_outbox_retry(db, row, run_after, &reason, Retry::Paused, now).await?
+            outbox::update_outbox_retry(&mut tx, row, run_after, &reason, Retry::Paused, now).await?;
+            tx.commit().await?
         }
         Outcome::Fail(reason) => {
             tracing::error!(id = row.id, kind = row.kind.name(), reason, "outbox row failed for good");
-            outbox::update_outbox_failed(db, row.id, &row.claim_token, reason, now).await?
+            db.write(async |tx| outbox::update_outbox_failed(tx, row.id, &row.claim_token, reason, now).await).await?
         }
     }
     Ok(false)

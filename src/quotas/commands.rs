@@ -104,7 +104,12 @@ pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
         }
     }
     let now = state.clock().now_ms();
-    onboarding::upsert_onboardee(state.db(), workspace, &user, &format_date(start), &targets, by, now).await?;
+    state
+        .db()
+        .write(async |tx| {
+            onboarding::upsert_onboardee(tx, workspace, &user, &format_date(start), &targets, by, now).await
+        })
+        .await?;
     state.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.clone() }).await?;
     let who = if user == by { "You are".to_owned() } else { format!("<@{user}> is") };
     Ok(Reply::ephemeral(format!(
@@ -133,7 +138,11 @@ pub async fn offboard(state: &AppState, workspace: &WorkspaceId, by: &str, text:
     if user != by {
         permissions::require_manager(state, workspace, by, "offboard someone else").await?;
     }
-    if onboarding::update_onboardee_ended(state.db(), workspace, &user, state.clock().now_ms()).await? {
+    if state
+        .db()
+        .write(async |tx| onboarding::update_onboardee_ended(tx, workspace, &user, state.clock().now_ms()).await)
+        .await?
+    {
         state.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.clone() }).await?;
         Ok(Reply::ephemeral(format!("<@{user}>'s onboarding has ended. Their highlights and counts are kept.")))
     } else {
@@ -211,7 +220,10 @@ pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
         )));
     }
     let tickets = onboarding::NewTickets { user: by, source: "self", ticket_ref: None, count, note: note.as_deref() };
-    onboarding::insert_tickets(state.db(), workspace, &tickets, state.clock().now_ms()).await?;
+    state
+        .db()
+        .write(async |tx| onboarding::insert_tickets(tx, workspace, &tickets, state.clock().now_ms()).await)
+        .await?;
     crate::quotas::after_evidence(state, workspace, by).await;
     // The tickets are stored: what follows only adds detail, and never fails the answer.
     let progress = match onboarding::find_onboardee(state.db(), workspace, by).await {

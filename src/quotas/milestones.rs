@@ -6,7 +6,7 @@
 use crate::app::AppState;
 use crate::quotas::{progress_of, Goal};
 use crate::store::onboarding::{find_onboardee, insert_milestone};
-use crate::store::outbox::{insert_outbox_row_in, OutboxKind};
+use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 
 /// A milestone reached, with what to say.
@@ -77,7 +77,7 @@ pub async fn check(state: &AppState, workspace: &WorkspaceId, user: &str) -> Res
         let target = m.key.split(':').next().unwrap_or_default().to_owned();
         if m.key == "all:complete" {
             let kind = OutboxKind::AnnounceInChannel { text: m.text.clone(), topic: format!("{user}:all:complete") };
-            insert_outbox_row_in(&mut tx, workspace, &kind, now).await?;
+            insert_outbox_row(&mut tx, workspace, &kind, now).await?;
         } else if m.key.ends_with(":half") && completed_now.contains(&target) {
             // Reached half and all at once: the completion message says it all.
         } else {
@@ -89,7 +89,7 @@ pub async fn check(state: &AppState, workspace: &WorkspaceId, user: &str) -> Res
                 text: m.text.clone(),
                 topic: format!("milestone:{}", m.key),
             };
-            insert_outbox_row_in(&mut tx, workspace, &kind, now).await?;
+            insert_outbox_row(&mut tx, workspace, &kind, now).await?;
         }
     }
     tx.commit().await?;

@@ -25,7 +25,7 @@ use crate::app::AppState;
 use crate::config::Targets;
 use crate::domain::highlight::{format_date, parse_date};
 use crate::store::onboarding::{self, Counts, Onboardee};
-use crate::store::outbox::{upsert_outbox_row_if_onboardee, upsert_outbox_row_in, OutboxKind};
+use crate::store::outbox::{upsert_outbox_row, upsert_outbox_row_if_onboardee, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -39,7 +39,7 @@ pub async fn after_evidence(state: &AppState, workspace: &WorkspaceId, user: &st
     let queued = async {
         let mut tx = state.db().begin().await?;
         let home = OutboxKind::PublishHome { user: user.to_owned() };
-        upsert_outbox_row_in(&mut tx, workspace, &home, now).await?;
+        upsert_outbox_row(&mut tx, workspace, &home, now).await?;
         let check = OutboxKind::CheckMilestones { user: user.to_owned() };
         upsert_outbox_row_if_onboardee(&mut tx, workspace, user, &check, now).await?;
         tx.commit().await

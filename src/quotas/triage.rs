@@ -52,9 +52,15 @@ pub async fn reacted(state: &AppState, workspace: &WorkspaceId, reaction: &React
     }
     let (db, now) = (state.db(), state.clock().now_ms());
     let changed = if reaction.added {
-        insert_queued_message(db, workspace, &reaction.user, &reaction.channel, &reaction.ts, now).await?
+        db.write(async |tx| {
+            insert_queued_message(tx, workspace, &reaction.user, &reaction.channel, &reaction.ts, now).await
+        })
+        .await?
     } else {
-        delete_queued_message(db, workspace, &reaction.user, &reaction.channel, &reaction.ts, now).await?
+        db.write(async |tx| {
+            delete_queued_message(tx, workspace, &reaction.user, &reaction.channel, &reaction.ts, now).await
+        })
+        .await?
     };
     if changed {
         state.wake_outbox();
@@ -191,24 +197,26 @@ pub async fn submit(
         return Ok(Ack::error("area", "This form lost its message; run the shortcut again."));
     }
     let kind = picked("kind").and_then(|k| Kind::parse(&k)).unwrap_or(Kind::Other);
-    let customer_id = match picked("customer") {
-        None => None,
-        Some(v) => match v.strip_prefix(suggest::EXISTING).and_then(|id| id.parse::<i64>().ok()) {
-            Some(id) => find_surviving_customer(state.db(), workspace, id).await?.map(|c| c.id),
+    // The customer is known, or new (then created with the item, in one
+    // transaction: a failure leaves neither).
+    let (mut customer_id, mut new_customer) = (None, None);
+    if let Some(v) = picked("customer") {
+        match v.strip_prefix(suggest::EXISTING).and_then(|id| id.parse::<i64>().ok()) {
+            Some(id) => customer_id = find_surviving_customer(state.db(), workspace, id).await?.map(|c| c.id),
             None => match CustomerName::parse(v.strip_prefix(suggest::NEW).unwrap_or(&v)) {
                 Ok(name) => match find_customer_by_key(state.db(), workspace, &name.key).await? {
-                    Some(c) => Some(c.id),
-                    None => {
-                        let mut tx = state.db().begin().await?;
-                        let id = insert_customer_if_new(&mut tx, workspace, &name, state.clock().now_ms()).await?;
-                        tx.commit().await?;
-                        Some(id)
-                    }
+                    Some(c) => customer_id = Some(c.id),
+                    None => new_customer = Some(name),
                 },
                 Err(e) => return Ok(Ack::error("customer", e.0)),
             },
-        },
-    };
+        }
+    }
+    let now = state.clock().now_ms();
+    let mut tx = state.db().begin().await?;
+    if let Some(name) = &new_customer {
+        customer_id = Some(insert_customer_if_new(&mut tx, workspace, name, now).await?);
+    }
     let item = NewFeedback {
         triaged_by: user.to_owned(),
         channel_id: target.channel.clone(),
@@ -218,7 +226,8 @@ pub async fn submit(
         customer_id,
         kind: kind.as_str(),
     };
-    let fresh = onboarding::upsert_feedback_item(state.db(), workspace, &item, state.clock().now_ms()).await?;
+    let fresh = onboarding::upsert_feedback_item(&mut tx, workspace, &item, now).await?;
+    tx.commit().await?;
     crate::quotas::after_evidence(state, workspace, user).await;
     fill_permalink(state, workspace, target.channel, target.ts);
     let text = if fresh {
@@ -246,8 +255,10 @@ fn fill_permalink(state: &AppState, workspace: &WorkspaceId, channel: String, ts
         };
         match link {
             Ok(link) => {
-                if let Err(e) =
-                    onboarding::update_feedback_permalink(state.db(), &workspace, &channel, &ts, &link).await
+                if let Err(e) = state
+                    .db()
+                    .write(async |tx| onboarding::update_feedback_permalink(tx, &workspace, &channel, &ts, &link).await)
+                    .await
                 {
                     tracing::warn!(error = %e, "could not store a feedback permalink");
                 }

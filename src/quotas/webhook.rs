@@ -114,7 +114,12 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
                         other => format!("could not look the email up in Slack ({other})"),
                     };
                     let payload = String::from_utf8_lossy(body).into_owned();
-                    insert_unmapped_ticket(state.db(), &workspace, &ticket, Some(email.trim()), &reason, &payload, now)
+                    state
+                        .db()
+                        .write(async |tx| {
+                            insert_unmapped_ticket(tx, &workspace, &ticket, Some(email.trim()), &reason, &payload, now)
+                                .await
+                        })
                         .await?;
                     return Ok(answer(
                         StatusCode::ACCEPTED,
@@ -126,7 +131,7 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
         _ => return Err(AppError::BadRequest("give agent_slack_id or agent_email".into())),
     };
     let tickets = NewTickets { user: &user, source: "webhook", ticket_ref: Some(&ticket), count: 1, note: None };
-    let counted = insert_tickets(state.db(), &workspace, &tickets, now).await?;
+    let counted = state.db().write(async |tx| insert_tickets(tx, &workspace, &tickets, now).await).await?;
     if !counted {
         return Ok(answer(StatusCode::OK, json!({ "ok": true, "counted": false, "reason": "ticket already counted" })));
     }
@@ -161,7 +166,11 @@ pub async fn map_waiting_tickets(state: &AppState) -> Result<usize, sqlx::Error>
         match async { state.slack(&workspace).await?.user_by_email(email).await }.await {
             Ok(user) => {
                 let user = user.id.to_string();
-                if crate::store::onboarding::map_unmapped_ticket(state.db(), &ticket, &user).await? {
+                if state
+                    .db()
+                    .write(async |tx| crate::store::onboarding::map_unmapped_ticket(tx, &ticket, &user).await)
+                    .await?
+                {
                     counted += 1;
                     crate::quotas::after_evidence(state, &WorkspaceId(ticket.workspace_id.clone()), &user).await;
                 }

@@ -346,7 +346,7 @@ pub async fn queue(state: &AppState, workspace: &WorkspaceId, by: &str, subject:
         subject: subject.to_owned(),
         topic: format!("{by}:{subject}:{now}"),
     };
-    insert_outbox_row(state.db(), workspace, &kind, now).await?;
+    state.db().write(async |tx| insert_outbox_row(tx, workspace, &kind, now).await).await?;
     state.wake_outbox();
     Ok(())
 }

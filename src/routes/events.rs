@@ -56,7 +56,10 @@ pub async fn handle_callback(
         return Ok(());
     };
     let now = state.clock().now_ms();
-    let fresh = events::insert_processed_event(state.db(), &workspace, &event.event_id, &event.kind, now).await?;
+    let fresh = state
+        .db()
+        .write(async |tx| events::insert_processed_event(tx, &workspace, &event.event_id, &event.kind, now).await)
+        .await?;
     if !fresh {
         tracing::info!(event_id = event.event_id, retry = ?retry, "redelivered event ignored");
         return Ok(());
@@ -66,7 +69,10 @@ pub async fn handle_callback(
         EventKind::LostAccess => {
             // Nothing more can be posted there; the data stays for a reinstall.
             tracing::warn!(workspace = workspace.as_str(), kind = event.kind, "the app lost access to a workspace");
-            crate::store::workspaces::update_uninstalled(state.db(), &workspace, now).await?;
+            state
+                .db()
+                .write(async |tx| crate::store::workspaces::update_uninstalled(tx, &workspace, now).await)
+                .await?;
             state.forget_installed(workspace.as_str());
             return Ok(());
         }
@@ -84,7 +90,7 @@ pub async fn handle_callback(
     };
     if let Err(e) = handled {
         // Forget the event so that Slack's retry is processed, then fail this delivery.
-        events::delete_processed_event(state.db(), &workspace, &event.event_id).await?;
+        state.db().write(async |tx| events::delete_processed_event(tx, &workspace, &event.event_id).await).await?;
         return Err(e);
     }
     Ok(())

@@ -65,7 +65,11 @@ pub async fn install(State(state): State<AppState>) -> Response {
     };
     let (install_state, browser) = (random_token(), random_token());
     let now = state.clock().now_ms();
-    if let Err(e) = installations::insert_oauth_state(state.db(), &install_state, &digest(&browser), now).await {
+    if let Err(e) = state
+        .db()
+        .write(async |tx| installations::insert_oauth_state(tx, &install_state, &digest(&browser), now).await)
+        .await
+    {
         tracing::error!(error = %crate::error::chain(&e), "cannot start an install");
         return page(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -132,13 +136,15 @@ async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -
     };
     // A state is good once, whatever the outcome.
     let started = match redirect.state.as_deref().filter(|s| !s.is_empty()) {
-        Some(install_state) => match installations::delete_oauth_state(state.db(), install_state).await {
-            Ok(started) => started,
-            Err(e) => {
-                tracing::error!(error = %crate::error::chain(&e), "cannot check an install's state");
-                return page(StatusCode::SERVICE_UNAVAILABLE, "Try again in a minute", "Nothing was changed.");
+        Some(install_state) => {
+            match state.db().write(async |tx| installations::delete_oauth_state(tx, install_state).await).await {
+                Ok(started) => started,
+                Err(e) => {
+                    tracing::error!(error = %crate::error::chain(&e), "cannot check an install's state");
+                    return page(StatusCode::SERVICE_UNAVAILABLE, "Try again in a minute", "Nothing was changed.");
+                }
             }
-        },
+        }
         None => None,
     };
     if let Some(error) = redirect.error.as_deref() {
@@ -233,7 +239,12 @@ async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -
         enterprise_id: granted.enterprise.as_ref().map(|e| e.id.clone()),
     };
     let now = state.clock().now_ms();
-    match installations::upsert_installation(state.db(), &workspace, &install, &state.config().default_areas, now).await
+    match state
+        .db()
+        .write(async |tx| {
+            installations::upsert_installation(tx, &workspace, &install, &state.config().default_areas, now).await
+        })
+        .await
     {
         Ok(installed) => {
             state.note_installed_with(&workspace, token);
@@ -355,7 +366,11 @@ pub async fn reseal_tokens(state: &AppState) {
         match oauth.keys.open(workspace, sealed) {
             Ok(token) => {
                 let again = oauth.keys.seal(workspace, &token);
-                match installations::update_sealed_token(state.db(), workspace, sealed, &again, state.clock().now_ms())
+                match state
+                    .db()
+                    .write(async |tx| {
+                        installations::update_sealed_token(tx, workspace, sealed, &again, state.clock().now_ms()).await
+                    })
                     .await
                 {
                     Ok(true) => resealed += 1,

@@ -19,8 +19,10 @@ pub async fn set_channel(state: &AppState, workspace: &WorkspaceId, user: &str, 
     };
     permissions::require_manager(state, workspace, user, "change the configuration").await?;
     let now = state.clock().now_ms();
-    update_product_channel(state.db(), workspace, &channel, now).await?;
-    let woken = update_outbox_wake_workspace(state.db(), workspace, now).await?;
+    let mut tx = state.db().begin().await?;
+    update_product_channel(&mut tx, workspace, &channel, now).await?;
+    let woken = update_outbox_wake_workspace(&mut tx, workspace, now).await?;
+    tx.commit().await?;
     state.wake_outbox();
     let waiting = if woken > 0 { " Highlights that were waiting are being posted now." } else { "" };
     Ok(Reply::ephemeral(format!(
@@ -44,7 +46,10 @@ pub async fn set_report(state: &AppState, workspace: &WorkspaceId, user: &str, a
         }
     };
     permissions::require_manager(state, workspace, user, "change the configuration").await?;
-    update_report_endorsed_only(state.db(), workspace, endorsed_only, state.clock().now_ms()).await?;
+    state
+        .db()
+        .write(async |tx| update_report_endorsed_only(tx, workspace, endorsed_only, state.clock().now_ms()).await)
+        .await?;
     Ok(Reply::ephemeral(if endorsed_only {
         "Month-end reports now count endorsed quotes only: a feature is backed by 3 endorsed quotes from 3 customers. \
          Managers endorse a highlight with ✅ on its reply, or its Endorse button."
@@ -76,7 +81,7 @@ pub async fn set_triage_emoji(
         ));
     }
     permissions::require_manager(state, workspace, user, "change the configuration").await?;
-    update_triage_emoji(state.db(), workspace, &name, state.clock().now_ms()).await?;
+    state.db().write(async |tx| update_triage_emoji(tx, workspace, &name, state.clock().now_ms()).await).await?;
     Ok(Reply::ephemeral(format!(
         "Reacting with :{name}: to a message in a channel I'm in now queues it for triage in your App Home."
     )))

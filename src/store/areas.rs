@@ -75,15 +75,7 @@ async fn bump_areas_version(conn: &mut sqlx::AnyConnection, workspace: &Workspac
 }
 
 /// Adds an area; false when one with the same key exists.
-pub async fn insert_area(db: &Db, workspace: &WorkspaceId, name: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    let inserted = insert_area_in(&mut tx, workspace, name, now_ms).await?;
-    tx.commit().await?;
-    Ok(inserted)
-}
-
-/// [`insert_area`] inside a transaction (a new workspace's starting areas).
-pub async fn insert_area_in(
+pub async fn insert_area(
     conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     name: &str,
@@ -139,42 +131,49 @@ pub async fn list_area_stats(db: &Db, workspace: &WorkspaceId) -> Result<Vec<Are
 }
 
 /// Renames an area (its highlights stay with it).
-pub async fn update_area_name(db: &Db, workspace: &WorkspaceId, id: i64, name: &str) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+pub async fn update_area_name(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    id: i64,
+    name: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("update product_areas set key = $3, name = $4 where workspace_id = $1 and id = $2")
         .bind(workspace.as_str())
         .bind(id)
         .bind(name.to_lowercase())
         .bind(name)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    bump_areas_version(&mut tx, workspace).await?;
-    tx.commit().await
+    bump_areas_version(&mut *conn, workspace).await?;
+    Ok(())
 }
 
 /// Moves every highlight and feedback item of area `from` into `into` and
 /// removes `from`; returns how many highlights moved.
-pub async fn merge_areas(db: &Db, workspace: &WorkspaceId, from: i64, into: i64) -> Result<u64, sqlx::Error> {
-    let mut tx = db.begin().await?;
+pub async fn merge_areas(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    from: i64,
+    into: i64,
+) -> Result<u64, sqlx::Error> {
     sqlx::query("update feedback_items set area_id = $3 where workspace_id = $1 and area_id = $2")
         .bind(workspace.as_str())
         .bind(from)
         .bind(into)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     let moved = sqlx::query("update highlights set area_id = $3 where workspace_id = $1 and area_id = $2")
         .bind(workspace.as_str())
         .bind(from)
         .bind(into)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
     sqlx::query("delete from product_areas where workspace_id = $1 and id = $2")
         .bind(workspace.as_str())
         .bind(from)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    bump_areas_version(&mut tx, workspace).await?;
-    tx.commit().await?;
+    bump_areas_version(&mut *conn, workspace).await?;
     Ok(moved)
 }

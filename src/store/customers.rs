@@ -126,7 +126,7 @@ pub async fn insert_customer_if_new(
 /// Returns None when another holds it; else whether the claim was taken over
 /// from a holder whose lease ran out (it may have posted before it died).
 pub async fn claim_customer_thread(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     id: i64,
     token: &str,
@@ -137,7 +137,7 @@ pub async fn claim_customer_thread(
         sqlx::query_scalar("select thread_claim from customers where workspace_id = $1 and id = $2")
             .bind(workspace.as_str())
             .bind(id)
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *conn)
             .await?;
     let claimed = sqlx::query(
         "update customers set thread_claim = $3, thread_claim_until = $5
@@ -149,7 +149,7 @@ pub async fn claim_customer_thread(
     .bind(token)
     .bind(now_ms)
     .bind(until_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     let taken_over = holder.flatten().is_some_and(|holder| holder != token);
     Ok((claimed.rows_affected() == 1).then_some(taken_over))
@@ -157,7 +157,7 @@ pub async fn claim_customer_thread(
 
 /// Gives up a claim taken with [`claim_customer_thread`] (the post failed).
 pub async fn release_customer_thread(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     id: i64,
     token: &str,
@@ -169,14 +169,14 @@ pub async fn release_customer_thread(
     .bind(workspace.as_str())
     .bind(id)
     .bind(token)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// Records where the customer's thread lives.
 pub async fn update_customer_thread(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     id: i64,
     channel: &str,
@@ -192,7 +192,7 @@ pub async fn update_customer_thread(
     .bind(channel)
     .bind(ts)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -260,7 +260,7 @@ pub async fn find_customer_thread_post(
 
 /// Records the permalink of a customer's thread parent.
 pub async fn update_customer_thread_permalink(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     id: i64,
     permalink: &str,
@@ -269,7 +269,7 @@ pub async fn update_customer_thread_permalink(
         .bind(workspace.as_str())
         .bind(id)
         .bind(permalink)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -537,22 +537,21 @@ pub async fn find_customer_details(db: &Db, workspace: &WorkspaceId, id: i64) ->
 
 /// Merges `from` into `into`: highlights and interviews move (interviews that
 /// collide on person and day become one), `from`'s name and aliases lead to
-/// `into` from now on, and `from` is marked merged. One transaction.
+/// `into` from now on, and `from` is marked merged.
 pub async fn merge_customers(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     from: &Customer,
     into: &Customer,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     let ws = workspace.as_str();
-    let mut tx = db.begin().await?;
     sqlx::query("update customers set merged_into = $3, updated_at = $4 where workspace_id = $1 and id = $2")
         .bind(ws)
         .bind(from.id)
         .bind(into.id)
         .bind(now_ms)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     // Interviews by the same person on the same day as one of `into`'s fold into it.
     let collisions: Vec<(i64, i64)> = sqlx::query_as(
@@ -564,19 +563,19 @@ pub async fn merge_customers(
     .bind(ws)
     .bind(from.id)
     .bind(into.id)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
     for (from_interview, into_interview) in collisions {
         sqlx::query("update highlights set interview_id = $3 where workspace_id = $1 and interview_id = $2")
             .bind(ws)
             .bind(from_interview)
             .bind(into_interview)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         sqlx::query("delete from interviews where workspace_id = $1 and id = $2")
             .bind(ws)
             .bind(from_interview)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
     for table in ["interviews", "highlights", "feedback_items"] {
@@ -584,14 +583,14 @@ pub async fn merge_customers(
             .bind(ws)
             .bind(from.id)
             .bind(into.id)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
     sqlx::query("update customer_aliases set customer_id = $3 where workspace_id = $1 and customer_id = $2")
         .bind(ws)
         .bind(from.id)
         .bind(into.id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query(
         "insert into customer_aliases (workspace_id, key, customer_id, display_name, created_at)
@@ -603,9 +602,9 @@ pub async fn merge_customers(
     .bind(into.id)
     .bind(&from.display_name)
     .bind(now_ms)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// A customer row from an import file.
@@ -624,15 +623,14 @@ pub struct ImportedCustomer {
 /// Creates or updates imported customers and their aliases, all or nothing.
 /// Returns (created, updated).
 pub async fn upsert_imported_customers(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     rows: &[ImportedCustomer],
     now_ms: i64,
 ) -> Result<(usize, usize), sqlx::Error> {
-    let mut tx = db.begin().await?;
     let (mut created, mut updated) = (0, 0);
     for row in rows {
-        let existing = find_customer_id_by_key(&mut tx, workspace, &row.name.key).await?;
+        let existing = find_customer_id_by_key(&mut *conn, workspace, &row.name.key).await?;
         let id = match existing {
             Some(id) => {
                 sqlx::query(
@@ -643,7 +641,7 @@ pub async fn upsert_imported_customers(
                 .bind(&row.segment)
                 .bind(row.arr_cents)
                 .bind(now_ms)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
                 updated += 1;
                 id
@@ -660,9 +658,9 @@ pub async fn upsert_imported_customers(
                 .bind(&row.segment)
                 .bind(row.arr_cents)
                 .bind(now_ms)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *conn)
                 .await?;
-                insert_key_variants(&mut tx, workspace, id, &row.name.key).await?;
+                insert_key_variants(&mut *conn, workspace, id, &row.name.key).await?;
                 id
             }
         };
@@ -676,11 +674,10 @@ pub async fn upsert_imported_customers(
             .bind(id)
             .bind(&alias.display)
             .bind(now_ms)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         }
     }
-    tx.commit().await?;
     Ok((created, updated))
 }
 

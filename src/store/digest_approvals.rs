@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::store::outbox::{insert_outbox_row_in, upsert_outbox_row_in, OutboxKind};
+use crate::store::outbox::{insert_outbox_row, upsert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -83,7 +83,7 @@ pub async fn insert_digest_approval_in(
     .bind(now_ms)
     .execute(&mut *conn)
     .await?;
-    insert_outbox_row_in(conn, workspace, &OutboxKind::AskDigestApproval { topic: new.period_key.to_owned() }, now_ms)
+    insert_outbox_row(conn, workspace, &OutboxKind::AskDigestApproval { topic: new.period_key.to_owned() }, now_ms)
         .await
 }
 
@@ -105,7 +105,7 @@ pub async fn find_digest_approval(
 /// Decides a pending approval (not expired), and queues what follows in the
 /// same transaction; false when it was decided already (or expired).
 pub async fn update_digest_decided(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     period_key: &str,
     status: &str,
@@ -113,7 +113,6 @@ pub async fn update_digest_decided(
     then: Option<&OutboxKind>,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
     let decided = sqlx::query(
         "update digest_approvals set status = $3, decided_by = $4, decided_at = $5
          where workspace_id = $1 and period_key = $2 and status = 'pending' and expires_at > $5",
@@ -123,20 +122,19 @@ pub async fn update_digest_decided(
     .bind(status)
     .bind(by)
     .bind(now_ms)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
     if let (true, Some(kind)) = (decided, then) {
-        upsert_outbox_row_in(&mut tx, workspace, kind, now_ms).await?;
+        upsert_outbox_row(&mut *conn, workspace, kind, now_ms).await?;
     }
-    tx.commit().await?;
     Ok(decided)
 }
 
 /// Leaves an area out of a pending digest; false when it was decided already.
 pub async fn update_digest_removed_areas(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     period_key: &str,
     removed_areas: &str,
@@ -150,7 +148,7 @@ pub async fn update_digest_removed_areas(
     .bind(period_key)
     .bind(removed_areas)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     Ok(changed == 1)
@@ -158,18 +156,20 @@ pub async fn update_digest_removed_areas(
 
 /// Expires every approval nobody answered in time, each in a transaction
 /// with the note to its approver; returns how many expired.
-pub async fn update_expired_digest_approvals(db: &Db, now_ms: i64) -> Result<usize, sqlx::Error> {
+pub async fn update_expired_digest_approvals(
+    conn: &mut sqlx::AnyConnection,
+    now_ms: i64,
+) -> Result<usize, sqlx::Error> {
     let due: Vec<DigestApproval> = sqlx::query_as(&format!(
         "select {APPROVAL_COLUMNS} from digest_approvals
          where status = 'pending' and expires_at <= $1 order by expires_at limit 100"
     ))
     .bind(now_ms)
-    .fetch_all(db.reader())
+    .fetch_all(&mut *conn)
     .await?;
     let mut expired = 0;
     for approval in due {
         let workspace = WorkspaceId(approval.workspace_id.clone());
-        let mut tx = db.begin().await?;
         let done = sqlx::query(
             "update digest_approvals set status = 'expired', decided_at = $3
              where workspace_id = $1 and period_key = $2 and status = 'pending'",
@@ -177,7 +177,7 @@ pub async fn update_expired_digest_approvals(db: &Db, now_ms: i64) -> Result<usi
         .bind(workspace.as_str())
         .bind(&approval.period_key)
         .bind(now_ms)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected()
             == 1;
@@ -191,17 +191,16 @@ pub async fn update_expired_digest_approvals(db: &Db, now_ms: i64) -> Result<usi
                 ),
                 topic: format!("digest-expired:{}", approval.period_key),
             };
-            insert_outbox_row_in(&mut tx, &workspace, &note, now_ms).await?;
+            insert_outbox_row(&mut *conn, &workspace, &note, now_ms).await?;
             expired += 1;
         }
-        tx.commit().await?;
     }
     Ok(expired)
 }
 
 /// Sets (or, with None, removes) the workspace's digest approver.
 pub async fn update_digest_approver(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     approver: Option<&str>,
     now_ms: i64,
@@ -210,7 +209,7 @@ pub async fn update_digest_approver(
         .bind(workspace.as_str())
         .bind(approver)
         .bind(now_ms)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

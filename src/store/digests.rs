@@ -36,7 +36,7 @@ pub async fn find_digest_settings(db: &Db, workspace: &WorkspaceId) -> Result<Op
 
 /// Sets the schedule and, when given, the time zone.
 pub async fn update_digest_settings(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     schedule: &str,
     time_zone: Option<&str>,
@@ -45,7 +45,7 @@ pub async fn update_digest_settings(
         .bind(workspace.as_str())
         .bind(schedule)
         .bind(time_zone)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use crate::store::Db;
 
 /// Records an event id; returns false when it was already recorded (a redelivery).
 pub async fn insert_processed_event(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     event_id: &str,
     event_type: &str,
@@ -19,7 +19,7 @@ pub async fn insert_processed_event(
     .bind(event_id)
     .bind(event_type)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -33,11 +33,15 @@ pub async fn count_processed_events(db: &Db, workspace: &WorkspaceId) -> Result<
 }
 
 /// Forgets an event whose processing failed, so Slack's retry is processed.
-pub async fn delete_processed_event(db: &Db, workspace: &WorkspaceId, event_id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete_processed_event(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    event_id: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("delete from processed_events where workspace_id = $1 and event_id = $2")
         .bind(workspace.as_str())
         .bind(event_id)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

@@ -93,14 +93,13 @@ pub async fn find_highlight_customers(
 /// one), and queues the work that follows (its thread's refresh, a permalink
 /// to ask for again), in one transaction.
 pub async fn update_highlight_posted(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     id: i64,
     post: Posted<'_>,
     follow_ups: &[crate::store::outbox::OutboxKind],
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
     sqlx::query(
         "update highlights set posted_channel = $3, posted_ts = $4, permalink = coalesce($5, permalink)
          where workspace_id = $1 and id = $2",
@@ -110,12 +109,12 @@ pub async fn update_highlight_posted(
     .bind(post.channel)
     .bind(post.ts)
     .bind(post.permalink)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     for follow_up in follow_ups {
-        crate::store::outbox::upsert_outbox_row_in(&mut tx, workspace, follow_up, now_ms).await?;
+        crate::store::outbox::upsert_outbox_row(&mut *conn, workspace, follow_up, now_ms).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// Where a highlight was posted.
@@ -132,7 +131,7 @@ pub struct Posted<'a> {
 /// Records a highlight's permalink (asked for again after Slack failed to
 /// give it when it was posted).
 pub async fn update_highlight_permalink(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     id: i64,
     permalink: &str,
@@ -141,7 +140,7 @@ pub async fn update_highlight_permalink(
         .bind(workspace.as_str())
         .bind(id)
         .bind(permalink)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -189,13 +188,12 @@ pub enum Endorsement<'a> {
 /// its reply in the same transaction. Returns whether anything changed (an
 /// endorsement repeated, or withdrawn by someone else, changes nothing).
 pub async fn update_highlight_endorsement(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     id: i64,
     change: Endorsement<'_>,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
     let changed = match change {
         Endorsement::By(user) => sqlx::query(
             "update highlights set endorsed_by = $3, endorsed_at = $4
@@ -219,14 +217,13 @@ pub async fn update_highlight_endorsement(
         .bind(id)
         .bind(user),
     }
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
         > 0;
     if changed {
         let update = crate::store::outbox::OutboxKind::UpdateHighlight { highlight_id: id };
-        crate::store::outbox::upsert_outbox_row_in(&mut tx, workspace, &update, now_ms).await?;
+        crate::store::outbox::upsert_outbox_row(&mut *conn, workspace, &update, now_ms).await?;
     }
-    tx.commit().await?;
     Ok(changed)
 }

@@ -23,24 +23,34 @@ pub struct NewInstallation {
 }
 
 /// Records a started install, and forgets those that expired.
-pub async fn insert_oauth_state(db: &Db, state: &str, browser: &str, now_ms: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query("delete from oauth_states where created_at < $1").bind(now_ms - STATE_TTL_MS).execute(&mut *tx).await?;
+pub async fn insert_oauth_state(
+    conn: &mut sqlx::AnyConnection,
+    state: &str,
+    browser: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from oauth_states where created_at < $1")
+        .bind(now_ms - STATE_TTL_MS)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("insert into oauth_states (state, browser, created_at) values ($1, $2, $3)")
         .bind(state)
         .bind(browser)
         .bind(now_ms)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// Takes a started install out, so that its `state` is used once: the
 /// browser it is bound to and when it started, if it was there.
-pub async fn delete_oauth_state(db: &Db, state: &str) -> Result<Option<(String, i64)>, sqlx::Error> {
+pub async fn delete_oauth_state(
+    conn: &mut sqlx::AnyConnection,
+    state: &str,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
     sqlx::query_as("delete from oauth_states where state = $1 returning browser, created_at")
         .bind(state)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *conn)
         .await
 }
 
@@ -48,32 +58,31 @@ pub async fn delete_oauth_state(db: &Db, state: &str) -> Result<Option<(String, 
 /// starting product areas if new), installed (its parked posts released if it
 /// had been uninstalled), and its sealed token (replacing the old one).
 pub async fn upsert_installation(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     install: &NewInstallation,
     default_areas: &[String],
     now_ms: i64,
 ) -> Result<Installed, sqlx::Error> {
-    let mut tx = db.begin().await?;
     let uninstalled_at: Option<Option<i64>> = sqlx::query_scalar("select uninstalled_at from workspaces where id = $1")
         .bind(workspace.as_str())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?;
     let installed = match uninstalled_at {
         None => {
             sqlx::query("insert into workspaces (id, created_at, updated_at) values ($1, $2, $2)")
                 .bind(workspace.as_str())
                 .bind(now_ms)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
             for name in default_areas {
-                crate::store::areas::insert_area_in(&mut tx, workspace, name, now_ms).await?;
+                crate::store::areas::insert_area(&mut *conn, workspace, name, now_ms).await?;
             }
             Installed::New
         }
         Some(None) => Installed::Already,
         Some(Some(_)) => {
-            crate::store::workspaces::update_reinstalled_in(&mut tx, workspace, now_ms).await?;
+            crate::store::workspaces::update_reinstalled(&mut *conn, workspace, now_ms).await?;
             Installed::Again
         }
     };
@@ -93,9 +102,8 @@ pub async fn upsert_installation(
     .bind(&install.installed_by)
     .bind(&install.enterprise_id)
     .bind(now_ms)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(installed)
 }
 
@@ -121,7 +129,7 @@ pub async fn list_sealed_tokens(db: &Db) -> Result<Vec<(String, String)>, sqlx::
 /// Replaces a sealed token by the same token sealed again, unless it changed
 /// meanwhile (a reinstall wins). Returns whether it was replaced.
 pub async fn update_sealed_token(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &str,
     was: &str,
     sealed: &str,
@@ -134,7 +142,7 @@ pub async fn update_sealed_token(
     .bind(was)
     .bind(sealed)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -2,6 +2,16 @@
 //! aggregate. Queries are portable (`$1` placeholders, `ON CONFLICT`, `RETURNING`)
 //! and run through sqlx's `Any` driver on SQLite or PostgreSQL; where the
 //! dialects differ, the branch is made here and never in callers.
+//!
+//! One calling convention:
+//! - a read takes `&Db` (on SQLite it goes to the read-only connections, so it
+//!   never waits behind the writer), or `&mut AnyConnection` when it must see
+//!   a transaction's own writes;
+//! - a write takes `&mut AnyConnection`: the connection of a transaction from
+//!   [`Db::begin`] (or [`Db::write`] for a short one), the only way to write.
+//!   A feature composes its unit of work by calling several writes on one
+//!   transaction and committing once; no store function opens a transaction
+//!   of its own, and nothing outside this module touches a pool.
 
 pub mod areas;
 pub mod captures;
@@ -194,15 +204,20 @@ impl Db {
         migrator_for(self.backend)
     }
 
-    /// The pool that writes (and may read): for the store's own modules, and
-    /// tests that inspect the schema.
+    /// The versions of the migrations applied to this database.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
+        sqlx::query_scalar("select version from _sqlx_migrations where success").fetch_all(&self.reader).await
+    }
+
+    /// The pool that writes (and may read): for tests that inspect the
+    /// database. The app writes only through [`Db::begin`].
     pub fn pool(&self) -> &AnyPool {
         &self.writer
     }
 
     /// The pool for reads only (on SQLite its connections refuse to write):
-    /// for queries that must not wait behind the writer.
-    pub fn reader(&self) -> &AnyPool {
+    /// for the store's reads, which must not wait behind the writer.
+    pub(crate) fn reader(&self) -> &AnyPool {
         &self.reader
     }
 
@@ -211,6 +226,19 @@ impl Db {
     /// its turn instead of failing with "database is locked".
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, Any>, sqlx::Error> {
         begin_on(&self.writer, self.backend).await
+    }
+
+    /// Runs `work` in a write transaction of its own and commits it: for a
+    /// unit of work that is one call (`db.write(async |tx| f(tx, …).await)`).
+    /// Dropped half way, the transaction rolls back.
+    pub async fn write<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        let out = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Stores a capture and queues its posts, atomically, committed together
@@ -289,6 +317,15 @@ fn pool_options(max: u32, read_only: bool) -> AnyPoolOptions {
                 Ok(())
             })
         })
+}
+
+/// The backend a connection talks to.
+pub(crate) fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
+    if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
 }
 
 /// `BEGIN` on a pool, `BEGIN IMMEDIATE` on SQLite.

@@ -40,7 +40,7 @@ const COLUMNS: &str = "user_id, start_date, days, interviews_target, feedback_ta
 
 /// Enrolls (or re-enrolls, replacing the dates and targets of) a user.
 pub async fn upsert_onboardee(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     user: &str,
     start_date: &str,
@@ -66,14 +66,14 @@ pub async fn upsert_onboardee(
     .bind(targets.tickets)
     .bind(enrolled_by)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// Ends an enrollment (history kept); false when there was none running.
 pub async fn update_onboardee_ended(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     user: &str,
     now_ms: i64,
@@ -84,7 +84,7 @@ pub async fn update_onboardee_ended(
     .bind(workspace.as_str())
     .bind(user)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -172,12 +172,11 @@ pub struct NewFeedback {
 /// Records a triaged message; false when that message was triaged before
 /// (then its classification is updated, and it still counts once).
 pub async fn upsert_feedback_item(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     item: &NewFeedback,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "insert into feedback_items (workspace_id, triaged_by, channel_id, message_ts, message_text, area_id,
                                      customer_id, kind, created_at)
@@ -193,7 +192,7 @@ pub async fn upsert_feedback_item(
     .bind(item.customer_id)
     .bind(item.kind)
     .bind(now_ms)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
@@ -208,7 +207,7 @@ pub async fn upsert_feedback_item(
         .bind(item.area_id)
         .bind(item.customer_id)
         .bind(item.kind)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
     // Queued with a reaction (by anyone): triaged now, so out of every queue.
@@ -221,19 +220,18 @@ pub async fn upsert_feedback_item(
     .bind(&item.channel_id)
     .bind(&item.message_ts)
     .bind(now_ms)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
     for user in queued_by {
         let home = crate::store::outbox::OutboxKind::PublishHome { user };
-        crate::store::outbox::upsert_outbox_row_in(&mut tx, workspace, &home, now_ms).await?;
+        crate::store::outbox::upsert_outbox_row(&mut *conn, workspace, &home, now_ms).await?;
     }
-    tx.commit().await?;
     Ok(inserted)
 }
 
 /// Records the permalink of a triaged message.
 pub async fn update_feedback_permalink(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     channel_id: &str,
     message_ts: &str,
@@ -246,7 +244,7 @@ pub async fn update_feedback_permalink(
     .bind(channel_id)
     .bind(message_ts)
     .bind(permalink)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -268,7 +266,7 @@ pub struct NewTickets<'a> {
 
 /// Records tickets; with a `ticket_ref`, false when that ticket was already counted.
 pub async fn insert_tickets(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     tickets: &NewTickets<'_>,
     now_ms: i64,
@@ -285,14 +283,14 @@ pub async fn insert_tickets(
     .bind(tickets.count)
     .bind(tickets.note)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Keeps a helpdesk event whose agent is not known yet; false if kept before.
 pub async fn insert_unmapped_ticket(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     ticket_ref: &str,
     agent_email: Option<&str>,
@@ -311,7 +309,7 @@ pub async fn insert_unmapped_ticket(
     .bind(reason)
     .bind(payload)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -345,8 +343,11 @@ pub async fn list_unmapped_tickets(db: &Db, limit: i64) -> Result<Vec<UnmappedTi
 
 /// Counts a waiting ticket for the user its email now maps to, once, and
 /// removes it from the waiting list; false if it had been counted already.
-pub async fn map_unmapped_ticket(db: &Db, ticket: &UnmappedTicket, user: &str) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
+pub async fn map_unmapped_ticket(
+    conn: &mut sqlx::AnyConnection,
+    ticket: &UnmappedTicket,
+    user: &str,
+) -> Result<bool, sqlx::Error> {
     let counted = sqlx::query(
         "insert into tickets (workspace_id, user_id, source, ticket_ref, count, created_at)
          values ($1, $2, 'webhook', $3, 1, $4)
@@ -356,16 +357,15 @@ pub async fn map_unmapped_ticket(db: &Db, ticket: &UnmappedTicket, user: &str) -
     .bind(user)
     .bind(&ticket.ticket_ref)
     .bind(ticket.received_at)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
     sqlx::query("delete from unmapped_tickets where workspace_id = $1 and id = $2")
         .bind(&ticket.workspace_id)
         .bind(ticket.id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    tx.commit().await?;
     Ok(counted)
 }
 

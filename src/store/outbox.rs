@@ -162,19 +162,8 @@ pub struct OutboxRow {
     pub claimed_at_ms: i64,
 }
 
-/// Queues work on its own; a row with the same key is left as is.
+/// Queues work; a row with the same key is left as is.
 pub async fn insert_outbox_row(
-    db: &Db,
-    workspace: &WorkspaceId,
-    kind: &OutboxKind,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    let mut conn = db.pool().acquire().await?;
-    insert_outbox_row_in(&mut conn, workspace, kind, now_ms).await
-}
-
-/// Queues work inside a transaction; a row with the same key is left as is.
-pub async fn insert_outbox_row_in(
     conn: &mut AnyConnection,
     workspace: &WorkspaceId,
     kind: &OutboxKind,
@@ -196,18 +185,6 @@ pub async fn insert_outbox_row_in(
     Ok(())
 }
 
-/// Queues work, or wakes the existing row with the same key (for work that
-/// coalesces, like refreshing a summary): it runs again after the current run.
-pub async fn upsert_outbox_row(
-    db: &Db,
-    workspace: &WorkspaceId,
-    kind: &OutboxKind,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    let mut conn = db.pool().acquire().await?;
-    upsert_outbox_row_in(&mut conn, workspace, kind, now_ms).await
-}
-
 /// What an upsert does to the row already there: makes it due again, at the
 /// new time or the earlier one it already waits for (a burst of changes then
 /// runs the work once, without pushing it back at every change).
@@ -217,8 +194,9 @@ pub(crate) const WAKE_ON_CONFLICT: &str = "on conflict (workspace_id, dedupe_key
                                     then outbox.run_after else excluded.run_after end,
                    locked_until = null, claim_token = null, attempts = 0, updated_at = excluded.updated_at";
 
-/// [`upsert_outbox_row`] inside a transaction.
-pub async fn upsert_outbox_row_in(
+/// Queues work, or wakes the existing row with the same key (for work that
+/// coalesces, like refreshing a summary): it runs again after the current run.
+pub async fn upsert_outbox_row(
     conn: &mut AnyConnection,
     workspace: &WorkspaceId,
     kind: &OutboxKind,
@@ -227,7 +205,7 @@ pub async fn upsert_outbox_row_in(
     upsert_outbox_row_when(conn, workspace, None, kind, now_ms).await
 }
 
-/// [`upsert_outbox_row_in`], only when `user` is being onboarded (one
+/// [`upsert_outbox_row`], only when `user` is being onboarded (one
 /// statement: nothing is read first).
 pub async fn upsert_outbox_row_if_onboardee(
     conn: &mut AnyConnection,
@@ -267,13 +245,13 @@ async fn upsert_outbox_row_when(
 
 /// Claims up to `limit` due rows for `lease_ms`, in the order they fell due.
 pub async fn claim_outbox_rows(
-    db: &Db,
+    conn: &mut AnyConnection,
     token: &str,
     now_ms: i64,
     lease_ms: i64,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
-    let skip_locked = match db.backend() {
+    let skip_locked = match crate::store::backend_of(conn) {
         Backend::Postgres => "for update skip locked",
         // SQLite has one writer at a time: the update below is atomic as it is.
         Backend::Sqlite => "",
@@ -291,7 +269,7 @@ pub async fn claim_outbox_rows(
     .bind(token)
     .bind(now_ms)
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for (id, workspace, payload, attempts, uncertain) in rows {
@@ -307,7 +285,7 @@ pub async fn claim_outbox_rows(
             }),
             Err(e) => {
                 tracing::error!(id, error = %e, "outbox row with an unreadable payload set aside");
-                update_outbox_failed(db, id, token, &format!("unreadable payload: {e}"), now_ms).await?;
+                update_outbox_failed(conn, id, token, &format!("unreadable payload: {e}"), now_ms).await?;
             }
         }
     }
@@ -316,19 +294,29 @@ pub async fn claim_outbox_rows(
 }
 
 /// Extends a claim's lease; false when the claim is no longer held.
-pub async fn update_outbox_lease(db: &Db, id: i64, token: &str, until_ms: i64) -> Result<bool, sqlx::Error> {
+pub async fn update_outbox_lease(
+    conn: &mut AnyConnection,
+    id: i64,
+    token: &str,
+    until_ms: i64,
+) -> Result<bool, sqlx::Error> {
     let result =
         sqlx::query("update outbox set locked_until = $3 where id = $1 and claim_token = $2 and status = 'pending'")
             .bind(id)
             .bind(token)
             .bind(until_ms)
-            .execute(db.pool())
+            .execute(&mut *conn)
             .await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// The work is done (unless a row was woken again meanwhile).
-pub async fn update_outbox_done(db: &Db, ids: &[i64], token: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn update_outbox_done(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    token: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     for chunk in ids.chunks(100) {
         let list = crate::store::numbered_params(3, chunk.len());
         let sql = format!(
@@ -339,7 +327,7 @@ pub async fn update_outbox_done(db: &Db, ids: &[i64], token: &str, now_ms: i64) 
         for id in chunk {
             query = query.bind(*id);
         }
-        query.execute(db.pool()).await?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -347,7 +335,12 @@ pub async fn update_outbox_done(db: &Db, ids: &[i64], token: &str, now_ms: i64) 
 /// Puts claimed rows that were never started back as they were (the worker
 /// is stopping): due again at once, for any worker, the claim not counted as
 /// an attempt.
-pub async fn update_outbox_released(db: &Db, ids: &[i64], token: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn update_outbox_released(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    token: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     for chunk in ids.chunks(100) {
         let list = crate::store::numbered_params(3, chunk.len());
         let sql = format!(
@@ -358,7 +351,7 @@ pub async fn update_outbox_released(db: &Db, ids: &[i64], token: &str, now_ms: i
         for id in chunk {
             query = query.bind(*id);
         }
-        query.execute(db.pool()).await?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -380,7 +373,7 @@ pub enum Retry {
 
 /// Try again at `run_after_ms`.
 pub async fn update_outbox_retry(
-    db: &Db,
+    conn: &mut AnyConnection,
     row: &OutboxRow,
     run_after_ms: i64,
     error: &str,
@@ -408,13 +401,19 @@ pub async fn update_outbox_retry(
     .bind(i64::from(uncertain))
     .bind(i64::from(not_an_attempt))
     .bind(row.claimed_at_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// Give up: the work cannot succeed as it is (kept for inspection).
-pub async fn update_outbox_failed(db: &Db, id: i64, token: &str, error: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn update_outbox_failed(
+    conn: &mut AnyConnection,
+    id: i64,
+    token: &str,
+    error: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "update outbox set status = 'failed', locked_until = null, last_error = $3, updated_at = $4
          where id = $1 and claim_token = $2",
@@ -423,7 +422,7 @@ pub async fn update_outbox_failed(db: &Db, id: i64, token: &str, error: &str, no
     .bind(token)
     .bind(error)
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -431,14 +430,18 @@ pub async fn update_outbox_failed(db: &Db, id: i64, token: &str, error: &str, no
 /// Makes a workspace's waiting posts due now (after its channel is set). A
 /// row in flight is marked too: if its attempt ends in a retry, the retry is
 /// due now rather than when it would have been.
-pub async fn update_outbox_wake_workspace(db: &Db, workspace: &WorkspaceId, now_ms: i64) -> Result<u64, sqlx::Error> {
+pub async fn update_outbox_wake_workspace(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    now_ms: i64,
+) -> Result<u64, sqlx::Error> {
     let result = sqlx::query(
         "update outbox set run_after = case when run_after > $2 then $2 else run_after end, updated_at = $2
          where workspace_id = $1 and status = 'pending' and (run_after > $2 or locked_until is not null)",
     )
     .bind(workspace.as_str())
     .bind(now_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(result.rows_affected())
 }

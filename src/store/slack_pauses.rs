@@ -7,7 +7,7 @@ use crate::store::Db;
 /// Records that `method` (in `scope`) is paused until `until_ms`; a pause
 /// already longer stays.
 pub async fn upsert_slack_pause(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     method: &str,
     scope: &str,
@@ -23,7 +23,7 @@ pub async fn upsert_slack_pause(
     .bind(method)
     .bind(scope)
     .bind(until_ms)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

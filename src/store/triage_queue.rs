@@ -1,7 +1,7 @@
 //! Messages people queued for triage with a reaction (SPEC 3.6), until they
 //! triage them.
 
-use crate::store::outbox::{upsert_outbox_row_in, OutboxKind};
+use crate::store::outbox::{upsert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -22,14 +22,13 @@ pub struct QueuedMessage {
 /// triaged) and the refresh of their App Home, in one transaction. Returns
 /// whether it was new.
 pub async fn insert_queued_message(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     user: &str,
     channel: &str,
     ts: &str,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
     let fresh = sqlx::query(
         "insert into triage_queue (workspace_id, user_id, channel_id, message_ts, queued_at)
          values ($1, $2, $3, $4, $5)
@@ -40,24 +39,23 @@ pub async fn insert_queued_message(
     .bind(channel)
     .bind(ts)
     .bind(now_ms)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
-    commit_with_home_refresh(tx, workspace, user, fresh, now_ms).await
+    queue_home_refresh(conn, workspace, user, fresh, now_ms).await
 }
 
 /// Takes a message out of `user`'s queue (their reaction was removed) unless
 /// it was triaged, and refreshes their App Home, in one transaction.
 pub async fn delete_queued_message(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     user: &str,
     channel: &str,
     ts: &str,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
     let gone = sqlx::query(
         "delete from triage_queue
          where workspace_id = $1 and user_id = $2 and channel_id = $3 and message_ts = $4 and triaged_at is null",
@@ -66,26 +64,25 @@ pub async fn delete_queued_message(
     .bind(user)
     .bind(channel)
     .bind(ts)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
         > 0;
-    commit_with_home_refresh(tx, workspace, user, gone, now_ms).await
+    queue_home_refresh(conn, workspace, user, gone, now_ms).await
 }
 
-/// Commits a change to `user`'s queue, with the refresh of their App Home
-/// when it changed something; returns whether it did.
-async fn commit_with_home_refresh(
-    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+/// Queues the refresh of `user`'s App Home when their queue changed; returns
+/// whether it did.
+async fn queue_home_refresh(
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     user: &str,
     changed: bool,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     if changed {
-        upsert_outbox_row_in(&mut tx, workspace, &OutboxKind::PublishHome { user: user.to_owned() }, now_ms).await?;
+        upsert_outbox_row(conn, workspace, &OutboxKind::PublishHome { user: user.to_owned() }, now_ms).await?;
     }
-    tx.commit().await?;
     Ok(changed)
 }
 
@@ -134,12 +131,17 @@ pub async fn find_queued_message(
 }
 
 /// Records a queued message's text, as Slack gave it.
-pub async fn update_queued_text(db: &Db, workspace: &WorkspaceId, id: i64, text: &str) -> Result<(), sqlx::Error> {
+pub async fn update_queued_text(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    id: i64,
+    text: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("update triage_queue set message_text = $3 where workspace_id = $1 and id = $2")
         .bind(workspace.as_str())
         .bind(id)
         .bind(text)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -155,7 +157,7 @@ pub async fn find_triage_emoji(db: &Db, workspace: &WorkspaceId) -> Result<Optio
 
 /// Sets the workspace's triage emoji.
 pub async fn update_triage_emoji(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     emoji: &str,
     now_ms: i64,
@@ -164,7 +166,7 @@ pub async fn update_triage_emoji(
         .bind(workspace.as_str())
         .bind(emoji)
         .bind(now_ms)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

@@ -25,32 +25,30 @@ pub struct Workspace {
 /// Records a workspace the first time it is seen, with its starting product
 /// areas, in one transaction. Returns true when the workspace is new.
 pub async fn insert_workspace_if_new(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     default_areas: &[String],
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
     let inserted = sqlx::query(
         "insert into workspaces (id, created_at, updated_at) values ($1, $2, $2)
          on conflict (id) do nothing",
     )
     .bind(workspace.as_str())
     .bind(now_ms)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
     if inserted {
         for name in default_areas {
-            crate::store::areas::insert_area_in(&mut tx, workspace, name, now_ms).await?;
+            crate::store::areas::insert_area(&mut *conn, workspace, name, now_ms).await?;
         }
     }
-    tx.commit().await?;
     Ok(inserted)
 }
 
-/// What [`ensure_installed`] found.
+/// What an install found of the workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Installed {
     /// Recorded and installed already: nothing written.
@@ -61,38 +59,18 @@ pub enum Installed {
     Again,
 }
 
-/// Makes sure a workspace the app acts for is recorded and installed. The
-/// state is read from the database on every call, so that a reinstall seen
-/// by one replica is seen by all: an installed workspace costs one read.
-pub async fn ensure_installed(
-    db: &Db,
-    workspace: &WorkspaceId,
-    default_areas: &[String],
-    now_ms: i64,
-) -> Result<Installed, sqlx::Error> {
-    let uninstalled_at: Option<Option<i64>> = sqlx::query_scalar("select uninstalled_at from workspaces where id = $1")
+/// Whether a workspace is recorded (`None` when not), and when it was
+/// uninstalled (`Some(None)` while installed).
+pub async fn find_uninstalled_at(db: &Db, workspace: &WorkspaceId) -> Result<Option<Option<i64>>, sqlx::Error> {
+    sqlx::query_scalar("select uninstalled_at from workspaces where id = $1")
         .bind(workspace.as_str())
         .fetch_optional(db.reader())
-        .await?;
-    match uninstalled_at {
-        Some(None) => Ok(Installed::Already),
-        None => Ok(if insert_workspace_if_new(db, workspace, default_areas, now_ms).await? {
-            Installed::New
-        } else {
-            Installed::Already
-        }),
-        Some(Some(_)) => {
-            let mut tx = db.begin().await?;
-            update_reinstalled_in(&mut tx, workspace, now_ms).await?;
-            tx.commit().await?;
-            Ok(Installed::Again)
-        }
-    }
+        .await
 }
 
 /// Marks a workspace installed again and makes the posts parked while it was
 /// not due now (every replica's worker then takes them).
-pub async fn update_reinstalled_in(
+pub async fn update_reinstalled(
     conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     now_ms: i64,
@@ -143,7 +121,7 @@ pub async fn find_workspace(db: &Db, workspace: &WorkspaceId) -> Result<Option<W
 
 /// Sets the product channel of a workspace.
 pub async fn update_product_channel(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     channel: &str,
     now_ms: i64,
@@ -152,14 +130,14 @@ pub async fn update_product_channel(
         .bind(workspace.as_str())
         .bind(channel)
         .bind(now_ms)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 /// Sets whether the workspace's reports count endorsed quotes only.
 pub async fn update_report_endorsed_only(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     endorsed_only: bool,
     now_ms: i64,
@@ -168,7 +146,7 @@ pub async fn update_report_endorsed_only(
         .bind(workspace.as_str())
         .bind(i32::from(endorsed_only))
         .bind(now_ms)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -190,15 +168,21 @@ pub async fn list_workspace_ids(db: &Db) -> Result<Vec<String>, sqlx::Error> {
 /// Marks a workspace as uninstalled and forgets its OAuth token, in one
 /// transaction: nothing is posted there any more, the token is never used
 /// again, and the workspace's data stays for a reinstall.
-pub async fn update_uninstalled(db: &Db, workspace: &WorkspaceId, at_ms: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+pub async fn update_uninstalled(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    at_ms: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("update workspaces set uninstalled_at = $2 where id = $1")
         .bind(workspace.as_str())
         .bind(at_ms)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-    sqlx::query("delete from installations where workspace_id = $1").bind(workspace.as_str()).execute(&mut *tx).await?;
-    tx.commit().await
+    sqlx::query("delete from installations where workspace_id = $1")
+        .bind(workspace.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Every table that holds a workspace's rows, in the order they can be
@@ -241,25 +225,23 @@ pub async fn count_workspace_rows(db: &Db, workspace: &WorkspaceId) -> Result<Ve
 
 /// Deletes every row of a workspace, its token and the workspace itself, in
 /// one transaction. Returns false when there was no such workspace.
-pub async fn delete_workspace(db: &Db, workspace: &WorkspaceId) -> Result<bool, sqlx::Error> {
-    let mut tx = db.begin().await?;
+pub async fn delete_workspace(conn: &mut sqlx::AnyConnection, workspace: &WorkspaceId) -> Result<bool, sqlx::Error> {
     // Merged customers point at the customer they were merged into.
     sqlx::query("update customers set merged_into = null where workspace_id = $1")
         .bind(workspace.as_str())
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     for table in WORKSPACE_TABLES {
         sqlx::query(&format!("delete from {table} where workspace_id = $1"))
             .bind(workspace.as_str())
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
     let deleted = sqlx::query("delete from workspaces where id = $1")
         .bind(workspace.as_str())
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected()
         == 1;
-    tx.commit().await?;
     Ok(deleted)
 }

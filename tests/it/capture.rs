@@ -249,6 +249,17 @@ async fn without_a_channel_highlights_wait_until_one_is_set(backend: TestBackend
     ephemeral(app.slash("Globex | chat | also waiting").await).await;
     drained(&app).await;
     assert_eq!(app.slack.ok_calls_to("chat.postMessage").len(), 1, "told once, nothing posted");
+    // Their park ends: they look again, find no channel, and wait again, the
+    // author not told twice.
+    let parked = app.slack.calls_to("chat.postMessage").len();
+    app.run_pending_jobs().await;
+    assert_eq!(app.slack.calls_to("chat.postMessage").len(), parked, "nothing new tried in a channel");
+    assert_eq!(app.slack.ok_calls_to("chat.postMessage").len(), 1, "still told once, nothing posted");
+    let attempts: i64 = sqlx::query_scalar("select max(attempts) from outbox where kind = 'post_highlight'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("attempts");
+    assert!(attempts >= 1, "the parked posts ran again: {attempts}");
 
     let text = ephemeral(app.slash("config channel <#C0PRODUCT2|product>").await).await;
     assert!(text.contains("<#C0PRODUCT2>"), "{text}");

@@ -371,7 +371,10 @@ async fn imported_arr_weights_the_area_ranking(backend: TestBackend) {
     )
     .expect("valid csv");
     let ws = highlights::store::workspaces::WorkspaceId(TEAM.into());
-    highlights::store::customers::upsert_imported_customers(&app.db, &ws, &rows, 1).await.expect("import");
+    app.db
+        .write(async |tx| highlights::store::customers::upsert_imported_customers(tx, &ws, &rows, 1).await)
+        .await
+        .expect("import");
     let list = ephemeral(app.slash("areas").await).await;
     assert!(list.contains("• *chat*: 2 highlights, 2 customers, $120,000 ARR"), "{list}");
     let view = all_text(&reply(app.slash("customer acme").await).await);

@@ -248,7 +248,9 @@ async fn workspace_db(dir: &Path) -> highlights::store::Db {
     let url = format!("sqlite://{}", dir.join("highlights.db").display());
     let db = highlights::store::Db::connect_and_migrate(&url).await.expect("db");
     let ws = highlights::store::workspaces::WorkspaceId("T0TEAM0001".into());
-    highlights::store::workspaces::insert_workspace_if_new(&db, &ws, &["chat".into()], 1).await.expect("workspace");
+    db.write(async |tx| highlights::store::workspaces::insert_workspace_if_new(tx, &ws, &["chat".into()], 1).await)
+        .await
+        .expect("workspace");
     db
 }
 

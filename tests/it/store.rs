@@ -35,8 +35,8 @@ async fn a_new_workspace_starts_with_the_default_areas_once(backend: TestBackend
     let (_guard, db) = fresh_db(backend).await;
     let ws = WorkspaceId("T0AAAAAAA".into());
     let areas = vec!["Chat".to_owned(), "Billing".to_owned()];
-    assert!(workspaces::insert_workspace_if_new(&db, &ws, &areas, 1).await.expect("insert"));
-    assert!(!workspaces::insert_workspace_if_new(&db, &ws, &areas, 2).await.expect("again"));
+    assert!(db.write(async |tx| workspaces::insert_workspace_if_new(tx, &ws, &areas, 1).await).await.expect("insert"));
+    assert!(!db.write(async |tx| workspaces::insert_workspace_if_new(tx, &ws, &areas, 2).await).await.expect("again"));
     let found = workspaces::find_workspace(&db, &ws).await.expect("query").expect("found");
     assert_eq!(found.product_channel, None);
     let pool = sqlx::AnyPool::connect(&_guard.url).await.expect("connect");
@@ -49,14 +49,76 @@ async fn a_new_workspace_starts_with_the_default_areas_once(backend: TestBackend
     assert_eq!(names, vec![("billing".into(), "Billing".into()), ("chat".into(), "Chat".into())]);
 }
 
+on_both_backends!(a_unique_key_taken_at_the_same_moment_is_an_answer_for_the_user);
+async fn a_unique_key_taken_at_the_same_moment_is_an_answer_for_the_user(backend: TestBackend) {
+    let (_guard, db) = fresh_db(backend).await;
+    let ws = WorkspaceId("T0AAAAAAA".into());
+    let areas = vec!["Chat".to_owned(), "Billing".to_owned()];
+    db.write(async |tx| workspaces::insert_workspace_if_new(tx, &ws, &areas, 1).await).await.expect("insert");
+    let billing = highlights::store::areas::list_areas(&db, &ws)
+        .await
+        .expect("areas")
+        .into_iter()
+        .find(|a| a.name == "Billing")
+        .expect("billing");
+    // As if a rename had checked "chat" was free just before another took it.
+    let taken = db
+        .write(async |tx| highlights::store::areas::update_area_name(tx, &ws, billing.id, "CHAT").await)
+        .await
+        .expect_err("the key is taken");
+    match highlights::error::AppError::from(taken) {
+        highlights::error::AppError::User(said) => assert_eq!(said.0, highlights::error::CONFLICT_TEXT),
+        other => panic!("a unique violation became {other:?}"),
+    }
+    // Any other database failure stays internal.
+    let other = db
+        .write(async |tx| sqlx::query("select * from no_such_table").execute(&mut *tx).await.map(|_| ()))
+        .await
+        .expect_err("no table");
+    assert!(matches!(highlights::error::AppError::from(other), highlights::error::AppError::Database(_)));
+}
+
+on_both_backends!(a_unit_of_work_commits_whole_or_not_at_all);
+async fn a_unit_of_work_commits_whole_or_not_at_all(backend: TestBackend) {
+    let (_guard, db) = fresh_db(backend).await;
+    let ws = WorkspaceId("T0AAAAAAA".into());
+    let areas = vec!["Chat".to_owned(), "Billing".to_owned()];
+    // A new workspace and a write that fails, in one transaction: neither stays.
+    let mut tx = db.begin().await.expect("begin");
+    assert!(workspaces::insert_workspace_if_new(&mut tx, &ws, &areas, 1).await.expect("insert"));
+    let failed =
+        sqlx::query("insert into product_areas (workspace_id, key, name, created_at) values ($1, 'chat', 'chat', 1)")
+            .bind(ws.as_str())
+            .execute(&mut *tx)
+            .await;
+    assert!(failed.is_err(), "the second chat area is refused");
+    drop(tx);
+    assert!(workspaces::find_workspace(&db, &ws).await.expect("query").is_none(), "rolled back whole");
+    // The same two writes without the failure commit together.
+    let mut tx = db.begin().await.expect("begin");
+    assert!(workspaces::insert_workspace_if_new(&mut tx, &ws, &areas, 1).await.expect("insert"));
+    assert!(highlights::store::areas::insert_area(&mut tx, &ws, "Exports", 2).await.expect("area"));
+    tx.commit().await.expect("commit");
+    assert_eq!(highlights::store::areas::list_areas(&db, &ws).await.expect("areas").len(), 3);
+}
+
 on_both_backends!(event_ids_are_recorded_once_per_workspace);
 async fn event_ids_are_recorded_once_per_workspace(backend: TestBackend) {
     let (_guard, db) = fresh_db(backend).await;
     let a = WorkspaceId("T0AAAAAAA".into());
     let b = WorkspaceId("T0BBBBBBB".into());
-    assert!(events::insert_processed_event(&db, &a, "Ev1", "app_home_opened", 1).await.expect("insert"));
-    assert!(!events::insert_processed_event(&db, &a, "Ev1", "app_home_opened", 2).await.expect("again"));
-    assert!(events::insert_processed_event(&db, &b, "Ev1", "app_home_opened", 3).await.expect("other workspace"));
+    assert!(db
+        .write(async |tx| events::insert_processed_event(tx, &a, "Ev1", "app_home_opened", 1).await)
+        .await
+        .expect("insert"));
+    assert!(!db
+        .write(async |tx| events::insert_processed_event(tx, &a, "Ev1", "app_home_opened", 2).await)
+        .await
+        .expect("again"));
+    assert!(db
+        .write(async |tx| events::insert_processed_event(tx, &b, "Ev1", "app_home_opened", 3).await)
+        .await
+        .expect("other workspace"));
     assert_eq!(events::count_processed_events(&db, &a).await.expect("count"), 1);
 }
 
@@ -64,7 +126,11 @@ on_both_backends!(rows_cannot_point_into_another_workspace);
 async fn rows_cannot_point_into_another_workspace(backend: TestBackend) {
     let (guard, db) = fresh_db(backend).await;
     for ws in ["T0AAAAAAA", "T0BBBBBBB"] {
-        workspaces::insert_workspace_if_new(&db, &WorkspaceId(ws.into()), &["chat".into()], 1).await.expect("ws");
+        db.write(async |tx| {
+            workspaces::insert_workspace_if_new(tx, &WorkspaceId(ws.into()), &["chat".into()], 1).await
+        })
+        .await
+        .expect("ws");
     }
     let pool = sqlx::AnyPool::connect(&guard.url).await.expect("connect");
     if backend == TestBackend::Sqlite {
@@ -287,23 +353,35 @@ async fn a_wake_while_a_row_is_in_flight_is_not_lost_to_its_retry(backend: TestB
     use highlights::store::outbox::{self, OutboxKind, Retry};
     let (_guard, db) = fresh_db(backend).await;
     let ws = WorkspaceId("T0AAAAAAA".into());
-    assert!(workspaces::insert_workspace_if_new(&db, &ws, &[], 1).await.expect("workspace"));
-    outbox::insert_outbox_row(&db, &ws, &OutboxKind::PostHighlight { highlight_id: 7 }, 1_000).await.expect("queued");
-    let claimed = outbox::claim_outbox_rows(&db, "claim-1", 2_000, 60_000, 10).await.expect("claimed");
+    assert!(db.write(async |tx| workspaces::insert_workspace_if_new(tx, &ws, &[], 1).await).await.expect("workspace"));
+    db.write(async |tx| {
+        outbox::insert_outbox_row(tx, &ws, &OutboxKind::PostHighlight { highlight_id: 7 }, 1_000).await
+    })
+    .await
+    .expect("queued");
+    let claimed =
+        db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-1", 2_000, 60_000, 10).await).await.expect("claimed");
     assert_eq!(claimed.len(), 1);
     // The channel is set while the attempt is in flight...
-    outbox::update_outbox_wake_workspace(&db, &ws, 3_000).await.expect("woken");
+    db.write(async |tx| outbox::update_outbox_wake_workspace(tx, &ws, 3_000).await).await.expect("woken");
     // ...and the attempt then fails with "no channel", parking the row for an hour.
-    outbox::update_outbox_retry(&db, &claimed[0], 3_600_000, "no channel", Retry::Failed { uncertain: false }, 4_000)
-        .await
-        .expect("retry");
+    db.write(async |tx| {
+        outbox::update_outbox_retry(tx, &claimed[0], 3_600_000, "no channel", Retry::Failed { uncertain: false }, 4_000)
+            .await
+    })
+    .await
+    .expect("retry");
     let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
     assert!(run_after <= 4_000, "due again at once, not in an hour: {run_after}");
     // Without a wake, a retry waits as it says.
-    let again = outbox::claim_outbox_rows(&db, "claim-2", 5_000, 60_000, 10).await.expect("claimed");
-    outbox::update_outbox_retry(&db, &again[0], 3_600_000, "no channel", Retry::Failed { uncertain: false }, 6_000)
-        .await
-        .expect("retry");
+    let again =
+        db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-2", 5_000, 60_000, 10).await).await.expect("claimed");
+    db.write(async |tx| {
+        outbox::update_outbox_retry(tx, &again[0], 3_600_000, "no channel", Retry::Failed { uncertain: false }, 6_000)
+            .await
+    })
+    .await
+    .expect("retry");
     let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
     assert_eq!(run_after, 3_600_000);
 }

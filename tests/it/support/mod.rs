@@ -347,6 +347,23 @@ impl TestApp {
         .await;
     }
 
+    /// Runs every job waiting in the outbox, however far off it falls due
+    /// (a post parked for an hour, a retry's backoff): moves the app's clock
+    /// to the latest of them, then drains. What a job queues again for later
+    /// (a post parked once more) stays queued.
+    pub async fn run_pending_jobs(&self) {
+        let latest: Option<i64> =
+            sqlx::query_scalar("select max(run_after) from outbox where status = 'pending' and locked_until is null")
+                .fetch_one(self.db.pool())
+                .await
+                .expect("latest");
+        let now = jiff::Timestamp::now().as_millisecond() + self.clock_ahead.load(std::sync::atomic::Ordering::Relaxed);
+        if let Some(latest) = latest.filter(|latest| *latest > now) {
+            self.advance(Duration::from_millis((latest - now) as u64 + 1));
+        }
+        self.drain().await;
+    }
+
     /// Rows of a table, counted.
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(self.db.pool()).await.expect("count")
