@@ -153,3 +153,27 @@ fn dependencies_between_top_level_modules_go_one_way() {
     }
     assert!(back_edges.is_empty(), "dependencies that go up the layers:\n  {}", back_edges.join("\n  "));
 }
+
+/// Whether `code` runs SQL or reaches a pool itself.
+fn touches_the_database(code: &str) -> bool {
+    ["sqlx::query", ".pool()", ".reader()", ".acquire()"].iter().any(|s| code.contains(s))
+}
+
+#[test]
+fn only_the_store_runs_sql() {
+    assert!(touches_the_database("let n: i64 = sqlx::query_scalar(\"select 1\").fetch_one(db.pool()).await?;"));
+    assert!(!touches_the_database("let mut tx = state.db().begin().await?;"));
+    let mut outside = Vec::new();
+    for module in declared_modules().iter().filter(|m| *m != "store") {
+        for file in files_of(module) {
+            if touches_the_database(&code(&file)) {
+                outside.push(file.display().to_string());
+            }
+        }
+    }
+    assert!(
+        outside.is_empty(),
+        "SQL or a pool outside src/store/ (write a store function):\n  {}",
+        outside.join("\n  ")
+    );
+}
