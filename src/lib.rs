@@ -8,11 +8,13 @@
 //! 1. **Entry points.** [`server`]: the router of SPEC section 2 and `serve`
 //!    (the outbox worker and scheduler beside it, shut down in order), on
 //!    [`server::http`] (hyper with header and body timeouts and a connection
-//!    cap). [`socket_mode`] feeds the same handlers over Slack's WebSocket.
+//!    cap). [`socket_mode`] feeds the same dispatch over Slack's WebSocket.
 //!    [`cli`] works on the database without Slack; [`doctor`] checks what
 //!    `serve` needs.
-//! 2. **HTTP.** [`routes`]: one handler per route; each verifies, parses, and
-//!    runs the work on a task of its own ([`app::AppState::run_to_completion`]),
+//! 2. **HTTP.** [`routes`]: one handler per route; each verifies, reads the
+//!    body into a [`slack::payload::Inbound`] (Socket Mode reads into the
+//!    same), and runs [`routes::dispatch`], the one entrance for both
+//!    transports, on a task of its own ([`app::AppState::run_to_completion`]),
 //!    so a client that hangs up never leaves it half done. [`routes::oauth`]
 //!    installs the app in a workspace.
 //! 3. **Dispatch.** [`commands`]: the `/highlight` grammar and its dispatch to
@@ -30,7 +32,9 @@
 //!    ([`app::AppState::admit`]). [`reply`]: what a feature answers.
 //! 6. **Storage and Slack.** [`store`]: every SQL statement, on SQLite or
 //!    PostgreSQL (one writer connection on SQLite; [`store::captures`] commits
-//!    captures in groups). [`domain`]: validated values (quote, recording
+//!    captures in groups). Reads take the [`store::Db`]; writes take a
+//!    transaction from [`store::Db::begin`], so a feature composes its unit of
+//!    work and commits once. [`domain`]: validated values (quote, recording
 //!    time, customer name). [`slack`]: [`slack::verify`] (signatures),
 //!    [`slack::payload`] (bodies into types), [`slack::client`] (Web API,
 //!    through [`slack::proxy`] when one is set). [`metrics`]: Prometheus.

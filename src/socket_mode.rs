@@ -1,20 +1,19 @@
 //! Socket Mode (`highlights serve --socket-mode`): Slack delivers commands,
 //! interactions and events over a WebSocket the app opens, so no public URL is
-//! needed. Each delivery goes to the same handlers as over HTTP; only the
-//! transport differs. The HTTP listener still serves `/healthz` and `/metrics`.
+//! needed. Each delivery is read into the same [`Inbound`] as over HTTP and
+//! goes through the same [`routes::dispatch`]; only the transport differs. The HTTP listener still serves `/healthz` and `/metrics`.
 
 use std::sync::Arc;
 
 use slack_morphism::prelude::*;
 
 use crate::app::AppState;
-use crate::commands;
 use crate::config::Secret;
 use crate::reply::Reply;
-use crate::routes::{events, interactivity};
+use crate::routes::{self, Answer};
 use crate::slack::blocks::typed_blocks;
 use crate::slack::client::SlackHttpClient;
-use crate::slack::payload::SlashCommand;
+use crate::slack::payload::{self, Delivery, Inbound, SlashCommand};
 
 type Connector = SlackClientHyperConnector<crate::slack::client::HttpsConnector>;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -81,6 +80,7 @@ pub fn slash_command(ev: &SlackCommandEvent) -> SlashCommand {
         trigger_id: ev.trigger_id.to_string(),
         enterprise_id: None,
     }
+    .cleaned()
 }
 
 /// Socket Mode's acknowledgement for a reply (an empty one for a modal).
@@ -101,8 +101,10 @@ async fn on_command(
     states: SlackClientEventsUserState,
 ) -> Result<SlackCommandEventResponse, BoxError> {
     let state = state_of(&states).await?;
-    let command = slash_command(&ev);
-    Ok(command_response(commands::answer(&state, command).await?))
+    match routes::dispatch(&state, Inbound::Command(slash_command(&ev))).await? {
+        Answer::Reply(reply) => Ok(command_response(reply)),
+        other => Err(format!("a command answered with {other:?}").into()),
+    }
 }
 
 async fn on_interaction(
@@ -112,7 +114,10 @@ async fn on_interaction(
 ) -> Result<SlackInteractionResponse, BoxError> {
     let state = state_of(&states).await?;
     let interaction = crate::slack::interaction::interaction_from_json(serde_json::to_value(&ev)?)?;
-    match interactivity::answer(&state, &interaction).await.body() {
+    let Answer::Ack(ack) = routes::dispatch(&state, Inbound::Interaction(interaction)).await? else {
+        return Err("an interaction answered with something other than an acknowledgement".into());
+    };
+    match ack.body() {
         Some(body) => Ok(serde_json::from_value(body)?),
         None => Ok(SlackInteractionResponse::Empty),
     }
@@ -124,7 +129,8 @@ async fn on_push(
     states: SlackClientEventsUserState,
 ) -> Result<(), BoxError> {
     let state = state_of(&states).await?;
-    events::handle_callback(&state, &ev, None, None).await.map_err(|e| e.to_string().into())
+    let delivery = Delivery { event: payload::event_of(&ev), enterprise: None, retry: None };
+    routes::dispatch(&state, Inbound::Event(delivery)).await.map(|_| ()).map_err(|e| e.to_string().into())
 }
 
 fn on_error(
@@ -154,6 +160,22 @@ mod tests {
         assert_eq!(ack["text"], "hi");
         assert_eq!(ack["response_type"], "ephemeral");
         assert_eq!(serde_json::to_value(command_response(None)).expect("json"), serde_json::json!({}));
+    }
+
+    #[test]
+    fn a_socket_mode_command_is_cleaned_as_an_http_one_is() {
+        let ev: SlackCommandEvent = serde_json::from_value(serde_json::json!({
+            "team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/highlight",
+            "text": "Acme | chat | line one\r\nline\u{0}two",
+            "response_url": "https://hooks.slack.com/commands/T1/1/x", "trigger_id": "1.2.3"
+        }))
+        .expect("event");
+        let body =
+            "team_id=T1&channel_id=C1&user_id=U1&command=%2Fhighlight&text=Acme+%7C+chat+%7C+line+one%0D%0Aline%00two\
+                    &response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2Fx&trigger_id=1.2.3";
+        let over_http = payload::parse_command(body.as_bytes()).expect("form");
+        assert_eq!(slash_command(&ev), over_http);
+        assert_eq!(over_http.text, "Acme | chat | line one\nlinetwo");
     }
 
     #[test]

@@ -119,15 +119,17 @@ pub async fn add(state: &AppState, workspace: &WorkspaceId, user: &str, raw_name
 
 /// `/highlight areas rename <old> to <new>`: the area keeps its highlights
 /// under the new name.
-pub async fn rename(state: &AppState, workspace: &WorkspaceId, user: &str, text: &str) -> Result<Reply, AppError> {
-    let decoded = crate::slack::mrkdwn::decode(text);
-    let Some((old, new)) = split_last(&decoded, " to ") else {
-        return Ok(Reply::ephemeral("Usage: `/highlight areas rename <old name> to <new name>`."));
-    };
-    let new = parse_area_name(&new)?;
+pub async fn rename(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    old: &str,
+    new: &str,
+) -> Result<Reply, AppError> {
+    let new = parse_area_name(new)?;
     let all = areas::list_areas(state.db(), workspace).await?;
-    let Some(area) = find_area(&all, &old) else {
-        return Ok(Reply::ephemeral(unknown_area_message(&all, &old)));
+    let Some(area) = find_area(&all, old) else {
+        return Ok(Reply::ephemeral(unknown_area_message(&all, old)));
     };
     if let Some(other) = find_area(&all, &new).filter(|a| a.id != area.id) {
         return Ok(Reply::ephemeral(format!(
@@ -149,15 +151,17 @@ pub async fn rename(state: &AppState, workspace: &WorkspaceId, user: &str, text:
 
 /// `/highlight areas merge <from> into <to>`: `from`'s highlights move to `to`
 /// and `from` is removed.
-pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: &str) -> Result<Reply, AppError> {
-    let decoded = crate::slack::mrkdwn::decode(text);
-    let Some((from, into)) = split_last(&decoded, " into ") else {
-        return Ok(Reply::ephemeral("Usage: `/highlight areas merge <area> into <area>`."));
-    };
+pub async fn merge(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    from: &str,
+    into: &str,
+) -> Result<Reply, AppError> {
     let all = areas::list_areas(state.db(), workspace).await?;
-    let (Some(from), Some(into)) = (find_area(&all, &from), find_area(&all, &into)) else {
-        let missing = if find_area(&all, &from).is_none() { from } else { into };
-        return Ok(Reply::ephemeral(unknown_area_message(&all, &missing)));
+    let (Some(from), Some(into)) = (find_area(&all, from), find_area(&all, into)) else {
+        let missing = if find_area(&all, from).is_none() { from } else { into };
+        return Ok(Reply::ephemeral(unknown_area_message(&all, missing)));
     };
     if from.id == into.id {
         return Ok(Reply::ephemeral("Those are the same area. Nothing to merge."));
@@ -170,10 +174,6 @@ pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: 
         escape(&into.name),
         if moved == 1 { "" } else { "s" }
     )))
-}
-
-fn split_last(text: &str, separator: &str) -> Option<(String, String)> {
-    crate::slack::mrkdwn::split_last_ignore_case(text, separator)
 }
 
 #[cfg(test)]

@@ -25,14 +25,29 @@ pub enum HighlightCommand {
     ListAreas,
     /// `areas add <name>`.
     AddArea(String),
-    /// `areas rename <old> to <new>`.
-    RenameArea(String),
-    /// `areas merge <from> into <to>`.
-    MergeAreas(String),
+    /// `areas rename <old> to <new>` (decoded: names, not mrkdwn).
+    RenameArea {
+        /// The area's name now.
+        from: String,
+        /// The name it takes.
+        to: String,
+    },
+    /// `areas merge <from> into <to>` (decoded).
+    MergeAreas {
+        /// The area that goes away.
+        from: String,
+        /// The area that takes its highlights.
+        into: String,
+    },
     /// `customer <name>`.
     Customer(String),
-    /// `merge <from> into <to>`.
-    MergeCustomers(String),
+    /// `merge <from> into <to>` (as typed: customer names are matched as Slack escaped them).
+    MergeCustomers {
+        /// The customer that goes away.
+        from: String,
+        /// The customer that stays.
+        into: String,
+    },
     /// `search <words> [area:<name>] [customer:<name>]`.
     Search(String),
     /// `onboard @user|me [date] [targets]`.
@@ -49,6 +64,8 @@ pub enum HighlightCommand {
     ConfigChannel(String),
     /// `config digest <schedule> [zone]`.
     ConfigDigest(String),
+    /// `config digest approver @user|off`.
+    ConfigDigestApprover(String),
     /// `config timezone <zone>`.
     ConfigTimezone(String),
     /// `config report endorsed-only on|off`.
@@ -59,8 +76,32 @@ pub enum HighlightCommand {
     Digest,
     /// `report [@user]`.
     Report(String),
+    /// A known command missing a part: its usage line.
+    Usage(&'static str),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
+}
+
+/// Said for `areas rename` without ` to `.
+pub const RENAME_AREA_USAGE: &str = "Usage: `/highlight areas rename <old name> to <new name>`.";
+/// Said for `areas merge` without ` into `.
+pub const MERGE_AREAS_USAGE: &str = "Usage: `/highlight areas merge <area> into <area>`.";
+/// Said for `merge` without ` into `.
+pub const MERGE_CUSTOMERS_USAGE: &str =
+    "Usage: `/highlight merge <customer> into <customer>`, e.g. `/highlight merge Acme Labs into Acme`.";
+
+/// `<a><separator><b>`, split at the last separator (any case), both sides
+/// present; else the usage line.
+fn pair(
+    text: &str,
+    separator: &str,
+    usage: &'static str,
+    make: impl FnOnce(String, String) -> HighlightCommand,
+) -> HighlightCommand {
+    match crate::slack::mrkdwn::split_last_ignore_case(text, separator) {
+        Some((a, b)) => make(a, b),
+        None => HighlightCommand::Usage(usage),
+    }
 }
 
 /// Reads the command text (as Slack escaped it).
@@ -83,13 +124,21 @@ pub fn parse(text: &str) -> HighlightCommand {
                 ("", _) | ("list", None) => HighlightCommand::ListAreas,
                 ("add", Some(name)) => HighlightCommand::AddArea(name.to_owned()),
                 ("add", None) => HighlightCommand::AddArea(String::new()),
-                ("rename", arg) => HighlightCommand::RenameArea(arg.unwrap_or_default().to_owned()),
-                ("merge", arg) => HighlightCommand::MergeAreas(arg.unwrap_or_default().to_owned()),
+                ("rename", arg) => {
+                    let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
+                    pair(&names, " to ", RENAME_AREA_USAGE, |from, to| HighlightCommand::RenameArea { from, to })
+                }
+                ("merge", arg) => {
+                    let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
+                    pair(&names, " into ", MERGE_AREAS_USAGE, |from, into| HighlightCommand::MergeAreas { from, into })
+                }
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
         }
         "customer" | "customers" => HighlightCommand::Customer(rest.to_owned()),
-        "merge" => HighlightCommand::MergeCustomers(rest.to_owned()),
+        "merge" => {
+            pair(rest, " into ", MERGE_CUSTOMERS_USAGE, |from, into| HighlightCommand::MergeCustomers { from, into })
+        }
         "search" | "find" => HighlightCommand::Search(rest.to_owned()),
         "onboard" | "enroll" => HighlightCommand::Onboard(rest.to_owned()),
         "offboard" | "unenroll" => HighlightCommand::Offboard(rest.to_owned()),
@@ -102,7 +151,15 @@ pub fn parse(text: &str) -> HighlightCommand {
             let mut sub = rest.splitn(2, char::is_whitespace);
             match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
                 ("channel", arg) => HighlightCommand::ConfigChannel(arg.unwrap_or_default().to_owned()),
-                ("digest" | "digests", arg) => HighlightCommand::ConfigDigest(arg.unwrap_or_default().to_owned()),
+                ("digest" | "digests", arg) => {
+                    let arg = arg.unwrap_or_default();
+                    let mut words = arg.splitn(2, char::is_whitespace);
+                    if words.next().is_some_and(|w| w.eq_ignore_ascii_case("approver")) {
+                        HighlightCommand::ConfigDigestApprover(words.next().unwrap_or_default().trim().to_owned())
+                    } else {
+                        HighlightCommand::ConfigDigest(arg.to_owned())
+                    }
+                }
                 ("timezone" | "tz", arg) => HighlightCommand::ConfigTimezone(arg.unwrap_or_default().to_owned()),
                 ("report" | "reports", arg) => HighlightCommand::ConfigReport(arg.unwrap_or_default().to_owned()),
                 ("triage-emoji" | "triage_emoji", arg) => {
@@ -158,14 +215,18 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         }
         HighlightCommand::ListAreas => areas::list(state, workspace).await.map(Some),
         HighlightCommand::AddArea(name) => areas::add(state, workspace, &command.user_id, &name).await.map(Some),
-        HighlightCommand::RenameArea(text) => areas::rename(state, workspace, &command.user_id, &text).await.map(Some),
-        HighlightCommand::MergeAreas(text) => areas::merge(state, workspace, &command.user_id, &text).await.map(Some),
+        HighlightCommand::RenameArea { from, to } => {
+            areas::rename(state, workspace, &command.user_id, &from, &to).await.map(Some)
+        }
+        HighlightCommand::MergeAreas { from, into } => {
+            areas::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
+        }
         HighlightCommand::Customer(name) if name.is_empty() => {
             Ok(Some(Reply::ephemeral("Name the customer, e.g. `/highlight customer Acme`.")))
         }
         HighlightCommand::Customer(name) => customers::view::show(state, workspace, &name).await.map(Some),
-        HighlightCommand::MergeCustomers(text) => {
-            customers::merge::merge(state, workspace, &command.user_id, &text).await.map(Some)
+        HighlightCommand::MergeCustomers { from, into } => {
+            customers::merge::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
         }
         HighlightCommand::Search(text) => search::search(state, workspace, &text).await.map(Some),
         HighlightCommand::Onboard(text) => {
@@ -181,11 +242,8 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         HighlightCommand::Tickets(text) => {
             quotas::commands::tickets(state, workspace, &command.user_id, &text).await.map(Some)
         }
-        HighlightCommand::ConfigDigest(text)
-            if text.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("approver")) =>
-        {
-            let arg = text.trim_start()["approver".len()..].trim();
-            digests::approval::configure(state, workspace, &command.user_id, arg).await.map(Some)
+        HighlightCommand::ConfigDigestApprover(arg) => {
+            digests::approval::configure(state, workspace, &command.user_id, &arg).await.map(Some)
         }
         HighlightCommand::ConfigDigest(text) => {
             digests::post::configure(state, workspace, &command.user_id, "digest", &text).await.map(Some)
@@ -204,6 +262,7 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         HighlightCommand::ConfigChannel(arg) => {
             settings::set_channel(state, workspace, &command.user_id, &arg).await.map(Some)
         }
+        HighlightCommand::Usage(usage) => Ok(Some(Reply::ephemeral(usage))),
         HighlightCommand::Unknown(typed) => {
             let hint = if typed.split_whitespace().count() >= 3 {
                 "To capture a highlight, separate the customer, the area and the quote with `|`: \
@@ -273,5 +332,27 @@ mod tests {
         assert_eq!(parse("help scout | chat | hi"), HighlightCommand::Capture("help scout | chat | hi".into()));
         // A bar inside a link is not a separator.
         assert_eq!(parse("see <https://x|y>"), HighlightCommand::Unknown("see <https://x|y>".into()));
+    }
+
+    #[test]
+    fn pairs_split_on_the_last_separator_or_ask_for_both_sides() {
+        let merge = |from: &str, into: &str| HighlightCommand::MergeCustomers { from: from.into(), into: into.into() };
+        assert_eq!(parse("merge Acme Labs into Acme"), merge("Acme Labs", "Acme"));
+        assert_eq!(parse("merge Into Corp INTO Outof"), merge("Into Corp", "Outof"));
+        assert_eq!(parse("merge Acme Acme"), HighlightCommand::Usage(MERGE_CUSTOMERS_USAGE));
+        assert_eq!(parse("merge  into Acme"), HighlightCommand::Usage(MERGE_CUSTOMERS_USAGE));
+        // Area names are decoded from Slack's escaping: `&amp;` is `&`.
+        assert_eq!(
+            parse("areas rename Billing &amp; Plans to Plans"),
+            HighlightCommand::RenameArea { from: "Billing & Plans".into(), to: "Plans".into() }
+        );
+        assert_eq!(parse("areas rename Billing"), HighlightCommand::Usage(RENAME_AREA_USAGE));
+        assert_eq!(
+            parse("areas merge Chat into Messaging"),
+            HighlightCommand::MergeAreas { from: "Chat".into(), into: "Messaging".into() }
+        );
+        assert_eq!(parse("areas merge Chat"), HighlightCommand::Usage(MERGE_AREAS_USAGE));
+        assert_eq!(parse("config digest Approver <@U1>"), HighlightCommand::ConfigDigestApprover("<@U1>".into()));
+        assert_eq!(parse("config digest weekly mon 09:00"), HighlightCommand::ConfigDigest("weekly mon 09:00".into()));
     }
 }

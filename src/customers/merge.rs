@@ -12,29 +12,25 @@ use crate::store::customers;
 use crate::store::outbox::{self, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 
-/// Splits `<from> into <to>` (case-insensitive ` into `, the last one).
-pub fn parse_merge(text: &str) -> Option<(String, String)> {
-    crate::slack::mrkdwn::split_last_ignore_case(text, " into ")
-}
-
 /// Merges two customers, if the user may.
-pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: &str) -> Result<Reply, AppError> {
-    let Some((from_typed, into_typed)) = parse_merge(text) else {
-        return Ok(Reply::ephemeral(
-            "Usage: `/highlight merge <customer> into <customer>`, e.g. `/highlight merge Acme Labs into Acme`.",
-        ));
-    };
+pub async fn merge(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    from_typed: &str,
+    into_typed: &str,
+) -> Result<Reply, AppError> {
     let nothing_merged = |e: AppError| match e {
         AppError::User(e) => UserError::new(format!("{} Nothing was merged.", e.0)).into(),
         e => e,
     };
-    let from = resolve(state, workspace, &from_typed).await.map_err(nothing_merged)?;
-    let into = resolve(state, workspace, &into_typed).await.map_err(nothing_merged)?;
+    let from = resolve(state, workspace, from_typed).await.map_err(nothing_merged)?;
+    let into = resolve(state, workspace, into_typed).await.map_err(nothing_merged)?;
     if from.id == into.id {
         return Ok(Reply::ephemeral(format!(
             "“{}” and “{}” are already the same customer (*{}*). Nothing to merge.",
-            escape(&from_typed),
-            escape(&into_typed),
+            escape(from_typed),
+            escape(into_typed),
             escape(&into.display_name)
         )));
     }
@@ -58,17 +54,4 @@ pub async fn merge(state: &AppState, workspace: &WorkspaceId, user: &str, text: 
         escape(&into.display_name),
         escape(&into.display_name)
     )))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn merge_text_splits_on_the_last_into() {
-        assert_eq!(parse_merge("Acme Labs into Acme"), Some(("Acme Labs".into(), "Acme".into())));
-        assert_eq!(parse_merge("Into Corp INTO Outof"), Some(("Into Corp".into(), "Outof".into())));
-        assert_eq!(parse_merge("Acme Acme"), None);
-        assert_eq!(parse_merge(" into Acme"), None);
-    }
 }

@@ -6,12 +6,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
-use slack_morphism::prelude::{SlackPushEvent, SlackPushEventCallback};
+use slack_morphism::prelude::SlackPushEvent;
 
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::install::Admission;
-use crate::slack::payload::{self, EventKind};
+use crate::slack::payload::{self, Delivery, EventKind, Inbound};
 use crate::slack::verify::SignedRequest;
 use crate::store::events;
 use crate::store::outbox::OutboxKind;
@@ -26,11 +26,12 @@ pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<
             Ok(StatusCode::OK.into_response())
         }
         SlackPushEvent::EventCallback(callback) => {
-            let (task, retry) = (state.clone(), req.retry_num());
-            state
-                .run_to_completion(async move { handle_callback(&task, &callback, enterprise.as_deref(), retry).await })
+            let delivery = Delivery { event: payload::event_of(&callback), enterprise, retry: req.retry_num() };
+            let task = state.clone();
+            let answer = state
+                .run_to_completion(async move { super::dispatch(&task, Inbound::Event(delivery)).await })
                 .await??;
-            Ok(StatusCode::OK.into_response())
+            Ok(answer.into_response())
         }
     }
 }
@@ -38,13 +39,8 @@ pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<
 /// Records an event (from HTTP or Socket Mode) by `event_id` and handles it
 /// once; a redelivery, or an event from a workspace the app is not installed
 /// in, is acknowledged and ignored.
-pub async fn handle_callback(
-    state: &AppState,
-    callback: &SlackPushEventCallback,
-    enterprise: Option<&str>,
-    retry: Option<u32>,
-) -> Result<(), AppError> {
-    let event = payload::event_of(callback);
+pub async fn handle(state: &AppState, delivery: &Delivery) -> Result<(), AppError> {
+    let (event, enterprise, retry) = (&delivery.event, delivery.enterprise.as_deref(), delivery.retry);
     let lost_access = event.what == EventKind::LostAccess;
     // Any other event from the workspace means the app is installed there (again).
     let workspace = if lost_access {

@@ -5,13 +5,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::install::Admission;
 use crate::reply::Ack;
 use crate::slack::interaction::{self, Action, Interaction, InteractionKind, MessageShortcut, Submission, View};
+use crate::slack::payload::Inbound;
 use crate::slack::verify::SignedRequest;
 use crate::store::outbox::OutboxKind;
 use crate::store::workspaces::WorkspaceId;
@@ -32,11 +32,10 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
         return Ok(StatusCode::OK.into_response());
     }
     let task = state.clone();
-    let ack = state.run_to_completion(async move { answer(&task, &interaction).await }).await?;
-    Ok(match ack.body() {
-        Some(body) => Json(body).into_response(),
-        None => StatusCode::OK.into_response(),
-    })
+    let answer = state
+        .run_to_completion(async move { super::dispatch(&task, Inbound::Interaction(interaction)).await })
+        .await??;
+    Ok(answer.into_response())
 }
 
 /// Runs an interaction (from HTTP or Socket Mode) and says how to acknowledge

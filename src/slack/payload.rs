@@ -1,4 +1,5 @@
-//! Reading Slack's verified request bodies into typed payloads. A body that is
+//! Reading what Slack delivers into typed payloads, once, whichever way it
+//! came: every delivery the app acts on becomes an [`Inbound`]. A body that is
 //! signed but unreadable is a [`AppError::BadRequest`] with a short reason.
 
 use serde::Deserialize;
@@ -6,6 +7,30 @@ use serde_json::Value;
 use slack_morphism::prelude::{SlackEventCallbackBody, SlackPushEvent, SlackPushEventCallback};
 
 use crate::error::AppError;
+
+/// Everything Slack delivers that the app acts on, read once, over HTTP or
+/// Socket Mode alike: the only shape features see (`crate::routes::dispatch`
+/// takes it from here). Slack's JSON ends here.
+#[derive(Debug, Clone)]
+pub enum Inbound {
+    /// `/highlight …`.
+    Command(SlashCommand),
+    /// A shortcut, button, form submission or suggestion request.
+    Interaction(crate::slack::interaction::Interaction),
+    /// An Events API delivery.
+    Event(Delivery),
+}
+
+/// An Events API delivery, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// What happened, and where.
+    pub event: Event,
+    /// The Enterprise Grid organisation it came from, if any.
+    pub enterprise: Option<String>,
+    /// Which of Slack's retries this is (HTTP's `X-Slack-Retry-Num`).
+    pub retry: Option<u32>,
+}
 
 /// A slash command invocation, as Slack form-encodes it
 /// (<https://docs.slack.dev/interactivity/implementing-slash-commands>).
@@ -31,25 +56,32 @@ pub struct SlashCommand {
     pub enterprise_id: Option<String>,
 }
 
-/// Reads a slash command form body, its text cleaned ([`clean_text`]).
+/// Reads a slash command form body.
 pub fn parse_command(body: &[u8]) -> Result<SlashCommand, AppError> {
-    let mut command: SlashCommand = serde_urlencoded::from_bytes(body)
+    let command: SlashCommand = serde_urlencoded::from_bytes(body)
         .map_err(|e| AppError::BadRequest(format!("malformed slash command: {e}")))?;
-    for field in [
-        &mut command.team_id,
-        &mut command.user_id,
-        &mut command.channel_id,
-        &mut command.command,
-        &mut command.text,
-        &mut command.response_url,
-        &mut command.trigger_id,
-    ] {
-        clean_in_place(field);
+    Ok(command.cleaned())
+}
+
+impl SlashCommand {
+    /// Every field cleaned ([`clean_text`]), as it arrived by HTTP or Socket Mode.
+    pub fn cleaned(mut self) -> Self {
+        for field in [
+            &mut self.team_id,
+            &mut self.user_id,
+            &mut self.channel_id,
+            &mut self.command,
+            &mut self.text,
+            &mut self.response_url,
+            &mut self.trigger_id,
+        ] {
+            clean_in_place(field);
+        }
+        if let Some(enterprise) = &mut self.enterprise_id {
+            clean_in_place(enterprise);
+        }
+        self
     }
-    if let Some(enterprise) = &mut command.enterprise_id {
-        clean_in_place(enterprise);
-    }
-    Ok(command)
 }
 
 /// The one cleaning every text from outside goes through, so that both
