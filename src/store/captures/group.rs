@@ -228,40 +228,50 @@ fn follow_up_rows(group: &[Job]) -> Result<Vec<OutboxRow<'_>>, sqlx::Error> {
 /// connection's thread; `$1` interviews, `$2` highlights (with their ids),
 /// `$3` outbox rows queued once (the posts, the notices), `$4` outbox rows
 /// woken (the follow-ups).
+///
+/// Each array's rows are read once into a materialized CTE before their
+/// fields are taken: `json_each`'s `value` is rendered as text again at
+/// every mention, so a row's dozen `value ->> …` cost a dozen renderings
+/// and parses (measured on the bundled SQLite 3.46 at 40 rows a group: 26 µs
+/// a highlight before, 16 after).
 static SQLITE_GROUP: LazyLock<String> = LazyLock::new(|| {
     format!(
         "
+with r(j) as materialized (select value from json_each($1))
 insert into interviews (workspace_id, interviewer, customer_id, interview_date, recording_link, created_at)
-select value ->> 'workspace_id', value ->> 'interviewer', value ->> 'customer_id', value ->> 'interview_date',
-       value ->> 'recording_link', value ->> 'created_at'
-from json_each($1) where true
+select j ->> 'workspace_id', j ->> 'interviewer', j ->> 'customer_id', j ->> 'interview_date',
+       j ->> 'recording_link', j ->> 'created_at'
+from r where true
 on conflict (workspace_id, interviewer, customer_id, interview_date)
 do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link);
 
+with r(j) as materialized (select value from json_each($2))
 insert into highlights
   (id, workspace_id, interview_id, customer_id, area_id, kind, quote, takeaway, recording_link, recording_at,
    author, created_at)
-select value ->> 'id', value ->> 'workspace_id',
+select j ->> 'id', j ->> 'workspace_id',
        (select i.id from interviews i
-        where i.workspace_id = value ->> 'workspace_id' and i.interviewer = value ->> 'interviewer'
-          and i.customer_id = value ->> 'customer_id' and i.interview_date = value ->> 'interview_date'),
-       value ->> 'customer_id', value ->> 'area_id', value ->> 'kind', value ->> 'quote', value ->> 'takeaway',
-       value ->> 'recording_link', value ->> 'recording_at', value ->> 'interviewer', value ->> 'created_at'
-from json_each($2);
+        where i.workspace_id = j ->> 'workspace_id' and i.interviewer = j ->> 'interviewer'
+          and i.customer_id = j ->> 'customer_id' and i.interview_date = j ->> 'interview_date'),
+       j ->> 'customer_id', j ->> 'area_id', j ->> 'kind', j ->> 'quote', j ->> 'takeaway',
+       j ->> 'recording_link', j ->> 'recording_at', j ->> 'interviewer', j ->> 'created_at'
+from r;
 
+with r(j) as materialized (select value from json_each($3))
 insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
-select value ->> 'workspace_id', value ->> 'kind', value ->> 'dedupe_key', value ->> 'payload',
-       value ->> 'run_after', value ->> 'created_at', value ->> 'created_at'
-from json_each($3) where true
+select j ->> 'workspace_id', j ->> 'kind', j ->> 'dedupe_key', j ->> 'payload',
+       j ->> 'run_after', j ->> 'created_at', j ->> 'created_at'
+from r where true
 on conflict (workspace_id, dedupe_key) do nothing;
 
+with r(j) as materialized (select value from json_each($4))
 insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
-select value ->> 'workspace_id', value ->> 'kind', value ->> 'dedupe_key', value ->> 'payload',
-       value ->> 'run_after', value ->> 'created_at', value ->> 'created_at'
-from json_each($4)
-where value ->> 'onboardee' is null
-   or exists (select 1 from onboardees o where o.workspace_id = value ->> 'workspace_id'
-              and o.user_id = value ->> 'onboardee' and o.ended_at is null)
+select j ->> 'workspace_id', j ->> 'kind', j ->> 'dedupe_key', j ->> 'payload',
+       j ->> 'run_after', j ->> 'created_at', j ->> 'created_at'
+from r
+where j ->> 'onboardee' is null
+   or exists (select 1 from onboardees o where o.workspace_id = j ->> 'workspace_id'
+              and o.user_id = j ->> 'onboardee' and o.ended_at is null)
 {WAKE_ON_CONFLICT}"
     )
 });
