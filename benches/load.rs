@@ -137,8 +137,9 @@ async fn run_backend(
     pinned: bool,
 ) {
     println!("\n== {backend}");
+    let mut figures = Figures::default();
     if !settings.conns.is_empty() {
-        run_levels(&next_url(), settings, slack, pinned).await;
+        run_levels(&next_url(), settings, slack, pinned, &mut figures).await;
     }
 
     // The cost of a capture as the data grows.
@@ -160,6 +161,7 @@ async fn run_backend(
             stats.percentile(0.50),
             stats.percentile(0.99)
         );
+        figures.by_scale.push((scale, stats.rate()));
         server.check_stored(&load).await;
         server.stop();
     }
@@ -192,20 +194,71 @@ async fn run_backend(
         posts as f64 / elapsed,
         slack.total() - calls_before
     );
+    figures.outbox_per_s = Some(posts as f64 / elapsed);
     db.close().await;
     server.stop();
+    figures.print_targets(backend);
+}
+
+/// What a backend's run measured, for the targets of issue 9.
+#[derive(Default)]
+struct Figures {
+    start_ms: Option<f64>,
+    idle_mib: Option<f64>,
+    /// At 64 connections: p99 (ms) and peak RSS (MiB).
+    at_64: Option<(f64, f64)>,
+    /// req/s at 16 connections, by highlights in the workspace.
+    by_scale: Vec<(usize, f64)>,
+    outbox_per_s: Option<f64>,
+}
+
+impl Figures {
+    /// Each target beside what was measured. The ratio to Bolt for
+    /// JavaScript is not here: it is measured beside Bolt, in one run, with
+    /// `../shared/anchors-bench` (benches/README.md).
+    fn print_targets(&self, backend: &str) {
+        let p99_target = if backend == "SQLite" { 5.0 } else { 20.0 };
+        let verdict = |met: bool| if met { "met" } else { "NOT MET" };
+        println!("targets ({backend}):");
+        let line = |what: String, value: Option<(String, bool)>| match value {
+            Some((value, met)) => println!("  {what:<48} {value:>12}  {}", verdict(met)),
+            None => println!("  {what:<48} {:>12}  not measured", "-"),
+        };
+        line(
+            format!("p99 at 64 connections under {p99_target} ms"),
+            self.at_64.map(|(p99, _)| (format!("{p99:.1} ms"), p99 < p99_target)),
+        );
+        line(
+            "peak RSS at 64 connections under 30 MiB".into(),
+            self.at_64.map(|(_, rss)| (format!("{rss:.1} MiB"), rss < 30.0)),
+        );
+        line("idle RSS under 15 MiB".into(), self.idle_mib.map(|rss| (format!("{rss:.1} MiB"), rss < 15.0)));
+        line("start under 50 ms".into(), self.start_ms.map(|ms| (format!("{ms:.0} ms"), ms < 50.0)));
+        let first = self.by_scale.first();
+        let last = self.by_scale.last().filter(|last| Some(*last) != first);
+        line(
+            "cost at the largest scale vs the smallest (at most +20%)".into(),
+            first.zip(last).map(|((_, small), (_, large))| {
+                let more = small / large - 1.0;
+                (format!("{:+.0}%", more * 100.0), more <= 0.20)
+            }),
+        );
+        line("outbox at least 5,000 posts/s".into(), self.outbox_per_s.map(|r| (format!("{r:.0}/s"), r >= 5_000.0)));
+    }
 }
 
 /// Captures at each level of connections over a workspace of 10,000
 /// highlights; checks every acknowledged capture is stored.
-async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: bool) {
+async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: bool, figures: &mut Figures) {
     let url = fresh_database(url).await;
     let names = seed(&url, 10_000, 20_000).await;
     let server = Server::start(&url, slack, None, pinned).await;
+    figures.start_ms = Some(server.started_in.as_secs_f64() * 1000.0);
+    figures.idle_mib = Some(server.rss_kib("VmRSS") as f64 / 1024.0);
     println!(
         "start {:.0} ms, idle RSS {:.1} MiB",
-        server.started_in.as_secs_f64() * 1000.0,
-        server.rss_kib("VmRSS") as f64 / 1024.0
+        figures.start_ms.unwrap_or_default(),
+        figures.idle_mib.unwrap_or_default()
     );
     let mut load = Load::new(names);
     load.run(&server, 16, Duration::from_secs(2)).await; // warm-up, discarded
@@ -217,6 +270,9 @@ async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: b
         server.reset_peak_rss();
         let stats = load.run(&server, conns, Duration::from_secs(settings.secs)).await;
         stats.print(conns, server.rss_kib("VmHWM"));
+        if conns == 64 {
+            figures.at_64 = Some((stats.percentile(0.99), server.rss_kib("VmHWM") as f64 / 1024.0));
+        }
     }
     server.check_stored(&load).await;
     server.stop();

@@ -83,37 +83,44 @@ async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<Vec<Rec
 
 /// The workspace's recent highlights sharing words with `quote` (not
 /// `customer`'s), the most alike first: by how many of its significant words
-/// they share, then the newest; each with that count.
+/// they share, then the newest; each with that count. Nothing is copied: a
+/// capture's confirmation clones only the few it shows (cloning every match
+/// was a sixth of the server's CPU under load).
 async fn ranked(
     state: &AppState,
     workspace: &WorkspaceId,
     quote: &str,
     customer: Option<i64>,
-) -> Vec<(usize, SimilarQuote)> {
+) -> Option<(Arc<Vec<Recent>>, Vec<(usize, usize)>)> {
     let words = significant_words(quote);
     if words.is_empty() {
-        return Vec::new();
+        return None;
     }
-    let Some(recent) = recent(state, workspace).await else { return Vec::new() };
-    let mut scored: Vec<(usize, SimilarQuote)> = recent
+    let recent = recent(state, workspace).await?;
+    let mut scored: Vec<(usize, usize)> = recent
         .iter()
-        .filter(|r| Some(r.quote.customer_id) != customer)
-        .map(|r| (words.iter().filter(|w| r.words.contains(w)).count(), r))
+        .enumerate()
+        .filter(|(_, r)| Some(r.quote.customer_id) != customer)
+        .map(|(i, r)| (words.iter().filter(|w| r.words.contains(w)).count(), i))
         .filter(|(shared, _)| *shared > 0)
-        .map(|(shared, r)| (shared, r.quote.clone()))
         .collect();
     // Newest first already; a stable sort keeps that order among equals.
     scored.sort_by_key(|(shared, _)| std::cmp::Reverse(*shared));
-    scored
+    Some((recent, scored))
 }
 
 /// Up to [`SHOWN`] quotes like `quote`, each from a different customer other
 /// than `customer`; empty when there are none or the lookup is slow.
 pub async fn find(state: &AppState, workspace: &WorkspaceId, quote: &str, customer: Option<i64>) -> Vec<SimilarQuote> {
     let mut shown: Vec<SimilarQuote> = Vec::with_capacity(SHOWN);
-    for (_, q) in ranked(state, workspace, quote, customer).await {
-        if shown.len() < SHOWN && !shown.iter().any(|s| s.customer_id == q.customer_id) {
-            shown.push(q);
+    let Some((recent, scored)) = ranked(state, workspace, quote, customer).await else { return shown };
+    for (_, i) in scored {
+        let q = &recent[i].quote;
+        if !shown.iter().any(|s| s.customer_id == q.customer_id) {
+            shown.push(q.clone());
+            if shown.len() == SHOWN {
+                break;
+            }
         }
     }
     shown
@@ -123,7 +130,9 @@ pub async fn find(state: &AppState, workspace: &WorkspaceId, quote: &str, custom
 /// by the words its highlights share: `(area, weight)`, heaviest first.
 async fn area_votes(state: &AppState, workspace: &WorkspaceId, quote: &str) -> Vec<(i64, usize)> {
     let mut votes: Vec<(i64, usize)> = Vec::new();
-    for (weight, q) in ranked(state, workspace, quote, None).await {
+    let Some((recent, scored)) = ranked(state, workspace, quote, None).await else { return votes };
+    for (weight, i) in scored {
+        let q = &recent[i].quote;
         match votes.iter_mut().find(|(area, _)| *area == q.area_id) {
             Some((_, total)) => *total += weight,
             None => votes.push((q.area_id, weight)),
