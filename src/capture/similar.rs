@@ -1,8 +1,9 @@
 //! Similar quotes (SPEC 3.6): the capture confirmation shows up to three
 //! quotes other customers gave that share the most words with the new one,
-//! so a need heard across customers shows at once. Looked up in the
-//! full-text index while the capture is stored, within a short time budget;
-//! a slow or failed lookup only leaves the list out.
+//! so a need heard across customers shows at once. Matched in memory against
+//! the workspace's 500 most recent highlights (read at most once a second per
+//! replica, within a short time budget) while the capture is stored; a slow
+//! or failed read only leaves the list out.
 
 use std::sync::Arc;
 use std::time::Duration;
