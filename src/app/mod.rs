@@ -257,6 +257,19 @@ impl AppState {
         Ok(())
     }
 
+    /// Queues work for after the ack once (a row with the same key is left as
+    /// it is) and wakes the outbox worker.
+    pub async fn queue_once(
+        &self,
+        workspace: &WorkspaceId,
+        kind: &crate::store::outbox::OutboxKind,
+    ) -> Result<(), sqlx::Error> {
+        let now = self.clock().now_ms();
+        self.db().write(async |tx| crate::store::outbox::insert_outbox_row(tx, workspace, kind, now).await).await?;
+        self.wake_outbox();
+        Ok(())
+    }
+
     /// Tells the outbox worker that work was queued.
     pub fn wake_outbox(&self) {
         self.0.outbox_wake.notify_one();

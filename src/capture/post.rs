@@ -103,9 +103,7 @@ pub async fn post_highlight(
         let slack = state.slack(workspace).await?;
         let Some(channel) = highlight.workspace_channel.clone().or_else(|| state.default_channel(workspace)) else {
             let notice = no_channel_notice(&highlight.author);
-            let now = state.clock().now_ms();
-            state.db().write(async |tx| outbox::insert_outbox_row(tx, workspace, &notice, now).await).await?;
-            state.wake_outbox();
+            state.queue_once(workspace, &notice).await?;
             return Err(PostError::Waiting("no product channel set".into()));
         };
         let thread_ts = match (&highlight.thread_ts, &highlight.thread_channel) {
@@ -346,9 +344,7 @@ async fn notify_once(
     text: &str,
 ) -> Result<(), sqlx::Error> {
     let kind = OutboxKind::NotifyUser { user: user.to_owned(), text: text.to_owned(), topic: topic.to_owned() };
-    let now = state.clock().now_ms();
-    state.db().write(async |tx| outbox::insert_outbox_row(tx, workspace, &kind, now).await).await?;
-    state.wake_outbox();
+    state.queue_once(workspace, &kind).await?;
     Ok(())
 }
 

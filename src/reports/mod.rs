@@ -18,7 +18,7 @@ use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_SECTION_TEXT};
 use crate::slack::mrkdwn::{count, escape, link, mention_id};
 use crate::store::digests::{list_area_signal, list_interviewer_quotes, QuoteCandidate};
 use crate::store::onboarding::find_onboardee;
-use crate::store::outbox::{insert_outbox_row, OutboxKind};
+use crate::store::outbox::OutboxKind;
 use crate::store::workspaces::find_report_endorsed_only;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
@@ -346,8 +346,7 @@ pub async fn queue(state: &AppState, workspace: &WorkspaceId, by: &str, subject:
         subject: subject.to_owned(),
         topic: format!("{by}:{subject}:{now}"),
     };
-    state.db().write(async |tx| insert_outbox_row(tx, workspace, &kind, now).await).await?;
-    state.wake_outbox();
+    state.queue_once(workspace, &kind).await?;
     Ok(())
 }
 
