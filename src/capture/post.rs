@@ -6,6 +6,7 @@ use crate::app::AppState;
 use crate::capture::messages::{render_highlight_reply, render_merged_parent, render_thread_parent};
 use crate::slack::client::{SlackApi, SlackError};
 use crate::slack::mrkdwn::escape;
+use crate::store::finished::Finished;
 use crate::store::outbox::{self, OutboxKind};
 use crate::store::workspaces::{self, WorkspaceId};
 use crate::store::{customers, highlights};
@@ -135,10 +136,14 @@ pub async fn post_highlight(
         // happen (the process dies, the database fails), the row runs again
         // as uncertain and finds the reply in the thread instead of posting it
         // again.
-        let posted = highlights::Posted { channel: &channel, ts: &ts, permalink: permalink.as_deref() };
-        let now = state.clock().now_ms();
-        db.write(async |tx| {
-            highlights::update_highlight_posted(tx, workspace, highlight.id, posted, &follow_ups, now).await
+        db.record_finished(Finished::Posted {
+            workspace: workspace.clone(),
+            highlight_id: highlight.id,
+            channel,
+            ts,
+            permalink,
+            follow_ups,
+            now_ms: state.clock().now_ms(),
         })
         .await?;
     } else {

@@ -16,6 +16,7 @@ use crate::capture::post::{self, PostError, PostOnce};
 use crate::slack::blocks::{mrkdwn, Message};
 use crate::slack::client::SlackError;
 use crate::slack::rate::RateLimit;
+use crate::store::finished::Finished;
 use crate::store::outbox::{self, OutboxKind, OutboxRow, Retry};
 use crate::store::slack_pauses;
 use crate::store::workspaces::WorkspaceId;
@@ -286,14 +287,16 @@ impl Lane {
         next
     }
 
-    /// One write for finished rows (a crash before it runs them again, and
-    /// every step of a row is idempotent).
+    /// Records finished rows, in the commit of whatever other lanes record
+    /// meanwhile (a crash before it runs them again, and every step of a row
+    /// is idempotent).
     async fn record_done(&self, done: &mut Vec<(String, i64)>) -> Result<(), sqlx::Error> {
-        let now = self.state.clock().now_ms();
+        let now_ms = self.state.clock().now_ms();
         done.sort();
         for chunk in done.chunk_by(|a, b| a.0 == b.0) {
             let ids: Vec<i64> = chunk.iter().map(|(_, id)| *id).collect();
-            self.state.db().write(async |tx| outbox::update_outbox_done(tx, &ids, &chunk[0].0, now).await).await?;
+            let token = chunk[0].0.clone();
+            self.state.db().record_finished(Finished::Done { token, ids, now_ms }).await?;
         }
         done.clear();
         Ok(())

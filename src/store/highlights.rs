@@ -1,8 +1,9 @@
 //! Highlights read back for posting, and where they were posted. (They are
 //! written by `store::captures`.)
 
+use crate::store::batch::{each_failed, values_placeholders, Batcher};
 use crate::store::workspaces::WorkspaceId;
-use crate::store::Db;
+use crate::store::{Backend, Db};
 
 /// A highlight with everything its message shows.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -46,29 +47,73 @@ pub struct HighlightForPost {
 }
 
 /// The highlight to post, with its customer and area, and where it goes.
+/// Read together with the other lanes' (see [`start_post_loader`]).
 pub async fn find_highlight_for_post(
     db: &Db,
     workspace: &WorkspaceId,
     id: i64,
 ) -> Result<Option<HighlightForPost>, sqlx::Error> {
-    sqlx::query_as(
-        "select h.id, h.customer_id, c.display_name as customer_name, h.area_id, a.name as area_name, h.kind,
+    db.posts.call((workspace.clone(), id)).await
+}
+
+/// The most highlights read by one statement.
+const MAX_POST_LOOKUPS: usize = 64;
+
+/// Reads highlights to post in groups: the outbox's lanes ask at once, and
+/// every lookup waiting goes into one statement.
+pub(crate) fn start_post_loader(
+    pool: sqlx::AnyPool,
+    backend: Backend,
+) -> Batcher<(WorkspaceId, i64), Option<HighlightForPost>> {
+    Batcher::start(1, MAX_POST_LOOKUPS, move |group: Vec<(WorkspaceId, i64)>| {
+        let pool = pool.clone();
+        async move {
+            match find_highlights_for_post(&pool, backend, &group).await {
+                Ok(mut found) => (0..group.len()).map(|n| Ok(found.remove(&(n as i64)))).collect(),
+                Err(e) => each_failed(&e, group.len()),
+            }
+        }
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct NumberedHighlight {
+    n: i64,
+    #[sqlx(flatten)]
+    highlight: HighlightForPost,
+}
+
+/// Answers a group of lookups by their position; padded to a power of two
+/// (repeating its last lookup), so a handful of prepared statements serve
+/// every size.
+async fn find_highlights_for_post(
+    pool: &sqlx::AnyPool,
+    backend: Backend,
+    group: &[(WorkspaceId, i64)],
+) -> Result<std::collections::BTreeMap<i64, HighlightForPost>, sqlx::Error> {
+    let size = group.len().next_power_of_two();
+    let sql = format!(
+        "with wanted (n, workspace_id, id) as (values {})
+         select wanted.n, h.id, h.customer_id, c.display_name as customer_name, h.area_id, a.name as area_name, h.kind,
                 h.quote, h.takeaway, h.recording_link, h.recording_at, h.author, i.interview_date, h.posted_ts,
                 case when exists (select 1 from highlights e
                                   where e.workspace_id = h.workspace_id and e.customer_id = h.customer_id
                                     and e.area_id = h.area_id and e.id < h.id) then 0 else 1 end as first_in_area,
                 w.product_channel as workspace_channel, c.thread_channel, c.thread_ts, h.endorsed_by
-         from highlights h
+         from wanted
+         join highlights h on h.workspace_id = wanted.workspace_id and h.id = wanted.id
          join workspaces w on w.id = h.workspace_id
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
          join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
-         join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
-         where h.workspace_id = $1 and h.id = $2",
-    )
-    .bind(workspace.as_str())
-    .bind(id)
-    .fetch_optional(db.reader())
-    .await
+         join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id",
+        values_placeholders(backend, size, 3)
+    );
+    let mut query = sqlx::query_as::<_, NumberedHighlight>(&sql);
+    for n in 0..size {
+        let (workspace, id) = &group[n.min(group.len() - 1)];
+        query = query.bind(n as i64).bind(workspace.as_str()).bind(*id);
+    }
+    Ok(query.fetch_all(pool).await?.into_iter().map(|row| (row.n, row.highlight)).collect())
 }
 
 /// The customer of each highlight (for highlights that exist).
@@ -87,45 +132,6 @@ pub async fn find_highlight_customers(
         customers.extend(query.fetch_all(db.reader()).await?);
     }
     Ok(customers)
-}
-
-/// Records where a highlight was posted and its permalink (if Slack gave
-/// one), and queues the work that follows (its thread's refresh, a permalink
-/// to ask for again), in one transaction.
-pub async fn update_highlight_posted(
-    conn: &mut sqlx::AnyConnection,
-    workspace: &WorkspaceId,
-    id: i64,
-    post: Posted<'_>,
-    follow_ups: &[crate::store::outbox::OutboxKind],
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "update highlights set posted_channel = $3, posted_ts = $4, permalink = coalesce($5, permalink)
-         where workspace_id = $1 and id = $2",
-    )
-    .bind(workspace.as_str())
-    .bind(id)
-    .bind(post.channel)
-    .bind(post.ts)
-    .bind(post.permalink)
-    .execute(&mut *conn)
-    .await?;
-    for follow_up in follow_ups {
-        crate::store::outbox::upsert_outbox_row(&mut *conn, workspace, follow_up, now_ms).await?;
-    }
-    Ok(())
-}
-
-/// Where a highlight was posted.
-#[derive(Debug, Clone, Copy)]
-pub struct Posted<'a> {
-    /// The channel.
-    pub channel: &'a str,
-    /// The reply's `ts`.
-    pub ts: &'a str,
-    /// Its permalink, if Slack gave it.
-    pub permalink: Option<&'a str>,
 }
 
 /// Records a highlight's permalink (asked for again after Slack failed to

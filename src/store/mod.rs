@@ -14,11 +14,13 @@
 //!   of its own, and nothing outside this module touches a pool.
 
 pub mod areas;
+pub(crate) mod batch;
 pub mod captures;
 pub mod customers;
 pub mod digest_approvals;
 pub mod digests;
 pub mod events;
+pub mod finished;
 pub mod highlights;
 pub mod installations;
 pub mod onboarding;
@@ -79,6 +81,10 @@ pub struct Db {
     backend: Backend,
     captures: captures::CaptureQueue,
     contexts: captures::ContextLoader,
+    /// Highlights read for posting, many lanes' at once.
+    posts: batch::Batcher<(WorkspaceId, i64), Option<highlights::HighlightForPost>>,
+    /// What the outbox worker finished, many lanes' in one commit.
+    finished: batch::Batcher<finished::Finished, ()>,
     areas: std::sync::Arc<areas::AreasCache>,
 }
 
@@ -172,7 +178,19 @@ impl Db {
         };
         let captures = captures::CaptureQueue::start(writer.clone(), backend);
         let contexts = captures::ContextLoader::start(reader.clone(), backend);
-        Ok(Self { writer, reader, checkpointer, backend, captures, contexts, areas: Default::default() })
+        let posts = highlights::start_post_loader(reader.clone(), backend);
+        let finished = finished::start(writer.clone(), backend);
+        Ok(Self {
+            writer,
+            reader,
+            checkpointer,
+            backend,
+            captures,
+            contexts,
+            posts,
+            finished,
+            areas: Default::default(),
+        })
     }
 
     /// Connects and applies every pending migration.
@@ -252,6 +270,14 @@ impl Db {
         now_ms: i64,
     ) -> Result<(), sqlx::Error> {
         self.captures.insert(workspace.clone(), capture, now_ms).await
+    }
+
+    /// Records finished outbox work, committed together with the other
+    /// lanes' records waiting at the same moment (see [`finished`]); returns
+    /// after the commit that holds it. Runs to its end even if this future
+    /// is dropped.
+    pub async fn record_finished(&self, record: finished::Finished) -> Result<(), sqlx::Error> {
+        self.finished.call(record).await
     }
 
     /// What a capture needs to know before it writes: the workspace's

@@ -185,6 +185,38 @@ pub async fn insert_outbox_row(
     Ok(())
 }
 
+/// An outbox row as the group writers bind it, in a JSON array; `onboardee`,
+/// when set, queues it only while that user is being onboarded.
+#[derive(Debug, Serialize)]
+pub(crate) struct OutboxRowJson<'a> {
+    pub workspace_id: &'a str,
+    pub kind: &'static str,
+    pub dedupe_key: String,
+    pub payload: String,
+    pub run_after: i64,
+    pub created_at: i64,
+    pub onboardee: Option<&'a str>,
+}
+
+impl<'a> OutboxRowJson<'a> {
+    pub(crate) fn new(
+        workspace_id: &'a str,
+        kind: &OutboxKind,
+        created_at: i64,
+        run_after: i64,
+    ) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            workspace_id,
+            kind: kind.name(),
+            dedupe_key: kind.dedupe_key(),
+            payload: serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
+            run_after,
+            created_at,
+            onboardee: None,
+        })
+    }
+}
+
 /// What an upsert does to the row already there: makes it due again, at the
 /// new time or the earlier one it already waits for (a burst of changes then
 /// runs the work once, without pushing it back at every change).
@@ -308,28 +340,6 @@ pub async fn update_outbox_lease(
             .execute(&mut *conn)
             .await?;
     Ok(result.rows_affected() == 1)
-}
-
-/// The work is done (unless a row was woken again meanwhile).
-pub async fn update_outbox_done(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-    token: &str,
-    now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    for chunk in ids.chunks(100) {
-        let list = crate::store::numbered_params(3, chunk.len());
-        let sql = format!(
-            "update outbox set status = 'done', locked_until = null, last_error = null, updated_at = $2
-             where claim_token = $1 and id in ({list})"
-        );
-        let mut query = sqlx::query(&sql).bind(token).bind(now_ms);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// Puts claimed rows that were never started back as they were (the worker

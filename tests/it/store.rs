@@ -385,3 +385,86 @@ async fn a_wake_while_a_row_is_in_flight_is_not_lost_to_its_retry(backend: TestB
     let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
     assert_eq!(run_after, 3_600_000);
 }
+
+on_both_backends!(finished_outbox_work_recorded_at_once_is_each_recorded);
+async fn finished_outbox_work_recorded_at_once_is_each_recorded(backend: TestBackend) {
+    use highlights::store::finished::Finished;
+    use highlights::store::outbox::{self, OutboxKind};
+    let (_guard, db) = fresh_db(backend).await;
+    let ws = WorkspaceId("T0AAAAAAA".into());
+    for sql in [
+        "insert into workspaces (id, created_at, updated_at) values ('T0AAAAAAA', 1, 1)",
+        "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ('T0AAAAAAA', 'acme', 'Acme', 1, 1)",
+        "insert into product_areas (workspace_id, key, name, created_at) values ('T0AAAAAAA', 'chat', 'Chat', 1)",
+        "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
+         select 'T0AAAAAAA', id, 'U0AAAAAAA', '2026-11-01', 1 from customers",
+        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
+         select 'T0AAAAAAA', i.id, i.customer_id, a.id, 'request', q.quote, 'U0AAAAAAA', 2
+         from interviews i, product_areas a, (select 'one' as quote union all select 'two') q",
+    ] {
+        sqlx::query(sql).execute(db.pool()).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
+    }
+    let ids: Vec<i64> =
+        sqlx::query_scalar("select id from highlights order by id").fetch_all(db.pool()).await.expect("ids");
+    let customer: i64 = sqlx::query_scalar("select id from customers").fetch_one(db.pool()).await.expect("customer");
+    let refresh = OutboxKind::UpdateThreadParent { customer_id: customer };
+    db.write(async |tx| {
+        for &id in &ids {
+            outbox::insert_outbox_row(tx, &ws, &OutboxKind::PostHighlight { highlight_id: id }, 10).await?;
+        }
+        outbox::insert_outbox_row(tx, &ws, &refresh, 10).await
+    })
+    .await
+    .expect("queued");
+    let claimed =
+        db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-1", 20, 60_000, 10).await).await.expect("claimed");
+    assert_eq!(claimed.len(), 3);
+    let posted_in =
+        |workspace: &WorkspaceId, n: usize, permalink: Option<&str>, follow_ups: Vec<OutboxKind>| Finished::Posted {
+            workspace: workspace.clone(),
+            highlight_id: ids[n],
+            channel: "C0PROD0001".into(),
+            ts: format!("100.00{n}"),
+            permalink: permalink.map(str::to_owned),
+            follow_ups,
+            now_ms: 30,
+        };
+    // A record for a workspace that does not exist cannot be written: it
+    // fails alone, the others are written.
+    let posted = |n, permalink, follow_ups| posted_in(&ws, n, permalink, follow_ups);
+    let stray = posted_in(&WorkspaceId("T0NOWHERE".into()), 0, None, vec![refresh.clone()]);
+    let done = Finished::Done { token: "claim-1".into(), ids: claimed.iter().map(|r| r.id).collect(), now_ms: 40 };
+    let (first, second, stray, done) = tokio::join!(
+        db.record_finished(posted(0, Some("https://x.slack.com/p1"), vec![refresh.clone()])),
+        db.record_finished(posted(1, None, vec![refresh.clone(), OutboxKind::FillPermalink { highlight_id: ids[1] }])),
+        db.record_finished(stray),
+        db.record_finished(done),
+    );
+    (first.expect("first"), second.expect("second"), done.expect("done"));
+    assert!(stray.is_err(), "a record that cannot be written fails");
+    let rows: Vec<(Option<String>, Option<String>, Option<String>)> =
+        sqlx::query_as("select posted_channel, posted_ts, permalink from highlights order by id")
+            .fetch_all(db.pool())
+            .await
+            .expect("highlights");
+    assert_eq!(
+        rows,
+        vec![
+            (Some("C0PROD0001".into()), Some("100.000".into()), Some("https://x.slack.com/p1".into())),
+            (Some("C0PROD0001".into()), Some("100.001".into()), None),
+        ]
+    );
+    let outbox: Vec<(String, String)> =
+        sqlx::query_as("select kind, status from outbox order by kind, id").fetch_all(db.pool()).await.expect("outbox");
+    assert_eq!(
+        outbox,
+        vec![
+            ("fill_permalink".into(), "pending".into()),
+            ("post_highlight".into(), "done".into()),
+            ("post_highlight".into(), "done".into()),
+            // Woken by the posts while it was claimed: it runs again, whatever
+            // the order its records were written in.
+            ("update_thread_parent".into(), "pending".into()),
+        ]
+    );
+}

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use sqlx::AnyPool;
-use tokio::sync::{mpsc, oneshot};
 
+use crate::store::batch::{each_failed, values_placeholders, Batcher};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Backend;
 
@@ -31,13 +31,12 @@ pub struct CaptureContext {
 /// connection's thread on SQLite, a round trip on PostgreSQL).
 #[derive(Debug, Clone)]
 pub struct ContextLoader {
-    lookups: mpsc::Sender<Lookup>,
+    lookups: Batcher<Lookup, Option<CaptureContext>>,
 }
 
 struct Lookup {
     workspace: WorkspaceId,
     key: String,
-    answer: oneshot::Sender<Result<Option<CaptureContext>, sqlx::Error>>,
 }
 
 /// The most lookups answered by one statement.
@@ -46,44 +45,25 @@ const MAX_LOOKUPS: usize = 128;
 impl ContextLoader {
     /// Starts the loader on a pool of readers.
     pub fn start(pool: AnyPool, backend: Backend) -> Self {
-        let (lookups, waiting) = mpsc::channel(4 * MAX_LOOKUPS);
-        tokio::spawn(run_loader(pool, backend, waiting));
+        let lookups = Batcher::start(1, MAX_LOOKUPS, move |group: Vec<Lookup>| {
+            let pool = pool.clone();
+            async move {
+                match find_capture_contexts(&pool, backend, &group).await {
+                    Ok(mut found) => (0..group.len()).map(|n| Ok(found.remove(&(n as i64)))).collect(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, lookups = group.len(), "capture context lookup failed");
+                        each_failed(&e, group.len())
+                    }
+                }
+            }
+        });
         Self { lookups }
     }
 
     /// The workspace's settings and the customer `key` names (by key or
     /// alias); None when the workspace is unknown.
     pub async fn find(&self, workspace: &WorkspaceId, key: &str) -> Result<Option<CaptureContext>, sqlx::Error> {
-        let (answer, answered) = oneshot::channel();
-        let lookup = Lookup { workspace: workspace.clone(), key: key.to_owned(), answer };
-        self.lookups.send(lookup).await.map_err(|_| sqlx::Error::PoolClosed)?;
-        answered.await.map_err(|_| sqlx::Error::PoolClosed)?
-    }
-}
-
-async fn run_loader(pool: AnyPool, backend: Backend, mut waiting: mpsc::Receiver<Lookup>) {
-    while let Some(first) = waiting.recv().await {
-        let mut group = vec![first];
-        while group.len() < MAX_LOOKUPS {
-            match waiting.try_recv() {
-                Ok(lookup) => group.push(lookup),
-                Err(_) => break,
-            }
-        }
-        match find_capture_contexts(&pool, backend, &group).await {
-            Ok(mut found) => {
-                for (n, lookup) in group.into_iter().enumerate() {
-                    let _ = lookup.answer.send(Ok(found.remove(&(n as i64))));
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, lookups = group.len(), "capture context lookup failed");
-                let reason = e.to_string();
-                for lookup in group {
-                    let _ = lookup.answer.send(Err(sqlx::Error::Protocol(reason.clone())));
-                }
-            }
-        }
+        self.lookups.call(Lookup { workspace: workspace.clone(), key: key.to_owned() }).await
     }
 }
 
@@ -106,7 +86,7 @@ async fn find_capture_contexts(
              (select k.id from customers k where k.workspace_id = w.id and k.key = wanted.customer_key),
              (select a.customer_id from customer_aliases a
               where a.workspace_id = w.id and a.key = wanted.customer_key))",
-        placeholders(backend, size, 3)
+        values_placeholders(backend, size, 3)
     );
     let mut query = sqlx::query_as::<_, NumberedContext>(&sql);
     for n in 0..size {
@@ -121,35 +101,4 @@ struct NumberedContext {
     n: i64,
     #[sqlx(flatten)]
     context: CaptureContext,
-}
-
-/// `($1, $2, …), ($n, …)` for `rows` rows of `columns` binds; on SQLite
-/// `(?, ?, …)`: it finds a numbered parameter's position by a linear search,
-/// which makes binding a large statement quadratic, while anonymous ones bind
-/// in order.
-fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns)
-                .map(|c| match backend {
-                    Backend::Sqlite => "?".to_owned(),
-                    Backend::Postgres => format!("${}", r * columns + c),
-                })
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_number_every_cell() {
-        assert_eq!(placeholders(Backend::Postgres, 1, 2), "($1, $2)");
-        assert_eq!(placeholders(Backend::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
-    }
 }

@@ -16,7 +16,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 
 use super::{Job, FOLLOW_UP_DELAY_MS};
 use crate::domain::CustomerName;
-use crate::store::outbox::{OutboxKind, WAKE_ON_CONFLICT};
+use crate::store::outbox::{OutboxKind, OutboxRowJson as OutboxRow, WAKE_ON_CONFLICT};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{begin_on, customers, Backend};
 
@@ -50,33 +50,6 @@ struct HighlightRow<'a> {
     recording_at: Option<i64>,
     created_at: i64,
     post_after: i64,
-}
-
-/// An outbox row; `onboardee`, when set, queues it only while that user is
-/// being onboarded.
-#[derive(Debug, Serialize)]
-struct OutboxRow<'a> {
-    workspace_id: &'a str,
-    kind: &'static str,
-    dedupe_key: String,
-    payload: String,
-    run_after: i64,
-    created_at: i64,
-    onboardee: Option<&'a str>,
-}
-
-impl<'a> OutboxRow<'a> {
-    fn new(workspace_id: &'a str, kind: &OutboxKind, created_at: i64, run_after: i64) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            workspace_id,
-            kind: kind.name(),
-            dedupe_key: kind.dedupe_key(),
-            payload: serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
-            run_after,
-            created_at,
-            onboardee: None,
-        })
-    }
 }
 
 /// Writes a group of captures in one transaction.

@@ -15,12 +15,10 @@
 mod context;
 mod group;
 
-use std::sync::Arc;
-
 use sqlx::AnyPool;
-use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::domain::CustomerName;
+use crate::store::batch::{all_or_each, Batcher};
 use crate::store::outbox::OutboxKind;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Backend;
@@ -79,82 +77,31 @@ struct Job {
     workspace: WorkspaceId,
     capture: NewCapture,
     now_ms: i64,
-    answer: oneshot::Sender<Result<(), sqlx::Error>>,
 }
 
 /// Where captures wait for the next group commit.
 #[derive(Debug, Clone)]
 pub struct CaptureQueue {
-    jobs: mpsc::Sender<Job>,
-}
-
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("workspace", &self.workspace).finish_non_exhaustive()
-    }
+    jobs: Batcher<Job, ()>,
 }
 
 impl CaptureQueue {
     /// Starts the committers: one on SQLite (it has one writer), a few on
     /// PostgreSQL (groups commit while others are being written).
     pub fn start(pool: AnyPool, backend: Backend) -> Self {
-        let (jobs, waiting) = mpsc::channel(4 * MAX_GROUP);
-        let waiting = Arc::new(Mutex::new(waiting));
         let committers = match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => 2,
         };
-        for _ in 0..committers {
-            tokio::spawn(run_committer(pool.clone(), backend, waiting.clone()));
-        }
+        let jobs = Batcher::start(committers, MAX_GROUP, move |group: Vec<Job>| {
+            let pool = pool.clone();
+            async move { all_or_each(&group, "captures", |jobs| group::write(&pool, backend, jobs)).await }
+        });
         Self { jobs }
     }
 
     /// Queues a capture and waits for the commit that holds it.
     pub async fn insert(&self, workspace: WorkspaceId, capture: NewCapture, now_ms: i64) -> Result<(), sqlx::Error> {
-        let (answer, answered) = oneshot::channel();
-        self.jobs.send(Job { workspace, capture, now_ms, answer }).await.map_err(|_| sqlx::Error::PoolClosed)?;
-        // A committer that is gone (the runtime is stopping) never answers.
-        answered.await.map_err(|_| sqlx::Error::PoolClosed)?
-    }
-}
-
-/// Takes every capture waiting (up to [`MAX_GROUP`]) and commits them together.
-async fn run_committer(pool: AnyPool, backend: Backend, waiting: Arc<Mutex<mpsc::Receiver<Job>>>) {
-    loop {
-        let group = {
-            let mut waiting = waiting.lock().await;
-            let Some(first) = waiting.recv().await else { return };
-            let mut group = vec![first];
-            while group.len() < MAX_GROUP {
-                match waiting.try_recv() {
-                    Ok(job) => group.push(job),
-                    Err(_) => break,
-                }
-            }
-            group
-        };
-        commit_group(&pool, backend, group).await;
-    }
-}
-
-async fn commit_group(pool: &AnyPool, backend: Backend, group: Vec<Job>) {
-    match group::write(pool, backend, &group).await {
-        Ok(()) => {
-            for job in group {
-                let _ = job.answer.send(Ok(()));
-            }
-        }
-        Err(e) if group.len() == 1 => {
-            let _ = group.into_iter().next().map(|job| job.answer.send(Err(e)));
-        }
-        Err(e) => {
-            // One bad capture must not fail the others: each alone, to find it.
-            tracing::warn!(error = %e, captures = group.len(), "a group commit failed; committing its captures one by one");
-            for job in group {
-                let result = group::write(pool, backend, std::slice::from_ref(&job)).await;
-                let _ = job.answer.send(result);
-            }
-        }
+        self.jobs.call(Job { workspace, capture, now_ms }).await
     }
 }
