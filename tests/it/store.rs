@@ -440,7 +440,9 @@ async fn finished_outbox_work_recorded_at_once_is_each_recorded(backend: TestBac
         db.record_finished(stray),
         db.record_finished(done),
     );
-    (first.expect("first"), second.expect("second"), done.expect("done"));
+    first.expect("first");
+    second.expect("second");
+    done.expect("done");
     assert!(stray.is_err(), "a record that cannot be written fails");
     let rows: Vec<(Option<String>, Option<String>, Option<String>)> =
         sqlx::query_as("select posted_channel, posted_ts, permalink from highlights order by id")
