@@ -40,6 +40,8 @@ pub enum Outcome {
 const IN_FLIGHT: usize = 256;
 /// Rows claimed at once, at most.
 const BATCH: usize = 64;
+/// When the worker is full, it claims again once this much room is free.
+const CLAIM_AT_LEAST: usize = BATCH / 2;
 /// Lanes running at once.
 const LANES: usize = 32;
 /// A lane records its finished rows at least this often.
@@ -96,11 +98,13 @@ impl Dispatcher {
         let mut claimed = 0;
         while !*self.stopping.borrow() {
             self.reap_lanes()?;
-            if self.room.available_permits() == 0 {
-                // Full: wait for a row to finish.
+            if self.room.available_permits() < CLAIM_AT_LEAST {
+                // Nearly full: wait until a batch's worth of rows finished, so
+                // each claim takes many rows (claiming as each row finished
+                // cost a transaction and three reads per row).
                 let mut stopping = self.stopping.clone();
                 tokio::select! {
-                    room = self.room.clone().acquire_owned() => drop(room),
+                    room = self.room.clone().acquire_many_owned(CLAIM_AT_LEAST as u32) => drop(room),
                     _ = stopping.wait_for(|stop| *stop) => {}
                 }
                 continue;
