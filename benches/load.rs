@@ -452,7 +452,9 @@ impl Server {
         };
         let token = "xoxb-17653672481-19874698323-benchbenchbench";
         common::serve(&mut command, dir.path(), url, SECRET, token, &slack.api_url(), &addr.to_string());
-        command.env("RUST_LOG", "warn");
+        // `RUST_LOG=sqlx::query=trace` lists every statement with its time,
+        // on this process's stderr.
+        command.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
         if let Some(channel) = channel {
             command.env("HIGHLIGHTS_PRODUCT_CHANNEL", channel);
         }

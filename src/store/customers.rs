@@ -242,7 +242,6 @@ pub async fn find_customer_summary(db: &Db, workspace: &WorkspaceId, id: i64) ->
     Ok(CustomerSummary { highlights, interviews, interviewers, areas })
 }
 
-/// Records the permalink of a customer's thread parent.
 /// Where a customer's thread parent was posted (channel, ts) and its permalink.
 pub async fn find_customer_thread_post(
     db: &Db,
