@@ -19,7 +19,8 @@
 //! ("10000 100000 1000000"; empty to skip), `HIGHLIGHTS_BENCH_BIN` (another
 //! build of `highlights` to run, for a comparison in the same run), `HIGHLIGHTS_BENCH_POSTGRES_URL`
 //! (adds PostgreSQL: a fresh database is created on that server),
-//! `HIGHLIGHTS_BENCH_ONLY` (`sqlite` or `postgres`). Figures, not assertions:
+//! `HIGHLIGHTS_BENCH_ONLY` (`sqlite` or `postgres`), `RUST_LOG` (the server's log
+//! filter; its log goes to stderr). Figures, not assertions:
 //! compare with Bolt in the same run with `../shared/anchors-bench` (see
 //! `benches/README.md`).
 
