@@ -427,6 +427,11 @@ async fn seed_due_posts(url: &str, posts: usize) {
     .await
     .expect("outbox");
     tx.commit().await.expect("commit");
+    if db.backend() == highlights::store::Backend::Postgres {
+        // Statistics, as autovacuum keeps them on a database that grew by
+        // use: without them PostgreSQL plans a bulk-loaded table blind.
+        sqlx::query("analyze").execute(db.pool()).await.expect("analyze");
+    }
     db.close().await;
 }
 

@@ -139,6 +139,15 @@ pub(crate) fn values_placeholders(backend: Backend, rows: usize, columns: usize)
         .join(", ")
 }
 
+/// `$start, …` for `n` binds in a list; on SQLite `?, …` (see
+/// [`values_placeholders`]).
+pub(crate) fn list_placeholders(backend: Backend, start: usize, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; n].join(", "),
+        Backend::Postgres => crate::store::numbered_params(start, n),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +202,7 @@ mod tests {
         assert_eq!(values_placeholders(Backend::Postgres, 1, 2), "($1, $2)");
         assert_eq!(values_placeholders(Backend::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(values_placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(list_placeholders(Backend::Postgres, 3, 2), "$3, $4");
+        assert_eq!(list_placeholders(Backend::Sqlite, 3, 2), "?, ?");
     }
 }
