@@ -143,16 +143,16 @@ impl Dispatcher {
         let db = self.state.db();
         let workspaces: Vec<WorkspaceId> = rows.iter().map(|r| r.workspace.clone()).collect();
         let uninstalled = crate::store::workspaces::list_uninstalled_among(db, &workspaces).await?;
-        let highlight_ids: Vec<i64> = rows
+        let highlights: Vec<(WorkspaceId, i64)> = rows
             .iter()
             .filter_map(|r| match r.kind {
                 OutboxKind::PostHighlight { highlight_id } | OutboxKind::UpdateHighlight { highlight_id } => {
-                    Some(highlight_id)
+                    Some((r.workspace.clone(), highlight_id))
                 }
                 _ => None,
             })
             .collect();
-        let customers = crate::store::highlights::find_highlight_customers(db, &highlight_ids).await?;
+        let customers = crate::store::highlights::find_highlight_customers(db, &highlights).await?;
         let claimed_at = Instant::now();
         for row in rows {
             let key = lane_key(&row, &customers);

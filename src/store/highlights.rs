@@ -143,20 +143,32 @@ fn padded<T: Ord + Clone>(mut values: Vec<T>) -> Vec<T> {
     values
 }
 
-/// The customer of each highlight (for highlights that exist).
+/// The customer of each highlight (for highlights that exist in the
+/// workspace named with them).
 pub async fn find_highlight_customers(
     db: &Db,
-    ids: &[i64],
+    highlights: &[(WorkspaceId, i64)],
 ) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
-    let mut customers = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(100) {
-        let list = crate::store::numbered_params(1, chunk.len());
-        let sql = format!("select id, customer_id from highlights where id in ({list})");
-        let mut query = sqlx::query_as::<_, (i64, i64)>(&sql);
-        for id in chunk {
+    let mut customers = std::collections::HashMap::with_capacity(highlights.len());
+    for chunk in highlights.chunks(100) {
+        let workspaces = padded(chunk.iter().map(|(workspace, _)| workspace.as_str()).collect());
+        let sql = format!(
+            "select workspace_id, id, customer_id from highlights where id in ({}) and workspace_id in ({})",
+            crate::store::numbered_params(1, chunk.len()),
+            crate::store::numbered_params(1 + chunk.len(), workspaces.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, i64, i64)>(&sql);
+        for (_, id) in chunk {
             query = query.bind(*id);
         }
-        customers.extend(query.fetch_all(db.reader()).await?);
+        for workspace in workspaces {
+            query = query.bind(workspace);
+        }
+        for (workspace, id, customer) in query.fetch_all(db.reader()).await? {
+            if chunk.iter().any(|(asked, asked_id)| asked.as_str() == workspace && *asked_id == id) {
+                customers.insert(id, customer);
+            }
+        }
     }
     Ok(customers)
 }
