@@ -16,7 +16,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 
 use super::{Job, FOLLOW_UP_DELAY_MS};
 use crate::domain::CustomerName;
-use crate::store::outbox::{OutboxKind, OutboxRowJson as OutboxRow, WAKE_ON_CONFLICT};
+use crate::store::outbox::{OutboxKind, OutboxRowJson, WAKE_ON_CONFLICT};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{begin_on, customers, Backend};
 
@@ -89,7 +89,7 @@ async fn write_rows(
                 let id = last + 1 + i as i64;
                 h.id = Some(id);
                 let kind = OutboxKind::PostHighlight { highlight_id: id };
-                posts.push(OutboxRow::new(h.workspace_id, &kind, h.created_at, h.post_after)?);
+                posts.push(OutboxRowJson::new(h.workspace_id, &kind, h.created_at, h.post_after)?);
             }
             posts.extend(once);
             sqlx::query(&SQLITE_GROUP)
@@ -188,17 +188,17 @@ fn highlight_rows<'a>(group: &'a [Job], customer_ids: &[i64]) -> Vec<HighlightRo
 }
 
 /// Work queued once by its key (a notice already queued stays as it is).
-fn notice_rows(group: &[Job]) -> Result<Vec<OutboxRow<'_>>, sqlx::Error> {
+fn notice_rows(group: &[Job]) -> Result<Vec<OutboxRowJson<'_>>, sqlx::Error> {
     group
         .iter()
         .flat_map(|job| job.capture.notices.iter().map(move |kind| (job, kind)))
-        .map(|(job, kind)| OutboxRow::new(job.workspace.as_str(), kind, job.now_ms, job.now_ms))
+        .map(|(job, kind)| OutboxRowJson::new(job.workspace.as_str(), kind, job.now_ms, job.now_ms))
         .collect()
 }
 
 /// Per author, once: the App Home refresh, and the milestone check while they
 /// are onboarded; due a moment later, so a burst of captures runs each once.
-fn follow_up_rows(group: &[Job]) -> Result<Vec<OutboxRow<'_>>, sqlx::Error> {
+fn follow_up_rows(group: &[Job]) -> Result<Vec<OutboxRowJson<'_>>, sqlx::Error> {
     let authors: BTreeSet<(&WorkspaceId, &str)> =
         group.iter().map(|job| (&job.workspace, job.capture.author.as_str())).collect();
     let now = group.iter().map(|job| job.now_ms).max().unwrap_or_default();
@@ -206,9 +206,9 @@ fn follow_up_rows(group: &[Job]) -> Result<Vec<OutboxRow<'_>>, sqlx::Error> {
     let mut rows = Vec::with_capacity(authors.len() * 2);
     for (workspace, author) in authors {
         let workspace = workspace.as_str();
-        rows.push(OutboxRow::new(workspace, &OutboxKind::PublishHome { user: author.into() }, now, due)?);
-        let check = OutboxRow::new(workspace, &OutboxKind::CheckMilestones { user: author.into() }, now, due)?;
-        rows.push(OutboxRow { onboardee: Some(author), ..check });
+        rows.push(OutboxRowJson::new(workspace, &OutboxKind::PublishHome { user: author.into() }, now, due)?);
+        let check = OutboxRowJson::new(workspace, &OutboxKind::CheckMilestones { user: author.into() }, now, due)?;
+        rows.push(OutboxRowJson { onboardee: Some(author), ..check });
     }
     // Key order: two groups waking the same rows lock them in the same order.
     rows.sort_by(|a, b| (a.workspace_id, &a.dedupe_key).cmp(&(b.workspace_id, &b.dedupe_key)));
