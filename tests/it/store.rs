@@ -392,20 +392,7 @@ async fn finished_outbox_work_recorded_at_once_is_each_recorded(backend: TestBac
     use highlights::store::outbox::{self, OutboxKind};
     let (_guard, db) = fresh_db(backend).await;
     let ws = WorkspaceId("T0AAAAAAA".into());
-    for sql in [
-        "insert into workspaces (id, created_at, updated_at) values ('T0AAAAAAA', 1, 1)",
-        "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ('T0AAAAAAA', 'acme', 'Acme', 1, 1)",
-        "insert into product_areas (workspace_id, key, name, created_at) values ('T0AAAAAAA', 'chat', 'Chat', 1)",
-        "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
-         select 'T0AAAAAAA', id, 'U0AAAAAAA', '2026-11-01', 1 from customers",
-        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
-         select 'T0AAAAAAA', i.id, i.customer_id, a.id, 'request', q.quote, 'U0AAAAAAA', 2
-         from interviews i, product_areas a, (select 'one' as quote union all select 'two') q",
-    ] {
-        sqlx::query(sql).execute(db.pool()).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
-    }
-    let ids: Vec<i64> =
-        sqlx::query_scalar("select id from highlights order by id").fetch_all(db.pool()).await.expect("ids");
+    let ids = seed_two_highlights(&db).await;
     let customer: i64 = sqlx::query_scalar("select id from customers").fetch_one(db.pool()).await.expect("customer");
     let refresh = OutboxKind::UpdateThreadParent { customer_id: customer };
     db.write(async |tx| {
@@ -475,20 +462,7 @@ on_both_backends!(a_highlight_asked_for_under_another_workspace_is_not_found);
 async fn a_highlight_asked_for_under_another_workspace_is_not_found(backend: TestBackend) {
     use highlights::store::highlights::{find_highlight_customers, find_highlight_for_post};
     let (_guard, db) = fresh_db(backend).await;
-    for sql in [
-        "insert into workspaces (id, created_at, updated_at) values ('T0AAAAAAA', 1, 1), ('T0BBBBBBB', 1, 1)",
-        "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ('T0AAAAAAA', 'acme', 'Acme', 1, 1)",
-        "insert into product_areas (workspace_id, key, name, created_at) values ('T0AAAAAAA', 'chat', 'Chat', 1)",
-        "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
-         select 'T0AAAAAAA', id, 'U0AAAAAAA', '2026-11-01', 1 from customers",
-        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
-         select 'T0AAAAAAA', i.id, i.customer_id, a.id, 'request', q.quote, 'U0AAAAAAA', 2
-         from interviews i, product_areas a, (select 'one' as quote union all select 'two') q",
-    ] {
-        sqlx::query(sql).execute(db.pool()).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
-    }
-    let ids: Vec<i64> =
-        sqlx::query_scalar("select id from highlights order by id").fetch_all(db.pool()).await.expect("ids");
+    let ids = seed_two_highlights(&db).await;
     let (a, b) = (WorkspaceId("T0AAAAAAA".into()), WorkspaceId("T0BBBBBBB".into()));
     let found = find_highlight_customers(&db, &[(a.clone(), ids[0]), (b.clone(), ids[1])]).await.expect("read");
     assert_eq!(found.keys().copied().collect::<Vec<_>>(), vec![ids[0]], "only the pair that matches");
@@ -501,4 +475,22 @@ async fn a_highlight_asked_for_under_another_workspace_is_not_found(backend: Tes
     assert_eq!((first.quote.as_str(), first.first_in_area), ("one", 1));
     assert_eq!((second.quote.as_str(), second.first_in_area), ("two", 0), "an earlier highlight shares its area");
     assert_eq!(foreign.expect("read"), None, "another workspace's highlight is not found");
+}
+
+/// Workspace T0AAAAAAA with one customer, one area and two highlights ("one",
+/// "two", in that order) of one interview; T0BBBBBBB, empty. The highlights' ids.
+async fn seed_two_highlights(db: &Db) -> Vec<i64> {
+    for sql in [
+        "insert into workspaces (id, created_at, updated_at) values ('T0AAAAAAA', 1, 1), ('T0BBBBBBB', 1, 1)",
+        "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ('T0AAAAAAA', 'acme', 'Acme', 1, 1)",
+        "insert into product_areas (workspace_id, key, name, created_at) values ('T0AAAAAAA', 'chat', 'Chat', 1)",
+        "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
+         select 'T0AAAAAAA', id, 'U0AAAAAAA', '2026-11-01', 1 from customers",
+        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
+         select 'T0AAAAAAA', i.id, i.customer_id, a.id, 'request', q.quote, 'U0AAAAAAA', 2
+         from interviews i, product_areas a, (select 'one' as quote union all select 'two') q",
+    ] {
+        sqlx::query(sql).execute(db.pool()).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
+    }
+    sqlx::query_scalar("select id from highlights order by id").fetch_all(db.pool()).await.expect("ids")
 }
