@@ -88,9 +88,8 @@ struct ScopedHighlight {
 /// Answers a group of lookups, by workspace and id. The highlights are
 /// found by their ids (`in (…)`, which every planner reads through the
 /// primary key; joined to a `values` list, PostgreSQL without statistics
-/// for it joined the customers first: 640 ms for 64 lookups). Both lists are
-/// padded to a power of two, so a handful of prepared statements serve
-/// every size. A highlight is its customer's first in its area when no
+/// for it joined the customers first: 640 ms for 64 lookups; see
+/// [`by_ids_in_workspaces`]). A highlight is its customer's first in its area when no
 /// earlier one has the same three: the smallest id under
 /// `highlights_by_customer_area`, one index step on both backends.
 async fn find_highlights_for_post(
@@ -98,8 +97,7 @@ async fn find_highlights_for_post(
     backend: Backend,
     group: &[(WorkspaceId, i64)],
 ) -> Result<std::collections::HashMap<(String, i64), HighlightForPost>, sqlx::Error> {
-    let ids = padded(group.iter().map(|(_, id)| *id).collect());
-    let workspaces = padded(group.iter().map(|(workspace, _)| workspace.as_str()).collect());
+    let (filter, ids, workspaces) = by_ids_in_workspaces(backend, group);
     let sql = format!(
         "select h.workspace_id, h.id, h.customer_id, c.display_name as customer_name, h.area_id,
                 a.name as area_name, h.kind, h.quote, h.takeaway, h.recording_link, h.recording_at, h.author,
@@ -113,9 +111,7 @@ async fn find_highlights_for_post(
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
          join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
          join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
-         where h.id in ({}) and h.workspace_id in ({})",
-        list_placeholders(backend, 1, ids.len()),
-        list_placeholders(backend, 1 + ids.len(), workspaces.len())
+         where {filter}"
     );
     let mut query = sqlx::query_as::<_, ScopedHighlight>(&sql);
     for id in ids {
@@ -130,6 +126,22 @@ async fn find_highlights_for_post(
         .into_iter()
         .map(|row| ((row.workspace_id, row.highlight.id), row.highlight))
         .collect())
+}
+
+/// `h.id in (…) and h.workspace_id in (…)` for a group of lookups by
+/// workspace and id, with its binds in order: the ids, then the workspaces,
+/// each list distinct and padded to a power of two (a handful of prepared
+/// statements serve every size). The rows it finds are then matched to the
+/// pairs asked for.
+fn by_ids_in_workspaces(backend: Backend, group: &[(WorkspaceId, i64)]) -> (String, Vec<i64>, Vec<&str>) {
+    let ids = padded(group.iter().map(|(_, id)| *id).collect());
+    let workspaces = padded(group.iter().map(|(workspace, _)| workspace.as_str()).collect());
+    let filter = format!(
+        "h.id in ({}) and h.workspace_id in ({})",
+        list_placeholders(backend, 1, ids.len()),
+        list_placeholders(backend, 1 + ids.len(), workspaces.len())
+    );
+    (filter, ids, workspaces)
 }
 
 /// The distinct values, repeated up to a power of two.
@@ -150,22 +162,20 @@ pub async fn find_highlight_customers(
     highlights: &[(WorkspaceId, i64)],
 ) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
     let mut customers = std::collections::HashMap::with_capacity(highlights.len());
-    for chunk in highlights.chunks(100) {
-        let workspaces = padded(chunk.iter().map(|(workspace, _)| workspace.as_str()).collect());
-        let sql = format!(
-            "select workspace_id, id, customer_id from highlights where id in ({}) and workspace_id in ({})",
-            crate::store::numbered_params(1, chunk.len()),
-            crate::store::numbered_params(1 + chunk.len(), workspaces.len())
-        );
+    for chunk in highlights.chunks(64) {
+        let (filter, ids, workspaces) = by_ids_in_workspaces(db.backend(), chunk);
+        let sql = format!("select h.workspace_id, h.id, h.customer_id from highlights h where {filter}");
         let mut query = sqlx::query_as::<_, (String, i64, i64)>(&sql);
-        for (_, id) in chunk {
-            query = query.bind(*id);
+        for id in ids {
+            query = query.bind(id);
         }
         for workspace in workspaces {
             query = query.bind(workspace);
         }
+        let asked: std::collections::HashSet<(&str, i64)> =
+            chunk.iter().map(|(workspace, id)| (workspace.as_str(), *id)).collect();
         for (workspace, id, customer) in query.fetch_all(db.reader()).await? {
-            if chunk.iter().any(|(asked, asked_id)| asked.as_str() == workspace && *asked_id == id) {
+            if asked.contains(&(workspace.as_str(), id)) {
                 customers.insert(id, customer);
             }
         }
