@@ -271,6 +271,9 @@ async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: b
         server.reset_peak_rss();
         let stats = load.run(&server, conns, Duration::from_secs(settings.secs)).await;
         stats.print(conns, server.rss_kib("VmHWM"));
+        if std::env::var_os("HIGHLIGHTS_BENCH_TIMELINE").is_some() {
+            stats.print_timeline();
+        }
         if conns == 64 {
             figures.at_64 = Some((stats.percentile(0.99), server.rss_kib("VmHWM") as f64 / 1024.0));
         }
@@ -530,6 +533,8 @@ struct Load {
 
 struct Stats {
     latencies_us: Vec<u32>,
+    /// (ms since the level started, µs) of each capture, for the timeline.
+    timeline: Vec<(u32, u32)>,
     elapsed: Duration,
     saved: u64,
     asked: u64,
@@ -547,6 +552,20 @@ impl Stats {
         }
         let i = ((self.latencies_us.len() as f64 * p) as usize).min(self.latencies_us.len() - 1);
         self.latencies_us[i] as f64 / 1000.0
+    }
+
+    /// Per 100 ms of send time: how many captures were sent and the slowest;
+    /// a tail that comes in bursts shows here (`HIGHLIGHTS_BENCH_TIMELINE=1`).
+    fn print_timeline(&self) {
+        let mut windows: std::collections::BTreeMap<u32, (u32, u32)> = Default::default();
+        for &(at_ms, took_us) in &self.timeline {
+            let w = windows.entry(at_ms / 100).or_default();
+            w.0 += 1;
+            w.1 = w.1.max(took_us);
+        }
+        for (w, (n, max_us)) in windows {
+            println!("    {:>6} ms {n:>6} sent, slowest {:>8.2} ms", w * 100, max_us as f64 / 1000.0);
+        }
     }
 
     fn print(&self, conns: usize, peak_kib: u64) {
@@ -601,12 +620,20 @@ impl Load {
         let mut clients = Vec::new();
         for c in 0..conns {
             let (texts, next, addr) = (texts.clone(), next.clone(), server.addr);
-            clients.push(tokio::spawn(async move { client(addr, c, texts, next, deadline).await }));
+            clients.push(tokio::spawn(async move { client(addr, c, texts, next, started, deadline).await }));
         }
-        let mut stats = Stats { latencies_us: Vec::new(), elapsed: Duration::ZERO, saved: 0, asked: 0, errors: 0 };
+        let mut stats = Stats {
+            latencies_us: Vec::new(),
+            timeline: Vec::new(),
+            elapsed: Duration::ZERO,
+            saved: 0,
+            asked: 0,
+            errors: 0,
+        };
         for client in clients {
             let s = client.await.expect("client");
             stats.latencies_us.extend(s.latencies_us);
+            stats.timeline.extend(s.timeline);
             stats.saved += s.saved;
             stats.asked += s.asked;
             stats.errors += s.errors;
@@ -618,8 +645,22 @@ impl Load {
     }
 }
 
-async fn client(addr: SocketAddr, c: usize, texts: Arc<Vec<String>>, next: Arc<AtomicU64>, deadline: Instant) -> Stats {
-    let mut stats = Stats { latencies_us: Vec::new(), elapsed: Duration::ZERO, saved: 0, asked: 0, errors: 0 };
+async fn client(
+    addr: SocketAddr,
+    c: usize,
+    texts: Arc<Vec<String>>,
+    next: Arc<AtomicU64>,
+    started: Instant,
+    deadline: Instant,
+) -> Stats {
+    let mut stats = Stats {
+        latencies_us: Vec::new(),
+        timeline: Vec::new(),
+        elapsed: Duration::ZERO,
+        saved: 0,
+        asked: 0,
+        errors: 0,
+    };
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let _ = stream.set_nodelay(true);
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
@@ -659,7 +700,9 @@ async fn client(addr: SocketAddr, c: usize, texts: Arc<Vec<String>>, next: Arc<A
         };
         let status = response.status();
         let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-        stats.latencies_us.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        let took = sent.elapsed().as_micros().min(u32::MAX as u128) as u32;
+        stats.latencies_us.push(took);
+        stats.timeline.push(((sent - started).as_millis() as u32, took));
         let body = String::from_utf8_lossy(&body);
         if status.is_success() && body.contains("✅ Saved for") {
             stats.saved += 1;
