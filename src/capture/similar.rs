@@ -2,8 +2,8 @@
 //! quotes other customers gave that share the most words with the new one,
 //! so a need heard across customers shows at once. Matched in memory against
 //! the workspace's 500 most recent highlights (read at most once a second per
-//! replica, within a short time budget) while the capture is stored; a slow
-//! or failed read only leaves the list out.
+//! replica, one read at a time, within a short time budget) while the capture
+//! is stored; a slow or failed read only leaves the list out.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,23 +58,28 @@ pub struct Recent {
     words: Vec<String>,
 }
 
-/// The workspace's recent highlights, from memory or read again.
+/// The workspace's recent highlights, from memory or read again (see
+/// [`crate::app::memo`]): within [`BUDGET`], or left out.
 async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<Vec<Recent>>> {
-    if let Some(recent) = state.memo().fresh::<Vec<Recent>>(workspace, state.config().timing.recent_quotes_for) {
-        return Some(recent);
-    }
-    match tokio::time::timeout(BUDGET, list_recent_quotes(state.db(), workspace)).await {
-        Ok(Ok(rows)) => {
-            let recent: Arc<Vec<Recent>> = Arc::new(
-                rows.into_iter().map(|quote| Recent { words: significant_words_all(&quote.quote), quote }).collect(),
-            );
-            state.memo().keep(workspace, recent.clone(), state.config().timing.recent_quotes_for);
-            Some(recent)
+    let read = || {
+        let (db, workspace) = (state.db().clone(), workspace.clone());
+        async move {
+            match list_recent_quotes(&db, &workspace).await {
+                Ok(rows) => Some(
+                    rows.into_iter()
+                        .map(|quote| Recent { words: significant_words_all(&quote.quote), quote })
+                        .collect(),
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::chain(&e), "similar quotes: lookup failed; left out");
+                    None
+                }
+            }
         }
-        Ok(Err(e)) => {
-            tracing::warn!(error = %crate::error::chain(&e), "similar quotes: lookup failed; left out");
-            None
-        }
+    };
+    let fresh_for = state.config().timing.recent_quotes_for;
+    match tokio::time::timeout(BUDGET, state.memo().read(workspace, fresh_for, read)).await {
+        Ok(recent) => recent,
         Err(_) => {
             tracing::debug!("similar quotes: lookup over its budget; left out");
             None
