@@ -494,3 +494,48 @@ async fn seed_two_highlights(db: &Db) -> Vec<i64> {
     }
     sqlx::query_scalar("select id from highlights order by id").fetch_all(db.pool()).await.expect("ids")
 }
+
+on_both_backends!(a_refresh_woken_while_it_runs_waits_for_its_delay);
+async fn a_refresh_woken_while_it_runs_waits_for_its_delay(backend: TestBackend) {
+    use highlights::domain::customer::CustomerName;
+    use highlights::store::captures::{NewCapture, NewHighlight, FOLLOW_UP_DELAY_MS};
+    use highlights::store::outbox;
+    let (_guard, db) = fresh_db(backend).await;
+    let ws = WorkspaceId("T0AAAAAAA".into());
+    seed_two_highlights(&db).await;
+    let area: i64 = sqlx::query_scalar("select id from product_areas").fetch_one(db.pool()).await.expect("area");
+    let customer: i64 = sqlx::query_scalar("select id from customers").fetch_one(db.pool()).await.expect("customer");
+    let capture = |quote: &str| NewCapture {
+        author: "U0AAAAAAA".into(),
+        customer: CustomerName::parse("Acme").expect("name"),
+        customer_id: Some(customer),
+        interview_date: "2026-11-01".into(),
+        recording_link: None,
+        highlights: vec![NewHighlight {
+            area_id: area,
+            kind: "request",
+            quote: quote.into(),
+            takeaway: None,
+            recording_link: None,
+            recording_at: None,
+        }],
+        post_after_ms: i64::MAX / 2,
+        notices: vec![],
+    };
+    let claim = |token: &'static str, now_ms: i64| {
+        let db = db.clone();
+        async move {
+            let rows = db.write(async |tx| outbox::claim_outbox_rows(tx, token, now_ms, 60_000, 10).await).await;
+            rows.expect("claimed").into_iter().map(|r| r.kind.name()).collect::<Vec<_>>()
+        }
+    };
+    db.insert_capture(&ws, capture("first"), 1_000).await.expect("first");
+    assert!(claim("early", 1_000 + FOLLOW_UP_DELAY_MS - 1).await.is_empty(), "the refresh waits for its delay");
+    let running = 1_000 + FOLLOW_UP_DELAY_MS;
+    assert_eq!(claim("run-1", running).await, vec!["publish_home"]);
+    // A capture while the refresh runs wakes it: due again after its delay,
+    // not at once (it would run back to back through a burst).
+    db.insert_capture(&ws, capture("second"), running + 10).await.expect("second");
+    assert!(claim("too-soon", running + 20).await.is_empty(), "woken while running: not due at once");
+    assert_eq!(claim("run-2", running + 10 + FOLLOW_UP_DELAY_MS).await, vec!["publish_home"]);
+}
