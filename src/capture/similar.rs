@@ -5,6 +5,7 @@
 //! replica, one read at a time, within a short time budget) while the capture
 //! is stored; a slow or failed read only leaves the list out.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,24 +53,53 @@ fn significant_words_all(quote: &str) -> Vec<String> {
 }
 
 /// A recent highlight and its significant words.
-#[derive(Debug)]
+/// The workspace's recent highlights, newest first, and where each
+/// significant word is among them: a capture looks up its few words instead
+/// of comparing them with every word of 500 quotes.
+#[derive(Debug, Default)]
 pub struct Recent {
-    quote: SimilarQuote,
-    words: Vec<String>,
+    quotes: Vec<SimilarQuote>,
+    by_word: HashMap<String, Vec<usize>>,
+}
+
+impl Recent {
+    fn new(quotes: Vec<SimilarQuote>) -> Self {
+        let mut by_word: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, quote) in quotes.iter().enumerate() {
+            for word in significant_words_all(&quote.quote) {
+                by_word.entry(word).or_default().push(i);
+            }
+        }
+        Self { quotes, by_word }
+    }
+
+    /// The quotes sharing any of `words` (distinct), not `customer`'s, as
+    /// (words shared, index): the most shared first, then the newest.
+    fn ranked(&self, words: &[String], customer: Option<i64>) -> Vec<(usize, usize)> {
+        let mut shared = vec![0usize; self.quotes.len()];
+        for i in words.iter().filter_map(|word| self.by_word.get(word)).flatten() {
+            shared[*i] += 1;
+        }
+        let mut scored: Vec<(usize, usize)> = shared
+            .into_iter()
+            .enumerate()
+            .filter(|&(i, n)| n > 0 && Some(self.quotes[i].customer_id) != customer)
+            .map(|(i, n)| (n, i))
+            .collect();
+        // Newest first already; a stable sort keeps that order among equals.
+        scored.sort_by_key(|(shared, _)| std::cmp::Reverse(*shared));
+        scored
+    }
 }
 
 /// The workspace's recent highlights, from memory or read again (see
 /// [`crate::app::memo`]): within [`BUDGET`], or left out.
-async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<Vec<Recent>>> {
+async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<Recent>> {
     let read = || {
         let (db, workspace) = (state.db().clone(), workspace.clone());
         async move {
             match list_recent_quotes(&db, &workspace).await {
-                Ok(rows) => Some(
-                    rows.into_iter()
-                        .map(|quote| Recent { words: significant_words_all(&quote.quote), quote })
-                        .collect(),
-                ),
+                Ok(rows) => Some(Recent::new(rows)),
                 Err(e) => {
                     tracing::warn!(error = %crate::error::chain(&e), "similar quotes: lookup failed; left out");
                     None
@@ -97,21 +127,13 @@ async fn ranked(
     workspace: &WorkspaceId,
     quote: &str,
     customer: Option<i64>,
-) -> Option<(Arc<Vec<Recent>>, Vec<(usize, usize)>)> {
+) -> Option<(Arc<Recent>, Vec<(usize, usize)>)> {
     let words = significant_words(quote);
     if words.is_empty() {
         return None;
     }
     let recent = recent(state, workspace).await?;
-    let mut scored: Vec<(usize, usize)> = recent
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| Some(r.quote.customer_id) != customer)
-        .map(|(i, r)| (words.iter().filter(|w| r.words.contains(w)).count(), i))
-        .filter(|(shared, _)| *shared > 0)
-        .collect();
-    // Newest first already; a stable sort keeps that order among equals.
-    scored.sort_by_key(|(shared, _)| std::cmp::Reverse(*shared));
+    let scored = recent.ranked(&words, customer);
     Some((recent, scored))
 }
 
@@ -121,7 +143,7 @@ pub async fn find(state: &AppState, workspace: &WorkspaceId, quote: &str, custom
     let mut shown: Vec<SimilarQuote> = Vec::with_capacity(SHOWN);
     let Some((recent, scored)) = ranked(state, workspace, quote, customer).await else { return shown };
     for (_, i) in scored {
-        let q = &recent[i].quote;
+        let q = &recent.quotes[i];
         if !shown.iter().any(|s| s.customer_id == q.customer_id) {
             shown.push(q.clone());
             if shown.len() == SHOWN {
@@ -138,7 +160,7 @@ async fn area_votes(state: &AppState, workspace: &WorkspaceId, quote: &str) -> V
     let mut votes: Vec<(i64, usize)> = Vec::new();
     let Some((recent, scored)) = ranked(state, workspace, quote, None).await else { return votes };
     for (weight, i) in scored {
-        let q = &recent[i].quote;
+        let q = &recent.quotes[i];
         match votes.iter_mut().find(|(area, _)| *area == q.area_id) {
             Some((_, total)) => *total += weight,
             None => votes.push((q.area_id, weight)),
@@ -214,6 +236,29 @@ mod tests {
         assert!(significant_words("we need it, ok?").is_empty());
         assert_eq!(significant_words("Facturación électronique"), vec!["électronique", "facturación"]);
         assert_eq!(significant_words(&"word ".repeat(50)).len(), 1);
+    }
+
+    #[test]
+    fn quotes_are_ranked_by_words_shared_then_newest_leaving_out_the_customer() {
+        let quote = |customer_id: i64, quote: &str| SimilarQuote {
+            customer_id,
+            customer: format!("C{customer_id}"),
+            area_id: 1,
+            quote: quote.into(),
+            permalink: None,
+        };
+        // Newest first, as read.
+        let recent = Recent::new(vec![
+            quote(1, "Canned replies please"),
+            quote(2, "Nothing alike here"),
+            quote(3, "Canned replies in the chat widget"),
+            quote(4, "The chat widget is slow"),
+            quote(5, "canned CANNED canned"),
+        ]);
+        let words = significant_words("We need canned replies in the chat widget");
+        assert_eq!(recent.ranked(&words, None), vec![(4, 2), (2, 0), (2, 3), (1, 4)]);
+        assert_eq!(recent.ranked(&words, Some(3)), vec![(2, 0), (2, 3), (1, 4)], "the customer's own left out");
+        assert!(recent.ranked(&significant_words("pricing tiers"), None).is_empty());
     }
 
     #[test]
