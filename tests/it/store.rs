@@ -163,10 +163,13 @@ async fn rows_cannot_point_into_another_workspace(backend: TestBackend) {
 }
 
 #[tokio::test]
-async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
+async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_journals_in_memory() {
     let (_guard, db) = fresh_db(TestBackend::Sqlite).await;
     let mode: String = sqlx::query_scalar("pragma journal_mode").fetch_one(db.pool()).await.expect("pragma");
     assert_eq!(mode, "wal");
+    // Statement journals stay in memory (2 = MEMORY): no file per group commit.
+    let temp_store: i64 = sqlx::query_scalar("pragma temp_store").fetch_one(db.pool()).await.expect("pragma");
+    assert_eq!(temp_store, 2);
     // The app's own connections have foreign keys on: a dangling reference fails.
     let dangling = sqlx::query(
         "insert into customer_aliases (workspace_id, key, customer_id, display_name, created_at) values ('T0X', 'k', 999, 'K', 1)",
