@@ -531,6 +531,7 @@ struct Load {
     saved_total: u64,
 }
 
+#[derive(Default)]
 struct Stats {
     latencies_us: Vec<u32>,
     /// (ms since the level started, µs) of each capture, for the timeline.
@@ -622,14 +623,7 @@ impl Load {
             let (texts, next, addr) = (texts.clone(), next.clone(), server.addr);
             clients.push(tokio::spawn(async move { client(addr, c, texts, next, started, deadline).await }));
         }
-        let mut stats = Stats {
-            latencies_us: Vec::new(),
-            timeline: Vec::new(),
-            elapsed: Duration::ZERO,
-            saved: 0,
-            asked: 0,
-            errors: 0,
-        };
+        let mut stats = Stats::default();
         for client in clients {
             let s = client.await.expect("client");
             stats.latencies_us.extend(s.latencies_us);
@@ -653,14 +647,7 @@ async fn client(
     started: Instant,
     deadline: Instant,
 ) -> Stats {
-    let mut stats = Stats {
-        latencies_us: Vec::new(),
-        timeline: Vec::new(),
-        elapsed: Duration::ZERO,
-        saved: 0,
-        asked: 0,
-        errors: 0,
-    };
+    let mut stats = Stats::default();
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let _ = stream.set_nodelay(true);
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");

@@ -39,8 +39,11 @@ struct Entry {
 }
 
 impl Entry {
+    /// The read under way, if one is: not kept or given up, and its task
+    /// still there (a read that panicked drops its sender, and the next
+    /// caller starts another).
     fn reading(&self) -> Option<watch::Receiver<bool>> {
-        self.under_way.as_ref().filter(|done| !*done.borrow()).cloned()
+        self.under_way.as_ref().filter(|done| !*done.borrow() && done.has_changed().is_ok()).cloned()
     }
 }
 
@@ -234,6 +237,17 @@ mod tests {
         let memo = Memo::default();
         let failed: Option<Arc<u8>> = memo.read(&ws("T1"), FRESH, || async { None::<u8> }).await;
         assert!(failed.is_none());
+        assert_eq!(memo.read(&ws("T1"), FRESH, || async { Some(7u8) }).await.as_deref(), Some(&7));
+    }
+
+    async fn breaks() -> Option<u8> {
+        panic!("the read broke")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_read_that_panicked_does_not_stop_the_next() {
+        let memo = Memo::default();
+        assert!(memo.read(&ws("T1"), FRESH, breaks).await.is_none(), "its callers get nothing");
         assert_eq!(memo.read(&ws("T1"), FRESH, || async { Some(7u8) }).await.as_deref(), Some(&7));
     }
 

@@ -307,7 +307,7 @@ pub async fn update_highlight_endorsement(
 mod tests {
     use super::*;
 
-    /// SQLite's plan for `sql` with `group`'s binds, one line per step.
+    /// SQLite's plan for `sql` with these binds, one line per step.
     async fn sqlite_plan(db: &Db, sql: &str, ids: Vec<i64>, workspaces: Vec<&str>) -> Vec<String> {
         let explain = format!("explain query plan {sql}");
         let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
@@ -329,9 +329,9 @@ mod tests {
         for sql in [post_lookup_sql, customers_lookup_sql] {
             let (filter, ids, workspaces) = by_ids_in_workspaces(Backend::Sqlite, &group);
             let plan = sqlite_plan(&db, &sql(&filter), ids, workspaces).await;
-            let highlights: Vec<&String> = plan.iter().filter(|step| step.starts_with("SEARCH h ")).collect();
+            let steps_on_highlights: Vec<&String> = plan.iter().filter(|step| step.starts_with("SEARCH h ")).collect();
             assert_eq!(
-                highlights,
+                steps_on_highlights,
                 vec!["SEARCH h USING INTEGER PRIMARY KEY (rowid=?)"],
                 "not found by its id: {plan:?}"
             );
