@@ -34,16 +34,16 @@ type Kept = Arc<dyn Any + Send + Sync>;
 struct Entry {
     /// The last read, and when it was made.
     last: Option<(Instant, Kept)>,
-    /// Turns true when the read under way is kept or given up.
-    under_way: Option<watch::Receiver<bool>>,
+    /// The read under way: it has ended (kept, failed or panicked) when
+    /// its task has dropped the sender.
+    under_way: Option<watch::Receiver<()>>,
 }
 
 impl Entry {
-    /// The read under way, if one is: not kept or given up, and its task
-    /// still there (a read that panicked drops its sender, and the next
-    /// caller starts another).
-    fn reading(&self) -> Option<watch::Receiver<bool>> {
-        self.under_way.as_ref().filter(|done| !*done.borrow() && done.has_changed().is_ok()).cloned()
+    /// The read under way, if its task has not ended (a read that panicked
+    /// drops its sender too, and the next caller starts another).
+    fn reading(&self) -> Option<watch::Receiver<()>> {
+        self.under_way.as_ref().filter(|ended| ended.has_changed().is_ok()).cloned()
     }
 }
 
@@ -85,13 +85,13 @@ impl Memo {
             let done = match entry.reading() {
                 Some(done) => done,
                 None => {
-                    let (finished, done) = watch::channel(false);
+                    let (running, done) = watch::channel(());
                     entry.under_way = Some(done.clone());
                     let (memo, workspace, read) = (self.clone(), workspace.clone(), read());
                     tokio::spawn(async move {
                         let kept = read.await.map(|value| Arc::new(value) as Kept);
                         memo.finish(&workspace, kept, fresh_for);
-                        let _ = finished.send(true);
+                        drop(running);
                     });
                     done
                 }
@@ -103,7 +103,8 @@ impl Memo {
             }
             done
         };
-        done.wait_for(|done| *done).await.ok()?;
+        // Only the sender's drop ends the wait (nothing is ever sent).
+        let _ = done.changed().await;
         let entries = self.0.lock().ok()?;
         let (_, kept) = entries.get(workspace.as_str())?.last.as_ref()?;
         kept.clone().downcast().ok()
