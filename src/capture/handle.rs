@@ -99,7 +99,7 @@ pub async fn quick_capture(
     let customer_id = existing.as_ref().map(|(id, _)| *id);
     let (stored, similar) = tokio::join!(
         store(state, workspace, new, now),
-        crate::capture::similar::find(state, workspace, capture.quote.as_str(), customer_id)
+        crate::capture::similar::find(state, workspace, capture.quote.as_str(), customer_id, &capture.customer.key)
     );
     stored?;
     let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
@@ -477,7 +477,7 @@ pub async fn submit_modal(
     let customer_id = existing.as_ref().map(|(id, _)| *id);
     let (stored, similar) = tokio::join!(
         store(state, workspace, new, now),
-        crate::capture::similar::find(state, workspace, &quotes, customer_id)
+        crate::capture::similar::find(state, workspace, &quotes, customer_id, &name.key)
     );
     stored?;
     let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);

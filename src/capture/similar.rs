@@ -90,6 +90,24 @@ impl Recent {
         scored.sort_by_key(|(shared, _)| std::cmp::Reverse(*shared));
         scored
     }
+
+    /// Up to [`SHOWN`] of the `scored` quotes, one per customer, none of the
+    /// customer named by `customer_key`. A capture that creates its customer
+    /// has no id to leave out by, and the read made while it is stored may
+    /// already hold its own quote (the read runs on its own task).
+    fn shown(&self, scored: &[(usize, usize)], customer_key: &str) -> Vec<SimilarQuote> {
+        let mut shown: Vec<SimilarQuote> = Vec::with_capacity(SHOWN);
+        for q in scored.iter().map(|&(_, i)| &self.quotes[i]) {
+            let own = crate::domain::customer_key(&q.customer) == customer_key;
+            if !own && !shown.iter().any(|s| s.customer_id == q.customer_id) {
+                shown.push(q.clone());
+                if shown.len() == SHOWN {
+                    break;
+                }
+            }
+        }
+        shown
+    }
 }
 
 /// The workspace's recent highlights, from memory or read again (see
@@ -138,20 +156,17 @@ async fn ranked(
 }
 
 /// Up to [`SHOWN`] quotes like `quote`, each from a different customer other
-/// than `customer`; empty when there are none or the lookup is slow.
-pub async fn find(state: &AppState, workspace: &WorkspaceId, quote: &str, customer: Option<i64>) -> Vec<SimilarQuote> {
-    let mut shown: Vec<SimilarQuote> = Vec::with_capacity(SHOWN);
-    let Some((recent, scored)) = ranked(state, workspace, quote, customer).await else { return shown };
-    for (_, i) in scored {
-        let q = &recent.quotes[i];
-        if !shown.iter().any(|s| s.customer_id == q.customer_id) {
-            shown.push(q.clone());
-            if shown.len() == SHOWN {
-                break;
-            }
-        }
-    }
-    shown
+/// than the capture's (`customer`, or by its name's key when the capture
+/// creates it); empty when there are none or the lookup is slow.
+pub async fn find(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    quote: &str,
+    customer: Option<i64>,
+    customer_key: &str,
+) -> Vec<SimilarQuote> {
+    let Some((recent, scored)) = ranked(state, workspace, quote, customer).await else { return Vec::new() };
+    recent.shown(&scored, customer_key)
 }
 
 /// The areas of the highlights like `quote`, most alike first, each weighted
@@ -259,6 +274,31 @@ mod tests {
         assert_eq!(recent.ranked(&words, None), vec![(4, 2), (2, 0), (2, 3), (1, 4)]);
         assert_eq!(recent.ranked(&words, Some(3)), vec![(2, 0), (2, 3), (1, 4)], "the customer's own left out");
         assert!(recent.ranked(&significant_words("pricing tiers"), None).is_empty());
+    }
+
+    #[test]
+    fn a_new_customers_own_quote_is_not_shown_to_it_and_each_customer_once() {
+        let quote = |customer_id: i64, customer: &str, quote: &str| SimilarQuote {
+            customer_id,
+            customer: customer.into(),
+            area_id: 1,
+            quote: quote.into(),
+            permalink: None,
+        };
+        let recent = Recent::new(vec![
+            quote(9, "Globex Corp", "Canned replies would save hours"),
+            quote(1, "Acme", "Canned replies please"),
+            quote(1, "Acme", "Canned replies, again"),
+            quote(2, "Initech", "Replies that are canned"),
+            quote(3, "Hooli", "canned"),
+        ]);
+        let words = significant_words("Canned replies would save hours");
+        let scored = recent.ranked(&words, None);
+        let globex = crate::domain::customer_key("globex  CORP");
+        let names = |shown: Vec<SimilarQuote>| shown.into_iter().map(|q| q.customer).collect::<Vec<_>>();
+        assert_eq!(names(recent.shown(&scored, &globex)), vec!["Acme", "Initech", "Hooli"]);
+        let other = crate::domain::customer_key("Umbrella");
+        assert_eq!(names(recent.shown(&scored, &other)), vec!["Globex Corp", "Acme", "Initech"]);
     }
 
     #[test]
