@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::any;
 use axum::{Json, Router};
 use bytes::Bytes;
@@ -713,12 +713,14 @@ struct FakeSlack {
 struct FakeState {
     calls: Arc<Mutex<HashMap<String, u64>>>,
     ts: Arc<AtomicU64>,
+    /// The thread of each reply posted, for its permalink.
+    threads: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl FakeSlack {
     async fn start() -> Self {
         let calls = Arc::new(Mutex::new(HashMap::new()));
-        let state = FakeState { calls: calls.clone(), ts: Arc::new(AtomicU64::new(1)) };
+        let state = FakeState { calls: calls.clone(), ts: Arc::new(AtomicU64::new(1)), threads: Arc::default() };
         let app = Router::new().route("/api/{method}", any(answer)).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -735,11 +737,22 @@ impl FakeSlack {
     }
 }
 
-async fn answer(State(state): State<FakeState>, Path(method): Path<String>) -> Json<Value> {
+async fn answer(
+    State(state): State<FakeState>,
+    Path(method): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Json<Value> {
     if let Ok(mut calls) = state.calls.lock() {
         *calls.entry(method.clone()).or_default() += 1;
     }
     let ts = format!("1700000000.{:06}", state.ts.fetch_add(1, Ordering::Relaxed));
+    if method == "chat.postMessage" {
+        let args: Value = serde_json::from_slice(&body).unwrap_or_default();
+        if let Some(thread) = args["thread_ts"].as_str() {
+            state.threads.lock().expect("threads").insert(ts.clone(), thread.to_owned());
+        }
+    }
     Json(match method.as_str() {
         "auth.test" => {
             let mut answer = fixture(include_str!("../tests/fixtures/slack-api/auth.test.ok.json"));
@@ -747,8 +760,15 @@ async fn answer(State(state): State<FakeState>, Path(method): Path<String>) -> J
             answer
         }
         "users.info" => fixture(include_str!("../tests/fixtures/slack-api/users.info.ok.json")),
-        "chat.getPermalink" => json!({ "ok": true, "channel": CHANNEL,
-            "permalink": format!("https://bench.slack.com/archives/{CHANNEL}/p{}", ts.replace('.', "")) }),
+        // Slack's shape: a thread reply's link names its thread and channel.
+        "chat.getPermalink" => {
+            let message_ts = query.get("message_ts").cloned().unwrap_or_default();
+            let mut permalink = format!("https://bench.slack.com/archives/{CHANNEL}/p{}", message_ts.replace('.', ""));
+            if let Some(thread) = state.threads.lock().expect("threads").get(&message_ts) {
+                permalink.push_str(&format!("?thread_ts={thread}&cid={CHANNEL}"));
+            }
+            json!({ "ok": true, "channel": CHANNEL, "permalink": permalink })
+        }
         "chat.postMessage" | "chat.update" => json!({ "ok": true, "channel": CHANNEL, "ts": ts,
             "message": { "type": "message", "text": "", "ts": ts } }),
         "views.publish" => fixture(include_str!("../tests/fixtures/slack-api/views.publish.ok.json")),

@@ -407,9 +407,18 @@ async fn api(
             }
             "chat.update" => json!({ "ok": true, "channel": args["channel"], "ts": args["ts"],
                                      "message": { "text": args["text"] } }),
-            "chat.getPermalink" => json!({ "ok": true, "channel": args["channel"],
-                "permalink": format!("https://soak.slack.com/archives/{}/p{}", args["channel"].as_str().unwrap_or_default(),
-                                     args["message_ts"].as_str().unwrap_or_default().replace('.', "")) }),
+            // Slack's shape: a thread reply's link names its thread and channel.
+            "chat.getPermalink" => {
+                let channel = args["channel"].as_str().unwrap_or_default();
+                let message_ts = args["message_ts"].as_str().unwrap_or_default();
+                let mut permalink =
+                    format!("https://soak.slack.com/archives/{channel}/p{}", message_ts.replace('.', ""));
+                let posted = s.messages.iter().find(|m| m["channel"] == channel && m["ts"] == message_ts);
+                if let Some(thread) = posted.and_then(|m| m["thread_ts"].as_str()) {
+                    permalink.push_str(&format!("?thread_ts={thread}&cid={channel}"));
+                }
+                json!({ "ok": true, "channel": channel, "permalink": permalink })
+            }
             "conversations.history" | "conversations.replies" => {
                 let thread = args["ts"].as_str();
                 let found: Vec<Value> = s

@@ -82,6 +82,8 @@ struct Inner {
     names: Mutex<std::collections::HashMap<String, String>>,
     /// Each workspace's recent highlights, for similar quotes (a second).
     memo: memo::Memo,
+    /// The shape of each workspace's message links, as Slack gave them.
+    permalinks: crate::slack::permalink::Permalinks,
     /// Every task a request started: shutdown waits for them.
     tasks: TaskTracker,
 }
@@ -103,6 +105,7 @@ impl AppState {
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().unwrap_or_default(),
             names: Mutex::new(std::collections::HashMap::new()),
             memo: Default::default(),
+            permalinks: Default::default(),
             tasks: TaskTracker::new(),
         }))
     }
@@ -180,6 +183,11 @@ impl AppState {
     /// Reads this replica keeps for a short while (see [`memo`]).
     pub fn memo(&self) -> &memo::Memo {
         &self.0.memo
+    }
+
+    /// The shape of each workspace's message links, learned from Slack.
+    pub fn permalinks(&self) -> &crate::slack::permalink::Permalinks {
+        &self.0.permalinks
     }
 
     /// The metrics registry.

@@ -6,6 +6,7 @@ use crate::app::AppState;
 use crate::capture::messages::{render_highlight_reply, render_merged_parent, render_thread_parent};
 use crate::slack::client::{SlackApi, SlackError};
 use crate::slack::mrkdwn::escape;
+use crate::slack::permalink;
 use crate::store::finished::Finished;
 use crate::store::outbox::{self, OutboxKind};
 use crate::store::workspaces::{self, WorkspaceId};
@@ -70,6 +71,22 @@ async fn post_once(
     slack.post_message(channel, thread_ts, broadcast, message, Some(once.key)).await
 }
 
+/// The permalink of a message just posted: built like the links Slack gave
+/// for the workspace's messages before (see [`permalink`]), or asked for.
+async fn permalink_of(
+    state: &AppState,
+    slack: &SlackApi,
+    workspace: &WorkspaceId,
+    message: permalink::Message<'_>,
+) -> Result<String, SlackError> {
+    if let Some(link) = state.permalinks().build(workspace.as_str(), message) {
+        return Ok(link);
+    }
+    let link = slack.permalink(message.channel, message.ts).await?;
+    state.permalinks().learn(workspace.as_str(), message, &link);
+    Ok(link)
+}
+
 /// Where the workspace's highlights go, if anywhere yet.
 pub async fn product_channel(state: &AppState, workspace: &WorkspaceId) -> Result<Option<String>, sqlx::Error> {
     let ws = workspaces::find_workspace(state.db(), workspace).await?;
@@ -123,7 +140,8 @@ pub async fn post_highlight(
         })
         .await?;
         let mut follow_ups = vec![refresh];
-        let permalink = match slack.permalink(&channel, &ts).await {
+        let message = permalink::Message { channel: &channel, ts: &ts, thread_ts: Some(&thread_ts) };
+        let permalink = match permalink_of(state, &slack, workspace, message).await {
             Ok(link) => Some(link),
             // The reply is posted: its link is asked for again later, through the outbox.
             Err(e) => {
@@ -254,7 +272,8 @@ async fn ensure_thread(
                     .await
             })
             .await?;
-            match slack.permalink(channel, &ts).await {
+            let message = permalink::Message { channel, ts: &ts, thread_ts: None };
+            match permalink_of(state, &slack, workspace, message).await {
                 Ok(link) => {
                     db.write(async |tx| {
                         customers::update_customer_thread_permalink(tx, workspace, customer_id, &link).await

@@ -6,6 +6,7 @@ pub mod client;
 pub mod interaction;
 pub mod mrkdwn;
 pub mod payload;
+pub mod permalink;
 pub mod proxy;
 pub mod rate;
 pub mod verify;

@@ -59,6 +59,46 @@ async fn quick_capture_posts_parent_then_reply_and_updates_the_parent(backend: T
     assert!(permalink.expect("permalink recorded").contains(PRODUCT_CHANNEL));
 }
 
+on_both_backends!(permalinks_are_asked_once_per_kind_then_built_as_slack_gives_them);
+async fn permalinks_are_asked_once_per_kind_then_built_as_slack_gives_them(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    for (i, text) in ["Acme | chat | We need canned replies", "Acme | chat | Search is slow", "Globex | chat | Exports"]
+        .into_iter()
+        .enumerate()
+    {
+        assert!(ephemeral(app.slash(text).await).await.starts_with("✅ Saved"), "capture {i}");
+        // One at a time: the first thread's parent and reply teach the shapes.
+        app.slack.wait_for_ok_calls("chat.postMessage", [2, 3, 5][i]).await;
+        drained(&app).await;
+    }
+    // Asked for the first parent and the first reply; built for the rest.
+    assert_eq!(app.slack.ok_calls_to("chat.getPermalink").len(), 2);
+
+    let mut stored: Vec<(String, String, String)> = sqlx::query_as(
+        "select posted_channel, posted_ts, permalink from highlights
+         union all select thread_channel, thread_ts, thread_permalink from customers",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .expect("links");
+    assert_eq!(stored.len(), 5, "three replies and two parents, each with its link");
+    // Each link is the one Slack itself gives for that message.
+    let http = reqwest::Client::new();
+    for (channel, ts, link) in stored.drain(..) {
+        let answer: Value = http
+            .get(format!("{}/chat.getPermalink", app.slack.api_url()))
+            .query(&[("channel", channel.as_str()), ("message_ts", ts.as_str())])
+            .bearer_auth(crate::support::fake_slack::BOT_TOKEN)
+            .send()
+            .await
+            .expect("asked")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(answer["permalink"], link.as_str(), "the link of {ts}");
+    }
+}
+
 on_both_backends!(three_spellings_of_one_customer_share_one_thread);
 async fn three_spellings_of_one_customer_share_one_thread(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;

@@ -556,11 +556,16 @@ async fn answer(
             answer["team_id"] = json!(team);
             answer
         }
+        // Slack's shape: a thread reply's link names its thread and channel.
         "chat.getPermalink" => {
             let channel = args.get("channel").and_then(Value::as_str).unwrap_or("C0");
-            let message_ts = args.get("message_ts").and_then(Value::as_str).unwrap_or("0").replace('.', "");
-            json!({ "ok": true, "channel": channel,
-                    "permalink": format!("https://acme.slack.com/archives/{channel}/p{message_ts}") })
+            let message_ts = args.get("message_ts").and_then(Value::as_str).unwrap_or("0");
+            let mut permalink = format!("https://acme.slack.com/archives/{channel}/p{}", message_ts.replace('.', ""));
+            let thread = people.messages.iter().find(|m| m["channel"] == channel && m["ts"] == message_ts);
+            if let Some(parent) = thread.and_then(|m| m["thread_ts"].as_str()).filter(|parent| *parent != message_ts) {
+                permalink.push_str(&format!("?thread_ts={parent}&cid={channel}"));
+            }
+            json!({ "ok": true, "channel": channel, "permalink": permalink })
         }
         other => match fixture(other) {
             Some(answer) => answer,
