@@ -13,7 +13,7 @@ use slack_morphism::prelude::*;
 
 use crate::config::Secret;
 use crate::metrics::SlackCallLabels;
-use crate::slack::blocks::Message;
+use crate::slack::blocks::{truncate, Message, MAX_FALLBACK_TEXT};
 use crate::slack::proxy::ProxyConnector;
 use crate::slack::rate::{scope_of, Pacer, Pauses, RateLimit};
 
@@ -25,6 +25,38 @@ pub const IN_ACK_TIMEOUT: Duration = Duration::from_millis(1200);
 pub const POST_EVENT_TYPE: &str = "highlights_post";
 /// The metadata field that holds a post's identity (its outbox row's key).
 pub const POST_KEY: &str = "key";
+
+/// `chat.postMessage`'s request, sent through slack-morphism's transport as
+/// it is: the blocks are JSON already, and the outbox makes this call for
+/// every highlight (turning the blocks into slack-morphism's types and back,
+/// then reading the whole message Slack echoes, cost more than the call's
+/// own HTTP; benches/README.md). Slack's answer is checked as for any call.
+#[derive(serde::Serialize)]
+struct PostMessageRequest<'a> {
+    channel: &'a str,
+    text: String,
+    blocks: &'a [Value],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thread_ts: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    reply_broadcast: bool,
+    unfurl_links: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<PostMetadata<'a>>,
+}
+
+/// A post's identity, in its message metadata.
+#[derive(serde::Serialize)]
+struct PostMetadata<'a> {
+    event_type: &'static str,
+    event_payload: std::collections::BTreeMap<&'static str, &'a str>,
+}
+
+/// What the app reads of `chat.postMessage`'s answer.
+#[derive(serde::Deserialize)]
+struct Posted {
+    ts: String,
+}
 
 /// slack-morphism's client over our connector.
 pub type SlackHttpClient = SlackClient<SlackClientHyperConnector<HttpsConnector>>;
@@ -284,22 +316,19 @@ impl SlackApi {
         message: &Message,
         key: Option<&str>,
     ) -> Result<String, SlackError> {
-        let mut content = message.content().map_err(|e| SlackError::Encoding(e.to_string()))?;
-        if let Some(key) = key {
-            content = content.with_metadata(SlackMessageMetadata {
-                event_type: POST_EVENT_TYPE.to_owned(),
-                event_payload: Some([(POST_KEY.to_owned(), key.to_owned())].into_iter().collect()),
-            });
-        }
-        let mut req = SlackApiChatPostMessageRequest::new(channel.into(), content).with_unfurl_links(false);
-        if let Some(ts) = thread_ts {
-            req = req.with_thread_ts(ts.into());
-            if reply_broadcast {
-                req = req.with_reply_broadcast(true);
-            }
-        }
-        let posted = self.timed("chat.postMessage", Some(channel), self.session().chat_post_message(&req)).await?;
-        Ok(posted.ts.to_string())
+        let req = PostMessageRequest {
+            channel,
+            text: truncate(&message.text, MAX_FALLBACK_TEXT),
+            blocks: &message.blocks,
+            thread_ts,
+            reply_broadcast: reply_broadcast && thread_ts.is_some(),
+            unfurl_links: false,
+            metadata: key
+                .map(|key| PostMetadata { event_type: POST_EVENT_TYPE, event_payload: [(POST_KEY, key)].into() }),
+        };
+        let session = self.session();
+        let call = session.http_session_api.http_post::<_, Posted>("chat.postMessage", &req, None);
+        Ok(self.timed("chat.postMessage", Some(channel), call).await?.ts)
     }
 
     /// The `ts` of the message this app posted with `key` in its metadata: among
