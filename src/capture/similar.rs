@@ -52,13 +52,14 @@ fn significant_words_all(quote: &str) -> Vec<String> {
     words
 }
 
-/// A recent highlight and its significant words.
 /// The workspace's recent highlights, newest first, and where each
 /// significant word is among them: a capture looks up its few words instead
 /// of comparing them with every word of 500 quotes.
 #[derive(Debug, Default)]
 pub struct Recent {
     quotes: Vec<SimilarQuote>,
+    /// Each quote's customer's name key, worked out once per read.
+    customer_keys: Vec<String>,
     by_word: HashMap<String, Vec<usize>>,
 }
 
@@ -70,7 +71,8 @@ impl Recent {
                 by_word.entry(word).or_default().push(i);
             }
         }
-        Self { quotes, by_word }
+        let customer_keys = quotes.iter().map(|q| crate::domain::customer_key(&q.customer)).collect();
+        Self { quotes, customer_keys, by_word }
     }
 
     /// The quotes sharing any of `words` (distinct), not `customer`'s, as
@@ -97,8 +99,9 @@ impl Recent {
     /// already hold its own quote (the read runs on its own task).
     fn shown(&self, scored: &[(usize, usize)], customer_key: &str) -> Vec<SimilarQuote> {
         let mut shown: Vec<SimilarQuote> = Vec::with_capacity(SHOWN);
-        for q in scored.iter().map(|&(_, i)| &self.quotes[i]) {
-            let own = crate::domain::customer_key(&q.customer) == customer_key;
+        for &(_, i) in scored {
+            let q = &self.quotes[i];
+            let own = self.customer_keys[i] == customer_key;
             if !own && !shown.iter().any(|s| s.customer_id == q.customer_id) {
                 shown.push(q.clone());
                 if shown.len() == SHOWN {

@@ -33,19 +33,22 @@ impl Message<'_> {
 
     /// The link to this message under `base`.
     fn link(&self, base: &str) -> String {
-        let mut link = format!("{base}/archives/{}/p{}", self.channel, self.ts.replace('.', ""));
-        if let Some(parent) = self.thread_ts.filter(|_| self.is_reply()) {
-            link.push_str(&format!("?thread_ts={parent}&cid={}", self.channel));
+        let link = format!("{base}/archives/{}/p{}", self.channel, self.ts.replace('.', ""));
+        match self.thread_ts.filter(|_| self.is_reply()) {
+            Some(parent) => format!("{link}?thread_ts={parent}&cid={}", self.channel),
+            None => link,
         }
-        link
     }
 }
 
-/// The patterns learned, by workspace (its team id) and kind of message
-/// (true: replies).
+/// A learned pattern: the links' base, and when it was learned.
+type Pattern = (String, Instant);
+
+/// The patterns learned, by workspace (its team id), for top-level messages
+/// and for replies.
 #[derive(Debug, Default)]
 pub struct Permalinks {
-    learned: Mutex<HashMap<(String, bool), (String, Instant)>>,
+    learned: Mutex<HashMap<String, [Option<Pattern>; 2]>>,
 }
 
 impl Permalinks {
@@ -53,7 +56,7 @@ impl Permalinks {
     /// workspace (and recent).
     pub fn build(&self, workspace: &str, message: Message<'_>) -> Option<String> {
         let learned = self.learned.lock().expect("permalink patterns");
-        let (base, at) = learned.get(&(workspace.to_owned(), message.is_reply()))?;
+        let (base, at) = learned.get(workspace)?[usize::from(message.is_reply())].as_ref()?;
         (at.elapsed() < RELEARN_AFTER).then(|| message.link(base))
     }
 
@@ -63,13 +66,9 @@ impl Permalinks {
         let Some((base, _)) = link.split_once("/archives/") else {
             return;
         };
-        let key = (workspace.to_owned(), message.is_reply());
+        let pattern = (message.link(base) == link).then(|| (base.to_owned(), Instant::now()));
         let mut learned = self.learned.lock().expect("permalink patterns");
-        if message.link(base) == link {
-            learned.insert(key, (base.to_owned(), Instant::now()));
-        } else {
-            learned.remove(&key);
-        }
+        learned.entry(workspace.to_owned()).or_default()[usize::from(message.is_reply())] = pattern;
     }
 }
 
