@@ -179,6 +179,21 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_journals_in_memory() {
     assert!(dangling.is_err());
 }
 
+/// SQLite: full-text search merges its index once a level holds 16 segments,
+/// not 4, and a whole level at once only at 32, so a capture costs about the
+/// same in a workspace of a million highlights as in one of ten thousand
+/// (the figures are in `benches/README.md`).
+#[tokio::test]
+async fn sqlite_search_index_merges_in_larger_steps() {
+    let (_guard, db) = fresh_db(TestBackend::Sqlite).await;
+    let settings: Vec<(String, i64)> =
+        sqlx::query_as("select k, v from highlights_fts_config where k in ('automerge', 'crisismerge') order by k")
+            .fetch_all(db.pool())
+            .await
+            .expect("search index settings");
+    assert_eq!(settings, vec![("automerge".into(), 16), ("crisismerge".into(), 32)]);
+}
+
 /// SQLite: the WAL is copied back into the database file beside the writer,
 /// not only when a commit passes 4,096 pages, so no capture waits for a
 /// whole checkpoint and the database file keeps up with what was written.
