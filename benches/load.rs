@@ -231,7 +231,7 @@ async fn run_backend(
                 );
                 rates[i].push(stats.rate());
                 server.check_stored(&load).await;
-                server.stop();
+                server.stop().await;
                 drop_database(&url).await;
             }
         }
@@ -297,7 +297,7 @@ async fn run_outbox(url: &str, slack: &FakeSlack, pinned: bool) -> f64 {
         slack.total() - calls_before
     );
     db.close().await;
-    server.stop();
+    server.stop().await;
     drop_database(url).await;
     posts as f64 / elapsed
 }
@@ -380,7 +380,7 @@ async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: b
         }
     }
     server.check_stored(&load).await;
-    server.stop();
+    server.stop().await;
 }
 
 /// Seeds a workspace: `customers` customers (the first 2,000 are the ones
@@ -622,9 +622,13 @@ impl Server {
         println!("acknowledged {saved}, stored {stored}: {verdict}");
     }
 
-    fn stop(mut self) {
+    /// Stops the server as a deployment would (SIGTERM) and waits for it on
+    /// another thread: the fake Slack runs on this runtime and answers the
+    /// calls the server finishes while it shuts down (waiting here blocked
+    /// them, and the server's outbox then gave up after its 10 s).
+    async fn stop(mut self) {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
+        let _ = tokio::task::spawn_blocking(move || self.child.wait()).await;
     }
 }
 
