@@ -124,11 +124,17 @@ fn pin_self_to_cpu_1() -> bool {
 /// `#n` and gets a database of its own.
 async fn fresh_database(url: &str) -> String {
     let Some((base, n)) = url.split_once('#') else { return url.to_owned() };
-    let name = format!("highlights_load_{n}");
-    let mut admin = sqlx::PgConnection::connect(base).await.expect("connect to PostgreSQL");
+    postgres_database(&url::Url::parse(base).expect("url"), &format!("highlights_load_{n}"), None).await
+}
+
+/// Creates database `name` on `url`'s server (dropping one of that name
+/// first), empty or as a copy of `template`; returns its URL.
+async fn postgres_database(url: &url::Url, name: &str, template: Option<&str>) -> String {
+    let mut admin = postgres_admin(url).await;
     sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut admin).await.expect("drop");
-    sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("create");
-    let mut url = url::Url::parse(base).expect("url");
+    let copy = template.map(|template| format!(" template {template}")).unwrap_or_default();
+    sqlx::query(&format!("create database {name}{copy}")).execute(&mut admin).await.expect("create");
+    let mut url = url.clone();
     url.set_path(&format!("/{name}"));
     url.to_string()
 }
@@ -145,14 +151,9 @@ async fn copy_database(url: &str, round: usize) -> String {
         }
         return format!("sqlite://{copy}");
     }
-    let mut parsed = url::Url::parse(url).expect("url");
-    let name = parsed.path().trim_start_matches('/').to_owned();
-    let copy = format!("{name}_round{round}");
-    let mut admin = postgres_admin(&parsed).await;
-    sqlx::query(&format!("drop database if exists {copy} with (force)")).execute(&mut admin).await.expect("drop");
-    sqlx::query(&format!("create database {copy} template {name}")).execute(&mut admin).await.expect("copy");
-    parsed.set_path(&format!("/{copy}"));
-    parsed.to_string()
+    let parsed = url::Url::parse(url).expect("url");
+    let name = parsed.path().trim_start_matches('/');
+    postgres_database(&parsed, &format!("{name}_round{round}"), Some(name)).await
 }
 
 /// Removes a database no longer needed (the disk a million highlights take).
