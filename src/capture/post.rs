@@ -8,6 +8,7 @@ use crate::slack::client::{SlackApi, SlackError};
 use crate::slack::mrkdwn::escape;
 use crate::slack::permalink;
 use crate::store::finished::Finished;
+use crate::store::highlights::HighlightForPost;
 use crate::store::outbox::{self, OutboxKind};
 use crate::store::workspaces::{self, WorkspaceId};
 use crate::store::{customers, highlights};
@@ -105,15 +106,22 @@ pub fn no_channel_notice(author: &str) -> OutboxKind {
 }
 
 /// Posts a highlight as a reply in its customer's thread, starting the thread
-/// if needed, then queues the refresh of the thread's summary.
+/// if needed, then queues the refresh of the thread's summary. `read`: the
+/// highlight, when the caller read it just now (its customer's thread is
+/// then looked up again only if it had none).
 pub async fn post_highlight(
     state: &AppState,
     workspace: &WorkspaceId,
     highlight_id: i64,
     look_first: bool,
+    read: Option<HighlightForPost>,
 ) -> Result<(), PostError> {
     let db = state.db();
-    let Some(highlight) = highlights::find_highlight_for_post(db, workspace, highlight_id).await? else {
+    let highlight = match read {
+        Some(highlight) if highlight.id == highlight_id => Some(highlight),
+        _ => highlights::find_highlight_for_post(db, workspace, highlight_id).await?,
+    };
+    let Some(highlight) = highlight else {
         return Err(PostError::Gone);
     };
     let refresh = OutboxKind::UpdateThreadParent { customer_id: highlight.customer_id };

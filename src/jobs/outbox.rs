@@ -17,6 +17,7 @@ use crate::slack::blocks::{mrkdwn, Message};
 use crate::slack::client::SlackError;
 use crate::slack::rate::RateLimit;
 use crate::store::finished::Finished;
+use crate::store::highlights::HighlightForPost;
 use crate::store::outbox::{self, OutboxKind, OutboxRow, Retry};
 use crate::store::slack_pauses;
 use crate::store::workspaces::WorkspaceId;
@@ -46,6 +47,9 @@ const CLAIM_AT_LEAST: usize = BATCH / 2;
 const LANES: usize = 32;
 /// A lane records its finished rows at least this often.
 const DONE_EVERY: usize = 32;
+/// A highlight read with its row's claim is used when the row starts within
+/// this long of it; a row that waited longer reads it again.
+const READ_WITH_CLAIM_KEPT: Duration = Duration::from_secs(1);
 
 /// What runs in order: the rows about one customer (its posts, its thread's
 /// refresh), or a row on its own.
@@ -60,6 +64,8 @@ struct Claimed {
     row: OutboxRow,
     claimed_at: Instant,
     uninstalled: bool,
+    /// The highlight a post is about, read with the claim.
+    highlight: Option<HighlightForPost>,
     /// Held until the row finishes: room for the next claim.
     _room: OwnedSemaphorePermit,
 }
@@ -152,12 +158,17 @@ impl Dispatcher {
                 _ => None,
             })
             .collect();
-        let customers = crate::store::highlights::find_highlight_customers(db, &highlights).await?;
+        let mut found = crate::store::highlights::find_highlights_for_posts(db, &highlights).await?;
         let claimed_at = Instant::now();
         for row in rows {
-            let key = lane_key(&row, &customers);
+            let key = lane_key(&row, &found);
+            let highlight = match row.kind {
+                OutboxKind::PostHighlight { highlight_id } => found.remove(&(row.workspace.0.clone(), highlight_id)),
+                _ => None,
+            };
             let room = self.room.clone().try_acquire_owned().expect("rows are claimed only when there is room");
-            let claimed = Claimed { uninstalled: uninstalled.contains(&row.workspace), row, claimed_at, _room: room };
+            let uninstalled = uninstalled.contains(&row.workspace);
+            let claimed = Claimed { uninstalled, row, claimed_at, highlight, _room: room };
             let start = {
                 let mut queues = self.queues.lock().expect("lane queues");
                 let running = queues.contains_key(&key);
@@ -226,11 +237,11 @@ fn lane_ended(ended: Result<Result<(), sqlx::Error>, tokio::task::JoinError>) ->
     }
 }
 
-fn lane_key(row: &OutboxRow, customers: &HashMap<i64, i64>) -> LaneKey {
+fn lane_key(row: &OutboxRow, highlights: &HashMap<(String, i64), HighlightForPost>) -> LaneKey {
     let customer = match &row.kind {
         // A reply's update waits for its post, in its customer's lane.
         OutboxKind::PostHighlight { highlight_id } | OutboxKind::UpdateHighlight { highlight_id } => {
-            customers.get(highlight_id).copied()
+            highlights.get(&(row.workspace.0.clone(), *highlight_id)).map(|h| h.customer_id)
         }
         OutboxKind::UpdateThreadParent { customer_id } | OutboxKind::MarkThreadMerged { customer_id, .. } => {
             Some(*customer_id)
@@ -264,8 +275,8 @@ impl Lane {
     }
 
     async fn run_rows(&self, done: &mut Vec<(String, i64)>) -> Result<(), sqlx::Error> {
-        while let Some(claimed) = self.next() {
-            if run_claimed_row(&self.state, &claimed).await? {
+        while let Some(mut claimed) = self.next() {
+            if run_claimed_row(&self.state, &mut claimed).await? {
                 done.push((claimed.row.claim_token.clone(), claimed.row.id));
             }
             drop(claimed);
@@ -310,22 +321,31 @@ impl Lane {
 /// Runs a claimed row; true when it is done. A row that waited long in its
 /// lane renews its lease first, and is skipped if another worker took it
 /// meanwhile.
-async fn run_claimed_row(state: &AppState, claimed: &Claimed) -> Result<bool, sqlx::Error> {
+async fn run_claimed_row(state: &AppState, claimed: &mut Claimed) -> Result<bool, sqlx::Error> {
+    let waited = claimed.claimed_at.elapsed();
+    // What was read with the claim is as good as reading it now unless the
+    // row waited: then it is read again (a merge or a new channel meanwhile).
+    let read = claimed.highlight.take().filter(|_| waited < READ_WITH_CLAIM_KEPT);
     let row = &claimed.row;
     let lease = state.config().timing.outbox_lease;
-    if claimed.claimed_at.elapsed() > lease / 2 {
+    if waited > lease / 2 {
         let until = state.clock().now_ms() + lease.as_millis() as i64;
         if !state.db().write(async |tx| outbox::update_outbox_lease(tx, row.id, &row.claim_token, until).await).await? {
             return Ok(false);
         }
     }
-    run_row(state, row, claimed.uninstalled).await
+    run_row(state, row, claimed.uninstalled, read).await
 }
 
 /// Runs one row and records a retry or a failure; true when it is done (the
 /// caller records that).
-async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result<bool, sqlx::Error> {
-    let outcome = outcome_of(state, row, uninstalled).await;
+async fn run_row(
+    state: &AppState,
+    row: &OutboxRow,
+    uninstalled: bool,
+    read: Option<HighlightForPost>,
+) -> Result<bool, sqlx::Error> {
+    let outcome = outcome_of(state, row, uninstalled, read).await;
     let now = state.clock().now_ms();
     let db = state.db();
     let label = match &outcome {
@@ -363,13 +383,14 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Result
     Ok(false)
 }
 
-async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool) -> Outcome {
+/// `read`: the highlight of a post, when it was read with the claim.
+async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, read: Option<HighlightForPost>) -> Outcome {
     if uninstalled {
         return Outcome::Retry(state.config().timing.park, "the app is uninstalled from this workspace".into(), false);
     }
     let result = match &row.kind {
         OutboxKind::PostHighlight { highlight_id } => {
-            post::post_highlight(state, &row.workspace, *highlight_id, row.uncertain).await
+            post::post_highlight(state, &row.workspace, *highlight_id, row.uncertain, read).await
         }
         OutboxKind::UpdateHighlight { highlight_id } => {
             post::update_highlight_reply(state, &row.workspace, *highlight_id).await

@@ -169,38 +169,24 @@ fn post_lookup_sql(filter: &str) -> String {
     )
 }
 
-/// The statement of [`find_highlight_customers`], for a filter of
-/// [`by_ids_in_workspaces`].
-fn customers_lookup_sql(filter: &str) -> String {
-    format!("select h.workspace_id, h.id, h.customer_id from highlights h where {filter}")
-}
-
-/// The customer of each highlight (for highlights that exist in the
-/// workspace named with them).
-pub async fn find_highlight_customers(
+/// The highlights of claimed outbox rows, read at once when they are claimed
+/// (their lanes need each one's customer, and the posts read them anyway):
+/// one statement for a claim of 64 rows instead of one lookup per lane as
+/// each row starts. Keyed by workspace and id; a pair not found (another
+/// workspace's id, a deleted highlight) is absent.
+pub async fn find_highlights_for_posts(
     db: &Db,
     highlights: &[(WorkspaceId, i64)],
-) -> Result<std::collections::HashMap<i64, i64>, sqlx::Error> {
-    let mut customers = std::collections::HashMap::with_capacity(highlights.len());
-    for chunk in highlights.chunks(64) {
-        let (filter, ids, workspaces) = by_ids_in_workspaces(db.backend(), chunk);
-        let sql = customers_lookup_sql(&filter);
-        let mut query = sqlx::query_as::<_, (String, i64, i64)>(&sql);
-        for id in ids {
-            query = query.bind(id);
-        }
-        for workspace in workspaces {
-            query = query.bind(workspace);
-        }
-        let asked: std::collections::HashSet<(&str, i64)> =
-            chunk.iter().map(|(workspace, id)| (workspace.as_str(), *id)).collect();
-        for (workspace, id, customer) in query.fetch_all(db.reader()).await? {
-            if asked.contains(&(workspace.as_str(), id)) {
-                customers.insert(id, customer);
-            }
-        }
+) -> Result<std::collections::HashMap<(String, i64), HighlightForPost>, sqlx::Error> {
+    let mut found = std::collections::HashMap::with_capacity(highlights.len());
+    for chunk in highlights.chunks(MAX_POST_LOOKUPS) {
+        found.extend(find_highlights_for_post(db.reader(), db.backend(), chunk).await?);
     }
-    Ok(customers)
+    // The statement matches every id in every workspace of the group.
+    let asked: std::collections::HashSet<(&str, i64)> =
+        highlights.iter().map(|(workspace, id)| (workspace.as_str(), *id)).collect();
+    found.retain(|(workspace, id), _| asked.contains(&(workspace.as_str(), *id)));
+    Ok(found)
 }
 
 /// Records a highlight's permalink (asked for again after Slack failed to
@@ -326,16 +312,14 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("plan.db").display());
         let db = Db::connect_and_migrate(&url).await.expect("db");
         let group: Vec<(WorkspaceId, i64)> = (1..=5).map(|id| (WorkspaceId("T0AAAAAAA".into()), id)).collect();
-        for sql in [post_lookup_sql, customers_lookup_sql] {
-            let (filter, ids, workspaces) = by_ids_in_workspaces(Backend::Sqlite, &group);
-            let plan = sqlite_plan(&db, &sql(&filter), ids, workspaces).await;
-            let steps_on_highlights: Vec<&String> = plan.iter().filter(|step| step.starts_with("SEARCH h ")).collect();
-            assert_eq!(
-                steps_on_highlights,
-                vec!["SEARCH h USING INTEGER PRIMARY KEY (rowid=?)"],
-                "not found by its id: {plan:?}"
-            );
-        }
+        let (filter, ids, workspaces) = by_ids_in_workspaces(Backend::Sqlite, &group);
+        let plan = sqlite_plan(&db, &post_lookup_sql(&filter), ids, workspaces).await;
+        let steps_on_highlights: Vec<&String> = plan.iter().filter(|step| step.starts_with("SEARCH h ")).collect();
+        assert_eq!(
+            steps_on_highlights,
+            vec!["SEARCH h USING INTEGER PRIMARY KEY (rowid=?)"],
+            "not found by its id: {plan:?}"
+        );
         db.close().await;
     }
 }

@@ -478,12 +478,13 @@ async fn finished_outbox_work_recorded_at_once_is_each_recorded(backend: TestBac
 
 on_both_backends!(a_highlight_asked_for_under_another_workspace_is_not_found);
 async fn a_highlight_asked_for_under_another_workspace_is_not_found(backend: TestBackend) {
-    use highlights::store::highlights::{find_highlight_customers, find_highlight_for_post};
+    use highlights::store::highlights::{find_highlight_for_post, find_highlights_for_posts};
     let (_guard, db) = fresh_db(backend).await;
     let ids = seed_two_highlights(&db).await;
     let (a, b) = (WorkspaceId("T0AAAAAAA".into()), WorkspaceId("T0BBBBBBB".into()));
-    let found = find_highlight_customers(&db, &[(a.clone(), ids[0]), (b.clone(), ids[1])]).await.expect("read");
-    assert_eq!(found.keys().copied().collect::<Vec<_>>(), vec![ids[0]], "only the pair that matches");
+    let found = find_highlights_for_posts(&db, &[(a.clone(), ids[0]), (b.clone(), ids[1])]).await.expect("read");
+    let pairs: Vec<(String, i64, &str)> = found.iter().map(|((w, id), h)| (w.clone(), *id, h.quote.as_str())).collect();
+    assert_eq!(pairs, vec![("T0AAAAAAA".into(), ids[0], "one")], "only the pair that matches");
     let (first, second, foreign) = tokio::join!(
         find_highlight_for_post(&db, &a, ids[0]),
         find_highlight_for_post(&db, &a, ids[1]),
