@@ -105,19 +105,41 @@ pub fn no_channel_notice(author: &str) -> OutboxKind {
     }
 }
 
+/// What the caller of [`post_highlight`] already knows, so that it is not
+/// read again: the outbox reads a claim's highlights together, and runs one
+/// customer's posts one after another, each into the thread the one before
+/// went into (or started).
+#[derive(Debug, Default)]
+pub struct Known {
+    /// The highlight to post, read just now.
+    pub highlight: Option<HighlightForPost>,
+    /// The thread the last post went into.
+    pub thread: Option<Thread>,
+}
+
+/// A customer's thread in a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thread {
+    /// The customer.
+    pub customer_id: i64,
+    /// Where.
+    pub channel: String,
+    /// Its parent's `ts`.
+    pub ts: String,
+}
+
 /// Posts a highlight as a reply in its customer's thread, starting the thread
-/// if needed, then queues the refresh of the thread's summary. `read`: the
-/// highlight, when the caller read it just now (its customer's thread is
-/// then looked up again only if it had none).
+/// if needed, then queues the refresh of the thread's summary. What `known`
+/// holds is used instead of reading it; the thread posted into is left there.
 pub async fn post_highlight(
     state: &AppState,
     workspace: &WorkspaceId,
     highlight_id: i64,
     look_first: bool,
-    read: Option<HighlightForPost>,
+    known: &mut Known,
 ) -> Result<(), PostError> {
     let db = state.db();
-    let highlight = match read {
+    let highlight = match known.highlight.take() {
         Some(highlight) if highlight.id == highlight_id => Some(highlight),
         _ => highlights::find_highlight_for_post(db, workspace, highlight_id).await?,
     };
@@ -132,12 +154,24 @@ pub async fn post_highlight(
             state.queue_once(workspace, &notice).await?;
             return Err(PostError::Waiting("no product channel set".into()));
         };
-        let thread_ts = match (&highlight.thread_ts, &highlight.thread_channel) {
-            (Some(ts), Some(thread_channel)) if *thread_channel == channel => ts.clone(),
+        // Read before an earlier post started the thread, the highlight has
+        // none: that post's thread is the one.
+        let thread = match (&highlight.thread_ts, &highlight.thread_channel) {
+            (Some(ts), Some(thread_channel)) => Some((thread_channel.as_str(), ts.as_str())),
+            _ => known
+                .thread
+                .as_ref()
+                .filter(|thread| thread.customer_id == highlight.customer_id)
+                .map(|thread| (thread.channel.as_str(), thread.ts.as_str())),
+        };
+        let thread_ts = match thread {
+            Some((thread_channel, ts)) if thread_channel == channel => ts.to_owned(),
             _ => {
                 ensure_thread(state, workspace, highlight.customer_id, &highlight.author, &channel, look_first).await?
             }
         };
+        known.thread =
+            Some(Thread { customer_id: highlight.customer_id, channel: channel.clone(), ts: thread_ts.clone() });
         let interviewer = state.person(workspace, &highlight.author).await;
         let reply = render_highlight_reply(&highlight, &interviewer);
         let broadcast = highlight.first_in_area == 1;

@@ -12,7 +12,7 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::app::AppState;
-use crate::capture::post::{self, PostError, PostOnce};
+use crate::capture::post::{self, Known, PostError, PostOnce};
 use crate::slack::blocks::{mrkdwn, Message};
 use crate::slack::client::SlackError;
 use crate::slack::rate::RateLimit;
@@ -275,8 +275,9 @@ impl Lane {
     }
 
     async fn run_rows(&self, done: &mut Vec<(String, i64)>) -> Result<(), sqlx::Error> {
+        let mut known = Known::default();
         while let Some(mut claimed) = self.next() {
-            if run_claimed_row(&self.state, &mut claimed).await? {
+            if run_claimed_row(&self.state, &mut claimed, &mut known).await? {
                 done.push((claimed.row.claim_token.clone(), claimed.row.id));
             }
             drop(claimed);
@@ -321,11 +322,11 @@ impl Lane {
 /// Runs a claimed row; true when it is done. A row that waited long in its
 /// lane renews its lease first, and is skipped if another worker took it
 /// meanwhile.
-async fn run_claimed_row(state: &AppState, claimed: &mut Claimed) -> Result<bool, sqlx::Error> {
+async fn run_claimed_row(state: &AppState, claimed: &mut Claimed, known: &mut Known) -> Result<bool, sqlx::Error> {
     let waited = claimed.claimed_at.elapsed();
     // What was read with the claim is as good as reading it now unless the
     // row waited: then it is read again (a merge or a new channel meanwhile).
-    let read = claimed.highlight.take().filter(|_| waited < READ_WITH_CLAIM_KEPT);
+    known.highlight = claimed.highlight.take().filter(|_| waited < READ_WITH_CLAIM_KEPT);
     let row = &claimed.row;
     let lease = state.config().timing.outbox_lease;
     if waited > lease / 2 {
@@ -334,18 +335,13 @@ async fn run_claimed_row(state: &AppState, claimed: &mut Claimed) -> Result<bool
             return Ok(false);
         }
     }
-    run_row(state, row, claimed.uninstalled, read).await
+    run_row(state, row, claimed.uninstalled, known).await
 }
 
 /// Runs one row and records a retry or a failure; true when it is done (the
 /// caller records that).
-async fn run_row(
-    state: &AppState,
-    row: &OutboxRow,
-    uninstalled: bool,
-    read: Option<HighlightForPost>,
-) -> Result<bool, sqlx::Error> {
-    let outcome = outcome_of(state, row, uninstalled, read).await;
+async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &mut Known) -> Result<bool, sqlx::Error> {
+    let outcome = outcome_of(state, row, uninstalled, known).await;
     let now = state.clock().now_ms();
     let db = state.db();
     let label = match &outcome {
@@ -383,14 +379,14 @@ async fn run_row(
     Ok(false)
 }
 
-/// `read`: the highlight of a post, when it was read with the claim.
-async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, read: Option<HighlightForPost>) -> Outcome {
+/// `known`: what the lane knows for a post (see [`Known`]).
+async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &mut Known) -> Outcome {
     if uninstalled {
         return Outcome::Retry(state.config().timing.park, "the app is uninstalled from this workspace".into(), false);
     }
     let result = match &row.kind {
         OutboxKind::PostHighlight { highlight_id } => {
-            post::post_highlight(state, &row.workspace, *highlight_id, row.uncertain, read).await
+            post::post_highlight(state, &row.workspace, *highlight_id, row.uncertain, known).await
         }
         OutboxKind::UpdateHighlight { highlight_id } => {
             post::update_highlight_reply(state, &row.workspace, *highlight_id).await
