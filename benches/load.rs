@@ -3,7 +3,8 @@
 //! driven by correctly signed `/highlight <customer> | <area> | <quote>`
 //! requests from this process, pinned to CPU 1.
 //!
-//! `cargo bench --bench load` builds the binary in release and prints, per
+//! `cargo bench --bench load` builds the binary as `cargo build --release`
+//! does (see `common::server_binary`) and prints, per
 //! backend: start time and idle memory; req/s, p50/p99/max latency and peak
 //! RSS at 1, 16 and 64 connections; the cost of a capture as the data grows
 //! (10k, 100k and 1M highlights over 100k customers); the outbox's own
@@ -55,6 +56,7 @@ fn main() {
     let pinned = cpus >= 2 && pin_self_to_cpu_1();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let settings = Settings::from_env();
+    common::server_binary();
     println!("capture load benchmark: {cpus} CPUs; server on CPU 0, load on CPU 1: {pinned}");
     println!("levels {:?} connections, {} s each; scales {:?}", settings.conns, settings.secs, settings.scales);
     rt.block_on(async {
@@ -561,11 +563,10 @@ impl Server {
     async fn start(url: &str, slack: &FakeSlack, channel: Option<&str>, pinned: bool) -> Self {
         let addr = free_port();
         let dir = tempfile::tempdir().expect("dir");
-        // Another build (an earlier commit, say) for a comparison in the same run.
-        let bin = std::env::var("HIGHLIGHTS_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_highlights").to_owned());
+        let bin = common::server_binary();
         let mut command = if pinned {
             let mut c = Command::new("taskset");
-            c.args(["-c", "0", &bin]);
+            c.args(["-c", "0", bin]);
             c
         } else {
             Command::new(bin)

@@ -58,6 +58,7 @@ const CUSTOMERS: &[&str] = &[
 fn main() {
     let secs: u64 = std::env::var("HIGHLIGHTS_SOAK_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
     let clients: usize = std::env::var("HIGHLIGHTS_SOAK_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    common::server_binary();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let mut clean = true;
     rt.block_on(async {
@@ -240,7 +241,7 @@ impl Server {
 
     async fn spawn(url: &str, slack: &HostileSlack, addr: SocketAddr) -> Self {
         let dir = tempfile::tempdir().expect("dir");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_highlights"));
+        let mut command = Command::new(common::server_binary());
         let (token, api_url) = ("xoxb-17653672481-19874698323-soaksoaksoak", format!("http://{}/api", slack.addr));
         common::serve(&mut command, dir.path(), url, SECRET, token, &api_url, &addr.to_string());
         let child = command

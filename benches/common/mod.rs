@@ -2,6 +2,33 @@
 //! same way, on a fresh working directory, against a stand-in for Slack.
 
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// The server binary as a user builds it (`cargo build --release`), or the
+/// one `HIGHLIGHTS_BENCH_BIN` names (another build, for a comparison in the
+/// same run). It is built here, once per run, because the binary cargo
+/// builds for a benchmark is not that one: its dependencies carry the
+/// features only the tests ask for (axum's WebSocket, hyper's client,
+/// tokio's test clock), which made it 0.5 MB of code larger and about
+/// 1.5 MiB more resident (benches/README.md).
+pub fn server_binary() -> &'static str {
+    static BIN: OnceLock<String> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(bin) = std::env::var("HIGHLIGHTS_BENCH_BIN") {
+            return bin;
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+        println!("building the server as `cargo build --release` does (the first time, a few minutes)");
+        let status = Command::new(cargo)
+            .args(["build", "--release", "--bin", "highlights", "--manifest-path", manifest])
+            .status()
+            .expect("run cargo");
+        assert!(status.success(), "cargo build --release failed");
+        // The same path: the build above put the user's binary there.
+        env!("CARGO_BIN_EXE_highlights").to_owned()
+    })
+}
 
 /// Readies `command` (the binary, or `taskset … binary`) to serve on
 /// `listen` from `database_url`, calling the Slack stand-in at `api_url`.
