@@ -9,8 +9,7 @@ use std::sync::OnceLock;
 /// same run). It is built here, once per run, because the binary cargo
 /// builds for a benchmark is not that one: its dependencies carry the
 /// features only the tests ask for (axum's WebSocket, hyper's client,
-/// tokio's test clock), which made it 0.5 MB of code larger and about
-/// 1.5 MiB more resident (benches/README.md).
+/// tokio's test clock), 0.5 MB more code (benches/README.md).
 pub fn server_binary() -> &'static str {
     static BIN: OnceLock<String> = OnceLock::new();
     BIN.get_or_init(|| {
