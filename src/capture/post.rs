@@ -293,7 +293,9 @@ async fn ensure_thread(
     let token = crate::store::claim_token();
     let until = now + state.config().timing.outbox_lease.as_millis() as i64;
     let Some(taken_over) = db
-        .write(async |tx| customers::claim_customer_thread(tx, workspace, customer_id, &token, now, until).await)
+        .write(async |tx| {
+            customers::claim_customer_thread(tx, workspace, customer_id, channel, &token, now, until).await
+        })
         .await?
     else {
         return Err(PostError::ThreadBeingStarted);

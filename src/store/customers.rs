@@ -120,8 +120,10 @@ pub async fn insert_customer_if_new(
         .await
 }
 
-/// Claims the right to post a customer's thread parent: true for exactly one
-/// claim at a time, until it expires at `until_ms` or the thread is recorded.
+/// Claims the right to post a customer's thread parent in `channel` (it has
+/// none there: none yet, or one in the product channel before this one):
+/// true for exactly one claim at a time, until it expires at `until_ms` or
+/// the thread is recorded.
 ///
 /// Returns None when another holds it; else whether the claim was taken over
 /// from a holder whose lease ran out (it may have posted before it died).
@@ -129,6 +131,7 @@ pub async fn claim_customer_thread(
     conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     id: i64,
+    channel: &str,
     token: &str,
     now_ms: i64,
     until_ms: i64,
@@ -141,7 +144,8 @@ pub async fn claim_customer_thread(
             .await?;
     let claimed = sqlx::query(
         "update customers set thread_claim = $3, thread_claim_until = $5
-         where workspace_id = $1 and id = $2 and thread_ts is null
+         where workspace_id = $1 and id = $2
+           and (thread_ts is null or thread_channel is null or thread_channel <> $6)
            and (thread_claim is null or thread_claim = $3 or thread_claim_until < $4)",
     )
     .bind(workspace.as_str())
@@ -149,6 +153,7 @@ pub async fn claim_customer_thread(
     .bind(token)
     .bind(now_ms)
     .bind(until_ms)
+    .bind(channel)
     .execute(&mut *conn)
     .await?;
     let taken_over = holder.flatten().is_some_and(|holder| holder != token);

@@ -59,6 +59,30 @@ async fn quick_capture_posts_parent_then_reply_and_updates_the_parent(backend: T
     assert!(permalink.expect("permalink recorded").contains(PRODUCT_CHANNEL));
 }
 
+on_both_backends!(a_new_product_channel_gets_its_own_thread_for_a_customer);
+async fn a_new_product_channel_gets_its_own_thread_for_a_customer(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    assert!(ephemeral(app.slash("Acme | chat | First").await).await.starts_with("✅ Saved"));
+    app.slack.wait_for_ok_calls("chat.postMessage", 2).await;
+    drained(&app).await;
+    let text = ephemeral(app.slash("config channel <#C0PRODUCT2|product>").await).await;
+    assert!(text.contains("<#C0PRODUCT2>"), "{text}");
+
+    assert!(ephemeral(app.slash("Acme | chat | Second").await).await.starts_with("✅ Saved"));
+    app.slack.wait_for_ok_calls("chat.postMessage", 4).await;
+    drained(&app).await;
+    let calls = app.slack.ok_calls_to("chat.postMessage");
+    let in_new: Vec<&Call> = calls.iter().filter(|c| c.args["channel"] == "C0PRODUCT2").collect();
+    assert_eq!(in_new.len(), 2, "a parent and a reply in the new channel: {in_new:?}");
+    assert!(in_new[0].args.get("thread_ts").is_none(), "the customer's thread starts again there");
+    let (channel, ts): (String, String) = sqlx::query_as("select thread_channel, thread_ts from customers")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("thread");
+    assert_eq!(channel, "C0PRODUCT2");
+    assert_eq!(in_new[1].args["thread_ts"], ts.as_str(), "the reply goes into the new thread");
+}
+
 on_both_backends!(permalinks_are_asked_once_per_kind_then_built_as_slack_gives_them);
 async fn permalinks_are_asked_once_per_kind_then_built_as_slack_gives_them(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
