@@ -26,7 +26,9 @@
 //! compare with Bolt in the same run with `../shared/anchors-bench` (see
 //! `benches/README.md`).
 
+#[path = "../common/mod.rs"]
 mod common;
+mod profile;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -187,7 +189,8 @@ async fn run_backend(
     pinned: bool,
 ) {
     println!("\n== {backend}");
-    let mut figures = Figures::default();
+    let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+    let mut figures = Figures { cores, ..Figures::default() };
     if !settings.conns.is_empty() {
         run_levels(&next_url(), settings, slack, pinned, &mut figures).await;
     }
@@ -308,10 +311,17 @@ async fn run_outbox(url: &str, slack: &FakeSlack, pinned: bool) -> f64 {
 /// What a backend's run measured, for the targets of issue 9.
 #[derive(Default)]
 struct Figures {
+    /// The machine's cores.
+    cores: usize,
     start_ms: Option<f64>,
     idle_mib: Option<f64>,
     /// At 64 connections: p99 (ms) and peak RSS (MiB).
     at_64: Option<(f64, f64)>,
+    /// Where the CPU went at the last level: µs per capture of the server,
+    /// and of the whole machine.
+    cost_us: Option<(f64, f64)>,
+    /// Idle RSS by what is mapped (KiB): the binary, shared libraries, the rest.
+    idle_parts: Option<(u64, u64, u64)>,
     /// req/s at 16 connections, by highlights in the workspace.
     by_scale: Vec<(usize, f64)>,
     outbox_per_s: Option<f64>,
@@ -333,11 +343,39 @@ impl Figures {
             format!("p99 at 64 connections under {p99_target} ms"),
             self.at_64.map(|(p99, _)| (format!("{p99:.1} ms"), p99 < p99_target)),
         );
+        if let (Some((p99, _)), Some((server_us, machine_us))) = (self.at_64, self.cost_us) {
+            if p99 >= p99_target {
+                // Little's law: 64 captures in flight answered within the
+                // target need at least this rate, even with no tail at all.
+                let needed = 64.0 / (p99_target / 1000.0);
+                println!(
+                    "    in the way: {needed:.0} captures/s at least (64 / {p99_target} ms), so at most {:.0} µs of the \
+                     server's core a capture; it spent {server_us:.0} µs (at most {:.0}/s on its core), and the \
+                     machine {machine_us:.0} µs on its {} cores (at most {:.0}/s); profile above",
+                    1e6 / needed,
+                    1e6 / server_us,
+                    self.cores,
+                    1e6 * self.cores as f64 / machine_us
+                );
+            }
+        }
         line(
             "peak RSS at 64 connections under 30 MiB".into(),
             self.at_64.map(|(_, rss)| (format!("{rss:.1} MiB"), rss < 30.0)),
         );
         line("idle RSS under 15 MiB".into(), self.idle_mib.map(|rss| (format!("{rss:.1} MiB"), rss < 15.0)));
+        if let (Some(rss), Some((binary, libraries, own))) = (self.idle_mib, self.idle_parts) {
+            if rss >= 15.0 {
+                let mib = |kib: u64| kib as f64 / 1024.0;
+                println!(
+                    "    in the way: the binary's pages {:.1} MiB, shared libraries {:.1} MiB, the app's own \
+                     memory (heap, stacks) {:.1} MiB",
+                    mib(binary),
+                    mib(libraries),
+                    mib(own)
+                );
+            }
+        }
         line("start under 50 ms".into(), self.start_ms.map(|ms| (format!("{ms:.0} ms"), ms < 50.0)));
         let first = self.by_scale.first();
         let last = self.by_scale.last().filter(|last| Some(*last) != first);
@@ -360,6 +398,7 @@ async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: b
     let server = Server::start(&url, slack, None, pinned).await;
     figures.start_ms = Some(server.started_in.as_secs_f64() * 1000.0);
     figures.idle_mib = Some(server.rss_kib("VmRSS") as f64 / 1024.0);
+    figures.idle_parts = Some(profile::resident(server.child.id()));
     println!(
         "start {:.0} ms, idle RSS {:.1} MiB",
         figures.start_ms.unwrap_or_default(),
@@ -373,8 +412,14 @@ async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: b
     );
     for &conns in &settings.conns {
         server.reset_peak_rss();
+        let before = profile::Snapshot::take(server.child.id());
         let stats = load.run(&server, conns, Duration::from_secs(settings.secs)).await;
+        let profile = profile::Snapshot::take(server.child.id()).since(&before, stats.latencies_us.len());
         stats.print(conns, server.rss_kib("VmHWM"));
+        if Some(&conns) == settings.conns.iter().max() {
+            profile.print(conns);
+            figures.cost_us = Some((profile.server_us(), profile.machine_us()));
+        }
         if std::env::var_os("HIGHLIGHTS_BENCH_TIMELINE").is_some() {
             stats.print_timeline();
         }
@@ -871,11 +916,11 @@ async fn answer(
     }
     Json(match method.as_str() {
         "auth.test" => {
-            let mut answer = fixture(include_str!("../tests/fixtures/slack-api/auth.test.ok.json"));
+            let mut answer = fixture(include_str!("../../tests/fixtures/slack-api/auth.test.ok.json"));
             answer["team_id"] = json!(TEAM);
             answer
         }
-        "users.info" => fixture(include_str!("../tests/fixtures/slack-api/users.info.ok.json")),
+        "users.info" => fixture(include_str!("../../tests/fixtures/slack-api/users.info.ok.json")),
         // Slack's shape: a thread reply's link names its thread and channel.
         "chat.getPermalink" => {
             let message_ts = query.get("message_ts").cloned().unwrap_or_default();
@@ -887,7 +932,7 @@ async fn answer(
         }
         "chat.postMessage" | "chat.update" => json!({ "ok": true, "channel": CHANNEL, "ts": ts,
             "message": { "type": "message", "text": "", "ts": ts } }),
-        "views.publish" => fixture(include_str!("../tests/fixtures/slack-api/views.publish.ok.json")),
+        "views.publish" => fixture(include_str!("../../tests/fixtures/slack-api/views.publish.ok.json")),
         _ => json!({ "ok": true }),
     })
 }
