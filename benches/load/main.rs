@@ -189,8 +189,7 @@ async fn run_backend(
     pinned: bool,
 ) {
     println!("\n== {backend}");
-    let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
-    let mut figures = Figures { cores, ..Figures::default() };
+    let mut figures = Figures { cores: profile::machine_cores(), ..Figures::default() };
     if !settings.conns.is_empty() {
         run_levels(&next_url(), settings, slack, pinned, &mut figures).await;
     }
@@ -249,15 +248,21 @@ async fn run_backend(
     }
 
     // The outbox against a Slack that never limits, in rounds.
+    // The last round's profile is printed.
     let mut outbox_rates = Vec::new();
+    let mut outbox_profile = None;
     for _ in 0..settings.rounds {
         let url = fresh_database(&next_url()).await;
-        outbox_rates.push(run_outbox(&url, slack, pinned).await);
+        let (rate, profile) = run_outbox(&url, slack, pinned).await;
+        outbox_rates.push(rate);
+        outbox_profile = Some(profile);
     }
-    if !outbox_rates.is_empty() {
+    if let Some(profile) = outbox_profile {
         let median = median(outbox_rates);
         println!("outbox: median {median:.0} posts/s");
+        profile.print("the outbox's last round, from the server's start");
         figures.outbox_per_s = Some(median);
+        figures.outbox_cost_us = Some((profile.server_us(), profile.machine_us()));
     }
     figures.print_targets(backend);
 }
@@ -274,11 +279,12 @@ fn median(mut figures: Vec<f64>) -> f64 {
 }
 
 /// 20,000 highlights of 500 customers posted into their threads against a
-/// Slack that never limits; returns posts/s.
-async fn run_outbox(url: &str, slack: &FakeSlack, pinned: bool) -> f64 {
+/// Slack that never limits; returns posts/s and where the CPU went.
+async fn run_outbox(url: &str, slack: &FakeSlack, pinned: bool) -> (f64, profile::Profile) {
     let posts = 20_000;
     seed_due_posts(url, posts).await;
     let calls_before = slack.total();
+    let before = profile::Snapshot::take(None);
     let started = Instant::now();
     let server = Server::start(url, slack, Some(CHANNEL), pinned).await;
     let db = Db::connect(url).await.expect("database");
@@ -297,6 +303,7 @@ async fn run_outbox(url: &str, slack: &FakeSlack, pinned: bool) -> f64 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let profile = profile::Snapshot::take(Some(server.child.id())).since(&before, "post", posts);
     println!(
         "outbox: {posts} highlights posted into their threads in {elapsed:.1} s: {:.0} posts/s ({} Slack calls)",
         posts as f64 / elapsed,
@@ -305,7 +312,7 @@ async fn run_outbox(url: &str, slack: &FakeSlack, pinned: bool) -> f64 {
     db.close().await;
     server.stop().await;
     drop_database(url).await;
-    posts as f64 / elapsed
+    (posts as f64 / elapsed, profile)
 }
 
 /// What a backend's run measured, for the targets of issue 9.
@@ -317,6 +324,8 @@ struct Figures {
     idle_mib: Option<f64>,
     /// At 64 connections: p99 (ms) and peak RSS (MiB).
     at_64: Option<(f64, f64)>,
+    /// At 64 connections: req/s and p50 (ms).
+    rate_64: Option<(f64, f64)>,
     /// Where the CPU went at the last level: µs per capture of the server,
     /// and of the whole machine.
     cost_us: Option<(f64, f64)>,
@@ -325,6 +334,9 @@ struct Figures {
     /// req/s at 16 connections, by highlights in the workspace.
     by_scale: Vec<(usize, f64)>,
     outbox_per_s: Option<f64>,
+    /// Where the CPU went in the outbox's last round: µs per post of the
+    /// server, and of the whole machine.
+    outbox_cost_us: Option<(f64, f64)>,
 }
 
 impl Figures {
@@ -343,20 +355,18 @@ impl Figures {
             format!("p99 at 64 connections under {p99_target} ms"),
             self.at_64.map(|(p99, _)| (format!("{p99:.1} ms"), p99 < p99_target)),
         );
-        if let (Some((p99, _)), Some((server_us, machine_us))) = (self.at_64, self.cost_us) {
+        if let (Some((p99, _)), Some(cost)) = (self.at_64, self.cost_us) {
             if p99 >= p99_target {
                 // Little's law: 64 captures in flight answered within the
                 // target need at least this rate, even with no tail at all.
                 let needed = 64.0 / (p99_target / 1000.0);
-                println!(
-                    "    in the way: {needed:.0} captures/s at least (64 / {p99_target} ms), so at most {:.0} µs of the \
-                     server's core a capture; it spent {server_us:.0} µs (at most {:.0}/s on its core), and the \
-                     machine {machine_us:.0} µs on its {} cores (at most {:.0}/s); profile above",
-                    1e6 / needed,
-                    1e6 / server_us,
-                    self.cores,
-                    1e6 * self.cores as f64 / machine_us
-                );
+                self.print_cpu_in_the_way(needed, &format!(" (64 / {p99_target} ms)"), "capture", cost);
+                if let Some((rate, p50)) = self.rate_64.filter(|(rate, _)| *rate >= needed) {
+                    println!(
+                        "    and it answered {rate:.0}/s, enough: what stands in the way is the tail \
+                         (p50 {p50:.1} ms, p99 {p99:.1} ms), not the rate"
+                    );
+                }
             }
         }
         line(
@@ -387,6 +397,33 @@ impl Figures {
             }),
         );
         line("outbox at least 5,000 posts/s".into(), self.outbox_per_s.map(|r| (format!("{r:.0}/s"), r >= 5_000.0)));
+        if let (Some(rate), Some(cost)) = (self.outbox_per_s, self.outbox_cost_us) {
+            if rate < 5_000.0 {
+                self.print_cpu_in_the_way(5_000.0, "", "post", cost);
+            }
+        }
+    }
+
+    /// Under an unmet rate: the CPU a unit of work may take to reach it,
+    /// what it took (`cost`: µs of the server, and of the machine), and so
+    /// whether a core is the limit or the time goes in waiting.
+    fn print_cpu_in_the_way(&self, needed: f64, why: &str, unit: &str, (server_us, machine_us): (f64, f64)) {
+        let server_ceiling = 1e6 / server_us;
+        let machine_ceiling = 1e6 * self.cores as f64 / machine_us;
+        let limit = if server_ceiling < needed {
+            "the server's core is the limit"
+        } else if machine_ceiling < needed {
+            "the machine's cores are the limit"
+        } else {
+            "no core is the limit: the time goes in waiting (round trips, turns at a lock)"
+        };
+        println!(
+            "    in the way: {needed:.0} {unit}s/s{why} leave at most {:.0} µs of the server's core a {unit}; \
+             it took {server_us:.0} µs (at most {server_ceiling:.0}/s on one core) and the machine \
+             {machine_us:.0} µs on its {} cores (at most {machine_ceiling:.0}/s): {limit}; profile above",
+            1e6 / needed,
+            self.cores,
+        );
     }
 }
 
@@ -412,12 +449,13 @@ async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: b
     );
     for &conns in &settings.conns {
         server.reset_peak_rss();
-        let before = profile::Snapshot::take(server.child.id());
+        let before = profile::Snapshot::take(Some(server.child.id()));
         let stats = load.run(&server, conns, Duration::from_secs(settings.secs)).await;
-        let profile = profile::Snapshot::take(server.child.id()).since(&before, stats.latencies_us.len());
+        let after = profile::Snapshot::take(Some(server.child.id()));
+        let profile = after.since(&before, "capture", stats.latencies_us.len());
         stats.print(conns, server.rss_kib("VmHWM"));
         if Some(&conns) == settings.conns.iter().max() {
-            profile.print(conns);
+            profile.print(&format!("{conns} connections"));
             figures.cost_us = Some((profile.server_us(), profile.machine_us()));
         }
         if std::env::var_os("HIGHLIGHTS_BENCH_TIMELINE").is_some() {
@@ -425,6 +463,7 @@ async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: b
         }
         if conns == 64 {
             figures.at_64 = Some((stats.percentile(0.99), server.rss_kib("VmHWM") as f64 / 1024.0));
+            figures.rate_64 = Some((stats.rate(), stats.percentile(0.50)));
         }
     }
     server.check_stored(&load).await;

@@ -85,6 +85,11 @@ fn postgres() -> BTreeMap<u32, Times> {
         .collect()
 }
 
+/// The machine's cores (all of them, whatever this process is pinned to).
+pub fn machine_cores() -> usize {
+    cores().len().max(1)
+}
+
 /// Busy and total jiffies of each core, from `/proc/stat`.
 fn cores() -> Vec<(u64, u64)> {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
@@ -109,18 +114,21 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn take(server_pid: u32) -> Self {
+    /// The accounts now; `server_pid` is `None` before the server starts
+    /// (all its time then counts).
+    pub fn take(server_pid: Option<u32>) -> Self {
         Self {
             at: Instant::now(),
-            server: threads(server_pid),
+            server: server_pid.map(threads).unwrap_or_default(),
             postgres: postgres(),
             generator: threads(std::process::id()),
             cores: cores(),
         }
     }
 
-    /// Where the CPU went since `before`, per capture.
-    pub fn since(&self, before: &Snapshot, captures: usize) -> Profile {
+    /// Where the CPU went since `before`, per unit of work (`unit`: what
+    /// was done `count` times, "capture" or "post").
+    pub fn since(&self, before: &Snapshot, unit: &'static str, count: usize) -> Profile {
         let delta = |now: &BTreeMap<u32, Times>, then: &BTreeMap<u32, Times>| -> Vec<Times> {
             now.iter().map(|(id, t)| t.since(then.get(id))).collect()
         };
@@ -148,7 +156,8 @@ impl Snapshot {
             .collect();
         Profile {
             secs: self.at.duration_since(before.at).as_secs_f64(),
-            captures: captures.max(1),
+            unit,
+            count: count.max(1),
             server,
             groups: groups.into_iter().map(|(name, (n, t, busiest))| (name, n, t, busiest)).collect(),
             postgres: sum(delta(&self.postgres, &before.postgres)),
@@ -158,10 +167,11 @@ impl Snapshot {
     }
 }
 
-/// The CPU a level used, per capture.
+/// The CPU a run used, per unit of work.
 pub struct Profile {
     secs: f64,
-    captures: usize,
+    unit: &'static str,
+    count: usize,
     server: Times,
     /// Thread name, threads, their time, the busiest one's ns.
     groups: Vec<(String, usize, Times, u64)>,
@@ -173,21 +183,22 @@ pub struct Profile {
 
 impl Profile {
     fn us(&self, ns: u64) -> f64 {
-        ns as f64 / 1000.0 / self.captures as f64
+        ns as f64 / 1000.0 / self.count as f64
     }
 
-    /// µs of the server's CPU per capture.
+    /// µs of the server's CPU per unit.
     pub fn server_us(&self) -> f64 {
         self.us(self.server.run_ns)
     }
 
-    /// µs of CPU per capture on the whole machine: the server, PostgreSQL
-    /// and the load generator.
+    /// µs of CPU per unit on the whole machine: the server, PostgreSQL
+    /// and this process (the load generator and the fake Slack).
     pub fn machine_us(&self) -> f64 {
         self.us(self.server.run_ns + self.postgres.run_ns + self.generator.run_ns)
     }
 
-    pub fn print(&self, conns: usize) {
+    /// Prints the profile under a heading that says what ran (`what`).
+    pub fn print(&self, what: &str) {
         let kernel = |t: &Times| {
             let ticks = t.user_ticks + t.kernel_ticks;
             if ticks == 0 {
@@ -196,14 +207,15 @@ impl Profile {
                 100.0 * t.kernel_ticks as f64 / ticks as f64
             }
         };
-        println!("  profile at {conns} connections ({:.1} s, {} captures), CPU per capture:", self.secs, self.captures);
+        let unit = self.unit;
+        println!("  profile of {what} ({:.1} s, {} {unit}s), CPU per {unit}:", self.secs, self.count);
         println!(
             "    server {:>7.1} µs  ({:.0}% in the kernel; it waited {:.1} µs for its core)",
             self.server_us(),
             kernel(&self.server),
             self.us(self.server.wait_ns)
         );
-        let mut groups: Vec<_> = self.groups.iter().filter(|g| g.2.run_ns > 0).collect();
+        let mut groups: Vec<_> = self.groups.iter().filter(|g| self.us(g.2.run_ns) >= 0.1).collect();
         groups.sort_by_key(|g| std::cmp::Reverse(g.2.run_ns));
         for (name, n, t, busiest) in groups {
             println!(
@@ -220,7 +232,10 @@ impl Profile {
                 kernel(&self.postgres)
             );
         }
-        println!("    load generator {:>7.1} µs  (this process)", self.us(self.generator.run_ns));
+        println!(
+            "    this process {:>7.1} µs  (the load generator and the fake Slack)",
+            self.us(self.generator.run_ns)
+        );
         let cores: Vec<String> =
             self.cores.iter().enumerate().map(|(i, b)| format!("core {i} {:.0}%", b * 100.0)).collect();
         println!(
