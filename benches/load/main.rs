@@ -416,6 +416,10 @@ impl Figures {
             "the server's core is the limit"
         } else if machine_ceiling < needed {
             "the machine's cores are the limit"
+        } else if machine_ceiling < needed * 1.5 {
+            // Cores shared with PostgreSQL and the load generator are never
+            // all the server's: less than half again of room is none.
+            "the machine's cores are close to the limit (less than half again the need)"
         } else {
             "no core is the limit: the time goes in waiting (round trips, turns at a lock)"
         };
