@@ -406,6 +406,12 @@ pub struct RecentHighlight {
 }
 
 /// The user's last `limit` highlights.
+///
+/// The few highlights are taken first, from the end of the author's index
+/// range, and only they are joined: a planner that thought the author had
+/// next to none (statistics older than their captures) joined all of them
+/// against every customer of the workspace, 19 ms a read in the load bench
+/// at 1,300 highlights an author.
 pub async fn list_recent_highlights(
     db: &Db,
     workspace: &WorkspaceId,
@@ -414,12 +420,14 @@ pub async fn list_recent_highlights(
 ) -> Result<Vec<RecentHighlight>, sqlx::Error> {
     sqlx::query_as(
         "select c.display_name as customer, a.name as area, h.quote, i.interview_date, h.permalink
-         from highlights h
+         from (select id, workspace_id, customer_id, area_id, interview_id, quote, permalink, created_at
+               from highlights
+               where workspace_id = $1 and author = $2
+               order by created_at desc, id desc limit $3) h
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
          join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
          join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
-         where h.workspace_id = $1 and h.author = $2
-         order by h.created_at desc, h.id desc limit $3",
+         order by h.created_at desc, h.id desc",
     )
     .bind(workspace.as_str())
     .bind(user)
@@ -429,6 +437,10 @@ pub async fn list_recent_highlights(
 }
 
 /// The customers a user has interviewed, most recent first, with interview counts.
+///
+/// The user's interviews are counted by customer from the interviewer's
+/// index first, then only those customers are read: joined before, a stale
+/// estimate of the user's interviews walked every customer of the workspace.
 pub async fn list_customers_talked_to(
     db: &Db,
     workspace: &WorkspaceId,
@@ -436,10 +448,12 @@ pub async fn list_customers_talked_to(
     limit: i64,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "select c.display_name, count(*) from interviews i
-         join customers c on c.workspace_id = i.workspace_id and c.id = i.customer_id
-         where i.workspace_id = $1 and i.interviewer = $2
-         group by c.id, c.display_name order by max(i.interview_date) desc, c.display_name limit $3",
+        "with talked as materialized (
+             select customer_id, count(*) as interviews, max(interview_date) as last
+             from interviews where workspace_id = $1 and interviewer = $2 group by customer_id)
+         select c.display_name, t.interviews from talked t
+         join customers c on c.workspace_id = $1 and c.id = t.customer_id
+         order by t.last desc, c.display_name limit $3",
     )
     .bind(workspace.as_str())
     .bind(user)

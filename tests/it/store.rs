@@ -558,3 +558,101 @@ async fn a_refresh_woken_while_it_runs_waits_for_its_delay(backend: TestBackend)
     assert!(claim("too-soon", running + 20).await.is_empty(), "woken while running: not due at once");
     assert_eq!(claim("run-2", running + 10 + FOLLOW_UP_DELAY_MS).await, vec!["publish_home"]);
 }
+
+on_both_backends!(app_home_reads_an_authors_latest_highlights_and_customers_from_their_own_rows);
+async fn app_home_reads_an_authors_latest_highlights_and_customers_from_their_own_rows(backend: TestBackend) {
+    use highlights::store::onboarding::{list_customers_talked_to, list_recent_highlights};
+    let (guard, db) = fresh_db(backend).await;
+    let (ws, other) = (WorkspaceId("T0AAAAAAA".into()), WorkspaceId("T0BBBBBBB".into()));
+    for w in [&ws, &other] {
+        db.write(async |tx| workspaces::insert_workspace_if_new(tx, w, &["chat".into()], 1).await).await.expect("ws");
+    }
+    let pool = sqlx::AnyPool::connect(&guard.url).await.expect("connect");
+    let id = |sql: &'static str| {
+        let pool = pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.expect(sql) }
+    };
+    let mut customers = std::collections::BTreeMap::new();
+    for (w, name) in [("T0AAAAAAA", "Zeta"), ("T0AAAAAAA", "Beta"), ("T0AAAAAAA", "Acme"), ("T0BBBBBBB", "Acme")] {
+        let customer: i64 = sqlx::query_scalar(
+            "insert into customers (workspace_id, key, display_name, created_at, updated_at)
+             values ($1, lower($2), $2, 1, 1) returning id",
+        )
+        .bind(w)
+        .bind(name)
+        .fetch_one(&pool)
+        .await
+        .expect("customer");
+        customers.insert((w, name), customer);
+    }
+    let area_a = id("select id from product_areas where workspace_id = 'T0AAAAAAA' and key = 'chat'").await;
+    let area_b = id("select id from product_areas where workspace_id = 'T0BBBBBBB' and key = 'chat'").await;
+    // (workspace, interviewer, customer, date, quotes with their created_at)
+    let interviews: &[(&str, &str, &str, &str, &[(&str, i64)])] = &[
+        ("T0AAAAAAA", "U1", "Acme", "2026-11-20", &[("acme one", 10), ("acme two", 20)]),
+        ("T0AAAAAAA", "U1", "Zeta", "2026-11-22", &[("zeta one", 30)]),
+        ("T0AAAAAAA", "U1", "Acme", "2026-11-25", &[("acme three", 40), ("acme four", 40)]),
+        ("T0AAAAAAA", "U1", "Beta", "2026-11-25", &[("beta one", 50), ("beta two", 60)]),
+        ("T0AAAAAAA", "U2", "Zeta", "2026-11-30", &[("someone else's", 99)]),
+        ("T0BBBBBBB", "U1", "Acme", "2026-11-30", &[("another workspace", 98)]),
+    ];
+    for (w, interviewer, customer, date, quotes) in interviews {
+        let customer = customers[&(*w, *customer)];
+        let interview: i64 = sqlx::query_scalar(
+            "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
+             values ($1, $2, $3, $4, 1) returning id",
+        )
+        .bind(*w)
+        .bind(customer)
+        .bind(*interviewer)
+        .bind(*date)
+        .fetch_one(&pool)
+        .await
+        .expect("interview");
+        for (quote, at) in *quotes {
+            sqlx::query(
+                "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
+                 values ($1, $2, $3, $4, 'pain', $5, $6, $7)",
+            )
+            .bind(*w)
+            .bind(interview)
+            .bind(customer)
+            .bind(if *w == "T0AAAAAAA" { area_a } else { area_b })
+            .bind(*quote)
+            .bind(*interviewer)
+            .bind(*at)
+            .execute(&pool)
+            .await
+            .expect("highlight");
+        }
+    }
+
+    // Newest first, the later id first at the same moment; only U1's, only
+    // this workspace's, five of seven.
+    let recent = list_recent_highlights(&db, &ws, "U1", 5).await.expect("recent");
+    let quotes: Vec<(&str, &str, &str)> =
+        recent.iter().map(|h| (h.quote.as_str(), h.customer.as_str(), h.interview_date.as_str())).collect();
+    assert_eq!(
+        quotes,
+        [
+            ("beta two", "Beta", "2026-11-25"),
+            ("beta one", "Beta", "2026-11-25"),
+            ("acme four", "Acme", "2026-11-25"),
+            ("acme three", "Acme", "2026-11-25"),
+            ("zeta one", "Zeta", "2026-11-22"),
+        ]
+    );
+    let area: String = sqlx::query_scalar("select name from product_areas where id = $1")
+        .bind(area_a)
+        .fetch_one(&pool)
+        .await
+        .expect("area");
+    assert!(recent.iter().all(|h| h.area == area));
+
+    // Latest interview first, names breaking ties; interviews counted per customer.
+    let talked = list_customers_talked_to(&db, &ws, "U1", 10).await.expect("customers");
+    assert_eq!(talked, [("Acme".to_string(), 2), ("Beta".to_string(), 1), ("Zeta".to_string(), 1)]);
+    let first = list_customers_talked_to(&db, &ws, "U1", 1).await.expect("customers");
+    assert_eq!(first, [("Acme".to_string(), 2)]);
+    assert!(list_recent_highlights(&db, &ws, "U3", 5).await.expect("none").is_empty());
+}
