@@ -587,8 +587,9 @@ async fn app_home_reads_an_authors_latest_highlights_and_customers_from_their_ow
     }
     let area_a = id("select id from product_areas where workspace_id = 'T0AAAAAAA' and key = 'chat'").await;
     let area_b = id("select id from product_areas where workspace_id = 'T0BBBBBBB' and key = 'chat'").await;
-    // (workspace, interviewer, customer, date, quotes with their created_at)
-    let interviews: &[(&str, &str, &str, &str, &[(&str, i64)])] = &[
+    /// Workspace, interviewer, customer, date, quotes with their created_at.
+    type Interview = (&'static str, &'static str, &'static str, &'static str, &'static [(&'static str, i64)]);
+    let interviews: &[Interview] = &[
         ("T0AAAAAAA", "U1", "Acme", "2026-11-20", &[("acme one", 10), ("acme two", 20)]),
         ("T0AAAAAAA", "U1", "Zeta", "2026-11-22", &[("zeta one", 30)]),
         ("T0AAAAAAA", "U1", "Acme", "2026-11-25", &[("acme three", 40), ("acme four", 40)]),
