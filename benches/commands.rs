@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use highlights::app::{AppState, Clock};
 use highlights::config::{Config, ServeArgs};
 use highlights::slack::verify::sign;
+use highlights::store::workspaces::{self, WorkspaceId};
 use highlights::store::Db;
 use sqlx::Connection as _;
 
@@ -163,20 +164,8 @@ async fn throughput(backend: &str, http: &reqwest::Client, addr: std::net::Socke
 async fn seed(db: &Db, n: usize) {
     let customers = (n / 20).max(1);
     let mut tx = db.pool().begin().await.expect("tx");
-    sqlx::query("insert into workspaces (id, created_at, updated_at) values ($1, 0, 0)")
-        .bind(TEAM)
-        .execute(&mut *tx)
-        .await
-        .expect("workspace");
-    for (i, area) in AREAS.iter().enumerate() {
-        sqlx::query("insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $2, $3)")
-            .bind(TEAM)
-            .bind(*area)
-            .bind(i as i64)
-            .execute(&mut *tx)
-            .await
-            .expect("area");
-    }
+    let areas: Vec<String> = AREAS.iter().map(|a| (*a).to_owned()).collect();
+    workspaces::insert_workspace_if_new(&mut tx, &WorkspaceId(TEAM.into()), &areas, 0).await.expect("workspace");
     let area_ids: Vec<i64> = sqlx::query_scalar("select id from product_areas where workspace_id = $1 order by id")
         .bind(TEAM)
         .fetch_all(&mut *tx)

@@ -12,7 +12,7 @@ use highlights::app::{AppState, Clock};
 use highlights::config::{Config, ServeArgs};
 use highlights::digests::{gather, render_digest_message};
 use highlights::reports::{gather as gather_report, render_report_message};
-use highlights::store::workspaces::WorkspaceId;
+use highlights::store::workspaces::{self, WorkspaceId};
 use highlights::store::Db;
 use sqlx::Connection as _;
 
@@ -127,19 +127,8 @@ async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {
     let interviewers = 40i64;
     let areas = 12i64;
     let mut tx = db.pool().begin().await.expect("tx");
-    sqlx::query("insert into workspaces (id, created_at, updated_at) values ($1, 0, 0)")
-        .bind(TEAM)
-        .execute(&mut *tx)
-        .await
-        .expect("ws");
-    for a in 0..areas {
-        sqlx::query("insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $2, 0)")
-            .bind(TEAM)
-            .bind(format!("area {a}"))
-            .execute(&mut *tx)
-            .await
-            .expect("area");
-    }
+    let area_names: Vec<String> = (0..areas).map(|a| format!("area {a}")).collect();
+    workspaces::insert_workspace_if_new(&mut tx, &WorkspaceId(TEAM.into()), &area_names, 0).await.expect("ws");
     for c in 0..customers {
         sqlx::query(
             "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ($1, $2, $2, 0, 0)",

@@ -43,6 +43,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::any;
 use axum::{Json, Router};
 use bytes::Bytes;
+use highlights::store::workspaces::{self, WorkspaceId};
 use highlights::store::Db;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
@@ -485,19 +486,8 @@ async fn seed(url: &str, highlights: usize, customers: usize) -> Vec<String> {
     let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
     let names: Vec<String> = (0..customers).map(|_| rng.name()).collect();
     let mut tx = db.pool().begin().await.expect("tx");
-    sqlx::query("insert into workspaces (id, created_at, updated_at) values ($1, 0, 0)")
-        .bind(TEAM)
-        .execute(&mut *tx)
-        .await
-        .expect("workspace");
-    for area in AREAS {
-        sqlx::query("insert into product_areas (workspace_id, key, name, created_at) values ($1, $2, $2, 0)")
-            .bind(TEAM)
-            .bind(area)
-            .execute(&mut *tx)
-            .await
-            .expect("area");
-    }
+    let areas: Vec<String> = AREAS.iter().map(|a| (*a).to_owned()).collect();
+    workspaces::insert_workspace_if_new(&mut tx, &WorkspaceId(TEAM.into()), &areas, 0).await.expect("workspace");
     for chunk in names.chunks(250) {
         let rows: Vec<String> =
             (0..chunk.len()).map(|i| format!("($1, ${}, ${}, 0, 0)", 2 * i + 2, 2 * i + 3)).collect();
@@ -580,17 +570,9 @@ async fn seed_due_posts(url: &str, posts: usize) {
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     let names: Vec<String> = (0..500).map(|_| rng.name()).collect();
     let mut tx = db.pool().begin().await.expect("tx");
-    sqlx::query("insert into workspaces (id, product_channel, created_at, updated_at) values ($1, $2, 0, 0)")
-        .bind(TEAM)
-        .bind(CHANNEL)
-        .execute(&mut *tx)
-        .await
-        .expect("workspace");
-    sqlx::query("insert into product_areas (workspace_id, key, name, created_at) values ($1, 'chat', 'chat', 0)")
-        .bind(TEAM)
-        .execute(&mut *tx)
-        .await
-        .expect("area");
+    let team = WorkspaceId(TEAM.into());
+    workspaces::insert_workspace_if_new(&mut tx, &team, &["chat".into()], 0).await.expect("workspace");
+    workspaces::update_product_channel(&mut tx, &team, CHANNEL, 0).await.expect("product channel");
     for name in &names {
         sqlx::query(
             "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ($1, $2, $3, 0, 0)",
