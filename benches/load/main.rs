@@ -318,6 +318,15 @@ async fn run_outbox(url: &str, slack: &FakeSlack, pinned: bool) -> (f64, profile
     (posts as f64 / elapsed, profile)
 }
 
+/// The level at 64 connections, as the targets read it.
+#[derive(Clone, Copy)]
+struct At64 {
+    rate: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    peak_mib: f64,
+}
+
 /// What a backend's run measured, for the targets of issue 9.
 #[derive(Default)]
 struct Figures {
@@ -325,10 +334,8 @@ struct Figures {
     cores: usize,
     start_ms: Option<f64>,
     idle_mib: Option<f64>,
-    /// At 64 connections: p99 (ms) and peak RSS (MiB).
-    at_64: Option<(f64, f64)>,
-    /// At 64 connections: req/s and p50 (ms).
-    rate_64: Option<(f64, f64)>,
+    /// The level at 64 connections.
+    at_64: Option<At64>,
     /// Where the CPU went at the last level: µs per capture of the server,
     /// and of the whole machine.
     cost_us: Option<(f64, f64)>,
@@ -356,25 +363,26 @@ impl Figures {
         };
         line(
             format!("p99 at 64 connections under {p99_target} ms"),
-            self.at_64.map(|(p99, _)| (format!("{p99:.1} ms"), p99 < p99_target)),
+            self.at_64.map(|at| (format!("{:.1} ms", at.p99_ms), at.p99_ms < p99_target)),
         );
-        if let (Some((p99, _)), Some(cost)) = (self.at_64, self.cost_us) {
-            if p99 >= p99_target {
+        if let (Some(at), Some(cost)) = (self.at_64, self.cost_us) {
+            if at.p99_ms >= p99_target {
                 // Little's law: 64 captures in flight answered within the
                 // target need at least this rate, even with no tail at all.
                 let needed = 64.0 / (p99_target / 1000.0);
                 self.print_cpu_in_the_way(needed, &format!(" (64 / {p99_target} ms)"), "capture", cost);
-                if let Some((rate, p50)) = self.rate_64.filter(|(rate, _)| *rate >= needed) {
+                if at.rate >= needed {
                     println!(
-                        "    and it answered {rate:.0}/s, enough: what stands in the way is the tail \
-                         (p50 {p50:.1} ms, p99 {p99:.1} ms), not the rate"
+                        "    and it answered {:.0}/s, enough: what stands in the way is the tail \
+                         (p50 {:.1} ms, p99 {:.1} ms), not the rate",
+                        at.rate, at.p50_ms, at.p99_ms
                     );
                 }
             }
         }
         line(
             "peak RSS at 64 connections under 30 MiB".into(),
-            self.at_64.map(|(_, rss)| (format!("{rss:.1} MiB"), rss < 30.0)),
+            self.at_64.map(|at| (format!("{:.1} MiB", at.peak_mib), at.peak_mib < 30.0)),
         );
         line("idle RSS under 15 MiB".into(), self.idle_mib.map(|rss| (format!("{rss:.1} MiB"), rss < 15.0)));
         if let (Some(rss), Some((binary, libraries, own))) = (self.idle_mib, self.idle_parts) {
@@ -469,8 +477,12 @@ async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: b
             stats.print_timeline();
         }
         if conns == 64 {
-            figures.at_64 = Some((stats.percentile(0.99), server.rss_kib("VmHWM") as f64 / 1024.0));
-            figures.rate_64 = Some((stats.rate(), stats.percentile(0.50)));
+            figures.at_64 = Some(At64 {
+                rate: stats.rate(),
+                p50_ms: stats.percentile(0.50),
+                p99_ms: stats.percentile(0.99),
+                peak_mib: server.rss_kib("VmHWM") as f64 / 1024.0,
+            });
         }
     }
     server.check_stored(&load).await;
