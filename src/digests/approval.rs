@@ -27,12 +27,24 @@ use crate::store::workspaces::WorkspaceId;
 pub const APPROVE_ACTION: &str = "digest_approve";
 /// `action_id` of the Skip button.
 pub const SKIP_ACTION: &str = "digest_skip";
-/// `action_id` of a Remove button (its value: `<area id> <period key>`).
+/// `action_id` of a Remove button, followed by `:<area id>` (Slack refuses a
+/// message whose buttons in one block share an `action_id`); its value:
+/// `<area id> <period key>`.
 pub const REMOVE_AREA_ACTION: &str = "digest_remove_area";
+
+/// The `action_id` of the Remove button of one area.
+pub fn remove_area_action(area_id: i64) -> String {
+    format!("{REMOVE_AREA_ACTION}:{area_id}")
+}
+
+/// Whether a button is a Remove button (of any area).
+fn is_remove_action(action_id: &str) -> bool {
+    action_id.strip_prefix(REMOVE_AREA_ACTION).is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
+}
 
 /// Whether a button belongs to an approval DM.
 pub fn is_approval_action(action_id: &str) -> bool {
-    matches!(action_id, APPROVE_ACTION | SKIP_ACTION | REMOVE_AREA_ACTION)
+    matches!(action_id, APPROVE_ACTION | SKIP_ACTION) || is_remove_action(action_id)
 }
 
 /// `config digest approver @user|off`.
@@ -53,7 +65,9 @@ pub async fn configure(state: &AppState, workspace: &WorkspaceId, user: &str, ar
     crate::permissions::require_manager(state, workspace, user, "change the configuration").await?;
     state
         .db()
-        .write(async |tx| update_digest_approver(tx, workspace, approver.as_deref(), state.clock().now_ms()).await)
+        .write(async |tx| {
+            update_digest_approver(tx, workspace, approver.as_deref(), user, state.clock().now_ms()).await
+        })
         .await?;
     Ok(Reply::ephemeral(match approver {
         Some(id) => format!(
@@ -137,7 +151,7 @@ pub fn render_approval(
         .iter()
         .take(MAX_AREAS)
         .map(|(area, _)| {
-            json!({ "type": "button", "action_id": REMOVE_AREA_ACTION,
+            json!({ "type": "button", "action_id": remove_area_action(area.area_id),
                     "text": plain(&blocks::truncate(&format!("Remove {}", area.area), MAX_BUTTON_TEXT)),
                     "value": format!("{} {}", area.area_id, approval.period_key) })
         })
@@ -151,11 +165,8 @@ pub fn render_approval(
 /// A click in the approval DM. Only the approver decides; each decision is
 /// taken once, and the DM is replaced by what happened.
 pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &Action) -> Result<(), AppError> {
-    let (area, key) = match action.action_id.as_str() {
-        REMOVE_AREA_ACTION => match action.value.split_once(' ') {
-            Some((area, key)) => (area.parse::<i64>().ok(), key),
-            None => (None, action.value.as_str()),
-        },
+    let (area, key) = match action.value.split_once(' ') {
+        Some((area, key)) if is_remove_action(&action.action_id) => (area.parse::<i64>().ok(), key),
         _ => (None, action.value.as_str()),
     };
     let Some(approval) = find_digest_approval(state.db(), workspace, key).await? else {
@@ -235,6 +246,9 @@ async fn already(state: &AppState, workspace: &WorkspaceId, key: &str) -> Result
     Ok(match (approval.status.as_str(), &approval.decided_by) {
         ("approved", Some(by)) => format!("The digest of {label} was already approved by <@{by}>; it is posted once."),
         ("skipped", Some(by)) => format!("The digest of {label} was already skipped by <@{by}>."),
+        ("refused", _) => {
+            format!("Slack refused the digest of {label}, so it was not posted; the next digest covers it.")
+        }
         _ => format!("The digest of {label} waited more than 24 hours, so it was skipped."),
     })
 }

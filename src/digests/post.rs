@@ -5,6 +5,7 @@
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
+use sqlx::AnyConnection;
 
 use crate::app::AppState;
 use crate::capture::post::{product_channel, PostError};
@@ -12,6 +13,7 @@ use crate::digests::schedule::{period_key, time_zone, Schedule, DEFAULT_SCHEDULE
 use crate::digests::{gather, render_digest_message, DigestData};
 use crate::error::AppError;
 use crate::reply::Reply;
+use crate::slack::mrkdwn::escape;
 use crate::store::digest_approvals::{insert_digest_approval_in, update_expired_digest_approvals, NewApproval};
 use crate::store::digests::{self, DigestSettings};
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
@@ -55,6 +57,7 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
             Some(ended) if ended > to_ms(start) => Timestamp::from_millisecond(ended).unwrap_or(start),
             _ => start,
         };
+        let start = with_refused(state.db(), &workspace, start, to_ms(end)).await?;
         let totals = digests::find_range_totals(state.db(), &workspace, to_ms(start), to_ms(end)).await?;
         let mut tx = state.db().begin().await?;
         let now_ms = state.clock().now_ms();
@@ -101,6 +104,49 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
         state.wake_outbox();
     }
     Ok(queued)
+}
+
+/// Slack refused a digest, or the DM asking for its approval, for good (the
+/// outbox gives its row up): the period no longer counts as posted, so the
+/// next digest covers its highlights, and the approver and whoever set up
+/// digests hear why, once each. Other work is left alone.
+pub async fn record_refusal(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    kind: &OutboxKind,
+    reason: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let (period_key, label) = match kind {
+        OutboxKind::PostDigest { topic, label, .. } => (topic, Some(label.clone())),
+        OutboxKind::AskDigestApproval { topic } => (topic, None),
+        _ => return Ok(()),
+    };
+    let Some(refused) = digests::update_digest_refused(conn, workspace, period_key, now_ms).await? else {
+        return Ok(());
+    };
+    let label = escape(&label.or(refused.label).unwrap_or_else(|| period_key.clone()));
+    let what = match (kind, &refused.approver) {
+        (OutboxKind::AskDigestApproval { .. }, Some(approver)) => {
+            format!("the DM asking <@{approver}> to approve the digest of {label}")
+        }
+        _ => format!("the digest of {label}"),
+    };
+    let text = format!(
+        "⚠️ Slack refused {what} ({}), so it was not posted. Nothing is lost: the next digest covers \
+         its highlights, and `/highlight digest` posts them now.",
+        escape(reason)
+    );
+    let mut told: Vec<String> = refused.approver.into_iter().chain(refused.set_by).collect();
+    told.dedup();
+    if told.is_empty() {
+        tracing::error!(workspace = workspace.as_str(), period = period_key, "a refused digest: nobody to tell");
+    }
+    for user in told {
+        let notice = OutboxKind::NotifyUser { user, text: text.clone(), topic: format!("digest-refused:{period_key}") };
+        insert_outbox_row(conn, workspace, &notice, now_ms).await?;
+    }
+    Ok(())
 }
 
 /// Which digest to post.
@@ -227,8 +273,23 @@ pub async fn period_so_far(
         Some(end) if end > boundary => end,
         _ => boundary,
     };
+    let start = with_refused(db, workspace, start, now_ms + 1).await?;
     let since = start.to_zoned_datetime(tz).strftime("%a %b %-d, %H:%M").to_string();
     Ok((start, since))
+}
+
+/// `start`, or earlier when Slack refused the digests before it: those
+/// highlights go into this one.
+async fn with_refused(
+    db: &crate::store::Db,
+    workspace: &WorkspaceId,
+    start: Timestamp,
+    before_ms: i64,
+) -> Result<Timestamp, sqlx::Error> {
+    Ok(match digests::find_refused_digest_start(db, workspace, before_ms).await? {
+        Some(refused) if refused < to_ms(start) => Timestamp::from_millisecond(refused).unwrap_or(start),
+        _ => start,
+    })
 }
 
 /// `/highlight config digest weekly mon 09:00 [Zone/Name]` / `daily 17:30` / `off`,
@@ -278,7 +339,7 @@ pub async fn configure(
         .unwrap_or_else(|| DEFAULT_SCHEDULE.to_owned());
     state
         .db()
-        .write(async |tx| digests::update_digest_settings(tx, workspace, &schedule_text, zone.as_deref()).await)
+        .write(async |tx| digests::update_digest_settings(tx, workspace, &schedule_text, zone.as_deref(), user).await)
         .await?;
     let zone_text = zone.or_else(|| current.and_then(|c| c.time_zone)).unwrap_or_else(|| "UTC".to_owned());
     Ok(Reply::ephemeral(match schedule_text.as_str() {

@@ -373,7 +373,15 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &m
         }
         Outcome::Fail(reason) => {
             tracing::error!(id = row.id, kind = row.kind.name(), reason, "outbox row failed for good");
-            db.write(async |tx| outbox::update_outbox_failed(tx, row.id, &row.claim_token, reason, now).await).await?
+            db.write(async |tx| {
+                outbox::update_outbox_failed(tx, row.id, &row.claim_token, reason, now).await?;
+                // A refused digest is told, and its period left for the next.
+                crate::digests::post::record_refusal(tx, &row.workspace, &row.kind, reason, now).await
+            })
+            .await?;
+            if matches!(row.kind, OutboxKind::PostDigest { .. } | OutboxKind::AskDigestApproval { .. }) {
+                state.wake_outbox();
+            }
         }
     }
     Ok(false)

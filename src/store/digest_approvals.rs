@@ -27,7 +27,7 @@ pub struct DigestApproval {
     pub label: String,
     /// Area ids left out, comma-separated.
     pub removed_areas: String,
-    /// `pending`, `approved`, `skipped` or `expired`.
+    /// `pending`, `approved`, `skipped`, `expired` or `refused` (by Slack).
     pub status: String,
     /// Who decided.
     pub decided_by: Option<String>,
@@ -198,17 +198,20 @@ pub async fn update_expired_digest_approvals(
     Ok(expired)
 }
 
-/// Sets (or, with None, removes) the workspace's digest approver.
+/// Sets (or, with None, removes) the workspace's digest approver; `by`: who
+/// did (told when Slack refuses a digest).
 pub async fn update_digest_approver(
     conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     approver: Option<&str>,
+    by: &str,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update workspaces set digest_approver = $2, updated_at = $3 where id = $1")
+    sqlx::query("update workspaces set digest_approver = $2, digest_set_by = $4, updated_at = $3 where id = $1")
         .bind(workspace.as_str())
         .bind(approver)
         .bind(now_ms)
+        .bind(by)
         .execute(&mut *conn)
         .await?;
     Ok(())

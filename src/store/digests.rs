@@ -34,34 +34,63 @@ pub async fn find_digest_settings(db: &Db, workspace: &WorkspaceId) -> Result<Op
         .await
 }
 
-/// Sets the schedule and, when given, the time zone.
+/// Sets the schedule and, when given, the time zone; `by`: who did (told
+/// when Slack refuses a digest and nobody approves them).
 pub async fn update_digest_settings(
     conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
     schedule: &str,
     time_zone: Option<&str>,
+    by: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("update workspaces set digest_schedule = $2, time_zone = coalesce($3, time_zone) where id = $1")
-        .bind(workspace.as_str())
-        .bind(schedule)
-        .bind(time_zone)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "update workspaces set digest_schedule = $2, time_zone = coalesce($3, time_zone), digest_set_by = $4
+         where id = $1",
+    )
+    .bind(workspace.as_str())
+    .bind(schedule)
+    .bind(time_zone)
+    .bind(by)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 /// When the latest digest posted (or settled) before `before_ms` ended: a
 /// digest covers what came after the previous one, scheduled or on demand.
+/// One Slack refused is not counted: the next covers its highlights again.
 pub async fn find_last_digest_end(
     db: &Db,
     workspace: &WorkspaceId,
     before_ms: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("select max(period_end) from digests where workspace_id = $1 and period_end < $2")
-        .bind(workspace.as_str())
-        .bind(before_ms)
-        .fetch_one(db.reader())
-        .await
+    sqlx::query_scalar(
+        "select max(period_end) from digests where workspace_id = $1 and period_end < $2 and refused_at is null",
+    )
+    .bind(workspace.as_str())
+    .bind(before_ms)
+    .fetch_one(db.reader())
+    .await
+}
+
+/// Where the digests Slack refused since the last one posted (before
+/// `before_ms`) began, if any: the next digest starts there instead, so what
+/// they held is not lost.
+pub async fn find_refused_digest_start(
+    db: &Db,
+    workspace: &WorkspaceId,
+    before_ms: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select min(period_start) from digests
+         where workspace_id = $1 and refused_at is not null and period_end < $2
+           and period_end > coalesce((select max(period_end) from digests
+                                      where workspace_id = $1 and refused_at is null and period_end < $2), 0)",
+    )
+    .bind(workspace.as_str())
+    .bind(before_ms)
+    .fetch_one(db.reader())
+    .await
 }
 
 /// Whether a period was already taken (the scheduler's cheap check before counting).
@@ -99,6 +128,61 @@ pub async fn insert_digest_claim(
     .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Who hears that Slack refused a period's digest or its approval DM.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RefusedDigest {
+    /// The approver the digest was waiting for, if any.
+    pub approver: Option<String>,
+    /// Who set up digests last (or, failing that, installed the app).
+    pub set_by: Option<String>,
+    /// The approval's label, when there was one.
+    pub label: Option<String>,
+}
+
+/// Marks a period Slack refused to post (or to ask approval for): it no
+/// longer counts as posted, so the next digest covers its highlights again,
+/// and an approval waiting for it is closed as refused. Returns who should
+/// hear of it; None when the period was already marked.
+pub async fn update_digest_refused(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    period_key: &str,
+    now_ms: i64,
+) -> Result<Option<RefusedDigest>, sqlx::Error> {
+    let marked = sqlx::query(
+        "update digests set refused_at = $3 where workspace_id = $1 and period_key = $2 and refused_at is null",
+    )
+    .bind(workspace.as_str())
+    .bind(period_key)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if marked == 0 {
+        return Ok(None);
+    }
+    let approval: Option<(String, String)> = sqlx::query_as(
+        "update digest_approvals set status = 'refused', decided_at = $3
+         where workspace_id = $1 and period_key = $2 and status in ('pending', 'approved')
+         returning approver, label",
+    )
+    .bind(workspace.as_str())
+    .bind(period_key)
+    .bind(now_ms)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let set_by: Option<String> = sqlx::query_scalar(
+        "select coalesce(w.digest_set_by, i.installed_by) from workspaces w
+         left join installations i on i.workspace_id = w.id where w.id = $1",
+    )
+    .bind(workspace.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    let (approver, label) = approval.map_or((None, None), |(a, l)| (Some(a), Some(l)));
+    Ok(Some(RefusedDigest { approver, set_by, label }))
 }
 
 /// Totals of a range.

@@ -387,17 +387,38 @@ async fn digest_awaiting_approval(app: &TestApp) -> String {
     capture(app, "Acme | chat | Canned replies please").await;
     capture(app, "Globex | billing | Invoices are wrong").await;
     backdate(app).await;
+    ask_for_approval(app).await;
+    let dm = approval_dms(app)[0].args.to_string();
+    assert!(dm.contains("Canned replies please") && dm.contains("Invoices are wrong"), "{dm}");
+    assert!(dm.contains("digest_approve") && dm.contains("digest_skip") && dm.contains("Remove chat"), "{dm}");
+    sqlx::query_scalar("select period_key from digest_approvals").fetch_one(app.db.pool()).await.expect("pending")
+}
+
+/// Names an approver and a schedule whose period just ended.
+async fn configure_approval(app: &TestApp) {
     let said = ephemeral(app.slash("config digest approver nobody").await).await;
     assert!(said.contains("Name the approver with an @mention"), "{said}");
     let said = ephemeral(app.slash(&format!("config digest approver <@{APPROVER}|boss>")).await).await;
     assert!(said.contains(&format!("<@{APPROVER}> first")), "{said}");
     let said = ephemeral(app.slash(&format!("config digest {}", just_passed())).await).await;
     assert!(said.starts_with("Digests: daily"), "{said}");
+}
+
+/// The approver and schedule set, then the approval DM, as Slack took it.
+async fn ask_for_approval(app: &TestApp) {
+    configure_approval(app).await;
     wait_until("the approval DM", || approval_dms(app).len() == 1).await;
-    let dm = approval_dms(app)[0].args.to_string();
-    assert!(dm.contains("Canned replies please") && dm.contains("Invoices are wrong"), "{dm}");
-    assert!(dm.contains("digest_approve") && dm.contains("digest_skip") && dm.contains("Remove chat"), "{dm}");
-    sqlx::query_scalar("select period_key from digest_approvals").fetch_one(app.db.pool()).await.expect("pending")
+}
+
+/// The Remove buttons of an approval DM: (action_id, value), in order.
+fn remove_buttons(dm: &Call) -> Vec<(String, String)> {
+    let blocks = dm.args["blocks"].as_array().expect("blocks");
+    let remove = blocks.iter().find(|b| b["block_id"] == "digest_remove").expect("the Remove buttons");
+    let buttons = remove["elements"].as_array().expect("buttons");
+    buttons
+        .iter()
+        .map(|b| (b["action_id"].as_str().expect("id").into(), b["value"].as_str().expect("value").into()))
+        .collect()
 }
 
 /// A click in the approval DM, with a `response_url` the fake records.
@@ -433,7 +454,7 @@ async fn an_approved_digest_posts_once_without_the_areas_its_approver_removed(ba
         .fetch_one(app.db.pool())
         .await
         .expect("area");
-    let removed = decide(&app, APPROVER, "digest_remove_area", &format!("{chat} {key}")).await;
+    let removed = decide(&app, APPROVER, &format!("digest_remove_area:{chat}"), &format!("{chat} {key}")).await;
     assert_eq!(removed["replace_original"], true);
     let shown = removed["blocks"].to_string();
     assert!(!shown.contains("Canned replies please") && shown.contains("Invoices are wrong"), "{shown}");
@@ -504,10 +525,88 @@ async fn a_digest_with_every_area_removed_posts_nothing_when_approved(backend: T
         .expect("areas");
     assert_eq!(areas.len(), 2);
     for area in areas {
-        decide(&app, APPROVER, "digest_remove_area", &format!("{area} {key}")).await;
+        decide(&app, APPROVER, &format!("digest_remove_area:{area}"), &format!("{area} {key}")).await;
     }
     let approved = decide(&app, APPROVER, "digest_approve", &key).await;
     assert!(approved["text"].to_string().contains("You approved"), "{approved}");
     app.drain().await;
     assert!(digests_posted(&app).is_empty(), "nothing left to post");
+}
+
+on_both_backends!(an_approval_dm_with_many_areas_reaches_the_approver_with_a_remove_button_each);
+async fn an_approval_dm_with_many_areas_reaches_the_approver_with_a_remove_button_each(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let areas = highlights::config::BUILT_IN_AREAS;
+    assert!(areas.len() >= 12, "{areas:?}");
+    let customers = [
+        "Acme",
+        "Globex",
+        "Initech",
+        "Umbrella",
+        "Hooli",
+        "Stark",
+        "Wayne",
+        "Tyrell",
+        "Cyberdyne",
+        "Soylent",
+        "Wonka",
+        "Vandelay",
+    ];
+    for (customer, area) in customers.iter().zip(areas) {
+        capture(&app, &format!("{customer} | {area} | Something about {area}")).await;
+    }
+    backdate(&app).await;
+    ask_for_approval(&app).await;
+    let dm = &approval_dms(&app)[0];
+    let buttons = remove_buttons(dm);
+    assert_eq!(buttons.len(), 12, "one per area shown: {buttons:?}");
+    let mut ids: Vec<&String> = buttons.iter().map(|(id, _)| id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), buttons.len(), "each button its own action_id: {buttons:?}");
+    // A Remove button, clicked as Slack sends it, leaves its area out.
+    let (action_id, value) = &buttons[3];
+    let removed = decide(&app, APPROVER, action_id, value).await;
+    let left = remove_buttons(&Call { args: removed.clone(), ..dm.clone() });
+    assert_eq!(left.len(), 11, "{removed}");
+    assert!(!left.iter().any(|(id, _)| id == action_id), "{removed}");
+}
+
+on_both_backends!(a_digest_slack_refuses_is_told_and_the_next_digest_covers_its_highlights);
+async fn a_digest_slack_refuses_is_told_and_the_next_digest_covers_its_highlights(backend: TestBackend) {
+    use crate::support::fake_slack::Fault;
+    let app = TestApp::spawn_on(backend).await;
+    capture(&app, "Acme | chat | Canned replies please").await;
+    capture(&app, "Globex | billing | Invoices are wrong").await;
+    app.drain().await;
+    backdate(&app).await;
+    // The DM asking for approval is the next post: Slack refuses it for good.
+    app.slack.fail_next("chat.postMessage", Fault::Error("invalid_blocks"), 1);
+    configure_approval(&app).await;
+    let told = |user: &str| {
+        app.slack
+            .ok_calls_to("chat.postMessage")
+            .into_iter()
+            .any(|c| c.args["channel"] == user && c.args["text"].to_string().contains("Slack refused the DM asking"))
+    };
+    wait_until("the approver told", || told(APPROVER)).await;
+    wait_until("who set up the approval told", || told(USER)).await;
+    app.drain().await;
+    let status: String =
+        sqlx::query_scalar("select status from digest_approvals").fetch_one(app.db.pool()).await.expect("approval");
+    assert_eq!(status, "refused");
+    let notes = app
+        .slack
+        .ok_calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.args["text"].to_string().contains("Slack refused"));
+    assert_eq!(notes.count(), 2, "each told once");
+    // Not counted as posted: the digest on demand holds the period's highlights.
+    let said = ephemeral(app.slash("digest").await).await;
+    assert!(said.contains("Posting the digest so far (2 highlights"), "{said}");
+    wait_until("the digest", || !digests_posted(&app).is_empty()).await;
+    let posted = digests_posted(&app)[0].args["blocks"].to_string();
+    assert!(posted.contains("Canned replies please") && posted.contains("Invoices are wrong"), "{posted}");
+    app.drain().await;
+    assert_eq!(approval_dms(&app).len(), 0, "the refused DM is not asked again");
 }

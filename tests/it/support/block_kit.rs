@@ -99,8 +99,18 @@ fn check_blocks(blocks: &[Value]) -> Result<(), String> {
             }
             Some("actions") => {
                 let elements = block["elements"].as_array().ok_or("actions without elements")?;
+                if elements.is_empty() || elements.len() > 25 {
+                    return Err(format!("{} elements in an actions block (1 to 25)", elements.len()));
+                }
                 if elements.iter().any(|e| len(&e["text"]["text"]) > 75) {
                     return Err("button text over 75 characters".into());
+                }
+                // Slack: an action_id is unique among the elements of its block.
+                let mut action_ids = std::collections::HashSet::new();
+                for id in elements.iter().filter_map(|e| e["action_id"].as_str()) {
+                    if id.len() > 255 || !action_ids.insert(id) {
+                        return Err(format!("action_id {id} too long or repeated in a block"));
+                    }
                 }
             }
             _ => {}
@@ -120,4 +130,8 @@ fn the_fake_refuses_what_slack_refuses() {
     let many: Vec<Value> = (0..51).map(|_| section("x".into())).collect();
     assert!(validate("chat.postMessage", &serde_json::json!({ "text": "t", "blocks": many })).is_err());
     assert!(validate("chat.postMessage", &serde_json::json!({ "text": "t", "blocks": [{ "type": "bogus" }] })).is_err());
+    let button = |id: &str| serde_json::json!({ "type": "button", "action_id": id, "text": { "type": "plain_text", "text": "b" } });
+    let actions = |elements: Vec<Value>| serde_json::json!({ "text": "t", "blocks": [{ "type": "actions", "elements": elements }] });
+    assert!(validate("chat.postMessage", &actions(vec![button("a"), button("b")])).is_ok());
+    assert!(validate("chat.postMessage", &actions(vec![button("a"), button("a")])).is_err(), "a repeated action_id");
 }
