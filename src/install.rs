@@ -45,12 +45,20 @@ pub enum Admission {
 /// path a read.
 pub const INSTALLED_FOR: Duration = Duration::from_secs(1);
 
+/// A request admitted from memory is followed, this long after, by a read of
+/// whether its workspace is still installed: one read covers every request
+/// of the workspace admitted meanwhile.
+pub const CHECKED_WITHIN: Duration = Duration::from_millis(20);
+
 /// What the process knows about its installation.
 #[derive(Debug, Default)]
 pub struct Installation {
     token_team: OnceCell<TokenTeam>,
     /// Workspaces found installed, and when.
     seen_installed: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    /// Workspaces with requests admitted from memory and not yet checked
+    /// against the database, with the latest such admission (unix ms).
+    unchecked: std::sync::Mutex<std::collections::HashMap<String, i64>>,
     /// OAuth: bot tokens opened, by workspace, and when (None: the workspace
     /// uses `SLACK_BOT_TOKEN`).
     tokens: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<Secret>)>>,
@@ -61,6 +69,19 @@ impl Installation {
     pub fn recently_installed(&self, team: &str) -> bool {
         let seen = self.seen_installed.lock().ok().and_then(|seen| seen.get(team).copied());
         seen.is_some_and(|at| at.elapsed() < INSTALLED_FOR)
+    }
+
+    /// Notes a request of `team` admitted from memory at `now_ms`; true when
+    /// no check of the workspace is waiting yet (the caller starts one).
+    pub fn note_admitted_unchecked(&self, team: &str, now_ms: i64) -> bool {
+        let Ok(mut unchecked) = self.unchecked.lock() else { return false };
+        unchecked.insert(team.to_owned(), now_ms).is_none()
+    }
+
+    /// The latest admission of `team` not checked yet, taken by the check
+    /// about to read (a request admitted after this starts the next check).
+    pub fn take_unchecked(&self, team: &str) -> Option<i64> {
+        self.unchecked.lock().ok()?.remove(team)
     }
 
     /// The bot token `team` was found to use less than [`INSTALLED_FOR`] ago:

@@ -348,6 +348,7 @@ impl AppState {
     pub async fn admit(&self, team: &str, enterprise: Option<&str>) -> Result<Admission, AppError> {
         let workspace = WorkspaceId(team.to_owned());
         if self.0.installation.recently_installed(team) {
+            self.check_still_installed(team);
             return Ok(Admission::Ours(workspace));
         }
         if !self.acts_for(team, enterprise).await? {
@@ -376,6 +377,40 @@ impl AppState {
         }
         self.0.installation.note_installed(team, true);
         Ok(Admission::Ours(workspace))
+    }
+
+    /// A request admitted from memory may come from a workspace that another
+    /// replica saw uninstalled since, and that was installed again: its
+    /// reinstall is recorded by a read made soon after (off the request path,
+    /// one at a time per workspace, covering every request admitted before
+    /// it), as `admit` records it when it reads. Without it, the posts of such
+    /// a request waited for the uninstalled workspace's long retry.
+    fn check_still_installed(&self, team: &str) {
+        let now = self.clock().now_ms();
+        if !self.0.installation.note_admitted_unchecked(team, now) {
+            return;
+        }
+        let (state, workspace) = (self.clone(), WorkspaceId(team.to_owned()));
+        tokio::spawn(async move {
+            tokio::time::sleep(crate::install::CHECKED_WITHIN).await;
+            let Some(admitted) = state.0.installation.take_unchecked(workspace.as_str()) else { return };
+            let reinstalled = match workspaces::find_uninstalled_at(state.db(), &workspace).await {
+                // Uninstalled before a request Slack signed since: installed again.
+                Ok(Some(Some(at))) if at < admitted => {
+                    let now = state.clock().now_ms();
+                    state.db().write(async |tx| workspaces::update_reinstalled(tx, &workspace, now).await).await
+                }
+                Ok(_) => return,
+                Err(e) => Err(e),
+            };
+            match reinstalled {
+                Ok(()) => {
+                    tracing::info!(workspace = workspace.as_str(), "the app is installed again; parked posts released");
+                    state.wake_outbox();
+                }
+                Err(e) => tracing::warn!(error = %e, "could not check whether a workspace is still installed"),
+            }
+        });
     }
 
     /// Notes that a workspace was just installed by OAuth with `token`.

@@ -303,3 +303,30 @@ async fn an_uninstalled_workspace_gets_no_posts_until_it_uses_the_app_again(back
         sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
     assert!(at.is_none(), "the redelivery was ignored");
 }
+
+on_both_backends!(a_reinstall_seen_first_by_a_replica_that_remembers_the_workspace_installed_posts_at_once);
+async fn a_reinstall_seen_first_by_a_replica_that_remembers_the_workspace_installed_posts_at_once(
+    backend: TestBackend,
+) {
+    let app = TestApp::spawn_on(backend).await;
+    let other = app.replica().await;
+    // This replica reads the workspace installed, and remembers it for a moment.
+    crate::support::ephemeral(app.slash("help").await).await;
+    // The other replica takes the uninstall.
+    let uninstalled = fixture_json(include_str!("../fixtures/requests/event_callback.app_uninstalled.json"));
+    assert_eq!(other.event(&uninstalled).await.status(), 200);
+    // Installed again: the first request reaches the replica that remembers.
+    let said = crate::support::ephemeral(app.slash("Acme | chat | Canned replies please").await).await;
+    assert!(said.starts_with("✅ Saved"), "{said}");
+    // Recorded as installed again, and the post goes out at once (not after
+    // the uninstalled workspace's park, 30 s here).
+    crate::support::eventually("the reinstall to be recorded", || async {
+        let at: Option<i64> =
+            sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
+        at.is_none()
+    })
+    .await;
+    let posted = app.slack.wait_for_ok_calls("chat.postMessage", 2).await;
+    assert!(posted.iter().any(|c| c.args["text"].to_string().contains("Canned replies please")), "{posted:?}");
+    drop(other);
+}

@@ -55,6 +55,11 @@ impl TestDb {
         }
     }
 
+    /// The same database, for another replica: the first owner removes it.
+    pub fn shared(&self) -> Self {
+        Self { url: self.url.clone(), _dir: None, pg_admin: None }
+    }
+
     /// An empty stand-in, left behind when a test app hands its database on.
     pub fn placeholder() -> Self {
         Self { url: String::new(), _dir: None, pg_admin: None }

@@ -188,6 +188,12 @@ impl TestApp {
         }
     }
 
+    /// Another replica of the app: a second process on the same database
+    /// and fake Slack, with the same settings (drop it before this one).
+    pub async fn replica(&self) -> Self {
+        Self::start(self.test_db.shared(), self.slack.clone(), self.config.clone()).await
+    }
+
     /// Ends the app abruptly, as a killed process ends, and starts it again
     /// on the same database and fake Slack.
     pub async fn crash_and_restart(mut self) -> Self {
