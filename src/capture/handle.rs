@@ -97,12 +97,12 @@ pub async fn quick_capture(
     };
     // Quotes like it are looked up while it is stored (the lookup cannot see it yet).
     let customer_id = existing.as_ref().map(|(id, _)| *id);
+    let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
     let (stored, similar) = tokio::join!(
-        store(state, workspace, new, now),
+        store(state, workspace, new, &customer_name, now),
         crate::capture::similar::find(state, workspace, capture.quote.as_str(), customer_id, &capture.customer.key)
     );
     stored?;
-    let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
     let place = where_it_goes(channel.as_deref(), &customer_name);
     Ok(Reply::ephemeral(format!(
         "✅ Saved for *{}* in *{}*. {place}{}",
@@ -112,11 +112,20 @@ pub async fn quick_capture(
     )))
 }
 
-/// Stores a capture (committed with the others waiting), and wakes the
-/// outbox when its posts are due now.
-async fn store(state: &AppState, workspace: &WorkspaceId, capture: NewCapture, now: i64) -> Result<(), AppError> {
+/// Stores a capture (committed with the others waiting), adds its quotes to
+/// those the next captures are compared with, and wakes the outbox when its
+/// posts are due now. `customer`: the name its quotes are shown under.
+async fn store(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    capture: NewCapture,
+    customer: &str,
+    now: i64,
+) -> Result<(), AppError> {
     let posts_due = capture.post_after_ms <= now;
-    state.db().insert_capture(workspace, capture, now).await?;
+    let quotes: Vec<(i64, String)> = capture.highlights.iter().map(|h| (h.area_id, h.quote.clone())).collect();
+    let customer_id = state.db().insert_capture(workspace, capture, now).await?;
+    crate::capture::similar::remember(state, workspace, customer_id, customer, quotes);
     if posts_due {
         state.wake_outbox();
     }
@@ -475,12 +484,12 @@ pub async fn submit_modal(
     };
     let quotes = submission.highlights.iter().map(|h| h.quote.as_str()).collect::<Vec<_>>().join("\n");
     let customer_id = existing.as_ref().map(|(id, _)| *id);
+    let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);
     let (stored, similar) = tokio::join!(
-        store(state, workspace, new, now),
+        store(state, workspace, new, &customer_name, now),
         crate::capture::similar::find(state, workspace, &quotes, customer_id, &name.key)
     );
     stored?;
-    let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);
     let count = submission.highlights.len();
     let place = where_it_goes(channel.as_deref(), &customer_name);
     let text = format!(

@@ -1,18 +1,23 @@
 //! Similar quotes (SPEC 3.6): the capture confirmation shows up to three
 //! quotes other customers gave that share the most words with the new one,
 //! so a need heard across customers shows at once. Matched in memory against
-//! the workspace's 500 most recent highlights (read at most once a second per
-//! replica, one read at a time, within a short time budget) while the capture
-//! is stored; a slow or failed read only leaves the list out.
+//! the workspace's 500 most recent highlights while the capture is stored:
+//! what this replica commits is added as it commits, so a capture sees every
+//! quote committed here before it started; what other replicas commit is
+//! read from the database (one read at a time, at least every half second
+//! while captures come, so never more than a second late, within a short
+//! time budget); a slow or failed read only leaves the list out.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::app::AppState;
 use crate::slack::blocks;
 use crate::slack::mrkdwn::{escape, link};
-use crate::store::search::{list_recent_quotes, SimilarQuote};
+use crate::store::search::{list_recent_quotes, SimilarQuote, SIMILAR_WINDOW};
 use crate::store::workspaces::WorkspaceId;
 
 /// How many similar quotes a confirmation shows.
@@ -52,27 +57,87 @@ fn significant_words_all(quote: &str) -> Vec<String> {
     words
 }
 
-/// The workspace's recent highlights, newest first, and where each
-/// significant word is among them: a capture looks up its few words instead
-/// of comparing them with every word of 500 quotes.
+/// The workspace's recent highlights as this replica knows them: the last
+/// read of the database, and what this replica committed since (added as it
+/// commits, so a capture sees every quote committed here before it started).
 #[derive(Debug, Default)]
-pub struct Recent {
+pub struct RecentQuotes(RwLock<Recent>);
+
+impl RecentQuotes {
+    /// Replaces what was read with `rows` (newest first), read from a
+    /// moment `started`: what this replica committed since is kept.
+    fn refresh(&self, rows: Vec<SimilarQuote>, started: Instant) {
+        let Ok(mut recent) = self.0.write() else { return };
+        let committed = std::mem::take(&mut recent.committed);
+        let mut fresh = Recent::new(rows);
+        for (at, quote) in committed.into_iter().filter(|(at, _)| *at >= started) {
+            let read = fresh.quotes.iter().any(|q| q.customer_id == quote.customer_id && q.quote == quote.quote);
+            if !read {
+                fresh.push(quote.clone());
+            }
+            fresh.committed.push((at, quote));
+        }
+        *recent = fresh;
+    }
+
+    /// Adds quotes this replica just committed.
+    fn add_committed(&self, quotes: impl IntoIterator<Item = SimilarQuote>) {
+        let Ok(mut recent) = self.0.write() else { return };
+        let now = Instant::now();
+        for quote in quotes {
+            recent.push(quote.clone());
+            recent.committed.push((now, quote));
+        }
+        // What a refresh started long ago missed is few; the log stays short.
+        let excess = recent.committed.len().saturating_sub(WINDOW);
+        recent.committed.drain(..excess);
+    }
+}
+
+/// How many quotes are matched against: as many as are read.
+const WINDOW: usize = SIMILAR_WINDOW as usize;
+
+/// Recent highlights, oldest first, and where each significant word is among
+/// them: a capture looks up its few words instead of comparing them with
+/// every word of 500 quotes.
+#[derive(Debug, Default)]
+struct Recent {
     quotes: Vec<SimilarQuote>,
-    /// Each quote's customer's name key, worked out once per read.
+    /// Each quote's customer's name key, worked out once per quote.
     customer_keys: Vec<String>,
     by_word: HashMap<String, Vec<usize>>,
+    /// Quotes this replica committed, and when: a refresh that started
+    /// before a commit keeps it.
+    committed: Vec<(Instant, SimilarQuote)>,
 }
 
 impl Recent {
-    fn new(quotes: Vec<SimilarQuote>) -> Self {
-        let mut by_word: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, quote) in quotes.iter().enumerate() {
-            for word in significant_words_all(&quote.quote) {
-                by_word.entry(word).or_default().push(i);
+    /// From quotes newest first (as read).
+    fn new(newest_first: Vec<SimilarQuote>) -> Self {
+        let mut recent = Self::default();
+        for quote in newest_first.into_iter().rev() {
+            recent.push(quote);
+        }
+        recent
+    }
+
+    /// Adds the newest quote; past twice the window, only the window's
+    /// newest are kept (the index made again, once per window's worth).
+    fn push(&mut self, quote: SimilarQuote) {
+        if self.quotes.len() >= 2 * WINDOW {
+            let kept = self.quotes.split_off(self.quotes.len() - WINDOW);
+            let committed = std::mem::take(&mut self.committed);
+            *self = Self { committed, ..Self::default() };
+            for q in kept {
+                self.push(q);
             }
         }
-        let customer_keys = quotes.iter().map(|q| crate::domain::customer_key(&q.customer)).collect();
-        Self { quotes, customer_keys, by_word }
+        let i = self.quotes.len();
+        for word in significant_words_all(&quote.quote) {
+            self.by_word.entry(word).or_default().push(i);
+        }
+        self.customer_keys.push(crate::domain::customer_key(&quote.customer));
+        self.quotes.push(quote);
     }
 
     /// The quotes sharing any of `words` (distinct), not `customer`'s, as
@@ -82,21 +147,22 @@ impl Recent {
         for i in words.iter().filter_map(|word| self.by_word.get(word)).flatten() {
             shared[*i] += 1;
         }
+        // Newest first; a stable sort keeps that order among equals.
         let mut scored: Vec<(usize, usize)> = shared
             .into_iter()
             .enumerate()
+            .rev()
             .filter(|&(i, n)| n > 0 && Some(self.quotes[i].customer_id) != customer)
             .map(|(i, n)| (n, i))
             .collect();
-        // Newest first already; a stable sort keeps that order among equals.
         scored.sort_by_key(|(shared, _)| std::cmp::Reverse(*shared));
         scored
     }
 
     /// Up to [`SHOWN`] of the `scored` quotes, one per customer, none of the
     /// customer named by `customer_key`. A capture that creates its customer
-    /// has no id to leave out by, and the read made while it is stored may
-    /// already hold its own quote (the read runs on its own task).
+    /// has no id to leave out by, and the quotes may already hold its own
+    /// (committed while it was looked up).
     fn shown(&self, scored: &[(usize, usize)], customer_key: &str) -> Vec<SimilarQuote> {
         let mut shown: Vec<SimilarQuote> = Vec::with_capacity(SHOWN);
         for &(_, i) in scored {
@@ -113,23 +179,26 @@ impl Recent {
     }
 }
 
-/// The workspace's recent highlights, from memory or read again (see
+/// The workspace's recent highlights, as this replica knows them (see
 /// [`crate::app::memo`]): within [`BUDGET`], or left out.
-async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<Recent>> {
-    let read = || {
-        let (db, workspace) = (state.db().clone(), workspace.clone());
+async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<RecentQuotes>> {
+    let refresh = |recent: Arc<RecentQuotes>| {
+        let (db, workspace, started) = (state.db().clone(), workspace.clone(), Instant::now());
         async move {
             match list_recent_quotes(&db, &workspace).await {
-                Ok(rows) => Some(Recent::new(rows)),
+                Ok(rows) => {
+                    recent.refresh(rows, started);
+                    true
+                }
                 Err(e) => {
                     tracing::warn!(error = %crate::error::chain(&e), "similar quotes: lookup failed; left out");
-                    None
+                    false
                 }
             }
         }
     };
     let fresh_for = state.config().timing.recent_quotes_for;
-    match tokio::time::timeout(BUDGET, state.memo().read(workspace, fresh_for, read)).await {
+    match tokio::time::timeout(BUDGET, state.memo().read(workspace, fresh_for, refresh)).await {
         Ok(recent) => recent,
         Err(_) => {
             tracing::debug!("similar quotes: lookup over its budget; left out");
@@ -138,24 +207,47 @@ async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<Recent>
     }
 }
 
+/// Adds a capture's quotes, just committed, to what this replica knows of
+/// the workspace's recent highlights: the next capture here sees them at
+/// once, whenever the database is read again.
+pub fn remember(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    customer_id: i64,
+    customer: &str,
+    quotes: impl IntoIterator<Item = (i64, String)>,
+) {
+    if let Some(recent) = state.memo().peek::<RecentQuotes>(workspace) {
+        recent.add_committed(quotes.into_iter().map(|(area_id, quote)| SimilarQuote {
+            customer_id,
+            customer: customer.to_owned(),
+            area_id,
+            quote,
+            permalink: None,
+        }));
+    }
+}
+
 /// The workspace's recent highlights sharing words with `quote` (not
 /// `customer`'s), the most alike first: by how many of its significant words
 /// they share, then the newest; each with that count. Nothing is copied: a
 /// capture's confirmation clones only the few it shows (cloning every match
 /// was a sixth of the server's CPU under load).
-async fn ranked(
+async fn ranked<T>(
     state: &AppState,
     workspace: &WorkspaceId,
     quote: &str,
     customer: Option<i64>,
-) -> Option<(Arc<Recent>, Vec<(usize, usize)>)> {
+    then: impl FnOnce(&Recent, Vec<(usize, usize)>) -> T,
+) -> Option<T> {
     let words = significant_words(quote);
     if words.is_empty() {
         return None;
     }
     let recent = recent(state, workspace).await?;
+    let recent = recent.0.read().ok()?;
     let scored = recent.ranked(&words, customer);
-    Some((recent, scored))
+    Some(then(&recent, scored))
 }
 
 /// Up to [`SHOWN`] quotes like `quote`, each from a different customer other
@@ -168,24 +260,27 @@ pub async fn find(
     customer: Option<i64>,
     customer_key: &str,
 ) -> Vec<SimilarQuote> {
-    let Some((recent, scored)) = ranked(state, workspace, quote, customer).await else { return Vec::new() };
-    recent.shown(&scored, customer_key)
+    ranked(state, workspace, quote, customer, |recent, scored| recent.shown(&scored, customer_key))
+        .await
+        .unwrap_or_default()
 }
 
 /// The areas of the highlights like `quote`, most alike first, each weighted
 /// by the words its highlights share: `(area, weight)`, heaviest first.
 async fn area_votes(state: &AppState, workspace: &WorkspaceId, quote: &str) -> Vec<(i64, usize)> {
-    let mut votes: Vec<(i64, usize)> = Vec::new();
-    let Some((recent, scored)) = ranked(state, workspace, quote, None).await else { return votes };
-    for (weight, i) in scored {
-        let q = &recent.quotes[i];
-        match votes.iter_mut().find(|(area, _)| *area == q.area_id) {
-            Some((_, total)) => *total += weight,
-            None => votes.push((q.area_id, weight)),
+    let tally = |recent: &Recent, scored: Vec<(usize, usize)>| {
+        let mut votes: Vec<(i64, usize)> = Vec::new();
+        for (weight, i) in scored {
+            let q = &recent.quotes[i];
+            match votes.iter_mut().find(|(area, _)| *area == q.area_id) {
+                Some((_, total)) => *total += weight,
+                None => votes.push((q.area_id, weight)),
+            }
         }
-    }
-    votes.sort_by_key(|(_, weight)| std::cmp::Reverse(*weight));
-    votes
+        votes.sort_by_key(|(_, weight)| std::cmp::Reverse(*weight));
+        votes
+    };
+    ranked(state, workspace, quote, None, tally).await.unwrap_or_default()
 }
 
 /// The areas a quote most likely belongs to, most likely first: those of
@@ -274,8 +369,9 @@ mod tests {
             quote(5, "canned CANNED canned"),
         ]);
         let words = significant_words("We need canned replies in the chat widget");
-        assert_eq!(recent.ranked(&words, None), vec![(4, 2), (2, 0), (2, 3), (1, 4)]);
-        assert_eq!(recent.ranked(&words, Some(3)), vec![(2, 0), (2, 3), (1, 4)], "the customer's own left out");
+        // Indexes are oldest first: the newest quote read is 4.
+        assert_eq!(recent.ranked(&words, None), vec![(4, 2), (2, 4), (2, 1), (1, 0)]);
+        assert_eq!(recent.ranked(&words, Some(3)), vec![(2, 4), (2, 1), (1, 0)], "the customer's own left out");
         assert!(recent.ranked(&significant_words("pricing tiers"), None).is_empty());
     }
 

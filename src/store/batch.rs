@@ -93,20 +93,22 @@ where
 }
 
 /// Writes `group` in one go; when that fails, each alone, so one bad request
-/// fails only itself: an answer for each, in order.
-pub(crate) async fn all_or_each<'a, T, F, Fut>(group: &'a [T], what: &str, write: F) -> Vec<Result<(), sqlx::Error>>
+/// fails only itself: an answer for each, in order (`write` answers one for
+/// each request it was given).
+pub(crate) async fn all_or_each<'a, T, R, F, Fut>(group: &'a [T], what: &str, write: F) -> Vec<Result<R, sqlx::Error>>
 where
     F: Fn(&'a [T]) -> Fut,
-    Fut: Future<Output = Result<(), sqlx::Error>>,
+    Fut: Future<Output = Result<Vec<R>, sqlx::Error>>,
 {
     match write(group).await {
-        Ok(()) => group.iter().map(|_| Ok(())).collect(),
+        Ok(answers) => answers.into_iter().map(Ok).collect(),
         Err(e) if group.len() == 1 => vec![Err(e)],
         Err(e) => {
             tracing::warn!(error = %e, size = group.len(), "writing a group of {what} failed; writing them one by one");
             let mut results = Vec::with_capacity(group.len());
             for one in group {
-                results.push(write(std::slice::from_ref(one)).await);
+                let answer = write(std::slice::from_ref(one)).await;
+                results.push(answer.and_then(|mut a| a.pop().ok_or(sqlx::Error::RowNotFound)));
             }
             results
         }

@@ -53,7 +53,12 @@ const MAX_GROUP: usize = 128;
 pub(crate) fn start(pool: AnyPool, backend: Backend) -> Batcher<Finished, ()> {
     Batcher::start(1, MAX_GROUP, move |group: Vec<Finished>| {
         let pool = pool.clone();
-        async move { all_or_each(&group, "outbox records", |records| write(&pool, backend, records)).await }
+        async move {
+            all_or_each(&group, "outbox records", |records| async {
+                write(&pool, backend, records).await.map(|()| vec![(); records.len()])
+            })
+            .await
+        }
     })
 }
 

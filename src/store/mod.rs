@@ -266,12 +266,13 @@ impl Db {
     /// with the other captures waiting at the same moment (group commit):
     /// when this returns, nothing the user typed can be lost. The work runs
     /// on the queue's task: dropping this future never leaves it half done.
+    /// Returns the customer's id (created with the capture, if new).
     pub async fn insert_capture(
         &self,
         workspace: &WorkspaceId,
         capture: captures::NewCapture,
         now_ms: i64,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<i64, sqlx::Error> {
         self.captures.insert(workspace.clone(), capture, now_ms).await
     }
 

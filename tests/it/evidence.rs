@@ -264,26 +264,41 @@ async fn the_form_opened_on_a_message_preselects_its_likely_area(backend: TestBa
     assert_eq!(area_of(&opened[1]), Value::Null);
 }
 
-on_both_backends!(a_replica_reuses_its_read_of_recent_highlights_for_as_long_as_configured);
-async fn a_replica_reuses_its_read_of_recent_highlights_for_as_long_as_configured(backend: TestBackend) {
+on_both_backends!(a_capture_sees_every_quote_committed_before_it_however_long_the_read_is_kept);
+async fn a_capture_sees_every_quote_committed_before_it_however_long_the_read_is_kept(backend: TestBackend) {
     let timing = highlights::config::Timing {
         recent_quotes_for: std::time::Duration::from_secs(3600),
         ..crate::support::test_timing()
     };
     let app = TestApp::spawn_with_timing(backend, crate::support::fake_slack::FakeSlack::start().await, timing).await;
-    // The read is made here, before Globex's quote exists (a read made while
-    // a capture is stored runs on its own task and may or may not see it).
-    ephemeral(app.slash("Initech | chat | Lunch was nice").await).await;
+    // The database is read here, once for the hour; billing is the busiest area.
+    for quote in ["Lunch was nice", "Coffee was good", "Parking is hard", "The weather is fine"] {
+        ephemeral(app.slash(&format!("Initech | billing | {quote}")).await).await;
+    }
     let first = ephemeral(app.slash("Globex | chat | Canned replies would save hours").await).await;
     assert!(!first.contains("something like it"), "{first}");
-    // Read once (before Globex's quote was stored), and remembered: not seen yet.
+    // Four customers saying the same thing within seconds see one another.
     let second = ephemeral(app.slash("Initech | chat | Canned replies please").await).await;
-    assert!(!second.contains("something like it"), "the remembered read: {second}");
-    // The same on a replica that reads every time sees it (the default in tests).
-    let fresh = TestApp::spawn_on(backend).await;
-    ephemeral(fresh.slash("Globex | chat | Canned replies would save hours").await).await;
-    let seen = ephemeral(fresh.slash("Initech | chat | Canned replies please").await).await;
-    assert!(seen.contains("something like it") && seen.contains("Globex"), "{seen}");
+    assert!(second.contains("something like it") && second.contains("Globex"), "{second}");
+    let third = ephemeral(app.slash("Hooli | chat | Canned replies for the chat widget").await).await;
+    assert!(third.contains("Globex") && third.contains("Initech"), "{third}");
+    let fourth = ephemeral(app.slash("Umbrella | chat | canned replies").await).await;
+    assert!(fourth.contains("Globex") && fourth.contains("Initech") && fourth.contains("Hooli"), "{fourth}");
+    // The area suggested for a quote like them is theirs, not the busiest.
+    let reply: Value = app.slash("Wayne | we want canned replies").await.json().await.expect("JSON");
+    assert_eq!(buttons(&reply).first().map(|b| b["text"]["text"].clone()), Some(json!("chat")), "{reply}");
+
+    // Another replica sees them within a second of its own reads.
+    let second_second = highlights::config::Timing {
+        recent_quotes_for: std::time::Duration::from_secs(1),
+        ..crate::support::test_timing()
+    };
+    let other = app.replica_with_timing(second_second).await;
+    let said = ephemeral(other.slash("Stark | billing | Lunch again").await).await;
+    assert!(said.starts_with("✅ Saved"), "{said}");
+    let seen = ephemeral(other.slash("Tyrell | chat | canned replies please").await).await;
+    assert!(seen.contains("Umbrella"), "{seen}");
+    drop(other);
 }
 
 /// Where the app posted the (only, or first) highlight's reply.

@@ -52,19 +52,21 @@ struct HighlightRow<'a> {
     post_after: i64,
 }
 
-/// Writes a group of captures in one transaction.
-pub(super) async fn write(pool: &AnyPool, backend: Backend, group: &[Job]) -> Result<(), sqlx::Error> {
+/// Writes a group of captures in one transaction; each capture's customer id.
+pub(super) async fn write(pool: &AnyPool, backend: Backend, group: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     let known: Option<Vec<i64>> = group.iter().map(|job| job.capture.customer_id).collect();
-    if let (Backend::Postgres, Some(customer_ids)) = (backend, &known) {
+    if let (Backend::Postgres, Some(customer_ids)) = (backend, known) {
         // One statement is a transaction of its own on PostgreSQL: without
         // BEGIN and COMMIT the group costs one round trip, not three.
         let mut conn = pool.acquire().await?;
-        return write_rows(&mut conn, backend, group, customer_ids).await;
+        write_rows(&mut conn, backend, group, &customer_ids).await?;
+        return Ok(customer_ids);
     }
     let mut tx = begin_on(pool, backend).await?;
     let customer_ids = insert_new_customers(&mut tx, group).await?;
     write_rows(&mut tx, backend, group, &customer_ids).await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(customer_ids)
 }
 
 /// The group's rows, once every customer has its id.

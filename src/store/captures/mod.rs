@@ -82,7 +82,7 @@ struct Job {
 /// Where captures wait for the next group commit.
 #[derive(Debug, Clone)]
 pub struct CaptureQueue {
-    jobs: Batcher<Job, ()>,
+    jobs: Batcher<Job, i64>,
 }
 
 impl CaptureQueue {
@@ -100,8 +100,9 @@ impl CaptureQueue {
         Self { jobs }
     }
 
-    /// Queues a capture and waits for the commit that holds it.
-    pub async fn insert(&self, workspace: WorkspaceId, capture: NewCapture, now_ms: i64) -> Result<(), sqlx::Error> {
+    /// Queues a capture and waits for the commit that holds it; its
+    /// customer's id (created with it, if new).
+    pub async fn insert(&self, workspace: WorkspaceId, capture: NewCapture, now_ms: i64) -> Result<i64, sqlx::Error> {
         self.jobs.call(Job { workspace, capture, now_ms }).await
     }
 }

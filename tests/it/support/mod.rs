@@ -194,6 +194,12 @@ impl TestApp {
         Self::start(self.test_db.shared(), self.slack.clone(), self.config.clone()).await
     }
 
+    /// [`Self::replica`], with these timings.
+    pub async fn replica_with_timing(&self, timing: Timing) -> Self {
+        let config = Config { timing, ..self.config.clone() };
+        Self::start(self.test_db.shared(), self.slack.clone(), config).await
+    }
+
     /// Ends the app abruptly, as a killed process ends, and starts it again
     /// on the same database and fake Slack.
     pub async fn crash_and_restart(mut self) -> Self {
