@@ -384,6 +384,10 @@ pub enum Retry {
     /// Slack paused the method (a 429): not a failed attempt, so it does not
     /// lengthen the row's backoff.
     Paused,
+    /// The row waits for what another worker holds (a customer's thread
+    /// parent being posted): nothing was tried, so it is not an attempt
+    /// either, and the row's backoff follows its real failures only.
+    Waiting,
 }
 
 /// Try again at `run_after_ms`.
@@ -397,7 +401,7 @@ pub async fn update_outbox_retry(
 ) -> Result<(), sqlx::Error> {
     let (uncertain, not_an_attempt) = match why {
         Retry::Failed { uncertain } => (uncertain, false),
-        Retry::Paused => (false, true),
+        Retry::Paused | Retry::Waiting => (false, true),
     };
     // Woken while in flight (`update_outbox_wake_workspace` after the claim,
     // e.g. the product channel was just set): due now, not when the retry says.
