@@ -32,6 +32,10 @@ pub enum Outcome {
     Retry(Duration, String, bool),
     /// Slack paused the method this row calls: try again when the pause ends.
     RateLimited(RateLimit),
+    /// Another worker holds what this row needs (a customer's thread being
+    /// started): try again after this long. Nothing was tried, so it is not
+    /// an attempt and does not lengthen the row's backoff.
+    Wait(Duration, String),
     /// Cannot succeed as things are (a bug or a deleted target): kept as failed.
     Fail(String),
 }
@@ -348,6 +352,7 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &m
         Outcome::Done => "done",
         Outcome::Retry(..) => "retry",
         Outcome::RateLimited(_) => "paused",
+        Outcome::Wait(..) => "waiting",
         Outcome::Fail(_) => "failed",
     };
     state.metrics().record_outbox_run(row.kind.name(), label);
@@ -358,6 +363,11 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &m
             let run_after = now + after.as_millis() as i64;
             let why = Retry::Failed { uncertain: *uncertain };
             db.write(async |tx| outbox::update_outbox_retry(tx, row, run_after, reason, why, now).await).await?
+        }
+        Outcome::Wait(after, reason) => {
+            let run_after = now + after.as_millis() as i64;
+            db.write(async |tx| outbox::update_outbox_retry(tx, row, run_after, reason, Retry::Waiting, now).await)
+                .await?
         }
         Outcome::RateLimited(limit) => {
             let run_after = now + limit.retry_after.as_millis() as i64;
@@ -467,8 +477,9 @@ fn outcome_of_error(state: &AppState, row: &OutboxRow, error: PostError) -> Outc
         PostError::Slack(e) => Outcome::Fail(e.to_string()),
         // Slack may have posted before the database failed to record it.
         PostError::Database(e) => Outcome::Retry(backoff, format!("database: {e}"), true),
+        // Another worker's claim on the thread: waiting for it is not an attempt.
         PostError::ThreadBeingStarted => {
-            Outcome::Retry(timing.retry_base.min(Duration::from_secs(1)), "thread parent being posted".into(), false)
+            Outcome::Wait(timing.retry_base.min(Duration::from_secs(1)), "thread parent being posted".into())
         }
         PostError::Waiting(reason) => Outcome::Retry(timing.park, reason, false),
         PostError::Gone => Outcome::Done,

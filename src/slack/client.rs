@@ -276,15 +276,9 @@ impl SlackApi {
         call: impl Future<Output = Result<T, SlackClientError>>,
     ) -> Result<T, SlackError> {
         let scope = scope_of(method, channel);
-        if let Some(retry_after) = self.pauses.remaining(method, &scope) {
+        // A pause a 429 started, here or while this call waited for its turn, holds it.
+        if let Err(retry_after) = self.pacer.wait_turn(&self.pauses, method, &scope).await {
             return Err(SlackError::RateLimited(RateLimit { method, scope, retry_after, from_slack: false }));
-        }
-        match self.pacer.take_turn(method, &scope) {
-            Ok(wait) if wait.is_zero() => {}
-            Ok(wait) => tokio::time::sleep(wait).await,
-            Err(retry_after) => {
-                return Err(SlackError::RateLimited(RateLimit { method, scope, retry_after, from_slack: false }))
-            }
         }
         match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(answer)) => Ok(answer),

@@ -132,6 +132,25 @@ impl Pacer {
         self.take_turn_at(method, scope, Instant::now())
     }
 
+    /// Waits for a turn to call `method` in `scope`, unless a pause holds
+    /// it: the pause is looked at before the turn is taken, and again after
+    /// waiting for it (a 429 another call met during the wait holds this
+    /// call too). `Err(retry_after)` when paused, or when the turn is more
+    /// than [`MAX_WAIT`] away.
+    pub async fn wait_turn(&self, pauses: &Pauses, method: &'static str, scope: &str) -> Result<(), Duration> {
+        if let Some(left) = pauses.remaining(method, scope) {
+            return Err(left);
+        }
+        let wait = self.take_turn(method, scope)?;
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+            if let Some(left) = pauses.remaining(method, scope) {
+                return Err(left);
+            }
+        }
+        Ok(())
+    }
+
     fn take_turn_at(&self, method: &'static str, scope: &str, now: Instant) -> Result<Duration, Duration> {
         let Some(budget) = budget_of(method).filter(|_| self.speedup > 0) else { return Ok(Duration::ZERO) };
         let interval = Duration::from_secs(60) / (budget.per_minute * self.speedup);
@@ -192,6 +211,26 @@ mod tests {
         assert_eq!(pacer.take_turn_at("chat.postMessage", "C2", now), Ok(Duration::ZERO));
         let later = now + Duration::from_secs(10);
         assert_eq!(pacer.take_turn_at("chat.postMessage", "C1", later), Ok(Duration::ZERO));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_recorded_while_a_call_waits_for_its_turn_holds_that_call() {
+        use std::future::Future as _;
+        use std::task::Poll;
+        let (pacer, pauses) = (Pacer::new(1), Pauses::default());
+        for _ in 0..20 {
+            assert_eq!(pacer.wait_turn(&pauses, "chat.postMessage", "C1").await, Ok(()), "the burst");
+        }
+        // The next call's turn is a second away: it waits...
+        let mut waiting = std::pin::pin!(pacer.wait_turn(&pauses, "chat.postMessage", "C1"));
+        let first_poll = std::future::poll_fn(|cx| Poll::Ready(waiting.as_mut().poll(cx))).await;
+        assert!(first_poll.is_pending(), "waiting for its turn");
+        // ...and meanwhile another call to the channel meets a 429.
+        pauses.pause("chat.postMessage", "C1", Duration::from_secs(30));
+        let after_wait = waiting.await;
+        assert!(matches!(after_wait, Err(left) if left > Duration::from_secs(29)), "not sent: {after_wait:?}");
+        // A call to another channel waits for nothing.
+        assert_eq!(pacer.wait_turn(&pauses, "chat.postMessage", "C2").await, Ok(()));
     }
 
     #[test]

@@ -280,7 +280,27 @@ async fn upsert_outbox_row_when(
     Ok(())
 }
 
-/// Claims up to `limit` due rows for `lease_ms`, in the order they fell due.
+/// Due rows a claim chooses among: the oldest this many (an index range).
+/// Among them each customer takes its turn, so a customer's backlog of up to
+/// about this many rows does not hold back the others' posts; a longer one
+/// holds them back until what is left of it ahead of them fits.
+const CLAIM_WINDOW: i64 = 1024;
+
+/// The lane a due row runs in, as a claim sees it: one customer's posts and
+/// thread refreshes take turns with other customers'; any other row is a
+/// lane of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Turns {
+    Customer(String, i64),
+    Row(i64),
+}
+
+/// Claims up to `limit` due rows for `lease_ms`: the oldest due rows, taken
+/// in turns across customers (every customer's first, then every customer's
+/// second, ...), each customer's own rows in the order they fell due. A
+/// claim chooses among the oldest [`CLAIM_WINDOW`] due rows, so one
+/// customer's long backlog does not make every other customer's posts wait
+/// behind it. Returned in id order.
 pub async fn claim_outbox_rows(
     conn: &mut AnyConnection,
     token: &str,
@@ -288,26 +308,65 @@ pub async fn claim_outbox_rows(
     lease_ms: i64,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    // A highlight's rows know only its id (in the key, as `dedupe_key` writes
+    // it): its customer is looked up, one primary-key read a row.
+    let due: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+        "select o.id, o.workspace_id, o.kind, o.dedupe_key,
+                (select h.customer_id from highlights h
+                 where h.workspace_id = o.workspace_id
+                   and h.id = case o.kind when 'post_highlight' then cast(substr(o.dedupe_key, 11) as bigint)
+                                          when 'update_highlight' then cast(substr(o.dedupe_key, 7) as bigint) end)
+         from (select id, workspace_id, kind, dedupe_key, run_after from outbox
+               where status = 'pending' and run_after <= $1 and (locked_until is null or locked_until < $1)
+               order by run_after, id limit $2) o
+         order by o.run_after, o.id",
+    )
+    .bind(now_ms)
+    .bind(CLAIM_WINDOW.max(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    let chosen = in_turns(
+        due.into_iter().map(|(id, workspace, kind, key, customer)| {
+            let customer = customer.or_else(|| match kind.as_str() {
+                "update_thread_parent" | "mark_thread_merged" => {
+                    key.split_once(':').and_then(|(_, customer)| customer.parse().ok())
+                }
+                _ => None,
+            });
+            let turns = match customer {
+                Some(customer) => Turns::Customer(workspace, customer),
+                None => Turns::Row(id),
+            };
+            (id, turns)
+        }),
+        usize::try_from(limit).unwrap_or(0),
+    );
+    if chosen.is_empty() {
+        return Ok(Vec::new());
+    }
     let skip_locked = match crate::store::backend_of(conn) {
         Backend::Postgres => "for update skip locked",
-        // SQLite has one writer at a time: the update below is atomic as it is.
+        // SQLite has one writer at a time: what was read above is still so.
         Backend::Sqlite => "",
     };
-    // A lease that ran out means its holder died mid-row: what it did is unknown.
-    let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(&format!(
+    // Read without a lock: a row another replica claimed since is skipped
+    // (locked now) or no longer due (claimed by then).
+    let list = crate::store::numbered_params(4, chosen.len());
+    let sql = format!(
         "update outbox set locked_until = $1, claim_token = $2, attempts = attempts + 1, updated_at = $3,
                            uncertain = case when locked_until is not null then 1 else uncertain end
          where id in (select id from outbox
-                      where status = 'pending' and run_after <= $3 and (locked_until is null or locked_until < $3)
-                      order by run_after, id limit $4 {skip_locked})
+                      where id in ({list}) and status = 'pending' and run_after <= $3
+                        and (locked_until is null or locked_until < $3)
+                      {skip_locked})
          returning id, workspace_id, payload, attempts, uncertain"
-    ))
-    .bind(now_ms + lease_ms)
-    .bind(token)
-    .bind(now_ms)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    );
+    // A lease that ran out means its holder died mid-row: what it did is unknown.
+    let mut claim = sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(token).bind(now_ms);
+    for id in &chosen {
+        claim = claim.bind(*id);
+    }
+    let rows: Vec<(i64, String, String, i64, i64)> = claim.fetch_all(&mut *conn).await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for (id, workspace, payload, attempts, uncertain) in rows {
         match serde_json::from_str(&payload) {
@@ -328,6 +387,26 @@ pub async fn claim_outbox_rows(
     }
     claimed.sort_by_key(|r| r.id);
     Ok(claimed)
+}
+
+/// Up to `limit` of `due` (ids in the order they fell due, each with its
+/// lane), taken in turns: every lane's first row, then every lane's second,
+/// and so on, earlier rows first within a turn. Each lane's rows keep their
+/// order.
+fn in_turns<L: Eq + std::hash::Hash>(due: impl IntoIterator<Item = (i64, L)>, limit: usize) -> Vec<i64> {
+    let mut taken: std::collections::HashMap<L, usize> = std::collections::HashMap::new();
+    let mut ranked: Vec<(usize, usize, i64)> = due
+        .into_iter()
+        .enumerate()
+        .map(|(position, (id, lane))| {
+            let turn = taken.entry(lane).or_default();
+            *turn += 1;
+            (*turn, position, id)
+        })
+        .collect();
+    ranked.sort_unstable();
+    ranked.truncate(limit);
+    ranked.into_iter().map(|(_, _, id)| id).collect()
 }
 
 /// Extends a claim's lease; false when the claim is no longer held.
@@ -384,6 +463,10 @@ pub enum Retry {
     /// Slack paused the method (a 429): not a failed attempt, so it does not
     /// lengthen the row's backoff.
     Paused,
+    /// The row waits for what another worker holds (a customer's thread
+    /// parent being posted): nothing was tried, so it is not an attempt
+    /// either, and the row's backoff follows its real failures only.
+    Waiting,
 }
 
 /// Try again at `run_after_ms`.
@@ -397,7 +480,7 @@ pub async fn update_outbox_retry(
 ) -> Result<(), sqlx::Error> {
     let (uncertain, not_an_attempt) = match why {
         Retry::Failed { uncertain } => (uncertain, false),
-        Retry::Paused => (false, true),
+        Retry::Paused | Retry::Waiting => (false, true),
     };
     // Woken while in flight (`update_outbox_wake_workspace` after the claim,
     // e.g. the product channel was just set): due now, not when the retry says.
@@ -470,4 +553,20 @@ pub async fn count_outbox_rows(db: &Db, status: &str) -> Result<i64, sqlx::Error
 /// queued (for `/metrics`; an index range on status).
 pub async fn find_outbox_backlog(db: &Db) -> Result<(i64, Option<i64>), sqlx::Error> {
     sqlx::query_as("select count(*), min(created_at) from outbox where status = 'pending'").fetch_one(db.reader()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_take_turns_and_each_keeps_its_order() {
+        // A's backlog fell due first; B and C came later.
+        let due = [(1, 'A'), (2, 'A'), (3, 'A'), (4, 'A'), (5, 'B'), (6, 'A'), (7, 'C'), (8, 'B')];
+        assert_eq!(in_turns(due, 8), vec![1, 5, 7, 2, 8, 3, 4, 6]);
+        assert_eq!(in_turns(due, 4), vec![1, 5, 7, 2], "each lane's first before anyone's second");
+        assert_eq!(in_turns(due, 0), Vec::<i64>::new());
+        let one_lane = [(3, 'A'), (1, 'A'), (2, 'A')];
+        assert_eq!(in_turns(one_lane, 2), vec![3, 1], "the order they fell due, within a lane");
+    }
 }

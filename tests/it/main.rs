@@ -8,6 +8,7 @@ mod capture;
 mod customers;
 mod digests;
 mod evidence;
+mod fairness;
 mod layers;
 mod lifecycle;
 mod manifest;

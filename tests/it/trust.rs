@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::on_both_backends;
 
 use crate::support::db::TestBackend;
-use crate::support::fake_slack::{now_ms, FakeSlack, Fault};
+use crate::support::fake_slack::{now_ms, FakeSlack, Fault, Hold};
 use crate::support::{ephemeral, fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
 
 const OTHER_TEAM: &str = "T0OTHER001";
@@ -428,4 +428,69 @@ async fn only_forms_the_app_opened_are_taken(backend: TestBackend) {
     let body: Value = app.interaction(&submit(view["private_metadata"].clone())).await.json().await.expect("JSON");
     assert_ne!(body["response_action"], "errors", "{body}");
     assert_eq!(app.count("highlights").await, 1);
+}
+
+on_both_backends!(waiting_for_another_replicas_thread_claim_is_not_counted_as_an_attempt);
+async fn waiting_for_another_replicas_thread_claim_is_not_counted_as_an_attempt(backend: TestBackend) {
+    // No product channel yet: the capture's post waits for one.
+    let app = TestApp::spawn_with(backend, |_| {}).await;
+    ephemeral(app.slash("Acme | chat | We need canned replies").await).await;
+    let post_row = "select attempts, run_after, last_error, updated_at from outbox where kind = 'post_highlight'";
+    let read_row = || async {
+        let row: (i64, i64, Option<String>, i64) =
+            sqlx::query_as(post_row).fetch_one(app.db.pool()).await.expect("the post's row");
+        row
+    };
+    // The author is told that highlights wait (the only other post), and the post waits.
+    app.slack.wait_for_ok_calls("chat.postMessage", 1).await;
+    app.drain().await;
+    let parked_attempts = read_row().await.0;
+
+    // Another replica is starting Acme's thread (its claim is leased for a minute).
+    sqlx::query("update customers set thread_claim = 'another-replica', thread_claim_until = $1")
+        .bind(now_ms() + 60_000)
+        .execute(app.db.pool())
+        .await
+        .expect("claimed");
+    ephemeral(app.slash(&format!("config channel <#{PRODUCT_CHANNEL}|product>")).await).await;
+    // The post waits for that claim, time after time.
+    let waits = std::sync::Mutex::new(std::collections::HashSet::new());
+    crate::support::eventually("the post to wait for the thread five times", || async {
+        let (_, _, error, updated_at) = read_row().await;
+        let mut waits = waits.lock().expect("waits");
+        if error.as_deref() == Some("thread parent being posted") {
+            waits.insert(updated_at);
+        }
+        waits.len() >= 5
+    })
+    .await;
+
+    // The claim ends; the parent's first post then fails once with a 500, and
+    // the retry is held so the row can be read while it runs.
+    app.slack.fail_next("chat.postMessage", Fault::Status(500), 1);
+    let hold = Hold::new();
+    app.slack.fail_next("chat.postMessage", Fault::Held(hold.clone()), 1);
+    sqlx::query("update customers set thread_claim = null, thread_claim_until = null")
+        .execute(app.db.pool())
+        .await
+        .expect("released");
+    let posts = app.slack.wait_for_calls("chat.postMessage", 3).await;
+    let failed = &posts[1];
+    assert_eq!(failed.args["channel"], PRODUCT_CHANNEL);
+    assert!(!failed.ok, "the 500");
+    let (attempts, run_after, error, _) = read_row().await;
+    assert!(error.is_some_and(|e| e.contains("500")), "retried after the 500");
+    assert_eq!(attempts, parked_attempts + 2, "the 500 and the retry in hand count; the waits do not");
+    let timing = &app.config.timing;
+    let delay = run_after - failed.at_ms;
+    assert!(
+        delay < timing.retry_cap.as_millis() as i64,
+        "the backoff after one failure is short, not its cap: {delay} ms"
+    );
+
+    hold.release();
+    all_recorded_as_posted(&app).await;
+    app.drain().await;
+    let (parents, replies) = channel_messages(&app);
+    assert_eq!((parents.len(), replies.len()), (1, 1), "{parents:?} {replies:?}");
 }
