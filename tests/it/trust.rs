@@ -488,7 +488,7 @@ async fn slack_ids_of_another_shape_are_bad_requests_and_store_nothing(backend: 
     ] {
         refused_naming(app.interaction(&payload).await, field).await;
     }
-    for table in ["workspaces", "processed_events", "outbox", "triage_queue", "highlights"] {
+    for table in ["workspaces", "processed_events", "outbox", "triage_queue", "highlights", "seen_requests"] {
         assert_eq!(app.count(table).await, 0, "{table}");
     }
 
@@ -499,4 +499,47 @@ async fn slack_ids_of_another_shape_are_bad_requests_and_store_nothing(backend: 
     assert_eq!(app.post_signed("/slack/commands", "application/x-www-form-urlencoded", form).await.status(), 200);
     assert_eq!(app.interaction(&shortcut).await.status(), 200);
     assert_eq!(app.count("processed_events").await, 2);
+}
+
+on_both_backends!(a_signed_request_sent_again_is_answered_without_acting_again);
+async fn a_signed_request_sent_again_is_answered_without_acting_again(backend: TestBackend) {
+    use crate::support::signer::{self, SIGNING_SECRET};
+    let app = TestApp::spawn_on(backend).await;
+    let form = "application/x-www-form-urlencoded";
+    let body = app.slash_body("Acme | chat | We need canned replies");
+    let ts = signer::now();
+    let signed = Some((ts, signer::signature(SIGNING_SECRET, ts, body.as_bytes())));
+    let send = || app.post_with("/slack/commands", form, body.clone().into_bytes(), signed.clone());
+    let saved = ephemeral(send().await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    let again = ephemeral(send().await).await;
+    assert_eq!(again, highlights::routes::ALREADY_RECEIVED_TEXT);
+    assert_eq!(app.count("highlights").await, 1, "stored once");
+
+    // A form submitted, and the same submission sent again.
+    assert_eq!(app.slash("").await.status(), 200);
+    let opened = app.slack.wait_for_ok_calls("views.open", 1).await;
+    let view = &opened[0].args["view"];
+    let chat: i64 = sqlx::query_scalar("select id from product_areas where key = 'chat'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("chat");
+    let payload = capture_submission(view, view["private_metadata"].clone(), chat);
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).expect("form encodes");
+    let ts = signer::now();
+    let signed = Some((ts, signer::signature(SIGNING_SECRET, ts, body.as_bytes())));
+    let submit = || app.post_with("/slack/interactivity", form, body.clone().into_bytes(), signed.clone());
+    let first: Value = submit().await.json().await.expect("JSON");
+    assert_ne!(first["response_action"], "errors", "{first}");
+    assert_eq!(app.count("highlights").await, 2);
+    let replayed = submit().await;
+    assert_eq!(replayed.status(), 200);
+    assert_eq!(replayed.text().await.expect("body"), "", "acknowledged, nothing else");
+    assert_eq!(app.count("highlights").await, 2, "stored once");
+
+    // Each is remembered until its signature can no longer be verified.
+    assert_eq!(app.count("seen_requests").await, 3, "two commands and a submission");
+    app.advance(std::time::Duration::from_secs(7 * 60));
+    crate::support::eventually("old signatures to be forgotten", || async { app.count("seen_requests").await == 0 })
+        .await;
 }
