@@ -101,7 +101,7 @@ async fn on_command(
     states: SlackClientEventsUserState,
 ) -> Result<SlackCommandEventResponse, BoxError> {
     let state = state_of(&states).await?;
-    match routes::dispatch(&state, Inbound::Command(slash_command(&ev))).await? {
+    match routes::dispatch(&state, Inbound::Command(slash_command(&ev).checked()?)).await? {
         Answer::Reply(reply) => Ok(command_response(reply)),
         other => Err(format!("a command answered with {other:?}").into()),
     }
@@ -129,7 +129,7 @@ async fn on_push(
     states: SlackClientEventsUserState,
 ) -> Result<(), BoxError> {
     let state = state_of(&states).await?;
-    let delivery = Delivery { event: payload::event_of(&ev), enterprise: None, retry: None };
+    let delivery = Delivery { event: payload::event_of(&ev)?, enterprise: None, retry: None };
     routes::dispatch(&state, Inbound::Event(delivery)).await.map(|_| ()).map_err(|e| e.to_string().into())
 }
 

@@ -1,7 +1,8 @@
 //! The scheduler: every so often, claims and queues the digests that are due
 //! (at start too, so a period missed while the app was down is posted once),
 //! and now and then looks up again the helpdesk tickets whose agent was not
-//! found in Slack.
+//! found in Slack; and forgets the signed requests whose signing window has
+//! passed (see [`crate::store::seen_requests`]).
 
 use std::time::Instant;
 
@@ -10,6 +11,7 @@ use tokio::sync::watch;
 use crate::app::AppState;
 use crate::digests::post::run_schedule;
 use crate::quotas::webhook::map_waiting_tickets;
+use crate::store::seen_requests::delete_expired_seen_requests;
 
 /// Runs until `shutdown` turns true.
 pub async fn run_scheduler(state: AppState, mut shutdown: watch::Receiver<bool>) {
@@ -21,6 +23,12 @@ pub async fn run_scheduler(state: AppState, mut shutdown: watch::Receiver<bool>)
         }
         if let Err(e) = run_schedule(&state).await {
             tracing::error!(error = %e, "scheduler: database error; trying again later");
+        }
+        let now = state.clock().now_ms();
+        match state.db().write(async |tx| delete_expired_seen_requests(tx, now).await).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(requests = n, "signed requests past their signing window forgotten"),
+            Err(e) => tracing::error!(error = %e, "scheduler: could not forget old signed requests"),
         }
         if last_remap.is_none_or(|at| at.elapsed() >= timing.remap_every) {
             last_remap = Some(Instant::now());

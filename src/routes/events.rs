@@ -26,7 +26,7 @@ pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<
             Ok(StatusCode::OK.into_response())
         }
         SlackPushEvent::EventCallback(callback) => {
-            let delivery = Delivery { event: payload::event_of(&callback), enterprise, retry: req.retry_num() };
+            let delivery = Delivery { event: payload::event_of(&callback)?, enterprise, retry: req.retry_num() };
             let task = state.clone();
             let answer = state
                 .run_to_completion(async move { super::dispatch(&task, Inbound::Event(delivery)).await })

@@ -24,16 +24,26 @@ pub const NOT_OUR_FORM_TEXT: &str = "This form was not opened by this Highlights
 /// Message shortcut that opens the capture modal on a message.
 pub const SAVE_AS_HIGHLIGHT: &str = "save_as_highlight";
 
-/// Answers every well-formed interaction within Slack's 3 seconds.
+/// Answers every well-formed interaction within Slack's 3 seconds; the same
+/// request sent again is acknowledged and not acted on again.
 pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> Result<Response, AppError> {
     let interaction = interaction::parse_interaction(&req.body)?;
     if let InteractionKind::Other(kind) = &interaction.kind {
         tracing::info!(kind, "interaction of a type we do not handle acknowledged");
         return Ok(StatusCode::OK.into_response());
     }
+    // A suggestion request only reads, and two may be alike (the same
+    // letters typed again within a second): each is answered.
+    let once = (!matches!(interaction.kind, InteractionKind::Suggestion(_))).then(|| req.seen_key().clone());
     let task = state.clone();
     let answer = state
-        .run_to_completion(async move { super::dispatch(&task, Inbound::Interaction(interaction)).await })
+        .run_to_completion(async move {
+            let inbound = Inbound::Interaction(interaction);
+            match once {
+                Some(seen) => super::dispatch_once(&task, &seen, inbound).await,
+                None => super::dispatch(&task, inbound).await,
+            }
+        })
         .await??;
     Ok(answer.into_response())
 }

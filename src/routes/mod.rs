@@ -15,6 +15,11 @@ use crate::commands;
 use crate::error::AppError;
 use crate::reply::{Ack, Reply};
 use crate::slack::payload::Inbound;
+use crate::slack::verify::SeenKey;
+use crate::store::seen_requests;
+
+/// The answer to a slash command sent again with the same signature.
+pub const ALREADY_RECEIVED_TEXT: &str = "This command was already received, so it was not run again.";
 
 /// What the app answers a delivery with.
 #[derive(Debug)]
@@ -34,6 +39,42 @@ pub async fn dispatch(state: &AppState, inbound: Inbound) -> Result<Answer, AppE
         Inbound::Interaction(interaction) => Ok(Answer::Ack(interactivity::answer(state, &interaction).await)),
         Inbound::Event(delivery) => events::handle(state, &delivery).await.map(|()| Answer::Handled),
     }
+}
+
+/// Runs a signed delivery once: the same request sent again within the
+/// signing window (a replay: Slack never resends a command or an
+/// interaction, and each one it sends is signed anew) is answered without
+/// doing anything again, on every replica, since the signature is recorded
+/// in the database first. Handling that fails on our side forgets it, so
+/// that sending it again is acted on; a record that cannot be written does
+/// not stop the handling. Called from the request's task
+/// ([`AppState::run_to_completion`]): a client that goes away leaves the
+/// record and the work done together, or neither started.
+pub async fn dispatch_once(state: &AppState, seen: &SeenKey, inbound: Inbound) -> Result<Answer, AppError> {
+    let hash = seen.signature_hash.as_str();
+    let first =
+        state.db().write(async |tx| seen_requests::insert_seen_request(tx, hash, seen.expires_at_ms).await).await;
+    // Without the database the work fails too, and answers as it always has
+    // (a form keeps what was typed and says why).
+    let first = first.unwrap_or_else(|e| {
+        tracing::warn!(error = %crate::error::chain(&e), "could not record a signed request; handling it anyway");
+        true
+    });
+    if !first {
+        tracing::warn!("a signed request sent again within its signing window answered without acting");
+        return Ok(match inbound {
+            Inbound::Command(_) => Answer::Reply(Some(Reply::ephemeral(ALREADY_RECEIVED_TEXT))),
+            Inbound::Interaction(_) => Answer::Ack(Ack::Empty),
+            Inbound::Event(_) => Answer::Handled,
+        });
+    }
+    let answer = dispatch(state, inbound).await;
+    if answer.is_err() {
+        if let Err(e) = state.db().write(async |tx| seen_requests::delete_seen_request(tx, hash).await).await {
+            tracing::warn!(error = %crate::error::chain(&e), "could not forget a signed request that failed");
+        }
+    }
+    answer
 }
 
 impl axum::response::IntoResponse for Answer {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use slack_morphism::prelude::SlackInteractionEvent;
 
+use super::ids::{self, MessageTs};
 use super::payload::clean_json;
 use crate::error::AppError;
 
@@ -163,12 +164,14 @@ pub fn interaction_from_json(mut value: Value) -> Result<Interaction, AppError> 
     let bad = |what: &str| AppError::BadRequest(format!("malformed {kind} payload: {what}"));
     // Organisation-wide installs send `"team": null`; the workspace is the user's.
     let team = str_at(&value, "/team/id").or_else(|| str_at(&value, "/user/team_id"));
+    // Ids, when there are any, have Slack's shape (see `ids`).
     let from = Actor {
-        team: team.unwrap_or_default().to_owned(),
-        enterprise: str_at(&value, "/enterprise/id")
-            .or_else(|| str_at(&value, "/user/enterprise_id"))
-            .map(str::to_owned),
-        user: str_at(&value, "/user/id").unwrap_or_default().to_owned(),
+        team: ids::optional_id("team.id", team)?.unwrap_or_default(),
+        enterprise: ids::optional_id(
+            "enterprise.id",
+            str_at(&value, "/enterprise/id").or_else(|| str_at(&value, "/user/enterprise_id")),
+        )?,
+        user: ids::optional_id("user.id", str_at(&value, "/user/id"))?.unwrap_or_default(),
     };
     if !MODELLED.contains(&kind.as_str()) {
         return Ok(Interaction { from, kind: InteractionKind::Other(kind) });
@@ -184,20 +187,22 @@ pub fn interaction_from_json(mut value: Value) -> Result<Interaction, AppError> 
     let owned = |pointer: &str| str_at(&value, pointer).map(str::to_owned);
     let read = match kind.as_str() {
         "view_submission" => {
-            InteractionKind::Submission(Submission { view: view(&value["view"]).ok_or_else(|| bad("no view"))? })
+            InteractionKind::Submission(Submission { view: view(&value["view"])?.ok_or_else(|| bad("no view"))? })
         }
         "block_actions" => InteractionKind::Action(Action {
             action_id: owned("/actions/0/action_id").unwrap_or_default(),
             value: owned("/actions/0/value").or_else(|| owned("/actions/0/selected_option/value")).unwrap_or_default(),
             trigger_id: owned("/trigger_id"),
             response_url: owned("/response_url"),
-            view: view(&value["view"]),
+            view: view(&value["view"])?,
         }),
         "message_action" => InteractionKind::MessageShortcut(MessageShortcut {
             callback_id: owned("/callback_id").unwrap_or_default(),
             trigger_id: owned("/trigger_id").unwrap_or_default(),
-            channel: owned("/channel/id"),
-            message_ts: owned("/message/ts"),
+            channel: ids::optional_id("channel.id", str_at(&value, "/channel/id"))?,
+            message_ts: str_at(&value, "/message/ts")
+                .map(|ts| MessageTs::parse("message.ts", ts).map(String::from))
+                .transpose()?,
             message_text: owned("/message/text").unwrap_or_default(),
             response_url: owned("/response_url"),
         }),
@@ -210,9 +215,12 @@ pub fn interaction_from_json(mut value: Value) -> Result<Interaction, AppError> 
     Ok(Interaction { from, kind: read })
 }
 
-/// A view from its JSON, if there is one.
-fn view(json: &Value) -> Option<View> {
-    let id = json["id"].as_str()?;
+/// A view from its JSON, if there is one; its id must be a Slack id.
+fn view(json: &Value) -> Result<Option<View>, AppError> {
+    let Some(id) = json["id"].as_str() else {
+        return Ok(None);
+    };
+    ids::SlackId::parse("view.id", id)?;
     // The first input block on screen; else any the form's state names.
     let first_input = json["blocks"]
         .as_array()
@@ -220,14 +228,14 @@ fn view(json: &Value) -> Option<View> {
         .and_then(|b| b["block_id"].as_str())
         .or_else(|| json["state"]["values"].as_object().and_then(|values| values.keys().next()).map(String::as_str))
         .map(str::to_owned);
-    Some(View {
+    Ok(Some(View {
         id: id.to_owned(),
         hash: json["hash"].as_str().map(str::to_owned),
         callback_id: json["callback_id"].as_str().unwrap_or_default().to_owned(),
         private_metadata: json["private_metadata"].as_str().unwrap_or_default().to_owned(),
         first_input,
         values: FormValues(json["state"]["values"].clone()),
-    })
+    }))
 }
 
 fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {

@@ -3,6 +3,7 @@
 
 pub mod blocks;
 pub mod client;
+pub mod ids;
 pub mod interaction;
 pub mod mrkdwn;
 pub mod payload;

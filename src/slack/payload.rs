@@ -1,11 +1,13 @@
 //! Reading what Slack delivers into typed payloads, once, whichever way it
 //! came: every delivery the app acts on becomes an [`Inbound`]. A body that is
-//! signed but unreadable is a [`AppError::BadRequest`] with a short reason.
+//! signed but unreadable, or names anything with an id of another shape than
+//! Slack's ([`super::ids`]), is a [`AppError::BadRequest`] with a short reason.
 
 use serde::Deserialize;
 use serde_json::Value;
 use slack_morphism::prelude::{SlackEventCallbackBody, SlackPushEvent, SlackPushEventCallback};
 
+use super::ids::{self, EventId, MessageTs};
 use crate::error::AppError;
 
 /// Everything Slack delivers that the app acts on, read once, over HTTP or
@@ -60,7 +62,7 @@ pub struct SlashCommand {
 pub fn parse_command(body: &[u8]) -> Result<SlashCommand, AppError> {
     let command: SlashCommand = serde_urlencoded::from_bytes(body)
         .map_err(|e| AppError::BadRequest(format!("malformed slash command: {e}")))?;
-    Ok(command.cleaned())
+    command.cleaned().checked()
 }
 
 impl SlashCommand {
@@ -81,6 +83,17 @@ impl SlashCommand {
             clean_in_place(enterprise);
         }
         self
+    }
+
+    /// The command if its workspace, user, channel and organisation are
+    /// Slack ids ([`ids`]); an empty `enterprise_id` (outside Enterprise
+    /// Grid) is none.
+    pub fn checked(mut self) -> Result<Self, AppError> {
+        ids::SlackId::parse("team_id", &self.team_id)?;
+        ids::SlackId::parse("user_id", &self.user_id)?;
+        ids::SlackId::parse("channel_id", &self.channel_id)?;
+        self.enterprise_id = ids::optional_id("enterprise_id", self.enterprise_id.as_deref())?;
+        Ok(self)
     }
 }
 
@@ -137,7 +150,7 @@ pub fn parse_event(body: &[u8]) -> Result<(SlackPushEvent, Option<String>), AppE
     let mut value: Value =
         serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("malformed event: {e}")))?;
     clean_json(&mut value);
-    let enterprise = value.get("enterprise_id").and_then(Value::as_str).map(str::to_owned);
+    let enterprise = ids::optional_id("enterprise_id", value.get("enterprise_id").and_then(Value::as_str))?;
     if let Some(fields) = value.as_object_mut() {
         fields.remove("authorizations");
     }
@@ -190,8 +203,11 @@ pub struct Reaction {
     pub ts: String,
 }
 
-/// Reads an event callback (from HTTP or Socket Mode).
-pub fn event_of(callback: &SlackPushEventCallback) -> Event {
+/// Reads an event callback (from HTTP or Socket Mode); its workspace, its
+/// id and every id the app acts on must have Slack's shape ([`ids`]).
+pub fn event_of(callback: &SlackPushEventCallback) -> Result<Event, AppError> {
+    let team = ids::id("team_id", callback.team_id.as_ref())?;
+    let event_id = EventId::parse("event_id", callback.event_id.as_ref())?.into();
     let value = serde_json::to_value(&callback.event).unwrap_or_default();
     let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
     let kind = text("/type").unwrap_or_else(|| "unknown".to_owned());
@@ -206,7 +222,7 @@ pub fn event_of(callback: &SlackPushEventCallback) -> Event {
             }
         }
         SlackEventCallbackBody::AppHomeOpened(opened) if opened.tab.as_deref() != Some("messages") => {
-            EventKind::HomeOpened { user: opened.user.to_string() }
+            EventKind::HomeOpened { user: ids::id("event.user", opened.user.as_ref())? }
         }
         SlackEventCallbackBody::ReactionAdded(_) | SlackEventCallbackBody::ReactionRemoved(_)
             if text("/item/type").as_deref() == Some("message") =>
@@ -214,17 +230,29 @@ pub fn event_of(callback: &SlackPushEventCallback) -> Event {
             match (text("/user"), text("/reaction"), text("/item/channel"), text("/item/ts")) {
                 (Some(user), Some(name), Some(channel), Some(ts)) => EventKind::Reaction(Reaction {
                     added: matches!(callback.event, SlackEventCallbackBody::ReactionAdded(_)),
-                    user,
-                    name,
-                    channel,
-                    ts,
+                    user: ids::id("event.user", &user)?,
+                    name: reaction_name(name)?,
+                    channel: ids::id("event.item.channel", &channel)?,
+                    ts: MessageTs::parse("event.item.ts", &ts)?.into(),
                 }),
                 _ => EventKind::Other,
             }
         }
         _ => EventKind::Other,
     };
-    Event { team: callback.team_id.to_string(), event_id: callback.event_id.to_string(), kind, what }
+    Ok(Event { team, event_id, kind, what })
+}
+
+/// Longest emoji name accepted (Slack's own names are at most 100
+/// characters; a skin tone adds `::skin-tone-6`).
+const MAX_REACTION_CHARS: usize = 128;
+
+/// A reaction's emoji name, if it is not longer than any emoji's.
+fn reaction_name(name: String) -> Result<String, AppError> {
+    if name.is_empty() || name.chars().count() > MAX_REACTION_CHARS {
+        return Err(AppError::BadRequest("malformed event.reaction: not an emoji name".into()));
+    }
+    Ok(name)
 }
 
 #[cfg(test)]
@@ -264,7 +292,7 @@ mod tests {
         let (SlackPushEvent::EventCallback(callback), _) = parse_event(body.as_bytes()).expect("valid") else {
             panic!("an event callback")
         };
-        event_of(&callback)
+        event_of(&callback).expect("well-formed ids")
     }
 
     #[test]

@@ -116,12 +116,47 @@ pub struct SignedRequest {
     pub headers: HeaderMap,
     /// The verified raw body.
     pub body: Bytes,
+    /// What tells this request apart from any other within the signing window.
+    seen: SeenKey,
 }
 
 impl SignedRequest {
     /// `X-Slack-Retry-Num`, when Slack is redelivering.
     pub fn retry_num(&self) -> Option<u32> {
         header(&self.headers, "x-slack-retry-num").and_then(|v| v.parse().ok())
+    }
+
+    /// The key under which this request is remembered while its signature
+    /// can be verified: the same request sent again (a replay) has the same.
+    pub fn seen_key(&self) -> &SeenKey {
+        &self.seen
+    }
+}
+
+/// How long past the signing window a request is remembered, for replicas
+/// whose clocks are a little behind ours.
+pub const SEEN_MARGIN_SECS: i64 = 60;
+
+/// A signed request, as remembered: the SHA-256 of its signature (which
+/// covers its timestamp and body; the signature itself is not kept), and
+/// when it can be forgotten (unix ms), once the signing window of its
+/// timestamp has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenKey {
+    /// Hex SHA-256 of the verified `v0=…` signature.
+    pub signature_hash: String,
+    /// When the signature can no longer be verified, with a margin.
+    pub expires_at_ms: i64,
+}
+
+impl SeenKey {
+    /// The key of a verified signature sent with timestamp `ts` (unix seconds).
+    pub fn of(signature: &str, ts: i64) -> Self {
+        use sha2::Digest as _;
+        Self {
+            signature_hash: hex::encode(Sha256::digest(signature.trim().as_bytes())),
+            expires_at_ms: ts.saturating_add(MAX_CLOCK_SKEW_SECS + SEEN_MARGIN_SECS).saturating_mul(1000),
+        }
     }
 }
 
@@ -186,15 +221,14 @@ impl<S: Verifier + Send + Sync> FromRequest<S> for SignedRequest {
             return Err(NotForUs::SslCheck);
         }
         let now = state.now_unix();
-        verify(
-            state.signing_secret(),
-            header(&parts.headers, "x-slack-request-timestamp"),
-            header(&parts.headers, "x-slack-signature"),
-            &body,
-            now,
-        )
-        .map_err(|e| NotForUs::Refused(AppError::Unauthorized(e.reason())))?;
-        Ok(Self { headers: parts.headers, body })
+        let (timestamp, signature) =
+            (header(&parts.headers, "x-slack-request-timestamp"), header(&parts.headers, "x-slack-signature"));
+        verify(state.signing_secret(), timestamp, signature, &body, now)
+            .map_err(|e| NotForUs::Refused(AppError::Unauthorized(e.reason())))?;
+        // Verified: both headers are there and the timestamp is a number.
+        let ts = timestamp.and_then(|ts| ts.trim().parse().ok()).unwrap_or(now);
+        let seen = SeenKey::of(signature.unwrap_or_default(), ts);
+        Ok(Self { headers: parts.headers, body, seen })
     }
 }
 
@@ -250,6 +284,16 @@ mod tests {
         assert!(!is_ssl_check(b"ssl_check=0&token=abc"));
         assert!(!is_ssl_check(b"text=ssl_check%3D1&team_id=T1"));
         assert!(!is_ssl_check(BODY.as_bytes()));
+    }
+
+    #[test]
+    fn a_request_is_remembered_by_a_hash_of_its_signature_past_its_window() {
+        let seen = SeenKey::of(EXPECTED, 1_531_420_618);
+        assert_eq!(seen, SeenKey::of(&format!(" {EXPECTED} "), 1_531_420_618), "as verified");
+        assert_ne!(seen.signature_hash, SeenKey::of(&sign(SECRET, "1531420619", BODY.as_bytes()), 0).signature_hash);
+        assert_eq!(seen.signature_hash.len(), 64);
+        assert!(!seen.signature_hash.contains(&EXPECTED[3..]), "the signature itself is not kept");
+        assert_eq!(seen.expires_at_ms, (1_531_420_618 + MAX_CLOCK_SKEW_SECS + SEEN_MARGIN_SECS) * 1000);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod installations;
 pub mod onboarding;
 pub mod outbox;
 pub mod search;
+pub mod seen_requests;
 pub mod slack_pauses;
 pub mod triage_queue;
 pub mod workspaces;

@@ -28,6 +28,10 @@ fn days_ago(n: i64) -> String {
 
 async fn triage(app: &TestApp, channel: &str, ts: &str, area: &str) -> Value {
     let mut shortcut = fixture_json(include_str!("../fixtures/requests/message_action.save_as_highlight.json"));
+    // Slack gives every shortcut a trigger of its own.
+    static TRIGGERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let trigger = TRIGGERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    shortcut["trigger_id"] = json!(format!("1234567893.1234567890.{trigger:032x}"));
     shortcut["callback_id"] = json!("triage_feedback");
     shortcut["channel"]["id"] = json!(channel);
     shortcut["message"]["ts"] = json!(ts);

@@ -8,7 +8,7 @@ use crate::on_both_backends;
 
 use crate::support::db::TestBackend;
 use crate::support::fake_slack::{now_ms, FakeSlack, Fault, Hold};
-use crate::support::{ephemeral, fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
+use crate::support::{ephemeral, fixture_json, TestApp, CHANNEL, PRODUCT_CHANNEL, TEAM, USER};
 
 const OTHER_TEAM: &str = "T0OTHER001";
 
@@ -389,23 +389,7 @@ async fn only_forms_the_app_opened_are_taken(backend: TestBackend) {
         .fetch_one(app.db.pool())
         .await
         .expect("chat");
-    let submit = |metadata: Value| {
-        json!({
-            "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
-            "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
-            "trigger_id": "1.2.3",
-            "view": { "id": "V0VIEW0001", "team_id": TEAM, "type": "modal", "callback_id": view["callback_id"],
-                      "private_metadata": metadata, "title": view["title"], "blocks": view["blocks"], "hash": "1.a",
-                      "state": { "values": {
-                          "customer": { "value": { "type": "external_select", "selected_option": {
-                              "text": { "type": "plain_text", "text": "Acme" }, "value": "new:Acme" } } },
-                          "interview_date": { "value": { "type": "datepicker", "selected_date": "2026-01-02" } },
-                          "area_0": { "value": { "type": "static_select", "selected_option": {
-                              "text": { "type": "plain_text", "text": "chat" }, "value": chat.to_string() } } },
-                          "quote_0": { "value": { "type": "plain_text_input", "value": "We need canned replies" } },
-                      } } },
-        })
-    };
+    let submit = |metadata: Value| capture_submission(view, metadata, chat);
     let plain: Value =
         serde_json::from_str(view["private_metadata"].as_str().expect("metadata").rsplit_once('.').expect("sealed").0)
             .expect("json inside");
@@ -493,4 +477,134 @@ async fn waiting_for_another_replicas_thread_claim_is_not_counted_as_an_attempt(
     app.drain().await;
     let (parents, replies) = channel_messages(&app);
     assert_eq!((parents.len(), replies.len()), (1, 1), "{parents:?} {replies:?}");
+}
+
+/// The capture form the app opened (`view`), submitted with `metadata` as
+/// its `private_metadata`: one quote about Acme in the area `area`.
+fn capture_submission(view: &Value, metadata: Value, area: i64) -> Value {
+    json!({
+        "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
+        "trigger_id": "1.2.3",
+        "view": { "id": "V0VIEW0001", "team_id": TEAM, "type": "modal", "callback_id": view["callback_id"],
+                  "private_metadata": metadata, "title": view["title"], "blocks": view["blocks"], "hash": "1.a",
+                  "state": { "values": {
+                      "customer": { "value": { "type": "external_select", "selected_option": {
+                          "text": { "type": "plain_text", "text": "Acme" }, "value": "new:Acme" } } },
+                      "interview_date": { "value": { "type": "datepicker", "selected_date": "2026-01-02" } },
+                      "area_0": { "value": { "type": "static_select", "selected_option": {
+                          "text": { "type": "plain_text", "text": "chat" }, "value": area.to_string() } } },
+                      "quote_0": { "value": { "type": "plain_text_input", "value": "We need canned replies" } },
+                  } } },
+    })
+}
+
+/// `value` with `change` made to it.
+fn changed(mut value: Value, change: impl FnOnce(&mut Value)) -> Value {
+    change(&mut value);
+    value
+}
+
+/// `prefix` and then 3,000 digits: the shape of a Slack id, far too long.
+fn too_long(prefix: &str) -> Value {
+    json!(format!("{prefix}{}", "0".repeat(3000)))
+}
+
+async fn refused_naming(resp: reqwest::Response, field: &str) {
+    assert_eq!(resp.status(), 400, "{field}");
+    let body: Value = resp.json().await.expect("a JSON error");
+    assert_eq!(body["ok"], false);
+    let error = body["error"].as_str().expect("error");
+    assert!(error.contains(field) && error.len() < 100, "{field}: {error}");
+}
+
+on_both_backends!(slack_ids_of_another_shape_are_bad_requests_and_store_nothing);
+async fn slack_ids_of_another_shape_are_bad_requests_and_store_nothing(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let home = home_opened(TEAM, "Ev0HOME0001");
+    let reaction = fixture_json(include_str!("../fixtures/requests/event_callback.reaction_added.json"));
+    let events = [
+        ("event_id", changed(home.clone(), |e| e["event_id"] = too_long("Ev"))),
+        ("event_id", changed(home.clone(), |e| e["event_id"] = json!("Ev0lower01"))),
+        ("event.user", changed(home.clone(), |e| e["event"]["user"] = too_long("U"))),
+        ("enterprise_id", changed(home.clone(), |e| e["enterprise_id"] = too_long("E"))),
+        ("event.user", changed(reaction.clone(), |e| e["event"]["user"] = too_long("U"))),
+        ("event.item.channel", changed(reaction.clone(), |e| e["event"]["item"]["channel"] = too_long("C"))),
+        ("event.item.channel", changed(reaction.clone(), |e| e["event"]["item"]["channel"] = json!("C0CHAN 001"))),
+        ("event.item.ts", changed(reaction.clone(), |e| e["event"]["item"]["ts"] = too_long("1715000000."))),
+    ];
+    for (field, event) in &events {
+        refused_naming(app.event(event).await, field).await;
+    }
+    let typed = app.slash_body("Acme | chat | We need canned replies");
+    for (field, body) in [
+        ("user_id", typed.replace(&format!("user_id={USER}"), &format!("user_id=U{}", "0".repeat(3000)))),
+        ("channel_id", typed.replace(&format!("channel_id={CHANNEL}"), "channel_id=c0chan0001")),
+        ("enterprise_id", format!("{typed}&enterprise_id=E0+ORG")),
+    ] {
+        refused_naming(app.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await, field)
+            .await;
+    }
+    let shortcut = fixture_json(include_str!("../fixtures/requests/message_action.save_as_highlight.json"));
+    for (field, payload) in [
+        ("user.id", changed(button_click(TEAM), |p| p["user"]["id"] = too_long("U"))),
+        ("channel.id", changed(shortcut.clone(), |p| p["channel"]["id"] = too_long("C"))),
+        ("message.ts", changed(shortcut.clone(), |p| p["message"]["ts"] = too_long("1715000075."))),
+    ] {
+        refused_naming(app.interaction(&payload).await, field).await;
+    }
+    for table in ["workspaces", "processed_events", "outbox", "triage_queue", "highlights", "seen_requests"] {
+        assert_eq!(app.count(table).await, 0, "{table}");
+    }
+
+    // What Slack sends is read as before.
+    assert_eq!(app.event(&home).await.status(), 200);
+    assert_eq!(app.event(&reaction).await.status(), 200);
+    let form = include_str!("../fixtures/requests/slash_command.highlight.form.txt");
+    assert_eq!(app.post_signed("/slack/commands", "application/x-www-form-urlencoded", form).await.status(), 200);
+    assert_eq!(app.interaction(&shortcut).await.status(), 200);
+    assert_eq!(app.count("processed_events").await, 2);
+}
+
+on_both_backends!(a_signed_request_sent_again_is_answered_without_acting_again);
+async fn a_signed_request_sent_again_is_answered_without_acting_again(backend: TestBackend) {
+    use crate::support::signer::{self, SIGNING_SECRET};
+    let app = TestApp::spawn_on(backend).await;
+    let form = "application/x-www-form-urlencoded";
+    let body = app.slash_body("Acme | chat | We need canned replies");
+    let ts = signer::now();
+    let signed = Some((ts, signer::signature(SIGNING_SECRET, ts, body.as_bytes())));
+    let send = || app.post_with("/slack/commands", form, body.clone().into_bytes(), signed.clone());
+    let saved = ephemeral(send().await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    let again = ephemeral(send().await).await;
+    assert_eq!(again, highlights::routes::ALREADY_RECEIVED_TEXT);
+    assert_eq!(app.count("highlights").await, 1, "stored once");
+
+    // A form submitted, and the same submission sent again.
+    assert_eq!(app.slash("").await.status(), 200);
+    let opened = app.slack.wait_for_ok_calls("views.open", 1).await;
+    let view = &opened[0].args["view"];
+    let chat: i64 = sqlx::query_scalar("select id from product_areas where key = 'chat'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("chat");
+    let payload = capture_submission(view, view["private_metadata"].clone(), chat);
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).expect("form encodes");
+    let ts = signer::now();
+    let signed = Some((ts, signer::signature(SIGNING_SECRET, ts, body.as_bytes())));
+    let submit = || app.post_with("/slack/interactivity", form, body.clone().into_bytes(), signed.clone());
+    let first: Value = submit().await.json().await.expect("JSON");
+    assert_ne!(first["response_action"], "errors", "{first}");
+    assert_eq!(app.count("highlights").await, 2);
+    let replayed = submit().await;
+    assert_eq!(replayed.status(), 200);
+    assert_eq!(replayed.text().await.expect("body"), "", "acknowledged, nothing else");
+    assert_eq!(app.count("highlights").await, 2, "stored once");
+
+    // Each is remembered until its signature can no longer be verified.
+    assert_eq!(app.count("seen_requests").await, 3, "two commands and a submission");
+    app.advance(std::time::Duration::from_secs(7 * 60));
+    crate::support::eventually("old signatures to be forgotten", || async { app.count("seen_requests").await == 0 })
+        .await;
 }

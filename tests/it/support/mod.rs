@@ -283,8 +283,11 @@ impl TestApp {
         self.slash_body_in(TEAM, text)
     }
 
-    /// The same, typed in another workspace.
+    /// The same, typed in another workspace. Each invocation has a
+    /// `response_url` of its own, as Slack's do (so no two are one replay).
     pub fn slash_body_in(&self, team: &str, text: &str) -> String {
+        static INVOCATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let invocation = INVOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         serde_urlencoded::to_string([
             ("token", "gIkuvaNzQIHg97ATvDxqgjtO"),
             ("team_id", team),
@@ -297,7 +300,7 @@ impl TestApp {
             ("text", text),
             ("api_app_id", "A0APP00001"),
             ("is_enterprise_install", "false"),
-            ("response_url", &self.slack.response_url("cmd")),
+            ("response_url", &self.slack.response_url(&format!("cmd{invocation}"))),
             ("trigger_id", "1234567890.1234567890.0123456789abcdef0123456789abcdef"),
         ])
         .expect("form encodes")
