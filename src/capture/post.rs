@@ -333,6 +333,18 @@ async fn ensure_thread(
             }
             Ok(ts)
         }
+        // Slack may have posted the parent (its answer was lost, or will
+        // land late): the claim is held until a late post would have landed,
+        // and whoever takes it over then looks in the channel before posting,
+        // so the customer keeps one thread whatever Slack loses.
+        Err(PostError::Slack(e)) if e.may_have_taken_effect() => {
+            let until = state.clock().now_ms() + state.config().timing.late_post_window().as_millis() as i64;
+            db.write(async |tx| {
+                customers::update_customer_thread_claim(tx, workspace, customer_id, &token, until).await
+            })
+            .await?;
+            Err(e.into())
+        }
         Err(e) => {
             db.write(async |tx| customers::release_customer_thread(tx, workspace, customer_id, &token).await).await?;
             Err(e)

@@ -390,6 +390,15 @@ pub struct Timing {
     pub recent_quotes_for: Duration,
 }
 
+impl Timing {
+    /// How long after a Slack call that gave no answer its post may still
+    /// land (Slack can make it after we stopped waiting): a post in doubt is
+    /// looked for only once this has passed since, so a late one is found.
+    pub fn late_post_window(&self) -> Duration {
+        self.slack_timeout * 2
+    }
+}
+
 impl Default for Timing {
     fn default() -> Self {
         Self {

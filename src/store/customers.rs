@@ -160,6 +160,27 @@ pub async fn claim_customer_thread(
     Ok((claimed.rows_affected() == 1).then_some(taken_over))
 }
 
+/// Holds a claim taken with [`claim_customer_thread`] until `until_ms` (its
+/// post is in doubt); whoever takes it over after that knows it was.
+pub async fn update_customer_thread_claim(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    id: i64,
+    token: &str,
+    until_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update customers set thread_claim_until = $4 where workspace_id = $1 and id = $2 and thread_claim = $3",
+    )
+    .bind(workspace.as_str())
+    .bind(id)
+    .bind(token)
+    .bind(until_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Gives up a claim taken with [`claim_customer_thread`] (the post failed).
 pub async fn release_customer_thread(
     conn: &mut sqlx::AnyConnection,

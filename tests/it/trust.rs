@@ -361,6 +361,49 @@ async fn a_post_whose_answer_was_lost_is_found_not_made_twice(backend: TestBacke
     assert!(!app.slack.calls_to("conversations.replies").is_empty());
 }
 
+on_both_backends!(a_customers_next_highlight_finds_the_thread_parent_whose_answer_was_lost);
+async fn a_customers_next_highlight_finds_the_thread_parent_whose_answer_was_lost(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let customers = ["Acme", "Globex", "Initech", "Umbrella", "Hooli"];
+    // Each customer's thread parent is posted first, in its own lane: Slack
+    // posts every one of them but no answer arrives (the app times out).
+    app.slack.fail_next("chat.postMessage", Fault::LostAnswer, customers.len());
+    for customer in customers {
+        ephemeral(app.slash(&format!("{customer} | chat | first")).await).await;
+        ephemeral(app.slash(&format!("{customer} | billing | second")).await).await;
+    }
+    all_recorded_as_posted(&app).await;
+    app.drain().await;
+    let (parents, replies) = channel_messages(&app);
+    assert_eq!(parents.len(), customers.len(), "one thread parent per customer: {parents:?}");
+    assert_eq!(replies.len(), 2 * customers.len(), "{replies:?}");
+    let threads: Vec<String> =
+        sqlx::query_scalar("select thread_ts from customers").fetch_all(app.db.pool()).await.expect("ts");
+    for reply in &replies {
+        assert!(threads.iter().any(|t| reply["thread_ts"] == t.as_str()), "every reply in its thread: {reply}");
+    }
+}
+
+on_both_backends!(a_post_slack_makes_after_the_apps_timeout_is_found_not_made_twice);
+async fn a_post_slack_makes_after_the_apps_timeout_is_found_not_made_twice(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let timeout = crate::support::test_timing().slack_timeout;
+    // A thread parent that lands after the app gave up on it, then a reply.
+    app.slack.fail_next("chat.postMessage", Fault::Late(timeout + timeout / 2), 1);
+    ephemeral(app.slash("Acme | chat | first").await).await;
+    crate::support::eventually("the first reply", || std::future::ready(channel_messages(&app).1.len() == 1)).await;
+    app.slack.fail_next("chat.postMessage", Fault::Late(timeout + timeout / 2), 1);
+    ephemeral(app.slash("Acme | billing | second").await).await;
+    all_recorded_as_posted(&app).await;
+    app.drain().await;
+    let (parents, replies) = channel_messages(&app);
+    assert_eq!((parents.len(), replies.len()), (1, 2), "{parents:?} {replies:?}");
+    let posted: Vec<String> =
+        sqlx::query_scalar("select posted_ts from highlights order by id").fetch_all(app.db.pool()).await.expect("ts");
+    let reply_ts: Vec<String> = replies.iter().map(|r| r["ts"].as_str().expect("ts").to_owned()).collect();
+    assert_eq!(posted, reply_ts, "each highlight points at the reply that was made");
+}
+
 on_both_backends!(a_post_in_flight_when_the_process_dies_is_not_made_twice);
 async fn a_post_in_flight_when_the_process_dies_is_not_made_twice(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;

@@ -63,6 +63,10 @@ pub enum Fault {
     LostAnswer,
     /// Answers normally, but only once the test releases the hold.
     Held(Hold),
+    /// Takes effect (a post lands in the channel) this long after the call,
+    /// and the answer never comes: Slack made the post after the app's
+    /// timeout.
+    Late(std::time::Duration),
 }
 
 /// Holds calls until the test releases it (see [`Fault::Held`]).
@@ -407,6 +411,21 @@ async fn api_call(
         } else {
             reply(json!({ "ok": false, "error": "not_allowed_token_type" }))
         }
+    } else if let Some(Fault::Late(delay)) = fault {
+        // Done later, on a task of its own: the app hangs up meanwhile.
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let (_, answer) = answer(&method, authorization.as_deref(), &args, None, ts, &people).await;
+            let mut inner = inner.lock().expect("lock");
+            if method == "chat.postMessage" && answer["ok"] == true {
+                inner.messages.push(json!({
+                    "type": "message", "channel": args["channel"], "ts": answer["ts"], "thread_ts": args["thread_ts"],
+                    "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"],
+                }));
+            }
+            inner.calls[index].ok = answer.get("ok") == Some(&Value::Bool(true));
+        });
+        return std::future::pending().await;
     } else {
         let lost = matches!(fault, Some(Fault::LostAnswer));
         let fault = if lost { None } else { fault };
@@ -465,7 +484,7 @@ async fn answer(
         }
         Some(Fault::Held(hold)) => hold.released().await,
         // Taken off by the caller, which answers normally and then never.
-        Some(Fault::LostAnswer) | None => {}
+        Some(Fault::LostAnswer | Fault::Late(_)) | None => {}
     }
     let token = authorization.and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
     let Some(team) = people.tokens.get(token) else {
