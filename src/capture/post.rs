@@ -333,12 +333,13 @@ async fn ensure_thread(
             }
             Ok(ts)
         }
-        // Slack may have posted the parent (its answer was lost, or will
-        // land late): the claim is held until a late post would have landed,
-        // and whoever takes it over then looks in the channel before posting,
-        // so the customer keeps one thread whatever Slack loses.
+        // Slack may have posted the parent: whoever takes the claim over
+        // looks in the channel before posting, so the customer keeps one
+        // thread whatever Slack loses. Unanswered, the post may land late:
+        // the claim is held until it would have.
         Err(PostError::Slack(e)) if e.may_have_taken_effect() => {
-            let until = state.clock().now_ms() + state.config().timing.late_post_window().as_millis() as i64;
+            let late = if e.went_unanswered() { state.config().timing.late_post_window() } else { Default::default() };
+            let until = state.clock().now_ms() + late.as_millis() as i64;
             db.write(async |tx| {
                 customers::update_customer_thread_claim(tx, workspace, customer_id, &token, until).await
             })

@@ -470,13 +470,13 @@ fn outcome_of_error(state: &AppState, row: &OutboxRow, error: PostError) -> Outc
     let backoff = backoff(row.attempts, timing.retry_base, timing.retry_cap);
     match error {
         PostError::Slack(SlackError::RateLimited(limit)) => Outcome::RateLimited(limit),
-        // A call that may have posted is looked for only once a late post
+        // A call Slack did not answer is looked for only once a late post
         // would have landed: looked for sooner, it was not there yet, and
         // was made again.
-        PostError::Slack(e) if e.is_transient() && e.may_have_taken_effect() => {
+        PostError::Slack(e) if e.is_transient() && e.went_unanswered() => {
             Outcome::Retry(backoff.max(timing.late_post_window()), e.to_string(), true)
         }
-        PostError::Slack(e) if e.is_transient() => Outcome::Retry(backoff, e.to_string(), false),
+        PostError::Slack(e) if e.is_transient() => Outcome::Retry(backoff, e.to_string(), e.may_have_taken_effect()),
         PostError::Slack(SlackError::Api(code)) if is_auth_problem(&code) => {
             Outcome::Retry(timing.park, format!("Slack refused the bot token ({code})"), false)
         }

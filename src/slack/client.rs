@@ -126,6 +126,12 @@ impl SlackError {
             _ => false,
         }
     }
+
+    /// Whether Slack gave no answer at all (a timeout, a connection lost):
+    /// what it was asked to do may still be done after this, late.
+    pub fn went_unanswered(&self) -> bool {
+        matches!(self, Self::Timeout(_) | Self::Transport(_))
+    }
 }
 
 impl From<SlackClientError> for SlackError {
