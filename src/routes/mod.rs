@@ -52,8 +52,8 @@ pub async fn dispatch(state: &AppState, inbound: Inbound) -> Result<Answer, AppE
 /// record and the work done together, or neither started.
 pub async fn dispatch_once(state: &AppState, seen: &SeenKey, inbound: Inbound) -> Result<Answer, AppError> {
     let hash = seen.signature_hash.as_str();
-    let first =
-        state.db().write(async |tx| seen_requests::insert_seen_request(tx, hash, seen.expires_at_ms).await).await;
+    let request = seen_requests::SeenRequest { signature_hash: hash.to_owned(), expires_at_ms: seen.expires_at_ms };
+    let first = state.db().record_seen_request(request).await;
     // Without the database the work fails too, and answers as it always has
     // (a form keeps what was typed and says why).
     let first = first.unwrap_or_else(|e| {

@@ -86,6 +86,8 @@ pub struct Db {
     posts: batch::Batcher<(WorkspaceId, i64), Option<highlights::HighlightForPost>>,
     /// What the outbox worker finished, many lanes' in one commit.
     finished: batch::Batcher<finished::Finished, ()>,
+    /// Signed requests taken, many requests' in one commit.
+    seen: batch::Batcher<seen_requests::SeenRequest, bool>,
     areas: std::sync::Arc<areas::AreasCache>,
 }
 
@@ -184,6 +186,7 @@ impl Db {
         let contexts = captures::ContextLoader::start(reader.clone(), backend);
         let posts = highlights::start_post_loader(reader.clone(), backend);
         let finished = finished::start(writer.clone(), backend);
+        let seen = seen_requests::start(writer.clone(), backend);
         Ok(Self {
             writer,
             reader,
@@ -193,6 +196,7 @@ impl Db {
             contexts,
             posts,
             finished,
+            seen,
             areas: Default::default(),
         })
     }
@@ -275,6 +279,13 @@ impl Db {
         now_ms: i64,
     ) -> Result<i64, sqlx::Error> {
         self.captures.insert(workspace.clone(), capture, now_ms).await
+    }
+
+    /// Records a signed request, committed together with the others arriving
+    /// at the same moment; false when it was recorded before (a replay). It
+    /// runs to its end even if this future is dropped.
+    pub async fn record_seen_request(&self, request: seen_requests::SeenRequest) -> Result<bool, sqlx::Error> {
+        self.seen.call(request).await
     }
 
     /// Records finished outbox work, committed together with the other

@@ -657,3 +657,24 @@ async fn app_home_reads_an_authors_latest_highlights_and_customers_from_their_ow
     assert_eq!(first, [("Acme".to_string(), 2)]);
     assert!(list_recent_highlights(&db, &ws, "U3", 5).await.expect("none").is_empty());
 }
+
+on_both_backends!(a_signature_recorded_by_many_requests_at_once_is_new_to_exactly_one);
+async fn a_signature_recorded_by_many_requests_at_once_is_new_to_exactly_one(backend: TestBackend) {
+    use highlights::store::seen_requests::SeenRequest;
+    let (_guard, db) = fresh_db(backend).await;
+    let seen = |hash: &str| SeenRequest { signature_hash: hash.to_owned(), expires_at_ms: 4_000_000_000_000 };
+    let mut calls = tokio::task::JoinSet::new();
+    for n in 0..40 {
+        let (db, request) = (db.clone(), seen(if n % 2 == 0 { "aa" } else { "bb" }));
+        calls.spawn(async move { (request.signature_hash.clone(), db.record_seen_request(request).await) });
+    }
+    let mut new = std::collections::HashMap::new();
+    while let Some(done) = calls.join_next().await {
+        let (hash, first) = done.expect("call");
+        *new.entry(hash).or_insert(0) += usize::from(first.expect("recorded"));
+    }
+    assert_eq!(new.get("aa"), Some(&1), "{new:?}");
+    assert_eq!(new.get("bb"), Some(&1), "{new:?}");
+    assert!(!db.record_seen_request(seen("aa")).await.expect("recorded"), "a replay later");
+    assert!(db.record_seen_request(seen("cc")).await.expect("recorded"));
+}
