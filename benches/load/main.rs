@@ -856,6 +856,9 @@ async fn client(
     while Instant::now() < deadline {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let text = &texts[i as usize % texts.len()];
+        // Each command its own trigger, as Slack gives: the same signed body
+        // sent twice is a replay, answered without acting again.
+        let trigger = format!("{i}.{c}.0");
         let body = serde_urlencoded::to_string([
             ("token", "bench"),
             ("team_id", TEAM),
@@ -868,7 +871,7 @@ async fn client(
             ("text", text.as_str()),
             ("api_app_id", "A0BENCH001"),
             ("response_url", "http://127.0.0.1:9/response"),
-            ("trigger_id", "1.2.3"),
+            ("trigger_id", trigger.as_str()),
         ])
         .expect("form");
         let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);

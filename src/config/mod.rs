@@ -156,6 +156,10 @@ pub struct ServeArgs {
     /// stand-in for Slack that never limits (benchmarks).
     #[arg(long, env = "HIGHLIGHTS_SLACK_PACING")]
     pub slack_pacing: Option<String>,
+    /// Answer a signed command or interaction sent again within its 5-minute signing window without acting
+    /// again: `on` (default), or `off` only for a load generator that sends one signed request over and over.
+    #[arg(long, env = "HIGHLIGHTS_REPLAY_GUARD")]
+    pub replay_guard: Option<String>,
     /// OAuth: the app's Client ID (Basic Information page); with the secret, installs into any workspace.
     #[arg(long, env = "SLACK_CLIENT_ID")]
     pub client_id: Option<String>,
@@ -195,6 +199,7 @@ impl Default for ServeArgs {
             webhook_secret: None,
             socket_mode: false,
             slack_pacing: None,
+            replay_guard: None,
             client_id: None,
             client_secret: None,
             token_key: None,
@@ -219,6 +224,7 @@ impl fmt::Debug for ServeArgs {
             .field("webhook_secret", &self.webhook_secret.as_ref().map(|_| Secret::REDACTED))
             .field("socket_mode", &self.socket_mode)
             .field("slack_pacing", &self.slack_pacing)
+            .field("replay_guard", &self.replay_guard)
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret.as_ref().map(|_| Secret::REDACTED))
             .field("token_key", &self.token_key.as_ref().map(|_| Secret::REDACTED))
@@ -313,6 +319,8 @@ pub struct Config {
     /// Verifies helpdesk webhooks; the route answers 503 without it.
     pub webhook_secret: Option<Secret>,
     /// Timing of Slack calls and of the outbox (fixed in production, short in tests).
+    /// Whether a signed request sent again is answered without acting again.
+    pub replay_guard: bool,
     pub timing: Timing,
 }
 
@@ -500,6 +508,11 @@ impl Config {
             Some("off") => 0,
             Some(_) => return Err(ConfigError::new("HIGHLIGHTS_SLACK_PACING", "must be on or off")),
         };
+        let replay_guard = match args.replay_guard.as_deref().map(str::trim) {
+            None | Some("") | Some("on") => true,
+            Some("off") => false,
+            Some(_) => return Err(ConfigError::new("HIGHLIGHTS_REPLAY_GUARD", "must be on or off")),
+        };
         Ok(Self {
             database_url,
             signing_secret,
@@ -513,6 +526,7 @@ impl Config {
             managers,
             targets,
             webhook_secret,
+            replay_guard,
             timing: Timing { slack_pacing, ..Timing::default() },
         })
     }
@@ -785,6 +799,11 @@ mod tests {
         assert_eq!(c.timing.slack_pacing, 1, "paced at Slack's budgets unless turned off");
         let off = ServeArgs { slack_pacing: Some("off".into()), ..args() };
         assert_eq!(Config::from_args("sqlite://x.db", &off).expect("valid").timing.slack_pacing, 0);
+        assert!(c.replay_guard, "replays refused unless turned off");
+        let unguarded = ServeArgs { replay_guard: Some("off".into()), ..args() };
+        assert!(!Config::from_args("sqlite://x.db", &unguarded).expect("valid").replay_guard);
+        let bad = ServeArgs { replay_guard: Some("maybe".into()), ..args() };
+        assert_eq!(Config::from_args("sqlite://x.db", &bad).expect_err("refused").variable, "HIGHLIGHTS_REPLAY_GUARD");
     }
 
     #[test]

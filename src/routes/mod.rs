@@ -51,6 +51,9 @@ pub async fn dispatch(state: &AppState, inbound: Inbound) -> Result<Answer, AppE
 /// ([`AppState::run_to_completion`]): a client that goes away leaves the
 /// record and the work done together, or neither started.
 pub async fn dispatch_once(state: &AppState, seen: &SeenKey, inbound: Inbound) -> Result<Answer, AppError> {
+    if !state.config().replay_guard {
+        return dispatch(state, inbound).await;
+    }
     let hash = seen.signature_hash.as_str();
     let request = seen_requests::SeenRequest { signature_hash: hash.to_owned(), expires_at_ms: seen.expires_at_ms };
     let first = state.db().record_seen_request(request).await;

@@ -651,3 +651,24 @@ async fn a_signed_request_sent_again_is_answered_without_acting_again(backend: T
     crate::support::eventually("old signatures to be forgotten", || async { app.count("seen_requests").await == 0 })
         .await;
 }
+
+on_both_backends!(with_the_replay_guard_off_a_request_sent_again_is_acted_on_again);
+async fn with_the_replay_guard_off_a_request_sent_again_is_acted_on_again(backend: TestBackend) {
+    use crate::support::signer::{self, SIGNING_SECRET};
+    let app = TestApp::spawn_with(backend, |args| {
+        args.product_channel = Some(PRODUCT_CHANNEL.into());
+        args.replay_guard = Some("off".into());
+    })
+    .await;
+    let body = app.slash_body("Acme | chat | We need canned replies");
+    let ts = signer::now();
+    let signed = Some((ts, signer::signature(SIGNING_SECRET, ts, body.as_bytes())));
+    for _ in 0..2 {
+        let form = "application/x-www-form-urlencoded";
+        let said =
+            ephemeral(app.post_with("/slack/commands", form, body.clone().into_bytes(), signed.clone()).await).await;
+        assert!(said.starts_with("✅ Saved"), "{said}");
+    }
+    assert_eq!(app.count("highlights").await, 2, "as a load generator sending one request over and over expects");
+    assert_eq!(app.count("seen_requests").await, 0);
+}
