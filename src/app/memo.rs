@@ -296,13 +296,12 @@ mod tests {
         let memo = Memo::default();
         let failed = memo.read(&ws("T1"), FRESH, |_: Arc<Counted>| async { false }).await;
         assert!(failed.is_none());
-        let ok = memo
-            .read(&ws("T1"), FRESH, |v: Arc<Counted>| async move {
-                v.0.store(7, Ordering::SeqCst);
-                true
-            })
-            .await;
-        assert_eq!(ok.map(|v| v.get()), Some(7));
+        assert_eq!(memo.read(&ws("T1"), FRESH, sets_seven).await.map(|v| v.get()), Some(7));
+    }
+
+    async fn sets_seven(value: Arc<Counted>) -> bool {
+        value.0.store(7, Ordering::SeqCst);
+        true
     }
 
     async fn breaks(_: Arc<Counted>) -> bool {
@@ -313,13 +312,7 @@ mod tests {
     async fn a_refresh_that_panicked_does_not_stop_the_next() {
         let memo = Memo::default();
         assert!(memo.read(&ws("T1"), FRESH, breaks).await.is_none(), "its callers get nothing");
-        let ok = memo
-            .read(&ws("T1"), FRESH, |v: Arc<Counted>| async move {
-                v.0.store(7, Ordering::SeqCst);
-                true
-            })
-            .await;
-        assert_eq!(ok.map(|v| v.get()), Some(7));
+        assert_eq!(memo.read(&ws("T1"), FRESH, sets_seven).await.map(|v| v.get()), Some(7));
     }
 
     #[tokio::test(start_paused = true)]

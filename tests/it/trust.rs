@@ -425,13 +425,8 @@ on_both_backends!(only_forms_the_app_opened_are_taken);
 async fn only_forms_the_app_opened_are_taken(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     // The app opens the capture form; Slack sends back what the app gave it.
-    assert_eq!(app.slash("").await.status(), 200);
-    let opened = app.slack.wait_for_ok_calls("views.open", 1).await;
-    let view = &opened[0].args["view"];
-    let chat: i64 = sqlx::query_scalar("select id from product_areas where key = 'chat'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("chat");
+    let (view, chat) = open_capture_form(&app).await;
+    let view = &view;
     let submit = |metadata: Value| capture_submission(view, metadata, chat);
     let plain: Value =
         serde_json::from_str(view["private_metadata"].as_str().expect("metadata").rsplit_once('.').expect("sealed").0)
@@ -520,6 +515,18 @@ async fn waiting_for_another_replicas_thread_claim_is_not_counted_as_an_attempt(
     app.drain().await;
     let (parents, replies) = channel_messages(&app);
     assert_eq!((parents.len(), replies.len()), (1, 1), "{parents:?} {replies:?}");
+}
+
+/// Opens the capture form with `/highlight`: the view the app opened, and
+/// the id of the area `chat`.
+async fn open_capture_form(app: &TestApp) -> (Value, i64) {
+    assert_eq!(app.slash("").await.status(), 200);
+    let opened = app.slack.wait_for_ok_calls("views.open", 1).await;
+    let chat: i64 = sqlx::query_scalar("select id from product_areas where key = 'chat'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("chat");
+    (opened[0].args["view"].clone(), chat)
 }
 
 /// The capture form the app opened (`view`), submitted with `metadata` as
@@ -625,14 +632,8 @@ async fn a_signed_request_sent_again_is_answered_without_acting_again(backend: T
     assert_eq!(app.count("highlights").await, 1, "stored once");
 
     // A form submitted, and the same submission sent again.
-    assert_eq!(app.slash("").await.status(), 200);
-    let opened = app.slack.wait_for_ok_calls("views.open", 1).await;
-    let view = &opened[0].args["view"];
-    let chat: i64 = sqlx::query_scalar("select id from product_areas where key = 'chat'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("chat");
-    let payload = capture_submission(view, view["private_metadata"].clone(), chat);
+    let (view, chat) = open_capture_form(&app).await;
+    let payload = capture_submission(&view, view["private_metadata"].clone(), chat);
     let body = serde_urlencoded::to_string([("payload", payload.to_string())]).expect("form encodes");
     let ts = signer::now();
     let signed = Some((ts, signer::signature(SIGNING_SECRET, ts, body.as_bytes())));
