@@ -25,12 +25,16 @@
 //!    reaction), [`endorsements`] (a manager vouches for a quote), [`capture`]
 //!    (quick capture, the modal, posting into customer threads, similar
 //!    quotes), [`customers`], [`areas`], with [`permissions`].
-//! 5. **Context.** [`app`]: the state every feature takes (database, Slack
+//! 5. **Posting.** [`posting`]: how the outbox and every feature post (once,
+//!    even when Slack's answer is lost; joining the channel when needed), the
+//!    product channel, permalinks. Below the features, so posting depends on
+//!    none of them; above the context, whose [`app::AppState`] it takes.
+//! 6. **Context.** [`app`]: the state every feature takes (database, Slack
 //!    client per workspace, clock, metrics), the workspace's zone and dates
 //!    ([`app::zone`]) and reads kept briefly ([`app::memo`]). [`install`]:
 //!    which workspaces the app acts for; every request is admitted there first
 //!    ([`app::AppState::admit`]). [`reply`]: what a feature answers.
-//! 6. **Storage and Slack.** [`store`]: every SQL statement, on SQLite or
+//! 7. **Storage and Slack.** [`store`]: every SQL statement, on SQLite or
 //!    PostgreSQL (one writer connection on SQLite; [`store::captures`] commits
 //!    captures in groups). Reads take the [`store::Db`]; writes take a
 //!    transaction from [`store::Db::begin`], so a feature composes its unit of
@@ -38,7 +42,7 @@
 //!    time, customer name). [`slack`]: [`slack::verify`] (signatures),
 //!    [`slack::payload`] (bodies into types), [`slack::client`] (Web API,
 //!    through [`slack::proxy`] when one is set). [`metrics`]: Prometheus.
-//! 7. **Leaves.** [`config`] (settings, secrets redacted, the keys that seal
+//! 8. **Leaves.** [`config`] (settings, secrets redacted, the keys that seal
 //!    bot tokens: [`config::sealed`]) and [`error`].
 
 pub mod app;
@@ -58,6 +62,7 @@ pub mod install;
 pub mod jobs;
 pub mod metrics;
 pub mod permissions;
+pub mod posting;
 pub mod quotas;
 pub mod reply;
 pub mod reports;

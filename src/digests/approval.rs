@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::capture::post::{product_channel, PostError};
 use crate::digests::post::names_in;
 use crate::digests::{gather, render_digest_message, DigestData, MAX_AREAS};
 use crate::error::AppError;
+use crate::posting::{product_channel, PostError};
 use crate::reply::Reply;
 use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_BUTTON_TEXT};
 use crate::slack::interaction::Action;

@@ -8,10 +8,10 @@ use jiff::Timestamp;
 use sqlx::AnyConnection;
 
 use crate::app::AppState;
-use crate::capture::post::{product_channel, PostError};
 use crate::digests::schedule::{period_key, time_zone, Schedule, DEFAULT_SCHEDULE};
 use crate::digests::{gather, render_digest_message, DigestData};
 use crate::error::AppError;
+use crate::posting::{product_channel, PostError};
 use crate::reply::Reply;
 use crate::slack::mrkdwn::escape;
 use crate::store::digest_approvals::{insert_digest_approval_in, update_expired_digest_approvals, NewApproval};
@@ -169,7 +169,7 @@ pub async fn post_digest(
     state: &AppState,
     workspace: &WorkspaceId,
     digest: DigestPost<'_>,
-    once: crate::capture::post::PostOnce<'_>,
+    once: crate::posting::PostOnce<'_>,
 ) -> Result<(), PostError> {
     let DigestPost { from, until, label, partial, removed_areas } = digest;
     let Some(channel) = product_channel(state, workspace).await? else {
@@ -183,15 +183,8 @@ pub async fn post_digest(
         return Ok(());
     }
     let names = names_in(state, workspace, &data).await;
-    crate::capture::post::post_in_channel(
-        state,
-        workspace,
-        None,
-        &channel,
-        &render_digest_message(&data, &names),
-        once,
-    )
-    .await?;
+    crate::posting::post_in_channel(state, workspace, None, &channel, &render_digest_message(&data, &names), once)
+        .await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::capture::post::PostError;
+use crate::posting::PostError;
 use crate::quotas::triage::TRIAGE_QUEUED_ACTION;
 use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
 use crate::slack::blocks::{self, mrkdwn, plain, MAX_SECTION_TEXT};

@@ -12,7 +12,8 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::app::AppState;
-use crate::capture::post::{self, Known, PostError, PostOnce};
+use crate::capture::post::{self, Known};
+use crate::posting::{self, PostError, PostOnce};
 use crate::slack::blocks::{mrkdwn, Message};
 use crate::slack::client::SlackError;
 use crate::slack::rate::RateLimit;
@@ -421,11 +422,11 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
         .await
         .map(|_| ())
         .map_err(PostError::from),
-        OutboxKind::AnnounceInChannel { text, .. } => match post::product_channel(state, &row.workspace).await {
+        OutboxKind::AnnounceInChannel { text, .. } => match posting::product_channel(state, &row.workspace).await {
             Ok(Some(channel)) => {
                 let key = row.kind.dedupe_key();
                 let once = PostOnce { key: &key, look_first: row.uncertain };
-                post::post_in_channel(state, &row.workspace, None, &channel, &text_message(text), once)
+                posting::post_in_channel(state, &row.workspace, None, &channel, &text_message(text), once)
                     .await
                     .map(|_| ())
             }

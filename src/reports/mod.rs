@@ -9,10 +9,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::capture::post::PostError;
 use crate::digests::pick_quotes;
 use crate::domain::highlight::{format_date, parse_date};
 use crate::error::{AppError, UserError};
+use crate::posting::PostError;
 use crate::reply::Reply;
 use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_SECTION_TEXT};
 use crate::slack::mrkdwn::{count, escape, link, mention_id};

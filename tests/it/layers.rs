@@ -29,6 +29,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "permissions",
         ],
     ),
+    // How every feature and the outbox post: below the features, so none of
+    // them depends on another (capture, where it began) to post; above the
+    // context, whose `AppState` it takes (so it cannot be in `slack`).
+    ("posting", &["posting"]),
     ("context", &["app", "install", "reply"]),
     ("storage and Slack", &["store", "domain", "slack", "metrics"]),
     ("leaves", &["config", "error"]),
