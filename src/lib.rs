@@ -3,7 +3,7 @@
 //!
 //! The modules form layers; each uses only the layers below it (and, inside
 //! the features, the features after it in this list). `tests/it/layers.rs`
-//! fails on any dependency that goes up.
+//! fails on any dependency that goes up, and on [`store`] naming [`slack`].
 //!
 //! 1. **Entry points.** [`server`]: the router of SPEC section 2 and `serve`
 //!    (the outbox worker and scheduler beside it, shut down in order), on
@@ -38,7 +38,8 @@
 //!    PostgreSQL (one writer connection on SQLite; [`store::captures`] commits
 //!    captures in groups). Reads take the [`store::Db`]; writes take a
 //!    transaction from [`store::Db::begin`], so a feature composes its unit of
-//!    work and commits once. [`domain`]: validated values (quote, recording
+//!    work and commits once. The store returns data and never names
+//!    [`slack`]: the sentences a user reads are the features'. [`domain`]: validated values (quote, recording
 //!    time, customer name). [`slack`]: [`slack::verify`] (signatures),
 //!    [`slack::payload`] (bodies into types), [`slack::client`] (Web API,
 //!    through [`slack::proxy`] when one is set). [`metrics`]: Prometheus.

@@ -98,12 +98,30 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
         }
         tx.commit().await?;
     }
-    let expired =
-        state.db().write(async |tx| update_expired_digest_approvals(tx, state.clock().now_ms()).await).await?;
+    let expired = state.db().write(async |tx| expire_approvals(tx, state.clock().now_ms()).await).await?;
     if queued + expired > 0 {
         state.wake_outbox();
     }
     Ok(queued)
+}
+
+/// Expires the approvals nobody answered in time, each with the note to its
+/// approver in the same transaction (so it is told once); returns how many.
+async fn expire_approvals(conn: &mut AnyConnection, now_ms: i64) -> Result<usize, sqlx::Error> {
+    let expired = update_expired_digest_approvals(conn, now_ms).await?;
+    for approval in &expired {
+        let note = OutboxKind::NotifyUser {
+            user: approval.approver.clone(),
+            text: format!(
+                "The digest of {} was not approved within 24 hours, so it was skipped. \
+                 `/highlight digest` posts what is new whenever you like.",
+                escape(&approval.label)
+            ),
+            topic: format!("digest-expired:{}", approval.period_key),
+        };
+        insert_outbox_row(conn, &WorkspaceId(approval.workspace_id.clone()), &note, now_ms).await?;
+    }
+    Ok(expired.len())
 }
 
 /// Slack refused a digest, or the DM asking for its approval, for good (the

@@ -154,12 +154,13 @@ pub async fn update_digest_removed_areas(
     Ok(changed == 1)
 }
 
-/// Expires every approval nobody answered in time, each in a transaction
-/// with the note to its approver; returns how many expired.
+/// Expires every approval nobody answered in time (at most 100 a call);
+/// returns those it expired, so that the caller tells each approver in the
+/// same transaction.
 pub async fn update_expired_digest_approvals(
     conn: &mut sqlx::AnyConnection,
     now_ms: i64,
-) -> Result<usize, sqlx::Error> {
+) -> Result<Vec<DigestApproval>, sqlx::Error> {
     let due: Vec<DigestApproval> = sqlx::query_as(&format!(
         "select {APPROVAL_COLUMNS} from digest_approvals
          where status = 'pending' and expires_at <= $1 order by expires_at limit 100"
@@ -167,14 +168,13 @@ pub async fn update_expired_digest_approvals(
     .bind(now_ms)
     .fetch_all(&mut *conn)
     .await?;
-    let mut expired = 0;
+    let mut expired = Vec::new();
     for approval in due {
-        let workspace = WorkspaceId(approval.workspace_id.clone());
         let done = sqlx::query(
             "update digest_approvals set status = 'expired', decided_at = $3
              where workspace_id = $1 and period_key = $2 and status = 'pending'",
         )
-        .bind(workspace.as_str())
+        .bind(&approval.workspace_id)
         .bind(&approval.period_key)
         .bind(now_ms)
         .execute(&mut *conn)
@@ -182,17 +182,7 @@ pub async fn update_expired_digest_approvals(
         .rows_affected()
             == 1;
         if done {
-            let note = OutboxKind::NotifyUser {
-                user: approval.approver.clone(),
-                text: format!(
-                    "The digest of {} was not approved within 24 hours, so it was skipped. \
-                     `/highlight digest` posts what is new whenever you like.",
-                    crate::slack::mrkdwn::escape(&approval.label)
-                ),
-                topic: format!("digest-expired:{}", approval.period_key),
-            };
-            insert_outbox_row(&mut *conn, &workspace, &note, now_ms).await?;
-            expired += 1;
+            expired.push(approval);
         }
     }
     Ok(expired)

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules, top first. A module may use the modules of the layers
 /// below its own, and those listed after it in its own layer (so features
-/// depend on one another in one direction too).
+/// depend on one another in one direction too), except the pairs in
+/// [`FORBIDDEN`].
 const LAYERS: &[(&str, &[&str])] = &[
     ("entry points", &["cli", "doctor", "socket_mode", "server"]),
     ("HTTP", &["routes"]),
@@ -37,6 +38,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("storage and Slack", &["store", "domain", "slack", "metrics"]),
     ("leaves", &["config", "error"]),
 ];
+
+/// Dependencies the layers would allow but that are forbidden, with why.
+const FORBIDDEN: &[(&str, &str, &str)] =
+    &[("store", "slack", "the store returns data; Slack's formats and the sentences users read are the features'")];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -156,6 +161,24 @@ fn dependencies_between_top_level_modules_go_one_way() {
         }
     }
     assert!(back_edges.is_empty(), "dependencies that go up the layers:\n  {}", back_edges.join("\n  "));
+}
+
+#[test]
+fn forbidden_dependencies_are_absent() {
+    let deps = dependencies();
+    let mut found = Vec::new();
+    for (from, to, why) in FORBIDDEN {
+        assert!(deps.contains_key(*from) && deps.contains_key(*to), "{from} or {to} is not a top-level module");
+        if deps[*from].contains(*to) {
+            let files: Vec<String> = files_of(from)
+                .into_iter()
+                .filter(|file| named_modules(&code(file), &deps.keys().cloned().collect()).contains(*to))
+                .map(|file| file.display().to_string())
+                .collect();
+            found.push(format!("{from} uses {to} ({why}): {}", files.join(", ")));
+        }
+    }
+    assert!(found.is_empty(), "forbidden dependencies:\n  {}", found.join("\n  "));
 }
 
 /// Whether `code` runs SQL or reaches a pool itself.
