@@ -122,5 +122,7 @@ mod tests {
         let opts = render_customer_options("acme", &all, &all);
         assert_eq!(opts.len(), 1, "no create for an existing key");
         assert_eq!(opts[0]["value"], "id:1");
+        let long = "An extremely long customer name that goes on well past what an option shows";
+        insta::assert_json_snapshot!("customer_options", render_customer_options(long, &all, &all));
     }
 }

@@ -159,6 +159,7 @@ mod tests {
             &[q("chat", 2, "<!here> a"), q("chat", 2, "b"), q("billing", 1, "c")],
         );
         assert_eq!(text, "Acme: 3 highlights in 2 areas");
+        insta::assert_json_snapshot!("customer_view", blocks);
         let header = blocks[0]["text"]["text"].as_str().expect("text");
         assert!(
             header.contains(
@@ -171,5 +172,8 @@ mod tests {
         assert!(chat.starts_with("*chat* · 2 highlights\n>&lt;!here&gt; a — <@U1>, 2026-02-01\n>b"), "{chat}");
         assert!(blocks[3]["text"]["text"].as_str().expect("text").starts_with("*billing* · 1 highlight"));
         blocks::typed_blocks(&blocks).expect("valid Block Kit");
+        let none =
+            CustomerTotals { highlights: 0, interviews: 0, interviewers: 0, first_contact: None, last_contact: None };
+        insta::assert_json_snapshot!("customer_view_empty", render_customer_view(&customer, &none, &details, &[]));
     }
 }

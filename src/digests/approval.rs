@@ -252,3 +252,28 @@ async fn already(state: &AppState, workspace: &WorkspaceId, key: &str) -> Result
         _ => format!("The digest of {label} waited more than 24 hours, so it was skipped."),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_approval_dm_renders_as_before() {
+        let approval = DigestApproval {
+            workspace_id: "T1".into(),
+            period_key: "2026-W47".into(),
+            approver: "U9".into(),
+            from_ms: 0,
+            until_ms: 1,
+            label: "Nov 16 – Nov 23".into(),
+            removed_areas: String::new(),
+            status: "pending".into(),
+            decided_by: None,
+            expires_at: 2,
+        };
+        let names = HashMap::from([("U1".to_owned(), "Egon".to_owned())]);
+        let m = render_approval(&crate::digests::tests::data(2), &approval, Some("C0PRODUCT"), &names);
+        blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
+        insta::assert_json_snapshot!("approval_dm", m);
+    }
+}

@@ -263,7 +263,8 @@ mod tests {
         assert_eq!(picked, vec!["a", "c"], "a new kind before a repeat");
     }
 
-    fn data(areas: usize) -> DigestData {
+    /// A digest of `areas` areas (for the approval's tests too).
+    pub(super) fn data(areas: usize) -> DigestData {
         let signal = |i: usize| AreaSignal {
             area_id: i as i64,
             area: format!("area {i}"),
@@ -296,6 +297,16 @@ mod tests {
         let big = render_digest_message(&data(40), &names);
         assert!(big.blocks.len() <= blocks::MAX_MESSAGE_BLOCKS);
         assert!(serde_json::to_string(&big.blocks).expect("json").contains("…and 28 more areas"));
+    }
+
+    #[test]
+    fn the_message_renders_as_before() {
+        let names = std::collections::HashMap::from([("U1".to_owned(), "Egon &amp; co".to_owned())]);
+        let mut d = data(2);
+        d.partial = true;
+        d.areas[1].1[0].permalink = Some("https://x.slack.com/p1".into());
+        insta::assert_json_snapshot!("digest_message", render_digest_message(&d, &names));
+        insta::assert_json_snapshot!("digest_message_past_the_areas_shown", render_digest_message(&data(13), &names));
     }
 
     #[test]

@@ -180,6 +180,7 @@ mod tests {
             waiting: 12,
         };
         let view = render_home(Some(&p), &recent, &[("Acme".into(), 2)], &queue);
+        insta::assert_json_snapshot!("home_onboarding", view);
         let text = view.to_string();
         assert!(text.contains("day 12 of 30"), "{text}");
         assert!(text.contains("`▓▓▓▓░░░░░░` Interviews 9/20 · 1 ahead"), "{text}");
@@ -193,7 +194,9 @@ mod tests {
         );
         assert!(text.contains("and 11 more"), "{text}");
         assert!(text.contains(TRIAGE_QUEUED_ACTION) && text.contains("\"value\":\"7\""), "{text}");
-        let empty = render_home(None, &[], &[], &Queue { emoji: "inbox_tray".into(), ..Queue::default() }).to_string();
+        let empty = render_home(None, &[], &[], &Queue { emoji: "inbox_tray".into(), ..Queue::default() });
+        insta::assert_json_snapshot!("home_empty", empty);
+        let empty = empty.to_string();
         assert!(empty.contains("/highlight onboard me"), "{empty}");
         assert!(empty.contains("react with :inbox_tray:"), "{empty}");
     }

@@ -273,6 +273,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_modal_renders_as_before() {
+        let areas = [
+            Area { id: 1, key: "chat".into(), name: "Chat".into() },
+            Area {
+                id: 2,
+                key: "x".into(),
+                name: "A product area whose name runs on far past the seventy-five characters of an option".into(),
+            },
+        ];
+        let target = Target { channel: "C1".into(), ts: "1.2".into(), text: "Exports <please>\nsoon".into() };
+        insta::assert_json_snapshot!("triage_modal", render_triage_modal(&areas, &target));
+    }
+
+    #[test]
     fn long_messages_still_fit_in_the_metadata() {
         let target = Target { channel: "C1".into(), ts: "1.2".into(), text: "\"quoted\"\n".repeat(400) };
         let m = metadata(&target);

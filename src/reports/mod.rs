@@ -398,6 +398,9 @@ mod tests {
             endorsed_only: false,
         };
         let m = render_report_message(&r);
+        insta::assert_json_snapshot!("report_dm", m);
+        let endorsed = Report { endorsed_only: true, features: vec![], team: vec![], ..r.clone() };
+        insta::assert_json_snapshot!("report_dm_nothing_endorsed", render_report_message(&endorsed));
         let json = serde_json::to_string(&m.blocks).expect("json");
         assert!(json.contains("*1. Chat*: 3 customers, 4 quotes · ✅ backed"), "{json}");
         assert!(json.contains("&lt;b&gt;") && json.contains("<https://zoom.us/r|recording>"), "{json}");

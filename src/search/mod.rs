@@ -131,6 +131,27 @@ mod tests {
     }
 
     #[test]
+    fn hits_render_as_before() {
+        let hit = |id: i64, quote: &str, permalink: Option<&str>| SearchHit {
+            id,
+            customer: "Acme & co".into(),
+            area: "chat".into(),
+            quote: quote.into(),
+            interview_date: "2026-11-20".into(),
+            author: "U1".into(),
+            permalink: permalink.map(str::to_owned),
+        };
+        let query = parse_search("canned replies");
+        let reply = render_hits(
+            &query,
+            &[hit(1, "<!here> canned\nreplies", Some("https://x.slack.com/p1")), hit(2, "b", None)],
+        );
+        blocks::typed_blocks(reply.blocks.as_deref().unwrap_or_default()).expect("valid Block Kit");
+        insta::assert_json_snapshot!("search_hits", reply);
+        insta::assert_json_snapshot!("search_no_hits", render_hits(&query, &[]));
+    }
+
+    #[test]
     fn operators_and_punctuation_are_not_words() {
         assert!(parse_search("area:chat").words.is_empty());
         assert!(parse_search(r#"" * - ()"#).words.is_empty());

@@ -57,7 +57,7 @@ pub const MAX_PRIVATE_METADATA: usize = 3000;
 pub const MAX_FALLBACK_TEXT: usize = 3000;
 
 /// A message to post: blocks and the plain fallback text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Message {
     /// Notification and accessibility text.
     pub text: String,
