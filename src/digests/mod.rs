@@ -10,7 +10,7 @@ pub mod schedule;
 use serde_json::{json, Value};
 
 use crate::quotas::{progress_on, Progress};
-use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_HEADER_TEXT, MAX_SECTION_TEXT};
+use crate::slack::blocks::{self, context, divider, header, section, Message};
 use crate::slack::mrkdwn::{count, escape, link};
 use crate::store::digests::{self, AreaSignal, QuoteCandidate, RangeTotals};
 use crate::store::onboarding;
@@ -134,10 +134,7 @@ pub fn render_digest_message(d: &DigestData, names: &std::collections::HashMap<S
     } else {
         format!("📣 Customer highlights: {}", d.period_label)
     };
-    let mut blocks = vec![
-        json!({ "type": "header", "text": plain(&blocks::truncate(&title, MAX_HEADER_TEXT)) }),
-        json!({ "type": "context", "elements": [mrkdwn(&totals_line(&d.totals))] }),
-    ];
+    let mut blocks = vec![header(&title), context(&totals_line(&d.totals))];
     for (signal, quotes) in d.areas.iter().take(MAX_AREAS) {
         let new = if signal.is_new == 1 { "  🆕 *new this period*" } else { "" };
         let mut text = format!(
@@ -158,27 +155,29 @@ pub fn render_digest_message(d: &DigestData, names: &std::collections::HashMap<S
             let moment = crate::domain::highlight::moment_suffix(q.recording_link.as_deref(), q.recording_at);
             text.push_str(&format!("\n>{quote}\n— {source}, heard by {}{moment}", person(&q.author)));
         }
-        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+        blocks.push(section(&text));
     }
     if d.areas.len() > MAX_AREAS {
         let more = d.areas.len() - MAX_AREAS;
-        blocks.push(json!({ "type": "context", "elements": [mrkdwn(&format!(
-            "…and {more} more area{}. See them all with `/highlight areas`.", if more == 1 { "" } else { "s" }))] }));
+        blocks.push(context(&format!(
+            "…and {more} more area{}. See them all with `/highlight areas`.",
+            if more == 1 { "" } else { "s" }
+        )));
     }
     if !d.onboarding.is_empty() {
         let lines: Vec<String> =
             d.onboarding.iter().take(20).map(onboarding_line).map(|(u, l)| format!("• {}: {l}", person(&u))).collect();
-        blocks.push(json!({ "type": "divider" }));
-        let text = format!("*Onboarding*\n{}", lines.join("\n"));
-        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+        blocks.push(divider());
+        blocks.push(section(&format!("*Onboarding*\n{}", lines.join("\n"))));
     }
     if !d.quiet.is_empty() {
         let names: Vec<String> = d.quiet.iter().map(|a| escape(a)).collect();
         let text = format!("🔕 No one has heard about {} in {QUIET_DAYS} days.", names.join(", "));
-        blocks.push(json!({ "type": "context", "elements": [mrkdwn(&blocks::truncate_mrkdwn(&text, 2000))] }));
+        // Shorter than Slack's limit: a list of quiet areas reads as a footnote.
+        blocks.push(context(&blocks::truncate_mrkdwn(&text, 2000)));
     }
     let text = escape(&format!("{title}: {}", totals_line(&d.totals)));
-    Message { text, blocks }
+    Message::new(text, blocks)
 }
 
 /// The digest as Markdown.

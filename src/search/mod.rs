@@ -6,7 +6,7 @@ use crate::areas::find_area;
 use crate::customers::view::resolve;
 use crate::error::AppError;
 use crate::reply::Reply;
-use crate::slack::blocks::{self, mrkdwn, MAX_SECTION_TEXT};
+use crate::slack::blocks::{self, section};
 use crate::slack::mrkdwn::{count, decode, escape, link};
 use crate::store::areas::list_areas;
 use crate::store::search::{search_highlights, SearchFilter, SearchHit};
@@ -90,10 +90,11 @@ pub fn render_hits(query: &SearchQuery, hits: &[SearchHit]) -> Reply {
     if hits.is_empty() {
         return Reply::ephemeral(format!("No highlight mentions “{words}”."));
     }
-    let mut blocks = vec![serde_json::json!({
-        "type": "section",
-        "text": mrkdwn(&format!("*{} highlight{}* matching “{words}”, best first:", hits.len(), if hits.len() == 1 { "" } else { "s" })),
-    })];
+    let mut blocks = vec![section(&format!(
+        "*{} highlight{}* matching “{words}”, best first:",
+        hits.len(),
+        if hits.len() == 1 { "" } else { "s" }
+    ))];
     for hit in hits {
         let quote = blocks::truncate(&hit.quote.replace('\n', " "), 400);
         let when = match &hit.permalink {
@@ -108,9 +109,7 @@ pub fn render_hits(query: &SearchQuery, hits: &[SearchHit]) -> Reply {
             hit.author,
             when
         );
-        blocks.push(
-            serde_json::json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }),
-        );
+        blocks.push(section(&text));
     }
     Reply::ephemeral_blocks(
         format!("{} matching “{words}”", count(hits.len() as i64, "highlight", "highlights")),

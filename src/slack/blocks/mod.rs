@@ -15,9 +15,9 @@ pub mod elements;
 pub mod layout;
 pub mod views;
 
-pub use elements::{button, external_select, option, plain_text_input, static_select};
-pub use layout::{actions, context, context_of, divider, header, input, section, section_with_accessory};
-pub use views::{home, modal};
+pub use elements::{button, external_select, option, plain_text_input, static_select, Button, Select, TextInput};
+pub use layout::{actions, context, context_of, divider, header, input, section, section_with_accessory, Input};
+pub use views::{home, modal, Modal};
 
 /// Blocks in one message.
 pub const MAX_MESSAGE_BLOCKS: usize = 50;
