@@ -36,7 +36,8 @@
 //!    transaction from [`store::Db::begin`], so a feature composes its unit of
 //!    work and commits once. [`domain`]: validated values (quote, recording
 //!    time, customer name). [`slack`]: [`slack::verify`] (signatures),
-//!    [`slack::payload`] (bodies into types), [`slack::client`] (Web API,
+//!    [`slack::payload`] (bodies into types), [`slack::blocks`] (the Block
+//!    Kit builders, which apply Slack's limits), [`slack::client`] (Web API,
 //!    through [`slack::proxy`] when one is set). [`metrics`]: Prometheus.
 //! 7. **Leaves.** [`config`] (settings, secrets redacted, the keys that seal
 //!    bot tokens: [`config::sealed`]) and [`error`].

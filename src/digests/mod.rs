@@ -7,7 +7,7 @@ pub mod approval;
 pub mod post;
 pub mod schedule;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::quotas::{progress_on, Progress};
 use crate::slack::blocks::{self, context, divider, header, section, Message};
@@ -228,7 +228,7 @@ pub fn render_digest_markdown(d: &DigestData) -> String {
 /// The JSON of a digest message (for tests and previews).
 pub fn digest_json(d: &DigestData) -> Value {
     let m = render_digest_message(d, &std::collections::HashMap::new());
-    json!({ "text": m.text, "blocks": m.blocks })
+    serde_json::to_value(m).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
@@ -306,6 +306,10 @@ mod tests {
         d.areas[1].1[0].permalink = Some("https://x.slack.com/p1".into());
         insta::assert_json_snapshot!("digest_message", render_digest_message(&d, &names));
         insta::assert_json_snapshot!("digest_message_past_the_areas_shown", render_digest_message(&data(13), &names));
+        let preview = digest_json(&data(2));
+        let without_names = render_digest_message(&data(2), &std::collections::HashMap::new());
+        assert_eq!(preview["text"], without_names.text.as_str());
+        assert_eq!(preview["blocks"], Value::Array(without_names.blocks));
     }
 
     #[test]
