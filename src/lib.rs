@@ -41,7 +41,8 @@
 //!    work and commits once. The store returns data and never names
 //!    [`slack`]: the sentences a user reads are the features'. [`domain`]: validated values (quote, recording
 //!    time, customer name). [`slack`]: [`slack::verify`] (signatures),
-//!    [`slack::payload`] (bodies into types), [`slack::client`] (Web API,
+//!    [`slack::payload`] (bodies into types), [`slack::blocks`] (the Block
+//!    Kit builders, which apply Slack's limits), [`slack::client`] (Web API,
 //!    through [`slack::proxy`] when one is set). [`metrics`]: Prometheus.
 //! 8. **Leaves.** [`config`] (settings, secrets redacted, the keys that seal
 //!    bot tokens: [`config::sealed`]) and [`error`].

@@ -2,10 +2,10 @@
 //! modal (ranked prefix, then substring, then recent activity), and the closest
 //! names for an unknown one or a near-duplicate.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::domain::{customer_key, CustomerName};
-use crate::slack::blocks::{self, MAX_OPTION_TEXT};
+use crate::slack::blocks::option;
 use crate::store::customers::CustomerMatch;
 
 /// How many suggestions Slack's external select shows.
@@ -74,13 +74,6 @@ pub fn render_customer_options(typed: &str, ranked: &[CustomerMatch], all: &[Cus
     options
 }
 
-fn option(text: &str, value: &str) -> Value {
-    json!({
-        "text": { "type": "plain_text", "text": blocks::truncate(text, MAX_OPTION_TEXT), "emoji": true },
-        "value": blocks::truncate(value, 150),
-    })
-}
-
 /// The key to search suggestions by.
 pub fn fragment_key(typed: &str) -> String {
     customer_key(typed)
@@ -122,5 +115,7 @@ mod tests {
         let opts = render_customer_options("acme", &all, &all);
         assert_eq!(opts.len(), 1, "no create for an existing key");
         assert_eq!(opts[0]["value"], "id:1");
+        let long = "An extremely long customer name that goes on well past what an option shows";
+        insta::assert_json_snapshot!("customer_options", render_customer_options(long, &all, &all));
     }
 }

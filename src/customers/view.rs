@@ -1,14 +1,14 @@
 //! `/highlight customer <name>`: everything a customer said, grouped by
 //! product area: totals, then per area the count and the latest quotes.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::app::AppState;
 use crate::customers::suggest::near_duplicates;
 use crate::domain::CustomerName;
 use crate::error::{AppError, UserError};
 use crate::reply::Reply;
-use crate::slack::blocks::{self, mrkdwn, MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT};
+use crate::slack::blocks::{self, context, divider, section, MAX_MESSAGE_BLOCKS};
 use crate::slack::mrkdwn::{decode, escape, link};
 use crate::store::customers::{self, AreaQuote, Customer, CustomerDetails, CustomerTotals};
 use crate::store::workspaces::WorkspaceId;
@@ -63,7 +63,7 @@ pub fn render_customer_view(
     let name = escape(&customer.display_name);
     if totals.highlights == 0 {
         let text = format!("*{name}* has no highlights yet. Capture one with `/highlight {name} | <area> | <quote>`.");
-        return (text.clone(), vec![json!({ "type": "section", "text": mrkdwn(&text) })]);
+        return (text.clone(), vec![section(&text)]);
     }
     let plural = |n: i64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut facts = vec![
@@ -84,7 +84,7 @@ pub fn render_customer_view(
     if let Some(url) = &details.thread_permalink {
         header.push_str(&format!("\n{}", link(url, "Open the customer's thread")));
     }
-    let mut blocks = vec![json!({ "type": "section", "text": mrkdwn(&header) }), json!({ "type": "divider" })];
+    let mut blocks = vec![section(&header), divider()];
     let mut areas: Vec<(&str, i64, Vec<&AreaQuote>)> = Vec::new();
     for q in quotes {
         match areas.last_mut() {
@@ -104,12 +104,10 @@ pub fn render_customer_view(
             let moment = crate::domain::highlight::moment_suffix(q.recording_link.as_deref(), q.recording_at);
             text.push_str(&format!("\n>{} — <@{}>, {}{moment}", escape(&quote), q.author, when));
         }
-        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+        blocks.push(section(&text));
     }
     if areas.len() > shown {
-        blocks.push(
-            json!({ "type": "context", "elements": [mrkdwn(&format!("…and {} more areas.", areas.len() - shown))] }),
-        );
+        blocks.push(context(&format!("…and {} more areas.", areas.len() - shown)));
     }
     let fallback = format!(
         "{}: {} in {}",
@@ -159,6 +157,7 @@ mod tests {
             &[q("chat", 2, "<!here> a"), q("chat", 2, "b"), q("billing", 1, "c")],
         );
         assert_eq!(text, "Acme: 3 highlights in 2 areas");
+        insta::assert_json_snapshot!("customer_view", blocks);
         let header = blocks[0]["text"]["text"].as_str().expect("text");
         assert!(
             header.contains(
@@ -171,5 +170,8 @@ mod tests {
         assert!(chat.starts_with("*chat* · 2 highlights\n>&lt;!here&gt; a — <@U1>, 2026-02-01\n>b"), "{chat}");
         assert!(blocks[3]["text"]["text"].as_str().expect("text").starts_with("*billing* · 1 highlight"));
         blocks::typed_blocks(&blocks).expect("valid Block Kit");
+        let none =
+            CustomerTotals { highlights: 0, interviews: 0, interviewers: 0, first_contact: None, last_contact: None };
+        insta::assert_json_snapshot!("customer_view_empty", render_customer_view(&customer, &none, &details, &[]));
     }
 }

@@ -6,15 +6,13 @@
 
 use std::collections::HashMap;
 
-use serde_json::{json, Value};
-
 use crate::app::AppState;
 use crate::digests::post::names_in;
 use crate::digests::{gather, render_digest_message, DigestData, MAX_AREAS};
 use crate::error::AppError;
 use crate::posting::{product_channel, PostError};
 use crate::reply::Reply;
-use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_BUTTON_TEXT};
+use crate::slack::blocks::{actions, button, divider, section, Button, Message};
 use crate::slack::interaction::Action;
 use crate::slack::mrkdwn::{escape, mention_id};
 use crate::store::digest_approvals::{
@@ -133,33 +131,31 @@ pub fn render_approval(
 ) -> Message {
     let digest = render_digest_message(data, names);
     let whereto = channel.map(|c| format!("<#{c}>")).unwrap_or_else(|| "the product channel".to_owned());
-    let mut blocks = vec![json!({ "type": "section", "text": mrkdwn(&format!(
+    let mut blocks = vec![section(&format!(
         "*This digest is waiting for your approval* before it goes to {whereto}. Unanswered within 24 hours, it is skipped."
-    )) })];
+    ))];
     blocks.extend(digest.blocks);
-    blocks.push(json!({ "type": "divider" }));
-    blocks.push(json!({
-        "type": "actions",
-        "block_id": "digest_decision",
-        "elements": [
-            { "type": "button", "action_id": APPROVE_ACTION, "style": "primary", "text": plain("Approve and post"), "value": approval.period_key },
-            { "type": "button", "action_id": SKIP_ACTION, "text": plain("Skip"), "value": approval.period_key },
+    blocks.push(divider());
+    blocks.push(actions(
+        "digest_decision",
+        [
+            button(APPROVE_ACTION, "Approve and post").primary().value(&approval.period_key),
+            button(SKIP_ACTION, "Skip").value(&approval.period_key),
         ],
-    }));
-    let removes: Vec<Value> = data
+    ));
+    let removes: Vec<Button> = data
         .areas
         .iter()
         .take(MAX_AREAS)
         .map(|(area, _)| {
-            json!({ "type": "button", "action_id": remove_area_action(area.area_id),
-                    "text": plain(&blocks::truncate(&format!("Remove {}", area.area), MAX_BUTTON_TEXT)),
-                    "value": format!("{} {}", area.area_id, approval.period_key) })
+            button(&remove_area_action(area.area_id), &format!("Remove {}", area.area))
+                .value(format!("{} {}", area.area_id, approval.period_key))
         })
         .collect();
     if !removes.is_empty() {
-        blocks.push(json!({ "type": "actions", "block_id": "digest_remove", "elements": removes }));
+        blocks.push(actions("digest_remove", removes));
     }
-    Message { text: escape(&format!("Digest of {} waiting for your approval", approval.label)), blocks }
+    Message::new(escape(&format!("Digest of {} waiting for your approval", approval.label)), blocks)
 }
 
 /// A click in the approval DM. Only the approver decides; each decision is
@@ -251,4 +247,29 @@ async fn already(state: &AppState, workspace: &WorkspaceId, key: &str) -> Result
         }
         _ => format!("The digest of {label} waited more than 24 hours, so it was skipped."),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_approval_dm_renders_as_before() {
+        let approval = DigestApproval {
+            workspace_id: "T1".into(),
+            period_key: "2026-W47".into(),
+            approver: "U9".into(),
+            from_ms: 0,
+            until_ms: 1,
+            label: "Nov 16 – Nov 23".into(),
+            removed_areas: String::new(),
+            status: "pending".into(),
+            decided_by: None,
+            expires_at: 2,
+        };
+        let names = HashMap::from([("U1".to_owned(), "Egon".to_owned())]);
+        let m = render_approval(&crate::digests::tests::data(2), &approval, Some("C0PRODUCT"), &names);
+        crate::slack::blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
+        insta::assert_json_snapshot!("approval_dm", m);
+    }
 }

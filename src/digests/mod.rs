@@ -7,10 +7,10 @@ pub mod approval;
 pub mod post;
 pub mod schedule;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::quotas::{progress_on, Progress};
-use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_HEADER_TEXT, MAX_SECTION_TEXT};
+use crate::slack::blocks::{self, context, divider, header, section, Message};
 use crate::slack::mrkdwn::{count, escape, link};
 use crate::store::digests::{self, AreaSignal, QuoteCandidate, RangeTotals};
 use crate::store::onboarding;
@@ -134,10 +134,7 @@ pub fn render_digest_message(d: &DigestData, names: &std::collections::HashMap<S
     } else {
         format!("📣 Customer highlights: {}", d.period_label)
     };
-    let mut blocks = vec![
-        json!({ "type": "header", "text": plain(&blocks::truncate(&title, MAX_HEADER_TEXT)) }),
-        json!({ "type": "context", "elements": [mrkdwn(&totals_line(&d.totals))] }),
-    ];
+    let mut blocks = vec![header(&title), context(&totals_line(&d.totals))];
     for (signal, quotes) in d.areas.iter().take(MAX_AREAS) {
         let new = if signal.is_new == 1 { "  🆕 *new this period*" } else { "" };
         let mut text = format!(
@@ -158,27 +155,29 @@ pub fn render_digest_message(d: &DigestData, names: &std::collections::HashMap<S
             let moment = crate::domain::highlight::moment_suffix(q.recording_link.as_deref(), q.recording_at);
             text.push_str(&format!("\n>{quote}\n— {source}, heard by {}{moment}", person(&q.author)));
         }
-        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+        blocks.push(section(&text));
     }
     if d.areas.len() > MAX_AREAS {
         let more = d.areas.len() - MAX_AREAS;
-        blocks.push(json!({ "type": "context", "elements": [mrkdwn(&format!(
-            "…and {more} more area{}. See them all with `/highlight areas`.", if more == 1 { "" } else { "s" }))] }));
+        blocks.push(context(&format!(
+            "…and {more} more area{}. See them all with `/highlight areas`.",
+            if more == 1 { "" } else { "s" }
+        )));
     }
     if !d.onboarding.is_empty() {
         let lines: Vec<String> =
             d.onboarding.iter().take(20).map(onboarding_line).map(|(u, l)| format!("• {}: {l}", person(&u))).collect();
-        blocks.push(json!({ "type": "divider" }));
-        let text = format!("*Onboarding*\n{}", lines.join("\n"));
-        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+        blocks.push(divider());
+        blocks.push(section(&format!("*Onboarding*\n{}", lines.join("\n"))));
     }
     if !d.quiet.is_empty() {
         let names: Vec<String> = d.quiet.iter().map(|a| escape(a)).collect();
         let text = format!("🔕 No one has heard about {} in {QUIET_DAYS} days.", names.join(", "));
-        blocks.push(json!({ "type": "context", "elements": [mrkdwn(&blocks::truncate_mrkdwn(&text, 2000))] }));
+        // Shorter than Slack's limit: a list of quiet areas reads as a footnote.
+        blocks.push(context(&blocks::truncate_mrkdwn(&text, 2000)));
     }
     let text = escape(&format!("{title}: {}", totals_line(&d.totals)));
-    Message { text, blocks }
+    Message::new(text, blocks)
 }
 
 /// The digest as Markdown.
@@ -229,7 +228,7 @@ pub fn render_digest_markdown(d: &DigestData) -> String {
 /// The JSON of a digest message (for tests and previews).
 pub fn digest_json(d: &DigestData) -> Value {
     let m = render_digest_message(d, &std::collections::HashMap::new());
-    json!({ "text": m.text, "blocks": m.blocks })
+    serde_json::to_value(m).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
@@ -263,7 +262,8 @@ mod tests {
         assert_eq!(picked, vec!["a", "c"], "a new kind before a repeat");
     }
 
-    fn data(areas: usize) -> DigestData {
+    /// A digest of `areas` areas (for the approval's tests too).
+    pub(super) fn data(areas: usize) -> DigestData {
         let signal = |i: usize| AreaSignal {
             area_id: i as i64,
             area: format!("area {i}"),
@@ -296,6 +296,20 @@ mod tests {
         let big = render_digest_message(&data(40), &names);
         assert!(big.blocks.len() <= blocks::MAX_MESSAGE_BLOCKS);
         assert!(serde_json::to_string(&big.blocks).expect("json").contains("…and 28 more areas"));
+    }
+
+    #[test]
+    fn the_message_renders_as_before() {
+        let names = std::collections::HashMap::from([("U1".to_owned(), "Egon &amp; co".to_owned())]);
+        let mut d = data(2);
+        d.partial = true;
+        d.areas[1].1[0].permalink = Some("https://x.slack.com/p1".into());
+        insta::assert_json_snapshot!("digest_message", render_digest_message(&d, &names));
+        insta::assert_json_snapshot!("digest_message_past_the_areas_shown", render_digest_message(&data(13), &names));
+        let preview = digest_json(&data(2));
+        let without_names = render_digest_message(&data(2), &std::collections::HashMap::new());
+        assert_eq!(preview["text"], without_names.text.as_str());
+        assert_eq!(preview["blocks"], Value::Array(without_names.blocks));
     }
 
     #[test]

@@ -2,13 +2,13 @@
 //! highlights and the customers they talked to, and a button to capture.
 //! Published on `app_home_opened` and after each thing that changes it.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::app::AppState;
 use crate::posting::PostError;
 use crate::quotas::triage::TRIAGE_QUEUED_ACTION;
 use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
-use crate::slack::blocks::{self, mrkdwn, plain, MAX_SECTION_TEXT};
+use crate::slack::blocks::{self, actions, button, context, divider, header, home, section, section_with_accessory};
 use crate::slack::mrkdwn::{decode, escape, link};
 use crate::store::onboarding::{self, RecentHighlight};
 use crate::store::triage_queue::{list_queued_messages, update_queued_text, QueuedMessage};
@@ -58,13 +58,12 @@ pub struct Queue {
 fn render_queue(queue: &Queue) -> Vec<Value> {
     let emoji = escape(&queue.emoji);
     if queue.shown.is_empty() {
-        return vec![json!({ "type": "context", "elements": [mrkdwn(&format!(
+        return vec![context(&format!(
             "*Feedback to triage*: react with :{emoji}: to a message in a channel I'm in, and it waits here."
-        ))] })];
+        ))];
     }
-    let mut blocks = vec![json!({ "type": "section", "text": mrkdwn(&format!(
-        "*Feedback to triage* ({}): messages you reacted to with :{emoji}:", queue.waiting
-    )) })];
+    let mut blocks =
+        vec![section(&format!("*Feedback to triage* ({}): messages you reacted to with :{emoji}:", queue.waiting))];
     for item in &queue.shown {
         let text = item.message_text.as_deref().map(|t| decode(t).replace('\n', " ")).unwrap_or_default();
         let preview = if text.trim().is_empty() {
@@ -72,16 +71,11 @@ fn render_queue(queue: &Queue) -> Vec<Value> {
         } else {
             format!(">{}\n<#{}>", escape(&blocks::truncate(&text, 200)), item.channel_id)
         };
-        blocks.push(json!({
-            "type": "section",
-            "text": mrkdwn(&preview),
-            "accessory": { "type": "button", "action_id": TRIAGE_QUEUED_ACTION, "value": item.id.to_string(), "text": plain("Triage") },
-        }));
+        blocks
+            .push(section_with_accessory(&preview, button(TRIAGE_QUEUED_ACTION, "Triage").value(item.id.to_string())));
     }
     if queue.waiting > queue.shown.len() as i64 {
-        blocks.push(json!({ "type": "context", "elements": [mrkdwn(&format!(
-            "and {} more: triage these first.", queue.waiting - queue.shown.len() as i64
-        ))] }));
+        blocks.push(context(&format!("and {} more: triage these first.", queue.waiting - queue.shown.len() as i64)));
     }
     blocks
 }
@@ -93,30 +87,27 @@ pub fn render_home(
     customers: &[(String, i64)],
     queue: &Queue,
 ) -> Value {
-    let mut blocks = vec![json!({ "type": "header", "text": plain("Your customer highlights") })];
+    let mut blocks = vec![header("Your customer highlights")];
     match progress {
         Some(p) => {
-            blocks.push(json!({ "type": "section", "text": mrkdwn(&format!("*Onboarding*, {}", render_day(p))) }));
-            blocks.push(json!({ "type": "section", "text": mrkdwn(&render_goal_lines(p).join("\n")) }));
+            blocks.push(section(&format!("*Onboarding*, {}", render_day(p))));
+            blocks.push(section(&render_goal_lines(p).join("\n")));
         }
-        None => blocks.push(json!({
-            "type": "section",
-            "text": mrkdwn("You are not being onboarded. To track the first month's 20 interviews, 100 triaged \
-                            feedback items and 50 tickets, type `/highlight onboard me` (or ask a manager)."),
-        })),
+        None => blocks.push(section(
+            "You are not being onboarded. To track the first month's 20 interviews, 100 triaged \
+             feedback items and 50 tickets, type `/highlight onboard me` (or ask a manager).",
+        )),
     }
-    blocks.push(json!({
-        "type": "actions", "block_id": "home_actions",
-        "elements": [
-            { "type": "button", "action_id": LOG_HIGHLIGHT_ACTION, "style": "primary", "text": plain("Log highlight") },
-            { "type": "button", "action_id": MY_REPORT_ACTION, "text": plain("My report") },
-        ],
-    }));
-    blocks.push(json!({ "type": "divider" }));
+    blocks.push(actions(
+        "home_actions",
+        [button(LOG_HIGHLIGHT_ACTION, "Log highlight").primary(), button(MY_REPORT_ACTION, "My report")],
+    ));
+    blocks.push(divider());
     blocks.extend(render_queue(queue));
-    blocks.push(json!({ "type": "divider" }));
+    blocks.push(divider());
     if recent.is_empty() {
-        blocks.push(json!({ "type": "section", "text": mrkdwn("No highlights yet. After your next interview, press *Log highlight* or type `/highlight`.") }));
+        blocks
+            .push(section("No highlights yet. After your next interview, press *Log highlight* or type `/highlight`."));
     } else {
         let lines: Vec<String> = recent
             .iter()
@@ -134,16 +125,13 @@ pub fn render_home(
             })
             .collect();
         let text = format!("*Your latest highlights*\n{}", lines.join("\n"));
-        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+        blocks.push(section(&text));
     }
     if !customers.is_empty() {
         let names: Vec<String> = customers.iter().map(|(name, n)| format!("{} ({n})", escape(name))).collect();
-        blocks.push(json!({
-            "type": "section",
-            "text": mrkdwn(&blocks::truncate_mrkdwn(&format!("*Customers you talked to* (interviews)\n{}", names.join(" · ")), MAX_SECTION_TEXT)),
-        }));
+        blocks.push(section(&format!("*Customers you talked to* (interviews)\n{}", names.join(" · "))));
     }
-    json!({ "type": "home", "blocks": blocks })
+    home(blocks)
 }
 
 #[cfg(test)]
@@ -180,6 +168,7 @@ mod tests {
             waiting: 12,
         };
         let view = render_home(Some(&p), &recent, &[("Acme".into(), 2)], &queue);
+        insta::assert_json_snapshot!("home_onboarding", view);
         let text = view.to_string();
         assert!(text.contains("day 12 of 30"), "{text}");
         assert!(text.contains("`▓▓▓▓░░░░░░` Interviews 9/20 · 1 ahead"), "{text}");
@@ -193,7 +182,9 @@ mod tests {
         );
         assert!(text.contains("and 11 more"), "{text}");
         assert!(text.contains(TRIAGE_QUEUED_ACTION) && text.contains("\"value\":\"7\""), "{text}");
-        let empty = render_home(None, &[], &[], &Queue { emoji: "inbox_tray".into(), ..Queue::default() }).to_string();
+        let empty = render_home(None, &[], &[], &Queue { emoji: "inbox_tray".into(), ..Queue::default() });
+        insta::assert_json_snapshot!("home_empty", empty);
+        let empty = empty.to_string();
         assert!(empty.contains("/highlight onboard me"), "{empty}");
         assert!(empty.contains("react with :inbox_tray:"), "{empty}");
     }

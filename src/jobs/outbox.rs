@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use crate::app::AppState;
 use crate::capture::post::{self, Known};
 use crate::posting::{self, PostError, PostOnce};
-use crate::slack::blocks::{mrkdwn, Message};
+use crate::slack::blocks::{section, Message};
 use crate::slack::client::SlackError;
 use crate::slack::rate::RateLimit;
 use crate::store::finished::Finished;
@@ -463,7 +463,7 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
 }
 
 fn text_message(text: &str) -> Message {
-    Message { text: text.to_owned(), blocks: vec![serde_json::json!({ "type": "section", "text": mrkdwn(text) })] }
+    Message::new(text, vec![section(text)])
 }
 
 fn outcome_of_error(state: &AppState, row: &OutboxRow, error: PostError) -> Outcome {

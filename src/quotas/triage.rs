@@ -8,7 +8,7 @@
 //! button that opens the same modal.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::app::AppState;
 use crate::customers::suggest;
@@ -16,7 +16,7 @@ use crate::domain::CustomerName;
 use crate::domain::Kind;
 use crate::error::AppError;
 use crate::reply::Ack;
-use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
+use crate::slack::blocks::{self, external_select, input, modal, option, section, static_select};
 use crate::slack::interaction::View;
 use crate::slack::mrkdwn::{decode, escape};
 use crate::slack::payload::Reaction;
@@ -122,33 +122,29 @@ fn metadata(target: &Target) -> String {
 
 /// The triage modal for a message.
 pub fn render_triage_modal(areas: &[Area], target: &Target) -> Value {
-    let options: Vec<Value> = areas
-        .iter()
-        .take(MAX_SELECT_OPTIONS)
-        .map(|a| json!({ "text": plain(&blocks::truncate(&a.name, MAX_OPTION_TEXT)), "value": a.id.to_string() }))
-        .collect();
-    let kinds: Vec<Value> =
-        Kind::ALL.iter().map(|k| json!({ "text": plain(k.label()), "value": k.as_str() })).collect();
+    let areas = areas.iter().map(|a| option(&a.name, &a.id.to_string()));
+    let kinds = Kind::ALL.iter().map(|k| option(k.label(), k.as_str()));
     let preview = format!(">{}", escape(&blocks::truncate(&target.text.replace('\n', " "), 500)));
-    json!({
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "title": plain("Triage feedback"),
-        "submit": plain("Save"),
-        "close": plain("Cancel"),
-        "private_metadata": metadata(target),
-        "blocks": [
-            { "type": "section", "text": mrkdwn(&preview) },
-            { "type": "input", "block_id": "area", "label": plain("Product area"),
-              "element": { "type": "static_select", "action_id": "value", "options": options, "placeholder": plain("Choose an area") } },
-            { "type": "input", "block_id": "customer", "label": plain("Customer"), "optional": true,
-              "element": { "type": "external_select", "action_id": "value", "min_query_length": 1,
-                           "placeholder": plain("Who is it about? (optional)") } },
-            { "type": "input", "block_id": "kind", "label": plain("Kind"),
-              "element": { "type": "static_select", "action_id": "value", "options": kinds,
-                           "initial_option": { "text": plain(Kind::Other.label()), "value": Kind::Other.as_str() } } },
-        ],
-    })
+    let blocks = vec![
+        section(&preview),
+        input("area", "Product area", static_select("value", areas).placeholder("Choose an area")).into(),
+        input("customer", "Customer", external_select("value", 1).placeholder("Who is it about? (optional)"))
+            .optional()
+            .into(),
+        input("kind", "Kind", static_select("value", kinds).initial(option(Kind::Other.label(), Kind::Other.as_str())))
+            .into(),
+    ];
+    modal("Triage feedback", blocks)
+        .callback_id(CALLBACK_ID)
+        .submit("Save")
+        .close("Cancel")
+        .private_metadata(metadata(target))
+        .into()
+}
+
+/// The view that replaces the modal once the message is triaged.
+fn render_triaged(text: &str) -> Value {
+    modal("Feedback triaged", vec![section(text)]).close("Done").into()
 }
 
 /// Opens the modal for a message (after the ack; the trigger lasts 3 s); if
@@ -239,10 +235,7 @@ pub async fn submit(
             kind.label()
         )
     };
-    Ok(Ack::Update(json!({
-        "type": "modal", "title": plain("Feedback triaged"), "close": plain("Done"),
-        "blocks": [{ "type": "section", "text": mrkdwn(&text) }],
-    })))
+    Ok(Ack::Update(render_triaged(&text)))
 }
 
 /// Links the item back to its message (after the ack).
@@ -271,6 +264,24 @@ fn fill_permalink(state: &AppState, workspace: &WorkspaceId, channel: String, ts
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_modal_renders_as_before() {
+        let areas = [
+            Area { id: 1, key: "chat".into(), name: "Chat".into() },
+            Area {
+                id: 2,
+                key: "x".into(),
+                name: "A product area whose name runs on far past the seventy-five characters of an option".into(),
+            },
+        ];
+        let target = Target { channel: "C1".into(), ts: "1.2".into(), text: "Exports <please>\nsoon".into() };
+        insta::assert_json_snapshot!("triage_modal", render_triage_modal(&areas, &target));
+        insta::assert_json_snapshot!(
+            "triaged",
+            render_triaged("Triaged as *Chat* (Pain). It counts toward your feedback target.")
+        );
+    }
 
     #[test]
     fn long_messages_still_fit_in_the_metadata() {

@@ -6,7 +6,7 @@
 
 use jiff::ToSpan as _;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::app::AppState;
 use crate::digests::pick_quotes;
@@ -14,7 +14,7 @@ use crate::domain::highlight::{format_date, parse_date};
 use crate::error::{AppError, UserError};
 use crate::posting::PostError;
 use crate::reply::Reply;
-use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_SECTION_TEXT};
+use crate::slack::blocks::{self, context, header, section, Message};
 use crate::slack::mrkdwn::{count, escape, link, mention_id};
 use crate::store::digests::{list_area_signal, list_interviewer_quotes, QuoteCandidate};
 use crate::store::onboarding::find_onboardee;
@@ -191,15 +191,21 @@ fn title(r: &Report) -> String {
 /// The report as a Slack message.
 pub fn render_report_message(r: &Report) -> Message {
     let mut blocks = vec![
-        json!({ "type": "header", "text": plain(&title(r)) }),
-        json!({ "type": "context", "elements": [mrkdwn(&format!(
-            "<@{}> · {} to {} · {} interview{}{}", r.user, r.from, r.until, r.interviews, if r.interviews == 1 { "" } else { "s" },
-            if r.endorsed_only { " · endorsed quotes only" } else { "" }))] }),
+        header(&title(r)),
+        context(&format!(
+            "<@{}> · {} to {} · {} interview{}{}",
+            r.user,
+            r.from,
+            r.until,
+            r.interviews,
+            if r.interviews == 1 { "" } else { "s" },
+            if r.endorsed_only { " · endorsed quotes only" } else { "" }
+        )),
     ];
     if r.endorsed_only && r.features.is_empty() {
-        blocks.push(json!({ "type": "section", "text": mrkdwn(
-            "No quote in this window is endorsed yet. A manager endorses a highlight with ✅ on its reply in the product channel, or its Endorse button."
-        ) }));
+        blocks.push(section(
+            "No quote in this window is endorsed yet. A manager endorses a highlight with ✅ on its reply in the product channel, or its Endorse button.",
+        ));
     }
     for (i, f) in r.features.iter().enumerate() {
         let status = if f.backed {
@@ -233,11 +239,11 @@ pub fn render_report_message(r: &Report) -> Message {
                 if q.endorsed { " · ✅ endorsed" } else { "" }
             ));
         }
-        blocks.push(json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }));
+        blocks.push(section(&text));
     }
     let gaps: Vec<String> = r.features.iter().filter(|f| !f.backed).map(|f| format!("• {}", escape(&gap(f)))).collect();
     if !gaps.is_empty() {
-        blocks.push(json!({ "type": "section", "text": mrkdwn(&format!("*Gaps*\n{}", gaps.join("\n"))) }));
+        blocks.push(section(&format!("*Gaps*\n{}", gaps.join("\n"))));
     }
     if !r.team.is_empty() {
         let lines: Vec<String> = r
@@ -252,10 +258,10 @@ pub fn render_report_message(r: &Report) -> Message {
                 )
             })
             .collect();
-        blocks.push(json!({ "type": "context", "elements": [mrkdwn(&format!("*Team-wide, same weeks*\n{}", lines.join("\n")))] }));
+        blocks.push(context(&format!("*Team-wide, same weeks*\n{}", lines.join("\n"))));
     }
     let names: Vec<&str> = r.features.iter().map(|f| f.area.as_str()).collect();
-    Message { text: escape(&format!("Month-end report: {}", names.join(", "))), blocks }
+    Message::new(escape(&format!("Month-end report: {}", names.join(", "))), blocks)
 }
 
 /// The report as Markdown.
@@ -398,6 +404,9 @@ mod tests {
             endorsed_only: false,
         };
         let m = render_report_message(&r);
+        insta::assert_json_snapshot!("report_dm", m);
+        let endorsed = Report { endorsed_only: true, features: vec![], team: vec![], ..r.clone() };
+        insta::assert_json_snapshot!("report_dm_nothing_endorsed", render_report_message(&endorsed));
         let json = serde_json::to_string(&m.blocks).expect("json");
         assert!(json.contains("*1. Chat*: 3 customers, 4 quotes · ✅ backed"), "{json}");
         assert!(json.contains("&lt;b&gt;") && json.contains("<https://zoom.us/r|recording>"), "{json}");

@@ -6,7 +6,7 @@ use crate::areas::find_area;
 use crate::customers::view::resolve;
 use crate::error::AppError;
 use crate::reply::Reply;
-use crate::slack::blocks::{self, mrkdwn, MAX_SECTION_TEXT};
+use crate::slack::blocks::{self, section};
 use crate::slack::mrkdwn::{count, decode, escape, link};
 use crate::store::areas::list_areas;
 use crate::store::search::{search_highlights, SearchFilter, SearchHit};
@@ -90,10 +90,11 @@ pub fn render_hits(query: &SearchQuery, hits: &[SearchHit]) -> Reply {
     if hits.is_empty() {
         return Reply::ephemeral(format!("No highlight mentions “{words}”."));
     }
-    let mut blocks = vec![serde_json::json!({
-        "type": "section",
-        "text": mrkdwn(&format!("*{} highlight{}* matching “{words}”, best first:", hits.len(), if hits.len() == 1 { "" } else { "s" })),
-    })];
+    let mut blocks = vec![section(&format!(
+        "*{} highlight{}* matching “{words}”, best first:",
+        hits.len(),
+        if hits.len() == 1 { "" } else { "s" }
+    ))];
     for hit in hits {
         let quote = blocks::truncate(&hit.quote.replace('\n', " "), 400);
         let when = match &hit.permalink {
@@ -108,9 +109,7 @@ pub fn render_hits(query: &SearchQuery, hits: &[SearchHit]) -> Reply {
             hit.author,
             when
         );
-        blocks.push(
-            serde_json::json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&text, MAX_SECTION_TEXT)) }),
-        );
+        blocks.push(section(&text));
     }
     Reply::ephemeral_blocks(
         format!("{} matching “{words}”", count(hits.len() as i64, "highlight", "highlights")),
@@ -128,6 +127,27 @@ mod tests {
         assert_eq!(q.words, vec!["canned", "replies"]);
         assert_eq!(q.area.as_deref(), Some("chat"));
         assert_eq!(q.customer.as_deref(), Some("Acme Corp"));
+    }
+
+    #[test]
+    fn hits_render_as_before() {
+        let hit = |id: i64, quote: &str, permalink: Option<&str>| SearchHit {
+            id,
+            customer: "Acme & co".into(),
+            area: "chat".into(),
+            quote: quote.into(),
+            interview_date: "2026-11-20".into(),
+            author: "U1".into(),
+            permalink: permalink.map(str::to_owned),
+        };
+        let query = parse_search("canned replies");
+        let reply = render_hits(
+            &query,
+            &[hit(1, "<!here> canned\nreplies", Some("https://x.slack.com/p1")), hit(2, "b", None)],
+        );
+        blocks::typed_blocks(reply.blocks.as_deref().unwrap_or_default()).expect("valid Block Kit");
+        insta::assert_json_snapshot!("search_hits", reply);
+        insta::assert_json_snapshot!("search_no_hits", render_hits(&query, &[]));
     }
 
     #[test]

@@ -1,9 +1,23 @@
-//! Block Kit: Slack's limits as constants, safe truncation, and the step from
-//! our JSON renderings to slack-morphism's typed blocks.
+//! Block Kit: Slack's limits as constants, safe truncation, the builders
+//! every message and view is made with, and the step from our JSON renderings
+//! to slack-morphism's typed blocks.
+//!
+//! The builders ([`layout`]: blocks; [`elements`]: buttons, options, inputs;
+//! [`views`]: modals and the Home tab) render JSON directly and apply each of
+//! Slack's limits once: text people read is cut with `…`; identifiers and
+//! values are the app's own and only checked in debug builds.
 //! Limits: <https://docs.slack.dev/reference/block-kit/blocks>.
 
 use serde_json::Value;
 use slack_morphism::prelude::{SlackBlock, SlackMessageContent};
+
+pub mod elements;
+pub mod layout;
+pub mod views;
+
+pub use elements::{button, external_select, option, plain_text_input, static_select, Button, Select, TextInput};
+pub use layout::{actions, context, context_of, divider, header, input, section, section_with_accessory, Input};
+pub use views::{home, modal, Modal};
 
 /// Blocks in one message.
 pub const MAX_MESSAGE_BLOCKS: usize = 50;
@@ -11,16 +25,30 @@ pub const MAX_MESSAGE_BLOCKS: usize = 50;
 pub const MAX_VIEW_BLOCKS: usize = 100;
 /// Characters in a section's text.
 pub const MAX_SECTION_TEXT: usize = 3000;
+/// Characters in a text object (a context element's text, among others).
+pub const MAX_TEXT: usize = 3000;
 /// Characters in a header.
 pub const MAX_HEADER_TEXT: usize = 150;
 /// Elements in a context block.
 pub const MAX_CONTEXT_ELEMENTS: usize = 10;
+/// Elements in an actions block.
+pub const MAX_ACTIONS_ELEMENTS: usize = 25;
+/// Characters in an `action_id` or a `block_id`.
+pub const MAX_ID: usize = 255;
 /// Options in a static select.
 pub const MAX_SELECT_OPTIONS: usize = 100;
 /// Characters in an option's text.
 pub const MAX_OPTION_TEXT: usize = 75;
+/// Characters in an option's value.
+pub const MAX_OPTION_VALUE: usize = 150;
 /// Longest button text.
 pub const MAX_BUTTON_TEXT: usize = 75;
+/// Characters in a button's value.
+pub const MAX_BUTTON_VALUE: usize = 2000;
+/// Characters in an input's label.
+pub const MAX_LABEL: usize = 2000;
+/// Characters in a placeholder.
+pub const MAX_PLACEHOLDER: usize = 150;
 /// Characters in a modal's title, submit and close labels.
 pub const MAX_VIEW_TITLE: usize = 24;
 /// Characters in a modal's private metadata.
@@ -29,7 +57,7 @@ pub const MAX_PRIVATE_METADATA: usize = 3000;
 pub const MAX_FALLBACK_TEXT: usize = 3000;
 
 /// A message to post: blocks and the plain fallback text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Message {
     /// Notification and accessibility text.
     pub text: String,
@@ -38,6 +66,12 @@ pub struct Message {
 }
 
 impl Message {
+    /// A message of at most [`MAX_MESSAGE_BLOCKS`] blocks (any past it are left out).
+    pub fn new(text: impl Into<String>, mut blocks: Vec<Value>) -> Self {
+        blocks.truncate(MAX_MESSAGE_BLOCKS);
+        Self { text: text.into(), blocks }
+    }
+
     /// The message as slack-morphism content.
     pub fn content(&self) -> Result<SlackMessageContent, serde_json::Error> {
         Ok(SlackMessageContent::new()
@@ -90,6 +124,11 @@ pub fn plain(text: &str) -> Value {
 /// A mrkdwn text object (the text must already be escaped).
 pub fn mrkdwn(text: &str) -> Value {
     serde_json::json!({ "type": "mrkdwn", "text": text })
+}
+
+/// Checks, in debug builds, that an identifier of ours fits Slack's limit.
+fn check_id(id: &str) {
+    debug_assert!(id.chars().count() <= MAX_ID, "a Block Kit id over {MAX_ID} characters: {id}");
 }
 
 #[cfg(test)]
