@@ -8,7 +8,7 @@
 //! while captures come, so never more than a second late, within a short
 //! time budget); a slow or failed read only leaves the list out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -75,7 +75,7 @@ impl RecentQuotes {
             if !read {
                 fresh.push(quote.clone());
             }
-            fresh.committed.push((at, quote));
+            fresh.committed.push_back((at, quote));
         }
         *recent = fresh;
     }
@@ -86,11 +86,13 @@ impl RecentQuotes {
         let now = Instant::now();
         for quote in quotes {
             recent.push(quote.clone());
-            recent.committed.push((now, quote));
+            recent.committed.push_back((now, quote));
         }
-        // What a refresh started long ago missed is few; the log stays short.
-        let excess = recent.committed.len().saturating_sub(WINDOW);
-        recent.committed.drain(..excess);
+        // A refresh that started before the window's worth of commits is
+        // replaced by the next before it could miss them: the log stays short.
+        while recent.committed.len() > WINDOW {
+            recent.committed.pop_front();
+        }
     }
 }
 
@@ -108,7 +110,7 @@ struct Recent {
     by_word: HashMap<String, Vec<usize>>,
     /// Quotes this replica committed, and when: a refresh that started
     /// before a commit keeps it.
-    committed: Vec<(Instant, SimilarQuote)>,
+    committed: VecDeque<(Instant, SimilarQuote)>,
 }
 
 impl Recent {
@@ -121,16 +123,11 @@ impl Recent {
         recent
     }
 
-    /// Adds the newest quote; past twice the window, only the window's
-    /// newest are kept (the index made again, once per window's worth).
+    /// Adds the newest quote; a quarter of a window past the window, the
+    /// oldest are dropped (the index kept, its positions moved down).
     fn push(&mut self, quote: SimilarQuote) {
-        if self.quotes.len() >= 2 * WINDOW {
-            let kept = self.quotes.split_off(self.quotes.len() - WINDOW);
-            let committed = std::mem::take(&mut self.committed);
-            *self = Self { committed, ..Self::default() };
-            for q in kept {
-                self.push(q);
-            }
+        if self.quotes.len() >= WINDOW + WINDOW / 4 {
+            self.drop_oldest(self.quotes.len() - WINDOW);
         }
         let i = self.quotes.len();
         for word in significant_words_all(&quote.quote) {
@@ -138,6 +135,17 @@ impl Recent {
         }
         self.customer_keys.push(crate::domain::customer_key(&quote.customer));
         self.quotes.push(quote);
+    }
+
+    /// Drops the `n` oldest quotes.
+    fn drop_oldest(&mut self, n: usize) {
+        self.quotes.drain(..n);
+        self.customer_keys.drain(..n);
+        self.by_word.retain(|_, positions| {
+            positions.retain(|i| *i >= n);
+            positions.iter_mut().for_each(|i| *i -= n);
+            !positions.is_empty()
+        });
     }
 
     /// The quotes sharing any of `words` (distinct), not `customer`'s, as
@@ -373,6 +381,28 @@ mod tests {
         assert_eq!(recent.ranked(&words, None), vec![(4, 2), (2, 4), (2, 1), (1, 0)]);
         assert_eq!(recent.ranked(&words, Some(3)), vec![(2, 4), (2, 1), (1, 0)], "the customer's own left out");
         assert!(recent.ranked(&significant_words("pricing tiers"), None).is_empty());
+    }
+
+    #[test]
+    fn past_the_window_the_oldest_quotes_go_and_the_rest_are_still_found() {
+        let quote = |n: usize| SimilarQuote {
+            customer_id: n as i64,
+            customer: format!("C{n}"),
+            area_id: 1,
+            quote: format!("word{n} canned"),
+            permalink: None,
+        };
+        let mut recent = Recent::default();
+        for n in 0..WINDOW + WINDOW / 4 + 1 {
+            recent.push(quote(n));
+        }
+        assert_eq!(recent.quotes.len(), WINDOW + 1, "the oldest dropped");
+        assert!(recent.ranked(&["word0".to_owned()], None).is_empty(), "gone from the index too");
+        let newest = WINDOW + WINDOW / 4;
+        let found = recent.ranked(&[format!("word{newest}")], None);
+        assert_eq!(found.len(), 1);
+        assert_eq!(recent.quotes[found[0].1].customer_id, newest as i64);
+        assert_eq!(recent.ranked(&["canned".to_owned()], None).len(), WINDOW + 1);
     }
 
     #[test]
