@@ -66,7 +66,7 @@ async fn run(backend: &str, url: &str, n: i64) {
     })
     .await;
     report(backend, "month-end report (gather + render)", &report_times);
-    // Similar quotes in a capture's confirmation (SPEC 3.6), at this size: the
+    // Similar quotes in a capture's confirmation (docs/design.md, Behaviour), at this size: the
     // read a replica makes at most once a second, and the match each capture
     // makes in memory against it.
     let quote = "We need a better area 3 for this reason";

@@ -1,4 +1,4 @@
-//! Endorsement (SPEC 3.6): a manager vouches for a highlight by reacting with
+//! Endorsement (docs/design.md, Behaviour): a manager vouches for a highlight by reacting with
 //! :white_check_mark: on its thread reply, or with the reply's Endorse button;
 //! the reply then shows who endorsed it, and a report can count endorsed
 //! quotes only (`config report endorsed-only on`).

@@ -1,4 +1,4 @@
-//! Which workspaces the app acts for (SPEC section 1). In single-workspace
+//! Which workspaces the app acts for (docs/design.md, Installed workspaces). In single-workspace
 //! mode that is the team of `SLACK_BOT_TOKEN`, as `auth.test` names it: a
 //! signed request from any other team is refused and changes nothing, because
 //! our token would post its data into our channel.

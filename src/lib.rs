@@ -5,7 +5,7 @@
 //! the features, the features after it in this list). `tests/it/layers.rs`
 //! fails on any dependency that goes up, and on [`store`] naming [`slack`].
 //!
-//! 1. **Entry points.** [`server`]: the router of SPEC section 2 and `serve`
+//! 1. **Entry points.** [`server`]: the router of docs/design.md (Routes) and `serve`
 //!    (the outbox worker and scheduler beside it, shut down in order), on
 //!    [`server::http`] (hyper with header and body timeouts and a connection
 //!    cap). [`socket_mode`] feeds the same dispatch over Slack's WebSocket.

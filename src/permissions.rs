@@ -1,6 +1,6 @@
-//! Who may manage (SPEC, Permissions): everyone while `HIGHLIGHTS_MANAGERS` is
+//! Who may manage (docs/design.md, The `/highlight` grammar): everyone while `HIGHLIGHTS_MANAGERS` is
 //! unset; otherwise the users listed there, and workspace admins and owners.
-//! Endorsing a highlight (SPEC 3.6) always needs a listed manager, an admin
+//! Endorsing a highlight (docs/design.md, Behaviour) always needs a listed manager, an admin
 //! or an owner.
 
 use crate::app::AppState;
@@ -22,7 +22,7 @@ pub async fn require_manager(
     require_listed_or_admin(state, workspace, user, what).await
 }
 
-/// Ok when `user` may endorse highlights (SPEC 3.6): a manager listed in
+/// Ok when `user` may endorse highlights (docs/design.md, Behaviour): a manager listed in
 /// `HIGHLIGHTS_MANAGERS`, or a workspace admin or owner, whether or not the
 /// list is set (an endorsement is a manager's word, not everyone's).
 pub async fn require_endorser(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<(), UserError> {

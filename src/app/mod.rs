@@ -341,7 +341,7 @@ impl AppState {
         }
     }
 
-    /// Whether the app acts for a request's team (SPEC 1), and if so makes
+    /// Whether the app acts for a request's team (docs/design.md, Installed workspaces), and if so makes
     /// sure the workspace is recorded and installed before anything is stored
     /// for it: a request from a workspace that was uninstalled means it was
     /// installed again.

@@ -1,6 +1,6 @@
 //! Capture: the customer's words from `/highlight`, the capture modal and the
 //! "Save as highlight" shortcut, stored at once and posted through the outbox
-//! into the customer's thread (SPEC sections 2 and 3.1).
+//! into the customer's thread (docs/design.md, Capture pipeline).
 
 pub mod handle;
 pub mod messages;

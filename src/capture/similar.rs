@@ -1,4 +1,4 @@
-//! Similar quotes (SPEC 3.6): the capture confirmation shows up to three
+//! Similar quotes (docs/design.md, Behaviour): the capture confirmation shows up to three
 //! quotes other customers gave that share the most words with the new one,
 //! so a need heard across customers shows at once. Matched in memory against
 //! the workspace's 500 most recent highlights while the capture is stored:

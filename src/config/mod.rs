@@ -1,4 +1,4 @@
-//! Configuration: the command line and the environment (SPEC section 2), parsed
+//! Configuration: the command line and the environment (docs/design.md, Configuration), parsed
 //! once at start into typed, validated values. Secrets are redacted in `Debug`.
 
 pub mod sealed;
@@ -532,7 +532,7 @@ impl Config {
     }
 }
 
-/// OAuth settings (SPEC section 2): all four variables, or none.
+/// OAuth settings (docs/design.md, Configuration): all four variables, or none.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OAuth {
     /// The app's Client ID.

@@ -1,5 +1,5 @@
 //! Customers: who said it. A customer is known per workspace by a normalized
-//! key, so "Acme", "acme inc." and "Acme Corp" are one customer (SPEC section 1).
+//! key, so "Acme", "acme inc." and "Acme Corp" are one customer (docs/design.md, Concepts).
 
 pub mod import;
 pub mod merge;

@@ -1,4 +1,4 @@
-//! Digest approval (SPEC 3.6): with `config digest approver @user`, a
+//! Digest approval (docs/design.md, Behaviour): with `config digest approver @user`, a
 //! scheduled digest is DMed to the approver first, with Approve, Skip and a
 //! Remove per area. Approved, it posts once; skipped, never; unanswered for
 //! 24 hours, it is skipped and the approver told. Each decision is taken once

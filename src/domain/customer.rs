@@ -1,5 +1,5 @@
 //! Who said it: a customer's name ([`CustomerName`]) and the key that makes
-//! "Acme", "acme inc." and "Acme Corp" one customer (SPEC section 1).
+//! "Acme", "acme inc." and "Acme Corp" one customer (docs/design.md, Concepts).
 
 use unicode_normalization::UnicodeNormalization as _;
 use unicode_properties::UnicodeGeneralCategory as _;

@@ -2,7 +2,7 @@
 //! customer, kind) that turns any Slack message into a feedback item counted
 //! toward the triage quota. The same message triaged twice counts once.
 //!
-//! Triage by reaction (SPEC 3.6): reacting with the workspace's triage emoji
+//! Triage by reaction (docs/design.md, Behaviour): reacting with the workspace's triage emoji
 //! (:inbox_tray: unless `config triage-emoji` says otherwise) queues the
 //! message for the person who reacted; their App Home lists it with a Triage
 //! button that opens the same modal.

@@ -1,4 +1,4 @@
-//! Installing the app into any workspace by OAuth (SPEC section 2):
+//! Installing the app into any workspace by OAuth (docs/design.md, Routes):
 //! `GET /slack/install` sends the browser to Slack's authorize page with a
 //! fresh `state` bound to that browser by a cookie; `GET
 //! /slack/oauth_redirect` takes the state once, exchanges the code with

@@ -1,4 +1,4 @@
-//! The running app: the router of SPEC section 2 and [`serve`], which runs it
+//! The running app: the router of docs/design.md (Routes) and [`serve`], which runs it
 //! beside the outbox worker and the scheduler and shuts them down in order.
 //! `main` and the tests both start the app through [`serve`]; [`http`] is the
 //! hyper server under the router.
@@ -17,7 +17,7 @@ use tower_http::trace::TraceLayer;
 use crate::app::{self, AppState};
 use crate::{jobs, metrics, routes};
 
-/// The HTTP routes of SPEC section 2.
+/// The HTTP routes of docs/design.md (Routes).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/slack/commands", post(routes::slash::slash_command))

@@ -1,4 +1,4 @@
-//! Digests waiting for their approver (SPEC 3.6): one row per period, decided
+//! Digests waiting for their approver (docs/design.md, Behaviour): one row per period, decided
 //! once (approved, skipped, or expired after 24 hours).
 
 use sqlx::AnyConnection;

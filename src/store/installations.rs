@@ -4,7 +4,7 @@
 use crate::store::workspaces::{Installed, WorkspaceId};
 use crate::store::Db;
 
-/// How long an install started with `GET /slack/install` may take (SPEC 2).
+/// How long an install started with `GET /slack/install` may take (docs/design.md, Routes).
 pub const STATE_TTL_MS: i64 = 10 * 60 * 1000;
 
 /// What `oauth.v2.access` granted, ready to store (the token already sealed).

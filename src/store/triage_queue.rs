@@ -1,4 +1,4 @@
-//! Messages people queued for triage with a reaction (SPEC 3.6), until they
+//! Messages people queued for triage with a reaction (docs/design.md, Behaviour), until they
 //! triage them.
 
 use crate::store::outbox::{upsert_outbox_row, OutboxKind};

@@ -1,5 +1,5 @@
 //! Product areas and workspace settings through `/highlight`, with the
-//! permission rules of SPEC (managers, admins, everyone when unset).
+//! permission rules of docs/design.md (managers, admins, everyone when unset).
 
 use crate::on_both_backends;
 use crate::support::db::TestBackend;

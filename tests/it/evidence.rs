@@ -1,4 +1,4 @@
-//! Evidence people can trust (SPEC 3.6): recording links that open at the
+//! Evidence people can trust (docs/design.md, Behaviour): recording links that open at the
 //! moment a quote was said, everywhere a quote is shown.
 
 use serde_json::{json, Value};

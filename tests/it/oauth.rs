@@ -1,4 +1,4 @@
-//! OAuth install (SPEC section 2) against the fake Slack's `oauth.v2.access`:
+//! OAuth install (docs/design.md, Routes) against the fake Slack's `oauth.v2.access`:
 //! the browser's round trip, tokens sealed at rest, each workspace posting
 //! with its own token, reinstall, revocation, key rotation.
 
