@@ -8,7 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use highlights::app::{AppState, Clock};
+use highlights::app::Clock;
+use highlights::application::Application;
 use highlights::config::{Config, ServeArgs};
 use highlights::slack::verify::sign;
 use highlights::store::workspaces::{self, WorkspaceId};
@@ -93,11 +94,11 @@ async fn run(backend: &str, url: &str, n: usize) {
         ..ServeArgs::default()
     };
     let config = Config::from_args(url, &args).expect("config");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let state = AppState::new(config, db, Clock::system());
+    db.close().await;
+    let app = Application::build(config, Clock::system()).await.expect("app builds");
+    let addr = app.addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(highlights::server::serve(listener, state, async move {
+    let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
     let http = reqwest::Client::new();

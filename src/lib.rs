@@ -5,7 +5,9 @@
 //! the features, the features after it in this list). `tests/it/layers.rs`
 //! fails on any dependency that goes up, and on [`store`] naming [`slack`].
 //!
-//! 1. **Entry points.** [`server`]: the router of docs/design.md (Routes) and `serve`
+//! 1. **Entry points.** [`application`]: the app built and run (database,
+//!    listener, Socket Mode, serve), as `main` and the tests start it.
+//!    [`server`]: the router of docs/design.md (Routes) and `serve`
 //!    (the outbox worker and scheduler beside it, shut down in order), on
 //!    [`server::http`] (hyper with header and body timeouts and a connection
 //!    cap). [`socket_mode`] feeds the same dispatch over Slack's WebSocket.
@@ -48,6 +50,7 @@
 //!    bot tokens: [`config::sealed`]) and [`error`].
 
 pub mod app;
+pub mod application;
 pub mod areas;
 pub mod capture;
 pub mod cli;

@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Parser as _;
-use highlights::app::{AppState, Clock};
+use highlights::app::Clock;
+use highlights::application::Application;
 use highlights::config::{Cli, Command, Config, CustomersCommand, DatabaseUrl, LogFormat, WorkspaceCommand};
 use highlights::store::Db;
 use tracing_subscriber::EnvFilter;
@@ -50,24 +50,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let config = Config::from_args(&cli.database_url, &args)?;
-            let db = Db::connect_and_migrate(config.database_url.as_str()).await?;
-            let listener = tokio::net::TcpListener::bind(config.listen)
-                .await
-                .with_context(|| format!("cannot listen on {} (HIGHLIGHTS_LISTEN)", config.listen))?;
-            tracing::info!(address = %listener.local_addr()?, backend = ?db.backend(), "Highlights is listening");
-            let socket_mode = args.socket_mode;
-            let state = AppState::new(config, db, Clock::system());
-            let socket = match (socket_mode, &state.config().app_token) {
-                (true, Some(token)) => {
-                    Some(highlights::socket_mode::SocketMode::start(state.clone(), state.slack_client(), token).await?)
-                }
-                _ => None,
-            };
-            let served = highlights::server::serve(listener, state, shutdown_signal()).await;
-            if let Some(socket) = socket {
-                socket.stop().await;
-            }
-            served
+            Application::build(config, Clock::system()).await?.run_until_stopped(shutdown_signal()).await
         }
         Command::Customers { command: CustomersCommand::Import { file, workspace } } => {
             let url = DatabaseUrl::parse(&cli.database_url)?;

@@ -304,6 +304,9 @@ pub struct Config {
     pub oauth: Option<OAuth>,
     /// `xapp-…` token, for Socket Mode.
     pub app_token: Option<Secret>,
+    /// Slack's deliveries also come over Socket Mode (`--socket-mode`; then
+    /// `app_token` is set).
+    pub socket_mode: bool,
     /// Base URL of the Slack Web API, without a trailing `/`.
     pub slack_api_url: String,
     /// Address to listen on.
@@ -519,6 +522,7 @@ impl Config {
             bot_token,
             oauth,
             app_token,
+            socket_mode: args.socket_mode,
             slack_api_url,
             listen,
             product_channel,

@@ -1,7 +1,7 @@
 //! The running app: the router of docs/design.md (Routes) and [`serve`], which runs it
 //! beside the outbox worker and the scheduler and shuts them down in order.
-//! `main` and the tests both start the app through [`serve`]; [`http`] is the
-//! hyper server under the router.
+//! `main` and the tests start the app through `application::Application`,
+//! which runs [`serve`]; [`http`] is the hyper server under the router.
 
 pub mod http;
 

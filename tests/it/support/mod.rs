@@ -8,7 +8,8 @@ pub mod signer;
 
 use std::net::SocketAddr;
 
-use highlights::app::{AppState, Clock};
+use highlights::app::Clock;
+use highlights::application::Application;
 use std::time::Duration;
 
 use highlights::config::{Config, ServeArgs, Timing};
@@ -129,36 +130,22 @@ impl TestApp {
         let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<Stop>();
         let app_config = config.clone();
-        let url = test_db.url.clone();
         let clock_ahead = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
         let app_clock = Clock::system_ahead(clock_ahead.clone());
         let thread = std::thread::spawn(move || {
             let rt =
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
             let graceful = rt.block_on(async move {
-                let db = Db::connect_and_migrate(&url).await.expect("database ready");
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                let _ = addr_tx.send((listener.local_addr().expect("address"), db.clone()));
-                let state = AppState::new(app_config, db, app_clock);
-                // With an app-level token, Slack's deliveries also come over Socket Mode.
-                let socket = match state.config().app_token.clone() {
-                    Some(token) => Some(
-                        highlights::socket_mode::SocketMode::start(state.clone(), state.slack_client(), &token)
-                            .await
-                            .expect("socket mode"),
-                    ),
-                    None => None,
-                };
+                // With `socket_mode`, Slack's deliveries also come over Socket Mode.
+                let app = Application::build(app_config, app_clock).await.expect("app builds");
+                let _ = addr_tx.send((app.addr(), app.db().clone()));
                 let (tx, rx) = oneshot::channel::<()>();
-                let server = tokio::spawn(highlights::server::serve(listener, state, async move {
+                let server = tokio::spawn(app.run_until_stopped(async move {
                     let _ = rx.await;
                 }));
                 let stop = tokio::task::spawn_blocking(move || stop_rx.recv()).await.expect("join");
                 match stop {
                     Ok(Stop::Graceful) | Err(_) => {
-                        if let Some(socket) = socket {
-                            socket.stop().await;
-                        }
                         let _ = tx.send(());
                         Some(server)
                     }
