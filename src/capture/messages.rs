@@ -200,6 +200,21 @@ mod tests {
     }
 
     #[test]
+    fn the_messages_render_as_before() {
+        let h = HighlightForPost { recording_at: Some(754), ..highlight("We need <canned> replies\nand macros") };
+        insta::assert_json_snapshot!("highlight_reply", render_highlight_reply(&h, "<@U0USER0001>"));
+        let bare = HighlightForPost { recording_link: None, takeaway: None, kind: "other".into(), ..highlight("q") };
+        insta::assert_json_snapshot!("highlight_reply_without_recording", render_highlight_reply(&bare, "Egon"));
+        let endorsed = HighlightForPost { endorsed_by: Some("U0BOSS".into()), kind: "pain".into(), ..highlight("q") };
+        insta::assert_json_snapshot!("highlight_reply_endorsed", render_highlight_reply(&endorsed, "Egon"));
+        insta::assert_json_snapshot!(
+            "merged_parent",
+            render_merged_parent("Acme <old>", "Acme & Sons", Some("https://x.slack.com/archives/C1/p1"))
+        );
+        insta::assert_json_snapshot!("merged_parent_without_thread", render_merged_parent("Acme", "Acme Inc.", None));
+    }
+
+    #[test]
     fn the_parent_summarises_counts_per_area() {
         let summary = CustomerSummary {
             highlights: 3,
@@ -215,6 +230,9 @@ mod tests {
         assert_eq!(m.blocks[1]["text"]["text"], "3 highlights from 2 interviews by 1 interviewer");
         assert_eq!(m.blocks[2]["text"]["text"], "By product area: *chat* 2  ·  *billing &lt;x&gt;* 1");
         assert_eq!(m.text, "Acme: 3 highlights from 2 interviews by 1 interviewer (chat 2, billing &lt;x&gt; 1)");
+        insta::assert_json_snapshot!("thread_parent", m);
+        let first = CustomerSummary { highlights: 1, interviews: 1, interviewers: 1, areas: vec![] };
+        insta::assert_json_snapshot!("thread_parent_first", render_thread_parent("Acme & Sons", &first));
         blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
     }
 }

@@ -392,6 +392,30 @@ mod tests {
     }
 
     #[test]
+    fn the_modals_render_as_before() {
+        let one = Metadata { highlights: 1, channel: None };
+        insta::assert_json_snapshot!(
+            "capture_modal_one",
+            render_capture_modal(&areas(), TODAY, &one, &Prefill::default())
+        );
+        let three = Metadata { highlights: 3, channel: Some("C0PRODUCT".into()) };
+        insta::assert_json_snapshot!(
+            "capture_modal_three",
+            render_capture_modal(&areas(), TODAY, &three, &Prefill::default())
+        );
+        let prefill = Prefill {
+            customer: Some("Acme & Sons".into()),
+            quote: Some("We need <canned> replies".into()),
+            area_id: Some(9),
+        };
+        insta::assert_json_snapshot!("capture_modal_prefilled", render_capture_modal(&areas(), TODAY, &one, &prefill));
+        insta::assert_json_snapshot!(
+            "saved_modal",
+            render_saved_modal("✅ Saved 2 highlights for *Acme &amp; Sons* (2026-11-26).")
+        );
+    }
+
+    #[test]
     fn a_valid_submission_is_read() {
         let s = parse_submission(
             &FormValues::new(values("We need SSO", "7", "2026-11-26", "")),
