@@ -15,7 +15,9 @@ pub mod elements;
 pub mod layout;
 pub mod views;
 
-pub use elements::{button, external_select, option, plain_text_input, static_select, Button, Select, TextInput};
+pub use elements::{
+    button, datepicker, external_select, option, plain_text_input, static_select, Button, DatePicker, Select, TextInput,
+};
 pub use layout::{actions, context, context_of, divider, header, input, section, section_with_accessory, Input};
 pub use views::{home, modal, Modal};
 
@@ -47,6 +49,8 @@ pub const MAX_BUTTON_TEXT: usize = 75;
 pub const MAX_BUTTON_VALUE: usize = 2000;
 /// Characters in an input's label.
 pub const MAX_LABEL: usize = 2000;
+/// Characters in an input's hint (the grey line under it).
+pub const MAX_HINT: usize = 2000;
 /// Characters in a placeholder.
 pub const MAX_PLACEHOLDER: usize = 150;
 /// Characters in a modal's title, submit and close labels.
