@@ -3,16 +3,14 @@
 //! Pure rendering; each button carries the typed text, and a nonce so that a
 //! double click captures once.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::capture::handle::{CAPTURE_IN_AREA_ACTION, CREATE_NEW_ACTION, USE_EXISTING_ACTION};
 use crate::capture::quick::Unfiled;
 use crate::reply::{echo, Reply};
+use crate::slack::blocks::{actions, button, context, section, Button, MAX_BUTTON_VALUE};
 use crate::slack::mrkdwn::escape;
 use crate::store::areas::Area;
-
-/// Longest button value Slack accepts.
-const MAX_BUTTON_VALUE: usize = 2000;
 
 /// "Did you mean Acme Corp?": two buttons, each carrying the typed `text`, so
 /// nothing is stored until the user chooses and nothing is lost. None when
@@ -29,14 +27,15 @@ pub fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str,
         escape(typed_name)
     );
     let blocks = vec![
-        json!({ "type": "section", "text": { "type": "mrkdwn", "text": question } }),
-        json!({ "type": "actions", "block_id": "did_you_mean", "elements": [
-            { "type": "button", "action_id": USE_EXISTING_ACTION, "style": "primary", "value": use_value,
-              "text": { "type": "plain_text", "text": crate::slack::blocks::truncate(&format!("Use {near_name}"), 75) } },
-            { "type": "button", "action_id": CREATE_NEW_ACTION, "value": new_value,
-              "text": { "type": "plain_text", "text": crate::slack::blocks::truncate(&format!("Create “{typed_name}”"), 75) } },
-        ]}),
-        json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": echo(text) }] }),
+        section(&question),
+        actions(
+            "did_you_mean",
+            [
+                button(USE_EXISTING_ACTION, &format!("Use {near_name}")).primary().value(use_value),
+                button(CREATE_NEW_ACTION, &format!("Create “{typed_name}”")).value(new_value),
+            ],
+        ),
+        context(&echo(text)),
     ];
     Some(Reply::ephemeral_blocks(question, blocks))
 }
@@ -45,18 +44,18 @@ pub fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str,
 /// first (and green), each carrying the capture typed with that area. None
 /// when no area fits in a button.
 pub fn which_area(text: &str, unfiled: &Unfiled<'_>, suggested: &[&Area], nonce: &str) -> Option<Reply> {
-    let buttons: Vec<Value> = suggested
+    let buttons: Vec<Button> = suggested
         .iter()
         .enumerate()
         .map(|(i, area)| (i, area, json!({ "text": unfiled.with_area(&area.name), "nonce": nonce }).to_string()))
         .filter(|(_, _, value)| value.chars().count() <= MAX_BUTTON_VALUE)
         .map(|(i, area, value)| {
-            let mut button = json!({ "type": "button", "action_id": format!("{CAPTURE_IN_AREA_ACTION}_{i}"), "value": value,
-                                     "text": { "type": "plain_text", "text": crate::slack::blocks::truncate(&area.name, 75) } });
+            let button = button(&format!("{CAPTURE_IN_AREA_ACTION}_{i}"), &area.name).value(value);
             if i == 0 {
-                button["style"] = json!("primary");
+                button.primary()
+            } else {
+                button
             }
-            button
         })
         .collect();
     if buttons.is_empty() {
@@ -67,10 +66,9 @@ pub fn which_area(text: &str, unfiled: &Unfiled<'_>, suggested: &[&Area], nonce:
         escape(&unfiled.customer.display)
     );
     let blocks = vec![
-        json!({ "type": "section", "text": { "type": "mrkdwn", "text": question } }),
-        json!({ "type": "actions", "block_id": "suggested_area", "elements": buttons }),
-        json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!(
-            "Another area? Type it between the customer and the quote. {}", echo(text)) }] }),
+        section(&question),
+        actions("suggested_area", buttons),
+        context(&format!("Another area? Type it between the customer and the quote. {}", echo(text))),
     ];
     Some(Reply::ephemeral_blocks(question, blocks))
 }
