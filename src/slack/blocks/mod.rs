@@ -2,10 +2,11 @@
 //! every message and view is made with, and the step from our JSON renderings
 //! to slack-morphism's typed blocks.
 //!
-//! The builders ([`layout`]: blocks; [`elements`]: buttons, options, inputs;
-//! [`views`]: modals and the Home tab) render JSON directly and apply each of
-//! Slack's limits once: text people read is cut with `…`; identifiers and
-//! values are the app's own and only checked in debug builds.
+//! The builders ([`layout`]: blocks; [`elements`]: buttons, options, selects,
+//! inputs, date pickers; [`views`]: modals and the Home tab) render JSON
+//! directly and apply each of Slack's limits once: text people read is cut
+//! with `…`; identifiers and values are the app's own and only checked in
+//! debug builds.
 //! Limits: <https://docs.slack.dev/reference/block-kit/blocks>.
 
 use serde_json::Value;
