@@ -2,12 +2,13 @@
 //! command, the "Save as highlight" shortcut, or a button), growing it by one
 //! highlight, and its submission. Each stores before it answers.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::app::zone::{local_date, zone_named};
 use crate::app::AppState;
 use crate::areas::{self, find_area};
 use crate::capture::modal::{self, CustomerChoice, Metadata, Prefill};
+use crate::capture::questions;
 use crate::capture::quick::QuickCapture;
 use crate::customers::suggest;
 use crate::domain::highlight::{format_date, Kind};
@@ -69,7 +70,11 @@ pub async fn quick_capture(
         let near = list_near_customers(db, workspace, &capture.customer.key).await?;
         if let Some(near) = suggest::near_duplicates(&capture.customer.key, &near).first() {
             // A text too long to ride in a button is captured as typed.
-            if let Some(question) = did_you_mean(text, &capture.customer.display, near.id, &near.display_name) {
+            // The nonce makes a double click capture once.
+            let nonce = crate::store::claim_token();
+            let question =
+                questions::did_you_mean(text, &capture.customer.display, near.id, &near.display_name, &nonce);
+            if let Some(question) = question {
                 return Ok(question);
             }
         }
@@ -156,40 +161,10 @@ async fn customer_of(
     })
 }
 
-/// Longest button value Slack accepts.
-const MAX_BUTTON_VALUE: usize = 2000;
 /// Button: capture under the existing customer.
 pub const USE_EXISTING_ACTION: &str = "capture_use_existing";
 /// Button: capture under a new customer.
 pub const CREATE_NEW_ACTION: &str = "capture_create_new";
-
-/// "Did you mean Acme Corp?": two buttons, each carrying the typed text, so
-/// nothing is stored until the user chooses and nothing is lost.
-fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str) -> Option<Reply> {
-    // The nonce makes a double click capture once.
-    let nonce = crate::store::claim_token();
-    let use_value = json!({ "text": text, "customer_id": near_id, "nonce": nonce }).to_string();
-    let new_value = json!({ "text": text, "nonce": nonce }).to_string();
-    if use_value.chars().count() > MAX_BUTTON_VALUE {
-        return None;
-    }
-    let question = format!(
-        "Did you mean *{}*? There is no customer called “{}” yet. Nothing is saved until you choose.",
-        escape(near_name),
-        escape(typed_name)
-    );
-    let blocks = vec![
-        json!({ "type": "section", "text": { "type": "mrkdwn", "text": question } }),
-        json!({ "type": "actions", "block_id": "did_you_mean", "elements": [
-            { "type": "button", "action_id": USE_EXISTING_ACTION, "style": "primary", "value": use_value,
-              "text": { "type": "plain_text", "text": crate::slack::blocks::truncate(&format!("Use {near_name}"), 75) } },
-            { "type": "button", "action_id": CREATE_NEW_ACTION, "value": new_value,
-              "text": { "type": "plain_text", "text": crate::slack::blocks::truncate(&format!("Create “{typed_name}”"), 75) } },
-        ]}),
-        json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": echo(text) }] }),
-    ];
-    Some(Reply::ephemeral_blocks(question, blocks))
-}
 
 /// `action_id` of a suggested area's button.
 pub const CAPTURE_IN_AREA_ACTION: &str = "capture_in_area";
@@ -221,38 +196,14 @@ async fn suggest_area(
         crate::capture::similar::suggest_areas(state, workspace, unfiled.quote.as_str(), &all_areas, SUGGESTED_AREAS)
             .await;
     let nonce = crate::store::claim_token();
-    let buttons: Vec<Value> = suggested
-        .iter()
-        .enumerate()
-        .map(|(i, area)| (i, area, json!({ "text": unfiled.with_area(&area.name), "nonce": nonce }).to_string()))
-        .filter(|(_, _, value)| value.chars().count() <= MAX_BUTTON_VALUE)
-        .map(|(i, area, value)| {
-            let mut button = json!({ "type": "button", "action_id": format!("{CAPTURE_IN_AREA_ACTION}_{i}"), "value": value,
-                                     "text": { "type": "plain_text", "text": crate::slack::blocks::truncate(&area.name, 75) } });
-            if i == 0 {
-                button["style"] = json!("primary");
-            }
-            button
-        })
-        .collect();
-    if buttons.is_empty() {
-        return Ok(Reply::ephemeral(format!(
+    match questions::which_area(text, &unfiled, &suggested, &nonce) {
+        Some(question) => Ok(question),
+        None => Ok(Reply::ephemeral(format!(
             "Which product area is it? Type it again with the area: `/highlight {} | <area> | …`. Nothing was saved.\n{}",
             escape(&unfiled.customer.display),
             echo(text)
-        )));
+        ))),
     }
-    let question = format!(
-        "Which product area is this quote from *{}* about? Nothing is saved until you choose.",
-        escape(&unfiled.customer.display)
-    );
-    let blocks = vec![
-        json!({ "type": "section", "text": { "type": "mrkdwn", "text": question } }),
-        json!({ "type": "actions", "block_id": "suggested_area", "elements": buttons }),
-        json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!(
-            "Another area? Type it between the customer and the quote. {}", echo(text)) }] }),
-    ];
-    Ok(Reply::ephemeral_blocks(question, blocks))
 }
 
 /// Whether `action` is one of the suggested-area buttons.

@@ -2,9 +2,9 @@
 //! running summary, and one reply per highlight. Pure rendering; every piece
 //! of user text is escaped.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::slack::blocks::{self, mrkdwn, plain, Message, MAX_HEADER_TEXT, MAX_SECTION_TEXT};
+use crate::slack::blocks::{self, actions, button, context, context_of, header, mrkdwn, section, Message};
 use crate::slack::mrkdwn::{escape, link};
 use crate::store::customers::CustomerSummary;
 use crate::store::highlights::HighlightForPost;
@@ -34,40 +34,24 @@ pub fn render_thread_parent(customer: &str, summary: &CustomerSummary) -> Messag
     );
     let areas: Vec<String> = summary.areas.iter().map(|a| format!("*{}* {}", escape(&a.area), a.highlights)).collect();
     let plain_areas: Vec<String> = summary.areas.iter().map(|a| format!("{} {}", a.area, a.highlights)).collect();
-    let mut blocks = vec![
-        json!({ "type": "header", "text": plain(&blocks::truncate(&format!("🏢 {customer}"), MAX_HEADER_TEXT)) }),
-        json!({ "type": "section", "text": mrkdwn(&headline) }),
-    ];
+    let mut blocks = vec![header(&format!("🏢 {customer}")), section(&headline)];
     if !areas.is_empty() {
-        blocks.push(json!({
-            "type": "section",
-            "text": mrkdwn(&blocks::truncate_mrkdwn(&format!("By product area: {}", areas.join("  ·  ")), MAX_SECTION_TEXT)),
-        }));
+        blocks.push(section(&format!("By product area: {}", areas.join("  ·  "))));
     }
-    blocks.push(json!({
-        "type": "context",
-        "elements": [mrkdwn("Every highlight about this customer is a reply in this thread.")],
-    }));
-    Message {
-        // The fallback text is mrkdwn too (and drives notifications): escaped as well.
-        text: escape(&format!("{customer}: {headline} ({})", plain_areas.join(", "))),
-        blocks,
-    }
+    blocks.push(context("Every highlight about this customer is a reply in this thread."));
+    // The fallback text is mrkdwn too (and drives notifications): escaped as well.
+    Message::new(escape(&format!("{customer}: {headline} ({})", plain_areas.join(", "))), blocks)
 }
 
 /// A highlight's reply in its customer's thread: the quote first, then who,
 /// what, when. `interviewer` is mrkdwn-safe (a name, or a mention).
 pub fn render_highlight_reply(h: &HighlightForPost, interviewer: &str) -> Message {
     let quoted: String = escape(&h.quote).lines().map(|line| format!(">{line}")).collect::<Vec<_>>().join("\n");
-    let mut blocks: Vec<Value> =
-        vec![json!({ "type": "section", "text": mrkdwn(&blocks::truncate_mrkdwn(&quoted, MAX_SECTION_TEXT)) })];
+    let mut blocks: Vec<Value> = vec![section(&quoted)];
     if let Some(takeaway) = h.takeaway.as_deref().filter(|t| !t.trim().is_empty()) {
-        blocks.push(json!({
-            "type": "section",
-            "text": mrkdwn(&blocks::truncate_mrkdwn(&format!("*Takeaway:* {}", escape(takeaway)), MAX_SECTION_TEXT)),
-        }));
+        blocks.push(section(&format!("*Takeaway:* {}", escape(takeaway))));
     }
-    let mut context = vec![
+    let mut facts = vec![
         mrkdwn(&format!("*{}*", escape(&h.customer_name))),
         mrkdwn(&format!("📂 {}", escape(&h.area_name))),
         mrkdwn(&kind_label(&h.kind)),
@@ -76,31 +60,19 @@ pub fn render_highlight_reply(h: &HighlightForPost, interviewer: &str) -> Messag
     ];
     if let Some(url) = &h.recording_link {
         let at = h.recording_at.and_then(crate::domain::RecordingTime::from_seconds);
-        context.push(mrkdwn(&crate::domain::highlight::render_recording(url, at)));
+        facts.push(mrkdwn(&crate::domain::highlight::render_recording(url, at)));
     }
     if let Some(manager) = &h.endorsed_by {
-        context.push(mrkdwn(&format!("✅ Endorsed by {}", mention(manager))));
+        facts.push(mrkdwn(&format!("✅ Endorsed by {}", mention(manager))));
     }
-    blocks.push(json!({ "type": "context", "elements": context }));
+    blocks.push(context_of(facts));
     let (label, action) = match h.endorsed_by {
         None => ("✅ Endorse", ENDORSE_ACTION),
         Some(_) => ("Withdraw endorsement", WITHDRAW_ACTION),
     };
-    blocks.push(json!({
-        "type": "actions",
-        "block_id": "endorsement",
-        "elements": [{ "type": "button", "text": plain(label), "action_id": action, "value": h.id.to_string() }],
-    }));
-    Message {
-        text: escape(&format!(
-            "“{}” — {} ({}, {})",
-            blocks::truncate(&h.quote, 500),
-            h.customer_name,
-            h.area_name,
-            h.kind
-        )),
-        blocks,
-    }
+    blocks.push(actions("endorsement", [button(action, label).value(h.id.to_string())]));
+    let text = format!("“{}” — {} ({}, {})", blocks::truncate(&h.quote, 500), h.customer_name, h.area_name, h.kind);
+    Message::new(escape(&text), blocks)
 }
 
 /// The old parent of a customer merged into another: a pointer to the survivor.
@@ -110,13 +82,10 @@ pub fn render_merged_parent(old: &str, survivor: &str, survivor_thread: Option<&
         None => format!("*{}*'s thread", escape(survivor)),
     };
     let text = format!("*{}* was merged into *{}*. New highlights go to {target}.", escape(old), escape(survivor));
-    Message {
-        text: escape(&format!("{old} was merged into {survivor}")),
-        blocks: vec![
-            json!({ "type": "header", "text": plain(&blocks::truncate(&format!("🏢 {old} → {survivor}"), MAX_HEADER_TEXT)) }),
-            json!({ "type": "section", "text": mrkdwn(&text) }),
-        ],
-    }
+    Message::new(
+        escape(&format!("{old} was merged into {survivor}")),
+        vec![header(&format!("🏢 {old} → {survivor}")), section(&text)],
+    )
 }
 
 fn kind_label(kind: &str) -> String {
@@ -195,8 +164,23 @@ mod tests {
         assert_eq!(m.blocks[0]["text"]["text"], ">one\n>two");
         let long = render_highlight_reply(&highlight(&"&".repeat(3000)), "Egon");
         let text = long.blocks[0]["text"]["text"].as_str().expect("text");
-        assert!(text.chars().count() <= MAX_SECTION_TEXT);
+        assert!(text.chars().count() <= blocks::MAX_SECTION_TEXT);
         assert!(text.ends_with("&amp;…"), "{}", &text[text.len() - 10..]);
+    }
+
+    #[test]
+    fn the_messages_render_as_before() {
+        let h = HighlightForPost { recording_at: Some(754), ..highlight("We need <canned> replies\nand macros") };
+        insta::assert_json_snapshot!("highlight_reply", render_highlight_reply(&h, "<@U0USER0001>"));
+        let bare = HighlightForPost { recording_link: None, takeaway: None, kind: "other".into(), ..highlight("q") };
+        insta::assert_json_snapshot!("highlight_reply_without_recording", render_highlight_reply(&bare, "Egon"));
+        let endorsed = HighlightForPost { endorsed_by: Some("U0BOSS".into()), kind: "pain".into(), ..highlight("q") };
+        insta::assert_json_snapshot!("highlight_reply_endorsed", render_highlight_reply(&endorsed, "Egon"));
+        insta::assert_json_snapshot!(
+            "merged_parent",
+            render_merged_parent("Acme <old>", "Acme & Sons", Some("https://x.slack.com/archives/C1/p1"))
+        );
+        insta::assert_json_snapshot!("merged_parent_without_thread", render_merged_parent("Acme", "Acme Inc.", None));
     }
 
     #[test]
@@ -215,6 +199,9 @@ mod tests {
         assert_eq!(m.blocks[1]["text"]["text"], "3 highlights from 2 interviews by 1 interviewer");
         assert_eq!(m.blocks[2]["text"]["text"], "By product area: *chat* 2  ·  *billing &lt;x&gt;* 1");
         assert_eq!(m.text, "Acme: 3 highlights from 2 interviews by 1 interviewer (chat 2, billing &lt;x&gt; 1)");
+        insta::assert_json_snapshot!("thread_parent", m);
+        let first = CustomerSummary { highlights: 1, interviews: 1, interviewers: 1, areas: vec![] };
+        insta::assert_json_snapshot!("thread_parent_first", render_thread_parent("Acme & Sons", &first));
         blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
     }
 }

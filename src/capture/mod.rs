@@ -6,5 +6,6 @@ pub mod handle;
 pub mod messages;
 pub mod modal;
 pub mod post;
+pub mod questions;
 pub mod quick;
 pub mod similar;

@@ -5,16 +5,19 @@
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::areas::find_area;
 use crate::customers::suggest;
 use crate::domain::highlight::{
-    format_date, parse_date, Kind, Quote, RecordingLink, RecordingTime, MAX_QUOTE_CHARS, MAX_TAKEAWAY_CHARS,
+    parse_date, Kind, Quote, RecordingLink, RecordingTime, MAX_QUOTE_CHARS, MAX_TAKEAWAY_CHARS,
 };
 use crate::domain::CustomerName;
 use crate::reply::FieldErrors;
-use crate::slack::blocks::{self, mrkdwn, plain, MAX_OPTION_TEXT, MAX_SELECT_OPTIONS};
+use crate::slack::blocks::{
+    self, actions, button, datepicker, divider, external_select, input, modal, option, plain_text_input, section,
+    static_select, Select, MAX_SELECT_OPTIONS,
+};
 use crate::slack::interaction::FormValues;
 use crate::store::areas::Area;
 
@@ -82,138 +85,74 @@ pub struct Prefill {
 /// The modal view, with `highlights` highlight groups.
 pub fn render_capture_modal(areas: &[Area], today: Date, metadata: &Metadata, prefill: &Prefill) -> Value {
     let count = metadata.highlights.clamp(1, MAX_HIGHLIGHTS);
-    let mut blocks = vec![
-        input(
-            block::CUSTOMER,
-            "Customer",
-            customer_select(prefill.customer.as_deref()),
-            false,
-            Some("Type to find a customer, or to add a new one. “Acme Inc.” and “acme” are one customer."),
-        ),
-        input(
-            block::DATE,
-            "Interview date",
-            json!({ "type": "datepicker", "action_id": VALUE, "initial_date": format_date(today) }),
-            false,
-            None,
-        ),
-        input(
-            block::RECORDING,
-            "Recording link",
-            json!({ "type": "plain_text_input", "action_id": VALUE, "placeholder": plain("https://…") }),
-            true,
-            None,
-        ),
+    let mut blocks: Vec<Value> = vec![
+        input(block::CUSTOMER, "Customer", customer_select(prefill.customer.as_deref()))
+            .hint("Type to find a customer, or to add a new one. “Acme Inc.” and “acme” are one customer.")
+            .into(),
+        input(block::DATE, "Interview date", datepicker(VALUE).initial(today)).into(),
+        input(block::RECORDING, "Recording link", plain_text_input(VALUE).placeholder("https://…")).optional().into(),
     ];
     for i in 0..count {
-        blocks.push(json!({ "type": "divider" }));
+        blocks.push(divider());
         if count > 1 {
-            blocks.push(json!({ "type": "section", "text": mrkdwn(&format!("*Highlight {}*", i + 1)) }));
+            blocks.push(section(&format!("*Highlight {}*", i + 1)));
         }
         let likely = if i == 0 { prefill.area_id } else { None };
-        blocks.push(input(&block::area(i), "Product area", area_select(areas, likely), false, None));
-        blocks.push(input(&block::kind(i), "Kind", kind_select(), false, None));
-        let quote_initial = if i == 0 { prefill.quote.as_deref() } else { None };
-        blocks.push(input(
-            &block::quote(i),
-            "Quote",
-            with_initial(
-                json!({ "type": "plain_text_input", "action_id": VALUE, "multiline": true,
-                        "max_length": MAX_QUOTE_CHARS, "placeholder": plain("The customer's own words") }),
-                quote_initial.map(|q| blocks::truncate(q, MAX_QUOTE_CHARS)).as_deref(),
-            ),
-            false,
-            None,
-        ));
-        blocks.push(input(
-            &block::takeaway(i),
-            "Takeaway",
-            json!({ "type": "plain_text_input", "action_id": VALUE, "max_length": MAX_TAKEAWAY_CHARS,
-                    "placeholder": plain("What we learn from it") }),
-            true,
-            None,
-        ));
-        blocks.push(input(
-            &block::at(i),
-            "At",
-            json!({ "type": "plain_text_input", "action_id": VALUE, "max_length": 8,
-                    "placeholder": plain("12:34") }),
-            true,
-            Some("Where the quote is in the recording: posts link to that moment"),
-        ));
+        blocks.push(input(&block::area(i), "Product area", area_select(areas, likely)).into());
+        blocks.push(input(&block::kind(i), "Kind", kind_select()).into());
+        let quote = plain_text_input(VALUE)
+            .multiline()
+            .max_length(MAX_QUOTE_CHARS)
+            .placeholder("The customer's own words")
+            .initial(if i == 0 { prefill.quote.as_deref() } else { None });
+        blocks.push(input(&block::quote(i), "Quote", quote).into());
+        let takeaway = plain_text_input(VALUE).max_length(MAX_TAKEAWAY_CHARS).placeholder("What we learn from it");
+        blocks.push(input(&block::takeaway(i), "Takeaway", takeaway).optional().into());
+        blocks.push(
+            input(&block::at(i), "At", plain_text_input(VALUE).max_length(8).placeholder("12:34"))
+                .optional()
+                .hint("Where the quote is in the recording: posts link to that moment")
+                .into(),
+        );
     }
     if count < MAX_HIGHLIGHTS {
-        blocks.push(json!({
-            "type": "actions", "block_id": "add",
-            "elements": [{ "type": "button", "action_id": ADD_HIGHLIGHT_ACTION, "text": plain("➕ Add another highlight") }],
-        }));
+        blocks.push(actions("add", [button(ADD_HIGHLIGHT_ACTION, "➕ Add another highlight")]));
     }
     let metadata = Metadata { highlights: count, channel: metadata.channel.clone() };
-    json!({
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "title": plain("Capture highlights"),
-        "submit": plain("Save"),
-        "close": plain("Cancel"),
-        "private_metadata": serde_json::to_string(&metadata).unwrap_or_default(),
-        "blocks": blocks,
-    })
+    modal("Capture highlights", blocks)
+        .callback_id(CALLBACK_ID)
+        .submit("Save")
+        .close("Cancel")
+        .private_metadata(serde_json::to_string(&metadata).unwrap_or_default())
+        .into()
 }
 
 /// The view shown after a successful submission.
 pub fn render_saved_modal(text: &str) -> Value {
-    json!({
-        "type": "modal",
-        "title": plain("Highlights saved"),
-        "close": plain("Done"),
-        "blocks": [{ "type": "section", "text": mrkdwn(text) }],
-    })
+    modal("Highlights saved", vec![section(text)]).close("Done").into()
 }
 
-fn input(block_id: &str, label: &str, element: Value, optional: bool, hint: Option<&str>) -> Value {
-    let mut block = json!({
-        "type": "input", "block_id": block_id, "label": plain(label), "element": element, "optional": optional,
-    });
-    if let Some(hint) = hint {
-        block["hint"] = plain(hint);
+fn customer_select(initial: Option<&str>) -> Select {
+    let select = external_select(VALUE, 1).placeholder("Start typing a company name");
+    match initial.filter(|n| !n.trim().is_empty()) {
+        Some(name) => select.initial(option(name, &format!("{}{}", suggest::NEW, blocks::truncate(name, 100)))),
+        None => select,
     }
-    block
 }
 
-fn with_initial(mut element: Value, initial: Option<&str>) -> Value {
-    if let Some(text) = initial.filter(|t| !t.is_empty()) {
-        element["initial_value"] = json!(text);
-    }
-    element
-}
-
-fn customer_select(initial: Option<&str>) -> Value {
-    let mut select = json!({ "type": "external_select", "action_id": VALUE, "min_query_length": 1,
-                             "placeholder": plain("Start typing a company name") });
-    if let Some(name) = initial.filter(|n| !n.trim().is_empty()) {
-        select["initial_option"] = option(name, &format!("{}{}", suggest::NEW, blocks::truncate(name, 100)));
-    }
-    select
-}
-
-fn option(text: &str, value: &str) -> Value {
-    json!({ "text": plain(&blocks::truncate(text, MAX_OPTION_TEXT)), "value": value })
-}
-
-fn area_select(areas: &[Area], likely: Option<i64>) -> Value {
+fn area_select(areas: &[Area], likely: Option<i64>) -> Select {
     let shown = &areas[..areas.len().min(MAX_SELECT_OPTIONS)];
-    let options: Vec<Value> = shown.iter().map(|a| option(&a.name, &a.id.to_string())).collect();
-    let mut select = json!({ "type": "static_select", "action_id": VALUE, "placeholder": plain("Choose an area"), "options": options });
-    if let Some(area) = likely.and_then(|id| shown.iter().find(|a| a.id == id)) {
-        select["initial_option"] = option(&area.name, &area.id.to_string());
+    let select =
+        static_select(VALUE, shown.iter().map(|a| option(&a.name, &a.id.to_string()))).placeholder("Choose an area");
+    match likely.and_then(|id| shown.iter().find(|a| a.id == id)) {
+        Some(area) => select.initial(option(&area.name, &area.id.to_string())),
+        None => select,
     }
-    select
 }
 
-fn kind_select() -> Value {
-    let options: Vec<Value> = Kind::ALL.iter().map(|k| option(k.label(), k.as_str())).collect();
-    json!({ "type": "static_select", "action_id": VALUE, "options": options,
-            "initial_option": option(Kind::Other.label(), Kind::Other.as_str()) })
+fn kind_select() -> Select {
+    static_select(VALUE, Kind::ALL.iter().map(|k| option(k.label(), k.as_str())))
+        .initial(option(Kind::Other.label(), Kind::Other.as_str()))
 }
 
 /// One highlight read from a valid submission.
@@ -346,6 +285,7 @@ pub fn parse_submission(
 mod tests {
     use super::*;
     use jiff::civil::date;
+    use serde_json::json;
 
     fn areas() -> Vec<Area> {
         vec![
@@ -389,6 +329,30 @@ mod tests {
         let full =
             render_capture_modal(&areas(), TODAY, &Metadata { highlights: 50, channel: None }, &Prefill::default());
         assert!(full["blocks"].as_array().expect("blocks").len() <= blocks::MAX_VIEW_BLOCKS);
+    }
+
+    #[test]
+    fn the_modals_render_as_before() {
+        let one = Metadata { highlights: 1, channel: None };
+        insta::assert_json_snapshot!(
+            "capture_modal_one",
+            render_capture_modal(&areas(), TODAY, &one, &Prefill::default())
+        );
+        let three = Metadata { highlights: 3, channel: Some("C0PRODUCT".into()) };
+        insta::assert_json_snapshot!(
+            "capture_modal_three",
+            render_capture_modal(&areas(), TODAY, &three, &Prefill::default())
+        );
+        let prefill = Prefill {
+            customer: Some("Acme & Sons".into()),
+            quote: Some("We need <canned> replies".into()),
+            area_id: Some(9),
+        };
+        insta::assert_json_snapshot!("capture_modal_prefilled", render_capture_modal(&areas(), TODAY, &one, &prefill));
+        insta::assert_json_snapshot!(
+            "saved_modal",
+            render_saved_modal("✅ Saved 2 highlights for *Acme &amp; Sons* (2026-11-26).")
+        );
     }
 
     #[test]

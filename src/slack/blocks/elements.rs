@@ -1,4 +1,5 @@
-//! Interactive elements: buttons, options, selects and text inputs. Each
+//! Interactive elements: buttons, options, selects, text inputs and date
+//! pickers. Each
 //! applies Slack's limits to what it is given.
 
 use serde_json::{json, Value};
@@ -160,6 +161,36 @@ impl From<TextInput> for Value {
     }
 }
 
+/// A date picker.
+pub fn datepicker(action_id: &str) -> DatePicker {
+    check_id(action_id);
+    DatePicker(json!({ "type": "datepicker", "action_id": action_id }))
+}
+
+/// A date picker being built; see [`datepicker`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatePicker(Value);
+
+impl DatePicker {
+    /// The date picked when the form opens (sent as `YYYY-MM-DD`).
+    pub fn initial(mut self, date: jiff::civil::Date) -> Self {
+        self.0["initial_date"] = Value::String(date.strftime("%Y-%m-%d").to_string());
+        self
+    }
+
+    /// Grey text shown while no date is picked, cut to [`MAX_PLACEHOLDER`] characters.
+    pub fn placeholder(mut self, text: &str) -> Self {
+        self.0["placeholder"] = plain(&truncate(text, MAX_PLACEHOLDER));
+        self
+    }
+}
+
+impl From<DatePicker> for Value {
+    fn from(picker: DatePicker) -> Self {
+        picker.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +237,14 @@ mod tests {
         assert_eq!(input["initial_value"], "too …");
         let empty: Value = plain_text_input("value").initial(Some("")).into();
         assert!(empty.get("initial_value").is_none());
+    }
+
+    #[test]
+    fn a_datepicker_sends_its_date_as_iso_and_cuts_its_placeholder() {
+        let picker: Value = datepicker("value").initial(jiff::civil::date(2026, 3, 7)).into();
+        assert_eq!(picker, json!({ "type": "datepicker", "action_id": "value", "initial_date": "2026-03-07" }));
+        let blank: Value = datepicker("value").placeholder(&"p".repeat(200)).into();
+        assert_eq!(blank["placeholder"]["text"].as_str().expect("text").chars().count(), MAX_PLACEHOLDER);
+        assert!(blank.get("initial_date").is_none());
     }
 }

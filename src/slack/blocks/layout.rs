@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::{
     check_id, mrkdwn, plain, truncate, truncate_mrkdwn, MAX_ACTIONS_ELEMENTS, MAX_CONTEXT_ELEMENTS, MAX_HEADER_TEXT,
-    MAX_LABEL, MAX_SECTION_TEXT, MAX_TEXT,
+    MAX_HINT, MAX_LABEL, MAX_SECTION_TEXT, MAX_TEXT,
 };
 
 /// A section of escaped mrkdwn, cut to [`MAX_SECTION_TEXT`] characters.
@@ -52,7 +52,13 @@ pub fn actions<E: Into<Value>>(block_id: &str, elements: impl IntoIterator<Item 
 /// keys the value in the submission and any error shown under it.
 pub fn input(block_id: &str, label: &str, element: impl Into<Value>) -> Input {
     check_id(block_id);
-    Input { block_id: block_id.to_owned(), label: truncate(label, MAX_LABEL), element: element.into(), optional: false }
+    Input {
+        block_id: block_id.to_owned(),
+        label: truncate(label, MAX_LABEL),
+        element: element.into(),
+        optional: false,
+        hint: None,
+    }
 }
 
 /// An input block being built; see [`input`].
@@ -62,12 +68,19 @@ pub struct Input {
     label: String,
     element: Value,
     optional: bool,
+    hint: Option<String>,
 }
 
 impl Input {
     /// The form can be submitted with this input empty.
     pub fn optional(mut self) -> Self {
         self.optional = true;
+        self
+    }
+
+    /// A grey line under the input saying what goes in it, cut to [`MAX_HINT`] characters.
+    pub fn hint(mut self, text: &str) -> Self {
+        self.hint = Some(truncate(text, MAX_HINT));
         self
     }
 }
@@ -77,6 +90,9 @@ impl From<Input> for Value {
         let mut block = json!({ "type": "input", "block_id": input.block_id, "label": plain(&input.label), "element": input.element });
         if input.optional {
             block["optional"] = Value::Bool(true);
+        }
+        if let Some(hint) = input.hint {
+            block["hint"] = plain(&hint);
         }
         block
     }
@@ -137,6 +153,17 @@ mod tests {
         assert!(required.get("optional").is_none());
         let optional: Value = input("quote", "Quote", element).optional().into();
         assert_eq!(optional["optional"], true);
+        assert!(optional.get("hint").is_none());
+    }
+
+    #[test]
+    fn an_input_hint_is_cut_to_2000_characters() {
+        let picker = crate::slack::blocks::datepicker("value").initial(jiff::civil::date(2026, 11, 27));
+        let hinted: Value = input("date", "Date", picker).hint(&"h".repeat(2100)).into();
+        let hint = hinted["hint"]["text"].as_str().expect("hint");
+        assert_eq!(hint.chars().count(), MAX_HINT);
+        assert!(hint.ends_with('…'));
+        typed_blocks(&[hinted]).expect("valid Block Kit");
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! every message and view is made with, and the step from our JSON renderings
 //! to slack-morphism's typed blocks.
 //!
-//! The builders ([`layout`]: blocks; [`elements`]: buttons, options, inputs;
-//! [`views`]: modals and the Home tab) render JSON directly and apply each of
-//! Slack's limits once: text people read is cut with `…`; identifiers and
-//! values are the app's own and only checked in debug builds.
+//! The builders ([`layout`]: blocks; [`elements`]: buttons, options, selects,
+//! inputs, date pickers; [`views`]: modals and the Home tab) render JSON
+//! directly and apply each of Slack's limits once: text people read is cut
+//! with `…`; identifiers and values are the app's own and only checked in
+//! debug builds.
 //! Limits: <https://docs.slack.dev/reference/block-kit/blocks>.
 
 use serde_json::Value;
@@ -15,7 +16,9 @@ pub mod elements;
 pub mod layout;
 pub mod views;
 
-pub use elements::{button, external_select, option, plain_text_input, static_select, Button, Select, TextInput};
+pub use elements::{
+    button, datepicker, external_select, option, plain_text_input, static_select, Button, DatePicker, Select, TextInput,
+};
 pub use layout::{actions, context, context_of, divider, header, input, section, section_with_accessory, Input};
 pub use views::{home, modal, Modal};
 
@@ -47,6 +50,8 @@ pub const MAX_BUTTON_TEXT: usize = 75;
 pub const MAX_BUTTON_VALUE: usize = 2000;
 /// Characters in an input's label.
 pub const MAX_LABEL: usize = 2000;
+/// Characters in an input's hint (the grey line under it).
+pub const MAX_HINT: usize = 2000;
 /// Characters in a placeholder.
 pub const MAX_PLACEHOLDER: usize = 150;
 /// Characters in a modal's title, submit and close labels.
