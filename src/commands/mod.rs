@@ -5,7 +5,8 @@
 use crate::app::AppState;
 use crate::capture;
 use crate::capture::modal::Prefill;
-use crate::error::{AppError, INTERNAL_ERROR_TEXT};
+use crate::capture::quick::Capture;
+use crate::error::{AppError, UserError, INTERNAL_ERROR_TEXT};
 use crate::install::Admission;
 use crate::reply::{echo, Reply};
 use crate::slack::payload::SlashCommand;
@@ -19,8 +20,8 @@ pub enum HighlightCommand {
     OpenModal,
     /// `help`.
     Help,
-    /// `<customer> | <area> | <quote> [| <link>]` (the raw, escaped text).
-    Capture(String),
+    /// `<customer> | [<area> |] <quote> [| <link>]`, read.
+    Capture(Capture),
     /// `areas`.
     ListAreas,
     /// `areas add <name>`.
@@ -76,8 +77,6 @@ pub enum HighlightCommand {
     Digest,
     /// `report [@user]`.
     Report(String),
-    /// A known command missing a part: its usage line.
-    Usage(&'static str),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
@@ -97,26 +96,28 @@ fn pair(
     separator: &str,
     usage: &'static str,
     make: impl FnOnce(String, String) -> HighlightCommand,
-) -> HighlightCommand {
+) -> Result<HighlightCommand, UserError> {
     match crate::slack::mrkdwn::split_last_ignore_case(text, separator) {
-        Some((a, b)) => make(a, b),
-        None => HighlightCommand::Usage(usage),
+        Some((a, b)) => Ok(make(a, b)),
+        None => Err(UserError::new(usage)),
     }
 }
 
-/// Reads the command text (as Slack escaped it).
-pub fn parse(text: &str) -> HighlightCommand {
+/// Reads the command text (as Slack escaped it), once: each command with its
+/// arguments read, or the one answer to a mistake (what was wrong, and where
+/// it helps, the usage and what was typed).
+pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
     let text = text.trim();
     if text.is_empty() {
-        return HighlightCommand::OpenModal;
+        return Ok(HighlightCommand::OpenModal);
     }
     if capture::quick::looks_like_capture(text) {
-        return HighlightCommand::Capture(text.to_owned());
+        return Capture::parse(text).map(HighlightCommand::Capture);
     }
     let mut words = text.splitn(2, char::is_whitespace);
     let first = words.next().unwrap_or_default().to_lowercase();
     let rest = words.next().unwrap_or_default().trim();
-    match first.as_str() {
+    let command = match first.as_str() {
         "help" | "?" | "usage" => HighlightCommand::Help,
         "areas" | "area" => {
             let mut sub = rest.splitn(2, char::is_whitespace);
@@ -126,18 +127,18 @@ pub fn parse(text: &str) -> HighlightCommand {
                 ("add", None) => HighlightCommand::AddArea(String::new()),
                 ("rename", arg) => {
                     let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
-                    pair(&names, " to ", RENAME_AREA_USAGE, |from, to| HighlightCommand::RenameArea { from, to })
+                    pair(&names, " to ", RENAME_AREA_USAGE, |from, to| HighlightCommand::RenameArea { from, to })?
                 }
                 ("merge", arg) => {
                     let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
-                    pair(&names, " into ", MERGE_AREAS_USAGE, |from, into| HighlightCommand::MergeAreas { from, into })
+                    pair(&names, " into ", MERGE_AREAS_USAGE, |from, into| HighlightCommand::MergeAreas { from, into })?
                 }
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
         }
         "customer" | "customers" => HighlightCommand::Customer(rest.to_owned()),
         "merge" => {
-            pair(rest, " into ", MERGE_CUSTOMERS_USAGE, |from, into| HighlightCommand::MergeCustomers { from, into })
+            pair(rest, " into ", MERGE_CUSTOMERS_USAGE, |from, into| HighlightCommand::MergeCustomers { from, into })?
         }
         "search" | "find" => HighlightCommand::Search(rest.to_owned()),
         "onboard" | "enroll" => HighlightCommand::Onboard(rest.to_owned()),
@@ -169,7 +170,8 @@ pub fn parse(text: &str) -> HighlightCommand {
             }
         }
         _ => HighlightCommand::Unknown(text.to_owned()),
-    }
+    };
+    Ok(command)
 }
 
 /// Said to a person typing `/highlight` in a workspace the app is not installed in.
@@ -198,6 +200,27 @@ pub async fn answer(state: &AppState, command: SlashCommand) -> Result<Option<Re
 /// here, once, and the user gets one fixed sentence.
 pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCommand) -> Option<Reply> {
     let result: Result<Option<Reply>, AppError> = match parse(&command.text) {
+        Err(refusal) => Err(refusal.into()),
+        Ok(parsed) => dispatch(state, workspace, &command, parsed).await,
+    };
+    match result {
+        Ok(reply) => reply,
+        Err(AppError::User(refusal)) => Some(Reply::ephemeral(refusal.0)),
+        Err(e) => {
+            tracing::error!(error = %crate::error::chain(&e), user = command.user_id, "slash command failed");
+            Some(Reply::ephemeral(format!("{INTERNAL_ERROR_TEXT}\n{}", echo(&command.text))))
+        }
+    }
+}
+
+/// Runs a command, read, for its feature.
+async fn dispatch(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    command: &SlashCommand,
+    parsed: HighlightCommand,
+) -> Result<Option<Reply>, AppError> {
+    match parsed {
         HighlightCommand::OpenModal => {
             capture::handle::open_modal(
                 state,
@@ -210,8 +233,8 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
             Ok(None)
         }
         HighlightCommand::Help => Ok(Some(Reply::ephemeral(usage(&command.command)))),
-        HighlightCommand::Capture(text) => {
-            capture::handle::quick_capture(state, workspace, &command.user_id, &text, None).await.map(Some)
+        HighlightCommand::Capture(capture) => {
+            capture::handle::quick_capture(state, workspace, &command.user_id, capture, None).await.map(Some)
         }
         HighlightCommand::ListAreas => areas::list(state, workspace).await.map(Some),
         HighlightCommand::AddArea(name) => areas::add(state, workspace, &command.user_id, &name).await.map(Some),
@@ -262,7 +285,6 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
         HighlightCommand::ConfigChannel(arg) => {
             settings::set_channel(state, workspace, &command.user_id, &arg).await.map(Some)
         }
-        HighlightCommand::Usage(usage) => Ok(Some(Reply::ephemeral(usage))),
         HighlightCommand::Unknown(typed) => {
             let hint = if typed.split_whitespace().count() >= 3 {
                 "To capture a highlight, separate the customer, the area and the quote with `|`: \
@@ -275,14 +297,6 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
                 usage(&command.command),
                 echo(&typed)
             ))))
-        }
-    };
-    match result {
-        Ok(reply) => reply,
-        Err(AppError::User(refusal)) => Some(Reply::ephemeral(refusal.0)),
-        Err(e) => {
-            tracing::error!(error = %crate::error::chain(&e), user = command.user_id, "slash command failed");
-            Some(Reply::ephemeral(format!("{INTERNAL_ERROR_TEXT}\n{}", echo(&command.text))))
         }
     }
 }
@@ -316,43 +330,83 @@ pub fn usage(command: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A quick capture's customer, area, quote and text as typed.
+    fn quick(parsed: Result<HighlightCommand, UserError>) -> (String, String, String, String) {
+        match parsed {
+            Ok(HighlightCommand::Capture(Capture::Quick(c))) => {
+                (c.customer.display, c.area, c.quote.as_str().to_owned(), c.text)
+            }
+            other => panic!("not a quick capture: {other:?}"),
+        }
+    }
+
     #[test]
     fn the_grammar_is_read() {
-        assert_eq!(parse(""), HighlightCommand::OpenModal);
-        assert_eq!(parse("  HELP "), HighlightCommand::Help);
-        assert_eq!(parse("Acme | chat | hi"), HighlightCommand::Capture("Acme | chat | hi".into()));
-        assert_eq!(parse("areas"), HighlightCommand::ListAreas);
-        assert_eq!(parse("Areas add  Data export "), HighlightCommand::AddArea("Data export".into()));
+        assert_eq!(parse(""), Ok(HighlightCommand::OpenModal));
+        assert_eq!(parse("  HELP "), Ok(HighlightCommand::Help));
+        assert_eq!(
+            quick(parse("Acme | chat | hi")),
+            ("Acme".into(), "chat".into(), "hi".into(), "Acme | chat | hi".into())
+        );
+        assert_eq!(parse("areas"), Ok(HighlightCommand::ListAreas));
+        assert_eq!(parse("Areas add  Data export "), Ok(HighlightCommand::AddArea("Data export".into())));
         assert_eq!(
             parse("config channel <#C0123ABCD|product>"),
-            HighlightCommand::ConfigChannel("<#C0123ABCD|product>".into())
+            Ok(HighlightCommand::ConfigChannel("<#C0123ABCD|product>".into()))
         );
-        assert_eq!(parse("config colour blue"), HighlightCommand::Unknown("config colour blue".into()));
+        assert_eq!(parse("config colour blue"), Ok(HighlightCommand::Unknown("config colour blue".into())));
         // A customer called "Help Scout" is still a capture when the bars are there.
-        assert_eq!(parse("help scout | chat | hi"), HighlightCommand::Capture("help scout | chat | hi".into()));
+        assert_eq!(
+            quick(parse("help scout | chat | hi")),
+            ("help scout".into(), "chat".into(), "hi".into(), "help scout | chat | hi".into())
+        );
         // A bar inside a link is not a separator.
-        assert_eq!(parse("see <https://x|y>"), HighlightCommand::Unknown("see <https://x|y>".into()));
+        assert_eq!(parse("see <https://x|y>"), Ok(HighlightCommand::Unknown("see <https://x|y>".into())));
     }
 
     #[test]
     fn pairs_split_on_the_last_separator_or_ask_for_both_sides() {
         let merge = |from: &str, into: &str| HighlightCommand::MergeCustomers { from: from.into(), into: into.into() };
-        assert_eq!(parse("merge Acme Labs into Acme"), merge("Acme Labs", "Acme"));
-        assert_eq!(parse("merge Into Corp INTO Outof"), merge("Into Corp", "Outof"));
-        assert_eq!(parse("merge Acme Acme"), HighlightCommand::Usage(MERGE_CUSTOMERS_USAGE));
-        assert_eq!(parse("merge  into Acme"), HighlightCommand::Usage(MERGE_CUSTOMERS_USAGE));
+        assert_eq!(parse("merge Acme Labs into Acme"), Ok(merge("Acme Labs", "Acme")));
+        assert_eq!(parse("merge Into Corp INTO Outof"), Ok(merge("Into Corp", "Outof")));
+        assert_eq!(parse("merge Acme Acme"), Err(UserError::new(MERGE_CUSTOMERS_USAGE)));
+        assert_eq!(parse("merge  into Acme"), Err(UserError::new(MERGE_CUSTOMERS_USAGE)));
         // Area names are decoded from Slack's escaping: `&amp;` is `&`.
         assert_eq!(
             parse("areas rename Billing &amp; Plans to Plans"),
-            HighlightCommand::RenameArea { from: "Billing & Plans".into(), to: "Plans".into() }
+            Ok(HighlightCommand::RenameArea { from: "Billing & Plans".into(), to: "Plans".into() })
         );
-        assert_eq!(parse("areas rename Billing"), HighlightCommand::Usage(RENAME_AREA_USAGE));
+        assert_eq!(parse("areas rename Billing"), Err(UserError::new(RENAME_AREA_USAGE)));
         assert_eq!(
             parse("areas merge Chat into Messaging"),
-            HighlightCommand::MergeAreas { from: "Chat".into(), into: "Messaging".into() }
+            Ok(HighlightCommand::MergeAreas { from: "Chat".into(), into: "Messaging".into() })
         );
-        assert_eq!(parse("areas merge Chat"), HighlightCommand::Usage(MERGE_AREAS_USAGE));
-        assert_eq!(parse("config digest Approver <@U1>"), HighlightCommand::ConfigDigestApprover("<@U1>".into()));
-        assert_eq!(parse("config digest weekly mon 09:00"), HighlightCommand::ConfigDigest("weekly mon 09:00".into()));
+        assert_eq!(parse("areas merge Chat"), Err(UserError::new(MERGE_AREAS_USAGE)));
+        assert_eq!(parse("config digest Approver <@U1>"), Ok(HighlightCommand::ConfigDigestApprover("<@U1>".into())));
+        assert_eq!(
+            parse("config digest weekly mon 09:00"),
+            Ok(HighlightCommand::ConfigDigest("weekly mon 09:00".into()))
+        );
+    }
+
+    #[test]
+    fn a_capture_is_read_once_with_or_without_its_area() {
+        match parse("Acme | we need it") {
+            Ok(HighlightCommand::Capture(Capture::Unfiled(u))) => {
+                assert_eq!((u.customer.display.as_str(), u.quote.as_str()), ("Acme", "we need it"));
+                assert_eq!(u.text, "Acme | we need it");
+            }
+            other => panic!("not unfiled: {other:?}"),
+        }
+        // A mistake is refused at the grammar, with the usage and what was typed.
+        let refusal = parse("Acme |  | hi").expect_err("empty area");
+        assert!(
+            refusal.0.starts_with("The product area is empty. Usage: `/highlight <customer> | <area> |"),
+            "{}",
+            refusal.0
+        );
+        assert!(refusal.0.ends_with(&echo("Acme |  | hi")), "{}", refusal.0);
+        let refusal = parse(" | hi").expect_err("no customer");
+        assert!(refusal.0.contains("Usage: `/highlight <customer> | [<area> |] <quote>`"), "{}", refusal.0);
     }
 }
