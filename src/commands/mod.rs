@@ -8,7 +8,9 @@ use crate::capture::modal::Prefill;
 use crate::capture::quick::Capture;
 use crate::error::{AppError, UserError, INTERNAL_ERROR_TEXT};
 use crate::install::Admission;
+use crate::quotas::commands::Enrollment;
 use crate::reply::{echo, Reply};
+use crate::slack::mrkdwn::Who;
 use crate::slack::payload::SlashCommand;
 use crate::store::workspaces::WorkspaceId;
 use crate::{areas, customers, digests, quotas, reports, search, settings};
@@ -52,15 +54,20 @@ pub enum HighlightCommand {
     /// `search <words> [area:<name>] [customer:<name>]`.
     Search(String),
     /// `onboard @user|me [date] [targets]`.
-    Onboard(String),
+    Onboard(Enrollment),
     /// `offboard @user|me`.
-    Offboard(String),
+    Offboard(Who),
     /// `quota [@user]`.
-    Quota(String),
+    Quota(Who),
     /// `team`.
     Team,
     /// `tickets <n> [note]`.
-    Tickets(String),
+    Tickets {
+        /// How many were closed (1 to 500).
+        n: i64,
+        /// What they were, decoded.
+        note: Option<String>,
+    },
     /// `config channel <#C…|name>` (the raw argument).
     ConfigChannel(String),
     /// `config digest <schedule> [zone]`.
@@ -76,10 +83,15 @@ pub enum HighlightCommand {
     /// `digest`: the period so far, now.
     Digest,
     /// `report [@user]`.
-    Report(String),
+    Report(Who),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
+
+/// Said for `quota` with something other than a person.
+pub const QUOTA_USAGE: &str = "Usage: `/highlight quota` or `/highlight quota @someone`.";
+/// Said for `report` with something other than a person.
+pub const REPORT_USAGE: &str = "Usage: `/highlight report` or `/highlight report @someone`.";
 
 /// Said for `areas rename` without ` to `.
 pub const RENAME_AREA_USAGE: &str = "Usage: `/highlight areas rename <old name> to <new name>`.";
@@ -141,13 +153,16 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
             pair(rest, " into ", MERGE_CUSTOMERS_USAGE, |from, into| HighlightCommand::MergeCustomers { from, into })?
         }
         "search" | "find" => HighlightCommand::Search(rest.to_owned()),
-        "onboard" | "enroll" => HighlightCommand::Onboard(rest.to_owned()),
-        "offboard" | "unenroll" => HighlightCommand::Offboard(rest.to_owned()),
-        "quota" | "progress" => HighlightCommand::Quota(rest.to_owned()),
+        "onboard" | "enroll" => HighlightCommand::Onboard(quotas::commands::parse_enrollment(rest)?),
+        "offboard" | "unenroll" => HighlightCommand::Offboard(quotas::commands::parse_offboard(rest)?),
+        "quota" | "progress" => HighlightCommand::Quota(Who::me_or_mention(rest, QUOTA_USAGE)?),
         "team" | "cohort" => HighlightCommand::Team,
         "digest" if rest.is_empty() => HighlightCommand::Digest,
-        "report" => HighlightCommand::Report(rest.to_owned()),
-        "tickets" | "ticket" => HighlightCommand::Tickets(rest.to_owned()),
+        "report" => HighlightCommand::Report(Who::me_or_mention(rest, REPORT_USAGE)?),
+        "tickets" | "ticket" => {
+            let (n, note) = quotas::commands::parse_tickets(rest)?;
+            HighlightCommand::Tickets { n, note }
+        }
         "config" => {
             let mut sub = rest.splitn(2, char::is_whitespace);
             match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
@@ -252,18 +267,18 @@ async fn dispatch(
             customers::merge::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
         }
         HighlightCommand::Search(text) => search::search(state, workspace, &text).await.map(Some),
-        HighlightCommand::Onboard(text) => {
-            quotas::commands::onboard(state, workspace, &command.user_id, &text).await.map(Some)
+        HighlightCommand::Onboard(enrollment) => {
+            quotas::commands::onboard(state, workspace, &command.user_id, enrollment).await.map(Some)
         }
-        HighlightCommand::Offboard(text) => {
-            quotas::commands::offboard(state, workspace, &command.user_id, &text).await.map(Some)
+        HighlightCommand::Offboard(who) => {
+            quotas::commands::offboard(state, workspace, &command.user_id, who).await.map(Some)
         }
-        HighlightCommand::Quota(text) => {
-            quotas::commands::quota(state, workspace, &command.user_id, &text).await.map(Some)
+        HighlightCommand::Quota(who) => {
+            quotas::commands::quota(state, workspace, &command.user_id, who).await.map(Some)
         }
         HighlightCommand::Team => quotas::commands::team(state, workspace).await.map(Some),
-        HighlightCommand::Tickets(text) => {
-            quotas::commands::tickets(state, workspace, &command.user_id, &text).await.map(Some)
+        HighlightCommand::Tickets { n, note } => {
+            quotas::commands::tickets(state, workspace, &command.user_id, n, note).await.map(Some)
         }
         HighlightCommand::ConfigDigestApprover(arg) => {
             digests::approval::configure(state, workspace, &command.user_id, &arg).await.map(Some)
@@ -275,7 +290,7 @@ async fn dispatch(
             digests::post::configure(state, workspace, &command.user_id, "timezone", &text).await.map(Some)
         }
         HighlightCommand::Digest => digests::post::post_now(state, workspace).await.map(Some),
-        HighlightCommand::Report(text) => reports::request(state, workspace, &command.user_id, &text).await.map(Some),
+        HighlightCommand::Report(who) => reports::request(state, workspace, &command.user_id, who).await.map(Some),
         HighlightCommand::ConfigTriageEmoji(arg) => {
             settings::set_triage_emoji(state, workspace, &command.user_id, &arg).await.map(Some)
         }
@@ -408,5 +423,21 @@ mod tests {
         assert!(refusal.0.ends_with(&echo("Acme |  | hi")), "{}", refusal.0);
         let refusal = parse(" | hi").expect_err("no customer");
         assert!(refusal.0.contains("Usage: `/highlight <customer> | [<area> |] <quote>`"), "{}", refusal.0);
+    }
+
+    #[test]
+    fn people_and_numbers_are_read_at_the_grammar() {
+        assert_eq!(parse("quota"), Ok(HighlightCommand::Quota(Who::Me)));
+        assert_eq!(parse("progress <@U0123ABCD|ann>"), Ok(HighlightCommand::Quota(Who::User("U0123ABCD".into()))));
+        assert_eq!(parse("quota ann"), Err(UserError::new(QUOTA_USAGE)));
+        assert_eq!(parse("report me"), Ok(HighlightCommand::Report(Who::Me)));
+        assert_eq!(parse("report ann"), Err(UserError::new(REPORT_USAGE)));
+        assert_eq!(parse("offboard me"), Ok(HighlightCommand::Offboard(Who::Me)));
+        assert!(parse("offboard").is_err());
+        assert!(matches!(parse("onboard me 2026-12-01"), Ok(HighlightCommand::Onboard(e)) if e.user.is_none()));
+        assert!(parse("enroll ann").is_err());
+        assert_eq!(parse("tickets 3 refunds"), Ok(HighlightCommand::Tickets { n: 3, note: Some("refunds".into()) }));
+        let refusal = parse("ticket 0").expect_err("zero");
+        assert!(refusal.0.ends_with(&echo("tickets 0")), "{}", refusal.0);
     }
 }
