@@ -6,6 +6,8 @@ use crate::app::AppState;
 use crate::capture;
 use crate::capture::modal::Prefill;
 use crate::capture::quick::Capture;
+use crate::digests::post::NamedZone;
+use crate::digests::schedule::Schedule;
 use crate::error::{AppError, UserError, INTERNAL_ERROR_TEXT};
 use crate::install::Admission;
 use crate::quotas::commands::Enrollment;
@@ -68,17 +70,22 @@ pub enum HighlightCommand {
         /// What they were, decoded.
         note: Option<String>,
     },
-    /// `config channel <#C…|name>` (the raw argument).
+    /// `config channel <#C…|name>`: the channel's id.
     ConfigChannel(String),
     /// `config digest <schedule> [zone]`.
-    ConfigDigest(String),
-    /// `config digest approver @user|off`.
-    ConfigDigestApprover(String),
+    ConfigDigest {
+        /// When digests are posted.
+        schedule: Schedule,
+        /// The workspace's zone, when named.
+        zone: Option<NamedZone>,
+    },
+    /// `config digest approver @user|off`: the approver's id, None for `off`.
+    ConfigDigestApprover(Option<String>),
     /// `config timezone <zone>`.
-    ConfigTimezone(String),
-    /// `config report endorsed-only on|off`.
-    ConfigReport(String),
-    /// `config triage-emoji <name>`.
+    ConfigTimezone(NamedZone),
+    /// `config report endorsed-only on|off`: whether reports count endorsed quotes only.
+    ConfigReport(bool),
+    /// `config triage-emoji <name>`: the emoji's name, without colons.
     ConfigTriageEmoji(String),
     /// `digest`: the period so far, now.
     Digest,
@@ -166,20 +173,26 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         "config" => {
             let mut sub = rest.splitn(2, char::is_whitespace);
             match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
-                ("channel", arg) => HighlightCommand::ConfigChannel(arg.unwrap_or_default().to_owned()),
+                ("channel", arg) => HighlightCommand::ConfigChannel(settings::parse_channel(arg.unwrap_or_default())?),
                 ("digest" | "digests", arg) => {
                     let arg = arg.unwrap_or_default();
                     let mut words = arg.splitn(2, char::is_whitespace);
                     if words.next().is_some_and(|w| w.eq_ignore_ascii_case("approver")) {
-                        HighlightCommand::ConfigDigestApprover(words.next().unwrap_or_default().trim().to_owned())
+                        let approver = words.next().unwrap_or_default().trim();
+                        HighlightCommand::ConfigDigestApprover(digests::approval::parse_approver(approver)?)
                     } else {
-                        HighlightCommand::ConfigDigest(arg.to_owned())
+                        let (schedule, zone) = digests::post::parse_digest_config(arg)?;
+                        HighlightCommand::ConfigDigest { schedule, zone }
                     }
                 }
-                ("timezone" | "tz", arg) => HighlightCommand::ConfigTimezone(arg.unwrap_or_default().to_owned()),
-                ("report" | "reports", arg) => HighlightCommand::ConfigReport(arg.unwrap_or_default().to_owned()),
+                ("timezone" | "tz", arg) => {
+                    HighlightCommand::ConfigTimezone(digests::post::parse_timezone_config(arg.unwrap_or_default())?)
+                }
+                ("report" | "reports", arg) => {
+                    HighlightCommand::ConfigReport(settings::parse_report(arg.unwrap_or_default())?)
+                }
                 ("triage-emoji" | "triage_emoji", arg) => {
-                    HighlightCommand::ConfigTriageEmoji(arg.unwrap_or_default().to_owned())
+                    HighlightCommand::ConfigTriageEmoji(settings::parse_triage_emoji(arg.unwrap_or_default())?)
                 }
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
@@ -280,25 +293,25 @@ async fn dispatch(
         HighlightCommand::Tickets { n, note } => {
             quotas::commands::tickets(state, workspace, &command.user_id, n, note).await.map(Some)
         }
-        HighlightCommand::ConfigDigestApprover(arg) => {
-            digests::approval::configure(state, workspace, &command.user_id, &arg).await.map(Some)
+        HighlightCommand::ConfigDigestApprover(approver) => {
+            digests::approval::configure(state, workspace, &command.user_id, approver).await.map(Some)
         }
-        HighlightCommand::ConfigDigest(text) => {
-            digests::post::configure(state, workspace, &command.user_id, "digest", &text).await.map(Some)
+        HighlightCommand::ConfigDigest { schedule, zone } => {
+            digests::post::configure(state, workspace, &command.user_id, Some(schedule), zone).await.map(Some)
         }
-        HighlightCommand::ConfigTimezone(text) => {
-            digests::post::configure(state, workspace, &command.user_id, "timezone", &text).await.map(Some)
+        HighlightCommand::ConfigTimezone(zone) => {
+            digests::post::configure(state, workspace, &command.user_id, None, Some(zone)).await.map(Some)
         }
         HighlightCommand::Digest => digests::post::post_now(state, workspace).await.map(Some),
         HighlightCommand::Report(who) => reports::request(state, workspace, &command.user_id, who).await.map(Some),
-        HighlightCommand::ConfigTriageEmoji(arg) => {
-            settings::set_triage_emoji(state, workspace, &command.user_id, &arg).await.map(Some)
+        HighlightCommand::ConfigTriageEmoji(name) => {
+            settings::set_triage_emoji(state, workspace, &command.user_id, name).await.map(Some)
         }
-        HighlightCommand::ConfigReport(arg) => {
-            settings::set_report(state, workspace, &command.user_id, &arg).await.map(Some)
+        HighlightCommand::ConfigReport(endorsed_only) => {
+            settings::set_report(state, workspace, &command.user_id, endorsed_only).await.map(Some)
         }
-        HighlightCommand::ConfigChannel(arg) => {
-            settings::set_channel(state, workspace, &command.user_id, &arg).await.map(Some)
+        HighlightCommand::ConfigChannel(channel) => {
+            settings::set_channel(state, workspace, &command.user_id, channel).await.map(Some)
         }
         HighlightCommand::Unknown(typed) => {
             let hint = if typed.split_whitespace().count() >= 3 {
@@ -367,7 +380,7 @@ mod tests {
         assert_eq!(parse("Areas add  Data export "), Ok(HighlightCommand::AddArea("Data export".into())));
         assert_eq!(
             parse("config channel <#C0123ABCD|product>"),
-            Ok(HighlightCommand::ConfigChannel("<#C0123ABCD|product>".into()))
+            Ok(HighlightCommand::ConfigChannel("C0123ABCD".into()))
         );
         assert_eq!(parse("config colour blue"), Ok(HighlightCommand::Unknown("config colour blue".into())));
         // A customer called "Help Scout" is still a capture when the bars are there.
@@ -397,10 +410,16 @@ mod tests {
             Ok(HighlightCommand::MergeAreas { from: "Chat".into(), into: "Messaging".into() })
         );
         assert_eq!(parse("areas merge Chat"), Err(UserError::new(MERGE_AREAS_USAGE)));
-        assert_eq!(parse("config digest Approver <@U1>"), Ok(HighlightCommand::ConfigDigestApprover("<@U1>".into())));
+        assert_eq!(
+            parse("config digest Approver <@U1>"),
+            Ok(HighlightCommand::ConfigDigestApprover(Some("U1".into())))
+        );
         assert_eq!(
             parse("config digest weekly mon 09:00"),
-            Ok(HighlightCommand::ConfigDigest("weekly mon 09:00".into()))
+            Ok(HighlightCommand::ConfigDigest {
+                schedule: Schedule::parse("weekly mon 09:00").expect("valid"),
+                zone: None
+            })
         );
     }
 
@@ -439,5 +458,35 @@ mod tests {
         assert_eq!(parse("tickets 3 refunds"), Ok(HighlightCommand::Tickets { n: 3, note: Some("refunds".into()) }));
         let refusal = parse("ticket 0").expect_err("zero");
         assert!(refusal.0.ends_with(&echo("tickets 0")), "{}", refusal.0);
+    }
+
+    #[test]
+    fn configuration_is_read_at_the_grammar() {
+        assert_eq!(
+            parse("config channel #product"),
+            Err(UserError::new(
+                "Name the channel with a #mention, e.g. `/highlight config channel #product-feedback`."
+            ))
+        );
+        match parse("config digest daily 17:30 Europe/Paris") {
+            Ok(HighlightCommand::ConfigDigest { schedule, zone: Some(zone) }) => {
+                assert_eq!((schedule.as_text().as_str(), zone.name.as_str()), ("daily 17:30", "Europe/Paris"));
+            }
+            other => panic!("not a digest schedule: {other:?}"),
+        }
+        assert!(parse("config digest daily 25:00").is_err());
+        assert!(parse("config digest weekly mon 09:00 Mars/Olympus").is_err());
+        assert!(matches!(parse("config tz utc"), Ok(HighlightCommand::ConfigTimezone(z)) if z.name == "utc"));
+        assert_eq!(
+            parse("config timezone").map(|_| ()),
+            Err(UserError::new("Usage: `/highlight config timezone Europe/Paris`."))
+        );
+        assert_eq!(parse("config digest approver OFF"), Ok(HighlightCommand::ConfigDigestApprover(None)));
+        let refusal = parse("config digest approver ann").expect_err("not a mention");
+        assert!(refusal.0.ends_with(&echo("config digest approver ann")), "{}", refusal.0);
+        assert_eq!(parse("config reports Endorsed-Only ON"), Ok(HighlightCommand::ConfigReport(true)));
+        assert!(parse("config report on").is_err());
+        assert_eq!(parse("config triage_emoji :Eyes:"), Ok(HighlightCommand::ConfigTriageEmoji("eyes".into())));
+        assert!(parse("config triage-emoji :white_check_mark:").is_err());
     }
 }
