@@ -12,6 +12,7 @@ use crate::error::{AppError, UserError, INTERNAL_ERROR_TEXT};
 use crate::install::Admission;
 use crate::quotas::commands::Enrollment;
 use crate::reply::{echo, Reply};
+use crate::search::SearchQuery;
 use crate::slack::mrkdwn::Who;
 use crate::slack::payload::SlashCommand;
 use crate::store::workspaces::WorkspaceId;
@@ -28,13 +29,13 @@ pub enum HighlightCommand {
     Capture(Capture),
     /// `areas`.
     ListAreas,
-    /// `areas add <name>`.
+    /// `areas add <name>`: a valid area name, decoded.
     AddArea(String),
     /// `areas rename <old> to <new>` (decoded: names, not mrkdwn).
     RenameArea {
-        /// The area's name now.
+        /// The area's name now, as typed (looked up).
         from: String,
-        /// The name it takes.
+        /// The name it takes, valid.
         to: String,
     },
     /// `areas merge <from> into <to>` (decoded).
@@ -44,7 +45,7 @@ pub enum HighlightCommand {
         /// The area that takes its highlights.
         into: String,
     },
-    /// `customer <name>`.
+    /// `customer <name>`: the name as typed, not empty (looked up as Slack escaped it).
     Customer(String),
     /// `merge <from> into <to>` (as typed: customer names are matched as Slack escaped them).
     MergeCustomers {
@@ -54,7 +55,7 @@ pub enum HighlightCommand {
         into: String,
     },
     /// `search <words> [area:<name>] [customer:<name>]`.
-    Search(String),
+    Search(SearchQuery),
     /// `onboard @user|me [date] [targets]`.
     Onboard(Enrollment),
     /// `offboard @user|me`.
@@ -100,6 +101,8 @@ pub const QUOTA_USAGE: &str = "Usage: `/highlight quota` or `/highlight quota @s
 /// Said for `report` with something other than a person.
 pub const REPORT_USAGE: &str = "Usage: `/highlight report` or `/highlight report @someone`.";
 
+/// Said for `customer` without a name.
+pub const CUSTOMER_USAGE: &str = "Name the customer, e.g. `/highlight customer Acme`.";
 /// Said for `areas rename` without ` to `.
 pub const RENAME_AREA_USAGE: &str = "Usage: `/highlight areas rename <old name> to <new name>`.";
 /// Said for `areas merge` without ` into `.
@@ -109,17 +112,9 @@ pub const MERGE_CUSTOMERS_USAGE: &str =
     "Usage: `/highlight merge <customer> into <customer>`, e.g. `/highlight merge Acme Labs into Acme`.";
 
 /// `<a><separator><b>`, split at the last separator (any case), both sides
-/// present; else the usage line.
-fn pair(
-    text: &str,
-    separator: &str,
-    usage: &'static str,
-    make: impl FnOnce(String, String) -> HighlightCommand,
-) -> Result<HighlightCommand, UserError> {
-    match crate::slack::mrkdwn::split_last_ignore_case(text, separator) {
-        Some((a, b)) => Ok(make(a, b)),
-        None => Err(UserError::new(usage)),
-    }
+/// present; else the usage line, as the refusal.
+fn pair(text: &str, separator: &str, usage: &'static str) -> Result<(String, String), UserError> {
+    crate::slack::mrkdwn::split_last_ignore_case(text, separator).ok_or_else(|| UserError::new(usage))
 }
 
 /// Reads the command text (as Slack escaped it), once: each command with its
@@ -142,24 +137,29 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
             let mut sub = rest.splitn(2, char::is_whitespace);
             match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
                 ("", _) | ("list", None) => HighlightCommand::ListAreas,
-                ("add", Some(name)) => HighlightCommand::AddArea(name.to_owned()),
-                ("add", None) => HighlightCommand::AddArea(String::new()),
+                ("add", name) => HighlightCommand::AddArea(areas::parse_area_name(&crate::slack::mrkdwn::decode(
+                    name.unwrap_or_default(),
+                ))?),
                 ("rename", arg) => {
                     let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
-                    pair(&names, " to ", RENAME_AREA_USAGE, |from, to| HighlightCommand::RenameArea { from, to })?
+                    let (from, to) = pair(&names, " to ", RENAME_AREA_USAGE)?;
+                    HighlightCommand::RenameArea { from, to: areas::parse_area_name(&to)? }
                 }
                 ("merge", arg) => {
                     let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
-                    pair(&names, " into ", MERGE_AREAS_USAGE, |from, into| HighlightCommand::MergeAreas { from, into })?
+                    let (from, into) = pair(&names, " into ", MERGE_AREAS_USAGE)?;
+                    HighlightCommand::MergeAreas { from, into }
                 }
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
         }
+        "customer" | "customers" if rest.is_empty() => return Err(UserError::new(CUSTOMER_USAGE)),
         "customer" | "customers" => HighlightCommand::Customer(rest.to_owned()),
         "merge" => {
-            pair(rest, " into ", MERGE_CUSTOMERS_USAGE, |from, into| HighlightCommand::MergeCustomers { from, into })?
+            let (from, into) = pair(rest, " into ", MERGE_CUSTOMERS_USAGE)?;
+            HighlightCommand::MergeCustomers { from, into }
         }
-        "search" | "find" => HighlightCommand::Search(rest.to_owned()),
+        "search" | "find" => HighlightCommand::Search(search::parse_search_command(rest)?),
         "onboard" | "enroll" => HighlightCommand::Onboard(quotas::commands::parse_enrollment(rest)?),
         "offboard" | "unenroll" => HighlightCommand::Offboard(quotas::commands::parse_offboard(rest)?),
         "quota" | "progress" => HighlightCommand::Quota(Who::me_or_mention(rest, QUOTA_USAGE)?),
@@ -265,21 +265,18 @@ async fn dispatch(
             capture::handle::quick_capture(state, workspace, &command.user_id, capture, None).await.map(Some)
         }
         HighlightCommand::ListAreas => areas::list(state, workspace).await.map(Some),
-        HighlightCommand::AddArea(name) => areas::add(state, workspace, &command.user_id, &name).await.map(Some),
+        HighlightCommand::AddArea(name) => areas::add(state, workspace, &command.user_id, name).await.map(Some),
         HighlightCommand::RenameArea { from, to } => {
-            areas::rename(state, workspace, &command.user_id, &from, &to).await.map(Some)
+            areas::rename(state, workspace, &command.user_id, &from, to).await.map(Some)
         }
         HighlightCommand::MergeAreas { from, into } => {
             areas::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
-        }
-        HighlightCommand::Customer(name) if name.is_empty() => {
-            Ok(Some(Reply::ephemeral("Name the customer, e.g. `/highlight customer Acme`.")))
         }
         HighlightCommand::Customer(name) => customers::view::show(state, workspace, &name).await.map(Some),
         HighlightCommand::MergeCustomers { from, into } => {
             customers::merge::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
         }
-        HighlightCommand::Search(text) => search::search(state, workspace, &text).await.map(Some),
+        HighlightCommand::Search(query) => search::search(state, workspace, query).await.map(Some),
         HighlightCommand::Onboard(enrollment) => {
             quotas::commands::onboard(state, workspace, &command.user_id, enrollment).await.map(Some)
         }
@@ -488,5 +485,29 @@ mod tests {
         assert!(parse("config report on").is_err());
         assert_eq!(parse("config triage_emoji :Eyes:"), Ok(HighlightCommand::ConfigTriageEmoji("eyes".into())));
         assert!(parse("config triage-emoji :white_check_mark:").is_err());
+    }
+
+    #[test]
+    fn areas_customers_and_searches_are_read_at_the_grammar() {
+        assert_eq!(parse("areas add Billing &amp; Plans"), Ok(HighlightCommand::AddArea("Billing & Plans".into())));
+        assert_eq!(
+            parse("areas add"),
+            Err(UserError::new("Give the area a name, e.g. `/highlight areas add analytics`."))
+        );
+        assert_eq!(parse("areas add a &lt;b&gt;"), Err(UserError::new("Area names can't contain `|`, `<` or `>`.")));
+        assert_eq!(
+            parse("areas rename Chat to Chat   Tools"),
+            Ok(HighlightCommand::RenameArea { from: "Chat".into(), to: "Chat Tools".into() })
+        );
+        assert!(parse(&format!("areas rename Chat to {}", "x".repeat(51))).is_err());
+        assert_eq!(parse("customer"), Err(UserError::new(CUSTOMER_USAGE)));
+        assert_eq!(parse("customers Acme &amp; Co"), Ok(HighlightCommand::Customer("Acme &amp; Co".into())));
+        match parse("find Canned replies area:chat") {
+            Ok(HighlightCommand::Search(q)) => {
+                assert_eq!((q.words, q.area), (vec!["canned".to_owned(), "replies".to_owned()], Some("chat".into())))
+            }
+            other => panic!("not a search: {other:?}"),
+        }
+        assert!(parse("search area:chat").is_err());
     }
 }
