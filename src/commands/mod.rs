@@ -1,6 +1,8 @@
-//! The `/highlight` command: [`parse`] turns its text into a [`HighlightCommand`],
-//! [`handle`] dispatches it to its feature and returns the [`Reply`] shown to
-//! the user. No HTTP here.
+//! The `/highlight` command: [`parse`] reads its text, once, into a typed
+//! [`HighlightCommand`] (each argument parsed by its feature's own parser) or
+//! refuses it with one [`UserError`]; [`handle`] dispatches it to its feature,
+//! which takes the typed value, and returns the [`Reply`] shown to the user.
+//! No HTTP here.
 
 use crate::app::AppState;
 use crate::capture;
