@@ -3,6 +3,7 @@
 use jiff::civil::Date;
 
 use crate::app::AppState;
+use crate::config::TargetOverrides;
 use crate::domain::highlight::{format_date, parse_date};
 use crate::error::{AppError, UserError};
 use crate::permissions;
@@ -24,8 +25,8 @@ pub struct Enrollment {
     pub user: Option<String>,
     /// Start date, if given.
     pub start: Option<Date>,
-    /// `key=value` overrides, as typed.
-    pub overrides: String,
+    /// `key=value` overrides, read.
+    pub overrides: TargetOverrides,
 }
 
 /// Reads `@user|me [YYYY-MM-DD] [interviews=… feedback=… tickets=… days=…]`.
@@ -56,7 +57,9 @@ pub fn parse_enrollment(text: &str) -> Result<Enrollment, UserError> {
             )));
         }
     }
-    Ok(Enrollment { user, start, overrides: overrides.join(" ") })
+    let overrides = TargetOverrides::parse(&overrides.join(" "))
+        .map_err(|message| UserError::new(format!("Targets {}.", escape(&message))))?;
+    Ok(Enrollment { user, start, overrides })
 }
 
 /// Enrolls an onboardee.
@@ -66,10 +69,7 @@ pub async fn onboard(
     by: &str,
     enrollment: Enrollment,
 ) -> Result<Reply, AppError> {
-    let targets = match state.config().targets.with_overrides(&enrollment.overrides) {
-        Ok(t) => t,
-        Err(message) => return Ok(Reply::ephemeral(format!("Targets {}.", escape(&message)))),
-    };
+    let targets = state.config().targets.with(&enrollment.overrides);
     let today = crate::app::zone::workspace_today(state, workspace).await?;
     let start = enrollment.start.unwrap_or(today);
     if i64::from(crate::app::zone::days_between(today, start)) > MAX_DAYS_AHEAD {
@@ -251,6 +251,7 @@ pub async fn tickets(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Target;
     use jiff::civil::date;
 
     #[test]
@@ -258,12 +259,13 @@ mod tests {
         let e = parse_enrollment("<@U0123ABCD|ann> 2026-12-01 interviews=10 days=14").expect("valid");
         assert_eq!(e.user.as_deref(), Some("U0123ABCD"));
         assert_eq!(e.start, Some(date(2026, 12, 1)));
-        assert_eq!(e.overrides, "interviews=10 days=14");
+        assert_eq!(e.overrides, TargetOverrides(vec![(Target::Interviews, 10), (Target::Days, 14)]));
         let me = parse_enrollment("me").expect("valid");
         assert_eq!(me.user, None);
         assert!(parse_enrollment("").is_err());
         assert!(parse_enrollment("ann").is_err());
         assert!(parse_enrollment("me tomorrow").is_err());
+        assert_eq!(parse_enrollment("me days=400"), Err(UserError::new("Targets days=400: must be from 1 to 366.")));
     }
 
     #[test]
