@@ -102,8 +102,7 @@ pub async fn list(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, Ap
 }
 
 /// `/highlight areas add <name>`: adds an area (a friendly no-op if it exists).
-pub async fn add(state: &AppState, workspace: &WorkspaceId, user: &str, raw_name: &str) -> Result<Reply, AppError> {
-    let name = parse_area_name(&crate::slack::mrkdwn::decode(raw_name))?;
+pub async fn add(state: &AppState, workspace: &WorkspaceId, user: &str, name: String) -> Result<Reply, AppError> {
     permissions::require_manager(state, workspace, user, "add product areas").await?;
     let existing = areas::list_areas(state.db(), workspace).await?;
     if let Some(area) = find_area(&existing, &name) {
@@ -118,15 +117,14 @@ pub async fn add(state: &AppState, workspace: &WorkspaceId, user: &str, raw_name
 }
 
 /// `/highlight areas rename <old> to <new>`: the area keeps its highlights
-/// under the new name.
+/// under the new name (`new`, valid: see [`parse_area_name`]).
 pub async fn rename(
     state: &AppState,
     workspace: &WorkspaceId,
     user: &str,
     old: &str,
-    new: &str,
+    new: String,
 ) -> Result<Reply, AppError> {
-    let new = parse_area_name(new)?;
     let all = areas::list_areas(state.db(), workspace).await?;
     let Some(area) = find_area(&all, old) else {
         return Ok(Reply::ephemeral(unknown_area_message(&all, old)));

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::areas::{self, find_area};
 use crate::capture::modal::{self, CustomerChoice, Metadata, Prefill};
 use crate::capture::questions;
-use crate::capture::quick::QuickCapture;
+use crate::capture::quick::{Capture, Unfiled};
 use crate::customers::suggest;
 use crate::domain::highlight::{format_date, Kind};
 use crate::domain::CustomerName;
@@ -33,23 +33,14 @@ pub async fn quick_capture(
     state: &AppState,
     workspace: &WorkspaceId,
     user: &str,
-    text: &str,
+    capture: Capture,
     choice: Option<CustomerChoice>,
 ) -> Result<Reply, AppError> {
-    if let Some(unfiled) = crate::capture::quick::Unfiled::parse(text) {
-        return suggest_area(state, workspace, text, unfiled).await;
-    }
-    let capture = match QuickCapture::parse(text) {
-        Ok(capture) => capture,
-        Err(e) => {
-            return Ok(Reply::ephemeral(format!(
-                "{} Usage: `/highlight <customer> | <area> | <quote> [| <recording link> [@ 12:34]]`, e.g. \
-                 `/highlight Acme | chat | \"We need canned replies\"`.\n{}",
-                e.0,
-                echo(text)
-            )))
-        }
+    let capture = match capture {
+        Capture::Unfiled(unfiled) => return suggest_area(state, workspace, unfiled).await,
+        Capture::Quick(capture) => capture,
     };
+    let text = capture.text.as_str();
     let db = state.db();
     let context = capture_context(state, workspace, &capture.customer.key).await?;
     let all_areas = db.areas_at(workspace, context.areas_version).await?;
@@ -174,22 +165,8 @@ const SUGGESTED_AREAS: usize = 3;
 /// `/highlight <customer> | <quote>`: the areas the workspace's own similar
 /// highlights were filed under, as buttons (then its busiest areas); nothing
 /// is stored until one is chosen.
-async fn suggest_area(
-    state: &AppState,
-    workspace: &WorkspaceId,
-    text: &str,
-    unfiled: Result<crate::capture::quick::Unfiled<'_>, crate::error::UserError>,
-) -> Result<Reply, AppError> {
-    let unfiled = match unfiled {
-        Ok(unfiled) => unfiled,
-        Err(e) => {
-            return Ok(Reply::ephemeral(format!(
-                "{} Usage: `/highlight <customer> | [<area> |] <quote>`, e.g. `/highlight Acme | chat | \"We need canned replies\"`.\n{}",
-                e.0,
-                echo(text)
-            )))
-        }
-    };
+async fn suggest_area(state: &AppState, workspace: &WorkspaceId, unfiled: Unfiled) -> Result<Reply, AppError> {
+    let text = unfiled.text.as_str();
     let context = capture_context(state, workspace, &unfiled.customer.key).await?;
     let all_areas = state.db().areas_at(workspace, context.areas_version).await?;
     let suggested =
@@ -227,11 +204,12 @@ pub async fn answer_did_you_mean(
         tracing::warn!("did-you-mean button without its text");
         return;
     };
+    let capture = Capture::parse(&text);
     let choice = match (action, carried["customer_id"].as_i64()) {
         (USE_EXISTING_ACTION, Some(id)) => Some(CustomerChoice::Existing(id)),
-        (CREATE_NEW_ACTION, _) => match QuickCapture::parse(&text) {
-            Ok(c) => Some(CustomerChoice::Named(c.customer)),
-            Err(_) => return,
+        (CREATE_NEW_ACTION, _) => match &capture {
+            Ok(Capture::Quick(c)) => Some(CustomerChoice::Named(c.customer.clone())),
+            _ => return,
         },
         // An area was chosen: the capture goes on as if typed with it.
         _ => None,
@@ -249,12 +227,16 @@ pub async fn answer_did_you_mean(
     if matches!(first, Ok(false)) {
         return;
     }
-    let reply = match quick_capture(state, workspace, user, &text, choice).await {
-        Ok(reply) => reply,
-        Err(e) => {
-            tracing::error!(error = %crate::error::chain(&e), "capture after did-you-mean failed");
-            Reply::ephemeral(format!("{}\n{}", crate::error::INTERNAL_ERROR_TEXT, echo(&text)))
-        }
+    // A text that does not read as a capture is refused as the command refuses it.
+    let reply = match capture {
+        Err(refusal) => Reply::ephemeral(refusal.0),
+        Ok(capture) => match quick_capture(state, workspace, user, capture, choice).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                tracing::error!(error = %crate::error::chain(&e), "capture after did-you-mean failed");
+                Reply::ephemeral(format!("{}\n{}", crate::error::INTERNAL_ERROR_TEXT, echo(&text)))
+            }
+        },
     };
     if let Some(url) = response_url {
         let task = state.clone();

@@ -43,7 +43,7 @@ pub fn did_you_mean(text: &str, typed_name: &str, near_id: i64, near_name: &str,
 /// "Which product area?": one button per suggested area, the most likely
 /// first (and green), each carrying the capture typed with that area. None
 /// when no area fits in a button.
-pub fn which_area(text: &str, unfiled: &Unfiled<'_>, suggested: &[&Area], nonce: &str) -> Option<Reply> {
+pub fn which_area(text: &str, unfiled: &Unfiled, suggested: &[&Area], nonce: &str) -> Option<Reply> {
     let buttons: Vec<Button> = suggested
         .iter()
         .enumerate()

@@ -5,6 +5,7 @@
 use crate::domain::CustomerName;
 use crate::domain::{Quote, RecordingLink, RecordingTime};
 use crate::error::UserError;
+use crate::reply::echo;
 use crate::slack::mrkdwn;
 
 /// A quick capture, validated.
@@ -20,6 +21,8 @@ pub struct QuickCapture {
     pub recording_link: Option<RecordingLink>,
     /// The moment in the recording (`@ 12:34` after the link).
     pub recording_at: Option<RecordingTime>,
+    /// The whole text as typed (Slack-escaped): echoed back, carried by buttons.
+    pub text: String,
 }
 
 /// Splits on `|` outside `<…>` entities.
@@ -50,25 +53,28 @@ pub fn looks_like_capture(text: &str) -> bool {
 /// A quick capture without its area (`<customer> | <quote>`): the app
 /// suggests areas and stores nothing until one is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unfiled<'a> {
+pub struct Unfiled {
     /// Who said it.
     pub customer: CustomerName,
     /// The customer's words.
     pub quote: Quote,
     /// The two fields as typed (Slack-escaped), to put the chosen area between.
-    pub typed: (&'a str, &'a str),
+    pub typed: (String, String),
+    /// The whole text as typed (Slack-escaped): echoed back.
+    pub text: String,
 }
 
-impl<'a> Unfiled<'a> {
+impl Unfiled {
     /// Parses `<customer> | <quote>`; None when the text has another shape.
-    pub fn parse(text: &'a str) -> Option<Result<Self, UserError>> {
+    pub fn parse(text: &str) -> Option<Result<Self, UserError>> {
         let fields = split_fields(text);
         let [customer, quote] = fields.as_slice() else { return None };
         Some((|| {
             Ok(Self {
                 customer: CustomerName::parse(&mrkdwn::decode(customer))?,
                 quote: Quote::parse(&mrkdwn::decode(quote))?,
-                typed: (customer.trim(), quote.trim()),
+                typed: (customer.trim().to_owned(), quote.trim().to_owned()),
+                text: text.to_owned(),
             })
         })())
     }
@@ -114,7 +120,49 @@ impl QuickCapture {
             }
         }
         let quote = Quote::parse(&mrkdwn::decode(&quote_fields.join("|")))?;
-        Ok(Self { customer, area, quote, recording_link, recording_at })
+        Ok(Self { customer, area, quote, recording_link, recording_at, text: text.to_owned() })
+    }
+}
+
+/// A quick capture as the command reads it: with its area, or without one
+/// (the app then suggests areas).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Capture {
+    /// `<customer> | <area> | <quote> [| <link>]`.
+    Quick(QuickCapture),
+    /// `<customer> | <quote>`.
+    Unfiled(Unfiled),
+}
+
+impl Capture {
+    /// Reads the escaped command text, once. A mistake is refused with its
+    /// reason, the usage and what was typed, so nothing is lost.
+    pub fn parse(text: &str) -> Result<Self, UserError> {
+        if let Some(unfiled) = Unfiled::parse(text) {
+            return unfiled.map(Self::Unfiled).map_err(|e| {
+                UserError::new(format!(
+                    "{} Usage: `/highlight <customer> | [<area> |] <quote>`, e.g. `/highlight Acme | chat | \"We need canned replies\"`.\n{}",
+                    e.0,
+                    echo(text)
+                ))
+            });
+        }
+        QuickCapture::parse(text).map(Self::Quick).map_err(|e| {
+            UserError::new(format!(
+                "{} Usage: `/highlight <customer> | <area> | <quote> [| <recording link> [@ 12:34]]`, e.g. \
+                 `/highlight Acme | chat | \"We need canned replies\"`.\n{}",
+                e.0,
+                echo(text)
+            ))
+        })
+    }
+
+    /// The whole text as typed (Slack-escaped).
+    pub fn text(&self) -> &str {
+        match self {
+            Self::Quick(c) => &c.text,
+            Self::Unfiled(u) => &u.text,
+        }
     }
 }
 

@@ -1,13 +1,21 @@
-//! The `/highlight` command: [`parse`] turns its text into a [`HighlightCommand`],
-//! [`handle`] dispatches it to its feature and returns the [`Reply`] shown to
-//! the user. No HTTP here.
+//! The `/highlight` command: [`parse`] reads its text, once, into a typed
+//! [`HighlightCommand`] (each argument parsed by its feature's own parser) or
+//! refuses it with one [`UserError`]; [`handle`] dispatches it to its feature,
+//! which takes the typed value, and returns the [`Reply`] shown to the user.
+//! No HTTP here.
 
 use crate::app::AppState;
 use crate::capture;
 use crate::capture::modal::Prefill;
-use crate::error::{AppError, INTERNAL_ERROR_TEXT};
+use crate::capture::quick::Capture;
+use crate::digests::post::NamedZone;
+use crate::digests::schedule::Schedule;
+use crate::error::{AppError, UserError, INTERNAL_ERROR_TEXT};
 use crate::install::Admission;
+use crate::quotas::commands::Enrollment;
 use crate::reply::{echo, Reply};
+use crate::search::SearchQuery;
+use crate::slack::mrkdwn::Who;
 use crate::slack::payload::SlashCommand;
 use crate::store::workspaces::WorkspaceId;
 use crate::{areas, customers, digests, quotas, reports, search, settings};
@@ -19,17 +27,17 @@ pub enum HighlightCommand {
     OpenModal,
     /// `help`.
     Help,
-    /// `<customer> | <area> | <quote> [| <link>]` (the raw, escaped text).
-    Capture(String),
+    /// `<customer> | [<area> |] <quote> [| <link>]`, read.
+    Capture(Capture),
     /// `areas`.
     ListAreas,
-    /// `areas add <name>`.
+    /// `areas add <name>`: a valid area name, decoded.
     AddArea(String),
     /// `areas rename <old> to <new>` (decoded: names, not mrkdwn).
     RenameArea {
-        /// The area's name now.
+        /// The area's name now, as typed (looked up).
         from: String,
-        /// The name it takes.
+        /// The name it takes, valid.
         to: String,
     },
     /// `areas merge <from> into <to>` (decoded).
@@ -39,7 +47,7 @@ pub enum HighlightCommand {
         /// The area that takes its highlights.
         into: String,
     },
-    /// `customer <name>`.
+    /// `customer <name>`: the name as typed, not empty (looked up as Slack escaped it).
     Customer(String),
     /// `merge <from> into <to>` (as typed: customer names are matched as Slack escaped them).
     MergeCustomers {
@@ -49,39 +57,54 @@ pub enum HighlightCommand {
         into: String,
     },
     /// `search <words> [area:<name>] [customer:<name>]`.
-    Search(String),
+    Search(SearchQuery),
     /// `onboard @user|me [date] [targets]`.
-    Onboard(String),
+    Onboard(Enrollment),
     /// `offboard @user|me`.
-    Offboard(String),
+    Offboard(Who),
     /// `quota [@user]`.
-    Quota(String),
+    Quota(Who),
     /// `team`.
     Team,
     /// `tickets <n> [note]`.
-    Tickets(String),
-    /// `config channel <#C…|name>` (the raw argument).
+    Tickets {
+        /// How many were closed (1 to 500).
+        n: i64,
+        /// What they were, decoded.
+        note: Option<String>,
+    },
+    /// `config channel <#C…|name>`: the channel's id.
     ConfigChannel(String),
     /// `config digest <schedule> [zone]`.
-    ConfigDigest(String),
-    /// `config digest approver @user|off`.
-    ConfigDigestApprover(String),
+    ConfigDigest {
+        /// When digests are posted.
+        schedule: Schedule,
+        /// The workspace's zone, when named.
+        zone: Option<NamedZone>,
+    },
+    /// `config digest approver @user|off`: the approver's id, None for `off`.
+    ConfigDigestApprover(Option<String>),
     /// `config timezone <zone>`.
-    ConfigTimezone(String),
-    /// `config report endorsed-only on|off`.
-    ConfigReport(String),
-    /// `config triage-emoji <name>`.
+    ConfigTimezone(NamedZone),
+    /// `config report endorsed-only on|off`: whether reports count endorsed quotes only.
+    ConfigReport(bool),
+    /// `config triage-emoji <name>`: the emoji's name, without colons.
     ConfigTriageEmoji(String),
     /// `digest`: the period so far, now.
     Digest,
     /// `report [@user]`.
-    Report(String),
-    /// A known command missing a part: its usage line.
-    Usage(&'static str),
+    Report(Who),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
 
+/// Said for `quota` with something other than a person.
+pub const QUOTA_USAGE: &str = "Usage: `/highlight quota` or `/highlight quota @someone`.";
+/// Said for `report` with something other than a person.
+pub const REPORT_USAGE: &str = "Usage: `/highlight report` or `/highlight report @someone`.";
+
+/// Said for `customer` without a name.
+pub const CUSTOMER_USAGE: &str = "Name the customer, e.g. `/highlight customer Acme`.";
 /// Said for `areas rename` without ` to `.
 pub const RENAME_AREA_USAGE: &str = "Usage: `/highlight areas rename <old name> to <new name>`.";
 /// Said for `areas merge` without ` into `.
@@ -91,85 +114,94 @@ pub const MERGE_CUSTOMERS_USAGE: &str =
     "Usage: `/highlight merge <customer> into <customer>`, e.g. `/highlight merge Acme Labs into Acme`.";
 
 /// `<a><separator><b>`, split at the last separator (any case), both sides
-/// present; else the usage line.
-fn pair(
-    text: &str,
-    separator: &str,
-    usage: &'static str,
-    make: impl FnOnce(String, String) -> HighlightCommand,
-) -> HighlightCommand {
-    match crate::slack::mrkdwn::split_last_ignore_case(text, separator) {
-        Some((a, b)) => make(a, b),
-        None => HighlightCommand::Usage(usage),
-    }
+/// present; else the usage line, as the refusal.
+fn pair(text: &str, separator: &str, usage: &'static str) -> Result<(String, String), UserError> {
+    crate::slack::mrkdwn::split_last_ignore_case(text, separator).ok_or_else(|| UserError::new(usage))
 }
 
-/// Reads the command text (as Slack escaped it).
-pub fn parse(text: &str) -> HighlightCommand {
+/// Reads the command text (as Slack escaped it), once: each command with its
+/// arguments read, or the one answer to a mistake (what was wrong, and where
+/// it helps, the usage and what was typed).
+pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
     let text = text.trim();
     if text.is_empty() {
-        return HighlightCommand::OpenModal;
+        return Ok(HighlightCommand::OpenModal);
     }
     if capture::quick::looks_like_capture(text) {
-        return HighlightCommand::Capture(text.to_owned());
+        return Capture::parse(text).map(HighlightCommand::Capture);
     }
     let mut words = text.splitn(2, char::is_whitespace);
     let first = words.next().unwrap_or_default().to_lowercase();
     let rest = words.next().unwrap_or_default().trim();
-    match first.as_str() {
+    let command = match first.as_str() {
         "help" | "?" | "usage" => HighlightCommand::Help,
         "areas" | "area" => {
             let mut sub = rest.splitn(2, char::is_whitespace);
             match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
                 ("", _) | ("list", None) => HighlightCommand::ListAreas,
-                ("add", Some(name)) => HighlightCommand::AddArea(name.to_owned()),
-                ("add", None) => HighlightCommand::AddArea(String::new()),
+                ("add", name) => HighlightCommand::AddArea(areas::parse_area_name(&crate::slack::mrkdwn::decode(
+                    name.unwrap_or_default(),
+                ))?),
                 ("rename", arg) => {
                     let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
-                    pair(&names, " to ", RENAME_AREA_USAGE, |from, to| HighlightCommand::RenameArea { from, to })
+                    let (from, to) = pair(&names, " to ", RENAME_AREA_USAGE)?;
+                    HighlightCommand::RenameArea { from, to: areas::parse_area_name(&to)? }
                 }
                 ("merge", arg) => {
                     let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
-                    pair(&names, " into ", MERGE_AREAS_USAGE, |from, into| HighlightCommand::MergeAreas { from, into })
+                    let (from, into) = pair(&names, " into ", MERGE_AREAS_USAGE)?;
+                    HighlightCommand::MergeAreas { from, into }
                 }
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
         }
+        "customer" | "customers" if rest.is_empty() => return Err(UserError::new(CUSTOMER_USAGE)),
         "customer" | "customers" => HighlightCommand::Customer(rest.to_owned()),
         "merge" => {
-            pair(rest, " into ", MERGE_CUSTOMERS_USAGE, |from, into| HighlightCommand::MergeCustomers { from, into })
+            let (from, into) = pair(rest, " into ", MERGE_CUSTOMERS_USAGE)?;
+            HighlightCommand::MergeCustomers { from, into }
         }
-        "search" | "find" => HighlightCommand::Search(rest.to_owned()),
-        "onboard" | "enroll" => HighlightCommand::Onboard(rest.to_owned()),
-        "offboard" | "unenroll" => HighlightCommand::Offboard(rest.to_owned()),
-        "quota" | "progress" => HighlightCommand::Quota(rest.to_owned()),
+        "search" | "find" => HighlightCommand::Search(search::parse_search_command(rest)?),
+        "onboard" | "enroll" => HighlightCommand::Onboard(quotas::commands::parse_enrollment(rest)?),
+        "offboard" | "unenroll" => HighlightCommand::Offboard(quotas::commands::parse_offboard(rest)?),
+        "quota" | "progress" => HighlightCommand::Quota(Who::me_or_mention(rest, QUOTA_USAGE)?),
         "team" | "cohort" => HighlightCommand::Team,
         "digest" if rest.is_empty() => HighlightCommand::Digest,
-        "report" => HighlightCommand::Report(rest.to_owned()),
-        "tickets" | "ticket" => HighlightCommand::Tickets(rest.to_owned()),
+        "report" => HighlightCommand::Report(Who::me_or_mention(rest, REPORT_USAGE)?),
+        "tickets" | "ticket" => {
+            let (n, note) = quotas::commands::parse_tickets(rest)?;
+            HighlightCommand::Tickets { n, note }
+        }
         "config" => {
             let mut sub = rest.splitn(2, char::is_whitespace);
             match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
-                ("channel", arg) => HighlightCommand::ConfigChannel(arg.unwrap_or_default().to_owned()),
+                ("channel", arg) => HighlightCommand::ConfigChannel(settings::parse_channel(arg.unwrap_or_default())?),
                 ("digest" | "digests", arg) => {
                     let arg = arg.unwrap_or_default();
                     let mut words = arg.splitn(2, char::is_whitespace);
                     if words.next().is_some_and(|w| w.eq_ignore_ascii_case("approver")) {
-                        HighlightCommand::ConfigDigestApprover(words.next().unwrap_or_default().trim().to_owned())
+                        let approver = words.next().unwrap_or_default().trim();
+                        HighlightCommand::ConfigDigestApprover(digests::approval::parse_approver(approver)?)
                     } else {
-                        HighlightCommand::ConfigDigest(arg.to_owned())
+                        let (schedule, zone) = digests::post::parse_digest_config(arg)?;
+                        HighlightCommand::ConfigDigest { schedule, zone }
                     }
                 }
-                ("timezone" | "tz", arg) => HighlightCommand::ConfigTimezone(arg.unwrap_or_default().to_owned()),
-                ("report" | "reports", arg) => HighlightCommand::ConfigReport(arg.unwrap_or_default().to_owned()),
+                ("timezone" | "tz", arg) => {
+                    HighlightCommand::ConfigTimezone(digests::post::parse_timezone_config(arg.unwrap_or_default())?)
+                }
+                ("report" | "reports", arg) => {
+                    HighlightCommand::ConfigReport(settings::parse_report(arg.unwrap_or_default())?)
+                }
                 ("triage-emoji" | "triage_emoji", arg) => {
-                    HighlightCommand::ConfigTriageEmoji(arg.unwrap_or_default().to_owned())
+                    HighlightCommand::ConfigTriageEmoji(settings::parse_triage_emoji(arg.unwrap_or_default())?)
                 }
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
         }
         _ => HighlightCommand::Unknown(text.to_owned()),
-    }
+    };
+    Ok(command)
 }
 
 /// Said to a person typing `/highlight` in a workspace the app is not installed in.
@@ -198,6 +230,27 @@ pub async fn answer(state: &AppState, command: SlashCommand) -> Result<Option<Re
 /// here, once, and the user gets one fixed sentence.
 pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCommand) -> Option<Reply> {
     let result: Result<Option<Reply>, AppError> = match parse(&command.text) {
+        Err(refusal) => Err(refusal.into()),
+        Ok(parsed) => dispatch(state, workspace, &command, parsed).await,
+    };
+    match result {
+        Ok(reply) => reply,
+        Err(AppError::User(refusal)) => Some(Reply::ephemeral(refusal.0)),
+        Err(e) => {
+            tracing::error!(error = %crate::error::chain(&e), user = command.user_id, "slash command failed");
+            Some(Reply::ephemeral(format!("{INTERNAL_ERROR_TEXT}\n{}", echo(&command.text))))
+        }
+    }
+}
+
+/// Runs a command, read, for its feature.
+async fn dispatch(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    command: &SlashCommand,
+    parsed: HighlightCommand,
+) -> Result<Option<Reply>, AppError> {
+    match parsed {
         HighlightCommand::OpenModal => {
             capture::handle::open_modal(
                 state,
@@ -210,59 +263,55 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
             Ok(None)
         }
         HighlightCommand::Help => Ok(Some(Reply::ephemeral(usage(&command.command)))),
-        HighlightCommand::Capture(text) => {
-            capture::handle::quick_capture(state, workspace, &command.user_id, &text, None).await.map(Some)
+        HighlightCommand::Capture(capture) => {
+            capture::handle::quick_capture(state, workspace, &command.user_id, capture, None).await.map(Some)
         }
         HighlightCommand::ListAreas => areas::list(state, workspace).await.map(Some),
-        HighlightCommand::AddArea(name) => areas::add(state, workspace, &command.user_id, &name).await.map(Some),
+        HighlightCommand::AddArea(name) => areas::add(state, workspace, &command.user_id, name).await.map(Some),
         HighlightCommand::RenameArea { from, to } => {
-            areas::rename(state, workspace, &command.user_id, &from, &to).await.map(Some)
+            areas::rename(state, workspace, &command.user_id, &from, to).await.map(Some)
         }
         HighlightCommand::MergeAreas { from, into } => {
             areas::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
-        }
-        HighlightCommand::Customer(name) if name.is_empty() => {
-            Ok(Some(Reply::ephemeral("Name the customer, e.g. `/highlight customer Acme`.")))
         }
         HighlightCommand::Customer(name) => customers::view::show(state, workspace, &name).await.map(Some),
         HighlightCommand::MergeCustomers { from, into } => {
             customers::merge::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
         }
-        HighlightCommand::Search(text) => search::search(state, workspace, &text).await.map(Some),
-        HighlightCommand::Onboard(text) => {
-            quotas::commands::onboard(state, workspace, &command.user_id, &text).await.map(Some)
+        HighlightCommand::Search(query) => search::search(state, workspace, query).await.map(Some),
+        HighlightCommand::Onboard(enrollment) => {
+            quotas::commands::onboard(state, workspace, &command.user_id, enrollment).await.map(Some)
         }
-        HighlightCommand::Offboard(text) => {
-            quotas::commands::offboard(state, workspace, &command.user_id, &text).await.map(Some)
+        HighlightCommand::Offboard(who) => {
+            quotas::commands::offboard(state, workspace, &command.user_id, who).await.map(Some)
         }
-        HighlightCommand::Quota(text) => {
-            quotas::commands::quota(state, workspace, &command.user_id, &text).await.map(Some)
+        HighlightCommand::Quota(who) => {
+            quotas::commands::quota(state, workspace, &command.user_id, who).await.map(Some)
         }
         HighlightCommand::Team => quotas::commands::team(state, workspace).await.map(Some),
-        HighlightCommand::Tickets(text) => {
-            quotas::commands::tickets(state, workspace, &command.user_id, &text).await.map(Some)
+        HighlightCommand::Tickets { n, note } => {
+            quotas::commands::tickets(state, workspace, &command.user_id, n, note).await.map(Some)
         }
-        HighlightCommand::ConfigDigestApprover(arg) => {
-            digests::approval::configure(state, workspace, &command.user_id, &arg).await.map(Some)
+        HighlightCommand::ConfigDigestApprover(approver) => {
+            digests::approval::configure(state, workspace, &command.user_id, approver).await.map(Some)
         }
-        HighlightCommand::ConfigDigest(text) => {
-            digests::post::configure(state, workspace, &command.user_id, "digest", &text).await.map(Some)
+        HighlightCommand::ConfigDigest { schedule, zone } => {
+            digests::post::configure(state, workspace, &command.user_id, Some(schedule), zone).await.map(Some)
         }
-        HighlightCommand::ConfigTimezone(text) => {
-            digests::post::configure(state, workspace, &command.user_id, "timezone", &text).await.map(Some)
+        HighlightCommand::ConfigTimezone(zone) => {
+            digests::post::configure(state, workspace, &command.user_id, None, Some(zone)).await.map(Some)
         }
         HighlightCommand::Digest => digests::post::post_now(state, workspace).await.map(Some),
-        HighlightCommand::Report(text) => reports::request(state, workspace, &command.user_id, &text).await.map(Some),
-        HighlightCommand::ConfigTriageEmoji(arg) => {
-            settings::set_triage_emoji(state, workspace, &command.user_id, &arg).await.map(Some)
+        HighlightCommand::Report(who) => reports::request(state, workspace, &command.user_id, who).await.map(Some),
+        HighlightCommand::ConfigTriageEmoji(name) => {
+            settings::set_triage_emoji(state, workspace, &command.user_id, name).await.map(Some)
         }
-        HighlightCommand::ConfigReport(arg) => {
-            settings::set_report(state, workspace, &command.user_id, &arg).await.map(Some)
+        HighlightCommand::ConfigReport(endorsed_only) => {
+            settings::set_report(state, workspace, &command.user_id, endorsed_only).await.map(Some)
         }
-        HighlightCommand::ConfigChannel(arg) => {
-            settings::set_channel(state, workspace, &command.user_id, &arg).await.map(Some)
+        HighlightCommand::ConfigChannel(channel) => {
+            settings::set_channel(state, workspace, &command.user_id, channel).await.map(Some)
         }
-        HighlightCommand::Usage(usage) => Ok(Some(Reply::ephemeral(usage))),
         HighlightCommand::Unknown(typed) => {
             let hint = if typed.split_whitespace().count() >= 3 {
                 "To capture a highlight, separate the customer, the area and the quote with `|`: \
@@ -275,14 +324,6 @@ pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCom
                 usage(&command.command),
                 echo(&typed)
             ))))
-        }
-    };
-    match result {
-        Ok(reply) => reply,
-        Err(AppError::User(refusal)) => Some(Reply::ephemeral(refusal.0)),
-        Err(e) => {
-            tracing::error!(error = %crate::error::chain(&e), user = command.user_id, "slash command failed");
-            Some(Reply::ephemeral(format!("{INTERNAL_ERROR_TEXT}\n{}", echo(&command.text))))
         }
     }
 }
@@ -316,43 +357,159 @@ pub fn usage(command: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A quick capture's customer, area, quote and text as typed.
+    fn quick(parsed: Result<HighlightCommand, UserError>) -> (String, String, String, String) {
+        match parsed {
+            Ok(HighlightCommand::Capture(Capture::Quick(c))) => {
+                (c.customer.display, c.area, c.quote.as_str().to_owned(), c.text)
+            }
+            other => panic!("not a quick capture: {other:?}"),
+        }
+    }
+
     #[test]
     fn the_grammar_is_read() {
-        assert_eq!(parse(""), HighlightCommand::OpenModal);
-        assert_eq!(parse("  HELP "), HighlightCommand::Help);
-        assert_eq!(parse("Acme | chat | hi"), HighlightCommand::Capture("Acme | chat | hi".into()));
-        assert_eq!(parse("areas"), HighlightCommand::ListAreas);
-        assert_eq!(parse("Areas add  Data export "), HighlightCommand::AddArea("Data export".into()));
+        assert_eq!(parse(""), Ok(HighlightCommand::OpenModal));
+        assert_eq!(parse("  HELP "), Ok(HighlightCommand::Help));
+        assert_eq!(
+            quick(parse("Acme | chat | hi")),
+            ("Acme".into(), "chat".into(), "hi".into(), "Acme | chat | hi".into())
+        );
+        assert_eq!(parse("areas"), Ok(HighlightCommand::ListAreas));
+        assert_eq!(parse("Areas add  Data export "), Ok(HighlightCommand::AddArea("Data export".into())));
         assert_eq!(
             parse("config channel <#C0123ABCD|product>"),
-            HighlightCommand::ConfigChannel("<#C0123ABCD|product>".into())
+            Ok(HighlightCommand::ConfigChannel("C0123ABCD".into()))
         );
-        assert_eq!(parse("config colour blue"), HighlightCommand::Unknown("config colour blue".into()));
+        assert_eq!(parse("config colour blue"), Ok(HighlightCommand::Unknown("config colour blue".into())));
         // A customer called "Help Scout" is still a capture when the bars are there.
-        assert_eq!(parse("help scout | chat | hi"), HighlightCommand::Capture("help scout | chat | hi".into()));
+        assert_eq!(
+            quick(parse("help scout | chat | hi")),
+            ("help scout".into(), "chat".into(), "hi".into(), "help scout | chat | hi".into())
+        );
         // A bar inside a link is not a separator.
-        assert_eq!(parse("see <https://x|y>"), HighlightCommand::Unknown("see <https://x|y>".into()));
+        assert_eq!(parse("see <https://x|y>"), Ok(HighlightCommand::Unknown("see <https://x|y>".into())));
     }
 
     #[test]
     fn pairs_split_on_the_last_separator_or_ask_for_both_sides() {
         let merge = |from: &str, into: &str| HighlightCommand::MergeCustomers { from: from.into(), into: into.into() };
-        assert_eq!(parse("merge Acme Labs into Acme"), merge("Acme Labs", "Acme"));
-        assert_eq!(parse("merge Into Corp INTO Outof"), merge("Into Corp", "Outof"));
-        assert_eq!(parse("merge Acme Acme"), HighlightCommand::Usage(MERGE_CUSTOMERS_USAGE));
-        assert_eq!(parse("merge  into Acme"), HighlightCommand::Usage(MERGE_CUSTOMERS_USAGE));
+        assert_eq!(parse("merge Acme Labs into Acme"), Ok(merge("Acme Labs", "Acme")));
+        assert_eq!(parse("merge Into Corp INTO Outof"), Ok(merge("Into Corp", "Outof")));
+        assert_eq!(parse("merge Acme Acme"), Err(UserError::new(MERGE_CUSTOMERS_USAGE)));
+        assert_eq!(parse("merge  into Acme"), Err(UserError::new(MERGE_CUSTOMERS_USAGE)));
         // Area names are decoded from Slack's escaping: `&amp;` is `&`.
         assert_eq!(
             parse("areas rename Billing &amp; Plans to Plans"),
-            HighlightCommand::RenameArea { from: "Billing & Plans".into(), to: "Plans".into() }
+            Ok(HighlightCommand::RenameArea { from: "Billing & Plans".into(), to: "Plans".into() })
         );
-        assert_eq!(parse("areas rename Billing"), HighlightCommand::Usage(RENAME_AREA_USAGE));
+        assert_eq!(parse("areas rename Billing"), Err(UserError::new(RENAME_AREA_USAGE)));
         assert_eq!(
             parse("areas merge Chat into Messaging"),
-            HighlightCommand::MergeAreas { from: "Chat".into(), into: "Messaging".into() }
+            Ok(HighlightCommand::MergeAreas { from: "Chat".into(), into: "Messaging".into() })
         );
-        assert_eq!(parse("areas merge Chat"), HighlightCommand::Usage(MERGE_AREAS_USAGE));
-        assert_eq!(parse("config digest Approver <@U1>"), HighlightCommand::ConfigDigestApprover("<@U1>".into()));
-        assert_eq!(parse("config digest weekly mon 09:00"), HighlightCommand::ConfigDigest("weekly mon 09:00".into()));
+        assert_eq!(parse("areas merge Chat"), Err(UserError::new(MERGE_AREAS_USAGE)));
+        assert_eq!(
+            parse("config digest Approver <@U1>"),
+            Ok(HighlightCommand::ConfigDigestApprover(Some("U1".into())))
+        );
+        assert_eq!(
+            parse("config digest weekly mon 09:00"),
+            Ok(HighlightCommand::ConfigDigest {
+                schedule: Schedule::parse("weekly mon 09:00").expect("valid"),
+                zone: None
+            })
+        );
+    }
+
+    #[test]
+    fn a_capture_is_read_once_with_or_without_its_area() {
+        match parse("Acme | we need it") {
+            Ok(HighlightCommand::Capture(Capture::Unfiled(u))) => {
+                assert_eq!((u.customer.display.as_str(), u.quote.as_str()), ("Acme", "we need it"));
+                assert_eq!(u.text, "Acme | we need it");
+            }
+            other => panic!("not unfiled: {other:?}"),
+        }
+        // A mistake is refused at the grammar, with the usage and what was typed.
+        let refusal = parse("Acme |  | hi").expect_err("empty area");
+        assert!(
+            refusal.0.starts_with("The product area is empty. Usage: `/highlight <customer> | <area> |"),
+            "{}",
+            refusal.0
+        );
+        assert!(refusal.0.ends_with(&echo("Acme |  | hi")), "{}", refusal.0);
+        let refusal = parse(" | hi").expect_err("no customer");
+        assert!(refusal.0.contains("Usage: `/highlight <customer> | [<area> |] <quote>`"), "{}", refusal.0);
+    }
+
+    #[test]
+    fn people_and_numbers_are_read_at_the_grammar() {
+        assert_eq!(parse("quota"), Ok(HighlightCommand::Quota(Who::Me)));
+        assert_eq!(parse("progress <@U0123ABCD|ann>"), Ok(HighlightCommand::Quota(Who::User("U0123ABCD".into()))));
+        assert_eq!(parse("quota ann"), Err(UserError::new(QUOTA_USAGE)));
+        assert_eq!(parse("report me"), Ok(HighlightCommand::Report(Who::Me)));
+        assert_eq!(parse("report ann"), Err(UserError::new(REPORT_USAGE)));
+        assert_eq!(parse("offboard me"), Ok(HighlightCommand::Offboard(Who::Me)));
+        assert!(parse("offboard").is_err());
+        assert!(matches!(parse("onboard me 2026-12-01"), Ok(HighlightCommand::Onboard(e)) if e.user.is_none()));
+        assert!(parse("enroll ann").is_err());
+        assert_eq!(parse("tickets 3 refunds"), Ok(HighlightCommand::Tickets { n: 3, note: Some("refunds".into()) }));
+        let refusal = parse("ticket 0").expect_err("zero");
+        assert!(refusal.0.ends_with(&echo("tickets 0")), "{}", refusal.0);
+    }
+
+    #[test]
+    fn configuration_is_read_at_the_grammar() {
+        assert_eq!(
+            parse("config channel #product"),
+            Err(UserError::new(
+                "Name the channel with a #mention, e.g. `/highlight config channel #product-feedback`."
+            ))
+        );
+        match parse("config digest daily 17:30 Europe/Paris") {
+            Ok(HighlightCommand::ConfigDigest { schedule, zone: Some(zone) }) => {
+                assert_eq!((schedule.as_text().as_str(), zone.name.as_str()), ("daily 17:30", "Europe/Paris"));
+            }
+            other => panic!("not a digest schedule: {other:?}"),
+        }
+        assert!(parse("config digest daily 25:00").is_err());
+        assert!(parse("config digest weekly mon 09:00 Mars/Olympus").is_err());
+        assert!(matches!(parse("config tz utc"), Ok(HighlightCommand::ConfigTimezone(z)) if z.name == "utc"));
+        assert_eq!(
+            parse("config timezone").map(|_| ()),
+            Err(UserError::new("Usage: `/highlight config timezone Europe/Paris`."))
+        );
+        assert_eq!(parse("config digest approver OFF"), Ok(HighlightCommand::ConfigDigestApprover(None)));
+        let refusal = parse("config digest approver ann").expect_err("not a mention");
+        assert!(refusal.0.ends_with(&echo("config digest approver ann")), "{}", refusal.0);
+        assert_eq!(parse("config reports Endorsed-Only ON"), Ok(HighlightCommand::ConfigReport(true)));
+        assert!(parse("config report on").is_err());
+        assert_eq!(parse("config triage_emoji :Eyes:"), Ok(HighlightCommand::ConfigTriageEmoji("eyes".into())));
+        assert!(parse("config triage-emoji :white_check_mark:").is_err());
+    }
+
+    #[test]
+    fn areas_customers_and_searches_are_read_at_the_grammar() {
+        assert_eq!(parse("areas add Billing &amp; Plans"), Ok(HighlightCommand::AddArea("Billing & Plans".into())));
+        assert_eq!(
+            parse("areas add"),
+            Err(UserError::new("Give the area a name, e.g. `/highlight areas add analytics`."))
+        );
+        assert_eq!(parse("areas add a &lt;b&gt;"), Err(UserError::new("Area names can't contain `|`, `<` or `>`.")));
+        assert_eq!(
+            parse("areas rename Chat to Chat   Tools"),
+            Ok(HighlightCommand::RenameArea { from: "Chat".into(), to: "Chat Tools".into() })
+        );
+        assert!(parse(&format!("areas rename Chat to {}", "x".repeat(51))).is_err());
+        assert_eq!(parse("customer"), Err(UserError::new(CUSTOMER_USAGE)));
+        assert_eq!(parse("customers Acme &amp; Co"), Ok(HighlightCommand::Customer("Acme &amp; Co".into())));
+        match parse("find Canned replies area:chat") {
+            Ok(HighlightCommand::Search(q)) => {
+                assert_eq!((q.words, q.area), (vec!["canned".to_owned(), "replies".to_owned()], Some("chat".into())))
+            }
+            other => panic!("not a search: {other:?}"),
+        }
+        assert!(parse("search area:chat").is_err());
     }
 }

@@ -346,10 +346,28 @@ impl Default for Targets {
     }
 }
 
-impl Targets {
-    /// Applies `key=value` words (`interviews`, `feedback`, `tickets`, `days`),
+/// One onboarding target an enrollment may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `interviews=`.
+    Interviews,
+    /// `feedback=`.
+    Feedback,
+    /// `tickets=`.
+    Tickets,
+    /// `days=`.
+    Days,
+}
+
+/// `key=value` words, read: each target set, with its number, in the order typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetOverrides(pub Vec<(Target, i64)>);
+
+impl TargetOverrides {
+    /// Reads `key=value` words (`interviews`, `feedback`, `tickets`, `days`),
     /// each a whole number from 1 to 10,000 (days: 1 to 366).
-    pub fn with_overrides(mut self, words: &str) -> Result<Self, String> {
+    pub fn parse(words: &str) -> Result<Self, String> {
+        let mut read = Vec::new();
         for word in words.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()) {
             let Some((key, value)) = word.split_once('=') else {
                 return Err(format!("expects key=value words such as interviews=20, not {word:?}"));
@@ -359,15 +377,36 @@ impl Targets {
             if !(1..=max).contains(&n) {
                 return Err(format!("{key}={value}: must be from 1 to {max}"));
             }
-            match key.trim().to_lowercase().as_str() {
-                "interviews" => self.interviews = n,
-                "feedback" => self.feedback = n,
-                "tickets" => self.tickets = n,
-                "days" => self.days = n,
+            let target = match key.trim().to_lowercase().as_str() {
+                "interviews" => Target::Interviews,
+                "feedback" => Target::Feedback,
+                "tickets" => Target::Tickets,
+                "days" => Target::Days,
                 other => return Err(format!("unknown target {other:?} (interviews, feedback, tickets, days)")),
+            };
+            read.push((target, n));
+        }
+        Ok(Self(read))
+    }
+}
+
+impl Targets {
+    /// These targets with `overrides` applied, in order.
+    pub fn with(mut self, overrides: &TargetOverrides) -> Self {
+        for &(target, n) in &overrides.0 {
+            match target {
+                Target::Interviews => self.interviews = n,
+                Target::Feedback => self.feedback = n,
+                Target::Tickets => self.tickets = n,
+                Target::Days => self.days = n,
             }
         }
-        Ok(self)
+        self
+    }
+
+    /// Applies `key=value` words (see [`TargetOverrides::parse`]).
+    pub fn with_overrides(self, words: &str) -> Result<Self, String> {
+        Ok(self.with(&TargetOverrides::parse(words)?))
     }
 }
 

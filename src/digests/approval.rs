@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::app::AppState;
 use crate::digests::post::names_in;
 use crate::digests::{gather, render_digest_message, DigestData, MAX_AREAS};
-use crate::error::AppError;
+use crate::error::{AppError, UserError};
 use crate::posting::{product_channel, PostError};
 use crate::reply::Reply;
 use crate::slack::blocks::{actions, button, divider, section, Button, Message};
@@ -45,21 +45,27 @@ pub fn is_approval_action(action_id: &str) -> bool {
     matches!(action_id, APPROVE_ACTION | SKIP_ACTION) || is_remove_action(action_id)
 }
 
-/// `config digest approver @user|off`.
-pub async fn configure(state: &AppState, workspace: &WorkspaceId, user: &str, arg: &str) -> Result<Reply, AppError> {
-    let approver = if arg.trim().eq_ignore_ascii_case("off") {
-        None
-    } else {
-        match mention_id(arg, '@') {
-            Some(id) => Some(id),
-            None => {
-                return Ok(Reply::ephemeral(format!(
-                    "Name the approver with an @mention, e.g. `/highlight config digest approver @ann`, or `off`.\n{}",
-                    crate::reply::echo(&format!("config digest approver {arg}"))
-                )))
-            }
-        }
-    };
+/// Reads `config digest approver @user|off`: the approver's id, None for `off`.
+pub fn parse_approver(arg: &str) -> Result<Option<String>, UserError> {
+    if arg.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    match mention_id(arg, '@') {
+        Some(id) => Ok(Some(id)),
+        None => Err(UserError::new(format!(
+            "Name the approver with an @mention, e.g. `/highlight config digest approver @ann`, or `off`.\n{}",
+            crate::reply::echo(&format!("config digest approver {arg}"))
+        ))),
+    }
+}
+
+/// `config digest approver @user|off` (`approver` None: off).
+pub async fn configure(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    approver: Option<String>,
+) -> Result<Reply, AppError> {
     crate::permissions::require_manager(state, workspace, user, "change the configuration").await?;
     state
         .db()

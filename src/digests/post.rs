@@ -10,7 +10,7 @@ use sqlx::AnyConnection;
 use crate::app::AppState;
 use crate::digests::schedule::{period_key, time_zone, Schedule, DEFAULT_SCHEDULE};
 use crate::digests::{gather, render_digest_message, DigestData};
-use crate::error::AppError;
+use crate::error::{AppError, UserError};
 use crate::posting::{product_channel, PostError};
 use crate::reply::Reply;
 use crate::slack::mrkdwn::escape;
@@ -303,43 +303,60 @@ async fn with_refused(
     })
 }
 
-/// `/highlight config digest weekly mon 09:00 [Zone/Name]` / `daily 17:30` / `off`,
-/// and `/highlight config timezone Zone/Name`.
+/// A time zone as named by the user (kept as typed: it is stored and shown so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedZone {
+    /// The name as typed.
+    pub name: String,
+    /// The zone it names.
+    pub zone: TimeZone,
+}
+
+impl NamedZone {
+    /// A zone by IANA name, or why not (escaped).
+    pub fn parse(name: &str) -> Result<Self, UserError> {
+        match time_zone(name) {
+            Ok(zone) => Ok(Self { name: name.to_owned(), zone }),
+            Err(e) => Err(UserError::new(escape(&e))),
+        }
+    }
+}
+
+/// Reads `config digest weekly mon 09:00 [Zone/Name]` / `daily 17:30` / `off`
+/// (the zone, when given, is the last word).
+pub fn parse_digest_config(text: &str) -> Result<(Schedule, Option<NamedZone>), UserError> {
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    let zone = match words.last() {
+        Some(last) if last.contains('/') || last.eq_ignore_ascii_case("utc") => words.pop(),
+        _ => None,
+    };
+    let zone = zone.map(NamedZone::parse).transpose()?;
+    let schedule = Schedule::parse(&words.join(" ")).map_err(|e| UserError::new(escape(&e)))?;
+    Ok((schedule, zone))
+}
+
+/// Reads `config timezone Zone/Name`.
+pub fn parse_timezone_config(text: &str) -> Result<NamedZone, UserError> {
+    match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+        [name] => NamedZone::parse(name),
+        _ => Err(UserError::new("Usage: `/highlight config timezone Europe/Paris`.")),
+    }
+}
+
+/// `/highlight config digest weekly mon 09:00 [Zone/Name]` / `daily 17:30` / `off`
+/// (a `schedule`, maybe a `zone`), and `/highlight config timezone Zone/Name`
+/// (a `zone` alone).
 pub async fn configure(
     state: &AppState,
     workspace: &WorkspaceId,
     user: &str,
-    what: &str,
-    text: &str,
+    schedule: Option<Schedule>,
+    zone: Option<NamedZone>,
 ) -> Result<Reply, AppError> {
-    let mut words: Vec<&str> = text.split_whitespace().collect();
-    let zone = match what {
-        "timezone" => match words.as_slice() {
-            [name] => Some(*name),
-            _ => return Ok(Reply::ephemeral("Usage: `/highlight config timezone Europe/Paris`.")),
-        },
-        _ => match words.last() {
-            Some(last) if last.contains('/') || last.eq_ignore_ascii_case("utc") => words.pop(),
-            _ => None,
-        },
-    };
-    if let Some(name) = zone {
-        if let Err(e) = time_zone(name) {
-            return Ok(Reply::ephemeral(crate::slack::mrkdwn::escape(&e)));
-        }
-    }
-    let schedule = if what == "timezone" {
-        None
-    } else {
-        match Schedule::parse(&words.join(" ")) {
-            Ok(s) => Some(s),
-            Err(e) => return Ok(Reply::ephemeral(crate::slack::mrkdwn::escape(&e))),
-        }
-    };
     crate::permissions::require_manager(state, workspace, user, "change the configuration").await?;
     let current = digests::find_digest_settings(state.db(), workspace).await?;
     // Without a zone yet, the zone of the person configuring is the best guess.
-    let mut zone = zone.map(str::to_owned);
+    let mut zone = zone.map(|z| z.name);
     if zone.is_none() && current.as_ref().and_then(|c| c.time_zone.as_ref()).is_none() {
         let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.user_info(workspace, user)).await;
         zone = info.ok().and_then(Result::ok).and_then(|u| u.tz).filter(|tz| time_zone(tz).is_ok());

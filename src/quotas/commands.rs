@@ -3,12 +3,13 @@
 use jiff::civil::Date;
 
 use crate::app::AppState;
+use crate::config::TargetOverrides;
 use crate::domain::highlight::{format_date, parse_date};
-use crate::error::AppError;
+use crate::error::{AppError, UserError};
 use crate::permissions;
 use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
 use crate::reply::Reply;
-use crate::slack::mrkdwn::{escape, mention_id};
+use crate::slack::mrkdwn::{escape, mention_id, Who};
 use crate::store::onboarding;
 use crate::store::workspaces::WorkspaceId;
 
@@ -24,18 +25,23 @@ pub struct Enrollment {
     pub user: Option<String>,
     /// Start date, if given.
     pub start: Option<Date>,
-    /// `key=value` overrides, as typed.
-    pub overrides: String,
+    /// `key=value` overrides, read.
+    pub overrides: TargetOverrides,
 }
 
 /// Reads `@user|me [YYYY-MM-DD] [interviews=… feedback=… tickets=… days=…]`.
-pub fn parse_enrollment(text: &str) -> Result<Enrollment, String> {
+pub fn parse_enrollment(text: &str) -> Result<Enrollment, UserError> {
     let mut words = text.split_whitespace();
-    let who = words.next().ok_or("Say who: `/highlight onboard @someone` or `/highlight onboard me`.")?;
+    let who = words
+        .next()
+        .ok_or_else(|| UserError::new("Say who: `/highlight onboard @someone` or `/highlight onboard me`."))?;
     let user = if who.eq_ignore_ascii_case("me") {
         None
     } else {
-        Some(mention_id(who, '@').ok_or_else(|| format!("“{}” is not a person: mention them with @.", escape(who)))?)
+        Some(
+            mention_id(who, '@')
+                .ok_or_else(|| UserError::new(format!("“{}” is not a person: mention them with @.", escape(who))))?,
+        )
     };
     let mut start = None;
     let mut overrides = Vec::new();
@@ -45,25 +51,25 @@ pub fn parse_enrollment(text: &str) -> Result<Enrollment, String> {
         } else if let Some(date) = parse_date(word) {
             start = Some(date);
         } else {
-            return Err(format!(
+            return Err(UserError::new(format!(
                 "“{}” is neither a date (YYYY-MM-DD) nor a target (e.g. interviews=20).",
                 escape(word)
-            ));
+            )));
         }
     }
-    Ok(Enrollment { user, start, overrides: overrides.join(" ") })
+    let overrides = TargetOverrides::parse(&overrides.join(" "))
+        .map_err(|message| UserError::new(format!("Targets {}.", escape(&message))))?;
+    Ok(Enrollment { user, start, overrides })
 }
 
 /// Enrolls an onboardee.
-pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
-    let enrollment = match parse_enrollment(text) {
-        Ok(e) => e,
-        Err(message) => return Ok(Reply::ephemeral(message)),
-    };
-    let targets = match state.config().targets.with_overrides(&enrollment.overrides) {
-        Ok(t) => t,
-        Err(message) => return Ok(Reply::ephemeral(format!("Targets {}.", escape(&message)))),
-    };
+pub async fn onboard(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    by: &str,
+    enrollment: Enrollment,
+) -> Result<Reply, AppError> {
+    let targets = state.config().targets.with(&enrollment.overrides);
     let today = crate::app::zone::workspace_today(state, workspace).await?;
     let start = enrollment.start.unwrap_or(today);
     if i64::from(crate::app::zone::days_between(today, start)) > MAX_DAYS_AHEAD {
@@ -123,18 +129,19 @@ pub async fn onboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
     )))
 }
 
+/// Reads `offboard @user|me`.
+pub fn parse_offboard(text: &str) -> Result<Who, UserError> {
+    if text.trim().eq_ignore_ascii_case("me") {
+        return Ok(Who::Me);
+    }
+    mention_id(text, '@')
+        .map(Who::User)
+        .ok_or_else(|| UserError::new("Say who: `/highlight offboard @someone` or `/highlight offboard me`."))
+}
+
 /// Ends an enrollment (history kept).
-pub async fn offboard(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
-    let user = if text.trim().eq_ignore_ascii_case("me") {
-        by.to_owned()
-    } else {
-        match mention_id(text, '@') {
-            Some(u) => u,
-            None => {
-                return Ok(Reply::ephemeral("Say who: `/highlight offboard @someone` or `/highlight offboard me`."))
-            }
-        }
-    };
+pub async fn offboard(state: &AppState, workspace: &WorkspaceId, by: &str, who: Who) -> Result<Reply, AppError> {
+    let user = who.id(by);
     if user != by {
         permissions::require_manager(state, workspace, by, "offboard someone else").await?;
     }
@@ -151,15 +158,8 @@ pub async fn offboard(state: &AppState, workspace: &WorkspaceId, by: &str, text:
 }
 
 /// A person's progress.
-pub async fn quota(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
-    let user = if text.trim().is_empty() || text.trim().eq_ignore_ascii_case("me") {
-        by.to_owned()
-    } else {
-        match mention_id(text, '@') {
-            Some(u) => u,
-            None => return Ok(Reply::ephemeral("Usage: `/highlight quota` or `/highlight quota @someone`.")),
-        }
-    };
+pub async fn quota(state: &AppState, workspace: &WorkspaceId, by: &str, who: Who) -> Result<Reply, AppError> {
+    let user = who.id(by);
     let Some(onboardee) = onboarding::find_onboardee(state.db(), workspace, &user).await? else {
         let whom = if user == by { "You are".to_owned() } else { format!("<@{user}> is") };
         return Ok(Reply::ephemeral(format!(
@@ -198,15 +198,15 @@ pub fn render_team_line(p: &Progress) -> String {
 /// Longest note kept with self-reported tickets.
 pub const MAX_NOTE_CHARS: usize = 300;
 
-/// `/highlight tickets <n> [note]`: self-reported support tickets.
-pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
+/// Reads `tickets <n> [note]`: how many (1 to 500) and the note, decoded.
+pub fn parse_tickets(text: &str) -> Result<(i64, Option<String>), UserError> {
     let mut words = text.trim().splitn(2, char::is_whitespace);
     let count = words.next().and_then(|n| n.parse::<i64>().ok());
     let note = words.next().map(str::trim).filter(|n| !n.is_empty());
     let count = match count {
         Some(n) if (1..=500).contains(&n) => n,
         _ => {
-            return Ok(Reply::ephemeral(format!(
+            return Err(UserError::new(format!(
                 "Say how many tickets you closed, from 1 to 500: `/highlight tickets 5 [note]`.\n{}",
                 crate::reply::echo(&format!("tickets {text}"))
             )))
@@ -214,11 +214,22 @@ pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
     };
     let note = note.map(crate::slack::mrkdwn::decode);
     if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
-        return Ok(Reply::ephemeral(format!(
+        return Err(UserError::new(format!(
             "A note is at most {MAX_NOTE_CHARS} characters: say which tickets in a few words.\n{}",
             crate::reply::echo(&format!("tickets {text}"))
         )));
     }
+    Ok((count, note))
+}
+
+/// `/highlight tickets <n> [note]`: self-reported support tickets.
+pub async fn tickets(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    by: &str,
+    count: i64,
+    note: Option<String>,
+) -> Result<Reply, AppError> {
     let tickets = onboarding::NewTickets { user: by, source: "self", ticket_ref: None, count, note: note.as_deref() };
     state
         .db()
@@ -240,6 +251,7 @@ pub async fn tickets(state: &AppState, workspace: &WorkspaceId, by: &str, text: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Target;
     use jiff::civil::date;
 
     #[test]
@@ -247,11 +259,25 @@ mod tests {
         let e = parse_enrollment("<@U0123ABCD|ann> 2026-12-01 interviews=10 days=14").expect("valid");
         assert_eq!(e.user.as_deref(), Some("U0123ABCD"));
         assert_eq!(e.start, Some(date(2026, 12, 1)));
-        assert_eq!(e.overrides, "interviews=10 days=14");
+        assert_eq!(e.overrides, TargetOverrides(vec![(Target::Interviews, 10), (Target::Days, 14)]));
         let me = parse_enrollment("me").expect("valid");
         assert_eq!(me.user, None);
         assert!(parse_enrollment("").is_err());
         assert!(parse_enrollment("ann").is_err());
         assert!(parse_enrollment("me tomorrow").is_err());
+        assert_eq!(parse_enrollment("me days=400"), Err(UserError::new("Targets days=400: must be from 1 to 366.")));
+    }
+
+    #[test]
+    fn offboarding_and_tickets_are_read() {
+        assert_eq!(parse_offboard(" ME "), Ok(Who::Me));
+        assert_eq!(parse_offboard("<@U0123ABCD|ann>"), Ok(Who::User("U0123ABCD".into())));
+        assert!(parse_offboard("").is_err());
+        assert_eq!(parse_tickets("5 the &lt;b&gt; queue"), Ok((5, Some("the <b> queue".into()))));
+        assert_eq!(parse_tickets("1"), Ok((1, None)));
+        let refusal = parse_tickets("501").expect_err("too many");
+        assert!(refusal.0.starts_with("Say how many tickets"), "{}", refusal.0);
+        assert!(refusal.0.ends_with(&crate::reply::echo("tickets 501")), "{}", refusal.0);
+        assert!(parse_tickets(&format!("2 {}", "x".repeat(MAX_NOTE_CHARS + 1))).is_err());
     }
 }

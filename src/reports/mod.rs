@@ -15,7 +15,7 @@ use crate::error::{AppError, UserError};
 use crate::posting::PostError;
 use crate::reply::Reply;
 use crate::slack::blocks::{self, context, header, section, Message};
-use crate::slack::mrkdwn::{count, escape, link, mention_id};
+use crate::slack::mrkdwn::{count, escape, link, Who};
 use crate::store::digests::{list_area_signal, list_interviewer_quotes, QuoteCandidate};
 use crate::store::onboarding::find_onboardee;
 use crate::store::outbox::OutboxKind;
@@ -322,15 +322,8 @@ pub fn render_report_json(r: &Report) -> Value {
 
 /// `/highlight report [@user]`: checks there is something to report, then
 /// sends it as a DM.
-pub async fn request(state: &AppState, workspace: &WorkspaceId, by: &str, text: &str) -> Result<Reply, AppError> {
-    let subject = if text.trim().is_empty() || text.trim().eq_ignore_ascii_case("me") {
-        by.to_owned()
-    } else {
-        match mention_id(text, '@') {
-            Some(u) => u,
-            None => return Ok(Reply::ephemeral("Usage: `/highlight report` or `/highlight report @someone`.")),
-        }
-    };
+pub async fn request(state: &AppState, workspace: &WorkspaceId, by: &str, who: Who) -> Result<Reply, AppError> {
+    let subject = who.id(by);
     queue(state, workspace, by, &subject).await?;
     Ok(Reply::ephemeral("Your month-end report is on its way as a direct message."))
 }

@@ -4,7 +4,7 @@
 use crate::app::AppState;
 use crate::areas::find_area;
 use crate::customers::view::resolve;
-use crate::error::AppError;
+use crate::error::{AppError, UserError};
 use crate::reply::Reply;
 use crate::slack::blocks::{self, section};
 use crate::slack::mrkdwn::{count, decode, escape, link};
@@ -49,6 +49,17 @@ pub fn parse_search(text: &str) -> SearchQuery {
     query
 }
 
+/// Reads the text after `search` (as Slack escaped it): some words, or why not.
+pub fn parse_search_command(text: &str) -> Result<SearchQuery, UserError> {
+    let query = parse_search(&decode(text));
+    if query.words.is_empty() {
+        return Err(UserError::new(
+            "Search for some words, e.g. `/highlight search canned replies` or `/highlight search export area:reporting customer:Acme`.",
+        ));
+    }
+    Ok(query)
+}
+
 fn next_token(text: &str) -> (&str, &str) {
     let mut in_quotes = false;
     for (i, c) in text.char_indices() {
@@ -62,13 +73,7 @@ fn next_token(text: &str) -> (&str, &str) {
 }
 
 /// Runs a search and renders the hits.
-pub async fn search(state: &AppState, workspace: &WorkspaceId, text: &str) -> Result<Reply, AppError> {
-    let query = parse_search(&decode(text));
-    if query.words.is_empty() {
-        return Ok(Reply::ephemeral(
-            "Search for some words, e.g. `/highlight search canned replies` or `/highlight search export area:reporting customer:Acme`.",
-        ));
-    }
+pub async fn search(state: &AppState, workspace: &WorkspaceId, query: SearchQuery) -> Result<Reply, AppError> {
     let mut filter = SearchFilter::default();
     if let Some(area) = &query.area {
         let areas = list_areas(state.db(), workspace).await?;

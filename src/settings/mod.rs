@@ -1,7 +1,7 @@
 //! Workspace settings set from Slack: `/highlight config channel #channel`.
 
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, UserError};
 use crate::permissions;
 use crate::reply::Reply;
 use crate::slack::mrkdwn::mention_id;
@@ -9,14 +9,21 @@ use crate::store::outbox::update_outbox_wake_workspace;
 use crate::store::triage_queue::update_triage_emoji;
 use crate::store::workspaces::{update_product_channel, update_report_endorsed_only, WorkspaceId};
 
-/// Sets the product channel from a channel mention (`<#C123|name>`), and
-/// releases every highlight that was waiting for one.
-pub async fn set_channel(state: &AppState, workspace: &WorkspaceId, user: &str, arg: &str) -> Result<Reply, AppError> {
-    let Some(channel) = mention_id(arg, '#') else {
-        return Ok(Reply::ephemeral(
-            "Name the channel with a #mention, e.g. `/highlight config channel #product-feedback`.",
-        ));
-    };
+/// Reads `config channel <#C123|name>`: the channel's id.
+pub fn parse_channel(arg: &str) -> Result<String, UserError> {
+    mention_id(arg, '#').ok_or_else(|| {
+        UserError::new("Name the channel with a #mention, e.g. `/highlight config channel #product-feedback`.")
+    })
+}
+
+/// Sets the product channel (an id, from a channel mention), and releases
+/// every highlight that was waiting for one.
+pub async fn set_channel(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    channel: String,
+) -> Result<Reply, AppError> {
     permissions::require_manager(state, workspace, user, "change the configuration").await?;
     let now = state.clock().now_ms();
     let mut tx = state.db().begin().await?;
@@ -31,20 +38,28 @@ pub async fn set_channel(state: &AppState, workspace: &WorkspaceId, user: &str, 
     )))
 }
 
+/// Reads `config report endorsed-only on|off`: whether reports count
+/// endorsed quotes only.
+pub fn parse_report(arg: &str) -> Result<bool, UserError> {
+    let words: Vec<String> = arg.split_whitespace().map(str::to_lowercase).collect();
+    match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["endorsed-only", "on"] => Ok(true),
+        ["endorsed-only", "off"] => Ok(false),
+        _ => Err(UserError::new(format!(
+            "Say `/highlight config report endorsed-only on` (reports count endorsed quotes only) or `… off`.\n{}",
+            crate::reply::echo(&format!("config report {arg}"))
+        ))),
+    }
+}
+
 /// `config report endorsed-only on|off`: whether month-end reports count
 /// (and show) endorsed quotes only.
-pub async fn set_report(state: &AppState, workspace: &WorkspaceId, user: &str, arg: &str) -> Result<Reply, AppError> {
-    let words: Vec<String> = arg.split_whitespace().map(str::to_lowercase).collect();
-    let endorsed_only = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["endorsed-only", "on"] => true,
-        ["endorsed-only", "off"] => false,
-        _ => {
-            return Ok(Reply::ephemeral(format!(
-                "Say `/highlight config report endorsed-only on` (reports count endorsed quotes only) or `… off`.\n{}",
-                crate::reply::echo(&format!("config report {arg}"))
-            )))
-        }
-    };
+pub async fn set_report(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    endorsed_only: bool,
+) -> Result<Reply, AppError> {
     permissions::require_manager(state, workspace, user, "change the configuration").await?;
     state
         .db()
@@ -58,28 +73,34 @@ pub async fn set_report(state: &AppState, workspace: &WorkspaceId, user: &str, a
     }))
 }
 
-/// `config triage-emoji <name>`: the reaction that queues a message for triage.
-pub async fn set_triage_emoji(
-    state: &AppState,
-    workspace: &WorkspaceId,
-    user: &str,
-    arg: &str,
-) -> Result<Reply, AppError> {
+/// Reads `config triage-emoji <name>`: an emoji's name, lowercase, without
+/// colons, and not the endorsement's.
+pub fn parse_triage_emoji(arg: &str) -> Result<String, UserError> {
     let name = arg.trim().trim_matches(':').to_lowercase();
     let valid = !name.is_empty()
         && name.len() <= 100
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+' | '\''));
     if !valid {
-        return Ok(Reply::ephemeral(format!(
+        return Err(UserError::new(format!(
             "Name an emoji, e.g. `/highlight config triage-emoji :inbox_tray:` (the default).\n{}",
             crate::reply::echo(&format!("config triage-emoji {arg}"))
         )));
     }
     if name == crate::endorsements::REACTION {
-        return Ok(Reply::ephemeral(
+        return Err(UserError::new(
             ":white_check_mark: is how managers endorse a highlight: choose another emoji for triage.",
         ));
     }
+    Ok(name)
+}
+
+/// `config triage-emoji <name>` (read): the reaction that queues a message for triage.
+pub async fn set_triage_emoji(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    name: String,
+) -> Result<Reply, AppError> {
     permissions::require_manager(state, workspace, user, "change the configuration").await?;
     state.db().write(async |tx| update_triage_emoji(tx, workspace, &name, state.clock().now_ms()).await).await?;
     Ok(Reply::ephemeral(format!(

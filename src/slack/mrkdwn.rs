@@ -103,6 +103,33 @@ pub fn mention_id(text: &str, sigil: char) -> Option<String> {
     (!id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| id.to_owned())
 }
 
+/// Whom a command is about: the person typing it, or someone they @mentioned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Who {
+    /// The person typing.
+    Me,
+    /// A user id, from an @mention.
+    User(String),
+}
+
+impl Who {
+    /// The user id (`by`, the person typing, for [`Who::Me`]).
+    pub fn id(&self, by: &str) -> String {
+        match self {
+            Self::Me => by.to_owned(),
+            Self::User(id) => id.clone(),
+        }
+    }
+
+    /// Nothing or `me` is the person typing; else an @mention, or `usage`.
+    pub fn me_or_mention(text: &str, usage: &'static str) -> Result<Self, crate::error::UserError> {
+        if text.trim().is_empty() || text.trim().eq_ignore_ascii_case("me") {
+            return Ok(Self::Me);
+        }
+        mention_id(text, '@').map(Self::User).ok_or_else(|| crate::error::UserError::new(usage))
+    }
+}
+
 /// "1 highlight", "2 highlights".
 pub fn count(n: impl Into<i64>, singular: &str, plural: &str) -> String {
     let n = n.into();
