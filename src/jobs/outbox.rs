@@ -28,15 +28,27 @@ use crate::store::workspaces::WorkspaceId;
 pub enum Outcome {
     /// Finished.
     Done,
-    /// Try again after this long; true when this attempt may have reached
-    /// Slack (its answer was lost), so the next one looks before posting.
-    Retry(Duration, String, bool),
+    /// Try again later.
+    Retry {
+        /// How long from now.
+        after: Duration,
+        /// Why, as recorded on the row.
+        reason: String,
+        /// This attempt may have reached Slack (its answer was lost): the
+        /// next one looks before posting.
+        maybe_sent: bool,
+    },
     /// Slack paused the method this row calls: try again when the pause ends.
     RateLimited(RateLimit),
     /// Another worker holds what this row needs (a customer's thread being
     /// started): try again after this long. Nothing was tried, so it is not
     /// an attempt and does not lengthen the row's backoff.
-    Wait(Duration, String),
+    Wait {
+        /// How long from now.
+        after: Duration,
+        /// Why, as recorded on the row.
+        reason: String,
+    },
     /// Cannot succeed as things are (a bug or a deleted target): kept as failed.
     Fail(String),
 }
@@ -351,21 +363,21 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &m
     let db = state.db();
     let label = match &outcome {
         Outcome::Done => "done",
-        Outcome::Retry(..) => "retry",
+        Outcome::Retry { .. } => "retry",
         Outcome::RateLimited(_) => "paused",
-        Outcome::Wait(..) => "waiting",
+        Outcome::Wait { .. } => "waiting",
         Outcome::Fail(_) => "failed",
     };
     state.metrics().record_outbox_run(row.kind.name(), label);
     match &outcome {
         Outcome::Done => return Ok(true),
-        Outcome::Retry(after, reason, uncertain) => {
+        Outcome::Retry { after, reason, maybe_sent } => {
             tracing::info!(id = row.id, kind = row.kind.name(), attempts = row.attempts, retry_in = ?after, reason, "outbox row will be retried");
             let run_after = now + after.as_millis() as i64;
-            let why = Retry::Failed { uncertain: *uncertain };
+            let why = Retry::Failed { uncertain: *maybe_sent };
             db.write(async |tx| outbox::update_outbox_retry(tx, row, run_after, reason, why, now).await).await?
         }
-        Outcome::Wait(after, reason) => {
+        Outcome::Wait { after, reason } => {
             let run_after = now + after.as_millis() as i64;
             db.write(async |tx| outbox::update_outbox_retry(tx, row, run_after, reason, Retry::Waiting, now).await)
                 .await?
@@ -401,7 +413,11 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &m
 /// `known`: what the lane knows for a post (see [`Known`]).
 async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &mut Known) -> Outcome {
     if uninstalled {
-        return Outcome::Retry(state.config().timing.park, "the app is uninstalled from this workspace".into(), false);
+        return Outcome::Retry {
+            after: state.config().timing.park,
+            reason: "the app is uninstalled from this workspace".into(),
+            maybe_sent: false,
+        };
     }
     let result = match &row.kind {
         OutboxKind::PostHighlight { highlight_id } => {
@@ -475,20 +491,25 @@ fn outcome_of_error(state: &AppState, row: &OutboxRow, error: PostError) -> Outc
         // would have landed: looked for sooner, it was not there yet, and
         // was made again.
         PostError::Slack(e) if e.is_transient() && e.went_unanswered() => {
-            Outcome::Retry(backoff.max(timing.late_post_window()), e.to_string(), true)
+            Outcome::Retry { after: backoff.max(timing.late_post_window()), reason: e.to_string(), maybe_sent: true }
         }
-        PostError::Slack(e) if e.is_transient() => Outcome::Retry(backoff, e.to_string(), e.may_have_taken_effect()),
-        PostError::Slack(SlackError::Api(code)) if is_auth_problem(&code) => {
-            Outcome::Retry(timing.park, format!("Slack refused the bot token ({code})"), false)
+        PostError::Slack(e) if e.is_transient() => {
+            Outcome::Retry { after: backoff, reason: e.to_string(), maybe_sent: e.may_have_taken_effect() }
         }
+        PostError::Slack(SlackError::Api(code)) if is_auth_problem(&code) => Outcome::Retry {
+            after: timing.park,
+            reason: format!("Slack refused the bot token ({code})"),
+            maybe_sent: false,
+        },
         PostError::Slack(e) => Outcome::Fail(e.to_string()),
         // Slack may have posted before the database failed to record it.
-        PostError::Database(e) => Outcome::Retry(backoff, format!("database: {e}"), true),
+        PostError::Database(e) => Outcome::Retry { after: backoff, reason: format!("database: {e}"), maybe_sent: true },
         // Another worker's claim on the thread: waiting for it is not an attempt.
-        PostError::ThreadBeingStarted => {
-            Outcome::Wait(timing.retry_base.min(Duration::from_secs(1)), "thread parent being posted".into())
-        }
-        PostError::Waiting(reason) => Outcome::Retry(timing.park, reason, false),
+        PostError::ThreadBeingStarted => Outcome::Wait {
+            after: timing.retry_base.min(Duration::from_secs(1)),
+            reason: "thread parent being posted".into(),
+        },
+        PostError::Waiting(reason) => Outcome::Retry { after: timing.park, reason, maybe_sent: false },
         PostError::Gone => Outcome::Done,
     }
 }
