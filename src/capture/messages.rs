@@ -40,7 +40,8 @@ pub fn render_thread_parent(customer: &str, summary: &CustomerSummary) -> Messag
     }
     blocks.push(context("Every highlight about this customer is a reply in this thread."));
     // The fallback text is mrkdwn too (and drives notifications): escaped as well.
-    Message::new(escape(&format!("{customer}: {headline} ({})", plain_areas.join(", "))), blocks)
+    let by_area = if plain_areas.is_empty() { String::new() } else { format!(" ({})", plain_areas.join(", ")) };
+    Message::new(escape(&format!("{customer}: {headline}{by_area}")), blocks)
 }
 
 /// A highlight's reply in its customer's thread: the quote first, then who,
