@@ -621,6 +621,12 @@ impl OAuth {
         let set = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
         let (client_id, client_secret) = match (set(&args.client_id), set(&args.client_secret)) {
             (None, None) => return Ok(None),
+            (Some(_), Some(secret)) if tokens::looks_like_placeholder(&secret) => {
+                return Err(ConfigError::new(
+                    "SLACK_CLIENT_SECRET",
+                    "looks like a placeholder: copy the Client Secret from your Slack app's Basic Information page into .env",
+                ))
+            }
             (Some(id), Some(secret)) => (id, Secret::new(secret)),
             (None, Some(_)) => {
                 return Err(ConfigError::new(

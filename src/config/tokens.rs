@@ -4,7 +4,7 @@
 
 /// Markers that only a placeholder has: an ellipsis, angle brackets, quotes,
 /// white space, or words that ask to be replaced.
-fn looks_like_placeholder(value: &str) -> bool {
+pub fn looks_like_placeholder(value: &str) -> bool {
     const MARKS: &[&str] =
         &["…", "...", "<", ">", "{", "}", "\"", "'", "your", "changeme", "change-me", "placeholder", "replace", "xxxx"];
     let lower = value.to_lowercase();

@@ -61,6 +61,10 @@ fn missing_or_malformed_settings_stop_serve_with_one_line_naming_the_variable() 
         ("SLACK_BOT_TOKEN", "xoxb-your-bot-token", "placeholder"),
         ("SLACK_APP_TOKEN", "xapp-…", "placeholder"),
     ];
+    let mut cmd = highlights(dir.path());
+    base(&mut cmd);
+    let line = refused(cmd.env("SLACK_CLIENT_ID", "1234567890.1234567890").env("SLACK_CLIENT_SECRET", "…"));
+    assert!(line.starts_with("error: SLACK_CLIENT_SECRET looks like a placeholder"), "{line}");
     for (var, value, says) in placeholders {
         let mut cmd = highlights(dir.path());
         base(&mut cmd);
