@@ -417,8 +417,11 @@ pub fn migrator_for(backend: Backend) -> &'static Migrator {
     }
 }
 
-/// A token unique across processes and replicas (a random UUID), naming a
-/// claim on outbox rows, a thread parent, or a did-you-mean question.
+/// A token unique across processes and replicas (128 random bits, as hex),
+/// naming a claim on outbox rows, a thread parent, or a did-you-mean question.
 pub fn claim_token() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    use ring::rand::SecureRandom as _;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut bytes).expect("the system's random source works");
+    hex::encode(bytes)
 }
