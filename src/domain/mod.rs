@@ -4,6 +4,7 @@
 
 pub mod customer;
 pub mod highlight;
+pub mod pii;
 
 pub use customer::{customer_key, CustomerName};
 pub use highlight::{Kind, Quote, RecordingLink, RecordingTime};

@@ -111,3 +111,60 @@ proptest! {
         prop_assert!(!shown.contains("<!") && !shown.contains("<@"), "{}", shown);
     }
 }
+
+/// A phone number in one of the formats people write, with its digits.
+fn phone_number() -> impl Strategy<Value = String> {
+    let d = |n: usize| prop::collection::vec(0u8..10, n).prop_map(|v| v.iter().map(u8::to_string).collect::<String>());
+    prop_oneof![
+        (d(3), d(3), d(4)).prop_map(|(a, b, c)| format!("+1 {a} {b} {c}")),
+        (d(2), d(4), d(4)).prop_map(|(a, b, c)| format!("+44 {a} {b} {c}")),
+        (d(3), d(3), d(4)).prop_map(|(a, b, c)| format!("({a}) {b}-{c}")),
+        (d(3), d(3), d(4)).prop_map(|(a, b, c)| format!("{a}-{b}-{c}")),
+        (d(3), d(3), d(4)).prop_map(|(a, b, c)| format!("{a}.{b}.{c}")),
+        (d(2), d(4), d(4)).prop_map(|(a, b, c)| format!("0{a} {b} {c}")),
+        (d(4), d(6)).prop_map(|(a, b)| format!("0{a} {b}")),
+        (d(11)).prop_map(|a| format!("+49{a}")),
+    ]
+}
+
+/// Words around the personal data: letters, and numbers that are not personal.
+fn ordinary_words() -> impl Strategy<Value = String> {
+    let pieces = prop_oneof![
+        "[a-zA-Z]{1,10}",
+        (2000u32..2100, 1u32..13, 1u32..29).prop_map(|(y, m, d)| format!("{y}-{m:02}-{d:02}")),
+        (0u32..24, 0u32..60).prop_map(|(h, m)| format!("{h}:{m:02}")),
+        (0u32..20, 0u32..20, 0u32..100).prop_map(|(a, b, c)| format!("v{a}.{b}.{c}")),
+        (1u32..1000, 0u32..1000).prop_map(|(a, b)| format!("${a},{b:03}")),
+        (0u32..500).prop_map(|n| n.to_string()),
+    ];
+    prop::collection::vec(pieces, 0..8).prop_map(|parts| parts.join(" "))
+}
+
+proptest! {
+    /// Every address and number is replaced, whatever words surround it,
+    /// and nothing else changes.
+    #[test]
+    fn scrubbing_replaces_each_address_and_number_and_keeps_the_rest(
+        before in ordinary_words(),
+        phone in phone_number(),
+        user in "[a-z][a-z0-9._]{0,10}",
+        domain in "[a-z][a-z0-9]{0,10}",
+        after in ordinary_words(),
+    ) {
+        let email = format!("{user}@{domain}.com");
+        let text = format!("{before} call {phone} or write to {email} then {after}");
+        let scrubbed = highlights::domain::pii::scrub(&text);
+        prop_assert_eq!(scrubbed.text, format!("{before} call [phone] or write to [email] then {after}"));
+        prop_assert_eq!((scrubbed.emails, scrubbed.phones), (1, 1));
+    }
+
+    /// Dates, times, versions, amounts and counts alone are never touched,
+    /// and scrubbing is idempotent on anything.
+    #[test]
+    fn scrubbing_leaves_ordinary_numbers_and_is_idempotent(words in ordinary_words(), text in hostile_text()) {
+        let kept = highlights::domain::pii::scrub(&words);
+        prop_assert_eq!(&kept.text, &words);
+        let once = highlights::domain::pii::scrub(&text);
+        prop_assert_eq!(highlights::domain::pii::scrub(&once.text).text, once.text);
+    }
+}
