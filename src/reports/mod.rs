@@ -58,6 +58,8 @@ pub struct ReportQuote {
     pub recording_at: Option<i64>,
     /// Whether a manager endorsed it.
     pub endorsed: bool,
+    /// When a shipment closed it, `YYYY-MM-DD`.
+    pub shipped_on: Option<String>,
 }
 
 /// Team-wide context: an area with its distinct customers and highlights.
@@ -144,6 +146,7 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
                         recording_link: q.recording_link,
                         recording_at: q.recording_at,
                         endorsed: q.endorsed_by.is_some(),
+                        shipped_on: q.shipped_on,
                     })
                     .collect(),
             }
@@ -232,11 +235,12 @@ pub fn render_report_message(r: &Report) -> Message {
                 _ => String::new(),
             };
             text.push_str(&format!(
-                "\n>{}\n— *{}*, {}{rec}{}",
+                "\n>{}\n— *{}*, {}{rec}{}{}",
                 escape(&blocks::truncate(&q.quote.replace('\n', " "), 300)),
                 escape(&q.customer),
                 q.date,
-                if q.endorsed { " · ✅ endorsed" } else { "" }
+                if q.endorsed { " · ✅ endorsed" } else { "" },
+                crate::customers::view::shipped_mark(q.shipped_on.as_deref())
             ));
         }
         blocks.push(section(&text));
@@ -286,8 +290,9 @@ pub fn render_report_markdown(r: &Report) -> String {
         for q in &f.quotes {
             let rec = crate::domain::highlight::moment_markdown(q.recording_link.as_deref(), q.recording_at);
             let endorsed = if q.endorsed { " · endorsed" } else { "" };
+            let shipped = q.shipped_on.as_deref().map(|d| format!(" · ✔ shipped {d}")).unwrap_or_default();
             out.push_str(&format!(
-                "> {}\n>\n> — {}, {}{rec}{endorsed}\n\n",
+                "> {}\n>\n> — {}, {}{rec}{endorsed}{shipped}\n\n",
                 q.quote.replace('\n', "\n> "),
                 q.customer,
                 q.date
@@ -375,6 +380,7 @@ mod tests {
                 recording_link: Some("https://zoom.us/r".into()),
                 recording_at: None,
                 endorsed: false,
+                shipped_on: None,
             }],
         }
     }
