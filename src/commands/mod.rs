@@ -509,6 +509,22 @@ mod tests {
     }
 
     #[test]
+    fn briefs_and_shipments_are_read_at_the_grammar() {
+        assert_eq!(parse("brief"), Err(UserError::new(BRIEF_USAGE)));
+        assert_eq!(parse("Brief Acme &amp; Co"), Ok(HighlightCommand::Brief("Acme &amp; Co".into())));
+        // Bars make a shipment, not a capture for a customer called "shipped chat".
+        match parse("Shipped chat | canned | Live") {
+            Ok(HighlightCommand::Shipped(s)) => {
+                assert_eq!((s.area.as_str(), s.announcement.as_str()), ("chat", "Live"))
+            }
+            other => panic!("not a shipment: {other:?}"),
+        }
+        let refusal = parse("shipped").expect_err("no fields");
+        assert!(refusal.0.ends_with(&echo("shipped")), "{}", refusal.0);
+        assert!(matches!(parse("Shipwright | chat | hi"), Ok(HighlightCommand::Capture(_))));
+    }
+
+    #[test]
     fn areas_customers_and_searches_are_read_at_the_grammar() {
         assert_eq!(parse("areas add Billing &amp; Plans"), Ok(HighlightCommand::AddArea("Billing & Plans".into())));
         assert_eq!(

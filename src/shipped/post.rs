@@ -36,7 +36,9 @@ pub async fn post_shipped(
     };
     let thread_ts = ensure_thread(state, workspace, customer_id, &shipment.shipped_by, &channel, look_first).await?;
     let slack = state.slack(workspace).await?;
-    let reply = render_shipped_reply(&shipment, &quotes);
+    // Credited by name, as highlight replies are: a channel post notifies nobody.
+    let announcer = state.person(workspace, &shipment.shipped_by).await;
+    let reply = render_shipped_reply(&shipment, &quotes, &announcer);
     let key = OutboxKind::PostShipped { shipment_id, customer_id }.dedupe_key();
     let once = PostOnce { key: &key, look_first };
     with_channel_access(state, workspace, Some(&shipment.shipped_by), &channel, || {
@@ -50,8 +52,9 @@ pub async fn post_shipped(
 const REPLY_QUOTES: usize = 5;
 
 /// Pure rendering of the reply in a customer's thread: `Shipped:` with the
-/// announcement and link, quoting what the customer had asked.
-pub fn render_shipped_reply(shipment: &Shipment, quotes: &[ClosedQuote]) -> Message {
+/// announcement and link, quoting what the customer had asked; `announcer`
+/// is the name (escaped) of whoever announced it.
+pub fn render_shipped_reply(shipment: &Shipment, quotes: &[ClosedQuote], announcer: &str) -> Message {
     let mut headline = format!("Shipped: {}", escape(&shipment.announcement));
     if let Some(url) = &shipment.link {
         headline.push_str(&format!(" {}", link(url, url)));
@@ -66,12 +69,7 @@ pub fn render_shipped_reply(shipment: &Shipment, quotes: &[ClosedQuote]) -> Mess
     }
     let blocks: Vec<Value> = vec![
         section(&blocks::truncate_mrkdwn(&text, blocks::MAX_SECTION_TEXT)),
-        context(&format!(
-            "{} · announced by <@{}> on {}",
-            escape(&shipment.area),
-            shipment.shipped_by,
-            shipment.shipped_on
-        )),
+        context(&format!("{} · announced by {announcer} on {}", escape(&shipment.area), escape(&shipment.shipped_on))),
     ];
     Message::new(headline, blocks)
 }
@@ -92,8 +90,8 @@ mod tests {
         };
         let quote =
             |id: i64, words: &str| ClosedQuote { id, customer_id: 7, customer: "Acme".into(), quote: words.into() };
-        let reply =
-            render_shipped_reply(&shipment, &[quote(1, "<!channel> we need canned replies"), quote(2, "please")]);
+        let quotes = [quote(1, "<!channel> we need canned replies"), quote(2, "please")];
+        let reply = render_shipped_reply(&shipment, &quotes, "spengler");
         assert_eq!(reply.text, "Shipped: Canned &lt;replies&gt; &amp; macros <https://x.io/log|https://x.io/log>");
         blocks::typed_blocks(&reply.blocks).expect("valid Block Kit");
         insta::assert_json_snapshot!("shipped_reply", reply);

@@ -67,9 +67,8 @@ async fn customers_who_asked(app: &TestApp) {
 }
 
 /// Clicks the *Announce* button of a preview as Slack sends a click (each
-/// click its own `action_ts`, so none is a replay of another) and returns
-/// what the app answered on the preview's `response_url`.
-async fn click(app: &TestApp, preview: &Value) -> Value {
+/// click its own `action_ts`, so none is a replay of another).
+async fn send_click(app: &TestApp, preview: &Value) {
     static CLICKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = CLICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let button = preview["blocks"]
@@ -79,7 +78,6 @@ async fn click(app: &TestApp, preview: &Value) -> Value {
         .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
         .find(|e| e["action_id"] == "shipped_announce")
         .unwrap_or_else(|| panic!("no Announce button in {preview}"));
-    let before = app.slack.calls_to("response_url").len();
     let payload = json!({
         "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
         "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
@@ -91,6 +89,12 @@ async fn click(app: &TestApp, preview: &Value) -> Value {
                       "text": button["text"].clone(), "value": button["value"].clone(), "action_ts": format!("2.{n}") }],
     });
     assert_eq!(app.interaction(&payload).await.status(), 200);
+}
+
+/// [`send_click`], and what the app answered on the preview's `response_url`.
+async fn click(app: &TestApp, preview: &Value) -> Value {
+    let before = app.slack.calls_to("response_url").len();
+    send_click(app, preview).await;
     let answers = app.slack.wait_for_calls("response_url", before + 1).await;
     answers[before].args["body"].clone()
 }
@@ -166,6 +170,10 @@ async fn the_preview_names_who_asked_and_stores_nothing_until_the_click_announce
     assert!(acme_blocks.contains(">&lt;!channel&gt; we need canned replies"), "quoted, escaped: {acme_blocks}");
     assert!(acme_blocks.contains(">canned replies, please"), "{acme_blocks}");
     assert!(!acme_blocks.contains("<!channel>"), "pings nobody");
+    assert!(
+        acme_blocks.contains("announced by spengler") && !acme_blocks.contains(&format!("<@{USER}>")),
+        "{acme_blocks}"
+    );
     let globex = to(&globex_thread).expect("Globex's reply in its new thread");
     assert!(globex.args["blocks"].to_string().contains(">Canned replies would save hours"));
     assert!(!globex.args["blocks"].to_string().contains("invoices"), "only what they asked in chat");
@@ -371,4 +379,25 @@ async fn the_month_end_report_marks_shipped_quotes(backend: TestBackend) {
     assert!(blocks.contains(&format!("— *Globex*, {today} · ✔ shipped {today}")), "{blocks}");
     let marks = blocks.matches("✔ shipped").count();
     assert_eq!(marks, 1, "only the closed quote: {blocks}");
+}
+
+on_both_backends!(two_clicks_at_once_on_two_replicas_announce_once);
+async fn two_clicks_at_once_on_two_replicas_announce_once(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    customers_who_asked(&app).await;
+    let preview = reply(app.slash(SHIP).await).await;
+    {
+        let replica = app.replica().await;
+        let before = app.slack.calls_to("response_url").len();
+        tokio::join!(send_click(&app, &preview), send_click(&replica, &preview));
+        let calls = app.slack.wait_for_calls("response_url", before + 2).await;
+        let answers: Vec<String> = calls[before..].iter().map(|c| c.args["body"]["text"].to_string()).collect();
+        assert_eq!(answers.iter().filter(|a| a.contains("Announced")).count(), 1, "{answers:?}");
+        assert_eq!(answers.iter().filter(|a| a.contains("already announced")).count(), 1, "{answers:?}");
+        replica.drain().await;
+    }
+    app.drain().await;
+    assert_eq!(app.count("shipments").await, 1);
+    assert_eq!(shipped_replies(&app).len(), 2);
+    assert_eq!(shipped_dms(&app).len(), 3);
 }
