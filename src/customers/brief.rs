@@ -96,7 +96,7 @@ pub fn render_brief(brief: &Brief) -> (String, Vec<Value>) {
         blocks.push(section(&format!("No highlights yet. Capture one with `/highlight {name} | <area> | <quote>`.")));
     } else {
         let areas: Vec<String> = s.areas.iter().map(|a| format!("{} {}", escape(&a.area), a.highlights)).collect();
-        blocks.push(section(&blocks::truncate_mrkdwn(&format!("*Areas:* {}", areas.join(" · ")), 2000)));
+        blocks.push(section(&format!("*Areas:* {}", areas.join(" · "))));
     }
     if !brief.latest.is_empty() {
         let mut text = "*Latest quotes*".to_owned();
@@ -135,7 +135,7 @@ pub fn render_brief(brief: &Brief) -> (String, Vec<Value>) {
         let areas: Vec<String> = brief.tester_areas.iter().map(|a| escape(a)).collect();
         known.push_str(&format!("\n*Would test a prototype in:* {}", areas.join(", ")));
     }
-    blocks.push(section(&blocks::truncate_mrkdwn(&known, blocks::MAX_SECTION_TEXT)));
+    blocks.push(section(&known));
     if !brief.shipped.is_empty() {
         let mut text = "*Shipped to them*".to_owned();
         for shipment in &brief.shipped {
@@ -147,7 +147,7 @@ pub fn render_brief(brief: &Brief) -> (String, Vec<Value>) {
                 count(shipment.quotes, "quote closed", "quotes closed")
             ));
         }
-        blocks.push(section(&blocks::truncate_mrkdwn(&text, blocks::MAX_SECTION_TEXT)));
+        blocks.push(section(&text));
     }
     blocks.push(context("Only you can see this brief."));
     let fallback = format!(

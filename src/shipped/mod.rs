@@ -23,7 +23,7 @@ use crate::error::{AppError, UserError};
 use crate::permissions;
 use crate::reply::{echo, Reply};
 use crate::search::parse_search;
-use crate::slack::blocks::{self, actions, button, context, section, MAX_BUTTON_VALUE, MAX_MESSAGE_BLOCKS};
+use crate::slack::blocks::{self, actions, button, context, section, MAX_BUTTON_VALUE};
 use crate::slack::mrkdwn::{count, decode, escape, link};
 use crate::store::areas::list_areas;
 use crate::store::search::{search_highlights, SearchFilter};
@@ -223,8 +223,9 @@ pub async fn preview(
     Ok(Reply::ephemeral_blocks(text, blocks))
 }
 
-/// Customers shown in a preview, at most (the rest are counted).
-const PREVIEW_CUSTOMERS: usize = MAX_MESSAGE_BLOCKS - 5;
+/// Customers shown in a preview, at most (the rest are counted): well within
+/// a message's 50 blocks and the total text Slack takes in one.
+const PREVIEW_CUSTOMERS: usize = 30;
 
 /// Pure rendering of the preview: who would be told, each with one of their
 /// quotes, and the button.
@@ -248,7 +249,7 @@ pub fn render_preview(carried: &Carried, words: &str, open: &[OpenHighlight], va
         escape(words)
     ))];
     for h in customers.iter().take(PREVIEW_CUSTOMERS) {
-        let quote = blocks::truncate(&h.quote.replace('\n', " "), 280);
+        let quote = blocks::truncate(&h.quote.replace('\n', " "), 200);
         blocks.push(section(&format!("*{}*\n>{}", escape(&h.customer), escape(&quote))));
     }
     if n > PREVIEW_CUSTOMERS {

@@ -68,7 +68,7 @@ pub fn render_shipped_reply(shipment: &Shipment, quotes: &[ClosedQuote], announc
         text.push_str(&format!("\n…and {} more.", quotes.len() - REPLY_QUOTES));
     }
     let blocks: Vec<Value> = vec![
-        section(&blocks::truncate_mrkdwn(&text, blocks::MAX_SECTION_TEXT)),
+        section(&text),
         context(&format!("{} · announced by {announcer} on {}", escape(&shipment.area), escape(&shipment.shipped_on))),
     ];
     Message::new(headline, blocks)
