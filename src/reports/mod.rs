@@ -416,4 +416,24 @@ mod tests {
         assert!(md.contains("- Billing: 1 customer — talk to 2 more"));
         assert_eq!(render_report_json(&r)["features"][0]["backed"], true);
     }
+
+    #[test]
+    fn a_quote_a_shipment_closed_shows_when_it_shipped() {
+        let mut chat = feature("Chat", 3, 4);
+        chat.quotes[0].shipped_on = Some("2026-12-05".into());
+        let r = Report {
+            user: "U1".into(),
+            from: "2026-11-01".into(),
+            until: "2026-12-01".into(),
+            interviews: 4,
+            features: vec![chat, feature("Billing", 1, 1)],
+            team: vec![],
+            endorsed_only: false,
+        };
+        let json = serde_json::to_string(&render_report_message(&r).blocks).expect("json");
+        assert_eq!(json.matches("✔ shipped 2026-12-05").count(), 1, "{json}");
+        let md = render_report_markdown(&r);
+        assert!(md.contains("> — Acme, 2026-11-02 ([recording](https://zoom.us/r)) · ✔ shipped 2026-12-05\n"), "{md}");
+        assert_eq!(md.matches("✔ shipped").count(), 1, "{md}");
+    }
 }
