@@ -193,8 +193,8 @@ pub async fn fill_thread_permalink(
 }
 
 /// The `ts` of the customer's thread parent in `channel`, posting it first if
-/// the customer has none there yet.
-async fn ensure_thread(
+/// the customer has none there yet (a highlight's reply, a shipment's).
+pub async fn ensure_thread(
     state: &AppState,
     workspace: &WorkspaceId,
     customer_id: i64,

@@ -94,6 +94,10 @@ pub enum HighlightCommand {
     Digest,
     /// `report [@user]`.
     Report(Who),
+    /// `brief <customer>`: the name as typed, not empty (looked up as Slack escaped it).
+    Brief(String),
+    /// `shipped <area> | <words> | <announcement> [| <link>]`.
+    Shipped(crate::shipped::ShippedCommand),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
@@ -103,6 +107,8 @@ pub const QUOTA_USAGE: &str = "Usage: `/highlight quota` or `/highlight quota @s
 /// Said for `report` with something other than a person.
 pub const REPORT_USAGE: &str = "Usage: `/highlight report` or `/highlight report @someone`.";
 
+/// Said for `brief` without a name.
+pub const BRIEF_USAGE: &str = "Name the customer, e.g. `/highlight brief Acme`.";
 /// Said for `customer` without a name.
 pub const CUSTOMER_USAGE: &str = "Name the customer, e.g. `/highlight customer Acme`.";
 /// Said for `areas rename` without ` to `.
@@ -126,6 +132,11 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(HighlightCommand::OpenModal);
+    }
+    // Before captures: a shipment's fields are separated by bars too.
+    let mut head = text.splitn(2, char::is_whitespace);
+    if head.next().is_some_and(|w| w.eq_ignore_ascii_case("shipped")) {
+        return crate::shipped::parse_shipped(head.next().unwrap_or_default(), text).map(HighlightCommand::Shipped);
     }
     if capture::quick::looks_like_capture(text) {
         return Capture::parse(text).map(HighlightCommand::Capture);
@@ -157,6 +168,8 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         }
         "customer" | "customers" if rest.is_empty() => return Err(UserError::new(CUSTOMER_USAGE)),
         "customer" | "customers" => HighlightCommand::Customer(rest.to_owned()),
+        "brief" if rest.is_empty() => return Err(UserError::new(BRIEF_USAGE)),
+        "brief" => HighlightCommand::Brief(rest.to_owned()),
         "merge" => {
             let (from, into) = pair(rest, " into ", MERGE_CUSTOMERS_USAGE)?;
             HighlightCommand::MergeCustomers { from, into }
@@ -275,6 +288,10 @@ async fn dispatch(
             areas::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
         }
         HighlightCommand::Customer(name) => customers::view::show(state, workspace, &name).await.map(Some),
+        HighlightCommand::Brief(name) => customers::brief::show(state, workspace, &name).await.map(Some),
+        HighlightCommand::Shipped(shipment) => {
+            crate::shipped::preview(state, workspace, &command.user_id, shipment).await.map(Some)
+        }
         HighlightCommand::MergeCustomers { from, into } => {
             customers::merge::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
         }
@@ -335,7 +352,9 @@ pub fn usage(command: &str) -> String {
          • `{command} <customer> | <area> | <quote> [| <recording link> [@ 12:34]]`: capture a highlight, e.g. `{command} Acme | chat | \"We need canned replies\"` (leave the area out and the app suggests one)\n\
          • `{command}`: open the capture form (several highlights of one interview)\n\
          • `{command} customer <name>`: everything a customer said, by product area\n\
+         • `{command} brief <customer>`: one screen before a call: areas, latest quotes, who knows them, what shipped\n\
          • `{command} search <words> [area:<name>] [customer:<name>]`: find highlights\n\
+         • `{command} shipped <area> | <words> | <announcement> [| <link>]`: tell the customers who asked (a preview first; `*` for every highlight of the area)\n\
          • `{command} areas` / `{command} areas add <name>`: list or add product areas\n\
          • `{command} areas rename <old> to <new>` / `{command} areas merge <a> into <b>`: tidy the areas\n\
          • `{command} merge <customer> into <customer>`: make two customers one\n\
@@ -487,6 +506,22 @@ mod tests {
         assert!(parse("config report on").is_err());
         assert_eq!(parse("config triage_emoji :Eyes:"), Ok(HighlightCommand::ConfigTriageEmoji("eyes".into())));
         assert!(parse("config triage-emoji :white_check_mark:").is_err());
+    }
+
+    #[test]
+    fn briefs_and_shipments_are_read_at_the_grammar() {
+        assert_eq!(parse("brief"), Err(UserError::new(BRIEF_USAGE)));
+        assert_eq!(parse("Brief Acme &amp; Co"), Ok(HighlightCommand::Brief("Acme &amp; Co".into())));
+        // Bars make a shipment, not a capture for a customer called "shipped chat".
+        match parse("Shipped chat | canned | Live") {
+            Ok(HighlightCommand::Shipped(s)) => {
+                assert_eq!((s.area.as_str(), s.announcement.as_str()), ("chat", "Live"))
+            }
+            other => panic!("not a shipment: {other:?}"),
+        }
+        let refusal = parse("shipped").expect_err("no fields");
+        assert!(refusal.0.ends_with(&echo("shipped")), "{}", refusal.0);
+        assert!(matches!(parse("Shipwright | chat | hi"), Ok(HighlightCommand::Capture(_))));
     }
 
     #[test]

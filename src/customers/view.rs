@@ -53,6 +53,12 @@ pub async fn show(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Res
     Ok(Reply::ephemeral_blocks(text, blocks))
 }
 
+/// ` · ✔ shipped <date>` after a quote a shipment closed (docs/design.md,
+/// Behaviour: closing the loop); nothing after an open one.
+pub fn shipped_mark(shipped_on: Option<&str>) -> String {
+    shipped_on.map(|date| format!(" · ✔ shipped {}", escape(date))).unwrap_or_default()
+}
+
 /// Pure rendering of the customer view.
 pub fn render_customer_view(
     customer: &Customer,
@@ -102,7 +108,8 @@ pub fn render_customer_view(
                 None => q.interview_date.clone(),
             };
             let moment = crate::domain::highlight::moment_suffix(q.recording_link.as_deref(), q.recording_at);
-            text.push_str(&format!("\n>{} — <@{}>, {}{moment}", escape(&quote), q.author, when));
+            let shipped = shipped_mark(q.shipped_on.as_deref());
+            text.push_str(&format!("\n>{} — <@{}>, {}{moment}{shipped}", escape(&quote), q.author, when));
         }
         blocks.push(section(&text));
     }
@@ -149,12 +156,17 @@ mod tests {
             recording_link: None,
             recording_at: None,
             rank: 1,
+            shipped_on: None,
         };
         let (text, blocks) = render_customer_view(
             &customer,
             &totals,
             &details,
-            &[q("chat", 2, "<!here> a"), q("chat", 2, "b"), q("billing", 1, "c")],
+            &[
+                q("chat", 2, "<!here> a"),
+                AreaQuote { shipped_on: Some("2026-12-05".into()), ..q("chat", 2, "b") },
+                q("billing", 1, "c"),
+            ],
         );
         assert_eq!(text, "Acme: 3 highlights in 2 areas");
         insta::assert_json_snapshot!("customer_view", blocks);
@@ -167,7 +179,10 @@ mod tests {
         );
         assert!(header.contains("<https://x.slack.com/p1|Open the customer's thread>"));
         let chat = blocks[2]["text"]["text"].as_str().expect("text");
-        assert!(chat.starts_with("*chat* · 2 highlights\n>&lt;!here&gt; a — <@U1>, 2026-02-01\n>b"), "{chat}");
+        assert!(
+            chat.starts_with("*chat* · 2 highlights\n>&lt;!here&gt; a — <@U1>, 2026-02-01\n>b — <@U1>, 2026-02-01 · ✔ shipped 2026-12-05"),
+            "{chat}"
+        );
         assert!(blocks[3]["text"]["text"].as_str().expect("text").starts_with("*billing* · 1 highlight"));
         blocks::typed_blocks(&blocks).expect("valid Block Kit");
         let none =

@@ -248,6 +248,7 @@ mod tests {
             recording_at: None,
             permalink: None,
             endorsed_by: None,
+            shipped_on: None,
         }
     }
 

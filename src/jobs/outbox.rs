@@ -260,9 +260,9 @@ fn lane_key(row: &OutboxRow, highlights: &HashMap<(String, i64), HighlightForPos
         OutboxKind::PostHighlight { highlight_id } | OutboxKind::UpdateHighlight { highlight_id } => {
             highlights.get(&(row.workspace.0.clone(), *highlight_id)).map(|h| h.customer_id)
         }
-        OutboxKind::UpdateThreadParent { customer_id } | OutboxKind::MarkThreadMerged { customer_id, .. } => {
-            Some(*customer_id)
-        }
+        OutboxKind::UpdateThreadParent { customer_id }
+        | OutboxKind::MarkThreadMerged { customer_id, .. }
+        | OutboxKind::PostShipped { customer_id, .. } => Some(*customer_id),
         _ => None,
     };
     match customer {
@@ -467,6 +467,9 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
         }
         OutboxKind::AskDigestApproval { topic } => crate::digests::approval::ask(state, &row.workspace, topic).await,
         OutboxKind::SendReport { to, subject, .. } => crate::reports::send(state, &row.workspace, to, subject).await,
+        OutboxKind::PostShipped { shipment_id, customer_id } => {
+            crate::shipped::post::post_shipped(state, &row.workspace, *shipment_id, *customer_id, row.uncertain).await
+        }
         OutboxKind::FillPermalink { highlight_id } => post::fill_permalink(state, &row.workspace, *highlight_id).await,
         OutboxKind::FillThreadPermalink { customer_id } => {
             post::fill_thread_permalink(state, &row.workspace, *customer_id).await

@@ -58,6 +58,8 @@ pub struct ReportQuote {
     pub recording_at: Option<i64>,
     /// Whether a manager endorsed it.
     pub endorsed: bool,
+    /// When a shipment closed it, `YYYY-MM-DD`.
+    pub shipped_on: Option<String>,
 }
 
 /// Team-wide context: an area with its distinct customers and highlights.
@@ -144,6 +146,7 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
                         recording_link: q.recording_link,
                         recording_at: q.recording_at,
                         endorsed: q.endorsed_by.is_some(),
+                        shipped_on: q.shipped_on,
                     })
                     .collect(),
             }
@@ -232,11 +235,12 @@ pub fn render_report_message(r: &Report) -> Message {
                 _ => String::new(),
             };
             text.push_str(&format!(
-                "\n>{}\n— *{}*, {}{rec}{}",
+                "\n>{}\n— *{}*, {}{rec}{}{}",
                 escape(&blocks::truncate(&q.quote.replace('\n', " "), 300)),
                 escape(&q.customer),
                 q.date,
-                if q.endorsed { " · ✅ endorsed" } else { "" }
+                if q.endorsed { " · ✅ endorsed" } else { "" },
+                crate::customers::view::shipped_mark(q.shipped_on.as_deref())
             ));
         }
         blocks.push(section(&text));
@@ -286,8 +290,9 @@ pub fn render_report_markdown(r: &Report) -> String {
         for q in &f.quotes {
             let rec = crate::domain::highlight::moment_markdown(q.recording_link.as_deref(), q.recording_at);
             let endorsed = if q.endorsed { " · endorsed" } else { "" };
+            let shipped = q.shipped_on.as_deref().map(|d| format!(" · ✔ shipped {d}")).unwrap_or_default();
             out.push_str(&format!(
-                "> {}\n>\n> — {}, {}{rec}{endorsed}\n\n",
+                "> {}\n>\n> — {}, {}{rec}{endorsed}{shipped}\n\n",
                 q.quote.replace('\n', "\n> "),
                 q.customer,
                 q.date
@@ -375,6 +380,7 @@ mod tests {
                 recording_link: Some("https://zoom.us/r".into()),
                 recording_at: None,
                 endorsed: false,
+                shipped_on: None,
             }],
         }
     }
@@ -409,5 +415,25 @@ mod tests {
         assert!(md.contains("## 1. Chat\n\n3 customers, 4 quotes · backed"), "{md}");
         assert!(md.contains("- Billing: 1 customer — talk to 2 more"));
         assert_eq!(render_report_json(&r)["features"][0]["backed"], true);
+    }
+
+    #[test]
+    fn a_quote_a_shipment_closed_shows_when_it_shipped() {
+        let mut chat = feature("Chat", 3, 4);
+        chat.quotes[0].shipped_on = Some("2026-12-05".into());
+        let r = Report {
+            user: "U1".into(),
+            from: "2026-11-01".into(),
+            until: "2026-12-01".into(),
+            interviews: 4,
+            features: vec![chat, feature("Billing", 1, 1)],
+            team: vec![],
+            endorsed_only: false,
+        };
+        let json = serde_json::to_string(&render_report_message(&r).blocks).expect("json");
+        assert_eq!(json.matches("✔ shipped 2026-12-05").count(), 1, "{json}");
+        let md = render_report_markdown(&r);
+        assert!(md.contains("> — Acme, 2026-11-02 ([recording](https://zoom.us/r)) · ✔ shipped 2026-12-05\n"), "{md}");
+        assert_eq!(md.matches("✔ shipped").count(), 1, "{md}");
     }
 }

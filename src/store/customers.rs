@@ -507,6 +507,8 @@ pub struct AreaQuote {
     pub recording_at: Option<i64>,
     /// Rank of the quote inside its area, newest first (1-based).
     pub rank: i64,
+    /// When a shipment closed it, `YYYY-MM-DD` (design.md, Behaviour: closing the loop).
+    pub shipped_on: Option<String>,
 }
 
 /// Per area, the customer's latest `per_area` quotes, areas with the most
@@ -519,15 +521,17 @@ pub async fn list_customer_quotes_by_area(
 ) -> Result<Vec<AreaQuote>, sqlx::Error> {
     sqlx::query_as(
         "select area, area_highlights, quote, kind, author, interview_date, permalink, recording_link, recording_at,
-                rank from (
+                rank, shipped_on from (
              select a.name as area,
                     count(*) over (partition by h.area_id) as area_highlights,
                     row_number() over (partition by h.area_id order by h.created_at desc, h.id desc) as rank,
                     max(h.created_at) over (partition by h.area_id) as area_latest,
-                    h.quote, h.kind, h.author, i.interview_date, h.permalink, h.recording_link, h.recording_at
+                    h.quote, h.kind, h.author, i.interview_date, h.permalink, h.recording_link, h.recording_at,
+                    s.shipped_on
              from highlights h
              join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
              join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
+             left join shipments s on s.workspace_id = h.workspace_id and s.id = h.closed_by_shipment
              where h.workspace_id = $1 and h.customer_id = $2
          ) ranked
          where rank <= $3

@@ -281,10 +281,14 @@ pub struct QuoteCandidate {
     pub permalink: Option<String>,
     /// The manager who endorsed it, if one did.
     pub endorsed_by: Option<String>,
+    /// When a shipment closed it, `YYYY-MM-DD`.
+    pub shipped_on: Option<String>,
 }
 
 const CANDIDATE_COLUMNS: &str = "h.area_id, h.customer_id, c.display_name as customer, h.kind, h.quote, h.author,
-                i.interview_date, h.recording_link, h.recording_at, h.permalink, h.endorsed_by";
+                i.interview_date, h.recording_link, h.recording_at, h.permalink, h.endorsed_by,
+                (select s.shipped_on from shipments s
+                 where s.workspace_id = h.workspace_id and s.id = h.closed_by_shipment) as shipped_on";
 
 /// The newest `per_area` highlights of each area in `[from, until)`.
 pub async fn list_quote_candidates(
@@ -296,7 +300,7 @@ pub async fn list_quote_candidates(
 ) -> Result<Vec<QuoteCandidate>, sqlx::Error> {
     sqlx::query_as(&format!(
         "select area_id, customer_id, customer, kind, quote, author, interview_date, recording_link, recording_at,
-                permalink, endorsed_by from (
+                permalink, endorsed_by, shipped_on from (
              select {CANDIDATE_COLUMNS},
                     row_number() over (partition by h.area_id order by h.created_at desc, h.id desc) as rank
              from highlights h
@@ -369,6 +373,7 @@ pub async fn list_interviewer_quotes(
                     recording_at: r.recording_at,
                     permalink: r.permalink,
                     endorsed_by: r.endorsed_by,
+                    shipped_on: r.shipped_on,
                 },
             )
         })
@@ -389,6 +394,7 @@ struct ReportRow {
     recording_at: Option<i64>,
     permalink: Option<String>,
     endorsed_by: Option<String>,
+    shipped_on: Option<String>,
 }
 
 /// One exported highlight.

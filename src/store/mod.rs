@@ -15,6 +15,7 @@
 
 pub mod areas;
 pub(crate) mod batch;
+pub mod briefs;
 pub mod captures;
 pub mod customers;
 pub mod digest_approvals;
@@ -27,6 +28,7 @@ pub mod onboarding;
 pub mod outbox;
 pub mod search;
 pub mod seen_requests;
+pub mod shipments;
 pub mod slack_pauses;
 pub mod triage_queue;
 pub mod workspaces;

@@ -92,6 +92,13 @@ pub enum OutboxKind {
         /// The customer.
         customer_id: i64,
     },
+    /// Reply in a customer's thread that what they asked for shipped.
+    PostShipped {
+        /// The shipment.
+        shipment_id: i64,
+        /// The customer told.
+        customer_id: i64,
+    },
     /// Send a user a direct message from the app.
     NotifyUser {
         /// Slack user id.
@@ -118,6 +125,7 @@ impl OutboxKind {
             Self::SendReport { .. } => "send_report",
             Self::AskDigestApproval { .. } => "ask_digest_approval",
             Self::NotifyUser { .. } => "notify_user",
+            Self::PostShipped { .. } => "post_shipped",
             Self::FillPermalink { .. } => "fill_permalink",
             Self::FillThreadPermalink { .. } => "fill_thread_permalink",
         }
@@ -137,6 +145,7 @@ impl OutboxKind {
             Self::SendReport { topic, .. } => format!("report:{topic}"),
             Self::AskDigestApproval { topic } => format!("approval:{topic}"),
             Self::NotifyUser { user, topic, .. } => format!("notify:{user}:{topic}"),
+            Self::PostShipped { shipment_id, customer_id } => format!("shipped:{shipment_id}:{customer_id}"),
             Self::FillPermalink { highlight_id } => format!("permalink:{highlight_id}"),
             Self::FillThreadPermalink { customer_id } => format!("thread_permalink:{customer_id}"),
         }

@@ -191,6 +191,8 @@ pub async fn update_uninstalled(
 /// deleted (rows that others refer to last).
 pub const WORKSPACE_TABLES: &[&str] = &[
     "highlights",
+    "shipments",
+    "follows",
     "feedback_items",
     "triage_queue",
     "interviews",

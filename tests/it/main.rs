@@ -16,6 +16,7 @@ mod oauth;
 mod process;
 mod properties;
 mod quotas;
+mod shipped;
 mod slack_client;
 mod socket_mode;
 mod store;

@@ -1,0 +1,80 @@
+//! The reads behind a customer's brief that the customer view does not make:
+//! the latest quotes across areas, and who has talked to the customer.
+
+use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
+
+/// One of a customer's latest quotes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LatestQuote {
+    /// Area name.
+    pub area: String,
+    /// The quote.
+    pub quote: String,
+    /// Who captured it.
+    pub author: String,
+    /// Interview date.
+    pub interview_date: String,
+    /// Link to the posted reply.
+    pub permalink: Option<String>,
+    /// Link into the recording.
+    pub recording_link: Option<String>,
+    /// The moment in the recording, in seconds.
+    pub recording_at: Option<i64>,
+    /// When a shipment closed it, `YYYY-MM-DD`.
+    pub shipped_on: Option<String>,
+}
+
+/// A customer's `limit` latest quotes, newest first.
+pub async fn list_latest_customer_quotes(
+    db: &Db,
+    workspace: &WorkspaceId,
+    customer_id: i64,
+    limit: i64,
+) -> Result<Vec<LatestQuote>, sqlx::Error> {
+    sqlx::query_as(
+        "select a.name as area, h.quote, h.author, i.interview_date, h.permalink, h.recording_link, h.recording_at,
+                s.shipped_on
+         from highlights h
+         join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
+         join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
+         left join shipments s on s.workspace_id = h.workspace_id and s.id = h.closed_by_shipment
+         where h.workspace_id = $1 and h.customer_id = $2
+         order by h.created_at desc, h.id desc
+         limit $3",
+    )
+    .bind(workspace.as_str())
+    .bind(customer_id)
+    .bind(limit)
+    .fetch_all(db.reader())
+    .await
+}
+
+/// Someone who interviewed a customer.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Interviewer {
+    /// Slack user id.
+    pub user_id: String,
+    /// Interviews they held with the customer.
+    pub interviews: i64,
+    /// The last one's date, `YYYY-MM-DD`.
+    pub last_date: String,
+}
+
+/// Who has talked to a customer, most recent first.
+pub async fn list_customer_interviewers(
+    db: &Db,
+    workspace: &WorkspaceId,
+    customer_id: i64,
+) -> Result<Vec<Interviewer>, sqlx::Error> {
+    sqlx::query_as(
+        "select interviewer as user_id, count(*) as interviews, max(interview_date) as last_date
+         from interviews where workspace_id = $1 and customer_id = $2
+         group by interviewer
+         order by max(interview_date) desc, interviewer",
+    )
+    .bind(workspace.as_str())
+    .bind(customer_id)
+    .fetch_all(db.reader())
+    .await
+}
