@@ -12,6 +12,7 @@ use crate::capture::questions;
 use crate::capture::quick::{Capture, Unfiled};
 use crate::customers::suggest;
 use crate::domain::highlight::{format_date, Kind};
+use crate::domain::pii::Scrubbing;
 use crate::domain::CustomerName;
 use crate::error::AppError;
 use crate::reply::{echo, Ack, Reply};
@@ -74,6 +75,8 @@ pub async fn quick_capture(
     let today = local_date(&zone_named(context.time_zone.as_deref()), now);
     let link = capture.recording_link.as_ref().map(|l| l.as_str().to_owned());
     let channel = channel_of(state, workspace, &context);
+    let mut scrubbing = Scrubbing::new(context.pii_scrub != 0);
+    let quote = scrubbing.text(capture.quote.as_str());
     let new = NewCapture {
         author: user.to_owned(),
         customer_id: existing.as_ref().map(|(id, _)| *id),
@@ -83,7 +86,7 @@ pub async fn quick_capture(
         highlights: vec![NewHighlight {
             area_id: area.id,
             kind: Kind::Other.as_str(),
-            quote: capture.quote.as_str().to_owned(),
+            quote: quote.clone(),
             takeaway: None,
             recording_link: link,
             recording_at: capture.recording_at.map(|t| i64::from(t.seconds())),
@@ -96,14 +99,15 @@ pub async fn quick_capture(
     let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
     let (stored, similar) = tokio::join!(
         store(state, workspace, new, &customer_name, now),
-        crate::capture::similar::find(state, workspace, capture.quote.as_str(), customer_id, &capture.customer.key)
+        crate::capture::similar::find(state, workspace, &quote, customer_id, &capture.customer.key)
     );
     stored?;
     let place = where_it_goes(channel.as_deref(), &customer_name);
     Ok(Reply::ephemeral(format!(
-        "✅ Saved for *{}* in *{}*. {place}{}",
+        "✅ Saved for *{}* in *{}*. {place}{}{}",
         escape(&customer_name),
         escape(&area.name),
+        scrubbing.sentence(),
         crate::capture::similar::render(&similar)
     )))
 }
@@ -394,6 +398,7 @@ pub async fn submit_modal(
     };
     let link = submission.recording_link.as_ref().map(|l| l.as_str().to_owned());
     let channel = channel_of(state, workspace, &settings);
+    let mut scrubbing = Scrubbing::new(settings.pii_scrub != 0);
     let new = NewCapture {
         author: user.to_owned(),
         customer_id: existing.as_ref().map(|(id, _)| *id),
@@ -406,8 +411,8 @@ pub async fn submit_modal(
             .map(|h| NewHighlight {
                 area_id: h.area_id,
                 kind: h.kind.as_str(),
-                quote: h.quote.as_str().to_owned(),
-                takeaway: h.takeaway.clone(),
+                quote: scrubbing.text(h.quote.as_str()),
+                takeaway: h.takeaway.as_deref().map(|t| scrubbing.text(t)),
                 recording_link: link.clone(),
                 recording_at: h.at.map(|t| i64::from(t.seconds())),
             })
@@ -415,7 +420,7 @@ pub async fn submit_modal(
         post_after_ms: post_after(state, channel.as_deref(), now),
         notices: waiting_notice(channel.as_deref(), user),
     };
-    let quotes = submission.highlights.iter().map(|h| h.quote.as_str()).collect::<Vec<_>>().join("\n");
+    let quotes = new.highlights.iter().map(|h| h.quote.as_str()).collect::<Vec<_>>().join("\n");
     let customer_id = existing.as_ref().map(|(id, _)| *id);
     let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);
     let (stored, similar) = tokio::join!(
@@ -426,10 +431,11 @@ pub async fn submit_modal(
     let count = submission.highlights.len();
     let place = where_it_goes(channel.as_deref(), &customer_name);
     let text = format!(
-        "✅ Saved {count} highlight{} for *{}* ({}). {place}{}",
+        "✅ Saved {count} highlight{} for *{}* ({}). {place}{}{}",
         if count == 1 { "" } else { "s" },
         escape(&customer_name),
         format_date(submission.date),
+        scrubbing.sentence(),
         crate::capture::similar::render(&similar),
     );
     Ok(Ack::Update(modal::render_saved_modal(&text)))

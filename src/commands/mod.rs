@@ -88,6 +88,8 @@ pub enum HighlightCommand {
     ConfigTimezone(NamedZone),
     /// `config report endorsed-only on|off`: whether reports count endorsed quotes only.
     ConfigReport(bool),
+    /// `config pii-scrub on|off`: whether captures are scrubbed of e-mail addresses and phone numbers.
+    ConfigPiiScrub(bool),
     /// `config triage-emoji <name>`: the emoji's name, without colons.
     ConfigTriageEmoji(String),
     /// `digest`: the period so far, now.
@@ -206,6 +208,9 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
                 ("report" | "reports", arg) => {
                     HighlightCommand::ConfigReport(settings::parse_report(arg.unwrap_or_default())?)
                 }
+                ("pii-scrub" | "pii_scrub" | "pii", arg) => {
+                    HighlightCommand::ConfigPiiScrub(settings::parse_pii_scrub(arg.unwrap_or_default())?)
+                }
                 ("triage-emoji" | "triage_emoji", arg) => {
                     HighlightCommand::ConfigTriageEmoji(settings::parse_triage_emoji(arg.unwrap_or_default())?)
                 }
@@ -323,6 +328,9 @@ async fn dispatch(
         HighlightCommand::ConfigTriageEmoji(name) => {
             settings::set_triage_emoji(state, workspace, &command.user_id, name).await.map(Some)
         }
+        HighlightCommand::ConfigPiiScrub(on) => {
+            settings::set_pii_scrub(state, workspace, &command.user_id, on).await.map(Some)
+        }
         HighlightCommand::ConfigReport(endorsed_only) => {
             settings::set_report(state, workspace, &command.user_id, endorsed_only).await.map(Some)
         }
@@ -368,6 +376,7 @@ pub fn usage(command: &str) -> String {
          • `{command} config digest weekly mon 09:00 [Europe/Paris]` / `daily 17:30` / `off`; `{command} config timezone <zone>`\n\
          • `{command} config digest approver @someone|off`: scheduled digests wait for their approval, by DM\n\
          • `{command} config report endorsed-only on|off`: reports count only quotes a manager endorsed (✅ on a highlight's reply)\n\
+         • `{command} config pii-scrub on|off`: e-mail addresses and phone numbers in captures saved as [email] / [phone] (on by default)\n\
          • `{command} help`: this message"
     )
 }
@@ -506,6 +515,9 @@ mod tests {
         assert!(parse("config report on").is_err());
         assert_eq!(parse("config triage_emoji :Eyes:"), Ok(HighlightCommand::ConfigTriageEmoji("eyes".into())));
         assert!(parse("config triage-emoji :white_check_mark:").is_err());
+        assert_eq!(parse("config pii-scrub OFF"), Ok(HighlightCommand::ConfigPiiScrub(false)));
+        assert_eq!(parse("config pii-scrub on"), Ok(HighlightCommand::ConfigPiiScrub(true)));
+        assert!(parse("config pii-scrub maybe").is_err_and(|e| e.0.contains("config pii-scrub maybe")));
     }
 
     #[test]

@@ -45,6 +45,49 @@ impl Scrubbed {
     }
 }
 
+/// Scrubbing over the texts of one capture, when the workspace has it on:
+/// counts what it replaced, for the confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scrubbing {
+    on: bool,
+    emails: usize,
+    phones: usize,
+}
+
+impl Scrubbing {
+    /// Scrubbing as the workspace's setting says (`on`), nothing replaced yet.
+    pub fn new(on: bool) -> Self {
+        Self { on, emails: 0, phones: 0 }
+    }
+
+    /// `text` to store: scrubbed when on.
+    pub fn text(&mut self, text: &str) -> String {
+        if !self.on {
+            return text.to_owned();
+        }
+        let scrubbed = scrub(text);
+        self.emails += scrubbed.emails;
+        self.phones += scrubbed.phones;
+        scrubbed.text
+    }
+
+    /// What the confirmation says about it: nothing when nothing was replaced.
+    pub fn sentence(&self) -> String {
+        let count = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+        let what = match (self.emails, self.phones) {
+            (0, 0) => return String::new(),
+            (e, 0) => format!("{} as `{EMAIL}`", count(e, "e-mail address", "e-mail addresses")),
+            (0, p) => format!("{} as `{PHONE}`", count(p, "phone number", "phone numbers")),
+            (e, p) => format!(
+                "{} and {} as `{EMAIL}` and `{PHONE}`",
+                count(e, "e-mail address", "e-mail addresses"),
+                count(p, "phone number", "phone numbers")
+            ),
+        };
+        format!("\n🔒 Saved {what}, to keep personal data out of the channel (`/highlight config pii-scrub off` keeps them).")
+    }
+}
+
 /// `text` with e-mail addresses and phone numbers replaced.
 pub fn scrub(text: &str) -> Scrubbed {
     let mut emails = 0;

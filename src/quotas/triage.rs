@@ -208,6 +208,9 @@ pub async fn submit(
             },
         }
     }
+    let mut scrubbing =
+        crate::domain::pii::Scrubbing::new(crate::store::workspaces::find_pii_scrub(state.db(), workspace).await?);
+    let message_text = scrubbing.text(&target.text);
     let now = state.clock().now_ms();
     let mut tx = state.db().begin().await?;
     if let Some(name) = &new_customer {
@@ -217,7 +220,7 @@ pub async fn submit(
         triaged_by: user.to_owned(),
         channel_id: target.channel.clone(),
         message_ts: target.ts.clone(),
-        message_text: target.text.clone(),
+        message_text,
         area_id: area.id,
         customer_id,
         kind: kind.as_str(),
@@ -234,7 +237,7 @@ pub async fn submit(
             escape(&area.name),
             kind.label()
         )
-    };
+    } + &scrubbing.sentence();
     Ok(Ack::Update(render_triaged(&text)))
 }
 

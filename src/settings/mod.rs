@@ -73,6 +73,35 @@ pub async fn set_report(
     }))
 }
 
+/// Reads `config pii-scrub on|off`.
+pub fn parse_pii_scrub(arg: &str) -> Result<bool, UserError> {
+    match arg.trim().to_lowercase().as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(UserError::new(format!(
+            "Say `/highlight config pii-scrub on` (e-mail addresses and phone numbers in quotes are saved as [email] and [phone]) or `… off`.\n{}",
+            crate::reply::echo(&format!("config pii-scrub {arg}"))
+        ))),
+    }
+}
+
+/// `config pii-scrub on|off`: whether captures keep e-mail addresses and
+/// phone numbers out of what is stored and posted.
+pub async fn set_pii_scrub(state: &AppState, workspace: &WorkspaceId, user: &str, on: bool) -> Result<Reply, AppError> {
+    permissions::require_manager(state, workspace, user, "change the configuration").await?;
+    state
+        .db()
+        .write(async |tx| crate::store::workspaces::update_pii_scrub(tx, workspace, on, state.clock().now_ms()).await)
+        .await?;
+    Ok(Reply::ephemeral(if on {
+        "E-mail addresses and phone numbers in quotes, takeaways and triaged messages are now saved as `[email]` and \
+         `[phone]`, in every capture from now on."
+    } else {
+        "PII scrubbing is off: quotes, takeaways and triaged messages are saved as typed, e-mail addresses and phone \
+         numbers included. `/highlight config pii-scrub on` turns it back on."
+    }))
+}
+
 /// Reads `config triage-emoji <name>`: an emoji's name, lowercase, without
 /// colons, and not the endorsement's.
 pub fn parse_triage_emoji(arg: &str) -> Result<String, UserError> {

@@ -162,6 +162,31 @@ pub async fn find_report_endorsed_only(db: &Db, workspace: &WorkspaceId) -> Resu
     Ok(flag == Some(1))
 }
 
+/// Sets whether captures have e-mail addresses and phone numbers scrubbed.
+pub async fn update_pii_scrub(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    on: bool,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update workspaces set pii_scrub = $2, updated_at = $3 where id = $1")
+        .bind(workspace.as_str())
+        .bind(i32::from(on))
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether captures in the workspace are scrubbed (on unless turned off).
+pub async fn find_pii_scrub(db: &Db, workspace: &WorkspaceId) -> Result<bool, sqlx::Error> {
+    let flag: Option<i32> = sqlx::query_scalar("select pii_scrub from workspaces where id = $1")
+        .bind(workspace.as_str())
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(flag != Some(0))
+}
+
 /// Every workspace's id.
 pub async fn list_workspace_ids(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("select id from workspaces order by id").fetch_all(db.reader()).await

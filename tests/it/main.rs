@@ -13,6 +13,7 @@ mod layers;
 mod lifecycle;
 mod manifest;
 mod oauth;
+mod privacy;
 mod process;
 mod properties;
 mod quotas;

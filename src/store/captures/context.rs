@@ -23,6 +23,8 @@ pub struct CaptureContext {
     pub customer_name: Option<String>,
     /// Set when that customer was merged into another.
     pub merged_into: Option<i64>,
+    /// 1 when captures have e-mail addresses and phone numbers scrubbed.
+    pub pii_scrub: i32,
 }
 
 /// Looks capture contexts up in groups: every lookup waiting when the last
@@ -78,7 +80,7 @@ async fn find_capture_contexts(
     let size = group.len().next_power_of_two();
     let sql = format!(
         "with wanted (n, workspace_id, customer_key) as (values {})
-         select wanted.n, w.product_channel, w.time_zone, w.areas_version,
+         select wanted.n, w.product_channel, w.time_zone, w.areas_version, w.pii_scrub,
                 c.id as customer_id, c.display_name as customer_name, c.merged_into
          from wanted
          join workspaces w on w.id = wanted.workspace_id
