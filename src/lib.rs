@@ -69,6 +69,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod permissions;
 pub mod posting;
+pub mod privacy;
 pub mod quotas;
 pub mod reply;
 pub mod reports;

@@ -88,6 +88,8 @@ pub enum HighlightCommand {
     ConfigTimezone(NamedZone),
     /// `config report endorsed-only on|off`: whether reports count endorsed quotes only.
     ConfigReport(bool),
+    /// `config retention recordings <days>|off`: days recording links are kept, None for good.
+    ConfigRetention(Option<i64>),
     /// `config pii-scrub on|off`: whether captures are scrubbed of e-mail addresses and phone numbers.
     ConfigPiiScrub(bool),
     /// `config triage-emoji <name>`: the emoji's name, without colons.
@@ -207,6 +209,9 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
                 }
                 ("report" | "reports", arg) => {
                     HighlightCommand::ConfigReport(settings::parse_report(arg.unwrap_or_default())?)
+                }
+                ("retention", arg) => {
+                    HighlightCommand::ConfigRetention(crate::privacy::parse_retention(arg.unwrap_or_default())?)
                 }
                 ("pii-scrub" | "pii_scrub" | "pii", arg) => {
                     HighlightCommand::ConfigPiiScrub(settings::parse_pii_scrub(arg.unwrap_or_default())?)
@@ -328,6 +333,9 @@ async fn dispatch(
         HighlightCommand::ConfigTriageEmoji(name) => {
             settings::set_triage_emoji(state, workspace, &command.user_id, name).await.map(Some)
         }
+        HighlightCommand::ConfigRetention(days) => {
+            crate::privacy::set_retention(state, workspace, &command.user_id, days).await.map(Some)
+        }
         HighlightCommand::ConfigPiiScrub(on) => {
             settings::set_pii_scrub(state, workspace, &command.user_id, on).await.map(Some)
         }
@@ -376,6 +384,7 @@ pub fn usage(command: &str) -> String {
          • `{command} config digest weekly mon 09:00 [Europe/Paris]` / `daily 17:30` / `off`; `{command} config timezone <zone>`\n\
          • `{command} config digest approver @someone|off`: scheduled digests wait for their approval, by DM\n\
          • `{command} config report endorsed-only on|off`: reports count only quotes a manager endorsed (✅ on a highlight's reply)\n\
+         • `{command} config retention recordings <days>|off`: recording links older than that are removed, from posts too\n\
          • `{command} config pii-scrub on|off`: e-mail addresses and phone numbers in captures saved as [email] / [phone] (on by default)\n\
          • `{command} help`: this message"
     )

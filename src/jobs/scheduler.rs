@@ -30,6 +30,11 @@ pub async fn run_scheduler(state: AppState, mut shutdown: watch::Receiver<bool>)
             Ok(n) => tracing::debug!(requests = n, "signed requests past their signing window forgotten"),
             Err(e) => tracing::error!(error = %e, "scheduler: could not forget old signed requests"),
         }
+        match crate::privacy::apply_retention(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(links = n, "recording links past their workspace's retention removed"),
+            Err(e) => tracing::error!(error = %e, "scheduler: could not apply recording retention"),
+        }
         if last_remap.is_none_or(|at| at.elapsed() >= timing.remap_every) {
             last_remap = Some(Instant::now());
             match map_waiting_tickets(&state).await {

@@ -26,6 +26,7 @@ pub mod highlights;
 pub mod installations;
 pub mod onboarding;
 pub mod outbox;
+pub mod recordings;
 pub mod search;
 pub mod seen_requests;
 pub mod shipments;

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "features",
         &[
             "shipped",
+            "privacy",
             "settings",
             "reports",
             "digests",

@@ -98,3 +98,57 @@ async fn with_scrubbing_off_a_capture_is_kept_as_typed_and_only_a_manager_turns_
     let wrong = ephemeral(app.slash("config pii-scrub sometimes").await).await;
     assert!(wrong.contains("config pii-scrub sometimes"), "echoes what was typed: {wrong}");
 }
+
+async fn links(app: &TestApp) -> Vec<(Option<String>, Option<i64>)> {
+    sqlx::query_as("select recording_link, recording_at from highlights order by id")
+        .fetch_all(app.db.pool())
+        .await
+        .expect("rows")
+}
+
+on_both_backends!(recording_links_past_the_retention_go_from_storage_and_from_their_posts);
+async fn recording_links_past_the_retention_go_from_storage_and_from_their_posts(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    let saved = ephemeral(app.slash("Acme | chat | Exports time out | https://zoom.us/rec/42 @ 12:34").await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    app.drain().await;
+    let posts: Vec<Value> = app.slack.ok_calls_to("chat.postMessage").into_iter().map(|call| call.args).collect();
+    assert!(serde_json::to_string(&posts).expect("JSON").contains("zoom.us/rec/42"), "posted with its link first");
+    let said = ephemeral(app.slash("config retention recordings 30").await).await;
+    assert!(said.contains("kept 30 days"), "{said}");
+    // The first pass finds nothing old enough.
+    app.drain().await;
+    assert_eq!(links(&app).await, vec![(Some("https://zoom.us/rec/42".to_owned()), Some(754))]);
+
+    // A month later, a new capture with a link; the next daily pass takes the old link only.
+    app.advance(std::time::Duration::from_secs(31 * 24 * 60 * 60));
+    let saved = ephemeral(app.slash("Acme | chat | Search is slow | https://zoom.us/rec/43").await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    crate::support::eventually("the daily pass to remove the old link", || async {
+        links(&app).await.first() == Some(&(None, None))
+    })
+    .await;
+    assert_eq!(links(&app).await[1], (Some("https://zoom.us/rec/43".to_owned()), None), "a recent link stays");
+    let interview_links: Vec<Option<String>> = sqlx::query_scalar("select recording_link from interviews order by id")
+        .fetch_all(app.db.pool())
+        .await
+        .expect("rows");
+    assert_eq!(interview_links[0], None, "the interview's link goes too");
+    app.drain().await;
+    let updates = app.slack.ok_calls_to("chat.update");
+    let reply_update = updates
+        .iter()
+        .find(|call| call.args.to_string().contains("Exports time out"))
+        .expect("the old highlight's reply was updated");
+    let shown = reply_update.args.to_string();
+    assert!(!shown.contains("zoom.us/rec/42") && !shown.contains("12:34"), "{shown}");
+
+    // Off: links are kept again.
+    let said = ephemeral(app.slash("config retention recordings off").await).await;
+    assert!(said.contains("kept for good"), "{said}");
+    app.advance(std::time::Duration::from_secs(400 * 24 * 60 * 60));
+    let saved = ephemeral(app.slash("Acme | chat | Tags are missing").await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    app.drain().await;
+    assert_eq!(links(&app).await[1], (Some("https://zoom.us/rec/43".to_owned()), None));
+}
