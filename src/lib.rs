@@ -24,7 +24,8 @@
 //!    retries, and the scheduler (digests, waiting helpdesk tickets).
 //! 4. **Features.** [`settings`], [`reports`] (month-end), [`digests`],
 //!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
-//!    reaction), [`endorsements`] (a manager vouches for a quote), [`capture`]
+//!    reaction), [`endorsements`] (a manager vouches for a quote), [`follows`]
+//!    (following customers: notices, nudges), [`capture`]
 //!    (quick capture, the modal, posting into customer threads, similar
 //!    quotes), [`customers`], [`areas`], with [`permissions`].
 //! 5. **Posting.** [`posting`]: how the outbox and every feature post (once,
@@ -62,6 +63,7 @@ pub mod doctor;
 pub mod domain;
 pub mod endorsements;
 pub mod error;
+pub mod follows;
 pub mod home;
 pub mod install;
 pub mod jobs;

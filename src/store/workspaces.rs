@@ -196,6 +196,7 @@ pub const WORKSPACE_TABLES: &[&str] = &[
     "interviews",
     "customer_aliases",
     "customer_key_variants",
+    "follows",
     "customers",
     "milestones",
     "tickets",

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "home",
             "quotas",
             "endorsements",
+            "follows",
             "capture",
             "customers",
             "areas",
