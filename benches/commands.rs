@@ -87,7 +87,7 @@ async fn run(backend: &str, url: &str, n: usize) {
 
     let args = ServeArgs {
         signing_secret: Some(SECRET.into()),
-        bot_token: Some("xoxb-bench".into()),
+        bot_token: Some("xoxb-1111-2222-benchbenchbench".into()),
         slack_api_url: fake_slack().await,
         listen: "127.0.0.1:0".into(),
         product_channel: Some("C0BENCH001".into()),

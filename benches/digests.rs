@@ -89,7 +89,7 @@ async fn run(backend: &str, url: &str, n: i64) {
 fn state_on(url: &str, db: &Db, remembered_for: Duration) -> AppState {
     let args = ServeArgs {
         signing_secret: Some("bench-signing-secret".into()),
-        bot_token: Some("xoxb-bench".into()),
+        bot_token: Some("xoxb-1111-2222-benchbenchbench".into()),
         ..ServeArgs::default()
     };
     let mut config = Config::from_args(url, &args).expect("config");

@@ -39,7 +39,7 @@ impl Application {
         tracing::info!(address = %addr, backend = ?db.backend(), "Highlights is listening");
         let state = AppState::new(config, db, clock);
         let socket = match (state.config().socket_mode, &state.config().app_token) {
-            (true, Some(token)) => Some(SocketMode::start(state.clone(), state.slack_client(), token).await?),
+            (true, Some(token)) => Some(SocketMode::start(state.clone(), token).await?),
             _ => None,
         };
         Ok(Self { listener, addr, state, socket })

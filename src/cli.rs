@@ -65,17 +65,46 @@ fn ms(date: jiff::civil::Date) -> i64 {
 pub async fn delete_workspace(db: &Db, workspace: &str, yes: bool) -> anyhow::Result<String> {
     let workspace = pick_workspace(db, Some(workspace)).await?;
     let counts = crate::store::workspaces::count_workspace_rows(db, &workspace).await?;
-    let listed = counts.iter().map(|(table, n)| format!("{n} {table}")).collect::<Vec<_>>().join(", ");
-    let listed = if listed.is_empty() { "no rows besides the workspace itself".to_owned() } else { listed };
+    let listed = counts
+        .iter()
+        .filter_map(|(table, n)| what_rows_are(table).map(|(one, many)| crate::slack::mrkdwn::count(*n, one, many)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let listed = if listed.is_empty() { "nothing besides its settings".to_owned() } else { listed };
     if !yes {
         return Ok(format!(
             "Workspace {} holds {listed}.\nNothing was deleted: run again with --yes to delete all of it for good \
-             (uninstall the app from the workspace first, or its next request starts it afresh).",
+             (uninstall the app from the workspace first, or its next request starts it afresh). The customers' \
+             threads and digests already posted stay in Slack.",
             workspace.as_str()
         ));
     }
     db.write(async |tx| crate::store::workspaces::delete_workspace(tx, &workspace).await).await?;
     Ok(format!("Workspace {} deleted: {listed}.", workspace.as_str()))
+}
+
+/// What a workspace's rows in `table` are, in words (singular, plural);
+/// `None` for bookkeeping nobody needs to hear about.
+fn what_rows_are(table: &str) -> Option<(&'static str, &'static str)> {
+    Some(match table {
+        "highlights" => ("highlight", "highlights"),
+        "customers" => ("customer", "customers"),
+        "customer_aliases" => ("other name of a customer", "other names of customers"),
+        "interviews" => ("interview", "interviews"),
+        "feedback_items" => ("triaged feedback item", "triaged feedback items"),
+        "triage_queue" => ("feedback item waiting for triage", "feedback items waiting for triage"),
+        "follows" => ("customer followed", "customers followed"),
+        "onboardees" => ("person being onboarded", "people being onboarded"),
+        "milestones" => ("onboarding milestone", "onboarding milestones"),
+        "tickets" => ("batch of support tickets", "batches of support tickets"),
+        "unmapped_tickets" => ("ticket from an unknown agent", "tickets from unknown agents"),
+        "product_areas" => ("product area", "product areas"),
+        "digests" => ("digest", "digests"),
+        "digest_approvals" => ("digest approval", "digest approvals"),
+        "outbox" => ("Slack message queued or sent", "Slack messages queued or sent"),
+        "installations" => ("bot token", "bot tokens"),
+        _ => return None,
+    })
 }
 
 /// `highlights workspace list`: each workspace, whether it is installed, and
@@ -224,4 +253,89 @@ pub fn write_export(rows: &[ExportRow], format: &str, mut out: impl Write) -> an
     }
     csv.flush()?;
     Ok(())
+}
+
+/// `highlights backup <file>`: a copy of the SQLite database, made while the
+/// app may be running, then opened to say what it holds (a copy that cannot
+/// be read is reported, not trusted).
+pub async fn backup(db: &Db, file: &std::path::Path) -> anyhow::Result<String> {
+    db.backup_to(file).await?;
+    let copy = Db::connect_existing(&format!("sqlite://{}", file.display())).await?;
+    let mut held = (0, 0);
+    for id in list_workspace_ids(&copy).await? {
+        let counts = crate::store::workspaces::count_workspace_rows(&copy, &WorkspaceId(id)).await?;
+        let count = |table: &str| counts.iter().find(|(t, _)| *t == table).map_or(0, |(_, n)| *n);
+        held = (held.0 + count("highlights"), held.1 + count("customers"));
+    }
+    copy.close().await;
+    Ok(format!(
+        "backed up {} of {} to {} ({} bytes)",
+        crate::slack::mrkdwn::count(held.0, "highlight", "highlights"),
+        crate::slack::mrkdwn::count(held.1, "customer", "customers"),
+        file.display(),
+        std::fs::metadata(file).map(|m| m.len()).unwrap_or(0),
+    ))
+}
+
+/// The app manifest (`manifest.yml`, the one source of the scopes), for the
+/// admin's host: every URL on `public_url`, or for Socket Mode no URL at all
+/// and Socket Mode on, so that nothing is edited by hand.
+pub fn manifest(public_url: Option<&str>, socket_mode: bool) -> anyhow::Result<String> {
+    const MANIFEST: &str = include_str!("../manifest.yml");
+    const EXAMPLE: &str = "https://highlights.example.com";
+    if socket_mode {
+        let mut out = String::new();
+        let mut skipping_list = false;
+        for line in MANIFEST.lines() {
+            let trimmed = line.trim_start();
+            if skipping_list && trimmed.starts_with("- ") {
+                continue;
+            }
+            skipping_list = false;
+            if trimmed.starts_with("redirect_urls:") {
+                skipping_list = true;
+                continue;
+            }
+            if trimmed.contains(EXAMPLE) || trimmed.starts_with("# Only for installing by OAuth") {
+                continue;
+            }
+            out.push_str(&line.replace("socket_mode_enabled: false", "socket_mode_enabled: true"));
+            out.push('\n');
+        }
+        return Ok(out);
+    }
+    let base = public_url.map(|u| u.trim().trim_end_matches('/')).unwrap_or_default();
+    match url::Url::parse(base) {
+        Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() && u.path() == "/" => {}
+        _ => bail!(
+            "--public-url (HIGHLIGHTS_PUBLIC_URL) must be the app's base URL, such as https://highlights.example.com, not {base:?}"
+        ),
+    }
+    Ok(MANIFEST.replace(EXAMPLE, base))
+}
+
+/// `highlights healthcheck`: GET /healthz of the app on this machine (or at
+/// `url`); an error unless it answers 200 within 3 seconds.
+pub async fn healthcheck(url: Option<&str>, listen: &str) -> anyhow::Result<String> {
+    let url = match url {
+        Some(url) => url.to_owned(),
+        None => {
+            let port = listen
+                .trim()
+                .parse::<std::net::SocketAddr>()
+                .with_context(|| format!("HIGHLIGHTS_LISTEN is not an address: {listen:?}"))?
+                .port();
+            format!("http://127.0.0.1:{port}/healthz")
+        }
+    };
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?;
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{url} did not answer: {}", crate::error::chain(&e.without_url())))?;
+    match response.status() {
+        reqwest::StatusCode::OK => Ok(format!("healthy: {url} answered 200")),
+        status => bail!("unhealthy: {url} answered {status}"),
+    }
 }

@@ -95,6 +95,9 @@ pub async fn run(database_url: &str, args: &ServeArgs) -> Vec<Finding> {
     for (whose, token) in tokens {
         check_token(&mut report, &http, &config, db.as_ref(), &whose, &token).await;
     }
+    if let Some(app_token) = &config.app_token {
+        check_app_token(&mut report, &http, &config, app_token).await;
+    }
     if let Some(db) = db {
         db.close().await;
     }
@@ -104,6 +107,15 @@ pub async fn run(database_url: &str, args: &ServeArgs) -> Vec<Finding> {
 /// The database answers and its schema is current; the pool, if usable.
 async fn check_database(report: &mut Report, config: &Config) -> Option<Db> {
     let url = config.database_url.as_str();
+    // Connecting would create a missing SQLite file; the doctor changes nothing.
+    if let Some(path) = crate::store::sqlite_path(url).filter(|path| !path.exists()) {
+        report.add(
+            Status::Warn,
+            "database",
+            format!("no file yet at {}: `serve` (or `highlights migrate`) creates it", path.display()),
+        );
+        return None;
+    }
     let db = match Db::connect(url).await {
         Ok(db) => db,
         Err(e) => {
@@ -214,6 +226,27 @@ async fn check_token(
         return;
     };
     check_channel(report, http, config, whose, token, &channel).await;
+}
+
+/// `apps.connections.open` with `SLACK_APP_TOKEN`: whether Socket Mode can
+/// connect (the URL it answers is never used, so nothing is opened).
+async fn check_app_token(report: &mut Report, http: &reqwest::Client, config: &Config, app_token: &Secret) {
+    match call(http, config, app_token, "apps.connections.open", &[]).await {
+        Err(e) => report.add(Status::Fail, "Socket Mode (SLACK_APP_TOKEN)", e),
+        Ok((answer, _)) if answer["ok"] == true => report.add(
+            Status::Ok,
+            "Socket Mode (SLACK_APP_TOKEN)",
+            "Slack opens Socket Mode connections with the app token",
+        ),
+        Ok((answer, _)) => {
+            let code = answer["error"].as_str().unwrap_or("unknown_error");
+            report.add(
+                Status::Fail,
+                "Socket Mode (SLACK_APP_TOKEN)",
+                format!("apps.connections.open answered {code}: {}", crate::socket_mode::refusal_fix(code)),
+            );
+        }
+    }
 }
 
 /// Whether the bot can post in `channel`, without posting: a one-message

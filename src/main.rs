@@ -72,10 +72,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", result?.trim_end());
             Ok(())
         }
-        Command::Digest { print, since, workspace } => {
-            if !print {
-                anyhow::bail!("use `highlights digest --print`; in Slack, `/highlight digest` posts one");
-            }
+        Command::Digest { print: _, since, workspace } => {
             let db = Db::connect_existing(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
             let result = highlights::cli::print_digest(&db, workspace.as_deref(), since.as_deref()).await;
             db.close().await;
@@ -96,6 +93,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             let n = result?;
             eprintln!("exported {}", highlights::slack::mrkdwn::count(n as i64, "highlight", "highlights"));
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let db = Db::connect_existing(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
+            let result = highlights::cli::backup(&db, &file).await;
+            db.close().await;
+            println!("{}", result?);
+            Ok(())
+        }
+        Command::Healthcheck { url, listen } => {
+            println!("{}", highlights::cli::healthcheck(url.as_deref(), &listen).await?);
+            Ok(())
+        }
+        Command::Manifest { public_url, socket_mode } => {
+            print!("{}", highlights::cli::manifest(public_url.as_deref(), socket_mode)?);
             Ok(())
         }
         Command::Doctor(args) => {

@@ -12,7 +12,7 @@ use crate::config::Secret;
 use crate::reply::Reply;
 use crate::routes::{self, Answer};
 use crate::slack::blocks::typed_blocks;
-use crate::slack::client::SlackHttpClient;
+use crate::slack::client::{SlackApi, SlackError, SlackHttpClient};
 use crate::slack::payload::{self, Delivery, Inbound, SlashCommand};
 
 type Connector = SlackClientHyperConnector<crate::slack::client::HttpsConnector>;
@@ -24,8 +24,13 @@ pub struct SocketMode {
 }
 
 impl SocketMode {
-    /// Connects to Slack with `app_token` (`xapp-…`, scope `connections:write`).
-    pub async fn start(state: AppState, client: Arc<SlackHttpClient>, app_token: &Secret) -> anyhow::Result<Self> {
+    /// Connects to Slack with `app_token` (`xapp-…`, scope `connections:write`):
+    /// first once itself ([`check_app_token`]), so that a refused token stops
+    /// the app and an unreachable Slack is said in one line, then through the
+    /// library, which keeps the connections open.
+    pub async fn start(state: AppState, app_token: &Secret) -> anyhow::Result<Self> {
+        check_app_token(state.slack_api(), &state.config().slack_api_url, app_token).await?;
+        let client = state.slack_api().client();
         let environment = Arc::new(
             SlackClientEventsListenerEnvironment::new(client).with_user_state(state).with_error_handler(on_error),
         );
@@ -50,6 +55,45 @@ impl SocketMode {
     /// Closes the connections.
     pub async fn stop(self) {
         self.listener.shutdown().await;
+    }
+}
+
+/// What to do about Slack refusing the app token with `code`.
+pub fn refusal_fix(code: &str) -> &'static str {
+    match code {
+        "invalid_auth" | "not_authed" | "token_revoked" | "token_expired" | "account_inactive" => {
+            "the token is wrong or was revoked: generate an app-level token with the connections:write scope (Basic Information page, App-Level Tokens) and put it in SLACK_APP_TOKEN"
+        }
+        "not_allowed_token_type" => "SLACK_APP_TOKEN must be the app-level token (xapp-…), not a bot or user token",
+        "missing_scope" => "the app-level token needs the connections:write scope (Basic Information page, App-Level Tokens)",
+        _ => "turn Socket Mode on for the app (Socket Mode page) and check SLACK_APP_TOKEN",
+    }
+}
+
+/// Asks Slack for a Socket Mode connection once. A refusal stops the app
+/// with one line naming `SLACK_APP_TOKEN`; while Slack cannot be reached it
+/// says so in one line per try and tries again, waiting twice as long each
+/// time, up to a minute.
+async fn check_app_token(slack: &SlackApi, api_url: &str, app_token: &Secret) -> anyhow::Result<()> {
+    let mut wait = std::time::Duration::from_secs(1);
+    loop {
+        match slack.open_connection(app_token).await {
+            Ok(()) => return Ok(()),
+            Err(SlackError::Api(code)) => {
+                anyhow::bail!("SLACK_APP_TOKEN was refused by Slack ({code}): {}", refusal_fix(&code))
+            }
+            Err(e) if e.is_transient() => {
+                tracing::warn!(
+                    "Socket Mode: not connected ({e}, at {api_url}); trying again in {}s (check the network, or SLACK_API_URL)",
+                    wait.as_secs()
+                );
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(60));
+            }
+            Err(e) => {
+                anyhow::bail!("Socket Mode cannot start: apps.connections.open failed ({e}); check SLACK_APP_TOKEN")
+            }
+        }
     }
 }
 

@@ -170,9 +170,9 @@ impl AppState {
         applies.then(|| channel.clone())
     }
 
-    /// The underlying Slack client (Socket Mode listens with it).
-    pub fn slack_client(&self) -> std::sync::Arc<crate::slack::client::SlackHttpClient> {
-        self.0.slack.client()
+    /// The Slack client without a workspace's token (Socket Mode connects with it).
+    pub fn slack_api(&self) -> &SlackApi {
+        &self.0.slack
     }
 
     /// The pauses Slack's 429s started, shared by every workspace's calls.

@@ -2,6 +2,7 @@
 //! once at start into typed, validated values. Secrets are redacted in `Debug`.
 
 pub mod sealed;
+mod tokens;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -19,7 +20,7 @@ pub struct Cli {
     pub database_url: String,
 
     /// How logs are written to stderr: `text`, or `json` (one object per line, for a log collector).
-    #[arg(long, env = "HIGHLIGHTS_LOG_FORMAT", global = true)]
+    #[arg(long, env = "HIGHLIGHTS_LOG_FORMAT", global = true, hide_env_values = true)]
     pub log_format: Option<String>,
 
     #[command(subcommand)]
@@ -35,16 +36,16 @@ pub enum Command {
     Doctor(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Print a digest as Markdown, without Slack.
+    /// Print a digest as Markdown, without Slack (in Slack, `/highlight digest` posts one).
     Digest {
-        /// Print it (the only mode).
-        #[arg(long)]
+        /// Print it (what the command always does; kept for scripts that pass it).
+        #[arg(long, hide = true)]
         print: bool,
         /// Start of the period, YYYY-MM-DD (default: where `/highlight digest` would start: the last digest).
         #[arg(long)]
         since: Option<String>,
         /// The Slack team id (T…); optional when the database holds one workspace.
-        #[arg(long, env = "HIGHLIGHTS_WORKSPACE")]
+        #[arg(long, env = "HIGHLIGHTS_WORKSPACE", hide_env_values = true)]
         workspace: Option<String>,
     },
     /// Print an onboardee's month-end report.
@@ -56,7 +57,7 @@ pub enum Command {
         #[arg(long, default_value = "md")]
         format: String,
         /// The Slack team id (T…); optional when the database holds one workspace.
-        #[arg(long, env = "HIGHLIGHTS_WORKSPACE")]
+        #[arg(long, env = "HIGHLIGHTS_WORKSPACE", hide_env_values = true)]
         workspace: Option<String>,
     },
     /// Export every highlight as CSV or JSON lines.
@@ -68,8 +69,31 @@ pub enum Command {
         #[arg(long)]
         since: Option<String>,
         /// The Slack team id (T…); optional when the database holds one workspace.
-        #[arg(long, env = "HIGHLIGHTS_WORKSPACE")]
+        #[arg(long, env = "HIGHLIGHTS_WORKSPACE", hide_env_values = true)]
         workspace: Option<String>,
+    },
+    /// Copy the SQLite database, while the app runs, to a new file (restore: README, Backups).
+    Backup {
+        /// The file to write; it must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Ask a running app's GET /healthz; exit status 0 when it answers 200 (a container's HEALTHCHECK).
+    Healthcheck {
+        /// The app's /healthz URL (default: on HIGHLIGHTS_LISTEN's port, on this machine).
+        #[arg(long)]
+        url: Option<String>,
+        /// The address the app listens on.
+        #[arg(long, env = "HIGHLIGHTS_LISTEN", default_value = DEFAULT_LISTEN, hide_env_values = true)]
+        listen: String,
+    },
+    /// Print the Slack app manifest for your host, to paste at "Create New App", "From an app manifest".
+    Manifest {
+        /// The app's public base URL (https://…) that Slack sends requests to.
+        #[arg(long, env = "HIGHLIGHTS_PUBLIC_URL", required_unless_present = "socket_mode", hide_env_values = true)]
+        public_url: Option<String>,
+        /// For `serve --socket-mode`: no URLs, Slack delivers over Socket Mode.
+        #[arg(long)]
+        socket_mode: bool,
     },
     /// Work with workspaces in the database.
     Workspace {
@@ -110,7 +134,7 @@ pub enum CustomersCommand {
         /// The CSV file.
         file: std::path::PathBuf,
         /// The Slack team id (T…) to import into; optional when the database holds one workspace.
-        #[arg(long, env = "HIGHLIGHTS_WORKSPACE")]
+        #[arg(long, env = "HIGHLIGHTS_WORKSPACE", hide_env_values = true)]
         workspace: Option<String>,
     },
 }
@@ -129,22 +153,22 @@ pub struct ServeArgs {
     #[arg(long, env = "SLACK_APP_TOKEN", hide_env_values = true)]
     pub app_token: Option<String>,
     /// Base URL of the Slack Web API.
-    #[arg(long, env = "SLACK_API_URL", default_value = DEFAULT_SLACK_API_URL)]
+    #[arg(long, env = "SLACK_API_URL", default_value = DEFAULT_SLACK_API_URL, hide_env_values = true)]
     pub slack_api_url: String,
     /// Address to listen on.
-    #[arg(long, env = "HIGHLIGHTS_LISTEN", default_value = DEFAULT_LISTEN)]
+    #[arg(long, env = "HIGHLIGHTS_LISTEN", default_value = DEFAULT_LISTEN, hide_env_values = true)]
     pub listen: String,
     /// Channel ID where highlights and digests go.
-    #[arg(long, env = "HIGHLIGHTS_PRODUCT_CHANNEL")]
+    #[arg(long, env = "HIGHLIGHTS_PRODUCT_CHANNEL", hide_env_values = true)]
     pub product_channel: Option<String>,
     /// Product areas a new workspace starts with, comma-separated.
-    #[arg(long, env = "HIGHLIGHTS_DEFAULT_AREAS")]
+    #[arg(long, env = "HIGHLIGHTS_DEFAULT_AREAS", hide_env_values = true)]
     pub default_areas: Option<String>,
     /// User IDs allowed to manage, comma-separated (unset: everyone).
-    #[arg(long, env = "HIGHLIGHTS_MANAGERS")]
+    #[arg(long, env = "HIGHLIGHTS_MANAGERS", hide_env_values = true)]
     pub managers: Option<String>,
     /// Default onboarding targets, e.g. `interviews=20 feedback=100 tickets=50 days=30`.
-    #[arg(long, env = "HIGHLIGHTS_ONBOARDING_TARGETS")]
+    #[arg(long, env = "HIGHLIGHTS_ONBOARDING_TARGETS", hide_env_values = true)]
     pub onboarding_targets: Option<String>,
     /// Shared secret that signs helpdesk webhooks (`POST /webhooks/tickets`).
     #[arg(long, env = "HIGHLIGHTS_WEBHOOK_SECRET", hide_env_values = true)]
@@ -154,14 +178,14 @@ pub struct ServeArgs {
     pub socket_mode: bool,
     /// Keep background Slack calls within Slack's published rate limits: `on` (default), or `off` only against a
     /// stand-in for Slack that never limits (benchmarks).
-    #[arg(long, env = "HIGHLIGHTS_SLACK_PACING")]
+    #[arg(long, env = "HIGHLIGHTS_SLACK_PACING", hide_env_values = true)]
     pub slack_pacing: Option<String>,
     /// Answer a signed command or interaction sent again within its 5-minute signing window without acting
     /// again: `on` (default), or `off` only for a load generator that sends one signed request over and over.
-    #[arg(long, env = "HIGHLIGHTS_REPLAY_GUARD")]
+    #[arg(long, env = "HIGHLIGHTS_REPLAY_GUARD", hide_env_values = true)]
     pub replay_guard: Option<String>,
     /// OAuth: the app's Client ID (Basic Information page); with the secret, installs into any workspace.
-    #[arg(long, env = "SLACK_CLIENT_ID")]
+    #[arg(long, env = "SLACK_CLIENT_ID", hide_env_values = true)]
     pub client_id: Option<String>,
     /// OAuth: the app's Client Secret (Basic Information page).
     #[arg(long, env = "SLACK_CLIENT_SECRET", hide_env_values = true)]
@@ -173,7 +197,7 @@ pub struct ServeArgs {
     #[arg(long, env = "HIGHLIGHTS_TOKEN_KEY_PREVIOUS", hide_env_values = true)]
     pub token_key_previous: Option<String>,
     /// OAuth: the app's public base URL (https://…); Slack sends installers back to its /slack/oauth_redirect.
-    #[arg(long, env = "HIGHLIGHTS_PUBLIC_URL")]
+    #[arg(long, env = "HIGHLIGHTS_PUBLIC_URL", hide_env_values = true)]
     pub public_url: Option<String>,
 }
 
@@ -478,7 +502,10 @@ impl Config {
                     "is not set: copy the Signing Secret from your Slack app's Basic Information page into .env",
                 ))
             }
-            Some(s) => Secret::new(s),
+            Some(s) => match tokens::signing_secret_problem(s) {
+                Some(problem) => return Err(ConfigError::new("SLACK_SIGNING_SECRET", problem)),
+                None => Secret::new(s),
+            },
         };
         let oauth = OAuth::from_args(args)?;
         let bot_token = match args.bot_token.as_deref().map(str::trim) {
@@ -489,23 +516,22 @@ impl Config {
                     "is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page into .env (or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install by OAuth)",
                 ))
             }
-            Some(t) if !t.starts_with("xoxb-") => {
-                return Err(ConfigError::new(
-                    "SLACK_BOT_TOKEN",
-                    "must be a bot token starting with xoxb- (OAuth & Permissions page of your Slack app)",
-                ))
-            }
-            Some(t) => Some(Secret::new(t)),
+            Some(t) => match tokens::token_problem(t, "xoxb-", "a bot token", "the OAuth & Permissions page of your Slack app") {
+                Some(problem) => return Err(ConfigError::new("SLACK_BOT_TOKEN", problem)),
+                None => Some(Secret::new(t)),
+            },
         };
         let app_token = match args.app_token.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(t) if !t.starts_with("xapp-") => {
-                return Err(ConfigError::new(
-                    "SLACK_APP_TOKEN",
-                    "must be an app-level token starting with xapp- (Basic Information page, App-Level Tokens)",
-                ))
-            }
-            Some(t) => Some(Secret::new(t)),
+            Some(t) => match tokens::token_problem(
+                t,
+                "xapp-",
+                "an app-level token",
+                "your Slack app's Basic Information page, App-Level Tokens",
+            ) {
+                Some(problem) => return Err(ConfigError::new("SLACK_APP_TOKEN", problem)),
+                None => Some(Secret::new(t)),
+            },
         };
         if args.socket_mode && app_token.is_none() {
             return Err(ConfigError::new(
@@ -595,6 +621,12 @@ impl OAuth {
         let set = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
         let (client_id, client_secret) = match (set(&args.client_id), set(&args.client_secret)) {
             (None, None) => return Ok(None),
+            (Some(_), Some(secret)) if tokens::looks_like_placeholder(&secret) => {
+                return Err(ConfigError::new(
+                    "SLACK_CLIENT_SECRET",
+                    "looks like a placeholder: copy the Client Secret from your Slack app's Basic Information page into .env",
+                ))
+            }
             (Some(id), Some(secret)) => (id, Secret::new(secret)),
             (None, Some(_)) => {
                 return Err(ConfigError::new(
@@ -782,8 +814,8 @@ mod tests {
 
     fn args() -> ServeArgs {
         ServeArgs {
-            signing_secret: Some("s3cr3t".into()),
-            bot_token: Some("xoxb-1-2-3".into()),
+            signing_secret: Some("s3cr3t0123456789abcdef".into()),
+            bot_token: Some("xoxb-1111-2222-abcdef".into()),
             slack_api_url: "https://slack.com/api/".into(),
             listen: "127.0.0.1:3000".into(),
             ..ServeArgs::default()
@@ -900,8 +932,8 @@ mod tests {
     fn secrets_never_show_in_debug_output() {
         let c = Config::from_args("sqlite://x.db", &args()).expect("valid");
         let shown = format!("{c:?} {:?}", args());
-        assert!(!shown.contains("s3cr3t"), "{shown}");
-        assert!(!shown.contains("xoxb-1-2-3"), "{shown}");
+        assert!(!shown.contains("s3cr3t0123456789abcdef"), "{shown}");
+        assert!(!shown.contains("xoxb-1111-2222-abcdef"), "{shown}");
         assert!(shown.contains("[redacted]"));
     }
 }

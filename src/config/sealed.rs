@@ -10,7 +10,6 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
-use sha2::{Digest, Sha256};
 
 use super::Secret;
 
@@ -48,9 +47,10 @@ impl TokenKey {
                 bytes.len()
             ));
         }
-        let digest = Sha256::digest([b"highlights token key\0".as_slice(), &bytes].concat());
+        let digest =
+            ring::digest::digest(&ring::digest::SHA256, &[b"highlights token key\0".as_slice(), &bytes].concat());
         let key = UnboundKey::new(&CHACHA20_POLY1305, &bytes).map_err(|_| "is not a ChaCha20-Poly1305 key")?;
-        Ok(Self { id: hex::encode(&digest[..4]), key: std::sync::Arc::new(LessSafeKey::new(key)) })
+        Ok(Self { id: hex::encode(&digest.as_ref()[..4]), key: std::sync::Arc::new(LessSafeKey::new(key)) })
     }
 
     /// The key's id, as written in what it sealed (not secret: a hash prefix).

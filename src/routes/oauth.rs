@@ -12,7 +12,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::config::{OAuth, Secret};
@@ -61,7 +60,7 @@ fn manifest_bot_scopes(manifest: &'static str) -> Vec<&'static str> {
 /// browser sent on to Slack.
 pub async fn install(State(state): State<AppState>) -> Response {
     let Some(oauth) = &state.config().oauth else {
-        return super::ops::not_found().await.into_response();
+        return off_page();
     };
     let (install_state, browser) = (random_token(), random_token());
     let now = state.clock().now_ms();
@@ -87,9 +86,7 @@ pub async fn install(State(state): State<AppState>) -> Response {
     let Ok(to) = url::Url::parse_with_params(AUTHORIZE_URL, params) else {
         return page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot install", "The authorize address could not be built.");
     };
-    // Not `Secure`: the value is good for one install within 10 minutes, and
-    // the app may be tried over plain HTTP (the install page on a laptop).
-    let cookie = format!("{COOKIE}={browser}; Path=/slack; Max-Age={}; HttpOnly; SameSite=Lax", STATE_TTL_MS / 1000);
+    let cookie = InstallCookie::of(oauth).set(&browser);
     let body = format!(
         "<!doctype html><meta charset=utf-8><title>Install Highlights</title><p><a href=\"{}\">Continue to Slack</a></p>",
         escape_html(to.as_str())
@@ -116,14 +113,15 @@ pub async fn oauth_redirect(
         return super::ops::not_found().await.into_response();
     }
     let work = state.clone();
-    let browser = cookie(&headers, COOKIE).map(str::to_owned);
+    let install_cookie = state.config().oauth.as_ref().map(InstallCookie::of).unwrap_or(InstallCookie::PLAIN);
+    let browser = cookie(&headers, install_cookie.name).map(str::to_owned);
     // Runs to its end even if the browser goes away: a code is good once.
     let mut answer = match state.run_to_completion(async move { finish(&work, browser, redirect).await }).await {
         Ok(answer) => answer,
         Err(_) => page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot install", "Something went wrong on our side."),
     };
     // The install cookie has done its work, whatever the outcome.
-    if let Ok(expired) = format!("{COOKIE}=; Path=/slack; Max-Age=0; HttpOnly; SameSite=Lax").parse() {
+    if let Ok(expired) = install_cookie.expired().parse() {
         answer.headers_mut().append(header::SET_COOKIE, expired);
     }
     answer
@@ -396,7 +394,7 @@ fn random_token() -> String {
 }
 
 fn digest(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()))
 }
 
 /// The value of cookie `name` in the request.
@@ -411,13 +409,60 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.trim_matches('"'))
 }
 
+/// The browser's side of an install's state. On an https public URL it is
+/// `Secure` and named `__Host-` (so no other site or path can set it); over
+/// plain HTTP (a laptop) it cannot be either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct InstallCookie {
+    name: &'static str,
+    attributes: &'static str,
+}
+
+impl InstallCookie {
+    const PLAIN: Self = Self { name: COOKIE, attributes: "Path=/slack; HttpOnly; SameSite=Lax" };
+    const SECURE: Self =
+        Self { name: "__Host-highlights_install", attributes: "Path=/; Secure; HttpOnly; SameSite=Lax" };
+
+    fn of(oauth: &OAuth) -> Self {
+        if oauth.redirect_uri.starts_with("https://") {
+            Self::SECURE
+        } else {
+            Self::PLAIN
+        }
+    }
+
+    fn set(self, value: &str) -> String {
+        format!("{}={value}; {}; Max-Age={}", self.name, self.attributes, STATE_TTL_MS / 1000)
+    }
+
+    fn expired(self) -> String {
+        format!("{}=; {}; Max-Age=0", self.name, self.attributes)
+    }
+}
+
+/// `/slack/install` with OAuth off: 404, with how to turn it on (and no
+/// link to an install that cannot start).
+fn off_page() -> Response {
+    let body = "This Highlights runs for one workspace, with <code>SLACK_BOT_TOKEN</code>. To let workspaces \
+                install it from this page, set <code>SLACK_CLIENT_ID</code>, <code>SLACK_CLIENT_SECRET</code>, \
+                <code>HIGHLIGHTS_TOKEN_KEY</code> and <code>HIGHLIGHTS_PUBLIC_URL</code> (README, \"Many \
+                workspaces\") and restart it.";
+    let html = render("Installing by OAuth is off", body, "");
+    (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// A short page; an error page links to a fresh install.
 fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
-    let html = format!(
+    let again = if status.is_success() { "" } else { "<p><a href=\"/slack/install\">Start a new install</a></p>" };
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(render(title, body_html, again))).into_response()
+}
+
+fn render(title: &str, body_html: &str, footer_html: &str) -> String {
+    format!(
         "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>{title}</title>\
-         <body style=\"font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em\"><h1>{title}</h1><p>{body_html}</p></body></html>",
+         <body style=\"font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em\"><main><h1>{title}</h1><p>{body_html}</p>{footer_html}</main></body></html>",
         title = escape_html(title)
-    );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    )
 }
 
 fn escape_html(text: &str) -> String {

@@ -301,6 +301,15 @@ impl SlackApi {
         }
     }
 
+    /// `apps.connections.open` with the app-level token: whether Slack takes
+    /// it for Socket Mode (the URL it answers is left unused).
+    pub async fn open_connection(&self, app_token: &Secret) -> Result<(), SlackError> {
+        let token = SlackApiToken::new(app_token.expose().into());
+        let request = SlackApiAppsConnectionOpenRequest::new();
+        let session = self.client.open_session(&token);
+        self.timed("apps.connections.open", None, session.apps_connections_open(&request)).await.map(|_| ())
+    }
+
     /// `auth.test`: the team and bot user the token belongs to.
     pub async fn auth_test(&self) -> Result<SlackApiAuthTestResponse, SlackError> {
         self.timed("auth.test", None, self.session().auth_test()).await

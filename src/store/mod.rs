@@ -220,6 +220,30 @@ impl Db {
         Self::connect_and_migrate(url).await
     }
 
+    /// Writes a consistent copy of the whole database to a new SQLite file at
+    /// `path` while the app may be running (`VACUUM INTO`: one read
+    /// transaction, so every row of the copy was committed together). Fails
+    /// when `path` exists. PostgreSQL has its own tool, `pg_dump`.
+    pub async fn backup_to(&self, path: &std::path::Path) -> anyhow::Result<()> {
+        if self.backend != Backend::Sqlite {
+            anyhow::bail!("`highlights backup` copies SQLite databases; for PostgreSQL use pg_dump (README, Backups)");
+        }
+        if path.exists() {
+            anyhow::bail!("{} exists already: name a new file (a backup never overwrites one)", path.display());
+        }
+        let target = path.to_str().context("the backup file's name is not valid UTF-8")?;
+        // On a reader: the copy holds only a read transaction, so captures go
+        // on meanwhile. Readers are `query_only`; this one writes another file.
+        let mut conn = self.reader.acquire().await?;
+        conn.execute("PRAGMA query_only = OFF;").await?;
+        let copied = sqlx::query("vacuum into $1").bind(target).execute(&mut *conn).await;
+        if conn.execute("PRAGMA query_only = ON;").await.is_err() {
+            conn.close_on_drop();
+        }
+        copied.with_context(|| format!("cannot write the backup to {}", path.display()))?;
+        Ok(())
+    }
+
     /// Applies every pending migration of this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         self.migrator().run(&self.writer).await.context("database migration failed")?;
@@ -340,6 +364,13 @@ impl Db {
 }
 
 /// `$start, $start+1, …`: `n` numbered parameters, for an `in (…)` list.
+/// The file a `sqlite:` URL names; `None` for PostgreSQL and in-memory databases.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
 pub(crate) fn numbered_params(start: usize, n: usize) -> String {
     (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
@@ -387,8 +418,11 @@ pub fn migrator_for(backend: Backend) -> &'static Migrator {
     }
 }
 
-/// A token unique across processes and replicas (a random UUID), naming a
-/// claim on outbox rows, a thread parent, or a did-you-mean question.
+/// A token unique across processes and replicas (128 random bits, as hex),
+/// naming a claim on outbox rows, a thread parent, or a did-you-mean question.
 pub fn claim_token() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    use ring::rand::SecureRandom as _;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut bytes).expect("the system's random source works");
+    hex::encode(bytes)
 }

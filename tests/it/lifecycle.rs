@@ -63,6 +63,9 @@ async fn deleting_a_workspace_removes_all_its_rows_and_nothing_else(backend: Tes
     let url = app.test_db.url.clone();
     let dry = highlights_cli(&url, &["workspace", "delete", GONE]);
     assert!(dry.contains("Nothing was deleted") && dry.contains("highlights"), "{dry}");
+    // In words, not table names.
+    assert!(dry.contains("customer") && dry.contains("interview") && !dry.contains("product_areas"), "{dry}");
+    assert!(!dry.contains("outbox") && !dry.contains("installations"), "{dry}");
     // Without --yes nothing is deleted (the scheduler may add its own bookkeeping meanwhile).
     let after_dry = rows_of(&app, GONE).await;
     assert!(after_dry.iter().zip(&before).all(|(after, before)| after.1 >= before.1), "{after_dry:?}");

@@ -14,14 +14,53 @@ fn read_manifest(path: &str) -> Value {
     serde_yaml::from_str(&text).expect("a manifest is YAML")
 }
 
-#[test]
-fn the_socket_mode_manifest_is_valid_and_the_same_app_without_urls() {
+/// `highlights manifest …`, as the admin runs it, parsed.
+fn printed_manifest(args: &[&str]) -> Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_highlights"))
+        .arg("manifest")
+        .args(args)
+        .env_clear()
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_yaml::from_slice(&out.stdout).expect("a manifest is YAML")
+}
+
+fn schema_errors(manifest: &Value) -> Vec<String> {
     let schema: Value = serde_json::from_str(include_str!("../fixtures/manifest.schema.1.0.0.json")).expect("schema");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let variant = read_manifest("deploy/manifest.socket-mode.yml");
-    let errors: Vec<String> =
-        validator.iter_errors(&variant).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    validator.iter_errors(manifest).map(|e| format!("{e} at {}", e.instance_path())).collect()
+}
+
+#[test]
+fn the_printed_manifest_for_a_host_is_valid_and_every_url_is_on_that_host() {
+    let printed = printed_manifest(&["--public-url", "https://hl.acme.io/"]);
+    assert!(schema_errors(&printed).is_empty(), "{:#?}", schema_errors(&printed));
+    let text = serde_json::to_string(&printed).expect("JSON");
+    assert!(!text.contains("example.com"), "nothing left to replace: {text}");
+    assert_eq!(printed["features"]["slash_commands"][0]["url"], "https://hl.acme.io/slack/commands");
+    assert_eq!(printed["oauth_config"]["redirect_urls"], json!(["https://hl.acme.io/slack/oauth_redirect"]));
+    assert_eq!(printed["settings"]["event_subscriptions"]["request_url"], "https://hl.acme.io/slack/events");
+    // Everything else is manifest.yml's, scopes included.
+    let mut expected = manifest();
+    let as_text =
+        serde_json::to_string(&expected).expect("JSON").replace("https://highlights.example.com", "https://hl.acme.io");
+    expected = serde_json::from_str(&as_text).expect("JSON");
+    assert_eq!(printed, expected);
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_highlights"))
+        .args(["manifest", "--public-url", "hl.acme.io"])
+        .env_clear()
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--public-url"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_socket_mode_manifest_is_valid_and_the_same_app_without_urls() {
+    let variant = printed_manifest(&["--socket-mode"]);
+    assert!(schema_errors(&variant).is_empty(), "{:#?}", schema_errors(&variant));
     assert_eq!(variant["settings"]["socket_mode_enabled"], true);
     assert!(!serde_json::to_string(&variant).expect("JSON").contains("https://"), "no URL to replace");
     // Everything else is the HTTP manifest's.

@@ -112,7 +112,7 @@ async fn an_install_asks_for_the_manifests_scopes_and_stores_the_token_sealed(ba
         .filter_map(|s| s.as_str())
         .collect();
     assert_eq!(param(&to, "scope"), scopes.join(","));
-    assert!(cookie.starts_with("highlights_install="), "{cookie}");
+    assert!(cookie.starts_with("__Host-highlights_install="), "https: a host-only cookie: {cookie}");
 
     let code = app.slack.grant("code-1", TEAM_A, TOKEN_A);
     let (status, page) = come_back(&app, &[("code", &code), ("state", &param(&to, "state"))], Some(&cookie)).await;
@@ -184,7 +184,8 @@ async fn a_bad_reused_expired_or_foreign_state_is_refused_and_no_code_is_exchang
     // Started in another browser: the state is spent, and the right browser cannot use it after.
     let (to, cookie) = start_install(&app).await;
     let state = param(&to, "state");
-    let (status, page) = come_back(&app, &[("code", &code), ("state", &state)], Some("highlights_install=other")).await;
+    let (status, page) =
+        come_back(&app, &[("code", &code), ("state", &state)], Some("__Host-highlights_install=other")).await;
     assert_eq!(status, 400);
     assert!(page.contains("another browser"), "{page}");
     assert_eq!(come_back(&app, &[("code", &code), ("state", &state)], None).await.0, 400);
@@ -195,6 +196,7 @@ async fn a_bad_reused_expired_or_foreign_state_is_refused_and_no_code_is_exchang
     let (status, page) = come_back(&app, &[("code", &code), ("state", &param(&to, "state"))], Some(&cookie)).await;
     assert_eq!(status, 400);
     assert!(page.contains("expired"), "{page}");
+    assert!(page.contains("<a href=\"/slack/install\">"), "an error page links to a fresh install: {page}");
     assert!(app.slack.calls_to("oauth.v2.access").is_empty(), "no code was exchanged");
     assert_eq!(app.count("installations").await, 0);
 
@@ -335,6 +337,37 @@ async fn the_oauth_routes_are_not_there_when_oauth_is_off(backend: TestBackend) 
         let response = browser().get(app.url(path)).send().await.expect("answer");
         assert_eq!(response.status(), 404, "{path}");
     }
+    // A person who opens the install page is told how to turn it on.
+    let page = browser().get(app.url("/slack/install")).send().await.expect("answer").text().await.expect("page");
+    assert!(page.contains("Installing by OAuth is off") && page.contains("SLACK_CLIENT_ID"), "{page}");
+}
+
+on_both_backends!(the_install_cookie_is_secure_and_host_only_on_https_and_plain_on_http);
+async fn the_install_cookie_is_secure_and_host_only_on_https_and_plain_on_http(backend: TestBackend) {
+    let https = oauth_app(backend).await;
+    let response = browser().get(https.url("/slack/install")).send().await.expect("install");
+    let set = response.headers()["set-cookie"].to_str().expect("text").to_owned();
+    assert!(
+        set.starts_with("__Host-highlights_install=") && set.contains("; Secure") && set.contains("Path=/;"),
+        "{set}"
+    );
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    // On a laptop over plain HTTP, a Secure cookie would never come back.
+    let http = TestApp::spawn_with(backend, |args| {
+        oauth(args);
+        args.public_url = Some("http://127.0.0.1:3000".into());
+    })
+    .await;
+    let response = browser().get(http.url("/slack/install")).send().await.expect("install");
+    let set = response.headers()["set-cookie"].to_str().expect("text").to_owned();
+    assert!(set.starts_with("highlights_install=") && !set.contains("Secure"), "{set}");
+    // And the whole round trip works with it.
+    let location = response.headers()["location"].to_str().expect("text").to_owned();
+    let state = param(&url::Url::parse(&location).expect("URL"), "state");
+    let code = http.slack.grant("code-http", TEAM_A, TOKEN_A);
+    let cookie = set.split(';').next().expect("name=value").to_owned();
+    let (status, page) = come_back(&http, &[("code", &code), ("state", &state)], Some(&cookie)).await;
+    assert_eq!(status, 200, "{page}");
 }
 
 on_both_backends!(doctor_checks_each_installed_workspaces_token);

@@ -30,7 +30,8 @@ fn missing_or_malformed_settings_stop_serve_with_one_line_naming_the_variable() 
     let line = refused(highlights(dir.path()).arg("serve"));
     assert!(line.starts_with("error: SLACK_SIGNING_SECRET is not set"), "{line}");
 
-    let line = refused(highlights(dir.path()).arg("serve").env("SLACK_SIGNING_SECRET", "s"));
+    let line =
+        refused(highlights(dir.path()).arg("serve").env("SLACK_SIGNING_SECRET", "0123456789abcdef0123456789abcdef"));
     assert!(line.starts_with("error: SLACK_BOT_TOKEN is not set"), "{line}");
 
     let base = |c: &mut Command| {
@@ -51,6 +52,26 @@ fn missing_or_malformed_settings_stop_serve_with_one_line_naming_the_variable() 
         let line = refused(cmd.env(var, value));
         assert!(line.starts_with(&format!("error: {var} ")), "{var}: {line}");
         assert!(!line.contains("super-secret-value") && !line.contains("xoxb-secret-token"), "{line}");
+    }
+    // The README's placeholders, copied as written, and impossible values.
+    let placeholders = [
+        ("SLACK_SIGNING_SECRET", "…", "placeholder"),
+        ("SLACK_SIGNING_SECRET", "abc123", "not a signing secret"),
+        ("SLACK_BOT_TOKEN", "xoxb-…", "placeholder"),
+        ("SLACK_BOT_TOKEN", "xoxb-your-bot-token", "placeholder"),
+        ("SLACK_APP_TOKEN", "xapp-…", "placeholder"),
+    ];
+    let mut cmd = highlights(dir.path());
+    base(&mut cmd);
+    let line = refused(cmd.env("SLACK_CLIENT_ID", "1234567890.1234567890").env("SLACK_CLIENT_SECRET", "…"));
+    assert!(line.starts_with("error: SLACK_CLIENT_SECRET looks like a placeholder"), "{line}");
+    for (var, value, says) in placeholders {
+        let mut cmd = highlights(dir.path());
+        base(&mut cmd);
+        let line = refused(
+            cmd.arg("--socket-mode").env("SLACK_APP_TOKEN", crate::support::fake_slack::APP_TOKEN).env(var, value),
+        );
+        assert!(line.starts_with(&format!("error: {var} ")) && line.contains(says), "{var}={value}: {line}");
     }
     // Half an OAuth setup names the half that is missing.
     let mut cmd = highlights(dir.path());
@@ -151,8 +172,11 @@ fn migrate_creates_the_sqlite_file_by_default() {
 #[test]
 fn a_dotenv_file_in_the_working_directory_is_read() {
     let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join(".env"), "SLACK_SIGNING_SECRET=from-dotenv\nSLACK_BOT_TOKEN=not-a-bot-token\n")
-        .expect("write");
+    std::fs::write(
+        dir.path().join(".env"),
+        "SLACK_SIGNING_SECRET=from-dotenv-0123456789abcdef\nSLACK_BOT_TOKEN=not-a-bot-token\n",
+    )
+    .expect("write");
     let line = refused(highlights(dir.path()).arg("serve"));
     // The secret was found in .env; the token from .env was checked.
     assert!(line.starts_with("error: SLACK_BOT_TOKEN must be a bot token"), "{line}");
@@ -210,7 +234,7 @@ async fn socket_mode_says_connected_only_when_slack_says_hello() {
         .args(["serve", "--socket-mode"])
         .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
         .env("SLACK_BOT_TOKEN", BOT_TOKEN)
-        .env("SLACK_APP_TOKEN", "xapp-1-A0APP00001-1234-abcdef")
+        .env("SLACK_APP_TOKEN", crate::support::fake_slack::APP_TOKEN)
         .env("SLACK_API_URL", slack.api_url())
         .env("HIGHLIGHTS_LISTEN", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "highlights=info")
@@ -241,7 +265,83 @@ async fn socket_mode_says_connected_only_when_slack_says_hello() {
     assert!(opening < connected, "{logs}");
     // The line comes from Slack's hello, which counts the connections.
     assert!(logs[connected..].lines().next().expect("line").contains("connections=1"), "{logs}");
-    assert!(!logs.contains(BOT_TOKEN) && !logs.contains("xapp-1-A0APP00001-1234-abcdef"), "{logs}");
+    assert!(!logs.contains(BOT_TOKEN) && !logs.contains(crate::support::fake_slack::APP_TOKEN), "{logs}");
+}
+
+/// Runs `serve --socket-mode` against `api_url` and collects its stderr as it comes.
+fn socket_mode_with(
+    dir: &Path,
+    api_url: &str,
+    app_token: &str,
+) -> (std::process::Child, std::sync::Arc<std::sync::Mutex<String>>, std::thread::JoinHandle<()>) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let mut child = highlights(dir)
+        .args(["serve", "--socket-mode"])
+        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("SLACK_APP_TOKEN", app_token)
+        .env("SLACK_API_URL", api_url)
+        .env("HIGHLIGHTS_LISTEN", format!("127.0.0.1:{port}"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let stderr = child.stderr.take().expect("stderr");
+    let reader = {
+        let logs = logs.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead as _;
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                logs.lock().expect("logs").push_str(&(line + "\n"));
+            }
+        })
+    };
+    (child, logs, reader)
+}
+
+#[tokio::test]
+async fn socket_mode_with_a_refused_app_token_stops_with_one_line_naming_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let slack = FakeSlack::start().await;
+    let revoked = "xapp-1-A0APP00001-9999-revokedtoken";
+    let (mut child, logs, reader) = socket_mode_with(dir.path(), &slack.api_url(), revoked);
+    let mut exited = None;
+    crate::support::eventually("the app to stop on a refused app token", || {
+        exited = child.try_wait().expect("wait");
+        std::future::ready(exited.is_some())
+    })
+    .await;
+    assert!(!exited.expect("exited").success(), "a refused token is an error");
+    reader.join().expect("reader");
+    let logs = logs.lock().expect("logs").clone();
+    let last = logs.lines().rfind(|l| !l.trim().is_empty()).expect("a line");
+    assert!(last.starts_with("error: SLACK_APP_TOKEN was refused by Slack (invalid_auth)"), "{logs}");
+    assert!(last.contains("connections:write"), "says what to do: {last}");
+    assert!(!logs.contains(revoked), "the token is never logged: {logs}");
+    assert!(!logs.contains("Unable to create WSS url"), "{logs}");
+}
+
+#[tokio::test]
+async fn socket_mode_with_slack_unreachable_says_so_in_one_line_per_try_and_keeps_trying() {
+    let dir = tempfile::tempdir().expect("dir");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let api_url = format!("http://127.0.0.1:{closed}/api");
+    let (mut child, logs, reader) = socket_mode_with(dir.path(), &api_url, crate::support::fake_slack::APP_TOKEN);
+    crate::support::eventually("two tries, each said in one line", || {
+        std::future::ready(logs.lock().expect("logs").matches("Socket Mode: not connected").count() >= 2)
+    })
+    .await;
+    assert!(child.try_wait().expect("wait").is_none(), "it keeps trying");
+    let _ = Command::new("kill").args(["-KILL", &child.id().to_string()]).status();
+    let _ = child.wait();
+    reader.join().expect("reader");
+    let logs = logs.lock().expect("logs").clone();
+    let tries: Vec<&str> = logs.lines().filter(|l| l.contains("Socket Mode: not connected")).collect();
+    assert!(tries[0].contains(&api_url) && tries[0].contains("SLACK_API_URL"), "{logs}");
+    assert!(tries[0].contains("cannot reach Slack") && tries[0].contains("Connection refused"), "says why: {logs}");
+    assert!(tries[0].contains("trying again in 1s") && tries[1].contains("trying again in 2s"), "backs off: {logs}");
+    assert!(!logs.contains("Unable to create WSS url") && !logs.contains("Some(hyper"), "no raw debug line: {logs}");
+    assert!(!logs.contains(crate::support::fake_slack::APP_TOKEN), "{logs}");
 }
 
 async fn workspace_db(dir: &Path) -> highlights::store::Db {
@@ -396,10 +496,11 @@ async fn doctor(dir: &Path, slack: &FakeSlack, settings: &[(&str, &str)]) -> (bo
 async fn doctor_passes_a_healthy_setup_and_names_each_broken_part() {
     let dir = tempfile::tempdir().expect("dir");
     let slack = FakeSlack::start().await;
-    // Before any migration: a note, not a failure.
+    // Before the app ever ran: a note, not a failure, and no file made.
     let (ok, text) = doctor(dir.path(), &slack, &[]).await;
     assert!(ok, "{text}");
-    assert!(text.contains("warn database: empty"), "{text}");
+    assert!(text.contains("warn database: no file yet at highlights.db"), "{text}");
+    assert!(!dir.path().join("highlights.db").exists(), "the doctor changes nothing");
     let migrated = highlights(dir.path()).arg("migrate").output().expect("migrate");
     assert!(migrated.status.success());
 
@@ -446,7 +547,103 @@ async fn doctor_passes_a_healthy_setup_and_names_each_broken_part() {
         "{text}"
     );
 
+    // Socket Mode's app token, when set.
+    let app_token = crate::support::fake_slack::APP_TOKEN;
+    let (ok, text) = doctor(dir.path(), &slack, &[("SLACK_APP_TOKEN", app_token)]).await;
+    assert!(ok, "{text}");
+    assert!(text.contains("ok   Socket Mode (SLACK_APP_TOKEN)"), "{text}");
+    assert!(!text.contains(app_token), "{text}");
+    let revoked = "xapp-1-A0APP00001-9999-revokedtoken";
+    let (ok, text) = doctor(dir.path(), &slack, &[("SLACK_APP_TOKEN", revoked)]).await;
+    assert!(!ok);
+    assert!(text.contains("FAIL Socket Mode (SLACK_APP_TOKEN): apps.connections.open answered invalid_auth"), "{text}");
+    assert!(!text.contains(revoked), "{text}");
+
     let (ok, text) = doctor(dir.path(), &slack, &[("HIGHLIGHTS_LISTEN", "everywhere")]).await;
     assert!(!ok);
     assert!(text.contains("FAIL configuration: HIGHLIGHTS_LISTEN"), "{text}");
+}
+
+/// The README's restore procedure, step by step: with the app stopped, the
+/// backup file takes the database file's place (and SQLite's `-wal` and
+/// `-shm` files beside it go).
+fn restore(backup: &Path, database: &Path) {
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", database.display()));
+    }
+    std::fs::copy(backup, database).expect("copy the backup into place");
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_the_app_runs_restores_every_highlight() {
+    let app = crate::support::TestApp::spawn_on(crate::support::db::TestBackend::Sqlite).await;
+    for quote in ["Exports time out", "Search finds nothing"] {
+        let saved = crate::support::ephemeral(app.slash(&format!("Acme | reporting | {quote}")).await).await;
+        assert!(saved.starts_with("✅ Saved"), "{saved}");
+    }
+    let saved = crate::support::ephemeral(app.slash("Globex | billing | Invoices are late").await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    let dir = tempfile::tempdir().expect("dir");
+    let backup = dir.path().join("backup.db");
+    let url = app.test_db.url.clone();
+    let run = |args: &[&str]| {
+        let out = highlights(dir.path()).args(args).env("DATABASE_URL", &url).output().expect("runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    // Online: the app is serving while the copy is made.
+    let (ok, said) = run(&["backup", backup.to_str().expect("path")]);
+    assert!(ok, "{said}");
+    assert!(said.contains("backed up 3 highlights of 2 customers"), "{said}");
+    // A backup never overwrites a file.
+    let (ok, said) = run(&["backup", backup.to_str().expect("path")]);
+    assert!(!ok && said.contains("exists already"), "{said}");
+
+    // Captured after the backup: not in it.
+    let saved = crate::support::ephemeral(app.slash("Initech | chat | Too many clicks").await).await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    let (ok, before) = run(&["export", "--format", "jsonl"]);
+    assert!(ok && before.contains("Too many clicks"), "{before}");
+    let database = highlights::store::sqlite_path(&url).expect("a SQLite file");
+    let _kept = app.stop_keeping_db().await;
+
+    restore(&backup, &database);
+    let (ok, after) = run(&["export", "--format", "jsonl"]);
+    assert!(ok, "{after}");
+    for quote in ["Exports time out", "Search finds nothing", "Invoices are late"] {
+        assert!(after.contains(quote), "{quote} restored: {after}");
+    }
+    assert!(!after.contains("Too many clicks"), "the restored database is the backup's: {after}");
+    assert!(after.contains("exported 3 highlights"), "{after}");
+}
+
+#[tokio::test]
+async fn healthcheck_exits_zero_only_when_the_app_answers_healthy() {
+    let app = crate::support::TestApp::spawn_on(crate::support::db::TestBackend::Sqlite).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let check = |args: Vec<String>| {
+        let mut cmd = highlights(dir.path());
+        cmd.arg("healthcheck").args(args);
+        async move {
+            let out = tokio::task::spawn_blocking(move || cmd.output().expect("runs")).await.expect("joined");
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+            )
+        }
+    };
+    // As the container runs it: the port from HIGHLIGHTS_LISTEN.
+    let (ok, said) = check(vec!["--listen".into(), format!("0.0.0.0:{}", app.addr.port())]).await;
+    assert!(ok, "{said}");
+    assert!(said.contains("answered 200"), "{said}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let (ok, said) = check(vec!["--url".into(), format!("http://127.0.0.1:{closed}/healthz")]).await;
+    assert!(!ok, "{said}");
+    assert_eq!(said.lines().count(), 1, "one line: {said}");
+    assert!(said.starts_with("error: http://127.0.0.1:") && said.contains("did not answer"), "{said}");
+    // A page that is not 200 is unhealthy too.
+    let (ok, said) = check(vec!["--url".into(), app.url("/no-such-page")]).await;
+    assert!(!ok && said.contains("answered 404"), "{said}");
 }

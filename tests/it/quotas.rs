@@ -2,9 +2,7 @@
 //! App Home, milestones exactly once across a restart, the Triage feedback
 //! shortcut and the signed helpdesk webhook.
 
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 
 use crate::on_both_backends;
 use crate::support::db::TestBackend;
@@ -63,9 +61,8 @@ async fn triage(app: &TestApp, channel: &str, ts: &str, area: &str) -> Value {
 
 /// `v0=<hex HMAC-SHA256 of "v0:{timestamp}:{body}">`, as the README tells a helpdesk to sign.
 fn signed_ticket(text: &str, secret: &str, timestamp: i64) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
-    mac.update(format!("v0:{timestamp}:{text}").as_bytes());
-    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
+    format!("v0={}", hex::encode(ring::hmac::sign(&key, format!("v0:{timestamp}:{text}").as_bytes()).as_ref()))
 }
 
 async fn webhook(app: &TestApp, body: &Value, secret: &str) -> (u16, Value) {

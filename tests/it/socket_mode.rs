@@ -10,7 +10,7 @@ use crate::support::{TestApp, CHANNEL, PRODUCT_CHANNEL, TEAM, USER};
 async fn deliveries_over_socket_mode_are_handled_and_acknowledged() {
     let app = TestApp::spawn_with(crate::support::db::TestBackend::Sqlite, |args| {
         args.product_channel = Some(PRODUCT_CHANNEL.into());
-        args.app_token = Some("xapp-1-A0APP00001-1234-abcdef".into());
+        args.app_token = Some(crate::support::fake_slack::APP_TOKEN.into());
         args.socket_mode = true;
     })
     .await;

@@ -22,6 +22,9 @@ use super::block_kit;
 pub const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
 
 /// The OAuth client the fake knows (`oauth.v2.access` checks it).
+/// The app-level token the fake Slack knows (Socket Mode); any other `xapp-`
+/// token is refused with `invalid_auth`, as Slack refuses a revoked one.
+pub const APP_TOKEN: &str = "xapp-1-A0APP00001-1234-abcdef";
 pub const CLIENT_ID: &str = "1234567890.1234567890";
 pub const CLIENT_SECRET: &str = "c0ffee0c0ffee0c0ffee0c0ffee0c0ff";
 
@@ -406,8 +409,10 @@ async fn api_call(
     } else if method == "apps.connections.open" {
         // Opened with the app-level token, not the bot token.
         let url = inner.lock().expect("lock").socket_url.clone();
-        if authorization.as_deref().is_some_and(|a| a.starts_with("Bearer xapp-")) {
+        if authorization.as_deref() == Some(&format!("Bearer {APP_TOKEN}")) {
             reply(json!({ "ok": true, "url": url }))
+        } else if authorization.as_deref().is_some_and(|a| a.starts_with("Bearer xapp-")) {
+            reply(json!({ "ok": false, "error": "invalid_auth" }))
         } else {
             reply(json!({ "ok": false, "error": "not_allowed_token_type" }))
         }

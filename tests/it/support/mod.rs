@@ -217,6 +217,19 @@ impl TestApp {
         Self::start(test_db, slack, config).await
     }
 
+    /// Stops the app gracefully and hands over its database, files kept (to
+    /// work on them with the app stopped, as an operator would).
+    pub async fn stop_keeping_db(self) -> TestDb {
+        let mut this = tokio::task::spawn_blocking(move || {
+            let mut this = self;
+            this.end(Stop::Graceful);
+            this
+        })
+        .await
+        .expect("stopped");
+        std::mem::replace(&mut this.test_db, TestDb::placeholder())
+    }
+
     /// Moves the app's clock forward.
     pub fn advance(&self, by: Duration) {
         self.clock_ahead.fetch_add(by.as_millis() as i64, std::sync::atomic::Ordering::Relaxed);
