@@ -418,6 +418,23 @@ async fn queue_nudges_at(app: &TestApp, at: jiff::Timestamp) -> usize {
     looked
 }
 
+/// Moves the app's clock forward to `at` (at least 7 minutes ahead; then 7
+/// minutes more) and waits for
+/// its scheduler to have run a whole tick from `at` on. A tick ends by
+/// forgetting the signed requests past their signing window (6 minutes), so a
+/// request's record gone means a tick ended after the move; the next one
+/// gone, after a second move, means a tick ran from start to end after it.
+async fn move_clock_to(app: &TestApp, at: jiff::Timestamp) {
+    let now = jiff::Timestamp::now().as_millisecond() + app.clock_ahead_ms();
+    assert!(at.as_millisecond() - now >= 7 * 60 * 1000, "past the signing window of the last request");
+    for by in [at.as_millisecond() - now, 7 * 60 * 1000] {
+        ephemeral(app.slash("following").await).await;
+        assert!(app.count("seen_requests").await > 0, "the request is remembered");
+        app.advance(Duration::from_millis(by.max(0) as u64));
+        crate::support::eventually("a scheduler tick", || async { app.count("seen_requests").await == 0 }).await;
+    }
+}
+
 async fn nudge_rows(app: &TestApp) -> i64 {
     sqlx::query_scalar("select count(*) from outbox where kind = 'nudge_follower'")
         .fetch_one(app.db.pool())
@@ -452,15 +469,14 @@ async fn monday_nudges_list_quiet_customers_once_per_follower(backend: TestBacke
     }
     said_as(&app, BYSTANDER, "follow Globex").await;
 
-    // Not on Sunday, not before 09:00 on Monday.
-    assert_eq!(queue_nudges_at(&app, next(Sunday, 9, 30)).await, 0);
-    assert_eq!(queue_nudges_at(&app, monday - jiff::SignedDuration::from_secs(60)).await, 0);
-    assert_eq!(nudge_rows(&app).await, 0);
+    // Not on Sunday, not before 09:00 on Monday (08:45 to 08:52), on the app's clock.
+    for at in [next(Sunday, 9, 30), monday - jiff::SignedDuration::from_mins(15)] {
+        move_clock_to(&app, at).await;
+        assert_eq!(nudge_rows(&app).await, 0, "none at {at}");
+    }
 
-    // Monday 09:00 on the app's clock: its scheduler queues them; replicas racing queue nothing more.
-    let ahead = monday.as_millisecond() - jiff::Timestamp::now().as_millisecond() + 1_000;
-    app.advance(Duration::from_millis(ahead as u64));
-    crate::support::eventually("the nudges to be queued", || async { nudge_rows(&app).await > 0 }).await;
+    // Monday 09:00: the app's scheduler queues them; replicas racing queue nothing more.
+    move_clock_to(&app, monday + jiff::SignedDuration::from_secs(1)).await;
     app.drain().await;
     let later = monday + jiff::SignedDuration::from_hours(2);
     let (a, b, c) =
