@@ -25,7 +25,8 @@
 //! 4. **Features.** [`shipped`] (closing the loop with customers),
 //!    [`settings`], [`reports`] (month-end), [`digests`],
 //!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
-//!    reaction), [`endorsements`] (a manager vouches for a quote), [`capture`]
+//!    reaction), [`endorsements`] (a manager vouches for a quote), [`follows`]
+//!    (following customers: notices, nudges), [`capture`]
 //!    (quick capture, the modal, posting into customer threads, similar
 //!    quotes), [`customers`], [`areas`], with [`permissions`].
 //! 5. **Posting.** [`posting`]: how the outbox and every feature post (once,
@@ -63,6 +64,7 @@ pub mod doctor;
 pub mod domain;
 pub mod endorsements;
 pub mod error;
+pub mod follows;
 pub mod home;
 pub mod install;
 pub mod jobs;

@@ -16,6 +16,7 @@ use crate::domain::pii::Scrubbing;
 use crate::domain::CustomerName;
 use crate::error::AppError;
 use crate::reply::{echo, Ack, Reply};
+use crate::slack::blocks;
 use crate::slack::interaction::View;
 use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::list_areas;
@@ -101,27 +102,42 @@ pub async fn quick_capture(
         store(state, workspace, new, &customer_name, now),
         crate::capture::similar::find(state, workspace, &quote, customer_id, &capture.customer.key)
     );
-    stored?;
+    let customer_id = stored?;
     let place = where_it_goes(channel.as_deref(), &customer_name);
-    Ok(Reply::ephemeral(format!(
+    let text = format!(
         "✅ Saved for *{}* in *{}*. {place}{}{}",
         escape(&customer_name),
         escape(&area.name),
         scrubbing.sentence(),
         crate::capture::similar::render(&similar)
-    )))
+    );
+    let follow = follow_button(state, workspace, user, customer_id).await?;
+    Ok(Reply::ephemeral_blocks(text.clone(), vec![blocks::section(&text), follow]))
+}
+
+/// The *Follow* button of a capture's confirmation (*Unfollow* when the
+/// author follows the customer already).
+async fn follow_button(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    customer_id: i64,
+) -> Result<Value, AppError> {
+    let following = crate::store::follows::find_follow(state.db(), workspace, customer_id, user).await?;
+    Ok(crate::customers::view::follow_actions(customer_id, following))
 }
 
 /// Stores a capture (committed with the others waiting), adds its quotes to
 /// those the next captures are compared with, and wakes the outbox when its
-/// posts are due now. `customer`: the name its quotes are shown under.
+/// posts are due now; its customer's id. `customer`: the name its quotes are
+/// shown under.
 async fn store(
     state: &AppState,
     workspace: &WorkspaceId,
     capture: NewCapture,
     customer: &str,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<i64, AppError> {
     let posts_due = capture.post_after_ms <= now;
     let quotes: Vec<(i64, String)> = capture.highlights.iter().map(|h| (h.area_id, h.quote.clone())).collect();
     let customer_id = state.db().insert_capture(workspace, capture, now).await?;
@@ -129,7 +145,7 @@ async fn store(
     if posts_due {
         state.wake_outbox();
     }
-    Ok(())
+    Ok(customer_id)
 }
 
 /// The workspace's settings and the customer `key` names, in one read.
@@ -427,7 +443,7 @@ pub async fn submit_modal(
         store(state, workspace, new, &customer_name, now),
         crate::capture::similar::find(state, workspace, &quotes, customer_id, &name.key)
     );
-    stored?;
+    let customer_id = stored?;
     let count = submission.highlights.len();
     let place = where_it_goes(channel.as_deref(), &customer_name);
     let text = format!(
@@ -438,7 +454,8 @@ pub async fn submit_modal(
         scrubbing.sentence(),
         crate::capture::similar::render(&similar),
     );
-    Ok(Ack::Update(modal::render_saved_modal(&text)))
+    let follow = follow_button(state, workspace, user, customer_id).await?;
+    Ok(Ack::Update(modal::render_saved_modal(&text, Some(follow))))
 }
 
 /// Options for the modal's customer select, for what was typed so far.

@@ -128,8 +128,8 @@ pub fn render_capture_modal(areas: &[Area], today: Date, metadata: &Metadata, pr
 }
 
 /// The view shown after a successful submission.
-pub fn render_saved_modal(text: &str) -> Value {
-    modal("Highlights saved", vec![section(text)]).close("Done").into()
+pub fn render_saved_modal(text: &str, follow: Option<Value>) -> Value {
+    modal("Highlights saved", std::iter::once(section(text)).chain(follow).collect()).close("Done").into()
 }
 
 fn customer_select(initial: Option<&str>) -> Select {
@@ -351,7 +351,7 @@ mod tests {
         insta::assert_json_snapshot!("capture_modal_prefilled", render_capture_modal(&areas(), TODAY, &one, &prefill));
         insta::assert_json_snapshot!(
             "saved_modal",
-            render_saved_modal("✅ Saved 2 highlights for *Acme &amp; Sons* (2026-11-26).")
+            render_saved_modal("✅ Saved 2 highlights for *Acme &amp; Sons* (2026-11-26).", None)
         );
     }
 

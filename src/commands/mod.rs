@@ -18,7 +18,7 @@ use crate::search::SearchQuery;
 use crate::slack::mrkdwn::Who;
 use crate::slack::payload::SlashCommand;
 use crate::store::workspaces::WorkspaceId;
-use crate::{areas, customers, digests, quotas, reports, search, settings};
+use crate::{areas, customers, digests, follows, quotas, reports, search, settings};
 
 /// What a `/highlight` invocation asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +96,14 @@ pub enum HighlightCommand {
     ConfigTriageEmoji(String),
     /// `digest`: the period so far, now.
     Digest,
+    /// `follow <customer>` (as typed: matched as Slack escaped it).
+    Follow(String),
+    /// `unfollow <customer>` (as typed).
+    Unfollow(String),
+    /// `following`.
+    Following,
+    /// `config nudge <days>|off`: the days, None for `off`.
+    ConfigNudge(Option<i64>),
     /// `report [@user]`.
     Report(Who),
     /// `brief <customer>`: the name as typed, not empty (looked up as Slack escaped it).
@@ -174,6 +182,10 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         "customer" | "customers" => HighlightCommand::Customer(rest.to_owned()),
         "brief" if rest.is_empty() => return Err(UserError::new(BRIEF_USAGE)),
         "brief" => HighlightCommand::Brief(rest.to_owned()),
+        "follow" | "unfollow" if rest.is_empty() => return Err(UserError::new(follows::FOLLOW_USAGE)),
+        "follow" => HighlightCommand::Follow(rest.to_owned()),
+        "unfollow" => HighlightCommand::Unfollow(rest.to_owned()),
+        "following" if rest.is_empty() => HighlightCommand::Following,
         "merge" => {
             let (from, into) = pair(rest, " into ", MERGE_CUSTOMERS_USAGE)?;
             HighlightCommand::MergeCustomers { from, into }
@@ -215,6 +227,9 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
                 }
                 ("pii-scrub" | "pii_scrub" | "pii", arg) => {
                     HighlightCommand::ConfigPiiScrub(settings::parse_pii_scrub(arg.unwrap_or_default())?)
+                }
+                ("nudge" | "nudges", arg) => {
+                    HighlightCommand::ConfigNudge(follows::parse_nudge(arg.unwrap_or_default())?)
                 }
                 ("triage-emoji" | "triage_emoji", arg) => {
                     HighlightCommand::ConfigTriageEmoji(settings::parse_triage_emoji(arg.unwrap_or_default())?)
@@ -297,10 +312,20 @@ async fn dispatch(
         HighlightCommand::MergeAreas { from, into } => {
             areas::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
         }
-        HighlightCommand::Customer(name) => customers::view::show(state, workspace, &name).await.map(Some),
         HighlightCommand::Brief(name) => customers::brief::show(state, workspace, &name).await.map(Some),
         HighlightCommand::Shipped(shipment) => {
             crate::shipped::preview(state, workspace, &command.user_id, shipment).await.map(Some)
+        }
+        HighlightCommand::Customer(name) => {
+            customers::view::show(state, workspace, &command.user_id, &name).await.map(Some)
+        }
+        HighlightCommand::Follow(name) => follows::follow(state, workspace, &command.user_id, &name).await.map(Some),
+        HighlightCommand::Unfollow(name) => {
+            follows::unfollow(state, workspace, &command.user_id, &name).await.map(Some)
+        }
+        HighlightCommand::Following => follows::following(state, workspace, &command.user_id).await.map(Some),
+        HighlightCommand::ConfigNudge(days) => {
+            follows::configure_nudge(state, workspace, &command.user_id, days).await.map(Some)
         }
         HighlightCommand::MergeCustomers { from, into } => {
             customers::merge::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
@@ -374,6 +399,7 @@ pub fn usage(command: &str) -> String {
          • `{command} areas` / `{command} areas add <name>`: list or add product areas\n\
          • `{command} areas rename <old> to <new>` / `{command} areas merge <a> into <b>`: tidy the areas\n\
          • `{command} merge <customer> into <customer>`: make two customers one\n\
+         • `{command} follow <customer>` / `{command} unfollow <customer>` / `{command} following`: hear by DM when someone else learns something new about a customer\n\
          • `{command} onboard @someone [YYYY-MM-DD] [interviews=20 feedback=100 tickets=50 days=30]` / `{command} onboard me`: start an onboarding\n\
          • `{command} quota [@someone]` / `{command} team`: progress and pace / everyone being onboarded\n\
          • `{command} tickets <n> [note]`: log support tickets you closed\n\
@@ -383,6 +409,7 @@ pub fn usage(command: &str) -> String {
          • `{command} config channel #channel`: set the product channel\n\
          • `{command} config digest weekly mon 09:00 [Europe/Paris]` / `daily 17:30` / `off`; `{command} config timezone <zone>`\n\
          • `{command} config digest approver @someone|off`: scheduled digests wait for their approval, by DM\n\
+         • `{command} config nudge <days>|off`: on Mondays, followers hear of the customers nobody interviewed for that long (default 30)\n\
          • `{command} config report endorsed-only on|off`: reports count only quotes a manager endorsed (✅ on a highlight's reply)\n\
          • `{command} config retention recordings <days>|off`: recording links older than that are removed, from posts too\n\
          • `{command} config pii-scrub on|off`: e-mail addresses and phone numbers in captures saved as [email] / [phone] (on by default)\n\
@@ -494,6 +521,18 @@ mod tests {
         assert_eq!(parse("tickets 3 refunds"), Ok(HighlightCommand::Tickets { n: 3, note: Some("refunds".into()) }));
         let refusal = parse("ticket 0").expect_err("zero");
         assert!(refusal.0.ends_with(&echo("tickets 0")), "{}", refusal.0);
+    }
+
+    #[test]
+    fn following_is_read_at_the_grammar() {
+        assert_eq!(parse("follow Acme &amp; Co"), Ok(HighlightCommand::Follow("Acme &amp; Co".into())));
+        assert_eq!(parse("UNFOLLOW Acme"), Ok(HighlightCommand::Unfollow("Acme".into())));
+        assert_eq!(parse("following"), Ok(HighlightCommand::Following));
+        assert_eq!(parse("follow"), Err(UserError::new(follows::FOLLOW_USAGE)));
+        assert_eq!(parse("unfollow  "), Err(UserError::new(follows::FOLLOW_USAGE)));
+        assert_eq!(parse("config nudge 14"), Ok(HighlightCommand::ConfigNudge(Some(14))));
+        assert_eq!(parse("config nudge off"), Ok(HighlightCommand::ConfigNudge(None)));
+        assert!(parse("config nudge never").is_err());
     }
 
     #[test]

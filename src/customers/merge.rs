@@ -39,6 +39,7 @@ pub async fn merge(
     // One unit of work: the merge and the thread updates it calls for.
     let mut tx = state.db().begin().await?;
     customers::merge_customers(&mut tx, workspace, &from, &into, now).await?;
+    crate::store::follows::update_follows_merged(&mut tx, workspace, from.id, into.id).await?;
     let refresh = OutboxKind::UpdateThreadParent { customer_id: into.id };
     outbox::upsert_outbox_row(&mut tx, workspace, &refresh, now).await?;
     if from.thread_ts.is_some() {

@@ -16,6 +16,20 @@ use crate::store::workspaces::WorkspaceId;
 /// Latest quotes shown per area.
 pub const QUOTES_PER_AREA: i64 = 3;
 
+/// `action_id` of the *Follow* button (its value: the customer id).
+pub const FOLLOW_ACTION: &str = "follow_customer";
+/// `action_id` of the *Unfollow* button.
+pub const UNFOLLOW_ACTION: &str = "unfollow_customer";
+
+/// The *Follow* button of a customer, or *Unfollow* when `following`.
+pub fn follow_actions(customer_id: i64, following: bool) -> Value {
+    let button = match following {
+        false => blocks::button(FOLLOW_ACTION, "Follow").value(customer_id.to_string()),
+        true => blocks::button(UNFOLLOW_ACTION, "Unfollow").value(customer_id.to_string()),
+    };
+    blocks::actions("follow", [button])
+}
+
 /// Finds a customer by a typed name (escaped as Slack sends it), or says
 /// (as a [`UserError`]) which names are close.
 pub async fn resolve(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Customer, AppError> {
@@ -42,14 +56,16 @@ pub async fn resolve(state: &AppState, workspace: &WorkspaceId, typed: &str) -> 
     .into())
 }
 
-/// The customer view as an ephemeral reply.
-pub async fn show(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Reply, AppError> {
+/// The customer view as an ephemeral reply, with a *Follow* (or *Unfollow*) button for `user`.
+pub async fn show(state: &AppState, workspace: &WorkspaceId, user: &str, typed: &str) -> Result<Reply, AppError> {
     let customer = resolve(state, workspace, typed).await?;
     let db = state.db();
+    let following = crate::store::follows::find_follow(db, workspace, customer.id, user).await?;
     let totals = customers::find_customer_totals(db, workspace, customer.id).await?;
     let details = customers::find_customer_details(db, workspace, customer.id).await?;
     let quotes = customers::list_customer_quotes_by_area(db, workspace, customer.id, QUOTES_PER_AREA).await?;
-    let (text, blocks) = render_customer_view(&customer, &totals, &details, &quotes);
+    let (text, mut blocks) = render_customer_view(&customer, &totals, &details, &quotes);
+    blocks.push(follow_actions(customer.id, following));
     Ok(Reply::ephemeral_blocks(text, blocks))
 }
 
@@ -98,7 +114,7 @@ pub fn render_customer_view(
             _ => areas.push((&q.area, q.area_highlights, vec![q])),
         }
     }
-    let shown = areas.len().min(MAX_MESSAGE_BLOCKS - 3);
+    let shown = areas.len().min(MAX_MESSAGE_BLOCKS - 4);
     for (area, count, list) in &areas[..shown] {
         let mut text = format!("*{}* · {}", escape(area), plural(*count, "highlight"));
         for q in list {

@@ -1,5 +1,6 @@
 //! The App Home: an onboardee's progress bars with pace, their latest
-//! highlights and the customers they talked to, and a button to capture.
+//! highlights and the customers they talked to, *My customers* (the ones
+//! they follow), and a button to capture.
 //! Published on `app_home_opened` and after each thing that changes it.
 
 use serde_json::Value;
@@ -28,6 +29,7 @@ pub async fn publish(state: &AppState, workspace: &WorkspaceId, user: &str) -> R
     };
     let recent = onboarding::list_recent_highlights(db, workspace, user, 5).await?;
     let customers = onboarding::list_customers_talked_to(db, workspace, user, 10).await?;
+    let followed = crate::store::follows::list_followed(db, workspace, user).await?;
     let slack = state.slack(workspace).await?;
     let (mut queued, waiting) = list_queued_messages(db, workspace, user, QUEUE_SHOWN).await?;
     // A queued message's text is read from Slack once, the first time it is shown.
@@ -37,7 +39,7 @@ pub async fn publish(state: &AppState, workspace: &WorkspaceId, user: &str) -> R
         item.message_text = Some(text);
     }
     let queue = Queue { emoji: crate::quotas::triage::triage_emoji(state, workspace).await?, shown: queued, waiting };
-    let view = render_home(progress.as_ref(), &recent, &customers, &queue);
+    let view = render_home(progress.as_ref(), &recent, &customers, &followed, &queue);
     Ok(slack.publish_view(user, &view).await?)
 }
 
@@ -85,6 +87,7 @@ pub fn render_home(
     progress: Option<&Progress>,
     recent: &[RecentHighlight],
     customers: &[(String, i64)],
+    followed: &[crate::store::follows::Followed],
     queue: &Queue,
 ) -> Value {
     let mut blocks = vec![header("Your customer highlights")];
@@ -131,6 +134,8 @@ pub fn render_home(
         let names: Vec<String> = customers.iter().map(|(name, n)| format!("{} ({n})", escape(name))).collect();
         blocks.push(section(&format!("*Customers you talked to* (interviews)\n{}", names.join(" · "))));
     }
+    blocks.push(divider());
+    blocks.extend(crate::follows::render_my_customers(followed));
     home(blocks)
 }
 
@@ -167,7 +172,7 @@ mod tests {
             }],
             waiting: 12,
         };
-        let view = render_home(Some(&p), &recent, &[("Acme".into(), 2)], &queue);
+        let view = render_home(Some(&p), &recent, &[("Acme".into(), 2)], &[], &queue);
         insta::assert_json_snapshot!("home_onboarding", view);
         let text = view.to_string();
         assert!(text.contains("day 12 of 30"), "{text}");
@@ -182,7 +187,7 @@ mod tests {
         );
         assert!(text.contains("and 11 more"), "{text}");
         assert!(text.contains(TRIAGE_QUEUED_ACTION) && text.contains("\"value\":\"7\""), "{text}");
-        let empty = render_home(None, &[], &[], &Queue { emoji: "inbox_tray".into(), ..Queue::default() });
+        let empty = render_home(None, &[], &[], &[], &Queue { emoji: "inbox_tray".into(), ..Queue::default() });
         insta::assert_json_snapshot!("home_empty", empty);
         let empty = empty.to_string();
         assert!(empty.contains("/highlight onboard me"), "{empty}");

@@ -470,6 +470,17 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
         OutboxKind::PostShipped { shipment_id, customer_id } => {
             crate::shipped::post::post_shipped(state, &row.workspace, *shipment_id, *customer_id, row.uncertain).await
         }
+        OutboxKind::NotifyFollower { user, customer_id, author, quotes, .. } => {
+            let key = row.kind.dedupe_key();
+            let once = PostOnce { key: &key, look_first: row.uncertain };
+            let notice = crate::follows::notices::Notice { user, customer_id: *customer_id, author, quotes };
+            crate::follows::notices::send_notice(state, &row.workspace, notice, once).await
+        }
+        OutboxKind::NudgeFollower { user, customers, .. } => {
+            let key = row.kind.dedupe_key();
+            let once = PostOnce { key: &key, look_first: row.uncertain };
+            crate::follows::notices::send_nudge(state, &row.workspace, user, customers, once).await
+        }
         OutboxKind::FillPermalink { highlight_id } => post::fill_permalink(state, &row.workspace, *highlight_id).await,
         OutboxKind::FillThreadPermalink { customer_id } => {
             post::fill_thread_permalink(state, &row.workspace, *customer_id).await

@@ -22,7 +22,9 @@ use crate::slack::mrkdwn::{decode, escape};
 use crate::slack::payload::Reaction;
 use crate::store::areas::{list_areas, Area};
 use crate::store::customers::{find_customer_by_key, find_surviving_customer, insert_customer_if_new};
+use crate::store::follows::{insert_follower_notices, NoticeQuote};
 use crate::store::onboarding::{self, NewFeedback};
+use crate::store::outbox::OutboxKind;
 use crate::store::triage_queue::{
     delete_queued_message, find_queued_message, find_triage_emoji, insert_queued_message,
 };
@@ -226,7 +228,24 @@ pub async fn submit(
         kind: kind.as_str(),
     };
     let fresh = onboarding::upsert_feedback_item(&mut tx, workspace, &item, now).await?;
+    if let (true, Some(customer_id)) = (fresh, customer_id) {
+        // Its customer's followers hear of it, once (design.md, Behaviour).
+        let notice = OutboxKind::NotifyFollower {
+            user: String::new(),
+            customer_id,
+            author: user.to_owned(),
+            submission: format!("triage:{}:{}", target.channel, target.ts),
+            quotes: vec![NoticeQuote {
+                area_id: area.id,
+                quote: target.text.clone(),
+                recording_link: None,
+                recording_at: None,
+            }],
+        };
+        insert_follower_notices(&mut tx, workspace, &notice, user, now).await?;
+    }
     tx.commit().await?;
+    state.wake_outbox();
     crate::quotas::after_evidence(state, workspace, user).await;
     fill_permalink(state, workspace, target.channel, target.ts);
     let text = if fresh {

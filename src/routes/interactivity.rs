@@ -15,7 +15,7 @@ use crate::slack::payload::Inbound;
 use crate::slack::verify::SignedRequest;
 use crate::store::outbox::OutboxKind;
 use crate::store::workspaces::WorkspaceId;
-use crate::{capture, digests, endorsements, home, quotas, reports, shipped};
+use crate::{capture, digests, endorsements, follows, home, quotas, reports, shipped};
 
 /// Said on a form the app did not open (or opened before an upgrade).
 pub const NOT_OUR_FORM_TEXT: &str = "This form was not opened by this Highlights app (or comes from before an \
@@ -138,6 +138,8 @@ async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &A
         digests::approval::click(state, workspace, user, action).await?;
     } else if id == shipped::ANNOUNCE_ACTION {
         shipped::announce::click(state, workspace, user, action).await?;
+    } else if follows::is_follow_action(id) {
+        follows::click(state, workspace, user, action).await?;
     } else if endorsements::is_endorsement_action(id) {
         endorsements::click(state, workspace, user, action).await?;
     } else if id == quotas::triage::TRIAGE_QUEUED_ACTION {

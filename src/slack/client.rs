@@ -451,6 +451,14 @@ impl SlackApi {
             .to_string())
     }
 
+    /// `conversations.open`: the id of the app's direct message with `user`
+    /// (a `D…` channel, which `conversations.history` can read, unlike a user id).
+    pub async fn open_dm(&self, user: &str) -> Result<String, SlackError> {
+        let req = SlackApiConversationsOpenRequest::new().with_users(vec![user.into()]);
+        let opened = self.timed("conversations.open", None, self.session().conversations_open(&req)).await?;
+        Ok(opened.channel.id.to_string())
+    }
+
     /// `conversations.join` (public channels only).
     pub async fn join_channel(&self, channel: &str) -> Result<(), SlackError> {
         let req = SlackApiConversationsJoinRequest::new(channel.into());

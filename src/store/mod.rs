@@ -22,6 +22,7 @@ pub mod digest_approvals;
 pub mod digests;
 pub mod events;
 pub mod finished;
+pub mod follows;
 pub mod highlights;
 pub mod installations;
 pub mod onboarding;

@@ -108,6 +108,28 @@ pub enum OutboxKind {
         /// What makes this notice unique (it is sent once).
         topic: String,
     },
+    /// DM a follower of a customer the quotes one submission added (design.md, Behaviour).
+    NotifyFollower {
+        /// The follower (Slack user id).
+        user: String,
+        /// The customer.
+        customer_id: i64,
+        /// Who captured or triaged them.
+        author: String,
+        /// The submission's identity (one DM per follower and submission).
+        submission: String,
+        /// The new quotes.
+        quotes: Vec<crate::store::follows::NoticeQuote>,
+    },
+    /// DM a follower the customers they follow that nobody interviewed lately.
+    NudgeFollower {
+        /// The follower.
+        user: String,
+        /// The Monday it is for, `YYYY-MM-DD` (one nudge a follower a Monday).
+        date: String,
+        /// The quiet customers, longest quiet first.
+        customers: Vec<crate::store::follows::QuietCustomer>,
+    },
 }
 
 impl OutboxKind {
@@ -128,6 +150,8 @@ impl OutboxKind {
             Self::PostShipped { .. } => "post_shipped",
             Self::FillPermalink { .. } => "fill_permalink",
             Self::FillThreadPermalink { .. } => "fill_thread_permalink",
+            Self::NotifyFollower { .. } => "notify_follower",
+            Self::NudgeFollower { .. } => "nudge_follower",
         }
     }
 
@@ -148,6 +172,9 @@ impl OutboxKind {
             Self::PostShipped { shipment_id, customer_id } => format!("shipped:{shipment_id}:{customer_id}"),
             Self::FillPermalink { highlight_id } => format!("permalink:{highlight_id}"),
             Self::FillThreadPermalink { customer_id } => format!("thread_permalink:{customer_id}"),
+            // `store::follows` builds the same key in SQL, per follower.
+            Self::NotifyFollower { user, submission, .. } => format!("follower:{submission}:{user}"),
+            Self::NudgeFollower { user, date, .. } => format!("nudge:{date}:{user}"),
         }
     }
 }

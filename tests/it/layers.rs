@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "home",
             "quotas",
             "endorsements",
+            "follows",
             "capture",
             "customers",
             "areas",

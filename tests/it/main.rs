@@ -9,6 +9,7 @@ mod customers;
 mod digests;
 mod evidence;
 mod fairness;
+mod follows;
 mod layers;
 mod lifecycle;
 mod manifest;

@@ -124,7 +124,11 @@ fn the_manifest_declares_what_the_product_needs() {
     for needed in ["commands", "chat:write", "channels:join", "users:read", "channels:history", "groups:history"] {
         assert!(scopes.contains(&needed), "missing scope {needed}");
     }
-    for excessive in ["im:history", "chat:write.customize", "admin", "users:write"] {
+    // A DM to a follower whose answer was lost is looked up in the app's conversation with them.
+    for needed in ["im:write", "im:history"] {
+        assert!(scopes.contains(&needed), "missing scope {needed}");
+    }
+    for excessive in ["chat:write.customize", "admin", "users:write"] {
         assert!(!scopes.contains(&excessive), "scope {excessive} is not needed");
     }
 }

@@ -528,7 +528,7 @@ async fn doctor_passes_a_healthy_setup_and_names_each_broken_part() {
     assert!(!ok);
     assert!(text.contains("FAIL scopes (SLACK_BOT_TOKEN): missing chat:write.public, channels:join"), "{text}");
     slack.grant_scopes(
-        "commands,chat:write,chat:write.public,channels:join,users:read,users:read.email,channels:history,groups:history,reactions:read",
+        "commands,chat:write,chat:write.public,channels:join,users:read,users:read.email,channels:history,groups:history,im:write,im:history,reactions:read",
     );
 
     slack.remove_bot(crate::support::PRODUCT_CHANNEL);

@@ -16,6 +16,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 
 use super::{Job, FOLLOW_UP_DELAY_MS};
 use crate::domain::CustomerName;
+use crate::store::follows::{follower_notices_from, NoticeQuote};
 use crate::store::outbox::{OutboxKind, OutboxRowJson, WAKE_ON_CONFLICT};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{begin_on, customers, Backend};
@@ -80,6 +81,7 @@ async fn write_rows(
     let interviews = interview_rows(group, customer_ids);
     let once = notice_rows(group)?;
     let wake = follow_up_rows(group)?;
+    let followers = follower_rows(group, customer_ids)?;
     match backend {
         Backend::Sqlite => {
             // One writer holds the lock: the next ids are known, so each post
@@ -99,6 +101,7 @@ async fn write_rows(
                 .bind(to_json(&highlights)?)
                 .bind(to_json(&posts)?)
                 .bind(to_json(&wake)?)
+                .bind(to_json(&followers)?)
                 .execute(&mut *conn)
                 .await?;
         }
@@ -108,6 +111,7 @@ async fn write_rows(
                 .bind(to_json(&highlights)?)
                 .bind(to_json(&once)?)
                 .bind(to_json(&wake)?)
+                .bind(to_json(&followers)?)
                 .execute(&mut *conn)
                 .await?;
         }
@@ -198,6 +202,58 @@ fn notice_rows(group: &[Job]) -> Result<Vec<OutboxRowJson<'_>>, sqlx::Error> {
         .collect()
 }
 
+/// A capture's notice to its customer's followers (design.md, Capture
+/// pipeline: notices, followers, once): queued, in the group's statement,
+/// for each follower but the author, keyed by the capture (one DM per
+/// follower and submission), due with its posts.
+#[derive(Debug, Serialize)]
+struct FollowerRow<'a> {
+    workspace_id: &'a str,
+    customer_id: i64,
+    author: &'a str,
+    submission: String,
+    /// A [`OutboxKind::NotifyFollower`] with its `user` left empty.
+    payload: String,
+    run_after: i64,
+    created_at: i64,
+}
+
+fn follower_rows<'a>(group: &'a [Job], customer_ids: &[i64]) -> Result<Vec<FollowerRow<'a>>, sqlx::Error> {
+    group
+        .iter()
+        .zip(customer_ids)
+        .map(|(job, &customer_id)| {
+            let c = &job.capture;
+            let submission = crate::store::claim_token();
+            let notice = OutboxKind::NotifyFollower {
+                user: String::new(),
+                customer_id,
+                author: c.author.clone(),
+                submission: submission.clone(),
+                quotes: c
+                    .highlights
+                    .iter()
+                    .map(|h| NoticeQuote {
+                        area_id: h.area_id,
+                        quote: h.quote.clone(),
+                        recording_link: h.recording_link.clone().or_else(|| c.recording_link.clone()),
+                        recording_at: h.recording_at,
+                    })
+                    .collect(),
+            };
+            Ok(FollowerRow {
+                workspace_id: job.workspace.as_str(),
+                customer_id,
+                author: &c.author,
+                submission,
+                payload: to_json(&notice)?,
+                run_after: c.post_after_ms,
+                created_at: job.now_ms,
+            })
+        })
+        .collect()
+}
+
 /// Per author, once: the App Home refresh, and the milestone check while they
 /// are onboarded; due a moment later, so a burst of captures runs each once.
 fn follow_up_rows(group: &[Job]) -> Result<Vec<OutboxRowJson<'_>>, sqlx::Error> {
@@ -220,7 +276,7 @@ fn follow_up_rows(group: &[Job]) -> Result<Vec<OutboxRowJson<'_>>, sqlx::Error> 
 /// The group on SQLite: a script of statements run in one hand-off to the
 /// connection's thread; `$1` interviews, `$2` highlights (with their ids),
 /// `$3` outbox rows queued once (the posts, the notices), `$4` outbox rows
-/// woken (the follow-ups).
+/// woken (the follow-ups), `$5` the notices to followers (one row each).
 ///
 /// Each array's rows are read once into a materialized CTE before their
 /// fields are taken: `json_each`'s `value` is rendered as text again at
@@ -265,11 +321,14 @@ from r
 where j ->> 'onboardee' is null
    or exists (select 1 from onboardees o where o.workspace_id = j ->> 'workspace_id'
               and o.user_id = j ->> 'onboardee' and o.ended_at is null)
-{WAKE_ON_CONFLICT}"
+{WAKE_ON_CONFLICT};
+
+{followers}",
+        followers = follower_notices_from(Backend::Sqlite)
     )
 });
 
-/// The group on PostgreSQL: one statement, one round trip; the same four
+/// The group on PostgreSQL: one statement, one round trip; the same five
 /// arrays (highlights without ids: the posts are queued from what the insert
 /// returns).
 static POSTGRES_GROUP: LazyLock<String> = LazyLock::new(|| {
@@ -309,7 +368,8 @@ static POSTGRES_GROUP: LazyLock<String> = LazyLock::new(|| {
              select workspace_id, kind, dedupe_key, payload, run_after, created_at, created_at
              from json_to_recordset($3::json) as r(workspace_id text, kind text, dedupe_key text, payload text,
                                                   run_after bigint, created_at bigint)
-             on conflict (workspace_id, dedupe_key) do nothing)
+             on conflict (workspace_id, dedupe_key) do nothing),
+         followers as ({followers})
          insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
          select r.workspace_id, r.kind, r.dedupe_key, r.payload, r.run_after, r.created_at, r.created_at
          from json_to_recordset($4::json) as r(workspace_id text, kind text, dedupe_key text, payload text,
@@ -317,6 +377,7 @@ static POSTGRES_GROUP: LazyLock<String> = LazyLock::new(|| {
          where r.onboardee is null
             or exists (select 1 from onboardees o where o.workspace_id = r.workspace_id
                        and o.user_id = r.onboardee and o.ended_at is null)
-         {WAKE_ON_CONFLICT}"
+         {WAKE_ON_CONFLICT}",
+        followers = follower_notices_from(Backend::Postgres)
     )
 });

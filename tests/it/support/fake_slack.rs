@@ -574,6 +574,13 @@ async fn answer(
             }
             json!({ "ok": true, "messages": found, "has_more": false })
         }
+        // The app's conversation with a person: `D` and the user id's rest.
+        "conversations.open" => {
+            // A comma-separated list (form) or an array (JSON).
+            let users = args["users"].as_str().or_else(|| args["users"][0].as_str()).unwrap_or_default();
+            let id = format!("D{}", users.strip_prefix('U').unwrap_or(users));
+            json!({ "ok": true, "channel": { "id": id } })
+        }
         // The bot token belongs to the test workspace (Slack's sample names another).
         "auth.test" => {
             let mut answer = fixture(method).expect("fixture");

@@ -230,6 +230,11 @@ impl TestApp {
         std::mem::replace(&mut this.test_db, TestDb::placeholder())
     }
 
+    /// How far [`advance`](Self::advance) has moved the app's clock ahead of the system's, in ms.
+    pub fn clock_ahead_ms(&self) -> i64 {
+        self.clock_ahead.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Moves the app's clock forward.
     pub fn advance(&self, by: Duration) {
         self.clock_ahead.fetch_add(by.as_millis() as i64, std::sync::atomic::Ordering::Relaxed);
