@@ -59,7 +59,11 @@ pub async fn show(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Res
         summary: customers::find_customer_summary(db, workspace, id).await?,
         latest: briefs::list_latest_customer_quotes(db, workspace, id, LATEST_QUOTES).await?,
         interviewers: briefs::list_customer_interviewers(db, workspace, id).await?,
-        followers: shipments::list_followers(db, workspace, id).await?,
+        followers: crate::store::follows::followers_of(db, workspace, &[id])
+            .await?
+            .into_iter()
+            .map(|follower| follower.user_id)
+            .collect(),
         tester_areas: Vec::new(),
         shipped: shipments::list_customer_shipments(db, workspace, id, SHIPMENTS).await?,
         thread: customers::find_customer_details(db, workspace, id).await?.thread_permalink,

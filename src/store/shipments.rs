@@ -229,17 +229,6 @@ pub async fn list_people_to_tell(
     .await
 }
 
-/// Who follows a customer (Slack user ids), earliest first.
-pub async fn list_followers(db: &Db, workspace: &WorkspaceId, customer_id: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "select user_id from follows where workspace_id = $1 and customer_id = $2 order by created_at, user_id",
-    )
-    .bind(workspace.as_str())
-    .bind(customer_id)
-    .fetch_all(db.reader())
-    .await
-}
-
 /// A shipment that told a customer something.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CustomerShipment {
