@@ -229,29 +229,8 @@ async fn serve_with_two_settings_runs_on_sqlite_and_stops_on_sigterm() {
 async fn socket_mode_says_connected_only_when_slack_says_hello() {
     let dir = tempfile::tempdir().expect("dir");
     let slack = FakeSlack::start().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-    let mut child = highlights(dir.path())
-        .args(["serve", "--socket-mode"])
-        .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-        .env("SLACK_BOT_TOKEN", BOT_TOKEN)
-        .env("SLACK_APP_TOKEN", crate::support::fake_slack::APP_TOKEN)
-        .env("SLACK_API_URL", slack.api_url())
-        .env("HIGHLIGHTS_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "highlights=info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let logs = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let stderr = child.stderr.take().expect("stderr");
-    let reader = {
-        let logs = logs.clone();
-        std::thread::spawn(move || {
-            use std::io::BufRead as _;
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
-                logs.lock().expect("logs").push_str(&(line + "\n"));
-            }
-        })
-    };
+    let (mut child, logs, reader) =
+        socket_mode_with(dir.path(), &slack.api_url(), crate::support::fake_slack::APP_TOKEN);
     crate::support::eventually("Socket Mode to say it is connected", || {
         std::future::ready(logs.lock().expect("logs").contains("Socket Mode connected"))
     })
@@ -282,6 +261,7 @@ fn socket_mode_with(
         .env("SLACK_APP_TOKEN", app_token)
         .env("SLACK_API_URL", api_url)
         .env("HIGHLIGHTS_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "highlights=info")
         .stderr(Stdio::piped())
         .spawn()
         .expect("starts");

@@ -200,16 +200,8 @@ impl TestApp {
     /// Stops the app gracefully and starts it again on the same database and
     /// fake Slack, with its settings changed by `configure`.
     pub async fn restart_with(self, configure: impl FnOnce(&mut ServeArgs)) -> Self {
-        // Off the test's runtime: the fake Slack runs there and may still be called.
-        let mut this = tokio::task::spawn_blocking(move || {
-            let mut this = self;
-            this.end(Stop::Graceful);
-            this
-        })
-        .await
-        .expect("stopped");
-        let slack = this.slack.clone();
-        let test_db = std::mem::replace(&mut this.test_db, TestDb::placeholder());
+        let slack = self.slack.clone();
+        let test_db = self.stop_keeping_db().await;
         let mut args = serve_args(&slack);
         configure(&mut args);
         let mut config = Config::from_args(&test_db.url, &args).expect("test config is valid");
@@ -220,6 +212,7 @@ impl TestApp {
     /// Stops the app gracefully and hands over its database, files kept (to
     /// work on them with the app stopped, as an operator would).
     pub async fn stop_keeping_db(self) -> TestDb {
+        // Off the test's runtime: the fake Slack runs there and may still be called.
         let mut this = tokio::task::spawn_blocking(move || {
             let mut this = self;
             this.end(Stop::Graceful);
