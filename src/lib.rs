@@ -22,7 +22,8 @@
 //! 3. **Dispatch.** [`commands`]: the `/highlight` grammar and its dispatch to
 //!    features. [`jobs`]: the outbox worker that makes every Slack post, with
 //!    retries, and the scheduler (digests, waiting helpdesk tickets).
-//! 4. **Features.** [`settings`], [`reports`] (month-end), [`digests`],
+//! 4. **Features.** [`web`] (the evidence library in the browser: its
+//!    routes, sessions and pages, over the other features' reads), [`settings`], [`reports`] (month-end), [`digests`],
 //!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
 //!    reaction), [`endorsements`] (a manager vouches for a quote), [`capture`]
 //!    (quick capture, the modal, posting into customer threads, similar
@@ -78,3 +79,4 @@ pub mod settings;
 pub mod slack;
 pub mod socket_mode;
 pub mod store;
+pub mod web;

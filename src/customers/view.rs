@@ -50,7 +50,9 @@ pub async fn show(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Res
     let details = customers::find_customer_details(db, workspace, customer.id).await?;
     let quotes = customers::list_customer_quotes_by_area(db, workspace, customer.id, QUOTES_PER_AREA).await?;
     let (text, blocks) = render_customer_view(&customer, &totals, &details, &quotes);
-    Ok(Reply::ephemeral_blocks(text, blocks))
+    let web = state.config().web.as_ref().map(|web| web.url(&format!("/customers/{}", customer.id)));
+    let message = blocks::Message::new(text, blocks).with_browser_link(web);
+    Ok(Reply::ephemeral_blocks(message.text, message.blocks))
 }
 
 /// Pure rendering of the customer view.
@@ -149,6 +151,9 @@ mod tests {
             recording_link: None,
             recording_at: None,
             rank: 1,
+            interviewee: None,
+            endorsed_by: None,
+            created_at: 0,
         };
         let (text, blocks) = render_customer_view(
             &customer,

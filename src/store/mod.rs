@@ -23,12 +23,14 @@ pub mod events;
 pub mod finished;
 pub mod highlights;
 pub mod installations;
+pub mod library;
 pub mod onboarding;
 pub mod outbox;
 pub mod search;
 pub mod seen_requests;
 pub mod slack_pauses;
 pub mod triage_queue;
+pub mod web_sessions;
 pub mod workspaces;
 
 use std::str::FromStr;
