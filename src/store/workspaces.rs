@@ -209,6 +209,7 @@ pub const WORKSPACE_TABLES: &[&str] = &[
     "processed_events",
     "slack_pauses",
     "installations",
+    "follows",
     "web_login_links",
     "web_sessions",
     "product_areas",
