@@ -107,14 +107,7 @@ pub async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(c
         return layout::not_found(None);
     };
     let secure = if web.secure { "; Secure" } else { "" };
-    let browser = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == COOKIE)
-        .map(|(_, value)| value.to_owned());
+    let browser = session::cookie(&headers, COOKIE).map(str::to_owned);
     let work = state.clone();
     // Runs to its end even if the browser goes away: a code is good once.
     let mut answer = match state.run_to_completion(async move { finish(&work, browser, callback).await }).await {
