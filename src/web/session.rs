@@ -13,7 +13,6 @@ use base64::Engine as _;
 use maud::html;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use crate::app::AppState;
@@ -51,7 +50,7 @@ pub fn random_token() -> String {
 
 /// The hex SHA-256 of a token: all the store keeps of it.
 pub fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()))
 }
 
 /// The CSRF token of the session whose cookie holds `token`: derived from
