@@ -8,7 +8,6 @@ use anyhow::{bail, Context as _};
 use crate::digests::{gather, render_digest_markdown};
 use crate::domain::highlight::parse_date;
 use crate::reports::{render_report_json, render_report_markdown};
-use crate::store::digests::{list_export_rows, ExportRow};
 use crate::store::workspaces::{find_workspace, list_workspace_ids, WorkspaceId};
 use crate::store::Db;
 
@@ -104,6 +103,7 @@ fn what_rows_are(table: &str) -> Option<(&'static str, &'static str)> {
         "digest_approvals" => ("digest approval", "digest approvals"),
         "outbox" => ("Slack message queued or sent", "Slack messages queued or sent"),
         "installations" => ("bot token", "bot tokens"),
+        "web_sessions" => ("browser session", "browser sessions"),
         _ => return None,
     })
 }
@@ -187,74 +187,12 @@ pub async fn export(
         Some(date) => ms(start_of(date)?),
         None => 0,
     };
-    let mut rows = list_export_rows(db, &workspace, since_ms).await?;
-    for row in &mut rows {
-        row.recording_time =
-            row.recording_at.and_then(crate::domain::RecordingTime::from_seconds).map(|t| t.to_string());
-    }
+    let rows = crate::reports::export::export_rows(db, &workspace, since_ms).await?;
     write_export(&rows, format, out)?;
     Ok(rows.len())
 }
 
-/// The CSV export's columns, in order.
-const EXPORT_COLUMNS: [&str; 12] = [
-    "id",
-    "customer",
-    "area",
-    "kind",
-    "quote",
-    "takeaway",
-    "interviewer",
-    "interview_date",
-    "captured_at",
-    "recording_link",
-    "recording_time",
-    "permalink",
-];
-
-/// A cell a spreadsheet will not run as a formula: anything a member typed
-/// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
-/// leading `'` (OWASP's rule for CSV injection). JSON lines stay as typed.
-pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
-
-/// Writes rows as CSV (quoted as RFC 4180 wants, formulas neutralised) or
-/// JSON lines.
-pub fn write_export(rows: &[ExportRow], format: &str, mut out: impl Write) -> anyhow::Result<()> {
-    if format == "jsonl" {
-        for row in rows {
-            serde_json::to_writer(&mut out, row)?;
-            out.write_all(b"\n")?;
-        }
-        return Ok(());
-    }
-    let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(EXPORT_COLUMNS)?;
-    for row in rows {
-        let id = row.id.to_string();
-        let cells = [
-            id.as_str(),
-            &row.customer,
-            &row.area,
-            &row.kind,
-            &row.quote,
-            row.takeaway.as_deref().unwrap_or_default(),
-            &row.interviewer,
-            &row.interview_date,
-            &row.captured_at,
-            row.recording_link.as_deref().unwrap_or_default(),
-            row.recording_time.as_deref().unwrap_or_default(),
-            row.permalink.as_deref().unwrap_or_default(),
-        ];
-        csv.write_record(cells.map(|cell| spreadsheet_safe(cell).into_owned()))?;
-    }
-    csv.flush()?;
-    Ok(())
-}
+pub use crate::reports::export::{spreadsheet_safe, write_export};
 
 /// `highlights backup <file>`: a copy of the SQLite database, made while the
 /// app may be running, then opened to say what it holds (a copy that cannot

@@ -22,8 +22,10 @@
 //! 3. **Dispatch.** [`commands`]: the `/highlight` grammar and its dispatch to
 //!    features. [`jobs`]: the outbox worker that makes every Slack post, with
 //!    retries, and the scheduler (digests, waiting helpdesk tickets).
-//! 4. **Features.** [`shipped`] (closing the loop with customers),
-//!    [`settings`], [`reports`] (month-end), [`digests`],
+//! 4. **Features.** [`web`] (the evidence library in the browser: its
+//!    routes, sessions and pages, over the other features' reads), [`shipped`]
+//!    (closing the loop with customers), [`privacy`] (retention of recording
+//!    links), [`settings`], [`reports`] (month-end), [`digests`],
 //!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
 //!    reaction), [`endorsements`] (a manager vouches for a quote), [`follows`]
 //!    (following customers: notices, nudges), [`capture`]
@@ -83,3 +85,4 @@ pub mod shipped;
 pub mod slack;
 pub mod socket_mode;
 pub mod store;
+pub mod web;

@@ -222,7 +222,8 @@ pub async fn ensure_thread(
         return Err(PostError::ThreadBeingStarted);
     };
     let summary = customers::find_customer_summary(db, workspace, customer_id).await?;
-    let parent = render_thread_parent(&customer.display_name, &summary);
+    let parent = render_thread_parent(&customer.display_name, &summary)
+        .with_browser_link(state.config().web.as_ref().map(|web| web.url(&format!("/customers/{customer_id}"))));
     // A claim taken over from a holder that died may have posted the parent.
     let key = format!("parent:{customer_id}:{channel}");
     let once = PostOnce { key: &key, look_first: look_first || taken_over };
@@ -287,7 +288,8 @@ pub async fn update_thread_parent(
         return Ok(());
     };
     let summary = customers::find_customer_summary(db, workspace, customer_id).await?;
-    let parent = render_thread_parent(&customer.display_name, &summary);
+    let parent = render_thread_parent(&customer.display_name, &summary)
+        .with_browser_link(state.config().web.as_ref().map(|web| web.url(&format!("/customers/{customer_id}"))));
     match state.slack(workspace).await?.update_message(&channel, &ts, &parent).await {
         Err(SlackError::Api(code)) if code == "message_not_found" || code == "cant_update_message" => {
             tracing::warn!(customer = customer_id, code, "thread parent can no longer be updated");

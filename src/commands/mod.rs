@@ -110,6 +110,8 @@ pub enum HighlightCommand {
     Brief(String),
     /// `shipped <area> | <words> | <announcement> [| <link>]`.
     Shipped(crate::shipped::ShippedCommand),
+    /// `web`: a sign-in link to the evidence library.
+    Web,
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
@@ -195,6 +197,7 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         "offboard" | "unenroll" => HighlightCommand::Offboard(quotas::commands::parse_offboard(rest)?),
         "quota" | "progress" => HighlightCommand::Quota(Who::me_or_mention(rest, QUOTA_USAGE)?),
         "team" | "cohort" => HighlightCommand::Team,
+        "web" | "library" if rest.is_empty() => HighlightCommand::Web,
         "digest" if rest.is_empty() => HighlightCommand::Digest,
         "report" => HighlightCommand::Report(Who::me_or_mention(rest, REPORT_USAGE)?),
         "tickets" | "ticket" => {
@@ -370,6 +373,7 @@ async fn dispatch(
         HighlightCommand::ConfigChannel(channel) => {
             settings::set_channel(state, workspace, &command.user_id, channel).await.map(Some)
         }
+        HighlightCommand::Web => crate::web::link::issue(state, workspace, &command.user_id).await.map(Some),
         HighlightCommand::Unknown(typed) => {
             let hint = if typed.split_whitespace().count() >= 3 {
                 "To capture a highlight, separate the customer, the area and the quote with `|`: \
@@ -413,6 +417,7 @@ pub fn usage(command: &str) -> String {
          • `{command} config report endorsed-only on|off`: reports count only quotes a manager endorsed (✅ on a highlight's reply)\n\
          • `{command} config retention recordings <days>|off`: recording links older than that are removed, from posts too\n\
          • `{command} config pii-scrub on|off`: e-mail addresses and phone numbers in captures saved as [email] / [phone] (on by default)\n\
+         • `{command} web`: a sign-in link to the evidence library in your browser\n\
          • `{command} help`: this message"
     )
 }
@@ -435,6 +440,8 @@ mod tests {
     fn the_grammar_is_read() {
         assert_eq!(parse(""), Ok(HighlightCommand::OpenModal));
         assert_eq!(parse("  HELP "), Ok(HighlightCommand::Help));
+        assert_eq!(parse("Web"), Ok(HighlightCommand::Web));
+        assert_eq!(parse("web me"), Ok(HighlightCommand::Unknown("web me".into())));
         assert_eq!(
             quick(parse("Acme | chat | hi")),
             ("Acme".into(), "chat".into(), "hi".into(), "Acme | chat | hi".into())

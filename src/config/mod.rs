@@ -199,6 +199,9 @@ pub struct ServeArgs {
     /// OAuth: the app's public base URL (https://…); Slack sends installers back to its /slack/oauth_redirect.
     #[arg(long, env = "HIGHLIGHTS_PUBLIC_URL", hide_env_values = true)]
     pub public_url: Option<String>,
+    /// The evidence library in the browser: `on` or `off` (default: on when HIGHLIGHTS_PUBLIC_URL is set).
+    #[arg(long, env = "HIGHLIGHTS_WEB")]
+    pub web: Option<String>,
 }
 
 /// `SLACK_API_URL` when unset.
@@ -229,6 +232,7 @@ impl Default for ServeArgs {
             token_key: None,
             token_key_previous: None,
             public_url: None,
+            web: None,
         }
     }
 }
@@ -254,6 +258,7 @@ impl fmt::Debug for ServeArgs {
             .field("token_key", &self.token_key.as_ref().map(|_| Secret::REDACTED))
             .field("token_key_previous", &self.token_key_previous.as_ref().map(|_| Secret::REDACTED))
             .field("public_url", &self.public_url)
+            .field("web", &self.web)
             .finish()
     }
 }
@@ -326,6 +331,8 @@ pub struct Config {
     pub bot_token: Option<Secret>,
     /// OAuth install into any number of workspaces, when set.
     pub oauth: Option<OAuth>,
+    /// The evidence library in the browser, when on (docs/design.md, The evidence library).
+    pub web: Option<Web>,
     /// `xapp-…` token, for Socket Mode.
     pub app_token: Option<Secret>,
     /// Slack's deliveries also come over Socket Mode (`--socket-mode`; then
@@ -508,6 +515,7 @@ impl Config {
             },
         };
         let oauth = OAuth::from_args(args)?;
+        let web = Web::from_args(args)?;
         let bot_token = match args.bot_token.as_deref().map(str::trim) {
             None | Some("") if oauth.is_some() => None,
             None | Some("") => {
@@ -586,6 +594,7 @@ impl Config {
             signing_secret,
             bot_token,
             oauth,
+            web,
             app_token,
             socket_mode: args.socket_mode,
             slack_api_url,
@@ -660,24 +669,7 @@ impl OAuth {
             .map(|key| crate::config::sealed::TokenKey::from_base64(&key))
             .transpose()
             .map_err(|problem| ConfigError::new("HIGHLIGHTS_TOKEN_KEY_PREVIOUS", problem))?;
-        let public_url = set(&args.public_url).ok_or_else(|| {
-            ConfigError::new(
-                "HIGHLIGHTS_PUBLIC_URL",
-                "is needed with OAuth: the app's public base URL, e.g. https://highlights.example.com",
-            )
-        })?;
-        let base = public_url.trim_end_matches('/');
-        match url::Url::parse(base) {
-            Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() && u.query().is_none() => {}
-            _ => {
-                return Err(ConfigError::new(
-                    "HIGHLIGHTS_PUBLIC_URL",
-                    format!(
-                        "must be the app's public base URL such as https://highlights.example.com, not {public_url:?}"
-                    ),
-                ))
-            }
-        }
+        let base = parse_public_url(set(&args.public_url).as_deref(), "is needed with OAuth")?;
         Ok(Some(Self {
             client_id,
             client_secret,
@@ -728,6 +720,70 @@ impl DatabaseUrl {
     /// The URL as given.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// `HIGHLIGHTS_PUBLIC_URL`, without its trailing `/`; `needed` says why it
+/// must be set when it is not.
+fn parse_public_url(raw: Option<&str>, needed: &str) -> Result<String, ConfigError> {
+    let public_url = raw.ok_or_else(|| {
+        ConfigError::new(
+            "HIGHLIGHTS_PUBLIC_URL",
+            format!("{needed}: the app's public base URL, e.g. https://highlights.example.com"),
+        )
+    })?;
+    let base = public_url.trim_end_matches('/');
+    match url::Url::parse(base) {
+        Ok(u) if (u.scheme() == "https" || u.scheme() == "http") && u.host().is_some() && u.query().is_none() => {
+            Ok(base.to_owned())
+        }
+        _ => Err(ConfigError::new(
+            "HIGHLIGHTS_PUBLIC_URL",
+            format!("must be the app's public base URL such as https://highlights.example.com, not {public_url:?}"),
+        )),
+    }
+}
+
+/// The evidence library in the browser (docs/design.md, The evidence library).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Web {
+    /// `HIGHLIGHTS_PUBLIC_URL`, without a trailing `/`.
+    pub public_url: String,
+    /// The public URL is https: cookies are `Secure` and `__Host-` named.
+    pub secure: bool,
+    /// Sign in with Slack (OpenID Connect), when OAuth's client is set.
+    pub sign_in_with_slack: bool,
+}
+
+impl Web {
+    /// `HIGHLIGHTS_WEB`: `on` or `off`, by default on when
+    /// `HIGHLIGHTS_PUBLIC_URL` is set; on, it needs the public URL.
+    fn from_args(args: &ServeArgs) -> Result<Option<Self>, ConfigError> {
+        let set = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let public_url = set(&args.public_url);
+        let on = match set(&args.web).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None => public_url.is_some(),
+            Some("on") => true,
+            Some("off") => false,
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "HIGHLIGHTS_WEB",
+                    format!("must be on or off, not {:?}", args.web.as_deref().unwrap_or_default()),
+                ))
+            }
+        };
+        if !on {
+            return Ok(None);
+        }
+        let public_url = parse_public_url(public_url.as_deref(), "is needed with HIGHLIGHTS_WEB=on")?;
+        let secure = public_url.starts_with("https://");
+        let sign_in_with_slack = set(&args.client_id).is_some() && set(&args.client_secret).is_some();
+        Ok(Some(Self { public_url, secure, sign_in_with_slack }))
+    }
+
+    /// The library's address of `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
     }
 }
 
@@ -833,6 +889,24 @@ mod tests {
             public_url: Some("https://highlights.example.com/".into()),
             ..args()
         }
+    }
+
+    #[test]
+    fn the_web_library_follows_the_public_url_unless_told() {
+        let web = |public: Option<&str>, web: Option<&str>| {
+            let mut a = args();
+            a.public_url = public.map(str::to_owned);
+            a.web = web.map(str::to_owned);
+            Config::from_args("sqlite://x.db", &a).map(|c| c.web).map_err(|e| e.variable)
+        };
+        assert_eq!(web(None, None), Ok(None));
+        let on = web(Some("https://h.example.com/"), None).expect("valid").expect("on");
+        assert_eq!((on.url("/customers").as_str(), on.secure), ("https://h.example.com/customers", true));
+        assert!(!web(Some("http://127.0.0.1:3000"), Some("ON")).expect("valid").expect("on").secure);
+        assert_eq!(web(Some("https://h.example.com"), Some("off")), Ok(None));
+        assert_eq!(web(Some("https://h.example.com"), Some("yes")), Err("HIGHLIGHTS_WEB"));
+        assert_eq!(web(None, Some("on")), Err("HIGHLIGHTS_PUBLIC_URL"));
+        assert_eq!(web(Some("h.example.com"), None), Err("HIGHLIGHTS_PUBLIC_URL"));
     }
 
     #[test]

@@ -66,7 +66,9 @@ pub async fn show(state: &AppState, workspace: &WorkspaceId, user: &str, typed: 
     let quotes = customers::list_customer_quotes_by_area(db, workspace, customer.id, QUOTES_PER_AREA).await?;
     let (text, mut blocks) = render_customer_view(&customer, &totals, &details, &quotes);
     blocks.push(follow_actions(customer.id, following));
-    Ok(Reply::ephemeral_blocks(text, blocks))
+    let web = state.config().web.as_ref().map(|web| web.url(&format!("/customers/{}", customer.id)));
+    let message = blocks::Message::new(text, blocks).with_browser_link(web);
+    Ok(Reply::ephemeral_blocks(message.text, message.blocks))
 }
 
 /// ` · ✔ shipped <date>` after a quote a shipment closed (docs/design.md,
@@ -173,6 +175,9 @@ mod tests {
             recording_at: None,
             rank: 1,
             shipped_on: None,
+            interviewee: None,
+            endorsed_by: None,
+            created_at: 0,
         };
         let (text, blocks) = render_customer_view(
             &customer,

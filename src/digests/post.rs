@@ -201,8 +201,11 @@ pub async fn post_digest(
         return Ok(());
     }
     let names = names_in(state, workspace, &data).await;
-    crate::posting::post_in_channel(state, workspace, None, &channel, &render_digest_message(&data, &names), once)
-        .await?;
+    let zone = crate::app::zone::workspace_zone(state.db(), workspace).await?;
+    let since = crate::domain::highlight::format_date(crate::app::zone::local_date(&zone, from));
+    let web = state.config().web.as_ref().map(|web| web.url(&format!("/areas?since={since}")));
+    let message = render_digest_message(&data, &names).with_browser_link(web);
+    crate::posting::post_in_channel(state, workspace, None, &channel, &message, once).await?;
     Ok(())
 }
 

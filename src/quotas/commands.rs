@@ -177,17 +177,24 @@ pub async fn quota(state: &AppState, workspace: &WorkspaceId, by: &str, who: Who
 
 /// Every running enrollment, most behind first.
 pub async fn team(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, AppError> {
-    let onboardees = onboarding::list_onboardees(state.db(), workspace).await?;
-    if onboardees.is_empty() {
+    let all = team_progress(state, workspace).await?;
+    if all.is_empty() {
         return Ok(Reply::ephemeral("Nobody is being onboarded. Enroll someone with `/highlight onboard @someone`."));
     }
+    let lines: Vec<String> = all.iter().map(render_team_line).collect();
+    Ok(Reply::ephemeral(format!("*Onboarding*, most behind first\n{}", lines.join("\n"))))
+}
+
+/// Every running enrollment's progress, most behind first: what `team` and
+/// the library's onboarding page show.
+pub async fn team_progress(state: &AppState, workspace: &WorkspaceId) -> Result<Vec<Progress>, sqlx::Error> {
+    let onboardees = onboarding::list_onboardees(state.db(), workspace).await?;
     let mut all: Vec<Progress> = Vec::with_capacity(onboardees.len());
     for o in &onboardees {
         all.push(progress_of(state, workspace, o).await?);
     }
     all.sort_by_key(|p| (p.total_lead(), p.user.clone()));
-    let lines: Vec<String> = all.iter().map(render_team_line).collect();
-    Ok(Reply::ephemeral(format!("*Onboarding*, most behind first\n{}", lines.join("\n"))))
+    Ok(all)
 }
 
 /// One line of `/highlight team`.

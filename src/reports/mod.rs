@@ -4,6 +4,8 @@
 //! and the team-wide ranking for context. In Slack as a DM, and as Markdown or
 //! JSON from `highlights report`.
 
+pub mod export;
+
 use jiff::ToSpan as _;
 use serde::Serialize;
 use serde_json::Value;
@@ -359,7 +361,9 @@ pub async fn send(state: &AppState, workspace: &WorkspaceId, to: &str, subject: 
     let Some(report) = gather(state.db(), workspace, subject, state.clock().now_ms()).await? else {
         return Ok(());
     };
-    state.slack(workspace).await?.post_message(to, None, false, &render_report_message(&report), None).await?;
+    let web = state.config().web.as_ref().map(|web| web.url(&format!("/onboarding/{subject}/report")));
+    let message = render_report_message(&report).with_browser_link(web);
+    state.slack(workspace).await?.post_message(to, None, false, &message, None).await?;
     Ok(())
 }
 

@@ -74,19 +74,30 @@ fn next_token(text: &str) -> (&str, &str) {
 
 /// Runs a search and renders the hits.
 pub async fn search(state: &AppState, workspace: &WorkspaceId, query: SearchQuery) -> Result<Reply, AppError> {
+    let hits = find_hits(state, workspace, &query).await?;
+    Ok(render_hits(&query, &hits))
+}
+
+/// The hits of a search, best first: what `/highlight search` and the
+/// library's `/search` both show. An unknown `area:` or `customer:` is
+/// refused with the closest names.
+pub async fn find_hits(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    query: &SearchQuery,
+) -> Result<Vec<SearchHit>, AppError> {
     let mut filter = SearchFilter::default();
     if let Some(area) = &query.area {
         let areas = list_areas(state.db(), workspace).await?;
         match find_area(&areas, area) {
             Some(a) => filter.area_id = Some(a.id),
-            None => return Ok(Reply::ephemeral(crate::areas::unknown_area_message(&areas, area))),
+            None => return Err(UserError::new(crate::areas::unknown_area_message(&areas, area)).into()),
         }
     }
     if let Some(customer) = &query.customer {
         filter.customer_id = Some(resolve(state, workspace, &escape(customer)).await?.id);
     }
-    let hits = search_highlights(state.db(), workspace, &query.words, &filter, MAX_HITS).await?;
-    Ok(render_hits(&query, &hits))
+    Ok(search_highlights(state.db(), workspace, &query.words, &filter, MAX_HITS).await?)
 }
 
 /// Pure rendering of search results.

@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/slack/oauth_redirect", get(routes::oauth::oauth_redirect))
         .route("/healthz", get(routes::ops::healthz))
         .route("/metrics", get(routes::ops::metrics))
+        .merge(crate::web::router(&state))
         .route_layer(axum::middleware::from_fn_with_state(state.metrics().clone(), metrics::track))
         // One span per request: its route, and the team and user once the
         // body is read (`record_requester`); work it starts carries it.

@@ -509,6 +509,12 @@ pub struct AreaQuote {
     pub rank: i64,
     /// When a shipment closed it, `YYYY-MM-DD` (design.md, Behaviour: closing the loop).
     pub shipped_on: Option<String>,
+    /// Who was interviewed (name and role at the customer).
+    pub interviewee: Option<String>,
+    /// The manager who endorsed it (Slack user id).
+    pub endorsed_by: Option<String>,
+    /// When it was captured (unix ms).
+    pub created_at: i64,
 }
 
 /// Per area, the customer's latest `per_area` quotes, areas with the most
@@ -521,13 +527,13 @@ pub async fn list_customer_quotes_by_area(
 ) -> Result<Vec<AreaQuote>, sqlx::Error> {
     sqlx::query_as(
         "select area, area_highlights, quote, kind, author, interview_date, permalink, recording_link, recording_at,
-                rank, shipped_on from (
+                rank, shipped_on, interviewee, endorsed_by, created_at from (
              select a.name as area,
                     count(*) over (partition by h.area_id) as area_highlights,
                     row_number() over (partition by h.area_id order by h.created_at desc, h.id desc) as rank,
                     max(h.created_at) over (partition by h.area_id) as area_latest,
                     h.quote, h.kind, h.author, i.interview_date, h.permalink, h.recording_link, h.recording_at,
-                    s.shipped_on
+                    s.shipped_on, i.interviewee, h.endorsed_by, h.created_at
              from highlights h
              join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
              join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id

@@ -25,6 +25,7 @@ pub mod finished;
 pub mod follows;
 pub mod highlights;
 pub mod installations;
+pub mod library;
 pub mod onboarding;
 pub mod outbox;
 pub mod recordings;
@@ -33,6 +34,7 @@ pub mod seen_requests;
 pub mod shipments;
 pub mod slack_pauses;
 pub mod triage_queue;
+pub mod web_sessions;
 pub mod workspaces;
 
 use std::str::FromStr;

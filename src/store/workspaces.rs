@@ -192,9 +192,10 @@ pub async fn list_workspace_ids(db: &Db) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("select id from workspaces order by id").fetch_all(db.reader()).await
 }
 
-/// Marks a workspace as uninstalled and forgets its OAuth token, in one
-/// transaction: nothing is posted there any more, the token is never used
-/// again, and the workspace's data stays for a reinstall.
+/// Marks a workspace as uninstalled, forgets its OAuth token and ends its
+/// browser sessions, in one transaction: nothing is posted there any more,
+/// the token is never used again, and the workspace's data stays for a
+/// reinstall.
 pub async fn update_uninstalled(
     conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
@@ -209,6 +210,7 @@ pub async fn update_uninstalled(
         .bind(workspace.as_str())
         .execute(&mut *conn)
         .await?;
+    crate::store::web_sessions::delete_workspace_sessions(conn, workspace).await?;
     Ok(())
 }
 
@@ -234,6 +236,8 @@ pub const WORKSPACE_TABLES: &[&str] = &[
     "processed_events",
     "slack_pauses",
     "installations",
+    "web_login_links",
+    "web_sessions",
     "product_areas",
 ];
 

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "features",
         &[
+            "web",
             "shipped",
             "privacy",
             "settings",

@@ -3,6 +3,7 @@
 mod support;
 
 mod areas;
+mod browser;
 mod cancellation;
 mod capture;
 mod customers;
@@ -24,3 +25,5 @@ mod socket_mode;
 mod store;
 mod transport;
 mod trust;
+mod web;
+mod web_slack;

@@ -77,12 +77,28 @@ impl Message {
         Self { text: text.into(), blocks }
     }
 
+    /// The message with an *Open in browser* line to `url`, the matching
+    /// page of the evidence library (docs/design.md, The evidence library),
+    /// when there is one; it takes the last block's place in a full message.
+    pub fn with_browser_link(mut self, url: Option<String>) -> Self {
+        if let Some(url) = url {
+            self.blocks.truncate(MAX_MESSAGE_BLOCKS - 1);
+            self.blocks.push(browser_link(&url));
+        }
+        self
+    }
+
     /// The message as slack-morphism content.
     pub fn content(&self) -> Result<SlackMessageContent, serde_json::Error> {
         Ok(SlackMessageContent::new()
             .with_text(truncate(&self.text, MAX_FALLBACK_TEXT))
             .with_blocks(typed_blocks(&self.blocks)?))
     }
+}
+
+/// The *Open in browser* line: a context block linking to a library page.
+pub fn browser_link(url: &str) -> Value {
+    context(&format!("🌐 {}", crate::slack::mrkdwn::link(url, "Open in browser")))
 }
 
 /// JSON blocks as slack-morphism's types (rendering bugs surface here, in tests).

@@ -109,6 +109,10 @@ struct Inner {
     tokens: HashMap<String, String>,
     /// OAuth codes not exchanged yet: what `oauth.v2.access` answers for each.
     codes: HashMap<String, Value>,
+    /// Sign in with Slack: codes not exchanged yet, each with its nonce,
+    /// team and person; then the user tokens `openid.connect.token` gave.
+    sign_ins: HashMap<String, (String, String, String)>,
+    user_tokens: HashMap<String, (String, String)>,
     /// The scopes every token was granted (Slack's `x-oauth-scopes` header):
     /// the manifest's, unless a test says otherwise.
     scopes: String,
@@ -236,6 +240,16 @@ impl FakeSlack {
         code.to_owned()
     }
 
+    /// Prepares a Sign in with Slack: the person `user` of `team` approved
+    /// in Slack, which sends the browser back with `code`; exchanging it
+    /// (once) with `openid.connect.token` gives an id token carrying `nonce`
+    /// and a user token that `openid.connect.userInfo` answers for.
+    pub fn approve_sign_in(&self, code: &str, nonce: &str, team: &str, user: &str) -> String {
+        let sign_in = (nonce.to_owned(), team.to_owned(), user.to_owned());
+        self.inner.lock().expect("lock").sign_ins.insert(code.to_owned(), sign_in);
+        code.to_owned()
+    }
+
     /// The same for an organisation-wide (Enterprise Grid) install.
     pub fn grant_org_wide(&self, code: &str, enterprise: &str, token: &str) -> String {
         let mut answer = fixture("oauth.v2.access").expect("fixture");
@@ -321,6 +335,8 @@ fn fixture(method: &str) -> Option<Value> {
         "chat.postMessage" => include_str!("../../fixtures/slack-api/chat.postMessage.ok.json"),
         "chat.update" => include_str!("../../fixtures/slack-api/chat.update.ok.json"),
         "oauth.v2.access" => include_str!("../../fixtures/slack-api/oauth.v2.access.ok.json"),
+        "openid.connect.token" => include_str!("../../fixtures/slack-api/openid.connect.token.ok.json"),
+        "openid.connect.userInfo" => include_str!("../../fixtures/slack-api/openid.connect.userInfo.ok.json"),
         _ => return None,
     };
     Some(serde_json::from_str(text).expect("fixture is JSON"))
@@ -329,6 +345,19 @@ fn fixture(method: &str) -> Option<Value> {
 /// `oauth.v2.access`: the client's credentials (HTTP Basic auth or form
 /// fields), a known code (good once), and a `redirect_uri`, as Slack checks.
 fn exchange_code(inner: &Mutex<Inner>, headers: &HeaderMap, args: &Value) -> Value {
+    if let Some(refusal) = check_client(headers, args) {
+        return refusal;
+    }
+    let code = args["code"].as_str().unwrap_or_default();
+    match inner.lock().expect("lock").codes.remove(code) {
+        Some(answer) => answer,
+        None => json!({ "ok": false, "error": "invalid_code" }),
+    }
+}
+
+/// The client's credentials and a `redirect_uri`, as Slack checks them on
+/// `oauth.v2.access` and `openid.connect.token`; the refusal if wrong.
+fn check_client(headers: &HeaderMap, args: &Value) -> Option<Value> {
     use base64::Engine as _;
     let basic = headers
         .get("authorization")
@@ -341,16 +370,47 @@ fn exchange_code(inner: &Mutex<Inner>, headers: &HeaderMap, args: &Value) -> Val
         _ => None,
     };
     if basic.or(form).as_deref() != Some(format!("{CLIENT_ID}:{CLIENT_SECRET}").as_str()) {
-        return json!({ "ok": false, "error": "invalid_client_id" });
+        return Some(json!({ "ok": false, "error": "invalid_client_id" }));
     }
     if args["redirect_uri"].as_str().is_none_or(str::is_empty) {
-        return json!({ "ok": false, "error": "bad_redirect_uri" });
+        return Some(json!({ "ok": false, "error": "bad_redirect_uri" }));
     }
-    let code = args["code"].as_str().unwrap_or_default();
-    match inner.lock().expect("lock").codes.remove(code) {
-        Some(answer) => answer,
-        None => json!({ "ok": false, "error": "invalid_code" }),
+    None
+}
+
+/// `openid.connect.token` and `openid.connect.userInfo`, as Slack answers
+/// them (Sign in with Slack).
+fn open_id(inner: &Mutex<Inner>, method: &str, headers: &HeaderMap, args: &Value) -> Value {
+    use base64::Engine as _;
+    let encode = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let mut inner = inner.lock().expect("lock");
+    if method == "openid.connect.token" {
+        if let Some(refusal) = check_client(headers, args) {
+            return refusal;
+        }
+        let code = args["code"].as_str().unwrap_or_default();
+        let Some((nonce, team, user)) = inner.sign_ins.remove(code) else {
+            return json!({ "ok": false, "error": "invalid_code" });
+        };
+        let mut answer = fixture(method).expect("fixture");
+        let token = format!("xoxp-{team}-{user}-{code}");
+        let claims = json!({ "iss": "https://slack.com", "sub": user, "aud": CLIENT_ID, "nonce": nonce,
+                             "https://slack.com/team_id": team, "https://slack.com/user_id": user });
+        let header = json!({ "alg": "RS256", "kid": "mB2MAyKSn555isd0EbdhKx6nkyAi9xLq8rvCEb_nOyY" });
+        answer["access_token"] = json!(token);
+        answer["id_token"] = json!(format!("{}.{}.c2lnbmF0dXJl", encode(&header), encode(&claims)));
+        inner.user_tokens.insert(token, (team, user));
+        return answer;
     }
+    let bearer = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let Some((team, user)) = bearer.and_then(|token| inner.user_tokens.get(token)).cloned() else {
+        return json!({ "ok": false, "error": "invalid_auth" });
+    };
+    let mut answer = fixture(method).expect("fixture");
+    answer["sub"] = json!(user);
+    answer["https://slack.com/user_id"] = json!(user);
+    answer["https://slack.com/team_id"] = json!(team);
+    answer
 }
 
 fn args_of(headers: &HeaderMap, query: Option<String>, body: &Bytes) -> Value {
@@ -406,6 +466,8 @@ async fn api_call(
             }
         }
         reply(answer)
+    } else if method.starts_with("openid.connect.") && fault.is_none() {
+        reply(open_id(&inner, &method, &headers, &args))
     } else if method == "apps.connections.open" {
         // Opened with the app-level token, not the bot token.
         let url = inner.lock().expect("lock").socket_url.clone();
@@ -453,7 +515,7 @@ async fn api_call(
         inner.scopes.clone()
     };
     // Slack names the token's scopes on every Web API answer.
-    if method != "oauth.v2.access" {
+    if method != "oauth.v2.access" && !method.starts_with("openid.connect.") {
         if let Ok(value) = scopes.parse() {
             response.headers_mut().insert("x-oauth-scopes", value);
         }

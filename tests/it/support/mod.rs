@@ -57,6 +57,9 @@ pub fn serve_args(slack: &FakeSlack) -> ServeArgs {
     }
 }
 
+/// The public URL of an app with the evidence library on ([`TestApp::spawn_web`]).
+pub const PUBLIC_URL: &str = "http://highlights.test";
+
 /// The product channel tests configure.
 pub const PRODUCT_CHANNEL: &str = "C0PRODUCT1";
 
@@ -93,6 +96,49 @@ impl TestApp {
     /// The app on a fresh database of `backend`, with settings changed by `configure`.
     pub async fn spawn_with(backend: TestBackend, configure: impl FnOnce(&mut ServeArgs)) -> Self {
         Self::spawn_against(backend, FakeSlack::start().await, configure).await
+    }
+
+    /// The app with the evidence library on at `public_url`, with a product channel.
+    pub async fn spawn_web_at(backend: TestBackend, public_url: &str) -> Self {
+        Self::spawn_with(backend, |args| {
+            args.product_channel = Some(PRODUCT_CHANNEL.into());
+            args.public_url = Some(public_url.into());
+        })
+        .await
+    }
+
+    /// The app with the evidence library on at [`PUBLIC_URL`].
+    pub async fn spawn_web(backend: TestBackend) -> Self {
+        Self::spawn_web_at(backend, PUBLIC_URL).await
+    }
+
+    /// A browser of the library: keeps cookies, follows no redirect (tests
+    /// look at each one).
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a browser")
+    }
+
+    /// Types `/highlight web` and returns the sign-in link's path (the link
+    /// itself starts with the app's public URL).
+    pub async fn sign_in_path(&self) -> String {
+        let text = ephemeral(self.slash("web").await).await;
+        let public = self.config.web.as_ref().expect("the library is on").public_url.clone();
+        let start = text.find(&format!("<{public}/login/link/")).unwrap_or_else(|| panic!("no link in {text}"));
+        let link = &text[start + 1..];
+        let link = &link[..link.find('|').expect("a labelled link")];
+        link[public.len()..].to_owned()
+    }
+
+    /// A browser signed in to the library by a link from `/highlight web`.
+    pub async fn signed_in_browser(&self) -> reqwest::Client {
+        let browser = self.browser();
+        let opened = browser.get(self.url(&self.sign_in_path().await)).send().await.expect("link opens");
+        assert_eq!(opened.status(), 303, "the link signs in");
+        browser
     }
 
     /// The app on SQLite with these HTTP limits.
