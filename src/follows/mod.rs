@@ -68,7 +68,7 @@ pub async fn unfollow(state: &AppState, workspace: &WorkspaceId, user: &str, typ
 /// Follows (or stops following) a customer, and refreshes the person's App
 /// Home (*My customers*) in the same unit of work when that changed
 /// anything; whether it did.
-async fn set_following(
+pub async fn set_following(
     state: &AppState,
     workspace: &WorkspaceId,
     customer_id: i64,

@@ -40,6 +40,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/customers", get(pages::customers))
         .route("/customers/{id}", get(pages::customer))
+        .route("/customers/{id}/follow", post(pages::follow))
         .route("/search", get(pages::search))
         .route("/areas", get(pages::areas))
         .route("/areas/{id}", get(pages::area))

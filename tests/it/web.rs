@@ -560,3 +560,46 @@ async fn slack_messages_carry_open_in_browser_links_when_the_library_is_on(backe
     assert!(!view.to_string().contains("Open in browser"), "{view}");
     assert!(off.slack.calls_to("chat.postMessage").iter().all(|c| !c.args.to_string().contains("Open in browser")));
 }
+
+on_both_backends!(the_follow_toggle_on_a_customer_page_follows_and_unfollows);
+async fn the_follow_toggle_on_a_customer_page_follows_and_unfollows(backend: TestBackend) {
+    let app = TestApp::spawn_web(backend).await;
+    capture(&app, "Acme | chat | We need canned replies").await;
+    let id: i64 =
+        sqlx::query_scalar("select id from customers where key = 'acme'").fetch_one(app.db.pool()).await.expect("id");
+    let (other, _) = other_workspace(&app).await;
+    let browser = app.signed_in_browser().await;
+    let (_, html) = page(&browser, &app, &format!("/customers/{id}")).await;
+    assert!(html.contains(">Follow</button>"), "{html}");
+    let token = csrf(&html);
+    let path = format!("/customers/{id}/follow");
+
+    // Without the session's token: refused, nothing changes.
+    let refused = browser.post(app.url(&path)).form(&[("follow", "on")]).send().await.expect("answer");
+    assert_eq!(refused.status(), 403);
+    assert_eq!(app.count("follows").await, 0);
+
+    let done = browser.post(app.url(&path)).form(&[("follow", "on"), ("csrf", &token)]).send().await.expect("answer");
+    assert_eq!((done.status().as_u16(), location(&done)), (303, path.trim_end_matches("/follow")));
+    let follower: String = sqlx::query_scalar("select user_id from follows where customer_id = $1")
+        .bind(id)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("follow");
+    assert_eq!(follower, crate::support::USER, "the signed-in person follows");
+    let (_, html) = page(&browser, &app, &format!("/customers/{id}")).await;
+    assert!(html.contains(">Unfollow</button>"), "{html}");
+    // Slack says the same: the person's `following` lists Acme.
+    assert!(ephemeral(app.slash("following").await).await.contains("Acme"));
+
+    // Another workspace's customer: not found, nothing followed.
+    let foreign = format!("/customers/{other}/follow");
+    let resp =
+        browser.post(app.url(&foreign)).form(&[("follow", "on"), ("csrf", &token)]).send().await.expect("answer");
+    assert_eq!(resp.status(), 404);
+    assert_eq!(app.count("follows").await, 1);
+
+    let done = browser.post(app.url(&path)).form(&[("follow", "off"), ("csrf", &token)]).send().await.expect("answer");
+    assert_eq!(done.status(), 303);
+    assert_eq!(app.count("follows").await, 0);
+}

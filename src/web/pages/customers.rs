@@ -85,10 +85,49 @@ pub async fn customers(
     respond(StatusCode::OK, page("Customers", Some(&session), body))
 }
 
-/// Where the *Follow* toggle of a customer page goes (docs/design.md, The
-/// evidence library): following customers renders its form here.
-fn follow_control(_session: &Session, _customer_id: i64) -> Markup {
-    html! {}
+/// The *Follow* toggle of a customer page (docs/design.md, Behaviour:
+/// following): a form that posts to [`follow`], with the session's CSRF token.
+fn follow_control(session: &Session, customer_id: i64, following: bool) -> Markup {
+    html! {
+        form.follow method="post" action=(format!("/customers/{customer_id}/follow")) {
+            (layout::csrf_field(session))
+            input type="hidden" name="follow" value=(if following { "off" } else { "on" });
+            @if following {
+                p { "You follow this customer: new evidence about them reaches you by DM in Slack. "
+                    button type="submit" { "Unfollow" } }
+            } @else {
+                p { button type="submit" { "Follow" } " to hear by DM in Slack when anyone learns something new about them." }
+            }
+        }
+    }
+}
+
+/// The form [`follow_control`] posts.
+#[derive(Debug, Deserialize)]
+pub struct FollowForm {
+    follow: String,
+}
+
+/// `POST /customers/{id}/follow`: follows (`on`) or stops following (`off`)
+/// the customer, as the *Follow* button in Slack does, then back to its page.
+pub async fn follow(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<FollowForm>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return layout::not_found(Some(&session)) };
+    let customer = match crate::store::customers::find_surviving_customer(state.db(), &session.workspace, id).await {
+        Ok(Some(customer)) => customer,
+        Ok(None) => return layout::not_found(Some(&session)),
+        Err(e) => return failed(&session, e),
+    };
+    let on = form.follow == "on";
+    if let Err(e) = crate::follows::set_following(&state, &session.workspace, customer.id, &session.user, on).await {
+        tracing::error!(error = %e, "cannot change a follow from the library");
+        return layout::unavailable(Some(&session));
+    }
+    Redirect::to(&format!("/customers/{}", customer.id)).into_response()
 }
 
 /// `GET /customers/{id}`: everything the customer said, by area, newest first.
@@ -111,9 +150,10 @@ pub async fn customer(
         let totals = crate::store::customers::find_customer_totals(db, ws, id).await?;
         let details = crate::store::customers::find_customer_details(db, ws, id).await?;
         let quotes = crate::store::customers::list_customer_quotes_by_area(db, ws, id, ALL_QUOTES).await?;
-        Ok::<_, sqlx::Error>((totals, details, quotes))
+        let following = crate::store::follows::find_follow(db, ws, id, &session.user).await?;
+        Ok::<_, sqlx::Error>((totals, details, quotes, following))
     };
-    let (totals, details, quotes) = match read.await {
+    let (totals, details, quotes, following) = match read.await {
         Ok(read) => read,
         Err(e) => return failed(&session, e),
     };
@@ -140,7 +180,7 @@ pub async fn customer(
         @if let Some(thread) = &details.thread_permalink {
             p { a href=(thread) { "Open the customer's thread in Slack" } }
         }
-        (follow_control(&session, id))
+        (follow_control(&session, id, following))
         @if areas.is_empty() {
             p { "Nothing captured about this customer yet." }
         }
@@ -158,6 +198,7 @@ pub async fn customer(
                                 " · " (q.interview_date)
                                 @if q.recording_link.is_some() { " · " (recording(q.recording_link.as_deref(), q.recording_at)) }
                                 @if let Some(by) = &q.endorsed_by { " · " span.endorsed { "✅ endorsed by " (name_of(&names, by)) } }
+                                @if let Some(date) = &q.shipped_on { " · " span.shipped { "✔ shipped " (date) } }
                                 @if let Some(link) = &q.permalink { " · " a href=(link) { "In Slack" } }
                             }
                         }

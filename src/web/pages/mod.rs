@@ -10,7 +10,7 @@ pub mod customers;
 pub mod onboarding;
 
 pub use areas::{area, areas, home};
-pub use customers::{customer, customers, export, search};
+pub use customers::{customer, customers, export, follow, search};
 pub use onboarding::{onboarding, report};
 
 use std::collections::HashMap;
