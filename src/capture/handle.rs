@@ -111,7 +111,9 @@ pub async fn quick_capture(
         scrubbing.sentence(),
         crate::capture::similar::render(&similar)
     );
-    let follow = follow_button(state, workspace, user, customer_id).await?;
+    // Always *Follow*: the capture path makes no read for it (a click from
+    // someone who follows already says so). The form's confirmation checks.
+    let follow = crate::customers::view::follow_actions(customer_id, false);
     Ok(Reply::ephemeral_blocks(text.clone(), vec![blocks::section(&text), follow]))
 }
 

@@ -13,9 +13,10 @@ pub const EMAIL: &str = "[email]";
 /// What replaces a phone number.
 pub const PHONE: &str = "[phone]";
 
-/// An address with a dotted domain and a top-level domain of letters.
+/// An address with a dotted domain and a top-level domain of letters. (ASCII
+/// classes and word boundaries, `-u`: the fast automaton runs on any text.)
 static EMAIL_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+'-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}\b")
+    Regex::new(r"(?i-u)\b[a-z0-9][a-z0-9._%+'-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,24}\b")
         .expect("valid pattern")
 });
 
@@ -24,7 +25,7 @@ static EMAIL_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
 /// area code in parentheses allowed. Which candidates are numbers is decided
 /// by [`is_phone`] from their digits and shape.
 static PHONE_CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+\s?\d[\d\s().-]*\d|\(\d{2,5}\)\s?\d[\d\s.-]*\d|\b\d[\d\s.-]*\d\b)").expect("valid pattern")
+    Regex::new(r"(?-u)(?:\+\s?\d[\d\s().-]*\d|\(\d{2,5}\)\s?\d[\d\s.-]*\d|\b\d[\d\s.-]*\d\b)").expect("valid pattern")
 });
 
 /// A text with its personal data replaced, and how many of each.
