@@ -8,7 +8,6 @@
 //! saying why, elsewhere.
 
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -69,13 +68,10 @@ fn browser_available() -> bool {
 
 /// Waits until the page's title is `title`.
 async fn title_becomes(browser: &Client, title: &str) {
-    for _ in 0..200 {
-        if browser.title().await.is_ok_and(|t| t == title) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the title never became {title:?}: {:?}", browser.title().await);
+    crate::support::eventually(&format!("the page's title to become {title:?}"), || async {
+        browser.title().await.is_ok_and(|t| t == title)
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
