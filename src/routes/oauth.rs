@@ -8,15 +8,13 @@
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use ring::rand::{SecureRandom, SystemRandom};
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::config::{OAuth, Secret};
 use crate::store::installations::{self, NewInstallation, STATE_TTL_MS};
 use crate::store::workspaces::{Installed, WorkspaceId};
+use crate::web::session::{cookie, digest, random_token};
 
 /// Where Slack asks a person to approve the install.
 pub const AUTHORIZE_URL: &str = "https://slack.com/oauth/v2/authorize";
@@ -384,29 +382,6 @@ pub async fn reseal_tokens(state: &AppState) {
     if resealed > 0 {
         tracing::info!(tokens = resealed, key = oauth.keys.current.id(), "bot tokens sealed again under the current HIGHLIGHTS_TOKEN_KEY; HIGHLIGHTS_TOKEN_KEY_PREVIOUS can be removed once every replica runs with this key");
     }
-}
-
-/// 32 random bytes, URL-safe.
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    SystemRandom::new().fill(&mut bytes).expect("the system's random source works");
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn digest(text: &str) -> String {
-    hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()))
-}
-
-/// The value of cookie `name` in the request.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim_matches('"'))
 }
 
 /// The browser's side of an install's state. On an https public URL it is
