@@ -86,7 +86,7 @@ pub async fn report(
             section aria-labelledby="team" {
                 h2 id="team" { "The team's ranking over the same weeks" }
                 table {
-                    thead { tr { th scope="col" { "Area" } th scope="col" { "Customers" } th scope="col" { "Highlights" } } }
+                    thead { tr { th scope="col" { "Area" } th.num scope="col" { "Customers" } th.num scope="col" { "Highlights" } } }
                     tbody { @for t in &report.team { tr { th scope="row" { (t.area) } td.num { (t.customers) } td.num { (t.highlights) } } } }
                 }
             }
