@@ -11,6 +11,7 @@ mod digests;
 mod evidence;
 mod fairness;
 mod follows;
+mod interviews;
 mod layers;
 mod lifecycle;
 mod manifest;
