@@ -114,6 +114,8 @@ pub enum HighlightCommand {
     PlanInterview(crate::interviews::PlanRequest),
     /// `interviews`: your planned interviews.
     ListInterviews,
+    /// `topic @user "…"|off`: the question an onboardee's interviews answer.
+    Topic(quotas::topics::TopicCommand),
     /// `web`: a sign-in link to the evidence library.
     Web,
     /// Words we do not know (echoed back with the usage).
@@ -194,6 +196,8 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         "following" if rest.is_empty() => HighlightCommand::Following,
         "interview" => HighlightCommand::PlanInterview(crate::interviews::parse_plan(rest)?),
         "interviews" if rest.is_empty() => HighlightCommand::ListInterviews,
+        "topic" if rest.is_empty() => return Err(UserError::new(quotas::topics::TOPIC_USAGE)),
+        "topic" => HighlightCommand::Topic(quotas::topics::parse_topic_command(rest)?),
         "merge" => {
             let (from, into) = pair(rest, " into ", MERGE_CUSTOMERS_USAGE)?;
             HighlightCommand::MergeCustomers { from, into }
@@ -337,6 +341,9 @@ async fn dispatch(
             crate::interviews::plan(state, workspace, &command.user_id, request).await.map(Some)
         }
         HighlightCommand::ListInterviews => crate::interviews::list(state, workspace, &command.user_id).await.map(Some),
+        HighlightCommand::Topic(topic) => {
+            quotas::topics::set_topic(state, workspace, &command.user_id, topic).await.map(Some)
+        }
         HighlightCommand::ConfigNudge(days) => {
             follows::configure_nudge(state, workspace, &command.user_id, days).await.map(Some)
         }
@@ -415,7 +422,8 @@ pub fn usage(command: &str) -> String {
          • `{command} merge <customer> into <customer>`: make two customers one\n\
          • `{command} follow <customer>` / `{command} unfollow <customer>` / `{command} following`: hear by DM when someone else learns something new about a customer\n\
          • `{command} interview <customer> <YYYY-MM-DD> [HH:MM]` / `{command} interviews`: plan an interview (their brief by DM that morning, a reminder if nothing is captured) / list yours\n\
-         • `{command} onboard @someone [YYYY-MM-DD] [interviews=20 feedback=100 tickets=50 days=30]` / `{command} onboard me`: start an onboarding\n\
+         • `{command} onboard @someone [YYYY-MM-DD] [interviews=20 feedback=100 tickets=50 days=30] [topic \"…\"]` / `{command} onboard me`: start an onboarding\n\
+         • `{command} topic @someone \"<question>\"` / `{command} topic @someone off`: the question their interviews and month-end report answer\n\
          • `{command} quota [@someone]` / `{command} team`: progress and pace / everyone being onboarded\n\
          • `{command} tickets <n> [note]`: log support tickets you closed\n\
          • `{command} offboard @someone`: end an onboarding (history kept)\n\
@@ -593,6 +601,8 @@ mod tests {
             other => panic!("not a plan: {other:?}"),
         }
         assert_eq!(parse("interviews"), Ok(HighlightCommand::ListInterviews));
+        assert_eq!(parse("topic"), Err(UserError::new(quotas::topics::TOPIC_USAGE)));
+        assert!(matches!(parse("Topic <@U1> off"), Ok(HighlightCommand::Topic(t)) if t.topic.is_none()));
         assert_eq!(parse("interview"), Err(UserError::new(crate::interviews::INTERVIEW_USAGE)));
         assert!(parse("interview Acme 2026-12-08 noon").is_err_and(|e| e.0.contains("interview Acme 2026-12-08 noon")));
         // Bars make a capture about a customer called "interview Acme".
