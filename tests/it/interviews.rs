@@ -304,3 +304,22 @@ async fn planned_interviews_never_count_toward_a_quota(backend: TestBackend) {
     assert!(quota.contains("Interviews 1/20"), "{quota}");
     assert_eq!(app.count("planned_interviews").await, 3);
 }
+
+on_both_backends!(an_interview_planned_later_that_morning_brings_its_brief_at_once);
+async fn an_interview_planned_later_that_morning_brings_its_brief_at_once(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    ephemeral(app.slash(&format!("config timezone {ZONE}")).await).await;
+    said_as(&app, COLLEAGUE, "Acme | chat | one").await;
+    let day = day_ahead(&app, 2);
+    move_clock_to(&app, at(day, 10, 0)).await;
+    let said = ephemeral(app.slash(&format!("interview Acme {day} 15:00")).await).await;
+    assert!(said.contains("Their brief comes to you by DM in a moment."), "{said}");
+    crate::support::eventually("the brief", || async { !dms(&app, USER).is_empty() }).await;
+    app.drain().await;
+    let sent = dm_blocks(&app, USER);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("You interview *Acme* today at 15:00."), "{}", sent[0]);
+    // An interview already over is refused.
+    let said = ephemeral(app.slash(&format!("interview Acme {day} 09:30")).await).await;
+    assert!(said.starts_with(&format!("{day} at 09:30 has already passed ({ZONE}). Nothing was planned.")), "{said}");
+}
