@@ -130,6 +130,20 @@ pub enum OutboxKind {
         /// The quiet customers, longest quiet first.
         customers: Vec<crate::store::follows::QuietCustomer>,
     },
+    /// DM a planner the brief of the customer they interview today (design.md, Behaviour).
+    SendInterviewBrief {
+        /// The planner.
+        user: String,
+        /// The planned interview.
+        plan_id: i64,
+    },
+    /// DM a planner who captured nothing 24 hours after a planned interview.
+    RemindInterview {
+        /// The planner.
+        user: String,
+        /// The planned interview.
+        plan_id: i64,
+    },
 }
 
 impl OutboxKind {
@@ -152,6 +166,8 @@ impl OutboxKind {
             Self::FillThreadPermalink { .. } => "fill_thread_permalink",
             Self::NotifyFollower { .. } => "notify_follower",
             Self::NudgeFollower { .. } => "nudge_follower",
+            Self::SendInterviewBrief { .. } => "send_interview_brief",
+            Self::RemindInterview { .. } => "remind_interview",
         }
     }
 
@@ -175,6 +191,8 @@ impl OutboxKind {
             // `store::follows` builds the same key in SQL, per follower.
             Self::NotifyFollower { user, submission, .. } => format!("follower:{submission}:{user}"),
             Self::NudgeFollower { user, date, .. } => format!("nudge:{date}:{user}"),
+            Self::SendInterviewBrief { plan_id, .. } => format!("interview_brief:{plan_id}"),
+            Self::RemindInterview { plan_id, .. } => format!("interview_reminder:{plan_id}"),
         }
     }
 }

@@ -530,6 +530,7 @@ async fn a_refresh_woken_while_it_runs_waits_for_its_delay(backend: TestBackend)
         customer_id: Some(customer),
         interview_date: "2026-11-01".into(),
         recording_link: None,
+        interviewee: None,
         highlights: vec![NewHighlight {
             area_id: area,
             kind: "request",

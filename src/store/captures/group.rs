@@ -29,6 +29,7 @@ struct InterviewRow<'a> {
     customer_id: i64,
     interview_date: &'a str,
     recording_link: Option<&'a str>,
+    interviewee: Option<&'a str>,
     created_at: i64,
 }
 
@@ -232,7 +233,7 @@ async fn insert_new_customers(conn: &mut AnyConnection, group: &[Job]) -> Result
 }
 
 /// Each distinct interview once, in key order; the first recording link
-/// given for it wins (a later capture's does not replace it).
+/// and interviewee given for it win (a later capture's do not replace them).
 fn interview_rows<'a>(group: &'a [Job], customer_ids: &[i64]) -> Vec<InterviewRow<'a>> {
     let mut distinct: BTreeMap<(&str, &str, i64, &str), InterviewRow<'a>> = BTreeMap::new();
     for (job, &customer_id) in group.iter().zip(customer_ids) {
@@ -244,10 +245,14 @@ fn interview_rows<'a>(group: &'a [Job], customer_ids: &[i64]) -> Vec<InterviewRo
             customer_id,
             interview_date: &c.interview_date,
             recording_link: None,
+            interviewee: None,
             created_at: job.now_ms,
         });
         if row.recording_link.is_none() {
             row.recording_link = c.recording_link.as_deref();
+        }
+        if row.interviewee.is_none() {
+            row.interviewee = c.interviewee.as_deref();
         }
     }
     distinct.into_values().collect()
@@ -376,12 +381,14 @@ static SQLITE_GROUP: LazyLock<String> = LazyLock::new(|| {
     format!(
         "
 with r(j) as materialized (select value from json_each($1))
-insert into interviews (workspace_id, interviewer, customer_id, interview_date, recording_link, created_at)
+insert into interviews
+  (workspace_id, interviewer, customer_id, interview_date, recording_link, interviewee, created_at)
 select j ->> 'workspace_id', j ->> 'interviewer', j ->> 'customer_id', j ->> 'interview_date',
-       j ->> 'recording_link', j ->> 'created_at'
+       j ->> 'recording_link', j ->> 'interviewee', j ->> 'created_at'
 from r where true
 on conflict (workspace_id, interviewer, customer_id, interview_date)
-do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link);
+do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link),
+              interviewee = coalesce(interviews.interviewee, excluded.interviewee);
 
 with r(j) as materialized (select value from json_each($2)),
      last(id) as materialized (select coalesce(max(id), 0) from highlights)
@@ -441,13 +448,16 @@ static POSTGRES_GROUP: LazyLock<String> = LazyLock::new(|| {
     format!(
         "with interview_rows as (
              select * from json_to_recordset($1::json) as r(workspace_id text, interviewer text, customer_id bigint,
-                                                           interview_date text, recording_link text, created_at bigint)),
+                                                           interview_date text, recording_link text, interviewee text,
+                                                           created_at bigint)),
          interviews_found as (
-             insert into interviews (workspace_id, interviewer, customer_id, interview_date, recording_link, created_at)
-             select workspace_id, interviewer, customer_id, interview_date, recording_link, created_at
+             insert into interviews
+               (workspace_id, interviewer, customer_id, interview_date, recording_link, interviewee, created_at)
+             select workspace_id, interviewer, customer_id, interview_date, recording_link, interviewee, created_at
              from interview_rows order by workspace_id, interviewer, customer_id, interview_date
              on conflict (workspace_id, interviewer, customer_id, interview_date)
-             do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link)
+             do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link),
+                           interviewee = coalesce(interviews.interviewee, excluded.interviewee)
              returning id, workspace_id, interviewer, customer_id, interview_date),
          highlight_rows as (
              select * from json_to_recordset($2::json) as r(workspace_id text, interviewer text, customer_id bigint,

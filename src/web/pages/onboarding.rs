@@ -62,6 +62,7 @@ pub async fn report(
     };
     let names = names(&state, ws, [user.clone()]).await;
     let body = html! {
+        @if let Some(topic) = &report.topic { p.topic { strong { "Topic: " } (topic) } }
         p.facts { (report.from) " to " (report.until) " · " (plural(report.interviews as i64, "interview", "interviews"))
             @if report.endorsed_only { " · endorsed quotes only" } }
         p.screen-only { "Print this page from your browser's menu: it prints without the navigation." }
