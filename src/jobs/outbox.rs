@@ -432,8 +432,15 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
         OutboxKind::MarkThreadMerged { customer_id, into_customer_id } => {
             post::mark_thread_merged(state, &row.workspace, *customer_id, *into_customer_id).await
         }
+        // Posted to the person (Slack puts it in the app's conversation with
+        // them), marked with its key; after an attempt whose answer was lost,
+        // looked for in that conversation first.
         OutboxKind::NotifyUser { user, text, .. } => async {
-            state.slack(&row.workspace).await?.post_message(user, None, false, &text_message(text), None).await
+            let slack = state.slack(&row.workspace).await?;
+            let key = row.kind.dedupe_key();
+            let once = PostOnce { key: &key, look_first: row.uncertain };
+            let to = if row.uncertain { slack.open_dm(user).await? } else { user.clone() };
+            posting::post_once(state, &slack, &to, None, false, &text_message(text), once).await
         }
         .await
         .map(|_| ())

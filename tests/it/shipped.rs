@@ -117,7 +117,8 @@ fn shipped_dms(app: &TestApp) -> Vec<(String, String)> {
     app.slack
         .ok_calls_to("chat.postMessage")
         .into_iter()
-        .filter(|c| c.args["channel"].as_str().is_some_and(|ch| ch.starts_with('U')))
+        // To the person, or into the app's conversation with them.
+        .filter(|c| c.args["channel"].as_str().is_some_and(|ch| ch.starts_with('U') || ch.starts_with('D')))
         .filter(|c| c.args["text"].as_str().is_some_and(|t| t.starts_with("*Shipped in")))
         .map(|c| (c.args["channel"].as_str().unwrap_or_default().to_owned(), c.args["text"].to_string()))
         .collect()
@@ -246,6 +247,34 @@ async fn a_restart_between_the_click_and_the_posts_still_posts_once(backend: Tes
     threads.dedup();
     assert_eq!(threads.len(), 3, "each in its own customer's thread");
     assert_eq!(shipped_dms(&app).len(), 3, "USER, BOB and the follower, once each");
+}
+
+on_both_backends!(a_dm_about_a_shipment_whose_answer_was_lost_is_not_sent_twice);
+async fn a_dm_about_a_shipment_whose_answer_was_lost_is_not_sent_twice(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    customers_who_asked(&app).await;
+    let preview = reply(app.slash(SHIP).await).await;
+    // Every post reaches Slack, and no answer comes back: the replies in the
+    // threads and the DMs are each looked for before being sent again.
+    app.slack.fail_next("chat.postMessage", Fault::LostAnswer, 5);
+    click(&app, &preview).await;
+    app.drain().await;
+    for person in [USER, BOB, FOLLOWER] {
+        let dm = format!("D{}", person.strip_prefix('U').unwrap_or(person));
+        let shipped: Vec<Value> = app
+            .slack
+            .messages_in(&dm)
+            .into_iter()
+            .filter(|m| m["text"].as_str().is_some_and(|t| t.starts_with("*Shipped in")))
+            .collect();
+        assert_eq!(shipped.len(), 1, "{person} told once: {shipped:#?}");
+    }
+    let looked = app.slack.calls_to("conversations.history").len();
+    assert!(looked >= 3, "each DM was looked for after its lost answer ({looked} look-ups)");
+    let replies = app.slack.messages_in(PRODUCT_CHANNEL);
+    let replies: Vec<&Value> =
+        replies.iter().filter(|m| m["text"].as_str().is_some_and(|t| t.starts_with("Shipped:"))).collect();
+    assert_eq!(replies.len(), 2, "one reply per customer, once: {replies:#?}");
 }
 
 on_both_backends!(a_brief_shows_areas_latest_quotes_people_and_what_shipped);

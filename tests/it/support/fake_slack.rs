@@ -486,7 +486,7 @@ async fn api_call(
             let mut inner = inner.lock().expect("lock");
             if method == "chat.postMessage" && answer["ok"] == true {
                 inner.messages.push(json!({
-                    "type": "message", "channel": args["channel"], "ts": answer["ts"], "thread_ts": args["thread_ts"],
+                    "type": "message", "channel": conversation_of(&args["channel"]), "ts": answer["ts"], "thread_ts": args["thread_ts"],
                     "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"],
                 }));
             }
@@ -499,7 +499,7 @@ async fn api_call(
         let (response, answer) = answer(&method, authorization.as_deref(), &args, fault, ts, &people).await;
         if method == "chat.postMessage" && answer["ok"] == true {
             inner.lock().expect("lock").messages.push(json!({
-                "type": "message", "channel": args["channel"], "ts": answer["ts"], "thread_ts": args["thread_ts"],
+                "type": "message", "channel": conversation_of(&args["channel"]), "ts": answer["ts"], "thread_ts": args["thread_ts"],
                 "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"],
             }));
         }
@@ -636,12 +636,11 @@ async fn answer(
             }
             json!({ "ok": true, "messages": found, "has_more": false })
         }
-        // The app's conversation with a person: `D` and the user id's rest.
+        // The app's conversation with a person.
         "conversations.open" => {
             // A comma-separated list (form) or an array (JSON).
             let users = args["users"].as_str().or_else(|| args["users"][0].as_str()).unwrap_or_default();
-            let id = format!("D{}", users.strip_prefix('U').unwrap_or(users));
-            json!({ "ok": true, "channel": { "id": id } })
+            json!({ "ok": true, "channel": { "id": conversation_of(&json!(users)) } })
         }
         // The bot token belongs to the test workspace (Slack's sample names another).
         "auth.test" => {
@@ -753,4 +752,13 @@ async fn response_url(
         at_ms: now_ms(),
     });
     (StatusCode::OK, "ok").into_response()
+}
+
+/// Where a message posted to `channel` lands: a post to a user id goes into
+/// the app's conversation with them (`D` and the user id's rest), as on Slack.
+fn conversation_of(channel: &Value) -> Value {
+    match channel.as_str().and_then(|c| c.strip_prefix('U')) {
+        Some(rest) => json!(format!("D{rest}")),
+        None => channel.clone(),
+    }
 }
