@@ -76,6 +76,24 @@ impl Pauses {
     }
 }
 
+/// A pause this close to its end is waited out where the call is: work
+/// due when its pause ends (as after a 429) would otherwise meet the last
+/// moments of it and be handed back for another round.
+const WAIT_OUT: Duration = Duration::from_millis(50);
+
+/// Waits out a pause of `method` that ends within [`WAIT_OUT`];
+/// `Err(retry_after)` for a longer one.
+async fn wait_out(pauses: &Pauses, method: &str, scope: &str) -> Result<(), Duration> {
+    match pauses.remaining(method, scope) {
+        Some(left) if left > WAIT_OUT => Err(left),
+        Some(left) => {
+            tokio::time::sleep(left).await;
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
 /// Slack's published budget for a method (per workspace and app; per
 /// channel for `chat.postMessage`): calls per minute, and how many may go at
 /// once before the pace applies.
@@ -138,15 +156,11 @@ impl Pacer {
     /// call too). `Err(retry_after)` when paused, or when the turn is more
     /// than [`MAX_WAIT`] away.
     pub async fn wait_turn(&self, pauses: &Pauses, method: &'static str, scope: &str) -> Result<(), Duration> {
-        if let Some(left) = pauses.remaining(method, scope) {
-            return Err(left);
-        }
+        wait_out(pauses, method, scope).await?;
         let wait = self.take_turn(method, scope)?;
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
-            if let Some(left) = pauses.remaining(method, scope) {
-                return Err(left);
-            }
+            wait_out(pauses, method, scope).await?;
         }
         Ok(())
     }
@@ -186,6 +200,18 @@ mod tests {
         assert!(pauses.remaining("chat.postMessage", "C1").is_some_and(|left| left > Duration::from_secs(29)));
         pauses.pause("views.publish", "", Duration::ZERO);
         assert_eq!(pauses.remaining("views.publish", ""), None, "over");
+    }
+
+    #[tokio::test]
+    async fn a_pause_at_its_end_is_waited_out_and_a_longer_one_is_not() {
+        let (pauses, pacer) = (Pauses::default(), Pacer::new(1));
+        pauses.pause("views.publish", "", Duration::from_millis(20));
+        let started = Instant::now();
+        assert_eq!(pacer.wait_turn(&pauses, "views.publish", "").await, Ok(()), "the last moments waited out");
+        assert!(started.elapsed() >= Duration::from_millis(15), "waited: {:?}", started.elapsed());
+        pauses.pause("views.publish", "", Duration::from_secs(30));
+        let left = pacer.wait_turn(&pauses, "views.publish", "").await.expect_err("held");
+        assert!(left > Duration::from_secs(29), "{left:?}");
     }
 
     #[test]
