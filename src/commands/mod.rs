@@ -112,6 +112,8 @@ pub enum HighlightCommand {
     Shipped(crate::shipped::ShippedCommand),
     /// `web`: a sign-in link to the evidence library.
     Web,
+    /// `privacy <customer> anonymous|named` / `privacy <customer> recordings hidden|shown`.
+    Privacy(crate::privacy::customer::PrivacyCommand),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
@@ -188,6 +190,7 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         "follow" => HighlightCommand::Follow(rest.to_owned()),
         "unfollow" => HighlightCommand::Unfollow(rest.to_owned()),
         "following" if rest.is_empty() => HighlightCommand::Following,
+        "privacy" => HighlightCommand::Privacy(crate::privacy::customer::parse_privacy(rest, text)?),
         "merge" => {
             let (from, into) = pair(rest, " into ", MERGE_CUSTOMERS_USAGE)?;
             HighlightCommand::MergeCustomers { from, into }
@@ -373,6 +376,9 @@ async fn dispatch(
         HighlightCommand::ConfigChannel(channel) => {
             settings::set_channel(state, workspace, &command.user_id, channel).await.map(Some)
         }
+        HighlightCommand::Privacy(privacy) => {
+            crate::privacy::customer::set_privacy(state, workspace, &command.user_id, privacy).await.map(Some)
+        }
         HighlightCommand::Web => crate::web::link::issue(state, workspace, &command.user_id).await.map(Some),
         HighlightCommand::Unknown(typed) => {
             let hint = if typed.split_whitespace().count() >= 3 {
@@ -417,6 +423,8 @@ pub fn usage(command: &str) -> String {
          • `{command} config report endorsed-only on|off`: reports count only quotes a manager endorsed (✅ on a highlight's reply)\n\
          • `{command} config retention recordings <days>|off`: recording links older than that are removed, from posts too\n\
          • `{command} config pii-scrub on|off`: e-mail addresses and phone numbers in captures saved as [email] / [phone] (on by default)\n\
+         • `{command} privacy <customer> anonymous|named`: show a customer as `Customer N` everywhere but its own thread (or by name again)\n\
+         • `{command} privacy <customer> recordings hidden|shown`: leave its recording links out everywhere but its own thread\n\
          • `{command} web`: a sign-in link to the evidence library in your browser\n\
          • `{command} help`: this message"
     )

@@ -1,6 +1,9 @@
 //! The customer's say (design.md, Behaviour: Privacy): how long recording
-//! links are kept. (PII scrubbing at capture is `domain::pii`, applied by
+//! links are kept, and how a customer is shown outside its own thread
+//! ([`customer`]). (PII scrubbing at capture is `domain::pii`, applied by
 //! each capture path.)
+
+pub mod customer;
 
 use crate::app::AppState;
 use crate::error::{AppError, UserError};

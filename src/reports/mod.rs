@@ -48,8 +48,8 @@ pub struct Feature {
 /// A supporting quote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportQuote {
-    /// Customer.
-    pub customer: String,
+    /// Customer, as it may be shown.
+    pub customer: crate::domain::ShownCustomer,
     /// Interview date.
     pub date: String,
     /// The words.
@@ -239,7 +239,7 @@ pub fn render_report_message(r: &Report) -> Message {
             text.push_str(&format!(
                 "\n>{}\n— *{}*, {}{rec}{}{}",
                 escape(&blocks::truncate(&q.quote.replace('\n', " "), 300)),
-                escape(&q.customer),
+                escape(&q.customer.label()),
                 q.date,
                 if q.endorsed { " · ✅ endorsed" } else { "" },
                 crate::customers::view::shipped_mark(q.shipped_on.as_deref())
@@ -378,7 +378,7 @@ mod tests {
             highlights,
             backed: customers >= 3 && highlights >= 3,
             quotes: vec![ReportQuote {
-                customer: "Acme".into(),
+                customer: crate::domain::ShownCustomer::named("Acme"),
                 date: "2026-11-02".into(),
                 quote: "<b>".into(),
                 recording_link: Some("https://zoom.us/r".into()),

@@ -28,6 +28,7 @@ pub mod installations;
 pub mod library;
 pub mod onboarding;
 pub mod outbox;
+pub mod privacy;
 pub mod recordings;
 pub mod search;
 pub mod seen_requests;

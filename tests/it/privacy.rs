@@ -1,6 +1,8 @@
 //! Privacy (docs/design.md, Behaviour): e-mail addresses and phone numbers
 //! are scrubbed from what is captured, in every capture path, before it is
-//! stored or posted, unless the workspace turns it off.
+//! stored or posted, unless the workspace turns it off; recording links go
+//! after the retention; and a customer shown as `Customer N` or without its
+//! recordings everywhere but its own thread.
 
 use serde_json::{json, Value};
 
@@ -151,4 +153,251 @@ async fn recording_links_past_the_retention_go_from_storage_and_from_their_posts
     assert!(saved.starts_with("✅ Saved"), "{saved}");
     app.drain().await;
     assert_eq!(links(&app).await[1], (Some("https://zoom.us/rec/43".to_owned()), None));
+}
+
+// ---- How a customer is shown: `privacy <customer> anonymous|named`, `… recordings hidden|shown` ----
+
+const FOLLOWER: &str = "U0FOLLOW01";
+/// A name that appears nowhere but where the customer is named.
+const NAME: &str = "Zorblax";
+const RECORDING: &str = "zoom.us/rec/99";
+
+/// `/highlight <text>` typed by `user`.
+async fn slash_as(app: &TestApp, user: &str, text: &str) -> reqwest::Response {
+    let body = app.slash_body(text).replace(&format!("user_id={USER}"), &format!("user_id={user}"));
+    app.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await
+}
+
+/// The ephemeral reply to a command, text and blocks.
+async fn reply_text(resp: reqwest::Response) -> String {
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("JSON reply");
+    format!("{}\n{}", body["text"].as_str().unwrap_or_default(), body["blocks"])
+}
+
+fn highlights_bin(url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_highlights"));
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("DATABASE_URL", url);
+    cmd
+}
+
+fn run(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Zorblax (segment Enterprise, from an import) said two things about chat
+/// with a recording; FOLLOWER follows it; the workspace has an onboardee (the
+/// report) and a product channel (threads, digests).
+async fn zorblax(app: &TestApp) {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("customers.csv");
+    std::fs::write(&file, format!("name,aliases,segment,arr\n{NAME},,Enterprise,\n")).expect("csv");
+    ephemeral(app.slash("onboard me").await).await;
+    run(highlights_bin(&app.test_db.url).args(["customers", "import", "--workspace", TEAM]).arg(&file));
+    let saved = ephemeral(
+        app.slash(&format!(
+            "{NAME} | chat | Canned replies would save our agents hours | <https://{RECORDING}> @ 12:34"
+        ))
+        .await,
+    )
+    .await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    ephemeral(slash_as(app, FOLLOWER, &format!("follow {NAME}")).await).await;
+    app.drain().await;
+}
+
+/// Clicks a `shipped` preview's *Announce* button.
+async fn announce(app: &TestApp, preview: &Value) {
+    let button = preview["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["action_id"] == "shipped_announce")
+        .unwrap_or_else(|| panic!("no Announce button in {preview}"));
+    let payload = json!({
+        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
+        "trigger_id": "1.2.3",
+        "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
+        "channel": { "id": "C0CHAN0001", "name": "product" },
+        "response_url": app.slack.response_url("shipped"),
+        "actions": [{ "type": "button", "action_id": "shipped_announce", "block_id": "shipped",
+                      "text": button["text"].clone(), "value": button["value"].clone(), "action_ts": "2.1" }],
+    });
+    let before = app.slack.calls_to("response_url").len();
+    assert_eq!(app.interaction(&payload).await.status(), 200);
+    app.slack.wait_for_calls("response_url", before + 1).await;
+}
+
+/// The ts of the customer's thread parent.
+async fn thread_ts(app: &TestApp) -> String {
+    sqlx::query_scalar("select thread_ts from customers where display_name = $1")
+        .bind(NAME)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("a thread")
+}
+
+/// Every place a customer can be shown outside its own thread, each as
+/// (surface, what it showed). The customer's thread is left out: there it
+/// keeps its name.
+async fn surfaces(app: &TestApp) -> Vec<(&'static str, String)> {
+    let mut shown = Vec::new();
+    let calls_before = app.slack.calls().len();
+    // A capture: its confirmation; its followers' DM; a capture about
+    // another customer lists it among similar quotes.
+    let confirmation = reply_text(app.slash(&format!("{NAME} | chat | Canned replies for email too")).await).await;
+    shown.push(("capture confirmation", confirmation));
+    shown.push((
+        "similar quotes",
+        reply_text(app.slash("Globex | chat | We want canned replies for agents").await).await,
+    ));
+    shown.push(("customer view", reply_text(app.slash(&format!("customer {NAME}")).await).await));
+    shown.push(("brief", reply_text(app.slash(&format!("brief {NAME}")).await).await));
+    shown.push(("search", reply_text(app.slash("search canned").await).await));
+    shown.push(("following", reply_text(slash_as(app, FOLLOWER, "following").await).await));
+    // The command line: the digest and the report in Markdown, the export.
+    let url = &app.test_db.url;
+    shown.push(("digest --print", run(highlights_bin(url).args(["digest", "--print"]))));
+    shown.push(("report (Markdown)", run(highlights_bin(url).args(["report", "--user", USER]))));
+    shown.push(("export (CSV)", run(highlights_bin(url).args(["export", "--format", "csv"]))));
+    // `shipped`: the preview, then (clicked) the DMs to who knows them.
+    let preview: Value =
+        app.slash("shipped chat | canned | Canned replies are live").await.json().await.expect("JSON reply");
+    shown.push(("shipped preview", preview.to_string()));
+    announce(app, &preview).await;
+    ephemeral(app.slash("digest").await).await;
+    ephemeral(app.slash("report").await).await;
+    let mut opened = fixture_json(include_str!("../fixtures/requests/event_callback.app_home_opened.json"));
+    opened["event_id"] = json!("Ev0HOMEPRIV");
+    assert_eq!(app.event(&opened).await.status(), 200);
+    app.drain().await;
+    app.slack.wait_for_ok_calls("views.publish", 1).await;
+    // What the app sent Slack since, by the key each post carries: the
+    // digest, a follower's DM, the App Home; the DMs about `shipped` and the
+    // report by their text. The customers' threads (keys `parent:`, `highlight:`,
+    // `shipped:`) are left out; the test below looks at its own.
+    let mut sent: Vec<(&'static str, String)> = Vec::new();
+    for call in app.slack.calls().into_iter().skip(calls_before).filter(|c| c.ok) {
+        let key = call.args["metadata"]["event_payload"]["key"].as_str().unwrap_or_default().to_owned();
+        let surface = match call.method.as_str() {
+            "chat.postMessage" if key.starts_with("digest:") => "digest",
+            "chat.postMessage" if key.starts_with("follower:") => "DM to a follower",
+            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.contains("Shipped in")) => {
+                "DM about `shipped`"
+            }
+            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.starts_with("Month-end report")) => {
+                "report DM"
+            }
+            "views.publish" => "App Home",
+            _ => continue,
+        };
+        match sent.iter_mut().find(|(s, _)| *s == surface) {
+            Some((_, text)) => text.push_str(&call.args.to_string()),
+            None => sent.push((surface, call.args.to_string())),
+        }
+    }
+    shown.extend(sent);
+    // The web library.
+    let browser = app.signed_in_browser().await;
+    let id: i64 = sqlx::query_scalar("select id from customers where display_name = $1")
+        .bind(NAME)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("id");
+    let area = crate::capture::area_id(app, "chat").await;
+    for path in [
+        "/".to_owned(),
+        "/customers".to_owned(),
+        format!("/customers/{id}"),
+        format!("/areas/{area}"),
+        "/search?q=canned".to_owned(),
+        format!("/onboarding/{USER}/report"),
+        "/export.csv".to_owned(),
+    ] {
+        let resp = browser.get(app.url(&path)).send().await.expect("the app answers");
+        assert_eq!(resp.status(), 200, "{path}");
+        let page = resp.text().await.expect("a page");
+        shown.push((Box::leak(format!("web {path}").into_boxed_str()), page));
+    }
+    shown
+}
+
+on_both_backends!(an_anonymous_customer_is_its_label_everywhere_but_its_own_thread);
+async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backend: TestBackend) {
+    let app = TestApp::spawn_web(backend).await;
+    zorblax(&app).await;
+    let said = ephemeral(app.slash(&format!("privacy {NAME} anonymous")).await).await;
+    assert!(said.contains("*Customer 1*"), "{said}");
+    let shown = surfaces(&app).await;
+    let names: Vec<&str> = shown.iter().map(|(surface, _)| *surface).collect();
+    for expected in ["digest", "DM to a follower", "DM about `shipped`", "report DM", "App Home"] {
+        assert!(names.contains(&expected), "{expected} was shown: {names:?}");
+    }
+    for (surface, text) in &shown {
+        assert!(!text.contains(NAME), "{surface} leaks the name: {text}");
+    }
+    for (surface, text) in &shown {
+        assert!(text.contains("Customer 1 (Enterprise)"), "{surface} shows the label: {text}");
+    }
+    // Its own thread keeps its name.
+    let thread = thread_ts(&app).await;
+    let in_thread: Vec<Value> = app
+        .slack
+        .messages_in(PRODUCT_CHANNEL)
+        .into_iter()
+        .filter(|m| m["thread_ts"].as_str() == Some(thread.as_str()) || m["ts"].as_str() == Some(thread.as_str()))
+        .collect();
+    assert!(in_thread.iter().any(|m| m.to_string().contains(NAME)), "{in_thread:?}");
+
+    // Named again, then anonymous again: the same number.
+    assert!(ephemeral(app.slash("privacy zorblax named").await).await.contains("by its name again"));
+    let view = reply_text(app.slash(&format!("customer {NAME}")).await).await;
+    assert!(view.contains(NAME) && !view.contains("Customer 1"), "{view}");
+    ephemeral(app.slash("Globex | chat | hello").await).await;
+    assert!(ephemeral(app.slash("privacy Globex anonymous").await).await.contains("*Customer 2*"));
+    assert!(ephemeral(app.slash(&format!("privacy {NAME} anonymous")).await).await.contains("*Customer 1*"));
+}
+
+on_both_backends!(hidden_recordings_are_left_out_everywhere_but_the_customers_own_thread);
+async fn hidden_recordings_are_left_out_everywhere_but_the_customers_own_thread(backend: TestBackend) {
+    let app = TestApp::spawn_web(backend).await;
+    zorblax(&app).await;
+    let said = ephemeral(app.slash(&format!("privacy {NAME} recordings hidden")).await).await;
+    assert!(said.contains("left out"), "{said}");
+    let shown = surfaces(&app).await;
+    for (surface, text) in &shown {
+        assert!(!text.contains(RECORDING) && !text.contains("12:34"), "{surface} shows the recording: {text}");
+    }
+    assert!(shown.iter().any(|(_, text)| text.contains(NAME)), "named still");
+    let thread = thread_ts(&app).await;
+    let reply = app
+        .slack
+        .messages_in(PRODUCT_CHANNEL)
+        .into_iter()
+        .find(|m| m["thread_ts"].as_str() == Some(thread.as_str()) && m.to_string().contains("save our agents"))
+        .expect("the reply in its thread");
+    assert!(reply.to_string().contains(RECORDING), "its own thread keeps the link: {reply}");
+    // Shown again.
+    assert!(ephemeral(app.slash(&format!("privacy {NAME} recordings shown")).await).await.contains("shown again"));
+    let view = reply_text(app.slash(&format!("customer {NAME}")).await).await;
+    assert!(view.contains(RECORDING), "{view}");
+}
+
+on_both_backends!(privacy_of_an_unknown_customer_is_refused_with_the_closest_names_and_needs_a_manager);
+async fn privacy_of_an_unknown_customer_is_refused_with_the_closest_names_and_needs_a_manager(backend: TestBackend) {
+    let app = TestApp::spawn_with(backend, |args| args.managers = Some("U0MANAGER1".into())).await;
+    ephemeral(app.slash("Zorblax | chat | hello").await).await;
+    let refused = ephemeral(app.slash("privacy Zorblax anonymous").await).await;
+    assert!(refused.contains("manager") || refused.contains("admin"), "{refused}");
+    let typo = ephemeral(slash_as(&app, "U0MANAGER1", "privacy Zorblux anonymous").await).await;
+    assert!(typo.contains("Zorblux") && typo.contains("Did you mean *Zorblax*?"), "{typo}");
+    let wrong = ephemeral(slash_as(&app, "U0MANAGER1", "privacy Zorblax secret").await).await;
+    assert!(wrong.contains("privacy Zorblax secret") && wrong.contains("anonymous"), "echoed with the usage: {wrong}");
+    let labels: Vec<Option<i64>> =
+        sqlx::query_scalar("select anonymous_label from customers").fetch_all(app.db.pool()).await.expect("rows");
+    assert_eq!(labels, vec![None], "nothing changed");
 }
