@@ -25,7 +25,8 @@
 //! 4. **Features.** [`web`] (the evidence library in the browser: its
 //!    routes, sessions and pages, over the other features' reads), [`shipped`]
 //!    (closing the loop with customers), [`privacy`] (retention of recording
-//!    links, anonymous customers and hidden recordings), [`settings`], [`reports`] (month-end), [`digests`],
+//!    links, anonymous customers and hidden recordings, forgetting a
+//!    customer), [`settings`], [`reports`] (month-end), [`digests`],
 //!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
 //!    reaction), [`endorsements`] (a manager vouches for a quote), [`follows`]
 //!    (following customers: notices, nudges), [`capture`]

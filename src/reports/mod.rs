@@ -357,13 +357,20 @@ pub async fn queue(state: &AppState, workspace: &WorkspaceId, by: &str, subject:
 }
 
 /// Sends a report by DM (run by the outbox worker).
-pub async fn send(state: &AppState, workspace: &WorkspaceId, to: &str, subject: &str) -> Result<(), PostError> {
+pub async fn send(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    to: &str,
+    subject: &str,
+    key: &str,
+) -> Result<(), PostError> {
     let Some(report) = gather(state.db(), workspace, subject, state.clock().now_ms()).await? else {
         return Ok(());
     };
     let web = state.config().web.as_ref().map(|web| web.url(&format!("/onboarding/{subject}/report")));
     let message = render_report_message(&report).with_browser_link(web);
-    state.slack(workspace).await?.post_message(to, None, false, &message, None).await?;
+    // Its key in its metadata: a forgotten customer's quotes are found and mended.
+    state.slack(workspace).await?.post_message(to, None, false, &message, Some(key)).await?;
     Ok(())
 }
 

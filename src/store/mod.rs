@@ -23,6 +23,7 @@ pub mod digests;
 pub mod events;
 pub mod finished;
 pub mod follows;
+pub mod forget;
 pub mod highlights;
 pub mod installations;
 pub mod library;

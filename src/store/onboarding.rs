@@ -135,7 +135,9 @@ pub async fn count_evidence(
     let (interviews, feedback, tickets): (i64, i64, i64) = sqlx::query_as(
         "select
             (select count(*) from interviews
-             where workspace_id = $1 and interviewer = $2 and interview_date >= $3 and interview_date < $4),
+             where workspace_id = $1 and interviewer = $2 and interview_date >= $3 and interview_date < $4)
+            + (select count(*) from forgotten_interviews
+               where workspace_id = $1 and interviewer = $2 and interview_date >= $3 and interview_date < $4),
             (select count(*) from feedback_items
              where workspace_id = $1 and triaged_by = $2 and created_at >= $5 and created_at < $6),
             (select cast(coalesce(sum(count), 0) as bigint) from tickets
