@@ -30,12 +30,23 @@ pub fn follow_actions(customer_id: i64, following: bool) -> Value {
     blocks::actions("follow", [button])
 }
 
-/// Finds a customer by a typed name (escaped as Slack sends it), or says
-/// (as a [`UserError`]) which names are close.
+/// Finds a customer by a typed name (escaped as Slack sends it) or, for an
+/// anonymous customer, its `Customer N` label; or says (as a [`UserError`])
+/// which names are close.
 pub async fn resolve(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Customer, AppError> {
     let name = CustomerName::parse(&decode(typed))?;
     if let Some(customer) = customers::find_customer_by_key(state.db(), workspace, &name.key).await? {
         return Ok(customer);
+    }
+    // An anonymous customer answers to its label too (what people see of it).
+    if let Some(label) = crate::domain::ShownCustomer::parse_label(&name.display) {
+        let id = crate::store::privacy::find_anonymous_customer(state.db(), workspace, label).await?;
+        if let Some(customer) = match id {
+            Some(id) => customers::find_customer(state.db(), workspace, id).await?,
+            None => None,
+        } {
+            return Ok(customer);
+        }
     }
     let near = customers::list_near_customers(state.db(), workspace, &name.key).await?;
     let mut close: Vec<String> =

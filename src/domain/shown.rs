@@ -85,6 +85,14 @@ impl ShownCustomer {
         }
     }
 
+    /// The number in a typed `Customer N` (any case, its segment after it
+    /// or not): how people name an anonymous customer.
+    pub fn parse_label(typed: &str) -> Option<i64> {
+        let rest = typed.trim().get(..9).filter(|w| w.eq_ignore_ascii_case("customer "))?;
+        let number = typed.trim()[rest.len()..].split(|c: char| !c.is_ascii_digit()).next()?;
+        number.parse().ok().filter(|n| *n > 0)
+    }
+
     /// Whether the customer is shown as `Customer N`.
     pub fn is_anonymous(&self) -> bool {
         self.number().is_some()
@@ -150,6 +158,15 @@ mod tests {
         // Named again: its number is kept, not shown.
         assert_eq!(ShownCustomer::from_settings("Acme", false, Some(3), None, false).label(), "Acme");
         assert_eq!(ShownCustomer::from_settings("Acme", true, Some(3), None, false).label(), "Customer 3");
+    }
+
+    #[test]
+    fn a_label_is_read_back() {
+        assert_eq!(ShownCustomer::parse_label("Customer 3"), Some(3));
+        assert_eq!(ShownCustomer::parse_label(" customer 12 (Enterprise)"), Some(12));
+        for not in ["Customer", "Customer x", "Customers 3", "Acme", "Customer 0", "Cust 3"] {
+            assert_eq!(ShownCustomer::parse_label(not), None, "{not}");
+        }
     }
 
     #[test]

@@ -85,6 +85,18 @@ pub async fn update_customer_recordings_hidden(
     Ok(())
 }
 
+/// The customer shown now as `Customer {label}`, if any.
+pub async fn find_anonymous_customer(db: &Db, workspace: &WorkspaceId, label: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select id from customers
+         where workspace_id = $1 and anonymous_label = $2 and anonymous <> 0 and merged_into is null",
+    )
+    .bind(workspace.as_str())
+    .bind(label)
+    .fetch_optional(db.reader())
+    .await
+}
+
 #[derive(sqlx::FromRow)]
 struct ShownRow {
     id: i64,

@@ -354,6 +354,13 @@ async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backen
         .collect();
     assert!(in_thread.iter().any(|m| m.to_string().contains(NAME)), "{in_thread:?}");
 
+    // People can name it by its label (the follower's DM says `unfollow Customer 1`).
+    let said = ephemeral(slash_as(&app, FOLLOWER, "unfollow customer 1").await).await;
+    assert!(said.contains("Customer 1 (Enterprise)") && !said.contains(NAME), "{said}");
+    let follows: i64 =
+        sqlx::query_scalar("select count(*) from follows").fetch_one(app.db.pool()).await.expect("count");
+    assert_eq!(follows, 0);
+
     // Named again, then anonymous again: the same number.
     assert!(ephemeral(app.slash("privacy zorblax named").await).await.contains("by its name again"));
     let view = reply_text(app.slash(&format!("customer {NAME}")).await).await;
