@@ -472,8 +472,8 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
         OutboxKind::DeleteThread { channel, ts, replies } => {
             crate::privacy::forget::delete_thread(state, &row.workspace, channel, ts, replies).await
         }
-        OutboxKind::MendPost { key, to, quotes, names, .. } => {
-            let mend = crate::privacy::forget::Mend { key, to: to.as_deref(), quotes, names };
+        OutboxKind::MendPost { forget, key, to, quotes, names } => {
+            let mend = crate::privacy::forget::Mend { forget, key, to: to.as_deref(), quotes, names };
             crate::privacy::forget::mend_post(state, &row.workspace, mend).await
         }
         OutboxKind::PostShipped { shipment_id, customer_id } => {

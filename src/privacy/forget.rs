@@ -22,7 +22,9 @@ use crate::slack::blocks::{self, actions, button, context, section, Message};
 use crate::slack::client::SlackError;
 use crate::slack::interaction::Action;
 use crate::slack::mrkdwn::{count, escape};
-use crate::store::forget::{count_customer_rows, erase_customer, ForgetCounts, MEND_DAYS, REMOVED_TEXT};
+use crate::store::forget::{
+    count_customer_rows, erase_customer, update_mend_post_done, ForgetCounts, MEND_DAYS, REMOVED_TEXT,
+};
 use crate::store::workspaces::WorkspaceId;
 
 /// The confirm button's action.
@@ -216,6 +218,8 @@ pub async fn delete_thread(
 /// A digest or report to mend (an outbox row's).
 #[derive(Debug, Clone, Copy)]
 pub struct Mend<'a> {
+    /// The erase it belongs to.
+    pub forget: &'a str,
     /// The key it was posted with.
     pub key: &'a str,
     /// Who got it by DM (a report); None: a digest in the product channel.
@@ -245,8 +249,11 @@ pub async fn mend_post(state: &AppState, workspace: &WorkspaceId, mend: Mend<'_>
         if let Some(message) = mend_message(&posted.text, &posted.blocks, mend.quotes, mend.names) {
             slack.update_message(&channel, &posted.ts, &message).await?;
         }
-        return Ok(());
+        break;
     }
+    // Done: the row keeps no quote or name of the customer.
+    let Mend { forget, key, to, .. } = mend;
+    state.db().write(async |tx| update_mend_post_done(tx, workspace, forget, key, to).await).await?;
     Ok(())
 }
 

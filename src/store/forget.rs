@@ -9,7 +9,7 @@ use sqlx::AnyConnection;
 
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
-use crate::store::{numbered_params, Db};
+use crate::store::{backend_of, numbered_params, Backend, Db};
 
 /// How a table's rows about the customer go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,21 +190,30 @@ async fn list_posted_quotes(
         .collect())
 }
 
-/// Whether a pending outbox row is work about these customers (or their
-/// highlights), which has nothing left to do once they are gone.
-fn is_about(kind: &OutboxKind, customers: &[i64], highlights: &[i64]) -> bool {
-    match kind {
-        OutboxKind::PostHighlight { highlight_id }
-        | OutboxKind::UpdateHighlight { highlight_id }
-        | OutboxKind::FillPermalink { highlight_id } => highlights.contains(highlight_id),
-        OutboxKind::UpdateThreadParent { customer_id }
-        | OutboxKind::MarkThreadMerged { customer_id, .. }
-        | OutboxKind::FillThreadPermalink { customer_id }
-        | OutboxKind::PostShipped { customer_id, .. }
-        | OutboxKind::NotifyFollower { customer_id, .. } => customers.contains(customer_id),
-        _ => false,
+/// The keys of the outbox rows about these customers and their highlights
+/// (and the shipments that closed them): posts, updates, permalinks,
+/// `Shipped:` replies. Done or not, they go: ids may be given again (SQLite
+/// reuses the highest), and a done row's key would stop the new row's work.
+fn outbox_keys(customers: &[i64], highlights: &[i64], shipments: &[i64]) -> Vec<String> {
+    let mut kinds = Vec::new();
+    for &highlight_id in highlights {
+        kinds.push(OutboxKind::PostHighlight { highlight_id });
+        kinds.push(OutboxKind::UpdateHighlight { highlight_id });
+        kinds.push(OutboxKind::FillPermalink { highlight_id });
     }
+    for &customer_id in customers {
+        kinds.push(OutboxKind::UpdateThreadParent { customer_id });
+        kinds.push(OutboxKind::MarkThreadMerged { customer_id, into_customer_id: 0 });
+        kinds.push(OutboxKind::FillThreadPermalink { customer_id });
+        for &shipment_id in shipments {
+            kinds.push(OutboxKind::PostShipped { shipment_id, customer_id });
+        }
+    }
+    kinds.iter().map(OutboxKind::dedupe_key).collect()
 }
+
+/// Keys deleted per statement (well within both backends' parameter limits).
+const KEYS_PER_DELETE: usize = 500;
 
 /// Erases the customer `id` (and the customers merged into it), in the
 /// caller's transaction: its thread's deletion and the mending of the
@@ -293,27 +302,47 @@ pub async fn erase_customer(
             insert_outbox_row(conn, workspace, &mend, now_ms).await?;
         }
     }
-    // Work still waiting about the customer has nothing left to do.
+    // The outbox's rows about it: their work has nothing left to do, and
+    // their payloads hold its quotes.
     let sql = bind_ids("select id from highlights where workspace_id = $1 and customer_id in ({ids})");
     let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(workspace.as_str());
     for id in &ids {
         query = query.bind(*id);
     }
     let highlights = query.fetch_all(&mut *conn).await?;
-    let waiting: Vec<(i64, String)> =
-        sqlx::query_as("select id, payload from outbox where workspace_id = $1 and status <> 'done'")
-            .bind(workspace.as_str())
-            .fetch_all(&mut *conn)
-            .await?;
-    for (row, payload) in waiting {
-        let about = serde_json::from_str::<OutboxKind>(&payload).is_ok_and(|k| is_about(&k, &ids, &highlights));
-        if about {
-            sqlx::query("delete from outbox where workspace_id = $1 and id = $2")
-                .bind(workspace.as_str())
-                .bind(row)
-                .execute(&mut *conn)
-                .await?;
+    let sql = bind_ids(
+        "select distinct closed_by_shipment from highlights
+         where workspace_id = $1 and closed_by_shipment is not null and customer_id in ({ids})",
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(workspace.as_str());
+    for id in &ids {
+        query = query.bind(*id);
+    }
+    let shipments = query.fetch_all(&mut *conn).await?;
+    for keys in outbox_keys(&ids, &highlights, &shipments).chunks(KEYS_PER_DELETE) {
+        let sql = format!(
+            "delete from outbox where workspace_id = $1 and dedupe_key in ({})",
+            numbered_params(2, keys.len())
+        );
+        let mut query = sqlx::query(&sql).bind(workspace.as_str());
+        for key in keys {
+            query = query.bind(key);
         }
+        query.execute(&mut *conn).await?;
+    }
+    // A follower's notice names its customer in its payload only.
+    let customer_of = match backend_of(conn) {
+        Backend::Sqlite => "json_extract(payload, '$.customer_id')",
+        Backend::Postgres => "cast(payload::jsonb ->> 'customer_id' as bigint)",
+    };
+    for id in &ids {
+        sqlx::query(&format!(
+            "delete from outbox where workspace_id = $1 and kind = 'notify_follower' and {customer_of} = $2"
+        ))
+        .bind(workspace.as_str())
+        .bind(*id)
+        .execute(&mut *conn)
+        .await?;
     }
 
     // Onboarding keeps counting the interviews, without the customer.
@@ -363,4 +392,30 @@ pub async fn erase_customer(
             .await?;
     }
     Ok(Some(counts))
+}
+
+/// Drops the quotes and names a done `mend_post` row carried (its work done,
+/// the customer's words are not kept in the outbox either).
+pub async fn update_mend_post_done(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    forget: &str,
+    key: &str,
+    to: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let kind = OutboxKind::MendPost {
+        forget: forget.to_owned(),
+        key: key.to_owned(),
+        to: to.map(str::to_owned),
+        quotes: Vec::new(),
+        names: Vec::new(),
+    };
+    let payload = serde_json::to_string(&kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query("update outbox set payload = $3 where workspace_id = $1 and dedupe_key = $2")
+        .bind(workspace.as_str())
+        .bind(kind.dedupe_key())
+        .bind(payload)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

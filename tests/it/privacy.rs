@@ -416,14 +416,20 @@ const MANAGER: &str = "U0MANAGER1";
 
 /// Zorblax said two things (chat with a recording, billing) in one
 /// interview, and a triaged message names it; Globex said one; FOLLOWER
-/// follows Zorblax; a digest and a report quoting both were posted.
+/// follows Zorblax (and heard of the second); a digest and a report quoting
+/// both were posted.
 async fn zorblax_quoted(app: &TestApp) {
     ephemeral(app.slash("onboard me").await).await;
     for text in [
         "Zorblax | chat | Canned replies would save our agents hours | <https://zoom.us/rec/99> @ 12:34",
+        "follow",
         "Zorblax | billing | Invoices in EUR please",
         "Globex | chat | Macros for the whole team",
     ] {
+        if text == "follow" {
+            ephemeral(slash_as(app, FOLLOWER, "follow Zorblax").await).await;
+            continue;
+        }
         let saved = ephemeral(app.slash(text).await).await;
         assert!(saved.starts_with("✅ Saved"), "{saved}");
     }
@@ -432,7 +438,6 @@ async fn zorblax_quoted(app: &TestApp) {
         .await
         .expect("id");
     triage_naming(app, zorblax).await;
-    ephemeral(slash_as(app, FOLLOWER, "follow Zorblax").await).await;
     ephemeral(app.slash("digest").await).await;
     ephemeral(app.slash("report").await).await;
     app.drain().await;
@@ -554,6 +559,7 @@ async fn a_forgotten_customer_is_erased_once_when_its_asker_confirms(backend: Te
         "select count(*) from follows",
         "select count(*) from feedback_items where customer_id is not null or message_text like '%Zorblax%'",
         "select count(*) from interviews where customer_id not in (select id from customers)",
+        "select count(*) from outbox where payload like '%EUR please%' or payload like '%agents hours%'",
     ] {
         assert_eq!(count_where(&app, sql).await, 0, "{sql}");
     }
@@ -583,11 +589,13 @@ async fn a_forgotten_customer_is_erased_once_when_its_asker_confirms(backend: Te
         2
     );
 
-    // A later capture naming it starts a new customer from nothing.
+    // A later capture naming it starts a new customer from nothing, posted in a new thread.
     ephemeral(app.slash("Zorblax | chat | Hello again").await).await;
     let view = ephemeral(app.slash("customer Zorblax").await).await;
     assert!(view.contains("1 highlight") && !view.contains("agents hours"), "{view}");
     app.drain().await;
+    let posted = app.slack.messages_in(PRODUCT_CHANNEL);
+    assert!(posted.iter().any(|m| m["text"].as_str().is_some_and(|t| t.contains("Hello again"))), "{posted:?}");
     assert_eq!(app.slack.ok_calls_to("chat.delete").len(), 3, "nothing more deleted");
 }
 
