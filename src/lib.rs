@@ -28,7 +28,8 @@
 //!    links, anonymous customers and hidden recordings, forgetting a
 //!    customer), [`settings`], [`reports`] (month-end), [`digests`],
 //!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
-//!    reaction), [`endorsements`] (a manager vouches for a quote), [`follows`]
+//!    reaction), [`endorsements`] (a manager vouches for a quote),
+//!    [`interviews`] (planned interviews: the morning brief, the reminder), [`follows`]
 //!    (following customers: notices, nudges), [`capture`]
 //!    (quick capture, the modal, posting into customer threads, similar
 //!    quotes), [`customers`], [`areas`], with [`permissions`].
@@ -71,6 +72,7 @@ pub mod error;
 pub mod follows;
 pub mod home;
 pub mod install;
+pub mod interviews;
 pub mod jobs;
 pub mod metrics;
 pub mod permissions;

@@ -84,6 +84,7 @@ pub async fn quick_capture(
         customer: capture.customer.clone(),
         interview_date: format_date(today),
         recording_link: link.clone(),
+        interviewee: None,
         highlights: vec![NewHighlight {
             area_id: area.id,
             kind: Kind::Other.as_str(),
@@ -427,6 +428,7 @@ pub async fn submit_modal(
         customer: name.clone(),
         interview_date: format_date(submission.date),
         recording_link: link.clone(),
+        interviewee: submission.interviewee.as_deref().map(|who| scrubbing.text(who)),
         highlights: submission
             .highlights
             .iter()

@@ -57,8 +57,11 @@ pub fn render_highlight_reply(h: &HighlightForPost, interviewer: &str) -> Messag
         mrkdwn(&format!("📂 {}", escape(&h.area_name))),
         mrkdwn(&kind_label(&h.kind)),
         mrkdwn(&format!("🎙 {interviewer}")),
-        mrkdwn(&format!("📅 {}", h.interview_date)),
     ];
+    if let Some(interviewee) = h.interviewee.as_deref().filter(|who| !who.trim().is_empty()) {
+        facts.push(mrkdwn(&format!("👤 {}", escape(interviewee))));
+    }
+    facts.push(mrkdwn(&format!("📅 {}", h.interview_date)));
     if let Some(url) = &h.recording_link {
         let at = h.recording_at.and_then(crate::domain::RecordingTime::from_seconds);
         facts.push(mrkdwn(&crate::domain::highlight::render_recording(url, at)));
@@ -117,6 +120,7 @@ mod tests {
             recording_at: None,
             author: "U0USER0001".into(),
             interview_date: "2026-11-27".into(),
+            interviewee: None,
             posted_ts: None,
             first_in_area: 1,
             workspace_channel: None,
@@ -171,7 +175,11 @@ mod tests {
 
     #[test]
     fn the_messages_render_as_before() {
-        let h = HighlightForPost { recording_at: Some(754), ..highlight("We need <canned> replies\nand macros") };
+        let h = HighlightForPost {
+            recording_at: Some(754),
+            interviewee: Some("Dana <Lee>, CTO".into()),
+            ..highlight("We need <canned> replies\nand macros")
+        };
         insta::assert_json_snapshot!("highlight_reply", render_highlight_reply(&h, "<@U0USER0001>"));
         let bare = HighlightForPost { recording_link: None, takeaway: None, kind: "other".into(), ..highlight("q") };
         insta::assert_json_snapshot!("highlight_reply_without_recording", render_highlight_reply(&bare, "Egon"));

@@ -1,4 +1,4 @@
-//! The capture modal: one interview (customer, date, recording link) and one
+//! The capture modal: one interview (customer, date, interviewee, recording link) and one
 //! or more highlights, each with its own product area, kind, quote and
 //! takeaway. Rendering and reading the submission are pure; validation errors
 //! come back keyed by the input block they belong to.
@@ -36,6 +36,8 @@ pub mod block {
     pub const DATE: &str = "interview_date";
     /// Recording link.
     pub const RECORDING: &str = "recording_link";
+    /// Who was interviewed: name and role at the customer.
+    pub const INTERVIEWEE: &str = "interviewee";
     /// Product area of highlight `i`.
     pub fn area(i: usize) -> String {
         format!("area_{i}")
@@ -57,6 +59,9 @@ pub mod block {
         format!("at_{i}")
     }
 }
+
+/// Longest interviewee (name and role) kept.
+pub const MAX_INTERVIEWEE_CHARS: usize = 150;
 
 /// The single `action_id` of every input (blocks are told apart by block id).
 const VALUE: &str = "value";
@@ -90,6 +95,15 @@ pub fn render_capture_modal(areas: &[Area], today: Date, metadata: &Metadata, pr
             .hint("Type to find a customer, or to add a new one. “Acme Inc.” and “acme” are one customer.")
             .into(),
         input(block::DATE, "Interview date", datepicker(VALUE).initial(today)).into(),
+        input(
+            block::INTERVIEWEE,
+            "Interviewee",
+            plain_text_input(VALUE)
+                .max_length(MAX_INTERVIEWEE_CHARS)
+                .placeholder("Name and role, e.g. Dana Lee, Head of Support"),
+        )
+        .optional()
+        .into(),
         input(block::RECORDING, "Recording link", plain_text_input(VALUE).placeholder("https://…")).optional().into(),
     ];
     for i in 0..count {
@@ -186,6 +200,8 @@ pub struct Submission {
     pub customer: CustomerChoice,
     /// Interview date.
     pub date: Date,
+    /// Who was interviewed (name and role), when given.
+    pub interviewee: Option<String>,
     /// Recording link.
     pub recording_link: Option<RecordingLink>,
     /// The highlights, at least one.
@@ -226,6 +242,15 @@ pub fn parse_submission(
             None
         }
     };
+    let interviewee = text_value(values, block::INTERVIEWEE)
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty());
+    if interviewee.as_ref().is_some_and(|t| t.chars().count() > MAX_INTERVIEWEE_CHARS) {
+        errors.insert(
+            block::INTERVIEWEE.into(),
+            format!("Keep the interviewee to {MAX_INTERVIEWEE_CHARS} characters: a name and a role."),
+        );
+    }
     let recording_link = match text_value(values, block::RECORDING).filter(|v| !v.trim().is_empty()) {
         None => None,
         Some(raw) => match RecordingLink::parse(&raw) {
@@ -275,7 +300,7 @@ pub fn parse_submission(
     }
     match (customer, date) {
         (Some(customer), Some(date)) if errors.is_empty() => {
-            Ok(Submission { customer, date, recording_link, highlights })
+            Ok(Submission { customer, date, interviewee, recording_link, highlights })
         }
         _ => Err(errors),
     }
@@ -319,7 +344,9 @@ mod tests {
         );
         let labels: Vec<&str> =
             view["blocks"].as_array().expect("blocks").iter().filter_map(|b| b["label"]["text"].as_str()).collect();
-        for label in ["Customer", "Interview date", "Recording link", "Product area", "Quote", "Takeaway", "Kind"] {
+        for label in
+            ["Customer", "Interview date", "Interviewee", "Recording link", "Product area", "Quote", "Takeaway", "Kind"]
+        {
             assert!(labels.contains(&label), "{label} in {labels:?}");
         }
         assert_eq!(labels.iter().filter(|l| **l == "Quote").count(), 2);
@@ -368,6 +395,22 @@ mod tests {
         assert_eq!(s.highlights[0].area_id, 7);
         assert_eq!(s.highlights[0].kind, Kind::Pain);
         assert_eq!(s.recording_link, None);
+        assert_eq!(s.interviewee, None);
+        let mut named = values("We need SSO", "7", "2026-11-26", "");
+        named["interviewee"] = json!({ "value": { "type": "plain_text_input", "value": "  Dana  Lee, CTO " } });
+        let s = parse_submission(
+            &FormValues::new(named.clone()),
+            &Metadata { highlights: 1, channel: None },
+            &areas(),
+            TODAY,
+        )
+        .expect("valid");
+        assert_eq!(s.interviewee.as_deref(), Some("Dana Lee, CTO"));
+        named["interviewee"] = json!({ "value": { "type": "plain_text_input", "value": "x".repeat(151) } });
+        let errors =
+            parse_submission(&FormValues::new(named), &Metadata { highlights: 1, channel: None }, &areas(), TODAY)
+                .expect_err("too long");
+        assert!(errors.contains_key("interviewee"), "{errors:?}");
     }
 
     #[test]

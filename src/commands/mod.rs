@@ -110,6 +110,12 @@ pub enum HighlightCommand {
     Brief(String),
     /// `shipped <area> | <words> | <announcement> [| <link>]`.
     Shipped(crate::shipped::ShippedCommand),
+    /// `interview <customer> <date> [time]`: plan an interview.
+    PlanInterview(crate::interviews::PlanRequest),
+    /// `interviews`: your planned interviews.
+    ListInterviews,
+    /// `topic @user "…"|off`: the question an onboardee's interviews answer.
+    Topic(quotas::topics::TopicCommand),
     /// `web`: a sign-in link to the evidence library.
     Web,
     /// `privacy <customer> anonymous|named` / `privacy <customer> recordings hidden|shown`.
@@ -195,6 +201,10 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         "privacy" => HighlightCommand::Privacy(crate::privacy::customer::parse_privacy(rest, text)?),
         "forget" if rest.is_empty() => return Err(UserError::new(crate::privacy::forget::FORGET_USAGE)),
         "forget" => HighlightCommand::Forget(rest.to_owned()),
+        "interview" => HighlightCommand::PlanInterview(crate::interviews::parse_plan(rest)?),
+        "interviews" if rest.is_empty() => HighlightCommand::ListInterviews,
+        "topic" if rest.is_empty() => return Err(UserError::new(quotas::topics::TOPIC_USAGE)),
+        "topic" => HighlightCommand::Topic(quotas::topics::parse_topic_command(rest)?),
         "merge" => {
             let (from, into) = pair(rest, " into ", MERGE_CUSTOMERS_USAGE)?;
             HighlightCommand::MergeCustomers { from, into }
@@ -334,6 +344,13 @@ async fn dispatch(
             follows::unfollow(state, workspace, &command.user_id, &name).await.map(Some)
         }
         HighlightCommand::Following => follows::following(state, workspace, &command.user_id).await.map(Some),
+        HighlightCommand::PlanInterview(request) => {
+            crate::interviews::plan(state, workspace, &command.user_id, request).await.map(Some)
+        }
+        HighlightCommand::ListInterviews => crate::interviews::list(state, workspace, &command.user_id).await.map(Some),
+        HighlightCommand::Topic(topic) => {
+            quotas::topics::set_topic(state, workspace, &command.user_id, topic).await.map(Some)
+        }
         HighlightCommand::ConfigNudge(days) => {
             follows::configure_nudge(state, workspace, &command.user_id, days).await.map(Some)
         }
@@ -417,7 +434,9 @@ pub fn usage(command: &str) -> String {
          • `{command} areas rename <old> to <new>` / `{command} areas merge <a> into <b>`: tidy the areas\n\
          • `{command} merge <customer> into <customer>`: make two customers one\n\
          • `{command} follow <customer>` / `{command} unfollow <customer>` / `{command} following`: hear by DM when someone else learns something new about a customer\n\
-         • `{command} onboard @someone [YYYY-MM-DD] [interviews=20 feedback=100 tickets=50 days=30]` / `{command} onboard me`: start an onboarding\n\
+         • `{command} interview <customer> <YYYY-MM-DD> [HH:MM]` / `{command} interviews`: plan an interview (their brief by DM that morning, a reminder if nothing is captured) / list yours\n\
+         • `{command} onboard @someone [YYYY-MM-DD] [interviews=20 feedback=100 tickets=50 days=30] [topic \"…\"]` / `{command} onboard me`: start an onboarding\n\
+         • `{command} topic @someone \"<question>\"` / `{command} topic @someone off`: the question their interviews and month-end report answer\n\
          • `{command} quota [@someone]` / `{command} team`: progress and pace / everyone being onboarded\n\
          • `{command} tickets <n> [note]`: log support tickets you closed\n\
          • `{command} offboard @someone`: end an onboarding (history kept)\n\
@@ -589,6 +608,21 @@ mod tests {
         assert_eq!(parse("config pii-scrub OFF"), Ok(HighlightCommand::ConfigPiiScrub(false)));
         assert_eq!(parse("config pii-scrub on"), Ok(HighlightCommand::ConfigPiiScrub(true)));
         assert!(parse("config pii-scrub maybe").is_err_and(|e| e.0.contains("config pii-scrub maybe")));
+    }
+
+    #[test]
+    fn planned_interviews_are_read_at_the_grammar() {
+        match parse("Interview Acme Labs 2026-12-08 10:00") {
+            Ok(HighlightCommand::PlanInterview(p)) => assert_eq!(p.customer, "Acme Labs"),
+            other => panic!("not a plan: {other:?}"),
+        }
+        assert_eq!(parse("interviews"), Ok(HighlightCommand::ListInterviews));
+        assert_eq!(parse("topic"), Err(UserError::new(quotas::topics::TOPIC_USAGE)));
+        assert!(matches!(parse("Topic <@U1> off"), Ok(HighlightCommand::Topic(t)) if t.topic.is_none()));
+        assert_eq!(parse("interview"), Err(UserError::new(crate::interviews::INTERVIEW_USAGE)));
+        assert!(parse("interview Acme 2026-12-08 noon").is_err_and(|e| e.0.contains("interview Acme 2026-12-08 noon")));
+        // Bars make a capture about a customer called "interview Acme".
+        assert!(matches!(parse("interview Acme | chat | hi"), Ok(HighlightCommand::Capture(_))));
     }
 
     #[test]

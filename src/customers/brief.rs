@@ -1,6 +1,7 @@
 //! `/highlight brief <customer>`: one screen before a call (docs/design.md,
 //! Behaviour: customers people care about): product areas with counts, the
-//! five latest quotes, who has talked to them and when last, followers, the
+//! five latest quotes, who has talked to them and when last, whom they talked
+//! to (the interviewees the capture modal named), followers, the
 //! areas they would test a prototype in, what was shipped to them, and their
 //! thread. Each fact is read by one store query, the customer view's where
 //! it has one.
@@ -8,13 +9,13 @@
 use serde_json::Value;
 
 use crate::app::AppState;
-use crate::customers::view::{resolve, shipped_mark};
+use crate::customers::view::{interviewee_suffix, resolve, shipped_mark};
 use crate::domain::highlight::moment_suffix;
 use crate::error::AppError;
 use crate::reply::Reply;
 use crate::slack::blocks::{self, context, divider, section};
 use crate::slack::mrkdwn::{count, escape, link};
-use crate::store::briefs::{self, Interviewer, LatestQuote};
+use crate::store::briefs::{self, Interviewee, Interviewer, LatestQuote};
 use crate::store::customers::{self, Customer, CustomerSummary};
 use crate::store::shipments::{self, CustomerShipment};
 use crate::store::workspaces::WorkspaceId;
@@ -25,6 +26,8 @@ pub const LATEST_QUOTES: i64 = 5;
 pub const SHIPMENTS: i64 = 5;
 /// People listed per line (interviewers, followers), at most.
 const PEOPLE: usize = 20;
+/// Interviewees listed, at most.
+pub const INTERVIEWEES: i64 = 10;
 
 /// Everything a brief shows, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +40,8 @@ pub struct Brief {
     pub latest: Vec<LatestQuote>,
     /// Who has talked to them, most recent first.
     pub interviewers: Vec<Interviewer>,
+    /// Whom at the customer they talked to, most recent first.
+    pub interviewees: Vec<Interviewee>,
     /// Who follows them (Slack user ids).
     pub followers: Vec<String>,
     /// Areas they would test a prototype in. Testers (docs/design.md,
@@ -53,12 +58,20 @@ pub struct Brief {
 /// closest known names.
 pub async fn show(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Reply, AppError> {
     let customer = resolve(state, workspace, typed).await?;
+    let (text, blocks) = render_brief(&gather(state, workspace, customer).await?);
+    Ok(Reply::ephemeral_blocks(text, blocks))
+}
+
+/// Reads everything the brief of `customer` shows: what `brief` answers and
+/// the morning brief of a planned interview sends.
+pub async fn gather(state: &AppState, workspace: &WorkspaceId, customer: Customer) -> Result<Brief, sqlx::Error> {
     let db = state.db();
     let id = customer.id;
-    let brief = Brief {
+    Ok(Brief {
         summary: customers::find_customer_summary(db, workspace, id).await?,
         latest: briefs::list_latest_customer_quotes(db, workspace, id, LATEST_QUOTES).await?,
         interviewers: briefs::list_customer_interviewers(db, workspace, id).await?,
+        interviewees: briefs::list_customer_interviewees(db, workspace, id, INTERVIEWEES).await?,
         followers: crate::store::follows::followers_of(db, workspace, &[id])
             .await?
             .into_iter()
@@ -68,9 +81,7 @@ pub async fn show(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Res
         shipped: shipments::list_customer_shipments(db, workspace, id, SHIPMENTS).await?,
         thread: customers::find_customer_details(db, workspace, id).await?.thread_permalink,
         customer,
-    };
-    let (text, blocks) = render_brief(&brief);
-    Ok(Reply::ephemeral_blocks(text, blocks))
+    })
 }
 
 /// `<@U1>, <@U2>` (at most [`PEOPLE`], the rest counted).
@@ -114,8 +125,9 @@ pub fn render_brief(brief: &Brief) -> (String, Vec<Value>) {
             let (rec, at) = shown.recording(q.recording_link.clone(), q.recording_at);
             let moment = moment_suffix(rec.as_deref(), at);
             let shipped = shipped_mark(q.shipped_on.as_deref());
+            let with = interviewee_suffix(q.interviewee.as_deref());
             text.push_str(&format!(
-                "\n>{} — {} · <@{}>, {when}{moment}{shipped}",
+                "\n>{} — {} · <@{}>{with}, {when}{moment}{shipped}",
                 escape(&quote),
                 escape(&q.area),
                 q.author
@@ -136,7 +148,16 @@ pub fn render_brief(brief: &Brief) -> (String, Vec<Value>) {
     } else {
         people(brief.followers.iter().map(|f| format!("<@{f}>")))
     };
-    let mut known = format!("*Who has talked to them:* {talked}\n*Followers:* {followers}");
+    let mut known = format!("*Who has talked to them:* {talked}");
+    if !brief.interviewees.is_empty() {
+        let whom: Vec<String> = brief
+            .interviewees
+            .iter()
+            .map(|i| format!("{} (last {})", escape(&blocks::truncate(&i.name, 150)), escape(&i.last_date)))
+            .collect();
+        known.push_str(&format!("\n*Interviewees:* {}", whom.join(" · ")));
+    }
+    known.push_str(&format!("\n*Followers:* {followers}"));
     if !brief.tester_areas.is_empty() {
         let areas: Vec<String> = brief.tester_areas.iter().map(|a| escape(a)).collect();
         known.push_str(&format!("\n*Would test a prototype in:* {}", areas.join(", ")));
@@ -184,6 +205,7 @@ mod tests {
             quote: quote.into(),
             author: "U1".into(),
             interview_date: "2026-12-01".into(),
+            interviewee: Some("Dana <Lee>, CTO".into()),
             permalink: Some("https://x.slack.com/p1".into()),
             recording_link: Some("https://www.youtube.com/watch?v=abc".into()),
             recording_at: Some(754),
@@ -208,6 +230,7 @@ mod tests {
                 Interviewer { user_id: "U1".into(), interviews: 2, last_date: "2026-12-01".into() },
                 Interviewer { user_id: "U2".into(), interviews: 1, last_date: "2026-11-20".into() },
             ],
+            interviewees: vec![Interviewee { name: "Dana <Lee>, CTO".into(), last_date: "2026-12-01".into() }],
             followers: vec!["U3".into()],
             tester_areas: Vec::new(),
             shipped: vec![CustomerShipment {
@@ -224,6 +247,8 @@ mod tests {
         insta::assert_json_snapshot!("customer_brief", blocks);
         let all = serde_json::to_string(&blocks).expect("json");
         assert!(all.contains("&lt;!channel&gt; canned replies"), "{all}");
+        assert!(all.contains("<@U1> with Dana &lt;Lee&gt;, CTO, <https://x.slack.com/p1|2026-12-01>"), "{all}");
+        assert!(all.contains("*Interviewees:* Dana &lt;Lee&gt;, CTO (last 2026-12-01)"), "{all}");
         assert!(!all.contains("prototype"), "no testers yet, no line");
     }
 }

@@ -88,6 +88,15 @@ pub fn shipped_mark(shipped_on: Option<&str>) -> String {
     shipped_on.map(|date| format!(" · ✔ shipped {}", escape(date))).unwrap_or_default()
 }
 
+/// ` with <name and role>` after the interviewer, when the interview names
+/// who was interviewed (docs/design.md, Behaviour: interviews with a purpose).
+pub fn interviewee_suffix(interviewee: Option<&str>) -> String {
+    match interviewee.map(str::trim).filter(|who| !who.is_empty()) {
+        Some(who) => format!(" with {}", escape(&blocks::truncate(who, 150))),
+        None => String::new(),
+    }
+}
+
 /// Pure rendering of the customer view.
 pub fn render_customer_view(
     customer: &Customer,
@@ -141,7 +150,8 @@ pub fn render_customer_view(
             let (link_shown, at_shown) = person.recording(q.recording_link.clone(), q.recording_at);
             let moment = crate::domain::highlight::moment_suffix(link_shown.as_deref(), at_shown);
             let shipped = shipped_mark(q.shipped_on.as_deref());
-            text.push_str(&format!("\n>{} — <@{}>, {}{moment}{shipped}", escape(&quote), q.author, when));
+            let with = interviewee_suffix(q.interviewee.as_deref());
+            text.push_str(&format!("\n>{} — <@{}>{with}, {}{moment}{shipped}", escape(&quote), q.author, when));
         }
         blocks.push(section(&text));
     }
@@ -205,7 +215,11 @@ mod tests {
             &details,
             &[
                 q("chat", 2, "<!here> a"),
-                AreaQuote { shipped_on: Some("2026-12-05".into()), ..q("chat", 2, "b") },
+                AreaQuote {
+                    shipped_on: Some("2026-12-05".into()),
+                    interviewee: Some("Dana <Lee>, CTO".into()),
+                    ..q("chat", 2, "b")
+                },
                 q("billing", 1, "c"),
             ],
         );
@@ -221,7 +235,7 @@ mod tests {
         assert!(header.contains("<https://x.slack.com/p1|Open the customer's thread>"));
         let chat = blocks[2]["text"]["text"].as_str().expect("text");
         assert!(
-            chat.starts_with("*chat* · 2 highlights\n>&lt;!here&gt; a — <@U1>, 2026-02-01\n>b — <@U1>, 2026-02-01 · ✔ shipped 2026-12-05"),
+            chat.starts_with("*chat* · 2 highlights\n>&lt;!here&gt; a — <@U1>, 2026-02-01\n>b — <@U1> with Dana &lt;Lee&gt;, CTO, 2026-02-01 · ✔ shipped 2026-12-05"),
             "{chat}"
         );
         assert!(blocks[3]["text"]["text"].as_str().expect("text").starts_with("*billing* · 1 highlight"));

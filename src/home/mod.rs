@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::domain::ShownCustomer;
 use crate::posting::PostError;
 use crate::quotas::triage::TRIAGE_QUEUED_ACTION;
-use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
+use crate::quotas::{progress_of, render_day, render_goal_lines, render_topic_line, Progress};
 use crate::slack::blocks::{self, actions, button, context, divider, header, home, section, section_with_accessory};
 use crate::slack::mrkdwn::{decode, escape, link};
 use crate::store::onboarding::{self, RecentHighlight};
@@ -95,6 +95,11 @@ pub fn render_home(
     match progress {
         Some(p) => {
             blocks.push(section(&format!("*Onboarding*, {}", render_day(p))));
+            if let Some(topic) = render_topic_line(p) {
+                blocks.push(section(&format!(
+                    "{topic}\nYour interviews answer it; your month-end report is titled by it."
+                )));
+            }
             blocks.push(section(&render_goal_lines(p).join("\n")));
         }
         None => blocks.push(section(
@@ -188,6 +193,10 @@ mod tests {
         );
         assert!(text.contains("and 11 more"), "{text}");
         assert!(text.contains(TRIAGE_QUEUED_ACTION) && text.contains("\"value\":\"7\""), "{text}");
+        let with_topic = Progress { topic: Some("What do <admins> need?".into()), ..p.clone() };
+        let shown = render_home(Some(&with_topic), &recent, &[], &[], &queue).to_string();
+        assert!(shown.contains("*Topic:* “What do &lt;admins&gt; need?”"), "{shown}");
+        assert!(!text.contains("*Topic:*"), "no topic, no line: {text}");
         let empty = render_home(None, &[], &[], &[], &Queue { emoji: "inbox_tray".into(), ..Queue::default() });
         insta::assert_json_snapshot!("home_empty", empty);
         let empty = empty.to_string();

@@ -490,6 +490,16 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
             let once = PostOnce { key: &key, look_first: row.uncertain };
             crate::follows::notices::send_nudge(state, &row.workspace, user, customers, once).await
         }
+        OutboxKind::SendInterviewBrief { user, plan_id } => {
+            let key = row.kind.dedupe_key();
+            let once = PostOnce { key: &key, look_first: row.uncertain };
+            crate::interviews::notices::send_brief(state, &row.workspace, user, *plan_id, once).await
+        }
+        OutboxKind::RemindInterview { user, plan_id } => {
+            let key = row.kind.dedupe_key();
+            let once = PostOnce { key: &key, look_first: row.uncertain };
+            crate::interviews::notices::send_reminder(state, &row.workspace, user, *plan_id, once).await
+        }
         OutboxKind::FillPermalink { highlight_id } => post::fill_permalink(state, &row.workspace, *highlight_id).await,
         OutboxKind::FillThreadPermalink { customer_id } => {
             post::fill_thread_permalink(state, &row.workspace, *customer_id).await

@@ -27,10 +27,20 @@ pub struct Enrollment {
     pub start: Option<Date>,
     /// `key=value` overrides, read.
     pub overrides: TargetOverrides,
+    /// `topic "…"`: the question their interviews answer, decoded.
+    pub topic: Option<String>,
 }
 
-/// Reads `@user|me [YYYY-MM-DD] [interviews=… feedback=… tickets=… days=…]`.
+/// Reads `@user|me [YYYY-MM-DD] [interviews=… feedback=… tickets=… days=…] [topic "…"]`.
 pub fn parse_enrollment(text: &str) -> Result<Enrollment, UserError> {
+    // The topic is last, and may hold any words.
+    let (text, topic) = match text.to_ascii_lowercase().find(" topic ") {
+        Some(at) => {
+            let typed = format!("onboard {}", text.trim());
+            (&text[..at], Some(crate::quotas::topics::parse_topic(&text[at + " topic ".len()..], &typed)?))
+        }
+        None => (text, None),
+    };
     let mut words = text.split_whitespace();
     let who = words
         .next()
@@ -59,7 +69,7 @@ pub fn parse_enrollment(text: &str) -> Result<Enrollment, UserError> {
     }
     let overrides = TargetOverrides::parse(&overrides.join(" "))
         .map_err(|message| UserError::new(format!("Targets {}.", escape(&message))))?;
-    Ok(Enrollment { user, start, overrides })
+    Ok(Enrollment { user, start, overrides, topic })
 }
 
 /// Enrolls an onboardee.
@@ -85,6 +95,9 @@ pub async fn onboard(
         )));
     }
     let user = enrollment.user.clone().unwrap_or_else(|| by.to_owned());
+    if enrollment.topic.is_some() {
+        permissions::require_manager(state, workspace, by, "set topics").await?;
+    }
     if user != by {
         permissions::require_manager(state, workspace, by, "enroll someone else").await?;
         let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.user_info(workspace, &user)).await;
@@ -110,16 +123,23 @@ pub async fn onboard(
         }
     }
     let now = state.clock().now_ms();
-    state
-        .db()
-        .write(async |tx| {
-            onboarding::upsert_onboardee(tx, workspace, &user, &format_date(start), &targets, by, now).await
-        })
-        .await?;
+    let start_date = format_date(start);
+    let new = onboarding::NewOnboardee {
+        user: &user,
+        start_date: &start_date,
+        targets: &targets,
+        enrolled_by: by,
+        topic: enrollment.topic.as_deref(),
+    };
+    state.db().write(async |tx| onboarding::upsert_onboardee(tx, workspace, &new, now).await).await?;
     state.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.clone() }).await?;
     let who = if user == by { "You are".to_owned() } else { format!("<@{user}> is") };
+    let topic = match &enrollment.topic {
+        Some(topic) => format!(" Topic: {}.", crate::quotas::topics::render_topic(topic)),
+        None => String::new(),
+    };
     Ok(Reply::ephemeral(format!(
-        "{who} enrolled from {} for {} days: {} customer interviews, {} feedback items triaged, {} support tickets. \
+        "{who} enrolled from {} for {} days: {} customer interviews, {} feedback items triaged, {} support tickets.{topic} \
          Interviews count themselves from `/highlight` captures; progress shows in the App Home and with `/highlight quota`.",
         format_date(start),
         targets.days,
@@ -168,8 +188,9 @@ pub async fn quota(state: &AppState, workspace: &WorkspaceId, by: &str, who: Who
     };
     let p = progress_of(state, workspace, &onboardee).await?;
     let ended = if onboardee.ended_at.is_some() { " (ended)" } else { "" };
+    let topic = crate::quotas::render_topic_line(&p).map(|line| format!("\n{line}")).unwrap_or_default();
     Ok(Reply::ephemeral(format!(
-        "*Onboarding of <@{user}>*{ended}, {}\n{}",
+        "*Onboarding of <@{user}>*{ended}, {}{topic}\n{}",
         render_day(&p),
         render_goal_lines(&p).join("\n")
     )))
@@ -273,6 +294,11 @@ mod tests {
         assert!(parse_enrollment("ann").is_err());
         assert!(parse_enrollment("me tomorrow").is_err());
         assert_eq!(parse_enrollment("me days=400"), Err(UserError::new("Targets days=400: must be from 1 to 366.")));
+        let e = parse_enrollment("<@U0123ABCD> 2026-12-01 Topic \"What do &lt;admins&gt; need?\"").expect("valid");
+        assert_eq!((e.start, e.topic.as_deref()), (Some(date(2026, 12, 1)), Some("What do <admins> need?")));
+        assert!(
+            parse_enrollment("me topic \"\"").is_err_and(|e| e.0.ends_with("```/highlight onboard me topic \"\"```"))
+        );
     }
 
     #[test]

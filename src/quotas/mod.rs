@@ -15,6 +15,7 @@
 
 pub mod commands;
 pub mod milestones;
+pub mod topics;
 pub mod triage;
 pub mod webhook;
 
@@ -102,6 +103,8 @@ pub struct Progress {
     pub feedback: Goal,
     /// Tickets.
     pub tickets: Goal,
+    /// The question their interviews answer (see [`topics`]), when a manager set one.
+    pub topic: Option<String>,
 }
 
 impl Progress {
@@ -138,6 +141,7 @@ pub fn progress(user: &str, start: Date, targets: &Targets, counts: Counts, toda
         interviews: goal(counts.interviews, targets.interviews),
         feedback: goal(counts.feedback, targets.feedback),
         tickets: goal(counts.tickets, targets.tickets),
+        topic: None,
     }
 }
 
@@ -173,7 +177,8 @@ pub async fn progress_on(
         midnight(end),
     )
     .await?;
-    Ok(progress(&onboardee.user_id, start, &onboardee.targets(), counts, today))
+    let progress = progress(&onboardee.user_id, start, &onboardee.targets(), counts, today);
+    Ok(Progress { topic: onboardee.topic.clone(), ..progress })
 }
 
 /// A text progress bar, ten cells.
@@ -203,6 +208,11 @@ pub fn render_summary_line(p: &Progress) -> String {
     let goals: Vec<String> =
         p.goals().iter().map(|(name, g)| format!("{name} {}/{} ({})", g.done, g.target, g.pace())).collect();
     format!("{}: {}", render_day(p), goals.join(", "))
+}
+
+/// `*Topic:* “…”`, when the person has one.
+pub fn render_topic_line(p: &Progress) -> Option<String> {
+    p.topic.as_deref().map(|topic| format!("*Topic:* {}", topics::render_topic(topic)))
 }
 
 /// "day 12 of 30", "starts in 3 days", "finished".

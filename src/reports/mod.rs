@@ -1,4 +1,5 @@
-//! The month-end report: the three product areas that the most distinct
+//! The month-end report: titled by the onboardee's topic when a manager set
+//! one, the three product areas that the most distinct
 //! customers raised in an onboardee's interviews, each with its supporting
 //! quotes and whether it clears the bar (3 quotes from 3 customers), the gaps,
 //! and the team-wide ranking for context. In Slack as a DM, and as Markdown or
@@ -92,15 +93,17 @@ pub struct Report {
     pub team: Vec<TeamArea>,
     /// Whether only endorsed quotes were counted (`config report endorsed-only on`).
     pub endorsed_only: bool,
+    /// The question the interviews answer (the onboardee's topic), its title.
+    pub topic: Option<String>,
 }
 
 /// Gathers a report; None when the person has no interviews in the window.
 pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -> Result<Option<Report>, sqlx::Error> {
     let zone = crate::app::zone::workspace_zone(db, workspace).await?;
     let today = crate::app::zone::local_date(&zone, now_ms);
-    let (from, days) = match find_onboardee(db, workspace, user).await? {
-        Some(o) => (parse_date(&o.start_date).unwrap_or(today), o.days),
-        None => (today.saturating_sub(29.days()), 30),
+    let (from, days, topic) = match find_onboardee(db, workspace, user).await? {
+        Some(o) => (parse_date(&o.start_date).unwrap_or(today), o.days, o.topic),
+        None => (today.saturating_sub(29.days()), 30, None),
     };
     let until = from.saturating_add(days.days());
     let rows = list_interviewer_quotes(db, workspace, user, &format_date(from), &format_date(until)).await?;
@@ -169,6 +172,7 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
         features,
         team,
         endorsed_only,
+        topic,
     }))
 }
 
@@ -185,12 +189,28 @@ pub fn gap(f: &Feature) -> String {
 }
 
 /// "Month-end report: three features", or fewer when fewer areas came up.
-fn title(r: &Report) -> String {
+fn kind(r: &Report) -> String {
     let n = ["no features", "one feature", "two features", "three features"]
         .get(r.features.len())
         .copied()
         .unwrap_or("three features");
-    format!("📝 Month-end report: {n}")
+    format!("Month-end report: {n}")
+}
+
+/// The report's title: its topic, the question the interviews answer, when
+/// there is one; else what kind of report it is.
+fn title(r: &Report) -> String {
+    match &r.topic {
+        Some(topic) => format!("📝 {topic}"),
+        None => format!("📝 {}", kind(r)),
+    }
+}
+
+/// Under a topic, what the report is: what the interviews said, ranked.
+fn answer_line(r: &Report) -> Option<String> {
+    r.topic
+        .as_ref()
+        .map(|_| format!("{}, ranked by how many distinct customers raised each in these interviews", kind(r)))
 }
 
 /// The report as a Slack message.
@@ -198,7 +218,8 @@ pub fn render_report_message(r: &Report) -> Message {
     let mut blocks = vec![
         header(&title(r)),
         context(&format!(
-            "<@{}> · {} to {} · {} interview{}{}",
+            "{}<@{}> · {} to {} · {} interview{}{}",
+            answer_line(r).map(|line| format!("{line}\n")).unwrap_or_default(),
             r.user,
             r.from,
             r.until,
@@ -273,8 +294,9 @@ pub fn render_report_message(r: &Report) -> Message {
 /// The report as Markdown.
 pub fn render_report_markdown(r: &Report) -> String {
     let mut out = format!(
-        "# {}\n\n{} · {} to {} · {}\n",
+        "# {}\n\n{}{} · {} to {} · {}\n",
         title(r).trim_start_matches("📝 "),
+        answer_line(r).map(|line| format!("{line}\n\n")).unwrap_or_default(),
         r.user,
         r.from,
         r.until,
@@ -412,6 +434,7 @@ mod tests {
             features: vec![feature("Chat", 3, 4), feature("Billing", 1, 1)],
             team: vec![TeamArea { area: "Chat".into(), customers: 7, highlights: 12 }],
             endorsed_only: false,
+            topic: None,
         };
         let m = render_report_message(&r);
         insta::assert_json_snapshot!("report_dm", m);
@@ -426,6 +449,38 @@ mod tests {
         assert!(md.contains("## 1. Chat\n\n3 customers, 4 quotes · backed"), "{md}");
         assert!(md.contains("- Billing: 1 customer — talk to 2 more"));
         assert_eq!(render_report_json(&r)["features"][0]["backed"], true);
+        assert_eq!(m.blocks[0]["text"]["text"], "📝 Month-end report: two features");
+    }
+
+    #[test]
+    fn a_topic_titles_the_report_over_the_ranking_of_what_the_interviews_said() {
+        let r = Report {
+            user: "U1".into(),
+            from: "2026-11-01".into(),
+            until: "2026-12-01".into(),
+            interviews: 4,
+            features: vec![feature("Chat", 3, 4), feature("Billing", 1, 1)],
+            team: vec![],
+            endorsed_only: false,
+            topic: Some("What should we build for <chat> & email?".into()),
+        };
+        let m = render_report_message(&r);
+        assert_eq!(
+            m.blocks[0]["text"]["text"], "📝 What should we build for <chat> & email?",
+            "plain text: not escaped"
+        );
+        let context = m.blocks[1]["elements"][0]["text"].as_str().expect("context");
+        assert!(
+            context.starts_with("Month-end report: two features, ranked by how many distinct customers raised each"),
+            "{context}"
+        );
+        blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
+        let md = render_report_markdown(&r);
+        assert!(
+            md.starts_with("# What should we build for <chat> & email?\n\nMonth-end report: two features, ranked"),
+            "{md}"
+        );
+        assert_eq!(render_report_json(&r)["topic"], "What should we build for <chat> & email?");
     }
 
     #[test]
@@ -440,6 +495,7 @@ mod tests {
             features: vec![chat, feature("Billing", 1, 1)],
             team: vec![],
             endorsed_only: false,
+            topic: None,
         };
         let json = serde_json::to_string(&render_report_message(&r).blocks).expect("json");
         assert_eq!(json.matches("✔ shipped 2026-12-05").count(), 1, "{json}");

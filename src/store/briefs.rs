@@ -1,5 +1,6 @@
 //! The reads behind a customer's brief that the customer view does not make:
-//! the latest quotes across areas, and who has talked to the customer.
+//! the latest quotes across areas, who has talked to the customer, and whom
+//! at the customer they talked to.
 
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
@@ -15,6 +16,8 @@ pub struct LatestQuote {
     pub author: String,
     /// Interview date.
     pub interview_date: String,
+    /// Who was interviewed (name and role), when the interview names them.
+    pub interviewee: Option<String>,
     /// Link to the posted reply.
     pub permalink: Option<String>,
     /// Link into the recording.
@@ -33,7 +36,7 @@ pub async fn list_latest_customer_quotes(
     limit: i64,
 ) -> Result<Vec<LatestQuote>, sqlx::Error> {
     sqlx::query_as(
-        "select a.name as area, h.quote, h.author, i.interview_date, h.permalink, h.recording_link, h.recording_at,
+        "select a.name as area, h.quote, h.author, i.interview_date, i.interviewee, h.permalink, h.recording_link, h.recording_at,
                 s.shipped_on
          from highlights h
          join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
@@ -75,6 +78,38 @@ pub async fn list_customer_interviewers(
     )
     .bind(workspace.as_str())
     .bind(customer_id)
+    .fetch_all(db.reader())
+    .await
+}
+
+/// Someone interviewed at a customer (as the capture modal named them).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Interviewee {
+    /// Name and role, as typed.
+    pub name: String,
+    /// The last interview with them, `YYYY-MM-DD`.
+    pub last_date: String,
+}
+
+/// The people interviewed at a customer, most recently interviewed first,
+/// at most `limit`.
+pub async fn list_customer_interviewees(
+    db: &Db,
+    workspace: &WorkspaceId,
+    customer_id: i64,
+    limit: i64,
+) -> Result<Vec<Interviewee>, sqlx::Error> {
+    sqlx::query_as(
+        "select interviewee as name, max(interview_date) as last_date
+         from interviews
+         where workspace_id = $1 and customer_id = $2 and interviewee is not null
+         group by interviewee
+         order by max(interview_date) desc, interviewee
+         limit $3",
+    )
+    .bind(workspace.as_str())
+    .bind(customer_id)
+    .bind(limit)
     .fetch_all(db.reader())
     .await
 }

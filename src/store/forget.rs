@@ -26,6 +26,7 @@ pub enum Erase {
 /// counted in `forgotten_interviews` before they go.
 pub const CUSTOMER_TABLES: &[(&str, Erase)] = &[
     ("follows", Erase::Delete),
+    ("planned_interviews", Erase::Delete),
     ("customer_aliases", Erase::Delete),
     ("customer_key_variants", Erase::Delete),
     ("feedback_items", Erase::Detach),

@@ -32,6 +32,8 @@ pub struct HighlightForPost {
     pub author: String,
     /// `YYYY-MM-DD`.
     pub interview_date: String,
+    /// Who was interviewed (name and role), when the interview names them.
+    pub interviewee: Option<String>,
     /// Where it was posted, once it was.
     pub posted_ts: Option<String>,
     /// Whether no earlier highlight of this customer is in this area.
@@ -155,7 +157,7 @@ fn post_lookup_sql(filter: &str) -> String {
     format!(
         "select h.workspace_id, h.id, h.customer_id, c.display_name as customer_name, h.area_id,
                 a.name as area_name, h.kind, h.quote, h.takeaway, h.recording_link, h.recording_at, h.author,
-                i.interview_date, h.posted_ts,
+                i.interview_date, i.interviewee, h.posted_ts,
                 case when (select min(e.id) from highlights e
                            where e.workspace_id = h.workspace_id and e.customer_id = h.customer_id
                              and e.area_id = h.area_id) = h.id then 1 else 0 end as first_in_area,

@@ -29,6 +29,7 @@ pub mod installations;
 pub mod library;
 pub mod onboarding;
 pub mod outbox;
+pub mod planned_interviews;
 pub mod privacy;
 pub mod recordings;
 pub mod search;

@@ -24,6 +24,8 @@ pub struct Onboardee {
     pub tickets_target: i64,
     /// Offboarded at (unix ms).
     pub ended_at: Option<i64>,
+    /// The question their interviews and report answer, set by a manager.
+    pub topic: Option<String>,
 }
 
 impl Onboardee {
@@ -38,26 +40,41 @@ impl Onboardee {
     }
 }
 
-const COLUMNS: &str = "user_id, start_date, days, interviews_target, feedback_target, tickets_target, ended_at";
+const COLUMNS: &str = "user_id, start_date, days, interviews_target, feedback_target, tickets_target, ended_at, topic";
 
-/// Enrolls (or re-enrolls, replacing the dates and targets of) a user.
+/// An enrollment to write.
+#[derive(Debug, Clone, Copy)]
+pub struct NewOnboardee<'a> {
+    /// Slack user id.
+    pub user: &'a str,
+    /// First day, `YYYY-MM-DD`.
+    pub start_date: &'a str,
+    /// Targets and window length.
+    pub targets: &'a Targets,
+    /// Who enrolled them.
+    pub enrolled_by: &'a str,
+    /// Their topic, when one is given (none keeps the one they had).
+    pub topic: Option<&'a str>,
+}
+
+/// Enrolls (or re-enrolls, replacing the dates and targets of) a user; a
+/// topic given replaces theirs, none keeps it.
 pub async fn upsert_onboardee(
     conn: &mut sqlx::AnyConnection,
     workspace: &WorkspaceId,
-    user: &str,
-    start_date: &str,
-    targets: &Targets,
-    enrolled_by: &str,
+    new: &NewOnboardee<'_>,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
+    let NewOnboardee { user, start_date, targets, enrolled_by, topic } = *new;
     sqlx::query(
         "insert into onboardees (workspace_id, user_id, start_date, days, interviews_target, feedback_target,
-                                 tickets_target, enrolled_by, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                 tickets_target, enrolled_by, created_at, topic)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          on conflict (workspace_id, user_id) do update set
              start_date = excluded.start_date, days = excluded.days,
              interviews_target = excluded.interviews_target, feedback_target = excluded.feedback_target,
-             tickets_target = excluded.tickets_target, enrolled_by = excluded.enrolled_by, ended_at = null",
+             tickets_target = excluded.tickets_target, enrolled_by = excluded.enrolled_by, ended_at = null,
+             topic = coalesce(excluded.topic, onboardees.topic)",
     )
     .bind(workspace.as_str())
     .bind(user)
@@ -68,9 +85,28 @@ pub async fn upsert_onboardee(
     .bind(targets.tickets)
     .bind(enrolled_by)
     .bind(now_ms)
+    .bind(topic)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Sets (or with None, clears) a running enrollment's topic; false when the
+/// user is not being onboarded.
+pub async fn update_onboardee_topic(
+    conn: &mut sqlx::AnyConnection,
+    workspace: &WorkspaceId,
+    user: &str,
+    topic: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let result =
+        sqlx::query("update onboardees set topic = $3 where workspace_id = $1 and user_id = $2 and ended_at is null")
+            .bind(workspace.as_str())
+            .bind(user)
+            .bind(topic)
+            .execute(&mut *conn)
+            .await?;
+    Ok(result.rows_affected() == 1)
 }
 
 /// Ends an enrollment (history kept); false when there was none running.

@@ -157,6 +157,20 @@ pub enum OutboxKind {
         /// The names it went by (its name, other names, `Customer N`).
         names: Vec<String>,
     },
+    /// DM a planner the brief of the customer they interview today (design.md, Behaviour).
+    SendInterviewBrief {
+        /// The planner.
+        user: String,
+        /// The planned interview.
+        plan_id: i64,
+    },
+    /// DM a planner who captured nothing 24 hours after a planned interview.
+    RemindInterview {
+        /// The planner.
+        user: String,
+        /// The planned interview.
+        plan_id: i64,
+    },
 }
 
 impl OutboxKind {
@@ -181,6 +195,8 @@ impl OutboxKind {
             Self::NudgeFollower { .. } => "nudge_follower",
             Self::DeleteThread { .. } => "delete_thread",
             Self::MendPost { .. } => "mend_post",
+            Self::SendInterviewBrief { .. } => "send_interview_brief",
+            Self::RemindInterview { .. } => "remind_interview",
         }
     }
 
@@ -206,6 +222,8 @@ impl OutboxKind {
             Self::NudgeFollower { user, date, .. } => format!("nudge:{date}:{user}"),
             Self::DeleteThread { channel, ts, .. } => format!("delete_thread:{channel}:{ts}"),
             Self::MendPost { forget, key, .. } => format!("mend:{forget}:{key}"),
+            Self::SendInterviewBrief { plan_id, .. } => format!("interview_brief:{plan_id}"),
+            Self::RemindInterview { plan_id, .. } => format!("interview_reminder:{plan_id}"),
         }
     }
 }

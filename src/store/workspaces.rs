@@ -224,6 +224,7 @@ pub const WORKSPACE_TABLES: &[&str] = &[
     "triage_queue",
     "interviews",
     "forgotten_interviews",
+    "planned_interviews",
     "customer_aliases",
     "customer_key_variants",
     "customers",

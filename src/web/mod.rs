@@ -25,6 +25,8 @@ use crate::app::AppState;
 
 /// The one stylesheet, in the binary (screen, phone and print).
 pub const STYLESHEET: &str = include_str!("static/style.css");
+/// The library's icon (the browser's tab and bookmarks).
+const ICON: &str = include_str!("static/icon.svg");
 
 /// What every page of the library may load: its own stylesheet, nothing
 /// inline that runs, and no framing by another site.
@@ -55,6 +57,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/login/slack", get(oidc::start))
         .route("/login/slack/callback", get(oidc::callback))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/icon.svg", get(icon))
         .merge(signed_in)
         .layer(middleware::from_fn(security_headers))
 }
@@ -63,6 +66,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
 async fn stylesheet() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], STYLESHEET)
         .into_response()
+}
+
+/// `GET /static/icon.svg`.
+async fn icon() -> Response {
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], ICON).into_response()
 }
 
 /// Sets the headers every response of the library carries.

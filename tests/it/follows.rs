@@ -22,17 +22,17 @@ const FOLLOWER: &str = "U0FOLLOW01";
 const BYSTANDER: &str = "U0BYSTAND1";
 
 /// The app's conversation with a person, as the fake Slack opens it.
-fn dm_of(user: &str) -> String {
+pub(crate) fn dm_of(user: &str) -> String {
     format!("D{}", user.strip_prefix('U').unwrap_or(user))
 }
 
 /// The DMs the app sent a person (as they landed in the conversation).
-fn dms(app: &TestApp, user: &str) -> Vec<Value> {
+pub(crate) fn dms(app: &TestApp, user: &str) -> Vec<Value> {
     app.slack.messages_in(&dm_of(user))
 }
 
 /// The blocks of each DM posted to a person, as text.
-fn dm_blocks(app: &TestApp, user: &str) -> Vec<String> {
+pub(crate) fn dm_blocks(app: &TestApp, user: &str) -> Vec<String> {
     let dm = dm_of(user);
     app.slack
         .ok_calls_to("chat.postMessage")
@@ -43,7 +43,7 @@ fn dm_blocks(app: &TestApp, user: &str) -> Vec<String> {
 }
 
 /// Types `/highlight <text>` as `user` and returns the reply.
-async fn slash_as(app: &TestApp, user: &str, text: &str) -> Value {
+pub(crate) async fn slash_as(app: &TestApp, user: &str, text: &str) -> Value {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&app.slash_body(text)).expect("form");
     let pairs: Vec<(String, String)> =
         pairs.into_iter().map(|(k, v)| if k == "user_id" { (k, user.to_owned()) } else { (k, v) }).collect();
@@ -53,7 +53,7 @@ async fn slash_as(app: &TestApp, user: &str, text: &str) -> Value {
     resp.json().await.expect("JSON reply")
 }
 
-async fn said_as(app: &TestApp, user: &str, text: &str) -> String {
+pub(crate) async fn said_as(app: &TestApp, user: &str, text: &str) -> String {
     slash_as(app, user, text).await["text"].as_str().expect("text").to_owned()
 }
 
@@ -62,7 +62,7 @@ async fn capture(app: &TestApp, text: &str) {
     assert!(said.starts_with("✅ Saved"), "{text}: {said}");
 }
 
-async fn customer_id(app: &TestApp, name: &str) -> i64 {
+pub(crate) async fn customer_id(app: &TestApp, name: &str) -> i64 {
     sqlx::query_scalar("select id from customers where display_name = $1")
         .bind(name)
         .fetch_one(app.db.pool())
@@ -424,7 +424,7 @@ async fn queue_nudges_at(app: &TestApp, at: jiff::Timestamp) -> usize {
 /// forgetting the signed requests past their signing window (6 minutes), so a
 /// request's record gone means a tick ended after the move; the next one
 /// gone, after a second move, means a tick ran from start to end after it.
-async fn move_clock_to(app: &TestApp, at: jiff::Timestamp) {
+pub(crate) async fn move_clock_to(app: &TestApp, at: jiff::Timestamp) {
     let now = jiff::Timestamp::now().as_millisecond() + app.clock_ahead_ms();
     assert!(at.as_millisecond() - now >= 7 * 60 * 1000, "past the signing window of the last request");
     for by in [at.as_millisecond() - now, 7 * 60 * 1000] {

@@ -27,6 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "home",
             "quotas",
             "endorsements",
+            "interviews",
             "follows",
             "capture",
             "customers",

@@ -93,13 +93,13 @@ proptest! {
     fn a_highlight_renders_as_valid_block_kit_that_pings_nobody(
         quote in hostile_text(), customer in hostile_text(), area in hostile_text(),
         takeaway in prop::option::of(hostile_text()), link in prop::option::of(hostile_text()),
-        long in 0usize..4000,
+        interviewee in prop::option::of(hostile_text()), long in 0usize..4000,
     ) {
         let quote = if quote.trim().is_empty() { format!("q{}", "x".repeat(long)) } else { quote };
         let h = HighlightForPost {
             id: 1, customer_id: 1, customer_name: customer, area_id: 1, area_name: area, kind: "pain".into(),
             quote, takeaway, recording_link: link, recording_at: Some(754), author: "U1".into(), interview_date: "2026-01-02".into(),
-            posted_ts: None, first_in_area: 1, workspace_channel: None, thread_channel: None, thread_ts: None,
+            interviewee, posted_ts: None, first_in_area: 1, workspace_channel: None, thread_channel: None, thread_ts: None,
             endorsed_by: None,
         };
         let message = render_highlight_reply(&h, "Alice");

@@ -530,6 +530,7 @@ async fn a_refresh_woken_while_it_runs_waits_for_its_delay(backend: TestBackend)
         customer_id: Some(customer),
         interview_date: "2026-11-01".into(),
         recording_link: None,
+        interviewee: None,
         highlights: vec![NewHighlight {
             area_id: area,
             kind: "request",
@@ -557,6 +558,70 @@ async fn a_refresh_woken_while_it_runs_waits_for_its_delay(backend: TestBackend)
     db.insert_capture(&ws, capture("second"), running + 10).await.expect("second");
     assert!(claim("too-soon", running + 20).await.is_empty(), "woken while running: not due at once");
     assert_eq!(claim("run-2", running + 10 + FOLLOW_UP_DELAY_MS).await, vec!["publish_home"]);
+}
+
+on_both_backends!(a_capture_that_cannot_be_written_fails_alone_and_leaves_the_writer_ready);
+async fn a_capture_that_cannot_be_written_fails_alone_and_leaves_the_writer_ready(backend: TestBackend) {
+    use highlights::domain::customer::CustomerName;
+    use highlights::store::captures::{NewCapture, NewHighlight};
+    let (_guard, db) = fresh_db(backend).await;
+    let ws = WorkspaceId("T0AAAAAAA".into());
+    seed_two_highlights(&db).await;
+    let area: i64 = sqlx::query_scalar("select id from product_areas").fetch_one(db.pool()).await.expect("area");
+    let customer: i64 = sqlx::query_scalar("select id from customers").fetch_one(db.pool()).await.expect("customer");
+    let capture = |quote: &str, area_id: i64, new_customer: Option<&str>| NewCapture {
+        author: "U0AAAAAAA".into(),
+        customer: CustomerName::parse(new_customer.unwrap_or("Acme")).expect("name"),
+        customer_id: new_customer.is_none().then_some(customer),
+        interview_date: "2026-11-01".into(),
+        recording_link: None,
+        interviewee: None,
+        highlights: vec![NewHighlight {
+            area_id,
+            kind: "request",
+            quote: quote.into(),
+            takeaway: None,
+            recording_link: None,
+            recording_at: None,
+        }],
+        post_after_ms: i64::MAX / 2,
+        notices: vec![],
+    };
+    // Submitted together, so written as one group: the one naming an area
+    // that does not exist fails, alone; a known customer's and a new one's
+    // are written.
+    let (good, bad, new) = tokio::join!(
+        db.insert_capture(&ws, capture("written", area, None), 1_000),
+        db.insert_capture(&ws, capture("refused", area + 1_000, None), 1_000),
+        db.insert_capture(&ws, capture("a new customer's", area, Some("Globex")), 1_000),
+    );
+    assert_eq!(good.expect("the good capture"), customer);
+    assert!(bad.is_err(), "a capture naming no area fails");
+    let globex = new.expect("the new customer's capture");
+    assert_ne!(globex, customer);
+    // No transaction was left open: the next capture is written too.
+    db.insert_capture(&ws, capture("after", area, None), 2_000).await.expect("the writer is ready again");
+    let quotes: Vec<(i64, String)> =
+        sqlx::query_as("select id, quote from highlights order by id").fetch_all(db.pool()).await.expect("quotes");
+    let written: Vec<&str> = quotes.iter().map(|(_, q)| q.as_str()).skip(2).collect();
+    assert_eq!(written.len(), 3, "{quotes:?}");
+    for quote in ["written", "a new customer's", "after"] {
+        assert!(written.contains(&quote), "{quote} in {quotes:?}");
+    }
+    // Each highlight's post is queued under its own id.
+    let posts: Vec<String> =
+        sqlx::query_scalar("select payload from outbox where kind = 'post_highlight' order by dedupe_key")
+            .fetch_all(db.pool())
+            .await
+            .expect("posts");
+    let mut posted: Vec<i64> = posts
+        .iter()
+        .map(|p| serde_json::from_str::<serde_json::Value>(p).expect("json")["highlight_id"].as_i64().expect("id"))
+        .collect();
+    posted.sort_unstable();
+    let mut ids: Vec<i64> = quotes.iter().skip(2).map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    assert!(ids.iter().all(|id| posted.contains(id)), "posts {posted:?} for highlights {ids:?}");
 }
 
 on_both_backends!(app_home_reads_an_authors_latest_highlights_and_customers_from_their_own_rows);

@@ -12,14 +12,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use serde::Serialize;
-use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Executor as _};
 
 use super::{Job, FOLLOW_UP_DELAY_MS};
 use crate::domain::CustomerName;
 use crate::store::follows::{follower_notices_from, NoticeQuote};
 use crate::store::outbox::{OutboxKind, OutboxRowJson, WAKE_ON_CONFLICT};
 use crate::store::workspaces::WorkspaceId;
-use crate::store::{begin_on, customers, Backend};
+use crate::store::{customers, Backend};
 
 /// An interview to record (or find).
 #[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -29,16 +29,18 @@ struct InterviewRow<'a> {
     customer_id: i64,
     interview_date: &'a str,
     recording_link: Option<&'a str>,
+    interviewee: Option<&'a str>,
     created_at: i64,
 }
 
 /// A highlight, with its interview's identity and when its post is due.
 #[derive(Debug, Serialize)]
 struct HighlightRow<'a> {
-    /// Given on SQLite (the writer holds the lock: ids are known), assigned
-    /// by the sequence on PostgreSQL.
+    /// Its place in the group: on SQLite its id is the highest id before the
+    /// group plus this (the writer holds the lock), and its post is queued
+    /// with that id in the same script. PostgreSQL's sequence assigns ids.
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<i64>,
+    place: Option<i64>,
     workspace_id: &'a str,
     interviewer: &'a str,
     customer_id: i64,
@@ -56,18 +58,105 @@ struct HighlightRow<'a> {
 /// Writes a group of captures in one transaction; each capture's customer id.
 pub(super) async fn write(pool: &AnyPool, backend: Backend, group: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     let known: Option<Vec<i64>> = group.iter().map(|job| job.capture.customer_id).collect();
-    if let (Backend::Postgres, Some(customer_ids)) = (backend, known) {
+    match (backend, known) {
         // One statement is a transaction of its own on PostgreSQL: without
         // BEGIN and COMMIT the group costs one round trip, not three.
-        let mut conn = pool.acquire().await?;
-        write_rows(&mut conn, backend, group, &customer_ids).await?;
-        return Ok(customer_ids);
+        (Backend::Postgres, Some(customer_ids)) => {
+            let mut conn = pool.acquire().await?;
+            write_rows(&mut conn, backend, group, &customer_ids, Script::Alone).await?;
+            Ok(customer_ids)
+        }
+        (Backend::Postgres, None) => {
+            let mut tx = pool.begin().await?;
+            let customer_ids = insert_new_customers(&mut tx, group).await?;
+            write_rows(&mut tx, backend, group, &customer_ids, Script::Alone).await?;
+            tx.commit().await?;
+            Ok(customer_ids)
+        }
+        (Backend::Sqlite, known) => {
+            let mut writer = SqliteWrite::begin(pool).await?;
+            let written = write_sqlite(&mut writer, group, known).await;
+            writer.end(written).await
+        }
     }
-    let mut tx = begin_on(pool, backend).await?;
-    let customer_ids = insert_new_customers(&mut tx, group).await?;
-    write_rows(&mut tx, backend, group, &customer_ids).await?;
-    tx.commit().await?;
+}
+
+/// The group on SQLite. Every statement there is a hand-off to the
+/// connection's thread and back, so the transaction's BEGIN and COMMIT ride
+/// with the group's script: a group whose customers all exist (a lone capture
+/// about a known customer too) is one hand-off, not four.
+async fn write_sqlite(
+    writer: &mut SqliteWrite,
+    group: &[Job],
+    known: Option<Vec<i64>>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let conn: &mut AnyConnection = &mut writer.conn;
+    let (customer_ids, script) = match known {
+        Some(customer_ids) => (customer_ids, Script::BeginAndCommit),
+        None => {
+            conn.execute("BEGIN IMMEDIATE").await?;
+            writer.open = true;
+            (insert_new_customers(&mut writer.conn, group).await?, Script::Commit)
+        }
+    };
+    writer.open = true;
+    write_rows(&mut writer.conn, Backend::Sqlite, group, &customer_ids, script).await?;
+    writer.open = false;
     Ok(customer_ids)
+}
+
+/// What the SQLite script does about its transaction besides the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    /// Nothing (PostgreSQL: one statement is its own transaction, or the
+    /// caller's transaction holds it).
+    Alone,
+    /// Commits the transaction the caller began.
+    Commit,
+    /// Begins (`IMMEDIATE`: the write lock at once) and commits.
+    BeginAndCommit,
+}
+
+/// The writer's connection while a group is written on SQLite, with a
+/// transaction the driver does not track (it begins and commits inside the
+/// group's script): a failure rolls it back, and a write dropped while one is
+/// open (the runtime stopping) closes the connection, which SQLite rolls back,
+/// instead of handing the pool a connection inside a transaction.
+struct SqliteWrite {
+    conn: sqlx::pool::PoolConnection<Any>,
+    /// Whether a transaction may be open.
+    open: bool,
+}
+
+impl SqliteWrite {
+    async fn begin(pool: &AnyPool) -> Result<Self, sqlx::Error> {
+        Ok(Self { conn: pool.acquire().await?, open: false })
+    }
+
+    /// Ends the write with its outcome: after a failure, the transaction (if
+    /// any) is rolled back, or the connection closed when that fails too.
+    async fn end<T>(mut self, written: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
+        if written.is_err() && self.open {
+            match self.conn.execute("ROLLBACK").await {
+                Ok(_) => self.open = false,
+                // "cannot rollback - no transaction is active": BEGIN itself
+                // failed, or the failure ended the transaction.
+                Err(e) if e.to_string().contains("no transaction is active") => self.open = false,
+                Err(e) => {
+                    tracing::warn!(error = %e, "rolling back a failed group of captures failed; closing the connection")
+                }
+            }
+        }
+        written
+    }
+}
+
+impl Drop for SqliteWrite {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.close_on_drop();
+        }
+    }
 }
 
 /// The group's rows, once every customer has its id.
@@ -76,30 +165,28 @@ async fn write_rows(
     backend: Backend,
     group: &[Job],
     customer_ids: &[i64],
+    script: Script,
 ) -> Result<(), sqlx::Error> {
     let mut highlights = highlight_rows(group, customer_ids);
+    debug_assert!(backend == Backend::Sqlite || script == Script::Alone, "PostgreSQL's transactions are sqlx's");
     let interviews = interview_rows(group, customer_ids);
     let once = notice_rows(group)?;
     let wake = follow_up_rows(group)?;
     let followers = follower_rows(group, customer_ids)?;
     match backend {
         Backend::Sqlite => {
-            // One writer holds the lock: the next ids are known, so each post
-            // is queued with its highlight's id in the same script.
-            let last: i64 =
-                sqlx::query_scalar("select coalesce(max(id), 0) from highlights").fetch_one(&mut *conn).await?;
-            let mut posts = Vec::with_capacity(highlights.len());
-            for (i, h) in highlights.iter_mut().enumerate() {
-                let id = last + 1 + i as i64;
-                h.id = Some(id);
-                let kind = OutboxKind::PostHighlight { highlight_id: id };
-                posts.push(OutboxRowJson::new(h.workspace_id, &kind, h.created_at, h.post_after)?);
+            for (place, h) in (1..).zip(highlights.iter_mut()) {
+                h.place = Some(place);
             }
-            posts.extend(once);
-            sqlx::query(&SQLITE_GROUP)
+            let sql: &str = match script {
+                Script::BeginAndCommit => &SQLITE_GROUP_BEGIN_AND_COMMIT,
+                Script::Commit => &SQLITE_GROUP_COMMIT,
+                Script::Alone => &SQLITE_GROUP,
+            };
+            sqlx::query(sql)
                 .bind(to_json(&interviews)?)
                 .bind(to_json(&highlights)?)
-                .bind(to_json(&posts)?)
+                .bind(to_json(&once)?)
                 .bind(to_json(&wake)?)
                 .bind(to_json(&followers)?)
                 .execute(&mut *conn)
@@ -126,7 +213,7 @@ fn to_json<T: Serialize>(rows: &T) -> Result<String, sqlx::Error> {
 /// Creates the customers named for the first time, in key order (two groups
 /// creating the same customers then lock them in the same order); every
 /// capture's customer id.
-async fn insert_new_customers(tx: &mut Transaction<'static, Any>, group: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
+async fn insert_new_customers(conn: &mut AnyConnection, group: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     let mut new: BTreeMap<(&WorkspaceId, &str), (&CustomerName, i64)> = BTreeMap::new();
     for job in group.iter().filter(|job| job.capture.customer_id.is_none()) {
         let name = &job.capture.customer;
@@ -134,7 +221,6 @@ async fn insert_new_customers(tx: &mut Transaction<'static, Any>, group: &[Job])
     }
     let mut created = BTreeMap::new();
     for ((workspace, key), (name, now)) in new {
-        let conn: &mut AnyConnection = tx;
         created.insert((workspace, key), customers::insert_customer_if_new(conn, workspace, name, now).await?);
     }
     Ok(group
@@ -147,7 +233,7 @@ async fn insert_new_customers(tx: &mut Transaction<'static, Any>, group: &[Job])
 }
 
 /// Each distinct interview once, in key order; the first recording link
-/// given for it wins (a later capture's does not replace it).
+/// and interviewee given for it win (a later capture's do not replace them).
 fn interview_rows<'a>(group: &'a [Job], customer_ids: &[i64]) -> Vec<InterviewRow<'a>> {
     let mut distinct: BTreeMap<(&str, &str, i64, &str), InterviewRow<'a>> = BTreeMap::new();
     for (job, &customer_id) in group.iter().zip(customer_ids) {
@@ -159,10 +245,14 @@ fn interview_rows<'a>(group: &'a [Job], customer_ids: &[i64]) -> Vec<InterviewRo
             customer_id,
             interview_date: &c.interview_date,
             recording_link: None,
+            interviewee: None,
             created_at: job.now_ms,
         });
         if row.recording_link.is_none() {
             row.recording_link = c.recording_link.as_deref();
+        }
+        if row.interviewee.is_none() {
+            row.interviewee = c.interviewee.as_deref();
         }
     }
     distinct.into_values().collect()
@@ -175,7 +265,7 @@ fn highlight_rows<'a>(group: &'a [Job], customer_ids: &[i64]) -> Vec<HighlightRo
         .flat_map(|(job, &customer_id)| {
             let c = &job.capture;
             c.highlights.iter().map(move |h| HighlightRow {
-                id: None,
+                place: None,
                 workspace_id: job.workspace.as_str(),
                 interviewer: &c.author,
                 customer_id,
@@ -274,9 +364,13 @@ fn follow_up_rows(group: &[Job]) -> Result<Vec<OutboxRowJson<'_>>, sqlx::Error> 
 }
 
 /// The group on SQLite: a script of statements run in one hand-off to the
-/// connection's thread; `$1` interviews, `$2` highlights (with their ids),
-/// `$3` outbox rows queued once (the posts, the notices), `$4` outbox rows
+/// connection's thread; `$1` interviews, `$2` highlights (with their places
+/// in the group), `$3` outbox rows queued once (the notices), `$4` outbox rows
 /// woken (the follow-ups), `$5` the notices to followers (one row each).
+///
+/// The writer holds the lock, so the highlights' ids are the highest id
+/// before the group plus their places: each post is queued with its
+/// highlight's id first, then the highlights take those ids.
 ///
 /// Each array's rows are read once into a materialized CTE before their
 /// fields are taken: `json_each`'s `value` is rendered as text again at
@@ -287,24 +381,36 @@ static SQLITE_GROUP: LazyLock<String> = LazyLock::new(|| {
     format!(
         "
 with r(j) as materialized (select value from json_each($1))
-insert into interviews (workspace_id, interviewer, customer_id, interview_date, recording_link, created_at)
+insert into interviews
+  (workspace_id, interviewer, customer_id, interview_date, recording_link, interviewee, created_at)
 select j ->> 'workspace_id', j ->> 'interviewer', j ->> 'customer_id', j ->> 'interview_date',
-       j ->> 'recording_link', j ->> 'created_at'
+       j ->> 'recording_link', j ->> 'interviewee', j ->> 'created_at'
 from r where true
 on conflict (workspace_id, interviewer, customer_id, interview_date)
-do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link);
+do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link),
+              interviewee = coalesce(interviews.interviewee, excluded.interviewee);
 
-with r(j) as materialized (select value from json_each($2))
+with r(j) as materialized (select value from json_each($2)),
+     last(id) as materialized (select coalesce(max(id), 0) from highlights)
+insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+select j ->> 'workspace_id', 'post_highlight', 'highlight:' || (last.id + (j ->> 'place')),
+       json_object('kind', 'post_highlight', 'highlight_id', last.id + (j ->> 'place')),
+       j ->> 'post_after', j ->> 'created_at', j ->> 'created_at'
+from r, last where true
+{WAKE_ON_CONFLICT};
+
+with r(j) as materialized (select value from json_each($2)),
+     last(id) as materialized (select coalesce(max(id), 0) from highlights)
 insert into highlights
   (id, workspace_id, interview_id, customer_id, area_id, kind, quote, takeaway, recording_link, recording_at,
    author, created_at)
-select j ->> 'id', j ->> 'workspace_id',
+select last.id + (j ->> 'place'), j ->> 'workspace_id',
        (select i.id from interviews i
         where i.workspace_id = j ->> 'workspace_id' and i.interviewer = j ->> 'interviewer'
           and i.customer_id = j ->> 'customer_id' and i.interview_date = j ->> 'interview_date'),
        j ->> 'customer_id', j ->> 'area_id', j ->> 'kind', j ->> 'quote', j ->> 'takeaway',
        j ->> 'recording_link', j ->> 'recording_at', j ->> 'interviewer', j ->> 'created_at'
-from r;
+from r, last;
 
 with r(j) as materialized (select value from json_each($3))
 insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
@@ -328,6 +434,13 @@ where j ->> 'onboardee' is null
     )
 });
 
+/// [`SQLITE_GROUP`] committing the transaction its caller began.
+static SQLITE_GROUP_COMMIT: LazyLock<String> = LazyLock::new(|| format!("{};\nCOMMIT;", SQLITE_GROUP.as_str()));
+
+/// [`SQLITE_GROUP`] as a transaction of its own: one hand-off in all.
+static SQLITE_GROUP_BEGIN_AND_COMMIT: LazyLock<String> =
+    LazyLock::new(|| format!("BEGIN IMMEDIATE;\n{};\nCOMMIT;", SQLITE_GROUP.as_str()));
+
 /// The group on PostgreSQL: one statement, one round trip; the same five
 /// arrays (highlights without ids: the posts are queued from what the insert
 /// returns).
@@ -335,13 +448,16 @@ static POSTGRES_GROUP: LazyLock<String> = LazyLock::new(|| {
     format!(
         "with interview_rows as (
              select * from json_to_recordset($1::json) as r(workspace_id text, interviewer text, customer_id bigint,
-                                                           interview_date text, recording_link text, created_at bigint)),
+                                                           interview_date text, recording_link text, interviewee text,
+                                                           created_at bigint)),
          interviews_found as (
-             insert into interviews (workspace_id, interviewer, customer_id, interview_date, recording_link, created_at)
-             select workspace_id, interviewer, customer_id, interview_date, recording_link, created_at
+             insert into interviews
+               (workspace_id, interviewer, customer_id, interview_date, recording_link, interviewee, created_at)
+             select workspace_id, interviewer, customer_id, interview_date, recording_link, interviewee, created_at
              from interview_rows order by workspace_id, interviewer, customer_id, interview_date
              on conflict (workspace_id, interviewer, customer_id, interview_date)
-             do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link)
+             do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link),
+                           interviewee = coalesce(interviews.interviewee, excluded.interviewee)
              returning id, workspace_id, interviewer, customer_id, interview_date),
          highlight_rows as (
              select * from json_to_recordset($2::json) as r(workspace_id text, interviewer text, customer_id bigint,

@@ -62,6 +62,8 @@ pub struct NewCapture {
     pub interview_date: String,
     /// Link to the whole recording.
     pub recording_link: Option<String>,
+    /// Who was interviewed (name and role), when given.
+    pub interviewee: Option<String>,
     /// At least one highlight.
     pub highlights: Vec<NewHighlight>,
     /// When its posts are due (unix ms): now, or later when there is no

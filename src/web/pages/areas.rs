@@ -44,9 +44,9 @@ fn ranking(signal: &[AreaSignal], before: Option<&[AreaSignal]>, caption: &str) 
         table {
             caption { (caption) }
             thead { tr {
-                th scope="col" { "Area" } th scope="col" { "Customers" }
-                @if before.is_some() { th scope="col" { "Change" } }
-                th scope="col" { "Highlights" }
+                th scope="col" { "Area" } th.num scope="col" { "Customers" }
+                @if before.is_some() { th.num scope="col" { "Change" } }
+                th.num scope="col" { "Highlights" }
             } }
             tbody {
                 @for s in signal {
@@ -121,7 +121,7 @@ fn chart(weeks: &[(String, Vec<AreaSignal>)]) -> Markup {
             details {
                 summary { "The chart's numbers" }
                 table {
-                    thead { tr { th scope="col" { "Week of" } @for (name, _) in &series { th scope="col" { (name) } } } }
+                    thead { tr { th scope="col" { "Week of" } @for (name, _) in &series { th.num scope="col" { (name) } } } }
                     tbody {
                         @for (i, (label, _)) in weeks.iter().enumerate() {
                             tr { th scope="row" { (label) } @for (_, points) in &series { td.num { (points[i]) } } }

@@ -66,7 +66,7 @@ pub async fn customers(
         } @else {
             table {
                 caption { (plural(rows.len() as i64, "customer", "customers")) }
-                thead { tr { th scope="col" { "Customer" } th scope="col" { "Segment" } th scope="col" { "ARR" } th scope="col" { "Highlights" } th scope="col" { "Areas" } th scope="col" { "Last interview" } } }
+                thead { tr { th scope="col" { "Customer" } th scope="col" { "Segment" } th.num scope="col" { "ARR" } th.num scope="col" { "Highlights" } th.num scope="col" { "Areas" } th scope="col" { "Last interview" } } }
                 tbody {
                     @for c in &rows {
                         tr {

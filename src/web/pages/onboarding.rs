@@ -62,6 +62,7 @@ pub async fn report(
     };
     let names = names(&state, ws, [user.clone()]).await;
     let body = html! {
+        @if let Some(topic) = &report.topic { p.topic { strong { "Topic: " } (topic) } }
         p.facts { (report.from) " to " (report.until) " · " (plural(report.interviews as i64, "interview", "interviews"))
             @if report.endorsed_only { " · endorsed quotes only" } }
         p.screen-only { "Print this page from your browser's menu: it prints without the navigation." }
@@ -86,7 +87,7 @@ pub async fn report(
             section aria-labelledby="team" {
                 h2 id="team" { "The team's ranking over the same weeks" }
                 table {
-                    thead { tr { th scope="col" { "Area" } th scope="col" { "Customers" } th scope="col" { "Highlights" } } }
+                    thead { tr { th scope="col" { "Area" } th.num scope="col" { "Customers" } th.num scope="col" { "Highlights" } } }
                     tbody { @for t in &report.team { tr { th scope="row" { (t.area) } td.num { (t.customers) } td.num { (t.highlights) } } } }
                 }
             }
