@@ -278,3 +278,42 @@ pub async fn healthcheck(url: Option<&str>, listen: &str) -> anyhow::Result<Stri
         status => bail!("unhealthy: {url} answered {status}"),
     }
 }
+
+/// `highlights customers forget --workspace T… <name>`: what erasing the
+/// customer would take, or with `yes` the erase itself (design.md,
+/// Behaviour: Privacy): the rows go at once; the Slack work (its thread
+/// deleted, digests and reports mended) is queued for the running app.
+pub async fn forget_customer(db: &Db, workspace: &str, name: &str, yes: bool) -> anyhow::Result<String> {
+    use crate::customers::suggest::near_duplicates;
+    use crate::store::customers::{find_customer_by_key, list_near_customers};
+    let workspace = pick_workspace(db, Some(workspace)).await?;
+    let typed = crate::domain::CustomerName::parse(name).map_err(|e| anyhow::anyhow!("{}", e.0))?;
+    let Some(customer) = find_customer_by_key(db, &workspace, &typed.key).await? else {
+        let near = list_near_customers(db, &workspace, &typed.key).await?;
+        let close: Vec<String> = near_duplicates(&typed.key, &near).iter().map(|c| c.display_name.clone()).collect();
+        match close.as_slice() {
+            [] => bail!("no customer called {name:?} in {}; nothing was erased", workspace.as_str()),
+            close => bail!("no customer called {name:?}; did you mean {}? Nothing was erased", close.join(" or ")),
+        }
+    };
+    let counts = crate::store::forget::count_customer_rows(db, &workspace, customer.id).await?;
+    let what = crate::privacy::forget::describe(&counts);
+    if !yes {
+        return Ok(format!(
+            "Forgetting {} erases {what}.\nNothing was erased: run again with --yes to erase it for good.",
+            customer.display_name
+        ));
+    }
+    let now = jiff::Timestamp::now().as_millisecond();
+    let nonce = crate::store::claim_token();
+    match crate::privacy::forget::forget_in(db, &workspace, customer.id, &nonce, now).await? {
+        Some(counts) => Ok(format!(
+            "Forgotten {}: {} erased. The running app deletes its thread and mends the digests and reports of the \
+             last {} days.",
+            customer.display_name,
+            crate::privacy::forget::describe(&counts),
+            crate::store::forget::MEND_DAYS
+        )),
+        None => Ok(format!("{} was forgotten already; nothing more was erased.", customer.display_name)),
+    }
+}

@@ -25,7 +25,8 @@
 //! 4. **Features.** [`web`] (the evidence library in the browser: its
 //!    routes, sessions and pages, over the other features' reads), [`shipped`]
 //!    (closing the loop with customers), [`privacy`] (retention of recording
-//!    links), [`settings`], [`reports`] (month-end), [`digests`],
+//!    links, anonymous customers and hidden recordings, forgetting a
+//!    customer), [`settings`], [`reports`] (month-end), [`digests`],
 //!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
 //!    reaction), [`endorsements`] (a manager vouches for a quote),
 //!    [`interviews`] (planned interviews: the morning brief, the reminder), [`follows`]
@@ -47,7 +48,8 @@
 //!    transaction from [`store::Db::begin`], so a feature composes its unit of
 //!    work and commits once. The store returns data and never names
 //!    [`slack`]: the sentences a user reads are the features'. [`domain`]: validated values (quote, recording
-//!    time, customer name). [`slack`]: [`slack::verify`] (signatures),
+//!    time, customer name) and how a customer shows outside its thread
+//!    ([`domain::ShownCustomer`]). [`slack`]: [`slack::verify`] (signatures),
 //!    [`slack::payload`] (bodies into types), [`slack::blocks`] (the Block
 //!    Kit builders, which apply Slack's limits), [`slack::client`] (Web API,
 //!    through [`slack::proxy`] when one is set). [`metrics`]: Prometheus.

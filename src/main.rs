@@ -60,6 +60,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", result?);
             Ok(())
         }
+        Command::Customers { command: CustomersCommand::Forget { workspace, name, yes } } => {
+            let db = Db::connect_existing(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
+            let result = highlights::cli::forget_customer(&db, &workspace, &name, yes).await;
+            db.close().await;
+            println!("{}", result?);
+            Ok(())
+        }
         Command::Workspace { command } => {
             let db = Db::connect_existing(DatabaseUrl::parse(&cli.database_url)?.as_str()).await?;
             let result = match command {

@@ -13,7 +13,7 @@ use crate::capture::quick::{Capture, Unfiled};
 use crate::customers::suggest;
 use crate::domain::highlight::{format_date, Kind};
 use crate::domain::pii::Scrubbing;
-use crate::domain::CustomerName;
+use crate::domain::{CustomerName, ShownCustomer};
 use crate::error::AppError;
 use crate::reply::{echo, Ack, Reply};
 use crate::slack::blocks;
@@ -55,7 +55,7 @@ pub async fn quick_capture(
     };
     let existing = match choice {
         Some(CustomerChoice::Existing(id)) => {
-            find_surviving_customer(db, workspace, id).await?.map(|c| (c.id, c.display_name))
+            find_surviving_customer(db, workspace, id).await?.map(|c| (c.id, c.display_name, c.shown))
         }
         _ => customer_of(state, workspace, &context).await?,
     };
@@ -80,7 +80,7 @@ pub async fn quick_capture(
     let quote = scrubbing.text(capture.quote.as_str());
     let new = NewCapture {
         author: user.to_owned(),
-        customer_id: existing.as_ref().map(|(id, _)| *id),
+        customer_id: existing.as_ref().map(|(id, _, _)| *id),
         customer: capture.customer.clone(),
         interview_date: format_date(today),
         recording_link: link.clone(),
@@ -97,17 +97,20 @@ pub async fn quick_capture(
         notices: waiting_notice(channel.as_deref(), user),
     };
     // Quotes like it are looked up while it is stored (the lookup cannot see it yet).
-    let customer_id = existing.as_ref().map(|(id, _)| *id);
-    let customer_name = existing.map(|(_, name)| name).unwrap_or(capture.customer.display);
+    let customer_id = existing.as_ref().map(|(id, _, _)| *id);
+    let (customer_name, shown) = match existing {
+        Some((_, name, shown)) => (name, shown),
+        None => (capture.customer.display.clone(), ShownCustomer::named(capture.customer.display)),
+    };
     let (stored, similar) = tokio::join!(
         store(state, workspace, new, &customer_name, now),
         crate::capture::similar::find(state, workspace, &quote, customer_id, &capture.customer.key)
     );
     let customer_id = stored?;
-    let place = where_it_goes(channel.as_deref(), &customer_name);
+    let place = where_it_goes(channel.as_deref(), &shown);
     let text = format!(
         "✅ Saved for *{}* in *{}*. {place}{}{}",
-        escape(&customer_name),
+        escape(&shown.label()),
         escape(&area.name),
         scrubbing.sentence(),
         crate::capture::similar::render(&similar)
@@ -160,16 +163,17 @@ async fn capture_context(state: &AppState, workspace: &WorkspaceId, key: &str) -
         .ok_or_else(|| anyhow::anyhow!("workspace {} is not recorded", workspace.as_str()).into())
 }
 
-/// The customer the context found (following a merge), with its name.
+/// The customer the context found (following a merge), with its name and
+/// as it may be shown.
 async fn customer_of(
     state: &AppState,
     workspace: &WorkspaceId,
     context: &CaptureContext,
-) -> Result<Option<(i64, String)>, AppError> {
-    Ok(match (context.customer_id, &context.customer_name, context.merged_into) {
-        (Some(id), Some(name), None) => Some((id, name.clone())),
-        (Some(_), _, Some(survivor)) => {
-            find_surviving_customer(state.db(), workspace, survivor).await?.map(|c| (c.id, c.display_name))
+) -> Result<Option<(i64, String, ShownCustomer)>, AppError> {
+    Ok(match (context.customer_id, &context.customer_name, context.merged_into, context.shown_customer()) {
+        (Some(id), Some(name), None, Some(shown)) => Some((id, name.clone(), shown)),
+        (Some(_), _, Some(survivor), _) => {
+            find_surviving_customer(state.db(), workspace, survivor).await?.map(|c| (c.id, c.display_name, c.shown))
         }
         _ => None,
     })
@@ -291,9 +295,9 @@ fn waiting_notice(channel: Option<&str>, user: &str) -> Vec<crate::store::outbox
 }
 
 /// Where the capture will be posted.
-fn where_it_goes(channel: Option<&str>, customer: &str) -> String {
+fn where_it_goes(channel: Option<&str>, customer: &ShownCustomer) -> String {
     match channel {
-        Some(channel) => format!("Posting it to {}'s thread in <#{channel}>.", escape(customer)),
+        Some(channel) => format!("Posting it to {}'s thread in <#{channel}>.", escape(&customer.label())),
         None => "No product channel is set yet, so it waits: run `/highlight config channel #channel` and it \
                  will be posted there."
             .to_owned(),
@@ -404,7 +408,7 @@ pub async fn submit_modal(
         CustomerChoice::Existing(id) => match find_surviving_customer(db, workspace, *id).await? {
             Some(c) => {
                 let name = CustomerName { display: c.display_name.clone(), key: c.key.clone() };
-                (Some((c.id, c.display_name)), name)
+                (Some((c.id, c.display_name, c.shown)), name)
             }
             None => {
                 return Ok(Ack::error(modal::block::CUSTOMER, "That customer no longer exists; pick another."));
@@ -420,7 +424,7 @@ pub async fn submit_modal(
     let mut scrubbing = Scrubbing::new(settings.pii_scrub != 0);
     let new = NewCapture {
         author: user.to_owned(),
-        customer_id: existing.as_ref().map(|(id, _)| *id),
+        customer_id: existing.as_ref().map(|(id, _, _)| *id),
         customer: name.clone(),
         interview_date: format_date(submission.date),
         recording_link: link.clone(),
@@ -441,19 +445,22 @@ pub async fn submit_modal(
         notices: waiting_notice(channel.as_deref(), user),
     };
     let quotes = new.highlights.iter().map(|h| h.quote.as_str()).collect::<Vec<_>>().join("\n");
-    let customer_id = existing.as_ref().map(|(id, _)| *id);
-    let customer_name = existing.map(|(_, name)| name).unwrap_or(name.display);
+    let customer_id = existing.as_ref().map(|(id, _, _)| *id);
+    let (customer_name, shown) = match existing {
+        Some((_, name, shown)) => (name, shown),
+        None => (name.display.clone(), ShownCustomer::named(name.display.clone())),
+    };
     let (stored, similar) = tokio::join!(
         store(state, workspace, new, &customer_name, now),
         crate::capture::similar::find(state, workspace, &quotes, customer_id, &name.key)
     );
     let customer_id = stored?;
     let count = submission.highlights.len();
-    let place = where_it_goes(channel.as_deref(), &customer_name);
+    let place = where_it_goes(channel.as_deref(), &shown);
     let text = format!(
         "✅ Saved {count} highlight{} for *{}* ({}). {place}{}{}",
         if count == 1 { "" } else { "s" },
-        escape(&customer_name),
+        escape(&shown.label()),
         format_date(submission.date),
         scrubbing.sentence(),
         crate::capture::similar::render(&similar),

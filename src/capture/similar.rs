@@ -15,8 +15,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::app::AppState;
+use crate::domain::ShownCustomer;
 use crate::slack::blocks;
 use crate::slack::mrkdwn::{escape, link};
+use crate::store::privacy::list_shown_customers;
 use crate::store::search::{list_recent_quotes, SimilarQuote, SIMILAR_WINDOW};
 use crate::store::workspaces::WorkspaceId;
 
@@ -260,17 +262,38 @@ async fn ranked<T>(
 
 /// Up to [`SHOWN`] quotes like `quote`, each from a different customer other
 /// than the capture's (`customer`, or by its name's key when the capture
-/// creates it); empty when there are none or the lookup is slow.
+/// creates it), each with its customer as it may be shown (read when there
+/// are some: a customer may have asked for privacy since its quote was
+/// remembered); empty when there are none or a lookup is slow or fails.
 pub async fn find(
     state: &AppState,
     workspace: &WorkspaceId,
     quote: &str,
     customer: Option<i64>,
     customer_key: &str,
-) -> Vec<SimilarQuote> {
-    ranked(state, workspace, quote, customer, |recent, scored| recent.shown(&scored, customer_key))
+) -> Vec<(SimilarQuote, ShownCustomer)> {
+    let quotes = ranked(state, workspace, quote, customer, |recent, scored| recent.shown(&scored, customer_key))
         .await
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if quotes.is_empty() {
+        return Vec::new();
+    }
+    let ids: Vec<i64> = quotes.iter().map(|q| q.customer_id).collect();
+    let shown = match tokio::time::timeout(BUDGET, list_shown_customers(state.db(), workspace, &ids)).await {
+        Ok(Ok(shown)) => shown,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %crate::error::chain(&e), "similar quotes: customers' privacy unread; left out");
+            return Vec::new();
+        }
+        Err(_) => return Vec::new(),
+    };
+    quotes
+        .into_iter()
+        .filter_map(|q| {
+            let customer = shown.iter().find(|(id, _)| *id == q.customer_id)?.1.clone();
+            Some((q, customer))
+        })
+        .collect()
 }
 
 /// The areas of the highlights like `quote`, most alike first, each weighted
@@ -328,16 +351,16 @@ pub async fn likely_area(state: &AppState, workspace: &WorkspaceId, quote: &str)
 }
 
 /// The lines a confirmation ends with (empty when there is nothing to show).
-pub fn render(similar: &[SimilarQuote]) -> String {
+pub fn render(similar: &[(SimilarQuote, ShownCustomer)]) -> String {
     if similar.is_empty() {
         return String::new();
     }
     let mut text = String::from("\n*Other customers said something like it:*");
-    for q in similar {
+    for (q, shown) in similar {
         let quote = escape(&blocks::truncate(&q.quote.replace('\n', " "), 140));
         let customer = match &q.permalink {
-            Some(url) => link(url, &q.customer),
-            None => format!("*{}*", escape(&q.customer)),
+            Some(url) => link(url, &shown.label()),
+            None => format!("*{}*", escape(&shown.label())),
         };
         text.push_str(&format!("\n• {customer}: “{quote}”"));
     }
@@ -433,23 +456,43 @@ mod tests {
     #[test]
     fn the_list_is_escaped_and_links_each_customer_to_their_quote() {
         let text = render(&[
-            SimilarQuote {
-                customer_id: 1,
-                area_id: 1,
-                customer: "Globex".into(),
-                quote: "<!here> canned".into(),
-                permalink: Some("https://x.slack.com/p1".into()),
-            },
-            SimilarQuote {
-                customer_id: 2,
-                area_id: 1,
-                customer: "A & B".into(),
-                quote: "canned\nreplies".into(),
-                permalink: None,
-            },
+            (
+                SimilarQuote {
+                    customer_id: 1,
+                    area_id: 1,
+                    customer: "Globex".into(),
+                    quote: "<!here> canned".into(),
+                    permalink: Some("https://x.slack.com/p1".into()),
+                },
+                ShownCustomer::named("Globex"),
+            ),
+            (
+                SimilarQuote {
+                    customer_id: 2,
+                    area_id: 1,
+                    customer: "A & B".into(),
+                    quote: "canned\nreplies".into(),
+                    permalink: None,
+                },
+                ShownCustomer::named("A & B"),
+            ),
+            (
+                SimilarQuote {
+                    customer_id: 3,
+                    area_id: 1,
+                    customer: "Initech".into(),
+                    quote: "canned".into(),
+                    permalink: Some("https://x.slack.com/p3".into()),
+                },
+                ShownCustomer::new("Initech", Some(4), Some("SMB".into()), false),
+            ),
         ]);
         assert!(text.contains("• <https://x.slack.com/p1|Globex>: “&lt;!here&gt; canned”"), "{text}");
         assert!(text.contains("• *A &amp; B*: “canned replies”"), "{text}");
+        assert!(
+            text.contains("• <https://x.slack.com/p3|Customer 4 (SMB)>: “canned”") && !text.contains("Initech"),
+            "{text}"
+        );
         assert_eq!(render(&[]), "");
     }
 }

@@ -118,6 +118,10 @@ pub enum HighlightCommand {
     Topic(quotas::topics::TopicCommand),
     /// `web`: a sign-in link to the evidence library.
     Web,
+    /// `privacy <customer> anonymous|named` / `privacy <customer> recordings hidden|shown`.
+    Privacy(crate::privacy::customer::PrivacyCommand),
+    /// `forget <customer>`: the name as typed, not empty.
+    Forget(String),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
@@ -194,6 +198,9 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         "follow" => HighlightCommand::Follow(rest.to_owned()),
         "unfollow" => HighlightCommand::Unfollow(rest.to_owned()),
         "following" if rest.is_empty() => HighlightCommand::Following,
+        "privacy" => HighlightCommand::Privacy(crate::privacy::customer::parse_privacy(rest, text)?),
+        "forget" if rest.is_empty() => return Err(UserError::new(crate::privacy::forget::FORGET_USAGE)),
+        "forget" => HighlightCommand::Forget(rest.to_owned()),
         "interview" => HighlightCommand::PlanInterview(crate::interviews::parse_plan(rest)?),
         "interviews" if rest.is_empty() => HighlightCommand::ListInterviews,
         "topic" if rest.is_empty() => return Err(UserError::new(quotas::topics::TOPIC_USAGE)),
@@ -390,6 +397,12 @@ async fn dispatch(
         HighlightCommand::ConfigChannel(channel) => {
             settings::set_channel(state, workspace, &command.user_id, channel).await.map(Some)
         }
+        HighlightCommand::Privacy(privacy) => {
+            crate::privacy::customer::set_privacy(state, workspace, &command.user_id, privacy).await.map(Some)
+        }
+        HighlightCommand::Forget(name) => {
+            crate::privacy::forget::preview(state, workspace, &command.user_id, &name).await.map(Some)
+        }
         HighlightCommand::Web => crate::web::link::issue(state, workspace, &command.user_id).await.map(Some),
         HighlightCommand::Unknown(typed) => {
             let hint = if typed.split_whitespace().count() >= 3 {
@@ -436,6 +449,9 @@ pub fn usage(command: &str) -> String {
          • `{command} config report endorsed-only on|off`: reports count only quotes a manager endorsed (✅ on a highlight's reply)\n\
          • `{command} config retention recordings <days>|off`: recording links older than that are removed, from posts too\n\
          • `{command} config pii-scrub on|off`: e-mail addresses and phone numbers in captures saved as [email] / [phone] (on by default)\n\
+         • `{command} privacy <customer> anonymous|named`: show a customer as `Customer N` everywhere but its own thread (or by name again)\n\
+         • `{command} privacy <customer> recordings hidden|shown`: leave its recording links out everywhere but its own thread\n\
+         • `{command} forget <customer>`: erase a customer at their request (a preview and a confirm button first)\n\
          • `{command} web`: a sign-in link to the evidence library in your browser\n\
          • `{command} help`: this message"
     )

@@ -137,6 +137,19 @@ pub enum CustomersCommand {
         #[arg(long, env = "HIGHLIGHTS_WORKSPACE", hide_env_values = true)]
         workspace: Option<String>,
     },
+    /// Erase a customer at their request: every row about it (onboarding
+    /// counts kept); the running app deletes its thread and mends recent
+    /// digests and reports. Without --yes, only say what would be erased.
+    Forget {
+        /// The Slack team id (T…).
+        #[arg(long)]
+        workspace: String,
+        /// The customer's name (or one of its other names).
+        name: String,
+        /// Really erase.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Settings of `highlights serve`, read as raw text and validated by

@@ -96,7 +96,8 @@ fn people(ids: impl ExactSizeIterator<Item = String>) -> String {
 
 /// Pure rendering of a brief.
 pub fn render_brief(brief: &Brief) -> (String, Vec<Value>) {
-    let name = escape(&brief.customer.display_name);
+    let shown = &brief.customer.shown;
+    let name = escape(&shown.label());
     let s = &brief.summary;
     let mut header = format!(
         "*Brief: {name}* · {} · {}",
@@ -121,7 +122,8 @@ pub fn render_brief(brief: &Brief) -> (String, Vec<Value>) {
                 Some(url) => link(url, &q.interview_date),
                 None => q.interview_date.clone(),
             };
-            let moment = moment_suffix(q.recording_link.as_deref(), q.recording_at);
+            let (rec, at) = shown.recording(q.recording_link.clone(), q.recording_at);
+            let moment = moment_suffix(rec.as_deref(), at);
             let shipped = shipped_mark(q.shipped_on.as_deref());
             let with = interviewee_suffix(q.interviewee.as_deref());
             text.push_str(&format!(
@@ -196,6 +198,7 @@ mod tests {
             display_name: "Acme <Labs>".into(),
             thread_channel: None,
             thread_ts: None,
+            shown: crate::domain::ShownCustomer::named("Acme <Labs>"),
         };
         let quote = |quote: &str, area: &str, shipped_on: Option<&str>| LatestQuote {
             area: area.into(),

@@ -30,12 +30,23 @@ pub fn follow_actions(customer_id: i64, following: bool) -> Value {
     blocks::actions("follow", [button])
 }
 
-/// Finds a customer by a typed name (escaped as Slack sends it), or says
-/// (as a [`UserError`]) which names are close.
+/// Finds a customer by a typed name (escaped as Slack sends it) or, for an
+/// anonymous customer, its `Customer N` label; or says (as a [`UserError`])
+/// which names are close.
 pub async fn resolve(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Customer, AppError> {
     let name = CustomerName::parse(&decode(typed))?;
     if let Some(customer) = customers::find_customer_by_key(state.db(), workspace, &name.key).await? {
         return Ok(customer);
+    }
+    // An anonymous customer answers to its label too (what people see of it).
+    if let Some(label) = crate::domain::ShownCustomer::parse_label(&name.display) {
+        let id = crate::store::privacy::find_anonymous_customer(state.db(), workspace, label).await?;
+        if let Some(customer) = match id {
+            Some(id) => customers::find_customer(state.db(), workspace, id).await?,
+            None => None,
+        } {
+            return Ok(customer);
+        }
     }
     let near = customers::list_near_customers(state.db(), workspace, &name.key).await?;
     let mut close: Vec<String> =
@@ -93,7 +104,9 @@ pub fn render_customer_view(
     details: &CustomerDetails,
     quotes: &[AreaQuote],
 ) -> (String, Vec<Value>) {
-    let name = escape(&customer.display_name);
+    // Asked by name or not, an anonymous customer is its label here.
+    let person = &customer.shown;
+    let name = escape(&person.label());
     if totals.highlights == 0 {
         let text = format!("*{name}* has no highlights yet. Capture one with `/highlight {name} | <area> | <quote>`.");
         return (text.clone(), vec![section(&text)]);
@@ -107,7 +120,7 @@ pub fn render_customer_view(
     if let (Some(first), Some(last)) = (&totals.first_contact, &totals.last_contact) {
         facts.push(if first == last { format!("on {first}") } else { format!("{first} → {last}") });
     }
-    if let Some(segment) = &details.segment {
+    if let Some(segment) = details.segment.as_ref().filter(|_| !person.is_anonymous()) {
         facts.push(escape(&blocks::truncate(segment, 100)));
     }
     if let Some(arr) = details.arr_cents {
@@ -134,7 +147,8 @@ pub fn render_customer_view(
                 Some(url) => link(url, &q.interview_date),
                 None => q.interview_date.clone(),
             };
-            let moment = crate::domain::highlight::moment_suffix(q.recording_link.as_deref(), q.recording_at);
+            let (link_shown, at_shown) = person.recording(q.recording_link.clone(), q.recording_at);
+            let moment = crate::domain::highlight::moment_suffix(link_shown.as_deref(), at_shown);
             let shipped = shipped_mark(q.shipped_on.as_deref());
             let with = interviewee_suffix(q.interviewee.as_deref());
             text.push_str(&format!("\n>{} — <@{}>{with}, {}{moment}{shipped}", escape(&quote), q.author, when));
@@ -146,7 +160,7 @@ pub fn render_customer_view(
     }
     let fallback = format!(
         "{}: {} in {}",
-        escape(&customer.display_name),
+        escape(&person.label()),
         plural(totals.highlights, "highlight"),
         plural(areas.len() as i64, "area")
     );
@@ -159,8 +173,14 @@ mod tests {
 
     #[test]
     fn the_view_groups_quotes_by_area_and_escapes_them() {
-        let customer =
-            Customer { id: 1, key: "acme".into(), display_name: "Acme".into(), thread_channel: None, thread_ts: None };
+        let customer = Customer {
+            id: 1,
+            key: "acme".into(),
+            display_name: "Acme".into(),
+            thread_channel: None,
+            thread_ts: None,
+            shown: crate::domain::ShownCustomer::named("Acme"),
+        };
         let totals = CustomerTotals {
             highlights: 3,
             interviews: 2,

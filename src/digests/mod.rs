@@ -148,8 +148,8 @@ pub fn render_digest_message(d: &DigestData, names: &std::collections::HashMap<S
         for q in quotes {
             let quote = escape(&blocks::truncate(&q.quote.replace('\n', " "), 300));
             let source = match &q.permalink {
-                Some(url) => link(url, &q.customer),
-                None => format!("*{}*", escape(&q.customer)),
+                Some(url) => link(url, &q.customer.label()),
+                None => format!("*{}*", escape(&q.customer.label())),
             };
             // The quote in a quote block, the attribution under it: each quote reads apart.
             let moment = crate::domain::highlight::moment_suffix(q.recording_link.as_deref(), q.recording_at);
@@ -199,7 +199,7 @@ pub fn render_digest_markdown(d: &DigestData) -> String {
         for q in quotes {
             let source = match &q.permalink {
                 Some(url) => format!("[{}]({url})", q.customer),
-                None => q.customer.clone(),
+                None => q.customer.label(),
             };
             let moment = match q.recording_at {
                 Some(_) => crate::domain::highlight::moment_markdown(q.recording_link.as_deref(), q.recording_at),
@@ -239,7 +239,7 @@ mod tests {
         QuoteCandidate {
             area_id: 1,
             customer_id,
-            customer: format!("C{customer_id}"),
+            customer: crate::domain::ShownCustomer::named(format!("C{customer_id}")),
             kind: kind.into(),
             quote: quote.into(),
             author: "U1".into(),

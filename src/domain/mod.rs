@@ -5,6 +5,8 @@
 pub mod customer;
 pub mod highlight;
 pub mod pii;
+pub mod shown;
 
 pub use customer::{customer_key, CustomerName};
 pub use highlight::{Kind, Quote, RecordingLink, RecordingTime};
+pub use shown::ShownCustomer;

@@ -55,14 +55,14 @@ pub fn parse_nudge(arg: &str) -> Result<Option<i64>, UserError> {
 pub async fn follow(state: &AppState, workspace: &WorkspaceId, user: &str, typed: &str) -> Result<Reply, AppError> {
     let customer = resolve(state, workspace, typed).await.map_err(nothing_changed)?;
     let new = set_following(state, workspace, customer.id, user, true).await?;
-    Ok(Reply::ephemeral(followed_text(&customer.display_name, new)))
+    Ok(Reply::ephemeral(followed_text(&customer.shown.label(), new)))
 }
 
 /// `unfollow <customer>`.
 pub async fn unfollow(state: &AppState, workspace: &WorkspaceId, user: &str, typed: &str) -> Result<Reply, AppError> {
     let customer = resolve(state, workspace, typed).await.map_err(nothing_changed)?;
     let ended = set_following(state, workspace, customer.id, user, false).await?;
-    Ok(Reply::ephemeral(unfollowed_text(&customer.display_name, ended)))
+    Ok(Reply::ephemeral(unfollowed_text(&customer.shown.label(), ended)))
 }
 
 /// Follows (or stops following) a customer, and refreshes the person's App
@@ -146,7 +146,7 @@ pub fn render_following(followed: &[Followed], heard: &[Option<String>]) -> Stri
             Some(date) => format!("last heard from {date}"),
             None => "nothing captured yet".to_owned(),
         };
-        lines.push(format!("• *{}* · {when}", escape(&blocks::truncate(&f.display_name, 80))));
+        lines.push(format!("• *{}* · {when}", escape(&blocks::truncate(&f.shown.label(), 80))));
     }
     if followed.len() > LISTED {
         lines.push(format!("and {} more.", followed.len() - LISTED));
@@ -196,8 +196,8 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
     let following = action.action_id == FOLLOW_ACTION;
     let changed = set_following(state, workspace, customer.id, user, following).await?;
     let text = match following {
-        true => followed_text(&customer.display_name, changed),
-        false => unfollowed_text(&customer.display_name, changed),
+        true => followed_text(&customer.shown.label(), changed),
+        false => unfollowed_text(&customer.shown.label(), changed),
     };
     answer_click(state, workspace, action, &text, Some((&customer, following))).await;
     Ok(())
@@ -245,7 +245,7 @@ pub fn render_my_customers(followed: &[Followed]) -> Vec<Value> {
             };
             format!(
                 "• *{}* · {last} · {}, {}",
-                escape(&blocks::truncate(&f.display_name, 80)),
+                escape(&blocks::truncate(&f.shown.label(), 80)),
                 plural(f.highlights, "highlight"),
                 plural(f.interviews, "interview")
             )
@@ -269,6 +269,7 @@ mod tests {
         Followed {
             customer_id: 1,
             display_name: name.into(),
+            shown: crate::domain::ShownCustomer::named(name),
             last_heard_ms: None,
             last_interview: interview.map(str::to_owned),
             highlights: 3,

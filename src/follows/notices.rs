@@ -24,6 +24,7 @@ use crate::app::zone::zone_named;
 use crate::app::AppState;
 use crate::domain::highlight::{format_date, render_recording};
 use crate::domain::RecordingTime;
+use crate::domain::ShownCustomer;
 use crate::posting::{self, PostError, PostOnce};
 use crate::slack::blocks::{self, context, section, Message};
 use crate::slack::mrkdwn::{escape, link};
@@ -87,14 +88,20 @@ pub async fn send_notice(
     let areas: BTreeMap<i64, String> = list_areas(db, workspace).await?.into_iter().map(|a| (a.id, a.name)).collect();
     let quotes: Vec<(&str, &NoticeQuote)> =
         notice.quotes.iter().map(|q| (areas.get(&q.area_id).map_or("", String::as_str), q)).collect();
-    let message = render_notice(&customer.display_name, notice.author, &quotes, thread_link.as_deref());
+    let message = render_notice(&customer.shown, notice.author, &quotes, thread_link.as_deref());
     let dm = slack.open_dm(notice.user).await?;
     posting::post_once(state, &slack, &dm, None, false, &message, once).await?;
     Ok(())
 }
 
 /// Pure rendering of a new-evidence notice: `quotes` with their area names.
-pub fn render_notice(customer: &str, author: &str, quotes: &[(&str, &NoticeQuote)], thread: Option<&str>) -> Message {
+pub fn render_notice(
+    about: &ShownCustomer,
+    author: &str,
+    quotes: &[(&str, &NoticeQuote)],
+    thread: Option<&str>,
+) -> Message {
+    let customer = &about.label();
     let name = escape(customer);
     let count = quotes.len();
     let headline = format!(
@@ -106,8 +113,8 @@ pub fn render_notice(customer: &str, author: &str, quotes: &[(&str, &NoticeQuote
     for (area, q) in quotes.iter().take(QUOTES_SHOWN) {
         let quote: String = escape(&blocks::truncate(&q.quote, 1500)).lines().map(|l| format!(">{l}\n")).collect();
         let mut facts = vec![format!("📂 {}", escape(area))];
-        if let Some(url) = &q.recording_link {
-            facts.push(render_recording(url, q.recording_at.and_then(RecordingTime::from_seconds)));
+        if let (Some(url), at) = about.recording(q.recording_link.clone(), q.recording_at) {
+            facts.push(render_recording(&url, at.and_then(RecordingTime::from_seconds)));
         }
         shown.push(section(&format!("{quote}{}", facts.join(" · "))));
     }
@@ -219,7 +226,7 @@ mod tests {
         };
         let (a, b) = (q("We need <!here> macros", Some("https://youtu.be/x"), Some(754)), q("Exports", None, None));
         let m = render_notice(
-            "Acme & Co",
+            &ShownCustomer::named("Acme & Co"),
             "U0AUTHOR01",
             &[("chat", &a), ("reporting", &b)],
             Some("https://x.slack.com/p1"),

@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use crate::app::AppState;
+use crate::domain::ShownCustomer;
 use crate::posting::PostError;
 use crate::quotas::triage::TRIAGE_QUEUED_ACTION;
 use crate::quotas::{progress_of, render_day, render_goal_lines, render_topic_line, Progress};
@@ -86,7 +87,7 @@ fn render_queue(queue: &Queue) -> Vec<Value> {
 pub fn render_home(
     progress: Option<&Progress>,
     recent: &[RecentHighlight],
-    customers: &[(String, i64)],
+    customers: &[(ShownCustomer, i64)],
     followed: &[crate::store::follows::Followed],
     queue: &Queue,
 ) -> Value {
@@ -127,7 +128,7 @@ pub fn render_home(
                 format!(
                     ">{}\n— *{}* · {} · {when}",
                     escape(&blocks::truncate(&h.quote.replace('\n', " "), 200)),
-                    escape(&h.customer),
+                    escape(&h.customer.label()),
                     escape(&h.area)
                 )
             })
@@ -136,7 +137,7 @@ pub fn render_home(
         blocks.push(section(&text));
     }
     if !customers.is_empty() {
-        let names: Vec<String> = customers.iter().map(|(name, n)| format!("{} ({n})", escape(name))).collect();
+        let names: Vec<String> = customers.iter().map(|(c, n)| format!("{} ({n})", escape(&c.label()))).collect();
         blocks.push(section(&format!("*Customers you talked to* (interviews)\n{}", names.join(" · "))));
     }
     blocks.push(divider());
@@ -161,7 +162,7 @@ mod tests {
             date(2026, 11, 12),
         );
         let recent = vec![RecentHighlight {
-            customer: "Acme".into(),
+            customer: ShownCustomer::named("Acme"),
             area: "chat".into(),
             quote: "<!channel> macros".into(),
             interview_date: "2026-11-12".into(),
@@ -177,7 +178,7 @@ mod tests {
             }],
             waiting: 12,
         };
-        let view = render_home(Some(&p), &recent, &[("Acme".into(), 2)], &[], &queue);
+        let view = render_home(Some(&p), &recent, &[(ShownCustomer::named("Acme"), 2)], &[], &queue);
         insta::assert_json_snapshot!("home_onboarding", view);
         let text = view.to_string();
         assert!(text.contains("day 12 of 30"), "{text}");

@@ -107,6 +107,8 @@ pub async fn send_brief(
     let Some(customer) = find_surviving_customer(db, workspace, plan.customer_id).await? else {
         return Err(PostError::Gone);
     };
+    // A brief, so the customer shows as it asked (domain::ShownCustomer).
+    let plan = PlannedInterview { customer_name: customer.shown.label(), ..plan };
     let brief = gather(state, workspace, customer).await?;
     let (text, blocks) = render_brief(&brief);
     let message = render_morning_brief(&plan, text, blocks);

@@ -473,7 +473,16 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
             crate::digests::post::post_digest(state, &row.workspace, digest, once).await
         }
         OutboxKind::AskDigestApproval { topic } => crate::digests::approval::ask(state, &row.workspace, topic).await,
-        OutboxKind::SendReport { to, subject, .. } => crate::reports::send(state, &row.workspace, to, subject).await,
+        OutboxKind::SendReport { to, subject, .. } => {
+            crate::reports::send(state, &row.workspace, to, subject, &row.kind.dedupe_key()).await
+        }
+        OutboxKind::DeleteThread { channel, ts, replies } => {
+            crate::privacy::forget::delete_thread(state, &row.workspace, channel, ts, replies).await
+        }
+        OutboxKind::MendPost { forget, key, to, quotes, names } => {
+            let mend = crate::privacy::forget::Mend { forget, key, to: to.as_deref(), quotes, names };
+            crate::privacy::forget::mend_post(state, &row.workspace, mend).await
+        }
         OutboxKind::PostShipped { shipment_id, customer_id } => {
             crate::shipped::post::post_shipped(state, &row.workspace, *shipment_id, *customer_id, row.uncertain).await
         }

@@ -1,6 +1,11 @@
 //! The customer's say (design.md, Behaviour: Privacy): how long recording
-//! links are kept. (PII scrubbing at capture is `domain::pii`, applied by
+//! links are kept, how a customer is shown outside its own thread
+//! ([`customer`]), and erasing a customer at their request ([`forget`]).
+//! (PII scrubbing at capture is `domain::pii`, applied by
 //! each capture path.)
+
+pub mod customer;
+pub mod forget;
 
 use crate::app::AppState;
 use crate::error::{AppError, UserError};

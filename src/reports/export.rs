@@ -59,9 +59,10 @@ pub fn write_export(rows: &[ExportRow], format: &str, mut out: impl Write) -> an
     csv.write_record(EXPORT_COLUMNS)?;
     for row in rows {
         let id = row.id.to_string();
+        let customer = row.customer.label();
         let cells = [
             id.as_str(),
-            &row.customer,
+            &customer,
             &row.area,
             &row.kind,
             &row.quote,

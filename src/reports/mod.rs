@@ -49,8 +49,8 @@ pub struct Feature {
 /// A supporting quote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportQuote {
-    /// Customer.
-    pub customer: String,
+    /// Customer, as it may be shown.
+    pub customer: crate::domain::ShownCustomer,
     /// Interview date.
     pub date: String,
     /// The words.
@@ -260,7 +260,7 @@ pub fn render_report_message(r: &Report) -> Message {
             text.push_str(&format!(
                 "\n>{}\n— *{}*, {}{rec}{}{}",
                 escape(&blocks::truncate(&q.quote.replace('\n', " "), 300)),
-                escape(&q.customer),
+                escape(&q.customer.label()),
                 q.date,
                 if q.endorsed { " · ✅ endorsed" } else { "" },
                 crate::customers::view::shipped_mark(q.shipped_on.as_deref())
@@ -379,13 +379,20 @@ pub async fn queue(state: &AppState, workspace: &WorkspaceId, by: &str, subject:
 }
 
 /// Sends a report by DM (run by the outbox worker).
-pub async fn send(state: &AppState, workspace: &WorkspaceId, to: &str, subject: &str) -> Result<(), PostError> {
+pub async fn send(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    to: &str,
+    subject: &str,
+    key: &str,
+) -> Result<(), PostError> {
     let Some(report) = gather(state.db(), workspace, subject, state.clock().now_ms()).await? else {
         return Ok(());
     };
     let web = state.config().web.as_ref().map(|web| web.url(&format!("/onboarding/{subject}/report")));
     let message = render_report_message(&report).with_browser_link(web);
-    state.slack(workspace).await?.post_message(to, None, false, &message, None).await?;
+    // Its key in its metadata: a forgotten customer's quotes are found and mended.
+    state.slack(workspace).await?.post_message(to, None, false, &message, Some(key)).await?;
     Ok(())
 }
 
@@ -400,7 +407,7 @@ mod tests {
             highlights,
             backed: customers >= 3 && highlights >= 3,
             quotes: vec![ReportQuote {
-                customer: "Acme".into(),
+                customer: crate::domain::ShownCustomer::named("Acme"),
                 date: "2026-11-02".into(),
                 quote: "<b>".into(),
                 recording_link: Some("https://zoom.us/r".into()),

@@ -138,6 +138,8 @@ async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &A
         digests::approval::click(state, workspace, user, action).await?;
     } else if id == shipped::ANNOUNCE_ACTION {
         shipped::announce::click(state, workspace, user, action).await?;
+    } else if id == crate::privacy::forget::FORGET_ACTION {
+        crate::privacy::forget::click(state, workspace, user, action).await?;
     } else if follows::is_follow_action(id) {
         follows::click(state, workspace, user, action).await?;
     } else if endorsements::is_endorsement_action(id) {

@@ -120,7 +120,7 @@ pub fn render_hits(query: &SearchQuery, hits: &[SearchHit]) -> Reply {
         let text = format!(
             ">{}\n*{}* · {} · <@{}> · {}",
             escape(&quote),
-            escape(&hit.customer),
+            escape(&hit.customer.label()),
             escape(&hit.area),
             hit.author,
             when
@@ -149,7 +149,7 @@ mod tests {
     fn hits_render_as_before() {
         let hit = |id: i64, quote: &str, permalink: Option<&str>| SearchHit {
             id,
-            customer: "Acme & co".into(),
+            customer: crate::domain::ShownCustomer::named("Acme & co"),
             area: "chat".into(),
             quote: quote.into(),
             interview_date: "2026-11-20".into(),

@@ -103,7 +103,7 @@ pub async fn announce(
     let mut customers: Vec<(i64, String)> = Vec::new();
     for quote in &closed {
         if customers.last().is_none_or(|(id, _)| *id != quote.customer_id) {
-            customers.push((quote.customer_id, quote.customer.clone()));
+            customers.push((quote.customer_id, quote.customer.label()));
         }
     }
     for (customer_id, _) in &customers {
@@ -154,7 +154,7 @@ pub fn render_dm(shipment: &Shipment, closed: &[ClosedQuote], known: &[i64]) -> 
         let Some(first) = quotes.first() else { continue };
         let quote = blocks::truncate(&first.quote.replace('\n', " "), 200);
         let more = if quotes.len() > 1 { format!(" (and {} more)", quotes.len() - 1) } else { String::new() };
-        text.push_str(&format!("\n• *{}*: “{}”{more}", escape(&first.customer), escape(&quote)));
+        text.push_str(&format!("\n• *{}*: “{}”{more}", escape(&first.customer.label()), escape(&quote)));
     }
     if known.len() > DM_CUSTOMERS {
         text.push_str(&format!("\n…and {} more.", count((known.len() - DM_CUSTOMERS) as i64, "customer", "customers")));

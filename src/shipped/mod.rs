@@ -250,7 +250,7 @@ pub fn render_preview(carried: &Carried, words: &str, open: &[OpenHighlight], va
     ))];
     for h in customers.iter().take(PREVIEW_CUSTOMERS) {
         let quote = blocks::truncate(&h.quote.replace('\n', " "), 200);
-        blocks.push(section(&format!("*{}*\n>{}", escape(&h.customer), escape(&quote))));
+        blocks.push(section(&format!("*{}*\n>{}", escape(&h.customer.label()), escape(&quote))));
     }
     if n > PREVIEW_CUSTOMERS {
         blocks.push(context(&format!("…and {} more.", count((n - PREVIEW_CUSTOMERS) as i64, "customer", "customers"))));
@@ -309,7 +309,7 @@ mod tests {
         let h = |id: i64, customer_id: i64, customer: &str, quote: &str| OpenHighlight {
             id,
             customer_id,
-            customer: customer.into(),
+            customer: crate::domain::ShownCustomer::named(customer),
             quote: quote.into(),
         };
         let carried = Carried {

@@ -88,8 +88,12 @@ mod tests {
             shipped_by: "U1".into(),
             shipped_on: "2026-12-05".into(),
         };
-        let quote =
-            |id: i64, words: &str| ClosedQuote { id, customer_id: 7, customer: "Acme".into(), quote: words.into() };
+        let quote = |id: i64, words: &str| ClosedQuote {
+            id,
+            customer_id: 7,
+            customer: crate::domain::ShownCustomer::named("Acme"),
+            quote: words.into(),
+        };
         let quotes = [quote(1, "<!channel> we need canned replies"), quote(2, "please")];
         let reply = render_shipped_reply(&shipment, &quotes, "spengler");
         assert_eq!(reply.text, "Shipped: Canned &lt;replies&gt; &amp; macros <https://x.io/log|https://x.io/log>");

@@ -53,6 +53,25 @@ struct PostMetadata<'a> {
     event_payload: std::collections::BTreeMap<&'static str, &'a str>,
 }
 
+/// Messages as Slack shows them, kept as JSON (their blocks are mended and
+/// sent back as they are).
+#[derive(Debug, serde::Deserialize)]
+struct RawMessages {
+    #[serde(default)]
+    messages: Vec<Value>,
+}
+
+/// A message the app posted, as Slack shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostedMessage {
+    /// Its `ts`.
+    pub ts: String,
+    /// Its fallback text.
+    pub text: String,
+    /// Its blocks.
+    pub blocks: Vec<Value>,
+}
+
 /// What the app reads of `chat.postMessage`'s answer.
 #[derive(serde::Deserialize)]
 struct Posted {
@@ -432,6 +451,60 @@ impl SlackApi {
             Err(e) => return Err(e),
         };
         Ok(messages.into_iter().find(|m| m.origin.ts.0 == ts).map(|m| m.content.text.unwrap_or_default()))
+    }
+
+    /// The message this app posted with `key` in its metadata among the
+    /// channel's messages since `oldest` (a Slack ts), as Slack shows it:
+    /// its `ts`, `text` and `blocks` as JSON. None when there is none.
+    pub async fn find_posted_message(
+        &self,
+        channel: &str,
+        oldest: &str,
+        key: &str,
+    ) -> Result<Option<PostedMessage>, SlackError> {
+        let params = vec![
+            ("channel", Some(channel)),
+            ("oldest", Some(oldest)),
+            ("limit", Some("1000")),
+            ("include_all_metadata", Some("true")),
+        ];
+        let session = self.session();
+        let history = session.http_session_api.http_get::<RawMessages, _, _>("conversations.history", &params, None);
+        let messages = match self.timed("conversations.history", None, history).await {
+            Ok(found) => found.messages,
+            Err(SlackError::Api(code)) if code == "channel_not_found" => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(messages
+            .into_iter()
+            .find(|m| m["metadata"]["event_type"] == POST_EVENT_TYPE && m["metadata"]["event_payload"][POST_KEY] == key)
+            .map(|m| PostedMessage {
+                ts: m["ts"].as_str().unwrap_or_default().to_owned(),
+                text: m["text"].as_str().unwrap_or_default().to_owned(),
+                blocks: m["blocks"].as_array().cloned().unwrap_or_default(),
+            }))
+    }
+
+    /// The messages of a thread (the parent first), as Slack shows them.
+    pub async fn list_thread_messages(&self, channel: &str, ts: &str) -> Result<Vec<Value>, SlackError> {
+        let params = vec![("channel", Some(channel)), ("ts", Some(ts)), ("limit", Some("1000"))];
+        let session = self.session();
+        let replies = session.http_session_api.http_get::<RawMessages, _, _>("conversations.replies", &params, None);
+        match self.timed("conversations.replies", None, replies).await {
+            Ok(found) => Ok(found.messages),
+            Err(SlackError::Api(code)) if code == "thread_not_found" || code == "channel_not_found" => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `chat.delete` of a message the app posted; one already gone is no error.
+    pub async fn delete_message(&self, channel: &str, ts: &str) -> Result<(), SlackError> {
+        let req = SlackApiChatDeleteRequest::new(channel.into(), ts.into());
+        match self.timed("chat.delete", Some(channel), self.session().chat_delete(&req)).await {
+            Ok(_) => Ok(()),
+            Err(SlackError::Api(code)) if code == "message_not_found" || code == "channel_not_found" => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// `chat.update` of a message the app posted.

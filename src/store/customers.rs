@@ -19,9 +19,10 @@ pub struct Customer {
     pub thread_channel: Option<String>,
     /// `ts` of the thread's parent message, once posted.
     pub thread_ts: Option<String>,
+    /// How it is shown away from its thread (its privacy).
+    #[sqlx(flatten)]
+    pub shown: crate::domain::ShownCustomer,
 }
-
-const COLUMNS: &str = "id, key, display_name, thread_channel, thread_ts";
 
 /// The customer a normalized key (or one of its aliases) names, following
 /// merges to the surviving customer.
@@ -85,11 +86,15 @@ pub async fn find_surviving_customer(
 
 /// The customer with this id.
 pub async fn find_customer(db: &Db, workspace: &WorkspaceId, id: i64) -> Result<Option<Customer>, sqlx::Error> {
-    sqlx::query_as(&format!("select {COLUMNS} from customers where workspace_id = $1 and id = $2"))
-        .bind(workspace.as_str())
-        .bind(id)
-        .fetch_optional(db.reader())
-        .await
+    let shown = crate::store::privacy::shown_columns("c");
+    sqlx::query_as(&format!(
+        "select c.id, c.key, c.display_name, c.thread_channel, c.thread_ts, {shown}
+         from customers c where c.workspace_id = $1 and c.id = $2"
+    ))
+    .bind(workspace.as_str())
+    .bind(id)
+    .fetch_optional(db.reader())
+    .await
 }
 
 /// Creates the customer if its key is new, inside a transaction; returns its id.

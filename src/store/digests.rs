@@ -3,6 +3,8 @@
 
 use sqlx::AnyConnection;
 
+use crate::domain::ShownCustomer;
+use crate::store::privacy::{shown_columns, SHOWN_NAMES};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -263,8 +265,9 @@ pub struct QuoteCandidate {
     pub area_id: i64,
     /// Customer id.
     pub customer_id: i64,
-    /// Customer name.
-    pub customer: String,
+    /// The customer, as it may be shown.
+    #[sqlx(flatten)]
+    pub customer: ShownCustomer,
     /// Kind.
     pub kind: String,
     /// Quote.
@@ -285,10 +288,23 @@ pub struct QuoteCandidate {
     pub shipped_on: Option<String>,
 }
 
-const CANDIDATE_COLUMNS: &str = "h.area_id, h.customer_id, c.display_name as customer, h.kind, h.quote, h.author,
+/// The columns of a [`QuoteCandidate`], the customer's as it may be shown.
+fn candidate_columns() -> String {
+    format!(
+        "h.area_id, h.customer_id, {}, h.kind, h.quote, h.author,
                 i.interview_date, h.recording_link, h.recording_at, h.permalink, h.endorsed_by,
                 (select s.shipped_on from shipments s
-                 where s.workspace_id = h.workspace_id and s.id = h.closed_by_shipment) as shipped_on";
+                 where s.workspace_id = h.workspace_id and s.id = h.closed_by_shipment) as shipped_on",
+        shown_columns("c")
+    )
+}
+
+/// Leaves out the recordings of customers who hide them.
+fn hide_recordings(rows: &mut [QuoteCandidate]) {
+    for q in rows {
+        q.customer.hide_recording(&mut q.recording_link, &mut q.recording_at);
+    }
+}
 
 /// The newest `per_area` highlights of each area in `[from, until)`.
 pub async fn list_quote_candidates(
@@ -298,10 +314,11 @@ pub async fn list_quote_candidates(
     until: i64,
     per_area: i64,
 ) -> Result<Vec<QuoteCandidate>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "select area_id, customer_id, customer, kind, quote, author, interview_date, recording_link, recording_at,
+    let columns = candidate_columns();
+    let mut rows: Vec<QuoteCandidate> = sqlx::query_as(&format!(
+        "select area_id, customer_id, {SHOWN_NAMES}, kind, quote, author, interview_date, recording_link, recording_at,
                 permalink, endorsed_by, shipped_on from (
-             select {CANDIDATE_COLUMNS},
+             select {columns},
                     row_number() over (partition by h.area_id order by h.created_at desc, h.id desc) as rank
              from highlights h
              join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
@@ -314,7 +331,9 @@ pub async fn list_quote_candidates(
     .bind(until)
     .bind(per_area)
     .fetch_all(db.reader())
-    .await
+    .await?;
+    hide_recordings(&mut rows);
+    Ok(rows)
 }
 
 /// Areas nobody has heard about since `since` (unix ms).
@@ -341,8 +360,9 @@ pub async fn list_interviewer_quotes(
     from_date: &str,
     until_date: &str,
 ) -> Result<Vec<(String, QuoteCandidate)>, sqlx::Error> {
+    let columns = candidate_columns();
     let rows: Vec<ReportRow> = sqlx::query_as(&format!(
-        "select a.name as area, {CANDIDATE_COLUMNS}
+        "select a.name as area, {columns}
          from interviews i
          join highlights h on h.workspace_id = i.workspace_id and h.interview_id = i.id
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
@@ -358,24 +378,9 @@ pub async fn list_interviewer_quotes(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            (
-                r.area,
-                QuoteCandidate {
-                    area_id: r.area_id,
-                    customer_id: r.customer_id,
-                    customer: r.customer,
-                    kind: r.kind,
-                    quote: r.quote,
-                    author: r.author,
-                    interview_date: r.interview_date,
-                    recording_link: r.recording_link,
-                    recording_at: r.recording_at,
-                    permalink: r.permalink,
-                    endorsed_by: r.endorsed_by,
-                    shipped_on: r.shipped_on,
-                },
-            )
+        .map(|mut r| {
+            r.quote.customer.hide_recording(&mut r.quote.recording_link, &mut r.quote.recording_at);
+            (r.area, r.quote)
         })
         .collect())
 }
@@ -383,18 +388,8 @@ pub async fn list_interviewer_quotes(
 #[derive(sqlx::FromRow)]
 struct ReportRow {
     area: String,
-    area_id: i64,
-    customer_id: i64,
-    customer: String,
-    kind: String,
-    quote: String,
-    author: String,
-    interview_date: String,
-    recording_link: Option<String>,
-    recording_at: Option<i64>,
-    permalink: Option<String>,
-    endorsed_by: Option<String>,
-    shipped_on: Option<String>,
+    #[sqlx(flatten)]
+    quote: QuoteCandidate,
 }
 
 /// One exported highlight.
@@ -402,8 +397,9 @@ struct ReportRow {
 pub struct ExportRow {
     /// Highlight id.
     pub id: i64,
-    /// Customer.
-    pub customer: String,
+    /// Customer, as it may be shown.
+    #[sqlx(flatten)]
+    pub customer: ShownCustomer,
     /// Product area.
     pub area: String,
     /// Kind.
@@ -436,8 +432,8 @@ pub struct ExportRow {
 
 /// Every highlight created at or after `since` (unix ms), oldest first.
 pub async fn list_export_rows(db: &Db, workspace: &WorkspaceId, since: i64) -> Result<Vec<ExportRow>, sqlx::Error> {
-    let mut rows: Vec<ExportRow> = sqlx::query_as(
-        "select h.id, c.display_name as customer, a.name as area, h.kind, h.quote, h.takeaway,
+    let mut rows: Vec<ExportRow> = sqlx::query_as(&format!(
+        "select h.id, {}, a.name as area, h.kind, h.quote, h.takeaway,
                 h.author as interviewer, i.interview_date, h.created_at, h.recording_link, h.recording_at, h.permalink
          from highlights h
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
@@ -445,12 +441,14 @@ pub async fn list_export_rows(db: &Db, workspace: &WorkspaceId, since: i64) -> R
          join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
          where h.workspace_id = $1 and h.created_at >= $2
          order by h.created_at, h.id",
-    )
+        shown_columns("c")
+    ))
     .bind(workspace.as_str())
     .bind(since)
     .fetch_all(db.reader())
     .await?;
     for row in &mut rows {
+        row.customer.hide_recording(&mut row.recording_link, &mut row.recording_at);
         row.captured_at = jiff::Timestamp::from_millisecond(row.created_at).map(|t| t.to_string()).unwrap_or_default();
     }
     Ok(rows)

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
+use crate::domain::ShownCustomer;
 use crate::store::outbox::OutboxKind;
+use crate::store::privacy::{shown_columns, SHOWN_NAMES};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{backend_of, Backend, Db};
 
@@ -15,6 +17,9 @@ pub struct Followed {
     pub customer_id: i64,
     /// Its name.
     pub display_name: String,
+    /// The customer, as it may be shown (followers read this).
+    #[sqlx(flatten)]
+    pub shown: ShownCustomer,
     /// When its latest highlight was captured (unix ms).
     pub last_heard_ms: Option<i64>,
     /// Its latest interview date, `YYYY-MM-DD`.
@@ -55,7 +60,7 @@ pub struct QuietCustomer {
     /// The follower.
     #[serde(skip)]
     pub user_id: String,
-    /// The customer's name.
+    /// The customer, as it may be shown (its label, see [`ShownCustomer`]).
     pub name: String,
     /// Its latest interview date; None when never interviewed.
     pub last_interview: Option<String>,
@@ -124,8 +129,8 @@ pub async fn find_follow(db: &Db, workspace: &WorkspaceId, customer_id: i64, use
 /// The customers `user` follows, by name, with their latest highlight and
 /// interview and their counts.
 pub async fn list_followed(db: &Db, workspace: &WorkspaceId, user: &str) -> Result<Vec<Followed>, sqlx::Error> {
-    sqlx::query_as(
-        "select c.id as customer_id, c.display_name,
+    sqlx::query_as(&format!(
+        "select c.id as customer_id, c.display_name, {},
                 (select max(h.created_at) from highlights h
                  where h.workspace_id = f.workspace_id and h.customer_id = c.id) as last_heard_ms,
                 (select max(i.interview_date) from interviews i
@@ -137,7 +142,8 @@ pub async fn list_followed(db: &Db, workspace: &WorkspaceId, user: &str) -> Resu
          from follows f join customers c on c.workspace_id = f.workspace_id and c.id = f.customer_id
          where f.workspace_id = $1 and f.user_id = $2
          order by lower(c.display_name), c.id",
-    )
+        shown_columns("c")
+    ))
     .bind(workspace.as_str())
     .bind(user)
     .fetch_all(db.reader())
@@ -315,20 +321,32 @@ pub async fn list_quiet_followed(
     workspace: &WorkspaceId,
     since: &str,
 ) -> Result<Vec<QuietCustomer>, sqlx::Error> {
-    sqlx::query_as(
-        "select user_id, name, last_interview from (
-             select f.user_id, c.display_name as name, c.id,
+    #[derive(sqlx::FromRow)]
+    struct Quiet {
+        user_id: String,
+        #[sqlx(flatten)]
+        customer: ShownCustomer,
+        last_interview: Option<String>,
+    }
+    let rows: Vec<Quiet> = sqlx::query_as(&format!(
+        "select user_id, {SHOWN_NAMES}, last_interview from (
+             select f.user_id, {}, c.id,
                     (select max(i.interview_date) from interviews i
                      where i.workspace_id = f.workspace_id and i.customer_id = c.id) as last_interview
              from follows f join customers c on c.workspace_id = f.workspace_id and c.id = f.customer_id
              where f.workspace_id = $1) q
          where last_interview is null or last_interview < $2
-         order by user_id, case when last_interview is null then 0 else 1 end, last_interview, lower(name), id",
-    )
+         order by user_id, case when last_interview is null then 0 else 1 end, last_interview, lower(customer), id",
+        shown_columns("c")
+    ))
     .bind(workspace.as_str())
     .bind(since)
     .fetch_all(db.reader())
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|q| QuietCustomer { user_id: q.user_id, name: q.customer.label(), last_interview: q.last_interview })
+        .collect())
 }
 
 /// Whether the nudges of a Monday (`YYYY-MM-DD`) were queued already.

@@ -2,6 +2,8 @@
 //! library): the customer directory. Everything a library page shares with
 //! a Slack view is read by that view's own query.
 
+use crate::domain::ShownCustomer;
+use crate::store::privacy::{shown_columns, SHOWN_NAMES};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -24,8 +26,11 @@ pub enum CustomerOrder {
 pub struct DirectoryCustomer {
     /// Row id.
     pub id: i64,
-    /// Name to show.
+    /// Its name (its own page and the directory show [`Self::shown`]).
     pub display_name: String,
+    /// The customer, as it may be shown.
+    #[sqlx(flatten)]
+    pub shown: ShownCustomer,
     /// Segment, when imported.
     pub segment: Option<String>,
     /// Annual recurring revenue in cents, when imported.
@@ -69,8 +74,9 @@ pub async fn list_directory_customers(
         ),
         CustomerOrder::Arr => ("coalesce(c.arr_cents, -1)", "sort_key desc, lower(display_name), id"),
     };
+    let shown = shown_columns("c");
     sqlx::query_as(&format!(
-        "select c.id, c.display_name, c.segment, c.arr_cents,
+        "select c.id, c.display_name, {shown}, c.segment, c.arr_cents,
                 (select count(*) from highlights h
                  where h.workspace_id = c.workspace_id and h.customer_id = c.id) as highlights,
                 (select count(distinct h.area_id) from highlights h
@@ -79,7 +85,8 @@ pub async fn list_directory_customers(
                  where i.workspace_id = c.workspace_id and i.customer_id = c.id
                    and exists (select 1 from highlights h
                                where h.workspace_id = i.workspace_id and h.interview_id = i.id)) as last_contact
-         from (select c.id, c.workspace_id, c.display_name, c.segment, c.arr_cents, {key} as sort_key
+         from (select c.id, c.workspace_id, c.display_name, c.segment, c.arr_cents, c.anonymous, c.anonymous_label,
+                      c.recordings_hidden, {key} as sort_key
                from customers c
                where c.workspace_id = $1 and c.merged_into is null
                  and (($2 = '%%' and $4 = '%%')
@@ -105,8 +112,9 @@ pub async fn list_directory_customers(
 pub struct AreaCustomerQuote {
     /// Customer id.
     pub customer_id: i64,
-    /// Customer name.
-    pub customer: String,
+    /// The customer, as it may be shown.
+    #[sqlx(flatten)]
+    pub customer: ShownCustomer,
     /// Segment, when imported.
     pub segment: Option<String>,
     /// Annual recurring revenue in cents, when imported.
@@ -137,10 +145,10 @@ pub async fn list_area_customer_quotes(
     since: i64,
     limit: i64,
 ) -> Result<Vec<AreaCustomerQuote>, sqlx::Error> {
-    sqlx::query_as(
-        "select customer_id, customer, segment, arr_cents, quote, kind, author, interview_date, recording_link,
+    let mut rows: Vec<AreaCustomerQuote> = sqlx::query_as(&format!(
+        "select customer_id, {SHOWN_NAMES}, segment, arr_cents, quote, kind, author, interview_date, recording_link,
                 recording_at, permalink from (
-             select h.customer_id, c.display_name as customer, c.segment, c.arr_cents, h.quote, h.kind, h.author,
+             select h.customer_id, {}, c.segment, c.arr_cents, h.quote, h.kind, h.author,
                     i.interview_date, h.recording_link, h.recording_at, h.permalink, h.created_at, h.id,
                     count(*) over (partition by h.customer_id) as customer_quotes
              from highlights h
@@ -150,11 +158,16 @@ pub async fn list_area_customer_quotes(
          ) q
          order by customer_quotes desc, customer, customer_id, created_at desc, id desc
          limit $4",
-    )
+        shown_columns("c")
+    ))
     .bind(workspace.as_str())
     .bind(area_id)
     .bind(since)
     .bind(limit)
     .fetch_all(db.reader())
-    .await
+    .await?;
+    for q in &mut rows {
+        q.customer.hide_recording(&mut q.recording_link, &mut q.recording_at);
+    }
+    Ok(rows)
 }

@@ -2,6 +2,8 @@
 //! triaged feedback, tickets), and milestones already announced.
 
 use crate::config::Targets;
+use crate::domain::ShownCustomer;
+use crate::store::privacy::shown_columns;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -169,7 +171,9 @@ pub async fn count_evidence(
     let (interviews, feedback, tickets): (i64, i64, i64) = sqlx::query_as(
         "select
             (select count(*) from interviews
-             where workspace_id = $1 and interviewer = $2 and interview_date >= $3 and interview_date < $4),
+             where workspace_id = $1 and interviewer = $2 and interview_date >= $3 and interview_date < $4)
+            + (select count(*) from forgotten_interviews
+               where workspace_id = $1 and interviewer = $2 and interview_date >= $3 and interview_date < $4),
             (select count(*) from feedback_items
              where workspace_id = $1 and triaged_by = $2 and created_at >= $5 and created_at < $6),
             (select cast(coalesce(sum(count), 0) as bigint) from tickets
@@ -429,8 +433,9 @@ pub async fn insert_milestone(
 /// A user's latest highlights, for the App Home.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RecentHighlight {
-    /// Customer name.
-    pub customer: String,
+    /// The customer, as it may be shown.
+    #[sqlx(flatten)]
+    pub customer: ShownCustomer,
     /// Area name.
     pub area: String,
     /// Quote.
@@ -454,8 +459,8 @@ pub async fn list_recent_highlights(
     user: &str,
     limit: i64,
 ) -> Result<Vec<RecentHighlight>, sqlx::Error> {
-    sqlx::query_as(
-        "select c.display_name as customer, a.name as area, h.quote, i.interview_date, h.permalink
+    sqlx::query_as(&format!(
+        "select {}, a.name as area, h.quote, i.interview_date, h.permalink
          from (select id, workspace_id, customer_id, area_id, interview_id, quote, permalink, created_at
                from highlights
                where workspace_id = $1 and author = $2
@@ -464,7 +469,8 @@ pub async fn list_recent_highlights(
          join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
          join interviews i on i.workspace_id = h.workspace_id and i.id = h.interview_id
          order by h.created_at desc, h.id desc",
-    )
+        shown_columns("c")
+    ))
     .bind(workspace.as_str())
     .bind(user)
     .bind(limit)
@@ -482,18 +488,26 @@ pub async fn list_customers_talked_to(
     workspace: &WorkspaceId,
     user: &str,
     limit: i64,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<(ShownCustomer, i64)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Talked {
+        #[sqlx(flatten)]
+        customer: ShownCustomer,
+        interviews: i64,
+    }
+    let rows: Vec<Talked> = sqlx::query_as(&format!(
         "with talked as materialized (
              select customer_id, count(*) as interviews, max(interview_date) as last
              from interviews where workspace_id = $1 and interviewer = $2 group by customer_id)
-         select c.display_name, t.interviews from talked t
+         select {}, t.interviews from talked t
          join customers c on c.workspace_id = $1 and c.id = t.customer_id
          order by t.last desc, c.display_name limit $3",
-    )
+        shown_columns("c")
+    ))
     .bind(workspace.as_str())
     .bind(user)
     .bind(limit)
     .fetch_all(db.reader())
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.customer, r.interviews)).collect())
 }

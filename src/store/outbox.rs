@@ -130,6 +130,33 @@ pub enum OutboxKind {
         /// The quiet customers, longest quiet first.
         customers: Vec<crate::store::follows::QuietCustomer>,
     },
+    /// Delete the app's messages in a forgotten customer's thread, the
+    /// parent last (design.md, Behaviour: Privacy).
+    DeleteThread {
+        /// The thread's channel.
+        channel: String,
+        /// Its parent's `ts`.
+        ts: String,
+        /// The replies known to the database (its highlights'), deleted even
+        /// when the thread cannot be read.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        replies: Vec<String>,
+    },
+    /// Show `(removed at the customer's request)` in place of a forgotten
+    /// customer's quotes in a digest or report the app posted.
+    MendPost {
+        /// The erase it belongs to.
+        forget: String,
+        /// The outbox key the digest or report was posted with.
+        key: String,
+        /// Who got it by DM (a report); None: the product channel (a digest).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        /// The customer's quotes.
+        quotes: Vec<String>,
+        /// The names it went by (its name, other names, `Customer N`).
+        names: Vec<String>,
+    },
     /// DM a planner the brief of the customer they interview today (design.md, Behaviour).
     SendInterviewBrief {
         /// The planner.
@@ -166,6 +193,8 @@ impl OutboxKind {
             Self::FillThreadPermalink { .. } => "fill_thread_permalink",
             Self::NotifyFollower { .. } => "notify_follower",
             Self::NudgeFollower { .. } => "nudge_follower",
+            Self::DeleteThread { .. } => "delete_thread",
+            Self::MendPost { .. } => "mend_post",
             Self::SendInterviewBrief { .. } => "send_interview_brief",
             Self::RemindInterview { .. } => "remind_interview",
         }
@@ -191,6 +220,8 @@ impl OutboxKind {
             // `store::follows` builds the same key in SQL, per follower.
             Self::NotifyFollower { user, submission, .. } => format!("follower:{submission}:{user}"),
             Self::NudgeFollower { user, date, .. } => format!("nudge:{date}:{user}"),
+            Self::DeleteThread { channel, ts, .. } => format!("delete_thread:{channel}:{ts}"),
+            Self::MendPost { forget, key, .. } => format!("mend:{forget}:{key}"),
             Self::SendInterviewBrief { plan_id, .. } => format!("interview_brief:{plan_id}"),
             Self::RemindInterview { plan_id, .. } => format!("interview_reminder:{plan_id}"),
         }

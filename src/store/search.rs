@@ -10,8 +10,9 @@ use crate::store::{Backend, Db};
 pub struct SearchHit {
     /// Highlight id.
     pub id: i64,
-    /// Customer name.
-    pub customer: String,
+    /// Its customer, as it may be shown.
+    #[sqlx(flatten)]
+    pub customer: crate::domain::ShownCustomer,
     /// Area name.
     pub area: String,
     /// Quote.
@@ -56,8 +57,9 @@ pub async fn search_highlights(
             "ts_rank(h.search, plainto_tsquery('english', $2)) desc",
         ),
     };
+    let shown = crate::store::privacy::shown_columns("c");
     sqlx::query_as(&format!(
-        "select h.id, c.display_name as customer, a.name as area, h.quote, i.interview_date, h.author, h.permalink
+        "select h.id, {shown}, a.name as area, h.quote, i.interview_date, h.author, h.permalink
          from {from}
          join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
          join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id

@@ -3,6 +3,8 @@
 
 use sqlx::AnyConnection;
 
+use crate::domain::ShownCustomer;
+use crate::store::privacy::shown_columns;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{numbered_params, Db};
 
@@ -13,8 +15,9 @@ pub struct OpenHighlight {
     pub id: i64,
     /// Its customer.
     pub customer_id: i64,
-    /// The customer's name.
-    pub customer: String,
+    /// The customer, as it may be shown.
+    #[sqlx(flatten)]
+    pub customer: ShownCustomer,
     /// The quote.
     pub quote: String,
 }
@@ -32,8 +35,9 @@ pub async fn list_open_highlights(
         Some(ids) => format!("and h.id in ({})", numbered_params(3, ids.len())),
         None => String::new(),
     };
+    let shown = shown_columns("c");
     let sql = format!(
-        "select h.id, h.customer_id, c.display_name as customer, h.quote
+        "select h.id, h.customer_id, {shown}, h.quote
          from highlights h join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
          where h.workspace_id = $1 and h.area_id = $2 and h.closed_by_shipment is null {filter}
          order by c.display_name, h.customer_id, h.created_at desc, h.id desc"
@@ -158,15 +162,22 @@ pub struct ClosedQuote {
     pub id: i64,
     /// Its customer.
     pub customer_id: i64,
-    /// The customer's name.
-    pub customer: String,
+    /// The customer, as it may be shown.
+    #[sqlx(flatten)]
+    pub customer: ShownCustomer,
     /// The quote.
     pub quote: String,
 }
 
-const CLOSED_SQL: &str = "select h.id, h.customer_id, c.display_name as customer, h.quote
-     from highlights h join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
-     where h.workspace_id = $1 and h.closed_by_shipment = $2";
+/// The quotes a shipment closed, with their customers as they may be shown.
+fn closed_sql() -> String {
+    format!(
+        "select h.id, h.customer_id, {}, h.quote
+         from highlights h join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
+         where h.workspace_id = $1 and h.closed_by_shipment = $2",
+        shown_columns("c")
+    )
+}
 
 /// Every quote a shipment closed, by customer then oldest first, on a
 /// connection (a transaction sees what it just closed).
@@ -175,7 +186,7 @@ pub async fn list_closed_quotes(
     workspace: &WorkspaceId,
     shipment_id: i64,
 ) -> Result<Vec<ClosedQuote>, sqlx::Error> {
-    sqlx::query_as(&format!("{CLOSED_SQL} order by c.display_name, h.customer_id, h.created_at, h.id"))
+    sqlx::query_as(&format!("{} order by c.display_name, h.customer_id, h.created_at, h.id", closed_sql()))
         .bind(workspace.as_str())
         .bind(shipment_id)
         .fetch_all(conn)
@@ -189,7 +200,7 @@ pub async fn list_customer_closed_quotes(
     shipment_id: i64,
     customer_id: i64,
 ) -> Result<Vec<ClosedQuote>, sqlx::Error> {
-    sqlx::query_as(&format!("{CLOSED_SQL} and h.customer_id = $3 order by h.created_at, h.id"))
+    sqlx::query_as(&format!("{} and h.customer_id = $3 order by h.created_at, h.id", closed_sql()))
         .bind(workspace.as_str())
         .bind(shipment_id)
         .bind(customer_id)

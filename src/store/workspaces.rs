@@ -223,6 +223,7 @@ pub const WORKSPACE_TABLES: &[&str] = &[
     "feedback_items",
     "triage_queue",
     "interviews",
+    "forgotten_interviews",
     "planned_interviews",
     "customer_aliases",
     "customer_key_variants",

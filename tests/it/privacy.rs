@@ -1,6 +1,9 @@
 //! Privacy (docs/design.md, Behaviour): e-mail addresses and phone numbers
 //! are scrubbed from what is captured, in every capture path, before it is
-//! stored or posted, unless the workspace turns it off.
+//! stored or posted, unless the workspace turns it off; recording links go
+//! after the retention; a customer shown as `Customer N` or without its
+//! recordings everywhere but its own thread; and a customer forgotten at its
+//! request, once.
 
 use serde_json::{json, Value};
 
@@ -151,4 +154,530 @@ async fn recording_links_past_the_retention_go_from_storage_and_from_their_posts
     assert!(saved.starts_with("✅ Saved"), "{saved}");
     app.drain().await;
     assert_eq!(links(&app).await[1], (Some("https://zoom.us/rec/43".to_owned()), None));
+}
+
+// ---- How a customer is shown: `privacy <customer> anonymous|named`, `… recordings hidden|shown` ----
+
+const FOLLOWER: &str = "U0FOLLOW01";
+/// A name that appears nowhere but where the customer is named.
+const NAME: &str = "Zorblax";
+const RECORDING: &str = "zoom.us/rec/99";
+
+/// `/highlight <text>` typed by `user`.
+async fn slash_as(app: &TestApp, user: &str, text: &str) -> reqwest::Response {
+    let body = app.slash_body(text).replace(&format!("user_id={USER}"), &format!("user_id={user}"));
+    app.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await
+}
+
+/// The ephemeral reply to a command, text and blocks.
+async fn reply_text(resp: reqwest::Response) -> String {
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("JSON reply");
+    format!("{}\n{}", body["text"].as_str().unwrap_or_default(), body["blocks"])
+}
+
+fn highlights_bin(url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_highlights"));
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("DATABASE_URL", url);
+    cmd
+}
+
+fn run(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Zorblax (segment Enterprise, from an import) said two things about chat
+/// with a recording; FOLLOWER follows it; the workspace has an onboardee (the
+/// report) and a product channel (threads, digests).
+async fn zorblax(app: &TestApp) {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("customers.csv");
+    std::fs::write(&file, format!("name,aliases,segment,arr\n{NAME},,Enterprise,\n")).expect("csv");
+    ephemeral(app.slash("onboard me").await).await;
+    run(highlights_bin(&app.test_db.url).args(["customers", "import", "--workspace", TEAM]).arg(&file));
+    let saved = ephemeral(
+        app.slash(&format!(
+            "{NAME} | chat | Canned replies would save our agents hours | <https://{RECORDING}> @ 12:34"
+        ))
+        .await,
+    )
+    .await;
+    assert!(saved.starts_with("✅ Saved"), "{saved}");
+    ephemeral(slash_as(app, FOLLOWER, &format!("follow {NAME}")).await).await;
+    app.drain().await;
+}
+
+/// Clicks a `shipped` preview's *Announce* button.
+async fn announce(app: &TestApp, preview: &Value) {
+    let button = preview["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["action_id"] == "shipped_announce")
+        .unwrap_or_else(|| panic!("no Announce button in {preview}"));
+    let payload = json!({
+        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
+        "trigger_id": "1.2.3",
+        "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
+        "channel": { "id": "C0CHAN0001", "name": "product" },
+        "response_url": app.slack.response_url("shipped"),
+        "actions": [{ "type": "button", "action_id": "shipped_announce", "block_id": "shipped",
+                      "text": button["text"].clone(), "value": button["value"].clone(), "action_ts": "2.1" }],
+    });
+    let before = app.slack.calls_to("response_url").len();
+    assert_eq!(app.interaction(&payload).await.status(), 200);
+    app.slack.wait_for_calls("response_url", before + 1).await;
+}
+
+/// The ts of the customer's thread parent.
+async fn thread_ts(app: &TestApp) -> String {
+    sqlx::query_scalar("select thread_ts from customers where display_name = $1")
+        .bind(NAME)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("a thread")
+}
+
+/// Every place a customer can be shown outside its own thread, each as
+/// (surface, what it showed). The customer's thread is left out: there it
+/// keeps its name.
+async fn surfaces(app: &TestApp) -> Vec<(&'static str, String)> {
+    let mut shown = Vec::new();
+    let calls_before = app.slack.calls().len();
+    // A capture: its confirmation; its followers' DM; a capture about
+    // another customer lists it among similar quotes.
+    let confirmation = reply_text(app.slash(&format!("{NAME} | chat | Canned replies for email too")).await).await;
+    shown.push(("capture confirmation", confirmation));
+    shown.push((
+        "similar quotes",
+        reply_text(app.slash("Globex | chat | We want canned replies for agents").await).await,
+    ));
+    shown.push(("customer view", reply_text(app.slash(&format!("customer {NAME}")).await).await));
+    shown.push(("brief", reply_text(app.slash(&format!("brief {NAME}")).await).await));
+    shown.push(("search", reply_text(app.slash("search canned").await).await));
+    shown.push(("following", reply_text(slash_as(app, FOLLOWER, "following").await).await));
+    // The command line: the digest and the report in Markdown, the export.
+    let url = &app.test_db.url;
+    shown.push(("digest --print", run(highlights_bin(url).args(["digest", "--print"]))));
+    shown.push(("report (Markdown)", run(highlights_bin(url).args(["report", "--user", USER]))));
+    shown.push(("export (CSV)", run(highlights_bin(url).args(["export", "--format", "csv"]))));
+    // `shipped`: the preview, then (clicked) the DMs to who knows them.
+    let preview: Value =
+        app.slash("shipped chat | canned | Canned replies are live").await.json().await.expect("JSON reply");
+    shown.push(("shipped preview", preview.to_string()));
+    announce(app, &preview).await;
+    ephemeral(app.slash("digest").await).await;
+    ephemeral(app.slash("report").await).await;
+    let mut opened = fixture_json(include_str!("../fixtures/requests/event_callback.app_home_opened.json"));
+    opened["event_id"] = json!("Ev0HOMEPRIV");
+    assert_eq!(app.event(&opened).await.status(), 200);
+    app.drain().await;
+    app.slack.wait_for_ok_calls("views.publish", 1).await;
+    // What the app sent Slack since, by the key each post carries: the
+    // digest, a follower's DM, the App Home; the DMs about `shipped` and the
+    // report by their text. The customers' threads (keys `parent:`, `highlight:`,
+    // `shipped:`) are left out; the test below looks at its own.
+    let mut sent: Vec<(&'static str, String)> = Vec::new();
+    for call in app.slack.calls().into_iter().skip(calls_before).filter(|c| c.ok) {
+        let key = call.args["metadata"]["event_payload"]["key"].as_str().unwrap_or_default().to_owned();
+        let surface = match call.method.as_str() {
+            "chat.postMessage" if key.starts_with("digest:") => "digest",
+            "chat.postMessage" if key.starts_with("follower:") => "DM to a follower",
+            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.contains("Shipped in")) => {
+                "DM about `shipped`"
+            }
+            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.starts_with("Month-end report")) => {
+                "report DM"
+            }
+            "views.publish" => "App Home",
+            _ => continue,
+        };
+        match sent.iter_mut().find(|(s, _)| *s == surface) {
+            Some((_, text)) => text.push_str(&call.args.to_string()),
+            None => sent.push((surface, call.args.to_string())),
+        }
+    }
+    shown.extend(sent);
+    // The web library.
+    let browser = app.signed_in_browser().await;
+    let id: i64 = sqlx::query_scalar("select id from customers where display_name = $1")
+        .bind(NAME)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("id");
+    let area = crate::capture::area_id(app, "chat").await;
+    for path in [
+        "/".to_owned(),
+        "/customers".to_owned(),
+        format!("/customers/{id}"),
+        format!("/areas/{area}"),
+        "/search?q=canned".to_owned(),
+        format!("/onboarding/{USER}/report"),
+        "/export.csv".to_owned(),
+    ] {
+        let resp = browser.get(app.url(&path)).send().await.expect("the app answers");
+        assert_eq!(resp.status(), 200, "{path}");
+        let page = resp.text().await.expect("a page");
+        shown.push((Box::leak(format!("web {path}").into_boxed_str()), page));
+    }
+    shown
+}
+
+on_both_backends!(an_anonymous_customer_is_its_label_everywhere_but_its_own_thread);
+async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backend: TestBackend) {
+    let app = TestApp::spawn_web(backend).await;
+    zorblax(&app).await;
+    let said = ephemeral(app.slash(&format!("privacy {NAME} anonymous")).await).await;
+    assert!(said.contains("*Customer 1*"), "{said}");
+    let shown = surfaces(&app).await;
+    let names: Vec<&str> = shown.iter().map(|(surface, _)| *surface).collect();
+    for expected in ["digest", "DM to a follower", "DM about `shipped`", "report DM", "App Home"] {
+        assert!(names.contains(&expected), "{expected} was shown: {names:?}");
+    }
+    for (surface, text) in &shown {
+        assert!(!text.contains(NAME), "{surface} leaks the name: {text}");
+    }
+    for (surface, text) in &shown {
+        assert!(text.contains("Customer 1 (Enterprise)"), "{surface} shows the label: {text}");
+    }
+    // Its own thread keeps its name.
+    let thread = thread_ts(&app).await;
+    let in_thread: Vec<Value> = app
+        .slack
+        .messages_in(PRODUCT_CHANNEL)
+        .into_iter()
+        .filter(|m| m["thread_ts"].as_str() == Some(thread.as_str()) || m["ts"].as_str() == Some(thread.as_str()))
+        .collect();
+    assert!(in_thread.iter().any(|m| m.to_string().contains(NAME)), "{in_thread:?}");
+
+    // People can name it by its label (the follower's DM says `unfollow Customer 1`).
+    let said = ephemeral(slash_as(&app, FOLLOWER, "unfollow customer 1").await).await;
+    assert!(said.contains("Customer 1 (Enterprise)") && !said.contains(NAME), "{said}");
+    let follows: i64 =
+        sqlx::query_scalar("select count(*) from follows").fetch_one(app.db.pool()).await.expect("count");
+    assert_eq!(follows, 0);
+
+    // Named again, then anonymous again: the same number.
+    assert!(ephemeral(app.slash("privacy zorblax named").await).await.contains("by its name again"));
+    let view = reply_text(app.slash(&format!("customer {NAME}")).await).await;
+    assert!(view.contains(NAME) && !view.contains("Customer 1"), "{view}");
+    ephemeral(app.slash("Globex | chat | hello").await).await;
+    assert!(ephemeral(app.slash("privacy Globex anonymous").await).await.contains("*Customer 2*"));
+    assert!(ephemeral(app.slash(&format!("privacy {NAME} anonymous")).await).await.contains("*Customer 1*"));
+}
+
+on_both_backends!(hidden_recordings_are_left_out_everywhere_but_the_customers_own_thread);
+async fn hidden_recordings_are_left_out_everywhere_but_the_customers_own_thread(backend: TestBackend) {
+    let app = TestApp::spawn_web(backend).await;
+    zorblax(&app).await;
+    let said = ephemeral(app.slash(&format!("privacy {NAME} recordings hidden")).await).await;
+    assert!(said.contains("left out"), "{said}");
+    let shown = surfaces(&app).await;
+    for (surface, text) in &shown {
+        assert!(!text.contains(RECORDING) && !text.contains("12:34"), "{surface} shows the recording: {text}");
+    }
+    assert!(shown.iter().any(|(_, text)| text.contains(NAME)), "named still");
+    let thread = thread_ts(&app).await;
+    let reply = app
+        .slack
+        .messages_in(PRODUCT_CHANNEL)
+        .into_iter()
+        .find(|m| m["thread_ts"].as_str() == Some(thread.as_str()) && m.to_string().contains("save our agents"))
+        .expect("the reply in its thread");
+    assert!(reply.to_string().contains(RECORDING), "its own thread keeps the link: {reply}");
+    // Shown again.
+    assert!(ephemeral(app.slash(&format!("privacy {NAME} recordings shown")).await).await.contains("shown again"));
+    let view = reply_text(app.slash(&format!("customer {NAME}")).await).await;
+    assert!(view.contains(RECORDING), "{view}");
+}
+
+on_both_backends!(privacy_of_an_unknown_customer_is_refused_with_the_closest_names_and_needs_a_manager);
+async fn privacy_of_an_unknown_customer_is_refused_with_the_closest_names_and_needs_a_manager(backend: TestBackend) {
+    let app = TestApp::spawn_with(backend, |args| args.managers = Some("U0MANAGER1".into())).await;
+    ephemeral(app.slash("Zorblax | chat | hello").await).await;
+    let refused = ephemeral(app.slash("privacy Zorblax anonymous").await).await;
+    assert!(refused.contains("manager") || refused.contains("admin"), "{refused}");
+    let typo = ephemeral(slash_as(&app, "U0MANAGER1", "privacy Zorblux anonymous").await).await;
+    assert!(typo.contains("Zorblux") && typo.contains("Did you mean *Zorblax*?"), "{typo}");
+    let wrong = ephemeral(slash_as(&app, "U0MANAGER1", "privacy Zorblax secret").await).await;
+    assert!(wrong.contains("privacy Zorblax secret") && wrong.contains("anonymous"), "echoed with the usage: {wrong}");
+    let labels: Vec<Option<i64>> =
+        sqlx::query_scalar("select anonymous_label from customers").fetch_all(app.db.pool()).await.expect("rows");
+    assert_eq!(labels, vec![None], "nothing changed");
+}
+
+// ---- `forget <customer>`: erase a customer at their request ----
+
+const MANAGER: &str = "U0MANAGER1";
+
+/// Zorblax said two things (chat with a recording, billing) in one
+/// interview, and a triaged message names it; Globex said one; FOLLOWER
+/// follows Zorblax (and heard of the second); a digest and a report quoting
+/// both were posted.
+async fn zorblax_quoted(app: &TestApp) {
+    ephemeral(app.slash("onboard me").await).await;
+    for text in [
+        "Zorblax | chat | Canned replies would save our agents hours | <https://zoom.us/rec/99> @ 12:34",
+        "follow",
+        "Zorblax | billing | Invoices in EUR please",
+        "Globex | chat | Macros for the whole team",
+    ] {
+        if text == "follow" {
+            ephemeral(slash_as(app, FOLLOWER, "follow Zorblax").await).await;
+            continue;
+        }
+        let saved = ephemeral(app.slash(text).await).await;
+        assert!(saved.starts_with("✅ Saved"), "{saved}");
+    }
+    let zorblax: i64 = sqlx::query_scalar("select id from customers where display_name = 'Zorblax'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("id");
+    triage_naming(app, zorblax).await;
+    ephemeral(app.slash("digest").await).await;
+    ephemeral(app.slash("report").await).await;
+    app.drain().await;
+}
+
+/// Triages a message about `customer` with the "Triage feedback" shortcut.
+async fn triage_naming(app: &TestApp, customer: i64) {
+    let mut shortcut = fixture_json(include_str!("../fixtures/requests/message_action.save_as_highlight.json"));
+    shortcut["callback_id"] = json!("triage_feedback");
+    shortcut["message"]["text"] = json!("Zorblax wants SSO");
+    let before = app.slack.ok_calls_to("views.open").len();
+    assert_eq!(app.interaction(&shortcut).await.status(), 200);
+    let opened = app.slack.wait_for_ok_calls("views.open", before + 1).await;
+    let view = opened[before].args["view"].clone();
+    let option = |v: Value| json!({ "value": { "type": "static_select", "selected_option": { "text": { "type": "plain_text", "text": "x" }, "value": v } } });
+    let area = area_id(app, "chat").await;
+    let submitted = json!({
+        "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
+        "view": { "id": "V1", "team_id": TEAM, "type": "modal", "callback_id": "triage", "hash": "1",
+                  "private_metadata": view["private_metadata"].clone(), "title": { "type": "plain_text", "text": "Triage" }, "blocks": [],
+                  "state": { "values": { "area": option(json!(area)), "kind": option(json!("request")),
+                                         "customer": option(json!(format!("id:{customer}"))) } } },
+    });
+    assert_eq!(app.interaction(&submitted).await.status(), 200);
+}
+
+/// The preview's reply to `forget …` typed by `user`.
+async fn forget_preview(app: &TestApp, user: &str, name: &str) -> Value {
+    let resp = slash_as(app, user, &format!("forget {name}")).await;
+    assert_eq!(resp.status(), 200);
+    resp.json().await.expect("JSON reply")
+}
+
+/// Clicks the preview's confirm button as `user`; what the app answered.
+async fn confirm(app: &TestApp, preview: &Value, user: &str) -> String {
+    static CLICKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = CLICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let button = preview["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["action_id"] == "forget_confirm")
+        .unwrap_or_else(|| panic!("no confirm button in {preview}"));
+    let payload = json!({
+        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
+        "user": { "id": user, "username": "someone", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
+        "trigger_id": format!("1.9.{n}"),
+        "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
+        "channel": { "id": "C0CHAN0001", "name": "product" },
+        "response_url": app.slack.response_url(&format!("forget{n}")),
+        "actions": [{ "type": "button", "action_id": "forget_confirm", "block_id": "forget",
+                      "text": button["text"].clone(), "value": button["value"].clone(), "action_ts": format!("3.{n}") }],
+    });
+    let before = app.slack.calls_to("response_url").len();
+    assert_eq!(app.interaction(&payload).await.status(), 200);
+    let answers = app.slack.wait_for_calls("response_url", before + 1).await;
+    answers[before].args["body"]["text"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn count_where(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(app.db.pool()).await.expect("count")
+}
+
+/// The top-level message in the product channel (the digest) or a DM whose text starts so.
+fn message_starting(app: &TestApp, channel: &str, start: &str) -> Value {
+    app.slack
+        .messages_in(channel)
+        .into_iter()
+        .find(|m| m["thread_ts"].is_null() && m["text"].as_str().is_some_and(|t| t.starts_with(start)))
+        .unwrap_or_else(|| panic!("no message starting {start:?} in {channel}"))
+}
+
+on_both_backends!(a_forgotten_customer_is_erased_once_when_its_asker_confirms);
+async fn a_forgotten_customer_is_erased_once_when_its_asker_confirms(backend: TestBackend) {
+    let app = TestApp::spawn_with(backend, |args| {
+        args.managers = Some(format!("{USER},{MANAGER}"));
+        args.product_channel = Some(PRODUCT_CHANNEL.into());
+    })
+    .await;
+    zorblax_quoted(&app).await;
+    let thread = thread_ts_of(&app, "Zorblax").await;
+    let in_thread = |app: &TestApp| {
+        let messages = app.slack.messages_in(PRODUCT_CHANNEL);
+        messages.iter().filter(|m| m["ts"] == thread.as_str() || m["thread_ts"] == thread.as_str()).count()
+    };
+    assert_eq!(in_thread(&app), 3, "the parent and two replies");
+
+    // The preview says what goes, and changes nothing.
+    let preview = forget_preview(&app, USER, "zorblax").await;
+    let text = preview.to_string();
+    assert!(text.contains("2 highlights, 1 interview, 1 feedback item, 3 messages in its thread"), "{text}");
+    assert!(text.contains("removed at the customer's request"), "{text}");
+    assert_eq!(count_where(&app, "select count(*) from customers where display_name = 'Zorblax'").await, 1);
+
+    // Only the asker may confirm.
+    let refused = confirm(&app, &preview, MANAGER).await;
+    assert!(refused.contains(&format!("Only <@{USER}>")) && refused.contains("Nothing was erased"), "{refused}");
+    assert_eq!(count_where(&app, "select count(*) from highlights").await, 3);
+
+    // Confirmed again, on another replica and after a restart: erased once.
+    let done = confirm(&app, &preview, USER).await;
+    assert!(done.contains("Forgotten: 2 highlights, 1 interview, 1 feedback item, 3 messages in its thread"), "{done}");
+    let replica = app.replica().await;
+    assert!(confirm(&replica, &preview, USER).await.contains("nothing more was erased"));
+    assert!(confirm(&app, &preview, USER).await.contains("nothing more was erased"));
+    // A crash while the Slack work runs: the restarted app finishes it, once.
+    drop(replica);
+    let app = app.crash_and_restart().await;
+    assert!(confirm(&app, &preview, USER).await.contains("nothing more was erased"));
+    app.drain().await;
+
+    // Every row about it is gone; onboarding still counts its interview and feedback item.
+    for sql in [
+        "select count(*) from customers where display_name = 'Zorblax'",
+        "select count(*) from customer_aliases where display_name = 'Zorblax'",
+        "select count(*) from highlights where quote like '%agents hours%' or quote like '%EUR%'",
+        "select count(*) from follows",
+        "select count(*) from feedback_items where customer_id is not null or message_text like '%Zorblax%'",
+        "select count(*) from interviews where customer_id not in (select id from customers)",
+        "select count(*) from outbox where payload like '%EUR please%' or payload like '%agents hours%'",
+    ] {
+        assert_eq!(count_where(&app, sql).await, 0, "{sql}");
+    }
+    assert_eq!(count_where(&app, "select count(*) from feedback_items").await, 1, "the item still counts");
+    let quota = ephemeral(app.slash("quota").await).await;
+    assert!(quota.contains("Interviews 2/20") && quota.contains("Feedback triaged 1/100"), "{quota}");
+
+    // Its thread is deleted, each message once; the digest and the report are mended in place.
+    let deleted: Vec<String> = app
+        .slack
+        .ok_calls_to("chat.delete")
+        .iter()
+        .map(|c| c.args["ts"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(deleted.len(), 3, "{deleted:?}");
+    assert_eq!(deleted.last(), Some(&thread), "the parent last");
+    assert_eq!(in_thread(&app), 0);
+    let digest = message_starting(&app, PRODUCT_CHANNEL, "📣 Customer highlights").to_string();
+    // A post to a user id lands in the app's conversation with them (`D…`) on Slack.
+    let dm = format!("D{}", &USER[1..]);
+    let in_dm =
+        app.slack.messages_in(&dm).iter().any(|m| m["text"].as_str().is_some_and(|t| t.starts_with("Month-end")));
+    let report = message_starting(&app, if in_dm { &dm } else { USER }, "Month-end report").to_string();
+    for mended in [&digest, &report] {
+        assert!(mended.contains("(removed at the customer's request)"), "{mended}");
+        assert!(!mended.contains("Zorblax") && !mended.contains("agents hours"), "{mended}");
+        assert!(mended.contains("Macros for the whole team") && mended.contains("Globex"), "others stay: {mended}");
+    }
+    assert_eq!(
+        app.slack.ok_calls_to("chat.update").iter().filter(|c| c.args.to_string().contains("removed at")).count(),
+        2
+    );
+
+    // A later capture naming it starts a new customer from nothing, posted in a new thread.
+    ephemeral(app.slash("Zorblax | chat | Hello again").await).await;
+    let view = ephemeral(app.slash("customer Zorblax").await).await;
+    assert!(view.contains("1 highlight") && !view.contains("agents hours"), "{view}");
+    app.drain().await;
+    let posted = app.slack.messages_in(PRODUCT_CHANNEL);
+    assert!(posted.iter().any(|m| m["text"].as_str().is_some_and(|t| t.contains("Hello again"))), "{posted:?}");
+    assert_eq!(app.slack.ok_calls_to("chat.delete").len(), 3, "nothing more deleted");
+}
+
+/// The ts of a customer's thread parent.
+async fn thread_ts_of(app: &TestApp, name: &str) -> String {
+    sqlx::query_scalar("select thread_ts from customers where display_name = $1")
+        .bind(name)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("a thread")
+}
+
+on_both_backends!(forget_needs_a_manager_and_a_known_customer);
+async fn forget_needs_a_manager_and_a_known_customer(backend: TestBackend) {
+    let app = TestApp::spawn_with(backend, |args| args.managers = Some(MANAGER.into())).await;
+    ephemeral(app.slash("Zorblax | chat | hello").await).await;
+    let refused = ephemeral(app.slash("forget Zorblax").await).await;
+    assert!(refused.contains("manager") || refused.contains("admin"), "{refused}");
+    let typo = forget_preview(&app, MANAGER, "Zorblux").await.to_string();
+    assert!(typo.contains("Zorblux") && typo.contains("Did you mean *Zorblax*?"), "{typo}");
+    assert!(typo.contains("Nothing was erased"), "{typo}");
+    let usage = ephemeral(slash_as(&app, MANAGER, "forget").await).await;
+    assert!(usage.contains("/highlight forget Acme"), "{usage}");
+    assert_eq!(count_where(&app, "select count(*) from customers").await, 1);
+}
+
+on_both_backends!(every_table_that_names_a_customer_is_erased_with_it);
+async fn every_table_that_names_a_customer_is_erased_with_it(backend: TestBackend) {
+    use highlights::store::forget::CUSTOMER_TABLES;
+    let app = TestApp::spawn_on(backend).await;
+    let sql = match backend {
+        TestBackend::Sqlite => {
+            "select m.name from sqlite_master m join pragma_table_info(m.name) c
+             where m.type = 'table' and c.name = 'customer_id' order by m.name"
+        }
+        TestBackend::Postgres => {
+            "select table_name::text from information_schema.columns
+             where column_name = 'customer_id' and table_schema = current_schema() order by table_name"
+        }
+    };
+    let tables: Vec<String> = sqlx::query_scalar(sql).fetch_all(app.db.pool()).await.expect("schema");
+    assert!(tables.len() >= 6, "{tables:?}");
+    for table in &tables {
+        assert!(
+            CUSTOMER_TABLES.iter().any(|(erased, _)| erased == table),
+            "{table} names a customer but is not in store::forget::CUSTOMER_TABLES"
+        );
+    }
+}
+
+on_both_backends!(the_command_line_forgets_a_customer_and_the_app_deletes_its_thread);
+async fn the_command_line_forgets_a_customer_and_the_app_deletes_its_thread(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    zorblax_quoted(&app).await;
+    let url = &app.test_db.url;
+    let said = run(highlights_bin(url).args(["customers", "forget", "--workspace", TEAM, "Zorblax"]));
+    assert!(said.contains("2 highlights, 1 interview, 1 feedback item, 3 messages in its thread"), "{said}");
+    assert!(said.contains("Nothing was erased"), "{said}");
+    assert_eq!(count_where(&app, "select count(*) from customers where display_name = 'Zorblax'").await, 1);
+    let out = highlights_bin(url)
+        .args(["customers", "forget", "--workspace", TEAM, "Zorblux", "--yes"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("did you mean Zorblax?"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = run(highlights_bin(url).args(["customers", "forget", "--workspace", TEAM, "Zorblax", "--yes"]));
+    assert!(said.starts_with("Forgotten Zorblax"), "{said}");
+    assert_eq!(count_where(&app, "select count(*) from customers where display_name = 'Zorblax'").await, 0);
+    // The running app carries out the Slack work queued.
+    crate::support::eventually("the thread to be deleted", || async {
+        app.slack.ok_calls_to("chat.delete").len() == 3
+    })
+    .await;
+    app.drain().await;
+    let digest = message_starting(&app, PRODUCT_CHANNEL, "📣 Customer highlights").to_string();
+    assert!(digest.contains("(removed at the customer's request)") && !digest.contains("Zorblax"), "{digest}");
 }

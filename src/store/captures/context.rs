@@ -25,6 +25,27 @@ pub struct CaptureContext {
     pub merged_into: Option<i64>,
     /// 1 when captures have e-mail addresses and phone numbers scrubbed.
     pub pii_scrub: i32,
+    /// That customer's privacy: shown as `Customer N` (non-zero)…
+    pub customer_anonymous: Option<i32>,
+    /// …its number…
+    pub customer_label: Option<i64>,
+    /// …its segment…
+    pub customer_segment: Option<String>,
+    /// …and whether its recordings are left out (non-zero).
+    pub customer_recordings_hidden: Option<i32>,
+}
+
+impl CaptureContext {
+    /// The customer found, as it may be shown away from its thread.
+    pub fn shown_customer(&self) -> Option<crate::domain::ShownCustomer> {
+        Some(crate::domain::ShownCustomer::from_settings(
+            self.customer_name.clone()?,
+            self.customer_anonymous.unwrap_or(0) != 0,
+            self.customer_label,
+            self.customer_segment.clone(),
+            self.customer_recordings_hidden.unwrap_or(0) != 0,
+        ))
+    }
 }
 
 /// Looks capture contexts up in groups: every lookup waiting when the last
@@ -81,7 +102,9 @@ async fn find_capture_contexts(
     let sql = format!(
         "with wanted (n, workspace_id, customer_key) as (values {})
          select wanted.n, w.product_channel, w.time_zone, w.areas_version, w.pii_scrub,
-                c.id as customer_id, c.display_name as customer_name, c.merged_into
+                c.id as customer_id, c.display_name as customer_name, c.merged_into,
+                c.anonymous as customer_anonymous, c.anonymous_label as customer_label,
+                c.segment as customer_segment, c.recordings_hidden as customer_recordings_hidden
          from wanted
          join workspaces w on w.id = wanted.workspace_id
          left join customers c on c.workspace_id = w.id and c.id = coalesce(

@@ -181,7 +181,7 @@ pub async fn home(State(state): State<AppState>, Extension(session): Extension<S
                     li {
                         blockquote { p { (q.quote) } }
                         p.meta {
-                            a href={ "/customers/" (q.customer_id) } { (q.customer) } " · " (q.kind) " · "
+                            a href={ "/customers/" (q.customer_id) } { (q.customer.label()) } " · " (q.kind) " · "
                             (name_of(&names, &q.author)) " · " (q.interview_date)
                             @if q.recording_link.is_some() { " · " (recording(q.recording_link.as_deref(), q.recording_at)) }
                             @if let Some(link) = &q.permalink { " · " a href=(link) { "In Slack" } }
@@ -286,7 +286,7 @@ pub async fn area(
             @let c = list[0];
             section.customer {
                 h2 {
-                    a href={ "/customers/" (c.customer_id) } { (c.customer) }
+                    a href={ "/customers/" (c.customer_id) } { (c.customer.label()) }
                     @if let Some(segment) = &c.segment { " " span.count { "· " (segment) } }
                     @if c.arr_cents.is_some() { " " span.count { "· " (arr(c.arr_cents)) " ARR" } }
                 }

@@ -70,7 +70,7 @@ pub async fn customers(
                 tbody {
                     @for c in &rows {
                         tr {
-                            th scope="row" { a href={ "/customers/" (c.id) } { (c.display_name) } }
+                            th scope="row" { a href={ "/customers/" (c.id) } { (c.shown.label()) } }
                             td { (c.segment.as_deref().unwrap_or_default()) }
                             td.num { (arr(c.arr_cents)) }
                             td.num { (c.highlights) }
@@ -196,7 +196,8 @@ pub async fn customer(
                                 (name_of(&names, &q.author))
                                 @if let Some(who) = &q.interviewee { " with " (who) }
                                 " · " (q.interview_date)
-                                @if q.recording_link.is_some() { " · " (recording(q.recording_link.as_deref(), q.recording_at)) }
+                                @let (link, at) = customer.shown.recording(q.recording_link.clone(), q.recording_at);
+                                @if link.is_some() { " · " (recording(link.as_deref(), at)) }
                                 @if let Some(by) = &q.endorsed_by { " · " span.endorsed { "✅ endorsed by " (name_of(&names, by)) } }
                                 @if let Some(date) = &q.shipped_on { " · " span.shipped { "✔ shipped " (date) } }
                                 @if let Some(link) = &q.permalink { " · " a href=(link) { "In Slack" } }
@@ -207,7 +208,7 @@ pub async fn customer(
             }
         }
     };
-    respond(StatusCode::OK, page(&customer.display_name, Some(&session), body))
+    respond(StatusCode::OK, page(&customer.shown.label(), Some(&session), body))
 }
 
 /// The `/search` query.
@@ -256,7 +257,7 @@ pub async fn search(
                     li {
                         blockquote { p { (hit.quote) } }
                         p.meta {
-                            strong { (hit.customer) } " · " (hit.area) " · " (name_of(&names, &hit.author)) " · " (hit.interview_date)
+                            strong { (hit.customer.label()) } " · " (hit.area) " · " (name_of(&names, &hit.author)) " · " (hit.interview_date)
                             @if let Some(link) = &hit.permalink { " · " a href=(link) { "In Slack" } }
                         }
                     }

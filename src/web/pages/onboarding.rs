@@ -75,7 +75,7 @@ pub async fn report(
                     @for q in &f.quotes {
                         li {
                             blockquote { p { (q.quote) } }
-                            p.meta { strong { (q.customer) } " · " (q.date)
+                            p.meta { strong { (q.customer.label()) } " · " (q.date)
                                 @if q.recording_link.is_some() { " · " (recording(q.recording_link.as_deref(), q.recording_at)) }
                                 @if q.endorsed { " · " span.endorsed { "✅ endorsed" } } }
                         }

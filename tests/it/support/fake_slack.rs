@@ -487,7 +487,7 @@ async fn api_call(
             if method == "chat.postMessage" && answer["ok"] == true {
                 inner.messages.push(json!({
                     "type": "message", "channel": conversation_of(&args["channel"]), "ts": answer["ts"], "thread_ts": args["thread_ts"],
-                    "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"],
+                    "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"], "blocks": args["blocks"],
                 }));
             }
             inner.calls[index].ok = answer.get("ok") == Some(&Value::Bool(true));
@@ -500,8 +500,19 @@ async fn api_call(
         if method == "chat.postMessage" && answer["ok"] == true {
             inner.lock().expect("lock").messages.push(json!({
                 "type": "message", "channel": conversation_of(&args["channel"]), "ts": answer["ts"], "thread_ts": args["thread_ts"],
-                "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"],
+                "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"], "blocks": args["blocks"],
             }));
+        }
+        // An update shows in the channel; a deleted message is gone from it.
+        if answer["ok"] == true && matches!(method.as_str(), "chat.update" | "chat.delete") {
+            let mut inner = inner.lock().expect("lock");
+            let same = |m: &Value| m["channel"] == args["channel"] && m["ts"] == args["ts"];
+            if method == "chat.delete" {
+                inner.messages.retain(|m| !same(m));
+            } else if let Some(m) = inner.messages.iter_mut().find(|m| same(m)) {
+                m["text"] = args["text"].clone();
+                m["blocks"] = args["blocks"].clone();
+            }
         }
         if lost {
             return std::future::pending().await;
@@ -574,6 +585,11 @@ async fn answer(
             });
             answer
         }
+        "chat.delete" => match people.messages.iter().any(|m| m["channel"] == args["channel"] && m["ts"] == args["ts"])
+        {
+            true => json!({ "ok": true, "channel": args["channel"], "ts": args["ts"] }),
+            false => json!({ "ok": false, "error": "message_not_found" }),
+        },
         "users.info" => {
             let user = args.get("user").and_then(Value::as_str).unwrap_or("U0");
             people.user_info(user)
