@@ -26,6 +26,7 @@ pub mod follows;
 pub mod highlights;
 pub mod installations;
 pub mod library;
+pub mod momentum;
 pub mod onboarding;
 pub mod outbox;
 pub mod recordings;

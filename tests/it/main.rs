@@ -14,6 +14,7 @@ mod follows;
 mod layers;
 mod lifecycle;
 mod manifest;
+mod momentum;
 mod oauth;
 mod privacy;
 mod process;
