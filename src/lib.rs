@@ -24,7 +24,8 @@
 //!    retries, and the scheduler (digests, waiting helpdesk tickets).
 //! 4. **Features.** [`web`] (the evidence library in the browser: its
 //!    routes, sessions and pages, over the other features' reads), [`shipped`]
-//!    (closing the loop with customers), [`privacy`] (retention of recording
+//!    (closing the loop with customers), [`testers`] (customers willing to
+//!    try a prototype), [`privacy`] (retention of recording
 //!    links), [`settings`], [`reports`] (month-end), [`digests`],
 //!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
 //!    reaction), [`endorsements`] (a manager vouches for a quote), [`follows`]
@@ -85,4 +86,5 @@ pub mod shipped;
 pub mod slack;
 pub mod socket_mode;
 pub mod store;
+pub mod testers;
 pub mod web;

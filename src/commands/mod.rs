@@ -112,6 +112,10 @@ pub enum HighlightCommand {
     Shipped(crate::shipped::ShippedCommand),
     /// `web`: a sign-in link to the evidence library.
     Web,
+    /// `tester <customer> <area> [off]`.
+    Tester(crate::testers::TesterCommand),
+    /// `testers <area>` (the area as typed).
+    Testers(String),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
@@ -198,6 +202,10 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         "quota" | "progress" => HighlightCommand::Quota(Who::me_or_mention(rest, QUOTA_USAGE)?),
         "team" | "cohort" => HighlightCommand::Team,
         "web" | "library" if rest.is_empty() => HighlightCommand::Web,
+        "tester" if rest.is_empty() => return Err(UserError::new(crate::testers::TESTER_USAGE)),
+        "tester" => HighlightCommand::Tester(crate::testers::parse_tester(rest)?),
+        "testers" if rest.is_empty() => return Err(UserError::new(crate::testers::TESTERS_USAGE)),
+        "testers" => HighlightCommand::Testers(rest.to_owned()),
         "digest" if rest.is_empty() => HighlightCommand::Digest,
         "report" => HighlightCommand::Report(Who::me_or_mention(rest, REPORT_USAGE)?),
         "tickets" | "ticket" => {
@@ -374,6 +382,12 @@ async fn dispatch(
             settings::set_channel(state, workspace, &command.user_id, channel).await.map(Some)
         }
         HighlightCommand::Web => crate::web::link::issue(state, workspace, &command.user_id).await.map(Some),
+        HighlightCommand::Tester(tester) => {
+            crate::testers::mark(state, workspace, &command.user_id, tester).await.map(Some)
+        }
+        HighlightCommand::Testers(area) => {
+            crate::testers::list(state, workspace, &command.user_id, &area).await.map(Some)
+        }
         HighlightCommand::Unknown(typed) => {
             let hint = if typed.split_whitespace().count() >= 3 {
                 "To capture a highlight, separate the customer, the area and the quote with `|`: \
@@ -404,6 +418,8 @@ pub fn usage(command: &str) -> String {
          • `{command} areas rename <old> to <new>` / `{command} areas merge <a> into <b>`: tidy the areas\n\
          • `{command} merge <customer> into <customer>`: make two customers one\n\
          • `{command} follow <customer>` / `{command} unfollow <customer>` / `{command} following`: hear by DM when someone else learns something new about a customer\n\
+         • `{command} tester <customer> <area> [off]`: mark (or unmark) a customer as willing to try a prototype in an area\n\
+         • `{command} testers <area>`: who would try a prototype there, least asked first (listing counts as asking)\n\
          • `{command} onboard @someone [YYYY-MM-DD] [interviews=20 feedback=100 tickets=50 days=30]` / `{command} onboard me`: start an onboarding\n\
          • `{command} quota [@someone]` / `{command} team`: progress and pace / everyone being onboarded\n\
          • `{command} tickets <n> [note]`: log support tickets you closed\n\
@@ -573,6 +589,18 @@ mod tests {
         assert_eq!(parse("config pii-scrub OFF"), Ok(HighlightCommand::ConfigPiiScrub(false)));
         assert_eq!(parse("config pii-scrub on"), Ok(HighlightCommand::ConfigPiiScrub(true)));
         assert!(parse("config pii-scrub maybe").is_err_and(|e| e.0.contains("config pii-scrub maybe")));
+    }
+
+    #[test]
+    fn testers_are_read_at_the_grammar() {
+        use crate::testers::{TesterCommand, TESTERS_USAGE};
+        assert_eq!(
+            parse("Tester Acme Labs chat OFF"),
+            Ok(HighlightCommand::Tester(TesterCommand { words: "Acme Labs chat".into(), off: true }))
+        );
+        assert!(parse("tester Acme").is_err_and(|e| e.0.contains("tester Acme")));
+        assert_eq!(parse("testers data export"), Ok(HighlightCommand::Testers("data export".into())));
+        assert_eq!(parse("testers"), Err(UserError::new(TESTERS_USAGE)));
     }
 
     #[test]

@@ -39,9 +39,8 @@ pub struct Brief {
     pub interviewers: Vec<Interviewer>,
     /// Who follows them (Slack user ids).
     pub followers: Vec<String>,
-    /// Areas they would test a prototype in. Testers (docs/design.md,
-    /// Behaviour: interviews with a purpose) are not recorded yet: empty, and
-    /// the brief shows no line for it, until they are.
+    /// Areas they would test a prototype in (docs/design.md, Behaviour:
+    /// Testers); none: the brief shows no line for it.
     pub tester_areas: Vec<String>,
     /// What was shipped to them, latest first.
     pub shipped: Vec<CustomerShipment>,
@@ -64,7 +63,7 @@ pub async fn show(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Res
             .into_iter()
             .map(|follower| follower.user_id)
             .collect(),
-        tester_areas: Vec::new(),
+        tester_areas: crate::store::testers::list_customer_tester_areas(db, workspace, id).await?,
         shipped: shipments::list_customer_shipments(db, workspace, id, SHIPMENTS).await?,
         thread: customers::find_customer_details(db, workspace, id).await?.thread_permalink,
         customer,

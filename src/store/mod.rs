@@ -34,6 +34,7 @@ pub mod search;
 pub mod seen_requests;
 pub mod shipments;
 pub mod slack_pauses;
+pub mod testers;
 pub mod triage_queue;
 pub mod web_sessions;
 pub mod workspaces;

@@ -19,6 +19,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "web",
             "shipped",
+            "testers",
             "privacy",
             "settings",
             "reports",

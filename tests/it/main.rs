@@ -24,6 +24,7 @@ mod shipped;
 mod slack_client;
 mod socket_mode;
 mod store;
+mod testers;
 mod transport;
 mod trust;
 mod web;
