@@ -24,7 +24,8 @@
 //!    retries, and the scheduler (digests, waiting helpdesk tickets).
 //! 4. **Features.** [`web`] (the evidence library in the browser: its
 //!    routes, sessions and pages, over the other features' reads), [`shipped`]
-//!    (closing the loop with customers), [`testers`] (customers willing to
+//!    (closing the loop with customers), [`readout`] (the managers' weekly
+//!    DM), [`testers`] (customers willing to
 //!    try a prototype), [`privacy`] (retention of recording
 //!    links), [`settings`], [`reports`] (month-end), [`digests`],
 //!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
@@ -76,6 +77,7 @@ pub mod permissions;
 pub mod posting;
 pub mod privacy;
 pub mod quotas;
+pub mod readout;
 pub mod reply;
 pub mod reports;
 pub mod routes;

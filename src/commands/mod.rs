@@ -116,6 +116,8 @@ pub enum HighlightCommand {
     Tester(crate::testers::TesterCommand),
     /// `testers <area>` (the area as typed).
     Testers(String),
+    /// `config readout <schedule>|off`: when managers get the read-out, None for `off`.
+    ConfigReadout(Option<Schedule>),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
@@ -238,6 +240,9 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
                 }
                 ("pii-scrub" | "pii_scrub" | "pii", arg) => {
                     HighlightCommand::ConfigPiiScrub(settings::parse_pii_scrub(arg.unwrap_or_default())?)
+                }
+                ("readout" | "read-out", arg) => {
+                    HighlightCommand::ConfigReadout(crate::readout::parse_readout(arg.unwrap_or_default())?)
                 }
                 ("nudge" | "nudges", arg) => {
                     HighlightCommand::ConfigNudge(follows::parse_nudge(arg.unwrap_or_default())?)
@@ -385,6 +390,9 @@ async fn dispatch(
         HighlightCommand::Tester(tester) => {
             crate::testers::mark(state, workspace, &command.user_id, tester).await.map(Some)
         }
+        HighlightCommand::ConfigReadout(schedule) => {
+            crate::readout::configure(state, workspace, &command.user_id, schedule).await.map(Some)
+        }
         HighlightCommand::Testers(area) => {
             crate::testers::list(state, workspace, &command.user_id, &area).await.map(Some)
         }
@@ -429,6 +437,7 @@ pub fn usage(command: &str) -> String {
          • `{command} config channel #channel`: set the product channel\n\
          • `{command} config digest weekly mon 09:00 [Europe/Paris]` / `daily 17:30` / `off`; `{command} config timezone <zone>`\n\
          • `{command} config digest approver @someone|off`: scheduled digests wait for their approval, by DM\n\
+         • `{command} config readout weekly mon 09:00|off`: managers get a DM with every onboardee's pace, followed customers and report bar (off by default)\n\
          • `{command} config nudge <days>|off`: on Mondays, followers hear of the customers nobody interviewed for that long (default 30)\n\
          • `{command} config report endorsed-only on|off`: reports count only quotes a manager endorsed (✅ on a highlight's reply)\n\
          • `{command} config retention recordings <days>|off`: recording links older than that are removed, from posts too\n\
@@ -592,7 +601,7 @@ mod tests {
     }
 
     #[test]
-    fn testers_are_read_at_the_grammar() {
+    fn testers_and_the_readout_are_read_at_the_grammar() {
         use crate::testers::{TesterCommand, TESTERS_USAGE};
         assert_eq!(
             parse("Tester Acme Labs chat OFF"),
@@ -601,6 +610,12 @@ mod tests {
         assert!(parse("tester Acme").is_err_and(|e| e.0.contains("tester Acme")));
         assert_eq!(parse("testers data export"), Ok(HighlightCommand::Testers("data export".into())));
         assert_eq!(parse("testers"), Err(UserError::new(TESTERS_USAGE)));
+        assert_eq!(parse("config readout off"), Ok(HighlightCommand::ConfigReadout(None)));
+        assert!(matches!(
+            parse("config readout weekly mon 09:00"),
+            Ok(HighlightCommand::ConfigReadout(Some(s))) if s.as_text() == "weekly mon 09:00"
+        ));
+        assert!(parse("config readout sometimes").is_err_and(|e| e.0.contains("config readout sometimes")));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The scheduler: every so often, claims and queues the digests that are due
 //! (at start too, so a period missed while the app was down is posted once)
-//! and the Monday nudges to followers, and now and then looks up again the helpdesk tickets whose agent was not
+//! and the Monday nudges to followers, the managers' read-outs, and now and then looks up again the helpdesk tickets whose agent was not
 //! found in Slack; and forgets the signed requests whose signing window has
 //! passed (see [`crate::store::seen_requests`]).
 
@@ -26,6 +26,9 @@ pub async fn run_scheduler(state: AppState, mut shutdown: watch::Receiver<bool>)
         }
         if let Err(e) = crate::follows::notices::queue_nudges(&state).await {
             tracing::error!(error = %e, "scheduler: could not queue the Monday nudges; trying again later");
+        }
+        if let Err(e) = crate::readout::queue_readouts(&state).await {
+            tracing::error!(error = %e, "scheduler: could not queue the manager read-outs; trying again later");
         }
         let now = state.clock().now_ms();
         match state.db().write(async |tx| delete_expired_seen_requests(tx, now).await).await {

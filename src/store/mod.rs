@@ -29,6 +29,7 @@ pub mod library;
 pub mod momentum;
 pub mod onboarding;
 pub mod outbox;
+pub mod readouts;
 pub mod recordings;
 pub mod search;
 pub mod seen_requests;

@@ -19,6 +19,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "web",
             "shipped",
+            "readout",
             "testers",
             "privacy",
             "settings",

@@ -20,6 +20,7 @@ mod privacy;
 mod process;
 mod properties;
 mod quotas;
+mod readout;
 mod shipped;
 mod slack_client;
 mod socket_mode;
