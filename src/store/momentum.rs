@@ -1,7 +1,12 @@
 //! Momentum in digests (design.md, Behaviour: Digests): how many distinct
 //! customers each area had in the period before a digest's, and which
 //! customers a period heard from for the first time. Ranges of `created_at`,
-//! served by the `highlights_by_time` and `highlights_by_customer` indexes.
+//! served by the `highlights_by_time` index, which holds the area and the
+//! customer too, and one look back per customer in `highlights_by_customer`.
+//!
+//! Both group with `+area_id` / `+customer_id`: a plain column would let the
+//! planner walk a whole index in that column's order (every highlight of the
+//! workspace) to spare itself a sort of the period's few thousand.
 
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
@@ -24,9 +29,9 @@ pub async fn list_area_customers(
     until: i64,
 ) -> Result<Vec<AreaCustomers>, sqlx::Error> {
     sqlx::query_as(
-        "select area_id, count(distinct customer_id) as customers from highlights
+        "select +area_id as area_id, count(distinct customer_id) as customers from highlights
          where workspace_id = $1 and created_at >= $2 and created_at < $3
-         group by area_id",
+         group by +area_id",
     )
     .bind(workspace.as_str())
     .bind(from)
@@ -46,9 +51,9 @@ pub async fn list_first_heard_customers(
     // Grouped first: one look back per customer of the period, not per highlight.
     sqlx::query_scalar(
         "select c.display_name from (
-             select customer_id, min(created_at) as first_at from highlights
+             select +customer_id as customer_id, min(created_at) as first_at from highlights
              where workspace_id = $1 and created_at >= $2 and created_at < $3
-             group by customer_id
+             group by +customer_id
          ) p
          join customers c on c.workspace_id = $1 and c.id = p.customer_id
          where not exists (select 1 from highlights e
