@@ -120,6 +120,8 @@ pub struct Tester {
     pub quote_author: Option<String>,
     /// Its interview's date.
     pub quote_date: Option<String>,
+    /// Who was interviewed then (name and role), when recorded.
+    pub interviewee: Option<String>,
     /// When they were last asked (unix ms), if ever.
     pub last_asked: Option<i64>,
     /// Times asked since the quarter began.
@@ -137,7 +139,7 @@ pub async fn list_testers(
     sqlx::query_as(
         "select * from (
          select t.customer_id, c.display_name as customer, q.quote, q.author as quote_author,
-                i.interview_date as quote_date,
+                i.interview_date as quote_date, i.interviewee,
                 (select max(k.asked_at) from tester_asks k
                  where k.workspace_id = t.workspace_id and k.customer_id = t.customer_id) as last_asked,
                 (select count(*) from tester_asks k

@@ -184,6 +184,9 @@ fn render_tester(t: &Tester, knows: &[String], zone: &jiff::tz::TimeZone) -> Str
         }
         None => text.push_str("\n_marked by hand; no quote in this area yet_"),
     }
+    if let Some(who) = t.interviewee.as_deref().filter(|w| !w.trim().is_empty()) {
+        text.push_str(&format!("\nInterviewee: {}", escape(who)));
+    }
     if !knows.is_empty() {
         text.push_str(&format!("\nKnows them: {}", knows.join(", ")));
     }

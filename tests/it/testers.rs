@@ -68,6 +68,11 @@ async fn a_ticked_highlight_makes_its_customer_a_tester_of_its_area(backend: Tes
     let body: Value = app.interaction(&submission(values, 2)).await.json().await.expect("JSON");
     assert_eq!(body["response_action"], "update", "{body}");
     assert!(body["view"].to_string().contains("🧪 Listed as willing to try a prototype in *chat*."), "{body}");
+    // The interview's interviewee, when recorded (the modal's Interviewee field), is shown.
+    sqlx::query("update interviews set interviewee = 'Ann <Lee>, CTO'")
+        .execute(app.db.pool())
+        .await
+        .expect("interviewee");
     // Somebody else follows them: they know them too.
     ephemeral(slash_as(&app, FOLLOWER, "follow Acme &lt;Labs&gt;").await).await;
     let listed = said(app.slash("testers Chat").await).await;
@@ -77,6 +82,7 @@ async fn a_ticked_highlight_makes_its_customer_a_tester_of_its_area(backend: Tes
         "qualifying quote, escaped: {listed}"
     );
     assert!(listed.contains(&format!("heard by <@{USER}>, 2026-01-15")), "{listed}");
+    assert!(listed.contains("Interviewee: Ann &lt;Lee&gt;, CTO"), "{listed}");
     assert!(listed.contains(&format!("Knows them: <@{USER}> (interviewed), <@{FOLLOWER}> (follows)")), "{listed}");
     assert!(listed.contains("never asked · not this quarter"), "{listed}");
     assert!(listed.contains("Listing counts as asking"), "{listed}");
