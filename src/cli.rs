@@ -93,6 +93,7 @@ fn what_rows_are(table: &str) -> Option<(&'static str, &'static str)> {
         "feedback_items" => ("triaged feedback item", "triaged feedback items"),
         "triage_queue" => ("feedback item waiting for triage", "feedback items waiting for triage"),
         "follows" => ("customer followed", "customers followed"),
+        "testers" => ("prototype tester", "prototype testers"),
         "shipments" => ("shipment announced", "shipments announced"),
         "onboardees" => ("person being onboarded", "people being onboarded"),
         "milestones" => ("onboarding milestone", "onboarding milestones"),

@@ -24,9 +24,10 @@
 //!    retries, and the scheduler (digests, waiting helpdesk tickets).
 //! 4. **Features.** [`web`] (the evidence library in the browser: its
 //!    routes, sessions and pages, over the other features' reads), [`shipped`]
-//!    (closing the loop with customers), [`privacy`] (retention of recording
-//!    links, anonymous customers and hidden recordings, forgetting a
-//!    customer), [`settings`], [`reports`] (month-end), [`digests`],
+//!    (closing the loop with customers), [`readout`] (the managers' weekly
+//!    DM), [`testers`] (customers willing to try a prototype), [`privacy`]
+//!    (retention of recording links, anonymous customers and hidden
+//!    recordings, forgetting a customer), [`settings`], [`reports`] (month-end), [`digests`],
 //!    [`search`], [`home`] (the App Home), [`quotas`] (onboarding, triage by
 //!    reaction), [`endorsements`] (a manager vouches for a quote),
 //!    [`interviews`] (planned interviews: the morning brief, the reminder), [`follows`]
@@ -79,6 +80,7 @@ pub mod permissions;
 pub mod posting;
 pub mod privacy;
 pub mod quotas;
+pub mod readout;
 pub mod reply;
 pub mod reports;
 pub mod routes;
@@ -89,4 +91,5 @@ pub mod shipped;
 pub mod slack;
 pub mod socket_mode;
 pub mod store;
+pub mod testers;
 pub mod web;

@@ -165,7 +165,13 @@ pub async fn merge(
         return Ok(Reply::ephemeral("Those are the same area. Nothing to merge."));
     }
     permissions::require_manager(state, workspace, user, "merge product areas").await?;
-    let moved = state.db().write(async |tx| areas::merge_areas(tx, workspace, from.id, into.id).await).await?;
+    let moved = state
+        .db()
+        .write(async |tx| {
+            crate::store::testers::update_testers_merged_area(tx, workspace, from.id, into.id).await?;
+            areas::merge_areas(tx, workspace, from.id, into.id).await
+        })
+        .await?;
     Ok(Reply::ephemeral(format!(
         "Merged *{}* into *{}*: {moved} highlight{} moved.",
         escape(&from.name),

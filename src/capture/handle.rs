@@ -445,6 +445,14 @@ pub async fn submit_modal(
         notices: waiting_notice(channel.as_deref(), user),
     };
     let quotes = new.highlights.iter().map(|h| h.quote.as_str()).collect::<Vec<_>>().join("\n");
+    // Testers (design.md, Behaviour: Testers): the highlights ticked *Willing to try a prototype*.
+    let ticked: Vec<(i64, String)> = submission
+        .highlights
+        .iter()
+        .zip(&new.highlights)
+        .filter(|(submitted, _)| submitted.tester)
+        .map(|(_, stored)| (stored.area_id, stored.quote.clone()))
+        .collect();
     let customer_id = existing.as_ref().map(|(id, _, _)| *id);
     let (customer_name, shown) = match existing {
         Some((_, name, shown)) => (name, shown),
@@ -455,6 +463,7 @@ pub async fn submit_modal(
         crate::capture::similar::find(state, workspace, &quotes, customer_id, &name.key)
     );
     let customer_id = stored?;
+    let testers = record_testers(state, workspace, user, (customer_id, now), &ticked, &all_areas).await?;
     let count = submission.highlights.len();
     let place = where_it_goes(channel.as_deref(), &shown);
     let text = format!(
@@ -465,8 +474,38 @@ pub async fn submit_modal(
         scrubbing.sentence(),
         crate::capture::similar::render(&similar),
     );
+    let text = format!("{text}{testers}");
     let follow = follow_button(state, workspace, user, customer_id).await?;
     Ok(Ack::Update(modal::render_saved_modal(&text, Some(follow))))
+}
+
+/// Marks the customer as a tester of the areas of the highlights ticked
+/// *Willing to try a prototype*, each qualified by its quote; the sentence
+/// that says so ("" when none was ticked).
+async fn record_testers(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    (customer_id, captured_at): (i64, i64),
+    ticked: &[(i64, String)],
+    areas: &[crate::store::areas::Area],
+) -> Result<String, AppError> {
+    if ticked.is_empty() {
+        return Ok(String::new());
+    }
+    use crate::store::testers::insert_testers_from_capture;
+    state
+        .db()
+        .write(async |tx| insert_testers_from_capture(tx, workspace, customer_id, user, captured_at, ticked).await)
+        .await?;
+    let mut names: Vec<String> = ticked
+        .iter()
+        .filter_map(|(id, _)| areas.iter().find(|a| a.id == *id))
+        .map(|a| format!("*{}*", escape(&a.name)))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(format!("\n🧪 Listed as willing to try a prototype in {}.", names.join(", ")))
 }
 
 /// Options for the modal's customer select, for what was typed so far.

@@ -15,8 +15,8 @@ use crate::domain::highlight::{
 use crate::domain::CustomerName;
 use crate::reply::FieldErrors;
 use crate::slack::blocks::{
-    self, actions, button, datepicker, divider, external_select, input, modal, option, plain_text_input, section,
-    static_select, Select, MAX_SELECT_OPTIONS,
+    self, actions, button, checkboxes, datepicker, divider, external_select, input, modal, option, plain_text_input,
+    section, static_select, Select, MAX_SELECT_OPTIONS,
 };
 use crate::slack::interaction::FormValues;
 use crate::store::areas::Area;
@@ -58,10 +58,16 @@ pub mod block {
     pub fn at(i: usize) -> String {
         format!("at_{i}")
     }
+    /// Highlight `i`'s *Willing to try a prototype* checkbox.
+    pub fn tester(i: usize) -> String {
+        format!("tester_{i}")
+    }
 }
 
 /// Longest interviewee (name and role) kept.
 pub const MAX_INTERVIEWEE_CHARS: usize = 150;
+/// The value of the ticked *Willing to try a prototype* checkbox.
+const TESTER: &str = "tester";
 
 /// The single `action_id` of every input (blocks are told apart by block id).
 const VALUE: &str = "value";
@@ -128,6 +134,12 @@ pub fn render_capture_modal(areas: &[Area], today: Date, metadata: &Metadata, pr
                 .hint("Where the quote is in the recording: posts link to that moment")
                 .into(),
         );
+        blocks.push(
+            input(&block::tester(i), "Prototype", checkboxes(VALUE, [option("Willing to try a prototype", TESTER)]))
+                .optional()
+                .hint("The customer would try a prototype in this area; /highlight testers <area> lists them")
+                .into(),
+        );
     }
     if count < MAX_HIGHLIGHTS {
         blocks.push(actions("add", [button(ADD_HIGHLIGHT_ACTION, "➕ Add another highlight")]));
@@ -182,6 +194,8 @@ pub struct SubmittedHighlight {
     pub takeaway: Option<String>,
     /// The moment in the recording.
     pub at: Option<RecordingTime>,
+    /// *Willing to try a prototype* (in this highlight's area) was ticked.
+    pub tester: bool,
 }
 
 /// The customer picked in the modal.
@@ -295,7 +309,8 @@ pub fn parse_submission(
             },
         };
         if let (Some(area), Some(quote)) = (area, quote) {
-            highlights.push(SubmittedHighlight { area_id: area.id, kind, quote, takeaway, at });
+            let tester = values.is_ticked(&block::tester(i), VALUE, TESTER);
+            highlights.push(SubmittedHighlight { area_id: area.id, kind, quote, takeaway, at, tester });
         }
     }
     match (customer, date) {
@@ -411,6 +426,13 @@ mod tests {
             parse_submission(&FormValues::new(named), &Metadata { highlights: 1, channel: None }, &areas(), TODAY)
                 .expect_err("too long");
         assert!(errors.contains_key("interviewee"), "{errors:?}");
+        assert!(!s.highlights[0].tester, "not ticked");
+        let mut ticked = values("We need SSO", "7", "2026-11-26", "");
+        ticked["tester_0"] = json!({ "value": { "type": "checkboxes", "selected_options": [
+            { "text": { "type": "plain_text", "text": "Willing to try a prototype" }, "value": "tester" } ] } });
+        let s = parse_submission(&FormValues::new(ticked), &Metadata { highlights: 1, channel: None }, &areas(), TODAY)
+            .expect("valid");
+        assert!(s.highlights[0].tester, "ticked");
     }
 
     #[test]

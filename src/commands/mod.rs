@@ -122,6 +122,12 @@ pub enum HighlightCommand {
     Privacy(crate::privacy::customer::PrivacyCommand),
     /// `forget <customer>`: the name as typed, not empty.
     Forget(String),
+    /// `tester <customer> <area> [off]`.
+    Tester(crate::testers::TesterCommand),
+    /// `testers <area>` (the area as typed).
+    Testers(String),
+    /// `config readout <schedule>|off`: when managers get the read-out, None for `off`.
+    ConfigReadout(Option<Schedule>),
     /// Words we do not know (echoed back with the usage).
     Unknown(String),
 }
@@ -215,6 +221,10 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         "quota" | "progress" => HighlightCommand::Quota(Who::me_or_mention(rest, QUOTA_USAGE)?),
         "team" | "cohort" => HighlightCommand::Team,
         "web" | "library" if rest.is_empty() => HighlightCommand::Web,
+        "tester" if rest.is_empty() => return Err(UserError::new(crate::testers::TESTER_USAGE)),
+        "tester" => HighlightCommand::Tester(crate::testers::parse_tester(rest)?),
+        "testers" if rest.is_empty() => return Err(UserError::new(crate::testers::TESTERS_USAGE)),
+        "testers" => HighlightCommand::Testers(rest.to_owned()),
         "digest" if rest.is_empty() => HighlightCommand::Digest,
         "report" => HighlightCommand::Report(Who::me_or_mention(rest, REPORT_USAGE)?),
         "tickets" | "ticket" => {
@@ -247,6 +257,9 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
                 }
                 ("pii-scrub" | "pii_scrub" | "pii", arg) => {
                     HighlightCommand::ConfigPiiScrub(settings::parse_pii_scrub(arg.unwrap_or_default())?)
+                }
+                ("readout" | "read-out", arg) => {
+                    HighlightCommand::ConfigReadout(crate::readout::parse_readout(arg.unwrap_or_default())?)
                 }
                 ("nudge" | "nudges", arg) => {
                     HighlightCommand::ConfigNudge(follows::parse_nudge(arg.unwrap_or_default())?)
@@ -404,6 +417,15 @@ async fn dispatch(
             crate::privacy::forget::preview(state, workspace, &command.user_id, &name).await.map(Some)
         }
         HighlightCommand::Web => crate::web::link::issue(state, workspace, &command.user_id).await.map(Some),
+        HighlightCommand::Tester(tester) => {
+            crate::testers::mark(state, workspace, &command.user_id, tester).await.map(Some)
+        }
+        HighlightCommand::ConfigReadout(schedule) => {
+            crate::readout::configure(state, workspace, &command.user_id, schedule).await.map(Some)
+        }
+        HighlightCommand::Testers(area) => {
+            crate::testers::list(state, workspace, &command.user_id, &area).await.map(Some)
+        }
         HighlightCommand::Unknown(typed) => {
             let hint = if typed.split_whitespace().count() >= 3 {
                 "To capture a highlight, separate the customer, the area and the quote with `|`: \
@@ -437,6 +459,8 @@ pub fn usage(command: &str) -> String {
          • `{command} interview <customer> <YYYY-MM-DD> [HH:MM]` / `{command} interviews`: plan an interview (their brief by DM that morning, a reminder if nothing is captured) / list yours\n\
          • `{command} onboard @someone [YYYY-MM-DD] [interviews=20 feedback=100 tickets=50 days=30] [topic \"…\"]` / `{command} onboard me`: start an onboarding\n\
          • `{command} topic @someone \"<question>\"` / `{command} topic @someone off`: the question their interviews and month-end report answer\n\
+         • `{command} tester <customer> <area> [off]`: mark (or unmark) a customer as willing to try a prototype in an area\n\
+         • `{command} testers <area>`: who would try a prototype there, least asked first (listing counts as asking)\n\
          • `{command} quota [@someone]` / `{command} team`: progress and pace / everyone being onboarded\n\
          • `{command} tickets <n> [note]`: log support tickets you closed\n\
          • `{command} offboard @someone`: end an onboarding (history kept)\n\
@@ -445,6 +469,7 @@ pub fn usage(command: &str) -> String {
          • `{command} config channel #channel`: set the product channel\n\
          • `{command} config digest weekly mon 09:00 [Europe/Paris]` / `daily 17:30` / `off`; `{command} config timezone <zone>`\n\
          • `{command} config digest approver @someone|off`: scheduled digests wait for their approval, by DM\n\
+         • `{command} config readout weekly mon 09:00|off`: managers get a DM with every onboardee's pace, followed customers and report bar (off by default)\n\
          • `{command} config nudge <days>|off`: on Mondays, followers hear of the customers nobody interviewed for that long (default 30)\n\
          • `{command} config report endorsed-only on|off`: reports count only quotes a manager endorsed (✅ on a highlight's reply)\n\
          • `{command} config retention recordings <days>|off`: recording links older than that are removed, from posts too\n\
@@ -623,6 +648,24 @@ mod tests {
         assert!(parse("interview Acme 2026-12-08 noon").is_err_and(|e| e.0.contains("interview Acme 2026-12-08 noon")));
         // Bars make a capture about a customer called "interview Acme".
         assert!(matches!(parse("interview Acme | chat | hi"), Ok(HighlightCommand::Capture(_))));
+    }
+
+    #[test]
+    fn testers_and_the_readout_are_read_at_the_grammar() {
+        use crate::testers::{TesterCommand, TESTERS_USAGE};
+        assert_eq!(
+            parse("Tester Acme Labs chat OFF"),
+            Ok(HighlightCommand::Tester(TesterCommand { words: "Acme Labs chat".into(), off: true }))
+        );
+        assert!(parse("tester Acme").is_err_and(|e| e.0.contains("tester Acme")));
+        assert_eq!(parse("testers data export"), Ok(HighlightCommand::Testers("data export".into())));
+        assert_eq!(parse("testers"), Err(UserError::new(TESTERS_USAGE)));
+        assert_eq!(parse("config readout off"), Ok(HighlightCommand::ConfigReadout(None)));
+        assert!(matches!(
+            parse("config readout weekly mon 09:00"),
+            Ok(HighlightCommand::ConfigReadout(Some(s))) if s.as_text() == "weekly mon 09:00"
+        ));
+        assert!(parse("config readout sometimes").is_err_and(|e| e.0.contains("config readout sometimes")));
     }
 
     #[test]

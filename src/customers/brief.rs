@@ -44,9 +44,8 @@ pub struct Brief {
     pub interviewees: Vec<Interviewee>,
     /// Who follows them (Slack user ids).
     pub followers: Vec<String>,
-    /// Areas they would test a prototype in. Testers (docs/design.md,
-    /// Behaviour: interviews with a purpose) are not recorded yet: empty, and
-    /// the brief shows no line for it, until they are.
+    /// Areas they would test a prototype in (docs/design.md, Behaviour:
+    /// Testers); none: the brief shows no line for it.
     pub tester_areas: Vec<String>,
     /// What was shipped to them, latest first.
     pub shipped: Vec<CustomerShipment>,
@@ -77,7 +76,7 @@ pub async fn gather(state: &AppState, workspace: &WorkspaceId, customer: Custome
             .into_iter()
             .map(|follower| follower.user_id)
             .collect(),
-        tester_areas: Vec::new(),
+        tester_areas: crate::store::testers::list_customer_tester_areas(db, workspace, id).await?,
         shipped: shipments::list_customer_shipments(db, workspace, id, SHIPMENTS).await?,
         thread: customers::find_customer_details(db, workspace, id).await?.thread_permalink,
         customer,

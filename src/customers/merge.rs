@@ -40,6 +40,7 @@ pub async fn merge(
     let mut tx = state.db().begin().await?;
     customers::merge_customers(&mut tx, workspace, &from, &into, now).await?;
     crate::store::follows::update_follows_merged(&mut tx, workspace, from.id, into.id).await?;
+    crate::store::testers::update_testers_merged_customer(&mut tx, workspace, from.id, into.id).await?;
     let refresh = OutboxKind::UpdateThreadParent { customer_id: into.id };
     outbox::upsert_outbox_row(&mut tx, workspace, &refresh, now).await?;
     if from.thread_ts.is_some() {

@@ -4,11 +4,13 @@
 //! Kit for the channel or as Markdown for `highlights digest --print`.
 
 pub mod approval;
+pub mod momentum;
 pub mod post;
 pub mod schedule;
 
 use serde_json::Value;
 
+use crate::digests::momentum::Momentum;
 use crate::quotas::{progress_on, Progress};
 use crate::slack::blocks::{self, context, divider, header, section, Message};
 use crate::slack::mrkdwn::{count, escape, link};
@@ -39,6 +41,8 @@ pub struct DigestData {
     pub onboarding: Vec<Progress>,
     /// Areas with no highlight in the last [`QUIET_DAYS`].
     pub quiet: Vec<String>,
+    /// The change against the previous period, and customers heard from first.
+    pub momentum: Momentum,
 }
 
 impl DigestData {
@@ -106,7 +110,8 @@ pub async fn gather(
         progress.push(progress_on(db, now_ms, workspace, &o).await?);
     }
     let quiet = digests::list_quiet_areas(db, workspace, until - QUIET_DAYS * 86_400_000).await?;
-    Ok(DigestData { period_label, partial, totals, areas, onboarding: progress, quiet })
+    let momentum = momentum::gather(db, workspace, from, until).await?;
+    Ok(DigestData { period_label, partial, totals, areas, onboarding: progress, quiet, momentum })
 }
 
 fn totals_line(t: &RangeTotals) -> String {
@@ -118,6 +123,15 @@ fn totals_line(t: &RangeTotals) -> String {
         n(t.customers, "customer", "customers"),
         n(t.interviewers, "interviewer", "interviewers")
     )
+}
+
+/// ` (+3)` after an area's customers: the change against the previous
+/// period; nothing when unchanged or when the area is new (its mark says it).
+fn change_suffix(d: &DigestData, signal: &AreaSignal) -> String {
+    match d.momentum.change(signal.area_id, signal.customers) {
+        Some(change) if signal.is_new == 0 => format!(" ({change})"),
+        _ => String::new(),
+    }
 }
 
 fn onboarding_line(p: &Progress) -> (String, String) {
@@ -138,10 +152,11 @@ pub fn render_digest_message(d: &DigestData, names: &std::collections::HashMap<S
     for (signal, quotes) in d.areas.iter().take(MAX_AREAS) {
         let new = if signal.is_new == 1 { "  🆕 *new this period*" } else { "" };
         let mut text = format!(
-            "*{}*: {} customer{}, {} highlight{}{new}",
+            "*{}*: {} customer{}{}, {} highlight{}{new}",
             escape(&signal.area),
             signal.customers,
             if signal.customers == 1 { "" } else { "s" },
+            change_suffix(d, signal),
             signal.highlights,
             if signal.highlights == 1 { "" } else { "s" }
         );
@@ -163,6 +178,10 @@ pub fn render_digest_message(d: &DigestData, names: &std::collections::HashMap<S
             "…and {more} more area{}. See them all with `/highlight areas`.",
             if more == 1 { "" } else { "s" }
         )));
+    }
+    // Under the areas: the new names read as the period's news after what was heard.
+    if let Some(line) = d.momentum.first_heard_mrkdwn() {
+        blocks.push(context(&blocks::truncate_mrkdwn(&line, 2000)));
     }
     if !d.onboarding.is_empty() {
         let lines: Vec<String> =
@@ -191,9 +210,10 @@ pub fn render_digest_markdown(d: &DigestData) -> String {
     for (signal, quotes) in &d.areas {
         let new = if signal.is_new == 1 { " (new this period)" } else { "" };
         out.push_str(&format!(
-            "\n## {}: {}, {}{new}\n\n",
+            "\n## {}: {}{}, {}{new}\n\n",
             signal.area,
             count(signal.customers, "customer", "customers"),
+            change_suffix(d, signal),
             count(signal.highlights, "highlight", "highlights")
         ));
         for q in quotes {
@@ -212,6 +232,9 @@ pub fn render_digest_markdown(d: &DigestData) -> String {
                 q.interview_date
             ));
         }
+    }
+    if let Some(line) = d.momentum.first_heard_markdown() {
+        out.push_str(&format!("\n{line}\n"));
     }
     if !d.onboarding.is_empty() {
         out.push_str("\n## Onboarding\n\n");
@@ -279,6 +302,8 @@ mod tests {
             areas: (0..areas).map(|i| (signal(i), vec![q(1, "pain", "<!channel> we need exports\nnow")])).collect(),
             onboarding: vec![],
             quiet: vec!["security".into()],
+            // As many customers as the period before: no change shown.
+            momentum: Momentum { previous: (0..areas).map(|i| (i as i64, 3)).collect(), first_heard: vec![] },
         }
     }
 
@@ -311,6 +336,27 @@ mod tests {
         let without_names = render_digest_message(&data(2), &std::collections::HashMap::new());
         assert_eq!(preview["text"], without_names.text.as_str());
         assert_eq!(preview["blocks"], Value::Array(without_names.blocks));
+    }
+
+    #[test]
+    fn momentum_shows_beside_each_area_and_under_the_totals() {
+        let mut d = data(3);
+        // area 0 is new (no change shown), area 1 grew from 1, area 2 shrank from 5.
+        d.momentum = Momentum {
+            previous: std::collections::BTreeMap::from([(1, 1), (2, 5)]),
+            first_heard: vec!["Acme <b>".into()],
+        };
+        let json = serde_json::to_string(&render_digest_message(&d, &Default::default()).blocks).expect("json");
+        assert!(json.contains("*area 0*: 3 customers, 5 highlights  🆕"), "{json}");
+        assert!(json.contains("*area 1*: 3 customers (+2), 5 highlights"), "{json}");
+        assert!(json.contains("*area 2*: 3 customers (−2), 5 highlights"), "{json}");
+        assert!(json.contains("👋 First heard from: *Acme &lt;b&gt;*"), "{json}");
+        let md = render_digest_markdown(&d);
+        assert!(md.contains("## area 1: 3 customers (+2), 5 highlights\n"), "{md}");
+        assert!(md.contains("\n👋 First heard from: Acme <b>\n"), "{md}");
+        d.momentum.previous = std::collections::BTreeMap::from([(1, 3), (2, 3)]);
+        let json = serde_json::to_string(&render_digest_message(&d, &Default::default()).blocks).expect("json");
+        assert!(json.contains("*area 1*: 3 customers, 5 highlights"), "unchanged: nothing {json}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The scheduler: every so often, claims and queues the digests that are due
 //! (at start too, so a period missed while the app was down is posted once)
 //! and the Monday nudges to followers, the morning briefs and reminders of
-//! planned interviews, and now and then looks up again the helpdesk tickets whose agent was not
+//! planned interviews, the managers' read-outs, and now and then looks up again the helpdesk tickets whose agent was not
 //! found in Slack; and forgets the signed requests whose signing window has
 //! passed (see [`crate::store::seen_requests`]).
 
@@ -30,6 +30,9 @@ pub async fn run_scheduler(state: AppState, mut shutdown: watch::Receiver<bool>)
         }
         if let Err(e) = crate::interviews::notices::queue_due(&state).await {
             tracing::error!(error = %e, "scheduler: could not queue the briefs and reminders of planned interviews");
+        }
+        if let Err(e) = crate::readout::queue_readouts(&state).await {
+            tracing::error!(error = %e, "scheduler: could not queue the manager read-outs; trying again later");
         }
         let now = state.clock().now_ms();
         match state.db().write(async |tx| delete_expired_seen_requests(tx, now).await).await {

@@ -44,6 +44,9 @@ pub struct Feature {
     pub backed: bool,
     /// Supporting quotes (up to five, distinct customers first).
     pub quotes: Vec<ReportQuote>,
+    /// How many of the customers who raised it would try a prototype of it
+    /// (testers of the area: design.md, Behaviour: Testers).
+    pub testers: usize,
 }
 
 /// A supporting quote.
@@ -132,6 +135,14 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
         ids.len()
     };
     areas.sort_by(|a, b| distinct(&b.1).cmp(&distinct(&a.1)).then(b.1.len().cmp(&a.1.len())).then(a.0.cmp(&b.0)));
+    let marks = crate::store::testers::list_tester_marks(db, workspace).await?;
+    let testers = |list: &[QuoteCandidate]| {
+        let mut ids: Vec<i64> =
+            list.iter().filter(|q| marks.contains(&(q.area_id, q.customer_id))).map(|q| q.customer_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    };
     let features = areas
         .iter()
         .take(3)
@@ -142,6 +153,7 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
                 customers,
                 highlights: list.len(),
                 backed: list.len() >= BAR_QUOTES && customers >= BAR_CUSTOMERS,
+                testers: testers(list),
                 quotes: pick_quotes(list, 5)
                     .into_iter()
                     .map(|q| ReportQuote {
@@ -186,6 +198,18 @@ pub fn gap(f: &Feature) -> String {
     } else {
         format!("{}: {} quote{} — capture {more_quotes} more", f.area, f.highlights, s(f.highlights))
     }
+}
+
+/// "2 of the 3 customers who asked would try it", when any would.
+pub fn testers_line(f: &Feature) -> Option<String> {
+    (f.testers > 0).then(|| {
+        format!(
+            "{} of the {} customer{} who asked would try it",
+            f.testers,
+            f.customers,
+            if f.customers == 1 { "" } else { "s" }
+        )
+    })
 }
 
 /// "Month-end report: three features", or fewer when fewer areas came up.
@@ -249,6 +273,9 @@ pub fn render_report_message(r: &Report) -> Message {
             if r.endorsed_only { "endorsed " } else { "" },
             if f.highlights == 1 { "" } else { "s" }
         );
+        if let Some(line) = testers_line(f) {
+            text.push_str(&format!("\n🧪 {line}"));
+        }
         for q in &f.quotes {
             let rec = match (q.recording_link.as_deref(), q.recording_at) {
                 (Some(_), Some(_)) => {
@@ -311,6 +338,9 @@ pub fn render_report_markdown(r: &Report) -> String {
             count(f.highlights as i64, "quote", "quotes"),
             if f.backed { "backed" } else { "below the bar" }
         ));
+        if let Some(line) = testers_line(f) {
+            out.push_str(&format!("{line}\n\n"));
+        }
         for q in &f.quotes {
             let rec = crate::domain::highlight::moment_markdown(q.recording_link.as_deref(), q.recording_at);
             let endorsed = if q.endorsed { " · endorsed" } else { "" };
@@ -415,7 +445,33 @@ mod tests {
                 endorsed: false,
                 shipped_on: None,
             }],
+            testers: 0,
         }
+    }
+
+    #[test]
+    fn a_feature_says_how_many_who_asked_would_try_it() {
+        let mut chat = feature("Chat", 3, 4);
+        assert_eq!(testers_line(&chat), None, "nobody: no line");
+        chat.testers = 2;
+        let r = Report {
+            user: "U1".into(),
+            from: "2026-11-01".into(),
+            until: "2026-12-01".into(),
+            interviews: 4,
+            features: vec![chat],
+            team: vec![],
+            endorsed_only: false,
+            topic: None,
+        };
+        let json = serde_json::to_string(&render_report_message(&r).blocks).expect("json");
+        assert!(json.contains("✅ backed\\n🧪 2 of the 3 customers who asked would try it\\n"), "{json}");
+        let md = render_report_markdown(&r);
+        assert!(
+            md.contains("3 customers, 4 quotes · backed\n\n2 of the 3 customers who asked would try it\n\n"),
+            "{md}"
+        );
+        assert_eq!(render_report_json(&r)["features"][0]["testers"], 2);
     }
 
     #[test]

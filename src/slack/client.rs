@@ -571,6 +571,32 @@ impl SlackApi {
         Ok(candidates.into_iter().flatten().find(|n| !n.trim().is_empty()).unwrap_or_else(|| user.to_owned()))
     }
 
+    /// `users.list`, every page: the workspace's admins and owners (people,
+    /// not bots; deactivated accounts left out), by id.
+    pub async fn list_admins(&self) -> Result<Vec<String>, SlackError> {
+        let mut admins = Vec::new();
+        let mut cursor: Option<SlackCursorId> = None;
+        loop {
+            let mut req = SlackApiUsersListRequest::new().with_limit(200);
+            if let Some(next) = cursor.take() {
+                req = req.with_cursor(next);
+            }
+            let page = self.timed("users.list", None, self.session().users_list(&req)).await?;
+            admins.extend(
+                page.members
+                    .into_iter()
+                    .filter(|u| u.flags.is_admin == Some(true) || u.flags.is_owner == Some(true))
+                    .filter(|u| u.flags.is_bot != Some(true) && u.deleted != Some(true))
+                    .map(|u| u.id.to_string()),
+            );
+            match page.response_metadata.and_then(|m| m.next_cursor).filter(|c| !c.0.is_empty()) {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(admins)
+    }
+
     /// `users.lookupByEmail`: the Slack user with this email.
     pub async fn user_by_email(&self, email: &str) -> Result<SlackUser, SlackError> {
         let req = SlackApiUsersLookupByEmailRequest::new(email.into());

@@ -128,6 +128,13 @@ impl FormValues {
         let v = &self.0[block_id][action_id];
         v["value"].as_str().or_else(|| v["selected_date"].as_str()).or_else(|| v["selected_option"]["value"].as_str())
     }
+
+    /// Whether checkboxes (or a multi-select) have the option `value` ticked.
+    pub fn is_ticked(&self, block_id: &str, action_id: &str, value: &str) -> bool {
+        self.0[block_id][action_id]["selected_options"]
+            .as_array()
+            .is_some_and(|picked| picked.iter().any(|o| o["value"] == value))
+    }
 }
 
 /// The interaction types slack-morphism models (checked against its models).

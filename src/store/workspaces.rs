@@ -220,6 +220,8 @@ pub const WORKSPACE_TABLES: &[&str] = &[
     "highlights",
     "shipments",
     "follows",
+    "testers",
+    "tester_asks",
     "feedback_items",
     "triage_queue",
     "interviews",

@@ -19,6 +19,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "web",
             "shipped",
+            "readout",
+            "testers",
             "privacy",
             "settings",
             "reports",

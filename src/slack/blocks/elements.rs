@@ -1,5 +1,5 @@
-//! Interactive elements: buttons, options, selects, text inputs and date
-//! pickers. Each
+//! Interactive elements: buttons, options, selects, checkboxes, text inputs
+//! and date pickers. Each
 //! applies Slack's limits to what it is given.
 
 use serde_json::{json, Value};
@@ -158,6 +158,33 @@ impl TextInput {
 impl From<TextInput> for Value {
     fn from(input: TextInput) -> Self {
         input.0
+    }
+}
+
+/// Checkboxes: the first [`MAX_SELECT_OPTIONS`] options (made with [`option`]), none ticked.
+pub fn checkboxes(action_id: &str, options: impl IntoIterator<Item = Value>) -> Checkboxes {
+    check_id(action_id);
+    let options: Vec<Value> = options.into_iter().take(MAX_SELECT_OPTIONS).collect();
+    Checkboxes(json!({ "type": "checkboxes", "action_id": action_id, "options": options }))
+}
+
+/// Checkboxes being built; see [`checkboxes`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkboxes(Value);
+
+impl Checkboxes {
+    /// The options ticked when the form opens (some of those given).
+    pub fn initial(mut self, options: Vec<Value>) -> Self {
+        if !options.is_empty() {
+            self.0["initial_options"] = Value::Array(options);
+        }
+        self
+    }
+}
+
+impl From<Checkboxes> for Value {
+    fn from(checkboxes: Checkboxes) -> Self {
+        checkboxes.0
     }
 }
 

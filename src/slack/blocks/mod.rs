@@ -17,7 +17,8 @@ pub mod layout;
 pub mod views;
 
 pub use elements::{
-    button, datepicker, external_select, option, plain_text_input, static_select, Button, DatePicker, Select, TextInput,
+    button, checkboxes, datepicker, external_select, option, plain_text_input, static_select, Button, Checkboxes,
+    DatePicker, Select, TextInput,
 };
 pub use layout::{actions, context, context_of, divider, header, input, section, section_with_accessory, Input};
 pub use views::{home, modal, Modal};

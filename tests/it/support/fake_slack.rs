@@ -594,6 +594,12 @@ async fn answer(
             let user = args.get("user").and_then(Value::as_str).unwrap_or("U0");
             people.user_info(user)
         }
+        "users.list" => {
+            // One page: the admins made so, and one member who is not.
+            let mut members: Vec<Value> = people.admins.iter().map(|u| people.user_info(u)["user"].clone()).collect();
+            members.push(people.user_info("U0MEMBER01")["user"].clone());
+            json!({ "ok": true, "members": members, "response_metadata": { "next_cursor": "" } })
+        }
         "users.lookupByEmail" => {
             let email = args.get("email").and_then(Value::as_str).unwrap_or_default();
             match people.emails.get(email) {

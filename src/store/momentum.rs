@@ -1,0 +1,71 @@
+//! Momentum in digests (design.md, Behaviour: Digests): how many distinct
+//! customers each area had in the period before a digest's, and which
+//! customers a period heard from for the first time. Ranges of `created_at`,
+//! served by the `highlights_by_time` index, which holds the area and the
+//! customer too, and one look back per customer in `highlights_by_customer`.
+//!
+//! Both group with `+area_id` / `+customer_id`: a plain column would let the
+//! planner walk a whole index in that column's order (every highlight of the
+//! workspace) to spare itself a sort of the period's few thousand.
+
+use crate::domain::ShownCustomer;
+use crate::store::privacy::shown_columns;
+use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
+
+/// Distinct customers per area in `[from, until)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct AreaCustomers {
+    /// Area id.
+    pub area_id: i64,
+    /// Distinct customers.
+    pub customers: i64,
+}
+
+/// Distinct customers of each area heard from in `[from, until)` (areas with
+/// none are left out).
+pub async fn list_area_customers(
+    db: &Db,
+    workspace: &WorkspaceId,
+    from: i64,
+    until: i64,
+) -> Result<Vec<AreaCustomers>, sqlx::Error> {
+    sqlx::query_as(
+        "select +area_id as area_id, count(distinct customer_id) as customers from highlights
+         where workspace_id = $1 and created_at >= $2 and created_at < $3
+         group by +area_id",
+    )
+    .bind(workspace.as_str())
+    .bind(from)
+    .bind(until)
+    .fetch_all(db.reader())
+    .await
+}
+
+/// The customers whose first highlight ever falls in `[from, until)`, as
+/// they are shown, in the order they were first heard from.
+pub async fn list_first_heard_customers(
+    db: &Db,
+    workspace: &WorkspaceId,
+    from: i64,
+    until: i64,
+) -> Result<Vec<ShownCustomer>, sqlx::Error> {
+    // Grouped first: one look back per customer of the period, not per highlight.
+    sqlx::query_as(&format!(
+        "select {} from (
+             select +customer_id as customer_id, min(created_at) as first_at from highlights
+             where workspace_id = $1 and created_at >= $2 and created_at < $3
+             group by +customer_id
+         ) p
+         join customers c on c.workspace_id = $1 and c.id = p.customer_id
+         where not exists (select 1 from highlights e
+                           where e.workspace_id = $1 and e.customer_id = p.customer_id and e.created_at < $2)
+         order by p.first_at, c.display_name",
+        shown_columns("c")
+    ))
+    .bind(workspace.as_str())
+    .bind(from)
+    .bind(until)
+    .fetch_all(db.reader())
+    .await
+}
