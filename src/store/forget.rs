@@ -27,6 +27,8 @@ pub enum Erase {
 pub const CUSTOMER_TABLES: &[(&str, Erase)] = &[
     ("follows", Erase::Delete),
     ("planned_interviews", Erase::Delete),
+    ("tester_asks", Erase::Delete),
+    ("testers", Erase::Delete),
     ("customer_aliases", Erase::Delete),
     ("customer_key_variants", Erase::Delete),
     ("feedback_items", Erase::Detach),
