@@ -203,16 +203,7 @@ pub async fn update_brief_queued(
     id: i64,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "update planned_interviews set brief_queued_at = $3
-         where workspace_id = $1 and id = $2 and brief_queued_at is null",
-    )
-    .bind(workspace.as_str())
-    .bind(id)
-    .bind(now_ms)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    claim(conn, workspace, id, "brief_queued_at", now_ms).await
 }
 
 /// Claims a plan's reminder (to queue it, or to settle that none is needed):
@@ -223,10 +214,22 @@ pub async fn update_reminded(
     id: i64,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "update planned_interviews set reminded_at = $3
-         where workspace_id = $1 and id = $2 and reminded_at is null",
-    )
+    claim(conn, workspace, id, "reminded_at", now_ms).await
+}
+
+/// Sets a plan's `moment` column where it is still null: true for the one
+/// caller that set it. `moment` is one of this module's column names.
+async fn claim(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    id: i64,
+    moment: &'static str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "update planned_interviews set {moment} = $3
+         where workspace_id = $1 and id = $2 and {moment} is null"
+    ))
     .bind(workspace.as_str())
     .bind(id)
     .bind(now_ms)
