@@ -10,7 +10,7 @@
 //! (10k, 100k and 1M highlights over 100k customers); the outbox's own
 //! throughput against a fake Slack that never limits; after every run,
 //! that each acknowledged capture is in the database; and at the end the
-//! targets of issue 9, each unmet one with what stands in the way, from
+//! targets, each unmet one with what stands in the way, from
 //! the profiles `profile.rs` reads out of `/proc`.
 //!
 //! Customers follow a realistic shape: a few big customers get most captures
@@ -327,7 +327,7 @@ struct At64 {
     peak_mib: f64,
 }
 
-/// What a backend's run measured, for the targets of issue 9.
+/// What a backend's run measured, for the targets.
 #[derive(Default)]
 struct Figures {
     /// The machine's cores.
@@ -347,6 +347,35 @@ struct Figures {
     /// Where the CPU went in the outbox's last round: µs per post of the
     /// server, and of the whole machine.
     outbox_cost_us: Option<(f64, f64)>,
+    /// What a capture cost the server at each level of connections.
+    level_costs: Vec<LevelCost>,
+}
+
+/// The most server CPU a capture may cost, at any load: what a
+/// durable group-committed insert and the bare HTTP stack cost on this
+/// kind of machine, with room for the rest of the request.
+const CAPTURE_CPU_TARGET_US: f64 = 40.0;
+
+/// What a capture cost the server at one level of connections.
+struct LevelCost {
+    conns: usize,
+    /// µs of the server's CPU (all threads).
+    cpu_us: f64,
+    /// Context switches of the server's threads.
+    switches: f64,
+    /// System calls of the server (None without `perf`).
+    syscalls: Option<f64>,
+}
+
+impl LevelCost {
+    fn print(&self) {
+        let syscalls = self.syscalls.map_or("- (no perf)".to_owned(), |n| format!("{n:.1}"));
+        println!(
+            "{:>6} per capture: server CPU {:.0} µs (target {CAPTURE_CPU_TARGET_US:.0}), {:.1} context switches, \
+             {syscalls} system calls",
+            "", self.cpu_us, self.switches
+        );
+    }
 }
 
 impl Figures {
@@ -407,6 +436,12 @@ impl Figures {
                 (format!("{:+.0}%", more * 100.0), more <= 0.20)
             }),
         );
+        for cost in &self.level_costs {
+            line(
+                format!("server CPU per capture at {} connections ≤ {CAPTURE_CPU_TARGET_US:.0} µs", cost.conns),
+                Some((format!("{:.0} µs", cost.cpu_us), cost.cpu_us <= CAPTURE_CPU_TARGET_US)),
+            );
+        }
         line("outbox at least 5,000 posts/s".into(), self.outbox_per_s.map(|r| (format!("{r:.0}/s"), r >= 5_000.0)));
         if let (Some(rate), Some(cost)) = (self.outbox_per_s, self.outbox_cost_us) {
             if rate < 5_000.0 {
@@ -464,11 +499,21 @@ async fn run_levels(url: &str, settings: &Settings, slack: &FakeSlack, pinned: b
     );
     for &conns in &settings.conns {
         server.reset_peak_rss();
+        let syscalls = profile::Syscalls::count(server.child.id());
         let before = profile::Snapshot::take(Some(server.child.id()));
         let stats = load.run(&server, conns, Duration::from_secs(settings.secs)).await;
         let after = profile::Snapshot::take(Some(server.child.id()));
+        let syscalls = syscalls.stop();
         let profile = after.since(&before, "capture", stats.latencies_us.len());
         stats.print(conns, server.rss_kib("VmHWM"));
+        let cost = LevelCost {
+            conns,
+            cpu_us: profile.server_us(),
+            switches: profile.server_switches(),
+            syscalls: syscalls.map(|n| n as f64 / stats.latencies_us.len().max(1) as f64),
+        };
+        cost.print();
+        figures.level_costs.push(cost);
         if Some(&conns) == settings.conns.iter().max() {
             profile.print(&format!("{conns} connections"));
             figures.cost_us = Some((profile.server_us(), profile.machine_us()));

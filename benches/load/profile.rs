@@ -8,10 +8,12 @@
 //! mapped: the binary's pages, the C libraries, the app's own memory.
 
 use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 /// CPU time of one thread (or process), from `/proc/…/schedstat` (ns on a
-/// core, ns waiting for one) and `/proc/…/stat` (user and kernel ticks).
+/// core, ns waiting for one), `/proc/…/stat` (user and kernel ticks) and
+/// `/proc/…/status` (context switches, voluntary or not).
 #[derive(Clone, Default)]
 struct Times {
     name: String,
@@ -19,6 +21,7 @@ struct Times {
     wait_ns: u64,
     user_ticks: u64,
     kernel_ticks: u64,
+    switches: u64,
 }
 
 impl Times {
@@ -33,7 +36,13 @@ impl Times {
         let fields: Vec<&str> = rest.split_whitespace().collect();
         // utime and stime are the 14th and 15th fields; `rest` starts at the 3rd.
         let ticks = |i: usize| fields.get(i - 3).and_then(|v| v.parse().ok()).unwrap_or(0);
-        Some(Self { name, run_ns, wait_ns, user_ticks: ticks(14), kernel_ticks: ticks(15) })
+        let status = std::fs::read_to_string(format!("{dir}/status")).unwrap_or_default();
+        let switches = status
+            .lines()
+            .filter(|l| l.starts_with("voluntary_ctxt_switches:") || l.starts_with("nonvoluntary_ctxt_switches:"))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum();
+        Some(Self { name, run_ns, wait_ns, user_ticks: ticks(14), kernel_ticks: ticks(15), switches })
     }
 
     /// What ran between `before` and `self` (a thread that started since
@@ -46,6 +55,7 @@ impl Times {
             wait_ns: self.wait_ns.saturating_sub(before.wait_ns),
             user_ticks: self.user_ticks.saturating_sub(before.user_ticks),
             kernel_ticks: self.kernel_ticks.saturating_sub(before.kernel_ticks),
+            switches: self.switches.saturating_sub(before.switches),
         }
     }
 
@@ -54,6 +64,7 @@ impl Times {
         self.wait_ns += other.wait_ns;
         self.user_ticks += other.user_ticks;
         self.kernel_ticks += other.kernel_ticks;
+        self.switches += other.switches;
     }
 }
 
@@ -191,6 +202,12 @@ impl Profile {
         self.us(self.server.run_ns)
     }
 
+    /// The server's context switches per unit (all its threads, voluntary
+    /// or not).
+    pub fn server_switches(&self) -> f64 {
+        self.server.switches as f64 / self.count as f64
+    }
+
     /// µs of CPU per unit on the whole machine: the server, PostgreSQL
     /// and this process (the load generator and the fake Slack).
     pub fn machine_us(&self) -> f64 {
@@ -243,6 +260,36 @@ impl Profile {
             cores.join(", "),
             100.0 * self.server.run_ns as f64 / 1e9 / self.secs
         );
+    }
+}
+
+/// Counts the system calls a process makes while it lives, with `perf stat`
+/// on the `raw_syscalls:sys_enter` tracepoint; `None` where perf or the
+/// tracepoint is missing (the rest of the profile does not need it).
+pub struct Syscalls(Option<Child>);
+
+impl Syscalls {
+    /// Starts counting the calls of `pid` (every thread).
+    pub fn count(pid: u32) -> Self {
+        let child = Command::new("perf")
+            .args(["stat", "-x", ",", "-e", "raw_syscalls:sys_enter", "-p", &pid.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .ok();
+        Self(child)
+    }
+
+    /// Stops counting: the calls made since [`Syscalls::count`].
+    pub fn stop(self) -> Option<u64> {
+        let child = self.0?;
+        // perf prints its count when interrupted.
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().ok()?;
+        let out = child.wait_with_output().ok()?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        text.lines()
+            .find(|l| l.contains("raw_syscalls:sys_enter"))
+            .and_then(|l| l.split(',').next()?.trim().parse().ok())
     }
 }
 
