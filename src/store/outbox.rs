@@ -308,13 +308,18 @@ impl<'a> OutboxRowJson<'a> {
 /// run is due again at the new time: woken with its past due time, it ran
 /// again at once after each run, back to back through a burst (the App Home
 /// refresh a burst of captures should run once a second ran ten times as
-/// often in the load bench).
+/// often in the load bench). A row already waiting, due no later, with no
+/// failed attempt, is left as it is: the update would change nothing but
+/// `updated_at`, and a lone capture would rewrite its author's App Home and
+/// milestone rows (and their index entries) at every commit.
 pub(crate) const WAKE_ON_CONFLICT: &str = "on conflict (workspace_id, dedupe_key)
      do update set status = 'pending',
                    run_after = case when outbox.status = 'pending' and outbox.locked_until is null
                                          and outbox.run_after < excluded.run_after
                                     then outbox.run_after else excluded.run_after end,
-                   locked_until = null, claim_token = null, attempts = 0, updated_at = excluded.updated_at";
+                   locked_until = null, claim_token = null, attempts = 0, updated_at = excluded.updated_at
+     where outbox.status <> 'pending' or outbox.locked_until is not null or outbox.attempts <> 0
+        or outbox.run_after > excluded.run_after";
 
 /// Queues work, or wakes the existing row with the same key (for work that
 /// coalesces, like refreshing a summary): it runs again after the current run.
