@@ -13,7 +13,8 @@
 use std::time::{Duration, Instant};
 
 use highlights::app::{AppState, Clock};
-use highlights::config::{Config, ServeArgs};
+use highlights::cli::ServeArgs;
+use highlights::config::Config;
 use highlights::digests::{gather, render_digest_message};
 use highlights::reports::{gather as gather_report, render_report_message};
 use highlights::store::workspaces::{self, WorkspaceId};
