@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use highlights::app::Clock;
 use highlights::application::Application;
-use highlights::config::{Config, ServeArgs};
+use highlights::cli::ServeArgs;
+use highlights::config::Config;
 use highlights::slack::verify::sign;
 use highlights::store::workspaces::{self, WorkspaceId};
 use highlights::store::Db;
@@ -18,7 +19,7 @@ use sqlx::Connection as _;
 
 const TEAM: &str = "T0BENCH001";
 const SECRET: &str = "bench-signing-secret";
-const AREAS: &[&str] = highlights::config::BUILT_IN_AREAS;
+const AREAS: &[&str] = highlights::areas::BUILT_IN_AREAS;
 const WORDS: &[&str] = &[
     "canned",
     "replies",

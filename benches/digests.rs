@@ -6,11 +6,15 @@
 //! Prints the time to gather and render each, as p50 / max of several runs,
 //! what the digest's momentum (the period before, first-heard customers)
 //! costs of it, and what the similar-quotes lookup of a capture costs at that size.
+//! Beside each, the CPU a run took (this process and, on PostgreSQL, the
+//! backends serving the bench's database): on a busy machine the times wait
+//! for a core, the CPU does not.
 
 use std::time::{Duration, Instant};
 
 use highlights::app::{AppState, Clock};
-use highlights::config::{Config, ServeArgs};
+use highlights::cli::ServeArgs;
+use highlights::config::Config;
 use highlights::digests::{gather, render_digest_message};
 use highlights::reports::{gather as gather_report, render_report_message};
 use highlights::store::workspaces::{self, WorkspaceId};
@@ -19,6 +23,8 @@ use sqlx::Connection as _;
 
 const TEAM: &str = "T0BENCH001";
 const DAY_MS: i64 = 86_400_000;
+/// The PostgreSQL database the bench creates (and drops the next time).
+const BENCH_DATABASE: &str = "highlights_bench_digests";
 
 /// The UTC date of a moment (unix ms), as `YYYY-MM-DD`.
 fn day_of(unix_ms: i64) -> String {
@@ -34,13 +40,13 @@ fn main() {
         run("SQLite", &format!("sqlite://{}", dir.path().join("bench.db").display()), n).await;
         if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
             let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-            sqlx::query("drop database if exists highlights_bench_digests with (force)")
+            sqlx::query(&format!("drop database if exists {BENCH_DATABASE} with (force)"))
                 .execute(&mut admin)
                 .await
                 .expect("drop");
-            sqlx::query("create database highlights_bench_digests").execute(&mut admin).await.expect("create");
+            sqlx::query(&format!("create database {BENCH_DATABASE}")).execute(&mut admin).await.expect("create");
             let mut url = url::Url::parse(&base).expect("url");
-            url.set_path("/highlights_bench_digests");
+            url.set_path(&format!("/{BENCH_DATABASE}"));
             run("PostgreSQL", url.as_str(), n).await;
         }
     });
@@ -62,7 +68,7 @@ async fn run(backend: &str, url: &str, n: i64) {
     report(backend, "weekly digest (gather + render)", &week);
     // Momentum (docs/design.md, Behaviour: Digests) is part of the digest above; here on its own:
     // what it adds to the digest.
-    let momentum = measure(5, || async {
+    let momentum = measure(25, || async {
         let m = highlights::digests::momentum::gather(&db, &ws, now_ms - 7 * DAY_MS, now_ms).await.expect("momentum");
         assert!(!m.previous.is_empty());
     })
@@ -106,29 +112,61 @@ fn state_on(url: &str, db: &Db, remembered_for: Duration) -> AppState {
     AppState::new(config, db.clone(), Clock::system())
 }
 
-async fn measure<F, Fut>(runs: usize, f: F) -> Vec<Duration>
+/// Times of `runs` runs, sorted, and the CPU a run took on average.
+struct Measured {
+    times: Vec<Duration>,
+    cpu: Duration,
+}
+
+async fn measure<F, Fut>(runs: usize, f: F) -> Measured
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
     f().await; // warm the caches once
     let mut times = Vec::new();
+    let cpu_before = cpu_ns();
     for _ in 0..runs {
         let t = Instant::now();
         f().await;
         times.push(t.elapsed());
     }
+    let cpu = Duration::from_nanos(cpu_ns().saturating_sub(cpu_before) / runs as u64);
     times.sort();
-    times
+    Measured { times, cpu }
 }
 
-fn report(backend: &str, what: &str, times: &[Duration]) {
+fn report(backend: &str, what: &str, m: &Measured) {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "{backend:>10}  {what:<36} p50 {:>9.3} ms   max {:>9.3} ms   ({} runs)",
-        times[times.len() / 2].as_secs_f64() * 1000.0,
-        times[times.len() - 1].as_secs_f64() * 1000.0,
-        times.len()
+        "{backend:>10}  {what:<36} p50 {:>9.3} ms   max {:>9.3} ms   CPU {:>8.3} ms a run   ({} runs)",
+        ms(m.times[m.times.len() / 2]),
+        ms(m.times[m.times.len() - 1]),
+        ms(m.cpu),
+        m.times.len()
     );
+}
+
+/// Nanoseconds on a core so far of this process's threads and of the
+/// PostgreSQL backends connected to the bench's database (`/proc/…/schedstat`).
+fn cpu_ns() -> u64 {
+    let run_ns = |dir: &std::path::Path| {
+        std::fs::read_to_string(dir.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let entries = |dir: &str| std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path());
+    let mine: u64 = entries("/proc/self/task").map(|task| run_ns(&task)).sum();
+    let backends: u64 = entries("/proc")
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())))
+        .filter(|p| {
+            std::fs::read(p.join("cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&format!(" {BENCH_DATABASE} ")))
+        })
+        .map(|p| run_ns(&p))
+        .sum();
+    mine + backends
 }
 
 async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use highlights::app::Clock;
 use highlights::application::Application;
-use highlights::config::{Config, ServeArgs};
+use highlights::cli::ServeArgs;
+use highlights::config::Config;
 use highlights::store::workspaces::{self, WorkspaceId};
 use highlights::store::Db;
 use sqlx::Connection as _;

@@ -8,7 +8,8 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::config::{Config, Secret, ServeArgs};
+use crate::cli::ServeArgs;
+use crate::config::{Config, Secret};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 

@@ -140,29 +140,9 @@ pub fn is_ours(token_team: &TokenTeam, team: &str, enterprise: Option<&str>) -> 
     token_team.id == team || (token_team.id.starts_with('E') && enterprise == Some(token_team.id.as_str()))
 }
 
-/// Whether `id` has the shape of a Slack team id (`T…`) or organisation id
-/// (`E…`): a capital letter then 2 to 31 capitals and digits. Anything else is
-/// refused at the boundary, before it can name a workspace.
-pub fn is_team_id(id: &str) -> bool {
-    let mut chars = id.chars();
-    matches!(chars.next(), Some('T' | 'E'))
-        && (3..=32).contains(&id.len())
-        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn team_ids_are_checked_for_shape() {
-        for good in ["T0001", "T0TEAM0001", "E0ORG0001", "T012AB3C4"] {
-            assert!(is_team_id(good), "{good}");
-        }
-        for bad in ["", " ", "T", "T1", "t0001", "U0001", "../../x", "T0001\0", "T00 01", &"T".repeat(5000)] {
-            assert!(!is_team_id(bad), "{bad:?}");
-        }
-    }
 
     #[test]
     fn an_org_wide_token_acts_for_its_organisations_workspaces_only() {

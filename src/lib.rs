@@ -11,8 +11,9 @@
 //!    (the outbox worker and scheduler beside it, shut down in order), on
 //!    [`server::http`] (hyper with header and body timeouts and a connection
 //!    cap). [`socket_mode`] feeds the same dispatch over Slack's WebSocket.
-//!    [`cli`] works on the database without Slack; [`doctor`] checks what
-//!    `serve` needs.
+//!    [`cli`]: the command line (clap's definitions, `serve`'s settings
+//!    checked into a [`config::Config`]) and the subcommands that work on the
+//!    database without Slack; [`doctor`] checks what `serve` needs.
 //! 2. **HTTP.** [`routes`]: one handler per route; each verifies, reads the
 //!    body into a [`slack::payload::Inbound`] (Socket Mode reads into the
 //!    same), and runs [`routes::dispatch`], the one entrance for both
@@ -49,12 +50,13 @@
 //!    transaction from [`store::Db::begin`], so a feature composes its unit of
 //!    work and commits once. The store returns data and never names
 //!    [`slack`]: the sentences a user reads are the features'. [`domain`]: validated values (quote, recording
-//!    time, customer name) and how a customer shows outside its thread
+//!    time, customer name, Slack's [`domain::ids`]) and how a customer shows outside its thread
 //!    ([`domain::ShownCustomer`]). [`slack`]: [`slack::verify`] (signatures),
 //!    [`slack::payload`] (bodies into types), [`slack::blocks`] (the Block
 //!    Kit builders, which apply Slack's limits), [`slack::client`] (Web API,
 //!    through [`slack::proxy`] when one is set). [`metrics`]: Prometheus.
-//! 8. **Leaves.** [`config`] (settings, secrets redacted, the keys that seal
+//! 8. **Leaves.** [`config`] (the typed settings, timing and limits, every
+//!    secret in a [`config::Secret`] that `Debug` redacts, the keys that seal
 //!    bot tokens: [`config::sealed`]) and [`error`].
 
 pub mod app;

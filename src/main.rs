@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use highlights::app::Clock;
 use highlights::application::Application;
-use highlights::config::{Cli, Command, Config, CustomersCommand, DatabaseUrl, LogFormat, WorkspaceCommand};
+use highlights::cli::{Cli, Command, CustomersCommand, WorkspaceCommand};
+use highlights::config::{Config, DatabaseUrl, LogFormat};
 use highlights::store::Db;
 use tracing_subscriber::EnvFilter;
 

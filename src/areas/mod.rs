@@ -11,6 +11,22 @@ use crate::slack::mrkdwn::escape;
 use crate::store::areas::{self, Area};
 use crate::store::workspaces::WorkspaceId;
 
+/// The product areas a workspace starts with when `HIGHLIGHTS_DEFAULT_AREAS` is unset.
+pub const BUILT_IN_AREAS: &[&str] = &[
+    "onboarding",
+    "chat",
+    "email",
+    "helpdesk",
+    "automation",
+    "integrations",
+    "reporting",
+    "billing",
+    "mobile",
+    "performance",
+    "security",
+    "other",
+];
+
 /// Longest area name.
 pub const MAX_AREA_CHARS: usize = 50;
 

@@ -62,13 +62,19 @@ impl Momentum {
 }
 
 /// Momentum of the period `[from, until)`: against `[from - (until - from), from)`.
+/// The two reads are independent, so they run side by side (on two of the
+/// pool's connections).
 pub async fn gather(db: &Db, workspace: &WorkspaceId, from: i64, until: i64) -> Result<Momentum, sqlx::Error> {
     let before = from - (until - from).max(0);
-    let previous = list_area_customers(db, workspace, before, from).await?;
-    // As each customer is shown outside its thread (an anonymous one by its label).
-    let first_heard =
-        list_first_heard_customers(db, workspace, from, until).await?.iter().map(ShownCustomer::label).collect();
-    Ok(Momentum { previous: previous.into_iter().map(|a| (a.area_id, a.customers)).collect(), first_heard })
+    let (previous, first_heard) = tokio::try_join!(
+        list_area_customers(db, workspace, before, from),
+        list_first_heard_customers(db, workspace, from, until)
+    )?;
+    Ok(Momentum {
+        previous: previous.into_iter().map(|a| (a.area_id, a.customers)).collect(),
+        // As each customer is shown outside its thread (an anonymous one by its label).
+        first_heard: first_heard.iter().map(ShownCustomer::label).collect(),
+    })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod customer;
 pub mod highlight;
+pub mod ids;
 pub mod pii;
 pub mod shown;
 

@@ -148,7 +148,6 @@ pub fn render_home(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Targets;
     use crate::store::onboarding::Counts;
     use jiff::civil::date;
 
@@ -157,7 +156,7 @@ mod tests {
         let p = crate::quotas::progress(
             "U1",
             date(2026, 11, 1),
-            &Targets::default(),
+            &crate::quotas::targets::BUILT_IN_TARGETS,
             Counts { interviews: 9, feedback: 40, tickets: 10 },
             date(2026, 11, 12),
         );

@@ -3,10 +3,10 @@
 use jiff::civil::Date;
 
 use crate::app::AppState;
-use crate::config::TargetOverrides;
 use crate::domain::highlight::{format_date, parse_date};
 use crate::error::{AppError, UserError};
 use crate::permissions;
+use crate::quotas::targets::TargetOverrides;
 use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
 use crate::reply::Reply;
 use crate::slack::mrkdwn::{escape, mention_id, Who};
@@ -279,7 +279,7 @@ pub async fn tickets(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Target;
+    use crate::quotas::targets::Target;
     use jiff::civil::date;
 
     #[test]

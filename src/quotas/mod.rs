@@ -15,6 +15,7 @@
 
 pub mod commands;
 pub mod milestones;
+pub mod targets;
 pub mod topics;
 pub mod triage;
 pub mod webhook;
@@ -237,7 +238,7 @@ mod tests {
 
     #[test]
     fn pace_is_measured_against_a_straight_line() {
-        let t = Targets::default();
+        let t = targets::BUILT_IN_TARGETS;
         let start = date(2026, 11, 1);
         let p = progress("U1", start, &t, counts(9, 40, 10), date(2026, 11, 12));
         assert_eq!((p.day, p.days), (12, 30));
@@ -252,7 +253,7 @@ mod tests {
 
     #[test]
     fn the_first_and_last_days_and_beyond() {
-        let t = Targets::default();
+        let t = targets::BUILT_IN_TARGETS;
         let start = date(2026, 11, 1);
         let first = progress("U1", start, &t, counts(0, 0, 0), start);
         assert_eq!((first.day, first.interviews.expected), (1, 0));

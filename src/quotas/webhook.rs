@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::domain::ids::UserId;
 use crate::error::AppError;
 use crate::install::Admission;
 use crate::slack::client::SlackError;
@@ -103,7 +104,7 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
         event.agent_slack_id.as_deref().map(str::trim).filter(|s| !s.is_empty()),
         event.agent_email.as_deref(),
     ) {
-        (Some(id), _) if is_user_id(id) => id.to_owned(),
+        (Some(id), _) if UserId::parse(id).is_ok() => id.to_owned(),
         (Some(_), _) => return Err(AppError::BadRequest("agent_slack_id is not a Slack user id (U… or W…)".into())),
         (None, Some(email)) if email.contains('@') => {
             match async { state.slack(&workspace).await?.user_by_email(email.trim()).await }.await {
@@ -141,14 +142,6 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
 
 /// Longest ticket id kept.
 const MAX_TICKET_ID_CHARS: usize = 200;
-
-/// Whether `id` has the shape of a Slack user id: `U` or `W`, then capitals and digits.
-fn is_user_id(id: &str) -> bool {
-    let mut chars = id.chars();
-    matches!(chars.next(), Some('U' | 'W'))
-        && (3..=32).contains(&id.len())
-        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-}
 
 /// A team id as it may be echoed in an error: at most 40 characters.
 fn escape_id(id: &str) -> String {

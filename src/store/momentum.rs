@@ -1,12 +1,14 @@
 //! Momentum in digests (design.md, Behaviour: Digests): how many distinct
 //! customers each area had in the period before a digest's, and which
-//! customers a period heard from for the first time. Ranges of `created_at`,
-//! served by the `highlights_by_time` index, which holds the area and the
-//! customer too, and one look back per customer in `highlights_by_customer`.
+//! customers a period heard from for the first time.
 //!
-//! Both group with `+area_id` / `+customer_id`: a plain column would let the
-//! planner walk a whole index in that column's order (every highlight of the
-//! workspace) to spare itself a sort of the period's few thousand.
+//! Both read as few index entries as they can and sort nothing large, so
+//! that momentum costs a digest a few milliseconds at a million highlights
+//! (benches/README.md): the previous period is one range of the covering
+//! `highlights_by_area` index per area (the areas are few; grouping the
+//! period's highlights instead sorts all of them), and the first heard are
+//! the period's distinct customers from `highlights_by_time`, each then
+//! looked back on once in `highlights_by_customer`.
 
 use crate::domain::ShownCustomer;
 use crate::store::privacy::shown_columns;
@@ -30,16 +32,22 @@ pub async fn list_area_customers(
     from: i64,
     until: i64,
 ) -> Result<Vec<AreaCustomers>, sqlx::Error> {
-    sqlx::query_as(
-        "select +area_id as area_id, count(distinct customer_id) as customers from highlights
-         where workspace_id = $1 and created_at >= $2 and created_at < $3
-         group by +area_id",
+    // Every area counted (an area quiet then counts 0, dropped here): a
+    // filter on the count in SQL would count each area twice.
+    let per_area: Vec<AreaCustomers> = sqlx::query_as(
+        "select a.id as area_id,
+                (select count(distinct h.customer_id) from highlights h
+                 where h.workspace_id = $1 and h.area_id = a.id and h.created_at >= $2 and h.created_at < $3)
+                    as customers
+         from product_areas a where a.workspace_id = $1
+         order by a.id",
     )
     .bind(workspace.as_str())
     .bind(from)
     .bind(until)
     .fetch_all(db.reader())
-    .await
+    .await?;
+    Ok(per_area.into_iter().filter(|a| a.customers > 0).collect())
 }
 
 /// The customers whose first highlight ever falls in `[from, until)`, as
@@ -50,17 +58,20 @@ pub async fn list_first_heard_customers(
     from: i64,
     until: i64,
 ) -> Result<Vec<ShownCustomer>, sqlx::Error> {
-    // Grouped first: one look back per customer of the period, not per highlight.
+    // Distinct first (no sort of the period), then per customer one look back
+    // and, for the order, its first highlight ever: the period's first, when
+    // there is none before.
     sqlx::query_as(&format!(
         "select {} from (
-             select +customer_id as customer_id, min(created_at) as first_at from highlights
+             select distinct customer_id from highlights
              where workspace_id = $1 and created_at >= $2 and created_at < $3
-             group by +customer_id
          ) p
          join customers c on c.workspace_id = $1 and c.id = p.customer_id
          where not exists (select 1 from highlights e
                            where e.workspace_id = $1 and e.customer_id = p.customer_id and e.created_at < $2)
-         order by p.first_at, c.display_name",
+         order by (select min(f.created_at) from highlights f
+                   where f.workspace_id = $1 and f.customer_id = p.customer_id),
+                  c.display_name",
         shown_columns("c")
     ))
     .bind(workspace.as_str())

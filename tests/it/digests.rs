@@ -536,7 +536,7 @@ async fn a_digest_with_every_area_removed_posts_nothing_when_approved(backend: T
 on_both_backends!(an_approval_dm_with_many_areas_reaches_the_approver_with_a_remove_button_each);
 async fn an_approval_dm_with_many_areas_reaches_the_approver_with_a_remove_button_each(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
-    let areas = highlights::config::BUILT_IN_AREAS;
+    let areas = highlights::areas::BUILT_IN_AREAS;
     assert!(areas.len() >= 12, "{areas:?}");
     let customers = [
         "Acme",

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// depend on one another in one direction too), except the pairs in
 /// [`FORBIDDEN`].
 const LAYERS: &[(&str, &[&str])] = &[
-    ("entry points", &["cli", "doctor", "application", "socket_mode", "server"]),
+    ("entry points", &["doctor", "cli", "application", "socket_mode", "server"]),
     ("HTTP", &["routes"]),
     ("dispatch", &["commands", "jobs"]),
     (

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use highlights::config::ServeArgs;
+use highlights::cli::ServeArgs;
 use serde_json::json;
 
 use crate::on_both_backends;

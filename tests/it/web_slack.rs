@@ -4,7 +4,7 @@
 //! (bad or reused state, no code, another browser, a cancelled sign-in, a
 //! workspace where the app is not installed, Slack down), on both backends.
 
-use highlights::config::ServeArgs;
+use highlights::cli::ServeArgs;
 
 use crate::on_both_backends;
 use crate::support::db::TestBackend;

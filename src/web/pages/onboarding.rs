@@ -34,10 +34,7 @@ pub async fn report(
     Path(user): Path<String>,
 ) -> Response {
     let ws = &session.workspace;
-    let is_user_id = user.len() >= 9
-        && matches!(user.as_bytes()[0], b'U' | b'W')
-        && user.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    if !is_user_id {
+    if crate::domain::ids::UserId::parse(&user).is_err() {
         return layout::not_found(Some(&session));
     }
     let read = async {

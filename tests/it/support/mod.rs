@@ -12,7 +12,8 @@ use highlights::app::Clock;
 use highlights::application::Application;
 use std::time::Duration;
 
-use highlights::config::{Config, ServeArgs, Timing};
+use highlights::cli::ServeArgs;
+use highlights::config::{Config, Timing};
 use highlights::store::Db;
 use serde_json::Value;
 use tokio::sync::oneshot;

@@ -1,5 +1,6 @@
-//! The subcommands that work on the database without Slack: `digest --print`,
-//! `report`, `export` and `customers import`. Each returns what to print.
+//! What the subcommands that need no Slack do: `digest`, `report`,
+//! `export`, `backup`, `workspace list|delete`, `customers import|forget`,
+//! `manifest` and `healthcheck`. Each returns what to print.
 
 use std::io::Write;
 
@@ -221,7 +222,7 @@ pub async fn backup(db: &Db, file: &std::path::Path) -> anyhow::Result<String> {
 /// admin's host: every URL on `public_url`, or for Socket Mode no URL at all
 /// and Socket Mode on, so that nothing is edited by hand.
 pub fn manifest(public_url: Option<&str>, socket_mode: bool) -> anyhow::Result<String> {
-    const MANIFEST: &str = include_str!("../manifest.yml");
+    const MANIFEST: &str = include_str!("../../manifest.yml");
     const EXAMPLE: &str = "https://highlights.example.com";
     if socket_mode {
         let mut out = String::new();
