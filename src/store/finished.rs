@@ -131,21 +131,21 @@ fn to_json<T: Serialize>(rows: &T) -> Result<String, sqlx::Error> {
 static SQLITE_RECORD: LazyLock<String> = LazyLock::new(|| {
     format!(
         "
-with r(j) as materialized (select value from json_each($1))
+with r(j) as materialized (select jsonb(value) from json_each($1))
 update highlights
 set posted_channel = r.j ->> 'channel', posted_ts = r.j ->> 'ts',
     permalink = coalesce(r.j ->> 'permalink', highlights.permalink)
 from r
 where highlights.workspace_id = r.j ->> 'workspace_id' and highlights.id = r.j ->> 'id';
 
-with r(j) as materialized (select value from json_each($2))
+with r(j) as materialized (select jsonb(value) from json_each($2))
 insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
 select j ->> 'workspace_id', j ->> 'kind', j ->> 'dedupe_key', j ->> 'payload',
        j ->> 'run_after', j ->> 'created_at', j ->> 'created_at'
 from r where true
 {WAKE_ON_CONFLICT};
 
-with r(j) as materialized (select value from json_each($3))
+with r(j) as materialized (select jsonb(value) from json_each($3))
 update outbox
 set status = 'done', locked_until = null, last_error = null, updated_at = r.j ->> 'now'
 from r

@@ -254,7 +254,7 @@ pub(crate) fn follower_notices_from(backend: Backend) -> String {
     let (key, payload) = follower_row_sql(backend, "r");
     match backend {
         Backend::Sqlite => format!(
-            "with t(j) as materialized (select value from json_each($5))
+            "with t(j) as materialized (select jsonb(value) from json_each($5))
              insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
              select f.workspace_id, 'notify_follower', {key}, {payload}, r.run_after, r.created_at, r.created_at
              from (select j ->> 'workspace_id' as workspace_id, j ->> 'customer_id' as customer_id,

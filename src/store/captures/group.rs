@@ -418,7 +418,7 @@ fn build_sqlite_script(script: Script, notices: bool, followers: bool) -> String
 }
 
 const SQLITE_INTERVIEWS: &str = "\
-with r(j) as materialized (select value from json_each($1))
+with r(j) as materialized (select jsonb(value) from json_each($1))
 insert into interviews
   (workspace_id, interviewer, customer_id, interview_date, recording_link, interviewee, created_at)
 select j ->> 'workspace_id', j ->> 'interviewer', j ->> 'customer_id', j ->> 'interview_date',
@@ -429,30 +429,28 @@ do update set recording_link = coalesce(interviews.recording_link, excluded.reco
               interviewee = coalesce(interviews.interviewee, excluded.interviewee)";
 
 const SQLITE_POSTS: &str = "\
-with r(j) as materialized (select value from json_each($2)),
-     last(id) as materialized (select coalesce(max(id), 0) from highlights)
+with r(j) as materialized (select jsonb(value) from json_each($2))
 insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
-select j ->> 'workspace_id', 'post_highlight', 'highlight:' || (last.id + (j ->> 'place')),
-       json_object('kind', 'post_highlight', 'highlight_id', last.id + (j ->> 'place')),
+select j ->> 'workspace_id', 'post_highlight', 'highlight:' || (last_id + (j ->> 'place')),
+       json_object('kind', 'post_highlight', 'highlight_id', last_id + (j ->> 'place')),
        j ->> 'post_after', j ->> 'created_at', j ->> 'created_at'
-from r, last where true";
+from (select j, (select coalesce(max(id), 0) from highlights) as last_id from r) where true";
 
 const SQLITE_HIGHLIGHTS: &str = "\
-with r(j) as materialized (select value from json_each($2)),
-     last(id) as materialized (select coalesce(max(id), 0) from highlights)
+with r(j) as materialized (select jsonb(value) from json_each($2))
 insert into highlights
   (id, workspace_id, interview_id, customer_id, area_id, kind, quote, takeaway, recording_link, recording_at,
    author, created_at)
-select last.id + (j ->> 'place'), j ->> 'workspace_id',
+select (select coalesce(max(id), 0) from highlights) + (j ->> 'place'), j ->> 'workspace_id',
        (select i.id from interviews i
         where i.workspace_id = j ->> 'workspace_id' and i.interviewer = j ->> 'interviewer'
           and i.customer_id = j ->> 'customer_id' and i.interview_date = j ->> 'interview_date'),
        j ->> 'customer_id', j ->> 'area_id', j ->> 'kind', j ->> 'quote', j ->> 'takeaway',
        j ->> 'recording_link', j ->> 'recording_at', j ->> 'interviewer', j ->> 'created_at'
-from r, last";
+from r";
 
 const SQLITE_NOTICES: &str = "\
-with r(j) as materialized (select value from json_each($3))
+with r(j) as materialized (select jsonb(value) from json_each($3))
 insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
 select j ->> 'workspace_id', j ->> 'kind', j ->> 'dedupe_key', j ->> 'payload',
        j ->> 'run_after', j ->> 'created_at', j ->> 'created_at'
@@ -460,7 +458,7 @@ from r where true
 on conflict (workspace_id, dedupe_key) do nothing";
 
 const SQLITE_FOLLOW_UPS: &str = "\
-with r(j) as materialized (select value from json_each($4))
+with r(j) as materialized (select jsonb(value) from json_each($4))
 insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
 select j ->> 'workspace_id', j ->> 'kind', j ->> 'dedupe_key', j ->> 'payload',
        j ->> 'run_after', j ->> 'created_at', j ->> 'created_at'
