@@ -681,3 +681,39 @@ async fn the_command_line_forgets_a_customer_and_the_app_deletes_its_thread(back
     let digest = message_starting(&app, PRODUCT_CHANNEL, "📣 Customer highlights").to_string();
     assert!(digest.contains("(removed at the customer's request)") && !digest.contains("Zorblax"), "{digest}");
 }
+
+on_both_backends!(the_web_directory_finds_an_anonymous_customer_by_its_label_never_by_its_name);
+async fn the_web_directory_finds_an_anonymous_customer_by_its_label_never_by_its_name(backend: TestBackend) {
+    let app = TestApp::spawn_web(backend).await;
+    zorblax(&app).await;
+    ephemeral(app.slash("Globex | chat | Macros for the whole team").await).await;
+    ephemeral(app.slash(&format!("privacy {NAME} anonymous")).await).await;
+    let browser = app.signed_in_browser().await;
+    let page = |q: &'static str| {
+        let browser = browser.clone();
+        let url = app.url(&format!("/customers?q={q}"));
+        async move {
+            let resp = browser.get(url).send().await.expect("the app answers");
+            assert_eq!(resp.status(), 200, "{q}");
+            resp.text().await.expect("a page")
+        }
+    };
+    for q in ["zorb", "Zorblax", "ZORBLAX"] {
+        let shown = page(q).await;
+        assert!(shown.contains("No customer matches"), "its name finds nothing ({q}): {shown}");
+        assert!(!shown.contains("Customer 1"), "{q}: {shown}");
+    }
+    for q in ["customer%201", "Customer", "enterprise"] {
+        let shown = page(q).await;
+        assert!(
+            shown.contains("Customer 1 (Enterprise)") && !shown.contains(NAME),
+            "its label finds it ({q}): {shown}"
+        );
+    }
+    let shown = page("glob").await;
+    assert!(shown.contains("Globex") && !shown.contains("Customer 1"), "a named customer by its name: {shown}");
+    // Sorted by name, it is placed by its label (before Globex), not by its name (after it).
+    let all = page("").await;
+    let (globex, label) = (all.find("Globex").expect("Globex"), all.find("Customer 1").expect("the label"));
+    assert!(label < globex, "`Customer 1` before `Globex`: {all}");
+}
