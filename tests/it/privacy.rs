@@ -717,3 +717,36 @@ async fn the_web_directory_finds_an_anonymous_customer_by_its_label_never_by_its
     let (globex, label) = (all.find("Globex").expect("Globex"), all.find("Customer 1").expect("the label"));
     assert!(label < globex, "`Customer 1` before `Globex`: {all}");
 }
+
+on_both_backends!(a_digest_behind_more_than_a_page_of_history_is_still_mended);
+async fn a_digest_behind_more_than_a_page_of_history_is_still_mended(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    zorblax_quoted(&app).await;
+    // The channel moved on: over a thousand messages since the digest (Slack
+    // answers at most 999 a page).
+    for n in 0..1_100 {
+        app.slack.add_message(PRODUCT_CHANNEL, &format!("1700000999.{n:06}"), "Anyone up for lunch?");
+    }
+    let said =
+        run(highlights_bin(&app.test_db.url).args(["customers", "forget", "--workspace", TEAM, "Zorblax", "--yes"]));
+    assert!(said.starts_with("Forgotten Zorblax"), "{said}");
+    crate::support::eventually("the digest to be mended", || async {
+        let updates = app.slack.ok_calls_to("chat.update");
+        updates.iter().any(|c| c.args["channel"] == PRODUCT_CHANNEL && c.args.to_string().contains("removed at"))
+    })
+    .await;
+    let digest = message_starting(&app, PRODUCT_CHANNEL, "📣 Customer highlights").to_string();
+    assert!(digest.contains("(removed at the customer's request)") && !digest.contains("Zorblax"), "{digest}");
+    // Page after page, each asked with the cursor the last one gave, none over Slack's limit.
+    let history: Vec<Value> = app
+        .slack
+        .ok_calls_to("conversations.history")
+        .into_iter()
+        .map(|c| c.args)
+        .filter(|args| args["channel"] == PRODUCT_CHANNEL && args["include_all_metadata"] == "true")
+        .collect();
+    let cursors: Vec<&str> = history.iter().filter_map(|args| args["cursor"].as_str()).collect();
+    assert!(cursors.len() >= 5, "{} pages: {history:?}", history.len());
+    assert!(cursors.iter().all(|c| c.starts_with("page:")), "{cursors:?}");
+    assert!(history.iter().all(|args| args["limit"].as_str().and_then(|l| l.parse::<u32>().ok()) <= Some(999)));
+}
