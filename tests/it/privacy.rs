@@ -750,3 +750,74 @@ async fn a_digest_behind_more_than_a_page_of_history_is_still_mended(backend: Te
     assert!(cursors.iter().all(|c| c.starts_with("page:")), "{cursors:?}");
     assert!(history.iter().all(|args| args["limit"].as_str().and_then(|l| l.parse::<u32>().ok()) <= Some(999)));
 }
+
+on_both_backends!(a_forgotten_customer_leaves_no_word_in_sent_shipped_dms_or_queued_nudges);
+async fn a_forgotten_customer_leaves_no_word_in_sent_shipped_dms_or_queued_nudges(backend: TestBackend) {
+    use jiff::{civil::Weekday, tz::TimeZone, Timestamp, ToSpan};
+    let app = TestApp::spawn_on(backend).await;
+    zorblax_quoted(&app).await;
+    ephemeral(slash_as(&app, FOLLOWER, "follow Globex").await).await;
+    ephemeral(app.slash("config nudge 30").await).await;
+    // Shipped to both customers: their interviewer and their follower each get a DM naming both.
+    let preview: Value =
+        app.slash("shipped chat | * | Canned replies and macros are live").await.json().await.expect("JSON reply");
+    announce(&app, &preview).await;
+    app.drain().await;
+    // A nudge queued for the follower's Monday, a month on (not due yet).
+    let now = Timestamp::from_millisecond(Timestamp::now().as_millisecond() + app.clock_ahead_ms()).expect("now");
+    let mut monday = now.to_zoned_datetime(TimeZone::UTC).date() + 31.days();
+    while monday.weekday() != Weekday::Monday {
+        monday = monday.tomorrow().expect("a day");
+    }
+    let at = monday
+        .to_datetime(jiff::civil::Time::constant(10, 0, 0, 0))
+        .to_zoned_datetime(TimeZone::UTC)
+        .expect("a moment")
+        .timestamp();
+    let db = highlights::store::Db::connect(&app.test_db.url).await.expect("database");
+    let state = highlights::app::AppState::new(app.config.clone(), db.clone(), highlights::app::Clock::fixed(at));
+    assert_eq!(highlights::follows::notices::queue_nudges(&state).await.expect("queued"), 1);
+    db.close().await;
+    let about = |kind: &'static str, word: &'static str| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, String>("select payload from outbox where kind = $1 order by id")
+                .bind(kind)
+                .fetch_all(app.db.pool())
+                .await
+                .expect("rows")
+                .into_iter()
+                .filter(|payload| payload.contains(word))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(about("notify_user", "agents hours").await.len(), 2, "the shipped DMs quote it");
+    assert_eq!(about("nudge_follower", "Zorblax").await.len(), 1, "the nudge names it");
+
+    let said =
+        run(highlights_bin(&app.test_db.url).args(["customers", "forget", "--workspace", TEAM, "Zorblax", "--yes"]));
+    assert!(said.starts_with("Forgotten Zorblax"), "{said}");
+    crate::support::eventually("the thread to be deleted", || async {
+        app.slack.ok_calls_to("chat.delete").len() >= 3
+    })
+    .await;
+    app.drain().await;
+    for word in ["Zorblax", "agents hours", "EUR please"] {
+        let left: Vec<(String, String)> =
+            sqlx::query_as("select kind, payload from outbox where payload like $1 order by id")
+                .bind(format!("%{word}%"))
+                .fetch_all(app.db.pool())
+                .await
+                .expect("rows");
+        assert!(left.is_empty(), "the outbox keeps {word:?}: {left:?}");
+    }
+    // What was about the other customer stays.
+    let dms = about("notify_user", "Macros for the whole team").await;
+    assert_eq!(dms.len(), 2, "{dms:?}");
+    assert!(dms.iter().all(|dm| dm.contains("removed at the customer's request")), "{dms:?}");
+    let nudge = about("nudge_follower", "Globex").await;
+    assert_eq!(nudge.len(), 1, "the nudge still lists Globex");
+    let pending: i64 =
+        count_where(&app, "select count(*) from outbox where kind = 'nudge_follower' and status = 'pending'").await;
+    assert_eq!(pending, 1, "and is still to be sent");
+}
