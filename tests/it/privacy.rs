@@ -277,31 +277,6 @@ async fn surfaces(app: &TestApp) -> Vec<(&'static str, String)> {
     assert_eq!(app.event(&opened).await.status(), 200);
     app.drain().await;
     app.slack.wait_for_ok_calls("views.publish", 1).await;
-    // What the app sent Slack since, by the key each post carries: the
-    // digest, a follower's DM, the App Home; the DMs about `shipped` and the
-    // report by their text. The customers' threads (keys `parent:`, `highlight:`,
-    // `shipped:`) are left out; the test below looks at its own.
-    let mut sent: Vec<(&'static str, String)> = Vec::new();
-    for call in app.slack.calls().into_iter().skip(calls_before).filter(|c| c.ok) {
-        let key = call.args["metadata"]["event_payload"]["key"].as_str().unwrap_or_default().to_owned();
-        let surface = match call.method.as_str() {
-            "chat.postMessage" if key.starts_with("digest:") => "digest",
-            "chat.postMessage" if key.starts_with("follower:") => "DM to a follower",
-            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.contains("Shipped in")) => {
-                "DM about `shipped`"
-            }
-            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.starts_with("Month-end report")) => {
-                "report DM"
-            }
-            "views.publish" => "App Home",
-            _ => continue,
-        };
-        match sent.iter_mut().find(|(s, _)| *s == surface) {
-            Some((_, text)) => text.push_str(&call.args.to_string()),
-            None => sent.push((surface, call.args.to_string())),
-        }
-    }
-    shown.extend(sent);
     // The web library.
     let browser = app.signed_in_browser().await;
     let id: i64 = sqlx::query_scalar("select id from customers where display_name = $1")
@@ -324,6 +299,72 @@ async fn surfaces(app: &TestApp) -> Vec<(&'static str, String)> {
         let page = resp.text().await.expect("a page");
         shown.push((Box::leak(format!("web {path}").into_boxed_str()), page));
     }
+    // Testers, a planned interview, and what comes by DM on the app's clock:
+    // the morning brief, the reminder, the manager read-out (the onboardee
+    // follows it), a follower's nudge a month on.
+    shown.push(("tester mark", reply_text(app.slash(&format!("tester {NAME} chat")).await).await));
+    shown.push(("testers", reply_text(app.slash("testers chat").await).await));
+    ephemeral(app.slash(&format!("follow {NAME}")).await).await;
+    ephemeral(app.slash("config nudge 30").await).await;
+    let now =
+        jiff::Timestamp::from_millisecond(jiff::Timestamp::now().as_millisecond() + app.clock_ahead_ms()).expect("now");
+    let utc = |day: jiff::civil::Date, hour: i8| {
+        day.to_datetime(jiff::civil::Time::constant(hour, 0, 0, 0))
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .expect("a moment")
+            .timestamp()
+    };
+    let tomorrow = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().tomorrow().expect("a day");
+    let readout = now + jiff::SignedDuration::from_hours(1);
+    let local = readout.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let weekday = format!("{:?}", local.weekday()).to_lowercase();
+    let at = format!("{} {:02}:{:02}", &weekday[..3], local.hour(), local.minute());
+    // Without listed managers, the read-out goes to the workspace's admins.
+    app.slack.make_admin(USER);
+    let said = ephemeral(app.slash(&format!("config readout weekly {at}")).await).await;
+    assert!(said.starts_with("Manager read-out: weekly"), "{said}");
+    shown.push(("plan confirmation", reply_text(app.slash(&format!("interview {NAME} {tomorrow} 10:00")).await).await));
+    shown.push(("planned interviews", reply_text(app.slash("interviews").await).await));
+    crate::follows::move_clock_to(app, utc(tomorrow, 9) + jiff::SignedDuration::from_secs(60)).await;
+    app.drain().await;
+    crate::follows::move_clock_to(app, utc(tomorrow, 11) + jiff::SignedDuration::from_hours(24)).await;
+    app.drain().await;
+    let mut monday = tomorrow + jiff::Span::new().days(31);
+    while monday.weekday() != jiff::civil::Weekday::Monday {
+        monday = monday.tomorrow().expect("a day");
+    }
+    crate::follows::move_clock_to(app, utc(monday, 10)).await;
+    app.drain().await;
+    // What the app sent Slack since, by the key each post carries: the
+    // digest, a follower's DM and nudge, the App Home, the morning brief and
+    // the reminder of a planned interview, the manager read-out; the DMs
+    // about `shipped` and the report by their text. The customers' threads (keys `parent:`, `highlight:`,
+    // `shipped:`) are left out; the test below looks at its own.
+    let mut sent: Vec<(&'static str, String)> = Vec::new();
+    for call in app.slack.calls().into_iter().skip(calls_before).filter(|c| c.ok) {
+        let key = call.args["metadata"]["event_payload"]["key"].as_str().unwrap_or_default().to_owned();
+        let surface = match call.method.as_str() {
+            "chat.postMessage" if key.starts_with("digest:") => "digest",
+            "chat.postMessage" if key.starts_with("follower:") => "DM to a follower",
+            "chat.postMessage" if key.starts_with("nudge:") => "nudge DM",
+            "chat.postMessage" if key.starts_with("interview_brief:") => "morning brief DM",
+            "chat.postMessage" if key.starts_with("interview_reminder:") => "interview reminder DM",
+            "chat.postMessage" if key.contains(":readout:") => "manager read-out DM",
+            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.contains("Shipped in")) => {
+                "DM about `shipped`"
+            }
+            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.starts_with("Month-end report")) => {
+                "report DM"
+            }
+            "views.publish" => "App Home",
+            _ => continue,
+        };
+        match sent.iter_mut().find(|(s, _)| *s == surface) {
+            Some((_, text)) => text.push_str(&call.args.to_string()),
+            None => sent.push((surface, call.args.to_string())),
+        }
+    }
+    shown.extend(sent);
     shown
 }
 
@@ -335,7 +376,17 @@ async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backen
     assert!(said.contains("*Customer 1*"), "{said}");
     let shown = surfaces(&app).await;
     let names: Vec<&str> = shown.iter().map(|(surface, _)| *surface).collect();
-    for expected in ["digest", "DM to a follower", "DM about `shipped`", "report DM", "App Home"] {
+    for expected in [
+        "digest",
+        "DM to a follower",
+        "DM about `shipped`",
+        "report DM",
+        "App Home",
+        "nudge DM",
+        "morning brief DM",
+        "interview reminder DM",
+        "manager read-out DM",
+    ] {
         assert!(names.contains(&expected), "{expected} was shown: {names:?}");
     }
     for (surface, text) in &shown {
@@ -344,6 +395,15 @@ async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backen
     for (surface, text) in &shown {
         assert!(text.contains("Customer 1 (Enterprise)"), "{surface} shows the label: {text}");
     }
+    // Where the digest and the read-out name it.
+    let said =
+        |surface: &str| shown.iter().find(|(s, _)| *s == surface).map(|(_, text)| text.clone()).unwrap_or_default();
+    assert!(said("digest").contains("First heard from: *Customer 1 (Enterprise)*"), "{}", said("digest"));
+    assert!(
+        said("manager read-out DM").contains("follows *Customer 1 (Enterprise)*"),
+        "{}",
+        said("manager read-out DM")
+    );
     // Its own thread keeps its name.
     let thread = thread_ts(&app).await;
     let in_thread: Vec<Value> = app
@@ -357,8 +417,11 @@ async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backen
     // People can name it by its label (the follower's DM says `unfollow Customer 1`).
     let said = ephemeral(slash_as(&app, FOLLOWER, "unfollow customer 1").await).await;
     assert!(said.contains("Customer 1 (Enterprise)") && !said.contains(NAME), "{said}");
-    let follows: i64 =
-        sqlx::query_scalar("select count(*) from follows").fetch_one(app.db.pool()).await.expect("count");
+    let follows: i64 = sqlx::query_scalar("select count(*) from follows where user_id = $1")
+        .bind(FOLLOWER)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count");
     assert_eq!(follows, 0);
 
     // Named again, then anonymous again: the same number.
