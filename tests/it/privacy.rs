@@ -209,8 +209,8 @@ async fn zorblax(app: &TestApp) {
     app.drain().await;
 }
 
-/// Clicks a `shipped` preview's *Announce* button.
-async fn announce(app: &TestApp, preview: &Value) {
+/// Clicks a `shipped` preview's *Announce* button; what replaced the preview.
+async fn announce(app: &TestApp, preview: &Value) -> String {
     let button = preview["blocks"]
         .as_array()
         .expect("blocks")
@@ -230,7 +230,8 @@ async fn announce(app: &TestApp, preview: &Value) {
     });
     let before = app.slack.calls_to("response_url").len();
     assert_eq!(app.interaction(&payload).await.status(), 200);
-    app.slack.wait_for_calls("response_url", before + 1).await;
+    let answers = app.slack.wait_for_calls("response_url", before + 1).await;
+    answers[before].args["body"].to_string()
 }
 
 /// The ts of the customer's thread parent.
@@ -269,7 +270,7 @@ async fn surfaces(app: &TestApp) -> Vec<(&'static str, String)> {
     let preview: Value =
         app.slash("shipped chat | canned | Canned replies are live").await.json().await.expect("JSON reply");
     shown.push(("shipped preview", preview.to_string()));
-    announce(app, &preview).await;
+    shown.push(("shipped announced", announce(app, &preview).await));
     ephemeral(app.slash("digest").await).await;
     ephemeral(app.slash("report").await).await;
     let mut opened = fixture_json(include_str!("../fixtures/requests/event_callback.app_home_opened.json"));
