@@ -57,7 +57,13 @@ pub async fn quick_capture(
         Some(CustomerChoice::Existing(id)) => {
             find_surviving_customer(db, workspace, id).await?.map(|c| (c.id, c.display_name, c.shown))
         }
-        _ => customer_of(state, workspace, &context).await?,
+        Some(CustomerChoice::Named(_)) => customer_of(state, workspace, &context).await?,
+        // Not known by its name: maybe `Customer N`, as people see an
+        // anonymous customer (the reminder of a planned interview types it).
+        None => match customer_of(state, workspace, &context).await? {
+            Some(known) => Some(known),
+            None => labelled(state, workspace, &capture.customer).await?,
+        },
     };
     if existing.is_none() && choice.is_none() {
         let near = list_near_customers(db, workspace, &capture.customer.key).await?;
@@ -177,6 +183,18 @@ async fn customer_of(
         }
         _ => None,
     })
+}
+
+/// The anonymous customer a typed `Customer N` names, with its name and as
+/// it may be shown.
+async fn labelled(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    typed: &CustomerName,
+) -> Result<Option<(i64, String, ShownCustomer)>, AppError> {
+    Ok(crate::customers::view::find_labelled(state.db(), workspace, typed)
+        .await?
+        .map(|c| (c.id, c.display_name, c.shown)))
 }
 
 /// Button: capture under the existing customer.
@@ -416,7 +434,17 @@ pub async fn submit_modal(
         },
         CustomerChoice::Named(name) => {
             let context = capture_context(state, workspace, &name.key).await?;
-            (customer_of(state, workspace, &context).await?, name.clone())
+            match customer_of(state, workspace, &context).await? {
+                Some(known) => (Some(known), name.clone()),
+                // `Customer N`: the anonymous customer people see so.
+                None => match crate::customers::view::find_labelled(db, workspace, name).await? {
+                    Some(c) => {
+                        let name = CustomerName { display: c.display_name.clone(), key: c.key.clone() };
+                        (Some((c.id, c.display_name, c.shown)), name)
+                    }
+                    None => (None, name.clone()),
+                },
+            }
         }
     };
     let link = submission.recording_link.as_ref().map(|l| l.as_str().to_owned());

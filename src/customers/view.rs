@@ -35,18 +35,8 @@ pub fn follow_actions(customer_id: i64, following: bool) -> Value {
 /// which names are close.
 pub async fn resolve(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Customer, AppError> {
     let name = CustomerName::parse(&decode(typed))?;
-    if let Some(customer) = customers::find_customer_by_key(state.db(), workspace, &name.key).await? {
+    if let Some(customer) = find_named(state.db(), workspace, &name).await? {
         return Ok(customer);
-    }
-    // An anonymous customer answers to its label too (what people see of it).
-    if let Some(label) = crate::domain::ShownCustomer::parse_label(&name.display) {
-        let id = crate::store::privacy::find_anonymous_customer(state.db(), workspace, label).await?;
-        if let Some(customer) = match id {
-            Some(id) => customers::find_customer(state.db(), workspace, id).await?,
-            None => None,
-        } {
-            return Ok(customer);
-        }
     }
     let near = customers::list_near_customers(state.db(), workspace, &name.key).await?;
     let mut close: Vec<String> =
@@ -65,6 +55,37 @@ pub async fn resolve(state: &AppState, workspace: &WorkspaceId, typed: &str) -> 
         format!("I don't know a customer called “{}”. Did you mean {}?", escape(&name.display), close.join(" or "))
     })
     .into())
+}
+
+/// The customer a name (or one of its aliases) names or, failing that, the
+/// anonymous customer a `Customer N` label names: what people see of it is
+/// what they type (commands and captures alike). A customer called
+/// `Customer 3` by name is found by its name first.
+pub async fn find_named(
+    db: &crate::store::Db,
+    workspace: &WorkspaceId,
+    name: &CustomerName,
+) -> Result<Option<Customer>, sqlx::Error> {
+    match customers::find_customer_by_key(db, workspace, &name.key).await? {
+        Some(customer) => Ok(Some(customer)),
+        None => find_labelled(db, workspace, name).await,
+    }
+}
+
+/// The anonymous customer a typed `Customer N` names, if any (for a caller
+/// that looked the name up already).
+pub async fn find_labelled(
+    db: &crate::store::Db,
+    workspace: &WorkspaceId,
+    name: &CustomerName,
+) -> Result<Option<Customer>, sqlx::Error> {
+    let Some(label) = crate::domain::ShownCustomer::parse_label(&name.display) else {
+        return Ok(None);
+    };
+    match crate::store::privacy::find_anonymous_customer(db, workspace, label).await? {
+        Some(id) => customers::find_customer(db, workspace, id).await,
+        None => Ok(None),
+    }
 }
 
 /// The customer view as an ephemeral reply, with a *Follow* (or *Unfollow*) button for `user`.

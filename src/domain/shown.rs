@@ -85,6 +85,15 @@ impl ShownCustomer {
         }
     }
 
+    /// How people type this customer in a command away from its thread: its
+    /// name, or `Customer N` (every command and capture answers to it).
+    pub fn typed_name(&self) -> String {
+        match self.number() {
+            Some(n) => format!("Customer {n}"),
+            None => self.name.clone(),
+        }
+    }
+
     /// The number in a typed `Customer N` (any case, its segment after it
     /// or not): how people name an anonymous customer.
     pub fn parse_label(typed: &str) -> Option<i64> {

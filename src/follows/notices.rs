@@ -244,6 +244,7 @@ mod tests {
     fn a_nudge_lists_the_quiet_customers_oldest_first() {
         let c = |name: &str, last: Option<&str>| QuietCustomer {
             user_id: "U1".into(),
+            customer_id: 1,
             name: name.into(),
             last_interview: last.map(str::to_owned),
         };

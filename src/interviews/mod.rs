@@ -209,7 +209,8 @@ pub async fn plan(
         .db()
         .write(async |tx| planned_interviews::upsert_planned_interview(tx, workspace, &new, now).await)
         .await?;
-    let name = escape(&customer.display_name);
+    // Away from its thread: an anonymous customer is its label here too.
+    let name = escape(&customer.shown.label());
     let moment = when(&date, time.as_deref());
     let head = match planned {
         Planned::New => format!("Planned: your interview with *{name}* on {moment} ({}).", escape(&zone_name)),
@@ -257,7 +258,7 @@ pub fn render_plans(plans: &[PlannedInterview]) -> String {
         lines.push(format!(
             "• {} · *{}*{brief}",
             when(&p.planned_date, p.planned_time.as_deref()),
-            escape(&blocks::truncate(&p.customer_name, 80))
+            escape(&blocks::truncate(&p.customer.label(), 80))
         ));
     }
     lines.join("\n")
@@ -322,7 +323,7 @@ mod tests {
         let p = |name: &str, date: &str, time: Option<&str>, sent: i64| PlannedInterview {
             id: 1,
             customer_id: 1,
-            customer_name: name.into(),
+            customer: crate::domain::ShownCustomer::named(name),
             planned_date: date.into(),
             planned_time: time.map(str::to_owned),
             planner: "U1".into(),

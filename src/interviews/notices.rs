@@ -108,7 +108,7 @@ pub async fn send_brief(
         return Err(PostError::Gone);
     };
     // A brief, so the customer shows as it asked (domain::ShownCustomer).
-    let plan = PlannedInterview { customer_name: customer.shown.label(), ..plan };
+    let plan = PlannedInterview { customer: customer.shown.clone(), ..plan };
     let brief = gather(state, workspace, customer).await?;
     let (text, blocks) = render_brief(&brief);
     let message = render_morning_brief(&plan, text, blocks);
@@ -123,7 +123,7 @@ pub fn render_morning_brief(plan: &PlannedInterview, text: String, blocks: Vec<s
     let at = plan.planned_time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default();
     let head = format!(
         "☀️ You interview *{}* today{at}. Here is their brief.",
-        escape(&crate::slack::blocks::truncate(&plan.customer_name, 80))
+        escape(&crate::slack::blocks::truncate(&plan.customer.label(), 80))
     );
     let shown = std::iter::once(section(&head)).chain(blocks).collect();
     Message::new(format!("Today{at}: {text}"), shown)
@@ -151,13 +151,16 @@ pub async fn send_reminder(
     Ok(())
 }
 
-/// Pure rendering of a reminder: the interview, and the line to type.
+/// Pure rendering of a reminder: the interview, and the line to type. The
+/// customer is shown as it asked (a DM is away from its thread), and the
+/// line names it as it is shown: captures answer to `Customer N` too.
 pub fn render_reminder(plan: &PlannedInterview) -> Message {
-    let name = escape(&plan.customer_name);
+    let name = escape(&plan.customer.label());
+    let typed = escape(&plan.customer.typed_name());
     let at = plan.planned_time.as_deref().map(|t| format!(" at {t}")).unwrap_or_default();
     let text = format!(
         "You planned an interview with *{name}* on {}{at}, and nothing about them has been captured since. \
-         What did they say? Capture it in one line:\n`/highlight {name} | &lt;area&gt; | &lt;their words&gt;`",
+         What did they say? Capture it in one line:\n`/highlight {typed} | &lt;area&gt; | &lt;their words&gt;`",
         plan.planned_date
     );
     let shown = vec![
@@ -175,7 +178,7 @@ mod tests {
         PlannedInterview {
             id: 7,
             customer_id: 1,
-            customer_name: name.into(),
+            customer: crate::domain::ShownCustomer::named(name),
             planned_date: "2026-12-08".into(),
             planned_time: time.map(str::to_owned),
             planner: "U1".into(),
@@ -193,6 +196,16 @@ mod tests {
         assert!(!all.contains("<!here>"), "{all}");
         crate::slack::blocks::typed_blocks(&m.blocks).expect("valid Block Kit");
         insta::assert_json_snapshot!("interview_reminder", m.blocks);
+    }
+
+    #[test]
+    fn a_reminder_of_an_anonymous_customer_shows_and_types_its_label() {
+        let anonymous = crate::domain::ShownCustomer::new("Zorblax", Some(3), Some("Enterprise".into()), false);
+        let m = render_reminder(&PlannedInterview { customer: anonymous, ..plan("Zorblax", None) });
+        let all = format!("{} {}", m.text, serde_json::to_string(&m.blocks).expect("json"));
+        assert!(all.contains("interview with *Customer 3 (Enterprise)* on 2026-12-08"), "{all}");
+        assert!(all.contains("`/highlight Customer 3 | &lt;area&gt; | &lt;their words&gt;`"), "{all}");
+        assert!(!all.contains("Zorblax"), "{all}");
     }
 
     #[test]

@@ -173,7 +173,8 @@ pub async fn forget_in(
     if !claimed {
         return Ok(None);
     }
-    let Some(counts) = erase_customer(&mut tx, workspace, customer_id, nonce, now - MEND_DAYS * DAY_MS, now).await?
+    let mend_since = now - MEND_DAYS * DAY_MS;
+    let Some(counts) = erase_customer(&mut tx, workspace, customer_id, nonce, mend_since, now, redact_notice).await?
     else {
         return Ok(None);
     };
@@ -338,6 +339,33 @@ pub fn mend_text(text: &str, quotes: &[String], names: &[String]) -> String {
     mended
 }
 
+/// A DM about several customers (`shipped`) without the forgotten one:
+/// each `• ` line showing one of its names or quotes becomes the removal
+/// notice, and its names elsewhere `(removed)`; None when no line about
+/// another customer is left (the DM has nothing more to say).
+pub fn redact_notice(text: &str, quotes: &[String], names: &[String]) -> Option<String> {
+    let names: Vec<String> = names.iter().filter(|n| !n.trim().is_empty()).map(|n| escape(n)).collect();
+    // A quote is shown escaped, on one line, perhaps cut: its start is enough.
+    let starts: Vec<String> = quotes
+        .iter()
+        .map(|q| escape(&q.replace('\n', " ").chars().take(30).collect::<String>()))
+        .filter(|start| !start.trim().is_empty())
+        .collect();
+    let mut others = false;
+    let mut lines = Vec::new();
+    for line in text.split('\n') {
+        let item = line.starts_with("• ");
+        let named = names.iter().any(|name| replace_word(line, name, "") != line);
+        if item && (named || starts.iter().any(|start| line.contains(start.as_str()))) {
+            lines.push(format!("• _{REMOVED_TEXT}_"));
+            continue;
+        }
+        others |= item;
+        lines.push(names.iter().fold(line.to_owned(), |line, name| replace_word(&line, name, "(removed)")));
+    }
+    others.then(|| lines.join("\n"))
+}
+
 /// `text` with each whole-word `word` replaced.
 fn replace_word(text: &str, word: &str, with: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -357,6 +385,31 @@ fn replace_word(text: &str, word: &str, with: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shipped_dm_keeps_the_other_customers_only() {
+        let quotes = vec!["We need canned replies & macros for all our agents".to_owned()];
+        let names = vec!["Acme".to_owned(), "Customer 1".to_owned()];
+        let dm = "*Shipped in chat:* Canned replies\nAnnounced by <@U1>. Their threads got a reply; you know 2 \
+                  customers who asked, so tell them:\n• *Customer 1 (Enterprise)*: “We need canned replies &amp; \
+                  macros for all…”\n• *Globex*: “Macros please”";
+        assert_eq!(
+            redact_notice(dm, &quotes, &names).as_deref(),
+            Some(
+                "*Shipped in chat:* Canned replies\nAnnounced by <@U1>. Their threads got a reply; you know 2 \
+                 customers who asked, so tell them:\n• _(removed at the customer's request)_\n• *Globex*: “Macros please”"
+            )
+        );
+        // Found by its quote alone (a name it went by that was not kept); a DM about it alone says nothing more.
+        assert_eq!(
+            redact_notice("Shipped:\n• *Initech*: “We need canned replies &amp; macros for…”", &quotes, &names),
+            None
+        );
+        assert_eq!(
+            redact_notice("Shipped for Acme:\n• *Globex*: “x”", &quotes, &names).as_deref(),
+            Some("Shipped for (removed):\n• *Globex*: “x”")
+        );
+    }
 
     #[test]
     fn a_digest_shows_the_removal_in_place_of_the_quotes() {

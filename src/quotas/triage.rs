@@ -21,7 +21,7 @@ use crate::slack::interaction::View;
 use crate::slack::mrkdwn::{decode, escape};
 use crate::slack::payload::Reaction;
 use crate::store::areas::{list_areas, Area};
-use crate::store::customers::{find_customer_by_key, find_surviving_customer, insert_customer_if_new};
+use crate::store::customers::{find_surviving_customer, insert_customer_if_new};
 use crate::store::follows::{insert_follower_notices, NoticeQuote};
 use crate::store::onboarding::{self, NewFeedback};
 use crate::store::outbox::OutboxKind;
@@ -202,7 +202,8 @@ pub async fn submit(
         match v.strip_prefix(suggest::EXISTING).and_then(|id| id.parse::<i64>().ok()) {
             Some(id) => customer_id = find_surviving_customer(state.db(), workspace, id).await?.map(|c| c.id),
             None => match CustomerName::parse(v.strip_prefix(suggest::NEW).unwrap_or(&v)) {
-                Ok(name) => match find_customer_by_key(state.db(), workspace, &name.key).await? {
+                // By its name, or `Customer N` for an anonymous customer.
+                Ok(name) => match crate::customers::view::find_named(state.db(), workspace, &name).await? {
                     Some(c) => customer_id = Some(c.id),
                     None => new_customer = Some(name),
                 },

@@ -59,7 +59,34 @@ struct PostMetadata<'a> {
 struct RawMessages {
     #[serde(default)]
     messages: Vec<Value>,
+    /// Where the next page starts, when there is one (`next_cursor`, empty
+    /// on the last page).
+    #[serde(default)]
+    response_metadata: Option<ResponseMetadata>,
 }
+
+/// The paging part of a Slack answer
+/// (<https://api.slack.com/docs/pagination>).
+#[derive(Debug, Default, serde::Deserialize)]
+struct ResponseMetadata {
+    #[serde(default)]
+    next_cursor: Option<String>,
+}
+
+impl RawMessages {
+    /// The cursor of the next page; None on the last.
+    fn next_cursor(&self) -> Option<String> {
+        self.response_metadata.as_ref()?.next_cursor.clone().filter(|c| !c.is_empty())
+    }
+}
+
+/// Messages asked per `conversations.history` page (Slack recommends at
+/// most 200; it answers fewer when it likes).
+const HISTORY_PAGE: &str = "200";
+
+/// Pages read at most when looking back through a channel (200,000
+/// messages): a bound against a cursor that never ends.
+const MAX_HISTORY_PAGES: usize = 1000;
 
 /// A message the app posted, as Slack shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -455,34 +482,48 @@ impl SlackApi {
 
     /// The message this app posted with `key` in its metadata among the
     /// channel's messages since `oldest` (a Slack ts), as Slack shows it:
-    /// its `ts`, `text` and `blocks` as JSON. None when there is none.
+    /// its `ts`, `text` and `blocks` as JSON. None when there is none. Reads
+    /// page after page (newest first, each call paced as every call is) until
+    /// it is found or `oldest` is reached.
     pub async fn find_posted_message(
         &self,
         channel: &str,
         oldest: &str,
         key: &str,
     ) -> Result<Option<PostedMessage>, SlackError> {
-        let params = vec![
-            ("channel", Some(channel)),
-            ("oldest", Some(oldest)),
-            ("limit", Some("1000")),
-            ("include_all_metadata", Some("true")),
-        ];
-        let session = self.session();
-        let history = session.http_session_api.http_get::<RawMessages, _, _>("conversations.history", &params, None);
-        let messages = match self.timed("conversations.history", None, history).await {
-            Ok(found) => found.messages,
-            Err(SlackError::Api(code)) if code == "channel_not_found" => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        Ok(messages
-            .into_iter()
-            .find(|m| m["metadata"]["event_type"] == POST_EVENT_TYPE && m["metadata"]["event_payload"][POST_KEY] == key)
-            .map(|m| PostedMessage {
-                ts: m["ts"].as_str().unwrap_or_default().to_owned(),
-                text: m["text"].as_str().unwrap_or_default().to_owned(),
-                blocks: m["blocks"].as_array().cloned().unwrap_or_default(),
-            }))
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_HISTORY_PAGES {
+            let params = vec![
+                ("channel", Some(channel)),
+                ("oldest", Some(oldest)),
+                ("limit", Some(HISTORY_PAGE)),
+                ("include_all_metadata", Some("true")),
+                ("cursor", cursor.as_deref()),
+            ];
+            let session = self.session();
+            let history =
+                session.http_session_api.http_get::<RawMessages, _, _>("conversations.history", &params, None);
+            let page = match self.timed("conversations.history", None, history).await {
+                Ok(page) => page,
+                Err(SlackError::Api(code)) if code == "channel_not_found" => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            cursor = page.next_cursor();
+            let found = page.messages.into_iter().find(|m| {
+                m["metadata"]["event_type"] == POST_EVENT_TYPE && m["metadata"]["event_payload"][POST_KEY] == key
+            });
+            if let Some(m) = found {
+                return Ok(Some(PostedMessage {
+                    ts: m["ts"].as_str().unwrap_or_default().to_owned(),
+                    text: m["text"].as_str().unwrap_or_default().to_owned(),
+                    blocks: m["blocks"].as_array().cloned().unwrap_or_default(),
+                }));
+            }
+            if cursor.is_none() {
+                break;
+            }
+        }
+        Ok(None)
     }
 
     /// The messages of a thread (the parent first), as Slack shows them.

@@ -60,6 +60,10 @@ pub struct QuietCustomer {
     /// The follower.
     #[serde(skip)]
     pub user_id: String,
+    /// The customer's id (so forgetting it takes it out of a queued nudge;
+    /// 0 in a nudge queued before it was carried).
+    #[serde(default)]
+    pub customer_id: i64,
     /// The customer, as it may be shown (its label, see [`ShownCustomer`]).
     pub name: String,
     /// Its latest interview date; None when never interviewed.
@@ -324,12 +328,13 @@ pub async fn list_quiet_followed(
     #[derive(sqlx::FromRow)]
     struct Quiet {
         user_id: String,
+        id: i64,
         #[sqlx(flatten)]
         customer: ShownCustomer,
         last_interview: Option<String>,
     }
     let rows: Vec<Quiet> = sqlx::query_as(&format!(
-        "select user_id, {SHOWN_NAMES}, last_interview from (
+        "select user_id, id, {SHOWN_NAMES}, last_interview from (
              select f.user_id, {}, c.id,
                     (select max(i.interview_date) from interviews i
                      where i.workspace_id = f.workspace_id and i.customer_id = c.id) as last_interview
@@ -345,7 +350,12 @@ pub async fn list_quiet_followed(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|q| QuietCustomer { user_id: q.user_id, name: q.customer.label(), last_interview: q.last_interview })
+        .map(|q| QuietCustomer {
+            user_id: q.user_id,
+            customer_id: q.id,
+            name: q.customer.label(),
+            last_interview: q.last_interview,
+        })
         .collect())
 }
 

@@ -7,6 +7,7 @@
 use serde_json::Value;
 use sqlx::AnyConnection;
 
+use crate::store::follows::QuietCustomer;
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{backend_of, numbered_params, Backend, Db};
@@ -215,6 +216,108 @@ fn outbox_keys(customers: &[i64], highlights: &[i64], shipments: &[i64]) -> Vec<
     kinds.iter().map(OutboxKind::dedupe_key).collect()
 }
 
+/// How a DM the app queued or sent about several customers (a `shipped`
+/// DM) loses the forgotten one, in the words of the feature that wrote it:
+/// given its text, the customer's quotes and the names it went by, the text
+/// without them, or None when nothing about anyone else is left in it.
+pub type Redact = fn(&str, &[String], &[String]) -> Option<String>;
+
+/// The `shipped` DMs of these shipments, queued or sent, redacted with
+/// `redact`: a queued one left about nobody else is not sent; a sent one
+/// keeps only the removal notice.
+async fn redact_shipped_dms(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    shipments: &[i64],
+    quotes: &[String],
+    names: &[String],
+    redact: Redact,
+) -> Result<(), sqlx::Error> {
+    for shipment in shipments {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "select id, status, payload from outbox
+             where workspace_id = $1 and kind = 'notify_user' and dedupe_key like $2",
+        )
+        .bind(workspace.as_str())
+        .bind(format!("notify:%:shipped:{shipment}"))
+        .fetch_all(&mut *conn)
+        .await?;
+        for (row, status, payload) in rows {
+            let Ok(OutboxKind::NotifyUser { user, text, topic }) = serde_json::from_str(&payload) else { continue };
+            let text = match redact(&text, quotes, names) {
+                Some(redacted) if redacted == text => continue,
+                Some(redacted) => redacted,
+                None if status != "done" => {
+                    delete_outbox_row(conn, workspace, row).await?;
+                    continue;
+                }
+                None => REMOVED_TEXT.to_owned(),
+            };
+            update_outbox_payload(conn, workspace, row, &OutboxKind::NotifyUser { user, text, topic }).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes these customers out of every nudge, queued or sent (a nudge lists
+/// its customers by name); a queued nudge left with none is not sent.
+/// Nudges queued before they carried ids are matched by the names shown.
+async fn remove_from_nudges(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    ids: &[i64],
+    names: &[String],
+) -> Result<(), sqlx::Error> {
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("select id, status, payload from outbox where workspace_id = $1 and kind = 'nudge_follower'")
+            .bind(workspace.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+    let named = |shown: &str| names.iter().any(|n| shown == n || shown.starts_with(&format!("{n} (")));
+    for (row, status, payload) in rows {
+        let Ok(OutboxKind::NudgeFollower { user, date, mut customers }) = serde_json::from_str(&payload) else {
+            continue;
+        };
+        let before = customers.len();
+        let forgotten = |c: &QuietCustomer| ids.contains(&c.customer_id) || (c.customer_id == 0 && named(&c.name));
+        customers.retain(|c| !forgotten(c));
+        if customers.len() == before {
+            continue;
+        }
+        if customers.is_empty() && status != "done" {
+            delete_outbox_row(conn, workspace, row).await?;
+        } else {
+            update_outbox_payload(conn, workspace, row, &OutboxKind::NudgeFollower { user, date, customers }).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn delete_outbox_row(conn: &mut AnyConnection, workspace: &WorkspaceId, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from outbox where workspace_id = $1 and id = $2")
+        .bind(workspace.as_str())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn update_outbox_payload(
+    conn: &mut AnyConnection,
+    workspace: &WorkspaceId,
+    id: i64,
+    kind: &OutboxKind,
+) -> Result<(), sqlx::Error> {
+    let payload = serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query("update outbox set payload = $3 where workspace_id = $1 and id = $2")
+        .bind(workspace.as_str())
+        .bind(id)
+        .bind(payload)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Keys deleted per statement (well within both backends' parameter limits).
 const KEYS_PER_DELETE: usize = 500;
 
@@ -223,8 +326,9 @@ const KEYS_PER_DELETE: usize = 500;
 /// digests and reports posted since `mend_since_ms` are queued; its
 /// interviews are counted in `forgotten_interviews`; its feedback items are
 /// kept without it; every other row about it is deleted. `forget`: what
-/// makes this erase's outbox rows its own. None when there is no such
-/// customer (forgotten already).
+/// makes this erase's outbox rows its own; `redact`: how the `shipped` DMs
+/// that showed it lose it. None when there is no such customer (forgotten
+/// already).
 pub async fn erase_customer(
     conn: &mut AnyConnection,
     workspace: &WorkspaceId,
@@ -232,6 +336,7 @@ pub async fn erase_customer(
     forget: &str,
     mend_since_ms: i64,
     now_ms: i64,
+    redact: Redact,
 ) -> Result<Option<ForgetCounts>, sqlx::Error> {
     // Taken first: a second erase of the customer (another replica's) waits
     // here, then finds it gone.
@@ -333,6 +438,9 @@ pub async fn erase_customer(
         }
         query.execute(&mut *conn).await?;
     }
+    // The DMs that showed it among others keep the others only.
+    redact_shipped_dms(conn, workspace, &shipments, &quotes, &names, redact).await?;
+    remove_from_nudges(conn, workspace, &ids, &names).await?;
     // A follower's notice names its customer in its payload only.
     let customer_of = match backend_of(conn) {
         Backend::Sqlite => "json_extract(payload, '$.customer_id')",

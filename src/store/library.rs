@@ -45,7 +45,10 @@ pub struct DirectoryCustomer {
 
 /// The workspace's customers (not merged away) whose key or an alias
 /// contains `key_fragment`, or whose name contains `name_fragment` (every
-/// one, when both are empty), at most `limit`, in `order`.
+/// one, when both are empty), at most `limit`, in `order`. An anonymous
+/// customer is found and sorted by its label only (`Customer N (segment)`,
+/// as `domain::ShownCustomer` shows it): finding it by its name, or placing
+/// it among names, would tell who is behind the label.
 pub async fn list_directory_customers(
     db: &Db,
     workspace: &WorkspaceId,
@@ -61,19 +64,22 @@ pub async fn list_directory_customers(
     // every customer's highlights with their interviews first, as one
     // aggregate over the workspace, read all of them at every page (1M
     // highlights: see `cargo bench --bench pages`).
+    // By name: an anonymous customer is placed as `customer`, by its number.
+    let by_name = "lower(case when anonymous <> 0 then 'customer' else display_name end), anonymous_label, id";
     let (key, order_by) = match order {
-        CustomerOrder::Name => ("0", "lower(display_name), id"),
+        CustomerOrder::Name => ("0", by_name),
         CustomerOrder::Recent => (
             "coalesce((select max(h.created_at) from highlights h
                        where h.workspace_id = c.workspace_id and h.customer_id = c.id), 0)",
-            "sort_key desc, lower(display_name), id",
+            "sort_key desc, {by_name}",
         ),
         CustomerOrder::Highlights => (
             "(select count(*) from highlights h where h.workspace_id = c.workspace_id and h.customer_id = c.id)",
-            "sort_key desc, lower(display_name), id",
+            "sort_key desc, {by_name}",
         ),
-        CustomerOrder::Arr => ("coalesce(c.arr_cents, -1)", "sort_key desc, lower(display_name), id"),
+        CustomerOrder::Arr => ("coalesce(c.arr_cents, -1)", "sort_key desc, {by_name}"),
     };
+    let order_by = order_by.replace("{by_name}", by_name);
     let shown = shown_columns("c");
     sqlx::query_as(&format!(
         "select c.id, c.display_name, {shown}, c.segment, c.arr_cents,
@@ -90,11 +96,14 @@ pub async fn list_directory_customers(
                from customers c
                where c.workspace_id = $1 and c.merged_into is null
                  and (($2 = '%%' and $4 = '%%')
-                      or ($2 <> '%%' and (c.key like $2 escape '\\'
+                      or (c.anonymous = 0 and $2 <> '%%' and (c.key like $2 escape '\\'
                           or exists (select 1 from customer_aliases a
                                      where a.workspace_id = c.workspace_id and a.customer_id = c.id
                                        and a.key like $2 escape '\\')))
-                      or ($4 <> '%%' and lower(c.display_name) like $4 escape '\\'))
+                      or (c.anonymous = 0 and $4 <> '%%' and lower(c.display_name) like $4 escape '\\')
+                      or (c.anonymous <> 0 and $4 <> '%%'
+                          and lower('customer ' || cast(c.anonymous_label as text)
+                                    || coalesce(' (' || c.segment || ')', '')) like $4 escape '\\'))
                order by {order_by}
                limit $3) c
          order by {order_by}"

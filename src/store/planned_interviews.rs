@@ -97,8 +97,9 @@ pub struct PlannedInterview {
     pub id: i64,
     /// The customer planned with (the survivor of a merge).
     pub customer_id: i64,
-    /// Its name.
-    pub customer_name: String,
+    /// How it is shown (the survivor of a merge).
+    #[sqlx(flatten)]
+    pub customer: crate::domain::ShownCustomer,
     /// `YYYY-MM-DD`.
     pub planned_date: String,
     /// `HH:MM`, when given.
@@ -111,15 +112,23 @@ pub struct PlannedInterview {
     pub brief_queued: i64,
 }
 
-const PLAN_COLUMNS: &str = "p.id, coalesce(m.id, c.id) as customer_id,
-    coalesce(m.display_name, c.display_name) as customer_name, p.planned_date, p.planned_time, p.planner,
-    p.created_at, case when p.brief_queued_at is null then 0 else 1 end as brief_queued";
+/// A plan's columns: its customer `s` as it may be shown
+/// (`store::privacy::shown_columns`).
+fn plan_columns() -> String {
+    format!(
+        "p.id, s.id as customer_id, {}, p.planned_date, p.planned_time, p.planner,
+         p.created_at, case when p.brief_queued_at is null then 0 else 1 end as brief_queued",
+        crate::store::privacy::shown_columns("s")
+    )
+}
 
-/// From a plan to its customer, and to the customer it was merged into (one
-/// merge deep, as a plan's customer is shown; the outbox follows longer chains).
+/// From a plan to its customer, to the customer it was merged into (one
+/// merge deep, as a plan's customer is shown; the outbox follows longer
+/// chains), and to the one of them it is shown as (`s`).
 const PLAN_FROM: &str = "planned_interviews p
     join customers c on c.workspace_id = p.workspace_id and c.id = p.customer_id
-    left join customers m on m.workspace_id = c.workspace_id and m.id = c.merged_into";
+    left join customers m on m.workspace_id = c.workspace_id and m.id = c.merged_into
+    join customers s on s.workspace_id = p.workspace_id and s.id = coalesce(m.id, c.id)";
 
 /// A person's plans from `from_date` on, soonest first, at most `limit`.
 pub async fn list_planned_interviews(
@@ -130,10 +139,11 @@ pub async fn list_planned_interviews(
     limit: i64,
 ) -> Result<Vec<PlannedInterview>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "select {PLAN_COLUMNS} from {PLAN_FROM}
+        "select {} from {PLAN_FROM}
          where p.workspace_id = $1 and p.planner = $2 and p.planned_date >= $3
          order by p.planned_date, coalesce(p.planned_time, '99:99'), p.id
-         limit $4"
+         limit $4",
+        plan_columns()
     ))
     .bind(workspace.as_str())
     .bind(planner)
@@ -149,7 +159,7 @@ pub async fn find_planned_interview(
     workspace: &WorkspaceId,
     id: i64,
 ) -> Result<Option<PlannedInterview>, sqlx::Error> {
-    sqlx::query_as(&format!("select {PLAN_COLUMNS} from {PLAN_FROM} where p.workspace_id = $1 and p.id = $2"))
+    sqlx::query_as(&format!("select {} from {PLAN_FROM} where p.workspace_id = $1 and p.id = $2", plan_columns()))
         .bind(workspace.as_str())
         .bind(id)
         .fetch_optional(db.reader())

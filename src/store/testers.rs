@@ -111,8 +111,9 @@ pub async fn delete_tester(
 pub struct Tester {
     /// Customer id.
     pub customer_id: i64,
-    /// Customer name, as shown.
-    pub customer: String,
+    /// The customer, as it may be shown.
+    #[sqlx(flatten)]
+    pub customer: crate::domain::ShownCustomer,
     /// The qualifying quote: the one ticked in the capture modal, else the
     /// customer's latest in the area (None: marked by command, never quoted there).
     pub quote: Option<String>,
@@ -136,9 +137,10 @@ pub async fn list_testers(
     area_id: i64,
     quarter_start_ms: i64,
 ) -> Result<Vec<Tester>, sqlx::Error> {
-    sqlx::query_as(
+    // An anonymous customer is placed by its label, not among names.
+    sqlx::query_as(&format!(
         "select * from (
-         select t.customer_id, c.display_name as customer, q.quote, q.author as quote_author,
+         select t.customer_id, {}, q.quote, q.author as quote_author,
                 i.interview_date as quote_date, i.interviewee,
                 (select max(k.asked_at) from tester_asks k
                  where k.workspace_id = t.workspace_id and k.customer_id = t.customer_id) as last_asked,
@@ -152,8 +154,10 @@ pub async fn list_testers(
                where h.workspace_id = t.workspace_id and h.customer_id = t.customer_id and h.area_id = t.area_id))
          left join interviews i on i.workspace_id = q.workspace_id and i.id = q.interview_id
          where t.workspace_id = $1 and t.area_id = $2
-         ) listed order by asked_this_quarter, coalesce(last_asked, 0), customer, customer_id",
-    )
+         ) listed order by asked_this_quarter, coalesce(last_asked, 0),
+           case when customer_anonymous <> 0 then 'Customer' else customer end, customer_label, customer_id",
+        crate::store::privacy::shown_columns("c")
+    ))
     .bind(workspace.as_str())
     .bind(area_id)
     .bind(quarter_start_ms)

@@ -89,7 +89,8 @@ pub async fn mark(
         other => other,
     })?;
     let now = state.clock().now_ms();
-    let (name, area_name) = (escape(&customer.display_name), escape(&area.name));
+    // Named as it is shown away from its thread, even when typed by name.
+    let (name, area_name) = (escape(&customer.shown.label()), escape(&area.name));
     if command.off {
         let removed =
             state.db().write(async |tx| testers::delete_tester(tx, workspace, customer.id, area.id).await).await?;
@@ -173,7 +174,7 @@ pub async fn list(state: &AppState, workspace: &WorkspaceId, user: &str, typed: 
 
 /// One tester's lines: name, qualifying quote, who knows them, when asked.
 fn render_tester(t: &Tester, knows: &[String], zone: &jiff::tz::TimeZone) -> String {
-    let mut text = format!("*{}*", escape(&t.customer));
+    let mut text = format!("*{}*", escape(&t.customer.label()));
     match &t.quote {
         Some(quote) => {
             let heard = match (&t.quote_author, &t.quote_date) {

@@ -323,3 +323,50 @@ async fn an_interview_planned_later_that_morning_brings_its_brief_at_once(backen
     let said = ephemeral(app.slash(&format!("interview Acme {day} 09:30")).await).await;
     assert!(said.starts_with(&format!("{day} at 09:30 has already passed ({ZONE}). Nothing was planned.")), "{said}");
 }
+
+on_both_backends!(an_anonymous_customers_plan_brief_and_reminder_show_its_label_and_the_line_captures_about_it);
+async fn an_anonymous_customers_plan_brief_and_reminder_show_its_label_and_the_line_captures_about_it(
+    backend: TestBackend,
+) {
+    let app = TestApp::spawn_on(backend).await;
+    ephemeral(app.slash(&format!("config timezone {ZONE}")).await).await;
+    said_as(&app, COLLEAGUE, "Zorblax | chat | We need canned replies").await;
+    assert!(ephemeral(app.slash("privacy Zorblax anonymous").await).await.contains("*Customer 1*"));
+    let day = day_ahead(&app, 2);
+    // Planned by its label (what people see of it); every answer shows the label.
+    let said = ephemeral(app.slash(&format!("interview Customer 1 {day} 14:30")).await).await;
+    assert!(said.starts_with(&format!("Planned: your interview with *Customer 1* on {day} at 14:30")), "{said}");
+    let listed = ephemeral(app.slash("interviews").await).await;
+    assert!(listed.contains("*Customer 1*") && !listed.contains("Zorblax"), "{listed}");
+    move_clock_to(&app, at(day, 9, 0) + SignedDuration::from_secs(1)).await;
+    app.drain().await;
+    move_clock_to(&app, at(day, 14, 31) + SignedDuration::from_hours(24)).await;
+    app.drain().await;
+    let sent = dm_blocks(&app, USER);
+    assert_eq!(sent.len(), 2, "the brief and the reminder: {sent:?}");
+    for dm in &sent {
+        assert!(dm.contains("*Customer 1*") && !dm.contains("Zorblax"), "a DM shows the label: {dm}");
+    }
+    let line = "`/highlight Customer 1 | &lt;area&gt; | &lt;their words&gt;`";
+    assert!(sent[1].contains(line), "the line to type names the label: {}", sent[1]);
+
+    // The line, typed (and the form, given the label): about Zorblax, no new customer.
+    let said = ephemeral(app.slash("Customer 1 | chat | Canned replies for email too").await).await;
+    assert!(said.starts_with("✅ Saved for *Customer 1*"), "{said}");
+    let chat = area_id(&app, "chat").await;
+    let values = json!({
+        "customer": value("customer 1"),
+        "interview_date": { "value": { "type": "datepicker", "selected_date": "2026-01-15" } },
+        "area_0": selected(&chat), "kind_0": selected("pain"), "quote_0": value("Macros too"),
+    });
+    let body: Value = app.interaction(&submission(values, 1)).await.json().await.expect("JSON");
+    assert_eq!(body["response_action"], "update", "{body}");
+    let per_customer: Vec<(String, i64)> = sqlx::query_as(
+        "select c.display_name, count(*) from highlights h join customers c on c.id = h.customer_id
+         group by c.display_name order by c.display_name",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .expect("rows");
+    assert_eq!(per_customer, vec![("Zorblax".to_owned(), 3)]);
+}

@@ -209,8 +209,8 @@ async fn zorblax(app: &TestApp) {
     app.drain().await;
 }
 
-/// Clicks a `shipped` preview's *Announce* button.
-async fn announce(app: &TestApp, preview: &Value) {
+/// Clicks a `shipped` preview's *Announce* button; what replaced the preview.
+async fn announce(app: &TestApp, preview: &Value) -> String {
     let button = preview["blocks"]
         .as_array()
         .expect("blocks")
@@ -230,7 +230,8 @@ async fn announce(app: &TestApp, preview: &Value) {
     });
     let before = app.slack.calls_to("response_url").len();
     assert_eq!(app.interaction(&payload).await.status(), 200);
-    app.slack.wait_for_calls("response_url", before + 1).await;
+    let answers = app.slack.wait_for_calls("response_url", before + 1).await;
+    answers[before].args["body"].to_string()
 }
 
 /// The ts of the customer's thread parent.
@@ -269,7 +270,7 @@ async fn surfaces(app: &TestApp) -> Vec<(&'static str, String)> {
     let preview: Value =
         app.slash("shipped chat | canned | Canned replies are live").await.json().await.expect("JSON reply");
     shown.push(("shipped preview", preview.to_string()));
-    announce(app, &preview).await;
+    shown.push(("shipped announced", announce(app, &preview).await));
     ephemeral(app.slash("digest").await).await;
     ephemeral(app.slash("report").await).await;
     let mut opened = fixture_json(include_str!("../fixtures/requests/event_callback.app_home_opened.json"));
@@ -277,31 +278,6 @@ async fn surfaces(app: &TestApp) -> Vec<(&'static str, String)> {
     assert_eq!(app.event(&opened).await.status(), 200);
     app.drain().await;
     app.slack.wait_for_ok_calls("views.publish", 1).await;
-    // What the app sent Slack since, by the key each post carries: the
-    // digest, a follower's DM, the App Home; the DMs about `shipped` and the
-    // report by their text. The customers' threads (keys `parent:`, `highlight:`,
-    // `shipped:`) are left out; the test below looks at its own.
-    let mut sent: Vec<(&'static str, String)> = Vec::new();
-    for call in app.slack.calls().into_iter().skip(calls_before).filter(|c| c.ok) {
-        let key = call.args["metadata"]["event_payload"]["key"].as_str().unwrap_or_default().to_owned();
-        let surface = match call.method.as_str() {
-            "chat.postMessage" if key.starts_with("digest:") => "digest",
-            "chat.postMessage" if key.starts_with("follower:") => "DM to a follower",
-            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.contains("Shipped in")) => {
-                "DM about `shipped`"
-            }
-            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.starts_with("Month-end report")) => {
-                "report DM"
-            }
-            "views.publish" => "App Home",
-            _ => continue,
-        };
-        match sent.iter_mut().find(|(s, _)| *s == surface) {
-            Some((_, text)) => text.push_str(&call.args.to_string()),
-            None => sent.push((surface, call.args.to_string())),
-        }
-    }
-    shown.extend(sent);
     // The web library.
     let browser = app.signed_in_browser().await;
     let id: i64 = sqlx::query_scalar("select id from customers where display_name = $1")
@@ -324,6 +300,72 @@ async fn surfaces(app: &TestApp) -> Vec<(&'static str, String)> {
         let page = resp.text().await.expect("a page");
         shown.push((Box::leak(format!("web {path}").into_boxed_str()), page));
     }
+    // Testers, a planned interview, and what comes by DM on the app's clock:
+    // the morning brief, the reminder, the manager read-out (the onboardee
+    // follows it), a follower's nudge a month on.
+    shown.push(("tester mark", reply_text(app.slash(&format!("tester {NAME} chat")).await).await));
+    shown.push(("testers", reply_text(app.slash("testers chat").await).await));
+    ephemeral(app.slash(&format!("follow {NAME}")).await).await;
+    ephemeral(app.slash("config nudge 30").await).await;
+    let now =
+        jiff::Timestamp::from_millisecond(jiff::Timestamp::now().as_millisecond() + app.clock_ahead_ms()).expect("now");
+    let utc = |day: jiff::civil::Date, hour: i8| {
+        day.to_datetime(jiff::civil::Time::constant(hour, 0, 0, 0))
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .expect("a moment")
+            .timestamp()
+    };
+    let tomorrow = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().tomorrow().expect("a day");
+    let readout = now + jiff::SignedDuration::from_hours(1);
+    let local = readout.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let weekday = format!("{:?}", local.weekday()).to_lowercase();
+    let at = format!("{} {:02}:{:02}", &weekday[..3], local.hour(), local.minute());
+    // Without listed managers, the read-out goes to the workspace's admins.
+    app.slack.make_admin(USER);
+    let said = ephemeral(app.slash(&format!("config readout weekly {at}")).await).await;
+    assert!(said.starts_with("Manager read-out: weekly"), "{said}");
+    shown.push(("plan confirmation", reply_text(app.slash(&format!("interview {NAME} {tomorrow} 10:00")).await).await));
+    shown.push(("planned interviews", reply_text(app.slash("interviews").await).await));
+    crate::follows::move_clock_to(app, utc(tomorrow, 9) + jiff::SignedDuration::from_secs(60)).await;
+    app.drain().await;
+    crate::follows::move_clock_to(app, utc(tomorrow, 11) + jiff::SignedDuration::from_hours(24)).await;
+    app.drain().await;
+    let mut monday = tomorrow + jiff::Span::new().days(31);
+    while monday.weekday() != jiff::civil::Weekday::Monday {
+        monday = monday.tomorrow().expect("a day");
+    }
+    crate::follows::move_clock_to(app, utc(monday, 10)).await;
+    app.drain().await;
+    // What the app sent Slack since, by the key each post carries: the
+    // digest, a follower's DM and nudge, the App Home, the morning brief and
+    // the reminder of a planned interview, the manager read-out; the DMs
+    // about `shipped` and the report by their text. The customers' threads (keys `parent:`, `highlight:`,
+    // `shipped:`) are left out; the test below looks at its own.
+    let mut sent: Vec<(&'static str, String)> = Vec::new();
+    for call in app.slack.calls().into_iter().skip(calls_before).filter(|c| c.ok) {
+        let key = call.args["metadata"]["event_payload"]["key"].as_str().unwrap_or_default().to_owned();
+        let surface = match call.method.as_str() {
+            "chat.postMessage" if key.starts_with("digest:") => "digest",
+            "chat.postMessage" if key.starts_with("follower:") => "DM to a follower",
+            "chat.postMessage" if key.starts_with("nudge:") => "nudge DM",
+            "chat.postMessage" if key.starts_with("interview_brief:") => "morning brief DM",
+            "chat.postMessage" if key.starts_with("interview_reminder:") => "interview reminder DM",
+            "chat.postMessage" if key.contains(":readout:") => "manager read-out DM",
+            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.contains("Shipped in")) => {
+                "DM about `shipped`"
+            }
+            "chat.postMessage" if call.args["text"].as_str().is_some_and(|t| t.starts_with("Month-end report")) => {
+                "report DM"
+            }
+            "views.publish" => "App Home",
+            _ => continue,
+        };
+        match sent.iter_mut().find(|(s, _)| *s == surface) {
+            Some((_, text)) => text.push_str(&call.args.to_string()),
+            None => sent.push((surface, call.args.to_string())),
+        }
+    }
+    shown.extend(sent);
     shown
 }
 
@@ -335,7 +377,17 @@ async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backen
     assert!(said.contains("*Customer 1*"), "{said}");
     let shown = surfaces(&app).await;
     let names: Vec<&str> = shown.iter().map(|(surface, _)| *surface).collect();
-    for expected in ["digest", "DM to a follower", "DM about `shipped`", "report DM", "App Home"] {
+    for expected in [
+        "digest",
+        "DM to a follower",
+        "DM about `shipped`",
+        "report DM",
+        "App Home",
+        "nudge DM",
+        "morning brief DM",
+        "interview reminder DM",
+        "manager read-out DM",
+    ] {
         assert!(names.contains(&expected), "{expected} was shown: {names:?}");
     }
     for (surface, text) in &shown {
@@ -344,6 +396,15 @@ async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backen
     for (surface, text) in &shown {
         assert!(text.contains("Customer 1 (Enterprise)"), "{surface} shows the label: {text}");
     }
+    // Where the digest and the read-out name it.
+    let said =
+        |surface: &str| shown.iter().find(|(s, _)| *s == surface).map(|(_, text)| text.clone()).unwrap_or_default();
+    assert!(said("digest").contains("First heard from: *Customer 1 (Enterprise)*"), "{}", said("digest"));
+    assert!(
+        said("manager read-out DM").contains("follows *Customer 1 (Enterprise)*"),
+        "{}",
+        said("manager read-out DM")
+    );
     // Its own thread keeps its name.
     let thread = thread_ts(&app).await;
     let in_thread: Vec<Value> = app
@@ -357,8 +418,11 @@ async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backen
     // People can name it by its label (the follower's DM says `unfollow Customer 1`).
     let said = ephemeral(slash_as(&app, FOLLOWER, "unfollow customer 1").await).await;
     assert!(said.contains("Customer 1 (Enterprise)") && !said.contains(NAME), "{said}");
-    let follows: i64 =
-        sqlx::query_scalar("select count(*) from follows").fetch_one(app.db.pool()).await.expect("count");
+    let follows: i64 = sqlx::query_scalar("select count(*) from follows where user_id = $1")
+        .bind(FOLLOWER)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count");
     assert_eq!(follows, 0);
 
     // Named again, then anonymous again: the same number.
@@ -680,4 +744,144 @@ async fn the_command_line_forgets_a_customer_and_the_app_deletes_its_thread(back
     app.drain().await;
     let digest = message_starting(&app, PRODUCT_CHANNEL, "📣 Customer highlights").to_string();
     assert!(digest.contains("(removed at the customer's request)") && !digest.contains("Zorblax"), "{digest}");
+}
+
+on_both_backends!(the_web_directory_finds_an_anonymous_customer_by_its_label_never_by_its_name);
+async fn the_web_directory_finds_an_anonymous_customer_by_its_label_never_by_its_name(backend: TestBackend) {
+    let app = TestApp::spawn_web(backend).await;
+    zorblax(&app).await;
+    ephemeral(app.slash("Globex | chat | Macros for the whole team").await).await;
+    ephemeral(app.slash(&format!("privacy {NAME} anonymous")).await).await;
+    let browser = app.signed_in_browser().await;
+    let page = |q: &'static str| {
+        let browser = browser.clone();
+        let url = app.url(&format!("/customers?q={q}"));
+        async move {
+            let resp = browser.get(url).send().await.expect("the app answers");
+            assert_eq!(resp.status(), 200, "{q}");
+            resp.text().await.expect("a page")
+        }
+    };
+    for q in ["zorb", "Zorblax", "ZORBLAX"] {
+        let shown = page(q).await;
+        assert!(shown.contains("No customer matches"), "its name finds nothing ({q}): {shown}");
+        assert!(!shown.contains("Customer 1"), "{q}: {shown}");
+    }
+    for q in ["customer%201", "Customer", "enterprise"] {
+        let shown = page(q).await;
+        assert!(
+            shown.contains("Customer 1 (Enterprise)") && !shown.contains(NAME),
+            "its label finds it ({q}): {shown}"
+        );
+    }
+    let shown = page("glob").await;
+    assert!(shown.contains("Globex") && !shown.contains("Customer 1"), "a named customer by its name: {shown}");
+    // Sorted by name, it is placed by its label (before Globex), not by its name (after it).
+    let all = page("").await;
+    let (globex, label) = (all.find("Globex").expect("Globex"), all.find("Customer 1").expect("the label"));
+    assert!(label < globex, "`Customer 1` before `Globex`: {all}");
+}
+
+on_both_backends!(a_digest_behind_more_than_a_page_of_history_is_still_mended);
+async fn a_digest_behind_more_than_a_page_of_history_is_still_mended(backend: TestBackend) {
+    let app = TestApp::spawn_on(backend).await;
+    zorblax_quoted(&app).await;
+    // The channel moved on: over a thousand messages since the digest (Slack
+    // answers at most 999 a page).
+    for n in 0..1_100 {
+        app.slack.add_message(PRODUCT_CHANNEL, &format!("1700000999.{n:06}"), "Anyone up for lunch?");
+    }
+    let said =
+        run(highlights_bin(&app.test_db.url).args(["customers", "forget", "--workspace", TEAM, "Zorblax", "--yes"]));
+    assert!(said.starts_with("Forgotten Zorblax"), "{said}");
+    crate::support::eventually("the digest to be mended", || async {
+        let updates = app.slack.ok_calls_to("chat.update");
+        updates.iter().any(|c| c.args["channel"] == PRODUCT_CHANNEL && c.args.to_string().contains("removed at"))
+    })
+    .await;
+    let digest = message_starting(&app, PRODUCT_CHANNEL, "📣 Customer highlights").to_string();
+    assert!(digest.contains("(removed at the customer's request)") && !digest.contains("Zorblax"), "{digest}");
+    // Page after page, each asked with the cursor the last one gave, none over Slack's limit.
+    let history: Vec<Value> = app
+        .slack
+        .ok_calls_to("conversations.history")
+        .into_iter()
+        .map(|c| c.args)
+        .filter(|args| args["channel"] == PRODUCT_CHANNEL && args["include_all_metadata"] == "true")
+        .collect();
+    let cursors: Vec<&str> = history.iter().filter_map(|args| args["cursor"].as_str()).collect();
+    assert!(cursors.len() >= 5, "{} pages: {history:?}", history.len());
+    assert!(cursors.iter().all(|c| c.starts_with("page:")), "{cursors:?}");
+    assert!(history.iter().all(|args| args["limit"].as_str().and_then(|l| l.parse::<u32>().ok()) <= Some(999)));
+}
+
+on_both_backends!(a_forgotten_customer_leaves_no_word_in_sent_shipped_dms_or_queued_nudges);
+async fn a_forgotten_customer_leaves_no_word_in_sent_shipped_dms_or_queued_nudges(backend: TestBackend) {
+    use jiff::{civil::Weekday, tz::TimeZone, Timestamp, ToSpan};
+    let app = TestApp::spawn_on(backend).await;
+    zorblax_quoted(&app).await;
+    ephemeral(slash_as(&app, FOLLOWER, "follow Globex").await).await;
+    ephemeral(app.slash("config nudge 30").await).await;
+    // Shipped to both customers: their interviewer and their follower each get a DM naming both.
+    let preview: Value =
+        app.slash("shipped chat | * | Canned replies and macros are live").await.json().await.expect("JSON reply");
+    announce(&app, &preview).await;
+    app.drain().await;
+    // A nudge queued for the follower's Monday, a month on (not due yet).
+    let now = Timestamp::from_millisecond(Timestamp::now().as_millisecond() + app.clock_ahead_ms()).expect("now");
+    let mut monday = now.to_zoned_datetime(TimeZone::UTC).date() + 31.days();
+    while monday.weekday() != Weekday::Monday {
+        monday = monday.tomorrow().expect("a day");
+    }
+    let at = monday
+        .to_datetime(jiff::civil::Time::constant(10, 0, 0, 0))
+        .to_zoned_datetime(TimeZone::UTC)
+        .expect("a moment")
+        .timestamp();
+    let db = highlights::store::Db::connect(&app.test_db.url).await.expect("database");
+    let state = highlights::app::AppState::new(app.config.clone(), db.clone(), highlights::app::Clock::fixed(at));
+    assert_eq!(highlights::follows::notices::queue_nudges(&state).await.expect("queued"), 1);
+    db.close().await;
+    let about = |kind: &'static str, word: &'static str| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, String>("select payload from outbox where kind = $1 order by id")
+                .bind(kind)
+                .fetch_all(app.db.pool())
+                .await
+                .expect("rows")
+                .into_iter()
+                .filter(|payload| payload.contains(word))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(about("notify_user", "agents hours").await.len(), 2, "the shipped DMs quote it");
+    assert_eq!(about("nudge_follower", "Zorblax").await.len(), 1, "the nudge names it");
+
+    let said =
+        run(highlights_bin(&app.test_db.url).args(["customers", "forget", "--workspace", TEAM, "Zorblax", "--yes"]));
+    assert!(said.starts_with("Forgotten Zorblax"), "{said}");
+    crate::support::eventually("the thread to be deleted", || async {
+        app.slack.ok_calls_to("chat.delete").len() >= 3
+    })
+    .await;
+    app.drain().await;
+    for word in ["Zorblax", "agents hours", "EUR please"] {
+        let left: Vec<(String, String)> =
+            sqlx::query_as("select kind, payload from outbox where payload like $1 order by id")
+                .bind(format!("%{word}%"))
+                .fetch_all(app.db.pool())
+                .await
+                .expect("rows");
+        assert!(left.is_empty(), "the outbox keeps {word:?}: {left:?}");
+    }
+    // What was about the other customer stays.
+    let dms = about("notify_user", "Macros for the whole team").await;
+    assert_eq!(dms.len(), 2, "{dms:?}");
+    assert!(dms.iter().all(|dm| dm.contains("removed at the customer's request")), "{dms:?}");
+    let nudge = about("nudge_follower", "Globex").await;
+    assert_eq!(nudge.len(), 1, "the nudge still lists Globex");
+    let pending: i64 =
+        count_where(&app, "select count(*) from outbox where kind = 'nudge_follower' and status = 'pending'").await;
+    assert_eq!(pending, 1, "and is still to be sent");
 }

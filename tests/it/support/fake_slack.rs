@@ -642,9 +642,12 @@ async fn answer(
                     m
                 })
                 .collect();
+            let mut limit = args["limit"].as_str().and_then(|l| l.parse::<usize>().ok());
             if method == "conversations.history" {
                 found.reverse();
-                // One message by its ts: `latest` (inclusive or not) and `limit`.
+                // Newest first, up to `latest` (inclusive or not). `oldest` is
+                // not applied: the fake's ts count from 2023, before the
+                // horizon of any app clock.
                 if let Some(latest) = args["latest"].as_str() {
                     let inclusive = args["inclusive"] == "true" || args["inclusive"] == true;
                     found.retain(|m| {
@@ -652,11 +655,24 @@ async fn answer(
                         ts < latest || (inclusive && ts == latest)
                     });
                 }
+                // Slack's page: 100 by default, 999 at most.
+                limit = Some(limit.unwrap_or(100).min(999));
             }
-            if let Some(limit) = args["limit"].as_str().and_then(|l| l.parse::<usize>().ok()) {
-                found.truncate(limit);
-            }
-            json!({ "ok": true, "messages": found, "has_more": false })
+            // Pages like Slack's: an opaque cursor where the next page starts.
+            let start = match args["cursor"].as_str().filter(|c| !c.is_empty()) {
+                Some(cursor) => match cursor.strip_prefix("page:").and_then(|n| n.parse::<usize>().ok()) {
+                    Some(start) => start,
+                    None => return reply(json!({ "ok": false, "error": "invalid_cursor" })),
+                },
+                None => 0,
+            };
+            let rest: Vec<Value> = found.into_iter().skip(start).collect();
+            let take = limit.unwrap_or(rest.len()).max(1);
+            let has_more = rest.len() > take;
+            let page: Vec<Value> = rest.into_iter().take(take).collect();
+            let next_cursor = if has_more { format!("page:{}", start + take) } else { String::new() };
+            json!({ "ok": true, "messages": page, "has_more": has_more,
+                    "response_metadata": { "next_cursor": next_cursor } })
         }
         // The app's conversation with a person.
         "conversations.open" => {
