@@ -6,8 +6,8 @@
 -- its partial first and last days from `highlights`; at a million
 -- highlights a 30-day ranking reads about one row here for every six there,
 -- and the library's 12-week chart reads nothing else
--- (`cargo bench --bench pages`). The directory's sort by highlight count
--- sums a customer's rows in `highlight_days_by_customer`.
+-- (`cargo bench --bench pages`). The customer directory's highlight counts
+-- and areas (and its sort by count) read `highlight_days_by_customer`.
 create table highlight_days (
     workspace_id text not null references workspaces (id) on delete cascade,
     day          bigint not null,
@@ -16,7 +16,7 @@ create table highlight_days (
     highlights   bigint not null,
     primary key (workspace_id, day, area_id, customer_id)
 );
-create index highlight_days_by_customer on highlight_days (workspace_id, customer_id, highlights);
+create index highlight_days_by_customer on highlight_days (workspace_id, customer_id, area_id, highlights);
 
 insert into highlight_days (workspace_id, day, area_id, customer_id, highlights)
 select workspace_id, created_at / 86400000, area_id, customer_id, count(*)

@@ -62,19 +62,24 @@ pub async fn list_directory_customers(
     // every customer's highlights with their interviews first, as one
     // aggregate over the workspace, read all of them at every page (1M
     // highlights: see `cargo bench --bench pages`).
-    let (key, order_by) = match order {
-        CustomerOrder::Name => ("0", "lower(display_name), id"),
+    // Highlight counts are summed for every customer at once (one walk of
+    // `highlight_days_by_customer`): a sum per customer cost PostgreSQL a
+    // subquery for each of 5,000 customers (50 ms at 1M highlights).
+    let (key, counts, order_by) = match order {
+        CustomerOrder::Name => ("0", "", "lower(display_name), id"),
         CustomerOrder::Recent => (
             "coalesce((select max(h.created_at) from highlights h
                        where h.workspace_id = c.workspace_id and h.customer_id = c.id), 0)",
+            "",
             "sort_key desc, lower(display_name), id",
         ),
         CustomerOrder::Highlights => (
-            "coalesce((select sum(d.highlights) from highlight_days d
-                       where d.workspace_id = c.workspace_id and d.customer_id = c.id), 0)",
+            "coalesce(d.highlights, 0)",
+            "left join (select customer_id, sum(highlights) as highlights from highlight_days
+                        where workspace_id = $1 group by customer_id) d on d.customer_id = c.id",
             "sort_key desc, lower(display_name), id",
         ),
-        CustomerOrder::Arr => ("coalesce(c.arr_cents, -1)", "sort_key desc, lower(display_name), id"),
+        CustomerOrder::Arr => ("coalesce(c.arr_cents, -1)", "", "sort_key desc, lower(display_name), id"),
     };
     let shown = shown_columns("c");
     sqlx::query_as(&format!(
@@ -89,7 +94,7 @@ pub async fn list_directory_customers(
                                where h.workspace_id = i.workspace_id and h.interview_id = i.id)) as last_contact
          from (select c.id, c.workspace_id, c.display_name, c.segment, c.arr_cents, c.anonymous, c.anonymous_label,
                       c.recordings_hidden, {key} as sort_key
-               from customers c
+               from customers c {counts}
                where c.workspace_id = $1 and c.merged_into is null
                  and (($2 = '%%' and $4 = '%%')
                       or ($2 <> '%%' and (c.key like $2 escape '\\'

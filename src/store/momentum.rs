@@ -23,21 +23,36 @@ pub struct AreaCustomers {
 }
 
 /// Distinct customers of each area heard from in `[from, until)` (areas with
-/// none are left out).
+/// none are left out): the period's whole days from `highlight_days`, the
+/// parts of days at its ends from `highlights`, as the ranking reads them
+/// (`store::digests::list_area_signal`).
 pub async fn list_area_customers(
     db: &Db,
     workspace: &WorkspaceId,
     from: i64,
     until: i64,
 ) -> Result<Vec<AreaCustomers>, sqlx::Error> {
+    let days = crate::store::digests::split_days(from, until);
     sqlx::query_as(
-        "select +area_id as area_id, count(distinct customer_id) as customers from highlights
-         where workspace_id = $1 and created_at >= $2 and created_at < $3
-         group by +area_id",
+        "select p.area_id, count(distinct p.customer_id) as customers from (
+             select area_id, customer_id from highlight_days
+             where workspace_id = $1 and day >= $4 and day < $5
+             union all
+             select area_id, customer_id from highlights
+             where workspace_id = $1 and created_at >= $2 and created_at < $6
+             union all
+             select area_id, customer_id from highlights
+             where workspace_id = $1 and created_at >= $7 and created_at < $3
+         ) p
+         group by p.area_id",
     )
     .bind(workspace.as_str())
     .bind(from)
     .bind(until)
+    .bind(days.first_day)
+    .bind(days.end_day)
+    .bind(days.head_end)
+    .bind(days.tail_start)
     .fetch_all(db.reader())
     .await
 }
