@@ -5,9 +5,13 @@
 //! on, to a browser signed in by a session cookie. Run with
 //! `cargo bench --bench pages` (`HIGHLIGHTS_BENCH_HIGHLIGHTS=N` to change
 //! the size, `HIGHLIGHTS_BENCH_REQUESTS=N` the requests per page (100),
-//! `HIGHLIGHTS_BENCH_POSTGRES_URL=postgres://…` to add PostgreSQL). Prints
-//! p50 / p99 / max per page, and the CSV export's size and time apart (it
-//! carries every highlight). Figures, not assertions: the machine is shared.
+//! `HIGHLIGHTS_BENCH_POSTGRES_URL=postgres://…` to add PostgreSQL,
+//! `HIGHLIGHTS_BENCH_KEEP=dir` to keep the seeded SQLite database in `dir`
+//! and the PostgreSQL one on its server, and use them again the next run).
+//! Prints p50 / p99 / max per page, and the CSV export's size and time apart
+//! (it carries every highlight). Figures, not assertions: the machine is shared.
+//! `RUST_LOG=sqlx::query=debug` prints every statement the app makes, with
+//! its time.
 
 use std::time::{Duration, Instant};
 
@@ -56,23 +60,48 @@ fn day_of(unix_ms: i64) -> String {
 }
 
 fn main() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    }
     let setting = |name: &str, default: i64| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
     let n = setting("HIGHLIGHTS_BENCH_HIGHLIGHTS", 1_000_000);
     let requests = setting("HIGHLIGHTS_BENCH_REQUESTS", 100).max(1) as usize;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    // Seeding 1M highlights takes minutes; with `HIGHLIGHTS_BENCH_KEEP` the
+    // seeded databases stay (named by their size) and a later run only
+    // migrates them.
+    let keep = std::env::var("HIGHLIGHTS_BENCH_KEEP").ok().map(std::path::PathBuf::from);
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
-        run("SQLite", &format!("sqlite://{}", dir.path().join("bench.db").display()), n, requests).await;
+        let file = match &keep {
+            Some(keep) => {
+                std::fs::create_dir_all(keep).expect("the directory to keep databases in");
+                keep.join(format!("pages-{n}.db"))
+            }
+            None => dir.path().join("bench.db"),
+        };
+        let reuse = keep.is_some() && file.exists();
+        run("SQLite", &format!("sqlite://{}", file.display()), n, requests, reuse).await;
         if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
+            let name =
+                if keep.is_some() { format!("highlights_bench_pages_{n}") } else { "highlights_bench_pages".into() };
             let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-            sqlx::query("drop database if exists highlights_bench_pages with (force)")
-                .execute(&mut admin)
+            let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+                .bind(&name)
+                .fetch_one(&mut admin)
                 .await
-                .expect("drop");
-            sqlx::query("create database highlights_bench_pages").execute(&mut admin).await.expect("create");
+                .expect("pg_database");
+            let reuse = keep.is_some() && exists;
+            if !reuse {
+                sqlx::query(&format!("drop database if exists {name} with (force)"))
+                    .execute(&mut admin)
+                    .await
+                    .expect("drop");
+                sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("create");
+            }
             let mut url = url::Url::parse(&base).expect("url");
-            url.set_path("/highlights_bench_pages");
-            run("PostgreSQL", url.as_str(), n, requests).await;
+            url.set_path(&format!("/{name}"));
+            run("PostgreSQL", url.as_str(), n, requests, reuse).await;
         }
     });
 }
@@ -104,12 +133,18 @@ async fn fake_slack() -> String {
     format!("http://{addr}/api")
 }
 
-async fn run(backend: &str, url: &str, n: i64, requests: usize) {
+async fn run(backend: &str, url: &str, n: i64, requests: usize, reuse: bool) {
     let db = Db::connect_and_migrate(url).await.expect("database");
     let now_ms = jiff::Timestamp::now().as_second() * 1000;
     let started = Instant::now();
-    let written = seed(&db, n, now_ms).await;
-    println!("{backend}: seeded {written} highlights in {:.1?}", started.elapsed());
+    if reuse {
+        // Statistics for the indexes migrations may have added since.
+        sqlx::query("analyze").execute(db.pool()).await.expect("analyze");
+        println!("{backend}: the database seeded before, analyzed in {:.1?}", started.elapsed());
+    } else {
+        let written = seed(&db, n, now_ms).await;
+        println!("{backend}: seeded {written} highlights in {:.1?}", started.elapsed());
+    }
     let ws = WorkspaceId(TEAM.into());
     let busy: i64 = sqlx::query_scalar(
         "select customer_id from highlights where workspace_id = $1 group by customer_id order by count(*) desc, customer_id limit 1",
@@ -123,7 +158,7 @@ async fn run(backend: &str, url: &str, n: i64, requests: usize) {
         .fetch_one(db.pool())
         .await
         .expect("an area");
-    let token = "bench-session-token";
+    let token = &format!("bench-session-{now_ms}");
     let mut conn = db.pool().acquire().await.expect("connection");
     assert!(highlights::web::session::insert_session(&mut conn, token, &ws, USER, now_ms).await.expect("session"));
     drop(conn);
@@ -329,7 +364,9 @@ async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {
         flush(&mut tx, &mut batch).await;
     }
     tx.commit().await.expect("commit");
-    sqlx::query("analyze").execute(db.pool()).await.expect("analyze");
+    // As autovacuum would in time: the visibility map index-only scans need.
+    let analyze = if db.backend() == highlights::store::Backend::Postgres { "vacuum analyze" } else { "analyze" };
+    sqlx::query(analyze).execute(db.pool()).await.expect("analyze");
     written
 }
 

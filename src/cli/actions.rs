@@ -189,9 +189,18 @@ pub async fn export(
         Some(date) => ms(start_of(date)?),
         None => 0,
     };
-    let rows = crate::reports::export::export_rows(db, &workspace, since_ms).await?;
-    write_export(&rows, format, out)?;
-    Ok(rows.len())
+    let mut pages = crate::reports::export::ExportPages::new(&workspace, since_ms);
+    let (mut out, mut written, mut first) = (out, 0, true);
+    loop {
+        let rows = pages.next_page(db).await?;
+        if rows.is_empty() && !first {
+            break;
+        }
+        crate::reports::export::write_export_part(&rows, format, first, &mut out)?;
+        written += rows.len();
+        first = false;
+    }
+    Ok(written)
 }
 
 pub use crate::reports::export::{spreadsheet_safe, write_export};

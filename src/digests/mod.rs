@@ -94,6 +94,21 @@ pub async fn gather(
     period_label: String,
     partial: bool,
 ) -> Result<DigestData, sqlx::Error> {
+    let (totals, areas) = gather_ranking(db, workspace, from, until).await?;
+    let progress = gather_onboarding(db, now_ms, workspace).await?;
+    let quiet = digests::list_quiet_areas(db, workspace, until - QUIET_DAYS * 86_400_000).await?;
+    let momentum = momentum::gather(db, workspace, from, until).await?;
+    Ok(DigestData { period_label, partial, totals, areas, onboarding: progress, quiet, momentum })
+}
+
+/// A digest's totals and its areas, best first, each with its chosen
+/// quotes: what the library's `/` shows of the week.
+pub async fn gather_ranking(
+    db: &Db,
+    workspace: &WorkspaceId,
+    from: i64,
+    until: i64,
+) -> Result<(RangeTotals, Vec<(AreaSignal, Vec<QuoteCandidate>)>), sqlx::Error> {
     let totals = digests::find_range_totals(db, workspace, from, until).await?;
     let signal = digests::list_area_signal(db, workspace, from, until).await?;
     let candidates = digests::list_quote_candidates(db, workspace, from, until, 20).await?;
@@ -105,13 +120,16 @@ pub async fn gather(
             (s, quotes)
         })
         .collect();
+    Ok((totals, areas))
+}
+
+/// A digest's onboarding progress: one per running enrollment.
+pub async fn gather_onboarding(db: &Db, now_ms: i64, workspace: &WorkspaceId) -> Result<Vec<Progress>, sqlx::Error> {
     let mut progress = Vec::new();
     for o in onboarding::list_onboardees(db, workspace).await? {
         progress.push(progress_on(db, now_ms, workspace, &o).await?);
     }
-    let quiet = digests::list_quiet_areas(db, workspace, until - QUIET_DAYS * 86_400_000).await?;
-    let momentum = momentum::gather(db, workspace, from, until).await?;
-    Ok(DigestData { period_label, partial, totals, areas, onboarding: progress, quiet, momentum })
+    Ok(progress)
 }
 
 fn totals_line(t: &RangeTotals) -> String {

@@ -1,22 +1,52 @@
 //! The export of every highlight (docs/design.md, Running: `highlights
 //! export`), as CSV or JSON lines: the command line's and the library's
-//! `/export.csv`, one writer for both.
+//! `/export.csv`, one reader and one writer for both. Both go a page of
+//! rows at a time ([`ExportPages`]): the memory an export takes does not
+//! grow with the workspace, and the library sends its first bytes at once.
 
 use std::io::Write;
 
-use crate::store::digests::{list_export_rows, ExportRow};
+use crate::store::digests::{list_export_page, ExportCursor, ExportRow};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
-/// The highlights of a workspace captured at or after `since_ms`, oldest
-/// first, with their recording times written out.
-pub async fn export_rows(db: &Db, workspace: &WorkspaceId, since_ms: i64) -> Result<Vec<ExportRow>, sqlx::Error> {
-    let mut rows = list_export_rows(db, workspace, since_ms).await?;
-    for row in &mut rows {
-        row.recording_time =
-            row.recording_at.and_then(crate::domain::RecordingTime::from_seconds).map(|t| t.to_string());
+/// Rows read per statement.
+pub const EXPORT_PAGE_ROWS: i64 = 1_000;
+
+/// The highlights of a workspace captured at or after a moment, oldest
+/// first, with their recording times written out, a page at a time.
+#[derive(Debug, Clone)]
+pub struct ExportPages {
+    workspace: WorkspaceId,
+    after: ExportCursor,
+    done: bool,
+}
+
+impl ExportPages {
+    /// The highlights captured at or after `since_ms`.
+    pub fn new(workspace: &WorkspaceId, since_ms: i64) -> Self {
+        Self { workspace: workspace.clone(), after: ExportCursor::since(since_ms), done: false }
     }
-    Ok(rows)
+
+    /// The next page; empty once every row was read.
+    pub async fn next_page(&mut self, db: &Db) -> Result<Vec<ExportRow>, sqlx::Error> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let mut rows = list_export_page(db, &self.workspace, self.after, EXPORT_PAGE_ROWS).await?;
+        match rows.last() {
+            Some(last) => self.after = ExportCursor { created_at: last.created_at, id: last.id },
+            None => self.done = true,
+        }
+        if (rows.len() as i64) < EXPORT_PAGE_ROWS {
+            self.done = true;
+        }
+        for row in &mut rows {
+            row.recording_time =
+                row.recording_at.and_then(crate::domain::RecordingTime::from_seconds).map(|t| t.to_string());
+        }
+        Ok(rows)
+    }
 }
 
 /// The CSV export's columns, in order.
@@ -47,7 +77,12 @@ pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Writes rows as CSV (quoted as RFC 4180 wants, formulas neutralised) or
 /// JSON lines.
-pub fn write_export(rows: &[ExportRow], format: &str, mut out: impl Write) -> anyhow::Result<()> {
+pub fn write_export(rows: &[ExportRow], format: &str, out: impl Write) -> anyhow::Result<()> {
+    write_export_part(rows, format, true, out)
+}
+
+/// Writes one part of an export: the CSV header first when `first`.
+pub fn write_export_part(rows: &[ExportRow], format: &str, first: bool, mut out: impl Write) -> anyhow::Result<()> {
     if format == "jsonl" {
         for row in rows {
             serde_json::to_writer(&mut out, row)?;
@@ -56,7 +91,9 @@ pub fn write_export(rows: &[ExportRow], format: &str, mut out: impl Write) -> an
         return Ok(());
     }
     let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(EXPORT_COLUMNS)?;
+    if first {
+        csv.write_record(EXPORT_COLUMNS)?;
+    }
     for row in rows {
         let id = row.id.to_string();
         let customer = row.customer.label();

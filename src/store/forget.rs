@@ -34,6 +34,8 @@ pub const CUSTOMER_TABLES: &[(&str, Erase)] = &[
     ("customer_key_variants", Erase::Delete),
     ("feedback_items", Erase::Detach),
     ("highlights", Erase::Delete),
+    // Emptied by its triggers as the highlights go; deleted again to be sure.
+    ("highlight_days", Erase::Delete),
     ("interviews", Erase::Delete),
 ];
 

@@ -4,11 +4,11 @@
 //!
 //! Both read as few index entries as they can and sort nothing large, so
 //! that momentum costs a digest a few milliseconds at a million highlights
-//! (benches/README.md): the previous period is one range of the covering
-//! `highlights_by_area` index per area (the areas are few; grouping the
-//! period's highlights instead sorts all of them), and the first heard are
-//! the period's distinct customers from `highlights_by_time`, each then
-//! looked back on once in `highlights_by_customer`.
+//! (benches/README.md): the previous period reads its whole days from the
+//! daily counts (`highlight_days`) and only the parts of days at its ends
+//! from `highlights`, as the ranking does, and the first heard are the
+//! period's distinct customers from `highlights_by_time`, each then looked
+//! back on once in `highlights_by_customer`.
 
 use crate::domain::ShownCustomer;
 use crate::store::privacy::shown_columns;
@@ -25,29 +25,38 @@ pub struct AreaCustomers {
 }
 
 /// Distinct customers of each area heard from in `[from, until)` (areas with
-/// none are left out).
+/// none are left out): the period's whole days from `highlight_days`, the
+/// parts of days at its ends from `highlights`, as the ranking reads them
+/// (`store::digests::list_area_signal`).
 pub async fn list_area_customers(
     db: &Db,
     workspace: &WorkspaceId,
     from: i64,
     until: i64,
 ) -> Result<Vec<AreaCustomers>, sqlx::Error> {
-    // Every area counted (an area quiet then counts 0, dropped here): a
-    // filter on the count in SQL would count each area twice.
-    let per_area: Vec<AreaCustomers> = sqlx::query_as(
-        "select a.id as area_id,
-                (select count(distinct h.customer_id) from highlights h
-                 where h.workspace_id = $1 and h.area_id = a.id and h.created_at >= $2 and h.created_at < $3)
-                    as customers
-         from product_areas a where a.workspace_id = $1
-         order by a.id",
+    let days = crate::store::digests::split_days(from, until);
+    sqlx::query_as(
+        "select p.area_id, count(distinct p.customer_id) as customers from (
+             select area_id, customer_id from highlight_days
+             where workspace_id = $1 and day >= $4 and day < $5
+             union all
+             select area_id, customer_id from highlights
+             where workspace_id = $1 and created_at >= $2 and created_at < $6
+             union all
+             select area_id, customer_id from highlights
+             where workspace_id = $1 and created_at >= $7 and created_at < $3
+         ) p
+         group by p.area_id",
     )
     .bind(workspace.as_str())
     .bind(from)
     .bind(until)
+    .bind(days.first_day)
+    .bind(days.end_day)
+    .bind(days.head_end)
+    .bind(days.tail_start)
     .fetch_all(db.reader())
-    .await?;
-    Ok(per_area.into_iter().filter(|a| a.customers > 0).collect())
+    .await
 }
 
 /// The customers whose first highlight ever falls in `[from, until)`, as

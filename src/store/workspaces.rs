@@ -218,6 +218,7 @@ pub async fn update_uninstalled(
 /// deleted (rows that others refer to last).
 pub const WORKSPACE_TABLES: &[&str] = &[
     "highlights",
+    "highlight_days",
     "shipments",
     "follows",
     "testers",

@@ -13,6 +13,7 @@ pub mod link;
 pub mod oidc;
 pub mod pages;
 pub mod session;
+pub mod stream;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};

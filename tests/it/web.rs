@@ -453,6 +453,43 @@ async fn the_week_at_a_glance_ranks_areas_and_charts_twelve_weeks(backend: TestB
     assert!(html.contains("<main id=\"main\">") && html.contains("<nav aria-label="), "landmarks");
 }
 
+on_both_backends!(rankings_follow_highlights_that_move_or_go);
+async fn rankings_follow_highlights_that_move_or_go(backend: TestBackend) {
+    let app = TestApp::spawn_web(backend).await;
+    capture(&app, "Acme | chat | We need canned replies").await;
+    capture(&app, "Globex | chat | Canned replies please").await;
+    capture(&app, "Initech | billing | Invoices are confusing").await;
+    capture(&app, "Initech | billing | Second billing pain").await;
+    // Moved to another area and to another customer (as area edits and
+    // merges do), and deleted (as forgetting does).
+    let pool = app.db.pool();
+    for sql in [
+        "update highlights set area_id = (select id from product_areas where key = 'chat') where quote like 'Invoices%'",
+        "update highlights set customer_id = (select id from customers where key = 'acme') where quote like 'Canned%'",
+        "delete from highlights where quote like 'Second%'",
+    ] {
+        sqlx::query(sql).execute(pool).await.expect(sql);
+    }
+    let days: Vec<(i64, i64, i64, i64)> =
+        sqlx::query_as("select day, area_id, customer_id, highlights from highlight_days order by 1, 2, 3")
+            .fetch_all(pool)
+            .await
+            .expect("days");
+    let counted: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "select created_at / 86400000, area_id, customer_id, count(*) from highlights group by 1, 2, 3 order by 1, 2, 3",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("counted");
+    assert_eq!(days, counted, "the daily counts follow the highlights");
+    let browser = app.signed_in_browser().await;
+    let (_, areas) = page(&browser, &app, "/areas").await;
+    assert!(!areas.contains(">billing</a>"), "billing has no highlight left: {areas}");
+    let chat = areas.find(">chat</a>").expect("chat");
+    let row = &areas[chat..areas[chat..].find("</tr>").expect("row") + chat];
+    assert!(row.contains(">2<") && row.contains(">3<"), "Acme and Initech, 3 highlights: {row}");
+}
+
 on_both_backends!(areas_rank_over_a_period_and_an_area_groups_its_quotes_by_customer);
 async fn areas_rank_over_a_period_and_an_area_groups_its_quotes_by_customer(backend: TestBackend) {
     let app = TestApp::spawn_web(backend).await;
@@ -527,6 +564,74 @@ async fn the_export_is_this_workspaces_csv(backend: TestBackend) {
     assert_eq!(records.len(), 2);
     assert_eq!(&records[0][1], "Acme");
     assert!(records[0][4].starts_with("'="), "formulas neutralised as the command line's: {:?}", &records[0][4]);
+}
+
+on_both_backends!(the_export_streams_every_highlight_of_the_workspace_in_order);
+async fn the_export_streams_every_highlight_of_the_workspace_in_order(backend: TestBackend) {
+    use highlights::reports::export::EXPORT_PAGE_ROWS;
+    let app = TestApp::spawn_web(backend).await;
+    capture(&app, "Acme | chat | We need canned replies").await;
+    let (other_customer, other_area) = other_workspace(&app).await;
+    let pool = app.db.pool();
+    let (interview, customer, area): (i64, i64, i64) =
+        sqlx::query_as("select interview_id, customer_id, area_id from highlights").fetch_one(pool).await.expect("row");
+    let other_interview: i64 = sqlx::query_scalar(
+        "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at)
+         values ($1, $2, 'U0OTHER001', '2026-11-02', 0) returning id",
+    )
+    .bind(OTHER_TEAM)
+    .bind(other_customer)
+    .fetch_one(pool)
+    .await
+    .expect("interview");
+    // More than two pages, three highlights a moment (so pages end inside a
+    // moment), quotes CSV must quote, and another workspace's highlights at
+    // the same moments.
+    let n = 2 * EXPORT_PAGE_ROWS + 10;
+    let insert =
+        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
+                  values ($1, $2, $3, $4, 'pain', $5, 'U0TEST0001', $6)";
+    let mut tx = pool.begin().await.expect("tx");
+    for k in 0..n {
+        let at = 1_000_000 + k / 3;
+        let quote = format!("Row {k}: \"quoted\", a comma,\nand a line break");
+        let row = [(TEAM, interview, customer, area, quote)];
+        let other =
+            (k % 100 == 0).then(|| (OTHER_TEAM, other_interview, other_customer, other_area, format!("Umbrella {k}")));
+        for (ws, interview, customer, area, quote) in row.into_iter().chain(other) {
+            sqlx::query(insert)
+                .bind(ws)
+                .bind(interview)
+                .bind(customer)
+                .bind(area)
+                .bind(quote)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .expect("highlight");
+        }
+    }
+    tx.commit().await.expect("commit");
+    let expected: Vec<(i64, String)> =
+        sqlx::query_as("select id, quote from highlights where workspace_id = $1 order by created_at, id")
+            .bind(TEAM)
+            .fetch_all(pool)
+            .await
+            .expect("rows");
+    assert_eq!(expected.len() as i64, n + 1);
+
+    let browser = app.signed_in_browser().await;
+    let resp = get(&browser, &app, "/export.csv").await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers().get("content-length").is_none(), "sent as it is read: {:?}", resp.headers());
+    let body = resp.text().await.expect("csv");
+    assert!(!body.contains("Umbrella"), "another workspace's highlights stay out");
+    let mut rows = csv::Reader::from_reader(body.as_bytes());
+    let records: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("a well-formed row")).collect();
+    assert_eq!(records.len(), expected.len(), "every highlight, once");
+    for (record, (id, quote)) in records.iter().zip(&expected) {
+        assert_eq!((&record[0], &record[4]), (id.to_string().as_str(), quote.as_str()), "oldest first, quoted");
+    }
 }
 
 on_both_backends!(slack_messages_carry_open_in_browser_links_when_the_library_is_on);

@@ -13,7 +13,8 @@ use super::{arr, failed, name_of, names, plural, progress_list, recording, DAY_M
 use crate::app::AppState;
 use crate::domain::highlight::{format_date, parse_date};
 use crate::store::digests::{list_area_signal, AreaSignal};
-use crate::store::library;
+use crate::store::library::{self, AreaWeek};
+use crate::store::momentum::{list_area_customers, AreaCustomers};
 use crate::store::workspaces::WorkspaceId;
 use crate::web::layout::{self, page, respond};
 use crate::web::session::Session;
@@ -26,7 +27,7 @@ const CHART_AREAS: usize = 5;
 const MAX_AREA_QUOTES: i64 = 500;
 
 /// `+3`, `−1`, `±0`, or `new`.
-fn change(now: &AreaSignal, before: &[AreaSignal]) -> String {
+fn change(now: &AreaSignal, before: &[AreaCustomers]) -> String {
     if now.is_new == 1 {
         return "new".to_owned();
     }
@@ -39,7 +40,7 @@ fn change(now: &AreaSignal, before: &[AreaSignal]) -> String {
 }
 
 /// The ranking table of `/` and `/areas`: areas by distinct customers.
-fn ranking(signal: &[AreaSignal], before: Option<&[AreaSignal]>, caption: &str) -> Markup {
+fn ranking(signal: &[AreaSignal], before: Option<&[AreaCustomers]>, caption: &str) -> Markup {
     html! {
         table {
             caption { (caption) }
@@ -65,44 +66,45 @@ fn ranking(signal: &[AreaSignal], before: Option<&[AreaSignal]>, caption: &str) 
 /// Colours of the chart's lines (presentation attributes: no inline style).
 const CHART_COLOURS: [&str; CHART_AREAS] = ["#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed"];
 
-/// Distinct customers per area per week, as inline SVG with a legend and
-/// the same numbers in a table for screen readers.
-fn chart(weeks: &[(String, Vec<AreaSignal>)]) -> Markup {
-    let mut totals: Vec<(i64, String, i64)> = Vec::new();
-    for (_, signal) in weeks {
-        for s in signal {
-            match totals.iter_mut().find(|(id, _, _)| *id == s.area_id) {
-                Some(t) => t.2 += s.customers,
-                None => totals.push((s.area_id, s.area.clone(), s.customers)),
-            }
+/// Distinct customers per area per week (`labels`: the weeks, oldest
+/// first), as inline SVG with a legend and the same numbers in a table for
+/// screen readers.
+fn chart(labels: &[String], rows: &[AreaWeek]) -> Markup {
+    let mut totals: Vec<(i64, &str, i64)> = Vec::new();
+    for r in rows {
+        match totals.iter_mut().find(|(id, _, _)| *id == r.area_id) {
+            Some(t) => t.2 += r.customers,
+            None => totals.push((r.area_id, &r.area, r.customers)),
         }
     }
-    totals.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+    totals.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(b.1)));
     totals.truncate(CHART_AREAS);
     let series: Vec<(&str, Vec<i64>)> = totals
         .iter()
         .map(|(id, name, _)| {
-            let points = weeks
-                .iter()
-                .map(|(_, signal)| signal.iter().find(|s| s.area_id == *id).map_or(0, |s| s.customers))
-                .collect();
-            (name.as_str(), points)
+            let mut points = vec![0; labels.len()];
+            for r in rows.iter().filter(|r| r.area_id == *id) {
+                if let Some(point) = usize::try_from(r.week).ok().and_then(|w| points.get_mut(w)) {
+                    *point = r.customers;
+                }
+            }
+            (*name, points)
         })
         .collect();
     let top = series.iter().flat_map(|(_, p)| p.iter().copied()).max().unwrap_or(0).max(1);
     let (w, h, left, bottom) = (600.0_f64, 200.0_f64, 30.0_f64, 20.0_f64);
-    let step = (w - left - 10.0) / (weeks.len().max(2) - 1) as f64;
+    let step = (w - left - 10.0) / (labels.len().max(2) - 1) as f64;
     let y = |v: i64| 10.0 + (h - bottom - 10.0) * (1.0 - v as f64 / top as f64);
     html! {
         figure.chart {
             svg viewBox={ "0 0 " (w) " " (h) } role="img" aria-labelledby="chart-title" {
-                title id="chart-title" { "Distinct customers per product area per week, last " (weeks.len()) " weeks" }
+                title id="chart-title" { "Distinct customers per product area per week, last " (labels.len()) " weeks" }
                 line x1=(left) y1=(y(0)) x2=(w - 10.0) y2=(y(0)) stroke="#888" {}
                 line x1=(left) y1=(y(top)) x2=(left) y2=(y(0)) stroke="#888" {}
                 text x=(left - 4.0) y=(y(top) + 4.0) text-anchor="end" font-size="11" { (top) }
                 text x=(left - 4.0) y=(y(0) + 4.0) text-anchor="end" font-size="11" { "0" }
-                @for (i, (label, _)) in weeks.iter().enumerate() {
-                    @if i % 3 == 0 || i + 1 == weeks.len() {
+                @for (i, label) in labels.iter().enumerate() {
+                    @if i % 3 == 0 || i + 1 == labels.len() {
                         text x=(left + step * i as f64) y=(h - 4.0) text-anchor="middle" font-size="11" { (label) }
                     }
                 }
@@ -123,7 +125,7 @@ fn chart(weeks: &[(String, Vec<AreaSignal>)]) -> Markup {
                 table {
                     thead { tr { th scope="col" { "Week of" } @for (name, _) in &series { th.num scope="col" { (name) } } } }
                     tbody {
-                        @for (i, (label, _)) in weeks.iter().enumerate() {
+                        @for (i, label) in labels.iter().enumerate() {
                             tr { th scope="row" { (label) } @for (_, points) in &series { td.num { (points[i]) } } }
                         }
                     }
@@ -133,32 +135,38 @@ fn chart(weeks: &[(String, Vec<AreaSignal>)]) -> Markup {
     }
 }
 
-/// `GET /`: the week at a glance.
+/// `GET /`: the week at a glance: the digest's ranking of the last 7 days
+/// (its totals, areas and quotes, and onboarding progress, as
+/// `crate::digests` gathers them), the change against the 7 days before
+/// (the digest's momentum read), and the chart's twelve weeks (of whole UTC
+/// days, the last ending today) in one read.
 pub async fn home(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
     let (db, ws) = (state.db(), &session.workspace);
     let now = state.clock().now_ms();
     let read = async {
-        let digest = crate::digests::gather(db, now, ws, now - WEEK_MS, now, String::new(), true).await?;
-        let before = list_area_signal(db, ws, now - 2 * WEEK_MS, now - WEEK_MS).await?;
-        let zone = crate::app::zone::workspace_zone(db, ws).await?;
-        let mut weeks = Vec::new();
-        for w in (0..CHART_WEEKS).rev() {
-            let (from, until) = (now - (w + 1) * WEEK_MS, now - w * WEEK_MS);
-            let label = crate::app::zone::local_date(&zone, from + DAY_MS).strftime("%b %d").to_string();
-            weeks.push((label, list_area_signal(db, ws, from, until).await?));
-        }
-        Ok::<_, sqlx::Error>((digest, before, weeks))
+        let (totals, areas) = crate::digests::gather_ranking(db, ws, now - WEEK_MS, now).await?;
+        let onboarding = crate::digests::gather_onboarding(db, now, ws).await?;
+        let before = list_area_customers(db, ws, now - 2 * WEEK_MS, now - WEEK_MS).await?;
+        // Weeks of whole UTC days, the last one ending today.
+        let end_day = now.div_euclid(DAY_MS) + 1;
+        let labels: Vec<String> = (0..CHART_WEEKS)
+            .map(|w| {
+                let first = (end_day - 7 * (CHART_WEEKS - w)) * DAY_MS;
+                crate::app::zone::local_date(&jiff::tz::TimeZone::UTC, first).strftime("%b %d").to_string()
+            })
+            .collect();
+        let weeks = library::list_area_weeks(db, ws, end_day, CHART_WEEKS).await?;
+        Ok::<_, sqlx::Error>((totals, areas, onboarding, before, labels, weeks))
     };
-    let (digest, before, weeks) = match read.await {
+    let (t, areas, onboarding, before, labels, weeks) = match read.await {
         Ok(read) => read,
         Err(e) => return failed(&session, e),
     };
-    let signal: Vec<AreaSignal> = digest.areas.iter().map(|(s, _)| s.clone()).collect();
+    let signal: Vec<AreaSignal> = areas.iter().map(|(s, _)| s.clone()).collect();
     let latest: Vec<&crate::store::digests::QuoteCandidate> =
-        digest.areas.iter().flat_map(|(_, quotes)| quotes.iter()).take(12).collect();
-    let people = latest.iter().map(|q| q.author.clone()).chain(digest.onboarding.iter().map(|p| p.user.clone()));
+        areas.iter().flat_map(|(_, quotes)| quotes.iter()).take(12).collect();
+    let people = latest.iter().map(|q| q.author.clone()).chain(onboarding.iter().map(|p| p.user.clone()));
     let names = names(&state, ws, people.collect::<Vec<_>>()).await;
-    let t = &digest.totals;
     let body = html! {
         p.facts {
             "Last 7 days: " (plural(t.interviews, "interview", "interviews")) " · "
@@ -171,7 +179,7 @@ pub async fn home(State(state): State<AppState>, Extension(session): Extension<S
         }
         section aria-labelledby="weeks" {
             h2 id="weeks" { "Customers per area, week by week" }
-            (chart(&weeks))
+            (chart(&labels, &weeks))
         }
         section aria-labelledby="latest" {
             h2 id="latest" { "Latest highlights" }
@@ -192,8 +200,8 @@ pub async fn home(State(state): State<AppState>, Extension(session): Extension<S
         }
         section aria-labelledby="onboarding" {
             h2 id="onboarding" { "Onboarding" }
-            @if digest.onboarding.is_empty() { p { "Nobody is being onboarded." } }
-            (progress_list(&digest.onboarding, &names))
+            @if onboarding.is_empty() { p { "Nobody is being onboarded." } }
+            (progress_list(&onboarding, &names))
         }
     };
     respond(StatusCode::OK, page("This week", Some(&session), body))

@@ -268,16 +268,46 @@ pub async fn search(
     respond(StatusCode::OK, page(&format!("Search: {words}"), Some(&session), body))
 }
 
-/// `GET /export.csv`: the command line's CSV export, of this workspace.
+/// `GET /export.csv`: the command line's CSV export, of this workspace,
+/// streamed: the first page of rows is read before answering (a failure
+/// there is the usual error page), the rest by a task as the browser takes
+/// them. A later failure cuts the download short, so no browser takes a
+/// truncated file for a whole one.
 pub async fn export(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
-    let rows = match crate::reports::export::export_rows(state.db(), &session.workspace, 0).await {
+    let mut pages = crate::reports::export::ExportPages::new(&session.workspace, 0);
+    let first = match pages.next_page(state.db()).await {
         Ok(rows) => rows,
         Err(e) => return failed(&session, e),
     };
     let mut csv = Vec::new();
-    if let Err(e) = crate::reports::export::write_export(&rows, "csv", &mut csv) {
+    if let Err(e) = crate::reports::export::write_export_part(&first, "csv", true, &mut csv) {
         return failed(&session, e);
     }
+    let (chunks, body) = crate::web::stream::channel_body();
+    tokio::spawn(async move {
+        let mut rows = first;
+        while !rows.is_empty() {
+            if chunks.send(Ok(std::mem::take(&mut csv).into())).await.is_err() {
+                return; // the browser went away
+            }
+            rows = match pages.next_page(state.db()).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::error!(error = %crate::error::chain(&e), "the CSV export stopped half way");
+                    let _ = chunks.send(Err(std::io::Error::other("the export stopped half way"))).await;
+                    return;
+                }
+            };
+            if let Err(e) = crate::reports::export::write_export_part(&rows, "csv", false, &mut csv) {
+                tracing::error!(error = %e, "the CSV export stopped half way");
+                let _ = chunks.send(Err(std::io::Error::other("the export stopped half way"))).await;
+                return;
+            }
+        }
+        if !csv.is_empty() {
+            let _ = chunks.send(Ok(csv.into())).await;
+        }
+    });
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -286,7 +316,7 @@ pub async fn export(State(state): State<AppState>, Extension(session): Extension
                 format!("attachment; filename=\"highlights-{}.csv\"", session.workspace.as_str()),
             ),
         ],
-        csv,
+        body,
     )
         .into_response()
 }
