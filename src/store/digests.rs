@@ -253,6 +253,22 @@ pub struct DaySplit {
     pub tail_start: i64,
 }
 
+/// A period's highlights as `(area_id, customer_id, highlights)` rows, to
+/// select from: its whole days from `highlight_days` (one row per day, area
+/// and customer), the parts of days at its ends from `highlights` (a row
+/// each). Binds `$1` the workspace, `$2`/`$3` the period, `$4` to `$7` its
+/// [`DaySplit`] (`first_day`, `end_day`, `head_end`, `tail_start`).
+pub(crate) const PERIOD_ROWS: &str = "(
+             select area_id, customer_id, highlights from highlight_days
+             where workspace_id = $1 and day >= $4 and day < $5
+             union all
+             select area_id, customer_id, 1 as highlights from highlights
+             where workspace_id = $1 and created_at >= $2 and created_at < $6
+             union all
+             select area_id, customer_id, 1 as highlights from highlights
+             where workspace_id = $1 and created_at >= $7 and created_at < $3
+         )";
+
 /// Splits `[from, until)` (unix ms) into whole UTC days and the rest.
 pub fn split_days(from: i64, until: i64) -> DaySplit {
     let first_day = from.div_euclid(DAY_MS) + i64::from(from.rem_euclid(DAY_MS) != 0);
@@ -276,28 +292,19 @@ pub async fn list_area_signal(
     until: i64,
 ) -> Result<Vec<AreaSignal>, sqlx::Error> {
     let days = split_days(from, until);
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "select p.area_id, a.name as area, count(distinct p.customer_id) as customers,
                 cast(sum(p.highlights) as bigint) as highlights,
                 case when exists (select 1 from highlights e where e.workspace_id = $1
                                   and e.area_id = p.area_id and e.created_at < $2) then 0 else 1 end as is_new
-         from (
-             select area_id, customer_id, highlights from highlight_days
-             where workspace_id = $1 and day >= $4 and day < $5
-             union all
-             select area_id, customer_id, 1 from highlights
-             where workspace_id = $1 and created_at >= $2 and created_at < $6
-             union all
-             select area_id, customer_id, 1 from highlights
-             where workspace_id = $1 and created_at >= $7 and created_at < $3
-         ) p
+         from {PERIOD_ROWS} p
          join product_areas a on a.workspace_id = $1 and a.id = p.area_id
          group by p.area_id, a.name
          order by count(distinct p.customer_id) desc, sum(p.highlights) desc,
                   (select max(e.created_at) from highlights e where e.workspace_id = $1
                    and e.area_id = p.area_id and e.created_at < $3) desc,
-                  a.name",
-    )
+                  a.name"
+    ))
     .bind(workspace.as_str())
     .bind(from)
     .bind(until)

@@ -11,6 +11,7 @@
 //! back on once in `highlights_by_customer`.
 
 use crate::domain::ShownCustomer;
+use crate::store::digests::{split_days, PERIOD_ROWS};
 use crate::store::privacy::shown_columns;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
@@ -34,20 +35,10 @@ pub async fn list_area_customers(
     from: i64,
     until: i64,
 ) -> Result<Vec<AreaCustomers>, sqlx::Error> {
-    let days = crate::store::digests::split_days(from, until);
-    sqlx::query_as(
-        "select p.area_id, count(distinct p.customer_id) as customers from (
-             select area_id, customer_id from highlight_days
-             where workspace_id = $1 and day >= $4 and day < $5
-             union all
-             select area_id, customer_id from highlights
-             where workspace_id = $1 and created_at >= $2 and created_at < $6
-             union all
-             select area_id, customer_id from highlights
-             where workspace_id = $1 and created_at >= $7 and created_at < $3
-         ) p
-         group by p.area_id",
-    )
+    let days = split_days(from, until);
+    sqlx::query_as(&format!(
+        "select p.area_id, count(distinct p.customer_id) as customers from {PERIOD_ROWS} p group by p.area_id"
+    ))
     .bind(workspace.as_str())
     .bind(from)
     .bind(until)
