@@ -11,7 +11,7 @@ use serde::Serialize;
 use sqlx::AnyPool;
 
 use crate::store::batch::{all_or_each, Batcher};
-use crate::store::outbox::{OutboxKind, OutboxRowJson, WAKE_ON_CONFLICT};
+use crate::store::outbox::{insert_outbox_rows_from_json, OutboxKind, OutboxRowJson, WAKE_ON_CONFLICT};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{begin_on, Backend};
 
@@ -138,18 +138,15 @@ set posted_channel = r.j ->> 'channel', posted_ts = r.j ->> 'ts',
 from r
 where highlights.workspace_id = r.j ->> 'workspace_id' and highlights.id = r.j ->> 'id';
 
-with r(j) as materialized (select jsonb(value) from json_each($2))
-insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
-select j ->> 'workspace_id', j ->> 'kind', j ->> 'dedupe_key', j ->> 'payload',
-       j ->> 'run_after', j ->> 'created_at', j ->> 'created_at'
-from r where true
+{follow_ups} where true
 {WAKE_ON_CONFLICT};
 
 with r(j) as materialized (select jsonb(value) from json_each($3))
 update outbox
 set status = 'done', locked_until = null, last_error = null, updated_at = r.j ->> 'now'
 from r
-where outbox.id = r.j ->> 'id' and outbox.claim_token = r.j ->> 'token';"
+where outbox.id = r.j ->> 'id' and outbox.claim_token = r.j ->> 'token';",
+        follow_ups = insert_outbox_rows_from_json(Backend::Sqlite, 2)
     )
 });
 
@@ -163,11 +160,9 @@ static POSTGRES_POSTED: LazyLock<String> = LazyLock::new(|| {
              set posted_channel = r.channel, posted_ts = r.ts, permalink = coalesce(r.permalink, h.permalink)
              from json_to_recordset($1::json) as r(workspace_id text, id bigint, channel text, ts text, permalink text)
              where h.workspace_id = r.workspace_id and h.id = r.id)
-         insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
-         select r.workspace_id, r.kind, r.dedupe_key, r.payload, r.run_after, r.created_at, r.created_at
-         from json_to_recordset($2::json) as r(workspace_id text, kind text, dedupe_key text, payload text,
-                                              run_after bigint, created_at bigint)
-         {WAKE_ON_CONFLICT}"
+         {follow_ups}
+         {WAKE_ON_CONFLICT}",
+        follow_ups = insert_outbox_rows_from_json(Backend::Postgres, 2)
     )
 });
 

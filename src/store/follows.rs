@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use crate::domain::ShownCustomer;
-use crate::store::outbox::OutboxKind;
+use crate::store::outbox::{OutboxKind, INSERT_OUTBOX};
 use crate::store::privacy::{shown_columns, SHOWN_NAMES};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{backend_of, Backend, Db};
@@ -230,7 +230,7 @@ pub async fn insert_follower_notices(
     let payload = serde_json::to_string(notice).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let (key, payload_sql) = follower_row_sql(backend_of(conn), "t");
     let sql = format!(
-        "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+        "{INSERT_OUTBOX}
          select f.workspace_id, 'notify_follower', {key}, {payload_sql}, $5, $5, $5
          from (select cast($1 as text) as workspace_id, cast($2 as bigint) as customer_id,
                       cast($3 as text) as submission, cast($4 as text) as payload) t
@@ -259,7 +259,7 @@ pub(crate) fn follower_notices_from(backend: Backend) -> String {
     match backend {
         Backend::Sqlite => format!(
             "with t(j) as materialized (select jsonb(value) from json_each($5))
-             insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+             {INSERT_OUTBOX}
              select f.workspace_id, 'notify_follower', {key}, {payload}, r.run_after, r.created_at, r.created_at
              from (select j ->> 'workspace_id' as workspace_id, j ->> 'customer_id' as customer_id,
                           j ->> 'author' as author, j ->> 'submission' as submission, j ->> 'payload' as payload,
@@ -269,7 +269,7 @@ pub(crate) fn follower_notices_from(backend: Backend) -> String {
              on conflict (workspace_id, dedupe_key) do nothing"
         ),
         Backend::Postgres => format!(
-            "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+            "{INSERT_OUTBOX}
              select f.workspace_id, 'notify_follower', {key}, {payload}, r.run_after, r.created_at, r.created_at
              from json_to_recordset($5::json) as r(workspace_id text, customer_id bigint, author text,
                                                   submission text, payload text, run_after bigint, created_at bigint)

@@ -255,11 +255,11 @@ pub async fn insert_outbox_row(
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
     let payload = serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
-        "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+    sqlx::query(&format!(
+        "{INSERT_OUTBOX}
          values ($1, $2, $3, $4, $5, $5, $5)
-         on conflict (workspace_id, dedupe_key) do nothing",
-    )
+         on conflict (workspace_id, dedupe_key) do nothing"
+    ))
     .bind(workspace.as_str())
     .bind(kind.name())
     .bind(kind.dedupe_key())
@@ -269,6 +269,44 @@ pub async fn insert_outbox_row(
     .await?;
     Ok(())
 }
+
+/// The head of every insert into the outbox: its columns, in one order.
+pub(crate) const INSERT_OUTBOX: &str =
+    "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)";
+
+/// Inserts the [`OutboxRowJson`] rows of the JSON array bound at `$param`,
+/// read as `r` (`r.workspace_id`, … `r.onboardee`); the caller ends the
+/// statement with its `where` (SQLite needs one before an `on conflict`) and
+/// its conflict clause. The one place the group writers' outbox rows are
+/// written from, on both backends.
+pub(crate) fn insert_outbox_rows_from_json(backend: Backend, param: usize) -> String {
+    let values = "r.workspace_id, r.kind, r.dedupe_key, r.payload, r.run_after, r.created_at, r.created_at";
+    match backend {
+        // The array is read once into a materialized CTE (see `captures`'s
+        // group script: each `->>` on `json_each`'s value renders it again).
+        Backend::Sqlite => format!(
+            "with t(j) as materialized (select jsonb(value) from json_each(${param}))
+             {INSERT_OUTBOX}
+             select {values}
+             from (select j ->> 'workspace_id' as workspace_id, j ->> 'kind' as kind,
+                          j ->> 'dedupe_key' as dedupe_key, j ->> 'payload' as payload,
+                          j ->> 'run_after' as run_after, j ->> 'created_at' as created_at,
+                          j ->> 'onboardee' as onboardee from t) r"
+        ),
+        Backend::Postgres => format!(
+            "{INSERT_OUTBOX}
+             select {values}
+             from json_to_recordset(${param}::json) as r(workspace_id text, kind text, dedupe_key text, payload text,
+                                                        run_after bigint, created_at bigint, onboardee text)"
+        ),
+    }
+}
+
+/// Keeps a row of [`insert_outbox_rows_from_json`] only while its
+/// `onboardee`, when it names one, is being onboarded.
+pub(crate) const WHILE_ONBOARDING: &str = "where r.onboardee is null
+   or exists (select 1 from onboardees o where o.workspace_id = r.workspace_id
+              and o.user_id = r.onboardee and o.ended_at is null)";
 
 /// An outbox row as the group writers bind it, in a JSON array; `onboardee`,
 /// when set, queues it only while that user is being onboarded.
@@ -353,7 +391,7 @@ async fn upsert_outbox_row_when(
 ) -> Result<(), sqlx::Error> {
     let payload = serde_json::to_string(kind).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(&format!(
-        "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+        "{INSERT_OUTBOX}
          select $1, $2, $3, $4, $5, $5, $5
          where $6 is null or exists (select 1 from onboardees o
                                      where o.workspace_id = $1 and o.user_id = $6 and o.ended_at is null)

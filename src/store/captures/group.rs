@@ -17,7 +17,9 @@ use sqlx::{Any, AnyConnection, AnyPool, Executor as _};
 use super::{Job, FOLLOW_UP_DELAY_MS};
 use crate::domain::CustomerName;
 use crate::store::follows::{follower_notices_from, NoticeQuote};
-use crate::store::outbox::{OutboxKind, OutboxRowJson, WAKE_ON_CONFLICT};
+use crate::store::outbox::{
+    insert_outbox_rows_from_json, OutboxKind, OutboxRowJson, INSERT_OUTBOX, WAKE_ON_CONFLICT, WHILE_ONBOARDING,
+};
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{customers, Backend};
 
@@ -402,12 +404,12 @@ fn build_sqlite_script(script: Script, notices: bool, followers: bool) -> String
         statements.push("BEGIN IMMEDIATE".to_owned());
     }
     statements.push(SQLITE_INTERVIEWS.to_owned());
-    statements.push(format!("{SQLITE_POSTS}\n{WAKE_ON_CONFLICT}"));
+    statements.push(sqlite_posts());
     statements.push(SQLITE_HIGHLIGHTS.to_owned());
     if notices {
-        statements.push(SQLITE_NOTICES.to_owned());
+        statements.push(notices_once(Backend::Sqlite));
     }
-    statements.push(format!("{SQLITE_FOLLOW_UPS}\n{WAKE_ON_CONFLICT}"));
+    statements.push(follow_ups(Backend::Sqlite));
     if followers {
         statements.push(follower_notices_from(Backend::Sqlite));
     }
@@ -428,13 +430,18 @@ on conflict (workspace_id, interviewer, customer_id, interview_date)
 do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link),
               interviewee = coalesce(interviews.interviewee, excluded.interviewee)";
 
-const SQLITE_POSTS: &str = "\
-with r(j) as materialized (select jsonb(value) from json_each($2))
-insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+/// Each highlight's post (`$2`), queued by the id it is about to take.
+fn sqlite_posts() -> String {
+    format!(
+        "with r(j) as materialized (select jsonb(value) from json_each($2))
+{INSERT_OUTBOX}
 select j ->> 'workspace_id', 'post_highlight', 'highlight:' || (last_id + (j ->> 'place')),
        json_object('kind', 'post_highlight', 'highlight_id', last_id + (j ->> 'place')),
        j ->> 'post_after', j ->> 'created_at', j ->> 'created_at'
-from (select j, (select coalesce(max(id), 0) from highlights) as last_id from r) where true";
+from (select j, (select coalesce(max(id), 0) from highlights) as last_id from r) where true
+{WAKE_ON_CONFLICT}"
+    )
+}
 
 const SQLITE_HIGHLIGHTS: &str = "\
 with r(j) as materialized (select jsonb(value) from json_each($2))
@@ -449,23 +456,16 @@ select (select coalesce(max(id), 0) from highlights) + (j ->> 'place'), j ->> 'w
        j ->> 'recording_link', j ->> 'recording_at', j ->> 'interviewer', j ->> 'created_at'
 from r";
 
-const SQLITE_NOTICES: &str = "\
-with r(j) as materialized (select jsonb(value) from json_each($3))
-insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
-select j ->> 'workspace_id', j ->> 'kind', j ->> 'dedupe_key', j ->> 'payload',
-       j ->> 'run_after', j ->> 'created_at', j ->> 'created_at'
-from r where true
-on conflict (workspace_id, dedupe_key) do nothing";
+/// The notices to send once (`$3`): a key already queued is left alone.
+fn notices_once(backend: Backend) -> String {
+    format!("{} where true on conflict (workspace_id, dedupe_key) do nothing", insert_outbox_rows_from_json(backend, 3))
+}
 
-const SQLITE_FOLLOW_UPS: &str = "\
-with r(j) as materialized (select jsonb(value) from json_each($4))
-insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
-select j ->> 'workspace_id', j ->> 'kind', j ->> 'dedupe_key', j ->> 'payload',
-       j ->> 'run_after', j ->> 'created_at', j ->> 'created_at'
-from r
-where j ->> 'onboardee' is null
-   or exists (select 1 from onboardees o where o.workspace_id = j ->> 'workspace_id'
-              and o.user_id = j ->> 'onboardee' and o.ended_at is null)";
+/// The authors' coalesced follow-ups (`$4`), woken when already queued; a
+/// milestone check only while its author is being onboarded.
+fn follow_ups(backend: Backend) -> String {
+    format!("{}\n{WHILE_ONBOARDING}\n{WAKE_ON_CONFLICT}", insert_outbox_rows_from_json(backend, 4))
+}
 
 /// The group on PostgreSQL: one statement, one round trip; the same five
 /// arrays (highlights without ids: the posts are queued from what the insert
@@ -499,27 +499,17 @@ static POSTGRES_GROUP: LazyLock<String> = LazyLock::new(|| {
              join interviews_found i using (workspace_id, interviewer, customer_id, interview_date)
              returning id, workspace_id, created_at),
          posts as (
-             insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+             {INSERT_OUTBOX}
              select p.workspace_id, 'post_highlight', 'highlight:' || p.id,
                     json_build_object('kind', 'post_highlight', 'highlight_id', p.id)::text,
                     (select max(h.post_after) from highlight_rows h where h.workspace_id = p.workspace_id),
                     p.created_at, p.created_at
              from inserted p),
-         notices as (
-             insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
-             select workspace_id, kind, dedupe_key, payload, run_after, created_at, created_at
-             from json_to_recordset($3::json) as r(workspace_id text, kind text, dedupe_key text, payload text,
-                                                  run_after bigint, created_at bigint)
-             on conflict (workspace_id, dedupe_key) do nothing),
+         notices as ({notices}),
          followers as ({followers})
-         insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
-         select r.workspace_id, r.kind, r.dedupe_key, r.payload, r.run_after, r.created_at, r.created_at
-         from json_to_recordset($4::json) as r(workspace_id text, kind text, dedupe_key text, payload text,
-                                              run_after bigint, created_at bigint, onboardee text)
-         where r.onboardee is null
-            or exists (select 1 from onboardees o where o.workspace_id = r.workspace_id
-                       and o.user_id = r.onboardee and o.ended_at is null)
-         {WAKE_ON_CONFLICT}",
-        followers = follower_notices_from(Backend::Postgres)
+         {follow_ups}",
+        notices = notices_once(Backend::Postgres),
+        followers = follower_notices_from(Backend::Postgres),
+        follow_ups = follow_ups(Backend::Postgres),
     )
 });
