@@ -368,9 +368,11 @@ async fn dispatch(
         HighlightCommand::Customer(name) => {
             customers::view::show(state, workspace, &command.user_id, &name).await.map(Some)
         }
-        HighlightCommand::Follow(name) => follows::follow(state, workspace, &command.user_id, &name).await.map(Some),
+        HighlightCommand::Follow(name) => {
+            follows::follow(state, workspace, &command.user_id, &name, true).await.map(Some)
+        }
         HighlightCommand::Unfollow(name) => {
-            follows::unfollow(state, workspace, &command.user_id, &name).await.map(Some)
+            follows::follow(state, workspace, &command.user_id, &name, false).await.map(Some)
         }
         HighlightCommand::Following => follows::following(state, workspace, &command.user_id).await.map(Some),
         HighlightCommand::PlanInterview(request) => {

@@ -51,29 +51,22 @@ pub fn parse_nudge(arg: &str) -> Result<Option<i64>, UserError> {
     }
 }
 
-/// `follow <customer>`: anyone may follow; an unknown name is refused with
-/// the closest known ones.
+/// `follow <customer>` (`follow`: true) or `unfollow <customer>`: anyone
+/// may; an unknown name is refused with the closest known ones.
 pub async fn follow(
     state: &AppState,
     workspace: &WorkspaceId,
     user: &str,
     name: &CustomerName,
+    follow: bool,
 ) -> Result<Reply, AppError> {
     let customer = resolve(state, workspace, name).await.map_err(nothing_changed)?;
-    let new = set_following(state, workspace, customer.id, user, true).await?;
-    Ok(Reply::ephemeral(followed_text(&customer.shown.label(), new)))
-}
-
-/// `unfollow <customer>`.
-pub async fn unfollow(
-    state: &AppState,
-    workspace: &WorkspaceId,
-    user: &str,
-    name: &CustomerName,
-) -> Result<Reply, AppError> {
-    let customer = resolve(state, workspace, name).await.map_err(nothing_changed)?;
-    let ended = set_following(state, workspace, customer.id, user, false).await?;
-    Ok(Reply::ephemeral(unfollowed_text(&customer.shown.label(), ended)))
+    let changed = set_following(state, workspace, customer.id, user, follow).await?;
+    let label = customer.shown.label();
+    Ok(Reply::ephemeral(match follow {
+        true => followed_text(&label, changed),
+        false => unfollowed_text(&label, changed),
+    }))
 }
 
 /// Follows (or stops following) a customer, and refreshes the person's App
