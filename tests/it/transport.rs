@@ -280,15 +280,10 @@ async fn an_uninstalled_workspace_gets_no_posts_until_it_uses_the_app_again(back
     .execute(app.db.pool())
     .await
     .expect("queued");
-    crate::support::eventually("the row to be tried", || async {
-        let error: Option<String> =
-            sqlx::query_scalar("select last_error from outbox").fetch_one(app.db.pool()).await.expect("row");
-        error.is_some()
-    })
-    .await;
+    crate::support::eventually("the row to be tried", || async { app.outbox_rows().await[0].last_error.is_some() })
+        .await;
     assert!(app.slack.calls_to("chat.postMessage").is_empty());
-    let error: Option<String> =
-        sqlx::query_scalar("select last_error from outbox").fetch_one(app.db.pool()).await.expect("row");
+    let error = app.outbox_rows().await.remove(0).last_error;
     assert_eq!(error.as_deref(), Some("the app is uninstalled from this workspace"));
     // Using the app again (a reinstall) lifts it, and what was parked goes
     // out at once, not when its park ends (30 s here).

@@ -522,10 +522,7 @@ async fn waiting_for_another_replicas_thread_claim_is_not_counted_as_an_attempt(
 async fn open_capture_form(app: &TestApp) -> (Value, i64) {
     assert_eq!(app.slash("").await.status(), 200);
     let opened = app.slack.wait_for_ok_calls("views.open", 1).await;
-    let chat: i64 = sqlx::query_scalar("select id from product_areas where key = 'chat'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("chat");
+    let chat = app.area_id("chat").await;
     (opened[0].args["view"].clone(), chat)
 }
 
