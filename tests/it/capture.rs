@@ -243,11 +243,7 @@ async fn server_errors_and_a_crash_still_post_every_highlight_exactly_once(backe
         replies(&posts).iter().map(|r| r.args["blocks"][0]["text"]["text"].as_str().unwrap_or("").to_owned()).collect();
     quotes.sort();
     assert_eq!(quotes, vec![">quote 0", ">quote 1", ">quote 2"], "each exactly once");
-    let unposted: i64 = sqlx::query_scalar("select count(*) from highlights where posted_ts is null")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("count");
-    assert_eq!(unposted, 0);
+    assert_eq!(app.count_where("highlights", "posted_ts is null").await, 0);
 }
 
 on_both_backends!(a_hanging_slack_is_cut_off_and_retried);

@@ -267,8 +267,7 @@ async fn an_uninstalled_workspace_gets_no_posts_until_it_uses_the_app_again(back
     crate::support::ephemeral(app.slash("help").await).await;
     let uninstalled = fixture_json(include_str!("../fixtures/requests/event_callback.app_uninstalled.json"));
     assert_eq!(app.event(&uninstalled).await.status(), 200);
-    let at: Option<i64> =
-        sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    let at = app.workspace_row().await.uninstalled_at;
     assert!(at.is_some());
     // Work queued for it waits instead of calling Slack with a dead token.
     sqlx::query(
@@ -288,14 +287,12 @@ async fn an_uninstalled_workspace_gets_no_posts_until_it_uses_the_app_again(back
     // Using the app again (a reinstall) lifts it, and what was parked goes
     // out at once, not when its park ends (30 s here).
     crate::support::ephemeral(app.slash("help").await).await;
-    let at: Option<i64> =
-        sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    let at = app.workspace_row().await.uninstalled_at;
     assert!(at.is_none());
     app.slack.wait_for_calls("chat.postMessage", 1).await;
     // A redelivered uninstall event does not count as a reinstall, nor as a second uninstall.
     assert_eq!(app.event(&uninstalled).await.status(), 200);
-    let at: Option<i64> =
-        sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    let at = app.workspace_row().await.uninstalled_at;
     assert!(at.is_none(), "the redelivery was ignored");
 }
 
@@ -316,9 +313,7 @@ async fn a_reinstall_seen_first_by_a_replica_that_remembers_the_workspace_instal
     // Recorded as installed again, and the post goes out at once (not after
     // the uninstalled workspace's park, 30 s here).
     crate::support::eventually("the reinstall to be recorded", || async {
-        let at: Option<i64> =
-            sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
-        at.is_none()
+        app.workspace_row().await.uninstalled_at.is_none()
     })
     .await;
     let posted = app.slack.wait_for_ok_calls("chat.postMessage", 2).await;

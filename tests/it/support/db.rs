@@ -113,6 +113,14 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
 }
 
+/// A workspace's row, as tests look at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceRow {
+    pub product_channel: Option<String>,
+    /// When Slack said the app was uninstalled (unix ms), until it is used again.
+    pub uninstalled_at: Option<i64>,
+}
+
 /// Typed reads of what the app stored, for the tests of features (the
 /// store's own tests read through the store).
 impl super::TestApp {
@@ -159,6 +167,22 @@ impl super::TestApp {
             .fetch_one(self.db.pool())
             .await
             .unwrap_or_else(|e| panic!("no {what} {key}: {e}"))
+    }
+
+    /// The test workspace's row, as tests look at it.
+    pub async fn workspace_row(&self) -> WorkspaceRow {
+        let (product_channel, uninstalled_at) =
+            sqlx::query_as("select product_channel, uninstalled_at from workspaces where id = $1")
+                .bind(super::TEAM)
+                .fetch_one(self.db.pool())
+                .await
+                .expect("the test workspace");
+        WorkspaceRow { product_channel, uninstalled_at }
+    }
+
+    /// Where each highlight was posted (its reply's ts), oldest highlight first.
+    pub async fn posted_ts_of_highlights(&self) -> Vec<Option<String>> {
+        sqlx::query_scalar("select posted_ts from highlights order by id").fetch_all(self.db.pool()).await.expect("ts")
     }
 
     /// The tables with a column called `column`, by name, as the schema says.
