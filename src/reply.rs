@@ -66,6 +66,9 @@ impl Ack {
     }
 }
 
+/// Said after a refused change, when nothing was changed.
+pub const NOTHING_CHANGED: &str = "Nothing changed.";
+
 /// What the user typed, shown back so nothing is lost: decoded from Slack's
 /// escaping and escaped again, so mentions and links show as text.
 pub fn echo(text: &str) -> String {

@@ -3,7 +3,8 @@
 //! case-insensitively and suggest the closest ones when a name is unknown.
 
 use crate::app::AppState;
-use crate::error::{AppError, UserError};
+use crate::domain::{AreaName, AreaRef};
+use crate::error::AppError;
 use crate::permissions;
 use crate::reply::thousands;
 use crate::reply::Reply;
@@ -26,24 +27,6 @@ pub const BUILT_IN_AREAS: &[&str] = &[
     "security",
     "other",
 ];
-
-/// Longest area name.
-pub const MAX_AREA_CHARS: usize = 50;
-
-/// A valid area name: trimmed, 1 to 50 characters, no `|`.
-pub fn parse_area_name(raw: &str) -> Result<String, UserError> {
-    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() {
-        return Err(UserError::new("Give the area a name, e.g. `/highlight areas add analytics`."));
-    }
-    if name.chars().count() > MAX_AREA_CHARS {
-        return Err(UserError::new(format!("Area names are at most {MAX_AREA_CHARS} characters.")));
-    }
-    if name.contains('|') || name.contains('<') || name.contains('>') {
-        return Err(UserError::new("Area names can't contain `|`, `<` or `>`."));
-    }
-    Ok(name)
-}
 
 /// The area named `name` (case-insensitively), if any.
 pub fn find_area<'a>(areas: &'a [Area], name: &str) -> Option<&'a Area> {
@@ -118,34 +101,36 @@ pub async fn list(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, Ap
 }
 
 /// `/highlight areas add <name>`: adds an area (a friendly no-op if it exists).
-pub async fn add(state: &AppState, workspace: &WorkspaceId, user: &str, name: String) -> Result<Reply, AppError> {
+pub async fn add(state: &AppState, workspace: &WorkspaceId, user: &str, name: AreaName) -> Result<Reply, AppError> {
     permissions::require_manager(state, workspace, user, "add product areas").await?;
     let existing = areas::list_areas(state.db(), workspace).await?;
-    if let Some(area) = find_area(&existing, &name) {
+    let name = name.as_str();
+    if let Some(area) = find_area(&existing, name) {
         return Ok(Reply::ephemeral(format!("*{}* is already a product area. Nothing to do.", escape(&area.name))));
     }
-    state.db().write(async |tx| areas::insert_area(tx, workspace, &name, state.clock().now_ms()).await).await?;
+    state.db().write(async |tx| areas::insert_area(tx, workspace, name, state.clock().now_ms()).await).await?;
     Ok(Reply::ephemeral(format!(
         "Added the product area *{}*. Capture with `/highlight <customer> | {} | <quote>`.",
-        escape(&name),
-        escape(&name)
+        escape(name),
+        escape(name)
     )))
 }
 
 /// `/highlight areas rename <old> to <new>`: the area keeps its highlights
-/// under the new name (`new`, valid: see [`parse_area_name`]).
+/// under the new name.
 pub async fn rename(
     state: &AppState,
     workspace: &WorkspaceId,
     user: &str,
-    old: &str,
-    new: String,
+    old: &AreaRef,
+    new: AreaName,
 ) -> Result<Reply, AppError> {
+    let (old, new) = (old.as_str(), new.as_str());
     let all = areas::list_areas(state.db(), workspace).await?;
     let Some(area) = find_area(&all, old) else {
         return Ok(Reply::ephemeral(unknown_area_message(&all, old)));
     };
-    if let Some(other) = find_area(&all, &new).filter(|a| a.id != area.id) {
+    if let Some(other) = find_area(&all, new).filter(|a| a.id != area.id) {
         return Ok(Reply::ephemeral(format!(
             "*{}* already exists. To fold *{}* into it, use `/highlight areas merge {} into {}`.",
             escape(&other.name),
@@ -155,11 +140,11 @@ pub async fn rename(
         )));
     }
     permissions::require_manager(state, workspace, user, "rename product areas").await?;
-    state.db().write(async |tx| areas::update_area_name(tx, workspace, area.id, &new).await).await?;
+    state.db().write(async |tx| areas::update_area_name(tx, workspace, area.id, new).await).await?;
     Ok(Reply::ephemeral(format!(
         "Renamed *{}* to *{}*; its highlights moved with it.",
         escape(&area.name),
-        escape(&new)
+        escape(new)
     )))
 }
 
@@ -169,9 +154,10 @@ pub async fn merge(
     state: &AppState,
     workspace: &WorkspaceId,
     user: &str,
-    from: &str,
-    into: &str,
+    from: &AreaRef,
+    into: &AreaRef,
 ) -> Result<Reply, AppError> {
+    let (from, into) = (from.as_str(), into.as_str());
     let all = areas::list_areas(state.db(), workspace).await?;
     let (Some(from), Some(into)) = (find_area(&all, from), find_area(&all, into)) else {
         let missing = if find_area(&all, from).is_none() { from } else { into };
@@ -224,13 +210,5 @@ mod tests {
         assert_eq!(names("integration"), vec!["integrations"]);
         assert_eq!(names("report"), vec!["reporting"]);
         assert!(names("zzzzzz").is_empty());
-    }
-
-    #[test]
-    fn area_names_are_validated() {
-        assert_eq!(parse_area_name("  data   export ").expect("valid"), "data export");
-        assert!(parse_area_name("   ").is_err());
-        assert!(parse_area_name(&"a".repeat(51)).is_err());
-        assert!(parse_area_name("a|b").is_err());
     }
 }

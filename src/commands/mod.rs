@@ -10,6 +10,7 @@ use crate::capture::modal::Prefill;
 use crate::capture::quick::Capture;
 use crate::digests::post::NamedZone;
 use crate::digests::schedule::Schedule;
+use crate::domain::{AreaName, AreaRef, CustomerName};
 use crate::error::{AppError, UserError, INTERNAL_ERROR_TEXT};
 use crate::install::Admission;
 use crate::quotas::commands::Enrollment;
@@ -31,30 +32,30 @@ pub enum HighlightCommand {
     Capture(Capture),
     /// `areas`.
     ListAreas,
-    /// `areas add <name>`: a valid area name, decoded.
-    AddArea(String),
-    /// `areas rename <old> to <new>` (decoded: names, not mrkdwn).
+    /// `areas add <name>`.
+    AddArea(AreaName),
+    /// `areas rename <old> to <new>`.
     RenameArea {
-        /// The area's name now, as typed (looked up).
-        from: String,
-        /// The name it takes, valid.
-        to: String,
+        /// The area's name now (looked up).
+        from: AreaRef,
+        /// The name it takes.
+        to: AreaName,
     },
-    /// `areas merge <from> into <to>` (decoded).
+    /// `areas merge <from> into <to>`.
     MergeAreas {
         /// The area that goes away.
-        from: String,
+        from: AreaRef,
         /// The area that takes its highlights.
-        into: String,
+        into: AreaRef,
     },
-    /// `customer <name>`: the name as typed, not empty (looked up as Slack escaped it).
-    Customer(String),
-    /// `merge <from> into <to>` (as typed: customer names are matched as Slack escaped them).
+    /// `customer <name>`.
+    Customer(CustomerName),
+    /// `merge <from> into <to>`.
     MergeCustomers {
         /// The customer that goes away.
-        from: String,
+        from: CustomerName,
         /// The customer that stays.
-        into: String,
+        into: CustomerName,
     },
     /// `search <words> [area:<name>] [customer:<name>]`.
     Search(SearchQuery),
@@ -96,18 +97,18 @@ pub enum HighlightCommand {
     ConfigTriageEmoji(String),
     /// `digest`: the period so far, now.
     Digest,
-    /// `follow <customer>` (as typed: matched as Slack escaped it).
-    Follow(String),
-    /// `unfollow <customer>` (as typed).
-    Unfollow(String),
+    /// `follow <customer>`.
+    Follow(CustomerName),
+    /// `unfollow <customer>`.
+    Unfollow(CustomerName),
     /// `following`.
     Following,
     /// `config nudge <days>|off`: the days, None for `off`.
     ConfigNudge(Option<i64>),
     /// `report [@user]`.
     Report(Who),
-    /// `brief <customer>`: the name as typed, not empty (looked up as Slack escaped it).
-    Brief(String),
+    /// `brief <customer>`.
+    Brief(CustomerName),
     /// `shipped <area> | <words> | <announcement> [| <link>]`.
     Shipped(crate::shipped::ShippedCommand),
     /// `interview <customer> <date> [time]`: plan an interview.
@@ -120,12 +121,12 @@ pub enum HighlightCommand {
     Web,
     /// `privacy <customer> anonymous|named` / `privacy <customer> recordings hidden|shown`.
     Privacy(crate::privacy::customer::PrivacyCommand),
-    /// `forget <customer>`: the name as typed, not empty.
-    Forget(String),
+    /// `forget <customer>`.
+    Forget(CustomerName),
     /// `tester <customer> <area> [off]`.
     Tester(crate::testers::TesterCommand),
-    /// `testers <area>` (the area as typed).
-    Testers(String),
+    /// `testers <area>`.
+    Testers(AreaRef),
     /// `config readout <schedule>|off`: when managers get the read-out, None for `off`.
     ConfigReadout(Option<Schedule>),
     /// Words we do not know (echoed back with the usage).
@@ -155,6 +156,24 @@ fn pair(text: &str, separator: &str, usage: &'static str) -> Result<(String, Str
     crate::slack::mrkdwn::split_last_ignore_case(text, separator).ok_or_else(|| UserError::new(usage))
 }
 
+/// A customer named in a command (as Slack escaped it), or its refusal
+/// followed by `then` (what the command did not do, as its feature says it
+/// of a name it does not know).
+fn customer(typed: &str, then: &str) -> Result<CustomerName, UserError> {
+    CustomerName::parse_mrkdwn(typed).map_err(|e| match then {
+        "" => e,
+        then => UserError::new(format!("{} {then}", e.0)),
+    })
+}
+
+/// The two areas of `areas rename` and `areas merge`, decoded, split at the
+/// last `separator`.
+fn area_pair(arg: Option<&str>, separator: &str, usage: &'static str) -> Result<(AreaRef, String), UserError> {
+    let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
+    let (from, to) = pair(&names, separator, usage)?;
+    Ok((AreaRef::parse(&from, usage)?, to))
+}
+
 /// Reads the command text (as Slack escaped it), once: each command with its
 /// arguments read, or the one answer to a mistake (what was wrong, and where
 /// it helps, the usage and what was typed).
@@ -180,40 +199,37 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
             let mut sub = rest.splitn(2, char::is_whitespace);
             match (sub.next().unwrap_or_default().to_lowercase().as_str(), sub.next().map(str::trim)) {
                 ("", _) | ("list", None) => HighlightCommand::ListAreas,
-                ("add", name) => HighlightCommand::AddArea(areas::parse_area_name(&crate::slack::mrkdwn::decode(
-                    name.unwrap_or_default(),
-                ))?),
+                ("add", name) => HighlightCommand::AddArea(AreaName::parse_mrkdwn(name.unwrap_or_default())?),
                 ("rename", arg) => {
-                    let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
-                    let (from, to) = pair(&names, " to ", RENAME_AREA_USAGE)?;
-                    HighlightCommand::RenameArea { from, to: areas::parse_area_name(&to)? }
+                    let (from, to) = area_pair(arg, " to ", RENAME_AREA_USAGE)?;
+                    HighlightCommand::RenameArea { from, to: AreaName::parse(&to)? }
                 }
                 ("merge", arg) => {
-                    let names = crate::slack::mrkdwn::decode(arg.unwrap_or_default());
-                    let (from, into) = pair(&names, " into ", MERGE_AREAS_USAGE)?;
-                    HighlightCommand::MergeAreas { from, into }
+                    let (from, into) = area_pair(arg, " into ", MERGE_AREAS_USAGE)?;
+                    HighlightCommand::MergeAreas { from, into: AreaRef::parse(&into, MERGE_AREAS_USAGE)? }
                 }
                 _ => HighlightCommand::Unknown(text.to_owned()),
             }
         }
         "customer" | "customers" if rest.is_empty() => return Err(UserError::new(CUSTOMER_USAGE)),
-        "customer" | "customers" => HighlightCommand::Customer(rest.to_owned()),
+        "customer" | "customers" => HighlightCommand::Customer(customer(rest, "")?),
         "brief" if rest.is_empty() => return Err(UserError::new(BRIEF_USAGE)),
-        "brief" => HighlightCommand::Brief(rest.to_owned()),
+        "brief" => HighlightCommand::Brief(customer(rest, "")?),
         "follow" | "unfollow" if rest.is_empty() => return Err(UserError::new(follows::FOLLOW_USAGE)),
-        "follow" => HighlightCommand::Follow(rest.to_owned()),
-        "unfollow" => HighlightCommand::Unfollow(rest.to_owned()),
+        "follow" => HighlightCommand::Follow(customer(rest, crate::reply::NOTHING_CHANGED)?),
+        "unfollow" => HighlightCommand::Unfollow(customer(rest, crate::reply::NOTHING_CHANGED)?),
         "following" if rest.is_empty() => HighlightCommand::Following,
         "privacy" => HighlightCommand::Privacy(crate::privacy::customer::parse_privacy(rest, text)?),
         "forget" if rest.is_empty() => return Err(UserError::new(crate::privacy::forget::FORGET_USAGE)),
-        "forget" => HighlightCommand::Forget(rest.to_owned()),
+        "forget" => HighlightCommand::Forget(customer(rest, crate::privacy::forget::NOTHING_ERASED)?),
         "interview" => HighlightCommand::PlanInterview(crate::interviews::parse_plan(rest)?),
         "interviews" if rest.is_empty() => HighlightCommand::ListInterviews,
         "topic" if rest.is_empty() => return Err(UserError::new(quotas::topics::TOPIC_USAGE)),
         "topic" => HighlightCommand::Topic(quotas::topics::parse_topic_command(rest)?),
         "merge" => {
             let (from, into) = pair(rest, " into ", MERGE_CUSTOMERS_USAGE)?;
-            HighlightCommand::MergeCustomers { from, into }
+            let then = customers::merge::NOTHING_MERGED;
+            HighlightCommand::MergeCustomers { from: customer(&from, then)?, into: customer(&into, then)? }
         }
         "search" | "find" => HighlightCommand::Search(search::parse_search_command(rest)?),
         "onboard" | "enroll" => HighlightCommand::Onboard(quotas::commands::parse_enrollment(rest)?),
@@ -224,7 +240,7 @@ pub fn parse(text: &str) -> Result<HighlightCommand, UserError> {
         "tester" if rest.is_empty() => return Err(UserError::new(crate::testers::TESTER_USAGE)),
         "tester" => HighlightCommand::Tester(crate::testers::parse_tester(rest)?),
         "testers" if rest.is_empty() => return Err(UserError::new(crate::testers::TESTERS_USAGE)),
-        "testers" => HighlightCommand::Testers(rest.to_owned()),
+        "testers" => HighlightCommand::Testers(AreaRef::parse_mrkdwn(rest, crate::testers::TESTERS_USAGE)?),
         "digest" if rest.is_empty() => HighlightCommand::Digest,
         "report" => HighlightCommand::Report(Who::me_or_mention(rest, REPORT_USAGE)?),
         "tickets" | "ticket" => {
@@ -352,9 +368,11 @@ async fn dispatch(
         HighlightCommand::Customer(name) => {
             customers::view::show(state, workspace, &command.user_id, &name).await.map(Some)
         }
-        HighlightCommand::Follow(name) => follows::follow(state, workspace, &command.user_id, &name).await.map(Some),
+        HighlightCommand::Follow(name) => {
+            follows::follow(state, workspace, &command.user_id, &name, true).await.map(Some)
+        }
         HighlightCommand::Unfollow(name) => {
-            follows::unfollow(state, workspace, &command.user_id, &name).await.map(Some)
+            follows::follow(state, workspace, &command.user_id, &name, false).await.map(Some)
         }
         HighlightCommand::Following => follows::following(state, workspace, &command.user_id).await.map(Some),
         HighlightCommand::PlanInterview(request) => {
@@ -486,6 +504,21 @@ pub fn usage(command: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A customer's name, decoded.
+    fn name(decoded: &str) -> CustomerName {
+        CustomerName::parse(decoded).expect("valid")
+    }
+
+    /// An area named to be looked up, decoded.
+    fn area(decoded: &str) -> AreaRef {
+        AreaRef::parse(decoded, "").expect("named")
+    }
+
+    /// A new area's name, decoded.
+    fn new_area(decoded: &str) -> AreaName {
+        AreaName::parse(decoded).expect("valid")
+    }
+
     /// A quick capture's customer, area, quote and text as typed.
     fn quick(parsed: Result<HighlightCommand, UserError>) -> (String, String, String, String) {
         match parsed {
@@ -507,7 +540,7 @@ mod tests {
             ("Acme".into(), "chat".into(), "hi".into(), "Acme | chat | hi".into())
         );
         assert_eq!(parse("areas"), Ok(HighlightCommand::ListAreas));
-        assert_eq!(parse("Areas add  Data export "), Ok(HighlightCommand::AddArea("Data export".into())));
+        assert_eq!(parse("Areas add  Data export "), Ok(HighlightCommand::AddArea(new_area("Data export"))));
         assert_eq!(
             parse("config channel <#C0123ABCD|product>"),
             Ok(HighlightCommand::ConfigChannel("C0123ABCD".into()))
@@ -524,7 +557,7 @@ mod tests {
 
     #[test]
     fn pairs_split_on_the_last_separator_or_ask_for_both_sides() {
-        let merge = |from: &str, into: &str| HighlightCommand::MergeCustomers { from: from.into(), into: into.into() };
+        let merge = |from: &str, into: &str| HighlightCommand::MergeCustomers { from: name(from), into: name(into) };
         assert_eq!(parse("merge Acme Labs into Acme"), Ok(merge("Acme Labs", "Acme")));
         assert_eq!(parse("merge Into Corp INTO Outof"), Ok(merge("Into Corp", "Outof")));
         assert_eq!(parse("merge Acme Acme"), Err(UserError::new(MERGE_CUSTOMERS_USAGE)));
@@ -532,12 +565,12 @@ mod tests {
         // Area names are decoded from Slack's escaping: `&amp;` is `&`.
         assert_eq!(
             parse("areas rename Billing &amp; Plans to Plans"),
-            Ok(HighlightCommand::RenameArea { from: "Billing & Plans".into(), to: "Plans".into() })
+            Ok(HighlightCommand::RenameArea { from: area("Billing & Plans"), to: new_area("Plans") })
         );
         assert_eq!(parse("areas rename Billing"), Err(UserError::new(RENAME_AREA_USAGE)));
         assert_eq!(
             parse("areas merge Chat into Messaging"),
-            Ok(HighlightCommand::MergeAreas { from: "Chat".into(), into: "Messaging".into() })
+            Ok(HighlightCommand::MergeAreas { from: area("Chat"), into: area("Messaging") })
         );
         assert_eq!(parse("areas merge Chat"), Err(UserError::new(MERGE_AREAS_USAGE)));
         assert_eq!(
@@ -592,8 +625,12 @@ mod tests {
 
     #[test]
     fn following_is_read_at_the_grammar() {
-        assert_eq!(parse("follow Acme &amp; Co"), Ok(HighlightCommand::Follow("Acme &amp; Co".into())));
-        assert_eq!(parse("UNFOLLOW Acme"), Ok(HighlightCommand::Unfollow("Acme".into())));
+        assert_eq!(parse("follow Acme &amp; Co"), Ok(HighlightCommand::Follow(name("Acme & Co"))));
+        assert_eq!(parse("UNFOLLOW Acme"), Ok(HighlightCommand::Unfollow(name("Acme"))));
+        assert_eq!(
+            parse("follow !!!"),
+            Err(UserError::new("“!!!” has no letters or digits to recognise a customer by. Nothing changed."))
+        );
         assert_eq!(parse("following"), Ok(HighlightCommand::Following));
         assert_eq!(parse("follow"), Err(UserError::new(follows::FOLLOW_USAGE)));
         assert_eq!(parse("unfollow  "), Err(UserError::new(follows::FOLLOW_USAGE)));
@@ -638,7 +675,7 @@ mod tests {
     #[test]
     fn planned_interviews_are_read_at_the_grammar() {
         match parse("Interview Acme Labs 2026-12-08 10:00") {
-            Ok(HighlightCommand::PlanInterview(p)) => assert_eq!(p.customer, "Acme Labs"),
+            Ok(HighlightCommand::PlanInterview(p)) => assert_eq!(p.customer.display, "Acme Labs"),
             other => panic!("not a plan: {other:?}"),
         }
         assert_eq!(parse("interviews"), Ok(HighlightCommand::ListInterviews));
@@ -658,7 +695,7 @@ mod tests {
             Ok(HighlightCommand::Tester(TesterCommand { words: "Acme Labs chat".into(), off: true }))
         );
         assert!(parse("tester Acme").is_err_and(|e| e.0.contains("tester Acme")));
-        assert_eq!(parse("testers data export"), Ok(HighlightCommand::Testers("data export".into())));
+        assert_eq!(parse("testers Q&amp;A  data"), Ok(HighlightCommand::Testers(area("Q&A  data"))));
         assert_eq!(parse("testers"), Err(UserError::new(TESTERS_USAGE)));
         assert_eq!(parse("config readout off"), Ok(HighlightCommand::ConfigReadout(None)));
         assert!(matches!(
@@ -671,7 +708,11 @@ mod tests {
     #[test]
     fn briefs_and_shipments_are_read_at_the_grammar() {
         assert_eq!(parse("brief"), Err(UserError::new(BRIEF_USAGE)));
-        assert_eq!(parse("Brief Acme &amp; Co"), Ok(HighlightCommand::Brief("Acme &amp; Co".into())));
+        assert_eq!(parse("Brief Acme &amp; Co"), Ok(HighlightCommand::Brief(name("Acme & Co"))));
+        assert_eq!(
+            parse(&format!("brief {}", "a".repeat(101))),
+            Err(UserError::new("The customer name is over 100 characters."))
+        );
         // Bars make a shipment, not a capture for a customer called "shipped chat".
         match parse("Shipped chat | canned | Live") {
             Ok(HighlightCommand::Shipped(s)) => {
@@ -686,7 +727,7 @@ mod tests {
 
     #[test]
     fn areas_customers_and_searches_are_read_at_the_grammar() {
-        assert_eq!(parse("areas add Billing &amp; Plans"), Ok(HighlightCommand::AddArea("Billing & Plans".into())));
+        assert_eq!(parse("areas add Billing &amp; Plans"), Ok(HighlightCommand::AddArea(new_area("Billing & Plans"))));
         assert_eq!(
             parse("areas add"),
             Err(UserError::new("Give the area a name, e.g. `/highlight areas add analytics`."))
@@ -694,11 +735,30 @@ mod tests {
         assert_eq!(parse("areas add a &lt;b&gt;"), Err(UserError::new("Area names can't contain `|`, `<` or `>`.")));
         assert_eq!(
             parse("areas rename Chat to Chat   Tools"),
-            Ok(HighlightCommand::RenameArea { from: "Chat".into(), to: "Chat Tools".into() })
+            Ok(HighlightCommand::RenameArea { from: area("Chat"), to: new_area("Chat Tools") })
         );
+        assert_eq!(
+            parse("areas merge Q&amp;A into Help  desk"),
+            Ok(HighlightCommand::MergeAreas { from: area("Q&A"), into: area("Help  desk") })
+        );
+        assert_eq!(parse("areas merge chat into "), Err(UserError::new(MERGE_AREAS_USAGE)));
         assert!(parse(&format!("areas rename Chat to {}", "x".repeat(51))).is_err());
         assert_eq!(parse("customer"), Err(UserError::new(CUSTOMER_USAGE)));
-        assert_eq!(parse("customers Acme &amp; Co"), Ok(HighlightCommand::Customer("Acme &amp; Co".into())));
+        assert_eq!(parse("customers Acme &amp; Co"), Ok(HighlightCommand::Customer(name("Acme & Co"))));
+        assert_eq!(
+            parse("merge Acme &amp; Co into  Acme "),
+            Ok(HighlightCommand::MergeCustomers { from: name("Acme & Co"), into: name("Acme") })
+        );
+        assert_eq!(parse("merge Acme into"), Err(UserError::new(MERGE_CUSTOMERS_USAGE)));
+        assert_eq!(
+            parse("merge ... into Acme"),
+            Err(UserError::new("“...” has no letters or digits to recognise a customer by. Nothing was merged."))
+        );
+        assert_eq!(parse("forget Acme"), Ok(HighlightCommand::Forget(name("Acme"))));
+        assert_eq!(
+            parse("forget &amp;"),
+            Err(UserError::new("“&amp;” has no letters or digits to recognise a customer by. Nothing was erased."))
+        );
         match parse("find Canned replies area:chat") {
             Ok(HighlightCommand::Search(q)) => {
                 assert_eq!((q.words, q.area), (vec!["canned".to_owned(), "replies".to_owned()], Some("chat".into())))

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::app::AppState;
 use crate::customers::view::{interviewee_suffix, resolve, shipped_mark};
 use crate::domain::highlight::moment_suffix;
+use crate::domain::CustomerName;
 use crate::error::AppError;
 use crate::reply::Reply;
 use crate::slack::blocks::{self, context, divider, section};
@@ -55,8 +56,8 @@ pub struct Brief {
 
 /// The brief as an ephemeral reply; an unknown customer is refused with the
 /// closest known names.
-pub async fn show(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Reply, AppError> {
-    let customer = resolve(state, workspace, typed).await?;
+pub async fn show(state: &AppState, workspace: &WorkspaceId, name: &CustomerName) -> Result<Reply, AppError> {
+    let customer = resolve(state, workspace, name).await?;
     let (text, blocks) = render_brief(&gather(state, workspace, customer).await?);
     Ok(Reply::ephemeral_blocks(text, blocks))
 }

@@ -4,6 +4,7 @@
 
 use crate::app::AppState;
 use crate::customers::view::resolve;
+use crate::domain::CustomerName;
 use crate::error::{AppError, UserError};
 use crate::permissions;
 use crate::reply::Reply;
@@ -12,25 +13,28 @@ use crate::store::customers;
 use crate::store::outbox::{self, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
 
+/// Said after a refused `merge`.
+pub const NOTHING_MERGED: &str = "Nothing was merged.";
+
 /// Merges two customers, if the user may.
 pub async fn merge(
     state: &AppState,
     workspace: &WorkspaceId,
     user: &str,
-    from_typed: &str,
-    into_typed: &str,
+    from_name: &CustomerName,
+    into_name: &CustomerName,
 ) -> Result<Reply, AppError> {
     let nothing_merged = |e: AppError| match e {
-        AppError::User(e) => UserError::new(format!("{} Nothing was merged.", e.0)).into(),
+        AppError::User(e) => UserError::new(format!("{} {NOTHING_MERGED}", e.0)).into(),
         e => e,
     };
-    let from = resolve(state, workspace, from_typed).await.map_err(nothing_merged)?;
-    let into = resolve(state, workspace, into_typed).await.map_err(nothing_merged)?;
+    let from = resolve(state, workspace, from_name).await.map_err(nothing_merged)?;
+    let into = resolve(state, workspace, into_name).await.map_err(nothing_merged)?;
     if from.id == into.id {
         return Ok(Reply::ephemeral(format!(
             "“{}” and “{}” are already the same customer (*{}*). Nothing to merge.",
-            escape(from_typed),
-            escape(into_typed),
+            escape(&from_name.display),
+            escape(&into_name.display),
             escape(&into.display_name)
         )));
     }

@@ -9,7 +9,7 @@ use crate::domain::CustomerName;
 use crate::error::{AppError, UserError};
 use crate::reply::Reply;
 use crate::slack::blocks::{self, context, divider, section, MAX_MESSAGE_BLOCKS};
-use crate::slack::mrkdwn::{decode, escape, link};
+use crate::slack::mrkdwn::{escape, link};
 use crate::store::customers::{self, AreaQuote, Customer, CustomerDetails, CustomerTotals};
 use crate::store::workspaces::WorkspaceId;
 
@@ -30,12 +30,10 @@ pub fn follow_actions(customer_id: i64, following: bool) -> Value {
     blocks::actions("follow", [button])
 }
 
-/// Finds a customer by a typed name (escaped as Slack sends it) or, for an
-/// anonymous customer, its `Customer N` label; or says (as a [`UserError`])
-/// which names are close.
-pub async fn resolve(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Customer, AppError> {
-    let name = CustomerName::parse(&decode(typed))?;
-    if let Some(customer) = find_named(state.db(), workspace, &name).await? {
+/// Finds a customer by a typed name or, for an anonymous customer, its
+/// `Customer N` label; or says (as a [`UserError`]) which names are close.
+pub async fn resolve(state: &AppState, workspace: &WorkspaceId, name: &CustomerName) -> Result<Customer, AppError> {
+    if let Some(customer) = find_named(state.db(), workspace, name).await? {
         return Ok(customer);
     }
     let near = customers::list_near_customers(state.db(), workspace, &name.key).await?;
@@ -89,8 +87,13 @@ pub async fn find_labelled(
 }
 
 /// The customer view as an ephemeral reply, with a *Follow* (or *Unfollow*) button for `user`.
-pub async fn show(state: &AppState, workspace: &WorkspaceId, user: &str, typed: &str) -> Result<Reply, AppError> {
-    let customer = resolve(state, workspace, typed).await?;
+pub async fn show(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    name: &CustomerName,
+) -> Result<Reply, AppError> {
+    let customer = resolve(state, workspace, name).await?;
     let db = state.db();
     let following = crate::store::follows::find_follow(db, workspace, customer.id, user).await?;
     let totals = customers::find_customer_totals(db, workspace, customer.id).await?;

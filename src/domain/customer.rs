@@ -95,6 +95,13 @@ impl CustomerName {
         }
         Ok(Self { display, key })
     }
+
+    /// Validates a name as Slack sent it in a command (mrkdwn-escaped:
+    /// `Acme &amp; Co` is `Acme & Co`), so the feature looks up the name
+    /// people see.
+    pub fn parse_mrkdwn(text: &str) -> Result<Self, UserError> {
+        Self::parse(&mrkdwn::decode(text))
+    }
 }
 
 #[cfg(test)]
@@ -156,5 +163,21 @@ mod tests {
         assert!(CustomerName::parse("   ").is_err());
         assert!(CustomerName::parse("!!!").is_err());
         assert!(CustomerName::parse(&"a".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn names_as_slack_sends_them_are_decoded_then_validated() {
+        let name = CustomerName::parse_mrkdwn("  Acme &amp;   Co ").expect("valid");
+        assert_eq!((name.display.as_str(), name.key.as_str()), ("Acme & Co", "acme"));
+        assert_eq!(CustomerName::parse_mrkdwn("Q&amp;A &lt;Labs&gt;").expect("valid").display, "Q&A <Labs>");
+        assert_eq!(CustomerName::parse_mrkdwn(" \t "), Err(UserError::new("The customer name is empty.")));
+        // Counted once decoded: each `&amp;` is one character.
+        assert!(CustomerName::parse_mrkdwn(&format!("a{}", "&amp;".repeat(99))).is_ok());
+        assert_eq!(
+            CustomerName::parse_mrkdwn(&"a".repeat(101)),
+            Err(UserError::new("The customer name is over 100 characters."))
+        );
+        let refusal = CustomerName::parse_mrkdwn("&lt;!&gt;").expect_err("no letters");
+        assert_eq!(refusal.0, "“&lt;!&gt;” has no letters or digits to recognise a customer by.");
     }
 }

@@ -2,12 +2,14 @@
 //! them from what people type, messages render them. Nothing here reads the
 //! database or calls Slack.
 
+pub mod area;
 pub mod customer;
 pub mod highlight;
 pub mod ids;
 pub mod pii;
 pub mod shown;
 
+pub use area::{AreaName, AreaRef};
 pub use customer::{customer_key, CustomerName};
 pub use highlight::{Kind, Quote, RecordingLink, RecordingTime};
 pub use shown::ShownCustomer;

@@ -12,9 +12,10 @@ use crate::app::zone::{local_date, workspace_zone};
 use crate::app::AppState;
 use crate::customers::view::{follow_actions, resolve, FOLLOW_ACTION, UNFOLLOW_ACTION};
 use crate::domain::highlight::format_date;
+use crate::domain::CustomerName;
 use crate::error::{AppError, UserError};
 use crate::permissions;
-use crate::reply::Reply;
+use crate::reply::{Reply, NOTHING_CHANGED};
 use crate::slack::blocks::{self, context, modal, section};
 use crate::slack::interaction::Action;
 use crate::slack::mrkdwn::escape;
@@ -50,19 +51,22 @@ pub fn parse_nudge(arg: &str) -> Result<Option<i64>, UserError> {
     }
 }
 
-/// `follow <customer>`: anyone may follow; an unknown name is refused with
-/// the closest known ones.
-pub async fn follow(state: &AppState, workspace: &WorkspaceId, user: &str, typed: &str) -> Result<Reply, AppError> {
-    let customer = resolve(state, workspace, typed).await.map_err(nothing_changed)?;
-    let new = set_following(state, workspace, customer.id, user, true).await?;
-    Ok(Reply::ephemeral(followed_text(&customer.shown.label(), new)))
-}
-
-/// `unfollow <customer>`.
-pub async fn unfollow(state: &AppState, workspace: &WorkspaceId, user: &str, typed: &str) -> Result<Reply, AppError> {
-    let customer = resolve(state, workspace, typed).await.map_err(nothing_changed)?;
-    let ended = set_following(state, workspace, customer.id, user, false).await?;
-    Ok(Reply::ephemeral(unfollowed_text(&customer.shown.label(), ended)))
+/// `follow <customer>` (`follow`: true) or `unfollow <customer>`: anyone
+/// may; an unknown name is refused with the closest known ones.
+pub async fn follow(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    name: &CustomerName,
+    follow: bool,
+) -> Result<Reply, AppError> {
+    let customer = resolve(state, workspace, name).await.map_err(nothing_changed)?;
+    let changed = set_following(state, workspace, customer.id, user, follow).await?;
+    let label = customer.shown.label();
+    Ok(Reply::ephemeral(match follow {
+        true => followed_text(&label, changed),
+        false => unfollowed_text(&label, changed),
+    }))
 }
 
 /// Follows (or stops following) a customer, and refreshes the person's App
@@ -98,7 +102,7 @@ pub async fn set_following(
 
 fn nothing_changed(e: AppError) -> AppError {
     match e {
-        AppError::User(e) => UserError::new(format!("{} Nothing changed.", e.0)).into(),
+        AppError::User(e) => UserError::new(format!("{} {NOTHING_CHANGED}", e.0)).into(),
         e => e,
     }
 }

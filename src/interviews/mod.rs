@@ -15,6 +15,7 @@ use crate::app::zone::{local_date, zone_named};
 use crate::app::AppState;
 use crate::customers::view::resolve;
 use crate::domain::highlight::{format_date, parse_date};
+use crate::domain::CustomerName;
 use crate::error::{AppError, UserError};
 use crate::reply::{echo, Reply};
 use crate::slack::blocks;
@@ -39,8 +40,8 @@ const LISTED: i64 = 30;
 /// A read `interview <customer> <date> [time]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanRequest {
-    /// The customer as typed (looked up as Slack escaped it).
-    pub customer: String,
+    /// The customer, as named.
+    pub customer: CustomerName,
     /// The day, in the workspace's zone.
     pub date: Date,
     /// The time of day, when given.
@@ -94,7 +95,19 @@ pub fn parse_plan(rest: &str) -> Result<PlanRequest, UserError> {
     if at == 0 {
         return Err(refuse("Name the customer before the date.".to_owned()));
     }
-    Ok(PlanRequest { customer: words[..at].join(" "), date, time, typed })
+    let customer =
+        CustomerName::parse_mrkdwn(&words[..at].join(" ")).map_err(|e| not_a_known_customer(&e.0, &typed))?;
+    Ok(PlanRequest { customer, date, time, typed })
+}
+
+/// The refusal of a plan whose customer is not one the team knows (or
+/// could not be anyone's name): `refusal` says why; nothing was planned.
+fn not_a_known_customer(refusal: &str, typed: &str) -> UserError {
+    UserError::new(format!(
+        "{refusal} Interviews are planned with customers the team knows: check the name with \
+         `/highlight customer <name>`. Nothing was planned.\n{}",
+        echo(typed)
+    ))
 }
 
 /// When a plan's brief, the end of its use, and its reminder fall (unix ms),
@@ -170,13 +183,7 @@ pub async fn plan(
     };
     let customer = match resolve(state, workspace, &request.customer).await {
         Ok(customer) => customer,
-        Err(AppError::User(e)) => {
-            return refuse(format!(
-                "{} Interviews are planned with customers the team knows: check the name with \
-                 `/highlight customer <name>`.",
-                e.0
-            ))
-        }
+        Err(AppError::User(e)) => return Err(not_a_known_customer(&e.0, &request.typed).into()),
         Err(e) => return Err(e),
     };
     let (zone, zone_name) = zone_of(state, workspace).await?;
@@ -273,12 +280,12 @@ mod tests {
     fn a_plan_is_read_with_its_customer_date_and_time() {
         let p = parse_plan("Acme &amp; Co 2026-12-08 10:00").expect("valid");
         assert_eq!(
-            (p.customer.as_str(), p.date, p.time),
-            ("Acme &amp; Co", date(2026, 12, 8), Some(time(10, 0, 0, 0)))
+            (p.customer.display.as_str(), p.date, p.time),
+            ("Acme & Co", date(2026, 12, 8), Some(time(10, 0, 0, 0)))
         );
         assert_eq!(p.typed, "interview Acme &amp; Co 2026-12-08 10:00");
         let p = parse_plan("Acme 2026-12-08").expect("valid");
-        assert_eq!((p.customer.as_str(), p.time), ("Acme", None));
+        assert_eq!((p.customer.display.as_str(), p.time), ("Acme", None));
         assert_eq!(parse_time("9:05"), Some(time(9, 5, 0, 0)));
         for bad in ["24:00", "10:60", "10am", "10:5", ":30", "1000"] {
             assert_eq!(parse_time(bad), None, "{bad}");
@@ -298,6 +305,10 @@ mod tests {
         assert!(said("Acme 12/08").starts_with("“12/08” is not a date"));
         assert!(said("2026-12-08 10:00").starts_with("Name the customer before the date."));
         assert!(said("&lt;b&gt; 2026-99-01").contains("```/highlight interview &lt;b&gt; 2026-99-01```"));
+        let nameless = said("!!! 2026-12-08");
+        assert!(nameless.starts_with("“!!!” has no letters or digits"), "{nameless}");
+        assert!(nameless.contains("Nothing was planned.\n"), "{nameless}");
+        assert!(nameless.ends_with("```/highlight interview !!! 2026-12-08```"), "{nameless}");
     }
 
     #[test]

@@ -5,9 +5,10 @@
 
 use crate::app::AppState;
 use crate::customers::view::resolve;
+use crate::domain::CustomerName;
 use crate::error::{AppError, UserError};
 use crate::permissions;
-use crate::reply::{echo, Reply};
+use crate::reply::{echo, Reply, NOTHING_CHANGED};
 use crate::slack::mrkdwn::escape;
 use crate::store::privacy::{update_customer_anonymous, update_customer_recordings_hidden};
 use crate::store::workspaces::WorkspaceId;
@@ -28,14 +29,14 @@ pub enum PrivacySetting {
 /// `privacy <customer> <setting>`, read at the grammar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrivacyCommand {
-    /// The customer as typed (as Slack escaped it).
-    pub customer: String,
+    /// The customer, as named.
+    pub customer: CustomerName,
     /// The change.
     pub setting: PrivacySetting,
 }
 
 /// Reads the text after `privacy` (`text`: the whole command, echoed on a
-/// mistake).
+/// mistake in the setting).
 pub fn parse_privacy(rest: &str, text: &str) -> Result<PrivacyCommand, UserError> {
     let words: Vec<&str> = rest.split_whitespace().collect();
     let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
@@ -49,7 +50,9 @@ pub fn parse_privacy(rest: &str, text: &str) -> Result<PrivacyCommand, UserError
     if words.len() <= used {
         return Err(UserError::new(format!("Name the customer first. {PRIVACY_USAGE}\n{}", echo(text))));
     }
-    Ok(PrivacyCommand { customer: words[..words.len() - used].join(" "), setting })
+    let customer = CustomerName::parse_mrkdwn(&words[..words.len() - used].join(" "))
+        .map_err(|e| UserError::new(format!("{} {}", e.0, NOTHING_CHANGED)))?;
+    Ok(PrivacyCommand { customer, setting })
 }
 
 /// `privacy <customer> …` (a manager's): an unknown customer is refused
@@ -62,7 +65,7 @@ pub async fn set_privacy(
 ) -> Result<Reply, AppError> {
     permissions::require_manager(state, workspace, user, "change how a customer is shown").await?;
     let customer = resolve(state, workspace, &command.customer).await.map_err(|e| match e {
-        AppError::User(e) => UserError::new(format!("{} Nothing changed.", e.0)).into(),
+        AppError::User(e) => UserError::new(format!("{} {}", e.0, NOTHING_CHANGED)).into(),
         e => e,
     })?;
     let now = state.clock().now_ms();
@@ -105,14 +108,15 @@ mod tests {
     #[test]
     fn privacy_reads_the_customer_and_the_setting() {
         let read = |text: &str| parse_privacy(text, &format!("privacy {text}"));
+        let name = |decoded: &str| CustomerName::parse(decoded).expect("valid");
         assert_eq!(
             read("Acme Corp anonymous"),
-            Ok(PrivacyCommand { customer: "Acme Corp".into(), setting: PrivacySetting::Anonymous(true) })
+            Ok(PrivacyCommand { customer: name("Acme Corp"), setting: PrivacySetting::Anonymous(true) })
         );
         assert_eq!(read("acme NAMED").map(|c| c.setting), Ok(PrivacySetting::Anonymous(false)));
         assert_eq!(
             read("Acme &amp; Co recordings hidden"),
-            Ok(PrivacyCommand { customer: "Acme &amp; Co".into(), setting: PrivacySetting::RecordingsHidden(true) })
+            Ok(PrivacyCommand { customer: name("Acme & Co"), setting: PrivacySetting::RecordingsHidden(true) })
         );
         assert_eq!(read("Acme Recordings Shown").map(|c| c.setting), Ok(PrivacySetting::RecordingsHidden(false)));
         for wrong in ["", "anonymous", "recordings hidden", "Acme", "Acme secret", "Acme recordings"] {
@@ -120,5 +124,10 @@ mod tests {
             assert!(refused.0.contains("privacy <customer> anonymous"), "{wrong}: {}", refused.0);
             assert!(refused.0.contains(&format!("privacy {wrong}").trim().to_owned()), "echoes: {}", refused.0);
         }
+        // A name nobody could be called is refused at the grammar, as the feature worded it.
+        assert_eq!(
+            read("!!! named"),
+            Err(UserError::new("“!!!” has no letters or digits to recognise a customer by. Nothing changed."))
+        );
     }
 }

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::app::AppState;
 use crate::customers::view::resolve;
+use crate::domain::CustomerName;
 use crate::error::{AppError, UserError};
 use crate::permissions;
 use crate::posting::PostError;
@@ -31,6 +32,8 @@ use crate::store::workspaces::WorkspaceId;
 pub const FORGET_ACTION: &str = "forget_confirm";
 /// Said for `forget` without a name.
 pub const FORGET_USAGE: &str = "Name the customer to erase, e.g. `/highlight forget Acme`.";
+/// Said after a refused `forget`.
+pub const NOTHING_ERASED: &str = "Nothing was erased.";
 /// Said for a button value this app did not seal for this workspace.
 pub const NOT_OUR_BUTTON_TEXT: &str =
     "This button was not made by Highlights for this workspace, so nothing was erased.";
@@ -80,10 +83,15 @@ pub fn describe(counts: &ForgetCounts) -> String {
 
 /// `forget <customer>`: what would be erased, and the confirm button.
 /// Stores nothing.
-pub async fn preview(state: &AppState, workspace: &WorkspaceId, user: &str, typed: &str) -> Result<Reply, AppError> {
+pub async fn preview(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    user: &str,
+    name: &CustomerName,
+) -> Result<Reply, AppError> {
     permissions::require_manager(state, workspace, user, "erase a customer").await?;
-    let customer = resolve(state, workspace, typed).await.map_err(|e| match e {
-        AppError::User(e) => UserError::new(format!("{} Nothing was erased.", e.0)).into(),
+    let customer = resolve(state, workspace, name).await.map_err(|e| match e {
+        AppError::User(e) => UserError::new(format!("{} {NOTHING_ERASED}", e.0)).into(),
         e => e,
     })?;
     let counts = count_customer_rows(state.db(), workspace, customer.id).await?;

@@ -4,6 +4,7 @@
 use crate::app::AppState;
 use crate::areas::find_area;
 use crate::customers::view::resolve;
+use crate::domain::CustomerName;
 use crate::error::{AppError, UserError};
 use crate::reply::Reply;
 use crate::slack::blocks::{self, section};
@@ -95,7 +96,7 @@ pub async fn find_hits(
         }
     }
     if let Some(customer) = &query.customer {
-        filter.customer_id = Some(resolve(state, workspace, &escape(customer)).await?.id);
+        filter.customer_id = Some(resolve(state, workspace, &CustomerName::parse(customer)?).await?.id);
     }
     Ok(search_highlights(state.db(), workspace, &query.words, &filter, MAX_HITS).await?)
 }

@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::areas::{find_area, unknown_area_message};
 use crate::customers::view::resolve;
 use crate::domain::highlight::format_date;
+use crate::domain::{AreaRef, CustomerName};
 use crate::error::{AppError, UserError};
 use crate::reply::{echo, Reply};
 use crate::slack::blocks::{self, context, section};
@@ -84,7 +85,13 @@ pub async fn mark(
         ))
         .into());
     };
-    let customer = resolve(state, workspace, &customer_typed).await.map_err(|e| match e {
+    // The split is made against the workspace's areas, so the customer's
+    // words are only known (and read as a name) here.
+    let customer = match CustomerName::parse_mrkdwn(&customer_typed) {
+        Ok(name) => resolve(state, workspace, &name).await,
+        Err(refusal) => Err(refusal.into()),
+    };
+    let customer = customer.map_err(|e| match e {
         AppError::User(e) => UserError::new(format!("{} Nothing was changed.\n{}", e.0, echo(&typed))).into(),
         other => other,
     })?;
@@ -122,14 +129,13 @@ pub fn quarter_start(today: Date) -> Date {
 
 /// `testers <area>`: the [`LISTED`] least asked testers of the area, each
 /// then counted as asked once.
-pub async fn list(state: &AppState, workspace: &WorkspaceId, user: &str, typed: &str) -> Result<Reply, AppError> {
+pub async fn list(state: &AppState, workspace: &WorkspaceId, user: &str, named: &AreaRef) -> Result<Reply, AppError> {
     let areas = list_areas(state.db(), workspace).await?;
-    let area_typed = crate::slack::mrkdwn::decode(typed);
-    let Some(area) = find_area(&areas, &area_typed) else {
+    let Some(area) = find_area(&areas, named.as_str()) else {
         return Err(UserError::new(format!(
             "{}\n{}",
-            unknown_area_message(&areas, &area_typed),
-            echo(&format!("testers {typed}"))
+            unknown_area_message(&areas, named.as_str()),
+            echo(&format!("testers {}", escape(named.as_str())))
         ))
         .into());
     };

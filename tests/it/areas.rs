@@ -59,13 +59,9 @@ async fn managing_is_refused_to_non_managers_when_managers_are_set(backend: Test
     let calls = app.slack.ok_calls_to("users.info");
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[0].args["user"], USER);
-    let stored: i64 = sqlx::query_scalar("select count(*) from product_areas where key = 'analytics'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("count");
+    let stored = app.count_where("product_areas", "key = 'analytics'").await;
     assert_eq!(stored, 0, "nothing changed");
-    let channel: Option<String> =
-        sqlx::query_scalar("select product_channel from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    let channel = app.workspace_row().await.product_channel;
     assert_eq!(channel, None);
 
     // Capturing and reading stay open to everyone.

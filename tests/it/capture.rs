@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::on_both_backends;
+use crate::support::clicks::Click;
 use crate::support::db::TestBackend;
 use crate::support::fake_slack::{Call, FakeSlack, Fault, Hold};
 use crate::support::{ephemeral, fixture_json, test_timing, TestApp, PRODUCT_CHANNEL, TEAM, USER};
@@ -217,11 +218,7 @@ async fn rate_limited_posts_wait_and_post_once(backend: TestBackend) {
     let metrics = app.http.get(app.url("/metrics")).send().await.expect("sent").text().await.expect("text");
     assert!(metrics.contains(r#"highlights_outbox_runs_total{kind="post_highlight",outcome="paused"} 2"#), "{metrics}");
     // Waiting out a pause is not a failed attempt: it does not lengthen later backoffs.
-    let attempts: i64 = sqlx::query_scalar("select attempts from outbox where kind = 'post_highlight'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("row");
-    assert_eq!(attempts, 1);
+    assert_eq!(app.outbox_rows_of("post_highlight").await[0].attempts, 1);
     assert!(metrics.contains(r#"highlights_outbox_runs_total{kind="post_highlight",outcome="done"} 1"#), "{metrics}");
 }
 
@@ -246,11 +243,7 @@ async fn server_errors_and_a_crash_still_post_every_highlight_exactly_once(backe
         replies(&posts).iter().map(|r| r.args["blocks"][0]["text"]["text"].as_str().unwrap_or("").to_owned()).collect();
     quotes.sort();
     assert_eq!(quotes, vec![">quote 0", ">quote 1", ">quote 2"], "each exactly once");
-    let unposted: i64 = sqlx::query_scalar("select count(*) from highlights where posted_ts is null")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("count");
-    assert_eq!(unposted, 0);
+    assert_eq!(app.count_where("highlights", "posted_ts is null").await, 0);
 }
 
 on_both_backends!(a_hanging_slack_is_cut_off_and_retried);
@@ -319,10 +312,7 @@ async fn without_a_channel_highlights_wait_until_one_is_set(backend: TestBackend
     app.run_pending_jobs().await;
     assert_eq!(app.slack.calls_to("chat.postMessage").len(), parked, "nothing new tried in a channel");
     assert_eq!(app.slack.ok_calls_to("chat.postMessage").len(), 1, "still told once, nothing posted");
-    let attempts: i64 = sqlx::query_scalar("select max(attempts) from outbox where kind = 'post_highlight'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("attempts");
+    let attempts = app.outbox_rows_of("post_highlight").await.iter().map(|row| row.attempts).max().unwrap_or(0);
     assert!(attempts >= 1, "the parked posts ran again: {attempts}");
 
     let text = ephemeral(app.slash("config channel <#C0PRODUCT2|product>").await).await;
@@ -354,11 +344,7 @@ async fn a_channel_the_bot_cannot_join_tells_the_author_and_waits(backend: TestB
     let dm = app.slack.wait_for_ok_calls("chat.postMessage", 1).await;
     assert_eq!(dm[0].args["channel"], USER);
     assert!(dm[0].args["text"].as_str().expect("text").contains("/invite @highlights"), "{dm:#?}");
-    let status: String = sqlx::query_scalar("select status from outbox where kind = 'post_highlight'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("row");
-    assert_eq!(status, "pending", "the highlight waits");
+    assert_eq!(app.outbox_rows_of("post_highlight").await[0].status, "pending", "the highlight waits");
 }
 
 on_both_backends!(an_empty_command_opens_the_capture_modal);
@@ -422,13 +408,9 @@ pub(crate) fn submission(values: Value, highlights: usize) -> Value {
     })
 }
 
+/// An area's id, as a form's option carries it.
 pub(crate) async fn area_id(app: &TestApp, name: &str) -> String {
-    let id: i64 = sqlx::query_scalar("select id from product_areas where key = $1")
-        .bind(name)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("area");
-    id.to_string()
+    app.area_id(name).await.to_string()
 }
 
 pub(crate) fn value(v: &str) -> Value {
@@ -527,21 +509,12 @@ async fn save_as_highlight_opens_the_modal_with_the_message_as_the_quote(backend
 on_both_backends!(add_another_highlight_updates_the_view_with_one_more_group);
 async fn add_another_highlight_updates_the_view_with_one_more_group(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
-    let payload = json!({
-        "type": "block_actions",
-        "team": { "id": TEAM, "domain": "acme" },
-        "user": { "id": USER, "username": "alice", "team_id": TEAM },
-        "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
-        "container": { "type": "view", "view_id": "V0VIEW0001" },
-        "view": {
-            "id": "V0VIEW0001", "team_id": TEAM, "type": "modal", "callback_id": "capture", "hash": "1.abc",
-            "private_metadata": crate::support::opened_metadata("capture", "{\"highlights\":1}"),
-            "title": { "type": "plain_text", "text": "Capture highlights" }, "blocks": [],
-        },
-        "actions": [{ "type": "button", "action_id": "add_highlight", "block_id": "add",
-                      "text": { "type": "plain_text", "text": "Add" }, "action_ts": "1.2" }],
+    let form = json!({
+        "id": "V0VIEW0001", "team_id": TEAM, "type": "modal", "callback_id": "capture", "hash": "1.abc",
+        "private_metadata": crate::support::opened_metadata("capture", "{\"highlights\":1}"),
+        "title": { "type": "plain_text", "text": "Capture highlights" }, "blocks": [],
     });
-    assert_eq!(app.interaction(&payload).await.status(), 200);
+    app.click(&Click::button("add_highlight", "").in_block("add").on_view(form)).await;
     let updates = app.slack.wait_for_ok_calls("views.update", 1).await;
     assert_eq!(updates[0].args["view_id"], "V0VIEW0001");
     assert_eq!(updates[0].args["hash"], "1.abc");
@@ -576,11 +549,7 @@ async fn an_ok_but_unreadable_answer_is_not_posted_again(backend: TestBackend) {
     app.slack.fail_next("chat.postMessage", Fault::Unreadable, 1);
     ephemeral(app.slash("Acme | chat | said once").await).await;
     drained(&app).await;
-    let status: String = sqlx::query_scalar("select status from outbox where kind = 'post_highlight'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("row");
-    assert_eq!(status, "failed", "kept for inspection, not retried");
+    assert_eq!(app.outbox_rows_of("post_highlight").await[0].status, "failed", "kept for inspection, not retried");
     assert_eq!(app.slack.calls_to("chat.postMessage").len(), 1, "one call: Slack said ok");
 }
 

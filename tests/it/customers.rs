@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::on_both_backends;
+use crate::support::clicks::Click;
 use crate::support::db::TestBackend;
 use crate::support::{ephemeral, TestApp, PRODUCT_CHANNEL, TEAM, USER};
 
@@ -31,31 +32,6 @@ async fn capture(app: &TestApp, text: &str) {
     assert!(said.starts_with("✅ Saved"), "{text}: {said}");
 }
 
-/// Clicks a button of an ephemeral reply, as Slack sends it, and returns what
-/// the app posted back to the reply's `response_url`.
-pub(crate) async fn click(app: &TestApp, reply: &Value, action_id: &str) -> Value {
-    let button = reply["blocks"]
-        .as_array()
-        .expect("blocks")
-        .iter()
-        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
-        .find(|e| e["action_id"] == action_id)
-        .unwrap_or_else(|| panic!("no button {action_id} in {reply}"));
-    let before = app.slack.calls_to("response_url").len();
-    let payload = json!({
-        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
-        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
-        "trigger_id": "1.2.3", "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
-        "channel": { "id": "C0CHAN0001", "name": "product" },
-        "response_url": app.slack.response_url("click"),
-        "actions": [{ "type": "button", "action_id": action_id, "block_id": "did_you_mean",
-                      "text": button["text"].clone(), "value": button["value"].clone(), "action_ts": "1.3" }],
-    });
-    assert_eq!(app.interaction(&payload).await.status(), 200);
-    let answers = app.slack.wait_for_calls("response_url", before + 1).await;
-    answers[before].args["body"].clone()
-}
-
 on_both_backends!(a_near_duplicate_name_asks_before_creating_a_customer);
 async fn a_near_duplicate_name_asks_before_creating_a_customer(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
@@ -65,21 +41,13 @@ async fn a_near_duplicate_name_asks_before_creating_a_customer(backend: TestBack
     assert!(question.to_string().contains("/highlight Acmee | chat | &lt;second&gt;"), "echoed: {question}");
     assert_eq!(app.count("highlights").await, 1, "nothing stored before the choice");
 
-    let answer = click(&app, &question, "capture_use_existing").await;
+    let answer = app.click_answered(&Click::in_reply(&question, "capture_use_existing")).await;
     assert_eq!(answer["replace_original"], true);
     // A second click on the same question captures nothing more.
     let payload_count = app.count("highlights").await;
     let before = app.slack.calls_to("response_url").len();
-    let again = json!({
-        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
-        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
-        "trigger_id": "1.2.3", "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
-        "channel": { "id": "C0CHAN0001", "name": "product" }, "response_url": app.slack.response_url("click"),
-        "actions": [{ "type": "button", "action_id": "capture_use_existing", "block_id": "did_you_mean",
-                      "text": { "type": "plain_text", "text": "Use" },
-                      "value": question["blocks"][1]["elements"][0]["value"].clone(), "action_ts": "1.4" }],
-    });
-    assert_eq!(app.interaction(&again).await.status(), 200);
+    let again = Click::in_reply(&question, "capture_use_existing");
+    app.click(&again).await;
     // The click is acknowledged once its capture is decided.
     assert_eq!(app.count("highlights").await, payload_count, "double click, one capture");
     assert_eq!(app.slack.calls_to("response_url").len(), before);
@@ -87,7 +55,7 @@ async fn a_near_duplicate_name_asks_before_creating_a_customer(backend: TestBack
     let mut value: Value =
         serde_json::from_str(question["blocks"][1]["elements"][0]["value"].as_str().expect("value")).expect("json");
     value.as_object_mut().expect("object").remove("nonce");
-    let mut stripped = again.clone();
+    let mut stripped = again.payload(&app);
     stripped["actions"][0]["value"] = json!(value.to_string());
     assert_eq!(app.interaction(&stripped).await.status(), 200);
     assert_eq!(app.count("highlights").await, payload_count, "no nonce, no capture");
@@ -100,7 +68,7 @@ async fn a_near_duplicate_name_asks_before_creating_a_customer(backend: TestBack
     assert_eq!(quote, "<second>");
 
     let question = reply(app.slash("Acmee | chat | third").await).await;
-    let answer = click(&app, &question, "capture_create_new").await;
+    let answer = app.click_answered(&Click::in_reply(&question, "capture_create_new")).await;
     assert!(answer["text"].as_str().expect("text").contains("Saved for *Acmee*"), "{answer}");
     assert_eq!(app.count("customers").await, 2);
     // Once it exists, the name is known: no more questions.
@@ -190,7 +158,7 @@ async fn suggestions_rank_prefix_then_substring_then_recent_activity(backend: Te
     let app = TestApp::spawn_on(backend).await;
     capture(&app, "Acme | chat | first").await;
     let question = reply(app.slash("Bacme | chat | second").await).await;
-    click(&app, &question, "capture_create_new").await;
+    app.click_answered(&Click::in_reply(&question, "capture_create_new")).await;
     capture(&app, "Acorn | chat | third").await;
     // Heard from in this order, a second apart (captures within one
     // millisecond would tie).
@@ -223,7 +191,7 @@ async fn merging_moves_highlights_threads_and_later_captures(backend: TestBacken
     let app = TestApp::spawn_on(backend).await;
     capture(&app, "Acme Labs | chat | from the labs").await;
     let question = reply(app.slash("Acme | billing | from the mothership").await).await;
-    click(&app, &question, "capture_create_new").await;
+    app.click_answered(&Click::in_reply(&question, "capture_create_new")).await;
     app.slack.wait_for_ok_calls("chat.postMessage", 4).await;
     app.drain().await;
     let threads: Vec<(String, String)> = sqlx::query_as("select display_name, thread_ts from customers order by id")
@@ -273,7 +241,7 @@ async fn merging_needs_a_manager_when_managers_are_set() {
     .await;
     capture(&app, "Acme Labs | chat | a").await;
     let question = reply(app.slash("Acme | chat | b").await).await;
-    click(&app, &question, "capture_create_new").await;
+    app.click_answered(&Click::in_reply(&question, "capture_create_new")).await;
     let said = ephemeral(app.slash("merge Acme Labs into Acme").await).await;
     assert!(said.contains("Only the app's managers and workspace admins can merge customers"), "{said}");
     let merged: i64 = sqlx::query_scalar("select count(*) from customers where merged_into is not null")
@@ -331,10 +299,7 @@ async fn the_modal_can_pick_an_existing_customer_by_id(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     capture(&app, "Acme | chat | one").await;
     let id: i64 = sqlx::query_scalar("select id from customers").fetch_one(app.db.pool()).await.expect("id");
-    let area: i64 = sqlx::query_scalar("select id from product_areas where key = 'billing'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("area");
+    let area = app.area_id("billing").await;
     let option = |v: String| {
         json!({ "value": { "type": "external_select", "selected_option": {
         "text": { "type": "plain_text", "text": "x" }, "value": v } } })

@@ -3,14 +3,13 @@
 //! replicas on one database, empty periods, bad schedules, the report's bar
 //! and gaps, and CSV that survives a round trip through a CSV parser.
 
-use std::process::Command;
-
 use serde_json::{json, Value};
 
 use crate::on_both_backends;
+use crate::support::clicks::Click;
 use crate::support::db::TestBackend;
 use crate::support::fake_slack::Call;
-use crate::support::{ephemeral, TestApp, PRODUCT_CHANNEL, TEAM, USER};
+use crate::support::{ephemeral, highlights_cli, TestApp, PRODUCT_CHANNEL, TEAM, USER};
 
 fn digests_posted(app: &TestApp) -> Vec<Call> {
     app.slack
@@ -164,11 +163,7 @@ async fn racing_schedulers_queue_each_period_once(backend: TestBackend) {
         queued += n.expect("racer");
     }
     assert_eq!(queued, 1, "eight schedulers, one digest");
-    let rows: i64 = sqlx::query_scalar("select count(*) from outbox where kind = 'post_digest'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("count");
-    assert_eq!(rows, 1);
+    assert_eq!(app.outbox_rows_of("post_digest").await.len(), 1);
 }
 
 on_both_backends!(an_empty_period_posts_nothing);
@@ -250,12 +245,6 @@ async fn the_month_end_report_shows_backed_features_and_gaps(backend: TestBacken
     assert!(text.contains("Team-wide"), "{text}");
 }
 
-fn highlights_bin(url: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_highlights"));
-    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("DATABASE_URL", url);
-    cmd
-}
-
 on_both_backends!(exported_csv_cells_never_run_as_spreadsheet_formulas);
 async fn exported_csv_cells_never_run_as_spreadsheet_formulas(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
@@ -267,7 +256,7 @@ async fn exported_csv_cells_never_run_as_spreadsheet_formulas(backend: TestBacke
     ] {
         capture(&app, text).await;
     }
-    let out = highlights_bin(&app.test_db.url).args(["export", "--format", "csv"]).output().expect("runs");
+    let out = highlights_cli(&app.test_db.url).args(["export", "--format", "csv"]).output().expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("record")).collect();
@@ -282,7 +271,7 @@ async fn exported_csv_cells_never_run_as_spreadsheet_formulas(backend: TestBacke
         ]
     );
     // JSON lines keep what was typed.
-    let out = highlights_bin(&app.test_db.url).args(["export", "--format", "jsonl"]).output().expect("runs");
+    let out = highlights_cli(&app.test_db.url).args(["export", "--format", "jsonl"]).output().expect("runs");
     let first: Value =
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().expect("line")).expect("json");
     assert_eq!(first["quote"], "=1+2");
@@ -294,10 +283,7 @@ async fn export_round_trips_through_a_csv_parser(backend: TestBackend) {
     let tricky = "She said, \"it's \"\"broken\"\"\",\nthen left; 50% off?";
     capture(&app, "Acme, Inc. | chat | plain").await;
     ephemeral(app.slash("help").await).await;
-    let area: i64 = sqlx::query_scalar("select id from product_areas where key = 'billing'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("area");
+    let area = app.area_id("billing").await;
     let option = |v: String| json!({ "value": { "type": "static_select", "selected_option": { "text": { "type": "plain_text", "text": "x" }, "value": v } } });
     let submission = json!({
         "type": "view_submission", "team": { "id": TEAM, "domain": "acme" },
@@ -315,7 +301,7 @@ async fn export_round_trips_through_a_csv_parser(backend: TestBackend) {
     let body: Value = app.interaction(&submission).await.json().await.expect("JSON");
     assert_eq!(body["response_action"], "update", "{body}");
 
-    let out = highlights_bin(&app.test_db.url).args(["export", "--format", "csv"]).output().expect("runs");
+    let out = highlights_cli(&app.test_db.url).args(["export", "--format", "csv"]).output().expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
     let headers = reader.headers().expect("headers").clone();
@@ -331,18 +317,18 @@ async fn export_round_trips_through_a_csv_parser(backend: TestBackend) {
     assert_eq!(field(&rows[1], "interview_date"), "2026-01-02");
     assert_eq!(field(&rows[1], "kind"), "pain");
 
-    let out = highlights_bin(&app.test_db.url).args(["export", "--format", "jsonl"]).output().expect("runs");
+    let out = highlights_cli(&app.test_db.url).args(["export", "--format", "jsonl"]).output().expect("runs");
     let lines: Vec<Value> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
     assert_eq!(lines[1]["quote"], tricky);
-    let future = highlights_bin(&app.test_db.url).args(["export", "--since", "2999-01-01"]).output().expect("runs");
+    let future = highlights_cli(&app.test_db.url).args(["export", "--since", "2999-01-01"]).output().expect("runs");
     let header = String::from_utf8_lossy(&future.stdout).into_owned();
     assert_eq!(header.lines().count(), 1, "only the header");
     assert_eq!(header.trim_end(), headers.iter().collect::<Vec<_>>().join(","), "the same columns, empty or not");
-    let bad = highlights_bin(&app.test_db.url).args(["export", "--format", "xml"]).output().expect("runs");
+    let bad = highlights_cli(&app.test_db.url).args(["export", "--format", "xml"]).output().expect("runs");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--format must be csv or jsonl"));
-    let bad = highlights_bin(&app.test_db.url).args(["export", "--since", "yesterday"]).output().expect("runs");
+    let bad = highlights_cli(&app.test_db.url).args(["export", "--since", "yesterday"]).output().expect("runs");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a date"));
 }
 
@@ -351,7 +337,7 @@ async fn digest_print_and_report_work_without_slack(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     ephemeral(app.slash("onboard me").await).await;
     capture(&app, "Acme | chat | We need canned replies").await;
-    let out = highlights_bin(&app.test_db.url).args(["digest", "--print"]).output().expect("runs");
+    let out = highlights_cli(&app.test_db.url).args(["digest", "--print"]).output().expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.starts_with("# Customer highlights so far:"), "{md}");
@@ -360,12 +346,12 @@ async fn digest_print_and_report_work_without_slack(backend: TestBackend) {
     assert!(md.contains("## Onboarding"), "{md}");
 
     let out =
-        highlights_bin(&app.test_db.url).args(["report", "--user", USER, "--format", "json"]).output().expect("runs");
+        highlights_cli(&app.test_db.url).args(["report", "--user", USER, "--format", "json"]).output().expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["features"][0]["area"], "chat");
     assert_eq!(report["features"][0]["backed"], false);
-    let out = highlights_bin(&app.test_db.url).args(["report", "--user", "U0NOBODY01"]).output().expect("runs");
+    let out = highlights_cli(&app.test_db.url).args(["report", "--user", "U0NOBODY01"]).output().expect("runs");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to report yet"));
 }
@@ -421,26 +407,10 @@ fn remove_buttons(dm: &Call) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A click in the approval DM, with a `response_url` the fake records.
+/// A click in the approval DM; what the app answered.
 async fn decide(app: &TestApp, user: &str, action_id: &str, value: &str) -> Value {
-    static CLICKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let id = format!("{action_id}-{}", CLICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let click = json!({
-        "type": "block_actions",
-        "team": { "id": TEAM, "domain": "acme" },
-        "user": { "id": user, "username": "boss", "team_id": TEAM },
-        "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
-        "container": { "type": "message", "message_ts": "1.1", "channel_id": "D0DM000001", "is_ephemeral": false },
-        "channel": { "id": "D0DM000001", "name": "directmessage" },
-        "message": { "type": "message", "ts": "1.1", "text": "digest" },
-        "response_url": app.slack.response_url(&id),
-        "actions": [{ "type": "button", "action_id": action_id, "block_id": "digest_decision", "value": value,
-                      "text": { "type": "plain_text", "text": "x" }, "action_ts": "1.2" }],
-    });
-    assert_eq!(app.interaction(&click).await.status(), 200);
-    let answer = || app.slack.calls_to("response_url").into_iter().find(|c| c.args["id"] == id.as_str());
-    wait_until(&format!("the answer to {id}"), || answer().is_some()).await;
-    answer().map(|c| c.args["body"].clone()).unwrap_or_default()
+    let click = Click::button(action_id, value).in_block("digest_decision").by(user).on_message("D0DM000001", "1.1");
+    app.click_answered(&click).await
 }
 
 on_both_backends!(an_approved_digest_posts_once_without_the_areas_its_approver_removed);

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::capture::{area_id, drained, replies, selected, submission, value};
 use crate::on_both_backends;
+use crate::support::clicks::Click;
 use crate::support::db::TestBackend;
 use crate::support::{ephemeral, fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
 
@@ -183,7 +184,7 @@ async fn a_capture_without_an_area_suggests_the_likely_ones_and_stores_only_the_
     assert_eq!(app.count("highlights").await, before, "nothing stored before the choice");
 
     let action = offered[0]["action_id"].as_str().expect("action").to_owned();
-    let answer = crate::customers::click(&app, &reply, &action).await;
+    let answer = app.click_answered(&Click::in_reply(&reply, &action)).await;
     assert!(answer["text"].as_str().expect("text").contains("Saved for *Acme* in *billing*"), "{answer}");
     assert_eq!(app.count("highlights").await, before + 1);
     let stored: String = sqlx::query_scalar("select quote from highlights order by id desc limit 1")
@@ -192,16 +193,7 @@ async fn a_capture_without_an_area_suggests_the_likely_ones_and_stores_only_the_
         .expect("row");
     assert_eq!(stored, "The invoice currency is wrong on every receipt");
     // Clicking again (Slack delivers each click) captures nothing more.
-    let again = app.interaction(&json!({
-        "type": "block_actions", "team": { "id": crate::support::TEAM, "domain": "acme" },
-        "user": { "id": crate::support::USER, "username": "alice", "team_id": crate::support::TEAM },
-        "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
-        "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
-        "response_url": app.slack.response_url("click"),
-        "actions": [{ "type": "button", "action_id": action, "block_id": "suggested_area",
-                      "text": offered[0]["text"].clone(), "value": offered[0]["value"].clone(), "action_ts": "1.4" }],
-    })).await;
-    assert_eq!(again.status(), 200);
+    app.click(&Click::in_reply(&reply, &action)).await;
     assert_eq!(app.count("highlights").await, before + 1, "double click, one capture");
 }
 
@@ -329,20 +321,12 @@ fn reaction_event(event_id: &str, added: bool, user: &str, emoji: &str, channel:
     envelope
 }
 
-/// A click on a reply's endorsement button, with a `response_url` the fake records.
-fn endorse_click(app: &TestApp, user: &str, action_id: &str, highlight_id: i64, channel: &str, ts: &str) -> Value {
-    json!({
-        "type": "block_actions",
-        "team": { "id": TEAM, "domain": "acme" },
-        "user": { "id": user, "username": "someone", "team_id": TEAM },
-        "api_app_id": "A0APP00001", "token": "t", "trigger_id": "1.2.3",
-        "container": { "type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": false },
-        "channel": { "id": channel, "name": "product" },
-        "message": { "type": "message", "ts": ts, "text": "a highlight" },
-        "response_url": app.slack.response_url(&format!("endorse-{user}-{action_id}")),
-        "actions": [{ "type": "button", "action_id": action_id, "block_id": "endorsement", "value": highlight_id.to_string(),
-                      "text": { "type": "plain_text", "text": "Endorse" }, "action_ts": "1.2" }],
-    })
+/// A click on a reply's endorsement button.
+fn endorse_click(user: &str, highlight_id: i64, channel: &str, ts: &str) -> Click {
+    Click::button("endorse_highlight", &highlight_id.to_string())
+        .in_block("endorsement")
+        .by(user)
+        .on_message(channel, ts)
 }
 
 /// The `chat.update`s of one message.
@@ -395,18 +379,11 @@ async fn a_managers_check_mark_or_button_endorses_a_highlight_and_its_reply_says
     assert!(updates.len() == 2 && !updates[1].contains("Endorsed by"), "{updates:?}");
 
     // The button: refused to a non-manager (only they are told), taken from an admin.
-    let refused = endorse_click(&app, USER, "endorse_highlight", id, &channel, &ts);
-    assert_eq!(app.interaction(&refused).await.status(), 200);
-    let told = app.slack.wait_for_calls("response_url", 1).await;
-    assert_eq!(told[0].args["body"]["response_type"], "ephemeral");
-    assert!(told[0].args["body"]["text"]
-        .to_string()
-        .contains("Only the app's managers and workspace admins can endorse"));
+    let told = app.click_answered(&endorse_click(USER, id, &channel, &ts)).await;
+    assert_eq!(told["response_type"], "ephemeral");
+    assert!(told["text"].to_string().contains("Only the app's managers and workspace admins can endorse"), "{told}");
     assert_eq!(endorsed_by(&app, id).await, None);
-    assert_eq!(
-        app.interaction(&endorse_click(&app, ADMIN, "endorse_highlight", id, &channel, &ts)).await.status(),
-        200
-    );
+    app.click(&endorse_click(ADMIN, id, &channel, &ts)).await;
     drained(&app).await;
     assert_eq!(endorsed_by(&app, id).await.as_deref(), Some(ADMIN));
     // A second endorsement keeps the first endorser, and changes nothing.
@@ -457,21 +434,11 @@ async fn a_report_can_count_endorsed_quotes_only(backend: TestBackend) {
 
     // The person who captured them is no admin: their click is refused.
     let (acme, channel, acme_ts) = posted_reply(&app, "Canned replies").await;
-    assert_eq!(
-        app.interaction(&endorse_click(&app, USER, "endorse_highlight", acme, &channel, &acme_ts)).await.status(),
-        200
-    );
-    let told = app.slack.wait_for_calls("response_url", 1).await;
-    assert!(
-        told[0].args["body"]["text"].to_string().contains("Only workspace admins and owners can endorse"),
-        "{told:?}"
-    );
+    let told = app.click_answered(&endorse_click(USER, acme, &channel, &acme_ts)).await;
+    assert!(told["text"].to_string().contains("Only workspace admins and owners can endorse"), "{told}");
     for quote in ["Canned replies", "Macros"] {
         let (id, channel, ts) = posted_reply(&app, quote).await;
-        assert_eq!(
-            app.interaction(&endorse_click(&app, ADMIN, "endorse_highlight", id, &channel, &ts)).await.status(),
-            200
-        );
+        app.click(&endorse_click(ADMIN, id, &channel, &ts)).await;
     }
     drained(&app).await;
     let two = report(&app, 2).await;
@@ -512,17 +479,9 @@ async fn open_in_queue(app: &TestApp) -> i64 {
 /// Clicks a Triage button of the App Home; returns the form Slack was asked to open.
 async fn click_triage(app: &TestApp, queued_id: i64) -> Value {
     let before = app.slack.calls_to("views.open").len();
-    let click = json!({
-        "type": "block_actions",
-        "team": { "id": TEAM, "domain": "acme" },
-        "user": { "id": USER, "username": "alice", "team_id": TEAM },
-        "api_app_id": "A0APP00001", "token": "t", "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-        "container": { "type": "view", "view_id": "V0HOME0001" },
-        "view": { "id": "V0HOME0001", "team_id": TEAM, "type": "home", "callback_id": "", "hash": "1", "blocks": [] },
-        "actions": [{ "type": "button", "action_id": "home_triage_queued", "block_id": "q", "value": queued_id.to_string(),
-                      "text": { "type": "plain_text", "text": "Triage" }, "action_ts": "1.2" }],
-    });
-    assert_eq!(app.interaction(&click).await.status(), 200);
+    let home =
+        json!({ "id": "V0HOME0001", "team_id": TEAM, "type": "home", "callback_id": "", "hash": "1", "blocks": [] });
+    app.click(&Click::button("home_triage_queued", &queued_id.to_string()).in_block("q").on_view(home)).await;
     app.slack.wait_for_ok_calls("views.open", before + 1).await[before].args["view"].clone()
 }
 

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::capture::{area_id, submission, value};
 use crate::on_both_backends;
+use crate::support::clicks::Click;
 use crate::support::db::TestBackend;
 use crate::support::fake_slack::{Fault, Hold};
 use crate::support::{ephemeral, fixture_json, TestApp, TEAM, USER};
@@ -44,11 +45,7 @@ pub(crate) fn dm_blocks(app: &TestApp, user: &str) -> Vec<String> {
 
 /// Types `/highlight <text>` as `user` and returns the reply.
 pub(crate) async fn slash_as(app: &TestApp, user: &str, text: &str) -> Value {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&app.slash_body(text)).expect("form");
-    let pairs: Vec<(String, String)> =
-        pairs.into_iter().map(|(k, v)| if k == "user_id" { (k, user.to_owned()) } else { (k, v) }).collect();
-    let body = serde_urlencoded::to_string(pairs).expect("form encodes");
-    let resp = app.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await;
+    let resp = app.slash_as(user, text).await;
     assert_eq!(resp.status(), 200);
     resp.json().await.expect("JSON reply")
 }
@@ -62,51 +59,12 @@ async fn capture(app: &TestApp, text: &str) {
     assert!(said.starts_with("✅ Saved"), "{text}: {said}");
 }
 
-pub(crate) async fn customer_id(app: &TestApp, name: &str) -> i64 {
-    sqlx::query_scalar("select id from customers where display_name = $1")
-        .bind(name)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("customer")
-}
-
 async fn follows_of(app: &TestApp, user: &str) -> Vec<i64> {
     sqlx::query_scalar("select customer_id from follows where user_id = $1 order by customer_id")
         .bind(user)
         .fetch_all(app.db.pool())
         .await
         .expect("follows")
-}
-
-/// Clicks a button (by its action id) in `blocks`, as `user`; `from`: the
-/// container's extra fields (a message's `response_url`, or a form's `view`).
-async fn click_in(app: &TestApp, user: &str, blocks: &Value, action_id: &str, from: Value) {
-    let button = blocks
-        .as_array()
-        .expect("blocks")
-        .iter()
-        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
-        .find(|e| e["action_id"] == action_id)
-        .unwrap_or_else(|| panic!("no button {action_id} in {blocks}"));
-    let mut payload = json!({
-        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
-        "user": { "id": user, "username": "someone", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
-        "trigger_id": "1.2.3",
-        "actions": [{ "type": "button", "action_id": action_id, "block_id": "follow",
-                      "text": button["text"].clone(), "value": button["value"].clone(), "action_ts": "1.3" }],
-    });
-    for (k, v) in from.as_object().expect("fields") {
-        payload[k] = v.clone();
-    }
-    assert_eq!(app.interaction(&payload).await.status(), 200);
-}
-
-fn from_message(app: &TestApp) -> Value {
-    json!({
-        "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
-        "channel": { "id": "C0CHAN0001", "name": "product" },
-        "response_url": app.slack.response_url("follow"),
-    })
 }
 
 on_both_backends!(follow_unfollow_and_following_answer_clearly);
@@ -159,7 +117,7 @@ async fn a_merged_customers_followers_follow_the_survivor(backend: TestBackend) 
     said_as(&app, BYSTANDER, "follow Acme").await;
     let said = ephemeral(app.slash("merge Globex into Acme").await).await;
     assert!(said.starts_with("Merged"), "{said}");
-    let acme = customer_id(&app, "Acme").await;
+    let acme = app.customer_id("Acme").await;
     assert_eq!(follows_of(&app, FOLLOWER).await, vec![acme]);
     assert_eq!(follows_of(&app, BYSTANDER).await, vec![acme], "once, though they followed both");
 }
@@ -169,7 +127,7 @@ async fn the_follow_button_follows_from_the_customer_view_and_the_confirmations(
     let app = TestApp::spawn_on(backend).await;
     // The quick capture's confirmation offers to follow.
     let reply = slash_as(&app, USER, "Acme | chat | canned replies").await;
-    let acme = customer_id(&app, "Acme").await;
+    let acme = app.customer_id("Acme").await;
     let button = &reply["blocks"][1]["elements"][0];
     assert_eq!(
         (button["action_id"].as_str(), button["value"].as_str()),
@@ -178,27 +136,24 @@ async fn the_follow_button_follows_from_the_customer_view_and_the_confirmations(
 
     // The customer view's button follows, and says so.
     let view = slash_as(&app, FOLLOWER, "customer Acme").await;
-    click_in(&app, FOLLOWER, &view["blocks"], "follow_customer", from_message(&app)).await;
-    let answers = app.slack.wait_for_calls("response_url", 1).await;
-    let answer = answers[0].args["body"]["text"].as_str().expect("text");
+    let answer = app.click_answered(&Click::found_in(&view["blocks"], "follow_customer").by(FOLLOWER)).await;
+    let answer = answer["text"].as_str().expect("text");
     assert!(answer.starts_with("You now follow *Acme*."), "{answer}");
     assert_eq!(follows_of(&app, FOLLOWER).await, vec![acme]);
     // The view now knows: Unfollow.
     let view = slash_as(&app, FOLLOWER, "customer Acme").await;
     let last = view["blocks"].as_array().expect("blocks").last().expect("a block").clone();
     assert_eq!(last["elements"][0]["action_id"], "unfollow_customer", "{view}");
-    click_in(&app, FOLLOWER, &view["blocks"], "unfollow_customer", from_message(&app)).await;
-    let answers = app.slack.wait_for_calls("response_url", 2).await;
-    assert_eq!(answers[1].args["body"]["text"], "You no longer follow *Acme*.");
+    let answer = app.click_answered(&Click::found_in(&view["blocks"], "unfollow_customer").by(FOLLOWER)).await;
+    assert_eq!(answer["text"], "You no longer follow *Acme*.");
     assert!(follows_of(&app, FOLLOWER).await.is_empty());
 
     // A value naming no customer of this workspace follows nothing.
     let forged = json!([{ "type": "actions", "elements": [
         { "type": "button", "action_id": "follow_customer", "text": { "type": "plain_text", "text": "Follow" }, "value": "987654" }
     ] }]);
-    click_in(&app, FOLLOWER, &forged, "follow_customer", from_message(&app)).await;
-    let answers = app.slack.wait_for_calls("response_url", 3).await;
-    assert!(answers[2].args["body"]["text"].as_str().expect("text").contains("nothing changed"));
+    let answer = app.click_answered(&Click::found_in(&forged, "follow_customer").by(FOLLOWER)).await;
+    assert!(answer["text"].as_str().expect("text").contains("nothing changed"));
     assert_eq!(app.count("follows").await, 0);
 
     // The modal's confirmation too: clicked there, the form shows the answer.
@@ -210,13 +165,10 @@ async fn the_follow_button_follows_from_the_customer_view_and_the_confirmations(
     let resp = app.interaction(&submission(values, 1)).await;
     let body: Value = resp.json().await.expect("JSON");
     assert_eq!(body["response_action"], "update", "{body}");
-    let from_form = json!({
-        "container": { "type": "view", "view_id": "V0VIEW0002" },
-        "view": { "id": "V0VIEW0002", "team_id": TEAM, "type": "modal", "callback_id": "", "hash": "2.b",
-                  "private_metadata": "", "blocks": [], "state": { "values": {} },
-                  "title": { "type": "plain_text", "text": "Highlights saved" } },
-    });
-    click_in(&app, USER, &body["view"]["blocks"], "follow_customer", from_form).await;
+    let form = json!({ "id": "V0VIEW0002", "team_id": TEAM, "type": "modal", "callback_id": "", "hash": "2.b",
+                       "private_metadata": "", "blocks": [], "state": { "values": {} },
+                       "title": { "type": "plain_text", "text": "Highlights saved" } });
+    app.click(&Click::found_in(&body["view"]["blocks"], "follow_customer").on_view(form)).await;
     let updated = app.slack.wait_for_ok_calls("views.update", 1).await;
     assert_eq!(updated[0].args["view_id"], "V0VIEW0002");
     let shown = updated[0].args["view"].to_string();
@@ -304,11 +256,7 @@ async fn a_dm_is_sent_once_across_a_crash_between_commit_and_send(backend: TestB
     hold.release();
     app.drain().await;
     assert_eq!(dms(&app, FOLLOWER).len(), 1);
-    let rows: i64 = sqlx::query_scalar("select count(*) from outbox where kind = 'notify_follower'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("rows");
-    assert_eq!(rows, 1);
+    assert_eq!(app.outbox_rows_of("notify_follower").await.len(), 1);
 }
 
 on_both_backends!(two_replicas_send_each_dm_once);
@@ -385,7 +333,7 @@ async fn triaging_feedback_naming_a_customer_tells_its_followers(backend: TestBa
     said_as(&app, FOLLOWER, "follow Acme").await;
     ephemeral(app.slash("follow Acme").await).await;
     app.drain().await;
-    let acme = customer_id(&app, "Acme").await;
+    let acme = app.customer_id("Acme").await;
     triage(&app, acme, "reporting").await;
     app.drain().await;
     let sent = dm_blocks(&app, FOLLOWER);
@@ -435,13 +383,6 @@ pub(crate) async fn move_clock_to(app: &TestApp, at: jiff::Timestamp) {
     }
 }
 
-async fn nudge_rows(app: &TestApp) -> i64 {
-    sqlx::query_scalar("select count(*) from outbox where kind = 'nudge_follower'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("rows")
-}
-
 on_both_backends!(monday_nudges_list_quiet_customers_once_per_follower);
 async fn monday_nudges_list_quiet_customers_once_per_follower(backend: TestBackend) {
     use jiff::civil::Weekday::{Monday, Sunday};
@@ -459,7 +400,7 @@ async fn monday_nudges_list_quiet_customers_once_per_follower(backend: TestBacke
     for (name, date) in [("Acme", days_before(60)), ("Initech", days_before(40))] {
         sqlx::query("update interviews set interview_date = $1 where customer_id = $2")
             .bind(date)
-            .bind(customer_id(&app, name).await)
+            .bind(app.customer_id(name).await)
             .execute(app.db.pool())
             .await
             .expect("moved");
@@ -472,7 +413,7 @@ async fn monday_nudges_list_quiet_customers_once_per_follower(backend: TestBacke
     // Not on Sunday, not before 09:00 on Monday (08:45 to 08:52), on the app's clock.
     for at in [next(Sunday, 9, 30), monday - jiff::SignedDuration::from_mins(15)] {
         move_clock_to(&app, at).await;
-        assert_eq!(nudge_rows(&app).await, 0, "none at {at}");
+        assert_eq!(app.outbox_rows_of("nudge_follower").await.len(), 0, "none at {at}");
     }
 
     // Monday 09:00: the app's scheduler queues them; replicas racing queue nothing more.
@@ -483,7 +424,7 @@ async fn monday_nudges_list_quiet_customers_once_per_follower(backend: TestBacke
         tokio::join!(queue_nudges_at(&app, later), queue_nudges_at(&app, later), queue_nudges_at(&app, later));
     assert_eq!(a + b + c, 0, "queued once for the day");
     app.drain().await;
-    assert_eq!(nudge_rows(&app).await, 1, "only the follower with quiet customers");
+    assert_eq!(app.outbox_rows_of("nudge_follower").await.len(), 1, "only the follower with quiet customers");
     let sent = dms(&app, FOLLOWER);
     assert_eq!(sent.len(), 1, "{sent:?}");
     let text = sent[0]["text"].to_string();
@@ -506,7 +447,7 @@ async fn monday_nudges_list_quiet_customers_once_per_follower(backend: TestBacke
         queue_nudges_at(&app, next_monday)
     );
     assert_eq!(a + b + c, 1);
-    assert_eq!(nudge_rows(&app).await, 2, "Acme alone is quiet for 50 days");
+    assert_eq!(app.outbox_rows_of("nudge_follower").await.len(), 2, "Acme alone is quiet for 50 days");
 }
 
 on_both_backends!(the_app_home_shows_my_customers);

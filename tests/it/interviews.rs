@@ -131,14 +131,6 @@ async fn queue_due_at(app: &TestApp, at: Timestamp) -> usize {
     queued
 }
 
-async fn rows_of_kind(app: &TestApp, kind: &str) -> i64 {
-    sqlx::query_scalar("select count(*) from outbox where kind = $1")
-        .bind(kind)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("rows")
-}
-
 on_both_backends!(the_planner_gets_the_brief_on_the_morning_and_one_reminder_when_nothing_was_captured);
 async fn the_planner_gets_the_brief_on_the_morning_and_one_reminder_when_nothing_was_captured(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
@@ -159,7 +151,7 @@ async fn the_planner_gets_the_brief_on_the_morning_and_one_reminder_when_nothing
 
     // Not before 09:00 in the workspace's zone, on the app's clock.
     move_clock_to(&app, at(day, 8, 45)).await;
-    assert_eq!(rows_of_kind(&app, "send_interview_brief").await, 0);
+    assert_eq!(app.outbox_rows_of("send_interview_brief").await.len(), 0);
 
     // At 09:00 the scheduler queues it; replicas racing queue nothing more.
     move_clock_to(&app, at(day, 9, 0) + SignedDuration::from_secs(1)).await;
@@ -184,7 +176,7 @@ async fn the_planner_gets_the_brief_on_the_morning_and_one_reminder_when_nothing
 
     // Nothing captured: 24 hours after 14:30, one reminder with the line to type.
     move_clock_to(&app, at(day, 14, 15) + SignedDuration::from_hours(24)).await;
-    assert_eq!(rows_of_kind(&app, "remind_interview").await, 0, "not before 24 hours");
+    assert_eq!(app.outbox_rows_of("remind_interview").await.len(), 0, "not before 24 hours");
     move_clock_to(&app, at(day, 14, 31) + SignedDuration::from_hours(24)).await;
     let (a, b) = tokio::join!(
         queue_due_at(&app, later + SignedDuration::from_hours(30)),
@@ -206,8 +198,8 @@ async fn the_planner_gets_the_brief_on_the_morning_and_one_reminder_when_nothing
     app.drain().await;
     assert_eq!(dms(&app, USER).len(), 2);
     assert!(dms(&app, COLLEAGUE).is_empty(), "only the planner hears");
-    assert_eq!(rows_of_kind(&app, "send_interview_brief").await, 1);
-    assert_eq!(rows_of_kind(&app, "remind_interview").await, 1);
+    assert_eq!(app.outbox_rows_of("send_interview_brief").await.len(), 1);
+    assert_eq!(app.outbox_rows_of("remind_interview").await.len(), 1);
 }
 
 on_both_backends!(no_reminder_when_the_planner_captured_about_the_customer_since);
@@ -227,7 +219,7 @@ async fn no_reminder_when_the_planner_captured_about_the_customer_since(backend:
     said_as(&app, COLLEAGUE, "Globex | chat | three").await;
     // Without a time, the reminder comes a day after the planned day ends.
     move_clock_to(&app, at(day, 23, 0) + SignedDuration::from_hours(24)).await;
-    assert_eq!(rows_of_kind(&app, "remind_interview").await, 0);
+    assert_eq!(app.outbox_rows_of("remind_interview").await.len(), 0);
     move_clock_to(&app, at(day, 0, 1) + SignedDuration::from_hours(48)).await;
     app.drain().await;
     let sent = dm_blocks(&app, USER);
@@ -239,7 +231,7 @@ async fn no_reminder_when_the_planner_captured_about_the_customer_since(backend:
         .expect("count");
     assert_eq!(settled, 2, "Acme's reminder settled without a DM");
     // The day was skipped over: its brief is no use any more, and none came.
-    assert_eq!(rows_of_kind(&app, "send_interview_brief").await, 0);
+    assert_eq!(app.outbox_rows_of("send_interview_brief").await.len(), 0);
 }
 
 on_both_backends!(a_bad_plan_is_refused_with_what_was_typed_and_nothing_is_stored);

@@ -1,28 +1,14 @@
 //! A workspace's data from start to end: `highlights workspace delete`
 //! removes every row of one workspace, and nothing of another.
 
-use std::process::Command;
-
 use highlights::store::workspaces::WORKSPACE_TABLES;
 
 use crate::oauth::{capture_in, install, oauth};
 use crate::on_both_backends;
 use crate::support::db::TestBackend;
-use crate::support::{ephemeral, TestApp, TEAM};
+use crate::support::{ephemeral, highlights_cli, succeeded, TestApp, TEAM};
 
 const GONE: &str = "T0OAUTHA01";
-
-fn highlights_cli(url: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_highlights"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", url)
-        .output()
-        .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 async fn rows_of(app: &TestApp, workspace: &str) -> Vec<(&'static str, i64)> {
     let mut rows = Vec::new();
@@ -61,7 +47,7 @@ async fn deleting_a_workspace_removes_all_its_rows_and_nothing_else(backend: Tes
     }
 
     let url = app.test_db.url.clone();
-    let dry = highlights_cli(&url, &["workspace", "delete", GONE]);
+    let dry = succeeded(highlights_cli(&url).args(["workspace", "delete", GONE]));
     assert!(dry.contains("Nothing was deleted") && dry.contains("highlights"), "{dry}");
     // In words, not table names.
     assert!(dry.contains("customer") && dry.contains("interview") && !dry.contains("product_areas"), "{dry}");
@@ -69,10 +55,10 @@ async fn deleting_a_workspace_removes_all_its_rows_and_nothing_else(backend: Tes
     // Without --yes nothing is deleted (the scheduler may add its own bookkeeping meanwhile).
     let after_dry = rows_of(&app, GONE).await;
     assert!(after_dry.iter().zip(&before).all(|(after, before)| after.1 >= before.1), "{after_dry:?}");
-    let listed = highlights_cli(&url, &["workspace", "list"]);
+    let listed = succeeded(highlights_cli(&url).args(["workspace", "list"]));
     assert!(listed.contains(GONE) && listed.contains(TEAM), "{listed}");
 
-    let done = highlights_cli(&url, &["workspace", "delete", GONE, "--yes"]);
+    let done = succeeded(highlights_cli(&url).args(["workspace", "delete", GONE, "--yes"]));
     assert!(done.contains("deleted"), "{done}");
     assert!(rows_of(&app, GONE).await.iter().all(|(_, n)| *n == 0), "{:?}", rows_of(&app, GONE).await);
     let left: i64 = sqlx::query_scalar("select count(*) from workspaces where id = $1")
@@ -94,17 +80,7 @@ async fn deleting_a_workspace_removes_all_its_rows_and_nothing_else(backend: Tes
 on_both_backends!(every_table_with_workspace_rows_is_deleted_with_its_workspace);
 async fn every_table_with_workspace_rows_is_deleted_with_its_workspace(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
-    let sql = match backend {
-        TestBackend::Sqlite => {
-            "select m.name from sqlite_master m join pragma_table_info(m.name) c
-             where m.type = 'table' and c.name = 'workspace_id' order by m.name"
-        }
-        TestBackend::Postgres => {
-            "select table_name::text from information_schema.columns
-             where column_name = 'workspace_id' and table_schema = current_schema() order by table_name"
-        }
-    };
-    let tables: Vec<String> = sqlx::query_scalar(sql).fetch_all(app.db.pool()).await.expect("schema");
+    let tables = app.tables_with_column("workspace_id").await;
     assert!(tables.len() > 10, "{tables:?}");
     for table in &tables {
         assert!(WORKSPACE_TABLES.contains(&table.as_str()), "{table} is not deleted with its workspace");

@@ -9,8 +9,9 @@ use serde_json::{json, Value};
 
 use crate::capture::{area_id, selected, submission, value};
 use crate::on_both_backends;
+use crate::support::clicks::Click;
 use crate::support::db::TestBackend;
-use crate::support::{ephemeral, fixture_json, TestApp, PRODUCT_CHANNEL, TEAM, USER};
+use crate::support::{ephemeral, fixture_json, highlights_cli, succeeded, TestApp, PRODUCT_CHANNEL, TEAM, USER};
 
 const SAID: &str = "Write to ann.lee@acme.io or call +1 415 555 0100 before 2026-12-05, v2.3 is fine";
 const STORED: &str = "Write to [email] or call [phone] before 2026-12-05, v2.3 is fine";
@@ -163,29 +164,11 @@ const FOLLOWER: &str = "U0FOLLOW01";
 const NAME: &str = "Zorblax";
 const RECORDING: &str = "zoom.us/rec/99";
 
-/// `/highlight <text>` typed by `user`.
-async fn slash_as(app: &TestApp, user: &str, text: &str) -> reqwest::Response {
-    let body = app.slash_body(text).replace(&format!("user_id={USER}"), &format!("user_id={user}"));
-    app.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await
-}
-
 /// The ephemeral reply to a command, text and blocks.
 async fn reply_text(resp: reqwest::Response) -> String {
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.expect("JSON reply");
     format!("{}\n{}", body["text"].as_str().unwrap_or_default(), body["blocks"])
-}
-
-fn highlights_bin(url: &str) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_highlights"));
-    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("DATABASE_URL", url);
-    cmd
-}
-
-fn run(cmd: &mut std::process::Command) -> String {
-    let out = cmd.output().expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Zorblax (segment Enterprise, from an import) said two things about chat
@@ -196,7 +179,7 @@ async fn zorblax(app: &TestApp) {
     let file = dir.path().join("customers.csv");
     std::fs::write(&file, format!("name,aliases,segment,arr\n{NAME},,Enterprise,\n")).expect("csv");
     ephemeral(app.slash("onboard me").await).await;
-    run(highlights_bin(&app.test_db.url).args(["customers", "import", "--workspace", TEAM]).arg(&file));
+    succeeded(highlights_cli(&app.test_db.url).args(["customers", "import", "--workspace", TEAM]).arg(&file));
     let saved = ephemeral(
         app.slash(&format!(
             "{NAME} | chat | Canned replies would save our agents hours | <https://{RECORDING}> @ 12:34"
@@ -205,42 +188,13 @@ async fn zorblax(app: &TestApp) {
     )
     .await;
     assert!(saved.starts_with("✅ Saved"), "{saved}");
-    ephemeral(slash_as(app, FOLLOWER, &format!("follow {NAME}")).await).await;
+    ephemeral(app.slash_as(FOLLOWER, &format!("follow {NAME}")).await).await;
     app.drain().await;
 }
 
 /// Clicks a `shipped` preview's *Announce* button; what replaced the preview.
 async fn announce(app: &TestApp, preview: &Value) -> String {
-    let button = preview["blocks"]
-        .as_array()
-        .expect("blocks")
-        .iter()
-        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
-        .find(|e| e["action_id"] == "shipped_announce")
-        .unwrap_or_else(|| panic!("no Announce button in {preview}"));
-    let payload = json!({
-        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
-        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
-        "trigger_id": "1.2.3",
-        "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
-        "channel": { "id": "C0CHAN0001", "name": "product" },
-        "response_url": app.slack.response_url("shipped"),
-        "actions": [{ "type": "button", "action_id": "shipped_announce", "block_id": "shipped",
-                      "text": button["text"].clone(), "value": button["value"].clone(), "action_ts": "2.1" }],
-    });
-    let before = app.slack.calls_to("response_url").len();
-    assert_eq!(app.interaction(&payload).await.status(), 200);
-    let answers = app.slack.wait_for_calls("response_url", before + 1).await;
-    answers[before].args["body"].to_string()
-}
-
-/// The ts of the customer's thread parent.
-async fn thread_ts(app: &TestApp) -> String {
-    sqlx::query_scalar("select thread_ts from customers where display_name = $1")
-        .bind(NAME)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("a thread")
+    app.click_answered(&Click::in_reply(preview, "shipped_announce")).await.to_string()
 }
 
 /// Every place a customer can be shown outside its own thread, each as
@@ -260,12 +214,12 @@ async fn surfaces(app: &TestApp) -> Vec<(&'static str, String)> {
     shown.push(("customer view", reply_text(app.slash(&format!("customer {NAME}")).await).await));
     shown.push(("brief", reply_text(app.slash(&format!("brief {NAME}")).await).await));
     shown.push(("search", reply_text(app.slash("search canned").await).await));
-    shown.push(("following", reply_text(slash_as(app, FOLLOWER, "following").await).await));
+    shown.push(("following", reply_text(app.slash_as(FOLLOWER, "following").await).await));
     // The command line: the digest and the report in Markdown, the export.
     let url = &app.test_db.url;
-    shown.push(("digest --print", run(highlights_bin(url).args(["digest", "--print"]))));
-    shown.push(("report (Markdown)", run(highlights_bin(url).args(["report", "--user", USER]))));
-    shown.push(("export (CSV)", run(highlights_bin(url).args(["export", "--format", "csv"]))));
+    shown.push(("digest --print", succeeded(highlights_cli(url).args(["digest", "--print"]))));
+    shown.push(("report (Markdown)", succeeded(highlights_cli(url).args(["report", "--user", USER]))));
+    shown.push(("export (CSV)", succeeded(highlights_cli(url).args(["export", "--format", "csv"]))));
     // `shipped`: the preview, then (clicked) the DMs to who knows them.
     let preview: Value =
         app.slash("shipped chat | canned | Canned replies are live").await.json().await.expect("JSON reply");
@@ -280,11 +234,7 @@ async fn surfaces(app: &TestApp) -> Vec<(&'static str, String)> {
     app.slack.wait_for_ok_calls("views.publish", 1).await;
     // The web library.
     let browser = app.signed_in_browser().await;
-    let id: i64 = sqlx::query_scalar("select id from customers where display_name = $1")
-        .bind(NAME)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("id");
+    let id = app.customer_id(NAME).await;
     let area = crate::capture::area_id(app, "chat").await;
     for path in [
         "/".to_owned(),
@@ -406,7 +356,7 @@ async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backen
         said("manager read-out DM")
     );
     // Its own thread keeps its name.
-    let thread = thread_ts(&app).await;
+    let thread = app.thread_ts_of(NAME).await.expect("a thread");
     let in_thread: Vec<Value> = app
         .slack
         .messages_in(PRODUCT_CHANNEL)
@@ -416,7 +366,7 @@ async fn an_anonymous_customer_is_its_label_everywhere_but_its_own_thread(backen
     assert!(in_thread.iter().any(|m| m.to_string().contains(NAME)), "{in_thread:?}");
 
     // People can name it by its label (the follower's DM says `unfollow Customer 1`).
-    let said = ephemeral(slash_as(&app, FOLLOWER, "unfollow customer 1").await).await;
+    let said = ephemeral(app.slash_as(FOLLOWER, "unfollow customer 1").await).await;
     assert!(said.contains("Customer 1 (Enterprise)") && !said.contains(NAME), "{said}");
     let follows: i64 = sqlx::query_scalar("select count(*) from follows where user_id = $1")
         .bind(FOLLOWER)
@@ -445,7 +395,7 @@ async fn hidden_recordings_are_left_out_everywhere_but_the_customers_own_thread(
         assert!(!text.contains(RECORDING) && !text.contains("12:34"), "{surface} shows the recording: {text}");
     }
     assert!(shown.iter().any(|(_, text)| text.contains(NAME)), "named still");
-    let thread = thread_ts(&app).await;
+    let thread = app.thread_ts_of(NAME).await.expect("a thread");
     let reply = app
         .slack
         .messages_in(PRODUCT_CHANNEL)
@@ -465,9 +415,9 @@ async fn privacy_of_an_unknown_customer_is_refused_with_the_closest_names_and_ne
     ephemeral(app.slash("Zorblax | chat | hello").await).await;
     let refused = ephemeral(app.slash("privacy Zorblax anonymous").await).await;
     assert!(refused.contains("manager") || refused.contains("admin"), "{refused}");
-    let typo = ephemeral(slash_as(&app, "U0MANAGER1", "privacy Zorblux anonymous").await).await;
+    let typo = ephemeral(app.slash_as("U0MANAGER1", "privacy Zorblux anonymous").await).await;
     assert!(typo.contains("Zorblux") && typo.contains("Did you mean *Zorblax*?"), "{typo}");
-    let wrong = ephemeral(slash_as(&app, "U0MANAGER1", "privacy Zorblax secret").await).await;
+    let wrong = ephemeral(app.slash_as("U0MANAGER1", "privacy Zorblax secret").await).await;
     assert!(wrong.contains("privacy Zorblax secret") && wrong.contains("anonymous"), "echoed with the usage: {wrong}");
     let labels: Vec<Option<i64>> =
         sqlx::query_scalar("select anonymous_label from customers").fetch_all(app.db.pool()).await.expect("rows");
@@ -491,16 +441,13 @@ async fn zorblax_quoted(app: &TestApp) {
         "Globex | chat | Macros for the whole team",
     ] {
         if text == "follow" {
-            ephemeral(slash_as(app, FOLLOWER, "follow Zorblax").await).await;
+            ephemeral(app.slash_as(FOLLOWER, "follow Zorblax").await).await;
             continue;
         }
         let saved = ephemeral(app.slash(text).await).await;
         assert!(saved.starts_with("✅ Saved"), "{saved}");
     }
-    let zorblax: i64 = sqlx::query_scalar("select id from customers where display_name = 'Zorblax'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("id");
+    let zorblax = app.customer_id("Zorblax").await;
     triage_naming(app, zorblax).await;
     ephemeral(app.slash("digest").await).await;
     ephemeral(app.slash("report").await).await;
@@ -529,42 +476,22 @@ async fn triage_naming(app: &TestApp, customer: i64) {
     assert_eq!(app.interaction(&submitted).await.status(), 200);
 }
 
+/// `highlights customers forget --yes` for Zorblax, as an operator runs it; what it printed.
+fn forget_on_the_command_line(app: &TestApp) -> String {
+    succeeded(highlights_cli(&app.test_db.url).args(["customers", "forget", "--workspace", TEAM, NAME, "--yes"]))
+}
+
 /// The preview's reply to `forget …` typed by `user`.
 async fn forget_preview(app: &TestApp, user: &str, name: &str) -> Value {
-    let resp = slash_as(app, user, &format!("forget {name}")).await;
+    let resp = app.slash_as(user, &format!("forget {name}")).await;
     assert_eq!(resp.status(), 200);
     resp.json().await.expect("JSON reply")
 }
 
 /// Clicks the preview's confirm button as `user`; what the app answered.
 async fn confirm(app: &TestApp, preview: &Value, user: &str) -> String {
-    static CLICKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = CLICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let button = preview["blocks"]
-        .as_array()
-        .expect("blocks")
-        .iter()
-        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
-        .find(|e| e["action_id"] == "forget_confirm")
-        .unwrap_or_else(|| panic!("no confirm button in {preview}"));
-    let payload = json!({
-        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
-        "user": { "id": user, "username": "someone", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
-        "trigger_id": format!("1.9.{n}"),
-        "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
-        "channel": { "id": "C0CHAN0001", "name": "product" },
-        "response_url": app.slack.response_url(&format!("forget{n}")),
-        "actions": [{ "type": "button", "action_id": "forget_confirm", "block_id": "forget",
-                      "text": button["text"].clone(), "value": button["value"].clone(), "action_ts": format!("3.{n}") }],
-    });
-    let before = app.slack.calls_to("response_url").len();
-    assert_eq!(app.interaction(&payload).await.status(), 200);
-    let answers = app.slack.wait_for_calls("response_url", before + 1).await;
-    answers[before].args["body"]["text"].as_str().unwrap_or_default().to_owned()
-}
-
-async fn count_where(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(app.db.pool()).await.expect("count")
+    let answer = app.click_answered(&Click::in_reply(preview, "forget_confirm").by(user)).await;
+    answer["text"].as_str().unwrap_or_default().to_owned()
 }
 
 /// The top-level message in the product channel (the digest) or a DM whose text starts so.
@@ -584,7 +511,7 @@ async fn a_forgotten_customer_is_erased_once_when_its_asker_confirms(backend: Te
     })
     .await;
     zorblax_quoted(&app).await;
-    let thread = thread_ts_of(&app, "Zorblax").await;
+    let thread = app.thread_ts_of("Zorblax").await.expect("a thread");
     let in_thread = |app: &TestApp| {
         let messages = app.slack.messages_in(PRODUCT_CHANNEL);
         messages.iter().filter(|m| m["ts"] == thread.as_str() || m["thread_ts"] == thread.as_str()).count()
@@ -596,12 +523,12 @@ async fn a_forgotten_customer_is_erased_once_when_its_asker_confirms(backend: Te
     let text = preview.to_string();
     assert!(text.contains("2 highlights, 1 interview, 1 feedback item, 3 messages in its thread"), "{text}");
     assert!(text.contains("removed at the customer's request"), "{text}");
-    assert_eq!(count_where(&app, "select count(*) from customers where display_name = 'Zorblax'").await, 1);
+    assert_eq!(app.count_where("customers", "display_name = 'Zorblax'").await, 1);
 
     // Only the asker may confirm.
     let refused = confirm(&app, &preview, MANAGER).await;
     assert!(refused.contains(&format!("Only <@{USER}>")) && refused.contains("Nothing was erased"), "{refused}");
-    assert_eq!(count_where(&app, "select count(*) from highlights").await, 3);
+    assert_eq!(app.count("highlights").await, 3);
 
     // Confirmed again, on another replica and after a restart: erased once.
     let done = confirm(&app, &preview, USER).await;
@@ -616,18 +543,18 @@ async fn a_forgotten_customer_is_erased_once_when_its_asker_confirms(backend: Te
     app.drain().await;
 
     // Every row about it is gone; onboarding still counts its interview and feedback item.
-    for sql in [
-        "select count(*) from customers where display_name = 'Zorblax'",
-        "select count(*) from customer_aliases where display_name = 'Zorblax'",
-        "select count(*) from highlights where quote like '%agents hours%' or quote like '%EUR%'",
-        "select count(*) from follows",
-        "select count(*) from feedback_items where customer_id is not null or message_text like '%Zorblax%'",
-        "select count(*) from interviews where customer_id not in (select id from customers)",
-        "select count(*) from outbox where payload like '%EUR please%' or payload like '%agents hours%'",
+    for (table, condition) in [
+        ("customers", "display_name = 'Zorblax'"),
+        ("customer_aliases", "display_name = 'Zorblax'"),
+        ("highlights", "quote like '%agents hours%' or quote like '%EUR%'"),
+        ("follows", "1 = 1"),
+        ("feedback_items", "customer_id is not null or message_text like '%Zorblax%'"),
+        ("interviews", "customer_id not in (select id from customers)"),
+        ("outbox", "payload like '%EUR please%' or payload like '%agents hours%'"),
     ] {
-        assert_eq!(count_where(&app, sql).await, 0, "{sql}");
+        assert_eq!(app.count_where(table, condition).await, 0, "{table} where {condition}");
     }
-    assert_eq!(count_where(&app, "select count(*) from feedback_items").await, 1, "the item still counts");
+    assert_eq!(app.count("feedback_items").await, 1, "the item still counts");
     let quota = ephemeral(app.slash("quota").await).await;
     assert!(quota.contains("Interviews 2/20") && quota.contains("Feedback triaged 1/100"), "{quota}");
 
@@ -667,15 +594,6 @@ async fn a_forgotten_customer_is_erased_once_when_its_asker_confirms(backend: Te
     assert_eq!(app.slack.ok_calls_to("chat.delete").len(), 3, "nothing more deleted");
 }
 
-/// The ts of a customer's thread parent.
-async fn thread_ts_of(app: &TestApp, name: &str) -> String {
-    sqlx::query_scalar("select thread_ts from customers where display_name = $1")
-        .bind(name)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("a thread")
-}
-
 on_both_backends!(forget_needs_a_manager_and_a_known_customer);
 async fn forget_needs_a_manager_and_a_known_customer(backend: TestBackend) {
     let app = TestApp::spawn_with(backend, |args| args.managers = Some(MANAGER.into())).await;
@@ -685,26 +603,16 @@ async fn forget_needs_a_manager_and_a_known_customer(backend: TestBackend) {
     let typo = forget_preview(&app, MANAGER, "Zorblux").await.to_string();
     assert!(typo.contains("Zorblux") && typo.contains("Did you mean *Zorblax*?"), "{typo}");
     assert!(typo.contains("Nothing was erased"), "{typo}");
-    let usage = ephemeral(slash_as(&app, MANAGER, "forget").await).await;
+    let usage = ephemeral(app.slash_as(MANAGER, "forget").await).await;
     assert!(usage.contains("/highlight forget Acme"), "{usage}");
-    assert_eq!(count_where(&app, "select count(*) from customers").await, 1);
+    assert_eq!(app.count("customers").await, 1);
 }
 
 on_both_backends!(every_table_that_names_a_customer_is_erased_with_it);
 async fn every_table_that_names_a_customer_is_erased_with_it(backend: TestBackend) {
     use highlights::store::forget::CUSTOMER_TABLES;
     let app = TestApp::spawn_on(backend).await;
-    let sql = match backend {
-        TestBackend::Sqlite => {
-            "select m.name from sqlite_master m join pragma_table_info(m.name) c
-             where m.type = 'table' and c.name = 'customer_id' order by m.name"
-        }
-        TestBackend::Postgres => {
-            "select table_name::text from information_schema.columns
-             where column_name = 'customer_id' and table_schema = current_schema() order by table_name"
-        }
-    };
-    let tables: Vec<String> = sqlx::query_scalar(sql).fetch_all(app.db.pool()).await.expect("schema");
+    let tables = app.tables_with_column("customer_id").await;
     assert!(tables.len() >= 6, "{tables:?}");
     for table in &tables {
         assert!(
@@ -719,11 +627,11 @@ async fn the_command_line_forgets_a_customer_and_the_app_deletes_its_thread(back
     let app = TestApp::spawn_on(backend).await;
     zorblax_quoted(&app).await;
     let url = &app.test_db.url;
-    let said = run(highlights_bin(url).args(["customers", "forget", "--workspace", TEAM, "Zorblax"]));
+    let said = succeeded(highlights_cli(url).args(["customers", "forget", "--workspace", TEAM, "Zorblax"]));
     assert!(said.contains("2 highlights, 1 interview, 1 feedback item, 3 messages in its thread"), "{said}");
     assert!(said.contains("Nothing was erased"), "{said}");
-    assert_eq!(count_where(&app, "select count(*) from customers where display_name = 'Zorblax'").await, 1);
-    let out = highlights_bin(url)
+    assert_eq!(app.count_where("customers", "display_name = 'Zorblax'").await, 1);
+    let out = highlights_cli(url)
         .args(["customers", "forget", "--workspace", TEAM, "Zorblux", "--yes"])
         .output()
         .expect("runs");
@@ -733,9 +641,9 @@ async fn the_command_line_forgets_a_customer_and_the_app_deletes_its_thread(back
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let said = run(highlights_bin(url).args(["customers", "forget", "--workspace", TEAM, "Zorblax", "--yes"]));
+    let said = forget_on_the_command_line(&app);
     assert!(said.starts_with("Forgotten Zorblax"), "{said}");
-    assert_eq!(count_where(&app, "select count(*) from customers where display_name = 'Zorblax'").await, 0);
+    assert_eq!(app.count_where("customers", "display_name = 'Zorblax'").await, 0);
     // The running app carries out the Slack work queued.
     crate::support::eventually("the thread to be deleted", || async {
         app.slack.ok_calls_to("chat.delete").len() == 3
@@ -791,8 +699,7 @@ async fn a_digest_behind_more_than_a_page_of_history_is_still_mended(backend: Te
     for n in 0..1_100 {
         app.slack.add_message(PRODUCT_CHANNEL, &format!("1700000999.{n:06}"), "Anyone up for lunch?");
     }
-    let said =
-        run(highlights_bin(&app.test_db.url).args(["customers", "forget", "--workspace", TEAM, "Zorblax", "--yes"]));
+    let said = forget_on_the_command_line(&app);
     assert!(said.starts_with("Forgotten Zorblax"), "{said}");
     crate::support::eventually("the digest to be mended", || async {
         let updates = app.slack.ok_calls_to("chat.update");
@@ -820,7 +727,7 @@ async fn a_forgotten_customer_leaves_no_word_in_sent_shipped_dms_or_queued_nudge
     use jiff::{civil::Weekday, tz::TimeZone, Timestamp, ToSpan};
     let app = TestApp::spawn_on(backend).await;
     zorblax_quoted(&app).await;
-    ephemeral(slash_as(&app, FOLLOWER, "follow Globex").await).await;
+    ephemeral(app.slash_as(FOLLOWER, "follow Globex").await).await;
     ephemeral(app.slash("config nudge 30").await).await;
     // Shipped to both customers: their interviewer and their follower each get a DM naming both.
     let preview: Value =
@@ -858,8 +765,7 @@ async fn a_forgotten_customer_leaves_no_word_in_sent_shipped_dms_or_queued_nudge
     assert_eq!(about("notify_user", "agents hours").await.len(), 2, "the shipped DMs quote it");
     assert_eq!(about("nudge_follower", "Zorblax").await.len(), 1, "the nudge names it");
 
-    let said =
-        run(highlights_bin(&app.test_db.url).args(["customers", "forget", "--workspace", TEAM, "Zorblax", "--yes"]));
+    let said = forget_on_the_command_line(&app);
     assert!(said.starts_with("Forgotten Zorblax"), "{said}");
     crate::support::eventually("the thread to be deleted", || async {
         app.slack.ok_calls_to("chat.delete").len() >= 3
@@ -881,7 +787,6 @@ async fn a_forgotten_customer_leaves_no_word_in_sent_shipped_dms_or_queued_nudge
     assert!(dms.iter().all(|dm| dm.contains("removed at the customer's request")), "{dms:?}");
     let nudge = about("nudge_follower", "Globex").await;
     assert_eq!(nudge.len(), 1, "the nudge still lists Globex");
-    let pending: i64 =
-        count_where(&app, "select count(*) from outbox where kind = 'nudge_follower' and status = 'pending'").await;
+    let pending = app.outbox_rows_of("nudge_follower").await.into_iter().filter(|row| row.status == "pending").count();
     assert_eq!(pending, 1, "and is still to be sent");
 }

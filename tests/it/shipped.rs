@@ -7,9 +7,10 @@
 use serde_json::{json, Value};
 
 use crate::on_both_backends;
+use crate::support::clicks::Click;
 use crate::support::db::TestBackend;
 use crate::support::fake_slack::{Call, Fault};
-use crate::support::{ephemeral, eventually, TestApp, PRODUCT_CHANNEL, TEAM, USER};
+use crate::support::{ephemeral, eventually, TestApp, PRODUCT_CHANNEL, USER};
 
 const BOB: &str = "U0BOB00001";
 const FOLLOWER: &str = "U0FOLLOW01";
@@ -17,14 +18,8 @@ const BOSS: &str = "U0BOSS0001";
 const SHIP: &str =
     "shipped chat | canned replies | Canned replies &amp; macros are live | <https://example.com/changelog>";
 
-/// `/highlight <text>` typed by `user`.
-async fn slash_as(app: &TestApp, user: &str, text: &str) -> reqwest::Response {
-    let body = app.slash_body(text).replace(&format!("user_id={USER}"), &format!("user_id={user}"));
-    app.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await
-}
-
 async fn capture_as(app: &TestApp, user: &str, text: &str) {
-    let said = ephemeral(slash_as(app, user, text).await).await;
+    let said = ephemeral(app.slash_as(user, text).await).await;
     assert!(said.starts_with("✅ Saved"), "{text}: {said}");
 }
 
@@ -66,41 +61,9 @@ async fn customers_who_asked(app: &TestApp) {
     app.drain().await;
 }
 
-/// Clicks the *Announce* button of a preview as Slack sends a click (each
-/// click its own `action_ts`, so none is a replay of another).
-async fn send_click(app: &TestApp, preview: &Value) {
-    static CLICKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = CLICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let button = preview["blocks"]
-        .as_array()
-        .expect("blocks")
-        .iter()
-        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
-        .find(|e| e["action_id"] == "shipped_announce")
-        .unwrap_or_else(|| panic!("no Announce button in {preview}"));
-    let payload = json!({
-        "type": "block_actions", "team": { "id": TEAM, "domain": "acme" },
-        "user": { "id": USER, "username": "alice", "team_id": TEAM }, "api_app_id": "A0APP00001", "token": "t",
-        "trigger_id": format!("1.2.{n}"),
-        "container": { "type": "message", "message_ts": "1.2", "channel_id": "C0CHAN0001", "is_ephemeral": true },
-        "channel": { "id": "C0CHAN0001", "name": "product" },
-        "response_url": app.slack.response_url("shipped"),
-        "actions": [{ "type": "button", "action_id": "shipped_announce", "block_id": "shipped",
-                      "text": button["text"].clone(), "value": button["value"].clone(), "action_ts": format!("2.{n}") }],
-    });
-    assert_eq!(app.interaction(&payload).await.status(), 200);
-}
-
-/// [`send_click`], and what the app answered on the preview's `response_url`.
-async fn click(app: &TestApp, preview: &Value) -> Value {
-    let before = app.slack.calls_to("response_url").len();
-    send_click(app, preview).await;
-    let answers = app.slack.wait_for_calls("response_url", before + 1).await;
-    answers[before].args["body"].clone()
-}
-
-async fn count_where(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(app.db.pool()).await.expect("count")
+/// The *Announce* button of a preview.
+fn announce(preview: &Value) -> Click {
+    Click::in_reply(preview, "shipped_announce")
 }
 
 /// The `Shipped:` replies posted, with the thread each went into.
@@ -124,14 +87,6 @@ fn shipped_dms(app: &TestApp) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn thread_of(app: &TestApp, customer: &str) -> Option<String> {
-    sqlx::query_scalar("select thread_ts from customers where display_name = $1")
-        .bind(customer)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("customer")
-}
-
 on_both_backends!(the_preview_names_who_asked_and_stores_nothing_until_the_click_announces_once);
 async fn the_preview_names_who_asked_and_stores_nothing_until_the_click_announces_once(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
@@ -144,16 +99,16 @@ async fn the_preview_names_who_asked_and_stores_nothing_until_the_click_announce
     assert!(text.contains("Announce to 2 customers"), "{text}");
     assert!(text.contains("&lt;!channel&gt; we need canned replies"), "escaped: {text}");
     assert_eq!(app.count("shipments").await, 0, "a preview stores nothing");
-    assert_eq!(count_where(&app, "select count(*) from highlights where closed_by_shipment is not null").await, 0);
-    assert_eq!(count_where(&app, "select count(*) from outbox where kind = 'post_shipped'").await, 0);
+    assert_eq!(app.count_where("highlights", "closed_by_shipment is not null").await, 0);
+    assert_eq!(app.outbox_rows_of("post_shipped").await.len(), 0);
     // Globex lost its thread (say the channel changed): the reply starts one.
     sqlx::query("update customers set thread_ts = null, thread_channel = null where display_name = 'Globex'")
         .execute(app.db.pool())
         .await
         .expect("update");
-    let acme_thread = thread_of(&app, "Acme").await.expect("Acme's thread");
+    let acme_thread = app.thread_ts_of("Acme").await.expect("Acme's thread");
 
-    let answer = click(&app, &preview).await;
+    let answer = app.click_answered(&announce(&preview)).await;
     assert_eq!(answer["replace_original"], true);
     let done = answer["text"].as_str().expect("text");
     assert!(done.contains("Announced “Canned replies &amp; macros are live” to 2 customers"), "{done}");
@@ -161,7 +116,7 @@ async fn the_preview_names_who_asked_and_stores_nothing_until_the_click_announce
 
     let replies = shipped_replies(&app);
     assert_eq!(replies.len(), 2, "one reply per customer: {replies:#?}");
-    let globex_thread = thread_of(&app, "Globex").await.expect("a new thread for Globex");
+    let globex_thread = app.thread_ts_of("Globex").await.expect("a new thread for Globex");
     let to = |thread: &str| replies.iter().find(|r| r.args["thread_ts"] == thread).cloned();
     let acme = to(&acme_thread).expect("Acme's reply in Acme's thread");
     assert_eq!(acme.args["channel"], PRODUCT_CHANNEL);
@@ -202,11 +157,11 @@ async fn the_preview_names_who_asked_and_stores_nothing_until_the_click_announce
     assert!(dm(USER).contains("*Acme*") && dm(USER).contains("*Globex*"), "{}", dm(USER));
 
     // Clicked again, here and on another replica: nothing more.
-    let again = click(&app, &preview).await;
+    let again = app.click_answered(&announce(&preview)).await;
     assert!(again["text"].as_str().expect("text").contains(&format!("already announced by <@{USER}>")), "{again}");
     {
         let replica = app.replica().await;
-        let there = click(&replica, &preview).await;
+        let there = replica.click_answered(&announce(&preview)).await;
         assert!(there["text"].as_str().expect("text").contains("already announced"), "{there}");
         replica.drain().await;
     }
@@ -233,7 +188,7 @@ async fn a_restart_between_the_click_and_the_posts_still_posts_once(backend: Tes
     assert!(said(&preview).contains("Announce to 3 customers"), "{}", said(&preview));
     app.slack.fail_next("chat.postMessage", Fault::Status(503), 1000);
     let before = app.slack.calls_to("chat.postMessage").len();
-    click(&app, &preview).await;
+    app.click_answered(&announce(&preview)).await;
     app.slack.wait_for_calls("chat.postMessage", before + 1).await;
     assert!(shipped_replies(&app).is_empty());
     let app = app.crash_and_restart().await;
@@ -257,7 +212,7 @@ async fn a_dm_about_a_shipment_whose_answer_was_lost_is_not_sent_twice(backend: 
     // Every post reaches Slack, and no answer comes back: the replies in the
     // threads and the DMs are each looked for before being sent again.
     app.slack.fail_next("chat.postMessage", Fault::LostAnswer, 5);
-    click(&app, &preview).await;
+    app.click_answered(&announce(&preview)).await;
     app.drain().await;
     for person in [USER, BOB, FOLLOWER] {
         let dm = format!("D{}", person.strip_prefix('U').unwrap_or(person));
@@ -288,7 +243,7 @@ async fn a_brief_shows_areas_latest_quotes_people_and_what_shipped(backend: Test
     follow(&app, "Acme", FOLLOWER).await;
     app.drain().await;
     let preview = reply(app.slash("shipped chat | canned | Canned replies are live").await).await;
-    click(&app, &preview).await;
+    app.click_answered(&announce(&preview)).await;
     app.drain().await;
     let today: String =
         sqlx::query_scalar("select shipped_on from shipments").fetch_one(app.db.pool()).await.expect("d");
@@ -340,7 +295,7 @@ async fn refusals_name_what_was_wrong_and_echo_the_text(backend: TestBackend) {
         assert!(said.contains(&format!("```/highlight {typed}```")), "echoed: {said}");
     }
     assert_eq!(app.count("shipments").await, 0);
-    assert_eq!(count_where(&app, "select count(*) from highlights where closed_by_shipment is not null").await, 0);
+    assert_eq!(app.count_where("highlights", "closed_by_shipment is not null").await, 0);
 }
 
 on_both_backends!(only_managers_ship_and_a_button_from_another_workspace_is_refused);
@@ -354,7 +309,7 @@ async fn only_managers_ship_and_a_button_from_another_workspace_is_refused(backe
     let refused = ephemeral(app.slash(SHIP).await).await;
     assert!(refused.contains("Only the app's managers and workspace admins can announce what shipped"), "{refused}");
     assert!(refused.contains("You typed"), "{refused}");
-    let preview = reply(slash_as(&app, BOSS, SHIP).await).await;
+    let preview = reply(app.slash_as(BOSS, SHIP).await).await;
     assert!(said(&preview).contains("Announce to 2 customers"), "{}", said(&preview));
 
     // The same announcement sealed for another workspace, clicked here.
@@ -373,10 +328,10 @@ async fn only_managers_ship_and_a_button_from_another_workspace_is_refused(backe
     let mut foreign = preview.clone();
     let at = foreign["blocks"].as_array().expect("blocks").len() - 1;
     foreign["blocks"][at]["elements"][0]["value"] = json!(value);
-    let answer = click(&app, &foreign).await;
+    let answer = app.click_answered(&announce(&foreign)).await;
     assert!(answer["text"].as_str().expect("text").contains("not made by Highlights for this workspace"), "{answer}");
     // A non-manager clicking the real button is refused too.
-    let answer = click(&app, &preview).await;
+    let answer = app.click_answered(&announce(&preview)).await;
     assert!(answer["text"].as_str().expect("text").contains("Only the app's managers"), "{answer}");
     app.drain().await;
     assert_eq!(app.count("shipments").await, 0);
@@ -392,7 +347,7 @@ async fn the_month_end_report_marks_shipped_quotes(backend: TestBackend) {
     }
     app.drain().await;
     let preview = reply(app.slash("shipped chat | macros | Macros are live").await).await;
-    click(&app, &preview).await;
+    app.click_answered(&announce(&preview)).await;
     app.drain().await;
     let today: String =
         sqlx::query_scalar("select shipped_on from shipments").fetch_one(app.db.pool()).await.expect("d");
@@ -418,7 +373,8 @@ async fn two_clicks_at_once_on_two_replicas_announce_once(backend: TestBackend) 
     {
         let replica = app.replica().await;
         let before = app.slack.calls_to("response_url").len();
-        tokio::join!(send_click(&app, &preview), send_click(&replica, &preview));
+        let (here, there) = (announce(&preview), announce(&preview));
+        tokio::join!(app.click(&here), replica.click(&there));
         let calls = app.slack.wait_for_calls("response_url", before + 2).await;
         let answers: Vec<String> = calls[before..].iter().map(|c| c.args["body"]["text"].to_string()).collect();
         assert_eq!(answers.iter().filter(|a| a.contains("Announced")).count(), 1, "{answers:?}");

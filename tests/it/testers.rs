@@ -12,12 +12,6 @@ use crate::support::{ephemeral, TestApp, USER};
 
 const FOLLOWER: &str = "U0FOLLOW01";
 
-/// `/highlight <text>` typed by `user`.
-async fn slash_as(app: &TestApp, user: &str, text: &str) -> reqwest::Response {
-    let body = app.slash_body(text).replace(&format!("user_id={USER}"), &format!("user_id={user}"));
-    app.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await
-}
-
 /// Everything an ephemeral answer says: its text and its blocks.
 async fn said(resp: reqwest::Response) -> String {
     assert_eq!(resp.status(), 200);
@@ -74,7 +68,7 @@ async fn a_ticked_highlight_makes_its_customer_a_tester_of_its_area(backend: Tes
         .await
         .expect("interviewee");
     // Somebody else follows them: they know them too.
-    ephemeral(slash_as(&app, FOLLOWER, "follow Acme &lt;Labs&gt;").await).await;
+    ephemeral(app.slash_as(FOLLOWER, "follow Acme &lt;Labs&gt;").await).await;
     let listed = said(app.slash("testers Chat").await).await;
     assert!(listed.contains("🧪 *Would try a prototype in chat*: 1 customer"), "{listed}");
     assert!(

@@ -267,8 +267,7 @@ async fn an_uninstalled_workspace_gets_no_posts_until_it_uses_the_app_again(back
     crate::support::ephemeral(app.slash("help").await).await;
     let uninstalled = fixture_json(include_str!("../fixtures/requests/event_callback.app_uninstalled.json"));
     assert_eq!(app.event(&uninstalled).await.status(), 200);
-    let at: Option<i64> =
-        sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    let at = app.workspace_row().await.uninstalled_at;
     assert!(at.is_some());
     // Work queued for it waits instead of calling Slack with a dead token.
     sqlx::query(
@@ -280,27 +279,20 @@ async fn an_uninstalled_workspace_gets_no_posts_until_it_uses_the_app_again(back
     .execute(app.db.pool())
     .await
     .expect("queued");
-    crate::support::eventually("the row to be tried", || async {
-        let error: Option<String> =
-            sqlx::query_scalar("select last_error from outbox").fetch_one(app.db.pool()).await.expect("row");
-        error.is_some()
-    })
-    .await;
+    crate::support::eventually("the row to be tried", || async { app.outbox_rows().await[0].last_error.is_some() })
+        .await;
     assert!(app.slack.calls_to("chat.postMessage").is_empty());
-    let error: Option<String> =
-        sqlx::query_scalar("select last_error from outbox").fetch_one(app.db.pool()).await.expect("row");
+    let error = app.outbox_rows().await.remove(0).last_error;
     assert_eq!(error.as_deref(), Some("the app is uninstalled from this workspace"));
     // Using the app again (a reinstall) lifts it, and what was parked goes
     // out at once, not when its park ends (30 s here).
     crate::support::ephemeral(app.slash("help").await).await;
-    let at: Option<i64> =
-        sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    let at = app.workspace_row().await.uninstalled_at;
     assert!(at.is_none());
     app.slack.wait_for_calls("chat.postMessage", 1).await;
     // A redelivered uninstall event does not count as a reinstall, nor as a second uninstall.
     assert_eq!(app.event(&uninstalled).await.status(), 200);
-    let at: Option<i64> =
-        sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    let at = app.workspace_row().await.uninstalled_at;
     assert!(at.is_none(), "the redelivery was ignored");
 }
 
@@ -321,9 +313,7 @@ async fn a_reinstall_seen_first_by_a_replica_that_remembers_the_workspace_instal
     // Recorded as installed again, and the post goes out at once (not after
     // the uninstalled workspace's park, 30 s here).
     crate::support::eventually("the reinstall to be recorded", || async {
-        let at: Option<i64> =
-            sqlx::query_scalar("select uninstalled_at from workspaces").fetch_one(app.db.pool()).await.expect("row");
-        at.is_none()
+        app.workspace_row().await.uninstalled_at.is_none()
     })
     .await;
     let posted = app.slack.wait_for_ok_calls("chat.postMessage", 2).await;

@@ -320,11 +320,7 @@ async fn a_429_pauses_the_channel_for_every_row_and_every_replica(backend: TestB
 /// Waits until every highlight is recorded as posted.
 async fn all_recorded_as_posted(app: &TestApp) {
     crate::support::eventually("every highlight recorded as posted", || async {
-        let unposted: i64 = sqlx::query_scalar("select count(*) from highlights where posted_ts is null")
-            .fetch_one(app.db.pool())
-            .await
-            .expect("count");
-        unposted == 0
+        app.count_where("highlights", "posted_ts is null").await == 0
     })
     .await;
 }
@@ -350,8 +346,7 @@ async fn a_post_whose_answer_was_lost_is_found_not_made_twice(backend: TestBacke
     let (parents, replies) = channel_messages(&app);
     assert_eq!(parents.len(), 1, "one thread parent: {parents:?}");
     assert_eq!(replies.len(), 2, "one reply per highlight: {replies:?}");
-    let posted: Vec<String> =
-        sqlx::query_scalar("select posted_ts from highlights order by id").fetch_all(app.db.pool()).await.expect("ts");
+    let posted: Vec<String> = app.posted_ts_of_highlights().await.into_iter().map(|ts| ts.expect("posted")).collect();
     let reply_ts: Vec<String> = replies.iter().map(|r| r["ts"].as_str().expect("ts").to_owned()).collect();
     assert_eq!(posted, reply_ts, "each highlight points at the reply that was made");
     let thread: String =
@@ -398,8 +393,7 @@ async fn a_post_slack_makes_after_the_apps_timeout_is_found_not_made_twice(backe
     app.drain().await;
     let (parents, replies) = channel_messages(&app);
     assert_eq!((parents.len(), replies.len()), (1, 2), "{parents:?} {replies:?}");
-    let posted: Vec<String> =
-        sqlx::query_scalar("select posted_ts from highlights order by id").fetch_all(app.db.pool()).await.expect("ts");
+    let posted: Vec<String> = app.posted_ts_of_highlights().await.into_iter().map(|ts| ts.expect("posted")).collect();
     let reply_ts: Vec<String> = replies.iter().map(|r| r["ts"].as_str().expect("ts").to_owned()).collect();
     assert_eq!(posted, reply_ts, "each highlight points at the reply that was made");
 }
@@ -522,10 +516,7 @@ async fn waiting_for_another_replicas_thread_claim_is_not_counted_as_an_attempt(
 async fn open_capture_form(app: &TestApp) -> (Value, i64) {
     assert_eq!(app.slash("").await.status(), 200);
     let opened = app.slack.wait_for_ok_calls("views.open", 1).await;
-    let chat: i64 = sqlx::query_scalar("select id from product_areas where key = 'chat'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("chat");
+    let chat = app.area_id("chat").await;
     (opened[0].args["view"].clone(), chat)
 }
 

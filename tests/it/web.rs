@@ -507,10 +507,7 @@ async fn areas_rank_over_a_period_and_an_area_groups_its_quotes_by_customer(back
     assert!(areas.contains("<label for=\"since\">"), "{areas}");
     let (_, later) = page(&browser, &app, "/areas?since=2999-01-01").await;
     assert!(!later.contains(">chat</a>") && later.contains("Nothing captured since 2999-01-01"), "{later}");
-    let chat: i64 = sqlx::query_scalar("select id from product_areas where key = 'chat'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("chat");
+    let chat = app.area_id("chat").await;
     let (status, html) = page(&browser, &app, &format!("/areas/{chat}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("<h1>chat</h1>"), "{html}");

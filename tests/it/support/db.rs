@@ -102,3 +102,98 @@ macro_rules! on_both_backends {
         }
     )*};
 }
+
+/// An outbox row, as tests look at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub kind: String,
+    /// `pending`, `done` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// A workspace's row, as tests look at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceRow {
+    pub product_channel: Option<String>,
+    /// When Slack said the app was uninstalled (unix ms), until it is used again.
+    pub uninstalled_at: Option<i64>,
+}
+
+/// Typed reads of what the app stored, for the tests of features (the
+/// store's own tests read through the store).
+impl super::TestApp {
+    /// Every outbox row, oldest first.
+    pub async fn outbox_rows(&self) -> Vec<OutboxRow> {
+        let rows: Vec<(String, String, i64, Option<String>)> =
+            sqlx::query_as("select kind, status, attempts, last_error from outbox order by id")
+                .fetch_all(self.db.pool())
+                .await
+                .expect("outbox rows");
+        rows.into_iter()
+            .map(|(kind, status, attempts, last_error)| OutboxRow { kind, status, attempts, last_error })
+            .collect()
+    }
+
+    /// The outbox rows of one kind (`post_highlight`, `nudge_follower`, …), oldest first.
+    pub async fn outbox_rows_of(&self, kind: &str) -> Vec<OutboxRow> {
+        self.outbox_rows().await.into_iter().filter(|row| row.kind == kind).collect()
+    }
+
+    /// The id of the customer shown as `name` (in any workspace).
+    pub async fn customer_id(&self, name: &str) -> i64 {
+        self.one("customer", "select id from customers where display_name = $1", name).await
+    }
+
+    /// The ts of the thread of the customer shown as `name`, once it has one.
+    pub async fn thread_ts_of(&self, name: &str) -> Option<String> {
+        self.one("customer", "select thread_ts from customers where display_name = $1", name).await
+    }
+
+    /// The id of the product area keyed `key` (its name in lowercase).
+    pub async fn area_id(&self, key: &str) -> i64 {
+        self.one("area", "select id from product_areas where key = $1", key).await
+    }
+
+    /// The one value `sql` reads for `key`; panics naming `what` when there is none.
+    async fn one<T>(&self, what: &str, sql: &str, key: &str) -> T
+    where
+        T: Send + Unpin,
+        (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query_scalar(sql)
+            .bind(key)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("no {what} {key}: {e}"))
+    }
+
+    /// The test workspace's row, as tests look at it.
+    pub async fn workspace_row(&self) -> WorkspaceRow {
+        let (product_channel, uninstalled_at) =
+            sqlx::query_as("select product_channel, uninstalled_at from workspaces where id = $1")
+                .bind(super::TEAM)
+                .fetch_one(self.db.pool())
+                .await
+                .expect("the test workspace");
+        WorkspaceRow { product_channel, uninstalled_at }
+    }
+
+    /// Where each highlight was posted (its reply's ts), oldest highlight first.
+    pub async fn posted_ts_of_highlights(&self) -> Vec<Option<String>> {
+        sqlx::query_scalar("select posted_ts from highlights order by id").fetch_all(self.db.pool()).await.expect("ts")
+    }
+
+    /// The tables with a column called `column`, by name, as the schema says.
+    pub async fn tables_with_column(&self, column: &str) -> Vec<String> {
+        let sql = if self.test_db.url.starts_with("sqlite:") {
+            "select m.name from sqlite_master m join pragma_table_info(m.name) c
+             where m.type = 'table' and c.name = $1 order by m.name"
+        } else {
+            "select table_name::text from information_schema.columns
+             where column_name::text = $1 and table_schema = current_schema() order by table_name"
+        };
+        sqlx::query_scalar(sql).bind(column).fetch_all(self.db.pool()).await.expect("schema")
+    }
+}

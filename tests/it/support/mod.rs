@@ -2,6 +2,7 @@
 //! a fresh database and [`FakeSlack`], and sends it requests signed as Slack signs them.
 
 pub mod block_kit;
+pub mod clicks;
 pub mod db;
 pub mod fake_slack;
 pub mod signer;
@@ -328,9 +329,14 @@ impl TestApp {
         self.slash_body_in(TEAM, text)
     }
 
-    /// The same, typed in another workspace. Each invocation has a
-    /// `response_url` of its own, as Slack's do (so no two are one replay).
+    /// The same, typed in another workspace.
     pub fn slash_body_in(&self, team: &str, text: &str) -> String {
+        self.slash_body_by(team, USER, text)
+    }
+
+    /// The same, typed by `user` in `team`. Each invocation has a
+    /// `response_url` of its own, as Slack's do (so no two are one replay).
+    pub fn slash_body_by(&self, team: &str, user: &str, text: &str) -> String {
         static INVOCATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let invocation = INVOCATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         serde_urlencoded::to_string([
@@ -339,7 +345,7 @@ impl TestApp {
             ("team_domain", "acme"),
             ("channel_id", CHANNEL),
             ("channel_name", "customer-highlights"),
-            ("user_id", USER),
+            ("user_id", user),
             ("user_name", "alice"),
             ("command", "/highlight"),
             ("text", text),
@@ -354,6 +360,12 @@ impl TestApp {
     /// Types `/highlight <text>` and returns the response.
     pub async fn slash(&self, text: &str) -> reqwest::Response {
         let body = self.slash_body(text);
+        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await
+    }
+
+    /// Types `/highlight <text>` as `user` and returns the response.
+    pub async fn slash_as(&self, user: &str, text: &str) -> reqwest::Response {
+        let body = self.slash_body_by(TEAM, user, text);
         self.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await
     }
 
@@ -426,7 +438,15 @@ impl TestApp {
 
     /// Rows of a table, counted.
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(self.db.pool()).await.expect("count")
+        self.count_where(table, "1 = 1").await
+    }
+
+    /// Rows of a table that meet `condition` (SQL both backends read), counted.
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
+        sqlx::query_scalar(&format!("select count(*) from {table} where {condition}"))
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("count {table} where {condition}: {e}"))
     }
 }
 
@@ -456,6 +476,21 @@ where
 /// side knows the secret, as it signs every request with it).
 pub fn opened_metadata(callback_id: &str, metadata: &str) -> String {
     highlights::slack::verify::seal(signer::SIGNING_SECRET, &format!("{TEAM}:{callback_id}"), metadata)
+}
+
+/// The `highlights` command line against the database at `url`, with
+/// nothing else from the environment (as an operator runs it).
+pub fn highlights_cli(url: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_highlights"));
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("DATABASE_URL", url);
+    cmd
+}
+
+/// Runs a command line that must succeed; what it printed.
+pub fn succeeded(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A fixture request body, parsed.
