@@ -7,7 +7,10 @@
 //! the size, `HIGHLIGHTS_BENCH_REQUESTS=N` the requests per page (100),
 //! `HIGHLIGHTS_BENCH_POSTGRES_URL=postgres://…` to add PostgreSQL,
 //! `HIGHLIGHTS_BENCH_KEEP=dir` to keep the seeded SQLite database in `dir`
-//! and the PostgreSQL one on its server, and use them again the next run).
+//! and the PostgreSQL one on its server, and use them again the next run,
+//! `HIGHLIGHTS_BENCH_BACKEND=sqlite` or `postgres` to run one backend only,
+//! `HIGHLIGHTS_BENCH_PAGES=report,/areas` to time only the pages whose path
+//! holds one of these words; the export is timed only without that filter).
 //! Prints p50 / p99 / max per page, and the CSV export's size and time apart
 //! (it carries every highlight). Figures, not assertions: the machine is shared.
 //! `RUST_LOG=sqlx::query=debug` prints every statement the app makes, with
@@ -81,8 +84,13 @@ fn main() {
             None => dir.path().join("bench.db"),
         };
         let reuse = keep.is_some() && file.exists();
-        run("SQLite", &format!("sqlite://{}", file.display()), n, requests, reuse).await;
-        if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
+        let only = std::env::var("HIGHLIGHTS_BENCH_BACKEND").unwrap_or_default().to_lowercase();
+        if only.is_empty() || only == "sqlite" {
+            run("SQLite", &format!("sqlite://{}", file.display()), n, requests, reuse).await;
+        }
+        let postgres =
+            std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL").ok().filter(|_| only.is_empty() || only == "postgres");
+        if let Some(base) = postgres {
             let name =
                 if keep.is_some() { format!("highlights_bench_pages_{n}") } else { "highlights_bench_pages".into() };
             let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
@@ -201,8 +209,13 @@ async fn run(backend: &str, url: &str, n: i64, requests: usize, reuse: bool) {
         "/onboarding".to_owned(),
         format!("/onboarding/{USER}/report"),
     ];
+    // `HIGHLIGHTS_BENCH_PAGES`: only the pages whose path holds one of its words.
+    let filter = std::env::var("HIGHLIGHTS_BENCH_PAGES").ok();
+    let words: Vec<&str> =
+        filter.as_deref().map(|f| f.split(',').filter(|w| !w.is_empty()).collect()).unwrap_or_default();
+    let pages = pages.iter().filter(|path| words.is_empty() || words.iter().any(|w| path.contains(w)));
     println!("{backend:>10}  {:<30} {:>9} {:>9} {:>9} {:>9}", "page", "p50 ms", "p99 ms", "max ms", "KiB");
-    for path in &pages {
+    for path in pages {
         let mut size = 0;
         for _ in 0..3 {
             size = get(path.clone()).await; // warm the caches and the names
@@ -222,7 +235,9 @@ async fn run(backend: &str, url: &str, n: i64, requests: usize, reuse: bool) {
             size as f64 / 1024.0
         );
     }
-    export(backend, &browser, &base, &cookie).await;
+    if words.is_empty() {
+        export(backend, &browser, &base, &cookie).await;
+    }
     let _ = stop.send(());
     let _ = server.await;
 }

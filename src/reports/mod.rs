@@ -19,9 +19,10 @@ use crate::posting::PostError;
 use crate::reply::Reply;
 use crate::slack::blocks::{self, context, header, section, Message};
 use crate::slack::mrkdwn::{count, escape, link, Who};
-use crate::store::digests::{list_area_signal, list_interviewer_quotes, QuoteCandidate};
+use crate::store::digests::{list_area_signal, QuoteCandidate};
 use crate::store::onboarding::find_onboardee;
 use crate::store::outbox::OutboxKind;
+use crate::store::reports::{find_report_interviews, list_report_areas, list_report_quote_candidates, ReportWindow};
 use crate::store::workspaces::find_report_endorsed_only;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
@@ -30,6 +31,10 @@ use crate::store::Db;
 pub const BAR_QUOTES: usize = 3;
 /// Distinct customers a feature needs to be backed.
 pub const BAR_CUSTOMERS: usize = 3;
+/// Features (product areas) a report shows.
+const FEATURES: i64 = 3;
+/// Quotes shown per feature.
+const QUOTES_PER_FEATURE: usize = 5;
 
 /// One feature (product area) of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -109,52 +114,36 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
         None => (today.saturating_sub(29.days()), 30, None),
     };
     let until = from.saturating_add(days.days());
-    let rows = list_interviewer_quotes(db, workspace, user, &format_date(from), &format_date(until)).await?;
-    if rows.is_empty() {
+    let (from_date, until_date) = (format_date(from), format_date(until));
+    // Interviews count whatever was endorsed; features, only what counts.
+    let window = ReportWindow {
+        workspace,
+        interviewer: user,
+        from_date: &from_date,
+        until_date: &until_date,
+        endorsed_only: find_report_endorsed_only(db, workspace).await?,
+    };
+    let interviews = find_report_interviews(db, window).await?;
+    if interviews == 0 {
         return Ok(None);
     }
-    let interviews = {
-        let mut seen: Vec<(i64, &str)> = rows.iter().map(|(_, q)| (q.customer_id, q.interview_date.as_str())).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        seen.len()
-    };
-    // Interviews count whatever was endorsed; features, only what counts.
-    let endorsed_only = find_report_endorsed_only(db, workspace).await?;
-    let mut areas: Vec<(String, Vec<QuoteCandidate>)> = Vec::new();
-    for (area, quote) in rows.into_iter().filter(|(_, q)| !endorsed_only || q.endorsed_by.is_some()) {
-        match areas.iter_mut().find(|(a, _)| *a == area) {
-            Some((_, list)) => list.push(quote),
-            None => areas.push((area, vec![quote])),
-        }
-    }
-    let distinct = |list: &[QuoteCandidate]| {
-        let mut ids: Vec<i64> = list.iter().map(|q| q.customer_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.len()
-    };
-    areas.sort_by(|a, b| distinct(&b.1).cmp(&distinct(&a.1)).then(b.1.len().cmp(&a.1.len())).then(a.0.cmp(&b.0)));
-    let marks = crate::store::testers::list_tester_marks(db, workspace).await?;
-    let testers = |list: &[QuoteCandidate]| {
-        let mut ids: Vec<i64> =
-            list.iter().filter(|q| marks.contains(&(q.area_id, q.customer_id))).map(|q| q.customer_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.len()
-    };
+    // The areas counted and ranked in SQL; of their quotes, only those the
+    // picking may choose are read.
+    let areas = list_report_areas(db, window, FEATURES).await?;
+    let ids: Vec<i64> = areas.iter().map(|a| a.area_id).collect();
+    let candidates = list_report_quote_candidates(db, window, &ids, QUOTES_PER_FEATURE as i64).await?;
     let features = areas
-        .iter()
-        .take(3)
-        .map(|(area, list)| {
-            let customers = distinct(list);
+        .into_iter()
+        .map(|area| {
+            let mine: Vec<QuoteCandidate> = candidates.iter().filter(|c| c.area_id == area.area_id).cloned().collect();
+            let (customers, highlights) = (area.customers as usize, area.highlights as usize);
             Feature {
-                area: area.clone(),
+                area: area.area,
                 customers,
-                highlights: list.len(),
-                backed: list.len() >= BAR_QUOTES && customers >= BAR_CUSTOMERS,
-                testers: testers(list),
-                quotes: pick_quotes(list, 5)
+                highlights,
+                backed: highlights >= BAR_QUOTES && customers >= BAR_CUSTOMERS,
+                testers: area.testers as usize,
+                quotes: pick_quotes(&mine, QUOTES_PER_FEATURE)
                     .into_iter()
                     .map(|q| ReportQuote {
                         customer: q.customer,
@@ -178,12 +167,12 @@ pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -
         .collect();
     Ok(Some(Report {
         user: user.to_owned(),
-        from: format_date(from),
-        until: format_date(until),
-        interviews,
+        from: from_date.clone(),
+        until: until_date.clone(),
+        interviews: interviews as usize,
         features,
         team,
-        endorsed_only,
+        endorsed_only: window.endorsed_only,
         topic,
     }))
 }

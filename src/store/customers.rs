@@ -363,10 +363,7 @@ pub async fn list_near_customers(
     let prefixes = key_prefixes(key);
     let first4: String = key.chars().take(4).collect();
     // Byte order for prefix ranges, whatever the database's collation.
-    let c = match db.backend() {
-        crate::store::Backend::Postgres => " collate \"C\"",
-        crate::store::Backend::Sqlite => "",
-    };
+    let c = db.backend().byte_order();
     let v = crate::store::numbered_params(6, variants.len());
     let p = crate::store::numbered_params(6 + variants.len(), prefixes.len());
     let sql = format!(

@@ -347,7 +347,7 @@ pub struct QuoteCandidate {
 }
 
 /// The columns of a [`QuoteCandidate`], the customer's as it may be shown.
-fn candidate_columns() -> String {
+pub(crate) fn candidate_columns() -> String {
     format!(
         "h.area_id, h.customer_id, {}, h.kind, h.quote, h.author,
                 i.interview_date, h.recording_link, h.recording_at, h.permalink, h.endorsed_by,
@@ -358,7 +358,7 @@ fn candidate_columns() -> String {
 }
 
 /// Leaves out the recordings of customers who hide them.
-fn hide_recordings(rows: &mut [QuoteCandidate]) {
+pub(crate) fn hide_recordings(rows: &mut [QuoteCandidate]) {
     for q in rows {
         q.customer.hide_recording(&mut q.recording_link, &mut q.recording_at);
     }
@@ -417,47 +417,6 @@ pub async fn list_quiet_areas(db: &Db, workspace: &WorkspaceId, since: i64) -> R
     .bind(since)
     .fetch_all(db.reader())
     .await
-}
-
-/// Everything an interviewer heard in interviews dated `[from, until)`, per
-/// area: the quotes of the report.
-pub async fn list_interviewer_quotes(
-    db: &Db,
-    workspace: &WorkspaceId,
-    interviewer: &str,
-    from_date: &str,
-    until_date: &str,
-) -> Result<Vec<(String, QuoteCandidate)>, sqlx::Error> {
-    let columns = candidate_columns();
-    let rows: Vec<ReportRow> = sqlx::query_as(&format!(
-        "select a.name as area, {columns}
-         from interviews i
-         join highlights h on h.workspace_id = i.workspace_id and h.interview_id = i.id
-         join customers c on c.workspace_id = h.workspace_id and c.id = h.customer_id
-         join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
-         where i.workspace_id = $1 and i.interviewer = $2 and i.interview_date >= $3 and i.interview_date < $4
-         order by i.interview_date desc, h.id desc"
-    ))
-    .bind(workspace.as_str())
-    .bind(interviewer)
-    .bind(from_date)
-    .bind(until_date)
-    .fetch_all(db.reader())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|mut r| {
-            r.quote.customer.hide_recording(&mut r.quote.recording_link, &mut r.quote.recording_at);
-            (r.area, r.quote)
-        })
-        .collect())
-}
-
-#[derive(sqlx::FromRow)]
-struct ReportRow {
-    area: String,
-    #[sqlx(flatten)]
-    quote: QuoteCandidate,
 }
 
 /// One exported highlight.

@@ -34,6 +34,7 @@ pub mod planned_interviews;
 pub mod privacy;
 pub mod readouts;
 pub mod recordings;
+pub mod reports;
 pub mod search;
 pub mod seen_requests;
 pub mod shipments;
@@ -66,6 +67,16 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// What follows a text column in `order by` to order it byte by byte,
+    /// as Rust orders strings: PostgreSQL otherwise orders text by the
+    /// database's collation, SQLite already by bytes.
+    pub(crate) fn byte_order(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => " collate \"C\"",
+        }
+    }
+
     /// The backend a `DATABASE_URL` names.
     pub fn of_url(url: &str) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {

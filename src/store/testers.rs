@@ -231,14 +231,6 @@ pub async fn list_customer_tester_areas(
     .await
 }
 
-/// Every (area id, customer id) tester mark of a workspace (for the report).
-pub async fn list_tester_marks(db: &Db, workspace: &WorkspaceId) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as("select area_id, customer_id from testers where workspace_id = $1")
-        .bind(workspace.as_str())
-        .fetch_all(db.reader())
-        .await
-}
-
 /// A customer merge: `from`'s marks and asks go to `into` (a mark both had stays once).
 pub async fn update_testers_merged_customer(
     conn: &mut AnyConnection,

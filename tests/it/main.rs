@@ -22,6 +22,7 @@ mod process;
 mod properties;
 mod quotas;
 mod readout;
+mod reports;
 mod shipped;
 mod slack_client;
 mod socket_mode;
