@@ -11,36 +11,14 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::fake_slack::TEAM;
+use common::seed::WORDS;
 use common::signed::Slash;
 use highlights::store::workspaces::{self, WorkspaceId};
 use highlights::store::Db;
-use sqlx::Connection as _;
 
 /// The product channel, where the commands are typed.
 const CHANNEL: &str = "C0BENCH001";
 const AREAS: &[&str] = highlights::areas::BUILT_IN_AREAS;
-const WORDS: &[&str] = &[
-    "canned",
-    "replies",
-    "export",
-    "invoice",
-    "latency",
-    "sso",
-    "macro",
-    "dashboard",
-    "webhook",
-    "mobile",
-    "search",
-    "filter",
-    "tagging",
-    "routing",
-    "sla",
-    "csat",
-    "slow",
-    "confusing",
-    "love",
-    "need",
-];
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
@@ -50,15 +28,8 @@ fn main() {
         let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
         run("SQLite", &sqlite, n).await;
         if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
-            let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-            sqlx::query("drop database if exists highlights_bench with (force)")
-                .execute(&mut admin)
-                .await
-                .expect("drop");
-            sqlx::query("create database highlights_bench").execute(&mut admin).await.expect("create");
-            let mut url = url::Url::parse(&base).expect("url");
-            url.set_path("/highlights_bench");
-            run("PostgreSQL", url.as_str(), n).await;
+            let url = common::fresh_postgres_database(&base, "highlights_bench").await;
+            run("PostgreSQL", &url, n).await;
         }
     });
 }

@@ -22,7 +22,6 @@ use highlights::digests::{gather, render_digest_message};
 use highlights::reports::{gather as gather_report, render_report_message};
 use highlights::store::workspaces::WorkspaceId;
 use highlights::store::Db;
-use sqlx::Connection as _;
 
 /// The PostgreSQL database the bench creates (and drops the next time).
 const BENCH_DATABASE: &str = "highlights_bench_digests";
@@ -34,15 +33,8 @@ fn main() {
         let dir = tempfile::tempdir().expect("temp dir");
         run("SQLite", &format!("sqlite://{}", dir.path().join("bench.db").display()), n).await;
         if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
-            let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-            sqlx::query(&format!("drop database if exists {BENCH_DATABASE} with (force)"))
-                .execute(&mut admin)
-                .await
-                .expect("drop");
-            sqlx::query(&format!("create database {BENCH_DATABASE}")).execute(&mut admin).await.expect("create");
-            let mut url = url::Url::parse(&base).expect("url");
-            url.set_path(&format!("/{BENCH_DATABASE}"));
-            run("PostgreSQL", url.as_str(), n).await;
+            let url = common::fresh_postgres_database(&base, BENCH_DATABASE).await;
+            run("PostgreSQL", &url, n).await;
         }
     });
 }

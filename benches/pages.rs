@@ -18,35 +18,13 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::fake_slack::TEAM;
+use common::seed::WORDS;
 use highlights::store::workspaces::WorkspaceId;
 use highlights::store::Db;
 use sqlx::Connection as _;
 
 /// The person signed in, and the onboardee whose report is read.
 const USER: &str = common::seed::ONBOARDEE;
-/// Words the quotes are made of, each in about one quote in ten.
-const WORDS: &[&str] = &[
-    "canned",
-    "replies",
-    "export",
-    "invoice",
-    "latency",
-    "sso",
-    "macro",
-    "dashboard",
-    "webhook",
-    "mobile",
-    "search",
-    "filter",
-    "tagging",
-    "routing",
-    "sla",
-    "csat",
-    "slow",
-    "confusing",
-    "reports",
-    "billing",
-];
 /// The word searched for: in about one highlight in ten (100,000 at 1M).
 const COMMON_WORD: &str = "export";
 

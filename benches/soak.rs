@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 
 use common::fake_slack::{FakeSlack, Fault};
 use common::signed::Slash;
-use sqlx::Connection as _;
 
 const CHANNEL: &str = "C0SOAK0001";
 /// Time between two captures of one client.
@@ -61,7 +60,7 @@ fn main() {
         let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("soak.db").display());
         clean &= soak("SQLite, one process", &sqlite, 1, secs, clients).await;
         if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
-            let url = fresh_database(&base).await;
+            let url = common::fresh_postgres_database(&base, "highlights_soak").await;
             clean &= soak("PostgreSQL, two replicas", &url, 2, secs, clients).await;
         }
     });
@@ -69,15 +68,6 @@ fn main() {
         eprintln!("soak: something acknowledged was lost, or posted twice");
         std::process::exit(1);
     }
-}
-
-async fn fresh_database(base: &str) -> String {
-    let mut admin = sqlx::PgConnection::connect(base).await.expect("connect to PostgreSQL");
-    sqlx::query("drop database if exists highlights_soak with (force)").execute(&mut admin).await.expect("drop");
-    sqlx::query("create database highlights_soak").execute(&mut admin).await.expect("create");
-    let mut url = url::Url::parse(base).expect("url");
-    url.set_path("/highlights_soak");
-    url.to_string()
 }
 
 /// One run; true when nothing acknowledged was lost and nothing was posted twice.

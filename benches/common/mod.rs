@@ -61,3 +61,15 @@ pub fn serve(command: &mut Command, dir: &std::path::Path, database_url: &str, a
         .env("HIGHLIGHTS_LISTEN", listen)
         .stdout(Stdio::null());
 }
+
+/// A new empty database `name` on the PostgreSQL server of `base` (one of
+/// that name left by an earlier run is dropped first); returns its URL.
+pub async fn fresh_postgres_database(base: &str, name: &str) -> String {
+    use sqlx::Connection as _;
+    let mut admin = sqlx::PgConnection::connect(base).await.expect("connect to PostgreSQL");
+    sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut admin).await.expect("drop");
+    sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("create");
+    let mut url = url::Url::parse(base).expect("url");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}

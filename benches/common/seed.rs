@@ -14,6 +14,30 @@ pub const ONBOARDEE: &str = "U00000007";
 /// Product areas: `area 0` to `area 11`.
 pub const AREAS: i64 = 12;
 
+/// Words the benches' quotes are made of (each in about one quote in ten
+/// of the pages bench), and searched for.
+pub const WORDS: &[&str] = &[
+    "canned",
+    "replies",
+    "export",
+    "invoice",
+    "latency",
+    "sso",
+    "macro",
+    "dashboard",
+    "webhook",
+    "mobile",
+    "search",
+    "filter",
+    "tagging",
+    "routing",
+    "sla",
+    "csat",
+    "slow",
+    "confusing",
+    "reports",
+    "billing",
+];
 /// The UTC date of a moment (unix ms), as `YYYY-MM-DD`.
 pub fn day_of(unix_ms: i64) -> String {
     let at = jiff::Timestamp::from_millisecond(unix_ms).expect("a moment");

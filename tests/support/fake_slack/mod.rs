@@ -574,8 +574,10 @@ async fn api_call(
     let args = args_of(&headers, query, &body);
     // Recorded on arrival (a hung call is a call too), marked ok once
     // answered; the normal answer is made on arrival too, from what the fake
-    // knows then, and given (or not) once the fault has played out.
-    let (fault, index, normal) = {
+    // knows then, and given (or not) once the fault has played out. The
+    // Block Kit check runs outside the lock: calls arriving together are
+    // recorded when they arrive, not one check after another.
+    let (fault, index, ts, check_blocks) = {
         let mut inner = inner.lock().expect("lock");
         inner.next_ts += 1;
         let fault = inner.next_fault(&method);
@@ -586,9 +588,10 @@ async fn api_call(
             ok: false,
             at_ms: now_ms(),
         });
-        let normal = answer(&inner, &method, authorization.as_deref(), &args);
-        (fault, inner.calls.len() - 1, normal)
+        (fault, inner.calls.len() - 1, inner.next_ts, !inner.unchecked_blocks)
     };
+    let blocks = if check_blocks { block_kit::validate(&method, &args) } else { Ok(()) };
+    let normal = answer(&inner.lock().expect("lock"), &method, authorization.as_deref(), &args, ts, blocks);
     let (response, answer) = if method == "oauth.v2.access" {
         let answer = exchange_code(&inner, &headers, &args);
         if answer["ok"] == true {
@@ -676,17 +679,21 @@ async fn answer_faulted(fault: Fault) -> Option<(Response, Value)> {
 }
 
 /// Slack's answer to a call of `method` that goes through, from what the
-/// fake knows.
-fn answer(inner: &Inner, method: &str, authorization: Option<&str>, args: &Value) -> Value {
-    let ts = inner.next_ts;
+/// fake knows; `blocks` is the Block Kit check's verdict on its arguments.
+fn answer(
+    inner: &Inner,
+    method: &str,
+    authorization: Option<&str>,
+    args: &Value,
+    ts: u64,
+    blocks: Result<(), String>,
+) -> Value {
     let token = authorization.and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
     let Some(team) = inner.tokens.get(token) else {
         return json!({ "ok": false, "error": "invalid_auth" });
     };
-    if !inner.unchecked_blocks {
-        if let Err(problem) = block_kit::validate(method, args) {
-            return json!({ "ok": false, "error": "invalid_blocks", "detail": problem });
-        }
+    if let Err(problem) = blocks {
+        return json!({ "ok": false, "error": "invalid_blocks", "detail": problem });
     }
     let ts = format!("{}.{:06}", ts / 1_000_000, ts % 1_000_000);
     let answer = match method {
