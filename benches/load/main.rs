@@ -12,8 +12,7 @@
 //! that each acknowledged capture is in the database; and at the end the
 //! targets, each unmet one with what stands in the way, from
 //! the profiles `profile.rs` reads out of `/proc`. The fake Slack is the
-//! tests' own (`common::fake_slack`), with its Block Kit check off and no
-//! post kept.
+//! tests' own (`common::fake_slack`), with its Block Kit check off.
 //!
 //! Customers follow a realistic shape: a few big customers get most captures
 //! (Zipf over 2,000 seeded names), a long tail gets the rest, and one capture
@@ -279,13 +278,11 @@ fn median(mut figures: Vec<f64>) -> f64 {
 }
 
 /// The fake Slack as the load bench wants it: it never limits (no fault is
-/// asked of it), does not check Block Kit (the app's messages are checked by
-/// the tests) and keeps no post (so each new thread's look into the channel's
-/// history finds it empty): the bench measures the app, not the fake.
+/// asked of it), and it does not check Block Kit (the app's messages are
+/// checked by the tests; here the fake's work would be measured with the app's).
 async fn fast_slack() -> FakeSlack {
     let slack = FakeSlack::start().await;
     slack.check_blocks(false);
-    slack.keep_messages(false);
     slack
 }
 

@@ -146,8 +146,6 @@ struct Inner {
     served: BTreeMap<String, u64>,
     /// Off: messages and views are not checked (see [`FakeSlack::check_blocks`]).
     unchecked_blocks: bool,
-    /// Off: posts are answered but not kept (see [`FakeSlack::keep_messages`]).
-    forgets_messages: bool,
     next_ts: u64,
     /// Messages posted, as `conversations.history` / `.replies` show them.
     messages: Vec<Value>,
@@ -254,15 +252,6 @@ impl FakeSlack {
     /// posts a second is the fake's work, not the app's.
     pub fn check_blocks(&self, on: bool) {
         self.inner.lock().expect("lock").unchecked_blocks = !on;
-    }
-
-    /// Turns keeping what is posted on (as it starts) or off. Off, a post is
-    /// answered but not kept: the channel's history stays empty, as the load
-    /// bench wants it (with 20,000 posts kept, each new thread's look into
-    /// the history, answered with every thread before it, cost the fake five
-    /// times what the rest of a post did).
-    pub fn keep_messages(&self, on: bool) {
-        self.inner.lock().expect("lock").forgets_messages = !on;
     }
 
     /// How many calls were made so far, `response_url` posts included.
@@ -451,7 +440,7 @@ impl Inner {
     /// What a call Slack carried out changes: a post shows in the channel,
     /// an update changes it, a delete removes it.
     fn take_effect(&mut self, method: &str, args: &Value, answer: &Value) {
-        if answer["ok"] != true || self.forgets_messages {
+        if answer["ok"] != true {
             return;
         }
         let same = |m: &Value| m["channel"] == args["channel"] && m["ts"] == args["ts"];
@@ -984,17 +973,5 @@ mod tests {
         assert_eq!(slack.messages_in("C1").len(), 1, "only the unchecked post is in the channel");
         slack.check_blocks(true);
         assert_eq!(call(&slack, "chat.postMessage", bogus).await.1["error"], "invalid_blocks");
-    }
-
-    #[tokio::test]
-    async fn posts_can_be_answered_without_being_kept() {
-        let slack = FakeSlack::start().await;
-        let post = json!({ "channel": "C1", "text": "hello" });
-        slack.keep_messages(false);
-        assert_eq!(call(&slack, "chat.postMessage", post.clone()).await.1["ok"], true);
-        assert!(slack.messages_in("C1").is_empty());
-        slack.keep_messages(true);
-        assert_eq!(call(&slack, "chat.postMessage", post).await.1["ok"], true);
-        assert_eq!(slack.messages_in("C1").len(), 1);
     }
 }
