@@ -148,7 +148,7 @@ struct Inner {
     unchecked_blocks: bool,
     next_ts: u64,
     /// Messages posted, as `conversations.history` / `.replies` show them.
-    messages: Vec<Value>,
+    messages: Vec<Kept>,
     /// Bot tokens Slack accepts, and the team of each.
     tokens: HashMap<String, String>,
     /// OAuth codes not exchanged yet: what `oauth.v2.access` answers for each.
@@ -170,6 +170,32 @@ fn manifest_scopes() -> String {
     let manifest: Value = serde_yaml::from_str(include_str!("../../../manifest.yml")).expect("manifest.yml is YAML");
     let scopes = manifest["oauth_config"]["scopes"]["bot"].as_array().expect("bot scopes");
     scopes.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")
+}
+
+/// A message in a channel, with where it is read out once: finding one
+/// among the tens of thousands the load bench posts compares strings, not
+/// lookups in each message's JSON.
+struct Kept {
+    channel: Option<String>,
+    ts: Option<String>,
+    thread_ts: Option<String>,
+    message: Value,
+}
+
+impl Kept {
+    fn new(message: Value) -> Self {
+        let field = |name: &str| message[name].as_str().map(str::to_owned);
+        Self { channel: field("channel"), ts: field("ts"), thread_ts: field("thread_ts"), message }
+    }
+
+    /// Whether it is the message `ts` of `channel` (either null: this one's too).
+    fn is_at(&self, channel: &Value, ts: &Value) -> bool {
+        let same = |kept: &Option<String>, asked: &Value| match asked {
+            Value::Null => kept.is_none(),
+            asked => kept.as_deref().is_some_and(|kept| asked == kept),
+        };
+        same(&self.channel, channel) && same(&self.ts, ts)
+    }
 }
 
 /// The running fake.
@@ -274,10 +300,10 @@ impl FakeSlack {
 
     /// A message someone (not the app) posted in `channel`, as the history shows it.
     pub fn add_message(&self, channel: &str, ts: &str, text: &str) {
-        self.inner.lock().expect("lock").messages.push(json!({
+        self.inner.lock().expect("lock").messages.push(Kept::new(json!({
             "type": "message", "channel": channel, "ts": ts, "thread_ts": null, "text": text, "user": "U0CUSTOMR1",
             "metadata": null,
-        }));
+        })));
     }
 
     /// Makes `users.info` say this user is a workspace admin.
@@ -358,7 +384,8 @@ impl FakeSlack {
 
     /// Messages in a channel (top-level and replies), as posted, oldest first.
     pub fn messages_in(&self, channel: &str) -> Vec<Value> {
-        self.inner.lock().expect("lock").messages.iter().filter(|m| m["channel"] == channel).cloned().collect()
+        let inner = self.inner.lock().expect("lock");
+        inner.messages.iter().filter(|k| k.channel.as_deref() == Some(channel)).map(|k| k.message.clone()).collect()
     }
 
     /// Every call so far.
@@ -443,17 +470,17 @@ impl Inner {
         if answer["ok"] != true {
             return;
         }
-        let same = |m: &Value| m["channel"] == args["channel"] && m["ts"] == args["ts"];
+        let same = |k: &Kept| k.is_at(&args["channel"], &args["ts"]);
         match method {
-            "chat.postMessage" => self.messages.push(json!({
+            "chat.postMessage" => self.messages.push(Kept::new(json!({
                 "type": "message", "channel": conversation_of(&args["channel"]), "ts": answer["ts"], "thread_ts": args["thread_ts"],
                 "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"], "blocks": args["blocks"],
-            })),
+            }))),
             "chat.delete" => self.messages.retain(|m| !same(m)),
             "chat.update" => {
-                if let Some(m) = self.messages.iter_mut().find(|m| same(m)) {
-                    m["text"] = args["text"].clone();
-                    m["blocks"] = args["blocks"].clone();
+                if let Some(k) = self.messages.iter_mut().find(|k| same(k)) {
+                    k.message["text"] = args["text"].clone();
+                    k.message["blocks"] = args["blocks"].clone();
                 }
             }
             _ => {}
@@ -709,12 +736,10 @@ fn answer(
             });
             answer
         }
-        "chat.delete" => {
-            match inner.messages.iter().any(|m| m["channel"] == args["channel"] && m["ts"] == args["ts"]) {
-                true => json!({ "ok": true, "channel": args["channel"], "ts": args["ts"] }),
-                false => json!({ "ok": false, "error": "message_not_found" }),
-            }
-        }
+        "chat.delete" => match inner.messages.iter().any(|k| k.is_at(&args["channel"], &args["ts"])) {
+            true => json!({ "ok": true, "channel": args["channel"], "ts": args["ts"] }),
+            false => json!({ "ok": false, "error": "message_not_found" }),
+        },
         "users.info" => {
             let user = args.get("user").and_then(Value::as_str).unwrap_or("U0");
             inner.user_info(user)
@@ -749,13 +774,13 @@ fn answer(
             let mut found: Vec<Value> = inner
                 .messages
                 .iter()
-                .filter(|m| m["channel"] == channel)
-                .filter(|m| match thread {
-                    Some(ts) => m["ts"] == ts || m["thread_ts"] == ts,
-                    None => m["thread_ts"].is_null(),
+                .filter(|k| k.channel.as_deref() == Some(channel))
+                .filter(|k| match thread {
+                    Some(ts) => k.ts.as_deref() == Some(ts) || k.thread_ts.as_deref() == Some(ts),
+                    None => k.message["thread_ts"].is_null(),
                 })
-                .map(|m| {
-                    let mut m = m.clone();
+                .map(|k| {
+                    let mut m = k.message.clone();
                     let fields = m.as_object_mut().expect("object");
                     fields.remove("channel");
                     if !with_metadata || fields["metadata"].is_null() {
@@ -816,8 +841,11 @@ fn answer(
             let channel = args.get("channel").and_then(Value::as_str).unwrap_or("C0");
             let message_ts = args.get("message_ts").and_then(Value::as_str).unwrap_or("0");
             let mut permalink = format!("https://acme.slack.com/archives/{channel}/p{}", message_ts.replace('.', ""));
-            let thread = inner.messages.iter().find(|m| m["channel"] == channel && m["ts"] == message_ts);
-            if let Some(parent) = thread.and_then(|m| m["thread_ts"].as_str()).filter(|parent| *parent != message_ts) {
+            let thread = inner
+                .messages
+                .iter()
+                .find(|k| k.channel.as_deref() == Some(channel) && k.ts.as_deref() == Some(message_ts));
+            if let Some(parent) = thread.and_then(|k| k.thread_ts.as_deref()).filter(|parent| *parent != message_ts) {
                 permalink.push_str(&format!("?thread_ts={parent}&cid={channel}"));
             }
             json!({ "ok": true, "channel": channel, "permalink": permalink })
