@@ -6,42 +6,19 @@
 //! Prints p50 / p95 / max per request kind. Figures, not assertions: this
 //! machine is shared and noisy.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use highlights::app::Clock;
-use highlights::application::Application;
-use highlights::cli::ServeArgs;
-use highlights::config::Config;
-use highlights::slack::verify::sign;
+use common::fake_slack::TEAM;
+use common::seed::WORDS;
+use common::signed::Slash;
 use highlights::store::workspaces::{self, WorkspaceId};
 use highlights::store::Db;
-use sqlx::Connection as _;
 
-const TEAM: &str = "T0BENCH001";
-const SECRET: &str = "bench-signing-secret";
+/// The product channel, where the commands are typed.
+const CHANNEL: &str = "C0BENCH001";
 const AREAS: &[&str] = highlights::areas::BUILT_IN_AREAS;
-const WORDS: &[&str] = &[
-    "canned",
-    "replies",
-    "export",
-    "invoice",
-    "latency",
-    "sso",
-    "macro",
-    "dashboard",
-    "webhook",
-    "mobile",
-    "search",
-    "filter",
-    "tagging",
-    "routing",
-    "sla",
-    "csat",
-    "slow",
-    "confusing",
-    "love",
-    "need",
-];
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
@@ -51,33 +28,10 @@ fn main() {
         let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
         run("SQLite", &sqlite, n).await;
         if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
-            let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-            sqlx::query("drop database if exists highlights_bench with (force)")
-                .execute(&mut admin)
-                .await
-                .expect("drop");
-            sqlx::query("create database highlights_bench").execute(&mut admin).await.expect("create");
-            let mut url = url::Url::parse(&base).expect("url");
-            url.set_path("/highlights_bench");
-            run("PostgreSQL", url.as_str(), n).await;
+            let url = common::fresh_postgres_database(&base, "highlights_bench").await;
+            run("PostgreSQL", &url, n).await;
         }
     });
-}
-
-/// A Slack Web API that only says which workspace the bot token is for
-/// (`auth.test`); every other call fails, as the reads measured make none.
-async fn fake_slack() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = axum::Router::new().route(
-        "/api/auth.test",
-        axum::routing::post(|| async {
-            axum::Json(serde_json::json!({ "ok": true, "team_id": TEAM, "team": "Bench", "user_id": "U0BENCHBOT",
-                "user": "highlights", "url": "https://bench.slack.com/" }))
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}/api")
 }
 
 async fn run(backend: &str, url: &str, n: usize) {
@@ -86,22 +40,9 @@ async fn run(backend: &str, url: &str, n: usize) {
     seed(&db, n).await;
     println!("{backend}: seeded {n} highlights ({} customers) in {:.1?}", n / 20, started.elapsed());
 
-    let args = ServeArgs {
-        signing_secret: Some(SECRET.into()),
-        bot_token: Some("xoxb-1111-2222-benchbenchbench".into()),
-        slack_api_url: fake_slack().await,
-        listen: "127.0.0.1:0".into(),
-        product_channel: Some("C0BENCH001".into()),
-        ..ServeArgs::default()
-    };
-    let config = Config::from_args(url, &args).expect("config");
     db.close().await;
-    let app = Application::build(config, Clock::system()).await.expect("app builds");
-    let addr = app.addr();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
+    let app = common::app::InProcess::start(url, |args| args.product_channel = Some(CHANNEL.into())).await;
+    let addr = app.addr;
     let http = reqwest::Client::new();
 
     let customer = |i: usize| format!("Customer {:04} Inc", i % (n / 20).max(1));
@@ -121,8 +62,7 @@ async fn run(backend: &str, url: &str, n: usize) {
     })
     .await;
     throughput(backend, &http, addr).await;
-    let _ = stop.send(());
-    let _ = server.await;
+    app.stop().await;
 }
 
 /// Acknowledgements per second with 16 clients at once, and the process's
@@ -229,16 +169,7 @@ async fn seed(db: &Db, n: usize) {
 }
 
 async fn slash(http: &reqwest::Client, addr: std::net::SocketAddr, text: String) -> u16 {
-    let body = serde_urlencoded::to_string([
-        ("team_id", TEAM),
-        ("user_id", "U00000001"),
-        ("channel_id", "C0BENCH001"),
-        ("command", "/highlight"),
-        ("text", &text),
-        ("response_url", "http://127.0.0.1:9/response"),
-        ("trigger_id", "1.2.3"),
-    ])
-    .expect("form");
+    let body = Slash { channel: CHANNEL, user: "U00000001", text: &text, trigger: "1.2.3" }.form();
     post(http, addr, "/slack/commands", body).await
 }
 
@@ -253,18 +184,9 @@ async fn suggest(http: &reqwest::Client, addr: std::net::SocketAddr, typed: Stri
     post(http, addr, "/slack/interactivity", body).await
 }
 
+/// The status of a signed POST, 0 when it did not reach the app.
 async fn post(http: &reqwest::Client, addr: std::net::SocketAddr, path: &str, body: String) -> u16 {
-    let ts = jiff::Timestamp::now().as_second().to_string();
-    let signature = sign(SECRET, &ts, body.as_bytes());
-    http.post(format!("http://{addr}{path}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", ts)
-        .header("x-slack-signature", signature)
-        .body(body)
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0)
+    common::signed::post(http, format!("http://{addr}{path}"), body).await.map(|r| r.status().as_u16()).unwrap_or(0)
 }
 
 async fn report<F, Fut>(backend: &str, what: &str, runs: usize, request: F)

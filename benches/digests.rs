@@ -1,6 +1,6 @@
 //! Digest and month-end report over a large workspace: by default 1,000,000
 //! highlights over a year (about 19,000 a week) from 5,000 customers and 40
-//! interviewers, on SQLite. Run with `cargo bench --bench digests`
+//! interviewers, on SQLite (seeded by `common::seed`, as the pages bench's). Run with `cargo bench --bench digests`
 //! (`HIGHLIGHTS_BENCH_HIGHLIGHTS=N` to change the size,
 //! `HIGHLIGHTS_BENCH_POSTGRES_URL=postgres://…` to add PostgreSQL).
 //! Prints the time to gather and render each, as p50 / max of several runs,
@@ -10,27 +10,21 @@
 //! backends serving the bench's database): on a busy machine the times wait
 //! for a core, the CPU does not.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::fake_slack::TEAM;
+use common::seed::{DAY_MS, ONBOARDEE};
 use highlights::app::{AppState, Clock};
-use highlights::cli::ServeArgs;
 use highlights::config::Config;
 use highlights::digests::{gather, render_digest_message};
 use highlights::reports::{gather as gather_report, render_report_message};
-use highlights::store::workspaces::{self, WorkspaceId};
+use highlights::store::workspaces::WorkspaceId;
 use highlights::store::Db;
-use sqlx::Connection as _;
 
-const TEAM: &str = "T0BENCH001";
-const DAY_MS: i64 = 86_400_000;
 /// The PostgreSQL database the bench creates (and drops the next time).
 const BENCH_DATABASE: &str = "highlights_bench_digests";
-
-/// The UTC date of a moment (unix ms), as `YYYY-MM-DD`.
-fn day_of(unix_ms: i64) -> String {
-    let at = jiff::Timestamp::from_millisecond(unix_ms).expect("a moment");
-    at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().strftime("%Y-%m-%d").to_string()
-}
 
 fn main() {
     let n: i64 = std::env::var("HIGHLIGHTS_BENCH_HIGHLIGHTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
@@ -39,15 +33,8 @@ fn main() {
         let dir = tempfile::tempdir().expect("temp dir");
         run("SQLite", &format!("sqlite://{}", dir.path().join("bench.db").display()), n).await;
         if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
-            let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-            sqlx::query(&format!("drop database if exists {BENCH_DATABASE} with (force)"))
-                .execute(&mut admin)
-                .await
-                .expect("drop");
-            sqlx::query(&format!("create database {BENCH_DATABASE}")).execute(&mut admin).await.expect("create");
-            let mut url = url::Url::parse(&base).expect("url");
-            url.set_path(&format!("/{BENCH_DATABASE}"));
-            run("PostgreSQL", url.as_str(), n).await;
+            let url = common::fresh_postgres_database(&base, BENCH_DATABASE).await;
+            run("PostgreSQL", &url, n).await;
         }
     });
 }
@@ -56,7 +43,10 @@ async fn run(backend: &str, url: &str, n: i64) {
     let db = Db::connect_and_migrate(url).await.expect("database");
     let now_ms = jiff::Timestamp::now().as_second() * 1000;
     let started = Instant::now();
-    let written = seed(&db, n, now_ms).await;
+    let written = common::seed::a_year(&db, n, now_ms, |written, area| {
+        format!("We need better area {area} because of reason {written}")
+    })
+    .await;
     println!("{backend}: seeded {written} highlights in {:.1?}", started.elapsed());
     let ws = WorkspaceId(TEAM.into());
     let week = measure(5, || async {
@@ -75,7 +65,7 @@ async fn run(backend: &str, url: &str, n: i64) {
     .await;
     report(backend, "  of which momentum", &momentum);
     let report_times = measure(5, || async {
-        let r = gather_report(&db, &ws, "U00000007", now_ms).await.expect("report").expect("has interviews");
+        let r = gather_report(&db, &ws, ONBOARDEE, now_ms).await.expect("report").expect("has interviews");
         let m = render_report_message(&r);
         assert!(!m.blocks.is_empty());
     })
@@ -102,12 +92,7 @@ async fn run(backend: &str, url: &str, n: i64) {
 /// The app's state over `db`, remembering a workspace's recent highlights
 /// for `remembered_for`.
 fn state_on(url: &str, db: &Db, remembered_for: Duration) -> AppState {
-    let args = ServeArgs {
-        signing_secret: Some("bench-signing-secret".into()),
-        bot_token: Some("xoxb-1111-2222-benchbenchbench".into()),
-        ..ServeArgs::default()
-    };
-    let mut config = Config::from_args(url, &args).expect("config");
+    let mut config = Config::from_args(url, &common::app::serve_args()).expect("config");
     config.timing.recent_quotes_for = remembered_for;
     AppState::new(config, db.clone(), Clock::system())
 }
@@ -167,105 +152,4 @@ fn cpu_ns() -> u64 {
         .map(|p| run_ns(&p))
         .sum();
     mine + backends
-}
-
-async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {
-    let customers = 5_000i64.min(n.max(1));
-    let interviewers = 40i64;
-    let areas = 12i64;
-    let mut tx = db.pool().begin().await.expect("tx");
-    let area_names: Vec<String> = (0..areas).map(|a| format!("area {a}")).collect();
-    workspaces::insert_workspace_if_new(&mut tx, &WorkspaceId(TEAM.into()), &area_names, 0).await.expect("ws");
-    for c in 0..customers {
-        sqlx::query(
-            "insert into customers (workspace_id, key, display_name, created_at, updated_at) values ($1, $2, $2, 0, 0)",
-        )
-        .bind(TEAM)
-        .bind(format!("customer {c}"))
-        .execute(&mut *tx)
-        .await
-        .expect("customer");
-    }
-    sqlx::query(
-        "insert into onboardees (workspace_id, user_id, start_date, days, interviews_target, feedback_target, tickets_target, enrolled_by, created_at)
-         values ($1, 'U00000007', $2, 30, 20, 100, 50, 'U00000007', 0)",
-    )
-    .bind(TEAM)
-    .bind({
-        day_of(now_ms - 20 * DAY_MS)
-    })
-    .execute(&mut *tx)
-    .await
-    .expect("onboardee");
-    // One interview per (interviewer, day): a year of them, then highlights spread over them.
-    let days = 365i64;
-    let mut interview_rows = Vec::new();
-    for day in 0..days {
-        for i in 0..interviewers {
-            interview_rows.push((day, i));
-        }
-    }
-    for chunk in interview_rows.chunks(500) {
-        let mut sql = String::from(
-            "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at) values ",
-        );
-        for (k, (day, i)) in chunk.iter().enumerate() {
-            let when = now_ms - day * DAY_MS;
-            let d = day_of(when);
-            let customer = 1 + (day * 31 + i * 7) % customers;
-            if k > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("('{TEAM}', {customer}, 'U{i:08}', '{d}', {when})"));
-        }
-        sqlx::query(&sql).execute(&mut *tx).await.expect("interviews");
-    }
-    let slots = days * interviewers;
-    let per_interview = ((n + slots - 1) / slots).max(1);
-    let mut written = 0i64;
-    let mut batch = String::new();
-    let mut in_batch = 0;
-    'outer: for (idx, (day, i)) in interview_rows.iter().enumerate() {
-        let interview_id = idx as i64 + 1;
-        let customer = 1 + (day * 31 + i * 7) % customers;
-        for k in 0..per_interview {
-            if written >= n {
-                break 'outer;
-            }
-            let when = now_ms - day * DAY_MS - k * 1000;
-            let area = 1 + (written * 7 + k) % areas;
-            if in_batch > 0 {
-                batch.push(',');
-            }
-            batch.push_str(&format!(
-                "('{TEAM}', {interview_id}, {customer}, {area}, 'pain', 'We need better area {area} because of reason {written}', 'U{i:08}', {when})"
-            ));
-            in_batch += 1;
-            written += 1;
-            if in_batch == 500 {
-                flush(&mut tx, &mut batch).await;
-                in_batch = 0;
-            }
-        }
-    }
-    if in_batch > 0 {
-        flush(&mut tx, &mut batch).await;
-    }
-    tx.commit().await.expect("commit");
-    // PostgreSQL: vacuumed too, as autovacuum would have it by now, so index-only scans skip the heap.
-    let settle = if url_is_postgres(db) { "vacuum analyze" } else { "analyze" };
-    sqlx::query(settle).execute(db.pool()).await.expect("analyze");
-    written
-}
-
-fn url_is_postgres(db: &Db) -> bool {
-    db.backend() == highlights::store::Backend::Postgres
-}
-
-async fn flush(tx: &mut sqlx::Transaction<'_, sqlx::Any>, batch: &mut String) {
-    let sql = format!(
-        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at) values {batch}"
-    );
-    sqlx::query(&sql).execute(&mut **tx).await.expect("highlights");
-    batch.clear();
 }

@@ -1,7 +1,7 @@
 //! Latency of the evidence library's pages (SPEC 3.9: under 50 ms p99 at
 //! 1M highlights) over a large workspace: by default 1,000,000 highlights
-//! over a year from 5,000 customers and 40 interviewers, as the digests
-//! bench seeds them. The real app serves them on loopback with the library
+//! over a year from 5,000 customers and 40 interviewers, seeded as the
+//! digests bench seeds them (`common::seed`). The real app serves them on loopback with the library
 //! on, to a browser signed in by a session cookie. Run with
 //! `cargo bench --bench pages` (`HIGHLIGHTS_BENCH_HIGHLIGHTS=N` to change
 //! the size, `HIGHLIGHTS_BENCH_REQUESTS=N` the requests per page (100),
@@ -16,51 +16,20 @@
 //! `RUST_LOG=sqlx::query=debug` prints every statement the app makes, with
 //! its time.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use highlights::app::Clock;
-use highlights::application::Application;
-use highlights::cli::ServeArgs;
-use highlights::config::Config;
-use highlights::store::workspaces::{self, WorkspaceId};
+use common::fake_slack::TEAM;
+use common::seed::WORDS;
+use highlights::store::workspaces::WorkspaceId;
 use highlights::store::Db;
 use sqlx::Connection as _;
 
-const TEAM: &str = "T0BENCH001";
-const DAY_MS: i64 = 86_400_000;
 /// The person signed in, and the onboardee whose report is read.
-const USER: &str = "U00000007";
-/// Words the quotes are made of, each in about one quote in ten.
-const WORDS: &[&str] = &[
-    "canned",
-    "replies",
-    "export",
-    "invoice",
-    "latency",
-    "sso",
-    "macro",
-    "dashboard",
-    "webhook",
-    "mobile",
-    "search",
-    "filter",
-    "tagging",
-    "routing",
-    "sla",
-    "csat",
-    "slow",
-    "confusing",
-    "reports",
-    "billing",
-];
+const USER: &str = common::seed::ONBOARDEE;
 /// The word searched for: in about one highlight in ten (100,000 at 1M).
 const COMMON_WORD: &str = "export";
-
-/// The UTC date of a moment (unix ms), as `YYYY-MM-DD`.
-fn day_of(unix_ms: i64) -> String {
-    let at = jiff::Timestamp::from_millisecond(unix_ms).expect("a moment");
-    at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().strftime("%Y-%m-%d").to_string()
-}
 
 fn main() {
     if std::env::var_os("RUST_LOG").is_some() {
@@ -114,33 +83,6 @@ fn main() {
     });
 }
 
-/// A Slack Web API that says which workspace the bot token is for
-/// (`auth.test`) and names people (`users.info`, remembered by the app);
-/// the pages make no other call.
-async fn fake_slack() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let app = axum::Router::new()
-        .route(
-            "/api/auth.test",
-            axum::routing::post(|| async {
-                axum::Json(serde_json::json!({ "ok": true, "team_id": TEAM, "team": "Bench", "user_id": "U0BENCHBOT",
-                    "user": "highlights", "url": "https://bench.slack.com/" }))
-            }),
-        )
-        .route(
-            "/api/users.info",
-            axum::routing::post(|| async {
-                (
-                    [(axum::http::header::CONTENT_TYPE, "application/json")],
-                    include_str!("../tests/fixtures/slack-api/users.info.ok.json"),
-                )
-            }),
-        );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{addr}/api")
-}
-
 async fn run(backend: &str, url: &str, n: i64, requests: usize, reuse: bool) {
     let db = Db::connect_and_migrate(url).await.expect("database");
     let now_ms = jiff::Timestamp::now().as_second() * 1000;
@@ -150,7 +92,12 @@ async fn run(backend: &str, url: &str, n: i64, requests: usize, reuse: bool) {
         sqlx::query("analyze").execute(db.pool()).await.expect("analyze");
         println!("{backend}: the database seeded before, analyzed in {:.1?}", started.elapsed());
     } else {
-        let written = seed(&db, n, now_ms).await;
+        // Quotes made of [`WORDS`], so that a search has matches of ordinary frequency.
+        let written = common::seed::a_year(&db, n, now_ms, |written, area| {
+            let (a, b) = (WORDS[(written % 20) as usize], WORDS[((written / 20 + 7) % 20) as usize]);
+            format!("We need better {a} and {b} in area {area}, case {written}")
+        })
+        .await;
         println!("{backend}: seeded {written} highlights in {:.1?}", started.elapsed());
     }
     let ws = WorkspaceId(TEAM.into());
@@ -172,21 +119,8 @@ async fn run(backend: &str, url: &str, n: i64, requests: usize, reuse: bool) {
     drop(conn);
     db.close().await;
 
-    let args = ServeArgs {
-        signing_secret: Some("bench-signing-secret".into()),
-        bot_token: Some("xoxb-1111-2222-benchbenchbench".into()),
-        slack_api_url: fake_slack().await,
-        listen: "127.0.0.1:0".into(),
-        public_url: Some("http://highlights.bench".into()),
-        ..ServeArgs::default()
-    };
-    let config = Config::from_args(url, &args).expect("config");
-    let app = Application::build(config, Clock::system()).await.expect("app builds");
-    let base = format!("http://{}", app.addr());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until_stopped(async move {
-        let _ = stopped.await;
-    }));
+    let app = common::app::InProcess::start(url, |args| args.public_url = Some("http://highlights.bench".into())).await;
+    let base = app.url("");
     let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a browser");
     let cookie = format!("highlights_session={token}");
     let get = |path: String| {
@@ -238,8 +172,7 @@ async fn run(backend: &str, url: &str, n: i64, requests: usize, reuse: bool) {
     if words.is_empty() {
         export(backend, &browser, &base, &cookie).await;
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    app.stop().await;
 }
 
 /// `/export.csv` carries every highlight: its size, the time to its first
@@ -285,110 +218,4 @@ fn ms(d: Duration) -> f64 {
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = (sorted.len() as f64 * p).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-/// A year of interviews (one per interviewer and day) and `n` highlights
-/// spread over them, as `benches/digests.rs` seeds them, with quotes made
-/// of [`WORDS`] so that a search has matches of ordinary frequency; and
-/// five onboardees (interviewers themselves), [`USER`] among them.
-async fn seed(db: &Db, n: i64, now_ms: i64) -> i64 {
-    let customers = 5_000i64.min(n.max(1));
-    let interviewers = 40i64;
-    let areas = 12i64;
-    let mut tx = db.pool().begin().await.expect("tx");
-    let area_names: Vec<String> = (0..areas).map(|a| format!("area {a}")).collect();
-    workspaces::insert_workspace_if_new(&mut tx, &WorkspaceId(TEAM.into()), &area_names, 0).await.expect("ws");
-    for c in 0..customers {
-        let name = format!("Customer {c:04} Inc");
-        sqlx::query(
-            "insert into customers (workspace_id, key, display_name, segment, arr_cents, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, 0, 0)",
-        )
-        .bind(TEAM)
-        .bind(highlights::domain::customer_key(&name))
-        .bind(&name)
-        .bind(["SMB", "Mid-market", "Enterprise"][(c % 3) as usize])
-        .bind((c % 7 + 1) * 1_200_000)
-        .execute(&mut *tx)
-        .await
-        .expect("customer");
-    }
-    for user in [USER, "U00000001", "U00000002", "U00000003", "U00000004"] {
-        sqlx::query(
-            "insert into onboardees (workspace_id, user_id, start_date, days, interviews_target, feedback_target, tickets_target, enrolled_by, created_at)
-             values ($1, $2, $3, 30, 20, 100, 50, $2, 0)",
-        )
-        .bind(TEAM)
-        .bind(user)
-        .bind(day_of(now_ms - 20 * DAY_MS))
-        .execute(&mut *tx)
-        .await
-        .expect("onboardee");
-    }
-    let days = 365i64;
-    let mut interview_rows = Vec::new();
-    for day in 0..days {
-        for i in 0..interviewers {
-            interview_rows.push((day, i));
-        }
-    }
-    for chunk in interview_rows.chunks(500) {
-        let mut sql = String::from(
-            "insert into interviews (workspace_id, customer_id, interviewer, interview_date, created_at) values ",
-        );
-        for (k, (day, i)) in chunk.iter().enumerate() {
-            let when = now_ms - day * DAY_MS;
-            let customer = 1 + (day * 31 + i * 7) % customers;
-            if k > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("('{TEAM}', {customer}, 'U{i:08}', '{}', {when})", day_of(when)));
-        }
-        sqlx::query(&sql).execute(&mut *tx).await.expect("interviews");
-    }
-    let slots = days * interviewers;
-    let per_interview = ((n + slots - 1) / slots).max(1);
-    let mut written = 0i64;
-    let mut batch = String::new();
-    let mut in_batch = 0;
-    'outer: for (idx, (day, i)) in interview_rows.iter().enumerate() {
-        let interview_id = idx as i64 + 1;
-        let customer = 1 + (day * 31 + i * 7) % customers;
-        for k in 0..per_interview {
-            if written >= n {
-                break 'outer;
-            }
-            let when = now_ms - day * DAY_MS - k * 1000;
-            let area = 1 + (written * 7 + k) % areas;
-            let (a, b) = (WORDS[(written % 20) as usize], WORDS[((written / 20 + 7) % 20) as usize]);
-            if in_batch > 0 {
-                batch.push(',');
-            }
-            batch.push_str(&format!(
-                "('{TEAM}', {interview_id}, {customer}, {area}, 'pain', 'We need better {a} and {b} in area {area}, case {written}', 'U{i:08}', {when})"
-            ));
-            in_batch += 1;
-            written += 1;
-            if in_batch == 500 {
-                flush(&mut tx, &mut batch).await;
-                in_batch = 0;
-            }
-        }
-    }
-    if in_batch > 0 {
-        flush(&mut tx, &mut batch).await;
-    }
-    tx.commit().await.expect("commit");
-    // As autovacuum would in time: the visibility map index-only scans need.
-    let analyze = if db.backend() == highlights::store::Backend::Postgres { "vacuum analyze" } else { "analyze" };
-    sqlx::query(analyze).execute(db.pool()).await.expect("analyze");
-    written
-}
-
-async fn flush(tx: &mut sqlx::Transaction<'_, sqlx::Any>, batch: &mut String) {
-    let sql = format!(
-        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at) values {batch}"
-    );
-    sqlx::query(&sql).execute(&mut **tx).await.expect("highlights");
-    batch.clear();
 }

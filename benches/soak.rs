@@ -1,6 +1,6 @@
 //! Soak: thousands of signed captures over loopback from several clients
-//! while a hostile fake Slack answers 429s, 5xx, hangs and posts whose answer
-//! never arrives, with a `kill -9` and restart in the middle. On SQLite (one
+//! while the fake Slack turns hostile (see [`hostile_slack`]) and answers
+//! 429s, 5xx, hangs and posts whose answer never arrives, with a `kill -9` and restart in the middle. On SQLite (one
 //! process) and, with `HIGHLIGHTS_BENCH_POSTGRES_URL`, on two replica
 //! processes sharing PostgreSQL (one of them killed). Prints, per run: sent,
 //! acknowledged, stored, posted, duplicated and lost, and fails when anything
@@ -19,15 +19,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::{json, Value};
-use sqlx::Connection as _;
+use common::fake_slack::{FakeSlack, Fault};
+use common::signed::Slash;
 
-const TEAM: &str = "T0SOAK0001";
-const SECRET: &str = "soak-signing-secret-0123456789";
 const CHANNEL: &str = "C0SOAK0001";
 /// Time between two captures of one client.
 const PACE: Duration = Duration::from_millis(100);
@@ -66,7 +60,7 @@ fn main() {
         let sqlite = format!("sqlite://{}?mode=rwc", dir.path().join("soak.db").display());
         clean &= soak("SQLite, one process", &sqlite, 1, secs, clients).await;
         if let Ok(base) = std::env::var("HIGHLIGHTS_BENCH_POSTGRES_URL") {
-            let url = fresh_database(&base).await;
+            let url = common::fresh_postgres_database(&base, "highlights_soak").await;
             clean &= soak("PostgreSQL, two replicas", &url, 2, secs, clients).await;
         }
     });
@@ -76,18 +70,9 @@ fn main() {
     }
 }
 
-async fn fresh_database(base: &str) -> String {
-    let mut admin = sqlx::PgConnection::connect(base).await.expect("connect to PostgreSQL");
-    sqlx::query("drop database if exists highlights_soak with (force)").execute(&mut admin).await.expect("drop");
-    sqlx::query("create database highlights_soak").execute(&mut admin).await.expect("create");
-    let mut url = url::Url::parse(base).expect("url");
-    url.set_path("/highlights_soak");
-    url.to_string()
-}
-
 /// One run; true when nothing acknowledged was lost and nothing was posted twice.
 async fn soak(label: &str, url: &str, replicas: usize, secs: u64, clients: usize) -> bool {
-    let slack = HostileSlack::start().await;
+    let slack = hostile_slack().await;
     let mut servers: Vec<Server> = Vec::new();
     for _ in 0..replicas {
         servers.push(Server::start(url, &slack).await);
@@ -133,7 +118,7 @@ async fn soak(label: &str, url: &str, replicas: usize, secs: u64, clients: usize
             .fetch_one(db.pool())
             .await
             .expect("read");
-    let (replies, parents) = slack.posted();
+    let (replies, parents) = posted(&slack);
     for server in &mut servers {
         server.kill();
     }
@@ -152,7 +137,8 @@ async fn soak(label: &str, url: &str, replicas: usize, secs: u64, clients: usize
     let duplicated_parents: usize = per_customer.values().map(|n| n - 1).sum();
     let lost_unstored = acked.iter().filter(|q| !stored_set.contains(q)).count();
     let lost_unposted = stored.iter().filter(|q| !per_quote.contains_key(q.as_str())).count();
-    let faults = slack.faults();
+    let faults: Vec<String> = slack.faults_served().iter().map(|(fault, n)| format!("{fault} {n}")).collect();
+    let faults = faults.join(", ");
     println!("== {label}: {secs} s of sending, {clients} clients, kill -9 at {} s", secs / 2);
     println!("   hostile Slack: {faults}");
     println!(
@@ -189,28 +175,11 @@ async fn client(
         let n = next.fetch_add(1, Ordering::Relaxed);
         let quote = format!("soak quote {n}");
         let text = format!("{} | chat | {quote}", CUSTOMERS[n as usize % CUSTOMERS.len()]);
-        let body = serde_urlencoded::to_string([
-            ("team_id", TEAM),
-            ("user_id", "U0SOAK0001"),
-            ("channel_id", "C0SOAKIN01"),
-            ("command", "/highlight"),
-            ("text", text.as_str()),
-            ("response_url", "http://127.0.0.1:9/response"),
-            ("trigger_id", "1.2.3"),
-        ])
-        .expect("form");
-        let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        let signature = highlights::slack::verify::sign(SECRET, &ts.to_string(), body.as_bytes());
+        let trigger = format!("{n}.0.0");
+        let body = Slash { channel: "C0SOAKIN01", user: "U0SOAK0001", text: &text, trigger: &trigger }.form();
         let addr = addrs[n as usize % addrs.len()];
         sent.fetch_add(1, Ordering::Relaxed);
-        let answer = http
-            .post(format!("http://{addr}/slack/commands"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-slack-request-timestamp", ts.to_string())
-            .header("x-slack-signature", signature)
-            .body(body)
-            .send()
-            .await;
+        let answer = common::signed::post(&http, format!("http://{addr}/slack/commands"), body).await;
         tokio::time::sleep(PACE).await;
         match answer {
             Ok(resp) if resp.status().is_success() => {
@@ -232,18 +201,17 @@ struct Server {
 }
 
 impl Server {
-    async fn start(url: &str, slack: &HostileSlack) -> Self {
+    async fn start(url: &str, slack: &FakeSlack) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         drop(listener);
         Self::spawn(url, slack, addr).await
     }
 
-    async fn spawn(url: &str, slack: &HostileSlack, addr: SocketAddr) -> Self {
+    async fn spawn(url: &str, slack: &FakeSlack, addr: SocketAddr) -> Self {
         let dir = tempfile::tempdir().expect("dir");
         let mut command = Command::new(common::server_binary());
-        let (token, api_url) = ("xoxb-17653672481-19874698323-soaksoaksoak", format!("http://{}/api", slack.addr));
-        common::serve(&mut command, dir.path(), url, SECRET, token, &api_url, &addr.to_string());
+        common::serve(&mut command, dir.path(), url, &slack.api_url(), &addr.to_string());
         let child = command
             .env("HIGHLIGHTS_PRODUCT_CHANNEL", CHANNEL)
             .env("RUST_LOG", "error")
@@ -264,185 +232,47 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    async fn restart(&mut self, url: &str, slack: &HostileSlack) {
+    async fn restart(&mut self, url: &str, slack: &FakeSlack) {
         *self = Self::spawn(url, slack, self.addr).await;
     }
 }
 
-/// A Slack that misbehaves: of `chat.postMessage` calls, 1% get 429
+/// The fake Slack, hostile: of `chat.postMessage` calls, 1% get 429
 /// (Retry-After 1: the whole channel waits a second), 3% a 500, 0.5% never
 /// answer, 0.5% post but never answer (each of those holds its batch of
-/// posts for the app's 10 s timeout); 5%
-/// of `chat.update` and `chat.getPermalink` calls get a 500. It keeps what was
-/// posted, and answers `conversations.history` / `.replies` from it.
-#[derive(Clone)]
-struct HostileSlack {
-    addr: SocketAddr,
-    state: Arc<Mutex<Hostile>>,
-}
-
-#[derive(Default)]
-struct Hostile {
-    messages: Vec<Value>,
-    faults: HashMap<&'static str, u64>,
-    seed: u64,
-    ts: u64,
-}
-
-impl Hostile {
-    fn roll(&mut self) -> f64 {
-        // xorshift: the same run every time.
-        self.seed ^= self.seed << 13;
-        self.seed ^= self.seed >> 7;
-        self.seed ^= self.seed << 17;
-        (self.seed % 10_000) as f64 / 10_000.0
+/// posts for the app's 10 s timeout); 5% of `chat.update` and
+/// `chat.getPermalink` calls get a 500. What was posted shows in the
+/// channel's history, as on Slack.
+async fn hostile_slack() -> FakeSlack {
+    let slack = FakeSlack::start().await;
+    slack.fail_at_random(
+        "chat.postMessage",
+        &[
+            (0.01, Fault::RateLimited { retry_after_secs: 1 }),
+            (0.03, Fault::Status(500)),
+            (0.005, Fault::Hang),
+            (0.005, Fault::LostAnswer),
+        ],
+    );
+    for method in ["chat.update", "chat.getPermalink"] {
+        slack.fail_at_random(method, &[(0.05, Fault::Status(500))]);
     }
+    slack
 }
 
-enum Misbehave {
-    None,
-    RateLimit,
-    Fail,
-    Hang,
-    LoseAnswer,
-}
-
-impl HostileSlack {
-    async fn start() -> Self {
-        let state = Arc::new(Mutex::new(Hostile { seed: 0x2545_f491_4f6c_dd1d, ..Hostile::default() }));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let app = axum::Router::new().route("/api/{method}", axum::routing::any(api)).with_state(state.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { addr, state }
-    }
-
-    /// Quotes of the thread replies and customers of the thread parents posted.
-    fn posted(&self) -> (Vec<String>, Vec<String>) {
-        let state = self.state.lock().expect("lock");
-        let mut replies = Vec::new();
-        let mut parents = Vec::new();
-        for m in &state.messages {
-            let text = m["text"].as_str().unwrap_or_default();
-            if m["thread_ts"].is_null() {
-                parents.push(text.split(':').next().unwrap_or_default().to_owned());
-            } else if let Some(start) = text.find("soak quote ") {
-                let quote: String = text[start..].chars().take_while(|c| *c != '”').collect();
-                replies.push(quote);
-            }
+/// Quotes of the thread replies and customers of the thread parents posted
+/// in the product channel.
+fn posted(slack: &FakeSlack) -> (Vec<String>, Vec<String>) {
+    let mut replies = Vec::new();
+    let mut parents = Vec::new();
+    for m in slack.messages_in(CHANNEL) {
+        let text = m["text"].as_str().unwrap_or_default();
+        if m["thread_ts"].is_null() {
+            parents.push(text.split(':').next().unwrap_or_default().to_owned());
+        } else if let Some(start) = text.find("soak quote ") {
+            let quote: String = text[start..].chars().take_while(|c| *c != '”').collect();
+            replies.push(quote);
         }
-        (replies, parents)
     }
-
-    fn faults(&self) -> String {
-        let state = self.state.lock().expect("lock");
-        let mut faults: Vec<String> = state.faults.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        faults.sort();
-        faults.join(", ")
-    }
-}
-
-async fn api(
-    State(state): State<Arc<Mutex<Hostile>>>,
-    Path(method): Path<String>,
-    RawQuery(query): RawQuery,
-    body: axum::body::Bytes,
-) -> Response {
-    let args: Value = serde_json::from_slice(&body).unwrap_or_else(|_| {
-        let text =
-            if body.is_empty() { query.unwrap_or_default() } else { String::from_utf8_lossy(&body).into_owned() };
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&text).unwrap_or_default();
-        Value::Object(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
-    });
-    let misbehave = {
-        let mut s = state.lock().expect("lock");
-        let roll = s.roll();
-        let chosen = match method.as_str() {
-            "chat.postMessage" if roll < 0.01 => Misbehave::RateLimit,
-            "chat.postMessage" if roll < 0.04 => Misbehave::Fail,
-            "chat.postMessage" if roll < 0.045 => Misbehave::Hang,
-            "chat.postMessage" if roll < 0.05 => Misbehave::LoseAnswer,
-            "chat.update" | "chat.getPermalink" if roll < 0.05 => Misbehave::Fail,
-            _ => Misbehave::None,
-        };
-        let name = match chosen {
-            Misbehave::None => None,
-            Misbehave::RateLimit => Some("429"),
-            Misbehave::Fail => Some("500"),
-            Misbehave::Hang => Some("hang"),
-            Misbehave::LoseAnswer => Some("posted, answer lost"),
-        };
-        if let Some(name) = name {
-            *s.faults.entry(name).or_default() += 1;
-        }
-        chosen
-    };
-    match misbehave {
-        Misbehave::RateLimit => {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                [("retry-after", "1")],
-                Json(json!({ "ok": false, "error": "ratelimited" })),
-            )
-                .into_response()
-        }
-        Misbehave::Fail => return (StatusCode::INTERNAL_SERVER_ERROR, "upstream error").into_response(),
-        Misbehave::Hang => return std::future::pending().await,
-        Misbehave::None | Misbehave::LoseAnswer => {}
-    }
-    let answer = {
-        let mut s = state.lock().expect("lock");
-        s.ts += 1;
-        let ts = format!("1700000000.{:06}", s.ts);
-        match method.as_str() {
-            "auth.test" => {
-                json!({ "ok": true, "team_id": TEAM, "team": "Soak", "user_id": "U0SOAKBOT", "user": "highlights",
-                                   "url": "https://soak.slack.com/" })
-            }
-            "chat.postMessage" => {
-                s.messages.push(
-                    json!({ "type": "message", "ts": ts, "channel": args["channel"], "thread_ts": args["thread_ts"],
-                                        "text": args["text"], "metadata": args["metadata"] }),
-                );
-                json!({ "ok": true, "channel": args["channel"], "ts": ts, "message": { "type": "message", "text": "", "ts": ts } })
-            }
-            "chat.update" => json!({ "ok": true, "channel": args["channel"], "ts": args["ts"],
-                                     "message": { "text": args["text"] } }),
-            // Slack's shape: a thread reply's link names its thread and channel.
-            "chat.getPermalink" => {
-                let channel = args["channel"].as_str().unwrap_or_default();
-                let message_ts = args["message_ts"].as_str().unwrap_or_default();
-                let mut permalink =
-                    format!("https://soak.slack.com/archives/{channel}/p{}", message_ts.replace('.', ""));
-                let posted = s.messages.iter().find(|m| m["channel"] == channel && m["ts"] == message_ts);
-                if let Some(thread) = posted.and_then(|m| m["thread_ts"].as_str()) {
-                    permalink.push_str(&format!("?thread_ts={thread}&cid={channel}"));
-                }
-                json!({ "ok": true, "channel": channel, "permalink": permalink })
-            }
-            "conversations.history" | "conversations.replies" => {
-                let thread = args["ts"].as_str();
-                let found: Vec<Value> = s
-                    .messages
-                    .iter()
-                    .filter(|m| m["channel"] == args["channel"])
-                    .filter(|m| match thread {
-                        Some(ts) => m["ts"] == ts || m["thread_ts"] == ts,
-                        None => m["thread_ts"].is_null(),
-                    })
-                    .cloned()
-                    .collect();
-                json!({ "ok": true, "messages": found, "has_more": false })
-            }
-            "users.info" => {
-                json!({ "ok": true, "user": { "id": args["user"], "name": "soak", "real_name": "Soak Tester",
-                                    "profile": { "display_name": "soak" }, "tz": "UTC" } })
-            }
-            _ => json!({ "ok": true }),
-        }
-    };
-    if matches!(misbehave, Misbehave::LoseAnswer) {
-        return std::future::pending().await;
-    }
-    Json(answer).into_response()
+    (replies, parents)
 }

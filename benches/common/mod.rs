@@ -1,5 +1,18 @@
-//! What the load and soak benchmarks share: `highlights serve` started the
-//! same way, on a fresh working directory, against a stand-in for Slack.
+//! What the benchmarks share: the fake Slack (the tests' own, from
+//! `tests/support/fake_slack`), `highlights serve` started the same way on a
+//! fresh working directory (load, soak), the app served from the bench's
+//! own process (commands, pages), requests signed as Slack signs them, and
+//! a year of highlights seeded (digests, pages).
+
+// Every bench includes the whole kit and uses part of it: what one bench
+// leaves unused is used by another.
+#![allow(dead_code)]
+
+pub mod app;
+#[path = "../../tests/support/fake_slack/mod.rs"]
+pub mod fake_slack;
+pub mod seed;
+pub mod signed;
 
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -30,28 +43,33 @@ pub fn server_binary() -> &'static str {
 }
 
 /// Readies `command` (the binary, or `taskset … binary`) to serve on
-/// `listen` from `database_url`, calling the Slack stand-in at `api_url`.
-/// Pacing is off: the stand-ins answer (or refuse) on their own terms, and
+/// `listen` from `database_url`, calling the fake Slack at `api_url` with
+/// its bot token, and verifying requests signed with [`signed::SECRET`].
+/// Pacing is off: the fake answers (or refuses) on its own terms, and
 /// pacing at Slack's budgets would only stretch the runs.
-pub fn serve(
-    command: &mut Command,
-    dir: &std::path::Path,
-    database_url: &str,
-    signing_secret: &str,
-    bot_token: &str,
-    api_url: &str,
-    listen: &str,
-) {
+pub fn serve(command: &mut Command, dir: &std::path::Path, database_url: &str, api_url: &str, listen: &str) {
     command
         .arg("serve")
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
-        .env("SLACK_SIGNING_SECRET", signing_secret)
+        .env("SLACK_SIGNING_SECRET", signed::SECRET)
         .env("HIGHLIGHTS_SLACK_PACING", "off")
-        .env("SLACK_BOT_TOKEN", bot_token)
+        .env("SLACK_BOT_TOKEN", fake_slack::BOT_TOKEN)
         .env("SLACK_API_URL", api_url)
         .env("HIGHLIGHTS_LISTEN", listen)
         .stdout(Stdio::null());
+}
+
+/// A new empty database `name` on the PostgreSQL server of `base` (one of
+/// that name left by an earlier run is dropped first); returns its URL.
+pub async fn fresh_postgres_database(base: &str, name: &str) -> String {
+    use sqlx::Connection as _;
+    let mut admin = sqlx::PgConnection::connect(base).await.expect("connect to PostgreSQL");
+    sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut admin).await.expect("drop");
+    sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("create");
+    let mut url = url::Url::parse(base).expect("url");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
 }

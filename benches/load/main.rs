@@ -11,7 +11,8 @@
 //! throughput against a fake Slack that never limits; after every run,
 //! that each acknowledged capture is in the database; and at the end the
 //! targets, each unmet one with what stands in the way, from
-//! the profiles `profile.rs` reads out of `/proc`.
+//! the profiles `profile.rs` reads out of `/proc`. The fake Slack is the
+//! tests' own (`common::fake_slack`), with its Block Kit check off.
 //!
 //! Customers follow a realistic shape: a few big customers get most captures
 //! (Zipf over 2,000 seeded names), a long tail gets the rest, and one capture
@@ -32,26 +33,21 @@
 mod common;
 mod profile;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, Query, State};
-use axum::routing::any;
-use axum::{Json, Router};
 use bytes::Bytes;
+use common::fake_slack::{FakeSlack, TEAM};
+use common::signed::Slash;
 use highlights::store::workspaces::{self, WorkspaceId};
 use highlights::store::Db;
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
-use serde_json::{json, Value};
 use sqlx::Connection as _;
 
-const TEAM: &str = "T0BENCH001";
-const SECRET: &str = "bench-signing-secret-0123456789";
 const CHANNEL: &str = "C0BENCH001";
 const BIG_CUSTOMERS: usize = 2_000;
 const AREAS: &[&str] = &["chat", "email", "billing", "reporting", "mobile", "integrations"];
@@ -65,7 +61,7 @@ fn main() {
     println!("capture load benchmark: {cpus} CPUs; server on CPU 0, load on CPU 1: {pinned}");
     println!("levels {:?} connections, {} s each; scales {:?}", settings.conns, settings.secs, settings.scales);
     rt.block_on(async {
-        let slack = FakeSlack::start().await;
+        let slack = fast_slack().await;
         let dir = tempfile::tempdir().expect("temp dir");
         if settings.only.as_deref() != Some("postgres") {
             let mut n = 0;
@@ -256,7 +252,7 @@ async fn run_backend(
     let mut outbox_profile = None;
     for _ in 0..settings.rounds {
         let url = fresh_database(&next_url()).await;
-        let (rate, profile) = run_outbox(&url, slack, pinned).await;
+        let (rate, profile) = run_outbox(&url, pinned).await;
         outbox_rates.push(rate);
         outbox_profile = Some(profile);
     }
@@ -281,15 +277,25 @@ fn median(mut figures: Vec<f64>) -> f64 {
     }
 }
 
+/// The fake Slack as the load bench wants it: it never limits (no fault is
+/// asked of it), and it does not check Block Kit (the app's messages are
+/// checked by the tests; here the fake's work would be measured with the app's).
+async fn fast_slack() -> FakeSlack {
+    let slack = FakeSlack::start().await;
+    slack.check_blocks(false);
+    slack
+}
+
 /// 20,000 highlights of 500 customers posted into their threads against a
-/// Slack that never limits; returns posts/s and where the CPU went.
-async fn run_outbox(url: &str, slack: &FakeSlack, pinned: bool) -> (f64, profile::Profile) {
+/// Slack that never limits (a fresh one, which holds one round's posts);
+/// returns posts/s and where the CPU went.
+async fn run_outbox(url: &str, pinned: bool) -> (f64, profile::Profile) {
     let posts = 20_000;
     seed_due_posts(url, posts).await;
-    let calls_before = slack.total();
+    let slack = fast_slack().await;
     let before = profile::Snapshot::take(None);
     let started = Instant::now();
-    let server = Server::start(url, slack, Some(CHANNEL), pinned).await;
+    let server = Server::start(url, &slack, Some(CHANNEL), pinned).await;
     let db = Db::connect(url).await.expect("database");
     loop {
         let pending: i64 = sqlx::query_scalar("select count(*) from outbox where status = 'pending'")
@@ -310,7 +316,7 @@ async fn run_outbox(url: &str, slack: &FakeSlack, pinned: bool) -> (f64, profile
     println!(
         "outbox: {posts} highlights posted into their threads in {elapsed:.1} s: {:.0} posts/s ({} Slack calls)",
         posts as f64 / elapsed,
-        slack.total() - calls_before
+        slack.call_count()
     );
     db.close().await;
     server.stop().await;
@@ -700,8 +706,7 @@ impl Server {
         } else {
             Command::new(bin)
         };
-        let token = "xoxb-17653672481-19874698323-benchbenchbench";
-        common::serve(&mut command, dir.path(), url, SECRET, token, &slack.api_url(), &addr.to_string());
+        common::serve(&mut command, dir.path(), url, &slack.api_url(), &addr.to_string());
         // `RUST_LOG=sqlx::query=trace` lists every statement with its time,
         // on this process's stderr.
         command.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
@@ -904,30 +909,14 @@ async fn client(
         // Each command its own trigger, as Slack gives: the same signed body
         // sent twice is a replay, answered without acting again.
         let trigger = format!("{i}.{c}.0");
-        let body = serde_urlencoded::to_string([
-            ("token", "bench"),
-            ("team_id", TEAM),
-            ("team_domain", "bench"),
-            ("channel_id", "C0BENCHIN1"),
-            ("channel_name", "interviews"),
-            ("user_id", user.as_str()),
-            ("user_name", "bench"),
-            ("command", "/highlight"),
-            ("text", text.as_str()),
-            ("api_app_id", "A0BENCH001"),
-            ("response_url", "http://127.0.0.1:9/response"),
-            ("trigger_id", trigger.as_str()),
-        ])
-        .expect("form");
-        let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-        let signature = highlights::slack::verify::sign(SECRET, &ts.to_string(), body.as_bytes());
-        let request = hyper::Request::post("/slack/commands")
+        let body = Slash { channel: "C0BENCHIN1", user: &user, text, trigger: &trigger }.form();
+        let mut request = hyper::Request::post("/slack/commands")
             .header("host", addr.to_string())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-slack-request-timestamp", ts.to_string())
-            .header("x-slack-signature", signature)
-            .body(Full::new(Bytes::from(body)))
-            .expect("request");
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (name, value) in common::signed::headers(body.as_bytes()) {
+            request = request.header(name, value);
+        }
+        let request = request.body(Full::new(Bytes::from(body))).expect("request");
         let sent = Instant::now();
         let Ok(response) = sender.send_request(request).await else {
             stats.errors += 1;
@@ -948,84 +937,6 @@ async fn client(
         }
     }
     stats
-}
-
-/// A Web API that answers every method at once, never limits, and counts.
-#[derive(Clone)]
-struct FakeSlack {
-    addr: SocketAddr,
-    calls: Arc<Mutex<HashMap<String, u64>>>,
-}
-
-#[derive(Clone)]
-struct FakeState {
-    calls: Arc<Mutex<HashMap<String, u64>>>,
-    ts: Arc<AtomicU64>,
-    /// The thread of each reply posted, for its permalink.
-    threads: Arc<Mutex<HashMap<String, String>>>,
-}
-
-impl FakeSlack {
-    async fn start() -> Self {
-        let calls = Arc::new(Mutex::new(HashMap::new()));
-        let state = FakeState { calls: calls.clone(), ts: Arc::new(AtomicU64::new(1)), threads: Arc::default() };
-        let app = Router::new().route("/api/{method}", any(answer)).with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { addr, calls }
-    }
-
-    fn api_url(&self) -> String {
-        format!("http://{}/api", self.addr)
-    }
-
-    fn total(&self) -> u64 {
-        self.calls.lock().map(|c| c.values().sum()).unwrap_or(0)
-    }
-}
-
-async fn answer(
-    State(state): State<FakeState>,
-    Path(method): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
-) -> Json<Value> {
-    if let Ok(mut calls) = state.calls.lock() {
-        *calls.entry(method.clone()).or_default() += 1;
-    }
-    let ts = format!("1700000000.{:06}", state.ts.fetch_add(1, Ordering::Relaxed));
-    if method == "chat.postMessage" {
-        let args: Value = serde_json::from_slice(&body).unwrap_or_default();
-        if let Some(thread) = args["thread_ts"].as_str() {
-            state.threads.lock().expect("threads").insert(ts.clone(), thread.to_owned());
-        }
-    }
-    Json(match method.as_str() {
-        "auth.test" => {
-            let mut answer = fixture(include_str!("../../tests/fixtures/slack-api/auth.test.ok.json"));
-            answer["team_id"] = json!(TEAM);
-            answer
-        }
-        "users.info" => fixture(include_str!("../../tests/fixtures/slack-api/users.info.ok.json")),
-        // Slack's shape: a thread reply's link names its thread and channel.
-        "chat.getPermalink" => {
-            let message_ts = query.get("message_ts").cloned().unwrap_or_default();
-            let mut permalink = format!("https://bench.slack.com/archives/{CHANNEL}/p{}", message_ts.replace('.', ""));
-            if let Some(thread) = state.threads.lock().expect("threads").get(&message_ts) {
-                permalink.push_str(&format!("?thread_ts={thread}&cid={CHANNEL}"));
-            }
-            json!({ "ok": true, "channel": CHANNEL, "permalink": permalink })
-        }
-        "chat.postMessage" | "chat.update" => json!({ "ok": true, "channel": CHANNEL, "ts": ts,
-            "message": { "type": "message", "text": "", "ts": ts } }),
-        "views.publish" => fixture(include_str!("../../tests/fixtures/slack-api/views.publish.ok.json")),
-        _ => json!({ "ok": true }),
-    })
-}
-
-fn fixture(text: &str) -> Value {
-    serde_json::from_str(text).expect("fixture")
 }
 
 /// A small deterministic generator: the same run every time.

@@ -1,11 +1,14 @@
 //! The test kit: [`TestApp`] runs the real app on a random loopback port against
 //! a fresh database and [`FakeSlack`], and sends it requests signed as Slack signs them.
 
-pub mod block_kit;
 pub mod clicks;
 pub mod db;
+/// The fake Slack the benches run against too (its `//!` says why it lives in `tests/support`).
+#[path = "../../support/fake_slack/mod.rs"]
 pub mod fake_slack;
 pub mod signer;
+
+pub use fake_slack::{block_kit, eventually};
 
 use std::net::SocketAddr;
 
@@ -23,7 +26,7 @@ use db::{TestBackend, TestDb};
 use fake_slack::FakeSlack;
 
 /// The workspace, user and channel the fixtures use.
-pub const TEAM: &str = "T0TEAM0001";
+pub use fake_slack::TEAM;
 pub const USER: &str = "U0USER0001";
 pub const CHANNEL: &str = "C0CHAN0001";
 
@@ -453,21 +456,6 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.end(Stop::Crash);
-    }
-}
-
-/// Waits until `done` says so, checking every 20 ms; panics after 10 s
-/// (generous for a loaded CI machine: a passing test waits far less).
-pub async fn eventually<F, Fut>(what: &str, mut done: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let mut checks = tokio::time::interval(Duration::from_millis(20));
-    while !done().await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        checks.tick().await;
     }
 }
 

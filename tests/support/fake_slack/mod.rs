@@ -1,12 +1,29 @@
-//! A fake of Slack's Web API on loopback. It answers like Slack (shapes taken
-//! from the fixtures in `tests/fixtures/slack-api`), checks the bot token,
-//! records every call for assertions, and fails on command: 429 with
-//! `Retry-After`, 5xx, an `ok:false` error, or a hang. It also plays the
-//! `response_url` endpoints.
+//! A fake of Slack's Web API on loopback, the one stand-in for Slack that the
+//! tests and every bench run against. It answers like Slack (shapes taken
+//! from the fixtures in `tests/fixtures/slack-api`), checks the bot token and
+//! the Block Kit it is sent, records every call for assertions, and fails on
+//! command: 429 with `Retry-After`, 5xx, an `ok:false` error, or a hang, for
+//! the next calls of a method ([`FakeSlack::fail_next`]) or for a share of
+//! them at random ([`FakeSlack::fail_at_random`], the soak's hostile Slack).
+//! It also plays the `response_url` endpoints and Socket Mode.
+//!
+//! Shared as a source module: `tests/it/support/mod.rs` and
+//! `benches/common/mod.rs` both include this directory with `#[path]`, as
+//! the load and soak benches already share `benches/common`. A crate of its
+//! own would be a workspace member, and the deployment's image (which copies
+//! `Cargo.toml`, `src/`, `migrations/` and `benches/`, not `tests/`) could
+//! no longer read the manifest; a module needs no change outside `tests/`
+//! and `benches/`.
+//!
+//! The load bench posts thousands of messages a second through it: a call
+//! costs one lock, one record and the lookups its method needs, never a copy
+//! of the fake's state; [`FakeSlack::check_blocks`] turns off the Block Kit
+//! check for a bench that measures the app, not its messages.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -16,9 +33,12 @@ use axum::routing::{any, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::block_kit;
+pub mod block_kit;
 
-/// The bot token every test app is started with.
+/// The workspace the bot token belongs to (the tests' and the benches').
+pub const TEAM: &str = "T0TEAM0001";
+
+/// The bot token every test app and bench server is started with.
 pub const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
 
 /// The OAuth client the fake knows (`oauth.v2.access` checks it).
@@ -69,7 +89,23 @@ pub enum Fault {
     /// Takes effect (a post lands in the channel) this long after the call,
     /// and the answer never comes: Slack made the post after the app's
     /// timeout.
-    Late(std::time::Duration),
+    Late(Duration),
+}
+
+impl Fault {
+    /// A short name for what the fake did, as [`FakeSlack::faults_served`] counts it.
+    fn label(&self) -> String {
+        match self {
+            Fault::RateLimited { .. } => "429".into(),
+            Fault::Status(code) => code.to_string(),
+            Fault::Error(code) => format!("ok:false {code}"),
+            Fault::Hang => "hang".into(),
+            Fault::Unreadable => "unreadable".into(),
+            Fault::LostAnswer => "done, answer lost".into(),
+            Fault::Held(_) => "held".into(),
+            Fault::Late(_) => "done late, answer lost".into(),
+        }
+    }
 }
 
 /// Holds calls until the test releases it (see [`Fault::Held`]).
@@ -102,9 +138,17 @@ struct Inner {
     deactivated: Vec<String>,
     emails: HashMap<String, String>,
     faults: HashMap<String, VecDeque<Fault>>,
+    /// Faults served to a share of a method's calls: each with its share.
+    random_faults: HashMap<String, Vec<(f64, Fault)>>,
+    /// The generator the shares are drawn from (xorshift: the same run every time).
+    dice: u64,
+    /// How many calls of each method got each fault, by "method fault".
+    served: BTreeMap<String, u64>,
+    /// Off: messages and views are not checked (see [`FakeSlack::check_blocks`]).
+    unchecked_blocks: bool,
     next_ts: u64,
     /// Messages posted, as `conversations.history` / `.replies` show them.
-    messages: Vec<Value>,
+    messages: Vec<Kept>,
     /// Bot tokens Slack accepts, and the team of each.
     tokens: HashMap<String, String>,
     /// OAuth codes not exchanged yet: what `oauth.v2.access` answers for each.
@@ -128,6 +172,32 @@ fn manifest_scopes() -> String {
     scopes.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")
 }
 
+/// A message in a channel, with where it is read out once: finding one
+/// among the tens of thousands the load bench posts compares strings, not
+/// lookups in each message's JSON.
+struct Kept {
+    channel: Option<String>,
+    ts: Option<String>,
+    thread_ts: Option<String>,
+    message: Value,
+}
+
+impl Kept {
+    fn new(message: Value) -> Self {
+        let field = |name: &str| message[name].as_str().map(str::to_owned);
+        Self { channel: field("channel"), ts: field("ts"), thread_ts: field("thread_ts"), message }
+    }
+
+    /// Whether it is the message `ts` of `channel` (either null: this one's too).
+    fn is_at(&self, channel: &Value, ts: &Value) -> bool {
+        let same = |kept: &Option<String>, asked: &Value| match asked {
+            Value::Null => kept.is_none(),
+            asked => kept.as_deref().is_some_and(|kept| asked == kept),
+        };
+        same(&self.channel, channel) && same(&self.ts, ts)
+    }
+}
+
 /// The running fake.
 #[derive(Clone)]
 pub struct FakeSlack {
@@ -146,11 +216,12 @@ struct SocketSide {
 impl FakeSlack {
     /// Starts the fake on a random loopback port.
     pub async fn start() -> Self {
-        let tokens = HashMap::from([(BOT_TOKEN.to_owned(), super::TEAM.to_owned())]);
+        let tokens = HashMap::from([(BOT_TOKEN.to_owned(), TEAM.to_owned())]);
         let inner = Arc::new(Mutex::new(Inner {
             next_ts: 1_700_000_000_000_100,
             tokens,
             scopes: manifest_scopes(),
+            dice: 0x2545_f491_4f6c_dd1d,
             ..Inner::default()
         }));
         let (envelopes, queue) = tokio::sync::mpsc::unbounded_channel();
@@ -188,6 +259,32 @@ impl FakeSlack {
         }
     }
 
+    /// Makes a share of the calls of `method` fail from now on: each call
+    /// draws a number in [0, 1) and gets the first fault whose share, added
+    /// to those before it, is above the number; the others answer normally.
+    /// Faults queued by [`Self::fail_next`] come first.
+    pub fn fail_at_random(&self, method: &str, shares: &[(f64, Fault)]) {
+        self.inner.lock().expect("lock").random_faults.insert(method.to_owned(), shares.to_vec());
+    }
+
+    /// How many calls got each fault so far, by method and fault, e.g.
+    /// `chat.postMessage 429`.
+    pub fn faults_served(&self) -> BTreeMap<String, u64> {
+        self.inner.lock().expect("lock").served.clone()
+    }
+
+    /// Turns the Block Kit check of messages and views on (as it starts) or
+    /// off. The load bench turns it off: parsing every block of thousands of
+    /// posts a second is the fake's work, not the app's.
+    pub fn check_blocks(&self, on: bool) {
+        self.inner.lock().expect("lock").unchecked_blocks = !on;
+    }
+
+    /// How many calls were made so far, `response_url` posts included.
+    pub fn call_count(&self) -> usize {
+        self.inner.lock().expect("lock").calls.len()
+    }
+
     /// Delivers a Socket Mode envelope to one of the app's connections.
     pub fn socket_send(&self, envelope: Value) {
         self.envelopes.send(envelope).expect("socket queue");
@@ -197,17 +294,16 @@ impl FakeSlack {
     pub async fn socket_ack(&self, envelope_id: &str) -> Value {
         let find =
             || self.inner.lock().expect("lock").socket_acks.iter().find(|a| a["envelope_id"] == envelope_id).cloned();
-        super::eventually(&format!("the acknowledgement of {envelope_id}"), || std::future::ready(find().is_some()))
-            .await;
+        eventually(&format!("the acknowledgement of {envelope_id}"), || std::future::ready(find().is_some())).await;
         find().unwrap_or_default()
     }
 
     /// A message someone (not the app) posted in `channel`, as the history shows it.
     pub fn add_message(&self, channel: &str, ts: &str, text: &str) {
-        self.inner.lock().expect("lock").messages.push(json!({
+        self.inner.lock().expect("lock").messages.push(Kept::new(json!({
             "type": "message", "channel": channel, "ts": ts, "thread_ts": null, "text": text, "user": "U0CUSTOMR1",
             "metadata": null,
-        }));
+        })));
     }
 
     /// Makes `users.info` say this user is a workspace admin.
@@ -286,9 +382,10 @@ impl FakeSlack {
         self.inner.lock().expect("lock").faults.clear();
     }
 
-    /// Messages in a channel (top-level and replies), as posted.
+    /// Messages in a channel (top-level and replies), as posted, oldest first.
     pub fn messages_in(&self, channel: &str) -> Vec<Value> {
-        self.inner.lock().expect("lock").messages.iter().filter(|m| m["channel"] == channel).cloned().collect()
+        let inner = self.inner.lock().expect("lock");
+        inner.messages.iter().filter(|k| k.channel.as_deref() == Some(channel)).map(|k| k.message.clone()).collect()
     }
 
     /// Every call so far.
@@ -317,8 +414,77 @@ impl FakeSlack {
     }
 
     async fn wait_until(&self, n: usize, calls: impl Fn() -> Vec<Call>, what: &str) -> Vec<Call> {
-        super::eventually(&format!("{n} {what}"), || std::future::ready(calls().len() >= n)).await;
+        eventually(&format!("{n} {what}"), || std::future::ready(calls().len() >= n)).await;
         calls()
+    }
+}
+
+/// Waits until `done` says so, checking every 20 ms; panics after 10 s
+/// (generous for a loaded CI machine: a passing test waits far less).
+pub async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut checks = tokio::time::interval(Duration::from_millis(20));
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        checks.tick().await;
+    }
+}
+
+impl Inner {
+    /// The fault the next call of `method` gets, if any: one queued by the
+    /// test, or one drawn at random; counted.
+    fn next_fault(&mut self, method: &str) -> Option<Fault> {
+        let fault = match self.faults.get_mut(method).and_then(VecDeque::pop_front) {
+            Some(fault) => Some(fault),
+            None => self.draw_fault(method),
+        };
+        if let Some(fault) = &fault {
+            *self.served.entry(format!("{method} {}", fault.label())).or_default() += 1;
+        }
+        fault
+    }
+
+    fn draw_fault(&mut self, method: &str) -> Option<Fault> {
+        let shares = self.random_faults.get(method)?;
+        self.dice ^= self.dice << 13;
+        self.dice ^= self.dice >> 7;
+        self.dice ^= self.dice << 17;
+        let roll = (self.dice >> 11) as f64 / (1u64 << 53) as f64;
+        let mut below = 0.0;
+        shares
+            .iter()
+            .find(|(share, _)| {
+                below += share;
+                roll < below
+            })
+            .map(|(_, fault)| fault.clone())
+    }
+
+    /// What a call Slack carried out changes: a post shows in the channel,
+    /// an update changes it, a delete removes it.
+    fn take_effect(&mut self, method: &str, args: &Value, answer: &Value) {
+        if answer["ok"] != true {
+            return;
+        }
+        let same = |k: &Kept| k.is_at(&args["channel"], &args["ts"]);
+        match method {
+            "chat.postMessage" => self.messages.push(Kept::new(json!({
+                "type": "message", "channel": conversation_of(&args["channel"]), "ts": answer["ts"], "thread_ts": args["thread_ts"],
+                "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"], "blocks": args["blocks"],
+            }))),
+            "chat.delete" => self.messages.retain(|m| !same(m)),
+            "chat.update" => {
+                if let Some(k) = self.messages.iter_mut().find(|k| same(k)) {
+                    k.message["text"] = args["text"].clone();
+                    k.message["blocks"] = args["blocks"].clone();
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -433,11 +599,15 @@ async fn api_call(
 ) -> Response {
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let args = args_of(&headers, query, &body);
-    // Recorded on arrival (a hung call is a call too), marked ok once answered.
-    let (fault, ts, index, people) = {
+    // Recorded on arrival (a hung call is a call too), marked ok once
+    // answered; the normal answer is made on arrival too, from what the fake
+    // knows then, and given (or not) once the fault has played out. The
+    // Block Kit check runs outside the lock: calls arriving together are
+    // recorded when they arrive, not one check after another.
+    let (fault, index, ts, check_blocks) = {
         let mut inner = inner.lock().expect("lock");
         inner.next_ts += 1;
-        let fault = inner.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        let fault = inner.next_fault(&method);
         inner.calls.push(Call {
             method: method.clone(),
             authorization: authorization.clone(),
@@ -445,18 +615,10 @@ async fn api_call(
             ok: false,
             at_ms: now_ms(),
         });
-        let people = People {
-            admins: inner.admins.clone(),
-            bots: inner.bots.clone(),
-            deactivated: inner.deactivated.clone(),
-            emails: inner.emails.clone(),
-            messages: inner.messages.clone(),
-            tokens: inner.tokens.clone(),
-            outside: inner.outside.clone(),
-            gone: inner.gone.clone(),
-        };
-        (fault, inner.next_ts, inner.calls.len() - 1, people)
+        (fault, inner.calls.len() - 1, inner.next_ts, !inner.unchecked_blocks)
     };
+    let blocks = if check_blocks { block_kit::validate(&method, &args) } else { Ok(()) };
+    let normal = answer(&inner.lock().expect("lock"), &method, authorization.as_deref(), &args, ts, blocks);
     let (response, answer) = if method == "oauth.v2.access" {
         let answer = exchange_code(&inner, &headers, &args);
         if answer["ok"] == true {
@@ -482,38 +644,19 @@ async fn api_call(
         // Done later, on a task of its own: the app hangs up meanwhile.
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            let (_, answer) = answer(&method, authorization.as_deref(), &args, None, ts, &people).await;
             let mut inner = inner.lock().expect("lock");
-            if method == "chat.postMessage" && answer["ok"] == true {
-                inner.messages.push(json!({
-                    "type": "message", "channel": conversation_of(&args["channel"]), "ts": answer["ts"], "thread_ts": args["thread_ts"],
-                    "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"], "blocks": args["blocks"],
-                }));
-            }
-            inner.calls[index].ok = answer.get("ok") == Some(&Value::Bool(true));
+            inner.take_effect(&method, &args, &normal);
+            inner.calls[index].ok = normal["ok"] == true;
         });
         return std::future::pending().await;
     } else {
         let lost = matches!(fault, Some(Fault::LostAnswer));
-        let fault = if lost { None } else { fault };
-        let (response, answer) = answer(&method, authorization.as_deref(), &args, fault, ts, &people).await;
-        if method == "chat.postMessage" && answer["ok"] == true {
-            inner.lock().expect("lock").messages.push(json!({
-                "type": "message", "channel": conversation_of(&args["channel"]), "ts": answer["ts"], "thread_ts": args["thread_ts"],
-                "text": args["text"], "bot_id": "B19LU7CSY", "metadata": args["metadata"], "blocks": args["blocks"],
-            }));
-        }
-        // An update shows in the channel; a deleted message is gone from it.
-        if answer["ok"] == true && matches!(method.as_str(), "chat.update" | "chat.delete") {
-            let mut inner = inner.lock().expect("lock");
-            let same = |m: &Value| m["channel"] == args["channel"] && m["ts"] == args["ts"];
-            if method == "chat.delete" {
-                inner.messages.retain(|m| !same(m));
-            } else if let Some(m) = inner.messages.iter_mut().find(|m| same(m)) {
-                m["text"] = args["text"].clone();
-                m["blocks"] = args["blocks"].clone();
-            }
-        }
+        let faulted = match fault {
+            Some(fault) => answer_faulted(fault).await,
+            None => None,
+        };
+        let (response, answer) = faulted.unwrap_or_else(|| reply(normal));
+        inner.lock().expect("lock").take_effect(&method, &args, &answer);
         if lost {
             return std::future::pending().await;
         }
@@ -534,42 +677,50 @@ async fn api_call(
     response
 }
 
-async fn answer(
-    method: &str,
-    authorization: Option<&str>,
-    args: &Value,
-    fault: Option<Fault>,
-    ts: u64,
-    people: &People,
-) -> (Response, Value) {
+/// The answer a fault makes instead of the normal one, once it has played
+/// out; None when the normal answer follows (a held call, released).
+async fn answer_faulted(fault: Fault) -> Option<(Response, Value)> {
     match fault {
-        Some(Fault::RateLimited { retry_after_secs }) => {
+        Fault::RateLimited { retry_after_secs } => {
             let body: Value = serde_json::from_str(include_str!("../../fixtures/slack-api/ratelimited.429.json"))
                 .expect("fixture is JSON");
             let response =
                 (StatusCode::TOO_MANY_REQUESTS, [("retry-after", retry_after_secs.to_string())], Json(body.clone()));
-            return (response.into_response(), body);
+            Some((response.into_response(), body))
         }
-        Some(Fault::Status(code)) => {
+        Fault::Status(code) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            return ((status, "upstream error").into_response(), Value::Null);
+            Some(((status, "upstream error").into_response(), Value::Null))
         }
-        Some(Fault::Error(code)) => return reply(json!({ "ok": false, "error": code })),
-        Some(Fault::Unreadable) => return reply(json!({ "ok": true })),
-        Some(Fault::Hang) => {
-            // Never answers: the app's own timeout must end the call.
-            return std::future::pending().await;
+        Fault::Error(code) => Some(reply(json!({ "ok": false, "error": code }))),
+        Fault::Unreadable => Some(reply(json!({ "ok": true }))),
+        // Never answers: the app's own timeout must end the call.
+        Fault::Hang => std::future::pending().await,
+        Fault::Held(hold) => {
+            hold.released().await;
+            None
         }
-        Some(Fault::Held(hold)) => hold.released().await,
         // Taken off by the caller, which answers normally and then never.
-        Some(Fault::LostAnswer | Fault::Late(_)) | None => {}
+        Fault::LostAnswer | Fault::Late(_) => None,
     }
+}
+
+/// Slack's answer to a call of `method` that goes through, from what the
+/// fake knows; `blocks` is the Block Kit check's verdict on its arguments.
+fn answer(
+    inner: &Inner,
+    method: &str,
+    authorization: Option<&str>,
+    args: &Value,
+    ts: u64,
+    blocks: Result<(), String>,
+) -> Value {
     let token = authorization.and_then(|a| a.strip_prefix("Bearer ")).unwrap_or_default();
-    let Some(team) = people.tokens.get(token) else {
-        return reply(json!({ "ok": false, "error": "invalid_auth" }));
+    let Some(team) = inner.tokens.get(token) else {
+        return json!({ "ok": false, "error": "invalid_auth" });
     };
-    if let Err(problem) = block_kit::validate(method, args) {
-        return reply(json!({ "ok": false, "error": "invalid_blocks", "detail": problem }));
+    if let Err(problem) = blocks {
+        return json!({ "ok": false, "error": "invalid_blocks", "detail": problem });
     }
     let ts = format!("{}.{:06}", ts / 1_000_000, ts % 1_000_000);
     let answer = match method {
@@ -585,35 +736,34 @@ async fn answer(
             });
             answer
         }
-        "chat.delete" => match people.messages.iter().any(|m| m["channel"] == args["channel"] && m["ts"] == args["ts"])
-        {
+        "chat.delete" => match inner.messages.iter().any(|k| k.is_at(&args["channel"], &args["ts"])) {
             true => json!({ "ok": true, "channel": args["channel"], "ts": args["ts"] }),
             false => json!({ "ok": false, "error": "message_not_found" }),
         },
         "users.info" => {
             let user = args.get("user").and_then(Value::as_str).unwrap_or("U0");
-            people.user_info(user)
+            inner.user_info(user)
         }
         "users.list" => {
             // One page: the admins made so, and one member who is not.
-            let mut members: Vec<Value> = people.admins.iter().map(|u| people.user_info(u)["user"].clone()).collect();
-            members.push(people.user_info("U0MEMBER01")["user"].clone());
+            let mut members: Vec<Value> = inner.admins.iter().map(|u| inner.user_info(u)["user"].clone()).collect();
+            members.push(inner.user_info("U0MEMBER01")["user"].clone());
             json!({ "ok": true, "members": members, "response_metadata": { "next_cursor": "" } })
         }
         "users.lookupByEmail" => {
             let email = args.get("email").and_then(Value::as_str).unwrap_or_default();
-            match people.emails.get(email) {
-                Some(user) => people.user_info(user),
+            match inner.emails.get(email) {
+                Some(user) => inner.user_info(user),
                 None => json!({ "ok": false, "error": "users_not_found" }),
             }
         }
         "conversations.history" | "conversations.replies"
-            if people.gone.iter().any(|c| args["channel"] == c.as_str()) =>
+            if inner.gone.iter().any(|c| args["channel"] == c.as_str()) =>
         {
             json!({ "ok": false, "error": "channel_not_found" })
         }
         "conversations.history" | "conversations.replies"
-            if people.outside.iter().any(|c| args["channel"] == c.as_str()) =>
+            if inner.outside.iter().any(|c| args["channel"] == c.as_str()) =>
         {
             json!({ "ok": false, "error": "not_in_channel" })
         }
@@ -621,16 +771,16 @@ async fn answer(
             let channel = args["channel"].as_str().unwrap_or_default();
             let thread = args["ts"].as_str();
             let with_metadata = args["include_all_metadata"] == "true";
-            let mut found: Vec<Value> = people
+            let mut found: Vec<Value> = inner
                 .messages
                 .iter()
-                .filter(|m| m["channel"] == channel)
-                .filter(|m| match thread {
-                    Some(ts) => m["ts"] == ts || m["thread_ts"] == ts,
-                    None => m["thread_ts"].is_null(),
+                .filter(|k| k.channel.as_deref() == Some(channel))
+                .filter(|k| match thread {
+                    Some(ts) => k.ts.as_deref() == Some(ts) || k.thread_ts.as_deref() == Some(ts),
+                    None => k.message["thread_ts"].is_null(),
                 })
-                .map(|m| {
-                    let mut m = m.clone();
+                .map(|k| {
+                    let mut m = k.message.clone();
                     let fields = m.as_object_mut().expect("object");
                     fields.remove("channel");
                     if !with_metadata || fields["metadata"].is_null() {
@@ -662,7 +812,7 @@ async fn answer(
             let start = match args["cursor"].as_str().filter(|c| !c.is_empty()) {
                 Some(cursor) => match cursor.strip_prefix("page:").and_then(|n| n.parse::<usize>().ok()) {
                     Some(start) => start,
-                    None => return reply(json!({ "ok": false, "error": "invalid_cursor" })),
+                    None => return json!({ "ok": false, "error": "invalid_cursor" }),
                 },
                 None => 0,
             };
@@ -691,8 +841,11 @@ async fn answer(
             let channel = args.get("channel").and_then(Value::as_str).unwrap_or("C0");
             let message_ts = args.get("message_ts").and_then(Value::as_str).unwrap_or("0");
             let mut permalink = format!("https://acme.slack.com/archives/{channel}/p{}", message_ts.replace('.', ""));
-            let thread = people.messages.iter().find(|m| m["channel"] == channel && m["ts"] == message_ts);
-            if let Some(parent) = thread.and_then(|m| m["thread_ts"].as_str()).filter(|parent| *parent != message_ts) {
+            let thread = inner
+                .messages
+                .iter()
+                .find(|k| k.channel.as_deref() == Some(channel) && k.ts.as_deref() == Some(message_ts));
+            if let Some(parent) = thread.and_then(|k| k.thread_ts.as_deref()).filter(|parent| *parent != message_ts) {
                 permalink.push_str(&format!("?thread_ts={parent}&cid={channel}"));
             }
             json!({ "ok": true, "channel": channel, "permalink": permalink })
@@ -702,22 +855,10 @@ async fn answer(
             None => json!({ "ok": false, "error": "unknown_method" }),
         },
     };
-    reply(answer)
+    answer
 }
 
-/// Who the fake knows, and how.
-struct People {
-    tokens: HashMap<String, String>,
-    outside: Vec<String>,
-    gone: Vec<String>,
-    admins: Vec<String>,
-    bots: Vec<String>,
-    deactivated: Vec<String>,
-    emails: HashMap<String, String>,
-    messages: Vec<Value>,
-}
-
-impl People {
+impl Inner {
     /// The fixture's user, as the user asked about; admin, bot or deactivated
     /// only when made so.
     fn user_info(&self, user: &str) -> Value {
@@ -798,5 +939,67 @@ fn conversation_of(channel: &Value) -> Value {
     match channel.as_str().and_then(|c| c.strip_prefix('U')) {
         Some(rest) => json!(format!("D{rest}")),
         None => channel.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Calls `method` as the app does, with the bot token; the HTTP status
+    /// and Slack's `ok` and `error`.
+    async fn call(slack: &FakeSlack, method: &str, args: Value) -> (u16, Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/{method}", slack.api_url()))
+            .bearer_auth(BOT_TOKEN)
+            .json(&args)
+            .send()
+            .await
+            .expect("the fake answers");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        (status, json!({ "ok": body["ok"], "error": body["error"] }))
+    }
+
+    #[tokio::test]
+    async fn faults_at_random_hit_about_their_share_of_one_method_and_are_counted() {
+        let slack = FakeSlack::start().await;
+        slack.fail_at_random("chat.update", &[(0.2, Fault::Status(500)), (0.3, Fault::Error("cant_update_message"))]);
+        let update = json!({ "channel": "C1", "ts": "1.000001", "text": "t" });
+        let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+        for _ in 0..500 {
+            let (status, answer) = call(&slack, "chat.update", update.clone()).await;
+            let what = match (status, answer["ok"].as_bool()) {
+                (500, _) => "chat.update 500".to_owned(),
+                (200, Some(false)) => format!("chat.update ok:false {}", answer["error"].as_str().unwrap_or_default()),
+                (200, Some(true)) => "answered".to_owned(),
+                other => panic!("unexpected answer {other:?}"),
+            };
+            *seen.entry(what).or_default() += 1;
+        }
+        let share = |what: &str| seen.get(what).copied().unwrap_or(0) as f64 / 500.0;
+        assert!((0.12..0.28).contains(&share("chat.update 500")), "{seen:?}");
+        assert!((0.2..0.4).contains(&share("chat.update ok:false cant_update_message")), "{seen:?}");
+        seen.remove("answered");
+        assert_eq!(slack.faults_served(), seen, "every fault served is counted");
+        // Another method is not touched, and every call is counted.
+        let post = json!({ "channel": "C1", "text": "hello" });
+        for _ in 0..20 {
+            assert_eq!(call(&slack, "chat.postMessage", post.clone()).await.1["ok"], true);
+        }
+        assert_eq!(slack.call_count(), 520);
+    }
+
+    #[tokio::test]
+    async fn the_block_kit_check_can_be_turned_off() {
+        let slack = FakeSlack::start().await;
+        let bogus = json!({ "channel": "C1", "text": "t", "blocks": [{ "type": "bogus" }] });
+        let (_, refused) = call(&slack, "chat.postMessage", bogus.clone()).await;
+        assert_eq!(refused, json!({ "ok": false, "error": "invalid_blocks" }));
+        slack.check_blocks(false);
+        assert_eq!(call(&slack, "chat.postMessage", bogus.clone()).await.1["ok"], true);
+        assert_eq!(slack.messages_in("C1").len(), 1, "only the unchecked post is in the channel");
+        slack.check_blocks(true);
+        assert_eq!(call(&slack, "chat.postMessage", bogus).await.1["error"], "invalid_blocks");
     }
 }
