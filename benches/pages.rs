@@ -1,4 +1,4 @@
-//! Latency of the evidence library's pages (SPEC 3.9: under 50 ms p99 at
+//! Latency of the evidence library's pages (the target: under 50 ms p99 at
 //! 1M highlights) over a large workspace: by default 1,000,000 highlights
 //! over a year from 5,000 customers and 40 interviewers, seeded as the
 //! digests bench seeds them (`common::seed`). The real app serves them on loopback with the library

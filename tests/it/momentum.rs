@@ -1,4 +1,4 @@
-//! Momentum in digests (SPEC 3.8), through Slack: each area's change in
+//! Momentum in digests, through Slack: each area's change in
 //! distinct customers against the previous period of the same length, areas
 //! heard from for the first time, customers heard from for the first time.
 

@@ -1,4 +1,4 @@
-//! The manager read-out (SPEC 3.8), through Slack on the app's controlled
+//! The manager read-out, through Slack on the app's controlled
 //! clock: off by default; once set, one DM per manager per period (after the
 //! outbox is drained, however many scheduler ticks ran), with every
 //! onboardee's pace, followed customers and report bar; to the admins and

@@ -1,4 +1,4 @@
-//! Prototype testers (SPEC 3.8), through Slack: the modal's *Willing to try a
+//! Prototype testers, through Slack: the modal's *Willing to try a
 //! prototype* checkbox, `tester <customer> <area> [off]`, `testers <area>`
 //! (least asked first; listing counts as asking), the brief's line, and the
 //! month-end report's "n of the customers who asked would try it".
