@@ -256,9 +256,8 @@ pub fn parse_submission(
             None
         }
     };
-    let interviewee = text_value(values, block::INTERVIEWEE)
-        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|t| !t.is_empty());
+    let interviewee =
+        text_value(values, block::INTERVIEWEE).map(|t| crate::domain::one_space(&t)).filter(|t| !t.is_empty());
     if interviewee.as_ref().is_some_and(|t| t.chars().count() > MAX_INTERVIEWEE_CHARS) {
         errors.insert(
             block::INTERVIEWEE.into(),

@@ -95,7 +95,7 @@ impl QuickCapture {
             ));
         }
         let customer = CustomerName::parse(&mrkdwn::decode(fields[0]))?;
-        let area = mrkdwn::decode(fields[1]).split_whitespace().collect::<Vec<_>>().join(" ");
+        let area = crate::domain::one_space(&mrkdwn::decode(fields[1]));
         if area.is_empty() {
             return Err(UserError::new("The product area is empty."));
         }

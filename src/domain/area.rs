@@ -19,7 +19,7 @@ pub struct AreaName(String);
 impl AreaName {
     /// Validates a decoded name.
     pub fn parse(raw: &str) -> Result<Self, UserError> {
-        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        let name = super::one_space(raw);
         if name.is_empty() {
             return Err(UserError::new("Give the area a name, e.g. `/highlight areas add analytics`."));
         }

@@ -79,7 +79,7 @@ pub struct CustomerName {
 impl CustomerName {
     /// Validates a decoded name.
     pub fn parse(raw: &str) -> Result<Self, UserError> {
-        let display = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        let display = super::one_space(raw);
         if display.is_empty() {
             return Err(UserError::new("The customer name is empty."));
         }

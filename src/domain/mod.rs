@@ -13,3 +13,9 @@ pub use area::{AreaName, AreaRef};
 pub use customer::{customer_key, CustomerName};
 pub use highlight::{Kind, Quote, RecordingLink, RecordingTime};
 pub use shown::ShownCustomer;
+
+/// `text` with its runs of whitespace made one space and its ends trimmed:
+/// names and fields as people mean them, however they were typed.
+pub fn one_space(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -75,7 +75,7 @@ pub fn parse_shipped(rest: &str, text: &str) -> Result<ShippedCommand, UserError
     if fields.len() < 3 {
         return Err(refuse("Name the area, the words and the announcement, separated by `|`."));
     }
-    let area = decode(fields[0]).split_whitespace().collect::<Vec<_>>().join(" ");
+    let area = crate::domain::one_space(&decode(fields[0]));
     if area.is_empty() {
         return Err(refuse("The product area is empty."));
     }
