@@ -216,8 +216,9 @@ async fn check_token(
             .and_then(|w| w.product_channel),
         None => None,
     };
-    let channel =
-        set_in_slack.or_else(|| (whose == "SLACK_BOT_TOKEN").then(|| config.product_channel.clone()).flatten());
+    let channel = set_in_slack.or_else(|| {
+        (whose == "SLACK_BOT_TOKEN").then(|| config.product_channel.as_ref().map(ToString::to_string)).flatten()
+    });
     let Some(channel) = channel else {
         report.add(
             Status::Warn,

@@ -36,7 +36,7 @@ async fn require_listed_or_admin(
     what: &str,
 ) -> Result<(), UserError> {
     let managers = &state.config().managers;
-    if managers.iter().any(|m| m == user) {
+    if managers.iter().any(|m| m.as_str() == user) {
         return Ok(());
     }
     // Inside Slack's 3-second acknowledgement.

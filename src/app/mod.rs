@@ -167,7 +167,7 @@ impl AppState {
         let channel = self.config().product_channel.as_ref()?;
         let applies = self.config().oauth.is_none()
             || self.0.installation.known().is_some_and(|team| install::is_ours(team, workspace.as_str(), None));
-        applies.then(|| channel.clone())
+        applies.then(|| channel.to_string())
     }
 
     /// The Slack client without a workspace's token (Socket Mode connects with it).

@@ -159,7 +159,7 @@ impl Config {
         let product_channel = match set(&args.product_channel) {
             None => None,
             Some(c) => match ChannelId::parse(c) {
-                Ok(channel) => Some(String::from(channel)),
+                Ok(channel) => Some(channel),
                 Err(_) => return Err(ConfigError::new(
                     "HIGHLIGHTS_PRODUCT_CHANNEL",
                     format!("must be a channel ID such as C0123ABCD, not {c:?} (right-click the channel, View channel details, copy the ID at the bottom)"),
@@ -321,11 +321,11 @@ fn parse_area_list(list: &str) -> Result<Vec<String>, ConfigError> {
     Ok(areas)
 }
 
-fn parse_user_list(list: &str) -> Result<Vec<String>, ConfigError> {
+fn parse_user_list(list: &str) -> Result<Vec<UserId>, ConfigError> {
     let mut users = Vec::new();
     for id in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         match UserId::parse(id) {
-            Ok(user) => users.push(String::from(user)),
+            Ok(user) => users.push(user),
             Err(_) => return Err(ConfigError::new(
                 "HIGHLIGHTS_MANAGERS",
                 format!("must list Slack user IDs such as U0123ABCD, comma-separated; {id:?} is not one (profile, ⋮, Copy member ID)"),

@@ -152,7 +152,7 @@ pub async fn gather(state: &AppState, workspace: &WorkspaceId, now_ms: i64) -> R
 async fn managers(state: &AppState, workspace: &WorkspaceId) -> Result<Vec<String>, AppError> {
     let listed = &state.config().managers;
     if !listed.is_empty() {
-        return Ok(listed.clone());
+        return Ok(listed.iter().map(ToString::to_string).collect());
     }
     let admins = async { state.slack(workspace).await?.list_admins().await };
     admins.await.map_err(|e| anyhow::Error::new(e).context("listing the admins and owners").into())

@@ -34,13 +34,26 @@ pub const TESTER_USAGE: &str =
 /// Said for `testers` without an area.
 pub const TESTERS_USAGE: &str = "Name the product area, e.g. `/highlight testers chat`.";
 
-/// `tester <customer> <area> [off]`, read: the words as typed, and whether to unmark.
+/// `tester <customer> <area> [off]`, read: every way its words split into a
+/// customer and an area, the longest area first (which one is meant can only
+/// be decided against the workspace's areas), and whether to unmark.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TesterCommand {
-    /// `<customer> <area>` as typed (the split is made against the workspace's areas).
-    pub words: String,
+    /// At least one reading.
+    pub readings: Vec<TesterReading>,
     /// `off`: unmark.
     pub off: bool,
+    /// The command as typed, echoed back with a refusal.
+    pub typed: String,
+}
+
+/// One split of `<customer> <area>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TesterReading {
+    /// The customer the first words name, or why they name none.
+    pub customer: Result<CustomerName, UserError>,
+    /// The area the rest name.
+    pub area: AreaRef,
 }
 
 /// Reads `tester <customer> <area> [off]`.
@@ -53,17 +66,19 @@ pub fn parse_tester(rest: &str) -> Result<TesterCommand, UserError> {
     if words.len() < 2 {
         return Err(UserError::new(format!("{TESTER_USAGE}\n{}", echo(&format!("tester {rest}")))));
     }
-    Ok(TesterCommand { words: words.join(" "), off })
+    let typed = format!("tester {}{}", words.join(" "), if off { " off" } else { "" });
+    let readings = (1..words.len())
+        .map(|i| {
+            let area = AreaRef::parse_mrkdwn(&words[i..].join(" "), TESTER_USAGE)?;
+            Ok(TesterReading { customer: CustomerName::parse_mrkdwn(&words[..i].join(" ")), area })
+        })
+        .collect::<Result<_, UserError>>()?;
+    Ok(TesterCommand { readings, off, typed })
 }
 
-/// Splits `<customer> <area>` where the longest tail of words names a known
-/// area; None when no tail does.
-fn split_customer_area<'a>(words: &str, areas: &'a [Area]) -> Option<(String, &'a Area)> {
-    let words: Vec<&str> = words.split_whitespace().collect();
-    (1..words.len()).find_map(|i| {
-        let area = crate::slack::mrkdwn::decode(&words[i..].join(" "));
-        find_area(areas, &area).map(|a| (words[..i].join(" "), a))
-    })
+/// The reading whose area is known (the longest such), with that area.
+fn pick<'a>(command: &'a TesterCommand, areas: &'a [Area]) -> Option<(&'a TesterReading, &'a Area)> {
+    command.readings.iter().find_map(|r| find_area(areas, r.area.as_str()).map(|a| (r, a)))
 }
 
 /// `tester <customer> <area> [off]`: anyone may mark a tester.
@@ -73,26 +88,23 @@ pub async fn mark(
     user: &str,
     command: TesterCommand,
 ) -> Result<Reply, AppError> {
-    let typed = format!("tester {}{}", command.words, if command.off { " off" } else { "" });
+    let typed = &command.typed;
     let areas = list_areas(state.db(), workspace).await?;
-    let Some((customer_typed, area)) = split_customer_area(&command.words, &areas) else {
-        let last = command.words.split_whitespace().last().unwrap_or_default();
-        let area_typed = crate::slack::mrkdwn::decode(last);
+    let Some((reading, area)) = pick(&command, &areas) else {
+        let last = command.readings.last().map(|r| r.area.as_str()).unwrap_or_default();
         return Err(UserError::new(format!(
             "{} Nothing was changed.\n{}",
-            unknown_area_message(&areas, &area_typed),
-            echo(&typed)
+            unknown_area_message(&areas, last),
+            echo(typed)
         ))
         .into());
     };
-    // The split is made against the workspace's areas, so the customer's
-    // words are only known (and read as a name) here.
-    let customer = match CustomerName::parse_mrkdwn(&customer_typed) {
-        Ok(name) => resolve(state, workspace, &name).await,
-        Err(refusal) => Err(refusal.into()),
+    let customer = match &reading.customer {
+        Ok(name) => resolve(state, workspace, name).await,
+        Err(refusal) => Err(refusal.clone().into()),
     };
     let customer = customer.map_err(|e| match e {
-        AppError::User(e) => UserError::new(format!("{} Nothing was changed.\n{}", e.0, echo(&typed))).into(),
+        AppError::User(e) => UserError::new(format!("{} Nothing was changed.\n{}", e.0, echo(typed))).into(),
         other => other,
     })?;
     let now = state.clock().now_ms();
@@ -217,11 +229,30 @@ mod tests {
 
     #[test]
     fn a_tester_command_is_read_with_or_without_off() {
-        assert_eq!(parse_tester("Acme chat"), Ok(TesterCommand { words: "Acme chat".into(), off: false }));
+        let read = |rest: &str| {
+            let command = parse_tester(rest).expect(rest);
+            let readings = command.readings.iter().map(|r| {
+                (r.customer.as_ref().map(|c| c.display.clone()).unwrap_or_default(), r.area.as_str().to_owned())
+            });
+            (readings.collect::<Vec<_>>(), command.off, command.typed)
+        };
+        let pair = |c: &str, a: &str| (c.to_owned(), a.to_owned());
+        assert_eq!(read("Acme chat"), (vec![pair("Acme", "chat")], false, "tester Acme chat".into()));
         assert_eq!(
-            parse_tester("Acme Labs data export OFF"),
-            Ok(TesterCommand { words: "Acme Labs data export".into(), off: true })
+            read("Acme  Labs data export OFF"),
+            (
+                vec![
+                    pair("Acme", "Labs data export"),
+                    pair("Acme Labs", "data export"),
+                    pair("Acme Labs data", "export")
+                ],
+                true,
+                "tester Acme Labs data export off".into()
+            )
         );
+        let odd = parse_tester("!!! Q&amp;A").expect("two words");
+        assert!(odd.readings[0].customer.is_err());
+        assert_eq!(odd.readings[0].area.as_str(), "Q&A");
         let refusal = parse_tester("Acme off").expect_err("no area");
         assert!(refusal.0.starts_with(TESTER_USAGE) && refusal.0.ends_with(&echo("tester Acme off")), "{}", refusal.0);
     }
@@ -232,11 +263,13 @@ mod tests {
             Area { id: 1, key: "export".into(), name: "export".into() },
             Area { id: 2, key: "data export".into(), name: "Data export".into() },
         ];
-        let (customer, area) = split_customer_area("Acme Labs data export", &areas).expect("split");
-        assert_eq!((customer.as_str(), area.id), ("Acme Labs", 2));
-        let (customer, area) = split_customer_area("Acme export", &areas).expect("split");
-        assert_eq!((customer.as_str(), area.id), ("Acme", 1));
-        assert!(split_customer_area("Acme chat", &areas).is_none());
+        let split = |rest: &str| {
+            let command = parse_tester(rest).expect(rest);
+            pick(&command, &areas).map(|(r, a)| (r.customer.clone().expect("a name").display, a.id))
+        };
+        assert_eq!(split("Acme Labs data export"), Some(("Acme Labs".into(), 2)));
+        assert_eq!(split("Acme export"), Some(("Acme".into(), 1)));
+        assert_eq!(split("Acme chat"), None);
     }
 
     #[test]
