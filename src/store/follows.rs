@@ -154,6 +154,17 @@ pub async fn list_followed(db: &Db, workspace: &WorkspaceId, user: &str) -> Resu
     .await
 }
 
+/// The people following one customer, who followed first first.
+pub async fn list_followers(db: &Db, workspace: &WorkspaceId, customer_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "select user_id from follows where workspace_id = $1 and customer_id = $2 order by created_at, user_id",
+    )
+    .bind(workspace.as_str())
+    .bind(customer_id)
+    .fetch_all(db.reader())
+    .await
+}
+
 /// The followers of these customers (of one workspace), by customer then
 /// person.
 pub async fn followers_of(

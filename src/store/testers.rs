@@ -205,13 +205,7 @@ pub async fn list_people_knowing(
     .bind(customer_id)
     .fetch_all(db.reader())
     .await?;
-    let followers: Vec<String> = sqlx::query_scalar(
-        "select user_id from follows where workspace_id = $1 and customer_id = $2 order by created_at, user_id",
-    )
-    .bind(workspace.as_str())
-    .bind(customer_id)
-    .fetch_all(db.reader())
-    .await?;
+    let followers = crate::store::follows::list_followers(db, workspace, customer_id).await?;
     Ok((interviewers, followers))
 }
 
