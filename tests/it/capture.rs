@@ -50,8 +50,7 @@ async fn quick_capture_posts_parent_then_reply_and_updates_the_parent(backend: T
     let updates = app.slack.wait_for_ok_calls("chat.update", 1).await;
     assert_eq!(updates[0].args["channel"], PRODUCT_CHANNEL);
     drained(&app).await;
-    let parent_ts: String =
-        sqlx::query_scalar("select thread_ts from customers").fetch_one(app.db.pool()).await.expect("ts");
+    let parent_ts = app.thread_ts_of("Acme").await.expect("a thread");
     assert_eq!(reply.args["thread_ts"], parent_ts.as_str());
     assert_eq!(updates[0].args["ts"], parent_ts.as_str());
     let (posted_ts, permalink): (Option<String>, Option<String>) =

@@ -298,7 +298,7 @@ on_both_backends!(the_modal_can_pick_an_existing_customer_by_id);
 async fn the_modal_can_pick_an_existing_customer_by_id(backend: TestBackend) {
     let app = TestApp::spawn_on(backend).await;
     capture(&app, "Acme | chat | one").await;
-    let id: i64 = sqlx::query_scalar("select id from customers").fetch_one(app.db.pool()).await.expect("id");
+    let id = app.customer_id("Acme").await;
     let area = app.area_id("billing").await;
     let option = |v: String| {
         json!({ "value": { "type": "external_select", "selected_option": {

@@ -58,8 +58,7 @@ async fn another_workspace_is_refused_and_changes_nothing(backend: TestBackend) 
         assert_eq!(theirs, 0, "{table}");
     }
     assert_eq!(app.count("highlights").await, 0);
-    let channel: Option<String> =
-        sqlx::query_scalar("select product_channel from workspaces").fetch_one(app.db.pool()).await.expect("row");
+    let channel = app.workspace_row().await.product_channel;
     assert_eq!(channel, None, "their config did not touch ours");
     let later: Vec<String> = app.slack.calls()[calls_before..].iter().map(|c| c.method.clone()).collect();
     assert!(later.is_empty(), "no Slack call on their behalf: {later:?}");
@@ -349,8 +348,7 @@ async fn a_post_whose_answer_was_lost_is_found_not_made_twice(backend: TestBacke
     let posted: Vec<String> = app.posted_ts_of_highlights().await.into_iter().map(|ts| ts.expect("posted")).collect();
     let reply_ts: Vec<String> = replies.iter().map(|r| r["ts"].as_str().expect("ts").to_owned()).collect();
     assert_eq!(posted, reply_ts, "each highlight points at the reply that was made");
-    let thread: String =
-        sqlx::query_scalar("select thread_ts from customers").fetch_one(app.db.pool()).await.expect("ts");
+    let thread = app.thread_ts_of("Acme").await.expect("a thread");
     assert_eq!(parents[0]["ts"], thread.as_str());
     assert!(!app.slack.calls_to("conversations.history").is_empty());
     assert!(!app.slack.calls_to("conversations.replies").is_empty());

@@ -314,7 +314,7 @@ async fn user_text_is_html_escaped(backend: TestBackend) {
     // As Slack sends it (`should_escape`): `<`, `>` and `&` as entities.
     capture(&app, "Acme &amp; Sons | chat | \"We need &lt;script&gt;alert('x')&lt;/script&gt; &amp; more\"").await;
     let browser = app.signed_in_browser().await;
-    let id: i64 = sqlx::query_scalar("select id from customers").fetch_one(app.db.pool()).await.expect("id");
+    let id = app.customer_id("Acme & Sons").await;
     let (_, list) = page(&browser, &app, "/customers?q=acme").await;
     assert!(list.contains("Acme &amp; Sons") && !list.contains("Acme & Sons"), "{list}");
     for path in [format!("/customers/{id}"), "/search?q=need".into(), "/".into()] {
@@ -338,8 +338,7 @@ async fn the_customer_page_shows_everything_the_customer_said_by_area(backend: T
     capture(&app, "Acme | chat | Fourth chat quote, beyond what Slack's view shows").await;
     capture(&app, "Globex | chat | Not Acme's words").await;
     app.drain().await;
-    let id: i64 =
-        sqlx::query_scalar("select id from customers where key = 'acme'").fetch_one(app.db.pool()).await.expect("id");
+    let id = app.customer_id("Acme").await;
     let browser = app.signed_in_browser().await;
     let (status, html) = page(&browser, &app, &format!("/customers/{id}")).await;
     assert_eq!(status, 200);
@@ -637,7 +636,7 @@ async fn slack_messages_carry_open_in_browser_links_when_the_library_is_on(backe
     ephemeral(app.slash("onboard me").await).await;
     capture(&app, "Acme | chat | We need canned replies").await;
     app.drain().await;
-    let id: i64 = sqlx::query_scalar("select id from customers").fetch_one(app.db.pool()).await.expect("id");
+    let id = app.customer_id("Acme").await;
     let customer_page = format!("<{PUBLIC_URL}/customers/{id}|Open in browser>");
     let posts = |needle: String| {
         app.slack.ok_calls_to("chat.postMessage").into_iter().filter(move |c| c.args.to_string().contains(&needle))
@@ -667,8 +666,7 @@ on_both_backends!(the_follow_toggle_on_a_customer_page_follows_and_unfollows);
 async fn the_follow_toggle_on_a_customer_page_follows_and_unfollows(backend: TestBackend) {
     let app = TestApp::spawn_web(backend).await;
     capture(&app, "Acme | chat | We need canned replies").await;
-    let id: i64 =
-        sqlx::query_scalar("select id from customers where key = 'acme'").fetch_one(app.db.pool()).await.expect("id");
+    let id = app.customer_id("Acme").await;
     let (other, _) = other_workspace(&app).await;
     let browser = app.signed_in_browser().await;
     let (_, html) = page(&browser, &app, &format!("/customers/{id}")).await;
