@@ -107,29 +107,29 @@ pub struct Report {
 
 /// Gathers a report; None when the person has no interviews in the window.
 pub async fn gather(db: &Db, workspace: &WorkspaceId, user: &str, now_ms: i64) -> Result<Option<Report>, sqlx::Error> {
-    let zone = crate::app::zone::workspace_zone(db, workspace).await?;
+    // The settings and the onboarding read side by side, then the counts.
+    let (zone, onboardee, endorsed_only) = tokio::try_join!(
+        crate::app::zone::workspace_zone(db, workspace),
+        find_onboardee(db, workspace, user),
+        find_report_endorsed_only(db, workspace)
+    )?;
     let today = crate::app::zone::local_date(&zone, now_ms);
-    let (from, days, topic) = match find_onboardee(db, workspace, user).await? {
+    let (from, days, topic) = match onboardee {
         Some(o) => (parse_date(&o.start_date).unwrap_or(today), o.days, o.topic),
         None => (today.saturating_sub(29.days()), 30, None),
     };
     let until = from.saturating_add(days.days());
     let (from_date, until_date) = (format_date(from), format_date(until));
     // Interviews count whatever was endorsed; features, only what counts.
-    let window = ReportWindow {
-        workspace,
-        interviewer: user,
-        from_date: &from_date,
-        until_date: &until_date,
-        endorsed_only: find_report_endorsed_only(db, workspace).await?,
-    };
-    let interviews = find_report_interviews(db, window).await?;
+    let window =
+        ReportWindow { workspace, interviewer: user, from_date: &from_date, until_date: &until_date, endorsed_only };
+    // The areas counted and ranked in SQL; of their quotes, only those the
+    // picking may choose are read.
+    let (interviews, areas) =
+        tokio::try_join!(find_report_interviews(db, window), list_report_areas(db, window, FEATURES))?;
     if interviews == 0 {
         return Ok(None);
     }
-    // The areas counted and ranked in SQL; of their quotes, only those the
-    // picking may choose are read.
-    let areas = list_report_areas(db, window, FEATURES).await?;
     let ids: Vec<i64> = areas.iter().map(|a| a.area_id).collect();
     let candidates = list_report_quote_candidates(db, window, &ids, QUOTES_PER_FEATURE as i64).await?;
     let features = areas
