@@ -6,7 +6,8 @@
 //! permalinks built without a call when they can be.
 //!
 //! Its own layer, between the features and the context: it takes the
-//! [`AppState`] (the context), so it cannot live in [`crate::slack`] below it,
+//! context's parts ([`Slack`], [`Outbox`], [`Clock`]), so it cannot live in
+//! [`crate::slack`] below it,
 //! and every feature and [`crate::jobs`] use it, so no feature (capture, which
 //! it came from) is a dependency of the others for posting.
 

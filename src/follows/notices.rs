@@ -144,9 +144,9 @@ pub async fn send_nudge(
         return Ok(());
     }
     let days = follows::find_nudge_days(db, workspace).await?.unwrap_or(crate::follows::DEFAULT_NUDGE_DAYS);
-    let slack = slack.client(workspace).await?;
-    let dm = slack.open_dm(user).await?;
-    posting::post_once(clock, &slack, &dm, None, false, &render_nudge(days, customers), once).await?;
+    let client = slack.client(workspace).await?;
+    let dm = client.open_dm(user).await?;
+    posting::post_once(clock, &client, &dm, None, false, &render_nudge(days, customers), once).await?;
     Ok(())
 }
 

@@ -37,17 +37,17 @@ pub async fn publish(
     let recent = onboarding::list_recent_highlights(db, workspace, user, 5).await?;
     let customers = onboarding::list_customers_talked_to(db, workspace, user, 10).await?;
     let followed = crate::store::follows::list_followed(db, workspace, user).await?;
-    let slack = slack.client(workspace).await?;
+    let client = slack.client(workspace).await?;
     let (mut queued, waiting) = list_queued_messages(db, workspace, user, QUEUE_SHOWN).await?;
     // A queued message's text is read from Slack once, the first time it is shown.
     for item in queued.iter_mut().filter(|m| m.message_text.is_none()) {
-        let text = slack.message_text(&item.channel_id, &item.message_ts).await?.unwrap_or_default();
+        let text = client.message_text(&item.channel_id, &item.message_ts).await?.unwrap_or_default();
         db.write(async |tx| update_queued_text(tx, workspace, item.id, &text).await).await?;
         item.message_text = Some(text);
     }
     let queue = Queue { emoji: crate::quotas::triage::triage_emoji(db, workspace).await?, shown: queued, waiting };
     let view = render_home(progress.as_ref(), &recent, &customers, &followed, &queue);
-    Ok(slack.publish_view(user, &view).await?)
+    Ok(client.publish_view(user, &view).await?)
 }
 
 /// Queued messages shown on the Home, at most.

@@ -110,9 +110,9 @@ pub async fn send_brief(
     let brief = gather(db, workspace, customer).await?;
     let (text, blocks) = render_brief(&brief);
     let message = render_morning_brief(&plan, text, blocks);
-    let slack = slack.client(workspace).await?;
-    let dm = slack.open_dm(user).await?;
-    posting::post_once(clock, &slack, &dm, None, false, &message, once).await?;
+    let client = slack.client(workspace).await?;
+    let dm = client.open_dm(user).await?;
+    posting::post_once(clock, &client, &dm, None, false, &message, once).await?;
     Ok(())
 }
 
@@ -144,9 +144,9 @@ pub async fn send_reminder(
     if planned_interviews::find_captured_since(db, workspace, user, plan.customer_id, plan.created_at).await? {
         return Ok(());
     }
-    let slack = slack.client(workspace).await?;
-    let dm = slack.open_dm(user).await?;
-    posting::post_once(clock, &slack, &dm, None, false, &render_reminder(&plan), once).await?;
+    let client = slack.client(workspace).await?;
+    let dm = client.open_dm(user).await?;
+    posting::post_once(clock, &client, &dm, None, false, &render_reminder(&plan), once).await?;
     Ok(())
 }
 

@@ -217,8 +217,8 @@ pub async fn delete_thread(
     ts: &str,
     known: &[String],
 ) -> Result<(), PostError> {
-    let slack = slack.client(workspace).await?;
-    let listed = match slack.list_thread_messages(channel, ts).await {
+    let client = slack.client(workspace).await?;
+    let listed = match client.list_thread_messages(channel, ts).await {
         Ok(listed) => listed,
         Err(SlackError::Api(code)) if code == "missing_scope" || code == "not_in_channel" => Vec::new(),
         Err(e) => return Err(e.into()),
@@ -235,9 +235,9 @@ pub async fn delete_thread(
         }
     }
     for reply in replies {
-        slack.delete_message(channel, reply).await?;
+        client.delete_message(channel, reply).await?;
     }
-    slack.delete_message(channel, ts).await?;
+    client.delete_message(channel, ts).await?;
     Ok(())
 }
 
