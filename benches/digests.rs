@@ -81,7 +81,8 @@ async fn run(backend: &str, url: &str, n: i64) {
     ] {
         let state = state_on(url, &db, remembered_for);
         let times = measure(runs, || async {
-            let found = highlights::capture::similar::find(&state, &ws, quote, None, "").await;
+            let found =
+                highlights::capture::similar::find(&state.db, &state.config, &state.memo, &ws, quote, None, "").await;
             assert!(!found.is_empty(), "similar quotes found");
         })
         .await;

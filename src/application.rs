@@ -38,7 +38,7 @@ impl Application {
         let addr = listener.local_addr()?;
         tracing::info!(address = %addr, backend = ?db.backend(), "Highlights is listening");
         let state = AppState::new(config, db, clock);
-        let socket = match (state.config().socket_mode, &state.config().app_token) {
+        let socket = match (state.config.socket_mode, &state.config.app_token) {
             (true, Some(token)) => Some(SocketMode::start(state.clone(), token).await?),
             _ => None,
         };
@@ -57,7 +57,7 @@ impl Application {
 
     /// Its database pool (closed when the app stops).
     pub fn db(&self) -> &Db {
-        self.state.db()
+        &self.state.db
     }
 
     /// Serves until `shutdown` completes; then closes Socket Mode, lets

@@ -3,7 +3,7 @@
 //! the reply then shows who endorsed it, and a report can count endorsed
 //! quotes only (`config report endorsed-only on`).
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Outbox};
 use crate::capture::messages::{ENDORSE_ACTION, WITHDRAW_ACTION};
 use crate::error::AppError;
 use crate::permissions;
@@ -12,6 +12,7 @@ use crate::slack::interaction::Action;
 use crate::slack::payload::Reaction;
 use crate::store::highlights::{find_highlight_by_post, update_highlight_endorsement, Endorsement};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// The reaction that endorses.
 pub const REACTION: &str = "white_check_mark";
@@ -28,14 +29,14 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
         tracing::warn!(value = action.value, "an endorsement button without a highlight id ignored");
         return Ok(());
     };
-    if let Err(refusal) = permissions::require_endorser(state, workspace, user).await {
+    if let Err(refusal) = permissions::require_endorser(&state.config, &state.slack, workspace, user).await {
         if let Some(url) = &action.response_url {
-            state.respond(url, &Reply::ephemeral(refusal.0)).await;
+            state.slack.respond(url, &Reply::ephemeral(refusal.0)).await;
         }
         return Ok(());
     }
     let change = if action.action_id == ENDORSE_ACTION { Endorsement::By(user) } else { Endorsement::Withdrawn };
-    endorse(state, workspace, highlight_id, change).await
+    endorse(&state.db, &state.clock, &state.outbox, workspace, highlight_id, change).await
 }
 
 /// A reaction added to or removed from a message: the endorsement reaction
@@ -45,11 +46,11 @@ pub async fn reacted(state: &AppState, workspace: &WorkspaceId, reaction: &React
     if reaction.name != REACTION {
         return Ok(false);
     }
-    let Some(highlight_id) = find_highlight_by_post(state.db(), workspace, &reaction.channel, &reaction.ts).await?
+    let Some(highlight_id) = find_highlight_by_post(&state.db, workspace, &reaction.channel, &reaction.ts).await?
     else {
         return Ok(false);
     };
-    if let Err(refusal) = permissions::require_endorser(state, workspace, &reaction.user).await {
+    if let Err(refusal) = permissions::require_endorser(&state.config, &state.slack, workspace, &reaction.user).await {
         // A ✅ is common in Slack: someone who may not endorse is left alone.
         tracing::info!(
             user = reaction.user,
@@ -60,24 +61,23 @@ pub async fn reacted(state: &AppState, workspace: &WorkspaceId, reaction: &React
     }
     let change =
         if reaction.added { Endorsement::By(&reaction.user) } else { Endorsement::WithdrawnBy(&reaction.user) };
-    endorse(state, workspace, highlight_id, change).await?;
+    endorse(&state.db, &state.clock, &state.outbox, workspace, highlight_id, change).await?;
     Ok(true)
 }
 
 async fn endorse(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    outbox: &Outbox,
     workspace: &WorkspaceId,
     highlight_id: i64,
     change: Endorsement<'_>,
 ) -> Result<(), AppError> {
-    if state
-        .db()
-        .write(async |tx| {
-            update_highlight_endorsement(tx, workspace, highlight_id, change, state.clock().now_ms()).await
-        })
+    if db
+        .write(async |tx| update_highlight_endorsement(tx, workspace, highlight_id, change, clock.now_ms()).await)
         .await?
     {
-        state.wake_outbox();
+        outbox.wake();
     }
     Ok(())
 }

@@ -8,7 +8,7 @@
 //! answered asks `auth.test` itself, briefly, and is told to try again if
 //! Slack still cannot say. Whether a workspace is installed *now* (it may have
 //! been uninstalled and installed again) lives in the database, so every
-//! replica agrees: see [`crate::app::AppState::admit`].
+//! replica agrees: see [`crate::app::Installs::admit`].
 
 use std::time::Duration;
 

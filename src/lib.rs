@@ -17,7 +17,7 @@
 //! 2. **HTTP.** [`routes`]: one handler per route; each verifies, reads the
 //!    body into a [`slack::payload::Inbound`] (Socket Mode reads into the
 //!    same), and runs [`routes::dispatch`], the one entrance for both
-//!    transports, on a task of its own ([`app::AppState::run_to_completion`]),
+//!    transports, on a task of its own ([`app::Tasks::run_to_completion`]),
 //!    so a client that hangs up never leaves it half done. [`routes::oauth`]
 //!    installs the app in a workspace.
 //! 3. **Dispatch.** [`commands`]: the `/highlight` grammar and its dispatch to
@@ -38,12 +38,20 @@
 //! 5. **Posting.** [`posting`]: how the outbox and every feature post (once,
 //!    even when Slack's answer is lost; joining the channel when needed), the
 //!    product channel, permalinks. Below the features, so posting depends on
-//!    none of them; above the context, whose [`app::AppState`] it takes.
-//! 6. **Context.** [`app`]: the state every feature takes (database, Slack
-//!    client per workspace, clock, metrics), the workspace's zone and dates
-//!    ([`app::zone`]) and reads kept briefly ([`app::memo`]). [`install`]:
-//!    which workspaces the app acts for; every request is admitted there first
-//!    ([`app::AppState::admit`]). [`reply`]: what a feature answers.
+//!    none of them; above the context, whose parts ([`app::Slack`],
+//!    [`app::Outbox`], the clock) it takes.
+//! 6. **Context.** [`app`]: [`app::AppState`], the state every request and
+//!    job starts from, made of named parts with methods of their own: `db`,
+//!    `clock`, `config`, `slack` ([`app::Slack`]: each workspace's client,
+//!    people, modals, `response_url`), `outbox` ([`app::Outbox`]: queue and
+//!    wake), `tasks` ([`app::Tasks`]), `installs` ([`app::Installs`]: which
+//!    workspaces the app acts for; every request is admitted there first,
+//!    [`app::Installs::admit`]), `metrics`, `memo` (reads kept briefly,
+//!    [`app::memo`]) and `permalinks`. A function takes the parts it uses;
+//!    only entry points and features that fan out to three parts or more take
+//!    the whole state. The workspace's zone and dates: [`app::zone`].
+//!    [`install`]: what the process remembers of its installations.
+//!    [`reply`]: what a feature answers.
 //! 7. **Storage and Slack.** [`store`]: every SQL statement, on SQLite or
 //!    PostgreSQL (one writer connection on SQLite; [`store::captures`] commits
 //!    captures in groups). Reads take the [`store::Db`]; writes take a

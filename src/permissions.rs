@@ -3,7 +3,8 @@
 //! Endorsing a highlight (docs/design.md, Behaviour) always needs a listed manager, an admin
 //! or an owner.
 
-use crate::app::AppState;
+use crate::app::Slack;
+use crate::config::Config;
 use crate::error::UserError;
 use crate::slack::client::{SlackError, IN_ACK_TIMEOUT};
 use crate::store::workspaces::WorkspaceId;
@@ -11,36 +12,43 @@ use crate::store::workspaces::WorkspaceId;
 /// Ok when `user` may do the managing action described by `what`; otherwise the
 /// refusal to show them.
 pub async fn require_manager(
-    state: &AppState,
+    config: &Config,
+    slack: &Slack,
     workspace: &WorkspaceId,
     user: &str,
     what: &str,
 ) -> Result<(), UserError> {
-    if state.config().managers.is_empty() {
+    if config.managers.is_empty() {
         return Ok(());
     }
-    require_listed_or_admin(state, workspace, user, what).await
+    require_listed_or_admin(config, slack, workspace, user, what).await
 }
 
 /// Ok when `user` may endorse highlights (docs/design.md, Behaviour): a manager listed in
 /// `HIGHLIGHTS_MANAGERS`, or a workspace admin or owner, whether or not the
 /// list is set (an endorsement is a manager's word, not everyone's).
-pub async fn require_endorser(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<(), UserError> {
-    require_listed_or_admin(state, workspace, user, "endorse highlights").await
+pub async fn require_endorser(
+    config: &Config,
+    slack: &Slack,
+    workspace: &WorkspaceId,
+    user: &str,
+) -> Result<(), UserError> {
+    require_listed_or_admin(config, slack, workspace, user, "endorse highlights").await
 }
 
 async fn require_listed_or_admin(
-    state: &AppState,
+    config: &Config,
+    slack: &Slack,
     workspace: &WorkspaceId,
     user: &str,
     what: &str,
 ) -> Result<(), UserError> {
-    let managers = &state.config().managers;
+    let managers = &config.managers;
     if managers.iter().any(|m| m.as_str() == user) {
         return Ok(());
     }
     // Inside Slack's 3-second acknowledgement.
-    let info = tokio::time::timeout(IN_ACK_TIMEOUT, state.user_info(workspace, user)).await;
+    let info = tokio::time::timeout(IN_ACK_TIMEOUT, slack.user_info(workspace, user)).await;
     match info.unwrap_or(Err(SlackError::Timeout(IN_ACK_TIMEOUT))) {
         Ok(info) if info.flags.is_admin == Some(true) || info.flags.is_owner == Some(true) => Ok(()),
         Ok(_) if managers.is_empty() => Err(UserError::new(format!("Only workspace admins and owners can {what}."))),

@@ -6,17 +6,20 @@
 //! permalinks built without a call when they can be.
 //!
 //! Its own layer, between the features and the context: it takes the
-//! [`AppState`] (the context), so it cannot live in [`crate::slack`] below it,
+//! context's parts ([`Slack`], [`Outbox`], [`Clock`]), so it cannot live in
+//! [`crate::slack`] below it,
 //! and every feature and [`crate::jobs`] use it, so no feature (capture, which
 //! it came from) is a dependency of the others for posting.
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Outbox, Slack};
 use crate::slack::blocks::Message;
 use crate::slack::client::{SlackApi, SlackError};
 use crate::slack::mrkdwn::escape;
 use crate::slack::permalink;
+use crate::slack::permalink::Permalinks;
 use crate::store::outbox::OutboxKind;
 use crate::store::workspaces::{self, WorkspaceId};
+use crate::store::Db;
 
 /// Why a post did not happen (yet).
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +59,7 @@ const LOOK_BACK_SECS: i64 = 24 * 3600;
 
 /// Posts `message` once (see [`PostOnce`]); returns its `ts`.
 pub async fn post_once(
-    state: &AppState,
+    clock: &Clock,
     slack: &SlackApi,
     channel: &str,
     thread_ts: Option<&str>,
@@ -67,7 +70,7 @@ pub async fn post_once(
     if once.look_first {
         let oldest = match thread_ts {
             Some(_) => "0".to_owned(),
-            None => format!("{}.000000", state.clock().now().as_second() - LOOK_BACK_SECS),
+            None => format!("{}.000000", clock.now().as_second() - LOOK_BACK_SECS),
         };
         if let Some(ts) = slack.find_posted(channel, thread_ts, &oldest, once.key).await? {
             tracing::info!(key = once.key, "an earlier attempt had posted this; not posting it again");
@@ -80,23 +83,23 @@ pub async fn post_once(
 /// The permalink of a message just posted: built like the links Slack gave
 /// for the workspace's messages before (see [`permalink`]), or asked for.
 pub async fn permalink_of(
-    state: &AppState,
+    permalinks: &Permalinks,
     slack: &SlackApi,
     workspace: &WorkspaceId,
     message: permalink::Message<'_>,
 ) -> Result<String, SlackError> {
-    if let Some(link) = state.permalinks().build(workspace.as_str(), message) {
+    if let Some(link) = permalinks.build(workspace.as_str(), message) {
         return Ok(link);
     }
     let link = slack.permalink(message.channel, message.ts).await?;
-    state.permalinks().learn(workspace.as_str(), message, &link);
+    permalinks.learn(workspace.as_str(), message, &link);
     Ok(link)
 }
 
 /// Where the workspace's highlights go, if anywhere yet.
-pub async fn product_channel(state: &AppState, workspace: &WorkspaceId) -> Result<Option<String>, sqlx::Error> {
-    let ws = workspaces::find_workspace(state.db(), workspace).await?;
-    Ok(ws.and_then(|w| w.product_channel).or_else(|| state.default_channel(workspace)))
+pub async fn product_channel(db: &Db, slack: &Slack, workspace: &WorkspaceId) -> Result<Option<String>, sqlx::Error> {
+    let ws = workspaces::find_workspace(db, workspace).await?;
+    Ok(ws.and_then(|w| w.product_channel).or_else(|| slack.default_channel(workspace)))
 }
 
 /// Posts a message in a channel the way every channel post goes: joining the
@@ -110,9 +113,9 @@ pub async fn post_in_channel(
     message: &Message,
     once: PostOnce<'_>,
 ) -> Result<String, PostError> {
-    let slack = state.slack(workspace).await?;
-    with_channel_access(state, workspace, author, channel, || {
-        post_once(state, &slack, channel, None, false, message, once)
+    let slack = state.slack.client(workspace).await?;
+    with_channel_access(&state.slack, &state.outbox, workspace, author, channel, || {
+        post_once(&state.clock, &slack, channel, None, false, message, once)
     })
     .await
 }
@@ -120,7 +123,8 @@ pub async fn post_in_channel(
 /// Runs a post; when the bot is not in the channel, joins it once and tries
 /// again. If it cannot join, tells `author` and waits.
 pub async fn with_channel_access<F, Fut>(
-    state: &AppState,
+    slack: &Slack,
+    outbox: &Outbox,
     workspace: &WorkspaceId,
     author: Option<&str>,
     channel: &str,
@@ -132,7 +136,7 @@ where
 {
     match post().await {
         Err(SlackError::Api(code)) if code == "not_in_channel" => {
-            match state.slack(workspace).await?.join_channel(channel).await {
+            match slack.client(workspace).await?.join_channel(channel).await {
                 Ok(()) => Ok(post().await?),
                 Err(SlackError::Api(join_code)) => {
                     if let Some(author) = author {
@@ -140,7 +144,7 @@ where
                         "Your highlight is saved, but I can't post in <#{channel}> ({}). Invite me with `/invite @highlights` in that channel and it will be posted.",
                         escape(&join_code)
                     );
-                        notify_once(state, workspace, author, &format!("not_in_channel:{channel}"), &text).await?;
+                        notify_once(outbox, workspace, author, &format!("not_in_channel:{channel}"), &text).await?;
                     }
                     Err(PostError::Waiting(format!("bot is not in {channel} and cannot join it ({join_code})")))
                 }
@@ -154,7 +158,7 @@ where
                      Set another with `/highlight config channel #channel` and it will be posted there.",
                     escape(&code)
                 );
-                notify_once(state, workspace, author, &format!("{code}:{channel}"), &text).await?;
+                notify_once(outbox, workspace, author, &format!("{code}:{channel}"), &text).await?;
             }
             Err(PostError::Waiting(format!("product channel {channel}: {code}")))
         }
@@ -164,13 +168,13 @@ where
 
 /// Queues a direct message to a user, once per topic.
 async fn notify_once(
-    state: &AppState,
+    outbox: &Outbox,
     workspace: &WorkspaceId,
     user: &str,
     topic: &str,
     text: &str,
 ) -> Result<(), sqlx::Error> {
     let kind = OutboxKind::NotifyUser { user: user.to_owned(), text: text.to_owned(), topic: topic.to_owned() };
-    state.queue_once(workspace, &kind).await?;
+    outbox.queue_once(workspace, &kind).await?;
     Ok(())
 }

@@ -29,8 +29,8 @@ impl SocketMode {
     /// the app and an unreachable Slack is said in one line, then through the
     /// library, which keeps the connections open.
     pub async fn start(state: AppState, app_token: &Secret) -> anyhow::Result<Self> {
-        check_app_token(state.slack_api(), &state.config().slack_api_url, app_token).await?;
-        let client = state.slack_api().client();
+        check_app_token(state.slack.api(), &state.config.slack_api_url, app_token).await?;
+        let client = state.slack.api().client();
         let environment = Arc::new(
             SlackClientEventsListenerEnvironment::new(client).with_user_state(state).with_error_handler(on_error),
         );

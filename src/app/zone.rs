@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use super::AppState;
+use crate::app::Clock;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -40,9 +40,9 @@ pub fn days_between(from: Date, to: Date) -> i32 {
 
 /// Today's date where the workspace is (its digest time zone, or UTC): the
 /// default interview date, and the limit for "in the future".
-pub async fn workspace_today(state: &AppState, workspace: &WorkspaceId) -> Result<Date, sqlx::Error> {
-    let zone = workspace_zone(state.db(), workspace).await?;
-    Ok(local_date(&zone, state.clock().now_ms()))
+pub async fn workspace_today(db: &Db, clock: &Clock, workspace: &WorkspaceId) -> Result<Date, sqlx::Error> {
+    let zone = workspace_zone(db, workspace).await?;
+    Ok(local_date(&zone, clock.now_ms()))
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! counts; `/highlight areas add <name>` adds one; captures match areas
 //! case-insensitively and suggest the closest ones when a name is unknown.
 
-use crate::app::AppState;
+use crate::app::{AppState, Slack};
+use crate::config::Config;
 use crate::domain::{AreaName, AreaRef};
 use crate::error::AppError;
 use crate::permissions;
@@ -11,6 +12,7 @@ use crate::reply::Reply;
 use crate::slack::mrkdwn::escape;
 use crate::store::areas::{self, Area};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// The product areas a workspace starts with when `HIGHLIGHTS_DEFAULT_AREAS` is unset.
 pub const BUILT_IN_AREAS: &[&str] = &[
@@ -78,8 +80,8 @@ pub fn unknown_area_message(areas: &[Area], typed: &str) -> String {
 }
 
 /// `/highlight areas`: every area with its highlights and distinct customers.
-pub async fn list(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, AppError> {
-    let stats = areas::list_area_stats(state.db(), workspace).await?;
+pub async fn list(db: &Db, workspace: &WorkspaceId) -> Result<Reply, AppError> {
+    let stats = areas::list_area_stats(db, workspace).await?;
     if stats.is_empty() {
         return Ok(Reply::ephemeral("No product areas yet. Add one with `/highlight areas add <name>`."));
     }
@@ -102,13 +104,13 @@ pub async fn list(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, Ap
 
 /// `/highlight areas add <name>`: adds an area (a friendly no-op if it exists).
 pub async fn add(state: &AppState, workspace: &WorkspaceId, user: &str, name: AreaName) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, user, "add product areas").await?;
-    let existing = areas::list_areas(state.db(), workspace).await?;
+    permissions::require_manager(&state.config, &state.slack, workspace, user, "add product areas").await?;
+    let existing = areas::list_areas(&state.db, workspace).await?;
     let name = name.as_str();
     if let Some(area) = find_area(&existing, name) {
         return Ok(Reply::ephemeral(format!("*{}* is already a product area. Nothing to do.", escape(&area.name))));
     }
-    state.db().write(async |tx| areas::insert_area(tx, workspace, name, state.clock().now_ms()).await).await?;
+    state.db.write(async |tx| areas::insert_area(tx, workspace, name, state.clock.now_ms()).await).await?;
     Ok(Reply::ephemeral(format!(
         "Added the product area *{}*. Capture with `/highlight <customer> | {} | <quote>`.",
         escape(name),
@@ -119,14 +121,16 @@ pub async fn add(state: &AppState, workspace: &WorkspaceId, user: &str, name: Ar
 /// `/highlight areas rename <old> to <new>`: the area keeps its highlights
 /// under the new name.
 pub async fn rename(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
+    slack: &Slack,
     workspace: &WorkspaceId,
     user: &str,
     old: &AreaRef,
     new: AreaName,
 ) -> Result<Reply, AppError> {
     let (old, new) = (old.as_str(), new.as_str());
-    let all = areas::list_areas(state.db(), workspace).await?;
+    let all = areas::list_areas(db, workspace).await?;
     let Some(area) = find_area(&all, old) else {
         return Ok(Reply::ephemeral(unknown_area_message(&all, old)));
     };
@@ -139,8 +143,8 @@ pub async fn rename(
             escape(&other.name)
         )));
     }
-    permissions::require_manager(state, workspace, user, "rename product areas").await?;
-    state.db().write(async |tx| areas::update_area_name(tx, workspace, area.id, new).await).await?;
+    permissions::require_manager(config, slack, workspace, user, "rename product areas").await?;
+    db.write(async |tx| areas::update_area_name(tx, workspace, area.id, new).await).await?;
     Ok(Reply::ephemeral(format!(
         "Renamed *{}* to *{}*; its highlights moved with it.",
         escape(&area.name),
@@ -151,14 +155,16 @@ pub async fn rename(
 /// `/highlight areas merge <from> into <to>`: `from`'s highlights move to `to`
 /// and `from` is removed.
 pub async fn merge(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
+    slack: &Slack,
     workspace: &WorkspaceId,
     user: &str,
     from: &AreaRef,
     into: &AreaRef,
 ) -> Result<Reply, AppError> {
     let (from, into) = (from.as_str(), into.as_str());
-    let all = areas::list_areas(state.db(), workspace).await?;
+    let all = areas::list_areas(db, workspace).await?;
     let (Some(from), Some(into)) = (find_area(&all, from), find_area(&all, into)) else {
         let missing = if find_area(&all, from).is_none() { from } else { into };
         return Ok(Reply::ephemeral(unknown_area_message(&all, missing)));
@@ -166,9 +172,8 @@ pub async fn merge(
     if from.id == into.id {
         return Ok(Reply::ephemeral("Those are the same area. Nothing to merge."));
     }
-    permissions::require_manager(state, workspace, user, "merge product areas").await?;
-    let moved = state
-        .db()
+    permissions::require_manager(config, slack, workspace, user, "merge product areas").await?;
+    let moved = db
         .write(async |tx| {
             crate::store::testers::update_testers_merged_area(tx, workspace, from.id, into.id).await?;
             areas::merge_areas(tx, workspace, from.id, into.id).await

@@ -5,11 +5,12 @@
 use serde_json::Value;
 
 use crate::app::zone::{local_date, zone_named};
-use crate::app::AppState;
+use crate::app::{memo::Memo, AppState, Outbox, Slack};
 use crate::areas::{self, find_area};
 use crate::capture::modal::{self, CustomerChoice, Metadata, Prefill};
 use crate::capture::questions;
 use crate::capture::quick::{Capture, Unfiled};
+use crate::config::Config;
 use crate::customers::suggest;
 use crate::domain::highlight::{format_date, Kind};
 use crate::domain::pii::Scrubbing;
@@ -23,6 +24,7 @@ use crate::store::areas::list_areas;
 use crate::store::captures::{CaptureContext, NewCapture, NewHighlight};
 use crate::store::customers::{find_surviving_customer, list_near_customers};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// `/highlight <customer> | <area> | <quote> [| <link>]`: stores the highlight
 /// and answers with where it will be posted. A mistake stores nothing and
@@ -39,12 +41,14 @@ pub async fn quick_capture(
     choice: Option<CustomerChoice>,
 ) -> Result<Reply, AppError> {
     let capture = match capture {
-        Capture::Unfiled(unfiled) => return suggest_area(state, workspace, unfiled).await,
+        Capture::Unfiled(unfiled) => {
+            return suggest_area(&state.db, &state.config, &state.memo, workspace, unfiled).await
+        }
         Capture::Quick(capture) => capture,
     };
     let text = capture.text.as_str();
-    let db = state.db();
-    let context = capture_context(state, workspace, &capture.customer.key).await?;
+    let db = &state.db;
+    let context = capture_context(&state.db, workspace, &capture.customer.key).await?;
     let all_areas = db.areas_at(workspace, context.areas_version).await?;
     let Some(area) = find_area(&all_areas, &capture.area) else {
         return Ok(Reply::ephemeral(format!(
@@ -57,12 +61,12 @@ pub async fn quick_capture(
         Some(CustomerChoice::Existing(id)) => {
             find_surviving_customer(db, workspace, id).await?.map(|c| (c.id, c.display_name, c.shown))
         }
-        Some(CustomerChoice::Named(_)) => customer_of(state, workspace, &context).await?,
+        Some(CustomerChoice::Named(_)) => customer_of(&state.db, workspace, &context).await?,
         // Not known by its name: maybe `Customer N`, as people see an
         // anonymous customer (the reminder of a planned interview types it).
-        None => match customer_of(state, workspace, &context).await? {
+        None => match customer_of(&state.db, workspace, &context).await? {
             Some(known) => Some(known),
-            None => labelled(state, workspace, &capture.customer).await?,
+            None => labelled(&state.db, workspace, &capture.customer).await?,
         },
     };
     if existing.is_none() && choice.is_none() {
@@ -78,10 +82,10 @@ pub async fn quick_capture(
             }
         }
     }
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     let today = local_date(&zone_named(context.time_zone.as_deref()), now);
     let link = capture.recording_link.as_ref().map(|l| l.as_str().to_owned());
-    let channel = channel_of(state, workspace, &context);
+    let channel = channel_of(&state.slack, workspace, &context);
     let mut scrubbing = Scrubbing::new(context.pii_scrub != 0);
     let quote = scrubbing.text(capture.quote.as_str());
     let new = NewCapture {
@@ -99,7 +103,7 @@ pub async fn quick_capture(
             recording_link: link,
             recording_at: capture.recording_at.map(|t| i64::from(t.seconds())),
         }],
-        post_after_ms: post_after(state, channel.as_deref(), now),
+        post_after_ms: post_after(&state.config, channel.as_deref(), now),
         notices: waiting_notice(channel.as_deref(), user),
     };
     // Quotes like it are looked up while it is stored (the lookup cannot see it yet).
@@ -109,8 +113,16 @@ pub async fn quick_capture(
         None => (capture.customer.display.clone(), ShownCustomer::named(capture.customer.display)),
     };
     let (stored, similar) = tokio::join!(
-        store(state, workspace, new, &customer_name, now),
-        crate::capture::similar::find(state, workspace, &quote, customer_id, &capture.customer.key)
+        store(&state.db, &state.outbox, &state.memo, workspace, new, &customer_name, now),
+        crate::capture::similar::find(
+            &state.db,
+            &state.config,
+            &state.memo,
+            workspace,
+            &quote,
+            customer_id,
+            &capture.customer.key
+        )
     );
     let customer_id = stored?;
     let place = where_it_goes(channel.as_deref(), &shown);
@@ -129,13 +141,8 @@ pub async fn quick_capture(
 
 /// The *Follow* button of a capture's confirmation (*Unfollow* when the
 /// author follows the customer already).
-async fn follow_button(
-    state: &AppState,
-    workspace: &WorkspaceId,
-    user: &str,
-    customer_id: i64,
-) -> Result<Value, AppError> {
-    let following = crate::store::follows::find_follow(state.db(), workspace, customer_id, user).await?;
+async fn follow_button(db: &Db, workspace: &WorkspaceId, user: &str, customer_id: i64) -> Result<Value, AppError> {
+    let following = crate::store::follows::find_follow(db, workspace, customer_id, user).await?;
     Ok(crate::customers::view::follow_actions(customer_id, following))
 }
 
@@ -144,7 +151,9 @@ async fn follow_button(
 /// posts are due now; its customer's id. `customer`: the name its quotes are
 /// shown under.
 async fn store(
-    state: &AppState,
+    db: &Db,
+    outbox: &Outbox,
+    memo: &Memo,
     workspace: &WorkspaceId,
     capture: NewCapture,
     customer: &str,
@@ -152,19 +161,17 @@ async fn store(
 ) -> Result<i64, AppError> {
     let posts_due = capture.post_after_ms <= now;
     let quotes: Vec<(i64, String)> = capture.highlights.iter().map(|h| (h.area_id, h.quote.clone())).collect();
-    let customer_id = state.db().insert_capture(workspace, capture, now).await?;
-    crate::capture::similar::remember(state, workspace, customer_id, customer, quotes);
+    let customer_id = db.insert_capture(workspace, capture, now).await?;
+    crate::capture::similar::remember(memo, workspace, customer_id, customer, quotes);
     if posts_due {
-        state.wake_outbox();
+        outbox.wake();
     }
     Ok(customer_id)
 }
 
 /// The workspace's settings and the customer `key` names, in one read.
-async fn capture_context(state: &AppState, workspace: &WorkspaceId, key: &str) -> Result<CaptureContext, AppError> {
-    state
-        .db()
-        .capture_context(workspace, key)
+async fn capture_context(db: &Db, workspace: &WorkspaceId, key: &str) -> Result<CaptureContext, AppError> {
+    db.capture_context(workspace, key)
         .await?
         .ok_or_else(|| anyhow::anyhow!("workspace {} is not recorded", workspace.as_str()).into())
 }
@@ -172,14 +179,14 @@ async fn capture_context(state: &AppState, workspace: &WorkspaceId, key: &str) -
 /// The customer the context found (following a merge), with its name and
 /// as it may be shown.
 async fn customer_of(
-    state: &AppState,
+    db: &Db,
     workspace: &WorkspaceId,
     context: &CaptureContext,
 ) -> Result<Option<(i64, String, ShownCustomer)>, AppError> {
     Ok(match (context.customer_id, &context.customer_name, context.merged_into, context.shown_customer()) {
         (Some(id), Some(name), None, Some(shown)) => Some((id, name.clone(), shown)),
         (Some(_), _, Some(survivor), _) => {
-            find_surviving_customer(state.db(), workspace, survivor).await?.map(|c| (c.id, c.display_name, c.shown))
+            find_surviving_customer(db, workspace, survivor).await?.map(|c| (c.id, c.display_name, c.shown))
         }
         _ => None,
     })
@@ -188,13 +195,11 @@ async fn customer_of(
 /// The anonymous customer a typed `Customer N` names, with its name and as
 /// it may be shown.
 async fn labelled(
-    state: &AppState,
+    db: &Db,
     workspace: &WorkspaceId,
     typed: &CustomerName,
 ) -> Result<Option<(i64, String, ShownCustomer)>, AppError> {
-    Ok(crate::customers::view::find_labelled(state.db(), workspace, typed)
-        .await?
-        .map(|c| (c.id, c.display_name, c.shown)))
+    Ok(crate::customers::view::find_labelled(db, workspace, typed).await?.map(|c| (c.id, c.display_name, c.shown)))
 }
 
 /// Button: capture under the existing customer.
@@ -210,13 +215,26 @@ const SUGGESTED_AREAS: usize = 3;
 /// `/highlight <customer> | <quote>`: the areas the workspace's own similar
 /// highlights were filed under, as buttons (then its busiest areas); nothing
 /// is stored until one is chosen.
-async fn suggest_area(state: &AppState, workspace: &WorkspaceId, unfiled: Unfiled) -> Result<Reply, AppError> {
+async fn suggest_area(
+    db: &Db,
+    config: &Config,
+    memo: &Memo,
+    workspace: &WorkspaceId,
+    unfiled: Unfiled,
+) -> Result<Reply, AppError> {
     let text = unfiled.text.as_str();
-    let context = capture_context(state, workspace, &unfiled.customer.key).await?;
-    let all_areas = state.db().areas_at(workspace, context.areas_version).await?;
-    let suggested =
-        crate::capture::similar::suggest_areas(state, workspace, unfiled.quote.as_str(), &all_areas, SUGGESTED_AREAS)
-            .await;
+    let context = capture_context(db, workspace, &unfiled.customer.key).await?;
+    let all_areas = db.areas_at(workspace, context.areas_version).await?;
+    let suggested = crate::capture::similar::suggest_areas(
+        db,
+        config,
+        memo,
+        workspace,
+        unfiled.quote.as_str(),
+        &all_areas,
+        SUGGESTED_AREAS,
+    )
+    .await;
     let nonce = crate::store::claim_token();
     match questions::which_area(text, &unfiled, &suggested, &nonce) {
         Some(question) => Ok(question),
@@ -264,9 +282,9 @@ pub async fn answer_did_you_mean(
         return;
     };
     // Slack delivers every click: only the first of a question captures.
-    let (key, now) = (format!("did_you_mean:{nonce}"), state.clock().now_ms());
+    let (key, now) = (format!("did_you_mean:{nonce}"), state.clock.now_ms());
     let first = state
-        .db()
+        .db
         .write(async |tx| crate::store::events::insert_processed_event(tx, workspace, &key, "did_you_mean", now).await)
         .await;
     if matches!(first, Ok(false)) {
@@ -285,22 +303,24 @@ pub async fn answer_did_you_mean(
     };
     if let Some(url) = response_url {
         let task = state.clone();
-        state.spawn(async move { task.respond(&url, &Reply { replace_original: Some(true), ..reply }).await });
+        state
+            .tasks
+            .spawn(async move { task.slack.respond(&url, &Reply { replace_original: Some(true), ..reply }).await });
     }
 }
 
 /// The channel the workspace's highlights go to: set from Slack, or
 /// `HIGHLIGHTS_PRODUCT_CHANNEL` where it applies.
-fn channel_of(state: &AppState, workspace: &WorkspaceId, context: &CaptureContext) -> Option<String> {
-    context.product_channel.clone().or_else(|| state.default_channel(workspace))
+fn channel_of(slack: &Slack, workspace: &WorkspaceId, context: &CaptureContext) -> Option<String> {
+    context.product_channel.clone().or_else(|| slack.default_channel(workspace))
 }
 
 /// When a capture's posts are due: now, or after the outbox's parking time
 /// when there is no channel yet (setting one makes them due at once).
-fn post_after(state: &AppState, channel: Option<&str>, now_ms: i64) -> i64 {
+fn post_after(config: &Config, channel: Option<&str>, now_ms: i64) -> i64 {
     match channel {
         Some(_) => now_ms,
-        None => now_ms + state.config().timing.park.as_millis() as i64,
+        None => now_ms + config.timing.park.as_millis() as i64,
     }
 }
 
@@ -332,17 +352,19 @@ pub fn open_modal(
     prefill: Prefill,
     response_url: Option<String>,
 ) {
+    let tasks = state.tasks.clone();
     let state = state.clone();
     let workspace = workspace.clone();
-    state.clone().spawn(async move {
-        let today = crate::app::zone::workspace_today(&state, &workspace)
+    tasks.spawn(async move {
+        let today = crate::app::zone::workspace_today(&state.db, &state.clock, &workspace)
             .await
-            .unwrap_or_else(|_| crate::app::zone::local_date(&jiff::tz::TimeZone::UTC, state.clock().now_ms()));
+            .unwrap_or_else(|_| crate::app::zone::local_date(&jiff::tz::TimeZone::UTC, state.clock.now_ms()));
         let mut prefill = prefill;
         if let (Some(quote), None) = (&prefill.quote, prefill.area_id) {
-            prefill.area_id = crate::capture::similar::likely_area(&state, &workspace, quote).await;
+            prefill.area_id =
+                crate::capture::similar::likely_area(&state.db, &state.config, &state.memo, &workspace, quote).await;
         }
-        let view = match list_areas(state.db(), &workspace).await {
+        let view = match list_areas(&state.db, &workspace).await {
             Ok(all_areas) => {
                 modal::render_capture_modal(&all_areas, today, &Metadata { highlights: 1, channel }, &prefill)
             }
@@ -351,12 +373,12 @@ pub fn open_modal(
                 return;
             }
         };
-        if let Err(e) = state.open_modal(&workspace, &trigger_id, view).await {
+        if let Err(e) = state.slack.open_modal(&workspace, &trigger_id, view).await {
             tracing::warn!(error = %e, "views.open failed for the capture modal");
             if let Some(url) = response_url {
                 let text = "I couldn't open the capture form. Try `/highlight` again, or capture in one line: \
                             `/highlight <customer> | <area> | <quote>`.";
-                state.respond(&url, &Reply::ephemeral(text)).await;
+                state.slack.respond(&url, &Reply::ephemeral(text)).await;
             }
         }
     });
@@ -386,18 +408,19 @@ pub fn add_highlight_group(
 ) {
     let mut metadata: Metadata = serde_json::from_str(private_metadata).unwrap_or_default();
     metadata.highlights = (metadata.highlights.max(1) + 1).min(modal::MAX_HIGHLIGHTS);
+    let tasks = state.tasks.clone();
     let state = state.clone();
     let workspace = workspace.clone();
-    state.clone().spawn(async move {
-        let all_areas = match list_areas(state.db(), &workspace).await {
+    tasks.spawn(async move {
+        let all_areas = match list_areas(&state.db, &workspace).await {
             Ok(a) => a,
             Err(e) => return tracing::error!(error = %e, "cannot load product areas"),
         };
-        let today = crate::app::zone::workspace_today(&state, &workspace)
+        let today = crate::app::zone::workspace_today(&state.db, &state.clock, &workspace)
             .await
-            .unwrap_or_else(|_| crate::app::zone::local_date(&jiff::tz::TimeZone::UTC, state.clock().now_ms()));
+            .unwrap_or_else(|_| crate::app::zone::local_date(&jiff::tz::TimeZone::UTC, state.clock.now_ms()));
         let view = modal::render_capture_modal(&all_areas, today, &metadata, &Prefill::default());
-        if let Err(e) = state.update_modal(&workspace, &view_id, hash.as_deref(), view).await {
+        if let Err(e) = state.slack.update_modal(&workspace, &view_id, hash.as_deref(), view).await {
             tracing::warn!(error = %e, "views.update failed while adding a highlight");
         }
     });
@@ -412,11 +435,11 @@ pub async fn submit_modal(
     view: &View,
     metadata: &str,
 ) -> Result<Ack, AppError> {
-    let db = state.db();
+    let db = &state.db;
     let metadata: Metadata = serde_json::from_str(metadata).unwrap_or_default();
-    let settings = capture_context(state, workspace, "").await?;
+    let settings = capture_context(&state.db, workspace, "").await?;
     let all_areas = db.areas_at(workspace, settings.areas_version).await?;
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     let today = local_date(&zone_named(settings.time_zone.as_deref()), now);
     let submission = match modal::parse_submission(&view.values, &metadata, &all_areas, today) {
         Ok(s) => s,
@@ -433,8 +456,8 @@ pub async fn submit_modal(
             }
         },
         CustomerChoice::Named(name) => {
-            let context = capture_context(state, workspace, &name.key).await?;
-            match customer_of(state, workspace, &context).await? {
+            let context = capture_context(&state.db, workspace, &name.key).await?;
+            match customer_of(&state.db, workspace, &context).await? {
                 Some(known) => (Some(known), name.clone()),
                 // `Customer N`: the anonymous customer people see so.
                 None => match crate::customers::view::find_labelled(db, workspace, name).await? {
@@ -448,7 +471,7 @@ pub async fn submit_modal(
         }
     };
     let link = submission.recording_link.as_ref().map(|l| l.as_str().to_owned());
-    let channel = channel_of(state, workspace, &settings);
+    let channel = channel_of(&state.slack, workspace, &settings);
     let mut scrubbing = Scrubbing::new(settings.pii_scrub != 0);
     let new = NewCapture {
         author: user.to_owned(),
@@ -469,7 +492,7 @@ pub async fn submit_modal(
                 recording_at: h.at.map(|t| i64::from(t.seconds())),
             })
             .collect(),
-        post_after_ms: post_after(state, channel.as_deref(), now),
+        post_after_ms: post_after(&state.config, channel.as_deref(), now),
         notices: waiting_notice(channel.as_deref(), user),
     };
     let quotes = new.highlights.iter().map(|h| h.quote.as_str()).collect::<Vec<_>>().join("\n");
@@ -487,11 +510,19 @@ pub async fn submit_modal(
         None => (name.display.clone(), ShownCustomer::named(name.display.clone())),
     };
     let (stored, similar) = tokio::join!(
-        store(state, workspace, new, &customer_name, now),
-        crate::capture::similar::find(state, workspace, &quotes, customer_id, &name.key)
+        store(&state.db, &state.outbox, &state.memo, workspace, new, &customer_name, now),
+        crate::capture::similar::find(
+            &state.db,
+            &state.config,
+            &state.memo,
+            workspace,
+            &quotes,
+            customer_id,
+            &name.key
+        )
     );
     let customer_id = stored?;
-    let testers = record_testers(state, workspace, user, (customer_id, now), &ticked, &all_areas).await?;
+    let testers = record_testers(&state.db, workspace, user, (customer_id, now), &ticked, &all_areas).await?;
     let count = submission.highlights.len();
     let place = where_it_goes(channel.as_deref(), &shown);
     let text = format!(
@@ -503,7 +534,7 @@ pub async fn submit_modal(
         crate::capture::similar::render(&similar),
     );
     let text = format!("{text}{testers}");
-    let follow = follow_button(state, workspace, user, customer_id).await?;
+    let follow = follow_button(&state.db, workspace, user, customer_id).await?;
     Ok(Ack::Update(modal::render_saved_modal(&text, Some(follow))))
 }
 
@@ -511,7 +542,7 @@ pub async fn submit_modal(
 /// *Willing to try a prototype*, each qualified by its quote; the sentence
 /// that says so ("" when none was ticked).
 async fn record_testers(
-    state: &AppState,
+    db: &Db,
     workspace: &WorkspaceId,
     user: &str,
     (customer_id, captured_at): (i64, i64),
@@ -522,9 +553,7 @@ async fn record_testers(
         return Ok(String::new());
     }
     use crate::store::testers::insert_testers_from_capture;
-    state
-        .db()
-        .write(async |tx| insert_testers_from_capture(tx, workspace, customer_id, user, captured_at, ticked).await)
+    db.write(async |tx| insert_testers_from_capture(tx, workspace, customer_id, user, captured_at, ticked).await)
         .await?;
     let mut names: Vec<String> = ticked
         .iter()
@@ -537,16 +566,16 @@ async fn record_testers(
 }
 
 /// Options for the modal's customer select, for what was typed so far.
-pub async fn suggest_customers(state: &AppState, workspace: &WorkspaceId, typed: &str) -> Result<Ack, AppError> {
+pub async fn suggest_customers(db: &Db, workspace: &WorkspaceId, typed: &str) -> Result<Ack, AppError> {
     use crate::customers::suggest;
     use crate::store::customers::list_customers_matching;
     let fragment = suggest::fragment_key(typed);
     if fragment.is_empty() {
         return Ok(Ack::Options(Vec::new()));
     }
-    let matches = list_customers_matching(state.db(), workspace, &fragment, 50).await?;
+    let matches = list_customers_matching(db, workspace, &fragment, 50).await?;
     let ranked = suggest::rank_matches(&fragment, matches);
     let typed_key = crate::domain::CustomerName::parse(typed).map(|n| n.key).unwrap_or_default();
-    let all = list_near_customers(state.db(), workspace, &typed_key).await?;
+    let all = list_near_customers(db, workspace, &typed_key).await?;
     Ok(Ack::Options(suggest::render_customer_options(typed.trim(), &ranked, &all)))
 }

@@ -14,13 +14,15 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::app::AppState;
+use crate::app::memo::Memo;
+use crate::config::Config;
 use crate::domain::ShownCustomer;
 use crate::slack::blocks;
 use crate::slack::mrkdwn::{escape, link};
 use crate::store::privacy::list_shown_customers;
 use crate::store::search::{list_recent_quotes, SimilarQuote, SIMILAR_WINDOW};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// How many similar quotes a confirmation shows.
 pub const SHOWN: usize = 3;
@@ -191,9 +193,9 @@ impl Recent {
 
 /// The workspace's recent highlights, as this replica knows them (see
 /// [`crate::app::memo`]): within [`BUDGET`], or left out.
-async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<RecentQuotes>> {
+async fn recent(db: &Db, config: &Config, memo: &Memo, workspace: &WorkspaceId) -> Option<Arc<RecentQuotes>> {
     let refresh = |recent: Arc<RecentQuotes>| {
-        let (db, workspace, started) = (state.db().clone(), workspace.clone(), Instant::now());
+        let (db, workspace, started) = (db.clone(), workspace.clone(), Instant::now());
         async move {
             match list_recent_quotes(&db, &workspace).await {
                 Ok(rows) => {
@@ -207,8 +209,8 @@ async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<RecentQ
             }
         }
     };
-    let fresh_for = state.config().timing.recent_quotes_for;
-    match tokio::time::timeout(BUDGET, state.memo().read(workspace, fresh_for, refresh)).await {
+    let fresh_for = config.timing.recent_quotes_for;
+    match tokio::time::timeout(BUDGET, memo.read(workspace, fresh_for, refresh)).await {
         Ok(recent) => recent,
         Err(_) => {
             tracing::debug!("similar quotes: lookup over its budget; left out");
@@ -221,13 +223,13 @@ async fn recent(state: &AppState, workspace: &WorkspaceId) -> Option<Arc<RecentQ
 /// the workspace's recent highlights: the next capture here sees them at
 /// once, whenever the database is read again.
 pub fn remember(
-    state: &AppState,
+    memo: &Memo,
     workspace: &WorkspaceId,
     customer_id: i64,
     customer: &str,
     quotes: impl IntoIterator<Item = (i64, String)>,
 ) {
-    if let Some(recent) = state.memo().peek::<RecentQuotes>(workspace) {
+    if let Some(recent) = memo.peek::<RecentQuotes>(workspace) {
         recent.add_committed(quotes.into_iter().map(|(area_id, quote)| SimilarQuote {
             customer_id,
             customer: customer.to_owned(),
@@ -244,7 +246,9 @@ pub fn remember(
 /// capture's confirmation clones only the few it shows (cloning every match
 /// was a sixth of the server's CPU under load).
 async fn ranked<T>(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
+    memo: &Memo,
     workspace: &WorkspaceId,
     quote: &str,
     customer: Option<i64>,
@@ -254,7 +258,7 @@ async fn ranked<T>(
     if words.is_empty() {
         return None;
     }
-    let recent = recent(state, workspace).await?;
+    let recent = recent(db, config, memo, workspace).await?;
     let recent = recent.0.read().ok()?;
     let scored = recent.ranked(&words, customer);
     Some(then(&recent, scored))
@@ -266,20 +270,23 @@ async fn ranked<T>(
 /// are some: a customer may have asked for privacy since its quote was
 /// remembered); empty when there are none or a lookup is slow or fails.
 pub async fn find(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
+    memo: &Memo,
     workspace: &WorkspaceId,
     quote: &str,
     customer: Option<i64>,
     customer_key: &str,
 ) -> Vec<(SimilarQuote, ShownCustomer)> {
-    let quotes = ranked(state, workspace, quote, customer, |recent, scored| recent.shown(&scored, customer_key))
-        .await
-        .unwrap_or_default();
+    let quotes =
+        ranked(db, config, memo, workspace, quote, customer, |recent, scored| recent.shown(&scored, customer_key))
+            .await
+            .unwrap_or_default();
     if quotes.is_empty() {
         return Vec::new();
     }
     let ids: Vec<i64> = quotes.iter().map(|q| q.customer_id).collect();
-    let shown = match tokio::time::timeout(BUDGET, list_shown_customers(state.db(), workspace, &ids)).await {
+    let shown = match tokio::time::timeout(BUDGET, list_shown_customers(db, workspace, &ids)).await {
         Ok(Ok(shown)) => shown,
         Ok(Err(e)) => {
             tracing::warn!(error = %crate::error::chain(&e), "similar quotes: customers' privacy unread; left out");
@@ -298,7 +305,7 @@ pub async fn find(
 
 /// The areas of the highlights like `quote`, most alike first, each weighted
 /// by the words its highlights share: `(area, weight)`, heaviest first.
-async fn area_votes(state: &AppState, workspace: &WorkspaceId, quote: &str) -> Vec<(i64, usize)> {
+async fn area_votes(db: &Db, config: &Config, memo: &Memo, workspace: &WorkspaceId, quote: &str) -> Vec<(i64, usize)> {
     let tally = |recent: &Recent, scored: Vec<(usize, usize)>| {
         let mut votes: Vec<(i64, usize)> = Vec::new();
         for (weight, i) in scored {
@@ -311,22 +318,25 @@ async fn area_votes(state: &AppState, workspace: &WorkspaceId, quote: &str) -> V
         votes.sort_by_key(|(_, weight)| std::cmp::Reverse(*weight));
         votes
     };
-    ranked(state, workspace, quote, None, tally).await.unwrap_or_default()
+    ranked(db, config, memo, workspace, quote, None, tally).await.unwrap_or_default()
 }
 
 /// The areas a quote most likely belongs to, most likely first: those of
 /// the workspace's similar highlights, weighted by relevance, then its
 /// busiest areas, then the rest in their order; `count` of them.
 pub async fn suggest_areas<'a>(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
+    memo: &Memo,
     workspace: &WorkspaceId,
     quote: &str,
     areas: &'a [crate::store::areas::Area],
     count: usize,
 ) -> Vec<&'a crate::store::areas::Area> {
-    let mut picked: Vec<i64> = area_votes(state, workspace, quote).await.into_iter().map(|(area, _)| area).collect();
+    let mut picked: Vec<i64> =
+        area_votes(db, config, memo, workspace, quote).await.into_iter().map(|(area, _)| area).collect();
     if picked.len() < count {
-        if let Ok(stats) = crate::store::areas::list_area_stats(state.db(), workspace).await {
+        if let Ok(stats) = crate::store::areas::list_area_stats(db, workspace).await {
             for name in stats.into_iter().filter(|s| s.highlights > 0).map(|s| s.name) {
                 if let Some(area) = areas.iter().find(|a| a.name == name) {
                     if !picked.contains(&area.id) {
@@ -346,8 +356,8 @@ pub async fn suggest_areas<'a>(
 
 /// The area the workspace's highlights most like `quote` were filed under,
 /// if any are alike (to preselect it in the form).
-pub async fn likely_area(state: &AppState, workspace: &WorkspaceId, quote: &str) -> Option<i64> {
-    area_votes(state, workspace, quote).await.first().map(|(area, _)| *area)
+pub async fn likely_area(db: &Db, config: &Config, memo: &Memo, workspace: &WorkspaceId, quote: &str) -> Option<i64> {
+    area_votes(db, config, memo, workspace, quote).await.first().map(|(area, _)| *area)
 }
 
 /// The lines a confirmation ends with (empty when there is nothing to show).

@@ -303,7 +303,7 @@ pub const UNCONFIRMED_TEXT: &str = "Highlights cannot confirm this workspace wit
 /// for, refused (ephemerally, changing nothing) for any other.
 pub async fn answer(state: &AppState, command: SlashCommand) -> Result<Option<Reply>, AppError> {
     let enterprise = command.enterprise_id.clone();
-    match state.admit(&command.team_id, enterprise.as_deref()).await {
+    match state.installs.admit(&command.team_id, enterprise.as_deref()).await {
         Ok(Admission::Ours(workspace)) => Ok(handle(state, &workspace, command).await),
         Ok(Admission::NotOurs) => Ok(Some(Reply::ephemeral(NOT_INSTALLED_TEXT))),
         Err(AppError::Unavailable(_)) => {
@@ -353,32 +353,44 @@ async fn dispatch(
         HighlightCommand::Capture(capture) => {
             capture::handle::quick_capture(state, workspace, &command.user_id, capture, None).await.map(Some)
         }
-        HighlightCommand::ListAreas => areas::list(state, workspace).await.map(Some),
+        HighlightCommand::ListAreas => areas::list(&state.db, workspace).await.map(Some),
         HighlightCommand::AddArea(name) => areas::add(state, workspace, &command.user_id, name).await.map(Some),
         HighlightCommand::RenameArea { from, to } => {
-            areas::rename(state, workspace, &command.user_id, &from, to).await.map(Some)
+            areas::rename(&state.db, &state.config, &state.slack, workspace, &command.user_id, &from, to)
+                .await
+                .map(Some)
         }
         HighlightCommand::MergeAreas { from, into } => {
-            areas::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
+            areas::merge(&state.db, &state.config, &state.slack, workspace, &command.user_id, &from, &into)
+                .await
+                .map(Some)
         }
-        HighlightCommand::Brief(name) => customers::brief::show(state, workspace, &name).await.map(Some),
+        HighlightCommand::Brief(name) => customers::brief::show(&state.db, workspace, &name).await.map(Some),
         HighlightCommand::Shipped(shipment) => {
-            crate::shipped::preview(state, workspace, &command.user_id, shipment).await.map(Some)
+            crate::shipped::preview(&state.db, &state.config, &state.slack, workspace, &command.user_id, shipment)
+                .await
+                .map(Some)
         }
         HighlightCommand::Customer(name) => {
-            customers::view::show(state, workspace, &command.user_id, &name).await.map(Some)
+            customers::view::show(&state.db, &state.config, workspace, &command.user_id, &name).await.map(Some)
         }
         HighlightCommand::Follow(name) => {
-            follows::follow(state, workspace, &command.user_id, &name, true).await.map(Some)
+            follows::follow(&state.db, &state.clock, &state.outbox, workspace, &command.user_id, &name, true)
+                .await
+                .map(Some)
         }
         HighlightCommand::Unfollow(name) => {
-            follows::follow(state, workspace, &command.user_id, &name, false).await.map(Some)
+            follows::follow(&state.db, &state.clock, &state.outbox, workspace, &command.user_id, &name, false)
+                .await
+                .map(Some)
         }
-        HighlightCommand::Following => follows::following(state, workspace, &command.user_id).await.map(Some),
+        HighlightCommand::Following => follows::following(&state.db, workspace, &command.user_id).await.map(Some),
         HighlightCommand::PlanInterview(request) => {
-            crate::interviews::plan(state, workspace, &command.user_id, request).await.map(Some)
+            crate::interviews::plan(&state.db, &state.clock, workspace, &command.user_id, request).await.map(Some)
         }
-        HighlightCommand::ListInterviews => crate::interviews::list(state, workspace, &command.user_id).await.map(Some),
+        HighlightCommand::ListInterviews => {
+            crate::interviews::list(&state.db, &state.clock, workspace, &command.user_id).await.map(Some)
+        }
         HighlightCommand::Topic(topic) => {
             quotas::topics::set_topic(state, workspace, &command.user_id, topic).await.map(Some)
         }
@@ -388,7 +400,7 @@ async fn dispatch(
         HighlightCommand::MergeCustomers { from, into } => {
             customers::merge::merge(state, workspace, &command.user_id, &from, &into).await.map(Some)
         }
-        HighlightCommand::Search(query) => search::search(state, workspace, query).await.map(Some),
+        HighlightCommand::Search(query) => search::search(&state.db, workspace, query).await.map(Some),
         HighlightCommand::Onboard(enrollment) => {
             quotas::commands::onboard(state, workspace, &command.user_id, enrollment).await.map(Some)
         }
@@ -396,23 +408,43 @@ async fn dispatch(
             quotas::commands::offboard(state, workspace, &command.user_id, who).await.map(Some)
         }
         HighlightCommand::Quota(who) => {
-            quotas::commands::quota(state, workspace, &command.user_id, who).await.map(Some)
+            quotas::commands::quota(&state.db, &state.clock, workspace, &command.user_id, who).await.map(Some)
         }
-        HighlightCommand::Team => quotas::commands::team(state, workspace).await.map(Some),
+        HighlightCommand::Team => quotas::commands::team(&state.db, &state.clock, workspace).await.map(Some),
         HighlightCommand::Tickets { n, note } => {
-            quotas::commands::tickets(state, workspace, &command.user_id, n, note).await.map(Some)
+            quotas::commands::tickets(&state.db, &state.clock, &state.outbox, workspace, &command.user_id, n, note)
+                .await
+                .map(Some)
         }
         HighlightCommand::ConfigDigestApprover(approver) => {
             digests::approval::configure(state, workspace, &command.user_id, approver).await.map(Some)
         }
-        HighlightCommand::ConfigDigest { schedule, zone } => {
-            digests::post::configure(state, workspace, &command.user_id, Some(schedule), zone).await.map(Some)
-        }
-        HighlightCommand::ConfigTimezone(zone) => {
-            digests::post::configure(state, workspace, &command.user_id, None, Some(zone)).await.map(Some)
-        }
+        HighlightCommand::ConfigDigest { schedule, zone } => digests::post::configure(
+            &state.db,
+            &state.config,
+            &state.slack,
+            workspace,
+            &command.user_id,
+            Some(schedule),
+            zone,
+        )
+        .await
+        .map(Some),
+        HighlightCommand::ConfigTimezone(zone) => digests::post::configure(
+            &state.db,
+            &state.config,
+            &state.slack,
+            workspace,
+            &command.user_id,
+            None,
+            Some(zone),
+        )
+        .await
+        .map(Some),
         HighlightCommand::Digest => digests::post::post_now(state, workspace).await.map(Some),
-        HighlightCommand::Report(who) => reports::request(state, workspace, &command.user_id, who).await.map(Some),
+        HighlightCommand::Report(who) => {
+            reports::request(&state.db, &state.clock, &state.outbox, workspace, &command.user_id, who).await.map(Some)
+        }
         HighlightCommand::ConfigTriageEmoji(name) => {
             settings::set_triage_emoji(state, workspace, &command.user_id, name).await.map(Some)
         }
@@ -432,17 +464,21 @@ async fn dispatch(
             crate::privacy::customer::set_privacy(state, workspace, &command.user_id, privacy).await.map(Some)
         }
         HighlightCommand::Forget(name) => {
-            crate::privacy::forget::preview(state, workspace, &command.user_id, &name).await.map(Some)
+            crate::privacy::forget::preview(&state.db, &state.config, &state.slack, workspace, &command.user_id, &name)
+                .await
+                .map(Some)
         }
-        HighlightCommand::Web => crate::web::link::issue(state, workspace, &command.user_id).await.map(Some),
+        HighlightCommand::Web => {
+            crate::web::link::issue(&state.db, &state.clock, &state.config, workspace, &command.user_id).await.map(Some)
+        }
         HighlightCommand::Tester(tester) => {
-            crate::testers::mark(state, workspace, &command.user_id, tester).await.map(Some)
+            crate::testers::mark(&state.db, &state.clock, workspace, &command.user_id, tester).await.map(Some)
         }
         HighlightCommand::ConfigReadout(schedule) => {
             crate::readout::configure(state, workspace, &command.user_id, schedule).await.map(Some)
         }
         HighlightCommand::Testers(area) => {
-            crate::testers::list(state, workspace, &command.user_id, &area).await.map(Some)
+            crate::testers::list(&state.db, &state.clock, workspace, &command.user_id, &area).await.map(Some)
         }
         HighlightCommand::Unknown(typed) => {
             let hint = if typed.split_whitespace().count() >= 3 {

@@ -8,7 +8,6 @@
 
 use serde_json::Value;
 
-use crate::app::AppState;
 use crate::customers::view::{interviewee_suffix, resolve, shipped_mark};
 use crate::domain::highlight::moment_suffix;
 use crate::domain::CustomerName;
@@ -20,6 +19,7 @@ use crate::store::briefs::{self, Interviewee, Interviewer, LatestQuote};
 use crate::store::customers::{self, Customer, CustomerSummary};
 use crate::store::shipments::{self, CustomerShipment};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// Latest quotes shown.
 pub const LATEST_QUOTES: i64 = 5;
@@ -56,16 +56,15 @@ pub struct Brief {
 
 /// The brief as an ephemeral reply; an unknown customer is refused with the
 /// closest known names.
-pub async fn show(state: &AppState, workspace: &WorkspaceId, name: &CustomerName) -> Result<Reply, AppError> {
-    let customer = resolve(state, workspace, name).await?;
-    let (text, blocks) = render_brief(&gather(state, workspace, customer).await?);
+pub async fn show(db: &Db, workspace: &WorkspaceId, name: &CustomerName) -> Result<Reply, AppError> {
+    let customer = resolve(db, workspace, name).await?;
+    let (text, blocks) = render_brief(&gather(db, workspace, customer).await?);
     Ok(Reply::ephemeral_blocks(text, blocks))
 }
 
 /// Reads everything the brief of `customer` shows: what `brief` answers and
 /// the morning brief of a planned interview sends.
-pub async fn gather(state: &AppState, workspace: &WorkspaceId, customer: Customer) -> Result<Brief, sqlx::Error> {
-    let db = state.db();
+pub async fn gather(db: &Db, workspace: &WorkspaceId, customer: Customer) -> Result<Brief, sqlx::Error> {
     let id = customer.id;
     Ok(Brief {
         summary: customers::find_customer_summary(db, workspace, id).await?,

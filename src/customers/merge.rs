@@ -28,8 +28,8 @@ pub async fn merge(
         AppError::User(e) => UserError::new(format!("{} {NOTHING_MERGED}", e.0)).into(),
         e => e,
     };
-    let from = resolve(state, workspace, from_name).await.map_err(nothing_merged)?;
-    let into = resolve(state, workspace, into_name).await.map_err(nothing_merged)?;
+    let from = resolve(&state.db, workspace, from_name).await.map_err(nothing_merged)?;
+    let into = resolve(&state.db, workspace, into_name).await.map_err(nothing_merged)?;
     if from.id == into.id {
         return Ok(Reply::ephemeral(format!(
             "“{}” and “{}” are already the same customer (*{}*). Nothing to merge.",
@@ -38,10 +38,10 @@ pub async fn merge(
             escape(&into.display_name)
         )));
     }
-    permissions::require_manager(state, workspace, user, "merge customers").await?;
-    let now = state.clock().now_ms();
+    permissions::require_manager(&state.config, &state.slack, workspace, user, "merge customers").await?;
+    let now = state.clock.now_ms();
     // One unit of work: the merge and the thread updates it calls for.
-    let mut tx = state.db().begin().await?;
+    let mut tx = state.db.begin().await?;
     customers::merge_customers(&mut tx, workspace, &from, &into, now).await?;
     crate::store::follows::update_follows_merged(&mut tx, workspace, from.id, into.id).await?;
     crate::store::testers::update_testers_merged_customer(&mut tx, workspace, from.id, into.id).await?;
@@ -52,7 +52,7 @@ pub async fn merge(
         outbox::upsert_outbox_row(&mut tx, workspace, &kind, now).await?;
     }
     tx.commit().await?;
-    state.wake_outbox();
+    state.outbox.wake();
     Ok(Reply::ephemeral(format!(
         "Merged *{}* into *{}*. Its highlights now count for {}, and new highlights under either name go to {}'s thread.",
         escape(&from.display_name),

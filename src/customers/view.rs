@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::app::AppState;
+use crate::config::Config;
 use crate::customers::suggest::near_duplicates;
 use crate::domain::CustomerName;
 use crate::error::{AppError, UserError};
@@ -12,6 +12,7 @@ use crate::slack::blocks::{self, context, divider, section, MAX_MESSAGE_BLOCKS};
 use crate::slack::mrkdwn::{escape, link};
 use crate::store::customers::{self, AreaQuote, Customer, CustomerDetails, CustomerTotals};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// Latest quotes shown per area.
 pub const QUOTES_PER_AREA: i64 = 3;
@@ -32,16 +33,16 @@ pub fn follow_actions(customer_id: i64, following: bool) -> Value {
 
 /// Finds a customer by a typed name or, for an anonymous customer, its
 /// `Customer N` label; or says (as a [`UserError`]) which names are close.
-pub async fn resolve(state: &AppState, workspace: &WorkspaceId, name: &CustomerName) -> Result<Customer, AppError> {
-    if let Some(customer) = find_named(state.db(), workspace, name).await? {
+pub async fn resolve(db: &Db, workspace: &WorkspaceId, name: &CustomerName) -> Result<Customer, AppError> {
+    if let Some(customer) = find_named(db, workspace, name).await? {
         return Ok(customer);
     }
-    let near = customers::list_near_customers(state.db(), workspace, &name.key).await?;
+    let near = customers::list_near_customers(db, workspace, &name.key).await?;
     let mut close: Vec<String> =
         near_duplicates(&name.key, &near).iter().map(|c| format!("*{}*", escape(&c.display_name))).collect();
     if close.is_empty() {
         // Names that contain what was typed (this misses nothing, so it reads more).
-        close = customers::list_customers_matching(state.db(), workspace, &name.key, 3)
+        close = customers::list_customers_matching(db, workspace, &name.key, 3)
             .await?
             .iter()
             .map(|c| format!("*{}*", escape(&c.display_name)))
@@ -88,20 +89,20 @@ pub async fn find_labelled(
 
 /// The customer view as an ephemeral reply, with a *Follow* (or *Unfollow*) button for `user`.
 pub async fn show(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
     workspace: &WorkspaceId,
     user: &str,
     name: &CustomerName,
 ) -> Result<Reply, AppError> {
-    let customer = resolve(state, workspace, name).await?;
-    let db = state.db();
+    let customer = resolve(db, workspace, name).await?;
     let following = crate::store::follows::find_follow(db, workspace, customer.id, user).await?;
     let totals = customers::find_customer_totals(db, workspace, customer.id).await?;
     let details = customers::find_customer_details(db, workspace, customer.id).await?;
     let quotes = customers::list_customer_quotes_by_area(db, workspace, customer.id, QUOTES_PER_AREA).await?;
     let (text, mut blocks) = render_customer_view(&customer, &totals, &details, &quotes);
     blocks.push(follow_actions(customer.id, following));
-    let web = state.config().web.as_ref().map(|web| web.url(&format!("/customers/{}", customer.id)));
+    let web = config.web.as_ref().map(|web| web.url(&format!("/customers/{}", customer.id)));
     let message = blocks::Message::new(text, blocks).with_browser_link(web);
     Ok(Reply::ephemeral_blocks(message.text, message.blocks))
 }

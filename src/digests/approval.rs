@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Slack};
 use crate::digests::post::names_in;
 use crate::digests::{gather, render_digest_message, DigestData, MAX_AREAS};
 use crate::error::{AppError, UserError};
@@ -20,6 +20,7 @@ use crate::store::digest_approvals::{
 };
 use crate::store::outbox::OutboxKind;
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// `action_id` of the Approve button (its value: the period's key).
 pub const APPROVE_ACTION: &str = "digest_approve";
@@ -66,12 +67,11 @@ pub async fn configure(
     user: &str,
     approver: Option<String>,
 ) -> Result<Reply, AppError> {
-    crate::permissions::require_manager(state, workspace, user, "change the configuration").await?;
+    crate::permissions::require_manager(&state.config, &state.slack, workspace, user, "change the configuration")
+        .await?;
     state
-        .db()
-        .write(async |tx| {
-            update_digest_approver(tx, workspace, approver.as_deref(), user, state.clock().now_ms()).await
-        })
+        .db
+        .write(async |tx| update_digest_approver(tx, workspace, approver.as_deref(), user, state.clock.now_ms()).await)
         .await?;
     Ok(Reply::ephemeral(match approver {
         Some(id) => format!(
@@ -85,46 +85,48 @@ pub async fn configure(
 /// The digest as the approver will decide on it: what the channel would get,
 /// without the areas they removed.
 async fn digest_for(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
     workspace: &WorkspaceId,
     approval: &DigestApproval,
 ) -> Result<DigestData, sqlx::Error> {
-    let mut data = gather(
-        state.db(),
-        state.clock().now_ms(),
-        workspace,
-        approval.from_ms,
-        approval.until_ms,
-        approval.label.clone(),
-        false,
-    )
-    .await?;
+    let mut data =
+        gather(db, clock.now_ms(), workspace, approval.from_ms, approval.until_ms, approval.label.clone(), false)
+            .await?;
     data.remove_areas(&approval.removed());
     Ok(data)
 }
 
 /// DMs a digest to its approver (run by the outbox worker).
-pub async fn ask(state: &AppState, workspace: &WorkspaceId, period_key: &str) -> Result<(), PostError> {
-    let Some(approval) = find_digest_approval(state.db(), workspace, period_key).await? else {
+pub async fn ask(
+    db: &Db,
+    clock: &Clock,
+    slack: &Slack,
+    workspace: &WorkspaceId,
+    period_key: &str,
+) -> Result<(), PostError> {
+    let Some(approval) = find_digest_approval(db, workspace, period_key).await? else {
         return Err(PostError::Gone);
     };
     if approval.status != "pending" {
         return Ok(());
     }
-    let message = approval_message(state, workspace, &approval).await?;
-    state.slack(workspace).await?.post_message(&approval.approver, None, false, &message, None).await?;
+    let message = approval_message(db, clock, slack, workspace, &approval).await?;
+    slack.client(workspace).await?.post_message(&approval.approver, None, false, &message, None).await?;
     Ok(())
 }
 
 /// The approval DM as it stands (the areas removed so far left out).
 async fn approval_message(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    slack: &Slack,
     workspace: &WorkspaceId,
     approval: &DigestApproval,
 ) -> Result<Message, sqlx::Error> {
-    let data = digest_for(state, workspace, approval).await?;
-    let channel = product_channel(state, workspace).await?;
-    let names = names_in(state, workspace, &data).await;
+    let data = digest_for(db, clock, workspace, approval).await?;
+    let channel = product_channel(db, slack, workspace).await?;
+    let names = names_in(slack, workspace, &data).await;
     Ok(render_approval(&data, approval, channel.as_deref(), &names))
 }
 
@@ -171,20 +173,20 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
         Some((area, key)) if is_remove_action(&action.action_id) => (area.parse::<i64>().ok(), key),
         _ => (None, action.value.as_str()),
     };
-    let Some(approval) = find_digest_approval(state.db(), workspace, key).await? else {
+    let Some(approval) = find_digest_approval(&state.db, workspace, key).await? else {
         tracing::warn!(key, "a click on an unknown digest approval ignored");
         return Ok(());
     };
     let answer = |reply: Reply| async move {
         if let Some(url) = &action.response_url {
-            state.respond(url, &reply).await;
+            state.slack.respond(url, &reply).await;
         }
     };
     if approval.approver != user {
         answer(Reply::ephemeral(format!("Only <@{}> decides on this digest.", approval.approver))).await;
         return Ok(());
     }
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     let label = escape(&approval.label);
     let replaced = |text: String| Reply { replace_original: Some(true), ..Reply::ephemeral(text) };
     match action.action_id.as_str() {
@@ -198,25 +200,25 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
                 topic: approval.period_key.clone(),
             };
             if state
-                .db()
+                .db
                 .write(async |tx| update_digest_decided(tx, workspace, key, "approved", user, Some(&post), now).await)
                 .await?
             {
-                state.wake_outbox();
+                state.outbox.wake();
                 answer(replaced(format!("✅ You approved the digest of {label}: it is being posted."))).await;
             } else {
-                answer(replaced(already(state, workspace, key).await?)).await;
+                answer(replaced(already(&state.db, workspace, key).await?)).await;
             }
         }
         SKIP_ACTION => {
             if state
-                .db()
+                .db
                 .write(async |tx| update_digest_decided(tx, workspace, key, "skipped", user, None, now).await)
                 .await?
             {
                 answer(replaced(format!("You skipped the digest of {label}: it will not be posted."))).await;
             } else {
-                answer(replaced(already(state, workspace, key).await?)).await;
+                answer(replaced(already(&state.db, workspace, key).await?)).await;
             }
         }
         _ => {
@@ -225,12 +227,12 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
             removed.sort_unstable();
             removed.dedup();
             let list = removed.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            if !state.db().write(async |tx| update_digest_removed_areas(tx, workspace, key, &list, now).await).await? {
-                answer(replaced(already(state, workspace, key).await?)).await;
+            if !state.db.write(async |tx| update_digest_removed_areas(tx, workspace, key, &list, now).await).await? {
+                answer(replaced(already(&state.db, workspace, key).await?)).await;
                 return Ok(());
             }
             let approval = DigestApproval { removed_areas: list, ..approval };
-            let message = approval_message(state, workspace, &approval).await?;
+            let message = approval_message(&state.db, &state.clock, &state.slack, workspace, &approval).await?;
             let reply = Reply { blocks: Some(message.blocks), ..replaced(message.text) };
             answer(reply).await;
         }
@@ -240,8 +242,8 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
 
 /// Said when a decision comes after the digest was decided (or expired): as
 /// it stands now.
-async fn already(state: &AppState, workspace: &WorkspaceId, key: &str) -> Result<String, sqlx::Error> {
-    let Some(approval) = find_digest_approval(state.db(), workspace, key).await? else {
+async fn already(db: &Db, workspace: &WorkspaceId, key: &str) -> Result<String, sqlx::Error> {
+    let Some(approval) = find_digest_approval(db, workspace, key).await? else {
         return Ok("This digest is no longer waiting for approval.".to_owned());
     };
     let label = escape(&approval.label);

@@ -15,9 +15,8 @@ use crate::quotas::{progress_on, Progress};
 use crate::slack::blocks::{self, context, divider, header, section, Message};
 use crate::slack::mrkdwn::{count, escape, link};
 use crate::store::digests::{self, AreaSignal, QuoteCandidate, RangeTotals};
-use crate::store::onboarding;
 use crate::store::workspaces::WorkspaceId;
-use crate::store::Db;
+use crate::store::{onboarding, Db};
 
 /// Quotes shown per area.
 pub const QUOTES_PER_AREA: usize = 3;

@@ -7,7 +7,8 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use sqlx::AnyConnection;
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Outbox, Slack};
+use crate::config::Config;
 use crate::digests::schedule::{period_key, time_zone, Schedule, DEFAULT_SCHEDULE};
 use crate::digests::{gather, render_digest_message, DigestData};
 use crate::error::{AppError, UserError};
@@ -18,6 +19,7 @@ use crate::store::digest_approvals::{insert_digest_approval_in, update_expired_d
 use crate::store::digests::{self, DigestSettings};
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 fn zone_of(settings: &DigestSettings) -> TimeZone {
     settings.time_zone.as_deref().and_then(|name| time_zone(name).ok()).unwrap_or(TimeZone::UTC)
@@ -34,10 +36,10 @@ fn to_ms(t: Timestamp) -> i64 {
 
 /// Claims and queues the digest of every workspace whose latest period is
 /// complete and not yet claimed. Returns how many digests were queued.
-pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
-    let now = Timestamp::from_millisecond(state.clock().now_ms()).unwrap_or(Timestamp::UNIX_EPOCH);
+pub async fn run_schedule(db: &Db, clock: &Clock, outbox: &Outbox) -> Result<usize, sqlx::Error> {
+    let now = Timestamp::from_millisecond(clock.now_ms()).unwrap_or(Timestamp::UNIX_EPOCH);
     let mut queued = 0;
-    for settings in digests::list_digest_settings(state.db()).await? {
+    for settings in digests::list_digest_settings(db).await? {
         let Ok(schedule) = Schedule::parse(&settings.digest_schedule) else {
             tracing::warn!(workspace = settings.id, schedule = settings.digest_schedule, "unreadable digest schedule");
             continue;
@@ -49,18 +51,18 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
         let workspace = WorkspaceId(settings.id.clone());
         let key = period_key(end, &tz);
         // Settled periods (nearly every tick) cost one key lookup, not a count.
-        if digests::find_digest_claim(state.db(), &workspace, &key).await? {
+        if digests::find_digest_claim(db, &workspace, &key).await? {
             continue;
         }
         // What an on-demand digest of this period already posted is not posted again.
-        let start = match digests::find_last_digest_end(state.db(), &workspace, to_ms(end)).await? {
+        let start = match digests::find_last_digest_end(db, &workspace, to_ms(end)).await? {
             Some(ended) if ended > to_ms(start) => Timestamp::from_millisecond(ended).unwrap_or(start),
             _ => start,
         };
-        let start = with_refused(state.db(), &workspace, start, to_ms(end)).await?;
-        let totals = digests::find_range_totals(state.db(), &workspace, to_ms(start), to_ms(end)).await?;
-        let mut tx = state.db().begin().await?;
-        let now_ms = state.clock().now_ms();
+        let start = with_refused(db, &workspace, start, to_ms(end)).await?;
+        let totals = digests::find_range_totals(db, &workspace, to_ms(start), to_ms(end)).await?;
+        let mut tx = db.begin().await?;
+        let now_ms = clock.now_ms();
         if !digests::insert_digest_claim(&mut tx, &workspace, &key, to_ms(start), to_ms(end), totals.highlights, now_ms)
             .await?
         {
@@ -98,9 +100,9 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, sqlx::Error> {
         }
         tx.commit().await?;
     }
-    let expired = state.db().write(async |tx| expire_approvals(tx, state.clock().now_ms()).await).await?;
+    let expired = db.write(async |tx| expire_approvals(tx, clock.now_ms()).await).await?;
     if queued + expired > 0 {
-        state.wake_outbox();
+        outbox.wake();
     }
     Ok(queued)
 }
@@ -190,20 +192,19 @@ pub async fn post_digest(
     once: crate::posting::PostOnce<'_>,
 ) -> Result<(), PostError> {
     let DigestPost { from, until, label, partial, removed_areas } = digest;
-    let Some(channel) = product_channel(state, workspace).await? else {
+    let Some(channel) = product_channel(&state.db, &state.slack, workspace).await? else {
         return Err(PostError::Waiting("no product channel for the digest".into()));
     };
-    let mut data =
-        gather(state.db(), state.clock().now_ms(), workspace, from, until, label.to_owned(), partial).await?;
+    let mut data = gather(&state.db, state.clock.now_ms(), workspace, from, until, label.to_owned(), partial).await?;
     data.remove_areas(removed_areas);
     // Nothing captured, or every area removed by the approver: nothing to post.
     if data.is_empty() || (!removed_areas.is_empty() && data.areas.is_empty()) {
         return Ok(());
     }
-    let names = names_in(state, workspace, &data).await;
-    let zone = crate::app::zone::workspace_zone(state.db(), workspace).await?;
+    let names = names_in(&state.slack, workspace, &data).await;
+    let zone = crate::app::zone::workspace_zone(&state.db, workspace).await?;
     let since = crate::domain::highlight::format_date(crate::app::zone::local_date(&zone, from));
-    let web = state.config().web.as_ref().map(|web| web.url(&format!("/areas?since={since}")));
+    let web = state.config.web.as_ref().map(|web| web.url(&format!("/areas?since={since}")));
     let message = render_digest_message(&data, &names).with_browser_link(web);
     crate::posting::post_in_channel(state, workspace, None, &channel, &message, once).await?;
     Ok(())
@@ -211,7 +212,7 @@ pub async fn post_digest(
 
 /// How the digest names the people it mentions (interviewers, onboardees).
 pub async fn names_in(
-    state: &AppState,
+    slack: &Slack,
     workspace: &WorkspaceId,
     data: &DigestData,
 ) -> std::collections::HashMap<String, String> {
@@ -222,7 +223,7 @@ pub async fn names_in(
     people.dedup();
     let mut names = std::collections::HashMap::new();
     for user in people {
-        let name = state.person(workspace, &user).await;
+        let name = slack.person(workspace, &user).await;
         names.insert(user, name);
     }
     names
@@ -230,13 +231,13 @@ pub async fn names_in(
 
 /// `/highlight digest`: the period so far, posted now.
 pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, AppError> {
-    let Some(channel) = product_channel(state, workspace).await? else {
+    let Some(channel) = product_channel(&state.db, &state.slack, workspace).await? else {
         return Ok(Reply::ephemeral("No product channel is set yet: run `/highlight config channel #channel` first."));
     };
-    let now_ms = state.clock().now_ms();
-    let (start, since) = period_so_far(state.db(), workspace, now_ms).await?;
+    let now_ms = state.clock.now_ms();
+    let (start, since) = period_so_far(&state.db, workspace, now_ms).await?;
     let until = now_ms + 1;
-    let totals = digests::find_range_totals(state.db(), workspace, to_ms(start), until).await?;
+    let totals = digests::find_range_totals(&state.db, workspace, to_ms(start), until).await?;
     if totals.highlights == 0 {
         return Ok(Reply::ephemeral(format!(
             "Nothing new since {since}, so no digest was posted: it would repeat the last one."
@@ -244,7 +245,7 @@ pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply
     }
     // Recorded like a scheduled period: the next digest starts where this one ends.
     let key = format!("now:{now_ms}");
-    let mut tx = state.db().begin().await?;
+    let mut tx = state.db.begin().await?;
     if !digests::insert_digest_claim(&mut tx, workspace, &key, to_ms(start), until, totals.highlights, now_ms).await? {
         return Ok(Reply::ephemeral("A digest is being posted right now."));
     }
@@ -258,7 +259,7 @@ pub async fn post_now(state: &AppState, workspace: &WorkspaceId) -> Result<Reply
     };
     insert_outbox_row(&mut tx, workspace, &kind, now_ms).await?;
     tx.commit().await?;
-    state.wake_outbox();
+    state.outbox.wake();
     Ok(Reply::ephemeral(format!(
         "Posting the digest so far ({} since {since}) to <#{channel}>.",
         crate::slack::mrkdwn::count(totals.highlights, "highlight", "highlights")
@@ -350,27 +351,27 @@ pub fn parse_timezone_config(text: &str) -> Result<NamedZone, UserError> {
 /// (a `schedule`, maybe a `zone`), and `/highlight config timezone Zone/Name`
 /// (a `zone` alone).
 pub async fn configure(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
+    slack: &Slack,
     workspace: &WorkspaceId,
     user: &str,
     schedule: Option<Schedule>,
     zone: Option<NamedZone>,
 ) -> Result<Reply, AppError> {
-    crate::permissions::require_manager(state, workspace, user, "change the configuration").await?;
-    let current = digests::find_digest_settings(state.db(), workspace).await?;
+    crate::permissions::require_manager(config, slack, workspace, user, "change the configuration").await?;
+    let current = digests::find_digest_settings(db, workspace).await?;
     // Without a zone yet, the zone of the person configuring is the best guess.
     let mut zone = zone.map(|z| z.name);
     if zone.is_none() && current.as_ref().and_then(|c| c.time_zone.as_ref()).is_none() {
-        let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.user_info(workspace, user)).await;
+        let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, slack.user_info(workspace, user)).await;
         zone = info.ok().and_then(Result::ok).and_then(|u| u.tz).filter(|tz| time_zone(tz).is_ok());
     }
     let schedule_text = schedule
         .map(|s| s.as_text())
         .or_else(|| current.as_ref().map(|c| c.digest_schedule.clone()))
         .unwrap_or_else(|| DEFAULT_SCHEDULE.to_owned());
-    state
-        .db()
-        .write(async |tx| digests::update_digest_settings(tx, workspace, &schedule_text, zone.as_deref(), user).await)
+    db.write(async |tx| digests::update_digest_settings(tx, workspace, &schedule_text, zone.as_deref(), user).await)
         .await?;
     let zone_text = zone.or_else(|| current.and_then(|c| c.time_zone)).unwrap_or_else(|| "UTC".to_owned());
     Ok(Reply::ephemeral(match schedule_text.as_str() {

@@ -9,7 +9,7 @@ pub mod notices;
 use serde_json::Value;
 
 use crate::app::zone::{local_date, workspace_zone};
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Outbox, Slack};
 use crate::customers::view::{follow_actions, resolve, FOLLOW_ACTION, UNFOLLOW_ACTION};
 use crate::domain::highlight::format_date;
 use crate::domain::CustomerName;
@@ -23,6 +23,7 @@ use crate::store::customers::{find_surviving_customer, Customer};
 use crate::store::follows::{self, Followed};
 use crate::store::outbox::{upsert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// Said for `follow` or `unfollow` without a name.
 pub const FOLLOW_USAGE: &str = "Name the customer, e.g. `/highlight follow Acme` (or `unfollow Acme`).";
@@ -54,14 +55,16 @@ pub fn parse_nudge(arg: &str) -> Result<Option<i64>, UserError> {
 /// `follow <customer>` (`follow`: true) or `unfollow <customer>`: anyone
 /// may; an unknown name is refused with the closest known ones.
 pub async fn follow(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    outbox: &Outbox,
     workspace: &WorkspaceId,
     user: &str,
     name: &CustomerName,
     follow: bool,
 ) -> Result<Reply, AppError> {
-    let customer = resolve(state, workspace, name).await.map_err(nothing_changed)?;
-    let changed = set_following(state, workspace, customer.id, user, follow).await?;
+    let customer = resolve(db, workspace, name).await.map_err(nothing_changed)?;
+    let changed = set_following(db, clock, outbox, workspace, customer.id, user, follow).await?;
     let label = customer.shown.label();
     Ok(Reply::ephemeral(match follow {
         true => followed_text(&label, changed),
@@ -73,15 +76,16 @@ pub async fn follow(
 /// Home (*My customers*) in the same unit of work when that changed
 /// anything; whether it did.
 pub async fn set_following(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    outbox: &Outbox,
     workspace: &WorkspaceId,
     customer_id: i64,
     user: &str,
     follow: bool,
 ) -> Result<bool, AppError> {
-    let now = state.clock().now_ms();
-    let changed = state
-        .db()
+    let now = clock.now_ms();
+    let changed = db
         .write(async |tx| {
             let changed = match follow {
                 true => follows::insert_follow(tx, workspace, customer_id, user, now).await?,
@@ -95,7 +99,7 @@ pub async fn set_following(
         })
         .await?;
     if changed {
-        state.wake_outbox();
+        outbox.wake();
     }
     Ok(changed)
 }
@@ -129,9 +133,9 @@ fn unfollowed_text(name: &str, ended: bool) -> String {
 }
 
 /// `following`: the customers you follow, with when each was last heard from.
-pub async fn following(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<Reply, AppError> {
-    let followed = follows::list_followed(state.db(), workspace, user).await?;
-    let zone = workspace_zone(state.db(), workspace).await?;
+pub async fn following(db: &Db, workspace: &WorkspaceId, user: &str) -> Result<Reply, AppError> {
+    let followed = follows::list_followed(db, workspace, user).await?;
+    let zone = workspace_zone(db, workspace).await?;
     let heard: Vec<Option<String>> =
         followed.iter().map(|f| f.last_heard_ms.map(|ms| format_date(local_date(&zone, ms)))).collect();
     Ok(Reply::ephemeral(render_following(&followed, &heard)))
@@ -165,9 +169,9 @@ pub async fn configure_nudge(
     user: &str,
     days: Option<i64>,
 ) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, user, "change the configuration").await?;
-    let now = state.clock().now_ms();
-    state.db().write(async |tx| follows::update_nudge_days(tx, workspace, days, now).await).await?;
+    permissions::require_manager(&state.config, &state.slack, workspace, user, "change the configuration").await?;
+    let now = state.clock.now_ms();
+    state.db.write(async |tx| follows::update_nudge_days(tx, workspace, days, now).await).await?;
     Ok(Reply::ephemeral(match days {
         Some(days) => format!(
             "Every Monday at 09:00, followers get a DM listing the customers they follow that nobody has \
@@ -189,41 +193,43 @@ pub fn is_follow_action(action: &str) -> bool {
 /// a form's confirmation, or by an ephemeral message through `response_url`.
 pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &Action) -> Result<(), AppError> {
     let found = match action.value.parse::<i64>() {
-        Ok(id) => find_surviving_customer(state.db(), workspace, id).await?,
+        Ok(id) => find_surviving_customer(&state.db, workspace, id).await?,
         Err(_) => None,
     };
     let Some(customer) = found else {
         tracing::warn!(value = action.value, "a follow button naming no customer of this workspace ignored");
-        answer_click(state, workspace, action, "That customer is not known any more, so nothing changed.", None).await;
+        answer_click(&state.slack, workspace, action, "That customer is not known any more, so nothing changed.", None)
+            .await;
         return Ok(());
     };
     let following = action.action_id == FOLLOW_ACTION;
-    let changed = set_following(state, workspace, customer.id, user, following).await?;
+    let changed =
+        set_following(&state.db, &state.clock, &state.outbox, workspace, customer.id, user, following).await?;
     let text = match following {
         true => followed_text(&customer.shown.label(), changed),
         false => unfollowed_text(&customer.shown.label(), changed),
     };
-    answer_click(state, workspace, action, &text, Some((&customer, following))).await;
+    answer_click(&state.slack, workspace, action, &text, Some((&customer, following))).await;
     Ok(())
 }
 
 /// Shows a click's answer where it came from.
 async fn answer_click(
-    state: &AppState,
+    slack: &Slack,
     workspace: &WorkspaceId,
     action: &Action,
     text: &str,
     now: Option<(&Customer, bool)>,
 ) {
     if let Some(url) = &action.response_url {
-        state.respond(url, &Reply::ephemeral(text)).await;
+        slack.respond(url, &Reply::ephemeral(text)).await;
     } else if let Some(view) = &action.view {
         let mut shown = vec![section(text)];
         if let Some((customer, following)) = now {
             shown.push(follow_actions(customer.id, following));
         }
         let updated: Value = modal("Highlights", shown).close("Done").into();
-        if let Err(e) = state.update_modal(workspace, &view.id, view.hash.as_deref(), updated).await {
+        if let Err(e) = slack.update_modal(workspace, &view.id, view.hash.as_deref(), updated).await {
             tracing::warn!(error = %e, "views.update failed after a follow click");
         }
     }

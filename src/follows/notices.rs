@@ -20,8 +20,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Weekday;
 use jiff::Timestamp;
 
-use crate::app::zone::zone_named;
-use crate::app::AppState;
+use crate::app::{zone::zone_named, AppState, Clock, Outbox, Slack};
 use crate::domain::highlight::{format_date, render_recording};
 use crate::domain::RecordingTime;
 use crate::domain::ShownCustomer;
@@ -34,6 +33,7 @@ use crate::store::customers::{find_customer_thread_post, find_customer_totals, f
 use crate::store::follows::{self, NoticeQuote, QuietCustomer};
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// Quotes a notice shows, at most (a modal submission holds a handful).
 const QUOTES_SHOWN: usize = 10;
@@ -63,22 +63,22 @@ pub async fn send_notice(
     notice: Notice<'_>,
     once: PostOnce<'_>,
 ) -> Result<(), PostError> {
-    let db = state.db();
+    let db = &state.db;
     let Some(customer) = find_surviving_customer(db, workspace, notice.customer_id).await? else {
         return Err(PostError::Gone);
     };
-    let slack = state.slack(workspace).await?;
+    let slack = state.slack.client(workspace).await?;
     let thread_link = match find_customer_thread_post(db, workspace, customer.id).await?.unwrap_or_default() {
         (_, _, Some(url)) => Some(url),
         (Some(channel), Some(ts), None) => {
             let message = permalink::Message { channel: &channel, ts: &ts, thread_ts: None };
-            Some(posting::permalink_of(state, &slack, workspace, message).await?)
+            Some(posting::permalink_of(&state.permalinks, &slack, workspace, message).await?)
         }
         // A customer with highlights has a thread on its way: the notice is
         // sent once it is posted, so its link leads there. A customer known
         // only from feedback items has none to link to.
         _ if find_customer_totals(db, workspace, customer.id).await?.highlights > 0 => {
-            return match posting::product_channel(state, workspace).await? {
+            return match posting::product_channel(&state.db, &state.slack, workspace).await? {
                 Some(_) => Err(PostError::ThreadBeingStarted),
                 None => Err(PostError::Waiting("the customer's thread waits for a product channel".into())),
             };
@@ -90,7 +90,7 @@ pub async fn send_notice(
         notice.quotes.iter().map(|q| (areas.get(&q.area_id).map_or("", String::as_str), q)).collect();
     let message = render_notice(&customer.shown, notice.author, &quotes, thread_link.as_deref());
     let dm = slack.open_dm(notice.user).await?;
-    posting::post_once(state, &slack, &dm, None, false, &message, once).await?;
+    posting::post_once(&state.clock, &slack, &dm, None, false, &message, once).await?;
     Ok(())
 }
 
@@ -132,7 +132,9 @@ pub fn render_notice(
 
 /// Sends a follower their Monday nudge, once.
 pub async fn send_nudge(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    slack: &Slack,
     workspace: &WorkspaceId,
     user: &str,
     customers: &[QuietCustomer],
@@ -141,10 +143,10 @@ pub async fn send_nudge(
     if customers.is_empty() {
         return Ok(());
     }
-    let days = follows::find_nudge_days(state.db(), workspace).await?.unwrap_or(crate::follows::DEFAULT_NUDGE_DAYS);
-    let slack = state.slack(workspace).await?;
-    let dm = slack.open_dm(user).await?;
-    posting::post_once(state, &slack, &dm, None, false, &render_nudge(days, customers), once).await?;
+    let days = follows::find_nudge_days(db, workspace).await?.unwrap_or(crate::follows::DEFAULT_NUDGE_DAYS);
+    let client = slack.client(workspace).await?;
+    let dm = client.open_dm(user).await?;
+    posting::post_once(clock, &client, &dm, None, false, &render_nudge(days, customers), once).await?;
     Ok(())
 }
 
@@ -177,27 +179,27 @@ pub fn render_nudge(days: i64, customers: &[QuietCustomer]) -> Message {
 /// follower with quiet customers, keyed by the date, so every replica and
 /// every tick of that Monday queues each at most once. Returns for how many
 /// workspaces it queued them.
-pub async fn queue_nudges(state: &AppState) -> Result<usize, sqlx::Error> {
-    let now_ms = state.clock().now_ms();
+pub async fn queue_nudges(db: &Db, clock: &Clock, outbox: &Outbox) -> Result<usize, sqlx::Error> {
+    let now_ms = clock.now_ms();
     let now = Timestamp::from_millisecond(now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
     let mut queued = 0;
-    for setting in follows::list_nudge_settings(state.db()).await? {
+    for setting in follows::list_nudge_settings(db).await? {
         let local = now.to_zoned_datetime(zone_named(setting.time_zone.as_deref()));
         if local.weekday() != NUDGE_DAY || local.hour() < NUDGE_HOUR {
             continue;
         }
         let workspace = WorkspaceId(setting.id.clone());
         let date = format_date(local.date());
-        if follows::find_nudges_queued(state.db(), &workspace, &date).await? {
+        if follows::find_nudges_queued(db, &workspace, &date).await? {
             continue;
         }
         let since = local.date().checked_sub(jiff::Span::new().days(setting.nudge_days)).unwrap_or(local.date());
-        let quiet = follows::list_quiet_followed(state.db(), &workspace, &format_date(since)).await?;
+        let quiet = follows::list_quiet_followed(db, &workspace, &format_date(since)).await?;
         let mut by_user: BTreeMap<String, Vec<QuietCustomer>> = BTreeMap::new();
         for customer in quiet {
             by_user.entry(customer.user_id.clone()).or_default().push(customer);
         }
-        let mut tx = state.db().begin().await?;
+        let mut tx = db.begin().await?;
         if !follows::insert_nudges_queued(&mut tx, &workspace, &date, now_ms).await? {
             continue;
         }
@@ -207,7 +209,7 @@ pub async fn queue_nudges(state: &AppState) -> Result<usize, sqlx::Error> {
             insert_outbox_row(&mut tx, &workspace, &kind, now_ms).await?;
         }
         tx.commit().await?;
-        state.wake_outbox();
+        outbox.wake();
     }
     Ok(queued)
 }

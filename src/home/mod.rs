@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::app::AppState;
+use crate::app::{Clock, Slack};
 use crate::domain::ShownCustomer;
 use crate::posting::PostError;
 use crate::quotas::triage::TRIAGE_QUEUED_ACTION;
@@ -15,6 +15,7 @@ use crate::slack::mrkdwn::{decode, escape, link};
 use crate::store::onboarding::{self, RecentHighlight};
 use crate::store::triage_queue::{list_queued_messages, update_queued_text, QueuedMessage};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// `action_id` of the App Home's "Log highlight" button.
 pub const LOG_HIGHLIGHT_ACTION: &str = "home_log_highlight";
@@ -22,26 +23,31 @@ pub const LOG_HIGHLIGHT_ACTION: &str = "home_log_highlight";
 pub const MY_REPORT_ACTION: &str = "home_my_report";
 
 /// Builds and publishes a user's App Home (`views.publish`).
-pub async fn publish(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<(), PostError> {
-    let db = state.db();
+pub async fn publish(
+    db: &Db,
+    clock: &Clock,
+    slack: &Slack,
+    workspace: &WorkspaceId,
+    user: &str,
+) -> Result<(), PostError> {
     let progress = match onboarding::find_onboardee(db, workspace, user).await? {
-        Some(o) if o.ended_at.is_none() => Some(progress_of(state, workspace, &o).await?),
+        Some(o) if o.ended_at.is_none() => Some(progress_of(db, clock, workspace, &o).await?),
         _ => None,
     };
     let recent = onboarding::list_recent_highlights(db, workspace, user, 5).await?;
     let customers = onboarding::list_customers_talked_to(db, workspace, user, 10).await?;
     let followed = crate::store::follows::list_followed(db, workspace, user).await?;
-    let slack = state.slack(workspace).await?;
+    let client = slack.client(workspace).await?;
     let (mut queued, waiting) = list_queued_messages(db, workspace, user, QUEUE_SHOWN).await?;
     // A queued message's text is read from Slack once, the first time it is shown.
     for item in queued.iter_mut().filter(|m| m.message_text.is_none()) {
-        let text = slack.message_text(&item.channel_id, &item.message_ts).await?.unwrap_or_default();
+        let text = client.message_text(&item.channel_id, &item.message_ts).await?.unwrap_or_default();
         db.write(async |tx| update_queued_text(tx, workspace, item.id, &text).await).await?;
         item.message_text = Some(text);
     }
-    let queue = Queue { emoji: crate::quotas::triage::triage_emoji(state, workspace).await?, shown: queued, waiting };
+    let queue = Queue { emoji: crate::quotas::triage::triage_emoji(db, workspace).await?, shown: queued, waiting };
     let view = render_home(progress.as_ref(), &recent, &customers, &followed, &queue);
-    Ok(slack.publish_view(user, &view).await?)
+    Ok(client.publish_view(user, &view).await?)
 }
 
 /// Queued messages shown on the Home, at most.

@@ -12,7 +12,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::app::zone::{local_date, zone_named};
-use crate::app::AppState;
+use crate::app::Clock;
 use crate::customers::view::resolve;
 use crate::domain::highlight::{format_date, parse_date};
 use crate::domain::CustomerName;
@@ -22,6 +22,7 @@ use crate::slack::blocks;
 use crate::slack::mrkdwn::escape;
 use crate::store::planned_interviews::{self, NewPlan, Planned, PlannedInterview};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// Said for `interview` without its customer and date.
 pub const INTERVIEW_USAGE: &str =
@@ -156,8 +157,8 @@ pub fn moments_of(zone: &TimeZone, date: Date, time: Option<Time>) -> Moments {
 }
 
 /// The workspace's zone, and its name as people read it.
-async fn zone_of(state: &AppState, workspace: &WorkspaceId) -> Result<(TimeZone, String), sqlx::Error> {
-    let name = crate::store::digests::find_digest_settings(state.db(), workspace).await?.and_then(|s| s.time_zone);
+async fn zone_of(db: &Db, workspace: &WorkspaceId) -> Result<(TimeZone, String), sqlx::Error> {
+    let name = crate::store::digests::find_digest_settings(db, workspace).await?.and_then(|s| s.time_zone);
     Ok((zone_named(name.as_deref()), name.unwrap_or_else(|| "UTC".to_owned())))
 }
 
@@ -173,7 +174,8 @@ fn when(date: &str, time: Option<&str>) -> String {
 /// already past, one too far ahead, or a customer nobody captured anything
 /// about is refused, with what was typed; nothing is stored then.
 pub async fn plan(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
     workspace: &WorkspaceId,
     user: &str,
     request: PlanRequest,
@@ -181,13 +183,13 @@ pub async fn plan(
     let refuse = |what: String| -> Result<Reply, AppError> {
         Err(UserError::new(format!("{what} Nothing was planned.\n{}", echo(&request.typed))).into())
     };
-    let customer = match resolve(state, workspace, &request.customer).await {
+    let customer = match resolve(db, workspace, &request.customer).await {
         Ok(customer) => customer,
         Err(AppError::User(e)) => return Err(not_a_known_customer(&e.0, &request.typed).into()),
         Err(e) => return Err(e),
     };
-    let (zone, zone_name) = zone_of(state, workspace).await?;
-    let now = state.clock().now_ms();
+    let (zone, zone_name) = zone_of(db, workspace).await?;
+    let now = clock.now_ms();
     let today = local_date(&zone, now);
     let date = format_date(request.date);
     if request.date < today {
@@ -212,10 +214,8 @@ pub async fn plan(
         brief_until: moments.brief_until,
         remind_at: moments.remind_at,
     };
-    let planned = state
-        .db()
-        .write(async |tx| planned_interviews::upsert_planned_interview(tx, workspace, &new, now).await)
-        .await?;
+    let planned =
+        db.write(async |tx| planned_interviews::upsert_planned_interview(tx, workspace, &new, now).await).await?;
     // Away from its thread: an anonymous customer is its label here too.
     let name = escape(&customer.shown.label());
     let moment = when(&date, time.as_deref());
@@ -240,10 +240,10 @@ pub async fn plan(
 }
 
 /// `interviews`: your planned interviews from today on, soonest first.
-pub async fn list(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<Reply, AppError> {
-    let (zone, _) = zone_of(state, workspace).await?;
-    let today = format_date(local_date(&zone, state.clock().now_ms()));
-    let plans = planned_interviews::list_planned_interviews(state.db(), workspace, user, &today, LISTED + 1).await?;
+pub async fn list(db: &Db, clock: &Clock, workspace: &WorkspaceId, user: &str) -> Result<Reply, AppError> {
+    let (zone, _) = zone_of(db, workspace).await?;
+    let today = format_date(local_date(&zone, clock.now_ms()));
+    let plans = planned_interviews::list_planned_interviews(db, workspace, user, &today, LISTED + 1).await?;
     Ok(Reply::ephemeral(render_plans(&plans)))
 }
 

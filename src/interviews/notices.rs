@@ -13,7 +13,7 @@
 //! same transaction, keyed by the plan; the DM is posted into the app's
 //! conversation with the planner with that key, looked up before a retry.
 
-use crate::app::AppState;
+use crate::app::{Clock, Outbox, Slack};
 use crate::customers::brief::{gather, render_brief};
 use crate::posting::{self, PostError, PostOnce};
 use crate::slack::blocks::{context, section, Message};
@@ -22,33 +22,33 @@ use crate::store::customers::find_surviving_customer;
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::store::planned_interviews::{self, DuePlan, PlannedInterview};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// Queues the morning briefs and reminders that fell due (a scheduler tick);
 /// how many DMs it queued. A reminder whose planner captured something about
 /// the customer since planning is settled without a DM.
-pub async fn queue_due(state: &AppState) -> Result<usize, sqlx::Error> {
-    let now = state.clock().now_ms();
-    let db = state.db();
+pub async fn queue_due(db: &Db, clock: &Clock, outbox: &Outbox) -> Result<usize, sqlx::Error> {
+    let now = clock.now_ms();
     let mut queued = 0;
     for plan in planned_interviews::list_due_briefs(db, now).await? {
         let workspace = WorkspaceId(plan.workspace_id.clone());
         let kind = OutboxKind::SendInterviewBrief { user: plan.planner.clone(), plan_id: plan.id };
-        if claim_and_queue(state, &workspace, &plan, Some(&kind), Claim::Brief, now).await? {
+        if claim_and_queue(db, &workspace, &plan, Some(&kind), Claim::Brief, now).await? {
             queued += 1;
         }
     }
     for plan in planned_interviews::list_due_reminders(db, now).await? {
         let workspace = WorkspaceId(plan.workspace_id.clone());
-        let kind = match captured_since(state, &workspace, &plan).await? {
+        let kind = match captured_since(db, &workspace, &plan).await? {
             true => None,
             false => Some(OutboxKind::RemindInterview { user: plan.planner.clone(), plan_id: plan.id }),
         };
-        if claim_and_queue(state, &workspace, &plan, kind.as_ref(), Claim::Reminder, now).await? && kind.is_some() {
+        if claim_and_queue(db, &workspace, &plan, kind.as_ref(), Claim::Reminder, now).await? && kind.is_some() {
             queued += 1;
         }
     }
     if queued > 0 {
-        state.wake_outbox();
+        outbox.wake();
     }
     Ok(queued)
 }
@@ -62,45 +62,43 @@ enum Claim {
 /// Marks a plan's brief or reminder as dealt with and queues its DM (if
 /// any), in one transaction; false when another tick or replica had.
 async fn claim_and_queue(
-    state: &AppState,
+    db: &Db,
     workspace: &WorkspaceId,
     plan: &DuePlan,
     kind: Option<&OutboxKind>,
     claim: Claim,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    state
-        .db()
-        .write(async |tx| {
-            let first = match claim {
-                Claim::Brief => planned_interviews::update_brief_queued(tx, workspace, plan.id, now).await?,
-                Claim::Reminder => planned_interviews::update_reminded(tx, workspace, plan.id, now).await?,
-            };
-            if let (true, Some(kind)) = (first, kind) {
-                insert_outbox_row(tx, workspace, kind, now).await?;
-            }
-            Ok(first)
-        })
-        .await
+    db.write(async |tx| {
+        let first = match claim {
+            Claim::Brief => planned_interviews::update_brief_queued(tx, workspace, plan.id, now).await?,
+            Claim::Reminder => planned_interviews::update_reminded(tx, workspace, plan.id, now).await?,
+        };
+        if let (true, Some(kind)) = (first, kind) {
+            insert_outbox_row(tx, workspace, kind, now).await?;
+        }
+        Ok(first)
+    })
+    .await
 }
 
 /// Whether the planner captured anything about the plan's customer (or the
 /// customer it was merged into) since planning.
-async fn captured_since(state: &AppState, workspace: &WorkspaceId, plan: &DuePlan) -> Result<bool, sqlx::Error> {
-    let db = state.db();
+async fn captured_since(db: &Db, workspace: &WorkspaceId, plan: &DuePlan) -> Result<bool, sqlx::Error> {
     let customer = find_surviving_customer(db, workspace, plan.customer_id).await?.map_or(plan.customer_id, |c| c.id);
     planned_interviews::find_captured_since(db, workspace, &plan.planner, customer, plan.created_at).await
 }
 
 /// Sends a planner the brief of the customer they interview today, once.
 pub async fn send_brief(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    slack: &Slack,
     workspace: &WorkspaceId,
     user: &str,
     plan_id: i64,
     once: PostOnce<'_>,
 ) -> Result<(), PostError> {
-    let db = state.db();
     let Some(plan) = planned_interviews::find_planned_interview(db, workspace, plan_id).await? else {
         return Err(PostError::Gone);
     };
@@ -109,12 +107,12 @@ pub async fn send_brief(
     };
     // A brief, so the customer shows as it asked (domain::ShownCustomer).
     let plan = PlannedInterview { customer: customer.shown.clone(), ..plan };
-    let brief = gather(state, workspace, customer).await?;
+    let brief = gather(db, workspace, customer).await?;
     let (text, blocks) = render_brief(&brief);
     let message = render_morning_brief(&plan, text, blocks);
-    let slack = state.slack(workspace).await?;
-    let dm = slack.open_dm(user).await?;
-    posting::post_once(state, &slack, &dm, None, false, &message, once).await?;
+    let client = slack.client(workspace).await?;
+    let dm = client.open_dm(user).await?;
+    posting::post_once(clock, &client, &dm, None, false, &message, once).await?;
     Ok(())
 }
 
@@ -132,22 +130,23 @@ pub fn render_morning_brief(plan: &PlannedInterview, text: String, blocks: Vec<s
 /// Sends a planner the reminder of an interview they captured nothing about,
 /// once; nothing when they captured since it was queued.
 pub async fn send_reminder(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    slack: &Slack,
     workspace: &WorkspaceId,
     user: &str,
     plan_id: i64,
     once: PostOnce<'_>,
 ) -> Result<(), PostError> {
-    let db = state.db();
     let Some(plan) = planned_interviews::find_planned_interview(db, workspace, plan_id).await? else {
         return Err(PostError::Gone);
     };
     if planned_interviews::find_captured_since(db, workspace, user, plan.customer_id, plan.created_at).await? {
         return Ok(());
     }
-    let slack = state.slack(workspace).await?;
-    let dm = slack.open_dm(user).await?;
-    posting::post_once(state, &slack, &dm, None, false, &render_reminder(&plan), once).await?;
+    let client = slack.client(workspace).await?;
+    let dm = client.open_dm(user).await?;
+    posting::post_once(clock, &client, &dm, None, false, &render_reminder(&plan), once).await?;
     Ok(())
 }
 

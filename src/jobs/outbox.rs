@@ -144,18 +144,18 @@ impl Dispatcher {
 
     async fn claim(&self, limit: usize) -> Result<Vec<OutboxRow>, sqlx::Error> {
         let state = &self.state;
-        let now = state.clock().now_ms();
-        let lease = state.config().timing.outbox_lease.as_millis() as i64;
+        let now = state.clock.now_ms();
+        let lease = state.config.timing.outbox_lease.as_millis() as i64;
         let rows = state
-            .db()
+            .db
             .write(async |tx| {
                 outbox::claim_outbox_rows(tx, &crate::store::claim_token(), now, lease, limit as i64).await
             })
             .await?;
         if !rows.is_empty() {
             // Pauses other replicas met hold here too.
-            for (method, scope, until_ms) in slack_pauses::list_slack_pauses(state.db(), now).await? {
-                state.slack_pauses().pause(&method, &scope, Duration::from_millis((until_ms - now).max(0) as u64));
+            for (method, scope, until_ms) in slack_pauses::list_slack_pauses(&state.db, now).await? {
+                state.slack.pauses().pause(&method, &scope, Duration::from_millis((until_ms - now).max(0) as u64));
             }
         }
         Ok(rows)
@@ -163,7 +163,7 @@ impl Dispatcher {
 
     /// Hands claimed rows to their lanes, starting the lanes not running.
     async fn assign(&mut self, rows: Vec<OutboxRow>) -> Result<(), sqlx::Error> {
-        let db = self.state.db();
+        let db = &self.state.db;
         let workspaces: Vec<WorkspaceId> = rows.iter().map(|r| r.workspace.clone()).collect();
         let uninstalled = crate::store::workspaces::list_uninstalled_among(db, &workspaces).await?;
         let highlights: Vec<(WorkspaceId, i64)> = rows
@@ -233,10 +233,10 @@ impl Dispatcher {
         for row in left {
             by_claim.entry(row.claim_token).or_default().push(row.id);
         }
-        let now = self.state.clock().now_ms();
+        let now = self.state.clock.now_ms();
         for (token, ids) in by_claim {
             if let Err(e) =
-                self.state.db().write(async |tx| outbox::update_outbox_released(tx, &ids, &token, now).await).await
+                self.state.db.write(async |tx| outbox::update_outbox_released(tx, &ids, &token, now).await).await
             {
                 tracing::error!(error = %e, "outbox: could not release unstarted rows; they run again after their lease");
             }
@@ -324,12 +324,12 @@ impl Lane {
     /// meanwhile (a crash before it runs them again, and every step of a row
     /// is idempotent).
     async fn record_done(&self, done: &mut Vec<(String, i64)>) -> Result<(), sqlx::Error> {
-        let now_ms = self.state.clock().now_ms();
+        let now_ms = self.state.clock.now_ms();
         done.sort();
         for chunk in done.chunk_by(|a, b| a.0 == b.0) {
             let ids: Vec<i64> = chunk.iter().map(|(_, id)| *id).collect();
             let token = chunk[0].0.clone();
-            self.state.db().record_finished(Finished::Done { token, ids, now_ms }).await?;
+            self.state.db.record_finished(Finished::Done { token, ids, now_ms }).await?;
         }
         done.clear();
         Ok(())
@@ -345,10 +345,10 @@ async fn run_claimed_row(state: &AppState, claimed: &mut Claimed, known: &mut Kn
     // row waited: then it is read again (a merge or a new channel meanwhile).
     known.highlight = claimed.highlight.take().filter(|_| waited < READ_WITH_CLAIM_KEPT);
     let row = &claimed.row;
-    let lease = state.config().timing.outbox_lease;
+    let lease = state.config.timing.outbox_lease;
     if waited > lease / 2 {
-        let until = state.clock().now_ms() + lease.as_millis() as i64;
-        if !state.db().write(async |tx| outbox::update_outbox_lease(tx, row.id, &row.claim_token, until).await).await? {
+        let until = state.clock.now_ms() + lease.as_millis() as i64;
+        if !state.db.write(async |tx| outbox::update_outbox_lease(tx, row.id, &row.claim_token, until).await).await? {
             return Ok(false);
         }
     }
@@ -359,8 +359,8 @@ async fn run_claimed_row(state: &AppState, claimed: &mut Claimed, known: &mut Kn
 /// caller records that).
 async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &mut Known) -> Result<bool, sqlx::Error> {
     let outcome = outcome_of(state, row, uninstalled, known).await;
-    let now = state.clock().now_ms();
-    let db = state.db();
+    let now = state.clock.now_ms();
+    let db = &state.db;
     let label = match &outcome {
         Outcome::Done => "done",
         Outcome::Retry { .. } => "retry",
@@ -368,7 +368,7 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &m
         Outcome::Wait { .. } => "waiting",
         Outcome::Fail(_) => "failed",
     };
-    state.metrics().record_outbox_run(row.kind.name(), label);
+    state.metrics.record_outbox_run(row.kind.name(), label);
     match &outcome {
         Outcome::Done => return Ok(true),
         Outcome::Retry { after, reason, maybe_sent } => {
@@ -403,7 +403,7 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &m
             })
             .await?;
             if matches!(row.kind, OutboxKind::PostDigest { .. } | OutboxKind::AskDigestApproval { .. }) {
-                state.wake_outbox();
+                state.outbox.wake();
             }
         }
     }
@@ -414,7 +414,7 @@ async fn run_row(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &m
 async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known: &mut Known) -> Outcome {
     if uninstalled {
         return Outcome::Retry {
-            after: state.config().timing.park,
+            after: state.config.timing.park,
             reason: "the app is uninstalled from this workspace".into(),
             maybe_sent: false,
         };
@@ -424,41 +424,47 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
             post::post_highlight(state, &row.workspace, *highlight_id, row.uncertain, known).await
         }
         OutboxKind::UpdateHighlight { highlight_id } => {
-            post::update_highlight_reply(state, &row.workspace, *highlight_id).await
+            post::update_highlight_reply(&state.db, &state.slack, &row.workspace, *highlight_id).await
         }
         OutboxKind::UpdateThreadParent { customer_id } => {
-            post::update_thread_parent(state, &row.workspace, *customer_id).await
+            post::update_thread_parent(&state.db, &state.config, &state.slack, &row.workspace, *customer_id).await
         }
         OutboxKind::MarkThreadMerged { customer_id, into_customer_id } => {
-            post::mark_thread_merged(state, &row.workspace, *customer_id, *into_customer_id).await
+            post::mark_thread_merged(&state.db, &state.slack, &row.workspace, *customer_id, *into_customer_id).await
         }
         // Posted to the person (Slack puts it in the app's conversation with
         // them), marked with its key; after an attempt whose answer was lost,
         // looked for in that conversation first.
         OutboxKind::NotifyUser { user, text, .. } => async {
-            let slack = state.slack(&row.workspace).await?;
+            let slack = state.slack.client(&row.workspace).await?;
             let key = row.kind.dedupe_key();
             let once = PostOnce { key: &key, look_first: row.uncertain };
             let to = if row.uncertain { slack.open_dm(user).await? } else { user.clone() };
-            posting::post_once(state, &slack, &to, None, false, &text_message(text), once).await
+            posting::post_once(&state.clock, &slack, &to, None, false, &text_message(text), once).await
         }
         .await
         .map(|_| ())
         .map_err(PostError::from),
-        OutboxKind::AnnounceInChannel { text, .. } => match posting::product_channel(state, &row.workspace).await {
-            Ok(Some(channel)) => {
-                let key = row.kind.dedupe_key();
-                let once = PostOnce { key: &key, look_first: row.uncertain };
-                posting::post_in_channel(state, &row.workspace, None, &channel, &text_message(text), once)
-                    .await
-                    .map(|_| ())
+        OutboxKind::AnnounceInChannel { text, .. } => {
+            match posting::product_channel(&state.db, &state.slack, &row.workspace).await {
+                Ok(Some(channel)) => {
+                    let key = row.kind.dedupe_key();
+                    let once = PostOnce { key: &key, look_first: row.uncertain };
+                    posting::post_in_channel(state, &row.workspace, None, &channel, &text_message(text), once)
+                        .await
+                        .map(|_| ())
+                }
+                Ok(None) => Ok(()),
+                Err(e) => Err(e.into()),
             }
-            Ok(None) => Ok(()),
-            Err(e) => Err(e.into()),
-        },
-        OutboxKind::PublishHome { user } => crate::home::publish(state, &row.workspace, user).await,
+        }
+        OutboxKind::PublishHome { user } => {
+            crate::home::publish(&state.db, &state.clock, &state.slack, &row.workspace, user).await
+        }
         OutboxKind::CheckMilestones { user } => {
-            crate::quotas::milestones::check(state, &row.workspace, user).await.map_err(PostError::from)
+            crate::quotas::milestones::check(&state.db, &state.clock, &state.outbox, &row.workspace, user)
+                .await
+                .map_err(PostError::from)
         }
         OutboxKind::PostDigest { from, until, label, partial, removed_areas, .. } => {
             let key = row.kind.dedupe_key();
@@ -472,16 +478,18 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
             };
             crate::digests::post::post_digest(state, &row.workspace, digest, once).await
         }
-        OutboxKind::AskDigestApproval { topic } => crate::digests::approval::ask(state, &row.workspace, topic).await,
+        OutboxKind::AskDigestApproval { topic } => {
+            crate::digests::approval::ask(&state.db, &state.clock, &state.slack, &row.workspace, topic).await
+        }
         OutboxKind::SendReport { to, subject, .. } => {
             crate::reports::send(state, &row.workspace, to, subject, &row.kind.dedupe_key()).await
         }
         OutboxKind::DeleteThread { channel, ts, replies } => {
-            crate::privacy::forget::delete_thread(state, &row.workspace, channel, ts, replies).await
+            crate::privacy::forget::delete_thread(&state.slack, &row.workspace, channel, ts, replies).await
         }
         OutboxKind::MendPost { forget, key, to, quotes, names } => {
             let mend = crate::privacy::forget::Mend { forget, key, to: to.as_deref(), quotes, names };
-            crate::privacy::forget::mend_post(state, &row.workspace, mend).await
+            crate::privacy::forget::mend_post(&state.db, &state.clock, &state.slack, &row.workspace, mend).await
         }
         OutboxKind::PostShipped { shipment_id, customer_id } => {
             crate::shipped::post::post_shipped(state, &row.workspace, *shipment_id, *customer_id, row.uncertain).await
@@ -495,21 +503,50 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
         OutboxKind::NudgeFollower { user, customers, .. } => {
             let key = row.kind.dedupe_key();
             let once = PostOnce { key: &key, look_first: row.uncertain };
-            crate::follows::notices::send_nudge(state, &row.workspace, user, customers, once).await
+            crate::follows::notices::send_nudge(
+                &state.db,
+                &state.clock,
+                &state.slack,
+                &row.workspace,
+                user,
+                customers,
+                once,
+            )
+            .await
         }
         OutboxKind::SendInterviewBrief { user, plan_id } => {
             let key = row.kind.dedupe_key();
             let once = PostOnce { key: &key, look_first: row.uncertain };
-            crate::interviews::notices::send_brief(state, &row.workspace, user, *plan_id, once).await
+            crate::interviews::notices::send_brief(
+                &state.db,
+                &state.clock,
+                &state.slack,
+                &row.workspace,
+                user,
+                *plan_id,
+                once,
+            )
+            .await
         }
         OutboxKind::RemindInterview { user, plan_id } => {
             let key = row.kind.dedupe_key();
             let once = PostOnce { key: &key, look_first: row.uncertain };
-            crate::interviews::notices::send_reminder(state, &row.workspace, user, *plan_id, once).await
+            crate::interviews::notices::send_reminder(
+                &state.db,
+                &state.clock,
+                &state.slack,
+                &row.workspace,
+                user,
+                *plan_id,
+                once,
+            )
+            .await
         }
-        OutboxKind::FillPermalink { highlight_id } => post::fill_permalink(state, &row.workspace, *highlight_id).await,
+        OutboxKind::FillPermalink { highlight_id } => {
+            post::fill_permalink(&state.db, &state.slack, &row.workspace, *highlight_id).await
+        }
         OutboxKind::FillThreadPermalink { customer_id } => {
-            post::fill_thread_permalink(state, &row.workspace, *customer_id).await
+            post::fill_thread_permalink(&state.db, &state.slack, &row.workspace, *customer_id).await
         }
     };
     match result {
@@ -523,7 +560,7 @@ fn text_message(text: &str) -> Message {
 }
 
 fn outcome_of_error(state: &AppState, row: &OutboxRow, error: PostError) -> Outcome {
-    let timing = &state.config().timing;
+    let timing = &state.config.timing;
     let backoff = backoff(row.attempts, timing.retry_base, timing.retry_cap);
     match error {
         PostError::Slack(SlackError::RateLimited(limit)) => Outcome::RateLimited(limit),
@@ -576,8 +613,8 @@ pub async fn run_worker(state: AppState, mut shutdown: watch::Receiver<bool>) {
             tracing::error!(error = %e, "outbox worker: database error; trying again shortly");
         }
         tokio::select! {
-            () = state.outbox_woken() => {}
-            () = tokio::time::sleep(state.config().timing.poll) => {}
+            () = state.outbox.woken() => {}
+            () = tokio::time::sleep(state.config.timing.poll) => {}
             _ = shutdown.changed() => {}
         }
     }

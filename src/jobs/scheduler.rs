@@ -16,31 +16,31 @@ use crate::store::seen_requests::delete_expired_seen_requests;
 
 /// Runs until `shutdown` turns true.
 pub async fn run_scheduler(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    let timing = state.config().timing.clone();
+    let timing = state.config.timing.clone();
     let mut last_remap: Option<Instant> = None;
     loop {
         if *shutdown.borrow() {
             return;
         }
-        if let Err(e) = run_schedule(&state).await {
+        if let Err(e) = run_schedule(&state.db, &state.clock, &state.outbox).await {
             tracing::error!(error = %e, "scheduler: database error; trying again later");
         }
-        if let Err(e) = crate::follows::notices::queue_nudges(&state).await {
+        if let Err(e) = crate::follows::notices::queue_nudges(&state.db, &state.clock, &state.outbox).await {
             tracing::error!(error = %e, "scheduler: could not queue the Monday nudges; trying again later");
         }
-        if let Err(e) = crate::interviews::notices::queue_due(&state).await {
+        if let Err(e) = crate::interviews::notices::queue_due(&state.db, &state.clock, &state.outbox).await {
             tracing::error!(error = %e, "scheduler: could not queue the briefs and reminders of planned interviews");
         }
         if let Err(e) = crate::readout::queue_readouts(&state).await {
             tracing::error!(error = %e, "scheduler: could not queue the manager read-outs; trying again later");
         }
-        let now = state.clock().now_ms();
-        match state.db().write(async |tx| delete_expired_seen_requests(tx, now).await).await {
+        let now = state.clock.now_ms();
+        match state.db.write(async |tx| delete_expired_seen_requests(tx, now).await).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(requests = n, "signed requests past their signing window forgotten"),
             Err(e) => tracing::error!(error = %e, "scheduler: could not forget old signed requests"),
         }
-        match crate::privacy::apply_retention(&state).await {
+        match crate::privacy::apply_retention(&state.db, &state.clock, &state.outbox).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(links = n, "recording links past their workspace's retention removed"),
             Err(e) => tracing::error!(error = %e, "scheduler: could not apply recording retention"),

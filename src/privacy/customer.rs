@@ -63,17 +63,18 @@ pub async fn set_privacy(
     user: &str,
     command: PrivacyCommand,
 ) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, user, "change how a customer is shown").await?;
-    let customer = resolve(state, workspace, &command.customer).await.map_err(|e| match e {
+    permissions::require_manager(&state.config, &state.slack, workspace, user, "change how a customer is shown")
+        .await?;
+    let customer = resolve(&state.db, workspace, &command.customer).await.map_err(|e| match e {
         AppError::User(e) => UserError::new(format!("{} {}", e.0, NOTHING_CHANGED)).into(),
         e => e,
     })?;
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     let name = escape(&customer.display_name);
     let text = match command.setting {
         PrivacySetting::Anonymous(anonymous) => {
             let label = state
-                .db()
+                .db
                 .write(async |tx| update_customer_anonymous(tx, workspace, customer.id, anonymous, now).await)
                 .await?;
             match (anonymous, label) {
@@ -87,7 +88,7 @@ pub async fn set_privacy(
         }
         PrivacySetting::RecordingsHidden(hidden) => {
             state
-                .db()
+                .db
                 .write(async |tx| update_customer_recordings_hidden(tx, workspace, customer.id, hidden, now).await)
                 .await?;
             match hidden {

@@ -12,7 +12,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Outbox, Slack};
+use crate::config::Config;
 use crate::customers::view::resolve;
 use crate::domain::CustomerName;
 use crate::error::{AppError, UserError};
@@ -27,6 +28,7 @@ use crate::store::forget::{
     count_customer_rows, erase_customer, update_mend_post_done, ForgetCounts, MEND_DAYS, REMOVED_TEXT,
 };
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// The confirm button's action.
 pub const FORGET_ACTION: &str = "forget_confirm";
@@ -84,19 +86,21 @@ pub fn describe(counts: &ForgetCounts) -> String {
 /// `forget <customer>`: what would be erased, and the confirm button.
 /// Stores nothing.
 pub async fn preview(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
+    slack: &Slack,
     workspace: &WorkspaceId,
     user: &str,
     name: &CustomerName,
 ) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, user, "erase a customer").await?;
-    let customer = resolve(state, workspace, name).await.map_err(|e| match e {
+    permissions::require_manager(config, slack, workspace, user, "erase a customer").await?;
+    let customer = resolve(db, workspace, name).await.map_err(|e| match e {
         AppError::User(e) => UserError::new(format!("{} {NOTHING_ERASED}", e.0)).into(),
         e => e,
     })?;
-    let counts = count_customer_rows(state.db(), workspace, customer.id).await?;
+    let counts = count_customer_rows(db, workspace, customer.id).await?;
     let carried = Carried { nonce: crate::store::claim_token(), customer_id: customer.id, user: user.to_owned() };
-    let value = seal_carried(state.config().signing_secret.expose(), workspace, &carried);
+    let value = seal_carried(config.signing_secret.expose(), workspace, &carried);
     let (text, blocks) = render_preview(&customer.display_name, &counts, value);
     Ok(Reply::ephemeral_blocks(text, blocks))
 }
@@ -119,7 +123,7 @@ pub fn render_preview(raw_name: &str, counts: &ForgetCounts, value: String) -> (
 /// The confirm button: erases what the preview named, once, and replaces
 /// the preview with what was done. Only the person who asked may confirm.
 pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &Action) -> Result<(), AppError> {
-    let answer = match unseal_carried(state.config().signing_secret.expose(), workspace, &action.value) {
+    let answer = match unseal_carried(state.config.signing_secret.expose(), workspace, &action.value) {
         None => {
             tracing::warn!("a forget button this app did not seal for the workspace refused");
             Reply::ephemeral(NOT_OUR_BUTTON_TEXT)
@@ -128,23 +132,34 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
             "Only <@{}>, who asked, can confirm this. Nothing was erased.",
             escape(&carried.user)
         )),
-        Some(carried) => match permissions::require_manager(state, workspace, user, "erase a customer").await {
-            Err(refusal) => Reply::ephemeral(refusal.0),
-            Ok(()) => {
-                let text = match forget(state, workspace, carried.customer_id, &carried.nonce).await? {
-                    Some(counts) => format!(
+        Some(carried) => {
+            match permissions::require_manager(&state.config, &state.slack, workspace, user, "erase a customer").await {
+                Err(refusal) => Reply::ephemeral(refusal.0),
+                Ok(()) => {
+                    let text = match forget(
+                        &state.db,
+                        &state.clock,
+                        &state.outbox,
+                        workspace,
+                        carried.customer_id,
+                        &carried.nonce,
+                    )
+                    .await?
+                    {
+                        Some(counts) => format!(
                         "Forgotten: {} erased. Its thread is being deleted and the digests and reports of the last \
                          {MEND_DAYS} days mended.",
                         describe(&counts)
                     ),
-                    None => "That customer was forgotten already; nothing more was erased.".to_owned(),
-                };
-                Reply { replace_original: Some(true), ..Reply::ephemeral(text) }
+                        None => "That customer was forgotten already; nothing more was erased.".to_owned(),
+                    };
+                    Reply { replace_original: Some(true), ..Reply::ephemeral(text) }
+                }
             }
-        },
+        }
     };
     if let Some(url) = &action.response_url {
-        state.respond(url, &answer).await;
+        state.slack.respond(url, &answer).await;
     }
     Ok(())
 }
@@ -153,14 +168,16 @@ pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action
 /// the command line), in one transaction with the Slack work it needs; None
 /// when this erase happened before or the customer is gone.
 pub async fn forget(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    outbox: &Outbox,
     workspace: &WorkspaceId,
     customer_id: i64,
     nonce: &str,
 ) -> Result<Option<ForgetCounts>, AppError> {
-    let erased = forget_in(state.db(), workspace, customer_id, nonce, state.clock().now_ms()).await?;
+    let erased = forget_in(db, workspace, customer_id, nonce, clock.now_ms()).await?;
     if erased.is_some() {
-        state.wake_outbox();
+        outbox.wake();
     }
     Ok(erased)
 }
@@ -194,14 +211,14 @@ pub async fn forget_in(
 /// lists, and the `known` replies even when it cannot be read), the parent
 /// last. Messages gone already are no error, so a retry finishes the job.
 pub async fn delete_thread(
-    state: &AppState,
+    slack: &Slack,
     workspace: &WorkspaceId,
     channel: &str,
     ts: &str,
     known: &[String],
 ) -> Result<(), PostError> {
-    let slack = state.slack(workspace).await?;
-    let listed = match slack.list_thread_messages(channel, ts).await {
+    let client = slack.client(workspace).await?;
+    let listed = match client.list_thread_messages(channel, ts).await {
         Ok(listed) => listed,
         Err(SlackError::Api(code)) if code == "missing_scope" || code == "not_in_channel" => Vec::new(),
         Err(e) => return Err(e.into()),
@@ -218,9 +235,9 @@ pub async fn delete_thread(
         }
     }
     for reply in replies {
-        slack.delete_message(channel, reply).await?;
+        client.delete_message(channel, reply).await?;
     }
-    slack.delete_message(channel, ts).await?;
+    client.delete_message(channel, ts).await?;
     Ok(())
 }
 
@@ -242,27 +259,33 @@ pub struct Mend<'a> {
 /// Shows `(removed at the customer's request)` in place of the forgotten
 /// customer's quotes in a digest or report the app posted (found by its key
 /// in its channel); one that no longer shows any is left as it is.
-pub async fn mend_post(state: &AppState, workspace: &WorkspaceId, mend: Mend<'_>) -> Result<(), PostError> {
-    let slack = state.slack(workspace).await?;
+pub async fn mend_post(
+    db: &Db,
+    clock: &Clock,
+    slack: &Slack,
+    workspace: &WorkspaceId,
+    mend: Mend<'_>,
+) -> Result<(), PostError> {
+    let client = slack.client(workspace).await?;
     let channels = match mend.to {
         // A report went to the person's id; Slack files it in the app's conversation with them.
-        Some(user) => vec![slack.open_dm(user).await?, user.to_owned()],
-        None => match crate::posting::product_channel(state, workspace).await? {
+        Some(user) => vec![client.open_dm(user).await?, user.to_owned()],
+        None => match crate::posting::product_channel(db, slack, workspace).await? {
             Some(channel) => vec![channel],
             None => return Ok(()),
         },
     };
-    let oldest = format!("{}.000000", state.clock().now().as_second() - (MEND_DAYS + 1) * 24 * 60 * 60);
+    let oldest = format!("{}.000000", clock.now().as_second() - (MEND_DAYS + 1) * 24 * 60 * 60);
     for channel in channels {
-        let Some(posted) = slack.find_posted_message(&channel, &oldest, mend.key).await? else { continue };
+        let Some(posted) = client.find_posted_message(&channel, &oldest, mend.key).await? else { continue };
         if let Some(message) = mend_message(&posted.text, &posted.blocks, mend.quotes, mend.names) {
-            slack.update_message(&channel, &posted.ts, &message).await?;
+            client.update_message(&channel, &posted.ts, &message).await?;
         }
         break;
     }
     // Done: the row keeps no quote or name of the customer.
     let Mend { forget, key, to, .. } = mend;
-    state.db().write(async |tx| update_mend_post_done(tx, workspace, forget, key, to).await).await?;
+    db.write(async |tx| update_mend_post_done(tx, workspace, forget, key, to).await).await?;
     Ok(())
 }
 

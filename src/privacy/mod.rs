@@ -7,12 +7,13 @@
 pub mod customer;
 pub mod forget;
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Outbox};
 use crate::error::{AppError, UserError};
 use crate::permissions;
 use crate::reply::{echo, Reply};
 use crate::store::recordings::{expire_recordings, list_retention_due, update_recording_retention};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// The longest retention one may set: ten years.
 const MAX_DAYS: i64 = 3650;
@@ -44,9 +45,9 @@ pub async fn set_retention(
     user: &str,
     days: Option<i64>,
 ) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, user, "change the configuration").await?;
-    let now = state.clock().now_ms();
-    state.db().write(async |tx| update_recording_retention(tx, workspace, days, now).await).await?;
+    permissions::require_manager(&state.config, &state.slack, workspace, user, "change the configuration").await?;
+    let now = state.clock.now_ms();
+    state.db.write(async |tx| update_recording_retention(tx, workspace, days, now).await).await?;
     Ok(Reply::ephemeral(match days {
         Some(days) => format!(
             "Recording links (and their ▶ times) are now kept {days} day{}: once a day, older ones are removed from \
@@ -60,15 +61,15 @@ pub async fn set_retention(
 /// The daily pass (from the scheduler): every workspace whose pass is due
 /// loses the recording links older than its retention, each in one
 /// transaction with the updates of its posts. Returns how many links went.
-pub async fn apply_retention(state: &AppState) -> Result<usize, AppError> {
-    let now = state.clock().now_ms();
+pub async fn apply_retention(db: &Db, clock: &Clock, outbox: &Outbox) -> Result<usize, AppError> {
+    let now = clock.now_ms();
     let mut removed = 0;
-    for (workspace, days) in list_retention_due(state.db(), now).await? {
+    for (workspace, days) in list_retention_due(db, now).await? {
         let cutoff = now - days * 24 * 60 * 60 * 1000;
-        removed += state.db().write(async |tx| expire_recordings(tx, &workspace, cutoff, now).await).await?;
+        removed += db.write(async |tx| expire_recordings(tx, &workspace, cutoff, now).await).await?;
     }
     if removed > 0 {
-        state.wake_outbox();
+        outbox.wake();
     }
     Ok(removed)
 }

@@ -2,7 +2,7 @@
 
 use jiff::civil::Date;
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Outbox};
 use crate::domain::highlight::{format_date, parse_date};
 use crate::error::{AppError, UserError};
 use crate::permissions;
@@ -10,8 +10,8 @@ use crate::quotas::targets::TargetOverrides;
 use crate::quotas::{progress_of, render_day, render_goal_lines, Progress};
 use crate::reply::Reply;
 use crate::slack::mrkdwn::{escape, mention_id, Who};
-use crate::store::onboarding;
 use crate::store::workspaces::WorkspaceId;
+use crate::store::{onboarding, Db};
 
 /// Latest start date accepted, in days from today.
 const MAX_DAYS_AHEAD: i64 = 60;
@@ -79,8 +79,8 @@ pub async fn onboard(
     by: &str,
     enrollment: Enrollment,
 ) -> Result<Reply, AppError> {
-    let targets = state.config().targets.with(&enrollment.overrides);
-    let today = crate::app::zone::workspace_today(state, workspace).await?;
+    let targets = state.config.targets.with(&enrollment.overrides);
+    let today = crate::app::zone::workspace_today(&state.db, &state.clock, workspace).await?;
     let start = enrollment.start.unwrap_or(today);
     if i64::from(crate::app::zone::days_between(today, start)) > MAX_DAYS_AHEAD {
         return Ok(Reply::ephemeral(format!(
@@ -96,11 +96,12 @@ pub async fn onboard(
     }
     let user = enrollment.user.clone().unwrap_or_else(|| by.to_owned());
     if enrollment.topic.is_some() {
-        permissions::require_manager(state, workspace, by, "set topics").await?;
+        permissions::require_manager(&state.config, &state.slack, workspace, by, "set topics").await?;
     }
     if user != by {
-        permissions::require_manager(state, workspace, by, "enroll someone else").await?;
-        let info = tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.user_info(workspace, &user)).await;
+        permissions::require_manager(&state.config, &state.slack, workspace, by, "enroll someone else").await?;
+        let info =
+            tokio::time::timeout(crate::slack::client::IN_ACK_TIMEOUT, state.slack.user_info(workspace, &user)).await;
         match info {
             Ok(Ok(u)) if u.flags.is_bot == Some(true) || u.id.to_string() == "USLACKBOT" => {
                 return Ok(Reply::ephemeral(format!("<@{user}> is a bot; only people can be onboarded.")));
@@ -122,7 +123,7 @@ pub async fn onboard(
             }
         }
     }
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     let start_date = format_date(start);
     let new = onboarding::NewOnboardee {
         user: &user,
@@ -131,8 +132,8 @@ pub async fn onboard(
         enrolled_by: by,
         topic: enrollment.topic.as_deref(),
     };
-    state.db().write(async |tx| onboarding::upsert_onboardee(tx, workspace, &new, now).await).await?;
-    state.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.clone() }).await?;
+    state.db.write(async |tx| onboarding::upsert_onboardee(tx, workspace, &new, now).await).await?;
+    state.outbox.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.clone() }).await?;
     let who = if user == by { "You are".to_owned() } else { format!("<@{user}> is") };
     let topic = match &enrollment.topic {
         Some(topic) => format!(" Topic: {}.", crate::quotas::topics::render_topic(topic)),
@@ -163,14 +164,14 @@ pub fn parse_offboard(text: &str) -> Result<Who, UserError> {
 pub async fn offboard(state: &AppState, workspace: &WorkspaceId, by: &str, who: Who) -> Result<Reply, AppError> {
     let user = who.id(by);
     if user != by {
-        permissions::require_manager(state, workspace, by, "offboard someone else").await?;
+        permissions::require_manager(&state.config, &state.slack, workspace, by, "offboard someone else").await?;
     }
     if state
-        .db()
-        .write(async |tx| onboarding::update_onboardee_ended(tx, workspace, &user, state.clock().now_ms()).await)
+        .db
+        .write(async |tx| onboarding::update_onboardee_ended(tx, workspace, &user, state.clock.now_ms()).await)
         .await?
     {
-        state.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.clone() }).await?;
+        state.outbox.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.clone() }).await?;
         Ok(Reply::ephemeral(format!("<@{user}>'s onboarding has ended. Their highlights and counts are kept.")))
     } else {
         Ok(Reply::ephemeral(format!("<@{user}> is not being onboarded. Nothing changed.")))
@@ -178,15 +179,15 @@ pub async fn offboard(state: &AppState, workspace: &WorkspaceId, by: &str, who: 
 }
 
 /// A person's progress.
-pub async fn quota(state: &AppState, workspace: &WorkspaceId, by: &str, who: Who) -> Result<Reply, AppError> {
+pub async fn quota(db: &Db, clock: &Clock, workspace: &WorkspaceId, by: &str, who: Who) -> Result<Reply, AppError> {
     let user = who.id(by);
-    let Some(onboardee) = onboarding::find_onboardee(state.db(), workspace, &user).await? else {
+    let Some(onboardee) = onboarding::find_onboardee(db, workspace, &user).await? else {
         let whom = if user == by { "You are".to_owned() } else { format!("<@{user}> is") };
         return Ok(Reply::ephemeral(format!(
             "{whom} not being onboarded. Enroll with `/highlight onboard me` (or a manager: `/highlight onboard @someone`)."
         )));
     };
-    let p = progress_of(state, workspace, &onboardee).await?;
+    let p = progress_of(db, clock, workspace, &onboardee).await?;
     let ended = if onboardee.ended_at.is_some() { " (ended)" } else { "" };
     let topic = crate::quotas::render_topic_line(&p).map(|line| format!("\n{line}")).unwrap_or_default();
     Ok(Reply::ephemeral(format!(
@@ -197,8 +198,8 @@ pub async fn quota(state: &AppState, workspace: &WorkspaceId, by: &str, who: Who
 }
 
 /// Every running enrollment, most behind first.
-pub async fn team(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, AppError> {
-    let all = team_progress(state, workspace).await?;
+pub async fn team(db: &Db, clock: &Clock, workspace: &WorkspaceId) -> Result<Reply, AppError> {
+    let all = team_progress(db, clock, workspace).await?;
     if all.is_empty() {
         return Ok(Reply::ephemeral("Nobody is being onboarded. Enroll someone with `/highlight onboard @someone`."));
     }
@@ -208,11 +209,11 @@ pub async fn team(state: &AppState, workspace: &WorkspaceId) -> Result<Reply, Ap
 
 /// Every running enrollment's progress, most behind first: what `team` and
 /// the library's onboarding page show.
-pub async fn team_progress(state: &AppState, workspace: &WorkspaceId) -> Result<Vec<Progress>, sqlx::Error> {
-    let onboardees = onboarding::list_onboardees(state.db(), workspace).await?;
+pub async fn team_progress(db: &Db, clock: &Clock, workspace: &WorkspaceId) -> Result<Vec<Progress>, sqlx::Error> {
+    let onboardees = onboarding::list_onboardees(db, workspace).await?;
     let mut all: Vec<Progress> = Vec::with_capacity(onboardees.len());
     for o in &onboardees {
-        all.push(progress_of(state, workspace, o).await?);
+        all.push(progress_of(db, clock, workspace, o).await?);
     }
     all.sort_by_key(|p| (p.total_lead(), p.user.clone()));
     Ok(all)
@@ -252,21 +253,20 @@ pub fn parse_tickets(text: &str) -> Result<(i64, Option<String>), UserError> {
 
 /// `/highlight tickets <n> [note]`: self-reported support tickets.
 pub async fn tickets(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    outbox: &Outbox,
     workspace: &WorkspaceId,
     by: &str,
     count: i64,
     note: Option<String>,
 ) -> Result<Reply, AppError> {
     let tickets = onboarding::NewTickets { user: by, source: "self", ticket_ref: None, count, note: note.as_deref() };
-    state
-        .db()
-        .write(async |tx| onboarding::insert_tickets(tx, workspace, &tickets, state.clock().now_ms()).await)
-        .await?;
-    crate::quotas::after_evidence(state, workspace, by).await;
+    db.write(async |tx| onboarding::insert_tickets(tx, workspace, &tickets, clock.now_ms()).await).await?;
+    crate::quotas::after_evidence(db, clock, outbox, workspace, by).await;
     // The tickets are stored: what follows only adds detail, and never fails the answer.
-    let progress = match onboarding::find_onboardee(state.db(), workspace, by).await {
-        Ok(Some(o)) if o.ended_at.is_none() => match progress_of(state, workspace, &o).await {
+    let progress = match onboarding::find_onboardee(db, workspace, by).await {
+        Ok(Some(o)) if o.ended_at.is_none() => match progress_of(db, clock, workspace, &o).await {
             Ok(p) => format!(" Tickets: {}/{} ({}).", p.tickets.done, p.tickets.target, p.tickets.pace()),
             Err(_) => String::new(),
         },

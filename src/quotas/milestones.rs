@@ -3,11 +3,12 @@
 //! recorded with a unique key in the same transaction that queues its message,
 //! so none is sent twice, across restarts and replicas.
 
-use crate::app::AppState;
+use crate::app::{Clock, Outbox};
 use crate::quotas::{progress_of, Goal};
 use crate::store::onboarding::{find_onboardee, insert_milestone};
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// A milestone reached, with what to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,20 +56,26 @@ pub fn reached(user: &str, goals: &[(&'static str, Goal)]) -> Vec<Milestone> {
 }
 
 /// Records and announces the milestones `user` has newly reached.
-pub async fn check(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<(), sqlx::Error> {
-    let Some(onboardee) = find_onboardee(state.db(), workspace, user).await? else {
+pub async fn check(
+    db: &Db,
+    clock: &Clock,
+    outbox: &Outbox,
+    workspace: &WorkspaceId,
+    user: &str,
+) -> Result<(), sqlx::Error> {
+    let Some(onboardee) = find_onboardee(db, workspace, user).await? else {
         return Ok(());
     };
     if onboardee.ended_at.is_some() {
         return Ok(());
     }
-    let progress = progress_of(state, workspace, &onboardee).await?;
+    let progress = progress_of(db, clock, workspace, &onboardee).await?;
     let milestones = reached(user, &progress.goals());
     if milestones.is_empty() {
         return Ok(());
     }
-    let now = state.clock().now_ms();
-    let mut tx = state.db().begin().await?;
+    let now = clock.now_ms();
+    let mut tx = db.begin().await?;
     let mut completed_now: Vec<String> = Vec::new();
     for m in &milestones {
         if !insert_milestone(&mut tx, workspace, user, &m.key, now).await? {
@@ -93,7 +100,7 @@ pub async fn check(state: &AppState, workspace: &WorkspaceId, user: &str) -> Res
         }
     }
     tx.commit().await?;
-    state.wake_outbox();
+    outbox.wake();
     Ok(())
 }
 

@@ -23,7 +23,7 @@ pub mod webhook;
 use jiff::civil::Date;
 use jiff::ToSpan as _;
 
-use crate::app::AppState;
+use crate::app::{Clock, Outbox};
 use crate::config::Targets;
 use crate::domain::highlight::{format_date, parse_date};
 use crate::store::onboarding::{self, Counts, Onboardee};
@@ -36,10 +36,10 @@ use crate::store::Db;
 /// of their App Home, as outbox work. The change is already committed, so a
 /// failure here is logged and never reported as "nothing changed" (which
 /// would make the user submit again).
-pub async fn after_evidence(state: &AppState, workspace: &WorkspaceId, user: &str) {
-    let now = state.clock().now_ms();
+pub async fn after_evidence(db: &Db, clock: &Clock, outbox: &Outbox, workspace: &WorkspaceId, user: &str) {
+    let now = clock.now_ms();
     let queued = async {
-        let mut tx = state.db().begin().await?;
+        let mut tx = db.begin().await?;
         let home = OutboxKind::PublishHome { user: user.to_owned() };
         upsert_outbox_row(&mut tx, workspace, &home, now).await?;
         let check = OutboxKind::CheckMilestones { user: user.to_owned() };
@@ -47,7 +47,7 @@ pub async fn after_evidence(state: &AppState, workspace: &WorkspaceId, user: &st
         tx.commit().await
     };
     match queued.await {
-        Ok(()) => state.wake_outbox(),
+        Ok(()) => outbox.wake(),
         Err(e) => tracing::error!(error = %e, user, "milestone check and App Home refresh could not be queued"),
     }
 }
@@ -148,11 +148,12 @@ pub fn progress(user: &str, start: Date, targets: &Targets, counts: Counts, toda
 
 /// Counts and computes an onboardee's progress today.
 pub async fn progress_of(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
     workspace: &WorkspaceId,
     onboardee: &Onboardee,
 ) -> Result<Progress, sqlx::Error> {
-    progress_on(state.db(), state.clock().now_ms(), workspace, onboardee).await
+    progress_on(db, clock.now_ms(), workspace, onboardee).await
 }
 
 /// Counts and computes an onboardee's progress at a moment (unix ms). Days are

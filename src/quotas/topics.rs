@@ -73,11 +73,11 @@ pub async fn set_topic(
     by: &str,
     command: TopicCommand,
 ) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, by, "set topics").await?;
+    permissions::require_manager(&state.config, &state.slack, workspace, by, "set topics").await?;
     let TopicCommand { user, topic } = command;
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     let set = state
-        .db()
+        .db
         .write(async |tx| {
             let set = onboarding::update_onboardee_topic(tx, workspace, &user, topic.as_deref()).await?;
             if set {
@@ -94,7 +94,7 @@ pub async fn set_topic(
         ))
         .into());
     }
-    state.wake_outbox();
+    state.outbox.wake();
     Ok(Reply::ephemeral(match topic {
         Some(topic) => format!(
             "<@{user}>'s topic: {}. It shows on their App Home and in `/highlight quota`, and heads their month-end \

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Outbox};
 use crate::customers::suggest;
 use crate::domain::CustomerName;
 use crate::domain::Kind;
@@ -29,6 +29,7 @@ use crate::store::triage_queue::{
     delete_queued_message, find_queued_message, find_triage_emoji, insert_queued_message,
 };
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// `callback_id` of the shortcut (manifest.yml).
 pub const SHORTCUT: &str = "triage_feedback";
@@ -40,19 +41,25 @@ pub const DEFAULT_EMOJI: &str = "inbox_tray";
 pub const TRIAGE_QUEUED_ACTION: &str = "home_triage_queued";
 
 /// The workspace's triage emoji.
-pub async fn triage_emoji(state: &AppState, workspace: &WorkspaceId) -> Result<String, sqlx::Error> {
-    Ok(find_triage_emoji(state.db(), workspace).await?.unwrap_or_else(|| DEFAULT_EMOJI.to_owned()))
+pub async fn triage_emoji(db: &Db, workspace: &WorkspaceId) -> Result<String, sqlx::Error> {
+    Ok(find_triage_emoji(db, workspace).await?.unwrap_or_else(|| DEFAULT_EMOJI.to_owned()))
 }
 
 /// A reaction: with the triage emoji, it queues the message for whoever
 /// reacted (or, removed, takes it out of their queue if not triaged yet).
-pub async fn reacted(state: &AppState, workspace: &WorkspaceId, reaction: &Reaction) -> Result<(), AppError> {
+pub async fn reacted(
+    db: &Db,
+    clock: &Clock,
+    outbox: &Outbox,
+    workspace: &WorkspaceId,
+    reaction: &Reaction,
+) -> Result<(), AppError> {
     // `thumbsup::skin-tone-2` is a thumbs-up.
     let name = reaction.name.split("::").next().unwrap_or_default();
-    if name != triage_emoji(state, workspace).await? {
+    if name != triage_emoji(db, workspace).await? {
         return Ok(());
     }
-    let (db, now) = (state.db(), state.clock().now_ms());
+    let (db, now) = (db, clock.now_ms());
     let changed = if reaction.added {
         db.write(async |tx| {
             insert_queued_message(tx, workspace, &reaction.user, &reaction.channel, &reaction.ts, now).await
@@ -65,7 +72,7 @@ pub async fn reacted(state: &AppState, workspace: &WorkspaceId, reaction: &React
         .await?
     };
     if changed {
-        state.wake_outbox();
+        outbox.wake();
     }
     Ok(())
 }
@@ -79,7 +86,7 @@ pub async fn open_queued(
     value: &str,
 ) -> Result<(), AppError> {
     let queued = match value.parse::<i64>() {
-        Ok(id) => find_queued_message(state.db(), workspace, user, id).await?,
+        Ok(id) => find_queued_message(&state.db, workspace, user, id).await?,
         Err(_) => None,
     };
     match queued {
@@ -89,7 +96,10 @@ pub async fn open_queued(
         }
         // Triaged meanwhile (from another device, or by someone else): the Home is refreshed.
         None => {
-            state.queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.to_owned() }).await?
+            state
+                .outbox
+                .queue(workspace, &crate::store::outbox::OutboxKind::PublishHome { user: user.to_owned() })
+                .await?
         }
     }
     Ok(())
@@ -111,7 +121,7 @@ fn metadata(target: &Target) -> String {
     let mut target = target.clone();
     loop {
         let json = serde_json::to_string(&target).unwrap_or_default();
-        // The app seals it (`AppState::open_modal`): that takes a few characters.
+        // The app seals it (`Slack::open_modal`): that takes a few characters.
         if json.chars().count() <= blocks::MAX_PRIVATE_METADATA - crate::slack::verify::SEAL_LEN
             || target.text.is_empty()
         {
@@ -161,17 +171,18 @@ pub fn open(
     response_url: Option<String>,
 ) {
     let target = Target { channel, ts, text: blocks::truncate(&decode(text), 2000) };
+    let tasks = state.tasks.clone();
     let (state, workspace) = (state.clone(), workspace.clone());
-    state.clone().spawn(async move {
-        let areas = match list_areas(state.db(), &workspace).await {
+    tasks.spawn(async move {
+        let areas = match list_areas(&state.db, &workspace).await {
             Ok(a) => a,
             Err(e) => return tracing::error!(error = %e, "cannot load areas for triage"),
         };
-        if let Err(e) = state.open_modal(&workspace, &trigger_id, render_triage_modal(&areas, &target)).await {
+        if let Err(e) = state.slack.open_modal(&workspace, &trigger_id, render_triage_modal(&areas, &target)).await {
             tracing::warn!(error = %e, "views.open failed for the triage modal");
             if let Some(url) = response_url {
                 let text = "I couldn't open the triage form. Nothing was recorded; please run *Triage feedback* again.";
-                state.respond(&url, &crate::reply::Reply::ephemeral(text)).await;
+                state.slack.respond(&url, &crate::reply::Reply::ephemeral(text)).await;
             }
         }
     });
@@ -187,7 +198,7 @@ pub async fn submit(
 ) -> Result<Ack, AppError> {
     let target: Target = serde_json::from_str(metadata).unwrap_or_default();
     let picked = |block: &str| view.values.get(block, "value").map(str::to_owned);
-    let areas = list_areas(state.db(), workspace).await?;
+    let areas = list_areas(&state.db, workspace).await?;
     let Some(area) = picked("area").and_then(|id| areas.iter().find(|a| a.id.to_string() == id).cloned()) else {
         return Ok(Ack::error("area", "Choose one of the product areas."));
     };
@@ -200,10 +211,10 @@ pub async fn submit(
     let (mut customer_id, mut new_customer) = (None, None);
     if let Some(v) = picked("customer") {
         match v.strip_prefix(suggest::EXISTING).and_then(|id| id.parse::<i64>().ok()) {
-            Some(id) => customer_id = find_surviving_customer(state.db(), workspace, id).await?.map(|c| c.id),
+            Some(id) => customer_id = find_surviving_customer(&state.db, workspace, id).await?.map(|c| c.id),
             None => match CustomerName::parse(v.strip_prefix(suggest::NEW).unwrap_or(&v)) {
                 // By its name, or `Customer N` for an anonymous customer.
-                Ok(name) => match crate::customers::view::find_named(state.db(), workspace, &name).await? {
+                Ok(name) => match crate::customers::view::find_named(&state.db, workspace, &name).await? {
                     Some(c) => customer_id = Some(c.id),
                     None => new_customer = Some(name),
                 },
@@ -212,10 +223,10 @@ pub async fn submit(
         }
     }
     let mut scrubbing =
-        crate::domain::pii::Scrubbing::new(crate::store::workspaces::find_pii_scrub(state.db(), workspace).await?);
+        crate::domain::pii::Scrubbing::new(crate::store::workspaces::find_pii_scrub(&state.db, workspace).await?);
     let message_text = scrubbing.text(&target.text);
-    let now = state.clock().now_ms();
-    let mut tx = state.db().begin().await?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
     if let Some(name) = &new_customer {
         customer_id = Some(insert_customer_if_new(&mut tx, workspace, name, now).await?);
     }
@@ -246,8 +257,8 @@ pub async fn submit(
         insert_follower_notices(&mut tx, workspace, &notice, user, now).await?;
     }
     tx.commit().await?;
-    state.wake_outbox();
-    crate::quotas::after_evidence(state, workspace, user).await;
+    state.outbox.wake();
+    crate::quotas::after_evidence(&state.db, &state.clock, &state.outbox, workspace, user).await;
     fill_permalink(state, workspace, target.channel, target.ts);
     let text = if fresh {
         format!("Triaged as *{}* ({}). It counts toward your feedback target.", escape(&area.name), kind.label())
@@ -263,16 +274,17 @@ pub async fn submit(
 
 /// Links the item back to its message (after the ack).
 fn fill_permalink(state: &AppState, workspace: &WorkspaceId, channel: String, ts: String) {
+    let tasks = state.tasks.clone();
     let (state, workspace) = (state.clone(), workspace.clone());
-    state.clone().spawn(async move {
-        let link = match state.slack(&workspace).await {
+    tasks.spawn(async move {
+        let link = match state.slack.client(&workspace).await {
             Ok(slack) => slack.permalink(&channel, &ts).await,
             Err(e) => Err(e),
         };
         match link {
             Ok(link) => {
                 if let Err(e) = state
-                    .db()
+                    .db
                     .write(async |tx| onboarding::update_feedback_permalink(tx, &workspace, &channel, &ts, &link).await)
                     .await
                 {

@@ -47,7 +47,7 @@ fn answer(status: StatusCode, body: serde_json::Value) -> Response {
 
 /// Verifies, counts once, answers.
 pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response, AppError> {
-    let Some(secret) = &state.config().webhook_secret else {
+    let Some(secret) = &state.config.webhook_secret else {
         return Ok(answer(
             StatusCode::SERVICE_UNAVAILABLE,
             json!({ "ok": false, "error": "webhook disabled: set HIGHLIGHTS_WEBHOOK_SECRET" }),
@@ -60,11 +60,11 @@ pub async fn tickets(State(state): State<AppState>, headers: HeaderMap, body: Bo
         header(TIMESTAMP_HEADER),
         header(SIGNATURE_HEADER),
         &body,
-        state.clock().now().as_second(),
+        state.clock.now().as_second(),
     )
     .map_err(|e| AppError::Unauthorized(e.reason()))?;
     let task = state.clone();
-    state.run_to_completion(async move { count_ticket(&task, &body).await }).await?
+    state.tasks.run_to_completion(async move { count_ticket(&task, &body).await }).await?
 }
 
 /// Reads a verified ticket event and counts it once (on a task of its own).
@@ -84,12 +84,12 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
     }
     let workspace = match event.team_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(team) => team.to_owned(),
-        None if state.config().bot_token.is_none() => {
+        None if state.config.bot_token.is_none() => {
             return Err(AppError::BadRequest("team_id is required: the app is installed in workspaces by OAuth".into()))
         }
-        None => state.token_team().await?.id.clone(),
+        None => state.installs.token_team().await?.id.clone(),
     };
-    let workspace = match state.admit_as_is(&workspace, None).await {
+    let workspace = match state.installs.admit_as_is(&workspace, None).await {
         Ok(Admission::Ours(workspace)) => workspace,
         Ok(Admission::NotOurs) | Err(AppError::BadRequest(_)) => {
             return Err(AppError::BadRequest(format!(
@@ -99,7 +99,7 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
         }
         Err(e) => return Err(e),
     };
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     let user = match (
         event.agent_slack_id.as_deref().map(str::trim).filter(|s| !s.is_empty()),
         event.agent_email.as_deref(),
@@ -107,7 +107,7 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
         (Some(id), _) if UserId::parse(id).is_ok() => id.to_owned(),
         (Some(_), _) => return Err(AppError::BadRequest("agent_slack_id is not a Slack user id (U… or W…)".into())),
         (None, Some(email)) if email.contains('@') => {
-            match async { state.slack(&workspace).await?.user_by_email(email.trim()).await }.await {
+            match async { state.slack.client(&workspace).await?.user_by_email(email.trim()).await }.await {
                 Ok(user) => user.id.to_string(),
                 Err(e) => {
                     let reason = match &e {
@@ -116,7 +116,7 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
                     };
                     let payload = String::from_utf8_lossy(body).into_owned();
                     state
-                        .db()
+                        .db
                         .write(async |tx| {
                             insert_unmapped_ticket(tx, &workspace, &ticket, Some(email.trim()), &reason, &payload, now)
                                 .await
@@ -132,11 +132,11 @@ async fn count_ticket(state: &AppState, body: &[u8]) -> Result<Response, AppErro
         _ => return Err(AppError::BadRequest("give agent_slack_id or agent_email".into())),
     };
     let tickets = NewTickets { user: &user, source: "webhook", ticket_ref: Some(&ticket), count: 1, note: None };
-    let counted = state.db().write(async |tx| insert_tickets(tx, &workspace, &tickets, now).await).await?;
+    let counted = state.db.write(async |tx| insert_tickets(tx, &workspace, &tickets, now).await).await?;
     if !counted {
         return Ok(answer(StatusCode::OK, json!({ "ok": true, "counted": false, "reason": "ticket already counted" })));
     }
-    crate::quotas::after_evidence(state, &workspace, &user).await;
+    crate::quotas::after_evidence(&state.db, &state.clock, &state.outbox, &workspace, &user).await;
     Ok(answer(StatusCode::OK, json!({ "ok": true, "counted": true, "user": user })))
 }
 
@@ -153,19 +153,26 @@ fn escape_id(id: &str) -> String {
 /// many were counted.
 pub async fn map_waiting_tickets(state: &AppState) -> Result<usize, sqlx::Error> {
     let mut counted = 0;
-    for ticket in crate::store::onboarding::list_unmapped_tickets(state.db(), 100).await? {
+    for ticket in crate::store::onboarding::list_unmapped_tickets(&state.db, 100).await? {
         let Some(email) = ticket.agent_email.as_deref() else { continue };
         let workspace = WorkspaceId(ticket.workspace_id.clone());
-        match async { state.slack(&workspace).await?.user_by_email(email).await }.await {
+        match async { state.slack.client(&workspace).await?.user_by_email(email).await }.await {
             Ok(user) => {
                 let user = user.id.to_string();
                 if state
-                    .db()
+                    .db
                     .write(async |tx| crate::store::onboarding::map_unmapped_ticket(tx, &ticket, &user).await)
                     .await?
                 {
                     counted += 1;
-                    crate::quotas::after_evidence(state, &WorkspaceId(ticket.workspace_id.clone()), &user).await;
+                    crate::quotas::after_evidence(
+                        &state.db,
+                        &state.clock,
+                        &state.outbox,
+                        &WorkspaceId(ticket.workspace_id.clone()),
+                        &user,
+                    )
+                    .await;
                 }
             }
             Err(SlackError::Api(code)) if code == "users_not_found" => {}

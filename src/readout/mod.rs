@@ -11,8 +11,8 @@
 
 use jiff::Timestamp;
 
-use crate::app::zone::zone_named;
-use crate::app::AppState;
+use crate::app::{zone::zone_named, AppState, Slack};
+use crate::config::Config;
 use crate::digests::schedule::{period_key, Schedule};
 use crate::error::{AppError, UserError};
 use crate::permissions;
@@ -25,6 +25,7 @@ use crate::store::onboarding::list_onboardees;
 use crate::store::outbox::{insert_outbox_row, OutboxKind};
 use crate::store::readouts::{self, ReadoutSetting};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// Onboardees a read-out details; the rest are counted (`/highlight team` lists all).
 pub const LISTED: usize = 8;
@@ -51,15 +52,15 @@ pub async fn configure(
     user: &str,
     schedule: Option<Schedule>,
 ) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, user, "change the configuration").await?;
-    let now = state.clock().now_ms();
+    permissions::require_manager(&state.config, &state.slack, workspace, user, "change the configuration").await?;
+    let now = state.clock.now_ms();
     let text = schedule.map(|s| s.as_text());
-    state.db().write(async |tx| readouts::update_readout_schedule(tx, workspace, text.as_deref(), now).await).await?;
-    let zone = crate::store::digests::find_digest_settings(state.db(), workspace)
+    state.db.write(async |tx| readouts::update_readout_schedule(tx, workspace, text.as_deref(), now).await).await?;
+    let zone = crate::store::digests::find_digest_settings(&state.db, workspace)
         .await?
         .and_then(|s| s.time_zone)
         .unwrap_or_else(|| "UTC".to_owned());
-    let who = if state.config().managers.is_empty() { "the workspace's admins and owners" } else { "each manager" };
+    let who = if state.config.managers.is_empty() { "the workspace's admins and owners" } else { "each manager" };
     Ok(Reply::ephemeral(match text {
         Some(text) => format!(
             "Manager read-out: {text} ({}). Each time, {who} get one DM with every onboardee's pace, the customers \
@@ -135,8 +136,7 @@ pub fn render_readout(label: &str, onboardees: &[Onboardee]) -> String {
 }
 
 /// Everyone being onboarded, as the read-out shows them (most behind first).
-pub async fn gather(state: &AppState, workspace: &WorkspaceId, now_ms: i64) -> Result<Vec<Onboardee>, sqlx::Error> {
-    let db = state.db();
+pub async fn gather(db: &Db, workspace: &WorkspaceId, now_ms: i64) -> Result<Vec<Onboardee>, sqlx::Error> {
     let mut all = Vec::new();
     for o in list_onboardees(db, workspace).await? {
         let progress = progress_on(db, now_ms, workspace, &o).await?;
@@ -149,23 +149,23 @@ pub async fn gather(state: &AppState, workspace: &WorkspaceId, now_ms: i64) -> R
 }
 
 /// Who gets the read-out: `HIGHLIGHTS_MANAGERS`, or the admins and owners.
-async fn managers(state: &AppState, workspace: &WorkspaceId) -> Result<Vec<String>, AppError> {
-    let listed = &state.config().managers;
+async fn managers(config: &Config, slack: &Slack, workspace: &WorkspaceId) -> Result<Vec<String>, AppError> {
+    let listed = &config.managers;
     if !listed.is_empty() {
         return Ok(listed.iter().map(ToString::to_string).collect());
     }
-    let admins = async { state.slack(workspace).await?.list_admins().await };
+    let admins = async { slack.client(workspace).await?.list_admins().await };
     admins.await.map_err(|e| anyhow::Error::new(e).context("listing the admins and owners").into())
 }
 
 /// Queues the read-outs that are due (a scheduler tick). Returns for how many
 /// workspaces it queued them.
 pub async fn queue_readouts(state: &AppState) -> Result<usize, AppError> {
-    let now_ms = state.clock().now_ms();
+    let now_ms = state.clock.now_ms();
     let now = Timestamp::from_millisecond(now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
     let mut queued = 0;
-    for setting in readouts::list_readout_settings(state.db()).await? {
-        match queue_one(state, &setting, now).await {
+    for setting in readouts::list_readout_settings(&state.db).await? {
+        match queue_one(&state.db, &state.config, &state.slack, &setting, now).await {
             Ok(true) => queued += 1,
             Ok(false) => {}
             // One workspace's trouble (Slack unreachable for its admins) waits for the next tick.
@@ -175,12 +175,18 @@ pub async fn queue_readouts(state: &AppState) -> Result<usize, AppError> {
         }
     }
     if queued > 0 {
-        state.wake_outbox();
+        state.outbox.wake();
     }
     Ok(queued)
 }
 
-async fn queue_one(state: &AppState, setting: &ReadoutSetting, now: Timestamp) -> Result<bool, AppError> {
+async fn queue_one(
+    db: &Db,
+    config: &Config,
+    slack: &Slack,
+    setting: &ReadoutSetting,
+    now: Timestamp,
+) -> Result<bool, AppError> {
     let Ok(schedule) = Schedule::parse(&setting.readout_schedule) else {
         return Ok(false);
     };
@@ -194,14 +200,14 @@ async fn queue_one(state: &AppState, setting: &ReadoutSetting, now: Timestamp) -
     }
     let workspace = WorkspaceId(setting.id.clone());
     let period = period_key(moment, &tz);
-    if readouts::find_readout_queued(state.db(), &workspace, &period).await? {
+    if readouts::find_readout_queued(db, &workspace, &period).await? {
         return Ok(false);
     }
     let now_ms = now.as_millisecond();
     let label = moment.to_zoned_datetime(tz).strftime("%a %b %-d").to_string();
-    let text = render_readout(&label, &gather(state, &workspace, now_ms).await?);
-    let managers = managers(state, &workspace).await?;
-    let mut tx = state.db().begin().await?;
+    let text = render_readout(&label, &gather(db, &workspace, now_ms).await?);
+    let managers = managers(config, slack, &workspace).await?;
+    let mut tx = db.begin().await?;
     if !readouts::insert_readout_queued(&mut tx, &workspace, &period, now_ms).await? {
         return Ok(false);
     }

@@ -11,7 +11,7 @@ use jiff::ToSpan as _;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Outbox};
 use crate::digests::pick_quotes;
 use crate::domain::highlight::{format_date, parse_date};
 use crate::error::{AppError, UserError};
@@ -370,16 +370,30 @@ pub fn render_report_json(r: &Report) -> Value {
 
 /// `/highlight report [@user]`: checks there is something to report, then
 /// sends it as a DM.
-pub async fn request(state: &AppState, workspace: &WorkspaceId, by: &str, who: Who) -> Result<Reply, AppError> {
+pub async fn request(
+    db: &Db,
+    clock: &Clock,
+    outbox: &Outbox,
+    workspace: &WorkspaceId,
+    by: &str,
+    who: Who,
+) -> Result<Reply, AppError> {
     let subject = who.id(by);
-    queue(state, workspace, by, &subject).await?;
+    queue(db, clock, outbox, workspace, by, &subject).await?;
     Ok(Reply::ephemeral("Your month-end report is on its way as a direct message."))
 }
 
 /// Queues the DM of `subject`'s report to `by`, or says (as a [`UserError`])
 /// why there is none.
-pub async fn queue(state: &AppState, workspace: &WorkspaceId, by: &str, subject: &str) -> Result<(), AppError> {
-    if gather(state.db(), workspace, subject, state.clock().now_ms()).await?.is_none() {
+pub async fn queue(
+    db: &Db,
+    clock: &Clock,
+    outbox: &Outbox,
+    workspace: &WorkspaceId,
+    by: &str,
+    subject: &str,
+) -> Result<(), AppError> {
+    if gather(db, workspace, subject, clock.now_ms()).await?.is_none() {
         let whose = if subject == by { "You have".to_owned() } else { format!("<@{subject}> has") };
         return Err(UserError::new(format!(
             "{whose} no interviews in the onboarding window yet, so there is nothing to report. \
@@ -387,13 +401,13 @@ pub async fn queue(state: &AppState, workspace: &WorkspaceId, by: &str, subject:
         ))
         .into());
     }
-    let now = state.clock().now_ms();
+    let now = clock.now_ms();
     let kind = OutboxKind::SendReport {
         to: by.to_owned(),
         subject: subject.to_owned(),
         topic: format!("{by}:{subject}:{now}"),
     };
-    state.queue_once(workspace, &kind).await?;
+    outbox.queue_once(workspace, &kind).await?;
     Ok(())
 }
 
@@ -405,13 +419,13 @@ pub async fn send(
     subject: &str,
     key: &str,
 ) -> Result<(), PostError> {
-    let Some(report) = gather(state.db(), workspace, subject, state.clock().now_ms()).await? else {
+    let Some(report) = gather(&state.db, workspace, subject, state.clock.now_ms()).await? else {
         return Ok(());
     };
-    let web = state.config().web.as_ref().map(|web| web.url(&format!("/onboarding/{subject}/report")));
+    let web = state.config.web.as_ref().map(|web| web.url(&format!("/onboarding/{subject}/report")));
     let message = render_report_message(&report).with_browser_link(web);
     // Its key in its metadata: a forgotten customer's quotes are found and mended.
-    state.slack(workspace).await?.post_message(to, None, false, &message, Some(key)).await?;
+    state.slack.client(workspace).await?.post_message(to, None, false, &message, Some(key)).await?;
     Ok(())
 }
 

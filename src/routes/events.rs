@@ -29,6 +29,7 @@ pub async fn event(State(state): State<AppState>, req: SignedRequest) -> Result<
             let delivery = Delivery { event: payload::event_of(&callback)?, enterprise, retry: req.retry_num() };
             let task = state.clone();
             let answer = state
+                .tasks
                 .run_to_completion(async move { super::dispatch(&task, Inbound::Event(delivery)).await })
                 .await??;
             Ok(answer.into_response())
@@ -44,16 +45,16 @@ pub async fn handle(state: &AppState, delivery: &Delivery) -> Result<(), AppErro
     let lost_access = event.what == EventKind::LostAccess;
     // Any other event from the workspace means the app is installed there (again).
     let workspace = if lost_access {
-        state.admit_as_is(&event.team, enterprise).await?
+        state.installs.admit_as_is(&event.team, enterprise).await?
     } else {
-        state.admit(&event.team, enterprise).await?
+        state.installs.admit(&event.team, enterprise).await?
     };
     let Admission::Ours(workspace) = workspace else {
         return Ok(());
     };
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     let fresh = state
-        .db()
+        .db
         .write(async |tx| events::insert_processed_event(tx, &workspace, &event.event_id, &event.kind, now).await)
         .await?;
     if !fresh {
@@ -65,28 +66,27 @@ pub async fn handle(state: &AppState, delivery: &Delivery) -> Result<(), AppErro
         EventKind::LostAccess => {
             // Nothing more can be posted there; the data stays for a reinstall.
             tracing::warn!(workspace = workspace.as_str(), kind = event.kind, "the app lost access to a workspace");
-            state
-                .db()
-                .write(async |tx| crate::store::workspaces::update_uninstalled(tx, &workspace, now).await)
-                .await?;
-            state.forget_installed(workspace.as_str());
+            state.db.write(async |tx| crate::store::workspaces::update_uninstalled(tx, &workspace, now).await).await?;
+            state.installs.forget_installed(workspace.as_str());
             return Ok(());
         }
         EventKind::Reaction(reaction) => {
             async {
                 crate::endorsements::reacted(state, &workspace, reaction).await?;
-                crate::quotas::triage::reacted(state, &workspace, reaction).await
+                crate::quotas::triage::reacted(&state.db, &state.clock, &state.outbox, &workspace, reaction).await
             }
             .await
         }
-        EventKind::HomeOpened { user } => {
-            state.queue(&workspace, &OutboxKind::PublishHome { user: user.clone() }).await.map_err(AppError::from)
-        }
+        EventKind::HomeOpened { user } => state
+            .outbox
+            .queue(&workspace, &OutboxKind::PublishHome { user: user.clone() })
+            .await
+            .map_err(AppError::from),
         EventKind::Other => Ok(()),
     };
     if let Err(e) = handled {
         // Forget the event so that Slack's retry is processed, then fail this delivery.
-        state.db().write(async |tx| events::delete_processed_event(tx, &workspace, &event.event_id).await).await?;
+        state.db.write(async |tx| events::delete_processed_event(tx, &workspace, &event.event_id).await).await?;
         return Err(e);
     }
     Ok(())

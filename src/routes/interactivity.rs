@@ -37,6 +37,7 @@ pub async fn interaction(State(state): State<AppState>, req: SignedRequest) -> R
     let once = (!matches!(interaction.kind, InteractionKind::Suggestion(_))).then(|| req.seen_key().clone());
     let task = state.clone();
     let answer = state
+        .tasks
         .run_to_completion(async move {
             let inbound = Inbound::Interaction(interaction);
             match once {
@@ -79,7 +80,7 @@ fn on_first_input(view: &View, text: &str) -> Ack {
 async fn handle_interaction(state: &AppState, interaction: &Interaction) -> Result<Ack, AppError> {
     let from = &interaction.from;
     crate::app::record_requester(&from.team, &from.user);
-    let Admission::Ours(workspace) = state.admit(&from.team, from.enterprise.as_deref()).await? else {
+    let Admission::Ours(workspace) = state.installs.admit(&from.team, from.enterprise.as_deref()).await? else {
         // Acknowledged, and nothing else: the app is not installed there.
         return Ok(match interaction.kind {
             InteractionKind::Suggestion(_) => Ack::Options(Vec::new()),
@@ -100,7 +101,7 @@ async fn handle_interaction(state: &AppState, interaction: &Interaction) -> Resu
         // An external select waits for its options in the response body.
         InteractionKind::Suggestion(suggestion) => match suggestion.block_id.as_str() {
             capture::modal::block::CUSTOMER => {
-                capture::handle::suggest_customers(state, &workspace, &suggestion.value).await
+                capture::handle::suggest_customers(&state.db, &workspace, &suggestion.value).await
             }
             _ => Ok(Ack::Options(Vec::new())),
         },
@@ -114,7 +115,7 @@ async fn submit(state: &AppState, workspace: &WorkspaceId, user: &str, view: &Vi
     if !matches!(callback, capture::modal::CALLBACK_ID | quotas::triage::CALLBACK_ID) {
         return Ok(Ack::Empty);
     }
-    let Some(metadata) = state.unseal_view(workspace, view) else {
+    let Some(metadata) = state.slack.unseal_view(workspace, view) else {
         tracing::warn!(callback, "submission of a form this app did not open refused");
         return Ok(on_first_input(view, NOT_OUR_FORM_TEXT));
     };
@@ -154,15 +155,18 @@ async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &A
         }
     } else if id == home::MY_REPORT_ACTION {
         // The answer (the report, or why there is none) arrives as a DM.
-        match reports::queue(state, workspace, user, user).await {
+        match reports::queue(&state.db, &state.clock, &state.outbox, workspace, user, user).await {
             Err(AppError::User(why)) => {
-                let topic = format!("no-report:{}", state.clock().now_ms());
-                state.queue(workspace, &OutboxKind::NotifyUser { user: user.to_owned(), text: why.0, topic }).await?;
+                let topic = format!("no-report:{}", state.clock.now_ms());
+                state
+                    .outbox
+                    .queue(workspace, &OutboxKind::NotifyUser { user: user.to_owned(), text: why.0, topic })
+                    .await?;
             }
             queued => queued?,
         }
     } else if id == capture::modal::ADD_HIGHLIGHT_ACTION {
-        match action.view.as_ref().and_then(|view| Some((view, state.unseal_view(workspace, view)?))) {
+        match action.view.as_ref().and_then(|view| Some((view, state.slack.unseal_view(workspace, view)?))) {
             Some((view, metadata)) => {
                 capture::handle::add_highlight_group(state, workspace, view.id.clone(), view.hash.clone(), metadata)
             }

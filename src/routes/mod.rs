@@ -48,15 +48,15 @@ pub async fn dispatch(state: &AppState, inbound: Inbound) -> Result<Answer, AppE
 /// in the database first. Handling that fails on our side forgets it, so
 /// that sending it again is acted on; a record that cannot be written does
 /// not stop the handling. Called from the request's task
-/// ([`AppState::run_to_completion`]): a client that goes away leaves the
+/// ([`crate::app::Tasks::run_to_completion`]): a client that goes away leaves the
 /// record and the work done together, or neither started.
 pub async fn dispatch_once(state: &AppState, seen: &SeenKey, inbound: Inbound) -> Result<Answer, AppError> {
-    if !state.config().replay_guard {
+    if !state.config.replay_guard {
         return dispatch(state, inbound).await;
     }
     let hash = seen.signature_hash.as_str();
     let request = seen_requests::SeenRequest { signature_hash: hash.to_owned(), expires_at_ms: seen.expires_at_ms };
-    let first = state.db().record_seen_request(request).await;
+    let first = state.db.record_seen_request(request).await;
     // Without the database the work fails too, and answers as it always has
     // (a form keeps what was typed and says why).
     let first = first.unwrap_or_else(|e| {
@@ -73,7 +73,7 @@ pub async fn dispatch_once(state: &AppState, seen: &SeenKey, inbound: Inbound) -
     }
     let answer = dispatch(state, inbound).await;
     if answer.is_err() {
-        if let Err(e) = state.db().write(async |tx| seen_requests::delete_seen_request(tx, hash).await).await {
+        if let Err(e) = state.db.write(async |tx| seen_requests::delete_seen_request(tx, hash).await).await {
             tracing::warn!(error = %crate::error::chain(&e), "could not forget a signed request that failed");
         }
     }

@@ -10,10 +10,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Slack};
+use crate::config::Config;
 use crate::config::{OAuth, Secret};
 use crate::store::installations::{self, NewInstallation, STATE_TTL_MS};
 use crate::store::workspaces::{Installed, WorkspaceId};
+use crate::store::Db;
 use crate::web::session::{cookie, digest, random_token};
 
 /// Where Slack asks a person to approve the install.
@@ -57,13 +59,13 @@ fn manifest_bot_scopes(manifest: &'static str) -> Vec<&'static str> {
 /// `GET /slack/install`: a fresh state, stored for every replica, and the
 /// browser sent on to Slack.
 pub async fn install(State(state): State<AppState>) -> Response {
-    let Some(oauth) = &state.config().oauth else {
+    let Some(oauth) = &state.config.oauth else {
         return off_page();
     };
     let (install_state, browser) = (random_token(), random_token());
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     if let Err(e) = state
-        .db()
+        .db
         .write(async |tx| installations::insert_oauth_state(tx, &install_state, &digest(&browser), now).await)
         .await
     {
@@ -107,14 +109,14 @@ pub async fn oauth_redirect(
     headers: HeaderMap,
     Query(redirect): Query<Redirect>,
 ) -> Response {
-    if state.config().oauth.is_none() {
+    if state.config.oauth.is_none() {
         return super::ops::not_found().await.into_response();
     }
     let work = state.clone();
-    let install_cookie = state.config().oauth.as_ref().map(InstallCookie::of).unwrap_or(InstallCookie::PLAIN);
+    let install_cookie = state.config.oauth.as_ref().map(InstallCookie::of).unwrap_or(InstallCookie::PLAIN);
     let browser = cookie(&headers, install_cookie.name).map(str::to_owned);
     // Runs to its end even if the browser goes away: a code is good once.
-    let mut answer = match state.run_to_completion(async move { finish(&work, browser, redirect).await }).await {
+    let mut answer = match state.tasks.run_to_completion(async move { finish(&work, browser, redirect).await }).await {
         Ok(answer) => answer,
         Err(_) => page(StatusCode::INTERNAL_SERVER_ERROR, "Cannot install", "Something went wrong on our side."),
     };
@@ -127,13 +129,13 @@ pub async fn oauth_redirect(
 
 /// Finishes an install; every outcome is a short page.
 async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -> Response {
-    let Some(oauth) = &state.config().oauth else {
+    let Some(oauth) = &state.config.oauth else {
         return super::ops::not_found().await.into_response();
     };
     // A state is good once, whatever the outcome.
     let started = match redirect.state.as_deref().filter(|s| !s.is_empty()) {
         Some(install_state) => {
-            match state.db().write(async |tx| installations::delete_oauth_state(tx, install_state).await).await {
+            match state.db.write(async |tx| installations::delete_oauth_state(tx, install_state).await).await {
                 Ok(started) => started,
                 Err(e) => {
                     tracing::error!(error = %crate::error::chain(&e), "cannot check an install's state");
@@ -169,7 +171,7 @@ async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -
             "It is missing, unknown or already used. Start again from the install link.",
         );
     };
-    if state.clock().now_ms() - started_at > STATE_TTL_MS {
+    if state.clock.now_ms() - started_at > STATE_TTL_MS {
         return page(
             StatusCode::BAD_REQUEST,
             "This install link expired",
@@ -183,7 +185,7 @@ async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -
             "Finish it in the browser that started it, or start again here from the install link.",
         );
     }
-    let granted = match access(state, oauth, code).await {
+    let granted = match access(&state.config, &state.slack, oauth, code).await {
         Ok(granted) => granted,
         Err(Exchange::Refused(error)) => {
             tracing::warn!(error, "Slack refused the install's code");
@@ -236,23 +238,23 @@ async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -
         installed_by: granted.authed_user.as_ref().map(|u| u.id.clone()),
         enterprise_id: granted.enterprise.as_ref().map(|e| e.id.clone()),
     };
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     match state
-        .db()
+        .db
         .write(async |tx| {
-            installations::upsert_installation(tx, &workspace, &install, &state.config().default_areas, now).await
+            installations::upsert_installation(tx, &workspace, &install, &state.config.default_areas, now).await
         })
         .await
     {
         Ok(installed) => {
-            state.note_installed_with(&workspace, token);
+            state.installs.note_installed_with(&workspace, token);
             let team = workspace.as_str();
             match installed {
                 Installed::New => tracing::info!(team, "installed by OAuth into a new workspace"),
                 Installed::Already => tracing::info!(team, "installed by OAuth again: token replaced"),
                 Installed::Again => {
                     tracing::info!(team, "installed by OAuth again after an uninstall; parked posts released");
-                    state.wake_outbox();
+                    state.outbox.wake();
                 }
             }
         }
@@ -320,15 +322,15 @@ enum Exchange {
 /// Exchanges the code with `oauth.v2.access`: the client's credentials in a
 /// form body (and as HTTP Basic auth, which Slack prefers), with the same
 /// `redirect_uri` as the authorize step.
-async fn access(state: &AppState, oauth: &OAuth, code: &str) -> Result<Granted, Exchange> {
-    let url = format!("{}/oauth.v2.access", state.config().slack_api_url);
+async fn access(config: &Config, slack: &Slack, oauth: &OAuth, code: &str) -> Result<Granted, Exchange> {
+    let url = format!("{}/oauth.v2.access", config.slack_api_url);
     let form = [
         ("client_id", oauth.client_id.as_str()),
         ("client_secret", oauth.client_secret.expose()),
         ("code", code),
         ("redirect_uri", oauth.redirect_uri.as_str()),
     ];
-    let response = state
+    let response = slack
         .http()
         .post(url)
         .basic_auth(&oauth.client_id, Some(oauth.client_secret.expose()))
@@ -350,9 +352,9 @@ async fn access(state: &AppState, oauth: &OAuth, code: &str) -> Result<Granted, 
 /// Seals again, under the current key, every token sealed under the previous
 /// one (after a key rotation); said in the log. A token no key opens is left
 /// as it is and named in the log.
-pub async fn reseal_tokens(state: &AppState) {
-    let Some(oauth) = &state.config().oauth else { return };
-    let rows = match installations::list_sealed_tokens(state.db()).await {
+pub async fn reseal_tokens(db: &Db, clock: &Clock, config: &Config) {
+    let Some(oauth) = &config.oauth else { return };
+    let rows = match installations::list_sealed_tokens(db).await {
         Ok(rows) => rows,
         Err(e) => {
             tracing::error!(error = %crate::error::chain(&e), "cannot read stored bot tokens to seal them again");
@@ -364,10 +366,9 @@ pub async fn reseal_tokens(state: &AppState) {
         match oauth.keys.open(workspace, sealed) {
             Ok(token) => {
                 let again = oauth.keys.seal(workspace, &token);
-                match state
-                    .db()
+                match db
                     .write(async |tx| {
-                        installations::update_sealed_token(tx, workspace, sealed, &again, state.clock().now_ms()).await
+                        installations::update_sealed_token(tx, workspace, sealed, &again, clock.now_ms()).await
                     })
                     .await
                 {

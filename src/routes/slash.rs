@@ -16,6 +16,7 @@ pub async fn slash_command(State(state): State<AppState>, req: SignedRequest) ->
     crate::app::record_requester(&command.team_id, &command.user_id);
     let (task, seen) = (state.clone(), req.seen_key().clone());
     let answer = state
+        .tasks
         .run_to_completion(async move { super::dispatch_once(&task, &seen, Inbound::Command(command)).await })
         .await??;
     Ok(answer.into_response())

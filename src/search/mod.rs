@@ -1,7 +1,6 @@
 //! `/highlight search <words> [area:<name>] [customer:<name>]`: ranked matches
 //! with customer, area, date and a link to the posted reply.
 
-use crate::app::AppState;
 use crate::areas::find_area;
 use crate::customers::view::resolve;
 use crate::domain::CustomerName;
@@ -12,6 +11,7 @@ use crate::slack::mrkdwn::{count, decode, escape, link};
 use crate::store::areas::list_areas;
 use crate::store::search::{search_highlights, SearchFilter, SearchHit};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// Most hits shown.
 pub const MAX_HITS: i64 = 10;
@@ -74,31 +74,27 @@ fn next_token(text: &str) -> (&str, &str) {
 }
 
 /// Runs a search and renders the hits.
-pub async fn search(state: &AppState, workspace: &WorkspaceId, query: SearchQuery) -> Result<Reply, AppError> {
-    let hits = find_hits(state, workspace, &query).await?;
+pub async fn search(db: &Db, workspace: &WorkspaceId, query: SearchQuery) -> Result<Reply, AppError> {
+    let hits = find_hits(db, workspace, &query).await?;
     Ok(render_hits(&query, &hits))
 }
 
 /// The hits of a search, best first: what `/highlight search` and the
 /// library's `/search` both show. An unknown `area:` or `customer:` is
 /// refused with the closest names.
-pub async fn find_hits(
-    state: &AppState,
-    workspace: &WorkspaceId,
-    query: &SearchQuery,
-) -> Result<Vec<SearchHit>, AppError> {
+pub async fn find_hits(db: &Db, workspace: &WorkspaceId, query: &SearchQuery) -> Result<Vec<SearchHit>, AppError> {
     let mut filter = SearchFilter::default();
     if let Some(area) = &query.area {
-        let areas = list_areas(state.db(), workspace).await?;
+        let areas = list_areas(db, workspace).await?;
         match find_area(&areas, area) {
             Some(a) => filter.area_id = Some(a.id),
             None => return Err(UserError::new(crate::areas::unknown_area_message(&areas, area)).into()),
         }
     }
     if let Some(customer) = &query.customer {
-        filter.customer_id = Some(resolve(state, workspace, &CustomerName::parse(customer)?).await?.id);
+        filter.customer_id = Some(resolve(db, workspace, &CustomerName::parse(customer)?).await?.id);
     }
-    Ok(search_highlights(state.db(), workspace, &query.words, &filter, MAX_HITS).await?)
+    Ok(search_highlights(db, workspace, &query.words, &filter, MAX_HITS).await?)
 }
 
 /// Pure rendering of search results.

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::trace::TraceLayer;
 
-use crate::app::{self, AppState};
+use crate::app::AppState;
 use crate::{jobs, metrics, routes};
 
 /// The HTTP routes of docs/design.md (Routes).
@@ -29,7 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::ops::healthz))
         .route("/metrics", get(routes::ops::metrics))
         .merge(crate::web::router(&state))
-        .route_layer(axum::middleware::from_fn_with_state(state.metrics().clone(), metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         // One span per request: its route, and the team and user once the
         // body is read (`record_requester`); work it starts carries it.
         .layer(
@@ -59,17 +59,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = router(state.clone());
-    let learning = state.config().bot_token.is_some().then(|| tokio::spawn(app::learn_token_team(state.clone())));
-    if state.config().oauth.is_some() {
-        routes::oauth::reseal_tokens(&state).await;
+    let learning = state.config.bot_token.is_some().then(|| tokio::spawn(state.installs.clone().learn_token_team()));
+    if state.config.oauth.is_some() {
+        routes::oauth::reseal_tokens(&state.db, &state.clock, &state.config).await;
     }
     let (stop_worker, worker_stopped) = watch::channel(false);
     let worker = tokio::spawn(jobs::outbox::run_worker(state.clone(), worker_stopped.clone()));
     let scheduler = tokio::spawn(jobs::scheduler::run_scheduler(state.clone(), worker_stopped));
-    let limits = state.config().timing.http;
+    let limits = state.config.timing.http;
     http::run(listener, app, limits, shutdown, Duration::from_secs(10)).await;
     // Requests whose client hung up may still be finishing their work.
-    state.wait_for_tasks(Duration::from_secs(10)).await;
+    state.tasks.wait(Duration::from_secs(10)).await;
     // Let the worker finish the row in hand; what is left stays queued for the next start.
     let _ = stop_worker.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(5), scheduler).await;
@@ -84,6 +84,6 @@ pub async fn serve(
     if let Some(learning) = learning {
         learning.abort();
     }
-    state.db().close().await;
+    state.db.close().await;
     Ok(())
 }

@@ -24,13 +24,13 @@ pub async fn set_channel(
     user: &str,
     channel: String,
 ) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, user, "change the configuration").await?;
-    let now = state.clock().now_ms();
-    let mut tx = state.db().begin().await?;
+    permissions::require_manager(&state.config, &state.slack, workspace, user, "change the configuration").await?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
     update_product_channel(&mut tx, workspace, &channel, now).await?;
     let woken = update_outbox_wake_workspace(&mut tx, workspace, now).await?;
     tx.commit().await?;
-    state.wake_outbox();
+    state.outbox.wake();
     let waiting = if woken > 0 { " Highlights that were waiting are being posted now." } else { "" };
     Ok(Reply::ephemeral(format!(
         "Highlights will be posted to <#{channel}>, one thread per customer.{waiting} \
@@ -60,10 +60,10 @@ pub async fn set_report(
     user: &str,
     endorsed_only: bool,
 ) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, user, "change the configuration").await?;
+    permissions::require_manager(&state.config, &state.slack, workspace, user, "change the configuration").await?;
     state
-        .db()
-        .write(async |tx| update_report_endorsed_only(tx, workspace, endorsed_only, state.clock().now_ms()).await)
+        .db
+        .write(async |tx| update_report_endorsed_only(tx, workspace, endorsed_only, state.clock.now_ms()).await)
         .await?;
     Ok(Reply::ephemeral(if endorsed_only {
         "Month-end reports now count endorsed quotes only: a feature is backed by 3 endorsed quotes from 3 customers. \
@@ -88,10 +88,10 @@ pub fn parse_pii_scrub(arg: &str) -> Result<bool, UserError> {
 /// `config pii-scrub on|off`: whether captures keep e-mail addresses and
 /// phone numbers out of what is stored and posted.
 pub async fn set_pii_scrub(state: &AppState, workspace: &WorkspaceId, user: &str, on: bool) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, user, "change the configuration").await?;
+    permissions::require_manager(&state.config, &state.slack, workspace, user, "change the configuration").await?;
     state
-        .db()
-        .write(async |tx| crate::store::workspaces::update_pii_scrub(tx, workspace, on, state.clock().now_ms()).await)
+        .db
+        .write(async |tx| crate::store::workspaces::update_pii_scrub(tx, workspace, on, state.clock.now_ms()).await)
         .await?;
     Ok(Reply::ephemeral(if on {
         "E-mail addresses and phone numbers in quotes, takeaways and triaged messages are now saved as `[email]` and \
@@ -130,8 +130,8 @@ pub async fn set_triage_emoji(
     user: &str,
     name: String,
 ) -> Result<Reply, AppError> {
-    permissions::require_manager(state, workspace, user, "change the configuration").await?;
-    state.db().write(async |tx| update_triage_emoji(tx, workspace, &name, state.clock().now_ms()).await).await?;
+    permissions::require_manager(&state.config, &state.slack, workspace, user, "change the configuration").await?;
+    state.db.write(async |tx| update_triage_emoji(tx, workspace, &name, state.clock.now_ms()).await).await?;
     Ok(Reply::ephemeral(format!(
         "Reacting with :{name}: to a message in a channel I'm in now queues it for triage in your App Home."
     )))

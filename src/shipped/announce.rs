@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::app::AppState;
+use crate::app::{AppState, Clock, Outbox};
 use crate::error::AppError;
 use crate::permissions;
 use crate::reply::Reply;
@@ -19,6 +19,7 @@ use crate::store::shipments::{self, ClosedQuote, NewShipment, PersonToTell, Ship
 use crate::store::workspaces::WorkspaceId;
 
 use super::{unseal_carried, Carried};
+use crate::store::Db;
 
 /// Said for a button value this app did not seal for this workspace.
 pub const NOT_OUR_BUTTON_TEXT: &str =
@@ -45,34 +46,40 @@ pub enum Announced {
 /// The *Announce* button: announces what the preview showed, once, and
 /// replaces the preview with what was done.
 pub async fn click(state: &AppState, workspace: &WorkspaceId, user: &str, action: &Action) -> Result<(), AppError> {
-    let answer = match unseal_carried(state.config().signing_secret.expose(), workspace, &action.value) {
+    let answer = match unseal_carried(state.config.signing_secret.expose(), workspace, &action.value) {
         None => {
             tracing::warn!("an announce button this app did not seal for the workspace refused");
             Reply::ephemeral(NOT_OUR_BUTTON_TEXT)
         }
-        Some(carried) => match permissions::require_manager(state, workspace, user, "announce what shipped").await {
-            Err(refusal) => Reply::ephemeral(refusal.0),
-            Ok(()) => {
-                let announced = announce(state, workspace, user, &carried).await?;
-                Reply { replace_original: Some(true), ..Reply::ephemeral(render_announced(&announced)) }
+        Some(carried) => {
+            match permissions::require_manager(&state.config, &state.slack, workspace, user, "announce what shipped")
+                .await
+            {
+                Err(refusal) => Reply::ephemeral(refusal.0),
+                Ok(()) => {
+                    let announced = announce(&state.db, &state.clock, &state.outbox, workspace, user, &carried).await?;
+                    Reply { replace_original: Some(true), ..Reply::ephemeral(render_announced(&announced)) }
+                }
             }
-        },
+        }
     };
     if let Some(url) = &action.response_url {
-        state.respond(url, &answer).await;
+        state.slack.respond(url, &answer).await;
     }
     Ok(())
 }
 
 /// Records the shipment and queues its posts, in one transaction.
 pub async fn announce(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    outbox: &Outbox,
     workspace: &WorkspaceId,
     user: &str,
     carried: &Carried,
 ) -> Result<Announced, AppError> {
-    let today = crate::app::zone::workspace_today(state, workspace).await?.to_string();
-    let now = state.clock().now_ms();
+    let today = crate::app::zone::workspace_today(db, clock, workspace).await?.to_string();
+    let now = clock.now_ms();
     let new = NewShipment {
         nonce: &carried.nonce,
         area: &carried.area,
@@ -81,7 +88,7 @@ pub async fn announce(
         shipped_by: user,
         shipped_on: &today,
     };
-    let mut tx = state.db().begin().await?;
+    let mut tx = db.begin().await?;
     let Some(id) = shipments::insert_shipment(&mut tx, workspace, &new, now).await? else {
         let shipment = shipments::find_shipment_by_nonce(&mut tx, workspace, &carried.nonce).await?;
         return Ok(shipment.map_or(Announced::NothingOpen, Announced::Already));
@@ -117,7 +124,7 @@ pub async fn announce(
         outbox::insert_outbox_row(&mut tx, workspace, &dm, now).await?;
     }
     tx.commit().await?;
-    state.wake_outbox();
+    outbox.wake();
     Ok(Announced::Now {
         shipment,
         customers: customers.into_iter().map(|(_, name)| name).collect(),

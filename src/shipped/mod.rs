@@ -16,9 +16,10 @@ pub mod post;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::AppState;
+use crate::app::Slack;
 use crate::areas::{find_area, unknown_area_message};
 use crate::capture::quick::split_fields;
+use crate::config::Config;
 use crate::error::{AppError, UserError};
 use crate::permissions;
 use crate::reply::{echo, Reply};
@@ -29,6 +30,7 @@ use crate::store::areas::list_areas;
 use crate::store::search::{search_highlights, SearchFilter};
 use crate::store::shipments::{self, OpenHighlight};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// The *Announce* button's action.
 pub const ANNOUNCE_ACTION: &str = "shipped_announce";
@@ -170,20 +172,21 @@ pub fn unseal_carried(secret: &str, workspace: &WorkspaceId, value: &str) -> Opt
 
 /// `shipped …`: the preview, or why there is none. Stores nothing.
 pub async fn preview(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
+    slack: &Slack,
     workspace: &WorkspaceId,
     user: &str,
     command: ShippedCommand,
 ) -> Result<Reply, AppError> {
     let refuse = |why: String| -> AppError { UserError::new(format!("{why}\n{}", echo(&command.text))).into() };
-    permissions::require_manager(state, workspace, user, "announce what shipped")
+    permissions::require_manager(config, slack, workspace, user, "announce what shipped")
         .await
         .map_err(|refusal| refuse(refusal.0))?;
-    let areas = list_areas(state.db(), workspace).await?;
+    let areas = list_areas(db, workspace).await?;
     let Some(area) = find_area(&areas, &command.area) else {
         return Err(refuse(unknown_area_message(&areas, &command.area)));
     };
-    let db = state.db();
     let open = match &command.matching {
         Matching::All => shipments::list_open_highlights(db, workspace, area.id, None).await?,
         Matching::Words(words) => {
@@ -211,7 +214,7 @@ pub async fn preview(
         link: command.link.clone(),
         highlights: open.iter().map(|h| h.id).collect(),
     };
-    let value = seal_carried(state.config().signing_secret.expose(), workspace, &carried);
+    let value = seal_carried(config.signing_secret.expose(), workspace, &carried);
     if value.chars().count() > MAX_BUTTON_VALUE {
         return Err(refuse(format!(
             "That matches {} in *{}*: more than one announcement can carry. Use more words to narrow it.",

@@ -23,7 +23,7 @@ pub async fn post_shipped(
     customer_id: i64,
     look_first: bool,
 ) -> Result<(), PostError> {
-    let db = state.db();
+    let db = &state.db;
     let Some(shipment) = shipments::find_shipment(db, workspace, shipment_id).await? else {
         return Err(PostError::Gone);
     };
@@ -31,18 +31,18 @@ pub async fn post_shipped(
     if quotes.is_empty() {
         return Err(PostError::Gone);
     }
-    let Some(channel) = product_channel(state, workspace).await? else {
+    let Some(channel) = product_channel(&state.db, &state.slack, workspace).await? else {
         return Err(PostError::Waiting("no product channel set".into()));
     };
     let thread_ts = ensure_thread(state, workspace, customer_id, &shipment.shipped_by, &channel, look_first).await?;
-    let slack = state.slack(workspace).await?;
+    let slack = state.slack.client(workspace).await?;
     // Credited by name, as highlight replies are: a channel post notifies nobody.
-    let announcer = state.person(workspace, &shipment.shipped_by).await;
+    let announcer = state.slack.person(workspace, &shipment.shipped_by).await;
     let reply = render_shipped_reply(&shipment, &quotes, &announcer);
     let key = OutboxKind::PostShipped { shipment_id, customer_id }.dedupe_key();
     let once = PostOnce { key: &key, look_first };
-    with_channel_access(state, workspace, Some(&shipment.shipped_by), &channel, || {
-        post_once(state, &slack, &channel, Some(&thread_ts), false, &reply, once)
+    with_channel_access(&state.slack, &state.outbox, workspace, Some(&shipment.shipped_by), &channel, || {
+        post_once(&state.clock, &slack, &channel, Some(&thread_ts), false, &reply, once)
     })
     .await?;
     Ok(())

@@ -57,7 +57,7 @@ pub struct View {
     pub hash: Option<String>,
     /// Which of our forms it is.
     pub callback_id: String,
-    /// What we stored in it, still sealed (see `AppState::unseal`).
+    /// What we stored in it, still sealed (see `Slack::unseal_view`).
     pub private_metadata: String,
     /// The first input block on screen, where an error about the whole form goes.
     pub first_input: Option<String>,

@@ -12,7 +12,7 @@
 use jiff::civil::Date;
 
 use crate::app::zone::{local_date, local_midnight_ms, workspace_zone};
-use crate::app::AppState;
+use crate::app::Clock;
 use crate::areas::{find_area, unknown_area_message};
 use crate::customers::view::resolve;
 use crate::domain::highlight::format_date;
@@ -24,6 +24,7 @@ use crate::slack::mrkdwn::escape;
 use crate::store::areas::{list_areas, Area};
 use crate::store::testers::{self, Tester};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 
 /// Testers listed (and counted as asked) at once.
 pub const LISTED: usize = 5;
@@ -83,13 +84,14 @@ fn pick<'a>(command: &'a TesterCommand, areas: &'a [Area]) -> Option<(&'a Tester
 
 /// `tester <customer> <area> [off]`: anyone may mark a tester.
 pub async fn mark(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
     workspace: &WorkspaceId,
     user: &str,
     command: TesterCommand,
 ) -> Result<Reply, AppError> {
     let typed = &command.typed;
-    let areas = list_areas(state.db(), workspace).await?;
+    let areas = list_areas(db, workspace).await?;
     let Some((reading, area)) = pick(&command, &areas) else {
         let last = command.readings.last().map(|r| r.area.as_str()).unwrap_or_default();
         return Err(UserError::new(format!(
@@ -100,29 +102,26 @@ pub async fn mark(
         .into());
     };
     let customer = match &reading.customer {
-        Ok(name) => resolve(state, workspace, name).await,
+        Ok(name) => resolve(db, workspace, name).await,
         Err(refusal) => Err(refusal.clone().into()),
     };
     let customer = customer.map_err(|e| match e {
         AppError::User(e) => UserError::new(format!("{} Nothing was changed.\n{}", e.0, echo(typed))).into(),
         other => other,
     })?;
-    let now = state.clock().now_ms();
+    let now = clock.now_ms();
     // Named as it is shown away from its thread, even when typed by name.
     let (name, area_name) = (escape(&customer.shown.label()), escape(&area.name));
     if command.off {
-        let removed =
-            state.db().write(async |tx| testers::delete_tester(tx, workspace, customer.id, area.id).await).await?;
+        let removed = db.write(async |tx| testers::delete_tester(tx, workspace, customer.id, area.id).await).await?;
         return Ok(Reply::ephemeral(if removed {
             format!("*{name}* is no longer listed as willing to try a prototype in *{area_name}*.")
         } else {
             format!("*{name}* was not listed as willing to try a prototype in *{area_name}*: nothing to undo.")
         }));
     }
-    let new = state
-        .db()
-        .write(async |tx| testers::upsert_tester(tx, workspace, customer.id, area.id, None, user, now).await)
-        .await?;
+    let new =
+        db.write(async |tx| testers::upsert_tester(tx, workspace, customer.id, area.id, None, user, now).await).await?;
     Ok(Reply::ephemeral(if new {
         format!(
             "🧪 *{name}* is now listed as willing to try a prototype in *{area_name}*. \
@@ -141,8 +140,14 @@ pub fn quarter_start(today: Date) -> Date {
 
 /// `testers <area>`: the [`LISTED`] least asked testers of the area, each
 /// then counted as asked once.
-pub async fn list(state: &AppState, workspace: &WorkspaceId, user: &str, named: &AreaRef) -> Result<Reply, AppError> {
-    let areas = list_areas(state.db(), workspace).await?;
+pub async fn list(
+    db: &Db,
+    clock: &Clock,
+    workspace: &WorkspaceId,
+    user: &str,
+    named: &AreaRef,
+) -> Result<Reply, AppError> {
+    let areas = list_areas(db, workspace).await?;
     let Some(area) = find_area(&areas, named.as_str()) else {
         return Err(UserError::new(format!(
             "{}\n{}",
@@ -151,10 +156,10 @@ pub async fn list(state: &AppState, workspace: &WorkspaceId, user: &str, named: 
         ))
         .into());
     };
-    let zone = workspace_zone(state.db(), workspace).await?;
-    let now = state.clock().now_ms();
+    let zone = workspace_zone(db, workspace).await?;
+    let now = clock.now_ms();
     let quarter = local_midnight_ms(&zone, quarter_start(local_date(&zone, now)));
-    let all = testers::list_testers(state.db(), workspace, area.id, quarter).await?;
+    let all = testers::list_testers(db, workspace, area.id, quarter).await?;
     let area_name = escape(&area.name);
     if all.is_empty() {
         return Ok(Reply::ephemeral(format!(
@@ -170,7 +175,7 @@ pub async fn list(state: &AppState, workspace: &WorkspaceId, user: &str, named: 
     ))];
     for tester in shown {
         // Mentions, as the brief's: an ephemeral answer notifies nobody.
-        let (interviewers, followers) = testers::list_people_knowing(state.db(), workspace, tester.customer_id).await?;
+        let (interviewers, followers) = testers::list_people_knowing(db, workspace, tester.customer_id).await?;
         let knows: Vec<String> = interviewers
             .iter()
             .map(|p| format!("<@{p}> (interviewed)"))
@@ -180,7 +185,7 @@ pub async fn list(state: &AppState, workspace: &WorkspaceId, user: &str, named: 
     }
     let more = all.len() - shown.len();
     let ids: Vec<i64> = shown.iter().map(|t| t.customer_id).collect();
-    state.db().write(async |tx| testers::insert_tester_asks(tx, workspace, area.id, &ids, user, now).await).await?;
+    db.write(async |tx| testers::insert_tester_asks(tx, workspace, area.id, &ids, user, now).await).await?;
     blocks.push(context(&format!(
         "Listing counts as asking: each customer above is now counted as asked once (by you, today), so the next \
          person looking sees the least asked first.{}",

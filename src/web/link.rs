@@ -1,11 +1,12 @@
 //! `/highlight web`: a one-time sign-in link to the evidence library, for
 //! the person who typed it only (docs/design.md, The evidence library).
 
-use crate::app::AppState;
+use crate::app::Clock;
+use crate::config::Config;
 use crate::error::AppError;
 use crate::reply::Reply;
-use crate::store::web_sessions;
 use crate::store::workspaces::WorkspaceId;
+use crate::store::{web_sessions, Db};
 use crate::web::session::{digest, random_token};
 
 /// Said for `/highlight web` when the library is off.
@@ -14,16 +15,19 @@ pub const LIBRARY_OFF_TEXT: &str = "The evidence library in the browser is off. 
      and, if it was turned off, `HIGHLIGHTS_WEB=on`, then restarts it.";
 
 /// A new sign-in link for `user`, stored as its hash and answered ephemerally.
-pub async fn issue(state: &AppState, workspace: &WorkspaceId, user: &str) -> Result<Reply, AppError> {
-    let Some(web) = &state.config().web else {
+pub async fn issue(
+    db: &Db,
+    clock: &Clock,
+    config: &Config,
+    workspace: &WorkspaceId,
+    user: &str,
+) -> Result<Reply, AppError> {
+    let Some(web) = &config.web else {
         return Ok(Reply::ephemeral(LIBRARY_OFF_TEXT));
     };
     let token = random_token();
-    let now = state.clock().now_ms();
-    state
-        .db()
-        .write(async |tx| web_sessions::insert_login_link(tx, &digest(&token), workspace, user, now).await)
-        .await?;
+    let now = clock.now_ms();
+    db.write(async |tx| web_sessions::insert_login_link(tx, &digest(&token), workspace, user, now).await).await?;
     Ok(render_link(&web.url(&format!("/login/link/{token}"))))
 }
 

@@ -36,7 +36,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self';
 
 /// The library's routes, or none when it is off (they answer 404 then).
 pub fn router(state: &AppState) -> Router<AppState> {
-    if state.config().web.is_none() {
+    if state.config.web.is_none() {
         return Router::new();
     }
     let signed_in = Router::new()

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::app::AppState;
+use crate::config::Config;
 use crate::config::{OAuth, Web};
 use crate::install::Admission;
 use crate::store::installations::{self, STATE_TTL_MS};
@@ -44,8 +45,7 @@ fn redirect_uri(web: &Web) -> String {
 }
 
 /// Both settings Sign in with Slack needs, or none.
-fn settings(state: &AppState) -> Option<(&Web, &OAuth)> {
-    let config = state.config();
+fn settings(config: &Config) -> Option<(&Web, &OAuth)> {
     Some((config.web.as_ref().filter(|w| w.sign_in_with_slack)?, config.oauth.as_ref()?))
 }
 
@@ -57,15 +57,15 @@ pub struct Start {
 
 /// `GET /login/slack`: 302 to Slack's authorize page.
 pub async fn start(State(state): State<AppState>, Query(start): Query<Start>) -> Response {
-    let Some((web, oauth)) = settings(&state) else {
+    let Some((web, oauth)) = settings(&state.config) else {
         return layout::not_found(None);
     };
     let next = session::local_path(start.next.as_deref()).to_owned();
     let (login_state, browser) = (random_token(), random_token());
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     let key = format!("{STATE_PREFIX}{login_state}");
     if let Err(e) =
-        state.db().write(async |tx| installations::insert_oauth_state(tx, &key, &digest(&browser), now).await).await
+        state.db.write(async |tx| installations::insert_oauth_state(tx, &key, &digest(&browser), now).await).await
     {
         tracing::error!(error = %crate::error::chain(&e), "cannot start a sign-in with Slack");
         return layout::unavailable(None);
@@ -103,14 +103,14 @@ pub struct Callback {
 /// `GET /login/slack/callback`: a session, and on to the page first asked
 /// for; or a page saying why not.
 pub async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(callback): Query<Callback>) -> Response {
-    let Some((web, _)) = settings(&state) else {
+    let Some((web, _)) = settings(&state.config) else {
         return layout::not_found(None);
     };
     let secure = if web.secure { "; Secure" } else { "" };
     let browser = session::cookie(&headers, COOKIE).map(str::to_owned);
     let work = state.clone();
     // Runs to its end even if the browser goes away: a code is good once.
-    let mut answer = match state.run_to_completion(async move { finish(&work, browser, callback).await }).await {
+    let mut answer = match state.tasks.run_to_completion(async move { finish(&work, browser, callback).await }).await {
         Ok(answer) => answer,
         Err(e) => {
             tracing::error!(error = %crate::error::chain(&e), "a sign-in with Slack failed");
@@ -132,7 +132,7 @@ fn refused(status: StatusCode, title: &str, text: &str) -> Response {
 
 /// Finishes a sign-in; every outcome is a redirect or a short page.
 async fn finish(state: &AppState, browser: Option<String>, callback: Callback) -> Response {
-    let Some((web, oauth)) = settings(state) else {
+    let Some((web, oauth)) = settings(&state.config) else {
         return layout::not_found(None);
     };
     const AGAIN: &str = "Start again from the sign-in page.";
@@ -140,7 +140,7 @@ async fn finish(state: &AppState, browser: Option<String>, callback: Callback) -
     let started = match callback.state.as_deref().filter(|s| !s.is_empty()) {
         Some(login_state) => {
             let key = format!("{STATE_PREFIX}{login_state}");
-            match state.db().write(async |tx| installations::delete_oauth_state(tx, &key).await).await {
+            match state.db.write(async |tx| installations::delete_oauth_state(tx, &key).await).await {
                 Ok(started) => started,
                 Err(e) => {
                     tracing::error!(error = %crate::error::chain(&e), "cannot check a sign-in's state");
@@ -172,7 +172,7 @@ async fn finish(state: &AppState, browser: Option<String>, callback: Callback) -
             &format!("It is missing, unknown or already used. {AGAIN}"),
         );
     };
-    if state.clock().now_ms() - started_at > STATE_TTL_MS {
+    if state.clock.now_ms() - started_at > STATE_TTL_MS {
         return refused(
             StatusCode::BAD_REQUEST,
             "This sign-in expired",
@@ -199,8 +199,9 @@ async fn finish(state: &AppState, browser: Option<String>, callback: Callback) -
         ("code", code),
         ("redirect_uri", redirect.as_str()),
     ];
-    let url = format!("{}/openid.connect.token", state.config().slack_api_url);
-    let request = state.http().post(url).basic_auth(&oauth.client_id, Some(oauth.client_secret.expose())).form(&form);
+    let url = format!("{}/openid.connect.token", state.config.slack_api_url);
+    let request =
+        state.slack.http().post(url).basic_auth(&oauth.client_id, Some(oauth.client_secret.expose())).form(&form);
     let token = match call(request).await {
         Ok(token) => token,
         Err(failure) => return failure.page("openid.connect.token"),
@@ -218,8 +219,8 @@ async fn finish(state: &AppState, browser: Option<String>, callback: Callback) -
     let Some(access) = token["access_token"].as_str() else {
         return Failure::Unavailable("no access token".into()).page("openid.connect.token");
     };
-    let url = format!("{}/openid.connect.userInfo", state.config().slack_api_url);
-    let person = match call(state.http().post(url).bearer_auth(access)).await {
+    let url = format!("{}/openid.connect.userInfo", state.config.slack_api_url);
+    let person = match call(state.slack.http().post(url).bearer_auth(access)).await {
         Ok(person) => person,
         Err(failure) => return failure.page("openid.connect.userInfo"),
     };
@@ -229,7 +230,7 @@ async fn finish(state: &AppState, browser: Option<String>, callback: Callback) -
         return Failure::Unavailable("no team or user".into()).page("openid.connect.userInfo");
     };
     let enterprise = person["https://slack.com/enterprise_id"].as_str().filter(|e| !e.is_empty());
-    let workspace = match state.admit(team, enterprise).await {
+    let workspace = match state.installs.admit(team, enterprise).await {
         Ok(Admission::Ours(workspace)) => workspace,
         Ok(Admission::NotOurs) => return session::not_installed(),
         Err(e) => {
@@ -238,8 +239,8 @@ async fn finish(state: &AppState, browser: Option<String>, callback: Callback) -
         }
     };
     let session_token = random_token();
-    let now = state.clock().now_ms();
-    match state.db().write(async |tx| session::insert_session(tx, &session_token, &workspace, user, now).await).await {
+    let now = state.clock.now_ms();
+    match state.db.write(async |tx| session::insert_session(tx, &session_token, &workspace, user, now).await).await {
         Ok(true) => {
             tracing::info!(team, user, "signed in to the library with Slack");
             session::signed_in(web, &session_token, &next)

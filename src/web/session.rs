@@ -145,15 +145,15 @@ pub fn signed_in(web: &Web, token: &str, to: &str) -> Response {
 /// first (403 and nothing done without it). The handler finds the
 /// [`Session`] in the request's extensions.
 pub async fn require_session(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(web) = state.config().web.as_ref() else {
+    let Some(web) = state.config.web.as_ref() else {
         return layout::not_found(None);
     };
-    let now = state.clock().now_ms();
+    let now = state.clock.now_ms();
     let Some(token) = cookie(request.headers(), cookie_name(web)).map(str::to_owned) else {
         return to_login(request.uri());
     };
     let token_hash = digest(&token);
-    let found = match web_sessions::find_session(state.db(), &token_hash, now).await {
+    let found = match web_sessions::find_session(&state.db, &token_hash, now).await {
         Ok(Some(found)) => found,
         Ok(None) => return to_login(request.uri()),
         Err(e) => {
@@ -187,7 +187,7 @@ pub async fn require_session(State(state): State<AppState>, request: Request, ne
     if renew {
         let hash = session.token_hash.clone();
         let until = now + SESSION_TTL_MS;
-        if let Err(e) = state.db().write(async |tx| web_sessions::update_session_expiry(tx, &hash, until).await).await {
+        if let Err(e) = state.db.write(async |tx| web_sessions::update_session_expiry(tx, &hash, until).await).await {
             tracing::warn!(error = %crate::error::chain(&e), "cannot renew a browser session; it ends as it was");
         }
     }
@@ -203,11 +203,11 @@ pub async fn require_session(State(state): State<AppState>, request: Request, ne
 
 /// `POST /logout`: the session ends; the browser forgets its cookie.
 pub async fn logout(State(state): State<AppState>, axum::Extension(session): axum::Extension<Session>) -> Response {
-    let Some(web) = state.config().web.as_ref() else {
+    let Some(web) = state.config.web.as_ref() else {
         return layout::not_found(None);
     };
     let hash = session.token_hash.clone();
-    if let Err(e) = state.db().write(async |tx| web_sessions::delete_session(tx, &hash).await).await {
+    if let Err(e) = state.db.write(async |tx| web_sessions::delete_session(tx, &hash).await).await {
         tracing::error!(error = %crate::error::chain(&e), "cannot end a browser session");
         return layout::unavailable(Some(&session));
     }
@@ -227,12 +227,12 @@ pub async fn login_page(
     headers: HeaderMap,
     Query(query): Query<LoginQuery>,
 ) -> Response {
-    let Some(web) = state.config().web.as_ref() else {
+    let Some(web) = state.config.web.as_ref() else {
         return layout::not_found(None);
     };
     let next = local_path(query.next.as_deref()).to_owned();
     if let Some(token) = cookie(&headers, cookie_name(web)) {
-        if let Ok(Some(_)) = web_sessions::find_session(state.db(), &digest(token), state.clock().now_ms()).await {
+        if let Ok(Some(_)) = web_sessions::find_session(&state.db, &digest(token), state.clock.now_ms()).await {
             return see_other(&next, None);
         }
     }
@@ -258,17 +258,18 @@ pub async fn login_page(
 /// `GET /login/link/{token}`: a link from `/highlight web`, used once within
 /// 10 minutes, starts a session (303 to `/`); any other, 400.
 pub async fn open_link(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let Some(web) = state.config().web.clone() else {
+    let Some(web) = state.config.web.clone() else {
         return layout::not_found(None);
     };
     let work = state.clone();
     // The link is consumed and the session started in one transaction, on a
     // task of its own: a browser that goes away leaves both or neither.
     let outcome = state
+        .tasks
         .run_to_completion(async move {
-            let now = work.clock().now_ms();
+            let now = work.clock.now_ms();
             let session_token = random_token();
-            work.db()
+            work.db
                 .write(async |tx| {
                     let Some((workspace, user, created_at)) =
                         web_sessions::delete_login_link(tx, &digest(&token)).await?

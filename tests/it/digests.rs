@@ -47,7 +47,8 @@ async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 async fn schedule_elsewhere(app: &TestApp, at: jiff::Timestamp) -> usize {
     let db = highlights::store::Db::connect(&app.test_db.url).await.expect("database");
     let state = highlights::app::AppState::new(app.config.clone(), db.clone(), highlights::app::Clock::fixed(at));
-    let queued = highlights::digests::post::run_schedule(&state).await.expect("schedule");
+    let queued =
+        highlights::digests::post::run_schedule(&state.db, &state.clock, &state.outbox).await.expect("schedule");
     db.close().await;
     queued
 }
@@ -153,7 +154,9 @@ async fn racing_schedulers_queue_each_period_once(backend: TestBackend) {
             let db = highlights::store::Db::connect(&url).await.expect("database");
             let state = highlights::app::AppState::new(config, db.clone(), highlights::app::Clock::fixed(at));
             barrier.wait().await;
-            let queued = highlights::digests::post::run_schedule(&state).await.expect("schedule");
+            let queued = highlights::digests::post::run_schedule(&state.db, &state.clock, &state.outbox)
+                .await
+                .expect("schedule");
             db.close().await;
             queued
         });

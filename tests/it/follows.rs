@@ -361,7 +361,8 @@ fn next(weekday: jiff::civil::Weekday, hour: i8, minute: i8) -> jiff::Timestamp 
 async fn queue_nudges_at(app: &TestApp, at: jiff::Timestamp) -> usize {
     let db = highlights::store::Db::connect(&app.test_db.url).await.expect("database");
     let state = AppState::new(app.config.clone(), db.clone(), Clock::fixed(at));
-    let looked = highlights::follows::notices::queue_nudges(&state).await.expect("nudges");
+    let looked =
+        highlights::follows::notices::queue_nudges(&state.db, &state.clock, &state.outbox).await.expect("nudges");
     db.close().await;
     looked
 }

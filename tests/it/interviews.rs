@@ -126,7 +126,8 @@ fn at(date: Date, hour: i8, minute: i8) -> Timestamp {
 async fn queue_due_at(app: &TestApp, at: Timestamp) -> usize {
     let db = highlights::store::Db::connect(&app.test_db.url).await.expect("database");
     let state = AppState::new(app.config.clone(), db.clone(), Clock::fixed(at));
-    let queued = highlights::interviews::notices::queue_due(&state).await.expect("queued");
+    let queued =
+        highlights::interviews::notices::queue_due(&state.db, &state.clock, &state.outbox).await.expect("queued");
     db.close().await;
     queued
 }

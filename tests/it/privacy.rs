@@ -747,7 +747,10 @@ async fn a_forgotten_customer_leaves_no_word_in_sent_shipped_dms_or_queued_nudge
         .timestamp();
     let db = highlights::store::Db::connect(&app.test_db.url).await.expect("database");
     let state = highlights::app::AppState::new(app.config.clone(), db.clone(), highlights::app::Clock::fixed(at));
-    assert_eq!(highlights::follows::notices::queue_nudges(&state).await.expect("queued"), 1);
+    assert_eq!(
+        highlights::follows::notices::queue_nudges(&state.db, &state.clock, &state.outbox).await.expect("queued"),
+        1
+    );
     db.close().await;
     let about = |kind: &'static str, word: &'static str| {
         let app = &app;

@@ -10,12 +10,13 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{arr, failed, name_of, names, plural, progress_list, recording, DAY_MS, WEEK_MS};
-use crate::app::AppState;
+use crate::app::{AppState, Clock};
 use crate::domain::highlight::{format_date, parse_date};
 use crate::store::digests::{list_area_signal, AreaSignal};
 use crate::store::library::{self, AreaWeek};
 use crate::store::momentum::{list_area_customers, AreaCustomers};
 use crate::store::workspaces::WorkspaceId;
+use crate::store::Db;
 use crate::web::layout::{self, page, respond};
 use crate::web::session::Session;
 
@@ -141,8 +142,8 @@ fn chart(labels: &[String], rows: &[AreaWeek]) -> Markup {
 /// (the digest's momentum read), and the chart's twelve weeks (of whole UTC
 /// days, the last ending today) in one read.
 pub async fn home(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
-    let (db, ws) = (state.db(), &session.workspace);
-    let now = state.clock().now_ms();
+    let (db, ws) = (&state.db, &session.workspace);
+    let now = state.clock.now_ms();
     let read = async {
         let (totals, areas) = crate::digests::gather_ranking(db, ws, now - WEEK_MS, now).await?;
         let onboarding = crate::digests::gather_onboarding(db, now, ws).await?;
@@ -166,7 +167,7 @@ pub async fn home(State(state): State<AppState>, Extension(session): Extension<S
     let latest: Vec<&crate::store::digests::QuoteCandidate> =
         areas.iter().flat_map(|(_, quotes)| quotes.iter()).take(12).collect();
     let people = latest.iter().map(|q| q.author.clone()).chain(onboarding.iter().map(|p| p.user.clone()));
-    let names = names(&state, ws, people.collect::<Vec<_>>()).await;
+    let names = names(&state.slack, ws, people.collect::<Vec<_>>()).await;
     let body = html! {
         p.facts {
             "Last 7 days: " (plural(t.interviews, "interview", "interviews")) " · "
@@ -215,9 +216,14 @@ pub struct SinceQuery {
 
 /// The period's first moment: `since` (a date in the workspace's zone), or
 /// 30 days ago; and the date shown.
-async fn since(state: &AppState, workspace: &WorkspaceId, since: Option<&str>) -> Result<(i64, String), sqlx::Error> {
-    let zone = crate::app::zone::workspace_zone(state.db(), workspace).await?;
-    let now = state.clock().now_ms();
+async fn since(
+    db: &Db,
+    clock: &Clock,
+    workspace: &WorkspaceId,
+    since: Option<&str>,
+) -> Result<(i64, String), sqlx::Error> {
+    let zone = crate::app::zone::workspace_zone(db, workspace).await?;
+    let now = clock.now_ms();
     let date = since.and_then(parse_date).unwrap_or_else(|| crate::app::zone::local_date(&zone, now - 30 * DAY_MS));
     Ok((crate::app::zone::local_midnight_ms(&zone, date), format_date(date)))
 }
@@ -240,8 +246,8 @@ pub async fn areas(
 ) -> Response {
     let ws = &session.workspace;
     let read = async {
-        let (from, date) = since(&state, ws, query.since.as_deref()).await?;
-        let signal = list_area_signal(state.db(), ws, from, state.clock().now_ms() + 1).await?;
+        let (from, date) = since(&state.db, &state.clock, ws, query.since.as_deref()).await?;
+        let signal = list_area_signal(&state.db, ws, from, state.clock.now_ms() + 1).await?;
         Ok::<_, sqlx::Error>((date, signal))
     };
     let (date, signal) = match read.await {
@@ -266,10 +272,10 @@ pub async fn area(
     let Ok(id) = id.parse::<i64>() else { return layout::not_found(Some(&session)) };
     let ws = &session.workspace;
     let read = async {
-        let area = crate::store::areas::list_areas(state.db(), ws).await?.into_iter().find(|a| a.id == id);
-        let (from, date) = since(&state, ws, query.since.as_deref()).await?;
+        let area = crate::store::areas::list_areas(&state.db, ws).await?.into_iter().find(|a| a.id == id);
+        let (from, date) = since(&state.db, &state.clock, ws, query.since.as_deref()).await?;
         let quotes = match &area {
-            Some(_) => library::list_area_customer_quotes(state.db(), ws, id, from, MAX_AREA_QUOTES).await?,
+            Some(_) => library::list_area_customer_quotes(&state.db, ws, id, from, MAX_AREA_QUOTES).await?,
             None => Vec::new(),
         };
         Ok::<_, sqlx::Error>((area, date, quotes))
@@ -279,7 +285,7 @@ pub async fn area(
         Ok((None, _, _)) => return layout::not_found(Some(&session)),
         Err(e) => return failed(&session, e),
     };
-    let names = names(&state, ws, quotes.iter().map(|q| q.author.clone()).collect::<Vec<_>>()).await;
+    let names = names(&state.slack, ws, quotes.iter().map(|q| q.author.clone()).collect::<Vec<_>>()).await;
     let mut customers: Vec<Vec<&library::AreaCustomerQuote>> = Vec::new();
     for q in &quotes {
         match customers.last_mut() {

@@ -44,7 +44,7 @@ pub async fn customers(
     };
     let key = if q.is_empty() { String::new() } else { crate::domain::customer::customer_key(q) };
     let rows =
-        match library::list_directory_customers(state.db(), &session.workspace, &key, q, order, MAX_CUSTOMERS).await {
+        match library::list_directory_customers(&state.db, &session.workspace, &key, q, order, MAX_CUSTOMERS).await {
             Ok(rows) => rows,
             Err(e) => return failed(&session, e),
         };
@@ -117,13 +117,23 @@ pub async fn follow(
     axum::Form(form): axum::Form<FollowForm>,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else { return layout::not_found(Some(&session)) };
-    let customer = match crate::store::customers::find_surviving_customer(state.db(), &session.workspace, id).await {
+    let customer = match crate::store::customers::find_surviving_customer(&state.db, &session.workspace, id).await {
         Ok(Some(customer)) => customer,
         Ok(None) => return layout::not_found(Some(&session)),
         Err(e) => return failed(&session, e),
     };
     let on = form.follow == "on";
-    if let Err(e) = crate::follows::set_following(&state, &session.workspace, customer.id, &session.user, on).await {
+    if let Err(e) = crate::follows::set_following(
+        &state.db,
+        &state.clock,
+        &state.outbox,
+        &session.workspace,
+        customer.id,
+        &session.user,
+        on,
+    )
+    .await
+    {
         tracing::error!(error = %e, "cannot change a follow from the library");
         return layout::unavailable(Some(&session));
     }
@@ -137,7 +147,7 @@ pub async fn customer(
     Path(id): Path<String>,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else { return layout::not_found(Some(&session)) };
-    let (db, ws) = (state.db(), &session.workspace);
+    let (db, ws) = (&state.db, &session.workspace);
     let customer = match crate::store::customers::find_surviving_customer(db, ws, id).await {
         Ok(Some(customer)) => customer,
         Ok(None) => return layout::not_found(Some(&session)),
@@ -158,7 +168,7 @@ pub async fn customer(
         Err(e) => return failed(&session, e),
     };
     let people = quotes.iter().flat_map(|q| std::iter::once(q.author.clone()).chain(q.endorsed_by.clone()));
-    let names = names(&state, ws, people.collect::<Vec<_>>()).await;
+    let names = names(&state.slack, ws, people.collect::<Vec<_>>()).await;
     let mut areas: Vec<(&str, i64, Vec<&crate::store::customers::AreaQuote>)> = Vec::new();
     for q in &quotes {
         match areas.last_mut() {
@@ -236,7 +246,7 @@ pub async fn search(
     if query.words.is_empty() {
         return respond(StatusCode::OK, page("Search", Some(&session), form));
     }
-    let hits = match crate::search::find_hits(&state, &session.workspace, &query).await {
+    let hits = match crate::search::find_hits(&state.db, &session.workspace, &query).await {
         Ok(hits) => hits,
         Err(AppError::User(refusal)) => {
             let text = crate::slack::mrkdwn::decode(&refusal.0).replace('*', "");
@@ -244,7 +254,8 @@ pub async fn search(
         }
         Err(e) => return failed(&session, e),
     };
-    let names = names(&state, &session.workspace, hits.iter().map(|h| h.author.clone()).collect::<Vec<_>>()).await;
+    let names =
+        names(&state.slack, &session.workspace, hits.iter().map(|h| h.author.clone()).collect::<Vec<_>>()).await;
     let words = query.words.join(" ");
     let body = html! {
         (form)
@@ -275,7 +286,7 @@ pub async fn search(
 /// truncated file for a whole one.
 pub async fn export(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
     let mut pages = crate::reports::export::ExportPages::new(&session.workspace, 0);
-    let first = match pages.next_page(state.db()).await {
+    let first = match pages.next_page(&state.db).await {
         Ok(rows) => rows,
         Err(e) => return failed(&session, e),
     };
@@ -290,7 +301,7 @@ pub async fn export(State(state): State<AppState>, Extension(session): Extension
             if chunks.send(Ok(std::mem::take(&mut csv).into())).await.is_err() {
                 return; // the browser went away
             }
-            rows = match pages.next_page(state.db()).await {
+            rows = match pages.next_page(&state.db).await {
                 Ok(rows) => rows,
                 Err(e) => {
                     tracing::error!(error = %crate::error::chain(&e), "the CSV export stopped half way");

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use axum::response::Response;
 use maud::{html, Markup};
 
-use crate::app::AppState;
+use crate::app::Slack;
 use crate::domain::RecordingTime;
 use crate::error::AppError;
 use crate::store::workspaces::WorkspaceId;
@@ -37,7 +37,7 @@ pub(super) fn failed(session: &Session, e: impl Into<AppError>) -> Response {
 
 /// People's names as Slack shows them (their ids when Slack cannot say).
 pub(super) async fn names(
-    state: &AppState,
+    slack: &Slack,
     workspace: &WorkspaceId,
     users: impl IntoIterator<Item = String>,
 ) -> HashMap<String, String> {
@@ -46,7 +46,7 @@ pub(super) async fn names(
         if names.contains_key(&user) {
             continue;
         }
-        let shown = crate::slack::mrkdwn::decode(&state.person(workspace, &user).await);
+        let shown = crate::slack::mrkdwn::decode(&slack.person(workspace, &user).await);
         let shown = if shown.starts_with('@') || shown.starts_with("<@") { user.clone() } else { shown };
         names.insert(user, shown);
     }

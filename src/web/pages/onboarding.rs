@@ -14,11 +14,11 @@ use crate::web::session::Session;
 
 /// `GET /onboarding`: everyone being onboarded, with progress and pace.
 pub async fn onboarding(State(state): State<AppState>, Extension(session): Extension<Session>) -> Response {
-    let team = match crate::quotas::commands::team_progress(&state, &session.workspace).await {
+    let team = match crate::quotas::commands::team_progress(&state.db, &state.clock, &session.workspace).await {
         Ok(team) => team,
         Err(e) => return failed(&session, e),
     };
-    let names = names(&state, &session.workspace, team.iter().map(|p| p.user.clone()).collect::<Vec<_>>()).await;
+    let names = names(&state.slack, &session.workspace, team.iter().map(|p| p.user.clone()).collect::<Vec<_>>()).await;
     let body = html! {
         @if team.is_empty() { p { "Nobody is being onboarded. Enroll someone in Slack with /highlight onboard @someone." } }
         @else { p { "Most behind first. Each name opens that person's month-end report." } }
@@ -38,14 +38,14 @@ pub async fn report(
         return layout::not_found(Some(&session));
     }
     let read = async {
-        let report = crate::reports::gather(state.db(), ws, &user, state.clock().now_ms()).await?;
-        let enrolled = crate::store::onboarding::find_onboardee(state.db(), ws, &user).await?.is_some();
+        let report = crate::reports::gather(&state.db, ws, &user, state.clock.now_ms()).await?;
+        let enrolled = crate::store::onboarding::find_onboardee(&state.db, ws, &user).await?.is_some();
         Ok::<_, sqlx::Error>((report, enrolled))
     };
     let report = match read.await {
         Ok((Some(report), _)) => report,
         Ok((None, true)) => {
-            let names = names(&state, ws, [user.clone()]).await;
+            let names = names(&state.slack, ws, [user.clone()]).await;
             let title = format!("Month-end report: {}", name_of(&names, &user));
             return layout::message(
                 StatusCode::OK,
@@ -57,7 +57,7 @@ pub async fn report(
         Ok((None, false)) => return layout::not_found(Some(&session)),
         Err(e) => return failed(&session, e),
     };
-    let names = names(&state, ws, [user.clone()]).await;
+    let names = names(&state.slack, ws, [user.clone()]).await;
     let body = html! {
         @if let Some(topic) = &report.topic { p.topic { strong { "Topic: " } (topic) } }
         p.facts { (report.from) " to " (report.until) " · " (plural(report.interviews as i64, "interview", "interviews"))
