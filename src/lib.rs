@@ -58,14 +58,15 @@
 //!    transaction from [`store::Db::begin`], so a feature composes its unit of
 //!    work and commits once. The store returns data and never names
 //!    [`slack`]: the sentences a user reads are the features'. [`domain`]: validated values (quote, recording
-//!    time, customer name, Slack's [`domain::ids`]) and how a customer shows outside its thread
+//!    time, customer name) and how a customer shows outside its thread
 //!    ([`domain::ShownCustomer`]). [`slack`]: [`slack::verify`] (signatures),
 //!    [`slack::payload`] (bodies into types), [`slack::blocks`] (the Block
 //!    Kit builders, which apply Slack's limits), [`slack::client`] (Web API,
 //!    through [`slack::proxy`] when one is set). [`metrics`]: Prometheus.
 //! 8. **Leaves.** [`config`] (the typed settings, timing and limits, every
 //!    secret in a [`config::Secret`] that `Debug` redacts, the keys that seal
-//!    bot tokens: [`config::sealed`]) and [`error`].
+//!    bot tokens: [`config::sealed`]), [`error`] and [`ids`] (the Slack ids
+//!    the app keys its data by, each read by one `parse`: `config` holds them).
 
 pub mod app;
 pub mod application;
@@ -82,6 +83,7 @@ pub mod endorsements;
 pub mod error;
 pub mod follows;
 pub mod home;
+pub mod ids;
 pub mod install;
 pub mod interviews;
 pub mod jobs;

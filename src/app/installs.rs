@@ -172,7 +172,7 @@ impl Installs {
     /// wrong shape is a bad request; a team Slack cannot confirm yet is
     /// [`AppError::Unavailable`].
     async fn acts_for(&self, team: &str, enterprise: Option<&str>) -> Result<bool, AppError> {
-        if crate::domain::ids::TeamId::parse(team).is_err() {
+        if crate::ids::TeamId::parse(team).is_err() {
             return Err(AppError::BadRequest("malformed team id".into()));
         }
         if self.config.oauth.is_some() {

@@ -13,7 +13,7 @@ use crate::config::sealed::{TokenKey, TokenKeys};
 use crate::config::{
     parse_api_url, parse_public_url, tokens, Config, ConfigError, DatabaseUrl, OAuth, Secret, Timing, Web,
 };
-use crate::domain::ids::{ChannelId, UserId};
+use crate::ids::{ChannelId, UserId};
 use crate::quotas::targets::BUILT_IN_TARGETS;
 
 /// `SLACK_API_URL` when unset.

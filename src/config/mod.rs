@@ -54,11 +54,11 @@ pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
     /// Default product channel of every workspace.
-    pub product_channel: Option<crate::domain::ids::ChannelId>,
+    pub product_channel: Option<crate::ids::ChannelId>,
     /// Product areas a new workspace starts with.
     pub default_areas: Vec<String>,
     /// Users allowed to manage; empty means everyone.
-    pub managers: Vec<crate::domain::ids::UserId>,
+    pub managers: Vec<crate::ids::UserId>,
     /// Default onboarding targets.
     pub targets: Targets,
     /// Verifies helpdesk webhooks; the route answers 503 without it.

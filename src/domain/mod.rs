@@ -5,7 +5,6 @@
 pub mod area;
 pub mod customer;
 pub mod highlight;
-pub mod ids;
 pub mod pii;
 pub mod shown;
 

@@ -15,8 +15,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::domain::ids::UserId;
 use crate::error::AppError;
+use crate::ids::UserId;
 use crate::install::Admission;
 use crate::slack::client::SlackError;
 use crate::store::onboarding::{insert_tickets, insert_unmapped_ticket, NewTickets};

@@ -207,7 +207,7 @@ async fn finish(state: &AppState, browser: Option<String>, redirect: Redirect) -
     let team = match &granted.team {
         Some(team)
             if !granted.is_enterprise_install
-                && crate::domain::ids::TeamId::parse(&team.id).is_ok()
+                && crate::ids::TeamId::parse(&team.id).is_ok()
                 && team.id.starts_with('T') =>
         {
             team

@@ -43,7 +43,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("posting", &["posting"]),
     ("context", &["app", "install", "reply"]),
     ("storage and Slack", &["store", "domain", "slack", "metrics"]),
-    ("leaves", &["config", "error"]),
+    ("leaves", &["config", "error", "ids"]),
 ];
 
 /// Dependencies the layers would allow but that are forbidden, with why.

@@ -34,7 +34,7 @@ pub async fn report(
     Path(user): Path<String>,
 ) -> Response {
     let ws = &session.workspace;
-    if crate::domain::ids::UserId::parse(&user).is_err() {
+    if crate::ids::UserId::parse(&user).is_err() {
         return layout::not_found(Some(&session));
     }
     let read = async {
