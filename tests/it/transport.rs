@@ -210,6 +210,9 @@ async fn metrics_show_the_outbox_backlog_and_slack_calls_by_method_and_result(ba
     app.advance(std::time::Duration::from_secs(90));
     let metrics =
         || async { app.http.get(app.url("/metrics")).send().await.expect("sent").text().await.expect("text") };
+    // The fake records a call before it answers; the app counts it after.
+    let error_counted = r#"highlights_slack_calls_total{method="chat.postMessage",result="error"}"#;
+    crate::support::eventually("the second call counted", || async { metrics().await.contains(error_counted) }).await;
     let text = metrics().await;
     assert!(
         text.contains(r#"highlights_slack_calls_total{method="chat.postMessage",result="http_error"} 1"#),
