@@ -243,8 +243,9 @@ pub struct OutboxRow {
     pub claim_token: String,
     /// An earlier attempt may have posted without our knowing: look before posting.
     pub uncertain: bool,
-    /// When it was claimed (unix ms): a wake after that is not lost to a retry.
-    pub claimed_at_ms: i64,
+    /// How often the row had been woken when it was claimed: a wake after
+    /// the claim is not lost to the attempt's retry.
+    pub wakes: i64,
 }
 
 /// Queues work; a row with the same key is left as is.
@@ -487,16 +488,16 @@ pub async fn claim_outbox_rows(
                       where id in ({list}) and status = 'pending' and run_after <= $3
                         and (locked_until is null or locked_until < $3)
                       {skip_locked})
-         returning id, workspace_id, payload, attempts, uncertain"
+         returning id, workspace_id, payload, attempts, uncertain, wakes"
     );
     // A lease that ran out means its holder died mid-row: what it did is unknown.
     let mut claim = sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(token).bind(now_ms);
     for id in &chosen {
         claim = claim.bind(*id);
     }
-    let rows: Vec<(i64, String, String, i64, i64)> = claim.fetch_all(&mut *conn).await?;
+    let rows: Vec<(i64, String, String, i64, i64, i64)> = claim.fetch_all(&mut *conn).await?;
     let mut claimed = Vec::with_capacity(rows.len());
-    for (id, workspace, payload, attempts, uncertain) in rows {
+    for (id, workspace, payload, attempts, uncertain, wakes) in rows {
         match serde_json::from_str(&payload) {
             Ok(kind) => claimed.push(OutboxRow {
                 id,
@@ -505,7 +506,7 @@ pub async fn claim_outbox_rows(
                 attempts,
                 claim_token: token.to_owned(),
                 uncertain: uncertain != 0,
-                claimed_at_ms: now_ms,
+                wakes,
             }),
             Err(e) => {
                 tracing::error!(id, error = %e, "outbox row with an unreadable payload set aside");
@@ -613,7 +614,7 @@ pub async fn update_outbox_retry(
     // Woken while in flight (`update_outbox_wake_workspace` after the claim,
     // e.g. the product channel was just set): due now, not when the retry says.
     sqlx::query(
-        "update outbox set run_after = case when updated_at > $8 then updated_at else $3 end,
+        "update outbox set run_after = case when wakes <> $8 then $5 else $3 end,
                            locked_until = null, claim_token = null, last_error = $4, updated_at = $5,
                            uncertain = case when $6 = 1 then 1 else uncertain end,
                            attempts = case when $7 = 1 then attempts - 1 else attempts end
@@ -626,7 +627,7 @@ pub async fn update_outbox_retry(
     .bind(now_ms)
     .bind(i64::from(uncertain))
     .bind(i64::from(not_an_attempt))
-    .bind(row.claimed_at_ms)
+    .bind(row.wakes)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -653,17 +654,25 @@ pub async fn update_outbox_failed(
     Ok(())
 }
 
-/// Makes a workspace's waiting posts due now (after its channel is set). A
-/// row in flight is marked too: if its attempt ends in a retry, the retry is
-/// due now rather than when it would have been.
+/// Makes a workspace's waiting posts due now (after its channel is set, or
+/// the app installed again); returns how many pending rows it touched. A
+/// row in flight is woken too (its `wakes` counted): if its attempt ends in
+/// a retry, the retry is due now rather than when it would have been.
+///
+/// Every pending row of the workspace is touched, due or not: a row being
+/// claimed at this moment is due and not yet held in what PostgreSQL's
+/// `update` reads first, so a narrower `where` would pass it by, and its
+/// attempt (still seeing the change uncommitted) would wait out its retry.
+/// Matched, it is waited for and read again once the claim commits.
 pub async fn update_outbox_wake_workspace(
     conn: &mut AnyConnection,
     workspace: &WorkspaceId,
     now_ms: i64,
 ) -> Result<u64, sqlx::Error> {
     let result = sqlx::query(
-        "update outbox set run_after = case when run_after > $2 then $2 else run_after end, updated_at = $2
-         where workspace_id = $1 and status = 'pending' and (run_after > $2 or locked_until is not null)",
+        "update outbox set run_after = case when run_after > $2 then $2 else run_after end,
+                           wakes = wakes + 1, updated_at = $2
+         where workspace_id = $1 and status = 'pending'",
     )
     .bind(workspace.as_str())
     .bind(now_ms)

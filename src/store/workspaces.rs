@@ -80,15 +80,8 @@ pub async fn update_reinstalled(
         .execute(&mut *conn)
         .await?;
     // A row in flight (claimed while the workspace was still uninstalled)
-    // is marked too: its retry is then due now, not when its park ends.
-    sqlx::query(
-        "update outbox set run_after = case when run_after > $2 then $2 else run_after end, updated_at = $2
-         where workspace_id = $1 and status = 'pending' and (run_after > $2 or locked_until is not null)",
-    )
-    .bind(workspace.as_str())
-    .bind(now_ms)
-    .execute(&mut *conn)
-    .await?;
+    // is woken too: its retry is then due now, not when its park ends.
+    crate::store::outbox::update_outbox_wake_workspace(conn, workspace, now_ms).await?;
     Ok(())
 }
 

@@ -404,6 +404,80 @@ async fn a_wake_while_a_row_is_in_flight_is_not_lost_to_its_retry(backend: TestB
     assert_eq!(run_after, 3_600_000);
 }
 
+/// A workspace with one post queued at 1,000 ms, for the outbox's tests.
+async fn one_queued_post(backend: TestBackend) -> (TestDb, Db, WorkspaceId) {
+    use highlights::store::outbox::{self, OutboxKind};
+    let (guard, db) = fresh_db(backend).await;
+    let ws = WorkspaceId("T0AAAAAAA".into());
+    assert!(db.write(async |tx| workspaces::insert_workspace_if_new(tx, &ws, &[], 1).await).await.expect("workspace"));
+    db.write(async |tx| {
+        outbox::insert_outbox_row(tx, &ws, &OutboxKind::PostHighlight { highlight_id: 7 }, 1_000).await
+    })
+    .await
+    .expect("queued");
+    (guard, db, ws)
+}
+
+on_both_backends!(a_wake_in_the_millisecond_of_the_claim_is_not_lost_to_its_retry);
+async fn a_wake_in_the_millisecond_of_the_claim_is_not_lost_to_its_retry(backend: TestBackend) {
+    use highlights::store::outbox::{self, Retry};
+    let (_guard, db, ws) = one_queued_post(backend).await;
+    let claimed =
+        db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-1", 2_000, 60_000, 10).await).await.expect("claimed");
+    assert_eq!(claimed.len(), 1);
+    // Installed again in the very millisecond the row was claimed...
+    db.write(async |tx| workspaces::update_reinstalled(tx, &ws, 2_000).await).await.expect("woken");
+    // ...while the attempt still read the workspace uninstalled: it parks the row.
+    db.write(async |tx| {
+        let park = Retry::Failed { uncertain: false };
+        outbox::update_outbox_retry(tx, &claimed[0], 32_000, "uninstalled", park, 2_000).await
+    })
+    .await
+    .expect("retry");
+    let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
+    assert_eq!(run_after, 2_000, "due again at once, not when the park ends");
+}
+
+on_both_backends!(a_wake_that_meets_a_claim_being_committed_is_not_lost_to_its_retry);
+async fn a_wake_that_meets_a_claim_being_committed_is_not_lost_to_its_retry(backend: TestBackend) {
+    use highlights::store::outbox::{self, Retry};
+    let (_guard, db, ws) = one_queued_post(backend).await;
+    // A worker claims the due row; its claim is not committed yet...
+    let mut claim = db.begin().await.expect("begin");
+    let claimed = outbox::claim_outbox_rows(&mut claim, "claim-1", 2_000, 60_000, 10).await.expect("claimed");
+    assert_eq!(claimed.len(), 1);
+    // ...when the channel is set (or the app installed again) and the workspace's rows woken.
+    let wake = tokio::spawn({
+        let (db, ws) = (db.clone(), ws.clone());
+        async move { db.write(async |tx| outbox::update_outbox_wake_workspace(tx, &ws, 3_000).await).await }
+    });
+    if backend == TestBackend::Postgres {
+        // The wake reaches the row while the claim holds it: it waits for the
+        // claim (or, not seeing the row as in flight, passes it by).
+        crate::support::eventually("the wake to wait for the claim or pass the row by", || async {
+            let waiting: i64 = sqlx::query_scalar(
+                "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+            )
+            .fetch_one(db.pool())
+            .await
+            .expect("activity");
+            waiting > 0 || wake.is_finished()
+        })
+        .await;
+    }
+    claim.commit().await.expect("claim committed");
+    wake.await.expect("wake ran").expect("woken");
+    // The attempt read the state before the wake's change and parks the row.
+    db.write(async |tx| {
+        let park = Retry::Failed { uncertain: false };
+        outbox::update_outbox_retry(tx, &claimed[0], 3_600_000, "no channel", park, 4_000).await
+    })
+    .await
+    .expect("retry");
+    let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
+    assert!(run_after <= 4_000, "due again at once, not in an hour: {run_after}");
+}
+
 on_both_backends!(finished_outbox_work_recorded_at_once_is_each_recorded);
 async fn finished_outbox_work_recorded_at_once_is_each_recorded(backend: TestBackend) {
     use highlights::store::finished::Finished;
