@@ -298,15 +298,17 @@ async fn run_outbox(url: &str, pinned: bool) -> (f64, profile::Profile) {
     let server = Server::start(url, &slack, Some(CHANNEL), pinned).await;
     let db = Db::connect(url).await.expect("database");
     loop {
-        let pending: i64 = sqlx::query_scalar("select count(*) from outbox where status = 'pending'")
-            .fetch_one(db.pool())
+        // Whether any is left, not how many: counting the pending rows
+        // every 50 ms cost PostgreSQL a fifth of what the posts did.
+        let left: Option<i64> = sqlx::query_scalar("select id from outbox where status = 'pending' limit 1")
+            .fetch_optional(db.pool())
             .await
-            .expect("count");
-        if pending == 0 {
+            .expect("any left");
+        if left.is_none() {
             break;
         }
         if started.elapsed() > Duration::from_secs(600) {
-            println!("outbox: {pending} posts still pending after 10 minutes");
+            println!("outbox: posts still pending after 10 minutes");
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
