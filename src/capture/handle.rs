@@ -23,6 +23,7 @@ use crate::slack::mrkdwn::{decode, escape};
 use crate::store::areas::list_areas;
 use crate::store::captures::{CaptureContext, NewCapture, NewHighlight};
 use crate::store::customers::{find_surviving_customer, list_near_customers};
+use crate::store::search::SimilarQuote;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -106,24 +107,11 @@ pub async fn quick_capture(
         post_after_ms: post_after(&state.config, channel.as_deref(), now),
         notices: waiting_notice(channel.as_deref(), user),
     };
-    // Quotes like it are looked up while it is stored (the lookup cannot see it yet).
-    let customer_id = existing.as_ref().map(|(id, _, _)| *id);
     let (customer_name, shown) = match existing {
         Some((_, name, shown)) => (name, shown),
         None => (capture.customer.display.clone(), ShownCustomer::named(capture.customer.display)),
     };
-    let (stored, similar) = tokio::join!(
-        store(&state.db, &state.outbox, &state.memo, workspace, new, &customer_name, now),
-        crate::capture::similar::find(
-            &state.db,
-            &state.config,
-            &state.memo,
-            workspace,
-            &quote,
-            customer_id,
-            &capture.customer.key
-        )
-    );
+    let (stored, similar) = store_beside_similar(state, workspace, new, &customer_name, &quote, now).await;
     let customer_id = stored?;
     let place = where_it_goes(channel.as_deref(), &shown);
     let text = format!(
@@ -144,6 +132,23 @@ pub async fn quick_capture(
 async fn follow_button(db: &Db, workspace: &WorkspaceId, user: &str, customer_id: i64) -> Result<Value, AppError> {
     let following = crate::store::follows::find_follow(db, workspace, customer_id, user).await?;
     Ok(crate::customers::view::follow_actions(customer_id, following))
+}
+
+/// Stores a capture while the quotes like `quote` are looked up (the lookup
+/// cannot see it yet): its customer's id, and those quotes.
+async fn store_beside_similar(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    capture: NewCapture,
+    customer: &str,
+    quote: &str,
+    now: i64,
+) -> (Result<i64, AppError>, Vec<(SimilarQuote, ShownCustomer)>) {
+    let (known, key) = (capture.customer_id, capture.customer.key.clone());
+    tokio::join!(
+        store(&state.db, &state.outbox, &state.memo, workspace, capture, customer, now),
+        crate::capture::similar::find(&state.db, &state.config, &state.memo, workspace, quote, known, &key)
+    )
 }
 
 /// Stores a capture (committed with the others waiting), adds its quotes to
@@ -504,23 +509,11 @@ pub async fn submit_modal(
         .filter(|(submitted, _)| submitted.tester)
         .map(|(_, stored)| (stored.area_id, stored.quote.clone()))
         .collect();
-    let customer_id = existing.as_ref().map(|(id, _, _)| *id);
     let (customer_name, shown) = match existing {
         Some((_, name, shown)) => (name, shown),
         None => (name.display.clone(), ShownCustomer::named(name.display.clone())),
     };
-    let (stored, similar) = tokio::join!(
-        store(&state.db, &state.outbox, &state.memo, workspace, new, &customer_name, now),
-        crate::capture::similar::find(
-            &state.db,
-            &state.config,
-            &state.memo,
-            workspace,
-            &quotes,
-            customer_id,
-            &name.key
-        )
-    );
+    let (stored, similar) = store_beside_similar(state, workspace, new, &customer_name, &quotes, now).await;
     let customer_id = stored?;
     let testers = record_testers(&state.db, workspace, user, (customer_id, now), &ticked, &all_areas).await?;
     let count = submission.highlights.len();
