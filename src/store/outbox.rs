@@ -655,7 +655,8 @@ pub async fn update_outbox_failed(
 }
 
 /// Makes a workspace's waiting posts due now (after its channel is set, or
-/// the app installed again); returns how many pending rows it touched. A
+/// the app installed again); returns how many were waiting (not yet due, or
+/// in flight), for the sentence that says so. A
 /// row in flight is woken too (its `wakes` counted): if its attempt ends in
 /// a retry, the retry is due now rather than when it would have been.
 ///
@@ -669,7 +670,15 @@ pub async fn update_outbox_wake_workspace(
     workspace: &WorkspaceId,
     now_ms: i64,
 ) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query(
+    let waiting: i64 = sqlx::query_scalar(
+        "select count(*) from outbox
+         where workspace_id = $1 and status = 'pending' and (run_after > $2 or locked_until is not null)",
+    )
+    .bind(workspace.as_str())
+    .bind(now_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
         "update outbox set run_after = case when run_after > $2 then $2 else run_after end,
                            wakes = wakes + 1, updated_at = $2
          where workspace_id = $1 and status = 'pending'",
@@ -678,7 +687,7 @@ pub async fn update_outbox_wake_workspace(
     .bind(now_ms)
     .execute(&mut *conn)
     .await?;
-    Ok(result.rows_affected())
+    Ok(u64::try_from(waiting).unwrap_or_default())
 }
 
 /// Rows per status, for metrics and tests.

@@ -67,6 +67,7 @@ async fn a_new_product_channel_gets_its_own_thread_for_a_customer(backend: TestB
     drained(&app).await;
     let text = ephemeral(app.slash("config channel <#C0PRODUCT2|product>").await).await;
     assert!(text.contains("<#C0PRODUCT2>"), "{text}");
+    assert!(!text.contains("were waiting"), "nothing was waiting: {text}");
 
     assert!(ephemeral(app.slash("Acme | chat | Second").await).await.starts_with("✅ Saved"));
     app.slack.wait_for_ok_calls("chat.postMessage", 4).await;
@@ -316,6 +317,7 @@ async fn without_a_channel_highlights_wait_until_one_is_set(backend: TestBackend
 
     let text = ephemeral(app.slash("config channel <#C0PRODUCT2|product>").await).await;
     assert!(text.contains("<#C0PRODUCT2>"), "{text}");
+    assert!(text.contains("Highlights that were waiting are being posted now."), "{text}");
     app.slack.wait_for_ok_calls("chat.postMessage", 5).await;
     drained(&app).await;
     let posts = app.slack.ok_calls_to("chat.postMessage");

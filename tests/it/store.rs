@@ -418,6 +418,21 @@ async fn one_queued_post(backend: TestBackend) -> (TestDb, Db, WorkspaceId) {
     (guard, db, ws)
 }
 
+on_both_backends!(a_wake_counts_only_the_rows_that_were_waiting);
+async fn a_wake_counts_only_the_rows_that_were_waiting(backend: TestBackend) {
+    use highlights::store::outbox;
+    let (_guard, db, ws) = one_queued_post(backend).await;
+    // Due since 1,000 and held by no one: nothing was waiting for the wake.
+    let woken = db.write(async |tx| outbox::update_outbox_wake_workspace(tx, &ws, 2_000).await).await.expect("woken");
+    assert_eq!(woken, 0, "a due row is not said to have waited");
+    // In flight: its retry will be due at once, so it counts.
+    let claimed =
+        db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-1", 3_000, 60_000, 10).await).await.expect("claimed");
+    assert_eq!(claimed.len(), 1);
+    let woken = db.write(async |tx| outbox::update_outbox_wake_workspace(tx, &ws, 4_000).await).await.expect("woken");
+    assert_eq!(woken, 1, "a row in flight was waiting");
+}
+
 on_both_backends!(a_wake_in_the_millisecond_of_the_claim_is_not_lost_to_its_retry);
 async fn a_wake_in_the_millisecond_of_the_claim_is_not_lost_to_its_retry(backend: TestBackend) {
     use highlights::store::outbox::{self, Retry};
