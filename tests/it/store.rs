@@ -368,15 +368,8 @@ async fn both_backends_have_the_same_tables_columns_and_nullability() {
 
 on_both_backends!(a_wake_while_a_row_is_in_flight_is_not_lost_to_its_retry);
 async fn a_wake_while_a_row_is_in_flight_is_not_lost_to_its_retry(backend: TestBackend) {
-    use highlights::store::outbox::{self, OutboxKind, Retry};
-    let (_guard, db) = fresh_db(backend).await;
-    let ws = WorkspaceId("T0AAAAAAA".into());
-    assert!(db.write(async |tx| workspaces::insert_workspace_if_new(tx, &ws, &[], 1).await).await.expect("workspace"));
-    db.write(async |tx| {
-        outbox::insert_outbox_row(tx, &ws, &OutboxKind::PostHighlight { highlight_id: 7 }, 1_000).await
-    })
-    .await
-    .expect("queued");
+    use highlights::store::outbox::{self, Retry};
+    let (_guard, db, ws) = one_queued_post(backend).await;
     let claimed =
         db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-1", 2_000, 60_000, 10).await).await.expect("claimed");
     assert_eq!(claimed.len(), 1);
