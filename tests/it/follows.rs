@@ -392,7 +392,11 @@ async fn monday_nudges_list_quiet_customers_once_per_follower(backend: TestBacke
     capture(&app, "Initech | chat | long ago too").await;
     capture(&app, "Globex | chat | recently").await;
     // Acme was last interviewed 60 days before Monday, Initech 40; Globex this week.
-    let monday = next(Monday, 9, 0);
+    // The Sunday before that Monday comes first (on a Sunday, the next
+    // Monday would come before the next Sunday).
+    let sunday = next(Sunday, 9, 30);
+    let monday = sunday + jiff::SignedDuration::from_mins(23 * 60 + 30);
+    assert_eq!(monday.to_zoned_datetime(jiff::tz::TimeZone::UTC).weekday(), Monday);
     let days_before = |n: i64| {
         (monday.to_zoned_datetime(jiff::tz::TimeZone::UTC).date() - jiff::Span::new().days(n))
             .strftime("%Y-%m-%d")
@@ -412,7 +416,7 @@ async fn monday_nudges_list_quiet_customers_once_per_follower(backend: TestBacke
     said_as(&app, BYSTANDER, "follow Globex").await;
 
     // Not on Sunday, not before 09:00 on Monday (08:45 to 08:52), on the app's clock.
-    for at in [next(Sunday, 9, 30), monday - jiff::SignedDuration::from_mins(15)] {
+    for at in [sunday, monday - jiff::SignedDuration::from_mins(15)] {
         move_clock_to(&app, at).await;
         assert_eq!(app.outbox_rows_of("nudge_follower").await.len(), 0, "none at {at}");
     }
