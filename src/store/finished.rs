@@ -11,9 +11,10 @@ use serde::Serialize;
 use sqlx::AnyPool;
 
 use crate::store::batch::{all_or_each, Batcher};
+use crate::store::held::Held;
 use crate::store::outbox::{insert_outbox_rows_from_json, OutboxKind, OutboxRowJson, WAKE_ON_CONFLICT};
 use crate::store::workspaces::WorkspaceId;
-use crate::store::{begin_on, Backend};
+use crate::store::{begin_in, Backend};
 
 /// A step the outbox worker has finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,17 +50,21 @@ pub enum Finished {
 /// The most records in one commit.
 const MAX_GROUP: usize = 128;
 
-/// Starts the recorder on the writer pool.
-pub(crate) fn start(pool: AnyPool, backend: Backend) -> Batcher<Finished, ()> {
-    Batcher::start(1, MAX_GROUP, move |group: Vec<Finished>| {
-        let pool = pool.clone();
+/// Starts the recorder on the writer pool, with a connection it keeps (see
+/// [`Held`]).
+pub(crate) fn start(pool: AnyPool, backend: Backend) -> (Batcher<Finished, ()>, Held) {
+    let held = Held::new(pool, backend, 1);
+    let conns = held.clone();
+    let recorder = Batcher::start(1, MAX_GROUP, move |group: Vec<Finished>| {
+        let conns = conns.clone();
         async move {
             all_or_each(&group, "outbox records", |records| async {
-                write(&pool, backend, records).await.map(|()| vec![(); records.len()])
+                write(&conns, backend, records).await.map(|()| vec![(); records.len()])
             })
             .await
         }
-    })
+    });
+    (recorder, held)
 }
 
 #[derive(Serialize)]
@@ -79,7 +84,7 @@ struct DoneRow<'a> {
 }
 
 /// Writes a group of records in one transaction.
-async fn write(pool: &AnyPool, backend: Backend, group: &[Finished]) -> Result<(), sqlx::Error> {
+async fn write(conns: &Held, backend: Backend, group: &[Finished]) -> Result<(), sqlx::Error> {
     let mut posted = Vec::new();
     // One row per key, in key order (two commits waking the same rows lock
     // them in the same order); the latest record wins.
@@ -107,7 +112,8 @@ async fn write(pool: &AnyPool, backend: Backend, group: &[Finished]) -> Result<(
     }
     let follow_ups: Vec<_> = follow_ups.into_values().collect();
     let (posted, follow_ups, done) = (to_json(&posted)?, to_json(&follow_ups)?, to_json(&done)?);
-    let mut tx = begin_on(pool, backend).await?;
+    let mut conn = conns.lock().await?;
+    let mut tx = begin_in(&mut conn, backend).await?;
     match backend {
         Backend::Sqlite => {
             sqlx::query(&SQLITE_RECORD).bind(posted).bind(follow_ups).bind(done).execute(&mut *tx).await?;
@@ -117,7 +123,9 @@ async fn write(pool: &AnyPool, backend: Backend, group: &[Finished]) -> Result<(
             sqlx::query(POSTGRES_DONE).bind(done).execute(&mut *tx).await?;
         }
     }
-    tx.commit().await
+    tx.commit().await?;
+    conn.keep();
+    Ok(())
 }
 
 fn to_json<T: Serialize>(rows: &T) -> Result<String, sqlx::Error> {

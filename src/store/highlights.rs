@@ -2,6 +2,7 @@
 //! written by `store::captures`.)
 
 use crate::store::batch::{each_failed, list_placeholders, Batcher};
+use crate::store::held::Held;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{Backend, Db};
 
@@ -66,18 +67,27 @@ const MAX_POST_LOOKUPS: usize = 64;
 pub(crate) fn start_post_loader(
     pool: sqlx::AnyPool,
     backend: Backend,
-) -> Batcher<(WorkspaceId, i64), Option<HighlightForPost>> {
-    Batcher::start(1, MAX_POST_LOOKUPS, move |group: Vec<(WorkspaceId, i64)>| {
-        let pool = pool.clone();
+) -> (Batcher<(WorkspaceId, i64), Option<HighlightForPost>>, Held) {
+    let held = Held::new(pool, backend, 1);
+    let conns = held.clone();
+    let loader = Batcher::start(1, MAX_POST_LOOKUPS, move |group: Vec<(WorkspaceId, i64)>| {
+        let conns = conns.clone();
         async move {
-            match find_highlights_for_post(&pool, backend, &group).await {
+            let found = async {
+                let mut conn = conns.lock().await?;
+                let found = find_highlights_for_post(&mut *conn, backend, &group).await?;
+                conn.keep();
+                Ok::<_, sqlx::Error>(found)
+            };
+            match found.await {
                 Ok(found) => {
                     group.iter().map(|(workspace, id)| Ok(found.get(&(workspace.0.clone(), *id)).cloned())).collect()
                 }
                 Err(e) => each_failed(&e, group.len()),
             }
         }
-    })
+    });
+    (loader, held)
 }
 
 #[derive(sqlx::FromRow)]
@@ -95,7 +105,7 @@ struct ScopedHighlight {
 /// earlier one has the same three: the smallest id under
 /// `highlights_by_customer_area`, one index step on both backends.
 async fn find_highlights_for_post(
-    pool: &sqlx::AnyPool,
+    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
     backend: Backend,
     group: &[(WorkspaceId, i64)],
 ) -> Result<std::collections::HashMap<(String, i64), HighlightForPost>, sqlx::Error> {
@@ -109,7 +119,7 @@ async fn find_highlights_for_post(
         query = query.bind(workspace);
     }
     Ok(query
-        .fetch_all(pool)
+        .fetch_all(conn)
         .await?
         .into_iter()
         .map(|row| ((row.workspace_id, row.highlight.id), row.highlight))

@@ -24,6 +24,7 @@ pub mod events;
 pub mod finished;
 pub mod follows;
 pub mod forget;
+pub mod held;
 pub mod highlights;
 pub mod installations;
 pub mod library;
@@ -111,6 +112,8 @@ pub struct Db {
     finished: batch::Batcher<finished::Finished, ()>,
     /// Signed requests taken, many requests' in one commit.
     seen: batch::Batcher<seen_requests::SeenRequest, bool>,
+    /// The connections the batchers above keep (given back at close).
+    held: Vec<held::Held>,
     areas: std::sync::Arc<areas::AreasCache>,
 }
 
@@ -126,6 +129,11 @@ pub struct Db {
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
                               PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 67108864; \
                               PRAGMA wal_autocheckpoint = 4096; PRAGMA temp_store = MEMORY;";
+
+/// The PostgreSQL connections the batchers keep (see [`held`]): the
+/// capture queue's committers, the context loader, the posts loader, the
+/// outbox's recorder and the signed requests' recorder.
+const HELD_POSTGRES_CONNECTIONS: u32 = 2 + 1 + 1 + 1 + 1;
 
 /// How often the WAL is copied back into the database file: often, so each
 /// checkpoint is short (measured at 64 connections: every 1 s gave a p99 of
@@ -183,9 +191,10 @@ impl Db {
             }
             Backend::Postgres => {
                 // Enough connections to keep every core busy while others wait on
-                // the network; more would only queue inside the server.
+                // the network; more would only queue inside the server. Besides
+                // them, those the batchers keep (`held`).
                 let pool = AnyPoolOptions::new()
-                    .max_connections((cores * 4).max(8))
+                    .max_connections((cores * 4).max(8) + HELD_POSTGRES_CONNECTIONS)
                     .acquire_timeout(Duration::from_secs(5))
                     .test_before_acquire(false)
                     .connect_with(options)
@@ -205,11 +214,12 @@ impl Db {
             }
             Backend::Postgres => None,
         };
-        let captures = captures::CaptureQueue::start(writer.clone(), backend);
-        let contexts = captures::ContextLoader::start(reader.clone(), backend);
-        let posts = highlights::start_post_loader(reader.clone(), backend);
-        let finished = finished::start(writer.clone(), backend);
-        let seen = seen_requests::start(writer.clone(), backend);
+        let (captures, held_by_captures) = captures::CaptureQueue::start(writer.clone(), backend);
+        let (contexts, held_by_contexts) = captures::ContextLoader::start(reader.clone(), backend);
+        let (posts, held_by_posts) = highlights::start_post_loader(reader.clone(), backend);
+        let (finished, held_by_finished) = finished::start(writer.clone(), backend);
+        let (seen, held_by_seen) = seen_requests::start(writer.clone(), backend);
+        let held = vec![held_by_captures, held_by_contexts, held_by_posts, held_by_finished, held_by_seen];
         Ok(Self {
             writer,
             reader,
@@ -220,6 +230,7 @@ impl Db {
             posts,
             finished,
             seen,
+            held,
             areas: Default::default(),
         })
     }
@@ -377,6 +388,9 @@ impl Db {
 
     /// Closes every connection (at shutdown).
     pub async fn close(&self) {
+        for held in &self.held {
+            held.release().await;
+        }
         if let Some(checkpointer) = &self.checkpointer {
             checkpointer.close().await;
         }
@@ -421,6 +435,17 @@ pub(crate) fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
         Backend::Postgres
     } else {
         Backend::Sqlite
+    }
+}
+
+/// `BEGIN` on a connection, `BEGIN IMMEDIATE` on SQLite.
+pub(crate) async fn begin_in(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'_, Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await,
+        Backend::Postgres => sqlx::Connection::begin(conn).await,
     }
 }
 

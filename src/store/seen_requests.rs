@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use sqlx::AnyPool;
 
 use crate::store::batch::{all_or_each, values_placeholders, Batcher};
+use crate::store::held::Held;
 use crate::store::Backend;
 
 /// A signed request to record: its signature's hash, kept until `expires_at_ms`.
@@ -24,34 +25,49 @@ const MAX_GROUP: usize = 256;
 
 /// Starts the recorder on the writer pool: the requests arriving together
 /// are recorded in one statement and one commit (on SQLite, a transaction a
-/// request had cost a fifth of a lone capture's time on the writer).
-pub(crate) fn start(pool: AnyPool, backend: Backend) -> Batcher<SeenRequest, bool> {
-    Batcher::start(1, MAX_GROUP, move |group: Vec<SeenRequest>| {
-        let pool = pool.clone();
+/// request had cost a fifth of a lone capture's time on the writer), on a
+/// connection it keeps (see [`Held`]).
+pub(crate) fn start(pool: AnyPool, backend: Backend) -> (Batcher<SeenRequest, bool>, Held) {
+    let held = Held::new(pool, backend, 1);
+    let conns = held.clone();
+    let recorder = Batcher::start(1, MAX_GROUP, move |group: Vec<SeenRequest>| {
+        let conns = conns.clone();
         async move {
-            all_or_each(&group, "signed requests", |requests| insert_seen_requests(&pool, backend, requests)).await
+            all_or_each(&group, "signed requests", |requests| insert_seen_requests(&conns, backend, requests)).await
         }
-    })
+    });
+    (recorder, held)
 }
 
 /// Records each request's signature hash; for each, true when it was not
 /// recorded before (false: a replay, also of one earlier in the group).
-async fn insert_seen_requests(
-    pool: &AnyPool,
-    backend: Backend,
-    group: &[SeenRequest],
-) -> Result<Vec<bool>, sqlx::Error> {
-    let sql = format!(
-        "insert into seen_requests (signature_hash, expires_at) values {}
-         on conflict (signature_hash) do nothing returning signature_hash",
-        values_placeholders(backend, group.len(), 2)
-    );
+async fn insert_seen_requests(conns: &Held, backend: Backend, group: &[SeenRequest]) -> Result<Vec<bool>, sqlx::Error> {
+    let values = values_placeholders(backend, group.len(), 2);
+    let sql = match backend {
+        Backend::Sqlite => format!(
+            "insert into seen_requests (signature_hash, expires_at) values {values}
+             on conflict (signature_hash) do nothing returning signature_hash"
+        ),
+        // Committed without waiting for the WAL's flush (`synchronous_commit`
+        // off for this statement's transaction only): the write the request
+        // then makes, if any, flushes the WAL past this record before it is
+        // acknowledged; a request that writes nothing, replayed after a
+        // crash lost its record, only reads again. One flush a capture
+        // instead of two.
+        Backend::Postgres => format!(
+            "insert into seen_requests (signature_hash, expires_at)
+             select v.signature_hash, v.expires_at from (values {values}) as v (signature_hash, expires_at)
+             where set_config('synchronous_commit', 'off', true) is not null
+             on conflict (signature_hash) do nothing returning signature_hash"
+        ),
+    };
     let mut query = sqlx::query_scalar::<_, String>(&sql);
     for request in group {
         query = query.bind(&request.signature_hash).bind(request.expires_at_ms);
     }
-    let mut conn = pool.acquire().await?;
+    let mut conn = conns.lock().await?;
     let mut inserted: HashSet<String> = query.fetch_all(&mut *conn).await?.into_iter().collect();
+    conn.keep();
     // A hash sent twice in one group is inserted once: the first is the one.
     Ok(group.iter().map(|request| inserted.remove(&request.signature_hash)).collect())
 }

@@ -1,6 +1,9 @@
 //! The store on both backends: migrations, workspaces, isolation.
 
 use highlights::store::workspaces::{self, WorkspaceId};
+use std::time::Duration;
+
+use highlights::store::held::Held;
 use highlights::store::{events, migrator_for, Backend, Db};
 
 use crate::on_both_backends;
@@ -831,4 +834,60 @@ async fn a_signature_recorded_by_many_requests_at_once_is_new_to_exactly_one(bac
     assert_eq!(new.get("bb"), Some(&1), "{new:?}");
     assert!(!db.record_seen_request(seen("aa")).await.expect("recorded"), "a replay later");
     assert!(db.record_seen_request(seen("cc")).await.expect("recorded"));
+}
+
+on_both_backends!(a_held_connection_stays_out_of_its_pool_on_postgres_and_goes_back_on_sqlite);
+async fn a_held_connection_stays_out_of_its_pool_on_postgres_and_goes_back_on_sqlite(backend: TestBackend) {
+    let (test_db, db) = fresh_db(backend).await;
+    // A pool of one: while the held connection is kept, the pool has none
+    // to lend.
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(1))
+        .connect(&test_db.url)
+        .await
+        .expect("pool");
+    let held = Held::new(pool.clone(), db.backend(), 1);
+    let conn = held.lock().await.expect("lock");
+    conn.keep();
+    let lent = pool.acquire().await;
+    match backend {
+        TestBackend::Postgres => {
+            assert!(matches!(lent, Err(sqlx::Error::PoolTimedOut)), "kept out of the pool: {lent:?}")
+        }
+        // SQLite's one writer is every writer's: it goes back after each use.
+        TestBackend::Sqlite => assert!(lent.is_ok(), "given back to the pool: {lent:?}"),
+    }
+    drop(lent);
+    // Given back, the pool lends it again.
+    held.release().await;
+    let lent = pool.acquire().await;
+    assert!(lent.is_ok(), "released to the pool: {lent:?}");
+}
+
+on_both_backends!(a_held_connection_dropped_in_a_transaction_goes_back_rolled_back);
+async fn a_held_connection_dropped_in_a_transaction_goes_back_rolled_back(backend: TestBackend) {
+    let (_guard, db) = fresh_db(backend).await;
+    let held = Held::new(db.pool().clone(), db.backend(), 1);
+    let ws = WorkspaceId("T0HELD".into());
+    let mut conn = held.lock().await.expect("lock");
+    {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.expect("begin");
+        assert!(workspaces::insert_workspace_if_new(&mut tx, &ws, &[], 1).await.expect("insert"));
+        // Dropped uncommitted, as by a future dropped half way: sqlx only
+        // queues the rollback on the connection.
+    }
+    drop(conn);
+    // The same row written elsewhere waits for no lock: the rollback ran
+    // when the connection went back to its pool (kept instead, it would
+    // wait for the held connection's next use).
+    let written = tokio::time::timeout(
+        Duration::from_secs(10),
+        db.write(async |tx| workspaces::insert_workspace_if_new(tx, &ws, &[], 2).await),
+    )
+    .await
+    .expect("no lock left behind")
+    .expect("write");
+    assert!(written, "the dropped transaction's row was rolled back");
+    held.release().await;
 }

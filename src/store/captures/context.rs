@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use sqlx::AnyPool;
 
 use crate::store::batch::{each_failed, values_placeholders, Batcher};
+use crate::store::held::Held;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Backend;
 
@@ -66,12 +67,15 @@ struct Lookup {
 const MAX_LOOKUPS: usize = 128;
 
 impl ContextLoader {
-    /// Starts the loader on a pool of readers.
-    pub fn start(pool: AnyPool, backend: Backend) -> Self {
+    /// Starts the loader on a pool of readers, with a connection it keeps
+    /// (see [`Held`]).
+    pub(crate) fn start(pool: AnyPool, backend: Backend) -> (Self, Held) {
+        let held = Held::new(pool, backend, 1);
+        let conns = held.clone();
         let lookups = Batcher::start(1, MAX_LOOKUPS, move |group: Vec<Lookup>| {
-            let pool = pool.clone();
+            let conns = conns.clone();
             async move {
-                match find_capture_contexts(&pool, backend, &group).await {
+                match find_capture_contexts(&conns, backend, &group).await {
                     Ok(mut found) => (0..group.len()).map(|n| Ok(found.remove(&(n as i64)))).collect(),
                     Err(e) => {
                         tracing::warn!(error = %e, lookups = group.len(), "capture context lookup failed");
@@ -80,7 +84,7 @@ impl ContextLoader {
                 }
             }
         });
-        Self { lookups }
+        (Self { lookups }, held)
     }
 
     /// The workspace's settings and the customer `key` names (by key or
@@ -94,7 +98,7 @@ impl ContextLoader {
 /// is padded to a power of two (repeating its last lookup), so a handful of
 /// prepared statements serve every size.
 async fn find_capture_contexts(
-    pool: &AnyPool,
+    conns: &Held,
     backend: Backend,
     group: &[Lookup],
 ) -> Result<BTreeMap<i64, CaptureContext>, sqlx::Error> {
@@ -118,7 +122,10 @@ async fn find_capture_contexts(
         let lookup = &group[n.min(group.len() - 1)];
         query = query.bind(n as i64).bind(lookup.workspace.as_str()).bind(&lookup.key);
     }
-    Ok(query.fetch_all(pool).await?.into_iter().map(|row| (row.n, row.context)).collect())
+    let mut conn = conns.lock().await?;
+    let rows = query.fetch_all(&mut *conn).await?;
+    conn.keep();
+    Ok(rows.into_iter().map(|row| (row.n, row.context)).collect())
 }
 
 #[derive(sqlx::FromRow)]

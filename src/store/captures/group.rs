@@ -12,11 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use serde::Serialize;
-use sqlx::{Any, AnyConnection, AnyPool, Executor as _};
+use sqlx::{AnyConnection, Connection as _, Executor as _};
 
 use super::{Job, FOLLOW_UP_DELAY_MS};
 use crate::domain::CustomerName;
 use crate::store::follows::{follower_notices_from, NoticeQuote};
+use crate::store::held::{Held, HeldConnection};
 use crate::store::outbox::{
     insert_outbox_rows_from_json, OutboxKind, OutboxRowJson, INSERT_OUTBOX, WAKE_ON_CONFLICT, WHILE_ONBOARDING,
 };
@@ -58,25 +59,28 @@ struct HighlightRow<'a> {
 }
 
 /// Writes a group of captures in one transaction; each capture's customer id.
-pub(super) async fn write(pool: &AnyPool, backend: Backend, group: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
+pub(super) async fn write(conns: &Held, backend: Backend, group: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     let known: Option<Vec<i64>> = group.iter().map(|job| job.capture.customer_id).collect();
     match (backend, known) {
         // One statement is a transaction of its own on PostgreSQL: without
         // BEGIN and COMMIT the group costs one round trip, not three.
         (Backend::Postgres, Some(customer_ids)) => {
-            let mut conn = pool.acquire().await?;
+            let mut conn = conns.lock().await?;
             write_rows(&mut conn, backend, group, &customer_ids, Script::Alone).await?;
+            conn.keep();
             Ok(customer_ids)
         }
         (Backend::Postgres, None) => {
-            let mut tx = pool.begin().await?;
+            let mut conn = conns.lock().await?;
+            let mut tx = conn.begin().await?;
             let customer_ids = insert_new_customers(&mut tx, group).await?;
             write_rows(&mut tx, backend, group, &customer_ids, Script::Alone).await?;
             tx.commit().await?;
+            conn.keep();
             Ok(customer_ids)
         }
         (Backend::Sqlite, known) => {
-            let mut writer = SqliteWrite::begin(pool).await?;
+            let mut writer = SqliteWrite::begin(conns).await?;
             let written = write_sqlite(&mut writer, group, known).await;
             writer.end(written).await
         }
@@ -125,14 +129,14 @@ enum Script {
 /// open (the runtime stopping) closes the connection, which SQLite rolls back,
 /// instead of handing the pool a connection inside a transaction.
 struct SqliteWrite {
-    conn: sqlx::pool::PoolConnection<Any>,
+    conn: HeldConnection,
     /// Whether a transaction may be open.
     open: bool,
 }
 
 impl SqliteWrite {
-    async fn begin(pool: &AnyPool) -> Result<Self, sqlx::Error> {
-        Ok(Self { conn: pool.acquire().await?, open: false })
+    async fn begin(conns: &Held) -> Result<Self, sqlx::Error> {
+        Ok(Self { conn: conns.lock().await?, open: false })
     }
 
     /// Ends the write with its outcome: after a failure, the transaction (if

@@ -19,6 +19,7 @@ use sqlx::AnyPool;
 
 use crate::domain::CustomerName;
 use crate::store::batch::{all_or_each, Batcher};
+use crate::store::held::Held;
 use crate::store::outbox::OutboxKind;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Backend;
@@ -89,17 +90,25 @@ pub struct CaptureQueue {
 
 impl CaptureQueue {
     /// Starts the committers: one on SQLite (it has one writer), a few on
-    /// PostgreSQL (groups commit while others are being written).
-    pub fn start(pool: AnyPool, backend: Backend) -> Self {
-        let committers = match backend {
+    /// PostgreSQL (groups commit while others are being written), each
+    /// with a connection of `pool` it keeps (see [`Held`]).
+    pub(crate) fn start(pool: AnyPool, backend: Backend) -> (Self, Held) {
+        let committers = Self::committers(backend);
+        let held = Held::new(pool, backend, committers);
+        let conns = held.clone();
+        let jobs = Batcher::start(committers, MAX_GROUP, move |group: Vec<Job>| {
+            let conns = conns.clone();
+            async move { all_or_each(&group, "captures", |jobs| group::write(&conns, backend, jobs)).await }
+        });
+        (Self { jobs }, held)
+    }
+
+    /// How many groups commit at once: the connections the queue keeps.
+    pub(crate) fn committers(backend: Backend) -> usize {
+        match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => 2,
-        };
-        let jobs = Batcher::start(committers, MAX_GROUP, move |group: Vec<Job>| {
-            let pool = pool.clone();
-            async move { all_or_each(&group, "captures", |jobs| group::write(&pool, backend, jobs)).await }
-        });
-        Self { jobs }
+        }
     }
 
     /// Queues a capture and waits for the commit that holds it; its
