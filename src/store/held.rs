@@ -23,6 +23,7 @@
 //! takes a connection from the pool for each use and gives it back after.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
@@ -39,7 +40,9 @@ type Slot = Arc<Mutex<Option<PoolConnection<Any>>>>;
 pub struct Held {
     pool: AnyPool,
     slots: Arc<[Slot]>,
-    keep: bool,
+    /// Whether connections are kept between uses: on PostgreSQL, until
+    /// [`release`](Self::release).
+    keep: Arc<AtomicBool>,
 }
 
 impl Held {
@@ -47,7 +50,7 @@ impl Held {
     /// on PostgreSQL only.
     pub fn new(pool: AnyPool, backend: Backend, slots: usize) -> Self {
         let slots = (0..slots.max(1)).map(|_| Slot::default()).collect();
-        Self { pool, slots, keep: backend == Backend::Postgres }
+        Self { pool, slots, keep: Arc::new(AtomicBool::new(backend == Backend::Postgres)) }
     }
 
     /// A connection: a free kept one, or one from the pool (waiting for the
@@ -57,16 +60,17 @@ impl Held {
             Some(slot) => slot,
             None => self.slots[0].clone().lock_owned().await,
         };
-        let mut held = HeldConnection { slot, may_keep: self.keep, keep: false };
+        let mut held = HeldConnection { slot, may_keep: self.keep.clone(), keep: false };
         if held.slot.is_none() {
             *held.slot = Some(self.pool.acquire().await?);
         }
         Ok(held)
     }
 
-    /// Gives every kept connection back to the pool (before it closes,
-    /// which waits for them).
+    /// Gives every kept connection back to the pool, and each one used from
+    /// now on after its use (before the pool closes, which waits for them).
     pub async fn release(&self) {
+        self.keep.store(false, Ordering::Release);
         for slot in self.slots.iter() {
             slot.lock().await.take();
         }
@@ -79,7 +83,7 @@ impl Held {
 pub struct HeldConnection {
     slot: OwnedMutexGuard<Option<PoolConnection<Any>>>,
     /// Whether its [`Held`] keeps connections.
-    may_keep: bool,
+    may_keep: Arc<AtomicBool>,
     /// Whether it stays in its slot when dropped.
     keep: bool,
 }
@@ -88,7 +92,7 @@ impl HeldConnection {
     /// The use ended well: the connection stays for the next one (on
     /// PostgreSQL; on SQLite it goes back to the pool).
     pub fn keep(mut self) {
-        self.keep = self.may_keep;
+        self.keep = self.may_keep.load(Ordering::Acquire);
     }
 
     /// Closes the connection instead of giving it back (a transaction that

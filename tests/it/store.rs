@@ -863,6 +863,11 @@ async fn a_held_connection_stays_out_of_its_pool_on_postgres_and_goes_back_on_sq
     held.release().await;
     let lent = pool.acquire().await;
     assert!(lent.is_ok(), "released to the pool: {lent:?}");
+    drop(lent);
+    // Once released, a use that ends well gives its connection back too, so
+    // the pool can close (it waits for every connection).
+    held.lock().await.expect("lock").keep();
+    tokio::time::timeout(Duration::from_secs(10), pool.close()).await.expect("the pool closes");
 }
 
 on_both_backends!(a_held_connection_dropped_in_a_transaction_goes_back_rolled_back);
