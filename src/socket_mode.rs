@@ -46,9 +46,11 @@ impl SocketMode {
                 crate::slack::client::SlackError::from(e)
             )
         })?;
-        listener.start().await;
-        // Connected only when Slack says hello on a connection (see `on_hello`).
+        // Said before the connections start: Slack's hello on one of them
+        // (see `on_hello`, which says connected) can come before `start`
+        // returns.
         tracing::info!("Socket Mode: opening connections to Slack");
+        listener.start().await;
         Ok(Self { listener })
     }
 
