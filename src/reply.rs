@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+/// The answer to a slash command sent again with the same signature.
+pub const ALREADY_RECEIVED_TEXT: &str = "This command was already received, so it was not run again.";
+
 /// An answer to a slash command, sent in the HTTP response body (or later to
 /// the `response_url`).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -15,8 +15,8 @@ use crate::customers::suggest;
 use crate::domain::highlight::{format_date, Kind};
 use crate::domain::pii::Scrubbing;
 use crate::domain::{CustomerName, ShownCustomer};
-use crate::error::AppError;
-use crate::reply::{echo, Ack, Reply};
+use crate::error::{AppError, UserError};
+use crate::reply::{echo, Ack, Reply, ALREADY_RECEIVED_TEXT};
 use crate::slack::blocks;
 use crate::slack::interaction::View;
 use crate::slack::mrkdwn::{decode, escape};
@@ -24,6 +24,7 @@ use crate::store::areas::list_areas;
 use crate::store::captures::{CaptureContext, NewCapture, NewHighlight};
 use crate::store::customers::{find_surviving_customer, list_near_customers};
 use crate::store::search::SimilarQuote;
+use crate::store::seen_requests::SeenRequest;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Db;
 
@@ -34,12 +35,16 @@ use crate::store::Db;
 /// The request path: one read (the workspace's settings and the customer),
 /// the product areas from memory, one group-committed write (the capture, its
 /// posts, the App Home refresh and milestone check, all as outbox work).
+///
+/// `seen`: the signed request that carried it, recorded in the capture's
+/// own transaction (a replay is then refused there, and nothing stored).
 pub async fn quick_capture(
     state: &AppState,
     workspace: &WorkspaceId,
     user: &str,
     capture: Capture,
     choice: Option<CustomerChoice>,
+    seen: Option<SeenRequest>,
 ) -> Result<Reply, AppError> {
     let capture = match capture {
         Capture::Unfiled(unfiled) => {
@@ -106,6 +111,7 @@ pub async fn quick_capture(
         }],
         post_after_ms: post_after(&state.config, channel.as_deref(), now),
         notices: waiting_notice(channel.as_deref(), user),
+        seen,
     };
     let (customer_name, shown) = match existing {
         Some((_, name, shown)) => (name, shown),
@@ -166,7 +172,13 @@ async fn store(
 ) -> Result<i64, AppError> {
     let posts_due = capture.post_after_ms <= now;
     let quotes: Vec<(i64, String)> = capture.highlights.iter().map(|h| (h.area_id, h.quote.clone())).collect();
-    let customer_id = db.insert_capture(workspace, capture, now).await?;
+    let customer_id = match db.insert_capture(workspace, capture, now).await {
+        Err(e) if crate::store::seen_requests::is_replay(&e) => {
+            tracing::warn!("a signed request sent again within its signing window answered without acting");
+            return Err(UserError::new(ALREADY_RECEIVED_TEXT).into());
+        }
+        stored => stored?,
+    };
     crate::capture::similar::remember(memo, workspace, customer_id, customer, quotes);
     if posts_due {
         outbox.wake();
@@ -298,7 +310,7 @@ pub async fn answer_did_you_mean(
     // A text that does not read as a capture is refused as the command refuses it.
     let reply = match capture {
         Err(refusal) => Reply::ephemeral(refusal.0),
-        Ok(capture) => match quick_capture(state, workspace, user, capture, choice).await {
+        Ok(capture) => match quick_capture(state, workspace, user, capture, choice, None).await {
             Ok(reply) => reply,
             Err(e) => {
                 tracing::error!(error = %crate::error::chain(&e), "capture after did-you-mean failed");
@@ -499,6 +511,7 @@ pub async fn submit_modal(
             .collect(),
         post_after_ms: post_after(&state.config, channel.as_deref(), now),
         notices: waiting_notice(channel.as_deref(), user),
+        seen: None,
     };
     let quotes = new.highlights.iter().map(|h| h.quote.as_str()).collect::<Vec<_>>().join("\n");
     // Testers (design.md, Behaviour: Testers): the highlights ticked *Willing to try a prototype*.

@@ -14,10 +14,11 @@ use crate::domain::{AreaName, AreaRef, CustomerName};
 use crate::error::{AppError, UserError, INTERNAL_ERROR_TEXT};
 use crate::install::Admission;
 use crate::quotas::commands::Enrollment;
-use crate::reply::{echo, Reply};
+use crate::reply::{echo, Reply, ALREADY_RECEIVED_TEXT};
 use crate::search::SearchQuery;
 use crate::slack::mrkdwn::Who;
 use crate::slack::payload::SlashCommand;
+use crate::store::seen_requests::SeenRequest;
 use crate::store::workspaces::WorkspaceId;
 use crate::{areas, customers, digests, follows, quotas, reports, search, settings};
 
@@ -301,10 +302,19 @@ pub const UNCONFIRMED_TEXT: &str = "Highlights cannot confirm this workspace wit
 
 /// Answers a slash command from any team: run for a workspace the app acts
 /// for, refused (ephemerally, changing nothing) for any other.
-pub async fn answer(state: &AppState, command: SlashCommand) -> Result<Option<Reply>, AppError> {
+///
+/// `seen`: its signed request, when the replay guard is on. A quick capture
+/// records it in its own transaction (a replay is refused there, and what is
+/// refused before it writes leaves nothing to replay); every other command
+/// records it before it runs, and a replay is answered without running.
+pub async fn answer(
+    state: &AppState,
+    command: SlashCommand,
+    seen: Option<SeenRequest>,
+) -> Result<Option<Reply>, AppError> {
     let enterprise = command.enterprise_id.clone();
     match state.installs.admit(&command.team_id, enterprise.as_deref()).await {
-        Ok(Admission::Ours(workspace)) => Ok(handle(state, &workspace, command).await),
+        Ok(Admission::Ours(workspace)) => Ok(handle(state, &workspace, command, seen).await),
         Ok(Admission::NotOurs) => Ok(Some(Reply::ephemeral(NOT_INSTALLED_TEXT))),
         Err(AppError::Unavailable(_)) => {
             Ok(Some(Reply::ephemeral(format!("{UNCONFIRMED_TEXT}\n{}", echo(&command.text)))))
@@ -313,12 +323,32 @@ pub async fn answer(state: &AppState, command: SlashCommand) -> Result<Option<Re
     }
 }
 
-/// Runs a command for a user of a workspace. Internal failures are logged
-/// here, once, and the user gets one fixed sentence.
-pub async fn handle(state: &AppState, workspace: &WorkspaceId, command: SlashCommand) -> Option<Reply> {
+/// Runs a command for a user of a workspace (`seen`: see [`answer`]).
+/// Internal failures are logged here, once, and the user gets one fixed
+/// sentence.
+pub async fn handle(
+    state: &AppState,
+    workspace: &WorkspaceId,
+    command: SlashCommand,
+    seen: Option<SeenRequest>,
+) -> Option<Reply> {
     let result: Result<Option<Reply>, AppError> = match parse(&command.text) {
-        Err(refusal) => Err(refusal.into()),
-        Ok(parsed) => dispatch(state, workspace, &command, parsed).await,
+        Ok(HighlightCommand::Capture(capture)) if matches!(capture, Capture::Quick(_)) => {
+            capture::handle::quick_capture(state, workspace, &command.user_id, capture, None, seen).await.map(Some)
+        }
+        parsed => {
+            let first = match seen {
+                Some(seen) => state.db.first_time(seen).await,
+                None => true,
+            };
+            if !first {
+                return Some(Reply::ephemeral(ALREADY_RECEIVED_TEXT));
+            }
+            match parsed {
+                Err(refusal) => Err(refusal.into()),
+                Ok(parsed) => dispatch(state, workspace, &command, parsed).await,
+            }
+        }
     };
     match result {
         Ok(reply) => reply,
@@ -351,7 +381,7 @@ async fn dispatch(
         }
         HighlightCommand::Help => Ok(Some(Reply::ephemeral(usage(&command.command)))),
         HighlightCommand::Capture(capture) => {
-            capture::handle::quick_capture(state, workspace, &command.user_id, capture, None).await.map(Some)
+            capture::handle::quick_capture(state, workspace, &command.user_id, capture, None, None).await.map(Some)
         }
         HighlightCommand::ListAreas => areas::list(&state.db, workspace).await.map(Some),
         HighlightCommand::AddArea(name) => areas::add(state, workspace, &command.user_id, name).await.map(Some),

@@ -18,8 +18,7 @@ use crate::slack::payload::Inbound;
 use crate::slack::verify::SeenKey;
 use crate::store::seen_requests;
 
-/// The answer to a slash command sent again with the same signature.
-pub const ALREADY_RECEIVED_TEXT: &str = "This command was already received, so it was not run again.";
+pub use crate::reply::ALREADY_RECEIVED_TEXT;
 
 /// What the app answers a delivery with.
 #[derive(Debug)]
@@ -35,7 +34,7 @@ pub enum Answer {
 /// Runs a delivery, from HTTP or Socket Mode, to its answer.
 pub async fn dispatch(state: &AppState, inbound: Inbound) -> Result<Answer, AppError> {
     match inbound {
-        Inbound::Command(command) => commands::answer(state, command).await.map(Answer::Reply),
+        Inbound::Command(command) => commands::answer(state, command, None).await.map(Answer::Reply),
         Inbound::Interaction(interaction) => Ok(Answer::Ack(interactivity::answer(state, &interaction).await)),
         Inbound::Event(delivery) => events::handle(state, &delivery).await.map(|()| Answer::Handled),
     }
@@ -45,26 +44,24 @@ pub async fn dispatch(state: &AppState, inbound: Inbound) -> Result<Answer, AppE
 /// signing window (a replay: Slack never resends a command or an
 /// interaction, and each one it sends is signed anew) is answered without
 /// doing anything again, on every replica, since the signature is recorded
-/// in the database first. Handling that fails on our side forgets it, so
-/// that sending it again is acted on; a record that cannot be written does
-/// not stop the handling. Called from the request's task
-/// ([`crate::app::Tasks::run_to_completion`]): a client that goes away leaves the
-/// record and the work done together, or neither started.
+/// in the database first; a slash command records it itself
+/// ([`commands::answer`]: a quick capture in its own transaction). Handling
+/// that fails on our side forgets it, so that sending it again is acted on;
+/// a record that cannot be written does not stop the handling. Called from
+/// the request's task ([`crate::app::Tasks::run_to_completion`]): a client
+/// that goes away leaves the record and the work done together, or neither
+/// started.
 pub async fn dispatch_once(state: &AppState, seen: &SeenKey, inbound: Inbound) -> Result<Answer, AppError> {
     if !state.config.replay_guard {
         return dispatch(state, inbound).await;
     }
     let hash = seen.signature_hash.as_str();
     let request = seen_requests::SeenRequest { signature_hash: hash.to_owned(), expires_at_ms: seen.expires_at_ms };
-    let first = state.db.record_seen_request(request).await;
-    // Without the database the work fails too, and answers as it always has
-    // (a form keeps what was typed and says why).
-    let first = first.unwrap_or_else(|e| {
-        tracing::warn!(error = %crate::error::chain(&e), "could not record a signed request; handling it anyway");
-        true
-    });
-    if !first {
-        tracing::warn!("a signed request sent again within its signing window answered without acting");
+    let inbound = match inbound {
+        Inbound::Command(command) => return commands::answer(state, command, Some(request)).await.map(Answer::Reply),
+        other => other,
+    };
+    if !state.db.first_time(request).await {
         return Ok(match inbound {
             Inbound::Command(_) => Answer::Reply(Some(Reply::ephemeral(ALREADY_RECEIVED_TEXT))),
             Inbound::Interaction(_) => Answer::Ack(Ack::Empty),

@@ -346,6 +346,21 @@ impl Db {
         self.seen.call(request).await
     }
 
+    /// Records a signed request before it is acted on; false when it was
+    /// recorded before (a replay). A record that cannot be written does not
+    /// stop the handling: without the database the work fails too, and
+    /// answers as it always has.
+    pub async fn first_time(&self, request: seen_requests::SeenRequest) -> bool {
+        let first = self.record_seen_request(request).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %crate::error::chain(&e), "could not record a signed request; handling it anyway");
+            true
+        });
+        if !first {
+            tracing::warn!("a signed request sent again within its signing window answered without acting");
+        }
+        first
+    }
+
     /// Records finished outbox work, committed together with the other
     /// lanes' records waiting at the same moment (see [`finished`]); returns
     /// after the commit that holds it. Runs to its end even if this future

@@ -23,6 +23,19 @@ pub struct SeenRequest {
 /// The most requests recorded in one commit.
 const MAX_GROUP: usize = 256;
 
+/// Whether a write failed because it recorded a signed request recorded
+/// before: a quick capture records its request in its own transaction
+/// (`store::captures`), so its replay fails there and stores nothing.
+pub fn is_replay(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(e) => {
+            e.is_unique_violation()
+                && (e.constraint() == Some("seen_requests_pkey") || e.message().contains("seen_requests."))
+        }
+        _ => false,
+    }
+}
+
 /// Starts the recorder on the writer pool: the requests arriving together
 /// are recorded in one statement and one commit (on SQLite, a transaction a
 /// request had cost a fifth of a lone capture's time on the writer), on a

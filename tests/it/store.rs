@@ -626,6 +626,7 @@ async fn a_refresh_woken_while_it_runs_waits_for_its_delay(backend: TestBackend)
         }],
         post_after_ms: i64::MAX / 2,
         notices: vec![],
+        seen: None,
     };
     let claim = |token: &'static str, now_ms: i64| {
         let db = db.clone();
@@ -671,6 +672,7 @@ async fn a_capture_that_cannot_be_written_fails_alone_and_leaves_the_writer_read
         }],
         post_after_ms: i64::MAX / 2,
         notices: vec![],
+        seen: None,
     };
     // Submitted together, so written as one group: the one naming an area
     // that does not exist fails, alone; a known customer's and a new one's

@@ -642,6 +642,41 @@ async fn a_signed_request_sent_again_is_answered_without_acting_again(backend: T
         .await;
 }
 
+on_both_backends!(a_quick_capture_records_its_signed_request_in_its_own_transaction);
+async fn a_quick_capture_records_its_signed_request_in_its_own_transaction(backend: TestBackend) {
+    use crate::support::signer::{self, SIGNING_SECRET};
+    let app = TestApp::spawn_on(backend).await;
+    let form = "application/x-www-form-urlencoded";
+    let signed = |body: &str| {
+        let ts = signer::now();
+        Some((ts, signer::signature(SIGNING_SECRET, ts, body.as_bytes())))
+    };
+    // Refused before anything is written: nothing recorded, so the same
+    // request sent again is refused again with its reason, not "already
+    // received".
+    let body = app.slash_body("Acme | no such area | We need canned replies");
+    let sig = signed(&body);
+    for _ in 0..2 {
+        let said =
+            ephemeral(app.post_with("/slack/commands", form, body.clone().into_bytes(), sig.clone()).await).await;
+        assert!(said.contains("no such area") && said.contains("Nothing was saved"), "{said}");
+    }
+    assert_eq!(app.count("seen_requests").await, 0, "a refusal records nothing");
+
+    // The same capture sent twice at once: one group or two, it is stored
+    // once, with its request, and the other copy is told so.
+    let body = app.slash_body("Acme | chat | We need canned replies");
+    let sig = signed(&body);
+    let send = || app.post_with("/slack/commands", form, body.clone().into_bytes(), sig.clone());
+    let (a, b) = tokio::join!(send(), send());
+    let mut said = vec![ephemeral(a).await, ephemeral(b).await];
+    said.sort();
+    assert_eq!(said[0], highlights::routes::ALREADY_RECEIVED_TEXT, "{said:?}");
+    assert!(said[1].starts_with("✅ Saved"), "{said:?}");
+    assert_eq!(app.count("highlights").await, 1, "stored once");
+    assert_eq!(app.count("seen_requests").await, 1, "recorded with the capture");
+}
+
 on_both_backends!(with_the_replay_guard_off_a_request_sent_again_is_acted_on_again);
 async fn with_the_replay_guard_off_a_request_sent_again_is_acted_on_again(backend: TestBackend) {
     use crate::support::signer::{self, SIGNING_SECRET};

@@ -58,6 +58,13 @@ struct HighlightRow<'a> {
     post_after: i64,
 }
 
+/// A signed request recorded with its capture (the replay guard).
+#[derive(Debug, Serialize)]
+struct SeenRow<'a> {
+    signature_hash: &'a str,
+    expires_at: i64,
+}
+
 /// Writes a group of captures in one transaction; each capture's customer id.
 pub(super) async fn write(conns: &Held, backend: Backend, group: &[Job]) -> Result<Vec<i64>, sqlx::Error> {
     let known: Option<Vec<i64>> = group.iter().map(|job| job.capture.customer_id).collect();
@@ -179,17 +186,20 @@ async fn write_rows(
     let once = notice_rows(group)?;
     let wake = follow_up_rows(group)?;
     let followers = follower_rows(group, customer_ids)?;
+    let seen = seen_rows(group);
     match backend {
         Backend::Sqlite => {
             for (place, h) in (1..).zip(highlights.iter_mut()) {
                 h.place = Some(place);
             }
-            sqlx::query(sqlite_script(script, !once.is_empty(), !followers.is_empty()))
+            let parts = Parts { notices: !once.is_empty(), followers: !followers.is_empty(), seen: !seen.is_empty() };
+            sqlx::query(sqlite_script(script, parts))
                 .bind(to_json(&interviews)?)
                 .bind(to_json(&highlights)?)
                 .bind(to_json(&once)?)
                 .bind(to_json(&wake)?)
                 .bind(to_json(&followers)?)
+                .bind(to_json(&seen)?)
                 .execute(&mut *conn)
                 .await?;
         }
@@ -200,6 +210,7 @@ async fn write_rows(
                 .bind(to_json(&once)?)
                 .bind(to_json(&wake)?)
                 .bind(to_json(&followers)?)
+                .bind(to_json(&seen)?)
                 .execute(&mut *conn)
                 .await?;
         }
@@ -231,6 +242,16 @@ async fn insert_new_customers(conn: &mut AnyConnection, group: &[Job]) -> Result
             None => created[&(&job.workspace, job.capture.customer.key.as_str())],
         })
         .collect())
+}
+
+/// The signed requests that carried the group's captures, when they are
+/// recorded with them.
+fn seen_rows(group: &[Job]) -> Vec<SeenRow<'_>> {
+    group
+        .iter()
+        .filter_map(|job| job.capture.seen.as_ref())
+        .map(|seen| SeenRow { signature_hash: &seen.signature_hash, expires_at: seen.expires_at_ms })
+        .collect()
 }
 
 /// Each distinct interview once, in key order; the first recording link
@@ -367,9 +388,9 @@ fn follow_up_rows(group: &[Job]) -> Result<Vec<OutboxRowJson<'_>>, sqlx::Error> 
 /// The group on SQLite: a script of statements run in one hand-off to the
 /// connection's thread; `$1` interviews, `$2` highlights (with their places
 /// in the group), `$3` outbox rows queued once (the notices), `$4` outbox rows
-/// woken (the follow-ups), `$5` the notices to followers (one row each). The
-/// statements of `$3` and `$5` are left out when they have no rows (most
-/// groups): even with nothing to insert, a statement opens its table's and
+/// woken (the follow-ups), `$5` the notices to followers (one row each), `$6`
+/// the signed requests that carried the captures. The statements of `$3`,
+/// `$5` and `$6` are left out when they have no rows: even with nothing to insert, a statement opens its table's and
 /// indexes' cursors and a statement journal.
 ///
 /// The writer holds the lock, so the highlights' ids are the highest id
@@ -382,13 +403,15 @@ fn follow_up_rows(group: &[Job]) -> Result<Vec<OutboxRowJson<'_>>, sqlx::Error> 
 /// and parses (measured on the bundled SQLite 3.46 at 40 rows a group: 26 µs
 /// a highlight before, 16 after; and with callgrind at one connection, a
 /// lone capture's writer 12% more instructions without).
-fn sqlite_script(script: Script, notices: bool, followers: bool) -> &'static str {
+fn sqlite_script(script: Script, parts: Parts) -> &'static str {
     static SCRIPTS: LazyLock<Vec<String>> = LazyLock::new(|| {
-        let mut scripts = Vec::with_capacity(12);
+        let mut scripts = Vec::with_capacity(24);
         for script in [Script::Alone, Script::Commit, Script::BeginAndCommit] {
             for notices in [false, true] {
                 for followers in [false, true] {
-                    scripts.push(build_sqlite_script(script, notices, followers));
+                    for seen in [false, true] {
+                        scripts.push(build_sqlite_script(script, Parts { notices, followers, seen }));
+                    }
                 }
             }
         }
@@ -399,22 +422,37 @@ fn sqlite_script(script: Script, notices: bool, followers: bool) -> &'static str
         Script::Commit => 1,
         Script::BeginAndCommit => 2,
     };
-    &SCRIPTS[4 * script + 2 * usize::from(notices) + usize::from(followers)]
+    &SCRIPTS[8 * script + 4 * usize::from(parts.notices) + 2 * usize::from(parts.followers) + usize::from(parts.seen)]
 }
 
-fn build_sqlite_script(script: Script, notices: bool, followers: bool) -> String {
-    let mut statements = Vec::with_capacity(8);
+/// Which of the SQLite script's optional statements a group needs.
+#[derive(Debug, Clone, Copy)]
+struct Parts {
+    /// Notices to queue once (`$3`).
+    notices: bool,
+    /// Notices to followers (`$5`).
+    followers: bool,
+    /// Signed requests to record (`$6`).
+    seen: bool,
+}
+
+fn build_sqlite_script(script: Script, parts: Parts) -> String {
+    let mut statements = Vec::with_capacity(9);
     if script == Script::BeginAndCommit {
         statements.push("BEGIN IMMEDIATE".to_owned());
+    }
+    // First: a replay fails here, before anything else is written.
+    if parts.seen {
+        statements.push(SQLITE_SEEN.to_owned());
     }
     statements.push(SQLITE_INTERVIEWS.to_owned());
     statements.push(sqlite_posts());
     statements.push(SQLITE_HIGHLIGHTS.to_owned());
-    if notices {
+    if parts.notices {
         statements.push(notices_once(Backend::Sqlite));
     }
     statements.push(follow_ups(Backend::Sqlite));
-    if followers {
+    if parts.followers {
         statements.push(follower_notices_from(Backend::Sqlite));
     }
     if script != Script::Alone {
@@ -422,6 +460,13 @@ fn build_sqlite_script(script: Script, notices: bool, followers: bool) -> String
     }
     statements.join(";\n\n")
 }
+
+/// The signed requests that carried the captures (`$6`); one recorded
+/// before fails the insert, and with it the group (each capture is then
+/// written alone: only the replay fails).
+const SQLITE_SEEN: &str = "\
+insert into seen_requests (signature_hash, expires_at)
+select value ->> 'signature_hash', value ->> 'expires_at' from json_each($6)";
 
 const SQLITE_INTERVIEWS: &str = "\
 with r(j) as materialized (select jsonb(value) from json_each($1))
@@ -471,7 +516,7 @@ fn follow_ups(backend: Backend) -> String {
     format!("{}\n{WHILE_ONBOARDING}\n{WAKE_ON_CONFLICT}", insert_outbox_rows_from_json(backend, 4))
 }
 
-/// The group on PostgreSQL: one statement, one round trip; the same five
+/// The group on PostgreSQL: one statement, one round trip; the same six
 /// arrays (highlights without ids: the posts are queued from what the insert
 /// returns).
 static POSTGRES_GROUP: LazyLock<String> = LazyLock::new(|| {
@@ -510,7 +555,11 @@ static POSTGRES_GROUP: LazyLock<String> = LazyLock::new(|| {
                     p.created_at, p.created_at
              from inserted p),
          notices as ({notices}),
-         followers as ({followers})
+         followers as ({followers}),
+         seen as (
+             insert into seen_requests (signature_hash, expires_at)
+             select signature_hash, expires_at
+             from json_to_recordset($6::json) as r(signature_hash text, expires_at bigint))
          {follow_ups}",
         notices = notices_once(Backend::Postgres),
         followers = follower_notices_from(Backend::Postgres),

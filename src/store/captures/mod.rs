@@ -21,6 +21,7 @@ use crate::domain::CustomerName;
 use crate::store::batch::{all_or_each, Batcher};
 use crate::store::held::Held;
 use crate::store::outbox::OutboxKind;
+use crate::store::seen_requests::SeenRequest;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::Backend;
 
@@ -74,6 +75,11 @@ pub struct NewCapture {
     /// Other work to queue once (by its dedupe key) with the capture, e.g.
     /// telling the author why the posts wait.
     pub notices: Vec<OutboxKind>,
+    /// The signed request that carried it, recorded in the capture's own
+    /// transaction (the replay guard: a replay fails that insert, see
+    /// [`crate::store::seen_requests::is_replay`], and stores nothing);
+    /// None when the request was recorded before, or is not guarded.
+    pub seen: Option<SeenRequest>,
 }
 
 struct Job {
