@@ -4,11 +4,12 @@
 //! sqlx tests every connection it takes back into its pool with a ping
 //! before another task may use it: on PostgreSQL a round trip to the server
 //! (a `Sync` and its answer), on SQLite a hand-off to the connection's
-//! thread and back. A lone capture used the pool four times (the signed
-//! request's record, the context read, the group write, and later the
-//! outbox's records), so on PostgreSQL it paid four round trips more than
-//! its statements: measured at one connection (benches/README.md), the
-//! app's CPU a capture fell by a fifth and PostgreSQL's too when they went.
+//! thread and back. A lone capture took a pool connection for each of its
+//! statements (the context read, the group write, the outbox's records
+//! later; until the group recorded it, the signed request's record too), so
+//! on PostgreSQL it paid a round trip more for each: measured at one
+//! connection (benches/README.md), the app's CPU a capture fell by a fifth
+//! and PostgreSQL's by a third when they went.
 //!
 //! A [`Held`] takes connections from its pool once and keeps them while
 //! each use ends well ([`HeldConnection::keep`]). A use that ends otherwise
