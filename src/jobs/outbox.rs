@@ -517,33 +517,16 @@ async fn outcome_of(state: &AppState, row: &OutboxRow, uninstalled: bool, known:
             )
             .await
         }
-        OutboxKind::SendInterviewBrief { user, plan_id } => {
+        OutboxKind::SendInterviewBrief { user, plan_id } | OutboxKind::RemindInterview { user, plan_id } => {
+            use crate::interviews::notices::{send_brief, send_reminder};
             let key = row.kind.dedupe_key();
             let once = PostOnce { key: &key, look_first: row.uncertain };
-            crate::interviews::notices::send_brief(
-                &state.db,
-                &state.clock,
-                &state.slack,
-                &row.workspace,
-                user,
-                *plan_id,
-                once,
-            )
-            .await
-        }
-        OutboxKind::RemindInterview { user, plan_id } => {
-            let key = row.kind.dedupe_key();
-            let once = PostOnce { key: &key, look_first: row.uncertain };
-            crate::interviews::notices::send_reminder(
-                &state.db,
-                &state.clock,
-                &state.slack,
-                &row.workspace,
-                user,
-                *plan_id,
-                once,
-            )
-            .await
+            let (db, clock, slack, workspace) = (&state.db, &state.clock, &state.slack, &row.workspace);
+            if matches!(row.kind, OutboxKind::SendInterviewBrief { .. }) {
+                send_brief(db, clock, slack, workspace, user, *plan_id, once).await
+            } else {
+                send_reminder(db, clock, slack, workspace, user, *plan_id, once).await
+            }
         }
         OutboxKind::FillPermalink { highlight_id } => {
             post::fill_permalink(&state.db, &state.slack, &row.workspace, *highlight_id).await
