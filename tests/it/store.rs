@@ -369,35 +369,42 @@ async fn both_backends_have_the_same_tables_columns_and_nullability() {
     );
 }
 
+/// Claims the due outbox rows at `now_ms` (a 60 s lease, at most 10).
+async fn claim(db: &Db, token: &str, now_ms: i64) -> Vec<highlights::store::outbox::OutboxRow> {
+    use highlights::store::outbox;
+    db.write(async |tx| outbox::claim_outbox_rows(tx, token, now_ms, 60_000, 10).await).await.expect("claimed")
+}
+
+/// Records a failed attempt of `row` at `now_ms`, to run again at `until`.
+async fn park(db: &Db, row: &highlights::store::outbox::OutboxRow, until: i64, reason: &str, now_ms: i64) {
+    use highlights::store::outbox::{self, Retry};
+    let failed = Retry::Failed { uncertain: false };
+    db.write(async |tx| outbox::update_outbox_retry(tx, row, until, reason, failed, now_ms).await)
+        .await
+        .expect("retry");
+}
+
+/// When the only outbox row is due.
+async fn run_after(db: &Db) -> i64 {
+    sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row")
+}
+
 on_both_backends!(a_wake_while_a_row_is_in_flight_is_not_lost_to_its_retry);
 async fn a_wake_while_a_row_is_in_flight_is_not_lost_to_its_retry(backend: TestBackend) {
-    use highlights::store::outbox::{self, Retry};
+    use highlights::store::outbox;
     let (_guard, db, ws) = one_queued_post(backend).await;
-    let claimed =
-        db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-1", 2_000, 60_000, 10).await).await.expect("claimed");
+    let claimed = claim(&db, "claim-1", 2_000).await;
     assert_eq!(claimed.len(), 1);
     // The channel is set while the attempt is in flight...
     db.write(async |tx| outbox::update_outbox_wake_workspace(tx, &ws, 3_000).await).await.expect("woken");
     // ...and the attempt then fails with "no channel", parking the row for an hour.
-    db.write(async |tx| {
-        outbox::update_outbox_retry(tx, &claimed[0], 3_600_000, "no channel", Retry::Failed { uncertain: false }, 4_000)
-            .await
-    })
-    .await
-    .expect("retry");
-    let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
-    assert!(run_after <= 4_000, "due again at once, not in an hour: {run_after}");
+    park(&db, &claimed[0], 3_600_000, "no channel", 4_000).await;
+    let due = run_after(&db).await;
+    assert!(due <= 4_000, "due again at once, not in an hour: {due}");
     // Without a wake, a retry waits as it says.
-    let again =
-        db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-2", 5_000, 60_000, 10).await).await.expect("claimed");
-    db.write(async |tx| {
-        outbox::update_outbox_retry(tx, &again[0], 3_600_000, "no channel", Retry::Failed { uncertain: false }, 6_000)
-            .await
-    })
-    .await
-    .expect("retry");
-    let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
-    assert_eq!(run_after, 3_600_000);
+    let again = claim(&db, "claim-2", 5_000).await;
+    park(&db, &again[0], 3_600_000, "no channel", 6_000).await;
+    assert_eq!(run_after(&db).await, 3_600_000);
 }
 
 /// A workspace with one post queued at 1,000 ms, for the outbox's tests.
@@ -422,36 +429,26 @@ async fn a_wake_counts_only_the_rows_that_were_waiting(backend: TestBackend) {
     let woken = db.write(async |tx| outbox::update_outbox_wake_workspace(tx, &ws, 2_000).await).await.expect("woken");
     assert_eq!(woken, 0, "a due row is not said to have waited");
     // In flight: its retry will be due at once, so it counts.
-    let claimed =
-        db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-1", 3_000, 60_000, 10).await).await.expect("claimed");
-    assert_eq!(claimed.len(), 1);
+    assert_eq!(claim(&db, "claim-1", 3_000).await.len(), 1);
     let woken = db.write(async |tx| outbox::update_outbox_wake_workspace(tx, &ws, 4_000).await).await.expect("woken");
     assert_eq!(woken, 1, "a row in flight was waiting");
 }
 
 on_both_backends!(a_wake_in_the_millisecond_of_the_claim_is_not_lost_to_its_retry);
 async fn a_wake_in_the_millisecond_of_the_claim_is_not_lost_to_its_retry(backend: TestBackend) {
-    use highlights::store::outbox::{self, Retry};
     let (_guard, db, ws) = one_queued_post(backend).await;
-    let claimed =
-        db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-1", 2_000, 60_000, 10).await).await.expect("claimed");
+    let claimed = claim(&db, "claim-1", 2_000).await;
     assert_eq!(claimed.len(), 1);
     // Installed again in the very millisecond the row was claimed...
     db.write(async |tx| workspaces::update_reinstalled(tx, &ws, 2_000).await).await.expect("woken");
     // ...while the attempt still read the workspace uninstalled: it parks the row.
-    db.write(async |tx| {
-        let park = Retry::Failed { uncertain: false };
-        outbox::update_outbox_retry(tx, &claimed[0], 32_000, "uninstalled", park, 2_000).await
-    })
-    .await
-    .expect("retry");
-    let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
-    assert_eq!(run_after, 2_000, "due again at once, not when the park ends");
+    park(&db, &claimed[0], 32_000, "uninstalled", 2_000).await;
+    assert_eq!(run_after(&db).await, 2_000, "due again at once, not when the park ends");
 }
 
 on_both_backends!(a_wake_that_meets_a_claim_being_committed_is_not_lost_to_its_retry);
 async fn a_wake_that_meets_a_claim_being_committed_is_not_lost_to_its_retry(backend: TestBackend) {
-    use highlights::store::outbox::{self, Retry};
+    use highlights::store::outbox;
     let (_guard, db, ws) = one_queued_post(backend).await;
     // A worker claims the due row; its claim is not committed yet...
     let mut claim = db.begin().await.expect("begin");
@@ -479,14 +476,9 @@ async fn a_wake_that_meets_a_claim_being_committed_is_not_lost_to_its_retry(back
     claim.commit().await.expect("claim committed");
     wake.await.expect("wake ran").expect("woken");
     // The attempt read the state before the wake's change and parks the row.
-    db.write(async |tx| {
-        let park = Retry::Failed { uncertain: false };
-        outbox::update_outbox_retry(tx, &claimed[0], 3_600_000, "no channel", park, 4_000).await
-    })
-    .await
-    .expect("retry");
-    let run_after: i64 = sqlx::query_scalar("select run_after from outbox").fetch_one(db.pool()).await.expect("row");
-    assert!(run_after <= 4_000, "due again at once, not in an hour: {run_after}");
+    park(&db, &claimed[0], 3_600_000, "no channel", 4_000).await;
+    let due = run_after(&db).await;
+    assert!(due <= 4_000, "due again at once, not in an hour: {due}");
 }
 
 on_both_backends!(finished_outbox_work_recorded_at_once_is_each_recorded);
@@ -506,8 +498,7 @@ async fn finished_outbox_work_recorded_at_once_is_each_recorded(backend: TestBac
     })
     .await
     .expect("queued");
-    let claimed =
-        db.write(async |tx| outbox::claim_outbox_rows(tx, "claim-1", 20, 60_000, 10).await).await.expect("claimed");
+    let claimed = claim(&db, "claim-1", 20).await;
     assert_eq!(claimed.len(), 3);
     let posted_in =
         |workspace: &WorkspaceId, n: usize, permalink: Option<&str>, follow_ups: Vec<OutboxKind>| Finished::Posted {
