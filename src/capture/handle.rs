@@ -54,7 +54,7 @@ pub async fn quick_capture(
     };
     let text = capture.text.as_str();
     let db = &state.db;
-    let context = capture_context(&state.db, workspace, &capture.customer.key).await?;
+    let context = capture_context(db, workspace, &capture.customer.key).await?;
     let all_areas = db.areas_at(workspace, context.areas_version).await?;
     let Some(area) = find_area(&all_areas, &capture.area) else {
         return Ok(Reply::ephemeral(format!(
@@ -67,12 +67,12 @@ pub async fn quick_capture(
         Some(CustomerChoice::Existing(id)) => {
             find_surviving_customer(db, workspace, id).await?.map(|c| (c.id, c.display_name, c.shown))
         }
-        Some(CustomerChoice::Named(_)) => customer_of(&state.db, workspace, &context).await?,
+        Some(CustomerChoice::Named(_)) => customer_of(db, workspace, &context).await?,
         // Not known by its name: maybe `Customer N`, as people see an
         // anonymous customer (the reminder of a planned interview types it).
-        None => match customer_of(&state.db, workspace, &context).await? {
+        None => match customer_of(db, workspace, &context).await? {
             Some(known) => Some(known),
-            None => labelled(&state.db, workspace, &capture.customer).await?,
+            None => labelled(db, workspace, &capture.customer).await?,
         },
     };
     if existing.is_none() && choice.is_none() {
@@ -454,7 +454,7 @@ pub async fn submit_modal(
 ) -> Result<Ack, AppError> {
     let db = &state.db;
     let metadata: Metadata = serde_json::from_str(metadata).unwrap_or_default();
-    let settings = capture_context(&state.db, workspace, "").await?;
+    let settings = capture_context(db, workspace, "").await?;
     let all_areas = db.areas_at(workspace, settings.areas_version).await?;
     let now = state.clock.now_ms();
     let today = local_date(&zone_named(settings.time_zone.as_deref()), now);
@@ -473,8 +473,8 @@ pub async fn submit_modal(
             }
         },
         CustomerChoice::Named(name) => {
-            let context = capture_context(&state.db, workspace, &name.key).await?;
-            match customer_of(&state.db, workspace, &context).await? {
+            let context = capture_context(db, workspace, &name.key).await?;
+            match customer_of(db, workspace, &context).await? {
                 Some(known) => (Some(known), name.clone()),
                 // `Customer N`: the anonymous customer people see so.
                 None => match crate::customers::view::find_labelled(db, workspace, name).await? {
