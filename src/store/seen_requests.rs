@@ -65,8 +65,8 @@ async fn insert_seen_requests(conns: &Held, backend: Backend, group: &[SeenReque
         // off for this statement's transaction only): the write the request
         // then makes, if any, flushes the WAL past this record before it is
         // acknowledged; a request that writes nothing, replayed after a
-        // crash lost its record, only reads again. One flush a capture
-        // instead of two.
+        // crash lost its record, only reads again. (A quick capture records
+        // its request in its own transaction instead, `store::captures`.)
         Backend::Postgres => format!(
             "insert into seen_requests (signature_hash, expires_at)
              select v.signature_hash, v.expires_at from (values {values}) as v (signature_hash, expires_at)

@@ -110,7 +110,7 @@ impl CaptureQueue {
     }
 
     /// How many groups commit at once: the connections the queue keeps.
-    pub(crate) fn committers(backend: Backend) -> usize {
+    fn committers(backend: Backend) -> usize {
         match backend {
             Backend::Sqlite => 1,
             Backend::Postgres => 2,
