@@ -166,6 +166,7 @@ async fn seed(db: &Db, n: usize) {
         }
     }
     tx.commit().await.expect("commit");
+    common::seed::index_for_search(db).await;
 }
 
 async fn slash(http: &reqwest::Client, addr: std::net::SocketAddr, text: String) -> u16 {

@@ -135,9 +135,27 @@ pub async fn a_year(db: &Db, n: i64, now_ms: i64, quote: impl Fn(i64, i64) -> St
         flush(&mut tx, &mut batch).await;
     }
     tx.commit().await.expect("commit");
+    index_for_search(db).await;
     let analyze = if db.backend() == highlights::store::Backend::Postgres { "vacuum analyze" } else { "analyze" };
     sqlx::query(analyze).execute(db.pool()).await.expect("analyze");
     written
+}
+
+/// SQLite: indexes seeded highlights for search in one pass, as a
+/// workspace that grew by captures has them (the app indexes new ones in
+/// batches after their captures, and a search what is left first; a seed of
+/// a million would otherwise be indexed in the measured part).
+pub async fn index_for_search(db: &Db) {
+    if db.backend() != highlights::store::Backend::Sqlite {
+        return;
+    }
+    let mut tx = db.pool().begin().await.expect("tx");
+    sqlx::query("insert into highlights_fts (highlights_fts) values ('rebuild')")
+        .execute(&mut *tx)
+        .await
+        .expect("index the seeded highlights");
+    sqlx::query("delete from highlights_fts_pending").execute(&mut *tx).await.expect("index the seeded highlights");
+    tx.commit().await.expect("commit");
 }
 
 async fn flush(tx: &mut sqlx::Transaction<'_, sqlx::Any>, batch: &mut String) {

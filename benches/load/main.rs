@@ -612,6 +612,7 @@ async fn seed(url: &str, highlights: usize, customers: usize) -> Vec<String> {
     .await
     .expect("highlights");
     tx.commit().await.expect("commit");
+    common::seed::index_for_search(&db).await;
     if db.backend() == highlights::store::Backend::Postgres {
         sqlx::query("analyze").execute(db.pool()).await.expect("analyze");
     } else {
@@ -680,6 +681,7 @@ async fn seed_due_posts(url: &str, posts: usize) {
     .await
     .expect("outbox");
     tx.commit().await.expect("commit");
+    common::seed::index_for_search(&db).await;
     if db.backend() == highlights::store::Backend::Postgres {
         // Statistics, as autovacuum keeps them on a database that grew by
         // use: without them PostgreSQL plans a bulk-loaded table blind.

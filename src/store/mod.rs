@@ -37,6 +37,7 @@ pub mod readouts;
 pub mod recordings;
 pub mod reports;
 pub mod search;
+mod search_index;
 pub mod seen_requests;
 pub mod shipments;
 pub mod slack_pauses;
@@ -114,6 +115,9 @@ pub struct Db {
     seen: batch::Batcher<seen_requests::SeenRequest, bool>,
     /// The connections the batchers above keep (given back at close).
     held: Vec<held::Held>,
+    /// SQLite: writes the full-text entries of new highlights after their
+    /// captures (see [`search_index`]).
+    search_index: Option<search_index::SearchIndexer>,
     areas: std::sync::Arc<areas::AreasCache>,
 }
 
@@ -220,6 +224,8 @@ impl Db {
         let (finished, held_by_finished) = finished::start(writer.clone(), backend);
         let (seen, held_by_seen) = seen_requests::start(writer.clone(), backend);
         let held = vec![held_by_captures, held_by_contexts, held_by_posts, held_by_finished, held_by_seen];
+        let search_index =
+            (backend == Backend::Sqlite).then(|| search_index::SearchIndexer::start(writer.clone(), reader.clone()));
         Ok(Self {
             writer,
             reader,
@@ -231,6 +237,7 @@ impl Db {
             finished,
             seen,
             held,
+            search_index,
             areas: Default::default(),
         })
     }
@@ -280,6 +287,7 @@ impl Db {
     /// Applies every pending migration of this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         self.migrator().run(&self.writer).await.context("database migration failed")?;
+        self.wake_search_index();
         Ok(())
     }
 
@@ -336,7 +344,26 @@ impl Db {
         capture: captures::NewCapture,
         now_ms: i64,
     ) -> Result<i64, sqlx::Error> {
-        self.captures.insert(workspace.clone(), capture, now_ms).await
+        let stored = self.captures.insert(workspace.clone(), capture, now_ms).await;
+        self.wake_search_index();
+        stored
+    }
+
+    /// SQLite: tells the search indexer that highlights may wait for it.
+    fn wake_search_index(&self) {
+        if let Some(indexer) = &self.search_index {
+            indexer.wake();
+        }
+    }
+
+    /// SQLite: writes the full-text entries of every highlight still
+    /// waiting for them, so that a search sees every capture committed
+    /// before it (see [`search_index`]). Nothing on PostgreSQL.
+    pub(crate) async fn catch_up_search_index(&self) -> Result<(), sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => search_index::catch_up(&self.writer, &self.reader).await.map(|_| ()),
+            Backend::Postgres => Ok(()),
+        }
     }
 
     /// Records a signed request, committed together with the others arriving

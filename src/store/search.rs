@@ -51,6 +51,7 @@ pub async fn search_highlights(
     filter: &SearchFilter,
     limit: i64,
 ) -> Result<Vec<SearchHit>, sqlx::Error> {
+    db.catch_up_search_index().await?;
     // The candidates come from a walk that stops after the first
     // SEARCH_CANDIDATES matches: FTS5 gives its matches newest first (by
     // rowid, the highlight's id) and ranks only the rows it gives;

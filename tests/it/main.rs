@@ -23,6 +23,7 @@ mod properties;
 mod quotas;
 mod readout;
 mod reports;
+mod search_index;
 mod shipped;
 mod slack_client;
 mod socket_mode;
