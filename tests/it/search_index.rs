@@ -2,16 +2,13 @@
 //! backends; on SQLite its entries are written after the capture's commit
 //! (`store::search_index`), and these tests pin down that order.
 
-use std::time::{Duration, Instant};
-
-use highlights::domain::customer::CustomerName;
-use highlights::store::captures::{NewCapture, NewHighlight};
 use highlights::store::search::{search_highlights, SearchFilter};
 use highlights::store::workspaces::WorkspaceId;
 use highlights::store::Db;
 
 use crate::on_both_backends;
-use crate::support::db::{TestBackend, TestDb};
+use crate::support::db::{store_capture, TestBackend, TestDb};
+use crate::support::eventually;
 
 const TEAM: &str = "T0SEARCH01";
 
@@ -119,25 +116,7 @@ async fn sqlite_a_capture_commits_without_its_search_entries_and_a_search_still_
 #[tokio::test]
 async fn sqlite_captured_quotes_are_indexed_soon_after_without_a_search() {
     let (_guard, db, (customer, area, _)) = seeded(TestBackend::Sqlite).await;
-    let capture = |quote: &str| NewCapture {
-        author: "U0SEARCH01".into(),
-        customer: CustomerName::parse("Acme").expect("name"),
-        customer_id: Some(customer),
-        interview_date: "2026-11-02".into(),
-        recording_link: None,
-        interviewee: None,
-        highlights: vec![NewHighlight {
-            area_id: area,
-            kind: "request",
-            quote: quote.into(),
-            takeaway: None,
-            recording_link: None,
-            recording_at: None,
-        }],
-        post_after_ms: i64::MAX / 2,
-        notices: vec![],
-        seen: None,
-    };
+    let capture = |quote: &str| store_capture("Acme", Some(customer), area, quote);
     let ws = WorkspaceId(TEAM.into());
     let (a, b) = tokio::join!(
         db.insert_capture(&ws, capture("Exports time out"), 1_000),
@@ -145,13 +124,9 @@ async fn sqlite_captured_quotes_are_indexed_soon_after_without_a_search() {
     );
     a.expect("first");
     b.expect("second");
-    // Well within the indexer's 30-second sweep: only the captures' wake
-    // gets them indexed in time.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while listed(&db).await > 0 {
-        assert!(Instant::now() < deadline, "the captured quotes were not indexed within 10 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // Within 10 s, well within the indexer's 30-second sweep: only the
+    // captures' wake gets them indexed in time.
+    eventually("the captured quotes indexed", || async { listed(&db).await == 0 }).await;
     let entries: i64 = sqlx::query_scalar("select count(*) from highlights_fts where highlights_fts match 'exports'")
         .fetch_one(db.pool())
         .await

@@ -7,7 +7,7 @@ use highlights::store::held::Held;
 use highlights::store::{events, migrator_for, Backend, Db};
 
 use crate::on_both_backends;
-use crate::support::db::{TestBackend, TestDb};
+use crate::support::db::{store_capture, TestBackend, TestDb};
 
 async fn fresh_db(backend: TestBackend) -> (TestDb, Db) {
     let test_db = TestDb::create(backend).await.expect("backend available");
@@ -592,33 +592,14 @@ async fn seed_two_highlights(db: &Db) -> Vec<i64> {
 
 on_both_backends!(a_refresh_woken_while_it_runs_waits_for_its_delay);
 async fn a_refresh_woken_while_it_runs_waits_for_its_delay(backend: TestBackend) {
-    use highlights::domain::customer::CustomerName;
-    use highlights::store::captures::{NewCapture, NewHighlight, FOLLOW_UP_DELAY_MS};
+    use highlights::store::captures::FOLLOW_UP_DELAY_MS;
     use highlights::store::outbox;
     let (_guard, db) = fresh_db(backend).await;
     let ws = WorkspaceId("T0AAAAAAA".into());
     seed_two_highlights(&db).await;
     let area: i64 = sqlx::query_scalar("select id from product_areas").fetch_one(db.pool()).await.expect("area");
     let customer: i64 = sqlx::query_scalar("select id from customers").fetch_one(db.pool()).await.expect("customer");
-    let capture = |quote: &str| NewCapture {
-        author: "U0AAAAAAA".into(),
-        customer: CustomerName::parse("Acme").expect("name"),
-        customer_id: Some(customer),
-        interview_date: "2026-11-01".into(),
-        recording_link: None,
-        interviewee: None,
-        highlights: vec![NewHighlight {
-            area_id: area,
-            kind: "request",
-            quote: quote.into(),
-            takeaway: None,
-            recording_link: None,
-            recording_at: None,
-        }],
-        post_after_ms: i64::MAX / 2,
-        notices: vec![],
-        seen: None,
-    };
+    let capture = |quote: &str| store_capture("Acme", Some(customer), area, quote);
     let claim = |token: &'static str, now_ms: i64| {
         let db = db.clone();
         async move {
@@ -639,31 +620,13 @@ async fn a_refresh_woken_while_it_runs_waits_for_its_delay(backend: TestBackend)
 
 on_both_backends!(a_capture_that_cannot_be_written_fails_alone_and_leaves_the_writer_ready);
 async fn a_capture_that_cannot_be_written_fails_alone_and_leaves_the_writer_ready(backend: TestBackend) {
-    use highlights::domain::customer::CustomerName;
-    use highlights::store::captures::{NewCapture, NewHighlight};
     let (_guard, db) = fresh_db(backend).await;
     let ws = WorkspaceId("T0AAAAAAA".into());
     seed_two_highlights(&db).await;
     let area: i64 = sqlx::query_scalar("select id from product_areas").fetch_one(db.pool()).await.expect("area");
     let customer: i64 = sqlx::query_scalar("select id from customers").fetch_one(db.pool()).await.expect("customer");
-    let capture = |quote: &str, area_id: i64, new_customer: Option<&str>| NewCapture {
-        author: "U0AAAAAAA".into(),
-        customer: CustomerName::parse(new_customer.unwrap_or("Acme")).expect("name"),
-        customer_id: new_customer.is_none().then_some(customer),
-        interview_date: "2026-11-01".into(),
-        recording_link: None,
-        interviewee: None,
-        highlights: vec![NewHighlight {
-            area_id,
-            kind: "request",
-            quote: quote.into(),
-            takeaway: None,
-            recording_link: None,
-            recording_at: None,
-        }],
-        post_after_ms: i64::MAX / 2,
-        notices: vec![],
-        seen: None,
+    let capture = |quote: &str, area_id: i64, new_customer: Option<&str>| {
+        store_capture(new_customer.unwrap_or("Acme"), new_customer.is_none().then_some(customer), area_id, quote)
     };
     // Submitted together, so written as one group: the one naming an area
     // that does not exist fails, alone; a known customer's and a new one's

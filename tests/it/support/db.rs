@@ -197,3 +197,36 @@ impl super::TestApp {
         sqlx::query_scalar(sql).bind(column).fetch_all(self.db.pool()).await.expect("schema")
     }
 }
+
+/// A capture of one `request` highlight by `U0AAAAAAA` on 2026-11-01, for
+/// the store's own tests: about customer `name` (the existing customer
+/// `customer_id`, or a new one when None), in area `area_id`, its posts
+/// parked far in the future.
+pub fn store_capture(
+    name: &str,
+    customer_id: Option<i64>,
+    area_id: i64,
+    quote: &str,
+) -> highlights::store::captures::NewCapture {
+    use highlights::domain::customer::CustomerName;
+    use highlights::store::captures::{NewCapture, NewHighlight};
+    NewCapture {
+        author: "U0AAAAAAA".into(),
+        customer: CustomerName::parse(name).expect("name"),
+        customer_id,
+        interview_date: "2026-11-01".into(),
+        recording_link: None,
+        interviewee: None,
+        highlights: vec![NewHighlight {
+            area_id,
+            kind: "request",
+            quote: quote.into(),
+            takeaway: None,
+            recording_link: None,
+            recording_at: None,
+        }],
+        post_after_ms: i64::MAX / 2,
+        notices: vec![],
+        seen: None,
+    }
+}
