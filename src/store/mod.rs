@@ -287,7 +287,10 @@ impl Db {
     /// Applies every pending migration of this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         self.migrator().run(&self.writer).await.context("database migration failed")?;
-        self.wake_search_index();
+        // What a stopped process left for the search indexer, before serving.
+        if let Err(e) = self.catch_up_search_index().await {
+            tracing::warn!(error = %e, "indexing captured quotes for search failed; a search will try again");
+        }
         Ok(())
     }
 

@@ -8,7 +8,7 @@
 //! indexes what is still listed before it reads ([`catch_up`]), so it never
 //! misses a capture committed before it. The list commits with the entries
 //! that replace it, so a stopped process leaves nothing half indexed; the
-//! next start indexes what it left listed.
+//! next start indexes what it left listed before it serves.
 //!
 //! PostgreSQL has no part here: its GIN index already keeps new entries in a
 //! pending list of its own.
@@ -42,9 +42,10 @@ pub(crate) struct SearchIndexer {
 }
 
 impl SearchIndexer {
-    /// Starts the indexer on the writer's pool. It waits for its first wake
-    /// (the migrations applied, or a capture), indexes what is listed, then
-    /// does so again after every wake, until the pool closes.
+    /// Starts the indexer on the writer's pool: after every wake, and every
+    /// [`SWEEP_EVERY`], it indexes what is listed, until the pool closes.
+    /// (What a stopped process left listed is indexed as the migrations
+    /// are applied, before the app starts: [`crate::store::Db::migrate`].)
     pub(crate) fn start(writer: AnyPool, reader: AnyPool) -> Self {
         let wake = Arc::new(Notify::new());
         tokio::spawn(run(writer, reader, wake.clone()));
@@ -60,20 +61,16 @@ impl SearchIndexer {
 async fn run(writer: AnyPool, reader: AnyPool, wake: Arc<Notify>) {
     let closed = writer.close_event();
     tokio::pin!(closed);
-    tokio::select! {
-        () = wake.notified() => {}
-        () = &mut closed => return,
-    }
     loop {
-        match catch_up(&writer, &reader).await {
-            Ok(_) => {}
-            Err(sqlx::Error::PoolClosed) => return,
-            Err(e) => tracing::warn!(error = %e, "indexing captured quotes for search failed; trying again later"),
-        }
         tokio::select! {
             () = wake.notified() => tokio::time::sleep(AFTER_CAPTURES).await,
             () = tokio::time::sleep(SWEEP_EVERY) => {}
             () = &mut closed => return,
+        }
+        match catch_up(&writer, &reader).await {
+            Ok(_) => {}
+            Err(sqlx::Error::PoolClosed) => return,
+            Err(e) => tracing::warn!(error = %e, "indexing captured quotes for search failed; trying again later"),
         }
     }
 }

@@ -39,7 +39,8 @@ async fn seeded(backend: TestBackend) -> (TestDb, Db, (i64, i64, i64)) {
 }
 
 /// Inserts a highlight as a plain row (no capture, so nothing wakes the
-/// SQLite indexer: only a search or its 30-second sweep indexes it); its id.
+/// SQLite indexer: only a search, the next start or the indexer's 30-second
+/// sweep indexes it); its id.
 async fn insert_row(db: &Db, (customer, area, interview): (i64, i64, i64), quote: &str) -> i64 {
     sqlx::query_scalar(
         "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
@@ -168,6 +169,19 @@ async fn sqlite_changes_before_and_after_indexing_leave_the_index_whole() {
     assert!(found(&db, "billing").await.is_empty());
     assert_eq!(found(&db, "invoices").await, vec!["Invoices are confusing"]);
     assert!(found(&db, "reports").await.is_empty());
+    assert_index_matches_content(&db).await;
+}
+
+/// SQLite: what a stopped process left listed is indexed as the next one
+/// starts, before any capture or search.
+#[tokio::test]
+async fn sqlite_quotes_a_stopped_process_left_listed_are_indexed_at_the_next_start() {
+    let (guard, db, ids) = seeded(TestBackend::Sqlite).await;
+    insert_row(&db, ids, "Exports time out").await;
+    assert_eq!(listed(&db).await, 1);
+    db.close().await;
+    let db = Db::connect_and_migrate(&guard.url).await.expect("started again");
+    assert_eq!(listed(&db).await, 0, "indexed before the start returned");
     assert_index_matches_content(&db).await;
 }
 
