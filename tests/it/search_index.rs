@@ -2,6 +2,8 @@
 //! backends; on SQLite its entries are written after the capture's commit
 //! (`store::search_index`), and these tests pin down that order.
 
+use std::time::Duration;
+
 use highlights::store::search::{search_highlights, SearchFilter};
 use highlights::store::workspaces::WorkspaceId;
 use highlights::store::Db;
@@ -182,6 +184,34 @@ async fn sqlite_quotes_a_stopped_process_left_listed_are_indexed_at_the_next_sta
     db.close().await;
     let db = Db::connect_and_migrate(&guard.url).await.expect("started again");
     assert_eq!(listed(&db).await, 0, "indexed before the start returned");
+    assert_index_matches_content(&db).await;
+}
+
+/// SQLite: searches dropped at any point of their indexing (a client that
+/// hangs up) leave every highlight indexed or still listed, never both nor
+/// neither; the next search indexes the rest, and the index stays whole.
+#[tokio::test]
+async fn sqlite_searches_dropped_while_indexing_leave_nothing_half_indexed() {
+    let (_guard, db, ids) = seeded(TestBackend::Sqlite).await;
+    let entries = async || -> i64 {
+        sqlx::query_scalar("select count(*) from highlights_fts where highlights_fts match 'exports'")
+            .fetch_one(db.pool())
+            .await
+            .expect("entries")
+    };
+    let mut written = 0;
+    for round in 0..40u64 {
+        for n in 0..25 {
+            insert_row(&db, ids, &format!("Exports time out, {round}.{n}")).await;
+        }
+        written += 25;
+        let (ws, words, filter) = (WorkspaceId(TEAM.into()), ["exports".to_owned()], SearchFilter::default());
+        let search = search_highlights(&db, &ws, &words, &filter, 1);
+        let _ = tokio::time::timeout(Duration::from_micros(round * 50), search).await;
+        assert_eq!(entries().await + listed(&db).await, written, "round {round}");
+    }
+    assert_eq!(found(&db, "exports").await.len(), 50, "the page of hits, the rest indexed");
+    assert_eq!((entries().await, listed(&db).await), (written, 0));
     assert_index_matches_content(&db).await;
 }
 
