@@ -792,6 +792,41 @@ async fn a_signature_recorded_by_many_requests_at_once_is_new_to_exactly_one(bac
     assert!(db.record_seen_request(seen("cc")).await.expect("recorded"));
 }
 
+/// SQLite: the signed requests' table is its key's own b-tree (recording a
+/// request writes two pages, not three: benches/README.md), and requests
+/// recorded before it was rebuilt are still known as replays after.
+#[tokio::test]
+async fn sqlite_signed_requests_recorded_before_the_rebuild_are_still_replays_after() {
+    use highlights::store::seen_requests::SeenRequest;
+    let test_db = TestDb::create(TestBackend::Sqlite).await.expect("sqlite");
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("{}?mode=rwc", test_db.url)).await.expect("connect");
+    let rebuild = migrator_for(Backend::Sqlite)
+        .iter()
+        .position(|m| m.description.contains("seen requests without rowid"))
+        .expect("the rebuild's migration");
+    migrate_to(&pool, Backend::Sqlite, rebuild).await;
+    sqlx::query("insert into seen_requests (signature_hash, expires_at) values ('aa', 4000000000000), ('old', 1)")
+        .execute(&pool)
+        .await
+        .expect("recorded before");
+    pool.close().await;
+    let db = Db::connect_and_migrate(&test_db.url).await.expect("migrated");
+    let table: String = sqlx::query_scalar("select sql from sqlite_master where name = 'seen_requests'")
+        .fetch_one(db.pool())
+        .await
+        .expect("schema");
+    assert!(table.to_lowercase().contains("without rowid"), "{table}");
+    let seen = |hash: &str| SeenRequest { signature_hash: hash.to_owned(), expires_at_ms: 4_000_000_000_000 };
+    assert!(!db.record_seen_request(seen("aa")).await.expect("recorded"), "a replay of one recorded before");
+    assert!(db.record_seen_request(seen("bb")).await.expect("recorded"), "a new one");
+    let expired = db
+        .write(async |tx| highlights::store::seen_requests::delete_expired_seen_requests(tx, 2).await)
+        .await
+        .expect("expired");
+    assert_eq!(expired, 1, "the expired one, by the expiry index");
+}
+
 on_both_backends!(a_held_connection_stays_out_of_its_pool_on_postgres_and_goes_back_on_sqlite);
 async fn a_held_connection_stays_out_of_its_pool_on_postgres_and_goes_back_on_sqlite(backend: TestBackend) {
     let (test_db, db) = fresh_db(backend).await;
