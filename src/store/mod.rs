@@ -457,7 +457,16 @@ pub(crate) fn numbered_params(start: usize, n: usize) -> String {
 }
 
 /// SQLite pool settings: no ping before each use (a local file does not go
-/// away), and read-only connections for readers.
+/// away), read-only connections for readers, and a connection given back
+/// inside a transaction closed rather than kept.
+///
+/// That last one mends a hole in sqlx 0.8.6: it checks a custom BEGIN (ours
+/// is `BEGIN IMMEDIATE`, [`begin_on`]) with one more round trip after the
+/// BEGIN is acknowledged, and a future dropped there (a client hanging up)
+/// leaves no `Transaction` to roll back; the connection went back to the pool
+/// inside the transaction, and every later write on it failed. A transaction
+/// dropped as usual is given back with its rollback queued, and is closed as
+/// well (closing rolls back). Closed, the pool opens a new connection.
 fn pool_options(max: u32, read_only: bool) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
@@ -471,6 +480,13 @@ fn pool_options(max: u32, read_only: bool) -> AnyPoolOptions {
                 }
                 Ok(())
             })
+        })
+        .after_release(|conn, _meta| {
+            let in_transaction = sqlx::Connection::is_in_transaction(conn);
+            if in_transaction {
+                tracing::debug!("closing an SQLite connection given back inside a transaction");
+            }
+            Box::pin(async move { Ok(!in_transaction) })
         })
 }
 

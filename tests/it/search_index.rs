@@ -43,7 +43,16 @@ async fn seeded(backend: TestBackend) -> (TestDb, Db, (i64, i64, i64)) {
 /// Inserts a highlight as a plain row (no capture, so nothing wakes the
 /// SQLite indexer: only a search, the next start or the indexer's 30-second
 /// sweep indexes it); its id.
-async fn insert_row(db: &Db, (customer, area, interview): (i64, i64, i64), quote: &str) -> i64 {
+async fn insert_row(db: &Db, ids: (i64, i64, i64), quote: &str) -> i64 {
+    insert_row_on(&mut *db.pool().acquire().await.expect("connection"), ids, quote).await
+}
+
+/// [`insert_row`] on `conn` (inside its transaction, if one is open).
+async fn insert_row_on(
+    conn: &mut sqlx::AnyConnection,
+    (customer, area, interview): (i64, i64, i64),
+    quote: &str,
+) -> i64 {
     sqlx::query_scalar(
         "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
          values ($1, $2, $3, $4, 'request', $5, 'U0SEARCH01', 2) returning id",
@@ -53,7 +62,7 @@ async fn insert_row(db: &Db, (customer, area, interview): (i64, i64, i64), quote
     .bind(customer)
     .bind(area)
     .bind(quote)
-    .fetch_one(db.pool())
+    .fetch_one(conn)
     .await
     .expect("highlight")
 }
@@ -87,18 +96,7 @@ async fn assert_index_matches_content(db: &Db) {
 async fn sqlite_a_capture_commits_without_its_search_entries_and_a_search_still_finds_it() {
     let (_guard, db, ids) = seeded(TestBackend::Sqlite).await;
     let mut tx = db.begin().await.expect("tx");
-    let (customer, area, interview) = ids;
-    let id: i64 = sqlx::query_scalar(
-        "insert into highlights (workspace_id, interview_id, customer_id, area_id, kind, quote, author, created_at)
-         values ($1, $2, $3, $4, 'request', 'We need canned replies', 'U0SEARCH01', 2) returning id",
-    )
-    .bind(TEAM)
-    .bind(interview)
-    .bind(customer)
-    .bind(area)
-    .fetch_one(&mut *tx)
-    .await
-    .expect("highlight");
+    let id = insert_row_on(&mut tx, ids, "We need canned replies").await;
     let entries: i64 = sqlx::query_scalar("select count(*) from highlights_fts where highlights_fts match 'canned'")
         .fetch_one(&mut *tx)
         .await

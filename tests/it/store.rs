@@ -827,6 +827,41 @@ async fn sqlite_signed_requests_recorded_before_the_rebuild_are_still_replays_af
     assert_eq!(expired, 1, "the expired one, by the expiry index");
 }
 
+/// SQLite: a write transaction dropped at any point of its BEGIN (a client
+/// that hangs up) never leaves the writer inside a transaction nobody owns.
+/// sqlx 0.8 checks a custom BEGIN (`BEGIN IMMEDIATE`) with one more round
+/// trip after the BEGIN is acknowledged; dropped there, the connection went
+/// back to the pool still in the transaction, and every later write failed.
+#[tokio::test]
+async fn sqlite_a_begin_dropped_half_way_leaves_the_writer_usable() {
+    let (test_db, db) = fresh_db(TestBackend::Sqlite).await;
+    let yields = async |n: usize| {
+        for _ in 0..n {
+            tokio::task::yield_now().await;
+        }
+    };
+    for n in 0..300 {
+        // Dropped after `n % 150` turns of the runtime: somewhere between
+        // before the BEGIN is sent and after it is done.
+        tokio::select! {
+            biased;
+            _ = db.begin() => {}
+            () = yields(n % 150) => {}
+        }
+        let mut tx = db.begin().await.unwrap_or_else(|e| panic!("the writer begins again after drop {n}: {e}"));
+        sqlx::query("insert into workspaces (id, created_at, updated_at) values ($1, 1, 1)")
+            .bind(format!("T{n:08}"))
+            .execute(&mut *tx)
+            .await
+            .expect("write");
+        tx.commit().await.expect("commit");
+    }
+    // Committed for real: another connection sees every one.
+    let other = sqlx::AnyPool::connect(&test_db.url).await.expect("connect");
+    let written: i64 = sqlx::query_scalar("select count(*) from workspaces").fetch_one(&other).await.expect("count");
+    assert_eq!(written, 300);
+}
+
 on_both_backends!(a_held_connection_stays_out_of_its_pool_on_postgres_and_goes_back_on_sqlite);
 async fn a_held_connection_stays_out_of_its_pool_on_postgres_and_goes_back_on_sqlite(backend: TestBackend) {
     let (test_db, db) = fresh_db(backend).await;
