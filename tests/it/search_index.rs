@@ -44,7 +44,7 @@ async fn seeded(backend: TestBackend) -> (TestDb, Db, (i64, i64, i64)) {
 /// SQLite indexer: only a search, the next start or the indexer's 30-second
 /// sweep indexes it); its id.
 async fn insert_row(db: &Db, ids: (i64, i64, i64), quote: &str) -> i64 {
-    insert_row_on(&mut *db.pool().acquire().await.expect("connection"), ids, quote).await
+    insert_row_on(&mut db.pool().acquire().await.expect("connection"), ids, quote).await
 }
 
 /// [`insert_row`] on `conn` (inside its transaction, if one is open).
