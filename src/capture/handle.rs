@@ -174,7 +174,7 @@ async fn store(
     let quotes: Vec<(i64, String)> = capture.highlights.iter().map(|h| (h.area_id, h.quote.clone())).collect();
     let customer_id = match db.insert_capture(workspace, capture, now).await {
         Err(e) if crate::store::seen_requests::is_replay(&e) => {
-            tracing::warn!("a signed request sent again within its signing window answered without acting");
+            crate::store::seen_requests::log_replay();
             return Err(UserError::new(ALREADY_RECEIVED_TEXT).into());
         }
         stored => stored?,

@@ -386,7 +386,7 @@ impl Db {
             true
         });
         if !first {
-            tracing::warn!("a signed request sent again within its signing window answered without acting");
+            seen_requests::log_replay();
         }
         first
     }

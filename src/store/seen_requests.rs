@@ -36,6 +36,13 @@ pub fn is_replay(error: &sqlx::Error) -> bool {
     }
 }
 
+/// Logs that a replay was answered without acting (once per replay, by
+/// whichever write found it: [`crate::store::Db::first_time`], or a quick
+/// capture's own transaction).
+pub fn log_replay() {
+    tracing::warn!("a signed request sent again within its signing window answered without acting");
+}
+
 /// Starts the recorder on the writer pool: the requests arriving together
 /// are recorded in one statement and one commit (on SQLite, a transaction a
 /// request had cost a fifth of a lone capture's time on the writer), on a
