@@ -250,16 +250,15 @@ pub struct CustomerSummary {
     pub areas: Vec<AreaCount>,
 }
 
+/// A customer's highlights, interviews and interviewers (`$1` workspace, `$2`
+/// customer): read from `highlights_by_customer_area` alone on SQLite.
+const CUSTOMER_COUNTS: &str = "select count(*), count(distinct h.interview_id), count(distinct h.author)
+     from highlights h where h.workspace_id = $1 and h.customer_id = $2";
+
 /// Counts for a customer's thread parent.
 pub async fn find_customer_summary(db: &Db, workspace: &WorkspaceId, id: i64) -> Result<CustomerSummary, sqlx::Error> {
-    let (highlights, interviews, interviewers): (i64, i64, i64) = sqlx::query_as(
-        "select count(*), count(distinct h.interview_id), count(distinct h.author)
-         from highlights h where h.workspace_id = $1 and h.customer_id = $2",
-    )
-    .bind(workspace.as_str())
-    .bind(id)
-    .fetch_one(db.reader())
-    .await?;
+    let (highlights, interviews, interviewers): (i64, i64, i64) =
+        sqlx::query_as(CUSTOMER_COUNTS).bind(workspace.as_str()).bind(id).fetch_one(db.reader()).await?;
     let areas = sqlx::query_as(
         "select a.name as area, count(*) as highlights
          from highlights h join product_areas a on a.workspace_id = h.workspace_id and a.id = h.area_id
@@ -721,6 +720,21 @@ pub async fn upsert_imported_customers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
+
+    #[tokio::test]
+    async fn a_customers_counts_read_only_their_highlights_on_sqlite() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = sqlite_db(&dir).await;
+        let plan = sqlite_plan(&db, CUSTOMER_COUNTS, &[Bind::Text("T0AAAAAAA"), Bind::Int(7)]).await;
+        let steps_on_highlights: Vec<&String> = plan.iter().filter(|step| step.contains(" h ")).collect();
+        assert_eq!(
+            steps_on_highlights,
+            vec!["SEARCH h USING COVERING INDEX highlights_by_customer_area (workspace_id=? AND customer_id=?)"],
+            "not read by the customer: {plan:?}"
+        );
+        db.close().await;
+    }
 
     #[test]
     fn variants_are_the_key_and_each_deletion() {

@@ -304,28 +304,16 @@ pub async fn update_highlight_endorsement(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// SQLite's plan for `sql` with these binds, one line per step.
-    async fn sqlite_plan(db: &Db, sql: &str, ids: Vec<i64>, workspaces: Vec<&str>) -> Vec<String> {
-        let explain = format!("explain query plan {sql}");
-        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
-        for id in ids {
-            query = query.bind(id);
-        }
-        for workspace in workspaces {
-            query = query.bind(workspace);
-        }
-        query.fetch_all(db.reader()).await.expect("plan").into_iter().map(|(_, _, _, detail)| detail).collect()
-    }
+    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
 
     #[tokio::test]
     async fn lookups_by_workspace_and_id_find_each_highlight_by_its_primary_key_on_sqlite() {
         let dir = tempfile::tempdir().expect("dir");
-        let url = format!("sqlite://{}", dir.path().join("plan.db").display());
-        let db = Db::connect_and_migrate(&url).await.expect("db");
+        let db = sqlite_db(&dir).await;
         let group: Vec<(WorkspaceId, i64)> = (1..=5).map(|id| (WorkspaceId("T0AAAAAAA".into()), id)).collect();
         let (filter, ids, workspaces) = by_ids_in_workspaces(Backend::Sqlite, &group);
-        let plan = sqlite_plan(&db, &post_lookup_sql(&filter), ids, workspaces).await;
+        let binds: Vec<Bind> = ids.into_iter().map(Bind::Int).chain(workspaces.into_iter().map(Bind::Text)).collect();
+        let plan = sqlite_plan(&db, &post_lookup_sql(&filter), &binds).await;
         let steps_on_highlights: Vec<&String> = plan.iter().filter(|step| step.starts_with("SEARCH h ")).collect();
         assert_eq!(
             steps_on_highlights,

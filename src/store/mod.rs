@@ -32,6 +32,8 @@ pub mod momentum;
 pub mod onboarding;
 pub mod outbox;
 pub mod planned_interviews;
+#[cfg(test)]
+mod plans;
 pub mod privacy;
 pub mod readouts;
 pub mod recordings;

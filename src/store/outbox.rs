@@ -473,24 +473,8 @@ pub async fn claim_outbox_rows(
     if chosen.is_empty() {
         return Ok(Vec::new());
     }
-    let skip_locked = match crate::store::backend_of(conn) {
-        Backend::Postgres => "for update skip locked",
-        // SQLite has one writer at a time: what was read above is still so.
-        Backend::Sqlite => "",
-    };
-    // Read without a lock: a row another replica claimed since is skipped
-    // (locked now) or no longer due (claimed by then).
-    let list = crate::store::numbered_params(4, chosen.len());
-    let sql = format!(
-        "update outbox set locked_until = $1, claim_token = $2, attempts = attempts + 1, updated_at = $3,
-                           uncertain = case when locked_until is not null then 1 else uncertain end
-         where id in (select id from outbox
-                      where id in ({list}) and status = 'pending' and run_after <= $3
-                        and (locked_until is null or locked_until < $3)
-                      {skip_locked})
-         returning id, workspace_id, payload, attempts, uncertain, wakes"
-    );
     // A lease that ran out means its holder died mid-row: what it did is unknown.
+    let sql = claim_chosen_sql(crate::store::backend_of(conn), chosen.len());
     let mut claim = sqlx::query_as(&sql).bind(now_ms + lease_ms).bind(token).bind(now_ms);
     for id in &chosen {
         claim = claim.bind(*id);
@@ -516,6 +500,31 @@ pub async fn claim_outbox_rows(
     }
     claimed.sort_by_key(|r| r.id);
     Ok(claimed)
+}
+
+/// The claim of the `n` rows chosen (`$4` on): `$1` the lease's end, `$2`
+/// the claim's token, `$3` now. The rows were read without a lock: a row
+/// another replica claimed since is skipped (locked now) or no longer due
+/// (claimed by then).
+fn claim_chosen_sql(backend: Backend, n: usize) -> String {
+    let (status, skip_locked) = match backend {
+        Backend::Postgres => ("status", "for update skip locked"),
+        // SQLite has one writer at a time: what was read above is still so.
+        // Its planner, left to itself, reads every due row in `outbox_due`
+        // (`status` leads that index) to find the listed ids: `+status`
+        // keeps the index out of it, so the ids are looked up by key.
+        Backend::Sqlite => ("+status", ""),
+    };
+    let list = crate::store::numbered_params(4, n);
+    format!(
+        "update outbox set locked_until = $1, claim_token = $2, attempts = attempts + 1, updated_at = $3,
+                           uncertain = case when locked_until is not null then 1 else uncertain end
+         where id in (select id from outbox
+                      where id in ({list}) and {status} = 'pending' and run_after <= $3
+                        and (locked_until is null or locked_until < $3)
+                      {skip_locked})
+         returning id, workspace_id, payload, attempts, uncertain, wakes"
+    )
 }
 
 /// Up to `limit` of `due` (ids in the order they fell due, each with its
@@ -704,6 +713,22 @@ pub async fn find_outbox_backlog(db: &Db) -> Result<(i64, Option<i64>), sqlx::Er
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
+
+    #[tokio::test]
+    async fn a_claim_looks_its_chosen_rows_up_by_key_on_sqlite() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = sqlite_db(&dir).await;
+        let binds = [Bind::Int(2_000), Bind::Text("token"), Bind::Int(1_000), Bind::Int(11), Bind::Int(12)];
+        let plan = sqlite_plan(&db, &claim_chosen_sql(Backend::Sqlite, 2), &binds).await;
+        let steps_on_outbox: Vec<&String> = plan.iter().filter(|step| step.contains(" outbox ")).collect();
+        assert_eq!(
+            steps_on_outbox,
+            vec!["SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)"; 2],
+            "not looked up by id: {plan:?}"
+        );
+        db.close().await;
+    }
 
     #[test]
     fn lanes_take_turns_and_each_keeps_its_order() {

@@ -1,0 +1,31 @@
+//! Tests' view of SQLite's query plans. SQLite plans without statistics (the
+//! app never runs `ANALYZE`), so where two indexes could serve a statement
+//! it may take the one that reads a whole workspace: the statements on hot
+//! paths have a test here that names the plan they must keep.
+
+use super::Db;
+
+/// A value bound to a statement whose plan is read.
+pub(crate) enum Bind<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// A fresh, migrated SQLite database (in `dir`).
+pub(crate) async fn sqlite_db(dir: &tempfile::TempDir) -> Db {
+    let url = format!("sqlite://{}", dir.path().join("plan.db").display());
+    Db::connect_and_migrate(&url).await.expect("db")
+}
+
+/// SQLite's plan for `sql` with these binds, one line per step.
+pub(crate) async fn sqlite_plan(db: &Db, sql: &str, binds: &[Bind<'_>]) -> Vec<String> {
+    let explain = format!("explain query plan {sql}");
+    let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
+    for bind in binds {
+        query = match bind {
+            Bind::Int(value) => query.bind(*value),
+            Bind::Text(value) => query.bind(*value),
+        };
+    }
+    query.fetch_all(db.reader()).await.expect("plan").into_iter().map(|(_, _, _, detail)| detail).collect()
+}
