@@ -14,7 +14,7 @@ use crate::store::batch::{all_or_each, Batcher};
 use crate::store::held::Held;
 use crate::store::outbox::{insert_outbox_rows_from_json, OutboxKind, OutboxRowJson, WAKE_ON_CONFLICT};
 use crate::store::workspaces::WorkspaceId;
-use crate::store::{begin_in, Backend};
+use crate::store::{begin_unflushed_in, Backend};
 
 /// A step the outbox worker has finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +113,9 @@ async fn write(conns: &Held, backend: Backend, group: &[Finished]) -> Result<(),
     let follow_ups: Vec<_> = follow_ups.into_values().collect();
     let (posted, follow_ups, done) = (to_json(&posted)?, to_json(&follow_ups)?, to_json(&done)?);
     let mut conn = conns.lock().await?;
-    let mut tx = begin_in(&mut conn, backend).await?;
+    // A record lost with the database server's crash is found again: the
+    // rows it finished run again as uncertain, and look before they act.
+    let mut tx = begin_unflushed_in(&mut conn, backend).await?;
     match backend {
         Backend::Sqlite => {
             sqlx::query(&SQLITE_RECORD).bind(posted).bind(follow_ups).bind(done).execute(&mut *tx).await?;

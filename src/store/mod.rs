@@ -502,13 +502,30 @@ pub(crate) fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
 }
 
 /// `BEGIN` on a connection, `BEGIN IMMEDIATE` on SQLite.
-pub(crate) async fn begin_in(
+pub async fn begin_in(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
 ) -> Result<sqlx::Transaction<'_, Any>, sqlx::Error> {
     match backend {
         Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await,
         Backend::Postgres => sqlx::Connection::begin(conn).await,
+    }
+}
+
+/// Like [`begin_in`], for a record that a crash of the database server may
+/// lose because what it records is found again (the outbox's records of
+/// work done in Slack: a row whose record is lost runs again as uncertain,
+/// and looks before it acts). On PostgreSQL its commit does not wait for the
+/// WAL's flush (`synchronous_commit` off for this transaction only, set in
+/// the same round trip as its `BEGIN`); a later commit that waits flushes
+/// past it. SQLite's commits never wait for a sync (`synchronous = NORMAL`).
+pub async fn begin_unflushed_in(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'_, Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => begin_in(conn, backend).await,
+        Backend::Postgres => sqlx::Connection::begin_with(conn, "BEGIN; SET LOCAL synchronous_commit = off").await,
     }
 }
 

@@ -922,3 +922,39 @@ async fn a_held_connection_dropped_in_a_transaction_goes_back_rolled_back(backen
     assert!(written, "the dropped transaction's row was rolled back");
     held.release().await;
 }
+
+on_both_backends!(a_record_that_may_be_lost_skips_the_flush_in_its_own_transaction_only);
+async fn a_record_that_may_be_lost_skips_the_flush_in_its_own_transaction_only(backend: TestBackend) {
+    use highlights::store::{begin_in, begin_unflushed_in};
+    let (_guard, db) = fresh_db(backend).await;
+    let mut conn = db.pool().acquire().await.expect("connection");
+    // What a commit waits for: PostgreSQL's setting, or SQLite's (1: NORMAL,
+    // a commit in WAL mode never waits for a sync).
+    let durability = match backend {
+        TestBackend::Postgres => "select current_setting('synchronous_commit')",
+        TestBackend::Sqlite => "select cast(synchronous as text) from pragma_synchronous",
+    };
+    let mut tx = begin_unflushed_in(&mut conn, db.backend()).await.expect("begin");
+    let inside: String = sqlx::query_scalar(durability).fetch_one(&mut *tx).await.expect("setting");
+    sqlx::query("insert into workspaces (id, created_at, updated_at) values ('T0UNFLUSH', 0, 0)")
+        .execute(&mut *tx)
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    // The next transaction on the same connection (a held connection's next
+    // group: a capture's commit must wait for the flush) is back to the default.
+    let mut tx = begin_in(&mut conn, db.backend()).await.expect("begin");
+    let after: String = sqlx::query_scalar(durability).fetch_one(&mut *tx).await.expect("setting");
+    tx.rollback().await.expect("rollback");
+    let plain: String = sqlx::query_scalar(durability).fetch_one(&mut *conn).await.expect("setting");
+    match backend {
+        TestBackend::Postgres => assert_eq!((inside.as_str(), after.as_str(), plain.as_str()), ("off", "on", "on")),
+        TestBackend::Sqlite => assert_eq!((inside.as_str(), after.as_str(), plain.as_str()), ("1", "1", "1")),
+    }
+    drop(conn);
+    let kept: i64 = sqlx::query_scalar("select count(*) from workspaces where id = 'T0UNFLUSH'")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(kept, 1, "committed");
+}
