@@ -3,7 +3,7 @@
 //! at the customer they talked to.
 
 use crate::store::workspaces::WorkspaceId;
-use crate::store::Db;
+use crate::store::{sqlite_indexed_by, Backend, Db};
 
 /// One of a customer's latest quotes.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -65,21 +65,29 @@ pub struct Interviewer {
 }
 
 /// Who has talked to a customer, most recent first.
+/// A customer's interviewers (`$1` workspace, `$2` customer), by the
+/// customer's interviews: SQLite would read every interview of the
+/// workspace in `interviews_by_interviewer`, whose order is the grouping's.
+fn customer_interviewers_sql(backend: Backend) -> String {
+    format!(
+        "select interviewer as user_id, count(*) as interviews, max(interview_date) as last_date
+         from interviews {} where workspace_id = $1 and customer_id = $2
+         group by interviewer
+         order by max(interview_date) desc, interviewer",
+        sqlite_indexed_by(backend, "interviews_by_customer")
+    )
+}
+
 pub async fn list_customer_interviewers(
     db: &Db,
     workspace: &WorkspaceId,
     customer_id: i64,
 ) -> Result<Vec<Interviewer>, sqlx::Error> {
-    sqlx::query_as(
-        "select interviewer as user_id, count(*) as interviews, max(interview_date) as last_date
-         from interviews where workspace_id = $1 and customer_id = $2
-         group by interviewer
-         order by max(interview_date) desc, interviewer",
-    )
-    .bind(workspace.as_str())
-    .bind(customer_id)
-    .fetch_all(db.reader())
-    .await
+    sqlx::query_as(&customer_interviewers_sql(db.backend()))
+        .bind(workspace.as_str())
+        .bind(customer_id)
+        .fetch_all(db.reader())
+        .await
 }
 
 /// Someone interviewed at a customer (as the capture modal named them).
@@ -112,4 +120,22 @@ pub async fn list_customer_interviewees(
     .bind(limit)
     .fetch_all(db.reader())
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
+
+    #[tokio::test]
+    async fn a_customers_interviewers_for_a_brief_are_read_by_the_customer_on_sqlite() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = sqlite_db(&dir).await;
+        let plan =
+            sqlite_plan(&db, &customer_interviewers_sql(Backend::Sqlite), &[Bind::Text("T0AAAAAAA"), Bind::Int(7)])
+                .await;
+        let wanted = "SEARCH interviews USING INDEX interviews_by_customer (workspace_id=? AND customer_id=?)";
+        assert!(plan.iter().any(|step| step.ends_with(wanted)), "not read by the customer: {plan:?}");
+        db.close().await;
+    }
 }

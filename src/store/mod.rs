@@ -501,6 +501,19 @@ pub(crate) fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
     }
 }
 
+/// `indexed by <index>` on SQLite, nothing on PostgreSQL. SQLite plans
+/// without statistics, and where an index that starts with the workspace
+/// also orders or covers what a statement asks for, it may read the whole
+/// workspace through it rather than the few rows a more selective index
+/// leads to: such a statement names its index (a test in each module keeps
+/// the plan; `plans`). PostgreSQL plans with its statistics.
+pub(crate) fn sqlite_indexed_by(backend: Backend, index: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("indexed by {index}"),
+        Backend::Postgres => String::new(),
+    }
+}
+
 /// `BEGIN` on a connection, `BEGIN IMMEDIATE` on SQLite.
 pub async fn begin_in(
     conn: &mut sqlx::AnyConnection,

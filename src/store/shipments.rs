@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 use crate::domain::ShownCustomer;
 use crate::store::privacy::shown_columns;
 use crate::store::workspaces::WorkspaceId;
-use crate::store::{numbered_params, Db};
+use crate::store::{numbered_params, Backend, Db};
 
 /// An open highlight a shipment could close, with its customer.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -224,8 +224,21 @@ pub async fn list_people_to_tell(
     workspace: &WorkspaceId,
     shipment_id: i64,
 ) -> Result<Vec<PersonToTell>, sqlx::Error> {
-    sqlx::query_as(
-        "select i.interviewer as user_id, i.customer_id from interviews i
+    sqlx::query_as(&people_to_tell_sql(crate::store::backend_of(conn)))
+        .bind(workspace.as_str())
+        .bind(shipment_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// Who to tell that a shipment closed their customers' needs (`$1`
+/// workspace, `$2` shipment): interviewers and followers of the customers
+/// whose highlights it closed. SQLite would read every interview of the
+/// workspace for the interviewers (in its unique index's order) rather than
+/// each customer's.
+fn people_to_tell_sql(backend: Backend) -> String {
+    format!(
+        "select i.interviewer as user_id, i.customer_id from interviews i {}
          where i.workspace_id = $1
            and i.customer_id in (select customer_id from highlights where workspace_id = $1 and closed_by_shipment = $2)
          union
@@ -233,11 +246,8 @@ pub async fn list_people_to_tell(
          where f.workspace_id = $1
            and f.customer_id in (select customer_id from highlights where workspace_id = $1 and closed_by_shipment = $2)
          order by user_id, customer_id",
+        crate::store::sqlite_indexed_by(backend, "interviews_by_customer")
     )
-    .bind(workspace.as_str())
-    .bind(shipment_id)
-    .fetch_all(conn)
-    .await
 }
 
 /// A shipment that told a customer something.
@@ -273,4 +283,21 @@ pub async fn list_customer_shipments(
     .bind(limit)
     .fetch_all(db.reader())
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
+
+    #[tokio::test]
+    async fn the_interviewers_to_tell_are_read_by_each_customer_on_sqlite() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = sqlite_db(&dir).await;
+        let plan =
+            sqlite_plan(&db, &people_to_tell_sql(Backend::Sqlite), &[Bind::Text("T0AAAAAAA"), Bind::Int(7)]).await;
+        let wanted = "SEARCH i USING INDEX interviews_by_customer (workspace_id=? AND customer_id=?)";
+        assert!(plan.iter().any(|step| step.ends_with(wanted)), "not read by the customer: {plan:?}");
+        db.close().await;
+    }
 }
