@@ -64,7 +64,6 @@ pub struct Interviewer {
     pub last_date: String,
 }
 
-/// Who has talked to a customer, most recent first.
 /// A customer's interviewers (`$1` workspace, `$2` customer), by the
 /// customer's interviews: SQLite would read every interview of the
 /// workspace in `interviews_by_interviewer`, whose order is the grouping's.
@@ -78,6 +77,7 @@ fn customer_interviewers_sql(backend: Backend) -> String {
     )
 }
 
+/// Who has talked to a customer, most recent first.
 pub async fn list_customer_interviewers(
     db: &Db,
     workspace: &WorkspaceId,
