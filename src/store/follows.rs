@@ -133,7 +133,13 @@ pub async fn find_follow(db: &Db, workspace: &WorkspaceId, customer_id: i64, use
 /// The customers `user` follows, by name, with their latest highlight and
 /// interview and their counts.
 pub async fn list_followed(db: &Db, workspace: &WorkspaceId, user: &str) -> Result<Vec<Followed>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    sqlx::query_as(&followed_sql()).bind(workspace.as_str()).bind(user).fetch_all(db.reader()).await
+}
+
+/// The customers a person follows (`$1` workspace, `$2` user): read from
+/// `follows_by_user` alone on SQLite.
+fn followed_sql() -> String {
+    format!(
         "select c.id as customer_id, c.display_name, {},
                 (select max(h.created_at) from highlights h
                  where h.workspace_id = f.workspace_id and h.customer_id = c.id) as last_heard_ms,
@@ -147,11 +153,7 @@ pub async fn list_followed(db: &Db, workspace: &WorkspaceId, user: &str) -> Resu
          where f.workspace_id = $1 and f.user_id = $2
          order by lower(c.display_name), c.id",
         shown_columns("c")
-    ))
-    .bind(workspace.as_str())
-    .bind(user)
-    .fetch_all(db.reader())
-    .await
+    )
 }
 
 /// The people following one customer, who followed first first.
@@ -390,4 +392,20 @@ pub async fn insert_nudges_queued(
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     crate::store::events::insert_processed_event(conn, workspace, &format!("nudges:{date}"), "nudges", now_ms).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
+
+    #[tokio::test]
+    async fn a_persons_followed_customers_are_read_by_the_person_on_sqlite() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = sqlite_db(&dir).await;
+        let plan = sqlite_plan(&db, &followed_sql(), &[Bind::Text("T0AAAAAAA"), Bind::Text("U0AAAAAAA")]).await;
+        let wanted = "SEARCH f USING COVERING INDEX follows_by_user (workspace_id=? AND user_id=?)";
+        assert!(plan.iter().any(|step| step == wanted), "not read by the person: {plan:?}");
+        db.close().await;
+    }
 }
