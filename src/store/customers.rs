@@ -720,20 +720,17 @@ pub async fn upsert_imported_customers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
+    use crate::store::plans::{sqlite_plan, Bind};
 
     #[tokio::test]
     async fn a_customers_counts_read_only_their_highlights_on_sqlite() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = sqlite_db(&dir).await;
-        let plan = sqlite_plan(&db, CUSTOMER_COUNTS, &[Bind::Text("T0AAAAAAA"), Bind::Int(7)]).await;
+        let plan = sqlite_plan(CUSTOMER_COUNTS, &[Bind::Text("T0AAAAAAA"), Bind::Int(7)]).await;
         let steps_on_highlights: Vec<&String> = plan.iter().filter(|step| step.contains(" h ")).collect();
         assert_eq!(
             steps_on_highlights,
             vec!["SEARCH h USING COVERING INDEX highlights_by_customer_area (workspace_id=? AND customer_id=?)"],
             "not read by the customer: {plan:?}"
         );
-        db.close().await;
     }
 
     #[test]

@@ -397,15 +397,12 @@ pub async fn insert_nudges_queued(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
+    use crate::store::plans::{sqlite_plan, Bind};
 
     #[tokio::test]
     async fn a_persons_followed_customers_are_read_by_the_person_on_sqlite() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = sqlite_db(&dir).await;
-        let plan = sqlite_plan(&db, &followed_sql(), &[Bind::Text("T0AAAAAAA"), Bind::Text("U0AAAAAAA")]).await;
+        let plan = sqlite_plan(&followed_sql(), &[Bind::Text("T0AAAAAAA"), Bind::Text("U0AAAAAAA")]).await;
         let wanted = "SEARCH f USING COVERING INDEX follows_by_user (workspace_id=? AND user_id=?)";
         assert!(plan.iter().any(|step| step == wanted), "not read by the person: {plan:?}");
-        db.close().await;
     }
 }

@@ -304,22 +304,19 @@ pub async fn update_highlight_endorsement(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
+    use crate::store::plans::{sqlite_plan, Bind};
 
     #[tokio::test]
     async fn lookups_by_workspace_and_id_find_each_highlight_by_its_primary_key_on_sqlite() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = sqlite_db(&dir).await;
         let group: Vec<(WorkspaceId, i64)> = (1..=5).map(|id| (WorkspaceId("T0AAAAAAA".into()), id)).collect();
         let (filter, ids, workspaces) = by_ids_in_workspaces(Backend::Sqlite, &group);
         let binds: Vec<Bind> = ids.into_iter().map(Bind::Int).chain(workspaces.into_iter().map(Bind::Text)).collect();
-        let plan = sqlite_plan(&db, &post_lookup_sql(&filter), &binds).await;
+        let plan = sqlite_plan(&post_lookup_sql(&filter), &binds).await;
         let steps_on_highlights: Vec<&String> = plan.iter().filter(|step| step.starts_with("SEARCH h ")).collect();
         assert_eq!(
             steps_on_highlights,
             vec!["SEARCH h USING INTEGER PRIMARY KEY (rowid=?)"],
             "not found by its id: {plan:?}"
         );
-        db.close().await;
     }
 }

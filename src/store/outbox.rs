@@ -713,21 +713,18 @@ pub async fn find_outbox_backlog(db: &Db) -> Result<(i64, Option<i64>), sqlx::Er
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
+    use crate::store::plans::{sqlite_plan, Bind};
 
     #[tokio::test]
     async fn a_claim_looks_its_chosen_rows_up_by_key_on_sqlite() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = sqlite_db(&dir).await;
         let binds = [Bind::Int(2_000), Bind::Text("token"), Bind::Int(1_000), Bind::Int(11), Bind::Int(12)];
-        let plan = sqlite_plan(&db, &claim_chosen_sql(Backend::Sqlite, 2), &binds).await;
+        let plan = sqlite_plan(&claim_chosen_sql(Backend::Sqlite, 2), &binds).await;
         let steps_on_outbox: Vec<&String> = plan.iter().filter(|step| step.contains(" outbox ")).collect();
         assert_eq!(
             steps_on_outbox,
             vec!["SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)"; 2],
             "not looked up by id: {plan:?}"
         );
-        db.close().await;
     }
 
     #[test]

@@ -11,14 +11,24 @@ pub(crate) enum Bind<'a> {
     Text(&'a str),
 }
 
+/// SQLite's plan for `sql` with these binds, on a fresh, migrated database,
+/// one line per step.
+pub(crate) async fn sqlite_plan(sql: &str, binds: &[Bind<'_>]) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = sqlite_db(&dir).await;
+    let plan = plan_on(&db, sql, binds).await;
+    db.close().await;
+    plan
+}
+
 /// A fresh, migrated SQLite database (in `dir`).
-pub(crate) async fn sqlite_db(dir: &tempfile::TempDir) -> Db {
+async fn sqlite_db(dir: &tempfile::TempDir) -> Db {
     let url = format!("sqlite://{}", dir.path().join("plan.db").display());
     Db::connect_and_migrate(&url).await.expect("db")
 }
 
-/// SQLite's plan for `sql` with these binds, one line per step.
-pub(crate) async fn sqlite_plan(db: &Db, sql: &str, binds: &[Bind<'_>]) -> Vec<String> {
+/// SQLite's plan for `sql` with these binds on `db`, one line per step.
+async fn plan_on(db: &Db, sql: &str, binds: &[Bind<'_>]) -> Vec<String> {
     let explain = format!("explain query plan {sql}");
     let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
     for bind in binds {

@@ -300,15 +300,12 @@ pub async fn update_testers_merged_area(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::plans::{sqlite_db, sqlite_plan, Bind};
+    use crate::store::plans::{sqlite_plan, Bind};
 
     #[tokio::test]
     async fn a_customers_interviewers_are_read_by_the_customer_on_sqlite() {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = sqlite_db(&dir).await;
-        let plan = sqlite_plan(&db, &interviewers_sql(Backend::Sqlite), &[Bind::Text("T0AAAAAAA"), Bind::Int(7)]).await;
+        let plan = sqlite_plan(&interviewers_sql(Backend::Sqlite), &[Bind::Text("T0AAAAAAA"), Bind::Int(7)]).await;
         let wanted = "SEARCH interviews USING INDEX interviews_by_customer (workspace_id=? AND customer_id=?)";
         assert!(plan.iter().any(|step| step.ends_with(wanted)), "not read by the customer: {plan:?}");
-        db.close().await;
     }
 }
