@@ -5,7 +5,7 @@
 use sqlx::AnyConnection;
 
 use crate::store::workspaces::WorkspaceId;
-use crate::store::{sqlite_indexed_by, Backend, Db};
+use crate::store::Db;
 
 /// Marks a customer as a tester of an area (again: the mark stays, a newer
 /// qualifying quote replaces the older). Whether the mark is new.
@@ -190,17 +190,6 @@ pub async fn insert_tester_asks(
     Ok(())
 }
 
-/// A customer's interviewers, latest first (`$1` workspace, `$2` customer),
-/// by the customer's interviews: SQLite would read every interview of the
-/// workspace in `interviews_by_interviewer`, whose order is the grouping's.
-fn interviewers_sql(backend: Backend) -> String {
-    format!(
-        "select interviewer from interviews {} where workspace_id = $1 and customer_id = $2
-         group by interviewer order by max(interview_date) desc, interviewer",
-        sqlite_indexed_by(backend, "interviews_by_customer")
-    )
-}
-
 /// Who knows a customer: the people who interviewed them and their
 /// followers, each once, interviewers first.
 pub async fn list_people_knowing(
@@ -208,11 +197,11 @@ pub async fn list_people_knowing(
     workspace: &WorkspaceId,
     customer_id: i64,
 ) -> Result<(Vec<String>, Vec<String>), sqlx::Error> {
-    let interviewers: Vec<String> = sqlx::query_scalar(&interviewers_sql(db.backend()))
-        .bind(workspace.as_str())
-        .bind(customer_id)
-        .fetch_all(db.reader())
-        .await?;
+    let interviewers = crate::store::briefs::list_customer_interviewers(db, workspace, customer_id)
+        .await?
+        .into_iter()
+        .map(|interviewer| interviewer.user_id)
+        .collect();
     let followers = crate::store::follows::list_followers(db, workspace, customer_id).await?;
     Ok((interviewers, followers))
 }
@@ -295,17 +284,4 @@ pub async fn update_testers_merged_area(
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::plans::{sqlite_plan, Bind};
-
-    #[tokio::test]
-    async fn a_customers_interviewers_are_read_by_the_customer_on_sqlite() {
-        let plan = sqlite_plan(&interviewers_sql(Backend::Sqlite), &[Bind::Text("T0AAAAAAA"), Bind::Int(7)]).await;
-        let wanted = "SEARCH interviews USING INDEX interviews_by_customer (workspace_id=? AND customer_id=?)";
-        assert!(plan.iter().any(|step| step.ends_with(wanted)), "not read by the customer: {plan:?}");
-    }
 }
