@@ -12,6 +12,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::store::Backend;
@@ -149,6 +150,94 @@ pub(crate) fn list_placeholders(backend: Backend, start: usize, n: usize) -> Str
         Backend::Postgres => crate::store::numbered_params(start, n),
     }
 }
+
+/// Where a group writer's SQLite statement reads its rows: the CTE
+/// `r(columns…)`, whose columns the statement reads by name, from either
+/// source.
+///
+/// A JSON array costs the same handful of prepared statements for any size
+/// of group, and SQLite pays for it in every row: `json_each`, a
+/// materialized copy of the rows as binary JSON (see the captures' group
+/// script), a look-up for every field. Read with callgrind on a lone capture
+/// (benches/README.md), that was a third of the writer thread's
+/// instructions. Rows bound one field at a time cost none of it, but their
+/// statement's text depends on how many rows there are: the writers bind
+/// the shapes they write most often (a lone capture's) and send JSON for
+/// the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SqliteRows {
+    /// Any number of rows, a JSON array of objects bound at `$n`.
+    Json(usize),
+    /// `rows` rows, their fields bound one by one from `$first` on, row
+    /// after row in the order of the columns (see [`bind_rows`]).
+    Bound { first: usize, rows: usize },
+}
+
+impl SqliteRows {
+    /// The CTE definitions that make `r(columns…)` (after `with`).
+    pub(crate) fn cte(self, columns: &[&str]) -> String {
+        let names = columns.join(", ");
+        match self {
+            Self::Json(param) => {
+                let fields: Vec<String> = columns.iter().map(|c| format!("j ->> '{c}'")).collect();
+                format!(
+                    "t(j) as materialized (select jsonb(value) from json_each(${param})),
+                     r({names}) as (select {} from t)",
+                    fields.join(", ")
+                )
+            }
+            Self::Bound { first, rows } => {
+                let values: Vec<String> = (0..rows)
+                    .map(|row| {
+                        let start = first + row * columns.len();
+                        format!("({})", crate::store::numbered_params(start, columns.len()))
+                    })
+                    .collect();
+                format!("r({names}) as (values {})", values.join(", "))
+            }
+        }
+    }
+
+    /// How many binds the rows take.
+    pub(crate) fn binds(self, columns: &[&str]) -> usize {
+        match self {
+            Self::Json(_) => 1,
+            Self::Bound { rows, .. } => rows * columns.len(),
+        }
+    }
+}
+
+/// Binds the fields of `rows` one by one (each serialized as a JSON object,
+/// its fields taken in the order of `columns`): the binds of
+/// [`SqliteRows::Bound`]. A field the object lacks is an error; strings,
+/// integers and nulls bind as themselves.
+pub(crate) fn bind_rows<'q, T: Serialize>(
+    mut query: AnyQuery<'q>,
+    rows: &[T],
+    columns: &[&str],
+) -> Result<AnyQuery<'q>, sqlx::Error> {
+    let encode = |what: String| sqlx::Error::Encode(what.into());
+    for row in rows {
+        let serde_json::Value::Object(mut fields) = serde_json::to_value(row).map_err(|e| encode(e.to_string()))?
+        else {
+            return Err(encode("a row to bind is not an object".into()));
+        };
+        debug_assert_eq!(fields.len(), columns.len(), "every field of a row is a column: {columns:?}");
+        for column in columns {
+            query = match fields.remove(*column) {
+                Some(serde_json::Value::String(text)) => query.bind(text),
+                Some(serde_json::Value::Number(n)) if n.is_i64() => query.bind(n.as_i64()),
+                Some(serde_json::Value::Null) => query.bind(None::<String>),
+                Some(other) => return Err(encode(format!("{column}: {other} cannot be bound"))),
+                None => return Err(encode(format!("a row to bind has no {column}"))),
+            };
+        }
+    }
+    Ok(query)
+}
+
+/// A statement with its binds, on either backend.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use crate::domain::ShownCustomer;
+use crate::store::batch::SqliteRows;
 use crate::store::outbox::{OutboxKind, INSERT_OUTBOX};
 use crate::store::privacy::{shown_columns, SHOWN_NAMES};
 use crate::store::workspaces::WorkspaceId;
@@ -264,34 +265,45 @@ pub async fn insert_follower_notices(
 }
 
 /// The SQL that queues the follower notices of a group of captures (see
-/// `captures`), from a JSON array of templates `r` with `workspace_id`,
-/// `customer_id`, `author`, `submission`, `payload`, `run_after` and
-/// `created_at`.
+/// `captures`), from a JSON array of templates `r` with the
+/// [`FOLLOWER_TEMPLATE_COLUMNS`].
 pub(crate) fn follower_notices_from(backend: Backend) -> String {
-    let (key, payload) = follower_row_sql(backend, "r");
     match backend {
-        Backend::Sqlite => format!(
-            "with t(j) as materialized (select jsonb(value) from json_each($5))
-             {INSERT_OUTBOX}
-             select f.workspace_id, 'notify_follower', {key}, {payload}, r.run_after, r.created_at, r.created_at
-             from (select j ->> 'workspace_id' as workspace_id, j ->> 'customer_id' as customer_id,
-                          j ->> 'author' as author, j ->> 'submission' as submission, j ->> 'payload' as payload,
-                          j ->> 'run_after' as run_after, j ->> 'created_at' as created_at from t) r
-             join follows f on f.workspace_id = r.workspace_id and f.customer_id = r.customer_id
-             where f.user_id <> r.author
-             on conflict (workspace_id, dedupe_key) do nothing"
-        ),
-        Backend::Postgres => format!(
-            "{INSERT_OUTBOX}
-             select f.workspace_id, 'notify_follower', {key}, {payload}, r.run_after, r.created_at, r.created_at
-             from json_to_recordset($5::json) as r(workspace_id text, customer_id bigint, author text,
-                                                  submission text, payload text, run_after bigint, created_at bigint)
-             join follows f on f.workspace_id = r.workspace_id and f.customer_id = r.customer_id
-             where f.user_id <> r.author
-             on conflict (workspace_id, dedupe_key) do nothing"
-        ),
+        Backend::Sqlite => follower_notices_sqlite(SqliteRows::Json(5)),
+        Backend::Postgres => {
+            let (key, payload) = follower_row_sql(backend, "r");
+            format!(
+                "{INSERT_OUTBOX}
+                 select f.workspace_id, 'notify_follower', {key}, {payload}, r.run_after, r.created_at, r.created_at
+                 from json_to_recordset($5::json) as r(workspace_id text, customer_id bigint, author text,
+                                                      submission text, payload text, run_after bigint,
+                                                      created_at bigint)
+                 join follows f on f.workspace_id = r.workspace_id and f.customer_id = r.customer_id
+                 where f.user_id <> r.author
+                 on conflict (workspace_id, dedupe_key) do nothing"
+            )
+        }
     }
 }
+
+/// [`follower_notices_from`] on SQLite, from either source of templates.
+pub(crate) fn follower_notices_sqlite(rows: SqliteRows) -> String {
+    let (key, payload) = follower_row_sql(Backend::Sqlite, "r");
+    format!(
+        "with {}
+         {INSERT_OUTBOX}
+         select f.workspace_id, 'notify_follower', {key}, {payload}, r.run_after, r.created_at, r.created_at
+         from r
+         join follows f on f.workspace_id = r.workspace_id and f.customer_id = r.customer_id
+         where f.user_id <> r.author
+         on conflict (workspace_id, dedupe_key) do nothing",
+        rows.cte(FOLLOWER_TEMPLATE_COLUMNS)
+    )
+}
+
+/// The fields of a follower notice's template, in order.
+pub(crate) const FOLLOWER_TEMPLATE_COLUMNS: &[&str] =
+    &["workspace_id", "customer_id", "author", "submission", "payload", "run_after", "created_at"];
 
 /// The workspaces (installed) whose followers are nudged.
 pub async fn list_nudge_settings(db: &Db) -> Result<Vec<NudgeSetting>, sqlx::Error> {

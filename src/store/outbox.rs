@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
+use crate::store::batch::SqliteRows;
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{Backend, Db};
 
@@ -281,27 +282,34 @@ pub(crate) const INSERT_OUTBOX: &str =
 /// its conflict clause. The one place the group writers' outbox rows are
 /// written from, on both backends.
 pub(crate) fn insert_outbox_rows_from_json(backend: Backend, param: usize) -> String {
-    let values = "r.workspace_id, r.kind, r.dedupe_key, r.payload, r.run_after, r.created_at, r.created_at";
     match backend {
-        // The array is read once into a materialized CTE (see `captures`'s
-        // group script: each `->>` on `json_each`'s value renders it again).
-        Backend::Sqlite => format!(
-            "with t(j) as materialized (select jsonb(value) from json_each(${param}))
-             {INSERT_OUTBOX}
-             select {values}
-             from (select j ->> 'workspace_id' as workspace_id, j ->> 'kind' as kind,
-                          j ->> 'dedupe_key' as dedupe_key, j ->> 'payload' as payload,
-                          j ->> 'run_after' as run_after, j ->> 'created_at' as created_at,
-                          j ->> 'onboardee' as onboardee from t) r"
-        ),
+        Backend::Sqlite => insert_outbox_rows_sqlite(SqliteRows::Json(param)),
         Backend::Postgres => format!(
             "{INSERT_OUTBOX}
-             select {values}
+             select {OUTBOX_ROW_VALUES}
              from json_to_recordset(${param}::json) as r(workspace_id text, kind text, dedupe_key text, payload text,
                                                         run_after bigint, created_at bigint, onboardee text)"
         ),
     }
 }
+
+/// [`insert_outbox_rows_from_json`] on SQLite, from either source of rows.
+pub(crate) fn insert_outbox_rows_sqlite(rows: SqliteRows) -> String {
+    format!(
+        "with {}
+{INSERT_OUTBOX}
+select {OUTBOX_ROW_VALUES} from r",
+        rows.cte(OUTBOX_ROW_COLUMNS)
+    )
+}
+
+/// What [`INSERT_OUTBOX`] takes of an [`OutboxRowJson`] read as `r`.
+const OUTBOX_ROW_VALUES: &str =
+    "r.workspace_id, r.kind, r.dedupe_key, r.payload, r.run_after, r.created_at, r.created_at";
+
+/// The fields of an [`OutboxRowJson`], in order.
+pub(crate) const OUTBOX_ROW_COLUMNS: &[&str] =
+    &["workspace_id", "kind", "dedupe_key", "payload", "run_after", "created_at", "onboardee"];
 
 /// Keeps a row of [`insert_outbox_rows_from_json`] only while its
 /// `onboardee`, when it names one, is being onboarded.

@@ -16,10 +16,12 @@ use sqlx::{AnyConnection, Connection as _, Executor as _};
 
 use super::{Job, FOLLOW_UP_DELAY_MS};
 use crate::domain::CustomerName;
-use crate::store::follows::{follower_notices_from, NoticeQuote};
+use crate::store::batch::{bind_rows, AnyQuery, SqliteRows};
+use crate::store::follows::{follower_notices_from, follower_notices_sqlite, NoticeQuote, FOLLOWER_TEMPLATE_COLUMNS};
 use crate::store::held::{Held, HeldConnection};
 use crate::store::outbox::{
-    insert_outbox_rows_from_json, OutboxKind, OutboxRowJson, INSERT_OUTBOX, WAKE_ON_CONFLICT, WHILE_ONBOARDING,
+    insert_outbox_rows_from_json, insert_outbox_rows_sqlite, OutboxKind, OutboxRowJson, INSERT_OUTBOX,
+    OUTBOX_ROW_COLUMNS, WAKE_ON_CONFLICT, WHILE_ONBOARDING,
 };
 use crate::store::workspaces::WorkspaceId;
 use crate::store::{customers, Backend};
@@ -192,16 +194,19 @@ async fn write_rows(
             for (place, h) in (1..).zip(highlights.iter_mut()) {
                 h.place = Some(place);
             }
-            let parts = Parts { notices: !once.is_empty(), followers: !followers.is_empty(), seen: !seen.is_empty() };
-            sqlx::query(sqlite_script(script, parts))
-                .bind(to_json(&interviews)?)
-                .bind(to_json(&highlights)?)
-                .bind(to_json(&once)?)
-                .bind(to_json(&wake)?)
-                .bind(to_json(&followers)?)
-                .bind(to_json(&seen)?)
-                .execute(&mut *conn)
-                .await?;
+            let rows = GroupRows {
+                interviews: &interviews,
+                highlights: &highlights,
+                once: &once,
+                wake: &wake,
+                followers: &followers,
+                seen: &seen,
+            };
+            let query = match lone_script(script, &rows) {
+                Some(lone) => rows.bind_each(sqlx::query(lone))?,
+                None => rows.bind_json(script)?,
+            };
+            query.execute(&mut *conn).await?;
         }
         Backend::Postgres => {
             sqlx::query(&POSTGRES_GROUP)
@@ -389,20 +394,21 @@ fn follow_up_rows(group: &[Job]) -> Result<Vec<OutboxRowJson<'_>>, sqlx::Error> 
 /// connection's thread; `$1` interviews, `$2` highlights (with their places
 /// in the group), `$3` outbox rows queued once (the notices), `$4` outbox rows
 /// woken (the follow-ups), `$5` the notices to followers (one row each), `$6`
-/// the signed requests that carried the captures. The statements of `$3`,
-/// `$5` and `$6` are left out when they have no rows: even with nothing to insert, a statement opens its table's and
-/// indexes' cursors and a statement journal.
+/// the signed requests that carried the captures, each a JSON array. The
+/// statements of `$3`, `$5` and `$6` are left out when they have no rows:
+/// even with nothing to insert, a statement opens its table's and indexes'
+/// cursors and a statement journal.
 ///
 /// The writer holds the lock, so the highlights' ids are the highest id
 /// before the group plus their places: each post is queued with its
 /// highlight's id first, then the highlights take those ids.
 ///
 /// Each array's rows are read once into a materialized CTE before their
-/// fields are taken: `json_each`'s `value` is rendered as text again at
-/// every mention, so a row's dozen `value ->> …` cost a dozen renderings
-/// and parses (measured on the bundled SQLite 3.46 at 40 rows a group: 26 µs
-/// a highlight before, 16 after; and with callgrind at one connection, a
-/// lone capture's writer 12% more instructions without).
+/// fields are taken ([`SqliteRows::Json`]): `json_each`'s `value` is rendered
+/// as text again at every mention, so a row's dozen `value ->> …` cost a
+/// dozen renderings and parses (measured on the bundled SQLite 3.46 at 40
+/// rows a group: 26 µs a highlight before, 16 after; and with callgrind at
+/// one connection, a lone capture's writer 12% more instructions without).
 fn sqlite_script(script: Script, parts: Parts) -> &'static str {
     static SCRIPTS: LazyLock<Vec<String>> = LazyLock::new(|| {
         let mut scripts = Vec::with_capacity(24);
@@ -410,19 +416,138 @@ fn sqlite_script(script: Script, parts: Parts) -> &'static str {
             for notices in [false, true] {
                 for followers in [false, true] {
                     for seen in [false, true] {
-                        scripts.push(build_sqlite_script(script, Parts { notices, followers, seen }));
+                        let parts = Parts { notices, followers, seen };
+                        scripts.push(build_sqlite_script(script, parts, &ScriptRows::JSON));
                     }
                 }
             }
         }
         scripts
     });
-    let script = match script {
+    &SCRIPTS[8 * script_index(script)
+        + 4 * usize::from(parts.notices)
+        + 2 * usize::from(parts.followers)
+        + usize::from(parts.seen)]
+}
+
+fn script_index(script: Script) -> usize {
+    match script {
         Script::Alone => 0,
         Script::Commit => 1,
         Script::BeginAndCommit => 2,
+    }
+}
+
+/// The script for a lone capture on SQLite, when the group is one: one
+/// interview, one highlight, its author's two follow-ups, its followers'
+/// template, its notice (that its posts wait for a channel) or none, and its
+/// signed request or none. Its rows are bound field by field
+/// ([`SqliteRows::Bound`], in [`GroupRows::bind_each`]'s order) instead of as
+/// JSON, which spares SQLite a third of a lone capture's work. Any other
+/// group takes [`sqlite_script`].
+fn lone_script(script: Script, rows: &GroupRows<'_>) -> Option<&'static str> {
+    static SCRIPTS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let mut scripts = Vec::with_capacity(12);
+        for script in [Script::Alone, Script::Commit, Script::BeginAndCommit] {
+            for notices in [false, true] {
+                for seen in [false, true] {
+                    let parts = Parts { notices, followers: true, seen };
+                    scripts.push(build_sqlite_script(script, parts, &ScriptRows::lone(parts)));
+                }
+            }
+        }
+        scripts
+    });
+    let lone = rows.interviews.len() == 1
+        && rows.highlights.len() == 1
+        && rows.once.len() <= 1
+        && rows.wake.len() == 2
+        && rows.followers.len() == 1
+        && rows.seen.len() <= 1;
+    lone.then(|| {
+        SCRIPTS[4 * script_index(script) + 2 * usize::from(!rows.once.is_empty()) + usize::from(!rows.seen.is_empty())]
+            .as_str()
+    })
+}
+
+/// A group's rows, as the SQLite script takes them.
+struct GroupRows<'a> {
+    interviews: &'a [InterviewRow<'a>],
+    highlights: &'a [HighlightRow<'a>],
+    once: &'a [OutboxRowJson<'a>],
+    wake: &'a [OutboxRowJson<'a>],
+    followers: &'a [FollowerRow<'a>],
+    seen: &'a [SeenRow<'a>],
+}
+
+impl GroupRows<'_> {
+    /// [`sqlite_script`] with the rows as its six JSON arrays.
+    fn bind_json(&self, script: Script) -> Result<AnyQuery<'static>, sqlx::Error> {
+        let parts = Parts {
+            notices: !self.once.is_empty(),
+            followers: !self.followers.is_empty(),
+            seen: !self.seen.is_empty(),
+        };
+        Ok(sqlx::query(sqlite_script(script, parts))
+            .bind(to_json(&self.interviews)?)
+            .bind(to_json(&self.highlights)?)
+            .bind(to_json(&self.once)?)
+            .bind(to_json(&self.wake)?)
+            .bind(to_json(&self.followers)?)
+            .bind(to_json(&self.seen)?))
+    }
+
+    /// Binds every field of a lone capture's rows, in the order
+    /// [`ScriptRows::lone`] numbers them.
+    fn bind_each<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, sqlx::Error> {
+        let query = bind_rows(query, self.interviews, INTERVIEW_COLUMNS)?;
+        let query = bind_rows(query, self.highlights, HIGHLIGHT_COLUMNS)?;
+        let query = bind_rows(query, self.once, OUTBOX_ROW_COLUMNS)?;
+        let query = bind_rows(query, self.wake, OUTBOX_ROW_COLUMNS)?;
+        let query = bind_rows(query, self.followers, FOLLOWER_TEMPLATE_COLUMNS)?;
+        bind_rows(query, self.seen, SEEN_COLUMNS)
+    }
+}
+
+/// Where each statement of the SQLite script reads its rows.
+struct ScriptRows {
+    interviews: SqliteRows,
+    highlights: SqliteRows,
+    notices: SqliteRows,
+    follow_ups: SqliteRows,
+    followers: SqliteRows,
+    seen: SqliteRows,
+}
+
+impl ScriptRows {
+    /// The six JSON arrays, `$1` to `$6`.
+    const JSON: Self = Self {
+        interviews: SqliteRows::Json(1),
+        highlights: SqliteRows::Json(2),
+        notices: SqliteRows::Json(3),
+        follow_ups: SqliteRows::Json(4),
+        followers: SqliteRows::Json(5),
+        seen: SqliteRows::Json(6),
     };
-    &SCRIPTS[8 * script + 4 * usize::from(parts.notices) + 2 * usize::from(parts.followers) + usize::from(parts.seen)]
+
+    /// A lone capture's rows bound field by field, numbered in the order
+    /// [`GroupRows::bind_each`] binds them.
+    fn lone(parts: Parts) -> Self {
+        let mut next = 1;
+        let mut take = |columns: &[&str], rows: usize| {
+            let taken = SqliteRows::Bound { first: next, rows };
+            next += taken.binds(columns);
+            taken
+        };
+        Self {
+            interviews: take(INTERVIEW_COLUMNS, 1),
+            highlights: take(HIGHLIGHT_COLUMNS, 1),
+            notices: take(OUTBOX_ROW_COLUMNS, usize::from(parts.notices)),
+            follow_ups: take(OUTBOX_ROW_COLUMNS, 2),
+            followers: take(FOLLOWER_TEMPLATE_COLUMNS, 1),
+            seen: take(SEEN_COLUMNS, usize::from(parts.seen)),
+        }
+    }
 }
 
 /// Which of the SQLite script's optional statements a group needs.
@@ -436,24 +561,24 @@ struct Parts {
     seen: bool,
 }
 
-fn build_sqlite_script(script: Script, parts: Parts) -> String {
+fn build_sqlite_script(script: Script, parts: Parts, rows: &ScriptRows) -> String {
     let mut statements = Vec::with_capacity(9);
     if script == Script::BeginAndCommit {
         statements.push("BEGIN IMMEDIATE".to_owned());
     }
     // First: a replay fails here, before anything else is written.
     if parts.seen {
-        statements.push(SQLITE_SEEN.to_owned());
+        statements.push(sqlite_seen(rows.seen));
     }
-    statements.push(SQLITE_INTERVIEWS.to_owned());
-    statements.push(sqlite_posts());
-    statements.push(SQLITE_HIGHLIGHTS.to_owned());
+    statements.push(sqlite_interviews(rows.interviews));
+    statements.push(sqlite_posts(rows.highlights));
+    statements.push(sqlite_highlights(rows.highlights));
     if parts.notices {
-        statements.push(notices_once(Backend::Sqlite));
+        statements.push(format!("{} {NOTICE_ONCE}", insert_outbox_rows_sqlite(rows.notices)));
     }
-    statements.push(follow_ups(Backend::Sqlite));
+    statements.push(format!("{}\n{WHILE_ONBOARDING}\n{WAKE_ON_CONFLICT}", insert_outbox_rows_sqlite(rows.follow_ups)));
     if parts.followers {
-        statements.push(follower_notices_from(Backend::Sqlite));
+        statements.push(follower_notices_sqlite(rows.followers));
     }
     if script != Script::Alone {
         statements.push("COMMIT".to_owned());
@@ -461,53 +586,94 @@ fn build_sqlite_script(script: Script, parts: Parts) -> String {
     statements.join(";\n\n")
 }
 
-/// The signed requests that carried the captures (`$6`); one recorded
-/// before fails the insert, and with it the group (each capture is then
-/// written alone: only the replay fails).
-const SQLITE_SEEN: &str = "\
-insert into seen_requests (signature_hash, expires_at)
-select value ->> 'signature_hash', value ->> 'expires_at' from json_each($6)";
+/// The fields of an [`InterviewRow`], in order.
+const INTERVIEW_COLUMNS: &[&str] =
+    &["workspace_id", "interviewer", "customer_id", "interview_date", "recording_link", "interviewee", "created_at"];
 
-const SQLITE_INTERVIEWS: &str = "\
-with r(j) as materialized (select jsonb(value) from json_each($1))
-insert into interviews
-  (workspace_id, interviewer, customer_id, interview_date, recording_link, interviewee, created_at)
-select j ->> 'workspace_id', j ->> 'interviewer', j ->> 'customer_id', j ->> 'interview_date',
-       j ->> 'recording_link', j ->> 'interviewee', j ->> 'created_at'
-from r where true
-on conflict (workspace_id, interviewer, customer_id, interview_date)
-do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link),
-              interviewee = coalesce(interviews.interviewee, excluded.interviewee)";
+/// The fields of a [`HighlightRow`] on SQLite (with its place), in order.
+const HIGHLIGHT_COLUMNS: &[&str] = &[
+    "place",
+    "workspace_id",
+    "interviewer",
+    "customer_id",
+    "interview_date",
+    "area_id",
+    "kind",
+    "quote",
+    "takeaway",
+    "recording_link",
+    "recording_at",
+    "created_at",
+    "post_after",
+];
 
-/// Each highlight's post (`$2`), queued by the id it is about to take.
-fn sqlite_posts() -> String {
+/// The fields of a [`SeenRow`], in order.
+const SEEN_COLUMNS: &[&str] = &["signature_hash", "expires_at"];
+
+/// The signed requests that carried the captures; one recorded before fails
+/// the insert, and with it the group (each capture is then written alone:
+/// only the replay fails).
+fn sqlite_seen(rows: SqliteRows) -> String {
     format!(
-        "with r(j) as materialized (select jsonb(value) from json_each($2))
-{INSERT_OUTBOX}
-select j ->> 'workspace_id', 'post_highlight', 'highlight:' || (last_id + (j ->> 'place')),
-       json_object('kind', 'post_highlight', 'highlight_id', last_id + (j ->> 'place')),
-       j ->> 'post_after', j ->> 'created_at', j ->> 'created_at'
-from (select j, (select coalesce(max(id), 0) from highlights) as last_id from r) where true
-{WAKE_ON_CONFLICT}"
+        "with {}
+insert into seen_requests (signature_hash, expires_at)
+select signature_hash, expires_at from r",
+        rows.cte(SEEN_COLUMNS)
     )
 }
 
-const SQLITE_HIGHLIGHTS: &str = "\
-with r(j) as materialized (select jsonb(value) from json_each($2))
+fn sqlite_interviews(rows: SqliteRows) -> String {
+    format!(
+        "with {}
+insert into interviews
+  (workspace_id, interviewer, customer_id, interview_date, recording_link, interviewee, created_at)
+select workspace_id, interviewer, customer_id, interview_date, recording_link, interviewee, created_at
+from r where true
+on conflict (workspace_id, interviewer, customer_id, interview_date)
+do update set recording_link = coalesce(interviews.recording_link, excluded.recording_link),
+              interviewee = coalesce(interviews.interviewee, excluded.interviewee)",
+        rows.cte(INTERVIEW_COLUMNS)
+    )
+}
+
+/// Each highlight's post, queued by the id it is about to take.
+fn sqlite_posts(rows: SqliteRows) -> String {
+    format!(
+        "with {}
+{INSERT_OUTBOX}
+select workspace_id, 'post_highlight', 'highlight:' || (last_id + place),
+       json_object('kind', 'post_highlight', 'highlight_id', last_id + place),
+       post_after, created_at, created_at
+from (select r.*, (select coalesce(max(id), 0) from highlights) as last_id from r) where true
+{WAKE_ON_CONFLICT}",
+        rows.cte(HIGHLIGHT_COLUMNS)
+    )
+}
+
+fn sqlite_highlights(rows: SqliteRows) -> String {
+    format!(
+        "with {}
 insert into highlights
   (id, workspace_id, interview_id, customer_id, area_id, kind, quote, takeaway, recording_link, recording_at,
    author, created_at)
-select (select coalesce(max(id), 0) from highlights) + (j ->> 'place'), j ->> 'workspace_id',
+select (select coalesce(max(id), 0) from highlights) + r.place, r.workspace_id,
        (select i.id from interviews i
-        where i.workspace_id = j ->> 'workspace_id' and i.interviewer = j ->> 'interviewer'
-          and i.customer_id = j ->> 'customer_id' and i.interview_date = j ->> 'interview_date'),
-       j ->> 'customer_id', j ->> 'area_id', j ->> 'kind', j ->> 'quote', j ->> 'takeaway',
-       j ->> 'recording_link', j ->> 'recording_at', j ->> 'interviewer', j ->> 'created_at'
-from r";
+        where i.workspace_id = r.workspace_id and i.interviewer = r.interviewer
+          and i.customer_id = r.customer_id and i.interview_date = r.interview_date),
+       r.customer_id, r.area_id, r.kind, r.quote, r.takeaway, r.recording_link, r.recording_at, r.interviewer,
+       r.created_at
+from r",
+        rows.cte(HIGHLIGHT_COLUMNS)
+    )
+}
 
-/// The notices to send once (`$3`): a key already queued is left alone.
+/// The end of the notices' insert (`$3`): a key already queued is left
+/// alone.
+const NOTICE_ONCE: &str = "where true on conflict (workspace_id, dedupe_key) do nothing";
+
+/// The notices to send once (`$3`) on PostgreSQL.
 fn notices_once(backend: Backend) -> String {
-    format!("{} where true on conflict (workspace_id, dedupe_key) do nothing", insert_outbox_rows_from_json(backend, 3))
+    format!("{} {NOTICE_ONCE}", insert_outbox_rows_from_json(backend, 3))
 }
 
 /// The authors' coalesced follow-ups (`$4`), woken when already queued; a
@@ -566,3 +732,158 @@ static POSTGRES_GROUP: LazyLock<String> = LazyLock::new(|| {
         follow_ups = follow_ups(Backend::Postgres),
     )
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::captures::{NewCapture, NewHighlight};
+    use crate::store::seen_requests::SeenRequest;
+    use crate::store::Db;
+
+    const WORKSPACE: &str = "T0AAAAAAA";
+
+    fn highlight(quote: &str) -> NewHighlight {
+        NewHighlight {
+            area_id: 1,
+            kind: "request",
+            quote: quote.into(),
+            takeaway: Some("a takeaway".into()),
+            recording_link: Some("https://example.com/rec".into()),
+            recording_at: Some(75),
+        }
+    }
+
+    fn job(highlights: Vec<NewHighlight>, notices: Vec<OutboxKind>, seen: bool) -> Job {
+        Job {
+            workspace: WorkspaceId(WORKSPACE.into()),
+            capture: NewCapture {
+                author: "U0AUTHOR".into(),
+                customer: CustomerName::parse("Acme").expect("name"),
+                customer_id: Some(1),
+                interview_date: "2026-11-01".into(),
+                recording_link: Some("https://example.com/whole".into()),
+                interviewee: Some("Dana, CTO".into()),
+                highlights,
+                post_after_ms: 5_000,
+                notices,
+                seen: seen.then(|| SeenRequest { signature_hash: "ab12".into(), expires_at_ms: 9_000 }),
+            },
+            now_ms: 4_000,
+        }
+    }
+
+    /// Whether a group would take the lone script (the rows `write_rows`
+    /// builds for it).
+    fn takes_the_lone_script(group: &[Job]) -> bool {
+        let ids = vec![1; group.len()];
+        let mut highlights = highlight_rows(group, &ids);
+        highlights.iter_mut().zip(1..).for_each(|(h, place)| h.place = Some(place));
+        let (interviews, once) = (interview_rows(group, &ids), notice_rows(group).expect("notices"));
+        let (wake, followers) = (follow_up_rows(group).expect("wake"), follower_rows(group, &ids).expect("followers"));
+        let seen = seen_rows(group);
+        let rows = GroupRows {
+            interviews: &interviews,
+            highlights: &highlights,
+            once: &once,
+            wake: &wake,
+            followers: &followers,
+            seen: &seen,
+        };
+        lone_script(Script::BeginAndCommit, &rows).is_some()
+    }
+
+    #[test]
+    fn a_lone_capture_binds_its_fields_and_any_other_group_sends_json() {
+        assert!(takes_the_lone_script(&[job(vec![highlight("one")], vec![], false)]));
+        assert!(takes_the_lone_script(&[job(vec![highlight("one")], vec![], true)]));
+        let two = [job(vec![highlight("one")], vec![], true), job(vec![highlight("two")], vec![], true)];
+        assert!(!takes_the_lone_script(&two), "two captures");
+        assert!(!takes_the_lone_script(&[job(vec![highlight("one"), highlight("two")], vec![], false)]));
+        let notice = || OutboxKind::UpdateThreadParent { customer_id: 1 };
+        assert!(takes_the_lone_script(&[job(vec![highlight("one")], vec![notice()], true)]), "a notice");
+        let notices = vec![notice(), OutboxKind::UpdateThreadParent { customer_id: 2 }];
+        assert!(!takes_the_lone_script(&[job(vec![highlight("one")], notices, false)]), "two notices");
+    }
+
+    /// A database with the capture's workspace, customer, area, an onboarded
+    /// author (so the milestone check is queued) and a follower.
+    async fn seeded(dir: &tempfile::TempDir, name: &str) -> Db {
+        let url = format!("sqlite://{}", dir.path().join(name).display());
+        let db = Db::connect_and_migrate(&url).await.expect("db");
+        for sql in [
+            "insert into workspaces (id, created_at, updated_at) values ('T0AAAAAAA', 1, 1)",
+            "insert into customers (id, workspace_id, key, display_name, created_at, updated_at)
+             values (1, 'T0AAAAAAA', 'acme', 'Acme', 1, 1)",
+            "insert into product_areas (id, workspace_id, key, name, created_at) values (1, 'T0AAAAAAA', 'chat', 'Chat', 1)",
+            "insert into onboardees (workspace_id, user_id, start_date, days, interviews_target, feedback_target,
+                                     tickets_target, enrolled_by, created_at)
+             values ('T0AAAAAAA', 'U0AUTHOR', '2026-11-01', 30, 20, 100, 50, 'U0LEAD', 1)",
+            "insert into follows (workspace_id, customer_id, user_id, created_at) values ('T0AAAAAAA', 1, 'U0FOLLOWER', 1)",
+        ] {
+            sqlx::query(sql).execute(db.pool()).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
+        }
+        db
+    }
+
+    /// Every row a capture writes, as text.
+    async fn written(db: &Db) -> Vec<String> {
+        let mut dump = Vec::new();
+        for sql in [
+            "select json_group_array(json_array(workspace_id, interviewer, customer_id, interview_date, recording_link,
+                                                 interviewee, created_at)) from interviews",
+            "select json_group_array(json_array(id, workspace_id, interview_id, customer_id, area_id, kind, quote,
+                                                 takeaway, recording_link, recording_at, author, created_at))
+             from highlights",
+            "select json_group_array(json_array(workspace_id, kind, dedupe_key, payload, status, run_after, created_at,
+                                                 updated_at))
+             from (select * from outbox order by dedupe_key)",
+            "select json_group_array(json_array(workspace_id, day, area_id, customer_id, highlights)) from highlight_days",
+            "select json_group_array(json_array(signature_hash, expires_at)) from seen_requests",
+            "select json_group_array(id) from highlights_fts_pending",
+        ] {
+            dump.push(sqlx::query_scalar::<_, String>(sql).fetch_one(db.pool()).await.expect(sql));
+        }
+        dump
+    }
+
+    #[tokio::test]
+    async fn a_lone_capture_bound_field_by_field_writes_the_rows_its_json_writes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let notice = || vec![OutboxKind::UpdateThreadParent { customer_id: 1 }];
+        for (case, (notices, seen)) in [(notice(), true), (vec![], false)].into_iter().enumerate() {
+            let group = [job(vec![highlight("We need canned replies")], notices, seen)];
+            let ids = [1];
+            let mut highlights = highlight_rows(&group, &ids);
+            highlights[0].place = Some(1);
+            let (interviews, once) = (interview_rows(&group, &ids), notice_rows(&group).expect("notices"));
+            let (wake, followers) =
+                (follow_up_rows(&group).expect("wake"), follower_rows(&group, &ids).expect("followers"));
+            let seen = seen_rows(&group);
+            let rows = GroupRows {
+                interviews: &interviews,
+                highlights: &highlights,
+                once: &once,
+                wake: &wake,
+                followers: &followers,
+                seen: &seen,
+            };
+            let lone = lone_script(Script::BeginAndCommit, &rows).expect("a lone capture");
+            let bound = seeded(&dir, &format!("bound-{case}.db")).await;
+            let json = seeded(&dir, &format!("json-{case}.db")).await;
+            rows.bind_each(sqlx::query(lone)).expect("bound").execute(bound.pool()).await.expect("bound script");
+            rows.bind_json(Script::BeginAndCommit).expect("json").execute(json.pool()).await.expect("json script");
+            let (bound_rows, json_rows) = (written(&bound).await, written(&json).await);
+            assert_eq!(bound_rows, json_rows, "case {case}");
+            // Every statement wrote: the equality above is of something.
+            let outbox = &bound_rows[2];
+            for kind in ["post_highlight", "publish_home", "check_milestones", "notify_follower"] {
+                assert!(outbox.contains(kind), "{kind} in {outbox}");
+            }
+            assert_eq!(outbox.contains("update_thread_parent"), !once.is_empty(), "{outbox}");
+            assert_eq!(bound_rows[4] != "[]", !seen.is_empty(), "{bound_rows:?}");
+            assert!(bound_rows[1].contains("We need canned replies") && bound_rows[1].contains("a takeaway"));
+            bound.close().await;
+            json.close().await;
+        }
+    }
+}
