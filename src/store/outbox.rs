@@ -721,7 +721,19 @@ pub async fn find_outbox_backlog(db: &Db) -> Result<(i64, Option<i64>), sqlx::Er
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::plans::{sqlite_plan, Bind};
+    use crate::store::plans::{sqlite_opcodes, sqlite_plan, Bind};
+
+    #[tokio::test]
+    async fn writing_an_outbox_row_builds_no_temporary_table_on_sqlite() {
+        let queue = "insert into outbox (workspace_id, kind, dedupe_key, payload, run_after, created_at, updated_at)
+                     values ('T0AAAAAAA', 'publish_home', 'home:U1', '{}', 1, 1, 1)";
+        let done = "update outbox set status = 'done', updated_at = 2 where id = 1";
+        for sql in [queue, done] {
+            let opcodes = sqlite_opcodes(sql).await;
+            assert!(opcodes.iter().any(|op| op == "Halt"), "{opcodes:?}");
+            assert!(!opcodes.iter().any(|op| op == "OpenEphemeral"), "a temporary table for each row: {sql}");
+        }
+    }
 
     #[tokio::test]
     async fn a_claim_looks_its_chosen_rows_up_by_key_on_sqlite() {

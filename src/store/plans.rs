@@ -21,6 +21,18 @@ pub(crate) async fn sqlite_plan(sql: &str, binds: &[Bind<'_>]) -> Vec<String> {
     plan
 }
 
+/// The opcodes of SQLite's program for `sql` (`explain`), on a fresh,
+/// migrated database: what it does for each row, where a plan says only how
+/// it searches.
+pub(crate) async fn sqlite_opcodes(sql: &str) -> Vec<String> {
+    use sqlx::Row as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let db = sqlite_db(&dir).await;
+    let program = sqlx::query(&format!("explain {sql}")).fetch_all(db.reader()).await.expect("explain");
+    db.close().await;
+    program.iter().map(|step| step.get::<String, _>("opcode")).collect()
+}
+
 /// A fresh, migrated SQLite database (in `dir`).
 async fn sqlite_db(dir: &tempfile::TempDir) -> Db {
     let url = format!("sqlite://{}", dir.path().join("plan.db").display());
