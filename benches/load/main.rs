@@ -391,7 +391,7 @@ impl Figures {
     /// JavaScript is not here: it is measured beside Bolt, in one run, with
     /// `../shared/anchors-bench` (benches/README.md).
     fn print_targets(&self, backend: &str) {
-        let p99_target = if backend == "SQLite" { 5.0 } else { 20.0 };
+        let p99_target = if backend == "SQLite" { 5.0 } else { 15.0 };
         let verdict = |met: bool| if met { "met" } else { "NOT MET" };
         println!("targets ({backend}):");
         let line = |what: String, value: Option<(String, bool)>| match value {

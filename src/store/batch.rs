@@ -158,12 +158,11 @@ pub(crate) fn list_placeholders(backend: Backend, start: usize, n: usize) -> Str
 /// A JSON array costs the same handful of prepared statements for any size
 /// of group, and SQLite pays for it in every row: `json_each`, a
 /// materialized copy of the rows as binary JSON (see the captures' group
-/// script), a look-up for every field. Read with callgrind on a lone capture
-/// (benches/README.md), that was a third of the writer thread's
-/// instructions. Rows bound one field at a time cost none of it, but their
-/// statement's text depends on how many rows there are: the writers bind
-/// the shapes they write most often (a lone capture's) and send JSON for
-/// the rest.
+/// script), a look-up for every field. Rows bound one field at a time cost
+/// none of it (read with callgrind on a lone capture, two fifths of the
+/// writer thread's instructions: benches/README.md), but their statement's
+/// text depends on how many rows there are: the writers bind the shapes
+/// they write most often (a lone capture's) and send JSON for the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SqliteRows {
     /// Any number of rows, a JSON array of objects bound at `$n`.
