@@ -57,16 +57,15 @@ pub async fn dispatch_once(state: &AppState, seen: &SeenKey, inbound: Inbound) -
     }
     let hash = seen.signature_hash.as_str();
     let request = seen_requests::SeenRequest { signature_hash: hash.to_owned(), expires_at_ms: seen.expires_at_ms };
-    let inbound = match inbound {
+    // A slash command records its request itself; anything else is
+    // answered this way when it was received before.
+    let replayed = match inbound {
         Inbound::Command(command) => return commands::answer(state, command, Some(request)).await.map(Answer::Reply),
-        other => other,
+        Inbound::Interaction(_) => Answer::Ack(Ack::Empty),
+        Inbound::Event(_) => Answer::Handled,
     };
     if !state.db.first_time(request).await {
-        return Ok(match inbound {
-            Inbound::Command(_) => Answer::Reply(Some(Reply::ephemeral(ALREADY_RECEIVED_TEXT))),
-            Inbound::Interaction(_) => Answer::Ack(Ack::Empty),
-            Inbound::Event(_) => Answer::Handled,
-        });
+        return Ok(replayed);
     }
     let answer = dispatch(state, inbound).await;
     if answer.is_err() {
