@@ -197,6 +197,15 @@ impl SqliteRows {
         }
     }
 
+    /// Whether `n` rows are what this source takes: any number as JSON,
+    /// exactly its own when bound.
+    pub(crate) fn holds(self, n: usize) -> bool {
+        match self {
+            Self::Json(_) => true,
+            Self::Bound { rows, .. } => rows == n,
+        }
+    }
+
     /// How many binds the rows take.
     pub(crate) fn binds(self, columns: &[&str]) -> usize {
         match self {

@@ -413,7 +413,8 @@ fn script_index(script: Script) -> usize {
 /// The script for a lone capture on SQLite, when the group is one: one
 /// interview, one highlight, its author's two follow-ups, its followers'
 /// template, its notice (that its posts wait for a channel) or none, and its
-/// signed request or none. Its rows are bound field by field
+/// signed request or none: the shape [`ScriptRows::lone`] numbers, which
+/// the group's rows are checked against. Its rows are bound field by field
 /// ([`SqliteRows::Bound`], in [`GroupRows::bind_each`]'s order) instead of as
 /// JSON, which spares SQLite two fifths of a lone capture's work. Any other
 /// group takes [`sqlite_script`].
@@ -430,16 +431,15 @@ fn lone_script(script: Script, rows: &GroupRows<'_>) -> Option<&'static str> {
         }
         scripts
     });
-    let lone = rows.interviews.len() == 1
-        && rows.highlights.len() == 1
-        && rows.once.len() <= 1
-        && rows.wake.len() == 2
-        && rows.followers.len() == 1
-        && rows.seen.len() <= 1;
-    lone.then(|| {
-        SCRIPTS[4 * script_index(script) + 2 * usize::from(!rows.once.is_empty()) + usize::from(!rows.seen.is_empty())]
-            .as_str()
-    })
+    let parts = rows.parts();
+    let shape = ScriptRows::lone(parts);
+    let fits = shape.interviews.holds(rows.interviews.len())
+        && shape.highlights.holds(rows.highlights.len())
+        && shape.notices.holds(rows.once.len())
+        && shape.follow_ups.holds(rows.wake.len())
+        && shape.followers.holds(rows.followers.len())
+        && shape.seen.holds(rows.seen.len());
+    fits.then(|| SCRIPTS[4 * script_index(script) + 2 * usize::from(parts.notices) + usize::from(parts.seen)].as_str())
 }
 
 /// A group's rows, as its statements take them.
